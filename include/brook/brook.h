@@ -1,0 +1,17 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Umbrella header: the whole public API of brook.
+
+#ifndef BROOK_BROOK_H_
+#define BROOK_BROOK_H_
+
+#include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/options.h"
+#include "brook/partitioner.h"
+#include "brook/producer.h"
+#include "brook/record.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+#endif  // BROOK_BROOK_H_

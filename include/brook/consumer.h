@@ -1,0 +1,196 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// A `Consumer` reads a stream's shards through shard iterators, as Kinesis's
+// GetShardIterator and GetRecords do, without copying record bytes.
+//
+// Thread safety: a `Consumer` may be used from many threads at once. A
+// `ShardIterator` is a value: use each copy from one thread at a time.
+// Lifetime: the consumer and its iterators must not outlive the stream. The
+// records of a `GetRecordsResult` stay valid while the result lives, even if
+// retention removes them from the stream meanwhile.
+//
+// Trimmed data: an iterator that points before the oldest record still kept
+// (its records were removed by retention) reads on from the oldest kept record,
+// as Kinesis does; the result's `skipped_records()` counts what was passed
+// over, so the loss is never silent.
+//
+// Example:
+//   brook::Consumer consumer(stream.get());
+//   absl::StatusOr<brook::ShardIterator> it = consumer.GetShardIterator(
+//       "shardId-000000000000", brook::StartingPosition::TrimHorizon());
+//   while (it.ok() && it->valid()) {
+//     absl::StatusOr<brook::GetRecordsResult> r = consumer.GetRecords(*it);
+//     if (!r.ok()) break;
+//     for (const brook::Record& rec : r->records()) Process(rec.data);
+//     if (r->records().empty()) consumer.WaitForRecords(r->next_shard_iterator(),
+//                                                      absl::Seconds(1));
+//     *it = r->next_shard_iterator();
+//   }
+
+#ifndef BROOK_CONSUMER_H_
+#define BROOK_CONSUMER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "brook/export.h"
+#include "brook/record.h"
+#include "brook/shard.h"
+
+namespace brook {
+
+class Stream;
+
+namespace internal {
+class ShardImpl;
+class ReadBuilder;
+}  // namespace internal
+
+// Where a new iterator starts. Persisted: never renumber.
+enum class ShardIteratorType : int {
+  kTrimHorizon = 0,          // the oldest record kept
+  kLatest = 1,               // only records appended after the call
+  kAtSequenceNumber = 2,     // the record with `sequence_number`
+  kAfterSequenceNumber = 3,  // the record after `sequence_number`
+  kAtTimestamp = 4,          // first record whose arrival >= `timestamp_millis`
+};
+
+// "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
+// "AT_TIMESTAMP".
+BROOK_EXPORT absl::string_view ShardIteratorTypeName(ShardIteratorType type);
+// The inverse; kInvalidArgument for any other text.
+BROOK_EXPORT absl::StatusOr<ShardIteratorType> ParseShardIteratorType(
+    absl::string_view name);
+
+// The arguments of GetShardIterator. Exactly the fields the type needs must be
+// set: a sequence number for the two *_SEQUENCE_NUMBER types, a timestamp for
+// AT_TIMESTAMP, neither for the others.
+struct StartingPosition {
+  ShardIteratorType type = ShardIteratorType::kTrimHorizon;
+  std::optional<SequenceNumber> sequence_number;
+  std::optional<int64_t> timestamp_millis;
+
+  static StartingPosition TrimHorizon() { return {}; }
+  static StartingPosition Latest() {
+    return {ShardIteratorType::kLatest, std::nullopt, std::nullopt};
+  }
+  static StartingPosition AtSequenceNumber(SequenceNumber n) {
+    return {ShardIteratorType::kAtSequenceNumber, n, std::nullopt};
+  }
+  static StartingPosition AfterSequenceNumber(SequenceNumber n) {
+    return {ShardIteratorType::kAfterSequenceNumber, n, std::nullopt};
+  }
+  static StartingPosition AtTimestamp(int64_t millis) {
+    return {ShardIteratorType::kAtTimestamp, std::nullopt, millis};
+  }
+};
+
+// A position in one shard. Unlike Kinesis's, it never expires.
+class BROOK_EXPORT ShardIterator {
+ public:
+  // An invalid iterator; also what GetRecords returns at the end of a closed
+  // shard.
+  ShardIterator() = default;
+
+  // False for a default iterator and after the last record of a closed shard.
+  bool valid() const { return shard_ != nullptr; }
+  // The shard's id; empty when invalid.
+  const std::string& shard_id() const;
+
+ private:
+  friend class Consumer;
+  friend class internal::ShardImpl;
+  friend class internal::ReadBuilder;
+
+  const internal::ShardImpl* shard_ = nullptr;
+  uint64_t position_ = 0;  // position of the next record to read
+  // Where that record was last seen, to skip the search on the next read.
+  uint64_t hint_segment_ = 0;
+  uint64_t hint_offset_ = 0;
+};
+
+struct GetRecordsOptions {
+  // Most records one call returns, 1 to 10000 (Kinesis's range).
+  // Default: 10000.
+  int limit = 10000;
+  // Most data bytes (partition keys plus data) one call returns; a call always
+  // returns at least one record if one is available. Default: 10 MiB.
+  int64_t max_bytes = int64_t{10} << 20;
+};
+
+// The output of GetRecords. Its records' views stay valid for as long as this
+// object lives (it holds the storage they point into); copy what must outlive
+// it. Movable, not copyable.
+class BROOK_EXPORT GetRecordsResult {
+ public:
+  GetRecordsResult();
+  GetRecordsResult(GetRecordsResult&&) noexcept;
+  GetRecordsResult& operator=(GetRecordsResult&&) noexcept;
+  ~GetRecordsResult();
+
+  const std::vector<Record>& records() const { return records_; }
+  // Where to read next. Invalid once the end of a closed shard was reached;
+  // `child_shards()` then says where its keys went.
+  const ShardIterator& next_shard_iterator() const { return next_; }
+  // How far behind the shard's tip the reader is: 0 when the result reaches the
+  // newest record, else the age (by the stream's clock) of the oldest record
+  // not yet read.
+  int64_t millis_behind_latest() const { return millis_behind_latest_; }
+  const std::vector<ChildShard>& child_shards() const { return child_shards_; }
+  // Records the iterator pointed at that retention had already removed.
+  uint64_t skipped_records() const { return skipped_records_; }
+
+ private:
+  friend class internal::ReadBuilder;
+
+  std::vector<Record> records_;
+  ShardIterator next_;
+  int64_t millis_behind_latest_ = 0;
+  std::vector<ChildShard> child_shards_;
+  uint64_t skipped_records_ = 0;
+  std::vector<std::shared_ptr<const void>> pins_;  // storage records point into
+};
+
+class BROOK_EXPORT Consumer {
+ public:
+  // `stream` is not owned and must outlive the consumer.
+  explicit Consumer(Stream* stream);
+
+  // Every shard of the stream (ListShards).
+  std::vector<ShardDescription> ListShards() const;
+
+  // Returns an iterator at `start` in the shard. Returns kNotFound for an
+  // unknown shard; kInvalidArgument for a missing or superfluous sequence
+  // number or timestamp, or a sequence number that this shard did not issue.
+  absl::StatusOr<ShardIterator> GetShardIterator(
+      absl::string_view shard_id, const StartingPosition& start) const;
+
+  // Reads records from `iterator` on, up to `options`' limits, never blocking.
+  // Returns kInvalidArgument for an invalid iterator or out-of-range options.
+  // An empty result with a valid next iterator means no new records yet.
+  absl::StatusOr<GetRecordsResult> GetRecords(
+      const ShardIterator& iterator,
+      const GetRecordsOptions& options = GetRecordsOptions()) const;
+
+  // Blocks until the shard holds a record at `iterator`, the shard is closed,
+  // or `timeout` passes (real time), without spinning. Returns true if a
+  // GetRecords call now would return records or the shard's end, false on
+  // timeout or for an invalid iterator.
+  bool WaitForRecords(const ShardIterator& iterator,
+                      absl::Duration timeout) const;
+
+ private:
+  Stream* stream_;
+};
+
+}  // namespace brook
+
+#endif  // BROOK_CONSUMER_H_

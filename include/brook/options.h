@@ -1,0 +1,72 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Options fixed when a stream is created. None can change after creation.
+//
+// Thread safety: plain values.
+
+#ifndef BROOK_OPTIONS_H_
+#define BROOK_OPTIONS_H_
+
+#include <cstdint>
+#include <string>
+
+#include "brook/record.h"
+
+namespace brook {
+
+class Env;
+
+// What a stream does when a write would take it past `retention_bytes`.
+// Persisted: never renumber.
+enum class RetentionFullPolicy : int {
+  // The write fails with kResourceExhausted and nothing is stored; the stream
+  // keeps every record until age retention removes it.
+  kRejectWrites = 0,
+  // The write succeeds and the stream drops its oldest sealed segments (of any
+  // shard) until it is back under the bound (AWS IoT Greengrass's choice).
+  kDropOldest = 1,
+};
+
+struct StreamOptions {
+  // The stream's name, used in DescribeStream and in error messages.
+  // Default: "stream".
+  std::string name = "stream";
+
+  // Number of shards the stream is created with, 1 to 10000; their hash key
+  // ranges are those Kinesis gives (see `UniformHashKeyRanges()`).
+  // Default: 1.
+  int shard_count = 1;
+
+  // Largest record accepted, partition key bytes plus data bytes, 1 byte to
+  // 10 MiB (Kinesis's range). Default: 1 MiB.
+  int64_t max_record_bytes = kDefaultMaxRecordBytes;
+
+  // Records older than this (by arrival time) are trimmed, a whole segment at a
+  // time: a segment goes once its newest record is older than the period.
+  // Must be at least 1. Default: 24 hours (Kinesis's default).
+  int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
+
+  // Upper bound on the bytes the stream's records take in storage (their
+  // encoded size, headers included), over all shards; 0 for no bound. With
+  // kRejectWrites the bound is exact. With kDropOldest it is kept at segment
+  // granularity: the stream may exceed it by up to one open segment per shard.
+  // When not 0, must be at least 2 * `segment_bytes`. Default: 0.
+  int64_t retention_bytes = 0;
+
+  // What happens at `retention_bytes`. Default: kRejectWrites, so that nothing
+  // is lost silently.
+  RetentionFullPolicy on_full = RetentionFullPolicy::kRejectWrites;
+
+  // Size of a segment, the unit of storage, retention and recycling: 64 KiB to
+  // 1 GiB. A record batch never spans segments; a record larger than a segment
+  // gets a segment of its own. Default: 4 MiB.
+  int64_t segment_bytes = int64_t{4} << 20;
+
+  // Source of time. Not owned; must outlive the stream. Default (null):
+  // `Env::Default()`.
+  Env* env = nullptr;
+};
+
+}  // namespace brook
+
+#endif  // BROOK_OPTIONS_H_

@@ -1,0 +1,81 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// A `Stream` is a set of shards that together cover the 128-bit hash key space,
+// as in Amazon Kinesis Data Streams, kept in this process. Write to it with a
+// `Producer`, read it with a `Consumer`.
+//
+// Thread safety: all methods are thread-safe.
+// Lifetime: shards, producers, consumers and iterators refer to the stream and
+// must not outlive it. Records read from it hold the storage they point into
+// (see `GetRecordsResult`) but not the stream itself.
+//
+// Example:
+//   brook::StreamOptions options;
+//   options.shard_count = 4;
+//   absl::StatusOr<std::unique_ptr<brook::Stream>> stream =
+//       brook::Stream::Create(options);
+//   if (!stream.ok()) return stream.status();
+//   brook::Producer producer(stream->get());
+//   brook::Consumer consumer(stream->get());
+
+#ifndef BROOK_STREAM_H_
+#define BROOK_STREAM_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "brook/export.h"
+#include "brook/options.h"
+#include "brook/shard.h"
+
+namespace brook {
+
+// What DescribeStreamSummary says, plus the shard list of DescribeStream.
+struct StreamDescription {
+  std::string stream_name;
+  std::string stream_status;  // "ACTIVE"
+  int64_t retention_period_hours = 0;  // rounded up
+  int64_t retention_period_millis = 0;
+  int open_shard_count = 0;
+  std::vector<ShardDescription> shards;
+  // Bytes the stream's records occupy now (see StreamOptions::retention_bytes).
+  int64_t stored_bytes = 0;
+};
+
+class BROOK_EXPORT Stream {
+ public:
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+  virtual ~Stream();
+
+  // Creates a stream held in memory. Returns kInvalidArgument naming the option
+  // that is out of range.
+  static absl::StatusOr<std::unique_ptr<Stream>> Create(
+      const StreamOptions& options);
+
+  virtual const StreamOptions& options() const = 0;
+
+  // Every shard, open and closed, in shard-id order (ListShards).
+  virtual std::vector<ShardDescription> ListShards() const = 0;
+  virtual StreamDescription DescribeStream() const = 0;
+
+  // Returns the shard or kNotFound naming the id.
+  virtual absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const = 0;
+
+  // Applies age retention now and returns the number of records removed. Writes
+  // and reads also apply it as they go, so calling this is only needed to free
+  // memory from a stream that is neither written nor read.
+  virtual int64_t TrimExpired() = 0;
+
+ protected:
+  Stream() = default;
+};
+
+}  // namespace brook
+
+#endif  // BROOK_STREAM_H_
