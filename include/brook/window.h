@@ -1,0 +1,584 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Event-time windows with Flink's semantics: window assigners (tumbling,
+// sliding, session, cumulate, global), triggers (event time, processing time,
+// count, continuous event time, purging) and a keyed `WindowOperator` that
+// aggregates elements per key and window, fires results when its trigger says
+// so, honours allowed lateness and routes late elements to a side output.
+//
+// Times are `EventTime` milliseconds (watermark.h). A window holds the times
+// `start` .. `max_timestamp`, both inclusive (Flink's [start, end) with
+// maxTimestamp = end - 1); windows at either end of the int64 range are
+// clamped to it rather than overflowing.
+//
+// Thread safety: assigners and triggers are immutable values, safe to share.
+// A `WindowOperator` is not thread-safe: drive it from one thread.
+// Lifetime: an `Env*` in `WindowOptions` is not owned and must outlive the
+// operator.
+//
+// Example (per-page counts in 1-minute tumbling windows):
+//   auto assigner = brook::WindowAssigner::Tumbling(60'000);
+//   brook::WindowOptions options;
+//   options.assigner = *assigner;
+//   options.allowed_lateness_ms = 5'000;
+//   auto op = brook::MakeWindowOperator<std::string, Click>(
+//       options, brook::CountAggregate<Click>(),
+//       [](const brook::WindowResult<std::string, int64_t>& r) {
+//         std::printf("%s [%lld, %lld): %lld\n", r.key.c_str(), ...);
+//       });
+//   (*op)->ProcessElement(click.page, click, click.time).IgnoreError();
+//   (*op)->AdvanceWatermark(watermark);  // fires every window it completes
+
+#ifndef BROOK_WINDOW_H_
+#define BROOK_WINDOW_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/hash/hash.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "brook/env.h"
+#include "brook/export.h"
+#include "brook/internal/time_math.h"
+#include "brook/watermark.h"
+
+namespace brook {
+
+// A window of event time: `start` .. `max_timestamp`, both inclusive.
+struct TimeWindow {
+  EventTime start = 0;
+  EventTime max_timestamp = 0;
+
+  // One past `max_timestamp` (Flink's exclusive end), saturating at
+  // kMaxEventTime for a window that reaches the top of the range.
+  EventTime end() const { return internal::SaturatingAdd(max_timestamp, 1); }
+  bool Contains(EventTime t) const { return start <= t && t <= max_timestamp; }
+
+  friend bool operator==(const TimeWindow& a, const TimeWindow& b) {
+    return a.start == b.start && a.max_timestamp == b.max_timestamp;
+  }
+  friend bool operator!=(const TimeWindow& a, const TimeWindow& b) {
+    return !(a == b);
+  }
+  friend bool operator<(const TimeWindow& a, const TimeWindow& b) {
+    return a.start != b.start ? a.start < b.start
+                              : a.max_timestamp < b.max_timestamp;
+  }
+};
+
+enum class WindowAssignerKind {
+  kTumbling,
+  kSliding,
+  kSession,         // static gap
+  kDynamicSession,  // gap per element, from `WindowFunctions::session_gap`
+  kCumulate,
+  kGlobal,
+};
+
+// Puts an element's timestamp into windows. Build one with a factory; invalid
+// parameters are rejected there with kInvalidArgument.
+class BROOK_EXPORT WindowAssigner {
+ public:
+  // Windows [offset + k*size, offset + (k+1)*size). Requires size > 0 and
+  // |offset| < size.
+  static absl::StatusOr<WindowAssigner> Tumbling(int64_t size_ms,
+                                                 int64_t offset_ms = 0);
+  // Windows of `size_ms` starting every `slide_ms` (at offset + k*slide); an
+  // element belongs to each window whose start is in (ts - size, ts]. A slide
+  // larger than the size leaves gaps whose elements belong to no window.
+  // Requires size > 0, slide > 0 and |offset| < slide.
+  static absl::StatusOr<WindowAssigner> Sliding(int64_t size_ms,
+                                                int64_t slide_ms,
+                                                int64_t offset_ms = 0);
+  // Each element opens [ts, ts + gap); windows that overlap or touch merge.
+  // Requires gap > 0.
+  static absl::StatusOr<WindowAssigner> Session(int64_t gap_ms);
+  // As `Session`, with the gap of each element given by the operator's
+  // `session_gap` function.
+  static WindowAssigner DynamicSession();
+  // Flink SQL's CUMULATE: epochs [offset + k*max_size, ...) and, in each,
+  // windows [epoch, epoch + j*step) for j = 1 .. max_size/step. Requires
+  // step > 0, max_size > 0, max_size a multiple of step and
+  // |offset| < max_size.
+  static absl::StatusOr<WindowAssigner> Cumulate(int64_t max_size_ms,
+                                                 int64_t step_ms,
+                                                 int64_t offset_ms = 0);
+  // One window per key holding all time. Its default trigger never fires:
+  // pair it with a count trigger (see `CountWindowTrigger()`).
+  static WindowAssigner Global();
+
+  WindowAssignerKind kind() const { return kind_; }
+  int64_t size() const { return size_; }      // tumbling, sliding; cumulate max
+  int64_t slide() const { return slide_; }    // sliding; cumulate step
+  int64_t offset() const { return offset_; }  // tumbling, sliding, cumulate
+  int64_t gap() const { return size_; }       // session
+  bool is_merging() const {
+    return kind_ == WindowAssignerKind::kSession ||
+           kind_ == WindowAssignerKind::kDynamicSession;
+  }
+  // False only for the global assigner, whose window never ends.
+  bool is_event_time() const { return kind_ != WindowAssignerKind::kGlobal; }
+
+  // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
+  // start first (sliding: latest start first). A session window is
+  // [ts, ts + gap_ms); `gap_ms` is used only by dynamic sessions.
+  // Cost: O(windows emitted).
+  template <typename F>
+  void AssignWindows(EventTime ts, F&& emit, int64_t gap_ms = 0) const;
+  // The same, collected; for tests and tools.
+  std::vector<TimeWindow> WindowsFor(EventTime ts, int64_t gap_ms = 0) const {
+    std::vector<TimeWindow> out;
+    AssignWindows(ts, [&out](const TimeWindow& w) { out.push_back(w); },
+                  gap_ms);
+    return out;
+  }
+
+  // The window of `size` aligned to `offset` that holds `ts`, clamped to the
+  // int64 range. REQUIRES: size > 0.
+  static TimeWindow AlignedWindow(EventTime ts, int64_t offset, int64_t size);
+
+ private:
+  friend struct WindowOptions;
+  WindowAssigner(WindowAssignerKind kind, int64_t size, int64_t slide,
+                 int64_t offset)
+      : kind_(kind), size_(size), slide_(slide), offset_(offset) {}
+
+  WindowAssignerKind kind_;
+  int64_t size_;
+  int64_t slide_;
+  int64_t offset_;
+};
+
+enum class TriggerKind {
+  kEventTime,            // fire when the watermark reaches max_timestamp
+  kProcessingTime,       // fire when the clock reaches max_timestamp
+  kCount,                // fire every `count` elements
+  kContinuousEventTime,  // event time, plus early firings every `interval`
+  kNever,                // never fire (the global window's default)
+};
+
+// When a window's contents are emitted. A purging trigger clears the window's
+// contents after each firing (its trigger state, such as a count, stays).
+class BROOK_EXPORT Trigger {
+ public:
+  static Trigger EventTime() { return Trigger(TriggerKind::kEventTime, 0); }
+  static Trigger ProcessingTime() {
+    return Trigger(TriggerKind::kProcessingTime, 0);
+  }
+  static Trigger Never() { return Trigger(TriggerKind::kNever, 0); }
+  // Returns kInvalidArgument unless count >= 1.
+  static absl::StatusOr<Trigger> Count(int64_t count);
+  // Fires at the window's end and every `interval_ms` of event time before it
+  // (at multiples of the interval). Returns kInvalidArgument unless
+  // interval >= 1.
+  static absl::StatusOr<Trigger> ContinuousEventTime(int64_t interval_ms);
+  // `inner`, purging the window's contents whenever it fires.
+  static Trigger Purging(Trigger inner) {
+    inner.purging_ = true;
+    return inner;
+  }
+
+  TriggerKind kind() const { return kind_; }
+  int64_t count() const { return param_; }
+  int64_t interval_ms() const { return param_; }
+  bool purging() const { return purging_; }
+
+ private:
+  Trigger(TriggerKind kind, int64_t param) : kind_(kind), param_(param) {}
+  TriggerKind kind_;
+  int64_t param_;
+  bool purging_ = false;
+};
+
+// Flink's countWindow(n): a purging count trigger, for the global assigner.
+// Returns kInvalidArgument unless count >= 1.
+BROOK_EXPORT absl::StatusOr<Trigger> CountWindowTrigger(int64_t count);
+
+// The non-typed part of a window operator's configuration.
+struct BROOK_EXPORT WindowOptions {
+  // Which windows an element goes to. Default: tumbling 1 minute.
+  WindowAssigner assigner = DefaultAssigner();
+  // When windows fire. Default (unset): event time, or never for the global
+  // assigner.
+  std::optional<Trigger> trigger;
+  // How long after a window's max_timestamp (in event time) its state is kept
+  // so that late elements can re-fire it; 0 or more. Default: 0.
+  int64_t allowed_lateness_ms = 0;
+  // Clock for processing-time triggers. Not owned. Default (null):
+  // `Env::Default()`.
+  Env* env = nullptr;
+  // Sliding windows with the event-time trigger and an incremental aggregate
+  // share per-key slices (panes of gcd(size, slide)) and a two-stacks
+  // aggregate, so an element costs O(1) whatever size/slide is. Turn off to
+  // keep one accumulator per window (Flink's WindowOperator). Default: true.
+  bool use_slicing = true;
+
+  static WindowAssigner DefaultAssigner();
+};
+
+// ValidateWindowOptions()
+//
+// Returns kInvalidArgument for a negative `allowed_lateness_ms`. (Assigners
+// and triggers are validated when they are built.)
+BROOK_EXPORT absl::Status ValidateWindowOptions(const WindowOptions& options);
+
+// One firing of one window for one key.
+template <typename Key, typename Out>
+struct WindowResult {
+  Key key;
+  TimeWindow window;
+  Out value;
+};
+
+// --- Aggregates ---------------------------------------------------------
+//
+// A window operator is parameterised by an aggregate type `Agg` with:
+//   using Accumulator = ...; using Output = ...;
+//   Accumulator CreateAccumulator() const;
+//   void Add(Accumulator& acc, const In& value) const;
+//   void Merge(Accumulator& into, const Accumulator& from) const;
+//   template <class Key> Output GetResult(const Key&, const TimeWindow&,
+//                                         const Accumulator&) const;
+// `Merge` must be associative, with `CreateAccumulator()` as its identity.
+// Use the helpers below rather than writing one by hand.
+
+// Counts elements.
+template <typename In>
+struct CountAggregate {
+  using Accumulator = int64_t;
+  using Output = int64_t;
+  Accumulator CreateAccumulator() const { return 0; }
+  void Add(Accumulator& acc, const In&) const { ++acc; }
+  void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
+  template <typename Key>
+  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+    return acc;
+  }
+};
+
+// Incremental aggregation from four functions (Flink's AggregateFunction):
+// create() -> Acc, add(Acc&, const In&), merge(Acc&, const Acc&),
+// result(const Acc&) -> Out.
+template <typename In, typename Acc, typename Create, typename AddFn,
+          typename MergeFn, typename ResultFn>
+struct FunctionAggregate {
+  using Accumulator = Acc;
+  using Output = std::decay_t<std::invoke_result_t<ResultFn, const Acc&>>;
+  Create create;
+  AddFn add;
+  MergeFn merge;
+  ResultFn result;
+  Accumulator CreateAccumulator() const { return create(); }
+  void Add(Accumulator& acc, const In& value) const { add(acc, value); }
+  void Merge(Accumulator& into, const Accumulator& from) const {
+    merge(into, from);
+  }
+  template <typename Key>
+  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+    return result(acc);
+  }
+};
+
+template <typename In, typename Create, typename AddFn, typename MergeFn,
+          typename ResultFn>
+auto MakeAggregate(Create create, AddFn add, MergeFn merge, ResultFn result) {
+  using Acc = std::decay_t<std::invoke_result_t<Create>>;
+  return FunctionAggregate<In, Acc, Create, AddFn, MergeFn, ResultFn>{
+      std::move(create), std::move(add), std::move(merge), std::move(result)};
+}
+
+// Reduce (Flink's ReduceFunction): `reduce(const In&, const In&) -> In`, which
+// must be associative. The result is the reduced element.
+template <typename In, typename ReduceFn>
+struct ReduceAggregate {
+  struct Accumulator {
+    In value{};
+    bool has_value = false;
+  };
+  using Output = In;
+  ReduceFn reduce;
+  Accumulator CreateAccumulator() const { return Accumulator(); }
+  void Add(Accumulator& acc, const In& value) const {
+    if (acc.has_value) {
+      acc.value = reduce(acc.value, value);
+    } else {
+      acc.value = value;
+      acc.has_value = true;
+    }
+  }
+  void Merge(Accumulator& into, const Accumulator& from) const {
+    if (from.has_value) Add(into, from.value);
+  }
+  template <typename Key>
+  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+    return acc.value;
+  }
+};
+
+template <typename In, typename ReduceFn>
+ReduceAggregate<In, ReduceFn> MakeReduce(ReduceFn reduce) {
+  return ReduceAggregate<In, ReduceFn>{std::move(reduce)};
+}
+
+// Full-window function (Flink's ProcessWindowFunction): keeps every element
+// and calls `fn(const Key&, const TimeWindow&, absl::Span<const In>) -> Out`
+// at each firing, elements in arrival order (merged sessions: by session).
+template <typename In, typename Fn>
+struct FullWindowAggregate {
+  using Accumulator = std::vector<In>;
+  Fn fn;
+  Accumulator CreateAccumulator() const { return {}; }
+  void Add(Accumulator& acc, const In& value) const { acc.push_back(value); }
+  void Merge(Accumulator& into, const Accumulator& from) const {
+    into.insert(into.end(), from.begin(), from.end());
+  }
+  template <typename Key>
+  auto GetResult(const Key& key, const TimeWindow& window,
+                 const Accumulator& acc) const {
+    return fn(key, window, absl::Span<const In>(acc));
+  }
+};
+
+template <typename In, typename Fn>
+FullWindowAggregate<In, Fn> MakeFullWindow(Fn fn) {
+  return FullWindowAggregate<In, Fn>{std::move(fn)};
+}
+
+namespace internal {
+template <typename Agg, typename Key>
+using AggOutput = std::decay_t<decltype(std::declval<const Agg&>().GetResult(
+    std::declval<const Key&>(), std::declval<const TimeWindow&>(),
+    std::declval<const typename Agg::Accumulator&>()))>;
+}  // namespace internal
+
+// The typed callbacks of a window operator.
+template <typename Key, typename In, typename Out>
+struct WindowFunctions {
+  // Receives every firing. Required.
+  std::function<void(const WindowResult<Key, Out>&)> on_result;
+  // The late side output: elements too late for every window they belong to.
+  // Default (null): they are counted in `dropped_late_elements()` and dropped.
+  std::function<void(const Key&, const In&, EventTime)> on_late;
+  // Called with each watermark after every result it fired.
+  // Default (null): none.
+  std::function<void(EventTime)> on_watermark;
+  // Dynamic sessions: the gap of an element, which must be > 0.
+  std::function<int64_t(const In&)> session_gap;
+};
+
+// A keyed window operator: elements are grouped by key, put into windows by
+// the assigner, aggregated incrementally, and emitted when the trigger fires.
+//
+// Event-time rules (Flink's WindowOperator and EventTimeTrigger):
+//   1. A window is late once max_timestamp + allowed_lateness <= watermark;
+//      its state is then dropped and it never fires again.
+//   2. An element skips its late windows; if it has no other window and
+//      ts + allowed_lateness <= watermark it goes to `on_late`, else it is
+//      counted as dropped. Sessions decide lateness after merging.
+//   3. An element that lands in a window whose max_timestamp <= watermark
+//      (but which is not late) fires that window again at once.
+//   4. `AdvanceWatermark(w)` fires timers in time order, then calls
+//      `on_watermark(w)`.
+//
+// Per-element cost is O(windows per element) with the hash lookup of the key;
+// sliding windows with slicing (see `WindowOptions::use_slicing`) cost O(1).
+template <typename Key, typename In, typename Agg,
+          typename Hash = absl::Hash<Key>>
+class WindowOperator {
+ public:
+  using Accumulator = typename Agg::Accumulator;
+  using Output = internal::AggOutput<Agg, Key>;
+  using Result = WindowResult<Key, Output>;
+  using Functions = WindowFunctions<Key, In, Output>;
+
+  // A copy of the operator's whole state (windows, accumulators, timers,
+  // watermark, counters), in memory. Take it together with the consumer
+  // positions it matches; restoring both resumes exactly.
+  class Snapshot;
+
+  // Returns kInvalidArgument for bad options (see `ValidateWindowOptions`),
+  // a missing `on_result`, or a dynamic session assigner without
+  // `session_gap`.
+  static absl::StatusOr<std::unique_ptr<WindowOperator>> Create(
+      const WindowOptions& options, Agg agg, Functions functions);
+
+  // Adds an element. Returns kInvalidArgument (and ignores the element) if a
+  // dynamic session gap is not positive; OK otherwise, also for an element
+  // routed to the late output or dropped.
+  absl::Status ProcessElement(const Key& key, const In& value, EventTime ts);
+
+  // Moves event time to `watermark` (ignored unless it is higher), firing and
+  // cleaning up every window and timer it passes.
+  void AdvanceWatermark(EventTime watermark);
+  // Fires processing-time timers due by the clock.
+  void AdvanceProcessingTime();
+
+  EventTime current_watermark() const { return state_.watermark; }
+  // Elements dropped for lateness without a side output.
+  int64_t dropped_late_elements() const { return state_.dropped_late; }
+  // Elements sent to `on_late`.
+  int64_t late_elements_emitted() const { return state_.late_emitted; }
+  // Windows (or slices, with slicing) currently held, over all keys.
+  int64_t live_state_count() const { return state_.live; }
+  // Keys currently holding state.
+  size_t key_count() const { return state_.slot_of.size(); }
+  // True if sliding windows use shared slices.
+  bool sliced() const { return sliced_; }
+
+  Snapshot TakeSnapshot() const;
+  // Replaces the state with `snapshot`'s. Callbacks and options stay.
+  // REQUIRES: the snapshot was taken from an operator with the same options.
+  void Restore(const Snapshot& snapshot);
+
+ private:
+  struct WinState {
+    TimeWindow window;
+    Accumulator acc;
+    int64_t count = 0;                    // count trigger
+    EventTime next_fire = kMaxEventTime;  // continuous trigger; max: none
+    bool has_fire = false;
+    bool has_data = false;
+  };
+  struct Slice {
+    EventTime start;
+    Accumulator acc;
+    Accumulator suffix;  // two-stacks front: acc of slices [i, mid)
+  };
+  struct KeyState {
+    Key key;
+    uint32_t gen = 0;
+    std::vector<WinState> windows;  // unsliced
+    // Sliced: slices by start; [a, b) are the slices of the window starting
+    // at `next_start`, [a, mid) the front stack, [mid, b) folded in `back`.
+    std::deque<Slice> slices;
+    size_t a = 0, mid = 0, b = 0;
+    Accumulator back{};
+    __int128 next_start = 0;
+    bool has_next = false;
+  };
+  struct Timer {
+    EventTime time;
+    uint32_t slot;
+    uint32_t gen;
+    TimeWindow window;
+    bool operator>(const Timer& o) const {
+      if (time != o.time) return time > o.time;
+      if (slot != o.slot) return slot > o.slot;
+      return o.window < window;
+    }
+  };
+  using TimerHeap =
+      std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
+  struct State {
+    absl::flat_hash_map<Key, uint32_t, Hash> slot_of;
+    std::vector<KeyState> keys;
+    std::vector<uint32_t> free_slots;
+    TimerHeap event_timers;
+    TimerHeap processing_timers;
+    EventTime watermark = kMinEventTime;
+    int64_t dropped_late = 0;
+    int64_t late_emitted = 0;
+    int64_t live = 0;
+  };
+
+ public:
+  class Snapshot {
+   public:
+    Snapshot() = default;
+
+   private:
+    friend class WindowOperator;
+    std::shared_ptr<const State> state_;
+  };
+
+ private:
+  WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
+
+  uint32_t SlotFor(const Key& key);
+  void MaybeFreeSlot(uint32_t slot);
+  EventTime CleanupTime(const TimeWindow& w) const {
+    if (!assigner_.is_event_time()) return kMaxEventTime;
+    return internal::SaturatingAdd(w.max_timestamp, lateness_);
+  }
+  bool IsWindowLate(const TimeWindow& w) const {
+    return assigner_.is_event_time() && CleanupTime(w) <= state_.watermark;
+  }
+  void Late(const Key& key, const In& value, EventTime ts);
+
+  // Unsliced path.
+  WinState* FindWindow(KeyState& ks, const TimeWindow& w);
+  WinState& AddWindow(uint32_t slot, const TimeWindow& w);
+  void OnElementInWindow(uint32_t slot, WinState& ws, const In& value,
+                         EventTime ts);
+  void Fire(KeyState& ks, WinState& ws);
+  void ProcessMerging(uint32_t slot, const In& value, EventTime ts,
+                      const TimeWindow& w);
+  void OnEventTimer(const Timer& t);
+  void OnProcessingTimer(const Timer& t);
+  void EraseWindow(uint32_t slot, const TimeWindow& w);
+  void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
+
+  // Sliced path. Window starts are kept in 128 bits: near the ends of the
+  // int64 range a window may start below kMinEventTime or end above
+  // kMaxEventTime, and is clamped only when shown.
+  static constexpr TimeWindow kCleanupMarker{kMaxEventTime, kMinEventTime};
+  void ProcessSliced(const Key& key, const In& value, EventTime ts);
+  void OnSlicedTimer(const Timer& t);
+  void FireSliced(uint32_t slot);
+  void SetNext(uint32_t slot, __int128 start);
+  void Schedule(uint32_t slot, EventTime time, const TimeWindow& w);
+  void ResetStacks(KeyState& ks);
+  Accumulator MergeRange(const KeyState& ks, const TimeWindow& w) const;
+  __int128 FirstWindowHolding(EventTime ts) const;
+  TimeWindow LastWindowHolding(EventTime ts) const;
+  TimeWindow SlidingWindowAt(__int128 start) const {
+    return TimeWindow{internal::ClampTime(start),
+                      internal::ClampTime(start + assigner_.size() - 1)};
+  }
+
+  WindowAssigner assigner_;
+  Trigger trigger_;
+  int64_t lateness_;
+  Env* env_;
+  Agg agg_;
+  Functions fn_;
+  bool sliced_;
+  int64_t pane_ = 0;
+  State state_;
+};
+
+// MakeWindowOperator()
+//
+// Deduces the operator type from the aggregate. Errors as
+// `WindowOperator::Create()`.
+template <typename Key, typename In, typename Agg,
+          typename Hash = absl::Hash<Key>>
+absl::StatusOr<std::unique_ptr<WindowOperator<Key, In, Agg, Hash>>>
+MakeWindowOperator(
+    const WindowOptions& options, Agg agg,
+    std::function<void(const WindowResult<Key, internal::AggOutput<Agg, Key>>&)>
+        on_result,
+    std::function<void(const Key&, const In&, EventTime)> on_late = nullptr) {
+  WindowFunctions<Key, In, internal::AggOutput<Agg, Key>> fns;
+  fns.on_result = std::move(on_result);
+  fns.on_late = std::move(on_late);
+  return WindowOperator<Key, In, Agg, Hash>::Create(options, std::move(agg),
+                                                    std::move(fns));
+}
+
+}  // namespace brook
+
+#include "brook/internal/window_operator_impl.h"  // IWYU pragma: export
+
+#endif  // BROOK_WINDOW_H_
