@@ -520,3 +520,23 @@ TEST_CASE("WindowOperator: snapshot and restore resume exactly",
 
 }  // namespace
 }  // namespace brook
+
+namespace brook {
+namespace {
+
+TEST_CASE("WindowOperator: a window created after its end fires once",
+          "[window][operator][late]") {
+  // Found by the session property test: the window got a timer in the past
+  // and fired a second time at the next watermark.
+  Harness<Count> h(Tumbling(10, 0, /*lateness=*/20), Count());
+  h.op->AdvanceWatermark(15);
+  h.Add(1, 5);  // [0,9] is complete but within lateness
+  CHECK(h.Take() == std::vector<Fired>{{1, 0, 9, 1}});
+  h.op->AdvanceWatermark(16);
+  CHECK(h.Take().empty());
+  h.op->AdvanceWatermark(kMax);
+  CHECK(h.Take().empty());
+}
+
+}  // namespace
+}  // namespace brook

@@ -251,8 +251,12 @@ WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
   KeyState& ks = state_.keys[slot];
   ks.windows.push_back(WinState{w, agg_.CreateAccumulator()});
   ++state_.live;
-  const bool event_timer = trigger_.kind() == TriggerKind::kEventTime ||
-                           trigger_.kind() == TriggerKind::kContinuousEventTime;
+  // As Flink's event-time triggers: a window already complete fires on the
+  // element instead of getting a timer.
+  const bool event_timer =
+      (trigger_.kind() == TriggerKind::kEventTime ||
+       trigger_.kind() == TriggerKind::kContinuousEventTime) &&
+      w.max_timestamp > state_.watermark;
   if (event_timer) {
     state_.event_timers.push(Timer{w.max_timestamp, slot, ks.gen, w});
   }
@@ -370,8 +374,9 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(
   if (t.window != merged) {
     t.window = merged;
     const bool event_timer =
-        trigger_.kind() == TriggerKind::kEventTime ||
-        trigger_.kind() == TriggerKind::kContinuousEventTime;
+        (trigger_.kind() == TriggerKind::kEventTime ||
+         trigger_.kind() == TriggerKind::kContinuousEventTime) &&
+        merged.max_timestamp > state_.watermark;
     if (event_timer) {
       state_.event_timers.push(Timer{merged.max_timestamp, slot, ks.gen, merged});
     }

@@ -1,0 +1,324 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Property tests: for random in-order and out-of-order inputs and random
+// watermarks, every result the operator fires equals a brute-force
+// recomputation of that window over the elements it accepted, every window
+// fires its final contents by the end, and every dropped element was truly
+// late. Seed: BROOK_TEST_SEED, else random (printed on failure).
+
+#define CATCH_CONFIG_ENABLE_TUPLE_STRINGMAKER
+#include "brook/window.h"
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+namespace brook {
+namespace {
+
+uint64_t Seed() {
+  if (const char* s = std::getenv("BROOK_TEST_SEED")) {
+    return std::strtoull(s, nullptr, 10);
+  }
+  return std::random_device{}();
+}
+
+struct SumAgg {
+  using Accumulator = int64_t;
+  using Output = int64_t;
+  int64_t CreateAccumulator() const { return 0; }
+  void Add(int64_t& a, const int64_t& v) const { a += v; }
+  void Merge(int64_t& a, const int64_t& b) const { a += b; }
+  template <typename K>
+  int64_t GetResult(const K&, const TimeWindow&, const int64_t& a) const {
+    return a;
+  }
+};
+
+using WinKey = std::tuple<int, EventTime, EventTime>;  // key, start, max
+
+struct Event {
+  int key;
+  EventTime ts;
+  int64_t value;
+};
+
+// Generates `n` events around a moving clock, `disorder` ms out of order, and
+// watermark moves that may overtake some events (so some arrive late).
+std::vector<Event> MakeEvents(std::mt19937_64& rng, int n, EventTime base,
+                              int64_t disorder, int keys) {
+  std::vector<Event> out;
+  EventTime clock = base;
+  for (int i = 0; i < n; ++i) {
+    clock += static_cast<EventTime>(rng() % 4);
+    EventTime ts = clock - (disorder == 0 ? 0
+                                          : static_cast<EventTime>(
+                                                rng() % (disorder + 1)));
+    out.push_back(Event{static_cast<int>(rng() % keys), ts,
+                        static_cast<int64_t>(rng() % 100) + 1});
+  }
+  return out;
+}
+
+void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
+                     const std::vector<Event>& events) {
+  std::map<WinKey, int64_t> expected;   // brute force per (key, window)
+  std::map<WinKey, int64_t> last_fired;
+  int mismatches = 0;
+  int64_t fires = 0, expected_fires = 0;
+  bool was_late = false;
+  int64_t late_seen = 0;
+  WindowFunctions<int, int64_t, int64_t> fns;
+  fns.on_result = [&](const WindowResult<int, int64_t>& r) {
+    WinKey k{r.key, r.window.start, r.window.max_timestamp};
+    auto it = expected.find(k);
+    if (it == expected.end() || it->second != r.value) {
+      ++mismatches;
+      UNSCOPED_INFO("fired key " << r.key << " [" << r.window.start << ","
+                                 << r.window.max_timestamp << "] = " << r.value
+                                 << " expected "
+                                 << (it == expected.end() ? -1 : it->second));
+    }
+    last_fired[k] = r.value;
+    ++fires;
+  };
+  fns.on_late = [&](const int&, const int64_t&, EventTime) {
+    was_late = true;
+    ++late_seen;
+  };
+  auto op = WindowOperator<int, int64_t, SumAgg>::Create(o, SumAgg(), fns);
+  REQUIRE(op.ok());
+  EventTime wm = kMinEventTime;
+  for (const Event& e : events) {
+    // Brute force: the element joins every window that is not late.
+    bool any = false;
+    for (const TimeWindow& w : o.assigner.WindowsFor(e.ts)) {
+      if (internal::SaturatingAdd(w.max_timestamp, o.allowed_lateness_ms) <=
+          wm) {
+        continue;
+      }
+      any = true;
+      expected[WinKey{e.key, w.start, w.max_timestamp}] += e.value;
+      if (w.max_timestamp <= wm) ++expected_fires;  // fires again at once
+    }
+    // Flink's rule: late when no window takes it (also an element that falls
+    // in a sliding gap) and ts + lateness <= watermark.
+    const bool truly_late =
+        !any && internal::SaturatingAdd(e.ts, o.allowed_lateness_ms) <= wm;
+    was_late = false;
+    REQUIRE((*op)->ProcessElement(e.key, e.value, e.ts).ok());
+    REQUIRE(was_late == truly_late);
+    REQUIRE(mismatches == 0);
+    REQUIRE(fires == expected_fires);
+    if (rng() % 8 == 0) {
+      EventTime next = std::max(wm, e.ts - static_cast<EventTime>(rng() % 40));
+      for (const auto& [k, v] : expected) {
+        if (std::get<2>(k) > wm && std::get<2>(k) <= next) ++expected_fires;
+      }
+      wm = next;
+      (*op)->AdvanceWatermark(wm);
+      REQUIRE(mismatches == 0);
+      REQUIRE(fires == expected_fires);
+    }
+  }
+  for (const auto& [k, v] : expected) {
+    if (std::get<2>(k) > wm) ++expected_fires;
+  }
+  (*op)->AdvanceWatermark(kMaxEventTime);
+  REQUIRE(mismatches == 0);
+  CHECK(fires == expected_fires);
+  // Every window that received elements fired its final contents.
+  for (const auto& [k, v] : expected) {
+    auto it = last_fired.find(k);
+    REQUIRE(it != last_fired.end());
+    CHECK(it->second == v);
+  }
+  CHECK((*op)->late_elements_emitted() == late_seen);
+  CHECK((*op)->live_state_count() == 0);
+}
+
+TEST_CASE("Window property: fired results equal brute force (non-merging)",
+          "[window][property]") {
+  const uint64_t seed = Seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  struct Config {
+    std::string name;
+    WindowOptions options;
+  };
+  std::vector<Config> configs;
+  auto add = [&](std::string name, absl::StatusOr<WindowAssigner> a,
+                 int64_t lateness, bool slicing = true) {
+    REQUIRE(a.ok());
+    WindowOptions o;
+    o.assigner = *a;
+    o.allowed_lateness_ms = lateness;
+    o.use_slicing = slicing;
+    configs.push_back({std::move(name), o});
+  };
+  add("tumbling 10", WindowAssigner::Tumbling(10), 0);
+  add("tumbling 7 offset -3 late 5", WindowAssigner::Tumbling(7, -3), 5);
+  add("sliding 20/5 sliced", WindowAssigner::Sliding(20, 5), 0);
+  add("sliding 20/5 unsliced late 7", WindowAssigner::Sliding(20, 5), 7, false);
+  add("sliding 20/5 sliced late 7", WindowAssigner::Sliding(20, 5), 7);
+  add("sliding 12/8 offset 3 sliced late 4", WindowAssigner::Sliding(12, 8, 3),
+      4);
+  add("sliding 30/1 sliced late 2", WindowAssigner::Sliding(30, 1), 2);
+  add("sliding 5/9 gaps", WindowAssigner::Sliding(5, 9), 3);
+  add("cumulate 30/10 late 3", WindowAssigner::Cumulate(30, 10), 3);
+  for (int round = 0; round < 40; ++round) {
+    for (const Config& c : configs) {
+      CAPTURE(round, c.name);
+      const int64_t disorder = round % 2 == 0 ? 0 : 25;
+      const EventTime base =
+          round % 3 == 0 ? -500 : (round % 3 == 1 ? 1'000'000 : kMaxEventTime - 3000);
+      std::vector<Event> events = MakeEvents(rng, 300, base, disorder, 4);
+      if (base > 0 && base > kMaxEventTime - 4000) {
+        // Keep the clock below the top of the range.
+        for (Event& e : events) e.ts = std::min(e.ts, kMaxEventTime);
+      }
+      CheckNonMerging(c.options, rng, events);
+    }
+  }
+}
+
+// A naive session model: sessions per key as (start, max, sum), merged on
+// every element, cleaned and fired by scanning.
+struct NaiveSessions {
+  struct S {
+    EventTime start, max;
+    int64_t sum;
+  };
+  int64_t gap, lateness;
+  EventTime wm = kMinEventTime;
+  std::map<int, std::vector<S>> by_key;
+
+  EventTime Cleanup(const S& s) const {
+    return internal::SaturatingAdd(s.max, lateness);
+  }
+  // Returns firings caused by the element; sets `late`.
+  std::vector<WinKey> Add(int key, EventTime ts, int64_t v, bool* late,
+                          std::map<WinKey, int64_t>* values) {
+    std::vector<S>& ss = by_key[key];
+    S m{ts, internal::WindowMaxTimestamp(ts, gap), v};
+    std::vector<S> rest;
+    bool merged = false;
+    for (const S& s : ss) {
+      if (s.start <= internal::SaturatingAdd(m.max, 1) &&
+          m.start <= internal::SaturatingAdd(s.max, 1)) {
+        m.start = std::min(m.start, s.start);
+        m.max = std::max(m.max, s.max);
+        m.sum += s.sum;
+        merged = true;
+      } else {
+        rest.push_back(s);
+      }
+    }
+    *late = false;
+    std::vector<WinKey> fired;
+    if (!merged && Cleanup(m) <= wm) {
+      *late = internal::SaturatingAdd(ts, lateness) <= wm;
+      return fired;
+    }
+    rest.push_back(m);
+    ss = rest;
+    if (m.max <= wm) {
+      fired.emplace_back(key, m.start, m.max);
+      (*values)[fired.back()] = m.sum;
+    }
+    return fired;
+  }
+  std::vector<WinKey> Advance(EventTime w, std::map<WinKey, int64_t>* values) {
+    std::vector<WinKey> fired;
+    if (w <= wm) return fired;
+    for (auto& [key, ss] : by_key) {
+      std::vector<S> keep;
+      for (const S& s : ss) {
+        if (s.max > wm && s.max <= w) {
+          fired.emplace_back(key, s.start, s.max);
+          (*values)[fired.back()] = s.sum;
+        }
+        if (Cleanup(s) > w) keep.push_back(s);
+      }
+      ss = keep;
+    }
+    wm = w;
+    return fired;
+  }
+};
+
+TEST_CASE("Window property: sessions agree with a naive model",
+          "[window][property][session]") {
+  const uint64_t seed = Seed();
+  CAPTURE(seed);
+  std::mt19937_64 rng(seed);
+  for (int round = 0; round < 150; ++round) {
+    const int64_t gap = 1 + static_cast<int64_t>(rng() % 12);
+    const int64_t lateness = static_cast<int64_t>(rng() % 3) * 5;
+    CAPTURE(round, gap, lateness);
+    WindowOptions o;
+    o.assigner = *WindowAssigner::Session(gap);
+    o.allowed_lateness_ms = lateness;
+    std::vector<std::pair<WinKey, int64_t>> got;
+    WindowFunctions<int, int64_t, int64_t> fns;
+    fns.on_result = [&](const WindowResult<int, int64_t>& r) {
+      got.emplace_back(WinKey{r.key, r.window.start, r.window.max_timestamp},
+                       r.value);
+    };
+    bool op_late = false;
+    fns.on_late = [&](const int&, const int64_t&, EventTime) { op_late = true; };
+    auto op = WindowOperator<int, int64_t, SumAgg>::Create(o, SumAgg(), fns);
+    REQUIRE(op.ok());
+    NaiveSessions model{gap, lateness};
+    const EventTime base = round % 2 == 0 ? -10'000 : kMaxEventTime - 5'000;
+    std::vector<Event> events =
+        MakeEvents(rng, 200, base, round % 3 == 0 ? 0 : 30, 3);
+    EventTime wm = kMinEventTime;
+    auto compare = [&](std::vector<WinKey> want,
+                       const std::map<WinKey, int64_t>& values) {
+      std::vector<std::pair<WinKey, int64_t>> w;
+      for (const WinKey& k : want) w.emplace_back(k, values.at(k));
+      std::sort(w.begin(), w.end());
+      std::sort(got.begin(), got.end());
+      for (auto& g : got)
+        UNSCOPED_INFO("got " << std::get<0>(g.first) << " [" << std::get<1>(g.first)
+                             << "," << std::get<2>(g.first) << "] " << g.second);
+      for (auto& g : w)
+        UNSCOPED_INFO("want " << std::get<0>(g.first) << " [" << std::get<1>(g.first)
+                              << "," << std::get<2>(g.first) << "] " << g.second);
+      UNSCOPED_INFO("wm " << wm);
+      REQUIRE(got == w);
+      got.clear();
+    };
+    for (const Event& e : events) {
+      std::map<WinKey, int64_t> values;
+      bool late = false;
+      auto want = model.Add(e.key, e.ts, e.value, &late, &values);
+      op_late = false;
+      REQUIRE((*op)->ProcessElement(e.key, e.value, e.ts).ok());
+      REQUIRE(op_late == late);
+      compare(want, values);
+      if (rng() % 6 == 0) {
+        wm = std::max(wm, e.ts - static_cast<EventTime>(rng() % 20));
+        std::map<WinKey, int64_t> v2;
+        auto fired = model.Advance(wm, &v2);
+        (*op)->AdvanceWatermark(wm);
+        compare(fired, v2);
+      }
+    }
+    std::map<WinKey, int64_t> v3;
+    auto fired = model.Advance(kMaxEventTime, &v3);
+    (*op)->AdvanceWatermark(kMaxEventTime);
+    compare(fired, v3);
+  }
+}
+
+}  // namespace
+}  // namespace brook
