@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -445,9 +446,13 @@ class WindowOperator {
   struct WinState {
     TimeWindow window;
     Accumulator acc;
+    uint64_t id = 0;                      // names the window in timers
     int64_t count = 0;                    // count trigger
-    EventTime next_fire = kMaxEventTime;  // continuous trigger; max: none
+    EventTime next_fire = kMaxEventTime;  // continuous trigger
+    EventTime pending = 0;                // time of the live event timer
     bool has_fire = false;
+    bool has_pending = false;
+    bool end_pending = false;  // an event-time firing at max_timestamp is due
     bool has_data = false;
   };
   struct Slice {
@@ -458,9 +463,12 @@ class WindowOperator {
   struct KeyState {
     Key key;
     uint32_t gen = 0;
-    std::vector<WinState> windows;  // unsliced
-    // Sliced: slices by start; [a, b) are the slices of the window starting
-    // at `next_start`, [a, mid) the front stack, [mid, b) folded in `back`.
+    absl::InlinedVector<WinState, 1> windows;  // unsliced path
+  };
+  // Sliced path, per key slot: slices by start; [a, b) are the slices of the
+  // window starting at `next_start`, [a, mid) the front stack, [mid, b)
+  // folded into `back`.
+  struct SliceState {
     std::deque<Slice> slices;
     size_t a = 0, mid = 0, b = 0;
     Accumulator back{};
@@ -471,7 +479,8 @@ class WindowOperator {
     EventTime time;
     uint32_t slot;
     uint32_t gen;
-    TimeWindow window;
+    uint64_t id;        // unsliced: the window's id
+    TimeWindow window;  // sliced: the window to fire, or kCleanupMarker
     bool operator>(const Timer& o) const {
       if (time != o.time) return time > o.time;
       if (slot != o.slot) return slot > o.slot;
@@ -483,7 +492,9 @@ class WindowOperator {
   struct State {
     absl::flat_hash_map<Key, uint32_t, Hash> slot_of;
     std::vector<KeyState> keys;
+    std::vector<SliceState> slice_keys;  // sliced path only, by slot
     std::vector<uint32_t> free_slots;
+    uint64_t next_id = 1;
     TimerHeap event_timers;
     TimerHeap processing_timers;
     EventTime watermark = kMinEventTime;
@@ -518,7 +529,10 @@ class WindowOperator {
 
   // Unsliced path.
   WinState* FindWindow(KeyState& ks, const TimeWindow& w);
+  WinState* FindWindowById(KeyState& ks, uint64_t id);
   WinState& AddWindow(uint32_t slot, const TimeWindow& w);
+  // Makes sure an event timer is pending for the window's next due time.
+  void ScheduleWindow(uint32_t slot, WinState& ws);
   void OnElementInWindow(uint32_t slot, WinState& ws, const In& value,
                          EventTime ts);
   void Fire(KeyState& ks, WinState& ws);
@@ -526,7 +540,7 @@ class WindowOperator {
                       const TimeWindow& w);
   void OnEventTimer(const Timer& t);
   void OnProcessingTimer(const Timer& t);
-  void EraseWindow(uint32_t slot, const TimeWindow& w);
+  void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
@@ -538,8 +552,8 @@ class WindowOperator {
   void FireSliced(uint32_t slot);
   void SetNext(uint32_t slot, __int128 start);
   void Schedule(uint32_t slot, EventTime time, const TimeWindow& w);
-  void ResetStacks(KeyState& ks);
-  Accumulator MergeRange(const KeyState& ks, const TimeWindow& w) const;
+  void ResetStacks(SliceState& ks);
+  Accumulator MergeRange(const SliceState& ks, const TimeWindow& w) const;
   __int128 FirstWindowHolding(EventTime ts) const;
   TimeWindow LastWindowHolding(EventTime ts) const;
   TimeWindow SlidingWindowAt(__int128 start) const {

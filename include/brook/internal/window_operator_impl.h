@@ -151,10 +151,14 @@ uint32_t WindowOperator<Key, In, Agg, Hash>::SlotFor(const Key& key) {
   KeyState& ks = state_.keys[slot];
   ks.key = key;
   ks.windows.clear();
-  ks.slices.clear();
-  ks.a = ks.mid = ks.b = 0;
-  ks.back = agg_.CreateAccumulator();
-  ks.has_next = false;
+  if (sliced_) {
+    if (state_.slice_keys.size() <= slot) state_.slice_keys.resize(slot + 1);
+    SliceState& ss = state_.slice_keys[slot];
+    ss.slices.clear();
+    ss.a = ss.mid = ss.b = 0;
+    ss.back = agg_.CreateAccumulator();
+    ss.has_next = false;
+  }
   it->second = slot;
   return slot;
 }
@@ -162,7 +166,11 @@ uint32_t WindowOperator<Key, In, Agg, Hash>::SlotFor(const Key& key) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
   KeyState& ks = state_.keys[slot];
-  if (!ks.windows.empty() || !ks.slices.empty() || ks.has_next) return;
+  if (!ks.windows.empty()) return;
+  if (sliced_) {
+    const SliceState& ss = state_.slice_keys[slot];
+    if (!ss.slices.empty() || ss.has_next) return;
+  }
   state_.slot_of.erase(ks.key);
   ++ks.gen;  // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
@@ -245,30 +253,65 @@ WindowOperator<Key, In, Agg, Hash>::FindWindow(KeyState& ks,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
+typename WindowOperator<Key, In, Agg, Hash>::WinState*
+WindowOperator<Key, In, Agg, Hash>::FindWindowById(KeyState& ks, uint64_t id) {
+  for (WinState& ws : ks.windows) {
+    if (ws.id == id) return &ws;
+  }
+  return nullptr;
+}
+
+// Event timers of the unsliced path are lazy: a window has at most one live
+// heap entry, at the earliest of its due times (its end, its next continuous
+// firing, its cleanup). When a window grows (sessions) its entry may come due
+// early; it then just reschedules. So a session extended by every element
+// costs no heap traffic.
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::ScheduleWindow(uint32_t slot,
+                                                        WinState& ws) {
+  EventTime due = kMaxEventTime;
+  bool any = false;
+  if (ws.end_pending) {
+    due = ws.window.max_timestamp;
+    any = true;
+  }
+  if (ws.has_fire && (!any || ws.next_fire < due)) {
+    due = ws.next_fire;
+    any = true;
+  }
+  const EventTime cleanup = CleanupTime(ws.window);
+  if (assigner_.is_event_time() && cleanup != kMaxEventTime &&
+      (!any || cleanup < due)) {
+    due = cleanup;
+    any = true;
+  }
+  if (!any || (ws.has_pending && ws.pending <= due)) return;
+  ws.pending = due;
+  ws.has_pending = true;
+  state_.event_timers.push(
+      Timer{due, slot, state_.keys[slot].gen, ws.id, TimeWindow{}});
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
 typename WindowOperator<Key, In, Agg, Hash>::WinState&
 WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
                                               const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
   ks.windows.push_back(WinState{w, agg_.CreateAccumulator()});
   ++state_.live;
+  WinState& ws = ks.windows.back();
+  ws.id = state_.next_id++;
   // As Flink's event-time triggers: a window already complete fires on the
   // element instead of getting a timer.
-  const bool event_timer =
-      (trigger_.kind() == TriggerKind::kEventTime ||
-       trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-      w.max_timestamp > state_.watermark;
-  if (event_timer) {
-    state_.event_timers.push(Timer{w.max_timestamp, slot, ks.gen, w});
-  }
-  EventTime cleanup = CleanupTime(w);
-  if (assigner_.is_event_time() && cleanup != kMaxEventTime &&
-      !(event_timer && cleanup == w.max_timestamp)) {
-    state_.event_timers.push(Timer{cleanup, slot, ks.gen, w});
-  }
+  ws.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
+                    trigger_.kind() == TriggerKind::kContinuousEventTime) &&
+                   w.max_timestamp > state_.watermark;
+  ScheduleWindow(slot, ws);
   if (trigger_.kind() == TriggerKind::kProcessingTime) {
-    state_.processing_timers.push(Timer{w.max_timestamp, slot, ks.gen, w});
+    state_.processing_timers.push(
+        Timer{w.max_timestamp, slot, ks.gen, ws.id, TimeWindow{}});
   }
-  return ks.windows.back();
+  return ws;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -287,16 +330,12 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
       if (ws.window.max_timestamp <= state_.watermark) {
         fire = true;
       } else if (!ws.has_fire) {
-        int64_t interval = trigger_.interval_ms();
+        const int64_t interval = trigger_.interval_ms();
         EventTime start = WindowAssigner::AlignedWindow(ts, 0, interval).start;
-        EventTime next = std::min(internal::SaturatingAdd(start, interval),
-                                  ws.window.max_timestamp);
-        ws.next_fire = next;
+        ws.next_fire = std::min(internal::SaturatingAdd(start, interval),
+                                ws.window.max_timestamp);
         ws.has_fire = true;
-        if (next != ws.window.max_timestamp) {
-          state_.event_timers.push(
-              Timer{next, slot, state_.keys[slot].gen, ws.window});
-        }
+        ScheduleWindow(slot, ws);
       }
       break;
     case TriggerKind::kCount:
@@ -323,8 +362,10 @@ void WindowOperator<Key, In, Agg, Hash>::Fire(KeyState& ks, WinState& ws) {
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(
-    uint32_t slot, const In& value, EventTime ts, const TimeWindow& w) {
+void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
+                                                        const In& value,
+                                                        EventTime ts,
+                                                        const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
   // Sessions of a key never overlap or touch, so everything that merges with
   // the new window touches the new window itself.
@@ -373,35 +414,21 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(
   WinState& t = ks.windows[target];
   if (t.window != merged) {
     t.window = merged;
-    const bool event_timer =
-        (trigger_.kind() == TriggerKind::kEventTime ||
-         trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-        merged.max_timestamp > state_.watermark;
-    if (event_timer) {
-      state_.event_timers.push(Timer{merged.max_timestamp, slot, ks.gen, merged});
-    }
-    EventTime cleanup = CleanupTime(merged);
-    if (cleanup != kMaxEventTime &&
-        !(event_timer && cleanup == merged.max_timestamp)) {
-      state_.event_timers.push(Timer{cleanup, slot, ks.gen, merged});
-    }
-    if (t.has_fire && t.next_fire != merged.max_timestamp) {
-      state_.event_timers.push(Timer{t.next_fire, slot, ks.gen, merged});
-    }
-    if (trigger_.kind() == TriggerKind::kProcessingTime) {
-      state_.processing_timers.push(
-          Timer{merged.max_timestamp, slot, ks.gen, merged});
-    }
+    // Flink's onMerge: the merged window's end timer only if still ahead.
+    t.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
+                     trigger_.kind() == TriggerKind::kContinuousEventTime) &&
+                    merged.max_timestamp > state_.watermark;
+    ScheduleWindow(slot, t);
   }
   OnElementInWindow(slot, t, value, ts);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::EraseWindow(uint32_t slot,
-                                                     const TimeWindow& w) {
+                                                     uint64_t id) {
   KeyState& ks = state_.keys[slot];
   for (size_t i = 0; i < ks.windows.size(); ++i) {
-    if (ks.windows[i].window != w) continue;
+    if (ks.windows[i].id != id) continue;
     if (i + 1 != ks.windows.size()) ks.windows[i] = std::move(ks.windows.back());
     ks.windows.pop_back();
     --state_.live;
@@ -414,43 +441,48 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
   if (ks.gen != t.gen) return;
-  WinState* ws = FindWindow(ks, t.window);
-  if (ws == nullptr) return;  // merged away or cleaned up
+  WinState* ws = FindWindowById(ks, t.id);
+  // Stale: merged away, cleaned up, or superseded by an earlier entry.
+  if (ws == nullptr || !ws->has_pending || ws->pending != t.time) return;
+  ws->has_pending = false;
   bool fire = false;
-  const TriggerKind kind = trigger_.kind();
-  if ((kind == TriggerKind::kEventTime ||
-       kind == TriggerKind::kContinuousEventTime) &&
-      t.time == t.window.max_timestamp) {
+  if (ws->end_pending && ws->window.max_timestamp == t.time) {
+    ws->end_pending = false;
     fire = true;
   }
-  if (kind == TriggerKind::kContinuousEventTime && ws->has_fire &&
-      t.time == ws->next_fire) {
+  if (ws->has_fire && ws->next_fire == t.time) {
+    // Continuous trigger: fire, and schedule the next early firing.
     fire = true;
     ws->has_fire = false;
     EventTime next =
         std::min(internal::SaturatingAdd(t.time, trigger_.interval_ms()),
-                 t.window.max_timestamp);
+                 ws->window.max_timestamp);
     if (next > t.time) {
       ws->next_fire = next;
       ws->has_fire = true;
-      if (next != t.window.max_timestamp) {
-        state_.event_timers.push(Timer{next, t.slot, ks.gen, t.window});
-      }
     }
   }
   if (fire) Fire(ks, *ws);
-  if (assigner_.is_event_time() && t.time == CleanupTime(t.window)) {
-    EraseWindow(t.slot, t.window);
+  if (assigner_.is_event_time() && t.time == CleanupTime(ws->window)) {
+    EraseWindow(t.slot, t.id);
+    return;
   }
+  ScheduleWindow(t.slot, *ws);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
   if (ks.gen != t.gen) return;
-  WinState* ws = FindWindow(ks, t.window);
+  WinState* ws = FindWindowById(ks, t.id);
   if (ws == nullptr) return;
-  if (t.time == t.window.max_timestamp) Fire(ks, *ws);
+  if (t.time == ws->window.max_timestamp) {
+    Fire(ks, *ws);
+  } else if (t.time < ws->window.max_timestamp) {
+    // The window grew (sessions): wait for its new end.
+    state_.processing_timers.push(Timer{ws->window.max_timestamp, t.slot,
+                                        ks.gen, t.id, TimeWindow{}});
+  }
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -499,7 +531,7 @@ __int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ResetStacks(KeyState& ks) {
+void WindowOperator<Key, In, Agg, Hash>::ResetStacks(SliceState& ks) {
   const __int128 from = ks.next_start;
   auto it = std::lower_bound(
       ks.slices.begin(), ks.slices.end(), from,
@@ -512,13 +544,13 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Schedule(uint32_t slot,
                                                   EventTime time,
                                                   const TimeWindow& w) {
-  state_.event_timers.push(Timer{time, slot, state_.keys[slot].gen, w});
+  state_.event_timers.push(Timer{time, slot, state_.keys[slot].gen, 0, w});
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::SetNext(uint32_t slot,
                                                  __int128 start) {
-  KeyState& ks = state_.keys[slot];
+  SliceState& ks = state_.slice_keys[slot];
   ks.next_start = start;
   ks.has_next = true;
   TimeWindow w = SlidingWindowAt(start);
@@ -527,7 +559,7 @@ void WindowOperator<Key, In, Agg, Hash>::SetNext(uint32_t slot,
 
 template <typename Key, typename In, typename Agg, typename Hash>
 typename WindowOperator<Key, In, Agg, Hash>::Accumulator
-WindowOperator<Key, In, Agg, Hash>::MergeRange(const KeyState& ks,
+WindowOperator<Key, In, Agg, Hash>::MergeRange(const SliceState& ks,
                                                const TimeWindow& w) const {
   Accumulator acc = agg_.CreateAccumulator();
   auto it = std::lower_bound(
@@ -560,7 +592,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     return;
   }
   const uint32_t slot = SlotFor(key);
-  KeyState& ks = state_.keys[slot];
+  SliceState& ks = state_.slice_keys[slot];
   const EventTime ps =
       WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
   size_t idx;
@@ -629,8 +661,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
-  KeyState& ks = state_.keys[t.slot];
-  if (ks.gen != t.gen) return;
+  if (state_.keys[t.slot].gen != t.gen) return;
+  SliceState& ks = state_.slice_keys[t.slot];
   const bool is_fire = t.window != kCleanupMarker;
   if (is_fire && ks.has_next && SlidingWindowAt(ks.next_start) == t.window) {
     FireSliced(t.slot);
@@ -657,7 +689,8 @@ void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FireSliced(uint32_t slot) {
-  KeyState& ks = state_.keys[slot];
+  SliceState& ks = state_.slice_keys[slot];
+  const Key& key = state_.keys[slot].key;
   const __int128 s = ks.next_start;
   const TimeWindow w = SlidingWindowAt(s);
   auto& slices = ks.slices;
@@ -680,11 +713,11 @@ void WindowOperator<Key, In, Agg, Hash>::FireSliced(uint32_t slot) {
   }
   if (ks.a < ks.b) {
     if (ks.a == ks.mid) {
-      EmitWindow(ks.key, w, ks.back);
+      EmitWindow(key, w, ks.back);
     } else {
       Accumulator acc = slices[ks.a].suffix;
       agg_.Merge(acc, ks.back);
-      EmitWindow(ks.key, w, acc);
+      EmitWindow(key, w, acc);
     }
   }
   // The next window that holds a slice.
