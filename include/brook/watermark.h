@@ -198,8 +198,11 @@ struct BROOK_EXPORT WatermarkCombinerOptions {
 // every unfinished input is idle, the combined watermark holds. It never goes
 // backwards, even when an idle input comes back behind it.
 //
-// Complexity: `Update()` is O(log n) (a tournament tree over inputs);
-// `CheckIdleness()` is O(n) and meant for a periodic tick.
+// Complexity: `Update()` is O(log n) (a tournament tree over inputs) and
+// reads no clock; `CheckIdleness()` is O(n) and meant for a periodic tick.
+// Activity is sampled at each `CheckIdleness()`: an input is idle once no
+// activity was seen for more than the timeout between checks, so idleness is
+// detected up to one check interval late.
 class BROOK_EXPORT WatermarkCombiner {
  public:
   // Returns kInvalidArgument if `num_inputs` < 1 or `idle_timeout_ms` < 0.
@@ -235,6 +238,7 @@ class BROOK_EXPORT WatermarkCombiner {
   struct Input {
     EventTime watermark = kMinEventTime;
     int64_t last_active_ms = 0;
+    bool active_since_check = false;
     bool idle = false;
     bool finished = false;
   };

@@ -478,13 +478,14 @@ class WindowOperator {
   struct Timer {
     EventTime time;
     uint32_t slot;
-    uint32_t gen;
-    uint64_t id;        // unsliced: the window's id
-    TimeWindow window;  // sliced: the window to fire, or kCleanupMarker
+    uint32_t gen;  // the slot's generation when the timer was set
+    // Unsliced: the window's id. Sliced: kSlicedFire (fire the key's next
+    // window if it ends at `time`) or kSlicedCleanup.
+    uint64_t id;
     bool operator>(const Timer& o) const {
       if (time != o.time) return time > o.time;
       if (slot != o.slot) return slot > o.slot;
-      return o.window < window;
+      return id > o.id;
     }
   };
   using TimerHeap =
@@ -543,15 +544,19 @@ class WindowOperator {
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
+  // Tumbling windows with the default trigger: the common case, kept short.
+  bool ProcessTumblingFast(const Key& key, const In& value, EventTime ts);
+
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
   // int64 range a window may start below kMinEventTime or end above
   // kMaxEventTime, and is clamped only when shown.
-  static constexpr TimeWindow kCleanupMarker{kMaxEventTime, kMinEventTime};
+  static constexpr uint64_t kSlicedFire = 0;
+  static constexpr uint64_t kSlicedCleanup = 1;
   void ProcessSliced(const Key& key, const In& value, EventTime ts);
   void OnSlicedTimer(const Timer& t);
   void FireSliced(uint32_t slot);
   void SetNext(uint32_t slot, __int128 start);
-  void Schedule(uint32_t slot, EventTime time, const TimeWindow& w);
+  void Schedule(uint32_t slot, EventTime time, uint64_t what);
   void ResetStacks(SliceState& ks);
   Accumulator MergeRange(const SliceState& ks, const TimeWindow& w) const;
   __int128 FirstWindowHolding(EventTime ts) const;
@@ -568,7 +573,9 @@ class WindowOperator {
   Agg agg_;
   Functions fn_;
   bool sliced_;
+  bool fast_tumbling_;
   int64_t pane_ = 0;
+  TimeWindow last_window_{1, 0};  // tumbling: last window assigned
   State state_;
 };
 

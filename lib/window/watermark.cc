@@ -214,7 +214,7 @@ bool WatermarkCombiner::Recompute() {
 bool WatermarkCombiner::Update(int input, EventTime watermark) {
   Input& in = inputs_[input];
   if (in.finished) return false;
-  in.last_active_ms = env_->NowMillis();
+  in.active_since_check = true;
   bool changed = false;
   if (in.idle) {
     in.idle = false;
@@ -233,7 +233,7 @@ bool WatermarkCombiner::Update(int input, EventTime watermark) {
 void WatermarkCombiner::MarkActive(int input) {
   Input& in = inputs_[input];
   if (in.finished) return;
-  in.last_active_ms = env_->NowMillis();
+  in.active_since_check = true;
   if (in.idle) {
     in.idle = false;
     ++active_;
@@ -260,6 +260,13 @@ bool WatermarkCombiner::CheckIdleness() {
   bool changed = false;
   for (int i = 0; i < num_inputs(); ++i) {
     Input& in = inputs_[i];
+    if (in.active_since_check) {
+      // Activity is noted by a flag, not a clock read per update; the time of
+      // the check that sees it stands for the time of the activity.
+      in.active_since_check = false;
+      in.last_active_ms = now;
+      continue;
+    }
     if (in.idle || in.finished) continue;
     if (internal::SaturatingSub(now, in.last_active_ms) > idle_timeout_ms_) {
       in.idle = true;

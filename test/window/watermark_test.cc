@@ -205,6 +205,7 @@ TEST_CASE("WatermarkCombiner: idleness releases a silent input",
   c->Update(0, 500);
   c->Update(1, 100);
   CHECK(c->combined() == 100);
+  CHECK_FALSE(c->CheckIdleness());  // samples the activity so far, at t=0
   env.AdvanceMillis(1000);
   c->Update(0, 600);  // input 0 is active
   CHECK_FALSE(c->CheckIdleness());  // input 1 silent exactly 1000 ms: not yet
@@ -220,8 +221,12 @@ TEST_CASE("WatermarkCombiner: idleness releases a silent input",
   CHECK(c->combined() == 600);
   CHECK(c->Update(1, 700));
   CHECK(c->combined() == 700);
-  // Both idle: hold.
+  // Both idle: hold. (Activity is sampled at checks: the first check after
+  // the last activity starts the silence.)
   env.AdvanceMillis(5000);
+  CHECK_FALSE(c->CheckIdleness());
+  CHECK_FALSE(c->IsIdle(0));
+  env.AdvanceMillis(1001);
   CHECK_FALSE(c->CheckIdleness());
   CHECK(c->IsIdle(0));
   CHECK(c->IsIdle(1));
@@ -260,6 +265,7 @@ TEST_CASE("WatermarkCombiner: alignment pauses inputs ahead by more than the "
   c->Update(2, 1000);
   CHECK(c->IsPaused(2));
   // An idle slowest input no longer holds the others back.
+  c->CheckIdleness();
   env.AdvanceMillis(101);
   c->Update(1, 990);
   c->Update(2, 1000);

@@ -125,6 +125,8 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
             assigner_.kind() == WindowAssignerKind::kSliding &&
             assigner_.slide() <= assigner_.size() &&
             trigger_.kind() == TriggerKind::kEventTime && !trigger_.purging();
+  fast_tumbling_ = assigner_.kind() == WindowAssignerKind::kTumbling &&
+                   trigger_.kind() == TriggerKind::kEventTime;
   if (sliced_) {
     int64_t a = assigner_.size(), b = assigner_.slide();
     while (b != 0) {
@@ -197,6 +199,9 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     const Key& key, const In& value, EventTime ts) {
+  if (fast_tumbling_ && ProcessTumblingFast(key, value, ts)) {
+    return absl::OkStatus();
+  }
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
     gap = fn_.session_gap(value);
@@ -240,6 +245,29 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
   }
   MaybeFreeSlot(slot);
   return absl::OkStatus();
+}
+
+// Handles an element that lands in the key's newest tumbling window, not
+// late; returns false (having changed nothing but maybe made the key's slot)
+// for everything else, which the general path then handles.
+template <typename Key, typename In, typename Agg, typename Hash>
+bool WindowOperator<Key, In, Agg, Hash>::ProcessTumblingFast(const Key& key,
+                                                             const In& value,
+                                                             EventTime ts) {
+  TimeWindow w = last_window_;
+  if (ts < w.start || ts > w.max_timestamp) {
+    w = WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.size());
+    last_window_ = w;
+  }
+  if (CleanupTime(w) <= state_.watermark) return false;
+  const uint32_t slot = SlotFor(key);
+  KeyState& ks = state_.keys[slot];
+  if (ks.windows.empty() || ks.windows.back().window != w) return false;
+  WinState& ws = ks.windows.back();
+  agg_.Add(ws.acc, value);
+  ws.has_data = true;
+  if (w.max_timestamp <= state_.watermark) Fire(ks, ws);
+  return true;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -289,7 +317,7 @@ void WindowOperator<Key, In, Agg, Hash>::ScheduleWindow(uint32_t slot,
   ws.pending = due;
   ws.has_pending = true;
   state_.event_timers.push(
-      Timer{due, slot, state_.keys[slot].gen, ws.id, TimeWindow{}});
+      Timer{due, slot, state_.keys[slot].gen, ws.id});
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -309,7 +337,7 @@ WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
   ScheduleWindow(slot, ws);
   if (trigger_.kind() == TriggerKind::kProcessingTime) {
     state_.processing_timers.push(
-        Timer{w.max_timestamp, slot, ks.gen, ws.id, TimeWindow{}});
+        Timer{w.max_timestamp, slot, ks.gen, ws.id});
   }
   return ws;
 }
@@ -480,8 +508,8 @@ void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
     Fire(ks, *ws);
   } else if (t.time < ws->window.max_timestamp) {
     // The window grew (sessions): wait for its new end.
-    state_.processing_timers.push(Timer{ws->window.max_timestamp, t.slot,
-                                        ks.gen, t.id, TimeWindow{}});
+    state_.processing_timers.push(
+        Timer{ws->window.max_timestamp, t.slot, ks.gen, t.id});
   }
 }
 
@@ -543,8 +571,8 @@ void WindowOperator<Key, In, Agg, Hash>::ResetStacks(SliceState& ks) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Schedule(uint32_t slot,
                                                   EventTime time,
-                                                  const TimeWindow& w) {
-  state_.event_timers.push(Timer{time, slot, state_.keys[slot].gen, 0, w});
+                                                  uint64_t what) {
+  state_.event_timers.push(Timer{time, slot, state_.keys[slot].gen, what});
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -553,8 +581,7 @@ void WindowOperator<Key, In, Agg, Hash>::SetNext(uint32_t slot,
   SliceState& ks = state_.slice_keys[slot];
   ks.next_start = start;
   ks.has_next = true;
-  TimeWindow w = SlidingWindowAt(start);
-  Schedule(slot, w.max_timestamp, w);
+  Schedule(slot, SlidingWindowAt(start).max_timestamp, kSlicedFire);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -574,8 +601,14 @@ WindowOperator<Key, In, Agg, Hash>::MergeRange(const SliceState& ks,
 template <typename Key, typename In, typename Agg, typename Hash>
 TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
     EventTime ts) const {
-  __int128 s = internal::AlignDown128(ts, assigner_.offset(), assigner_.slide());
-  return SlidingWindowAt(s);
+  const TimeWindow w =
+      WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.slide());
+  if (w.start != kMinEventTime) {
+    return TimeWindow{w.start,
+                      internal::WindowMaxTimestamp(w.start, assigner_.size())};
+  }
+  return SlidingWindowAt(
+      internal::AlignDown128(ts, assigner_.offset(), assigner_.slide()));
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -585,38 +618,48 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   const int64_t size = assigner_.size();
   const int64_t slide = assigner_.slide();
   const EventTime wm = state_.watermark;
-  // The last window holding ts; if it is late, all of them are.
-  const TimeWindow last = LastWindowHolding(ts);
-  if (CleanupTime(last) <= wm) {
-    Late(key, value, ts);
-    return;
+  // The last window holding ts; if it is late, all of them are. (When
+  // ts > wm every window holding ts ends after wm: none is late.)
+  TimeWindow last{0, 0};
+  if (ts <= wm) {
+    last = LastWindowHolding(ts);
+    if (CleanupTime(last) <= wm) {
+      Late(key, value, ts);
+      return;
+    }
   }
   const uint32_t slot = SlotFor(key);
   SliceState& ks = state_.slice_keys[slot];
-  const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
   size_t idx;
   bool reset = false;
-  if (!ks.slices.empty() && ks.slices.back().start == ps) {
+  if (!ks.slices.empty() && ks.slices.back().start <= ts &&
+      ks.slices.back().start != kMinEventTime &&
+      static_cast<uint64_t>(ts) - static_cast<uint64_t>(ks.slices.back().start) <
+          static_cast<uint64_t>(pane_)) {
+    // The common case: the key's newest slice; no division needed.
     idx = ks.slices.size() - 1;
     if (idx < ks.b) reset = true;  // a folded slice changes
-  } else if (ks.slices.empty() || ks.slices.back().start < ps) {
-    ks.slices.push_back(
-        Slice{ps, agg_.CreateAccumulator(), agg_.CreateAccumulator()});
-    ++state_.live;
-    idx = ks.slices.size() - 1;
   } else {
-    auto it = std::lower_bound(
-        ks.slices.begin(), ks.slices.end(), ps,
-        [](const Slice& s, EventTime t) { return s.start < t; });
-    idx = static_cast<size_t>(it - ks.slices.begin());
-    if (it == ks.slices.end() || it->start != ps) {
-      ks.slices.insert(it, Slice{ps, agg_.CreateAccumulator(),
-                                 agg_.CreateAccumulator()});
+    const EventTime ps =
+        WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
+    if (ks.slices.empty() || ks.slices.back().start < ps) {
+      ks.slices.push_back(
+          Slice{ps, agg_.CreateAccumulator(), agg_.CreateAccumulator()});
       ++state_.live;
-      if (idx < ks.b) reset = true;  // indices from idx on shifted
-    } else if (idx < ks.b) {
-      reset = true;  // a folded slice changes
+      idx = ks.slices.size() - 1;
+    } else {
+      auto it = std::lower_bound(
+          ks.slices.begin(), ks.slices.end(), ps,
+          [](const Slice& x, EventTime t) { return x.start < t; });
+      idx = static_cast<size_t>(it - ks.slices.begin());
+      if (it == ks.slices.end() || it->start != ps) {
+        ks.slices.insert(it, Slice{ps, agg_.CreateAccumulator(),
+                                   agg_.CreateAccumulator()});
+        ++state_.live;
+        if (idx < ks.b) reset = true;  // indices from idx on shifted
+      } else if (idx < ks.b) {
+        reset = true;  // a folded slice changes
+      }
     }
   }
   agg_.Add(ks.slices[idx].acc, value);
@@ -653,7 +696,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     if (!ks.has_next) {
       // Every window holding ts has fired: keep the slice until its last
       // window is cleaned up.
-      Schedule(slot, CleanupTime(last), kCleanupMarker);
+      Schedule(slot, CleanupTime(last), kSlicedCleanup);
     }
   }
   if (reset) ResetStacks(ks);
@@ -663,8 +706,11 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
   if (state_.keys[t.slot].gen != t.gen) return;
   SliceState& ks = state_.slice_keys[t.slot];
-  const bool is_fire = t.window != kCleanupMarker;
-  if (is_fire && ks.has_next && SlidingWindowAt(ks.next_start) == t.window) {
+  // A window that ends at the top of the range is clamped, so several may
+  // "end" at kMaxEventTime; they all fire at the final watermark, in order.
+  const bool is_fire = t.id == kSlicedFire;
+  if (is_fire && ks.has_next &&
+      SlidingWindowAt(ks.next_start).max_timestamp == t.time) {
     FireSliced(t.slot);
   }
   // Drop slices whose every window is past cleanup: those before the pending
@@ -682,7 +728,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
   }
   if (!ks.has_next && !ks.slices.empty() && is_fire) {
     Schedule(t.slot, CleanupTime(LastWindowHolding(ks.slices.back().start)),
-             kCleanupMarker);
+             kSlicedCleanup);
   }
   MaybeFreeSlot(t.slot);
 }
