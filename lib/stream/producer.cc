@@ -1,0 +1,109 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "brook/producer.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "absl/strings/str_cat.h"
+#include "brook/partitioner.h"
+#include "stream/sequence.h"
+#include "stream/stream_impl.h"
+
+namespace brook {
+namespace {
+
+// Routes and checks one entry as PutRecord would; on success `out` is ready to
+// append to `*shard`.
+absl::Status RouteEntry(const internal::StreamImpl& stream,
+                        const PutRecordsEntry& entry, RoutedRecord* out,
+                        internal::ShardImpl** shard) {
+  const size_t size = entry.partition_key.size() + entry.data.size();
+  if (size > static_cast<uint64_t>(stream.options().max_record_bytes)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "record of ", size,
+        " bytes (partition key + data) exceeds the max record size of ",
+        stream.options().max_record_bytes));
+  }
+  absl::StatusOr<RoutedRecord> routed =
+      RouteRecord(entry.partition_key, entry.data, entry.explicit_hash_key);
+  if (!routed.ok()) return routed.status();
+  *out = *routed;
+  *shard = stream.Route(out->hash_key);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Producer::Producer(Stream* stream) : stream_(stream) {}
+
+absl::StatusOr<PutRecordResult> Producer::PutRecord(
+    absl::string_view partition_key, absl::string_view data,
+    absl::string_view explicit_hash_key) {
+  auto& stream = static_cast<internal::StreamImpl&>(*stream_);
+  RoutedRecord record;
+  internal::ShardImpl* shard;
+  absl::Status s = RouteEntry(
+      stream, {partition_key, data, explicit_hash_key}, &record, &shard);
+  if (!s.ok()) return s;
+  absl::StatusOr<SequenceNumber> n = shard->AppendValidated({&record, 1});
+  if (!n.ok()) return n.status();
+  return PutRecordResult{shard->id(), *n};
+}
+
+absl::StatusOr<PutRecordsResult> Producer::PutRecords(
+    absl::Span<const PutRecordsEntry> entries) {
+  if (entries.empty()) {
+    return absl::InvalidArgumentError("PutRecords: no records");
+  }
+  auto& stream = static_cast<internal::StreamImpl&>(*stream_);
+  const size_t n = entries.size();
+  PutRecordsResult result;
+  result.records.resize(n);
+  std::vector<RoutedRecord> routed(n);
+  std::vector<internal::ShardImpl*> shards(n, nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    absl::Status s = RouteEntry(stream, entries[i], &routed[i], &shards[i]);
+    if (!s.ok()) result.records[i].status = std::move(s);
+  }
+
+  // Group the valid entries by shard, keeping input order within a shard, and
+  // append each group as one batch.
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (shards[i] != nullptr) order.push_back(static_cast<uint32_t>(i));
+  }
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    return shards[a]->number() < shards[b]->number();
+  });
+  std::vector<RoutedRecord> batch;
+  batch.reserve(order.size());
+  for (size_t begin = 0; begin < order.size();) {
+    internal::ShardImpl* shard = shards[order[begin]];
+    size_t end = begin;
+    batch.clear();
+    while (end < order.size() && shards[order[end]] == shard) {
+      batch.push_back(routed[order[end]]);
+      ++end;
+    }
+    absl::StatusOr<SequenceNumber> first = shard->AppendValidated(batch);
+    for (size_t k = begin; k < end; ++k) {
+      PutRecordsResultEntry& r = result.records[order[k]];
+      if (first.ok()) {
+        r.shard_id = shard->id();
+        r.sequence_number = internal::MakeSequenceNumber(
+            internal::PositionOf(*first) + (k - begin), shard->number());
+      } else {
+        r.status = first.status();
+      }
+    }
+    begin = end;
+  }
+  for (const PutRecordsResultEntry& r : result.records) {
+    if (!r.status.ok()) ++result.failed_record_count;
+  }
+  return result;
+}
+
+}  // namespace brook
