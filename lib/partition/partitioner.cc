@@ -12,6 +12,10 @@
 namespace brook {
 
 absl::Status ValidatePartitionKey(absl::string_view partition_key) {
+  if (!partition_key.empty() && partition_key.size() <= kMaxPartitionKeyChars &&
+      internal::IsAscii(partition_key)) {
+    return absl::OkStatus();  // one byte per character
+  }
   if (partition_key.empty()) {
     return absl::InvalidArgumentError("partition key: must not be empty");
   }

@@ -29,6 +29,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
@@ -76,6 +77,29 @@ inline BatchHeader DecodeBatchHeader(const char* src) {
   return h;
 }
 
+// Copies `n` bytes; keys are short, so this avoids a call for most of them.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n > 0) {
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  }
+}
+
 // Writes `r` at `dst` and returns the bytes written (EncodedRecordBytes(r)).
 inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
   EncodeFixed<uint32_t>(dst, static_cast<uint32_t>(r.data.size()));
@@ -85,8 +109,8 @@ inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
   dst[7] = 0;
   EncodeFixed<uint64_t>(dst + 8, absl::Uint128Low64(r.hash_key));
   EncodeFixed<uint64_t>(dst + 16, absl::Uint128High64(r.hash_key));
-  std::memcpy(dst + kRecordHeaderBytes, r.partition_key.data(),
-              r.partition_key.size());
+  CopyShort(dst + kRecordHeaderBytes, r.partition_key.data(),
+            r.partition_key.size());
   std::memcpy(dst + kRecordHeaderBytes + r.partition_key.size(), r.data.data(),
               r.data.size());
   return kRecordHeaderBytes + r.partition_key.size() + r.data.size();

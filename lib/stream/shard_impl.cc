@@ -310,6 +310,32 @@ size_t ShardImpl::FindSegmentLocked(uint64_t position) const {
   return static_cast<size_t>(it - segments_.begin()) - 1;
 }
 
+uint64_t ShardImpl::FirstArrivedAtLocked(int64_t millis) const {
+  // Arrival times never decrease within a shard.
+  auto seg = std::lower_bound(segments_.begin(), segments_.end(), millis,
+                              [](const std::shared_ptr<Segment>& s, int64_t t) {
+                                return s->last_arrival_millis < t;
+                              });
+  if (seg == segments_.end()) return end_position_;
+  const std::vector<BatchIndexEntry>& batches = (*seg)->batches;
+  auto batch = std::lower_bound(batches.begin(), batches.end(), millis,
+                                [](const BatchIndexEntry& b, int64_t t) {
+                                  return b.arrival_millis < t;
+                                });
+  return batch->first_position;
+}
+
+uint64_t ShardImpl::HorizonLocked(int64_t now_millis) const {
+  // Whole segments go when they expire; records past retention in a segment
+  // that still holds newer ones are hidden here, so none is ever returned.
+  const int64_t cutoff =
+      now_millis - stream_->options().retention_period_millis;
+  if (segments_.empty() || segments_.front()->first_arrival_millis >= cutoff) {
+    return trim_position_;
+  }
+  return std::max(trim_position_, FirstArrivedAtLocked(cutoff));
+}
+
 absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
     const StartingPosition& start) const {
   const absl::string_view type_name = ShardIteratorTypeName(start.type);
@@ -335,10 +361,11 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
                                      : " takes no timestamp"));
   }
 
+  const int64_t now = stream_->env()->NowMillis();
   absl::MutexLock lock(&mu_);
   switch (start.type) {
     case ShardIteratorType::kTrimHorizon:
-      return ReadBuilder::MakeIterator(this, trim_position_);
+      return ReadBuilder::MakeIterator(this, HorizonLocked(now));
     case ShardIteratorType::kLatest:
       return ReadBuilder::MakeIterator(this, end_position_);
     case ShardIteratorType::kAtSequenceNumber:
@@ -357,25 +384,10 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
                     ? position
                     : position + 1);
     }
-    case ShardIteratorType::kAtTimestamp: {
-      const int64_t ts = *start.timestamp_millis;
-      // Arrival times never decrease within a shard.
-      auto seg = std::lower_bound(
-          segments_.begin(), segments_.end(), ts,
-          [](const std::shared_ptr<Segment>& s, int64_t t) {
-            return s->last_arrival_millis < t;
-          });
-      if (seg == segments_.end()) {
-        return ReadBuilder::MakeIterator(this, end_position_);
-      }
-      const std::vector<BatchIndexEntry>& batches = (*seg)->batches;
-      auto batch = std::lower_bound(
-          batches.begin(), batches.end(), ts,
-          [](const BatchIndexEntry& b, int64_t t) {
-            return b.arrival_millis < t;
-          });
-      return ReadBuilder::MakeIterator(this, batch->first_position);
-    }
+    case ShardIteratorType::kAtTimestamp:
+      return ReadBuilder::MakeIterator(
+          this, std::max(HorizonLocked(now), FirstArrivedAtLocked(
+                                                 *start.timestamp_millis)));
   }
   return absl::InternalError("unreachable");
 }
@@ -404,9 +416,10 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   uint64_t covered = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (position < trim_position_) {
-      skipped = trim_position_ - position;
-      position = trim_position_;
+    const uint64_t horizon = HorizonLocked(now);
+    if (position < horizon) {
+      skipped = horizon - position;
+      position = horizon;
     }
     end = end_position_;
     if (position >= end) {
@@ -497,6 +510,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
               (static_cast<uint64_t>(off) << 32) | roff);
           break;
         }
+        __builtin_prefetch(base + roff + 1024);
         Record& r = out.emplace_back();
         const size_t n = DecodeRecord(base + roff, frame_end - roff, &r);
         if (n == 0) return Corrupt(id_, seg, roff, "bad record length");

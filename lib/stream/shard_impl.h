@@ -81,6 +81,14 @@ class ShardImpl final : public Shard {
   int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   size_t FindSegmentLocked(uint64_t position) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The first position whose record arrived at or after `millis`; the end if
+  // none has.
+  uint64_t FirstArrivedAtLocked(int64_t millis) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The oldest readable position: past trimmed segments and past records that
+  // retention has expired but whose segment is still kept.
+  uint64_t HorizonLocked(int64_t now_millis) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   StreamImpl* const stream_;
   SegmentStore* const store_;

@@ -35,6 +35,7 @@ class StreamImpl final : public Stream {
   int64_t TrimExpired() override;
 
   Env* env() const { return env_; }
+  size_t shard_count() const { return shards_.size(); }
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
 
   // The open shard whose range holds `key`. Never null: open shards tile the

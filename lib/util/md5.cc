@@ -24,11 +24,6 @@ constexpr uint32_t kK[64] = {
     0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
     0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
 
-constexpr int kShift[64] = {7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 7,
-                            12, 17, 22, 5,  9,  14, 20, 5,  9,  14, 20, 5,  9,
-                            14, 20, 5,  9,  14, 20, 4,  11, 16, 23, 4,  11, 16,
-                            23, 4,  11, 16, 23, 4,  11, 16, 23, 6,  10, 15, 21,
-                            6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21};
 
 inline uint32_t RotateLeft(uint32_t x, int n) {
   return (x << n) | (x >> (32 - n));
@@ -39,37 +34,56 @@ inline uint32_t LoadLe32(const unsigned char* p) {
          (uint32_t{p[3]} << 24);
 }
 
+// One step: a = b + ((a + f(b, c, d) + m + k) <<< s), unrolled below so
+// that the constants and message indexes are immediates.
+#define BROOK_MD5_STEP(f, a, b, c, d, m, k, s) \
+  (a) += f((b), (c), (d)) + (m) + (k);         \
+  (a) = RotateLeft((a), (s)) + (b)
+
+inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) { return z ^ (x & (y ^ z)); }
+inline uint32_t G(uint32_t x, uint32_t y, uint32_t z) { return y ^ (z & (x ^ y)); }
+inline uint32_t H(uint32_t x, uint32_t y, uint32_t z) { return x ^ y ^ z; }
+inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
+
 void ProcessBlock(uint32_t state[4], const unsigned char* block) {
   uint32_t m[16];
   for (int i = 0; i < 16; ++i) m[i] = LoadLe32(block + 4 * i);
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  for (int i = 0; i < 64; ++i) {
-    uint32_t f;
-    int g;
-    if (i < 16) {
-      f = (b & c) | (~b & d);
-      g = i;
-    } else if (i < 32) {
-      f = (d & b) | (~d & c);
-      g = (5 * i + 1) & 15;
-    } else if (i < 48) {
-      f = b ^ c ^ d;
-      g = (3 * i + 5) & 15;
-    } else {
-      f = c ^ (b | ~d);
-      g = (7 * i) & 15;
-    }
-    const uint32_t next = b + RotateLeft(a + f + kK[i] + m[g], kShift[i]);
-    a = d;
-    d = c;
-    c = b;
-    b = next;
+  // Round 1: message words in order.
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_STEP(F, a, b, c, d, m[i], kK[i], 7);
+    BROOK_MD5_STEP(F, d, a, b, c, m[i + 1], kK[i + 1], 12);
+    BROOK_MD5_STEP(F, c, d, a, b, m[i + 2], kK[i + 2], 17);
+    BROOK_MD5_STEP(F, b, c, d, a, m[i + 3], kK[i + 3], 22);
+  }
+  // Round 2: word (5i + 1) mod 16.
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_STEP(G, a, b, c, d, m[(5 * i + 1) & 15], kK[i], 5);
+    BROOK_MD5_STEP(G, d, a, b, c, m[(5 * i + 6) & 15], kK[i + 1], 9);
+    BROOK_MD5_STEP(G, c, d, a, b, m[(5 * i + 11) & 15], kK[i + 2], 14);
+    BROOK_MD5_STEP(G, b, c, d, a, m[(5 * i + 16) & 15], kK[i + 3], 20);
+  }
+  // Round 3: word (3i + 5) mod 16.
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_STEP(H, a, b, c, d, m[(3 * i + 5) & 15], kK[i], 4);
+    BROOK_MD5_STEP(H, d, a, b, c, m[(3 * i + 8) & 15], kK[i + 1], 11);
+    BROOK_MD5_STEP(H, c, d, a, b, m[(3 * i + 11) & 15], kK[i + 2], 16);
+    BROOK_MD5_STEP(H, b, c, d, a, m[(3 * i + 14) & 15], kK[i + 3], 23);
+  }
+  // Round 4: word 7i mod 16.
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_STEP(I, a, b, c, d, m[(7 * i) & 15], kK[i], 6);
+    BROOK_MD5_STEP(I, d, a, b, c, m[(7 * i + 7) & 15], kK[i + 1], 10);
+    BROOK_MD5_STEP(I, c, d, a, b, m[(7 * i + 14) & 15], kK[i + 2], 15);
+    BROOK_MD5_STEP(I, b, c, d, a, m[(7 * i + 21) & 15], kK[i + 3], 21);
   }
   state[0] += a;
   state[1] += b;
   state[2] += c;
   state[3] += d;
 }
+
+#undef BROOK_MD5_STEP
 
 }  // namespace
 

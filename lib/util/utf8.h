@@ -6,6 +6,8 @@
 #define BROOK_LIB_UTIL_UTF8_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 #include "absl/strings/string_view.h"
 
@@ -17,6 +19,20 @@ struct Utf8Check {
   size_t chars = 0;        // code points, when valid
   size_t error_offset = 0;  // first byte of the bad sequence, when not valid
 };
+
+// True if every byte of `text` is ASCII: the common case, checked inline.
+inline bool IsAscii(absl::string_view text) {
+  const char* p = text.data();
+  size_t n = text.size();
+  uint64_t bits = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    bits |= word;
+  }
+  for (; n > 0; ++p, --n) bits |= static_cast<unsigned char>(*p);
+  return (bits & 0x8080808080808080ULL) == 0;
+}
 
 // Checks that `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no
 // surrogates, nothing above U+10FFFF) and counts its code points.
