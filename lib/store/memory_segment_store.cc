@@ -97,7 +97,7 @@ class MemorySegmentStore final : public SegmentStore {
     return segment;
   }
 
-  absl::Status Commit(Segment& /*segment*/) override {
+  absl::Status Commit(Segment& /*segment*/, size_t /*end_offset*/) override {
     return absl::OkStatus();
   }
 

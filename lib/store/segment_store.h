@@ -31,9 +31,12 @@ class SegmentStore {
   virtual absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
       uint32_t shard_number, uint64_t base_position, size_t min_capacity) = 0;
 
-  // Called after frames up to `segment.end_offset` were written and before
-  // they are published to readers. Memory: nothing to do.
-  virtual absl::Status Commit(Segment& segment) = 0;
+  // Called by the shard's appender after it wrote frames up to byte
+  // `end_offset` of `segment` and before they are published to readers (and
+  // acknowledged to producers). A durable store applies its sync policy here;
+  // memory has nothing to do. On error the append fails and nothing is
+  // published.
+  virtual absl::Status Commit(Segment& segment, size_t end_offset) = 0;
 
   // The shard dropped `segment` (retention). Storage is reclaimed once the last
   // reader lets go of it.

@@ -227,6 +227,24 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     for (size_t i = f.begin; i < f.end; ++i) p += EncodeRecord(p, records[i]);
   }
 
+  // The store makes the frames durable as its policy says, before any reader
+  // or producer sees them. On failure nothing is published and the bytes are
+  // overwritten by the next append.
+  for (size_t k = 0; k < targets.size(); ++k) {
+    const FramePlan* last = nullptr;
+    for (const FramePlan& f : frames) {
+      if (f.segment == k) last = &f;
+    }
+    if (last == nullptr) continue;
+    absl::Status committed =
+        store_->Commit(*targets[k], last->offset + last->bytes);
+    if (!committed.ok()) {
+      stream_->Release(total_bytes);
+      return absl::Status(committed.code(),
+                          absl::StrCat(id_, ": ", committed.message()));
+    }
+  }
+
   // Publish: index the frames, move the ends, wake readers.
   {
     absl::MutexLock lock(&mu_);
