@@ -5,8 +5,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "store/segment_store.h"
+#include "util/mutex.h"
 
 namespace brook {
 namespace internal {
@@ -26,7 +26,7 @@ class BufferPool {
 
   char* Take() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (!free_.empty()) {
         char* b = free_.back();
         free_.pop_back();
@@ -38,7 +38,7 @@ class BufferPool {
 
   void Give(char* buffer) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (free_.size() < max_pooled_) {
         free_.push_back(buffer);
         return;
@@ -50,7 +50,7 @@ class BufferPool {
  private:
   const size_t buffer_bytes_;
   const size_t max_pooled_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<char*> free_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -131,7 +131,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
   const int64_t now = stream_->env()->NowMillis();
   absl::StatusOr<SequenceNumber> first;
   {
-    absl::MutexLock lock(&append_mu_);
+    MutexLock lock(&append_mu_);
     TrimBeforeLocked(now - stream_->options().retention_period_millis);
     first = AppendLocked(records, now);
   }
@@ -148,7 +148,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   std::shared_ptr<Segment> open;
   size_t open_offset = 0;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     if (!segments_.empty()) {
       open = segments_.back();
       open_offset = open->end_offset;
@@ -247,7 +247,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
 
   // Publish: index the frames, move the ends, wake readers.
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (size_t k = open ? 1 : 0; k < targets.size(); ++k) {
       segments_.push_back(targets[k]);
     }
@@ -270,7 +270,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
 }
 
 int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {
-  absl::MutexLock lock(&append_mu_);
+  MutexLock lock(&append_mu_);
   return TrimBeforeLocked(cutoff_millis);
 }
 
@@ -285,7 +285,7 @@ void ShardImpl::TryTrimBefore(int64_t cutoff_millis) const {
 
 int64_t ShardImpl::TrimBeforeLocked(int64_t cutoff_millis) {
   int64_t records = 0;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   while (!segments_.empty() &&
          segments_.front()->last_arrival_millis < cutoff_millis) {
     const Segment& front = *segments_.front();
@@ -306,14 +306,14 @@ int64_t ShardImpl::RemoveFrontLocked() {
 }
 
 bool ShardImpl::OldestDroppable(int64_t* first_arrival_millis) const {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (segments_.size() < 2) return false;  // never the open segment
   *first_arrival_millis = segments_.front()->first_arrival_millis;
   return true;
 }
 
 int64_t ShardImpl::DropOldest() {
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   if (segments_.size() < 2) return 0;
   return RemoveFrontLocked();
 }
@@ -380,7 +380,7 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
   }
 
   const int64_t now = stream_->env()->NowMillis();
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   switch (start.type) {
     case ShardIteratorType::kTrimHorizon:
       return ReadBuilder::MakeIterator(this, HorizonLocked(now));
@@ -433,7 +433,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   size_t batch_offset = 0;
   uint64_t covered = 0;
   {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     const uint64_t horizon = HorizonLocked(now);
     if (position < horizon) {
       skipped = horizon - position;
@@ -567,7 +567,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
                                absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
-  absl::MutexLock lock(&mu_);
+  MutexLock lock(&mu_);
   ++waiters_;
   while (std::max(iterator.position_, trim_position_) >= end_position_) {
     if (published_.WaitWithDeadline(&mu_, deadline)) break;

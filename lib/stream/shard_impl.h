@@ -21,11 +21,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "brook/consumer.h"
 #include "brook/shard.h"
 #include "store/segment_store.h"
+#include "util/mutex.h"
 
 namespace brook {
 namespace internal {
@@ -97,13 +97,13 @@ class ShardImpl final : public Shard {
   const HashKeyRange range_;
   const uint64_t start_position_;
 
-  mutable absl::Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
 
-  mutable absl::Mutex mu_;
-  mutable absl::CondVar published_;
+  mutable Mutex mu_;
+  mutable CondVar published_;
   std::deque<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(mu_);
   // Positions [trim_position_, end_position_) are readable.
   uint64_t trim_position_ ABSL_GUARDED_BY(mu_);

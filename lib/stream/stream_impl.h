@@ -13,11 +13,11 @@
 #include <memory>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "brook/env.h"
 #include "brook/stream.h"
 #include "store/segment_store.h"
 #include "stream/shard_impl.h"
+#include "util/mutex.h"
 
 namespace brook {
 namespace internal {
@@ -63,7 +63,7 @@ class StreamImpl final : public Stream {
   std::vector<HashKey> route_starts_;
   std::vector<ShardImpl*> route_shards_;
   std::atomic<int64_t> stored_bytes_{0};
-  absl::Mutex drop_mu_;  // one thread at a time drops for the byte bound
+  Mutex drop_mu_;  // one thread at a time drops for the byte bound
 };
 
 }  // namespace internal

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,12 +13,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/barrier.h"
-#include "absl/synchronization/mutex.h"
 #include "brook/consumer.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
 #include <catch2/catch.hpp>
+#include "testing/barrier.h"
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -41,17 +41,17 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
   Producer producer(stream);
   Consumer consumer(stream);
 
-  absl::Barrier* start = new absl::Barrier(kProducers + kConsumers);
+  testing::Barrier start(kProducers + kConsumers);
   std::atomic<int> consumed{0};
   std::atomic<bool> failed{false};
-  absl::Mutex mu;
+  std::mutex mu;
   // (producer, key) -> counters in the order consumers saw them.
-  std::map<std::pair<int, int>, std::vector<int>> seen ABSL_GUARDED_BY(mu);
+  std::map<std::pair<int, int>, std::vector<int>> seen;  // guarded by mu
 
   std::vector<std::thread> threads;
   for (int p = 0; p < kProducers; ++p) {
     threads.emplace_back([&, p] {
-      if (start->Block()) delete start;
+      start.ArriveAndWait();
       std::vector<std::string> keys;
       for (int k = 0; k < kKeysPerProducer; ++k) {
         keys.push_back(absl::StrCat("p", p, "-k", k));
@@ -85,7 +85,7 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
   }
   for (int c = 0; c < kConsumers; ++c) {
     threads.emplace_back([&, c] {
-      if (start->Block()) delete start;
+      start.ArriveAndWait();
       std::vector<ShardIterator> its;
       for (int s = c; s < kShards; s += kConsumers) {
         absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
@@ -117,7 +117,7 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
               failed = true;
               return;
             }
-            absl::MutexLock lock(&mu);
+            std::lock_guard<std::mutex> lock(mu);
             seen[{p, key}].push_back(i);
           }
           consumed += static_cast<int>(r->records().size());
@@ -137,7 +137,7 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
 
   REQUIRE_FALSE(failed);
   CHECK(consumed.load() == kTotal);
-  absl::MutexLock lock(&mu);
+  std::lock_guard<std::mutex> lock(mu);
   REQUIRE(seen.size() == static_cast<size_t>(kProducers * kKeysPerProducer));
   for (const auto& [key, counters] : seen) {
     INFO("producer " << key.first << " key " << key.second);
