@@ -41,12 +41,7 @@ absl::Status ValidatePartitionKey(absl::string_view partition_key) {
 }
 
 HashKey PartitionKeyHash(absl::string_view partition_key) {
-  const std::array<uint8_t, 16> d = internal::Md5(partition_key);
-  uint64_t high = 0;
-  uint64_t low = 0;
-  for (int i = 0; i < 8; ++i) high = (high << 8) | d[i];
-  for (int i = 8; i < 16; ++i) low = (low << 8) | d[i];
-  return absl::MakeUint128(high, low);
+  return internal::DigestToUint128(internal::Md5(partition_key));
 }
 
 absl::StatusOr<HashKey> ParseHashKey(absl::string_view text) {

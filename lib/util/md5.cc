@@ -83,9 +83,103 @@ void ProcessBlock(uint32_t state[4], const unsigned char* block) {
   state[3] += d;
 }
 
+// Four one-block messages at once: the steps of one message depend on each
+// other, so interleaving independent messages fills the idle ALUs.
+void ProcessBlocks4(uint32_t state[4][4], const uint32_t w[16][4]) {
+  uint32_t a[4], b[4], c[4], d[4];
+  for (int l = 0; l < 4; ++l) {
+    a[l] = state[l][0];
+    b[l] = state[l][1];
+    c[l] = state[l][2];
+    d[l] = state[l][3];
+  }
+#define BROOK_MD5_STEP4(f, a, b, c, d, word, k, s) \
+  for (int l = 0; l < 4; ++l) {                    \
+    BROOK_MD5_STEP(f, a[l], b[l], c[l], d[l], w[word][l], k, s); \
+  }
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_STEP4(F, a, b, c, d, i, kK[i], 7);
+    BROOK_MD5_STEP4(F, d, a, b, c, i + 1, kK[i + 1], 12);
+    BROOK_MD5_STEP4(F, c, d, a, b, i + 2, kK[i + 2], 17);
+    BROOK_MD5_STEP4(F, b, c, d, a, i + 3, kK[i + 3], 22);
+  }
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_STEP4(G, a, b, c, d, (5 * i + 1) & 15, kK[i], 5);
+    BROOK_MD5_STEP4(G, d, a, b, c, (5 * i + 6) & 15, kK[i + 1], 9);
+    BROOK_MD5_STEP4(G, c, d, a, b, (5 * i + 11) & 15, kK[i + 2], 14);
+    BROOK_MD5_STEP4(G, b, c, d, a, (5 * i + 16) & 15, kK[i + 3], 20);
+  }
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_STEP4(H, a, b, c, d, (3 * i + 5) & 15, kK[i], 4);
+    BROOK_MD5_STEP4(H, d, a, b, c, (3 * i + 8) & 15, kK[i + 1], 11);
+    BROOK_MD5_STEP4(H, c, d, a, b, (3 * i + 11) & 15, kK[i + 2], 16);
+    BROOK_MD5_STEP4(H, b, c, d, a, (3 * i + 14) & 15, kK[i + 3], 23);
+  }
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_STEP4(I, a, b, c, d, (7 * i) & 15, kK[i], 6);
+    BROOK_MD5_STEP4(I, d, a, b, c, (7 * i + 7) & 15, kK[i + 1], 10);
+    BROOK_MD5_STEP4(I, c, d, a, b, (7 * i + 14) & 15, kK[i + 2], 15);
+    BROOK_MD5_STEP4(I, b, c, d, a, (7 * i + 21) & 15, kK[i + 3], 21);
+  }
+#undef BROOK_MD5_STEP4
 #undef BROOK_MD5_STEP
+  for (int l = 0; l < 4; ++l) {
+    state[l][0] += a[l];
+    state[l][1] += b[l];
+    state[l][2] += c[l];
+    state[l][3] += d[l];
+  }
+}
+
+void StoreDigest(const uint32_t state[4], uint8_t* out) {
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      out[4 * i + j] = static_cast<uint8_t>(state[i] >> (8 * j));
+    }
+  }
+}
 
 }  // namespace
+
+void Md5Many(const absl::string_view* messages, size_t n,
+             std::array<uint8_t, 16>* digests) {
+  size_t i = 0;
+  while (i < n) {
+    // Gather up to four one-block messages; longer ones go alone.
+    size_t lanes[4];
+    int count = 0;
+    for (; i < n && count < 4; ++i) {
+      if (messages[i].size() <= kMaxOneBlockBytes) {
+        lanes[count++] = i;
+      } else {
+        digests[i] = Md5(messages[i]);
+      }
+    }
+    if (count == 0) break;
+    uint32_t state[4][4];
+    uint32_t w[16][4] = {};
+    for (int l = 0; l < 4; ++l) {
+      state[l][0] = 0x67452301;
+      state[l][1] = 0xefcdab89;
+      state[l][2] = 0x98badcfe;
+      state[l][3] = 0x10325476;
+      // Unused lanes hash an empty message; their digests are dropped.
+      const absl::string_view m = l < count ? messages[lanes[l]] : "";
+      unsigned char block[64] = {};
+      if (!m.empty()) std::memcpy(block, m.data(), m.size());
+      block[m.size()] = 0x80;
+      const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
+      for (int b = 0; b < 8; ++b) {
+        block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+      }
+      for (int k = 0; k < 16; ++k) w[k][l] = LoadLe32(block + 4 * k);
+    }
+    ProcessBlocks4(state, w);
+    for (int l = 0; l < count; ++l) {
+      StoreDigest(state[l], digests[lanes[l]].data());
+    }
+  }
+}
 
 std::array<uint8_t, 16> Md5(absl::string_view data) {
   uint32_t state[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
@@ -109,11 +203,7 @@ std::array<uint8_t, 16> Md5(absl::string_view data) {
   if (tail_size == 128) ProcessBlock(state, tail + 64);
 
   std::array<uint8_t, 16> digest;
-  for (int i = 0; i < 4; ++i) {
-    for (int j = 0; j < 4; ++j) {
-      digest[4 * i + j] = static_cast<uint8_t>(state[i] >> (8 * j));
-    }
-  }
+  StoreDigest(state, digest.data());
   return digest;
 }
 

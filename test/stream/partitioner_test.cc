@@ -157,3 +157,26 @@ TEST_CASE("SequenceNumber: decimal round trip and bad text", "[partition]") {
 
 }  // namespace
 }  // namespace brook
+
+namespace brook {
+namespace {
+
+TEST_CASE("Md5Many: same digests as one at a time, any mix of lengths",
+          "[partition]") {
+  std::vector<std::string> owned;
+  for (size_t len : {0, 1, 3, 16, 36, 54, 55, 56, 63, 64, 65, 120, 255, 2, 7}) {
+    owned.push_back(std::string(len, static_cast<char>('a' + len % 26)));
+  }
+  for (size_t n = 0; n <= owned.size(); ++n) {
+    std::vector<absl::string_view> views(owned.begin(), owned.begin() + n);
+    std::vector<std::array<uint8_t, 16>> digests(n);
+    internal::Md5Many(views.data(), n, digests.data());
+    for (size_t i = 0; i < n; ++i) {
+      INFO("n " << n << " message " << i << " length " << owned[i].size());
+      CHECK(digests[i] == internal::Md5(owned[i]));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brook
