@@ -4,7 +4,7 @@ function(brook_add_test name)
   add_executable(${name} ${ARGN})
   target_link_libraries(${name} PRIVATE brook::brook Catch2::Catch2WithMain
     absl::strings absl::str_format absl::synchronization absl::random_random
-    Threads::Threads $<BUILD_INTERFACE:brook_warnings>)
+    nlohmann_json::nlohmann_json Threads::Threads $<BUILD_INTERFACE:brook_warnings>)
   target_include_directories(${name} PRIVATE
     ${PROJECT_SOURCE_DIR}/lib ${PROJECT_BINARY_DIR}/lib ${PROJECT_SOURCE_DIR}/test)
   target_compile_definitions(${name} PRIVATE

@@ -41,9 +41,10 @@ struct StreamOptions {
   // 10 MiB (Kinesis's range). Default: 1 MiB.
   int64_t max_record_bytes = kDefaultMaxRecordBytes;
 
-  // Records older than this (by arrival time) are trimmed, a whole segment at a
-  // time: a segment goes once its newest record is older than the period.
-  // Must be at least 1. Default: 24 hours (Kinesis's default).
+  // Records that arrived longer ago than this are never returned to readers.
+  // Their storage is freed a whole segment at a time, once the segment's
+  // newest record has expired. Must be at least 1. Default: 24 hours
+  // (Kinesis's default).
   int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
 
   // Upper bound on the bytes the stream's records take in storage (their

@@ -67,9 +67,10 @@ class BROOK_EXPORT Stream {
   // Returns the shard or kNotFound naming the id.
   virtual absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const = 0;
 
-  // Applies age retention now and returns the number of records removed. Writes
-  // and reads also apply it as they go, so calling this is only needed to free
-  // memory from a stream that is neither written nor read.
+  // Frees the segments that age retention has expired and returns the number
+  // of records they held. Writes and reads also do this as they go, so calling
+  // it is only needed to free memory of a stream that is neither written nor
+  // read. Expired records are hidden from readers whether or not it is called.
   virtual int64_t TrimExpired() = 0;
 
  protected:

@@ -1,0 +1,164 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Core data path benchmarks, each beside its baseline in the same binary so
+// that ratios hold on a noisy machine. See bench/README.md.
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include "brook/consumer.h"
+#include "brook/partitioner.h"
+#include "brook/producer.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+namespace brook {
+namespace {
+
+constexpr int kBatch = 500;                 // records per append / PutRecords
+constexpr size_t kRing = size_t{64} << 20;  // bytes kept, for both sides
+
+std::unique_ptr<Stream> BenchStream(int shards) {
+  StreamOptions options;
+  options.shard_count = shards;
+  options.segment_bytes = 4 << 20;
+  options.retention_bytes = kRing;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  return *Stream::Create(options);
+}
+
+// Partition keys of 16 to 36 bytes, as the design's MD5 figure assumes.
+std::vector<std::string> Keys(size_t n) {
+  std::mt19937 rng(42);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < n; ++i) {
+    std::string k = "user-" + std::to_string(rng());
+    k.resize(16 + rng() % 21, 'k');
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+// memcpy of the same record bytes into a preallocated (prefaulted) ring of the
+// size the stream keeps.
+void BM_Baseline_Memcpy(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::vector<char> ring(kRing, 1);
+  const std::string data(size, 'd');
+  size_t offset = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) {
+      if (offset + size > ring.size()) offset = 0;
+      std::memcpy(ring.data() + offset, data.data(), size);
+      offset += size;
+    }
+    benchmark::DoNotOptimize(ring.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Baseline_Memcpy)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// Pre-routed batches (explicit hash keys) appended to one in-memory shard. The
+// stream keeps 64 MiB and recycles dropped segments, as a stream at its
+// retention bound does.
+void BM_Append_Memory(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::unique_ptr<Stream> stream = BenchStream(1);
+  Shard* shard = *stream->GetShard("shardId-000000000000");
+  const std::string data(size, 'd');
+  std::vector<RoutedRecord> batch(kBatch, RoutedRecord{"k", data, 12345, true});
+  // Warm up: fill the ring once so segments are recycled, not faulted in.
+  for (size_t bytes = 0; bytes < 2 * kRing; bytes += kBatch * (size + 25)) {
+    if (!shard->Append(batch).ok()) state.SkipWithError("append failed");
+  }
+  for (auto _ : state) {
+    absl::StatusOr<SequenceNumber> n = shard->Append(batch);
+    benchmark::DoNotOptimize(n);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Append_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// PutRecords of records whose 16-36 byte partition keys must be MD5-hashed and
+// routed over 4 shards.
+void BM_PutRecords_Routed(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::unique_ptr<Stream> stream = BenchStream(4);
+  Producer producer(stream.get());
+  const std::vector<std::string> keys = Keys(4096);
+  const std::string data(size, 'd');
+  std::vector<std::vector<PutRecordsEntry>> batches(8);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (int i = 0; i < kBatch; ++i) {
+      batches[b].push_back({keys[(b * kBatch + i) % keys.size()], data});
+    }
+  }
+  size_t b = 0;
+  for (auto _ : state) {
+    absl::StatusOr<PutRecordsResult> r = producer.PutRecords(batches[b]);
+    if (!r.ok() || r->failed_record_count != 0) state.SkipWithError("failed");
+    b = (b + 1) % batches.size();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_PutRecords_Routed)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// A consumer reading a filled shard from TRIM_HORIZON, 10000 records a call.
+void BM_Scan_Memory(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  StreamOptions options;
+  options.segment_bytes = 4 << 20;
+  std::unique_ptr<Stream> stream = *Stream::Create(options);
+  Shard* shard = *stream->GetShard("shardId-000000000000");
+  const std::string data(size, 'd');
+  std::vector<RoutedRecord> batch(kBatch, RoutedRecord{"k", data, 1, true});
+  for (size_t bytes = 0; bytes < kRing; bytes += kBatch * (size + 25)) {
+    if (!shard->Append(batch).ok()) state.SkipWithError("append failed");
+  }
+  Consumer consumer(stream.get());
+  const ShardIterator horizon = *consumer.GetShardIterator(
+      shard->id(), StartingPosition::TrimHorizon());
+  ShardIterator it = horizon;
+  int64_t records = 0;
+  for (auto _ : state) {
+    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
+    if (!r.ok()) state.SkipWithError("read failed");
+    if (r->records().empty()) {
+      it = horizon;
+      continue;
+    }
+    records += static_cast<int64_t>(r->records().size());
+    benchmark::DoNotOptimize(r->records().back().data.data());
+    it = r->next_shard_iterator();
+  }
+  state.SetItemsProcessed(records);
+  state.SetBytesProcessed(records * static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Scan_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// Routing one key: validate, MD5, read the digest as a hash key.
+void BM_Route_Md5(benchmark::State& state) {
+  const std::vector<std::string> keys = Keys(1024);
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<RoutedRecord> r = RouteRecord(keys[i], "", "");
+    benchmark::DoNotOptimize(r);
+    i = (i + 1) & 1023;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Route_Md5);
+
+}  // namespace
+}  // namespace brook

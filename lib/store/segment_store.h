@@ -1,0 +1,55 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// A `SegmentStore` provides the storage a stream's shards keep their segments
+// in. The shard logic (positions, indexes, retention, readers) is the same for
+// every store; a store decides where bytes live and when they are durable.
+// `NewMemorySegmentStore()` keeps segments in heap buffers and recycles them.
+//
+// Thread safety: every method may be called from any thread.
+
+#ifndef BROOK_LIB_STORE_SEGMENT_STORE_H_
+#define BROOK_LIB_STORE_SEGMENT_STORE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "store/segment.h"
+
+namespace brook {
+namespace internal {
+
+class SegmentStore {
+ public:
+  virtual ~SegmentStore() = default;
+
+  // A new, empty segment for shard `shard_number` whose first record will have
+  // `base_position`, with room for at least `min_capacity` bytes. Returns
+  // kResourceExhausted if the storage cannot be had.
+  virtual absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
+      uint32_t shard_number, uint64_t base_position, size_t min_capacity) = 0;
+
+  // Called by the shard's appender after it wrote frames up to byte
+  // `end_offset` of `segment` and before they are published to readers (and
+  // acknowledged to producers). A durable store applies its sync policy here;
+  // memory has nothing to do. On error the append fails and nothing is
+  // published.
+  virtual absl::Status Commit(Segment& segment, size_t end_offset) = 0;
+
+  // The shard dropped `segment` (retention). Storage is reclaimed once the last
+  // reader lets go of it.
+  virtual void Remove(std::shared_ptr<Segment> segment) = 0;
+};
+
+// Heap segments of `segment_bytes` each; up to `max_pooled` released buffers
+// are kept for reuse, so a stream at its retention bound recycles memory that
+// is already faulted in instead of faulting in fresh pages.
+std::unique_ptr<SegmentStore> NewMemorySegmentStore(size_t segment_bytes,
+                                                    size_t max_pooled);
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STORE_SEGMENT_STORE_H_

@@ -1,0 +1,80 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "brook/consumer.h"
+
+#include "absl/strings/str_cat.h"
+#include "stream/stream_impl.h"
+
+namespace brook {
+namespace {
+
+constexpr absl::string_view kTypeNames[] = {
+    "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
+    "AT_TIMESTAMP"};
+
+}  // namespace
+
+absl::string_view ShardIteratorTypeName(ShardIteratorType type) {
+  const int i = static_cast<int>(type);
+  if (i < 0 || i >= static_cast<int>(std::size(kTypeNames))) return {};
+  return kTypeNames[i];
+}
+
+absl::StatusOr<ShardIteratorType> ParseShardIteratorType(
+    absl::string_view name) {
+  for (size_t i = 0; i < std::size(kTypeNames); ++i) {
+    if (kTypeNames[i] == name) return static_cast<ShardIteratorType>(i);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "shard iterator type: \"", name.substr(0, 64),
+      "\" is none of TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+      "AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP"));
+}
+
+const std::string& ShardIterator::shard_id() const {
+  static const std::string* const kEmpty = new std::string();
+  return shard_ != nullptr ? shard_->id() : *kEmpty;
+}
+
+GetRecordsResult::GetRecordsResult() = default;
+GetRecordsResult::GetRecordsResult(GetRecordsResult&&) noexcept = default;
+GetRecordsResult& GetRecordsResult::operator=(GetRecordsResult&&) noexcept =
+    default;
+GetRecordsResult::~GetRecordsResult() = default;
+
+Consumer::Consumer(Stream* stream) : stream_(stream) {}
+
+std::vector<ShardDescription> Consumer::ListShards() const {
+  return stream_->ListShards();
+}
+
+absl::StatusOr<ShardIterator> Consumer::GetShardIterator(
+    absl::string_view shard_id, const StartingPosition& start) const {
+  const auto& stream = static_cast<const internal::StreamImpl&>(*stream_);
+  absl::StatusOr<internal::ShardImpl*> shard = stream.FindShard(shard_id);
+  if (!shard.ok()) return shard.status();
+  return (*shard)->NewIterator(start);
+}
+
+absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
+    const ShardIterator& iterator, const GetRecordsOptions& options) const {
+  if (!iterator.valid()) {
+    return absl::InvalidArgumentError(
+        "GetRecords: invalid shard iterator (default-made, or past the end of "
+        "a closed shard)");
+  }
+  if (iterator.shard_->stream() != stream_) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("GetRecords: the iterator for ", iterator.shard_id(),
+                     " belongs to another stream"));
+  }
+  return iterator.shard_->Read(iterator, options);
+}
+
+bool Consumer::WaitForRecords(const ShardIterator& iterator,
+                              absl::Duration timeout) const {
+  if (!iterator.valid() || iterator.shard_->stream() != stream_) return false;
+  return iterator.shard_->WaitForRecords(iterator, timeout);
+}
+
+}  // namespace brook

@@ -1,0 +1,42 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// How sequence numbers are made. A shard gives each record a position, a
+// counter that increases by one per record; a child shard's positions start
+// above its parents' (so its numbers are greater, invariant 2 of
+// SequenceNumber). The number is (position << 64) | shard_number, so it orders
+// by position and names its shard.
+
+#ifndef BROOK_LIB_STREAM_SEQUENCE_H_
+#define BROOK_LIB_STREAM_SEQUENCE_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/str_format.h"
+#include "brook/record.h"
+
+namespace brook {
+namespace internal {
+
+// The first position of the shards a stream is created with.
+inline constexpr uint64_t kFirstPosition = 1;
+
+inline SequenceNumber MakeSequenceNumber(uint64_t position,
+                                         uint32_t shard_number) {
+  return SequenceNumber::FromValue(absl::MakeUint128(position, shard_number));
+}
+inline uint64_t PositionOf(SequenceNumber n) {
+  return absl::Uint128High64(n.value());
+}
+inline uint64_t ShardNumberOf(SequenceNumber n) {
+  return absl::Uint128Low64(n.value());
+}
+
+inline std::string ShardIdFromNumber(uint32_t number) {
+  return absl::StrFormat("shardId-%012d", number);
+}
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STREAM_SEQUENCE_H_

@@ -1,0 +1,117 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The shard log every store shares: appends batches to segments, indexes them,
+// serves readers, applies retention.
+//
+// Thread safety: thread-safe. Appenders are serialised by `append_mu_`;
+// `mu_` guards the segment list and what has been published to readers, and is
+// held only briefly, so readers never wait for an append's copying and an
+// append waits for a reader at most while it looks up a segment.
+// Lock order: append_mu_, then mu_. A shard never holds its locks while
+// calling into another shard.
+
+#ifndef BROOK_LIB_STREAM_SHARD_IMPL_H_
+#define BROOK_LIB_STREAM_SHARD_IMPL_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "brook/consumer.h"
+#include "brook/shard.h"
+#include "store/segment_store.h"
+#include "util/mutex.h"
+
+namespace brook {
+namespace internal {
+
+class StreamImpl;
+
+class ShardImpl final : public Shard {
+ public:
+  ShardImpl(StreamImpl* stream, SegmentStore* store, uint32_t number,
+            HashKeyRange range, uint64_t start_position);
+  ~ShardImpl() override;
+
+  const std::string& id() const override { return id_; }
+  const HashKeyRange& hash_key_range() const override { return range_; }
+  ShardDescription Describe() const override;
+  absl::StatusOr<SequenceNumber> Append(
+      absl::Span<const RoutedRecord> records) override;
+
+  uint32_t number() const { return number_; }
+  const StreamImpl* stream() const { return stream_; }
+
+  // Append() without the per-record checks, for callers that made them.
+  // REQUIRES: `records` is not empty; every record is valid for this shard.
+  absl::StatusOr<SequenceNumber> AppendValidated(
+      absl::Span<const RoutedRecord> records);
+
+  absl::StatusOr<ShardIterator> NewIterator(const StartingPosition& start) const;
+  absl::StatusOr<GetRecordsResult> Read(const ShardIterator& iterator,
+                                        const GetRecordsOptions& options) const;
+  bool WaitForRecords(const ShardIterator& iterator,
+                      absl::Duration timeout) const;
+
+  // Drops segments whose newest record arrived before `cutoff_millis`; returns
+  // the number of records dropped.
+  int64_t TrimBefore(int64_t cutoff_millis);
+  // Like TrimBefore(), but gives up at once if an append is under way (that
+  // append trims by itself).
+  void TryTrimBefore(int64_t cutoff_millis) const;
+
+  // For the byte bound: the first arrival time of the oldest segment that may
+  // be dropped (never the one being appended to), or false if none.
+  bool OldestDroppable(int64_t* first_arrival_millis) const;
+  // Drops that segment; returns the bytes freed (0 if none).
+  int64_t DropOldest();
+
+ private:
+  struct Located;
+  absl::StatusOr<SequenceNumber> AppendLocked(
+      absl::Span<const RoutedRecord> records, int64_t now_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  int64_t TrimBeforeLocked(int64_t cutoff_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  size_t FindSegmentLocked(uint64_t position) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The first position whose record arrived at or after `millis`; the end if
+  // none has.
+  uint64_t FirstArrivedAtLocked(int64_t millis) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // The oldest readable position: past trimmed segments and past records that
+  // retention has expired but whose segment is still kept.
+  uint64_t HorizonLocked(int64_t now_millis) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  StreamImpl* const stream_;
+  SegmentStore* const store_;
+  const uint32_t number_;
+  const std::string id_;
+  const HashKeyRange range_;
+  const uint64_t start_position_;
+
+  mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // The appender's view: next position to give, last arrival stamped.
+  uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
+  int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
+
+  mutable Mutex mu_;
+  mutable CondVar published_;
+  std::deque<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(mu_);
+  // Positions [trim_position_, end_position_) are readable.
+  uint64_t trim_position_ ABSL_GUARDED_BY(mu_);
+  uint64_t end_position_ ABSL_GUARDED_BY(mu_);
+  mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STREAM_SHARD_IMPL_H_

@@ -1,0 +1,72 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The in-process stream: its shards, routing table and retention accounting.
+//
+// Thread safety: thread-safe. The shard list and routing table are fixed at
+// creation (resharding will swap them as a whole).
+
+#ifndef BROOK_LIB_STREAM_STREAM_IMPL_H_
+#define BROOK_LIB_STREAM_STREAM_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "brook/env.h"
+#include "brook/stream.h"
+#include "store/segment_store.h"
+#include "stream/shard_impl.h"
+#include "util/mutex.h"
+
+namespace brook {
+namespace internal {
+
+class StreamImpl final : public Stream {
+ public:
+  static absl::StatusOr<std::unique_ptr<StreamImpl>> Create(
+      const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+  ~StreamImpl() override;
+
+  const StreamOptions& options() const override { return options_; }
+  std::vector<ShardDescription> ListShards() const override;
+  StreamDescription DescribeStream() const override;
+  absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const override;
+  int64_t TrimExpired() override;
+
+  Env* env() const { return env_; }
+  size_t shard_count() const { return shards_.size(); }
+  absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
+
+  // The open shard whose range holds `key`. Never null: open shards tile the
+  // key space.
+  ShardImpl* Route(HashKey key) const;
+
+  // Retention by bytes. Reserve() is called before an append stores `bytes`;
+  // under kRejectWrites it fails with kResourceExhausted if they do not fit.
+  absl::Status Reserve(int64_t bytes);
+  void Release(int64_t bytes) {
+    stored_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  }
+  // Called after an append: under kDropOldest, drops the oldest segments until
+  // the stream is back under its bound.
+  void EnforceByteBound();
+
+ private:
+  StreamImpl(const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+
+  const StreamOptions options_;
+  Env* const env_;
+  std::unique_ptr<SegmentStore> store_;
+  std::vector<std::unique_ptr<ShardImpl>> shards_;  // index = shard number
+  // Open shards by starting hash key, for routing.
+  std::vector<HashKey> route_starts_;
+  std::vector<ShardImpl*> route_shards_;
+  std::atomic<int64_t> stored_bytes_{0};
+  Mutex drop_mu_;  // one thread at a time drops for the byte bound
+};
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STREAM_STREAM_IMPL_H_

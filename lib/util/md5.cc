@@ -1,0 +1,211 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Written from the RFC 1321 description: four rounds of 16 operations over
+// each 64-byte block, little-endian words, with the sine-derived constants.
+
+#include "util/md5.h"
+
+#include <cstring>
+
+namespace brook {
+namespace internal {
+namespace {
+
+constexpr uint32_t kK[64] = {
+    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
+    0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
+    0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
+    0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
+    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8,
+    0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
+    0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
+    0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
+    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
+    0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
+    0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
+
+
+inline uint32_t RotateLeft(uint32_t x, int n) {
+  return (x << n) | (x >> (32 - n));
+}
+
+inline uint32_t LoadLe32(const unsigned char* p) {
+  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) |
+         (uint32_t{p[3]} << 24);
+}
+
+// One step: a = b + ((a + f(b, c, d) + m + k) <<< s), unrolled below so
+// that the constants and message indexes are immediates.
+#define BROOK_MD5_STEP(f, a, b, c, d, m, k, s) \
+  (a) += f((b), (c), (d)) + (m) + (k);         \
+  (a) = RotateLeft((a), (s)) + (b)
+
+inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) { return z ^ (x & (y ^ z)); }
+inline uint32_t G(uint32_t x, uint32_t y, uint32_t z) { return y ^ (z & (x ^ y)); }
+inline uint32_t H(uint32_t x, uint32_t y, uint32_t z) { return x ^ y ^ z; }
+inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
+
+void ProcessBlock(uint32_t state[4], const unsigned char* block) {
+  uint32_t m[16];
+  for (int i = 0; i < 16; ++i) m[i] = LoadLe32(block + 4 * i);
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  // Round 1: message words in order.
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_STEP(F, a, b, c, d, m[i], kK[i], 7);
+    BROOK_MD5_STEP(F, d, a, b, c, m[i + 1], kK[i + 1], 12);
+    BROOK_MD5_STEP(F, c, d, a, b, m[i + 2], kK[i + 2], 17);
+    BROOK_MD5_STEP(F, b, c, d, a, m[i + 3], kK[i + 3], 22);
+  }
+  // Round 2: word (5i + 1) mod 16.
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_STEP(G, a, b, c, d, m[(5 * i + 1) & 15], kK[i], 5);
+    BROOK_MD5_STEP(G, d, a, b, c, m[(5 * i + 6) & 15], kK[i + 1], 9);
+    BROOK_MD5_STEP(G, c, d, a, b, m[(5 * i + 11) & 15], kK[i + 2], 14);
+    BROOK_MD5_STEP(G, b, c, d, a, m[(5 * i + 16) & 15], kK[i + 3], 20);
+  }
+  // Round 3: word (3i + 5) mod 16.
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_STEP(H, a, b, c, d, m[(3 * i + 5) & 15], kK[i], 4);
+    BROOK_MD5_STEP(H, d, a, b, c, m[(3 * i + 8) & 15], kK[i + 1], 11);
+    BROOK_MD5_STEP(H, c, d, a, b, m[(3 * i + 11) & 15], kK[i + 2], 16);
+    BROOK_MD5_STEP(H, b, c, d, a, m[(3 * i + 14) & 15], kK[i + 3], 23);
+  }
+  // Round 4: word 7i mod 16.
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_STEP(I, a, b, c, d, m[(7 * i) & 15], kK[i], 6);
+    BROOK_MD5_STEP(I, d, a, b, c, m[(7 * i + 7) & 15], kK[i + 1], 10);
+    BROOK_MD5_STEP(I, c, d, a, b, m[(7 * i + 14) & 15], kK[i + 2], 15);
+    BROOK_MD5_STEP(I, b, c, d, a, m[(7 * i + 21) & 15], kK[i + 3], 21);
+  }
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+}
+
+// Four one-block messages at once: the steps of one message depend on each
+// other, so interleaving independent messages fills the idle ALUs.
+void ProcessBlocks4(uint32_t state[4][4], const uint32_t w[16][4]) {
+  uint32_t a[4], b[4], c[4], d[4];
+  for (int l = 0; l < 4; ++l) {
+    a[l] = state[l][0];
+    b[l] = state[l][1];
+    c[l] = state[l][2];
+    d[l] = state[l][3];
+  }
+#define BROOK_MD5_STEP4(f, a, b, c, d, word, k, s) \
+  for (int l = 0; l < 4; ++l) {                    \
+    BROOK_MD5_STEP(f, a[l], b[l], c[l], d[l], w[word][l], k, s); \
+  }
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_STEP4(F, a, b, c, d, i, kK[i], 7);
+    BROOK_MD5_STEP4(F, d, a, b, c, i + 1, kK[i + 1], 12);
+    BROOK_MD5_STEP4(F, c, d, a, b, i + 2, kK[i + 2], 17);
+    BROOK_MD5_STEP4(F, b, c, d, a, i + 3, kK[i + 3], 22);
+  }
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_STEP4(G, a, b, c, d, (5 * i + 1) & 15, kK[i], 5);
+    BROOK_MD5_STEP4(G, d, a, b, c, (5 * i + 6) & 15, kK[i + 1], 9);
+    BROOK_MD5_STEP4(G, c, d, a, b, (5 * i + 11) & 15, kK[i + 2], 14);
+    BROOK_MD5_STEP4(G, b, c, d, a, (5 * i + 16) & 15, kK[i + 3], 20);
+  }
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_STEP4(H, a, b, c, d, (3 * i + 5) & 15, kK[i], 4);
+    BROOK_MD5_STEP4(H, d, a, b, c, (3 * i + 8) & 15, kK[i + 1], 11);
+    BROOK_MD5_STEP4(H, c, d, a, b, (3 * i + 11) & 15, kK[i + 2], 16);
+    BROOK_MD5_STEP4(H, b, c, d, a, (3 * i + 14) & 15, kK[i + 3], 23);
+  }
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_STEP4(I, a, b, c, d, (7 * i) & 15, kK[i], 6);
+    BROOK_MD5_STEP4(I, d, a, b, c, (7 * i + 7) & 15, kK[i + 1], 10);
+    BROOK_MD5_STEP4(I, c, d, a, b, (7 * i + 14) & 15, kK[i + 2], 15);
+    BROOK_MD5_STEP4(I, b, c, d, a, (7 * i + 21) & 15, kK[i + 3], 21);
+  }
+#undef BROOK_MD5_STEP4
+#undef BROOK_MD5_STEP
+  for (int l = 0; l < 4; ++l) {
+    state[l][0] += a[l];
+    state[l][1] += b[l];
+    state[l][2] += c[l];
+    state[l][3] += d[l];
+  }
+}
+
+void StoreDigest(const uint32_t state[4], uint8_t* out) {
+  for (int i = 0; i < 4; ++i) {
+    for (int j = 0; j < 4; ++j) {
+      out[4 * i + j] = static_cast<uint8_t>(state[i] >> (8 * j));
+    }
+  }
+}
+
+}  // namespace
+
+void Md5Many(const absl::string_view* messages, size_t n,
+             std::array<uint8_t, 16>* digests) {
+  size_t i = 0;
+  while (i < n) {
+    // Gather up to four one-block messages; longer ones go alone.
+    size_t lanes[4];
+    int count = 0;
+    for (; i < n && count < 4; ++i) {
+      if (messages[i].size() <= kMaxOneBlockBytes) {
+        lanes[count++] = i;
+      } else {
+        digests[i] = Md5(messages[i]);
+      }
+    }
+    if (count == 0) break;
+    uint32_t state[4][4];
+    uint32_t w[16][4] = {};
+    for (int l = 0; l < 4; ++l) {
+      state[l][0] = 0x67452301;
+      state[l][1] = 0xefcdab89;
+      state[l][2] = 0x98badcfe;
+      state[l][3] = 0x10325476;
+      // Unused lanes hash an empty message; their digests are dropped.
+      const absl::string_view m = l < count ? messages[lanes[l]] : "";
+      unsigned char block[64] = {};
+      if (!m.empty()) std::memcpy(block, m.data(), m.size());
+      block[m.size()] = 0x80;
+      const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
+      for (int b = 0; b < 8; ++b) {
+        block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+      }
+      for (int k = 0; k < 16; ++k) w[k][l] = LoadLe32(block + 4 * k);
+    }
+    ProcessBlocks4(state, w);
+    for (int l = 0; l < count; ++l) {
+      StoreDigest(state[l], digests[lanes[l]].data());
+    }
+  }
+}
+
+std::array<uint8_t, 16> Md5(absl::string_view data) {
+  uint32_t state[4] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476};
+  const auto* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  const uint64_t bit_length = static_cast<uint64_t>(n) * 8;
+  while (n >= 64) {
+    ProcessBlock(state, p);
+    p += 64;
+    n -= 64;
+  }
+  // Final one or two blocks: the tail, 0x80, zeros, then the bit length.
+  unsigned char tail[128] = {};
+  if (n > 0) std::memcpy(tail, p, n);
+  tail[n] = 0x80;
+  const size_t tail_size = n + 1 + 8 <= 64 ? 64 : 128;
+  for (int i = 0; i < 8; ++i) {
+    tail[tail_size - 8 + i] = static_cast<unsigned char>(bit_length >> (8 * i));
+  }
+  ProcessBlock(state, tail);
+  if (tail_size == 128) ProcessBlock(state, tail + 64);
+
+  std::array<uint8_t, 16> digest;
+  StoreDigest(state, digest.data());
+  return digest;
+}
+
+}  // namespace internal
+}  // namespace brook

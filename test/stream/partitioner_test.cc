@@ -1,0 +1,182 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "brook/partitioner.h"
+
+#include <string>
+
+#include <catch2/catch.hpp>
+#include "testing/conformance.h"
+#include "testing/status_testing.h"
+#include "util/md5.h"
+
+namespace brook {
+namespace {
+
+std::string Hex(const std::array<uint8_t, 16>& d) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : d) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+TEST_CASE("Md5: RFC 1321 test suite", "[partition]") {
+  CHECK(Hex(internal::Md5("")) == "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK(Hex(internal::Md5("a")) == "0cc175b9c0f1b6a831c399e269772661");
+  CHECK(Hex(internal::Md5("abc")) == "900150983cd24fb0d6963f7d28e17f72");
+  CHECK(Hex(internal::Md5("message digest")) ==
+        "f96b697d7cb7938d525a2f31aaf161d0");
+  CHECK(Hex(internal::Md5("abcdefghijklmnopqrstuvwxyz")) ==
+        "c3fcd3d76192e4007dfb496cca67e13b");
+  CHECK(Hex(internal::Md5("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                          "0123456789")) == "d174ab98d277d9f5a5611c2c9f419d9f");
+  CHECK(Hex(internal::Md5("1234567890123456789012345678901234567890123456789012"
+                          "3456789012345678901234567890")) ==
+        "57edf4a22be3c955ac49da2e2107b67a");
+}
+
+TEST_CASE("Md5: lengths around the block padding boundary", "[partition]") {
+  // 55, 56, 63, 64 and 65 bytes take one or two padding blocks.
+  CHECK(Hex(internal::Md5(std::string(55, 'a'))) ==
+        "ef1772b6dff9a122358552954ad0df65");
+  CHECK(Hex(internal::Md5(std::string(56, 'a'))) ==
+        "3b0c8ac703f828b04c6c197006d17218");
+  CHECK(Hex(internal::Md5(std::string(63, 'a'))) ==
+        "b06521f39153d618550606be297466d5");
+  CHECK(Hex(internal::Md5(std::string(64, 'a'))) ==
+        "014842d480b571495a4a0363793f7367");
+  CHECK(Hex(internal::Md5(std::string(65, 'a'))) ==
+        "c743a45e0d2e6a95cb859adae0248435");
+}
+
+TEST_CASE("Partitioner: every kinesalite routing vector", "[partition][conformance]") {
+  const nlohmann::json doc = testing::LoadConformance("kinesis/routing.json");
+  REQUIRE(doc["keys"].size() > 0);
+  for (const auto& key : doc["keys"]) {
+    const std::string pk = key["partition_key"];
+    INFO("partition key " << pk);
+    CHECK(Hex(internal::Md5(pk)) == key["md5"].get<std::string>());
+    absl::StatusOr<RoutedRecord> r = RouteRecord(pk, "data", "");
+    BROOK_REQUIRE_OK(r);
+    CHECK(HashKeyToString(r->hash_key) == key["hash_key"].get<std::string>());
+    CHECK_FALSE(r->has_explicit_hash_key);
+  }
+  for (const auto& e : doc["explicit_hash_keys"]) {
+    const std::string ehk = e["explicit_hash_key"];
+    INFO("explicit hash key " << ehk);
+    absl::StatusOr<RoutedRecord> r = RouteRecord(e["partition_key"], "", ehk);
+    BROOK_REQUIRE_OK(r);
+    CHECK(HashKeyToString(r->hash_key) == ehk);
+    CHECK(r->has_explicit_hash_key);
+  }
+}
+
+TEST_CASE("Partitioner: shard ranges match kinesalite for 1 to 8 shards",
+          "[partition][conformance]") {
+  const nlohmann::json doc = testing::LoadConformance("kinesis/ranges.json");
+  REQUIRE(doc["streams"].size() >= 8);
+  for (const auto& stream : doc["streams"]) {
+    const int n = stream["shard_count"];
+    INFO("shard count " << n);
+    const std::vector<HashKeyRange> ranges = UniformHashKeyRanges(n);
+    REQUIRE(ranges.size() == stream["shards"].size());
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const auto& expected = stream["shards"][i]["HashKeyRange"];
+      CHECK(HashKeyToString(ranges[i].starting_hash_key) ==
+            expected["StartingHashKey"].get<std::string>());
+      CHECK(HashKeyToString(ranges[i].ending_hash_key) ==
+            expected["EndingHashKey"].get<std::string>());
+    }
+  }
+}
+
+TEST_CASE("Partitioner: ranges tile the key space for many shard counts",
+          "[partition]") {
+  for (int n : {1, 2, 3, 5, 7, 16, 100, 1000, 10000}) {
+    const std::vector<HashKeyRange> ranges = UniformHashKeyRanges(n);
+    REQUIRE(ranges.size() == static_cast<size_t>(n));
+    CHECK(ranges.front().starting_hash_key == 0);
+    CHECK(ranges.back().ending_hash_key == absl::Uint128Max());
+    for (size_t i = 1; i < ranges.size(); ++i) {
+      CHECK(ranges[i].starting_hash_key == ranges[i - 1].ending_hash_key + 1);
+    }
+  }
+}
+
+TEST_CASE("ParseHashKey: canonical decimals only", "[partition]") {
+  CHECK(*ParseHashKey("0") == 0);
+  CHECK(*ParseHashKey("340282366920938463463374607431768211455") ==
+        absl::Uint128Max());
+  for (const char* bad :
+       {"", "01", "00", "1e3", "0x10", "-1", "+1", " 1", "1 ", "1.0",
+        "340282366920938463463374607431768211456",
+        "999999999999999999999999999999999999999999", "abc"}) {
+    INFO("input \"" << bad << "\"");
+    absl::StatusOr<HashKey> k = ParseHashKey(bad);
+    BROOK_CHECK_CODE(k, kInvalidArgument);
+    CHECK(k.status().message().find("explicit hash key") == 0);
+  }
+}
+
+TEST_CASE("ValidatePartitionKey: length in characters, UTF-8", "[partition]") {
+  BROOK_CHECK_OK(ValidatePartitionKey("a"));
+  BROOK_CHECK_OK(ValidatePartitionKey(std::string(256, 'x')));
+  BROOK_CHECK_CODE(ValidatePartitionKey(std::string(257, 'x')),
+                   kInvalidArgument);
+  BROOK_CHECK_CODE(ValidatePartitionKey(""), kInvalidArgument);
+  // Kinesis counts characters: 256 four-byte characters are allowed.
+  std::string emoji;
+  for (int i = 0; i < 256; ++i) emoji += "\xF0\x9F\x98\x80";
+  BROOK_CHECK_OK(ValidatePartitionKey(emoji));
+  BROOK_CHECK_CODE(ValidatePartitionKey(emoji + "a"), kInvalidArgument);
+  // 256 two-byte characters: 512 bytes, fine.
+  std::string cyrillic;
+  for (int i = 0; i < 256; ++i) cyrillic += "\xD0\xB6";
+  BROOK_CHECK_OK(ValidatePartitionKey(cyrillic));
+
+  for (const char* bad : {"\xFF", "ab\xC0\xAF", "\xED\xA0\x80", "\xE2\x82",
+                          "\xF4\x90\x80\x80", "\x80", "abc\xF0\x9F\x98"}) {
+    absl::Status s = ValidatePartitionKey(bad);
+    BROOK_CHECK_CODE(s, kInvalidArgument);
+    CHECK(s.message().find("invalid UTF-8") != absl::string_view::npos);
+  }
+}
+
+TEST_CASE("SequenceNumber: decimal round trip and bad text", "[partition]") {
+  const SequenceNumber n =
+      SequenceNumber::FromValue(absl::MakeUint128(12345, 7));
+  absl::StatusOr<SequenceNumber> back = SequenceNumber::Parse(n.ToString());
+  BROOK_REQUIRE_OK(back);
+  CHECK(*back == n);
+  BROOK_CHECK_CODE(SequenceNumber::Parse("12a"), kInvalidArgument);
+  BROOK_CHECK_CODE(SequenceNumber::Parse(""), kInvalidArgument);
+  BROOK_CHECK_CODE(SequenceNumber::Parse("007"), kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+TEST_CASE("Md5Many: same digests as one at a time, any mix of lengths",
+          "[partition]") {
+  std::vector<std::string> owned;
+  for (size_t len : {0, 1, 3, 16, 36, 54, 55, 56, 63, 64, 65, 120, 255, 2, 7}) {
+    owned.push_back(std::string(len, static_cast<char>('a' + len % 26)));
+  }
+  for (size_t n = 0; n <= owned.size(); ++n) {
+    std::vector<absl::string_view> views(owned.begin(), owned.begin() + n);
+    std::vector<std::array<uint8_t, 16>> digests(n);
+    internal::Md5Many(views.data(), n, digests.data());
+    for (size_t i = 0; i < n; ++i) {
+      INFO("n " << n << " message " << i << " length " << owned[i].size());
+      CHECK(digests[i] == internal::Md5(owned[i]));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brook

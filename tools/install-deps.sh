@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what brook needs to build, test and benchmark, from Debian 12's
+# packages. Run as root. Installs nothing that is already there.
+set -euo pipefail
+packages=(
+  g++ cmake ninja-build git ca-certificates
+  libabsl-dev libprotobuf-dev protobuf-compiler libzstd-dev
+  catch2 libbenchmark-dev nlohmann-json3-dev
+)
+# Sanitizer builds (.ci/run) use clang and its runtime.
+if [ "${BROOK_WITH_CLANG:-0}" = 1 ]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
