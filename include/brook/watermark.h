@@ -30,9 +30,12 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "brook/export.h"
 #include "brook/record.h"
 
@@ -67,6 +70,16 @@ class BROOK_EXPORT WatermarkGenerator {
                        WatermarkOutput& output) = 0;
   // Called periodically, by processing time.
   virtual void OnPeriodicEmit(WatermarkOutput& output) = 0;
+
+  // The generator's state for a checkpoint, as bytes. The default (a
+  // stateless generator) returns "". A generator that keeps state (such as
+  // the highest timestamp seen) should override both, or a restored pipeline
+  // may emit lower watermarks than an uninterrupted one would (never lower
+  // than the checkpointed watermark, which is restored regardless).
+  virtual std::string SaveState() const;
+  // Restores what `SaveState()` returned. Returns kDataLoss for bytes it
+  // cannot parse. The default accepts only "".
+  virtual absl::Status LoadState(absl::string_view state);
 };
 
 // NewNoWatermarksGenerator()
@@ -153,6 +166,16 @@ class BROOK_EXPORT WatermarkAssigner {
   // Marks the input as ended: the watermark becomes kMaxEventTime.
   void Finish();
 
+  // What a checkpoint keeps of an assigner.
+  struct SavedState {
+    EventTime watermark = kMinEventTime;
+    int64_t last_emit_ms = 0;
+    std::string generator_state;
+  };
+  SavedState SaveState() const;
+  // Returns the generator's error for state it cannot load.
+  absl::Status LoadState(const SavedState& state);
+
   // The highest watermark emitted; kMinEventTime before the first.
   EventTime current_watermark() const { return output_.value; }
 
@@ -223,6 +246,11 @@ class BROOK_EXPORT WatermarkCombiner {
   // clock. Returns true if the combined watermark advanced.
   bool CheckIdleness();
 
+  // A copy with the same options and state, for checkpoints.
+  std::unique_ptr<WatermarkCombiner> Clone() const;
+  // Takes `other`'s state. REQUIRES: same num_inputs.
+  void RestoreFrom(const WatermarkCombiner& other);
+
   // The combined watermark; kMinEventTime at first.
   EventTime combined() const { return combined_; }
   // The watermark an input reported last.
@@ -243,6 +271,8 @@ class BROOK_EXPORT WatermarkCombiner {
     bool finished = false;
   };
   explicit WatermarkCombiner(const WatermarkCombinerOptions& options);
+  WatermarkCombiner(const WatermarkCombiner&) = default;
+  WatermarkCombiner& operator=(const WatermarkCombiner&) = default;
   void SetLeaf(int input);
   bool Recompute();
 

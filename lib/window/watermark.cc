@@ -3,8 +3,11 @@
 #include "brook/watermark.h"
 
 #include <algorithm>
+#include <cassert>
+#include <string>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "brook/env.h"
 #include "brook/internal/time_math.h"
@@ -13,6 +16,17 @@ namespace brook {
 
 WatermarkOutput::~WatermarkOutput() = default;
 WatermarkGenerator::~WatermarkGenerator() = default;
+
+std::string WatermarkGenerator::SaveState() const { return std::string(); }
+
+absl::Status WatermarkGenerator::LoadState(absl::string_view state) {
+  if (!state.empty()) {
+    return absl::DataLossError(absl::StrCat(
+        "watermark generator: stateless generator given ", state.size(),
+        " bytes of state"));
+  }
+  return absl::OkStatus();
+}
 
 namespace {
 
@@ -34,6 +48,24 @@ class BoundedOutOfOrderness final : public WatermarkGenerator {
     if (!seen_) return;  // kMinEventTime is the starting watermark anyway
     output.EmitWatermark(
         internal::SaturatingSub(internal::SaturatingSub(max_seen_, bound_ms_), 1));
+  }
+  std::string SaveState() const override {
+    return seen_ ? absl::StrCat(max_seen_) : std::string();
+  }
+  absl::Status LoadState(absl::string_view state) override {
+    if (state.empty()) {
+      seen_ = false;
+      max_seen_ = kMinEventTime;
+      return absl::OkStatus();
+    }
+    int64_t v;
+    if (!absl::SimpleAtoi(state, &v)) {
+      return absl::DataLossError(absl::StrCat(
+          "bounded out-of-orderness: bad saved state \"", state, "\""));
+    }
+    seen_ = true;
+    max_seen_ = v;
+    return absl::OkStatus();
   }
 
  private:
@@ -151,6 +183,22 @@ bool WatermarkAssigner::EmitNow() {
 }
 
 void WatermarkAssigner::Finish() { output_.EmitWatermark(kMaxEventTime); }
+
+WatermarkAssigner::SavedState WatermarkAssigner::SaveState() const {
+  SavedState s;
+  s.watermark = output_.value;
+  s.last_emit_ms = last_emit_ms_;
+  s.generator_state = generator_->SaveState();
+  return s;
+}
+
+absl::Status WatermarkAssigner::LoadState(const SavedState& state) {
+  absl::Status s = generator_->LoadState(state.generator_state);
+  if (!s.ok()) return s;
+  output_.value = state.watermark;
+  last_emit_ms_ = state.last_emit_ms;
+  return absl::OkStatus();
+}
 
 // --- WatermarkCombiner ------------------------------------------------------
 
@@ -276,6 +324,15 @@ bool WatermarkCombiner::CheckIdleness() {
     }
   }
   return changed && Recompute();
+}
+
+std::unique_ptr<WatermarkCombiner> WatermarkCombiner::Clone() const {
+  return std::unique_ptr<WatermarkCombiner>(new WatermarkCombiner(*this));
+}
+
+void WatermarkCombiner::RestoreFrom(const WatermarkCombiner& other) {
+  assert(other.num_inputs() == num_inputs());
+  *this = other;
 }
 
 bool WatermarkCombiner::IsPaused(int input) const {

@@ -1,0 +1,374 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// A small event-time pipeline over a stream: consumer -> timestamps and
+// watermarks (one generator per shard, combined) -> key selection -> window
+// operator -> user sink, with late records routed to a side output. It runs in
+// the caller's thread: each `RunOnce()` reads every shard once.
+//
+// Thread safety: a `WindowPipeline` is not thread-safe; drive it from one
+// thread. Callbacks run in that thread, inside `RunOnce()`.
+// Lifetime: the consumer (and its stream) and any `Env` must outlive the
+// pipeline. A record's views are valid only during `parse`: copy what the
+// element needs.
+//
+// Checkpoints: `TakeCheckpoint()` captures, between rounds, each shard's last
+// sequence number read, the watermark state and the window operator's state.
+// A pipeline created from it (`Create(..., &checkpoint)`) over the same stream
+// and options resumes after those records and fires exactly what the
+// uninterrupted pipeline would have fired from then on, provided the clock
+// reads the same (periodic watermarks follow it) and user watermark generators
+// save their state (see `WatermarkGenerator::SaveState()`).
+//
+// Example:
+//   brook::PipelineOptions popts;
+//   popts.watermarks = *brook::WatermarkStrategy::ForBoundedOutOfOrderness(5000);
+//   popts.watermarks.WithTimestampAssigner(&ClickTime);
+//   brook::WindowOptions wopts;
+//   wopts.assigner = *brook::WindowAssigner::Tumbling(60'000);
+//   brook::WindowPipeline<std::string, Click, brook::CountAggregate<Click>>::
+//       Functions fns;
+//   fns.parse = &ParseClick;
+//   fns.key_selector = [](const Click& c) { return c.page; };
+//   fns.sink = [](const auto& r) { Print(r.key, r.window, r.value); };
+//   auto p = brook::MakeWindowPipeline(&consumer, popts, wopts,
+//                                      brook::CountAggregate<Click>(), fns);
+//   while (running) (*p)->RunOnce().IgnoreError();
+
+#ifndef BROOK_PIPELINE_H_
+#define BROOK_PIPELINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/record.h"
+#include "brook/watermark.h"
+#include "brook/window.h"
+
+namespace brook {
+
+struct PipelineOptions {
+  // Shards to read, one input each. Default (empty): every shard the stream
+  // lists when the pipeline is created.
+  std::vector<std::string> shard_ids;
+  // Where a shard is read from when there is no checkpoint.
+  // Default: TRIM_HORIZON.
+  StartingPosition start = StartingPosition::TrimHorizon();
+  // Timestamps and watermarks, one generator per shard. Default: monotonous
+  // timestamps from the arrival time.
+  WatermarkStrategy watermarks = WatermarkStrategy::ForMonotonousTimestamps();
+  // See `WatermarkCombinerOptions`. Defaults: idleness and alignment off.
+  int64_t idle_timeout_ms = 0;
+  int64_t max_drift_ms = -1;
+  // Limits of each GetRecords call. Default: Kinesis's.
+  GetRecordsOptions read;
+  // Clock for periodic watermarks, idleness and processing-time triggers.
+  // Not owned. Default (null): `Env::Default()`.
+  Env* env = nullptr;
+};
+
+template <typename Key, typename In, typename Agg,
+          typename Hash = absl::Hash<Key>>
+class WindowPipeline {
+ public:
+  using Operator = WindowOperator<Key, In, Agg, Hash>;
+  using Output = typename Operator::Output;
+
+  struct Functions {
+    // Turns a record into an element. Required.
+    std::function<In(const Record&)> parse;
+    // The element's key. Required.
+    std::function<Key(const In&)> key_selector;
+    // Receives every window result. Required.
+    std::function<void(const WindowResult<Key, Output>&)> sink;
+    // The late side output. Default (null): late records are counted
+    // (`window_operator().dropped_late_elements()`) and dropped.
+    std::function<void(const Key&, const In&, EventTime)> late_sink;
+  };
+
+  // What `TakeCheckpoint()` returns; opaque, copyable, in memory.
+  class Checkpoint {
+   public:
+    Checkpoint() = default;
+    // The last sequence number read from each input, by shard id.
+    std::vector<std::pair<std::string, std::optional<SequenceNumber>>>
+    positions() const {
+      std::vector<std::pair<std::string, std::optional<SequenceNumber>>> out;
+      for (const InputCheckpoint& in : inputs_) {
+        out.emplace_back(in.shard_id, in.last);
+      }
+      return out;
+    }
+
+   private:
+    friend class WindowPipeline;
+    struct InputCheckpoint {
+      std::string shard_id;
+      std::optional<SequenceNumber> last;
+      bool finished = false;
+      WatermarkAssigner::SavedState watermark;
+    };
+    std::vector<InputCheckpoint> inputs_;
+    std::shared_ptr<const WatermarkCombiner> combiner_;
+    typename Operator::Snapshot window_;
+  };
+
+  // Builds the pipeline and positions a shard iterator per input: after the
+  // checkpoint's position if `checkpoint` is given, else at `options.start`.
+  // Returns kInvalidArgument for a null consumer, a missing function, or
+  // invalid watermark or window options; kNotFound for an unknown shard;
+  // kInvalidArgument if `checkpoint` names other shards.
+  static absl::StatusOr<std::unique_ptr<WindowPipeline>> Create(
+      Consumer* consumer, const PipelineOptions& options,
+      const WindowOptions& window_options, Agg agg, Functions functions,
+      const Checkpoint* checkpoint = nullptr);
+
+  // Reads each unfinished, unpaused (alignment) shard once, feeds its records
+  // through, then runs periodic watermark emission, idleness and
+  // processing-time timers. Returns the number of records read. Errors from
+  // GetRecords and from the operator (a non-positive dynamic session gap) are
+  // returned; the records before the failing one have been processed.
+  absl::StatusOr<int64_t> RunOnce();
+
+  // Treats every input as ended: the watermark goes to kMaxEventTime and every
+  // event-time window fires. Use at the end of a bounded run.
+  void FinishAll();
+
+  // True once every input has ended (closed shards read to their end).
+  bool finished() const { return finished_count_ == inputs_.size(); }
+  EventTime current_watermark() const { return op_->current_watermark(); }
+  const Operator& window_operator() const { return *op_; }
+  const WatermarkCombiner& combiner() const { return *combiner_; }
+
+  Checkpoint TakeCheckpoint() const;
+
+ private:
+  struct Input {
+    std::string shard_id;
+    ShardIterator iterator;
+    std::unique_ptr<WatermarkAssigner> watermarks;
+    std::optional<SequenceNumber> last;
+    bool finished = false;
+  };
+
+  WindowPipeline(Consumer* consumer, const PipelineOptions& options,
+                 Functions functions)
+      : consumer_(consumer), options_(options), fn_(std::move(functions)) {}
+
+  void AdvanceCombined() {
+    if (combiner_->combined() > op_->current_watermark()) {
+      op_->AdvanceWatermark(combiner_->combined());
+    }
+  }
+  void FinishInput(size_t i);
+
+  Consumer* consumer_;
+  PipelineOptions options_;
+  Functions fn_;
+  std::vector<Input> inputs_;
+  size_t finished_count_ = 0;
+  std::unique_ptr<WatermarkCombiner> combiner_;
+  std::unique_ptr<Operator> op_;
+};
+
+// MakeWindowPipeline()
+//
+// Deduces the pipeline type from the aggregate. Errors as
+// `WindowPipeline::Create()`.
+template <typename Key, typename In, typename Agg,
+          typename Hash = absl::Hash<Key>>
+absl::StatusOr<std::unique_ptr<WindowPipeline<Key, In, Agg, Hash>>>
+MakeWindowPipeline(
+    Consumer* consumer, const PipelineOptions& options,
+    const WindowOptions& window_options, Agg agg,
+    typename WindowPipeline<Key, In, Agg, Hash>::Functions functions,
+    const typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint* checkpoint =
+        nullptr) {
+  return WindowPipeline<Key, In, Agg, Hash>::Create(
+      consumer, options, window_options, std::move(agg), std::move(functions),
+      checkpoint);
+}
+
+// --- Implementation ---------------------------------------------------------
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::StatusOr<std::unique_ptr<WindowPipeline<Key, In, Agg, Hash>>>
+WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
+                                           const PipelineOptions& options,
+                                           const WindowOptions& window_options,
+                                           Agg agg, Functions functions,
+                                           const Checkpoint* checkpoint) {
+  if (consumer == nullptr) {
+    return absl::InvalidArgumentError("window pipeline: consumer is null");
+  }
+  if (!functions.parse || !functions.key_selector || !functions.sink) {
+    return absl::InvalidArgumentError(
+        "window pipeline: parse, key_selector and sink are required");
+  }
+  std::unique_ptr<WindowPipeline> p(
+      new WindowPipeline(consumer, options, std::move(functions)));
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+
+  std::vector<std::string> ids = options.shard_ids;
+  if (ids.empty()) {
+    for (const ShardDescription& d : consumer->ListShards()) {
+      ids.push_back(d.shard_id);
+    }
+  }
+  if (ids.empty()) {
+    return absl::InvalidArgumentError("window pipeline: no shards to read");
+  }
+  if (checkpoint != nullptr && checkpoint->inputs_.size() != ids.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "window pipeline: checkpoint has ", checkpoint->inputs_.size(),
+        " inputs, pipeline has ", ids.size()));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Input in;
+    in.shard_id = ids[i];
+    absl::StatusOr<std::unique_ptr<WatermarkAssigner>> wm =
+        WatermarkAssigner::Create(options.watermarks, env);
+    if (!wm.ok()) return wm.status();
+    in.watermarks = *std::move(wm);
+    StartingPosition start = options.start;
+    if (checkpoint != nullptr) {
+      const auto& c = checkpoint->inputs_[i];
+      if (c.shard_id != ids[i]) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("window pipeline: checkpoint input ", i, " is shard ",
+                         c.shard_id, ", not ", ids[i]));
+      }
+      absl::Status s = in.watermarks->LoadState(c.watermark);
+      if (!s.ok()) return s;
+      in.last = c.last;
+      in.finished = c.finished;
+      if (c.last.has_value()) start = StartingPosition::AfterSequenceNumber(*c.last);
+    }
+    if (!in.finished) {
+      absl::StatusOr<ShardIterator> it =
+          consumer->GetShardIterator(in.shard_id, start);
+      if (!it.ok()) return it.status();
+      in.iterator = *it;
+    } else {
+      ++p->finished_count_;
+    }
+    p->inputs_.push_back(std::move(in));
+  }
+
+  WatermarkCombinerOptions co;
+  co.num_inputs = static_cast<int>(ids.size());
+  co.idle_timeout_ms = options.idle_timeout_ms;
+  co.max_drift_ms = options.max_drift_ms;
+  co.env = env;
+  absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
+      WatermarkCombiner::Create(co);
+  if (!combiner.ok()) return combiner.status();
+  p->combiner_ = *std::move(combiner);
+  if (checkpoint != nullptr && checkpoint->combiner_ != nullptr) {
+    p->combiner_->RestoreFrom(*checkpoint->combiner_);
+  }
+
+  WindowOptions wo = window_options;
+  if (wo.env == nullptr) wo.env = env;
+  typename Operator::Functions ofns;
+  ofns.on_result = p->fn_.sink;
+  ofns.on_late = p->fn_.late_sink;
+  absl::StatusOr<std::unique_ptr<Operator>> op =
+      Operator::Create(wo, std::move(agg), std::move(ofns));
+  if (!op.ok()) return op.status();
+  p->op_ = *std::move(op);
+  if (checkpoint != nullptr) p->op_->Restore(checkpoint->window_);
+  return p;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowPipeline<Key, In, Agg, Hash>::FinishInput(size_t i) {
+  Input& in = inputs_[i];
+  if (in.finished) return;
+  in.finished = true;
+  ++finished_count_;
+  in.watermarks->Finish();
+  combiner_->MarkFinished(static_cast<int>(i));
+  AdvanceCombined();
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
+  int64_t read = 0;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Input& in = inputs_[i];
+    const int input = static_cast<int>(i);
+    if (in.finished || combiner_->IsPaused(input)) continue;
+    absl::StatusOr<GetRecordsResult> r =
+        consumer_->GetRecords(in.iterator, options_.read);
+    if (!r.ok()) return r.status();
+    if (!r->records().empty()) combiner_->MarkActive(input);
+    for (const Record& rec : r->records()) {
+      const EventTime before = in.watermarks->current_watermark();
+      const EventTime ts = in.watermarks->OnRecord(rec);
+      In value = fn_.parse(rec);
+      absl::Status s = op_->ProcessElement(fn_.key_selector(value), value, ts);
+      in.last = rec.sequence_number;
+      ++read;
+      if (!s.ok()) {
+        // Resume after the bad record rather than fail on it forever.
+        absl::StatusOr<ShardIterator> it = consumer_->GetShardIterator(
+            in.shard_id, StartingPosition::AfterSequenceNumber(*in.last));
+        if (it.ok()) in.iterator = *it;
+        return s;
+      }
+      // A per-event generator may have moved the watermark.
+      if (in.watermarks->current_watermark() != before &&
+          combiner_->Update(input, in.watermarks->current_watermark())) {
+        AdvanceCombined();
+      }
+    }
+    in.iterator = r->next_shard_iterator();
+    if (!in.iterator.valid()) FinishInput(i);
+  }
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Input& in = inputs_[i];
+    if (!in.finished && in.watermarks->OnTick()) {
+      combiner_->Update(static_cast<int>(i), in.watermarks->current_watermark());
+    }
+  }
+  combiner_->CheckIdleness();
+  AdvanceCombined();
+  op_->AdvanceProcessingTime();
+  return read;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowPipeline<Key, In, Agg, Hash>::FinishAll() {
+  for (size_t i = 0; i < inputs_.size(); ++i) FinishInput(i);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint
+WindowPipeline<Key, In, Agg, Hash>::TakeCheckpoint() const {
+  Checkpoint c;
+  for (const Input& in : inputs_) {
+    typename Checkpoint::InputCheckpoint ic;
+    ic.shard_id = in.shard_id;
+    ic.last = in.last;
+    ic.finished = in.finished;
+    ic.watermark = in.watermarks->SaveState();
+    c.inputs_.push_back(std::move(ic));
+  }
+  c.combiner_ = combiner_->Clone();
+  c.window_ = op_->TakeSnapshot();
+  return c;
+}
+
+}  // namespace brook
+
+#endif  // BROOK_PIPELINE_H_
