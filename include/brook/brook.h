@@ -13,5 +13,8 @@
 #include "brook/record.h"
 #include "brook/shard.h"
 #include "brook/stream.h"
+#include "brook/watermark.h"
+#include "brook/window.h"
+#include "brook/pipeline.h"
 
 #endif  // BROOK_BROOK_H_

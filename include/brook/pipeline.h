@@ -25,13 +25,14 @@
 //   popts.watermarks.WithTimestampAssigner(&ClickTime);
 //   brook::WindowOptions wopts;
 //   wopts.assigner = *brook::WindowAssigner::Tumbling(60'000);
-//   brook::WindowPipeline<std::string, Click, brook::CountAggregate<Click>>::
-//       Functions fns;
+//   using Counts = brook::WindowPipeline<std::string, Click,
+//                                        brook::CountAggregate<Click>>;
+//   Counts::Functions fns;
 //   fns.parse = &ParseClick;
 //   fns.key_selector = [](const Click& c) { return c.page; };
 //   fns.sink = [](const auto& r) { Print(r.key, r.window, r.value); };
-//   auto p = brook::MakeWindowPipeline(&consumer, popts, wopts,
-//                                      brook::CountAggregate<Click>(), fns);
+//   auto p = Counts::Create(&consumer, popts, wopts,
+//                           brook::CountAggregate<Click>(), fns);
 //   while (running) (*p)->RunOnce().IgnoreError();
 
 #ifndef BROOK_PIPELINE_H_
@@ -179,24 +180,6 @@ class WindowPipeline {
   std::unique_ptr<WatermarkCombiner> combiner_;
   std::unique_ptr<Operator> op_;
 };
-
-// MakeWindowPipeline()
-//
-// Deduces the pipeline type from the aggregate. Errors as
-// `WindowPipeline::Create()`.
-template <typename Key, typename In, typename Agg,
-          typename Hash = absl::Hash<Key>>
-absl::StatusOr<std::unique_ptr<WindowPipeline<Key, In, Agg, Hash>>>
-MakeWindowPipeline(
-    Consumer* consumer, const PipelineOptions& options,
-    const WindowOptions& window_options, Agg agg,
-    typename WindowPipeline<Key, In, Agg, Hash>::Functions functions,
-    const typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint* checkpoint =
-        nullptr) {
-  return WindowPipeline<Key, In, Agg, Hash>::Create(
-      consumer, options, window_options, std::move(agg), std::move(functions),
-      checkpoint);
-}
 
 // --- Implementation ---------------------------------------------------------
 
