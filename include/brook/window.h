@@ -475,6 +475,18 @@ class WindowOperator {
     __int128 next_start = 0;
     bool has_next = false;
   };
+  // The hash map's value for a key. Besides the key's slot it holds the
+  // "hot" accumulator: elements that land in the key's newest tumbling window
+  // or newest slice, ahead of the watermark, are added here with a single
+  // hash lookup, and merged into the window or slice (`Flush()`) before
+  // anything else reads or changes that key's state.
+  struct Entry {
+    uint32_t slot = 0;
+    bool hot = false;
+    EventTime hot_start = 0;  // the window or slice the delta belongs to
+    EventTime hot_max = 0;
+    Accumulator delta;
+  };
   struct Timer {
     EventTime time;
     uint32_t slot;
@@ -491,7 +503,7 @@ class WindowOperator {
   using TimerHeap =
       std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
   struct State {
-    absl::flat_hash_map<Key, uint32_t, Hash> slot_of;
+    absl::flat_hash_map<Key, Entry, Hash> slot_of;
     std::vector<KeyState> keys;
     std::vector<SliceState> slice_keys;  // sliced path only, by slot
     std::vector<uint32_t> free_slots;
@@ -517,7 +529,13 @@ class WindowOperator {
  private:
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
 
-  uint32_t SlotFor(const Key& key);
+  uint32_t SlotFor(const Key& key) { return EntryFor(key).slot; }
+  // The key's entry, made (with a fresh slot) if missing. Valid until the
+  // next insertion into or erasure from the map.
+  Entry& EntryFor(const Key& key);
+  // Merges the entry's hot accumulator into its window or slice.
+  void Flush(Entry& e);
+  void FlushSlot(uint32_t slot);
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {
     if (!assigner_.is_event_time()) return kMaxEventTime;
@@ -544,8 +562,8 @@ class WindowOperator {
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
-  // Tumbling windows with the default trigger: the common case, kept short.
-  bool ProcessTumblingFast(const Key& key, const In& value, EventTime ts);
+  // Marks the window or slice [start, max] of `key` as hot (see `Entry`).
+  void SetHot(const Key& key, EventTime start, EventTime max);
 
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
   // int64 range a window may start below kMinEventTime or end above
@@ -575,7 +593,6 @@ class WindowOperator {
   bool sliced_;
   bool fast_tumbling_;
   int64_t pane_ = 0;
-  TimeWindow last_window_{1, 0};  // tumbling: last window assigned
   State state_;
 };
 

@@ -139,9 +139,10 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-uint32_t WindowOperator<Key, In, Agg, Hash>::SlotFor(const Key& key) {
-  auto [it, inserted] = state_.slot_of.try_emplace(key, 0);
-  if (!inserted) return it->second;
+typename WindowOperator<Key, In, Agg, Hash>::Entry&
+WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
+  auto found = state_.slot_of.find(key);
+  if (found != state_.slot_of.end()) return found->second;
   uint32_t slot;
   if (!state_.free_slots.empty()) {
     slot = state_.free_slots.back();
@@ -161,8 +162,53 @@ uint32_t WindowOperator<Key, In, Agg, Hash>::SlotFor(const Key& key) {
     ss.back = agg_.CreateAccumulator();
     ss.has_next = false;
   }
-  it->second = slot;
-  return slot;
+  Entry e;
+  e.slot = slot;
+  e.delta = agg_.CreateAccumulator();
+  return state_.slot_of.emplace(key, std::move(e)).first->second;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
+  if (!e.hot) return;
+  e.hot = false;
+  if (sliced_) {
+    SliceState& ss = state_.slice_keys[e.slot];
+    for (size_t i = ss.slices.size(); i-- > 0;) {
+      if (ss.slices[i].start == e.hot_start) {
+        // Hot slices are never folded into the two stacks (index >= b).
+        agg_.Merge(ss.slices[i].acc, e.delta);
+        break;
+      }
+    }
+  } else {
+    WinState* ws = FindWindow(state_.keys[e.slot],
+                              TimeWindow{e.hot_start, e.hot_max});
+    if (ws != nullptr) {
+      agg_.Merge(ws->acc, e.delta);
+      ws->has_data = true;
+    }
+  }
+  e.delta = agg_.CreateAccumulator();
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
+  if (!fast_tumbling_ && !sliced_) return;
+  auto it = state_.slot_of.find(state_.keys[slot].key);
+  if (it != state_.slot_of.end()) Flush(it->second);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::SetHot(const Key& key,
+                                                EventTime start,
+                                                EventTime max) {
+  auto it = state_.slot_of.find(key);
+  if (it == state_.slot_of.end()) return;
+  Entry& e = it->second;
+  e.hot = true;
+  e.hot_start = start;
+  e.hot_max = max;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -173,7 +219,7 @@ void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
     const SliceState& ss = state_.slice_keys[slot];
     if (!ss.slices.empty() || ss.has_next) return;
   }
-  state_.slot_of.erase(ks.key);
+  state_.slot_of.erase(ks.key);  // its entry is never hot here: flushed
   ++ks.gen;  // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
 }
@@ -199,8 +245,18 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     const Key& key, const In& value, EventTime ts) {
-  if (fast_tumbling_ && ProcessTumblingFast(key, value, ts)) {
-    return absl::OkStatus();
+  if (fast_tumbling_ || sliced_) {
+    // The common case: one hash lookup and an add.
+    auto it = state_.slot_of.find(key);
+    if (it != state_.slot_of.end()) {
+      Entry& e = it->second;
+      if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
+          ts <= e.hot_max) {
+        agg_.Add(e.delta, value);
+        return absl::OkStatus();
+      }
+      Flush(e);
+    }
   }
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
@@ -224,7 +280,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
       Late(key, value, ts);  // no session to merge with: late by itself
       return absl::OkStatus();
     }
-    uint32_t slot = it != state_.slot_of.end() ? it->second : SlotFor(key);
+    uint32_t slot = it != state_.slot_of.end() ? it->second.slot : SlotFor(key);
     ProcessMerging(slot, value, ts, w);
     MaybeFreeSlot(slot);
     return absl::OkStatus();
@@ -238,6 +294,9 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     WinState* ws = FindWindow(ks, w);
     if (ws == nullptr) ws = &AddWindow(slot, w);
     OnElementInWindow(slot, *ws, value, ts);
+    if (fast_tumbling_ && ts > state_.watermark) {
+      SetHot(key, w.start, w.max_timestamp);
+    }
   });
   if (skipped && assigner_.is_event_time() &&
       internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
@@ -245,29 +304,6 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
   }
   MaybeFreeSlot(slot);
   return absl::OkStatus();
-}
-
-// Handles an element that lands in the key's newest tumbling window, not
-// late; returns false (having changed nothing but maybe made the key's slot)
-// for everything else, which the general path then handles.
-template <typename Key, typename In, typename Agg, typename Hash>
-bool WindowOperator<Key, In, Agg, Hash>::ProcessTumblingFast(const Key& key,
-                                                             const In& value,
-                                                             EventTime ts) {
-  TimeWindow w = last_window_;
-  if (ts < w.start || ts > w.max_timestamp) {
-    w = WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.size());
-    last_window_ = w;
-  }
-  if (CleanupTime(w) <= state_.watermark) return false;
-  const uint32_t slot = SlotFor(key);
-  KeyState& ks = state_.keys[slot];
-  if (ks.windows.empty() || ks.windows.back().window != w) return false;
-  WinState& ws = ks.windows.back();
-  agg_.Add(ws.acc, value);
-  ws.has_data = true;
-  if (w.max_timestamp <= state_.watermark) Fire(ks, ws);
-  return true;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -469,6 +505,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
   if (ks.gen != t.gen) return;
+  FlushSlot(t.slot);
   WinState* ws = FindWindowById(ks, t.id);
   // Stale: merged away, cleaned up, or superseded by an earlier entry.
   if (ws == nullptr || !ws->has_pending || ws->pending != t.time) return;
@@ -502,6 +539,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
   if (ks.gen != t.gen) return;
+  FlushSlot(t.slot);
   WinState* ws = FindWindowById(ks, t.id);
   if (ws == nullptr) return;
   if (t.time == ws->window.max_timestamp) {
@@ -700,11 +738,18 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     }
   }
   if (reset) ResetStacks(ks);
+  // Later elements of this slice, ahead of the watermark, take the fast path
+  // while the slice is not folded into the stacks.
+  if (ts > wm && idx >= ks.b && ks.slices[idx].start != kMinEventTime) {
+    SetHot(key, ks.slices[idx].start,
+           internal::SaturatingAdd(ks.slices[idx].start, pane_ - 1));
+  }
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
   if (state_.keys[t.slot].gen != t.gen) return;
+  FlushSlot(t.slot);
   SliceState& ks = state_.slice_keys[t.slot];
   // A window that ends at the top of the range is clamped, so several may
   // "end" at kMaxEventTime; they all fire at the final watermark, in order.
