@@ -480,12 +480,16 @@ class WindowOperator {
   // or newest slice, ahead of the watermark, are added here with a single
   // hash lookup, and merged into the window or slice (`Flush()`) before
   // anything else reads or changes that key's state.
+  // With slicing the hot range may span the newest two slices: elements at
+  // or after `split` go to `delta`, earlier ones to `delta_prev`.
   struct Entry {
     uint32_t slot = 0;
     bool hot = false;
-    EventTime hot_start = 0;  // the window or slice the delta belongs to
+    EventTime hot_start = 0;  // the hot range [hot_start, hot_max]
+    EventTime split = 0;      // start of the window or newest slice
     EventTime hot_max = 0;
     Accumulator delta;
+    Accumulator delta_prev;
   };
   struct Timer {
     EventTime time;
@@ -562,8 +566,9 @@ class WindowOperator {
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
-  // Marks the window or slice [start, max] of `key` as hot (see `Entry`).
-  void SetHot(const Key& key, EventTime start, EventTime max);
+  // Marks [start, max] of `key` hot (see `Entry`), `split` being the start
+  // of its newest window or slice.
+  void SetHot(const Key& key, EventTime start, EventTime split, EventTime max);
 
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
   // int64 range a window may start below kMinEventTime or end above

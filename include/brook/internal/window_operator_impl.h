@@ -165,6 +165,7 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
   Entry e;
   e.slot = slot;
   e.delta = agg_.CreateAccumulator();
+  e.delta_prev = agg_.CreateAccumulator();
   return state_.slot_of.emplace(key, std::move(e)).first->second;
 }
 
@@ -173,11 +174,16 @@ void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
   if (!e.hot) return;
   e.hot = false;
   if (sliced_) {
+    // Hot slices are the newest one or two and never folded into the two
+    // stacks (index >= b).
     SliceState& ss = state_.slice_keys[e.slot];
     for (size_t i = ss.slices.size(); i-- > 0;) {
-      if (ss.slices[i].start == e.hot_start) {
-        // Hot slices are never folded into the two stacks (index >= b).
+      if (ss.slices[i].start == e.split) {
         agg_.Merge(ss.slices[i].acc, e.delta);
+        if (e.hot_start != e.split && i > 0) {
+          agg_.Merge(ss.slices[i - 1].acc, e.delta_prev);
+          e.delta_prev = agg_.CreateAccumulator();
+        }
         break;
       }
     }
@@ -202,12 +208,18 @@ void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::SetHot(const Key& key,
                                                 EventTime start,
+                                                EventTime split,
                                                 EventTime max) {
   auto it = state_.slot_of.find(key);
   if (it == state_.slot_of.end()) return;
   Entry& e = it->second;
+  if (e.hot &&
+      (e.hot_start != start || e.split != split || e.hot_max != max)) {
+    Flush(e);
+  }
   e.hot = true;
   e.hot_start = start;
+  e.split = split;
   e.hot_max = max;
 }
 
@@ -252,10 +264,12 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
       Entry& e = it->second;
       if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
           ts <= e.hot_max) {
-        agg_.Add(e.delta, value);
+        agg_.Add(ts >= e.split ? e.delta : e.delta_prev, value);
         return absl::OkStatus();
       }
-      Flush(e);
+      // The sliced path reads no accumulator for an element ahead of the
+      // watermark, so the newest slice can stay hot across it.
+      if (!sliced_ || ts <= state_.watermark) Flush(e);
     }
   }
   int64_t gap = 0;
@@ -295,7 +309,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     if (ws == nullptr) ws = &AddWindow(slot, w);
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
-      SetHot(key, w.start, w.max_timestamp);
+      SetHot(key, w.start, w.start, w.max_timestamp);
     }
   });
   if (skipped && assigner_.is_event_time() &&
@@ -686,9 +700,18 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
       ++state_.live;
       idx = ks.slices.size() - 1;
     } else {
-      auto it = std::lower_bound(
-          ks.slices.begin(), ks.slices.end(), ps,
-          [](const Slice& x, EventTime t) { return x.start < t; });
+      // Usually one of the last few slices: look there before searching.
+      auto it = ks.slices.end();
+      for (int step = 0; step < 4 && it != ks.slices.begin(); ++step) {
+        if ((it - 1)->start < ps) break;
+        --it;
+      }
+      if (it != ks.slices.begin() && it != ks.slices.end() &&
+          (it - 1)->start >= ps) {
+        it = std::lower_bound(
+            ks.slices.begin(), it, ps,
+            [](const Slice& x, EventTime t) { return x.start < t; });
+      }
       idx = static_cast<size_t>(it - ks.slices.begin());
       if (it == ks.slices.end() || it->start != ps) {
         ks.slices.insert(it, Slice{ps, agg_.CreateAccumulator(),
@@ -740,9 +763,17 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   if (reset) ResetStacks(ks);
   // Later elements of this slice, ahead of the watermark, take the fast path
   // while the slice is not folded into the stacks.
-  if (ts > wm && idx >= ks.b && ks.slices[idx].start != kMinEventTime) {
-    SetHot(key, ks.slices[idx].start,
-           internal::SaturatingAdd(ks.slices[idx].start, pane_ - 1));
+  // The newest slice, and the one before when adjacent and unfolded, so that
+  // slightly out-of-order elements also take the fast path.
+  const size_t n = ks.slices.size();
+  if (ts > wm && n > ks.b && ks.slices[n - 1].start != kMinEventTime) {
+    const EventTime newest = ks.slices[n - 1].start;
+    EventTime from = newest;
+    if (n >= 2 && n - 2 >= ks.b &&
+        ks.slices[n - 2].start == internal::SaturatingSub(newest, pane_)) {
+      from = ks.slices[n - 2].start;
+    }
+    SetHot(key, from, newest, internal::SaturatingAdd(newest, pane_ - 1));
   }
 }
 
