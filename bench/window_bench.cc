@@ -133,17 +133,7 @@ void BM_Window_TumblingCount(benchmark::State& state) {
 }
 BENCHMARK(BM_Window_TumblingCount);
 
-struct SumAgg {
-  using Accumulator = int64_t;
-  using Output = int64_t;
-  int64_t CreateAccumulator() const { return 0; }
-  void Add(int64_t& a, const int64_t& v) const { a += v; }
-  void Merge(int64_t& a, const int64_t& b) const { a += b; }
-  template <typename K>
-  int64_t GetResult(const K&, const TimeWindow&, const int64_t& a) const {
-    return a;
-  }
-};
+using SumAgg = SumAggregate<int64_t>;
 
 // Arg 0: size/slide; arg 1: 1 for slicing (the default), 0 for one
 // accumulator per window. Slide 100 ms: size 6 s or 60 s.

@@ -268,6 +268,20 @@ struct CountAggregate {
   }
 };
 
+// Sums elements (`In` must support `+=` into an int64-like `Out`).
+template <typename In, typename Out = int64_t>
+struct SumAggregate {
+  using Accumulator = Out;
+  using Output = Out;
+  Accumulator CreateAccumulator() const { return Out(); }
+  void Add(Accumulator& acc, const In& value) const { acc += value; }
+  void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
+  template <typename Key>
+  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+    return acc;
+  }
+};
+
 // Incremental aggregation from four functions (Flink's AggregateFunction):
 // create() -> Acc, add(Acc&, const In&), merge(Acc&, const Acc&),
 // result(const Acc&) -> Out.
@@ -561,6 +575,11 @@ class WindowOperator {
   void Fire(KeyState& ks, WinState& ws);
   void ProcessMerging(uint32_t slot, const In& value, EventTime ts,
                       const TimeWindow& w);
+  // False if the timer's key state was freed since it was set; else flushes
+  // the key's hot accumulator and returns true.
+  bool TimerLive(const Timer& t);
+  // The live window an unsliced timer names, or null.
+  WinState* TimerWindow(const Timer& t);
   void OnEventTimer(const Timer& t);
   void OnProcessingTimer(const Timer& t);
   void EraseWindow(uint32_t slot, uint64_t id);

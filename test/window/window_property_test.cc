@@ -30,17 +30,7 @@ uint64_t Seed() {
   return std::random_device{}();
 }
 
-struct SumAgg {
-  using Accumulator = int64_t;
-  using Output = int64_t;
-  int64_t CreateAccumulator() const { return 0; }
-  void Add(int64_t& a, const int64_t& v) const { a += v; }
-  void Merge(int64_t& a, const int64_t& b) const { a += b; }
-  template <typename K>
-  int64_t GetResult(const K&, const TimeWindow&, const int64_t& a) const {
-    return a;
-  }
-};
+using SumAgg = SumAggregate<int64_t>;
 
 using WinKey = std::tuple<int, EventTime, EventTime>;  // key, start, max
 

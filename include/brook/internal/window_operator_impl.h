@@ -516,11 +516,22 @@ void WindowOperator<Key, In, Agg, Hash>::EraseWindow(uint32_t slot,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
+bool WindowOperator<Key, In, Agg, Hash>::TimerLive(const Timer& t) {
+  if (state_.keys[t.slot].gen != t.gen) return false;  // key freed since
+  FlushSlot(t.slot);
+  return true;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+typename WindowOperator<Key, In, Agg, Hash>::WinState*
+WindowOperator<Key, In, Agg, Hash>::TimerWindow(const Timer& t) {
+  return TimerLive(t) ? FindWindowById(state_.keys[t.slot], t.id) : nullptr;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
-  if (ks.gen != t.gen) return;
-  FlushSlot(t.slot);
-  WinState* ws = FindWindowById(ks, t.id);
+  WinState* ws = TimerWindow(t);
   // Stale: merged away, cleaned up, or superseded by an earlier entry.
   if (ws == nullptr || !ws->has_pending || ws->pending != t.time) return;
   ws->has_pending = false;
@@ -552,9 +563,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
-  if (ks.gen != t.gen) return;
-  FlushSlot(t.slot);
-  WinState* ws = FindWindowById(ks, t.id);
+  WinState* ws = TimerWindow(t);
   if (ws == nullptr) return;
   if (t.time == ws->window.max_timestamp) {
     Fire(ks, *ws);
@@ -779,8 +788,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
-  if (state_.keys[t.slot].gen != t.gen) return;
-  FlushSlot(t.slot);
+  if (!TimerLive(t)) return;
   SliceState& ks = state_.slice_keys[t.slot];
   // A window that ends at the top of the range is clamped, so several may
   // "end" at kMaxEventTime; they all fire at the final watermark, in order.
