@@ -587,14 +587,16 @@ class WindowOperator {
 
   // Marks [start, max] of `key` hot (see `Entry`), `split` being the start
   // of its newest window or slice.
-  void SetHot(const Key& key, EventTime start, EventTime split, EventTime max);
+  void SetHot(Entry& e, EventTime start, EventTime split, EventTime max);
 
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
   // int64 range a window may start below kMinEventTime or end above
   // kMaxEventTime, and is clamped only when shown.
   static constexpr uint64_t kSlicedFire = 0;
   static constexpr uint64_t kSlicedCleanup = 1;
-  void ProcessSliced(const Key& key, const In& value, EventTime ts);
+  // `entry` is the key's entry if the caller found one, else null.
+  void ProcessSliced(const Key& key, const In& value, EventTime ts,
+                     Entry* entry);
   void OnSlicedTimer(const Timer& t);
   void FireSliced(uint32_t slot);
   void SetNext(uint32_t slot, __int128 start);

@@ -206,13 +206,9 @@ void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::SetHot(const Key& key,
-                                                EventTime start,
+void WindowOperator<Key, In, Agg, Hash>::SetHot(Entry& e, EventTime start,
                                                 EventTime split,
                                                 EventTime max) {
-  auto it = state_.slot_of.find(key);
-  if (it == state_.slot_of.end()) return;
-  Entry& e = it->second;
   if (e.hot &&
       (e.hot_start != start || e.split != split || e.hot_max != max)) {
     Flush(e);
@@ -257,11 +253,13 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     const Key& key, const In& value, EventTime ts) {
+  Entry* entry = nullptr;
   if (fast_tumbling_ || sliced_) {
     // The common case: one hash lookup and an add.
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
+      entry = &e;
       if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
           ts <= e.hot_max) {
         agg_.Add(ts >= e.split ? e.delta : e.delta_prev, value);
@@ -281,7 +279,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     }
   }
   if (sliced_) {
-    ProcessSliced(key, value, ts);
+    ProcessSliced(key, value, ts, entry);
     return absl::OkStatus();
   }
   if (assigner_.is_merging()) {
@@ -309,7 +307,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     if (ws == nullptr) ws = &AddWindow(slot, w);
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
-      SetHot(key, w.start, w.start, w.max_timestamp);
+      SetHot(EntryFor(key), w.start, w.start, w.max_timestamp);
     }
   });
   if (skipped && assigner_.is_event_time() &&
@@ -615,6 +613,17 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceProcessingTime() {
 template <typename Key, typename In, typename Agg, typename Hash>
 __int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
     EventTime ts) const {
+  // The smallest start > ts - size on the slide grid; in int64 when it fits
+  // (a 128-bit remainder is a slow library call).
+  int64_t from, d;
+  if (!__builtin_sub_overflow(ts, assigner_.size() - 1, &from) &&
+      !__builtin_sub_overflow(from, assigner_.offset(), &d)) {
+    const int64_t slide = assigner_.slide();
+    int64_t r = d % slide;
+    if (r < 0) r += slide;
+    if (r == 0) return from;
+    return static_cast<__int128>(from) - r + slide;
+  }
   return internal::AlignUp128(static_cast<__int128>(ts) - assigner_.size() + 1,
                               assigner_.offset(), assigner_.slide());
 }
@@ -675,7 +684,8 @@ TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
                                                        const In& value,
-                                                       EventTime ts) {
+                                                       EventTime ts,
+                                                       Entry* entry) {
   const int64_t size = assigner_.size();
   const int64_t slide = assigner_.slide();
   const EventTime wm = state_.watermark;
@@ -689,7 +699,9 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
       return;
     }
   }
-  const uint32_t slot = SlotFor(key);
+  // Nothing below inserts into or erases from the map: `e` stays valid.
+  Entry& e = entry != nullptr ? *entry : EntryFor(key);
+  const uint32_t slot = e.slot;
   SliceState& ks = state_.slice_keys[slot];
   size_t idx;
   bool reset = false;
@@ -782,7 +794,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
         ks.slices[n - 2].start == internal::SaturatingSub(newest, pane_)) {
       from = ks.slices[n - 2].start;
     }
-    SetHot(key, from, newest, internal::SaturatingAdd(newest, pane_ - 1));
+    SetHot(e, from, newest, internal::SaturatingAdd(newest, pane_ - 1));
   }
 }
 
