@@ -488,6 +488,9 @@ class WindowOperator {
     Accumulator back{};
     __int128 next_start = 0;
     bool has_next = false;
+    // Start of the key's hot slices (see `Entry`), kMaxEventTime if none, so
+    // that a timer can tell without a hash lookup whether it must flush.
+    EventTime hot_from = kMaxEventTime;
   };
   // The hash map's value for a key. Besides the key's slot it holds the
   // "hot" accumulator: elements that land in the key's newest tumbling window

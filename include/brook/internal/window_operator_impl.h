@@ -161,6 +161,7 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
     ss.a = ss.mid = ss.b = 0;
     ss.back = agg_.CreateAccumulator();
     ss.has_next = false;
+    ss.hot_from = kMaxEventTime;
   }
   Entry e;
   e.slot = slot;
@@ -177,6 +178,7 @@ void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
     // Hot slices are the newest one or two and never folded into the two
     // stacks (index >= b).
     SliceState& ss = state_.slice_keys[e.slot];
+    ss.hot_from = kMaxEventTime;
     for (size_t i = ss.slices.size(); i-- > 0;) {
       if (ss.slices[i].start == e.split) {
         agg_.Merge(ss.slices[i].acc, e.delta);
@@ -217,6 +219,7 @@ void WindowOperator<Key, In, Agg, Hash>::SetHot(Entry& e, EventTime start,
   e.hot_start = start;
   e.split = split;
   e.hot_max = max;
+  if (sliced_) state_.slice_keys[e.slot].hot_from = start;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -800,8 +803,11 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
-  if (!TimerLive(t)) return;
+  if (state_.keys[t.slot].gen != t.gen) return;  // key freed since
   SliceState& ks = state_.slice_keys[t.slot];
+  // Flush only if the hot slices could be read: the window to fire (or the
+  // cleanup) reaches them. Usually they lie ahead of the watermark.
+  if (ks.hot_from <= t.time) FlushSlot(t.slot);
   // A window that ends at the top of the range is clamped, so several may
   // "end" at kMaxEventTime; they all fire at the final watermark, in order.
   const bool is_fire = t.id == kSlicedFire;
