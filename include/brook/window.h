@@ -550,6 +550,10 @@ class WindowOperator {
  private:
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
 
+  // Everything but an element for a hot window or slice; `entry` is the
+  // key's entry if there is one.
+  absl::Status ProcessElementSlow(const Key& key, const In& value,
+                                  EventTime ts, Entry* entry);
   uint32_t SlotFor(const Key& key) { return EntryFor(key).slot; }
   // The key's entry, made (with a fresh slot) if missing. Valid until the
   // next insertion into or erasure from the map.

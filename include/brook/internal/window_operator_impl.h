@@ -12,6 +12,7 @@
 #include <memory>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "brook/internal/time_math.h"
@@ -254,25 +255,35 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
+inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     const Key& key, const In& value, EventTime ts) {
   Entry* entry = nullptr;
   if (fast_tumbling_ || sliced_) {
-    // The common case: one hash lookup and an add.
+    // The common case, kept small enough to inline: one hash lookup and an
+    // add.
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
-      entry = &e;
       if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
           ts <= e.hot_max) {
         agg_.Add(ts >= e.split ? e.delta : e.delta_prev, value);
         return absl::OkStatus();
       }
-      // The sliced path reads no accumulator for an element ahead of the
-      // watermark, so the newest slice can stay hot across it.
-      if (!sliced_ || ts <= state_.watermark) Flush(e);
+      entry = &e;
     }
   }
+  return ProcessElementSlow(key, value, ts, entry);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+ABSL_ATTRIBUTE_NOINLINE absl::Status
+WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
+                                                       const In& value,
+                                                       EventTime ts,
+                                                       Entry* entry) {
+  // The sliced path reads no accumulator for an element ahead of the
+  // watermark, so the newest slices can stay hot across it.
+  if (entry != nullptr && (!sliced_ || ts <= state_.watermark)) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
     gap = fn_.session_gap(value);
