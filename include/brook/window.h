@@ -406,8 +406,16 @@ struct WindowFunctions {
 //   4. `AdvanceWatermark(w)` fires timers in time order, then calls
 //      `on_watermark(w)`.
 //
-// Per-element cost is O(windows per element) with the hash lookup of the key;
-// sliding windows with slicing (see `WindowOptions::use_slicing`) cost O(1).
+// Cost per element: one hash lookup and an add when the element lands, ahead
+// of the watermark, in the key's newest tumbling window or newest two slices
+// (the accumulator sits in the key's hash-map entry and is merged into the
+// window before anything reads it); otherwise O(windows per element), except
+// sliding windows with slicing (`WindowOptions::use_slicing`), which cost O(1)
+// whatever size/slide is. A firing costs O(log timers) plus, with slicing,
+// O(1) amortised (two-stacks). No allocation per element on these paths
+// (slices and windows are allocated per key and window).
+//
+// Callbacks must not call back into the operator.
 template <typename Key, typename In, typename Agg,
           typename Hash = absl::Hash<Key>>
 class WindowOperator {

@@ -540,3 +540,29 @@ TEST_CASE("WindowOperator: a window created after its end fires once",
 
 }  // namespace
 }  // namespace brook
+
+namespace brook {
+namespace {
+
+TEST_CASE("MakeWindowOperator: deduces the aggregate, as in the header example",
+          "[window][operator]") {
+  struct Click {
+    std::string page;
+  };
+  std::vector<std::string> out;
+  auto op = MakeWindowOperator<std::string, Click>(
+      Tumbling(60'000), CountAggregate<Click>(),
+      [&out](const WindowResult<std::string, int64_t>& r) {
+        out.push_back(r.key + "=" + std::to_string(r.value) + "@" +
+                      std::to_string(r.window.end()));
+      });
+  BROOK_REQUIRE_OK(op);
+  BROOK_REQUIRE_OK((*op)->ProcessElement("/home", Click{"/home"}, 1000));
+  BROOK_REQUIRE_OK((*op)->ProcessElement("/home", Click{"/home"}, 59'999));
+  BROOK_REQUIRE_OK((*op)->ProcessElement("/cart", Click{"/cart"}, 60'000));
+  (*op)->AdvanceWatermark(59'999);
+  CHECK(out == std::vector<std::string>{"/home=2@60000"});
+}
+
+}  // namespace
+}  // namespace brook
