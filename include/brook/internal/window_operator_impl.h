@@ -313,12 +313,27 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   }
   uint32_t slot = SlotFor(key);
   bool skipped = true;
+  // An element's windows (sliding, cumulate) usually sit next to each other
+  // in the key's list, in the order they are assigned or its reverse: look
+  // beside the last one found before scanning.
+  size_t hint = 0;
+  bool has_hint = false;
   assigner_.AssignWindows(ts, [&](const TimeWindow& w) {
     if (IsWindowLate(w)) return;
     skipped = false;
     KeyState& ks = state_.keys[slot];
-    WinState* ws = FindWindow(ks, w);
+    WinState* ws = nullptr;
+    if (has_hint && hint > 0 && ks.windows[hint - 1].window == w) {
+      ws = &ks.windows[--hint];
+    } else if (has_hint && hint + 1 < ks.windows.size() &&
+               ks.windows[hint + 1].window == w) {
+      ws = &ks.windows[++hint];
+    } else {
+      ws = FindWindow(ks, w);
+    }
     if (ws == nullptr) ws = &AddWindow(slot, w);
+    hint = static_cast<size_t>(ws - ks.windows.data());
+    has_hint = true;
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
       SetHot(EntryFor(key), w.start, w.start, w.max_timestamp);
