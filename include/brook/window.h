@@ -477,52 +477,53 @@ class WindowOperator {
     bool end_pending = false;  // an event-time firing at max_timestamp is due
     bool has_data = false;
   };
-  struct Slice {
-    EventTime start;
-    Accumulator acc;
-    Accumulator suffix;  // two-stacks front: acc of slices [i, mid)
-  };
   struct KeyState {
     Key key;
     uint32_t gen = 0;
     absl::InlinedVector<WinState, 1> windows;  // unsliced path
   };
-  // Sliced path, per key slot: slices by start; [a, b) are the slices of the
-  // window starting at `next_start`, [a, mid) the front stack, [mid, b)
-  // folded into `back`.
-  struct SliceState {
-    std::deque<Slice> slices;
+  // Sliced path: one column per pane (a slice of gcd(size, slide)) that holds
+  // data, shared by all keys, with one accumulator per key slot. Windows fire
+  // for all keys at once, in start order; the columns of the window being
+  // fired are [a, b), kept as a two-stacks queue over whole columns: [a, mid)
+  // carry suffix aggregates, [mid, b) are folded into `back`. Each column is
+  // pushed, flipped and popped once, so a firing costs O(keys) amortised,
+  // whatever size/slide is, and an element costs one hash lookup and an add.
+  struct Column {
+    EventTime start;
+    std::vector<Accumulator> acc;     // by slot
+    std::vector<Accumulator> suffix;  // by slot; valid for [a, mid)
+    std::vector<uint8_t> has;         // by slot: holds an element
+  };
+  struct Sliced {
+    std::deque<Column> cols;  // by start; gaps allowed
     size_t a = 0, mid = 0, b = 0;
-    Accumulator back{};
-    __int128 next_start = 0;
+    std::vector<Accumulator> back;  // by slot
+    std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data
+    std::vector<int32_t> retained;   // by slot: columns with data
+    __int128 next_start = 0;  // the next window to fire, if `has_next`
     bool has_next = false;
-    // Start of the key's hot slices (see `Entry`), kMaxEventTime if none, so
-    // that a timer can tell without a hash lookup whether it must flush.
-    EventTime hot_from = kMaxEventTime;
+    __int128 fired_upto = 0;  // start of the last window fired, if `has_fired`
+    bool has_fired = false;
   };
   // The hash map's value for a key. Besides the key's slot it holds the
-  // "hot" accumulator: elements that land in the key's newest tumbling window
-  // or newest slice, ahead of the watermark, are added here with a single
-  // hash lookup, and merged into the window or slice (`Flush()`) before
-  // anything else reads or changes that key's state.
-  // With slicing the hot range may span the newest two slices: elements at
-  // or after `split` go to `delta`, earlier ones to `delta_prev`.
+  // "hot" accumulator of tumbling windows: elements that land in the key's
+  // newest window, ahead of the watermark, are added here with a single hash
+  // lookup, and merged into the window (`Flush()`) before anything else reads
+  // or changes that key's state.
   struct Entry {
     uint32_t slot = 0;
     bool hot = false;
-    EventTime hot_start = 0;  // the hot range [hot_start, hot_max]
-    EventTime split = 0;      // start of the window or newest slice
+    EventTime hot_start = 0;  // the hot window
     EventTime hot_max = 0;
     Accumulator delta;
-    Accumulator delta_prev;
   };
   struct Timer {
     EventTime time;
     uint32_t slot;
     uint32_t gen;  // the slot's generation when the timer was set
-    // Unsliced: the window's id. Sliced: kSlicedFire (fire the key's next
-    // window if it ends at `time`) or kSlicedCleanup.
-    uint64_t id;
+    uint64_t id;   // the window's id
+
     bool operator>(const Timer& o) const {
       if (time != o.time) return time > o.time;
       if (slot != o.slot) return slot > o.slot;
@@ -534,7 +535,7 @@ class WindowOperator {
   struct State {
     absl::flat_hash_map<Key, Entry, Hash> slot_of;
     std::vector<KeyState> keys;
-    std::vector<SliceState> slice_keys;  // sliced path only, by slot
+    Sliced sliced;  // sliced path only
     std::vector<uint32_t> free_slots;
     uint64_t next_id = 1;
     TimerHeap event_timers;
@@ -558,15 +559,15 @@ class WindowOperator {
  private:
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
 
-  // Everything but an element for a hot window or slice; `entry` is the
-  // key's entry if there is one.
+  // Everything but an element for a hot window or the newest column;
+  // `entry` is the key's entry if there is one.
   absl::Status ProcessElementSlow(const Key& key, const In& value,
                                   EventTime ts, Entry* entry);
   uint32_t SlotFor(const Key& key) { return EntryFor(key).slot; }
   // The key's entry, made (with a fresh slot) if missing. Valid until the
   // next insertion into or erasure from the map.
   Entry& EntryFor(const Key& key);
-  // Merges the entry's hot accumulator into its window or slice.
+  // Merges the entry's hot accumulator into its window.
   void Flush(Entry& e);
   void FlushSlot(uint32_t slot);
   void MaybeFreeSlot(uint32_t slot);
@@ -593,31 +594,32 @@ class WindowOperator {
   // False if the timer's key state was freed since it was set; else flushes
   // the key's hot accumulator and returns true.
   bool TimerLive(const Timer& t);
-  // The live window an unsliced timer names, or null.
+  // The live window a timer names, or null.
   WinState* TimerWindow(const Timer& t);
   void OnEventTimer(const Timer& t);
   void OnProcessingTimer(const Timer& t);
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
-  // Marks [start, max] of `key` hot (see `Entry`), `split` being the start
-  // of its newest window or slice.
-  void SetHot(Entry& e, EventTime start, EventTime split, EventTime max);
+  // Marks the window [start, max] of the entry's key hot (see `Entry`).
+  void SetHot(Entry& e, EventTime start, EventTime max);
 
   // Sliced path. Window starts are kept in 128 bits: near the ends of the
   // int64 range a window may start below kMinEventTime or end above
   // kMaxEventTime, and is clamped only when shown.
-  static constexpr uint64_t kSlicedFire = 0;
-  static constexpr uint64_t kSlicedCleanup = 1;
   // `entry` is the key's entry if the caller found one, else null.
   void ProcessSliced(const Key& key, const In& value, EventTime ts,
                      Entry* entry);
-  void OnSlicedTimer(const Timer& t);
-  void FireSliced(uint32_t slot);
-  void SetNext(uint32_t slot, __int128 start);
-  void Schedule(uint32_t slot, EventTime time, uint64_t what);
-  void ResetStacks(SliceState& ks);
-  Accumulator MergeRange(const SliceState& ks, const TimeWindow& w) const;
+  // Fires every window that ends at or before the watermark, then drops the
+  // columns no window needs.
+  void AdvanceSliced();
+  void FireSlicedWindow(const TimeWindow& w);
+  // Sizes a column's per-slot vectors to the slot count.
+  void FitColumn(Column& c);
+  // Empties the two stacks; the next firing rebuilds them from `next_start`.
+  void ResetStacks();
+  // The accumulator of one slot over the columns of `w`.
+  Accumulator MergeColumns(uint32_t slot, const TimeWindow& w) const;
   __int128 FirstWindowHolding(EventTime ts) const;
   TimeWindow LastWindowHolding(EventTime ts) const;
   TimeWindow SlidingWindowAt(__int128 start) const {

@@ -155,19 +155,16 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
   KeyState& ks = state_.keys[slot];
   ks.key = key;
   ks.windows.clear();
-  if (sliced_) {
-    if (state_.slice_keys.size() <= slot) state_.slice_keys.resize(slot + 1);
-    SliceState& ss = state_.slice_keys[slot];
-    ss.slices.clear();
-    ss.a = ss.mid = ss.b = 0;
-    ss.back = agg_.CreateAccumulator();
-    ss.has_next = false;
-    ss.hot_from = kMaxEventTime;
+  if (sliced_ && state_.sliced.back.size() < state_.keys.size()) {
+    // A new slot: columns grow lazily (`FitColumn()`), these at once.
+    Sliced& sl = state_.sliced;
+    sl.back.resize(state_.keys.size(), agg_.CreateAccumulator());
+    sl.in_window.resize(state_.keys.size(), 0);
+    sl.retained.resize(state_.keys.size(), 0);
   }
   Entry e;
   e.slot = slot;
   e.delta = agg_.CreateAccumulator();
-  e.delta_prev = agg_.CreateAccumulator();
   return state_.slot_of.emplace(key, std::move(e)).first->second;
 }
 
@@ -175,62 +172,36 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
   if (!e.hot) return;
   e.hot = false;
-  if (sliced_) {
-    // Hot slices are the newest one or two and never folded into the two
-    // stacks (index >= b).
-    SliceState& ss = state_.slice_keys[e.slot];
-    ss.hot_from = kMaxEventTime;
-    for (size_t i = ss.slices.size(); i-- > 0;) {
-      if (ss.slices[i].start == e.split) {
-        agg_.Merge(ss.slices[i].acc, e.delta);
-        if (e.hot_start != e.split && i > 0) {
-          agg_.Merge(ss.slices[i - 1].acc, e.delta_prev);
-          e.delta_prev = agg_.CreateAccumulator();
-        }
-        break;
-      }
-    }
-  } else {
-    WinState* ws = FindWindow(state_.keys[e.slot],
-                              TimeWindow{e.hot_start, e.hot_max});
-    if (ws != nullptr) {
-      agg_.Merge(ws->acc, e.delta);
-      ws->has_data = true;
-    }
+  WinState* ws =
+      FindWindow(state_.keys[e.slot], TimeWindow{e.hot_start, e.hot_max});
+  if (ws != nullptr) {
+    agg_.Merge(ws->acc, e.delta);
+    ws->has_data = true;
   }
   e.delta = agg_.CreateAccumulator();
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
-  if (!fast_tumbling_ && !sliced_) return;
+  if (!fast_tumbling_) return;
   auto it = state_.slot_of.find(state_.keys[slot].key);
   if (it != state_.slot_of.end()) Flush(it->second);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::SetHot(Entry& e, EventTime start,
-                                                EventTime split,
                                                 EventTime max) {
-  if (e.hot &&
-      (e.hot_start != start || e.split != split || e.hot_max != max)) {
-    Flush(e);
-  }
+  if (e.hot && (e.hot_start != start || e.hot_max != max)) Flush(e);
   e.hot = true;
   e.hot_start = start;
-  e.split = split;
   e.hot_max = max;
-  if (sliced_) state_.slice_keys[e.slot].hot_from = start;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
   KeyState& ks = state_.keys[slot];
   if (!ks.windows.empty()) return;
-  if (sliced_) {
-    const SliceState& ss = state_.slice_keys[slot];
-    if (!ss.slices.empty() || ss.has_next) return;
-  }
+  if (sliced_ && state_.sliced.retained[slot] > 0) return;
   state_.slot_of.erase(ks.key);  // its entry is never hot here: flushed
   ++ks.gen;  // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
@@ -257,19 +228,47 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
     const Key& key, const In& value, EventTime ts) {
+  // The common cases, kept small enough to inline: one hash lookup and an
+  // add.
   Entry* entry = nullptr;
-  if (fast_tumbling_ || sliced_) {
-    // The common case, kept small enough to inline: one hash lookup and an
-    // add.
+  if (fast_tumbling_) {
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
       if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
           ts <= e.hot_max) {
-        agg_.Add(ts >= e.split ? e.delta : e.delta_prev, value);
+        agg_.Add(e.delta, value);
         return absl::OkStatus();
       }
       entry = &e;
+    }
+  } else if (sliced_) {
+    auto it = state_.slot_of.find(key);
+    if (it != state_.slot_of.end()) {
+      entry = &it->second;
+      // Ahead of the watermark, in one of the two newest columns, neither
+      // folded into the stacks.
+      Sliced& sl = state_.sliced;
+      const size_t n = sl.cols.size();
+      const uint32_t slot = it->second.slot;
+      if (ts > state_.watermark && n > sl.b) {
+        for (size_t i = n; i-- > sl.b && i + 2 >= n;) {
+          Column& c = sl.cols[i];
+          if (ts < c.start) continue;
+          if (c.start == kMinEventTime ||
+              static_cast<uint64_t>(ts) - static_cast<uint64_t>(c.start) >=
+                  static_cast<uint64_t>(pane_) ||
+              slot >= c.acc.size()) {
+            break;
+          }
+          agg_.Add(c.acc[slot], value);
+          if (!c.has[slot]) {
+            c.has[slot] = 1;
+            ++sl.retained[slot];
+          }
+          return absl::OkStatus();
+        }
+      }
     }
   }
   return ProcessElementSlow(key, value, ts, entry);
@@ -281,9 +280,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
-  // The sliced path reads no accumulator for an element ahead of the
-  // watermark, so the newest slices can stay hot across it.
-  if (entry != nullptr && (!sliced_ || ts <= state_.watermark)) Flush(*entry);
+  if (entry != nullptr) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
     gap = fn_.session_gap(value);
@@ -336,7 +333,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
     has_hint = true;
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
-      SetHot(EntryFor(key), w.start, w.start, w.max_timestamp);
+      SetHot(EntryFor(key), w.start, w.max_timestamp);
     }
   });
   if (skipped && assigner_.is_event_time() &&
@@ -605,15 +602,12 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
   if (watermark <= state_.watermark) return;
   state_.watermark = watermark;
+  if (sliced_) AdvanceSliced();
   while (!state_.event_timers.empty() &&
          state_.event_timers.top().time <= watermark) {
     Timer t = state_.event_timers.top();
     state_.event_timers.pop();
-    if (sliced_) {
-      OnSlicedTimer(t);
-    } else {
-      OnEventTimer(t);
-    }
+    OnEventTimer(t);
   }
   if (fn_.on_watermark) fn_.on_watermark(watermark);
 }
@@ -631,13 +625,8 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceProcessingTime() {
 
 // --- Sliced sliding windows -----------------------------------------------
 //
-// Each key keeps the non-empty slices (panes of gcd(size, slide)) in start
-// order. Windows of a key fire in start order; the slices of the window being
-// fired are [a, b), kept as a two-stacks queue: [a, mid) carry suffix
-// aggregates, [mid, b) are folded into `back`. Moving the window forward
-// pushes slices at b and pops them at a, each O(1) amortised, so a firing
-// costs O(1) whatever size/slide is. Late elements that touch folded slices
-// rebuild the stacks (O(slices), off the common path).
+// See `Sliced` in window.h: columns of per-slot accumulators, one per pane,
+// and a two-stacks queue over the columns of the window being fired.
 
 template <typename Key, typename In, typename Agg, typename Hash>
 __int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
@@ -658,46 +647,6 @@ __int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ResetStacks(SliceState& ks) {
-  const __int128 from = ks.next_start;
-  auto it = std::lower_bound(
-      ks.slices.begin(), ks.slices.end(), from,
-      [](const Slice& s, __int128 t) { return s.start < t; });
-  ks.a = ks.mid = ks.b = static_cast<size_t>(it - ks.slices.begin());
-  ks.back = agg_.CreateAccumulator();
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::Schedule(uint32_t slot,
-                                                  EventTime time,
-                                                  uint64_t what) {
-  state_.event_timers.push(Timer{time, slot, state_.keys[slot].gen, what});
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::SetNext(uint32_t slot,
-                                                 __int128 start) {
-  SliceState& ks = state_.slice_keys[slot];
-  ks.next_start = start;
-  ks.has_next = true;
-  Schedule(slot, SlidingWindowAt(start).max_timestamp, kSlicedFire);
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::Accumulator
-WindowOperator<Key, In, Agg, Hash>::MergeRange(const SliceState& ks,
-                                               const TimeWindow& w) const {
-  Accumulator acc = agg_.CreateAccumulator();
-  auto it = std::lower_bound(
-      ks.slices.begin(), ks.slices.end(), w.start,
-      [](const Slice& s, EventTime t) { return s.start < t; });
-  for (; it != ks.slices.end() && it->start <= w.max_timestamp; ++it) {
-    agg_.Merge(acc, it->acc);
-  }
-  return acc;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
 TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
     EventTime ts) const {
   const TimeWindow w =
@@ -711,11 +660,46 @@ TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
+  const size_t n = state_.keys.size();
+  if (c.acc.size() >= n) return;
+  c.acc.resize(n, agg_.CreateAccumulator());
+  c.suffix.resize(n, agg_.CreateAccumulator());
+  c.has.resize(n, 0);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
+  Sliced& sl = state_.sliced;
+  const __int128 from = sl.next_start;
+  auto it = std::lower_bound(
+      sl.cols.begin(), sl.cols.end(), from,
+      [](const Column& c, __int128 t) { return c.start < t; });
+  sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
+  std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
+  std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+typename WindowOperator<Key, In, Agg, Hash>::Accumulator
+WindowOperator<Key, In, Agg, Hash>::MergeColumns(uint32_t slot,
+                                                 const TimeWindow& w) const {
+  const Sliced& sl = state_.sliced;
+  Accumulator acc = agg_.CreateAccumulator();
+  auto it = std::lower_bound(
+      sl.cols.begin(), sl.cols.end(), w.start,
+      [](const Column& c, EventTime t) { return c.start < t; });
+  for (; it != sl.cols.end() && it->start <= w.max_timestamp; ++it) {
+    if (slot < it->acc.size()) agg_.Merge(acc, it->acc[slot]);
+  }
+  return acc;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
-  const int64_t size = assigner_.size();
   const int64_t slide = assigner_.slide();
   const EventTime wm = state_.watermark;
   // The last window holding ts; if it is late, all of them are. (When
@@ -731,175 +715,181 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   // Nothing below inserts into or erases from the map: `e` stays valid.
   Entry& e = entry != nullptr ? *entry : EntryFor(key);
   const uint32_t slot = e.slot;
-  SliceState& ks = state_.slice_keys[slot];
-  size_t idx;
-  bool reset = false;
-  if (!ks.slices.empty() && ks.slices.back().start <= ts &&
-      ks.slices.back().start != kMinEventTime &&
-      static_cast<uint64_t>(ts) - static_cast<uint64_t>(ks.slices.back().start) <
-          static_cast<uint64_t>(pane_)) {
-    // The common case: the key's newest slice; no division needed.
-    idx = ks.slices.size() - 1;
-    if (idx < ks.b) reset = true;  // a folded slice changes
-  } else {
-    const EventTime ps =
-        WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
-    if (ks.slices.empty() || ks.slices.back().start < ps) {
-      ks.slices.push_back(
-          Slice{ps, agg_.CreateAccumulator(), agg_.CreateAccumulator()});
-      ++state_.live;
-      idx = ks.slices.size() - 1;
+  Sliced& sl = state_.sliced;
+  const EventTime ps =
+      WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
+  // The pane's column: usually one of the last few.
+  auto it = sl.cols.end();
+  for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
+    if ((it - 1)->start < ps) break;
+    --it;
+  }
+  if (it != sl.cols.begin() && (it - 1)->start >= ps) {
+    it = std::lower_bound(
+        sl.cols.begin(), it, ps,
+        [](const Column& c, EventTime t) { return c.start < t; });
+  }
+  size_t idx = static_cast<size_t>(it - sl.cols.begin());
+  if (it == sl.cols.end() || it->start != ps) {
+    sl.cols.insert(it, Column{ps, {}, {}, {}});
+    ++state_.live;
+    if (idx < sl.a) {
+      ++sl.a, ++sl.mid, ++sl.b;  // before the window: shift
+    } else if (idx < sl.b) {
+      ResetStacks();  // inside the window last fired: rebuild at next firing
+    }
+  }
+  Column& c = sl.cols[idx];
+  FitColumn(c);
+  agg_.Add(c.acc[slot], value);
+  const bool first = !c.has[slot];
+  if (first) {
+    c.has[slot] = 1;
+    ++sl.retained[slot];
+  }
+  if (idx >= sl.a && idx < sl.b) {
+    // A column folded into the stacks changed: fix this slot's aggregates.
+    if (first) ++sl.in_window[slot];
+    if (idx >= sl.mid) {
+      Accumulator back = agg_.CreateAccumulator();
+      for (size_t i = sl.mid; i < sl.b; ++i) {
+        FitColumn(sl.cols[i]);
+        agg_.Merge(back, sl.cols[i].acc[slot]);
+      }
+      sl.back[slot] = std::move(back);
     } else {
-      // Usually one of the last few slices: look there before searching.
-      auto it = ks.slices.end();
-      for (int step = 0; step < 4 && it != ks.slices.begin(); ++step) {
-        if ((it - 1)->start < ps) break;
-        --it;
-      }
-      if (it != ks.slices.begin() && it != ks.slices.end() &&
-          (it - 1)->start >= ps) {
-        it = std::lower_bound(
-            ks.slices.begin(), it, ps,
-            [](const Slice& x, EventTime t) { return x.start < t; });
-      }
-      idx = static_cast<size_t>(it - ks.slices.begin());
-      if (it == ks.slices.end() || it->start != ps) {
-        ks.slices.insert(it, Slice{ps, agg_.CreateAccumulator(),
-                                   agg_.CreateAccumulator()});
-        ++state_.live;
-        if (idx < ks.b) reset = true;  // indices from idx on shifted
-      } else if (idx < ks.b) {
-        reset = true;  // a folded slice changes
+      for (size_t i = idx + 1; i-- > sl.a;) {
+        Column& ci = sl.cols[i];
+        FitColumn(ci);
+        ci.suffix[slot] = ci.acc[slot];
+        if (i + 1 < sl.mid) {
+          FitColumn(sl.cols[i + 1]);
+          agg_.Merge(ci.suffix[slot], sl.cols[i + 1].suffix[slot]);
+        }
       }
     }
   }
-  agg_.Add(ks.slices[idx].acc, value);
 
   if (ts > wm) {
-    // No window holding ts has fired. Make sure the key's next window is no
-    // later than the first window holding ts. Windows that start before
-    // next_start hold ts only if ts < next_start - slide + size.
-    if (!ks.has_next ||
-        static_cast<__int128>(ts) + slide < ks.next_start + size) {
-      __int128 first = FirstWindowHolding(ts);
-      if (!ks.has_next || first < ks.next_start) {
-        SetNext(slot, first);
-        reset = true;
-      }
+    // No window holding ts has fired. The first window holding it must be
+    // no later than the next window to fire.
+    __int128 first_window = FirstWindowHolding(ts);
+    if (sl.has_fired) first_window = std::max(first_window, sl.fired_upto + slide);
+    if (!sl.has_next || first_window < sl.next_start) {
+      sl.next_start = first_window;
+      sl.has_next = true;
+      ResetStacks();
     }
-  } else {
-    // Some windows holding ts may have fired: fire those that are not late
-    // again now (EventTimeTrigger fires on a late element), and make the first
-    // unfired one the key's next window.
-    for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
-      TimeWindow w = SlidingWindowAt(s);
-      if (IsWindowLate(w)) continue;
-      if (w.max_timestamp <= wm) {
-        EmitWindow(key, w, MergeRange(ks, w));
-        continue;
-      }
-      if (!ks.has_next || s < ks.next_start) {
-        SetNext(slot, s);
-        reset = true;
-      }
-      break;
-    }
-    if (!ks.has_next) {
-      // Every window holding ts has fired: keep the slice until its last
-      // window is cleaned up.
-      Schedule(slot, CleanupTime(last), kSlicedCleanup);
-    }
+    return;
   }
-  if (reset) ResetStacks(ks);
-  // Later elements of this slice, ahead of the watermark, take the fast path
-  // while the slice is not folded into the stacks.
-  // The newest slice, and the one before when adjacent and unfolded, so that
-  // slightly out-of-order elements also take the fast path.
-  const size_t n = ks.slices.size();
-  if (ts > wm && n > ks.b && ks.slices[n - 1].start != kMinEventTime) {
-    const EventTime newest = ks.slices[n - 1].start;
-    EventTime from = newest;
-    if (n >= 2 && n - 2 >= ks.b &&
-        ks.slices[n - 2].start == internal::SaturatingSub(newest, pane_)) {
-      from = ks.slices[n - 2].start;
+  // Late but within lateness: fire again at once the windows holding ts that
+  // are complete and not late (EventTimeTrigger fires on a late element), for
+  // this key; the first incomplete one is fired by the watermark.
+  for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
+    TimeWindow w = SlidingWindowAt(s);
+    if (IsWindowLate(w)) continue;
+    if (w.max_timestamp <= wm) {
+      EmitWindow(key, w, MergeColumns(slot, w));
+      continue;
     }
-    SetHot(e, from, newest, internal::SaturatingAdd(newest, pane_ - 1));
+    if (!sl.has_next || s < sl.next_start) {
+      sl.next_start = s;
+      sl.has_next = true;
+      ResetStacks();
+    }
+    break;
   }
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::OnSlicedTimer(const Timer& t) {
-  if (state_.keys[t.slot].gen != t.gen) return;  // key freed since
-  SliceState& ks = state_.slice_keys[t.slot];
-  // Flush only if the hot slices could be read: the window to fire (or the
-  // cleanup) reaches them. Usually they lie ahead of the watermark.
-  if (ks.hot_from <= t.time) FlushSlot(t.slot);
-  // A window that ends at the top of the range is clamped, so several may
-  // "end" at kMaxEventTime; they all fire at the final watermark, in order.
-  const bool is_fire = t.id == kSlicedFire;
-  if (is_fire && ks.has_next &&
-      SlidingWindowAt(ks.next_start).max_timestamp == t.time) {
-    FireSliced(t.slot);
-  }
-  // Drop slices whose every window is past cleanup: those before the pending
-  // window, or all of them once no window is pending.
-  while (!ks.slices.empty() && (ks.a > 0 || !ks.has_next)) {
-    if (CleanupTime(LastWindowHolding(ks.slices.front().start)) >
-        state_.watermark) {
-      break;
+void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
+  Sliced& sl = state_.sliced;
+  const __int128 s = sl.next_start;
+  const size_t slots = state_.keys.size();
+  auto& cols = sl.cols;
+  // Push the columns that enter the window.
+  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp) {
+    Column& c = cols[sl.b];
+    FitColumn(c);
+    for (size_t k = 0; k < slots; ++k) {
+      agg_.Merge(sl.back[k], c.acc[k]);
+      sl.in_window[k] += c.has[k];
     }
-    ks.slices.pop_front();
-    --state_.live;
-    if (ks.a > 0) --ks.a;
-    if (ks.mid > 0) --ks.mid;
-    if (ks.b > 0) --ks.b;
+    ++sl.b;
   }
-  if (!ks.has_next && !ks.slices.empty() && is_fire) {
-    Schedule(t.slot, CleanupTime(LastWindowHolding(ks.slices.back().start)),
-             kSlicedCleanup);
-  }
-  MaybeFreeSlot(t.slot);
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FireSliced(uint32_t slot) {
-  SliceState& ks = state_.slice_keys[slot];
-  const Key& key = state_.keys[slot].key;
-  const __int128 s = ks.next_start;
-  const TimeWindow w = SlidingWindowAt(s);
-  auto& slices = ks.slices;
-  const size_t n = slices.size();
-  while (ks.b < n && slices[ks.b].start <= w.max_timestamp) {
-    agg_.Merge(ks.back, slices[ks.b].acc);
-    ++ks.b;
-  }
-  while (ks.a < ks.b && slices[ks.a].start < s) {
-    if (ks.a == ks.mid) {
-      // Flip: fold [a, b) into suffix aggregates, right to left.
-      for (size_t i = ks.b; i-- > ks.a;) {
-        slices[i].suffix = slices[i].acc;
-        if (i + 1 < ks.b) agg_.Merge(slices[i].suffix, slices[i + 1].suffix);
+  // Pop the columns that leave it, flipping when the front stack is empty.
+  while (sl.a < sl.b && cols[sl.a].start < s) {
+    if (sl.a == sl.mid) {
+      for (size_t i = sl.b; i-- > sl.a;) {
+        Column& c = cols[i];
+        FitColumn(c);
+        for (size_t k = 0; k < slots; ++k) {
+          c.suffix[k] = c.acc[k];
+          if (i + 1 < sl.b) agg_.Merge(c.suffix[k], cols[i + 1].suffix[k]);
+        }
       }
-      ks.mid = ks.b;
-      ks.back = agg_.CreateAccumulator();
+      sl.mid = sl.b;
+      std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
     }
-    ++ks.a;
+    Column& c = cols[sl.a];
+    FitColumn(c);
+    for (size_t k = 0; k < slots; ++k) sl.in_window[k] -= c.has[k];
+    ++sl.a;
   }
-  if (ks.a < ks.b) {
-    if (ks.a == ks.mid) {
-      EmitWindow(key, w, ks.back);
+  // Emit for every key with data in the window, in slot order.
+  if (sl.a < cols.size()) FitColumn(cols[sl.a]);  // slots may have grown
+  for (size_t k = 0; k < slots; ++k) {
+    if (sl.in_window[k] <= 0) continue;
+    const Key& key = state_.keys[k].key;
+    if (sl.a == sl.mid) {
+      EmitWindow(key, w, sl.back[k]);
     } else {
-      Accumulator acc = slices[ks.a].suffix;
-      agg_.Merge(acc, ks.back);
+      Accumulator acc = cols[sl.a].suffix[k];
+      agg_.Merge(acc, sl.back[k]);
       EmitWindow(key, w, acc);
     }
   }
-  // The next window that holds a slice.
-  ks.has_next = false;
-  const __int128 next = s + assigner_.slide();
-  size_t i = ks.a;
-  while (i < n && slices[i].start < next) ++i;
-  if (i < n) SetNext(slot, std::max(next, FirstWindowHolding(slices[i].start)));
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
+  Sliced& sl = state_.sliced;
+  const EventTime wm = state_.watermark;
+  while (sl.has_next) {
+    const TimeWindow w = SlidingWindowAt(sl.next_start);
+    if (w.max_timestamp > wm) break;
+    FireSlicedWindow(w);
+    sl.fired_upto = sl.next_start;
+    sl.has_fired = true;
+    // The next window that holds a column.
+    const __int128 next = sl.next_start + assigner_.slide();
+    size_t i = sl.a;
+    while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
+    if (i == sl.cols.size() || next > internal::kTimeMax) {
+      sl.has_next = false;
+      break;
+    }
+    sl.next_start = std::max(next, FirstWindowHolding(sl.cols[i].start));
+  }
+  // Drop the columns that no window needs any more: those before the window
+  // being fired (or all, when none is pending) whose last window is past
+  // cleanup. Keys left without data give their slots back.
+  std::vector<uint32_t> freed;
+  while (!sl.cols.empty() && (sl.a > 0 || !sl.has_next)) {
+    Column& c = sl.cols.front();
+    if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
+    for (size_t k = 0; k < c.has.size(); ++k) {
+      if (c.has[k] && --sl.retained[k] == 0) {
+        freed.push_back(static_cast<uint32_t>(k));
+      }
+    }
+    sl.cols.pop_front();
+    --state_.live;
+    if (sl.a > 0) --sl.a;
+    if (sl.mid > 0) --sl.mid;
+    if (sl.b > 0) --sl.b;
+  }
+  for (uint32_t k : freed) MaybeFreeSlot(k);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
