@@ -496,7 +496,7 @@ class WindowOperator {
     std::vector<uint8_t> has;         // by slot: holds an element
   };
   struct Sliced {
-    std::deque<Column> cols;  // by start; gaps allowed
+    std::vector<Column> cols;  // by start; gaps allowed
     size_t a = 0, mid = 0, b = 0;
     std::vector<Accumulator> back;  // by slot
     std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data

@@ -249,18 +249,16 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
       // Ahead of the watermark, in one of the two newest columns, neither
       // folded into the stacks.
       Sliced& sl = state_.sliced;
-      const size_t n = sl.cols.size();
-      const uint32_t slot = it->second.slot;
-      if (ts > state_.watermark && n > sl.b) {
-        for (size_t i = n; i-- > sl.b && i + 2 >= n;) {
-          Column& c = sl.cols[i];
-          if (ts < c.start) continue;
-          if (c.start == kMinEventTime ||
-              static_cast<uint64_t>(ts) - static_cast<uint64_t>(c.start) >=
-                  static_cast<uint64_t>(pane_) ||
-              slot >= c.acc.size()) {
-            break;
-          }
+      size_t i = sl.cols.size();
+      if (ts > state_.watermark && i > sl.b) {
+        --i;
+        if (ts < sl.cols[i].start && i > sl.b) --i;
+        Column& c = sl.cols[i];
+        const uint32_t slot = it->second.slot;
+        if (ts >= c.start && c.start != kMinEventTime &&
+            static_cast<uint64_t>(ts) - static_cast<uint64_t>(c.start) <
+                static_cast<uint64_t>(pane_) &&
+            slot < c.acc.size()) {
           agg_.Add(c.acc[slot], value);
           if (!c.has[slot]) {
             c.has[slot] = 1;
@@ -875,19 +873,25 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   // being fired (or all, when none is pending) whose last window is past
   // cleanup. Keys left without data give their slots back.
   std::vector<uint32_t> freed;
-  while (!sl.cols.empty() && (sl.a > 0 || !sl.has_next)) {
-    Column& c = sl.cols.front();
+  size_t drop = 0;
+  while (drop < sl.cols.size() && (drop < sl.a || !sl.has_next)) {
+    const Column& c = sl.cols[drop];
     if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
     for (size_t k = 0; k < c.has.size(); ++k) {
       if (c.has[k] && --sl.retained[k] == 0) {
         freed.push_back(static_cast<uint32_t>(k));
       }
     }
-    sl.cols.pop_front();
-    --state_.live;
-    if (sl.a > 0) --sl.a;
-    if (sl.mid > 0) --sl.mid;
-    if (sl.b > 0) --sl.b;
+    ++drop;
+  }
+  if (drop > 0) {
+    // A handful of columns (one per slide fired), so erasing from the front
+    // of a vector is cheap, and indexing stays a plain offset.
+    sl.cols.erase(sl.cols.begin(), sl.cols.begin() + drop);
+    state_.live -= static_cast<int64_t>(drop);
+    sl.a = sl.a > drop ? sl.a - drop : 0;
+    sl.mid = sl.mid > drop ? sl.mid - drop : 0;
+    sl.b = sl.b > drop ? sl.b - drop : 0;
   }
   for (uint32_t k : freed) MaybeFreeSlot(k);
 }
