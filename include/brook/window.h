@@ -219,10 +219,14 @@ struct BROOK_EXPORT WindowOptions {
   // Clock for processing-time triggers. Not owned. Default (null):
   // `Env::Default()`.
   Env* env = nullptr;
-  // Sliding windows with the event-time trigger and an incremental aggregate
-  // share per-key slices (panes of gcd(size, slide)) and a two-stacks
-  // aggregate, so an element costs O(1) whatever size/slide is. Turn off to
-  // keep one accumulator per window (Flink's WindowOperator). Default: true.
+  // Sliding windows (slide <= size) with the (non-purging) event-time trigger
+  // share slices: one column of per-key accumulators per pane of
+  // gcd(size, slide), and a two-stacks aggregate over the columns of the
+  // window being fired, so an element costs O(1) and a firing O(keys)
+  // amortised, whatever size/slide is. Every key with data in a window is
+  // emitted when it fires, so a firing costs O(keys held) even for keys
+  // without data: for very sparse keys turn this off. Off: one accumulator
+  // per window and key (Flink's WindowOperator). Default: true.
   bool use_slicing = true;
 
   static WindowAssigner DefaultAssigner();
@@ -407,13 +411,14 @@ struct WindowFunctions {
 //      `on_watermark(w)`.
 //
 // Cost per element: one hash lookup and an add when the element lands, ahead
-// of the watermark, in the key's newest tumbling window or newest two slices
-// (the accumulator sits in the key's hash-map entry and is merged into the
-// window before anything reads it); otherwise O(windows per element), except
-// sliding windows with slicing (`WindowOptions::use_slicing`), which cost O(1)
-// whatever size/slide is. A firing costs O(log timers) plus, with slicing,
-// O(1) amortised (two-stacks). No allocation per element on these paths
-// (slices and windows are allocated per key and window).
+// of the watermark, in the key's newest tumbling window (its accumulator sits
+// in the key's hash-map entry and is merged into the window before anything
+// reads it) or, with slicing (`WindowOptions::use_slicing`), in one of the
+// two newest slice columns; otherwise O(windows per element), except sliced
+// sliding windows, which cost O(1) whatever size/slide is. A firing costs
+// O(log timers), or with slicing O(keys) per window for all keys at once
+// (two-stacks over columns). No allocation per element on these paths
+// (windows are allocated per key and window, columns per pane).
 //
 // Callbacks must not call back into the operator.
 template <typename Key, typename In, typename Agg,
@@ -452,7 +457,7 @@ class WindowOperator {
   int64_t dropped_late_elements() const { return state_.dropped_late; }
   // Elements sent to `on_late`.
   int64_t late_elements_emitted() const { return state_.late_emitted; }
-  // Windows (or slices, with slicing) currently held, over all keys.
+  // Windows currently held over all keys, or with slicing the slice columns.
   int64_t live_state_count() const { return state_.live; }
   // Keys currently holding state.
   size_t key_count() const { return state_.slot_of.size(); }
