@@ -11,8 +11,9 @@
 #include <random>
 #include <vector>
 
-#include <benchmark/benchmark.h>
 #include "absl/container/flat_hash_map.h"
+#include <benchmark/benchmark.h>
+
 #include "brook/watermark.h"
 #include "brook/window.h"
 
@@ -30,8 +31,8 @@ struct Event {
 
 struct Stream {
   std::vector<Event> events;
-  EventTime span;    // event time one pass covers
-  int64_t jitter;    // max out-of-orderness
+  EventTime span;  // event time one pass covers
+  int64_t jitter;  // max out-of-orderness
 };
 
 // `per_ms` events per millisecond of event time, each up to `jitter` ms late.
@@ -88,9 +89,9 @@ void RunOperator(benchmark::State& state, const Stream& stream, Op& op,
     shift += stream.span;
   }
   state.SetItemsProcessed(state.iterations() * kEvents);
-  state.counters["results_per_event"] = benchmark::Counter(
-      static_cast<double>(*results) /
-      (static_cast<double>(state.iterations()) * kEvents));
+  state.counters["results_per_event"] =
+      benchmark::Counter(static_cast<double>(*results) /
+                         (static_cast<double>(state.iterations()) * kEvents));
   state.counters["live_state"] = static_cast<double>(op.live_state_count());
 }
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+
 #include "brook/brook.h"
 
 namespace {
@@ -43,7 +44,9 @@ Click ParseClick(const brook::Record& r) {
   return c;
 }
 
-brook::EventTime ClickTime(const brook::Record& r) { return ParseClick(r).time; }
+brook::EventTime ClickTime(const brook::Record& r) {
+  return ParseClick(r).time;
+}
 
 std::string Clock(brook::EventTime t) {
   int64_t s = (t - kEpoch) / 1000;
@@ -100,11 +103,13 @@ int main() {
     // Slightly out of order: swap with a neighbour now and then, and stamp
     // each click up to 20 s early; about one in 100 arrives 3 minutes late,
     // too late for its 1-minute window.
-    if (i + 1 < clicks.size() && rng() % 4 == 0) std::swap(clicks[i], clicks[i + 1]);
+    if (i + 1 < clicks.size() && rng() % 4 == 0)
+      std::swap(clicks[i], clicks[i + 1]);
     const Pending& c = clicks[i];
     brook::EventTime time = c.time - static_cast<int64_t>(rng() % 20000);
     if (rng() % 100 == 0) time -= 3 * kMinute;
-    auto r = producer.PutRecord(c.user, absl::StrCat(c.user, ",", c.page, ",", time));
+    auto r = producer.PutRecord(c.user,
+                                absl::StrCat(c.user, ",", c.page, ",", time));
     if (r.ok()) ++produced;
   }
   std::printf("produced %" PRId64 " clicks\n", produced);
@@ -135,7 +140,7 @@ int main() {
                 Clock(c.time).c_str(), c.user.c_str());
   };
   auto page_counts = PageCounts::Create(&consumer, po, tumbling,
-                                       brook::CountAggregate<Click>(), pf);
+                                        brook::CountAggregate<Click>(), pf);
 
   // Per-user sessions with a 30-minute gap.
   brook::WindowOptions sessions;
@@ -144,7 +149,8 @@ int main() {
       [] { return SessionStats(); },
       [](SessionStats& s, const Click& c) {
         ++s.clicks;
-        if (std::find(s.pages.begin(), s.pages.end(), c.page) == s.pages.end()) {
+        if (std::find(s.pages.begin(), s.pages.end(), c.page) ==
+            s.pages.end()) {
           s.pages.push_back(c.page);
         }
       },
@@ -157,7 +163,8 @@ int main() {
         }
       },
       [](const SessionStats& s) { return s; });
-  using UserSessions = brook::WindowPipeline<std::string, Click, decltype(stats)>;
+  using UserSessions =
+      brook::WindowPipeline<std::string, Click, decltype(stats)>;
   UserSessions::Functions uf;
   uf.parse = &ParseClick;
   uf.key_selector = [](const Click& c) { return c.user; };

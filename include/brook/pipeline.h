@@ -21,7 +21,8 @@
 //
 // Example:
 //   brook::PipelineOptions popts;
-//   popts.watermarks = *brook::WatermarkStrategy::ForBoundedOutOfOrderness(5000);
+//   popts.watermarks =
+//   *brook::WatermarkStrategy::ForBoundedOutOfOrderness(5000);
 //   popts.watermarks.WithTimestampAssigner(&ClickTime);
 //   brook::WindowOptions wopts;
 //   wopts.assigner = *brook::WindowAssigner::Tumbling(60'000);
@@ -49,6 +50,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/record.h"
@@ -234,7 +236,8 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
       if (!s.ok()) return s;
       in.last = c.last;
       in.finished = c.finished;
-      if (c.last.has_value()) start = StartingPosition::AfterSequenceNumber(*c.last);
+      if (c.last.has_value())
+        start = StartingPosition::AfterSequenceNumber(*c.last);
     }
     if (!in.finished) {
       absl::StatusOr<ShardIterator> it =
@@ -321,7 +324,8 @@ absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
   for (size_t i = 0; i < inputs_.size(); ++i) {
     Input& in = inputs_[i];
     if (!in.finished && in.watermarks->OnTick()) {
-      combiner_->Update(static_cast<int>(i), in.watermarks->current_watermark());
+      combiner_->Update(static_cast<int>(i),
+                        in.watermarks->current_watermark());
     }
   }
   combiner_->CheckIdleness();

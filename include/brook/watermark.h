@@ -36,6 +36,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/export.h"
 #include "brook/record.h"
 
@@ -254,7 +255,9 @@ class BROOK_EXPORT WatermarkCombiner {
   // The combined watermark; kMinEventTime at first.
   EventTime combined() const { return combined_; }
   // The watermark an input reported last.
-  EventTime input_watermark(int input) const { return inputs_[input].watermark; }
+  EventTime input_watermark(int input) const {
+    return inputs_[input].watermark;
+  }
   bool IsIdle(int input) const { return inputs_[input].idle; }
   bool IsFinished(int input) const { return inputs_[input].finished; }
   // True if alignment is on and the input runs more than `max_drift_ms` ahead
@@ -277,7 +280,8 @@ class BROOK_EXPORT WatermarkCombiner {
   bool Recompute();
 
   std::vector<Input> inputs_;
-  std::vector<EventTime> tree_;  // tournament tree, leaves at [leaves_, 2*leaves_)
+  std::vector<EventTime>
+      tree_;  // tournament tree, leaves at [leaves_, 2*leaves_)
   int leaves_ = 1;
   int active_ = 0;    // inputs neither idle nor finished
   int finished_ = 0;  // finished inputs

@@ -49,6 +49,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
@@ -140,8 +141,8 @@ class BROOK_EXPORT WindowAssigner {
   // The same, collected; for tests and tools.
   std::vector<TimeWindow> WindowsFor(EventTime ts, int64_t gap_ms = 0) const {
     std::vector<TimeWindow> out;
-    AssignWindows(ts, [&out](const TimeWindow& w) { out.push_back(w); },
-                  gap_ms);
+    AssignWindows(
+        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap_ms);
     return out;
   }
 
@@ -267,7 +268,8 @@ struct CountAggregate {
   void Add(Accumulator& acc, const In&) const { ++acc; }
   void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
   template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+  Output GetResult(const Key&, const TimeWindow&,
+                   const Accumulator& acc) const {
     return acc;
   }
 };
@@ -281,7 +283,8 @@ struct SumAggregate {
   void Add(Accumulator& acc, const In& value) const { acc += value; }
   void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
   template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+  Output GetResult(const Key&, const TimeWindow&,
+                   const Accumulator& acc) const {
     return acc;
   }
 };
@@ -304,7 +307,8 @@ struct FunctionAggregate {
     merge(into, from);
   }
   template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+  Output GetResult(const Key&, const TimeWindow&,
+                   const Accumulator& acc) const {
     return result(acc);
   }
 };
@@ -340,7 +344,8 @@ struct ReduceAggregate {
     if (from.has_value) Add(into, from.value);
   }
   template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&, const Accumulator& acc) const {
+  Output GetResult(const Key&, const TimeWindow&,
+                   const Accumulator& acc) const {
     return acc.value;
   }
 };
@@ -503,10 +508,10 @@ class WindowOperator {
   struct Sliced {
     std::vector<Column> cols;  // by start; gaps allowed
     size_t a = 0, mid = 0, b = 0;
-    std::vector<Accumulator> back;  // by slot
+    std::vector<Accumulator> back;   // by slot
     std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data
     std::vector<int32_t> retained;   // by slot: columns with data
-    __int128 next_start = 0;  // the next window to fire, if `has_next`
+    __int128 next_start = 0;         // the next window to fire, if `has_next`
     bool has_next = false;
     __int128 fired_upto = 0;  // start of the last window fired, if `has_fired`
     bool has_fired = false;
@@ -566,8 +571,8 @@ class WindowOperator {
 
   // Everything but an element for a hot window or the newest column;
   // `entry` is the key's entry if there is one.
-  absl::Status ProcessElementSlow(const Key& key, const In& value,
-                                  EventTime ts, Entry* entry);
+  absl::Status ProcessElementSlow(const Key& key, const In& value, EventTime ts,
+                                  Entry* entry);
   uint32_t SlotFor(const Key& key) { return EntryFor(key).slot; }
   // The key's entry, made (with a fresh slot) if missing. Valid until the
   // next insertion into or erasure from the map.

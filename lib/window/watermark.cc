@@ -9,6 +9,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+
 #include "brook/env.h"
 #include "brook/internal/time_math.h"
 
@@ -21,9 +22,9 @@ std::string WatermarkGenerator::SaveState() const { return std::string(); }
 
 absl::Status WatermarkGenerator::LoadState(absl::string_view state) {
   if (!state.empty()) {
-    return absl::DataLossError(absl::StrCat(
-        "watermark generator: stateless generator given ", state.size(),
-        " bytes of state"));
+    return absl::DataLossError(
+        absl::StrCat("watermark generator: stateless generator given ",
+                     state.size(), " bytes of state"));
   }
   return absl::OkStatus();
 }
@@ -46,8 +47,8 @@ class BoundedOutOfOrderness final : public WatermarkGenerator {
   }
   void OnPeriodicEmit(WatermarkOutput& output) override {
     if (!seen_) return;  // kMinEventTime is the starting watermark anyway
-    output.EmitWatermark(
-        internal::SaturatingSub(internal::SaturatingSub(max_seen_, bound_ms_), 1));
+    output.EmitWatermark(internal::SaturatingSub(
+        internal::SaturatingSub(max_seen_, bound_ms_), 1));
   }
   std::string SaveState() const override {
     return seen_ ? absl::StrCat(max_seen_) : std::string();

@@ -12,11 +12,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -59,7 +61,8 @@ struct Fixture {
     consumer = std::make_unique<Consumer>(stream.get());
   }
   void Put(const char* shard, const std::string& page, EventTime t) {
-    BROOK_REQUIRE_OK(producer->PutRecord(page, absl::StrCat(page, ",", t), shard));
+    BROOK_REQUIRE_OK(
+        producer->PutRecord(page, absl::StrCat(page, ",", t), shard));
   }
 };
 
@@ -154,7 +157,8 @@ TEST_CASE("WindowPipeline: late records go to the side output",
     g.Put(kShard0, "a", 210);  // [200,299] not fired yet
     run.Round(g);
     if (side) {
-      CHECK(run.late == std::vector<std::tuple<std::string, EventTime>>{{"a", 20}});
+      CHECK(run.late ==
+            std::vector<std::tuple<std::string, EventTime>>{{"a", 20}});
     } else {
       CHECK(run.late.empty());
       CHECK(run.pipeline->window_operator().dropped_late_elements() == 1);
@@ -208,9 +212,10 @@ TEST_CASE("WindowPipeline: alignment stops reading a shard that runs ahead",
   CHECK(run.pipeline->combiner().input_watermark(1) == 1000);
 }
 
-TEST_CASE("WindowPipeline: a pipeline restored from a checkpoint fires exactly "
-          "what an uninterrupted one would",
-          "[window][pipeline][snapshot]") {
+TEST_CASE(
+    "WindowPipeline: a pipeline restored from a checkpoint fires exactly "
+    "what an uninterrupted one would",
+    "[window][pipeline][snapshot]") {
   // The same input and clock for both runs; the second is cut after `cut`
   // rounds, checkpointed, destroyed, and rebuilt from the checkpoint.
   auto produce = [](Fixture& f) {
@@ -268,10 +273,10 @@ TEST_CASE("WindowPipeline: a pipeline restored from a checkpoint fires exactly "
 TEST_CASE("WindowPipeline: invalid arguments", "[window][pipeline]") {
   Fixture f;
   Pipeline::Functions fns;
-  CHECK(absl::IsInvalidArgument(
-      Pipeline::Create(f.consumer.get(), PipelineOptions(), Tumbling(10),
-                       Count(), fns)
-          .status()));
+  CHECK(absl::IsInvalidArgument(Pipeline::Create(f.consumer.get(),
+                                                 PipelineOptions(),
+                                                 Tumbling(10), Count(), fns)
+                                    .status()));
   fns.parse = &ParseClick;
   fns.key_selector = [](const Click& c) { return c.page; };
   fns.sink = [](const WindowResult<std::string, int64_t>&) {};

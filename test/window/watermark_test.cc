@@ -7,9 +7,11 @@
 #include <memory>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "brook/env.h"
 #include "brook/record.h"
-#include <catch2/catch.hpp>
+
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -32,8 +34,8 @@ TEST_CASE("Watermark: bounded out-of-orderness generation table",
       {5, {10, 3, 7}, 4},
       {5, {-100, -50, -70}, -56},
       {0, {kMaxEventTime}, kMaxEventTime - 1},
-      {5, {kMinEventTime}, kMinEventTime},           // saturates
-      {kMaxEventTime, {0}, kMinEventTime},           // saturates
+      {5, {kMinEventTime}, kMinEventTime},  // saturates
+      {kMaxEventTime, {0}, kMinEventTime},  // saturates
       {kMaxEventTime, {kMaxEventTime}, -1},
       {1000, {5000, 4000, 6001, 2000}, 5000},
   }));
@@ -49,7 +51,8 @@ TEST_CASE("Watermark: bounded out-of-orderness generation table",
 }
 
 TEST_CASE("Watermark: invalid strategies are rejected", "[watermark]") {
-  CHECK(absl::IsInvalidArgument(NewBoundedOutOfOrdernessGenerator(-1).status()));
+  CHECK(
+      absl::IsInvalidArgument(NewBoundedOutOfOrdernessGenerator(-1).status()));
   CHECK(absl::IsInvalidArgument(
       WatermarkStrategy::ForBoundedOutOfOrderness(-5).status()));
   ManualClockEnv env(0);
@@ -57,7 +60,8 @@ TEST_CASE("Watermark: invalid strategies are rejected", "[watermark]") {
   s.periodic_interval_ms = 0;
   CHECK(absl::IsInvalidArgument(WatermarkAssigner::Create(s, &env).status()));
   WatermarkStrategy none;
-  CHECK(absl::IsInvalidArgument(WatermarkAssigner::Create(none, &env).status()));
+  CHECK(
+      absl::IsInvalidArgument(WatermarkAssigner::Create(none, &env).status()));
   WatermarkStrategy null_gen = WatermarkStrategy::ForGenerator(
       []() -> std::unique_ptr<WatermarkGenerator> { return nullptr; });
   CHECK(absl::IsInvalidArgument(
@@ -75,7 +79,7 @@ TEST_CASE("WatermarkAssigner: periodic emission follows the clock",
   BROOK_REQUIRE_OK(a);
   Record r;
   r.data = "0123456789012345678901234567890123456789";  // ts 40
-  r.approximate_arrival_timestamp = 999999;           // ignored
+  r.approximate_arrival_timestamp = 999999;             // ignored
   CHECK((*a)->OnRecord(r) == 40);
   CHECK_FALSE((*a)->OnTick());  // no time has passed
   CHECK((*a)->current_watermark() == kMinEventTime);
@@ -134,9 +138,10 @@ class Punctuated : public WatermarkGenerator {
 TEST_CASE("WatermarkAssigner: user-defined per-event generator",
           "[watermark]") {
   ManualClockEnv env(0);
-  auto a = WatermarkAssigner::Create(
-      WatermarkStrategy::ForGenerator([] { return std::make_unique<Punctuated>(); }),
-      &env);
+  auto a = WatermarkAssigner::Create(WatermarkStrategy::ForGenerator([] {
+                                       return std::make_unique<Punctuated>();
+                                     }),
+                                     &env);
   BROOK_REQUIRE_OK(a);
   Record r;
   r.approximate_arrival_timestamp = 100;
@@ -207,7 +212,7 @@ TEST_CASE("WatermarkCombiner: idleness releases a silent input",
   CHECK(c->combined() == 100);
   CHECK_FALSE(c->CheckIdleness());  // samples the activity so far, at t=0
   env.AdvanceMillis(1000);
-  c->Update(0, 600);  // input 0 is active
+  c->Update(0, 600);                // input 0 is active
   CHECK_FALSE(c->CheckIdleness());  // input 1 silent exactly 1000 ms: not yet
   env.AdvanceMillis(1);
   CHECK(c->CheckIdleness());
@@ -249,9 +254,10 @@ TEST_CASE("WatermarkCombiner: idleness disabled by default",
   CHECK(c->combined() == kMinEventTime);
 }
 
-TEST_CASE("WatermarkCombiner: alignment pauses inputs ahead by more than the "
-          "max drift and resumes them",
-          "[watermark][combine][align]") {
+TEST_CASE(
+    "WatermarkCombiner: alignment pauses inputs ahead by more than the "
+    "max drift and resumes them",
+    "[watermark][combine][align]") {
   ManualClockEnv env(0);
   auto c = MakeCombiner(3, &env, /*idle=*/100, /*drift=*/50);
   c->Update(0, 0);
@@ -300,8 +306,9 @@ TEST_CASE("WatermarkCombiner: many inputs agree with a linear minimum",
   for (int step = 0; step < 20000; ++step) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
     int i = static_cast<int>((x >> 33) % n);
-    EventTime v = wm[i] == kMinEventTime ? static_cast<EventTime>(x >> 50)
-                                         : wm[i] + static_cast<EventTime>((x >> 40) % 100);
+    EventTime v = wm[i] == kMinEventTime
+                      ? static_cast<EventTime>(x >> 50)
+                      : wm[i] + static_cast<EventTime>((x >> 40) % 100);
     c->Update(i, v);
     wm[i] = std::max(wm[i], v);
     EventTime expect = *std::min_element(wm.begin(), wm.end());

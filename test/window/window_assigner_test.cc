@@ -4,8 +4,10 @@
 #include <limits>
 #include <vector>
 
-#include "brook/window.h"
 #include <catch2/catch.hpp>
+
+#include "brook/window.h"
+
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -14,7 +16,8 @@ namespace {
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 
-std::vector<TimeWindow> W(std::initializer_list<std::pair<int64_t, int64_t>> l) {
+std::vector<TimeWindow> W(
+    std::initializer_list<std::pair<int64_t, int64_t>> l) {
   std::vector<TimeWindow> out;
   for (auto& p : l) out.push_back(TimeWindow{p.first, p.second});
   return out;
@@ -133,27 +136,43 @@ TEST_CASE("WindowAssigner: session and global windows", "[window][assign]") {
 
 TEST_CASE("WindowAssigner: invalid parameters are rejected at build",
           "[window][assign]") {
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(-5))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(10, 10))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(10, -10))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(10, kMin))));
+  CHECK(
+      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(0))));
+  CHECK(
+      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(-5))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Tumbling(10, 10))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Tumbling(10, -10))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Tumbling(10, kMin))));
   BROOK_CHECK_OK(WindowAssigner::Tumbling(10, -9));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Sliding(0, 1))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Sliding(10, 0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Sliding(10, -1))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Sliding(10, 5, 5))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Sliding(0, 1))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Sliding(10, 0))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Sliding(10, -1))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Sliding(10, 5, 5))));
   CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Session(0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Session(-1))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Cumulate(30, 0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Cumulate(35, 10))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Cumulate(0, 10))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Cumulate(30, 10, 30))));
+  CHECK(
+      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Session(-1))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Cumulate(30, 0))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Cumulate(35, 10))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Cumulate(0, 10))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(WindowAssigner::Cumulate(30, 10, 30))));
   CHECK(absl::IsInvalidArgument(testing::StatusOf(Trigger::Count(0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(Trigger::ContinuousEventTime(0))));
+  CHECK(absl::IsInvalidArgument(
+      testing::StatusOf(Trigger::ContinuousEventTime(0))));
   CHECK(absl::IsInvalidArgument(testing::StatusOf(CountWindowTrigger(-3))));
   auto t = WindowAssigner::Tumbling(-5);
-  CHECK(t.status().message() == "tumbling window: size must be positive, got -5");
+  CHECK(t.status().message() ==
+        "tumbling window: size must be positive, got -5");
 }
 
 }  // namespace

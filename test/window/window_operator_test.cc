@@ -1,8 +1,6 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 
 #define CATCH_CONFIG_ENABLE_TUPLE_STRINGMAKER
-#include "brook/window.h"
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -10,8 +8,11 @@
 #include <vector>
 
 #include "absl/types/span.h"
-#include "brook/env.h"
 #include <catch2/catch.hpp>
+
+#include "brook/env.h"
+#include "brook/window.h"
+
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -110,10 +111,9 @@ TEST_CASE("WindowOperator: offsets and negative times", "[window][operator]") {
   Harness<Count> h(Tumbling(10, -3), Count());
   for (EventTime t : {-14, -13, -4, -3, 6, 7}) h.Add(1, t);
   h.op->AdvanceWatermark(kMax);
-  CHECK(h.Take() == std::vector<Fired>{{1, -23, -14, 1},
-                                       {1, -13, -4, 2},
-                                       {1, -3, 6, 2},
-                                       {1, 7, 16, 1}});
+  CHECK(h.Take() ==
+        std::vector<Fired>{
+            {1, -23, -14, 1}, {1, -13, -4, 2}, {1, -3, 6, 2}, {1, 7, 16, 1}});
 }
 
 TEST_CASE("WindowOperator: int64 extremes", "[window][operator]") {
@@ -139,9 +139,10 @@ TEST_CASE("WindowOperator: int64 extremes", "[window][operator]") {
   CHECK(g.op->dropped_late_elements() == 0);
 }
 
-TEST_CASE("WindowOperator: allowed lateness re-fires; beyond it, side output "
-          "or drop counter",
-          "[window][operator][late]") {
+TEST_CASE(
+    "WindowOperator: allowed lateness re-fires; beyond it, side output "
+    "or drop counter",
+    "[window][operator][late]") {
   for (bool side : {false, true}) {
     CAPTURE(side);
     Harness<Count> h(Tumbling(10, 0, /*lateness=*/5), Count(), side);
@@ -158,7 +159,8 @@ TEST_CASE("WindowOperator: allowed lateness re-fires; beyond it, side output "
     h.Add(1, 9);  // too late
     CHECK(h.Take().empty());
     if (side) {
-      CHECK(h.late == std::vector<std::tuple<int, int64_t, EventTime>>{{1, 1, 9}});
+      CHECK(h.late ==
+            std::vector<std::tuple<int, int64_t, EventTime>>{{1, 1, 9}});
       CHECK(h.op->late_elements_emitted() == 1);
       CHECK(h.op->dropped_late_elements() == 0);
     } else {
@@ -202,12 +204,14 @@ TEST_CASE("WindowOperator: sliding windows, sliced and unsliced",
   }
 }
 
-TEST_CASE("WindowOperator: sliding late element re-fires every fired window "
-          "that is not late",
-          "[window][operator][sliding][late]") {
+TEST_CASE(
+    "WindowOperator: sliding late element re-fires every fired window "
+    "that is not late",
+    "[window][operator][sliding][late]") {
   for (bool slicing : {true, false}) {
     CAPTURE(slicing);
-    Harness<Count> h(SlidingOpts(10, 5, slicing, /*lateness=*/6), Count(), true);
+    Harness<Count> h(SlidingOpts(10, 5, slicing, /*lateness=*/6), Count(),
+                     true);
     h.Add(1, 6);
     h.op->AdvanceWatermark(15);
     CHECK(h.Take() == std::vector<Fired>{{1, 0, 9, 1}, {1, 5, 14, 1}});
@@ -267,12 +271,12 @@ TEST_CASE("WindowOperator: sessions decide lateness after merging",
   CHECK(h.Take() == std::vector<Fired>{{1, 95, 109, 2}});
 }
 
-TEST_CASE("WindowOperator: dynamic session gaps", "[window][operator][session]") {
+TEST_CASE("WindowOperator: dynamic session gaps",
+          "[window][operator][session]") {
   WindowOptions o;
   o.assigner = WindowAssigner::DynamicSession();
   // The element's value is its gap.
-  Harness<Count> h(o, Count(), false,
-                   [](const int64_t& v) { return v; });
+  Harness<Count> h(o, Count(), false, [](const int64_t& v) { return v; });
   h.Add(1, 0, 5);    // [0,4]
   h.Add(1, 10, 20);  // [10,29]
   h.Add(1, 3, 8);    // [3,10]: bridges both
@@ -282,7 +286,8 @@ TEST_CASE("WindowOperator: dynamic session gaps", "[window][operator][session]")
   WindowFunctions<int, int64_t, int64_t> no_gap;
   no_gap.on_result = [](const WindowResult<int, int64_t>&) {};
   CHECK(absl::IsInvalidArgument(
-      WindowOperator<int, int64_t, Count>::Create(o, Count(), no_gap).status()));
+      WindowOperator<int, int64_t, Count>::Create(o, Count(), no_gap)
+          .status()));
 }
 
 TEST_CASE("WindowOperator: count trigger on the global window",
@@ -295,7 +300,8 @@ TEST_CASE("WindowOperator: count trigger on the global window",
     o.trigger = *t;
     Harness<Count> h(o, Count());
     for (int i = 0; i < 7; ++i) h.Add(1, i * 1000);
-    CHECK(h.Take() == std::vector<Fired>{{1, kMin, kMax, 3}, {1, kMin, kMax, 3}});
+    CHECK(h.Take() ==
+          std::vector<Fired>{{1, kMin, kMax, 3}, {1, kMin, kMax, 3}});
     h.op->AdvanceWatermark(kMax);  // the global window never ends by itself
     CHECK(h.Take().empty());
   }
@@ -305,7 +311,8 @@ TEST_CASE("WindowOperator: count trigger on the global window",
     o.trigger = *t;
     Harness<Count> h(o, Count());
     for (int i = 0; i < 5; ++i) h.Add(1, i);
-    CHECK(h.Take() == std::vector<Fired>{{1, kMin, kMax, 2}, {1, kMin, kMax, 4}});
+    CHECK(h.Take() ==
+          std::vector<Fired>{{1, kMin, kMax, 2}, {1, kMin, kMax, 4}});
   }
   SECTION("default trigger of the global window never fires") {
     Harness<Count> h(o, Count());
@@ -348,7 +355,7 @@ TEST_CASE("WindowOperator: continuous event-time trigger fires early",
   h.Add(1, 70);
   h.op->AdvanceWatermark(75);
   CHECK(h.Take() == std::vector<Fired>{{1, 0, 99, 3}});  // at 60
-  h.op->AdvanceWatermark(99);  // 90 and the end (99)
+  h.op->AdvanceWatermark(99);                            // 90 and the end (99)
   CHECK(h.Take() == std::vector<Fired>{{1, 0, 99, 3}, {1, 0, 99, 3}});
   CHECK(h.op->live_state_count() == 0);
 }
@@ -374,7 +381,8 @@ TEST_CASE("WindowOperator: processing-time trigger follows the clock",
   CHECK(h.Take() == std::vector<Fired>{{1, 100, 199, 1}});
 }
 
-TEST_CASE("WindowOperator: purging event-time trigger", "[window][operator][trigger]") {
+TEST_CASE("WindowOperator: purging event-time trigger",
+          "[window][operator][trigger]") {
   WindowOptions o = Tumbling(10, 0, /*lateness=*/100);
   o.trigger = Trigger::Purging(Trigger::EventTime());
   Harness<Count> h(o, Count());
@@ -406,8 +414,8 @@ TEST_CASE("WindowOperator: reduce, aggregate and full-window functions",
           "[window][operator]") {
   WindowOptions o = Tumbling(10);
   SECTION("reduce") {
-    auto max = MakeReduce<int64_t>(
-        [](int64_t a, int64_t b) { return a > b ? a : b; });
+    auto max =
+        MakeReduce<int64_t>([](int64_t a, int64_t b) { return a > b ? a : b; });
     Harness<decltype(max)> h(o, max);
     h.Add(1, 1, 7);
     h.Add(1, 2, 3);
@@ -461,9 +469,9 @@ TEST_CASE("WindowOperator: invalid options", "[window][operator]") {
 // Feeds `events` (key, ts) with a watermark after each `every` events; when
 // `snap_at` >= 0 the run is cut there: snapshot, restore into a new operator,
 // continue. Returns everything fired.
-std::vector<Fired> RunWithRestart(const WindowOptions& o,
-                                  const std::vector<std::pair<int, EventTime>>& events,
-                                  int snap_at) {
+std::vector<Fired> RunWithRestart(
+    const WindowOptions& o,
+    const std::vector<std::pair<int, EventTime>>& events, int snap_at) {
   std::vector<Fired> all;
   auto h = std::make_unique<Harness<Count>>(o, Count(), true);
   EventTime wm = kMin;

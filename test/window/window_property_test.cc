@@ -7,8 +7,6 @@
 // late. Seed: BROOK_TEST_SEED, else random (printed on failure).
 
 #define CATCH_CONFIG_ENABLE_TUPLE_STRINGMAKER
-#include "brook/window.h"
-
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -19,6 +17,8 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "brook/window.h"
 
 namespace brook {
 namespace {
@@ -51,9 +51,9 @@ std::vector<Event> MakeEvents(std::mt19937_64& rng, int n, EventTime base,
     // Now and then a gap, so that windows complete, state is cleaned up and
     // keys come and go (their slots are reused).
     if (rng() % 64 == 0) clock += static_cast<EventTime>(rng() % 300);
-    EventTime ts = clock - (disorder == 0 ? 0
-                                          : static_cast<EventTime>(
-                                                rng() % (disorder + 1)));
+    EventTime ts =
+        clock -
+        (disorder == 0 ? 0 : static_cast<EventTime>(rng() % (disorder + 1)));
     out.push_back(Event{static_cast<int>(rng() % keys), ts,
                         static_cast<int64_t>(rng() % 100) + 1});
   }
@@ -62,7 +62,7 @@ std::vector<Event> MakeEvents(std::mt19937_64& rng, int n, EventTime base,
 
 void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
                      const std::vector<Event>& events) {
-  std::map<WinKey, int64_t> expected;   // brute force per (key, window)
+  std::map<WinKey, int64_t> expected;  // brute force per (key, window)
   std::map<WinKey, int64_t> last_fired;
   int mismatches = 0;
   int64_t fires = 0, expected_fires = 0;
@@ -172,7 +172,8 @@ TEST_CASE("Window property: fired results equal brute force (non-merging)",
       CAPTURE(round, c.name);
       const int64_t disorder = round % 2 == 0 ? 0 : 25;
       const EventTime base =
-          round % 3 == 0 ? -500 : (round % 3 == 1 ? 1'000'000 : kMaxEventTime - 3000);
+          round % 3 == 0 ? -500
+                         : (round % 3 == 1 ? 1'000'000 : kMaxEventTime - 3000);
       const int keys = round % 4 == 3 ? 40 : 4;
       std::vector<Event> events = MakeEvents(rng, 300, base, disorder, keys);
       if (base > 0 && base > kMaxEventTime - 4000) {
@@ -268,7 +269,9 @@ TEST_CASE("Window property: sessions agree with a naive model",
                        r.value);
     };
     bool op_late = false;
-    fns.on_late = [&](const int&, const int64_t&, EventTime) { op_late = true; };
+    fns.on_late = [&](const int&, const int64_t&, EventTime) {
+      op_late = true;
+    };
     auto op = WindowOperator<int, int64_t, SumAgg>::Create(o, SumAgg(), fns);
     REQUIRE(op.ok());
     NaiveSessions model{gap, lateness};
@@ -283,11 +286,13 @@ TEST_CASE("Window property: sessions agree with a naive model",
       std::sort(w.begin(), w.end());
       std::sort(got.begin(), got.end());
       for (auto& g : got)
-        UNSCOPED_INFO("got " << std::get<0>(g.first) << " [" << std::get<1>(g.first)
-                             << "," << std::get<2>(g.first) << "] " << g.second);
+        UNSCOPED_INFO("got " << std::get<0>(g.first) << " ["
+                             << std::get<1>(g.first) << ","
+                             << std::get<2>(g.first) << "] " << g.second);
       for (auto& g : w)
-        UNSCOPED_INFO("want " << std::get<0>(g.first) << " [" << std::get<1>(g.first)
-                              << "," << std::get<2>(g.first) << "] " << g.second);
+        UNSCOPED_INFO("want " << std::get<0>(g.first) << " ["
+                              << std::get<1>(g.first) << ","
+                              << std::get<2>(g.first) << "] " << g.second);
       UNSCOPED_INFO("wm " << wm);
       REQUIRE(got == w);
       got.clear();

@@ -15,6 +15,7 @@
 #include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+
 #include "brook/internal/time_math.h"
 #include "brook/window.h"
 
@@ -72,9 +73,8 @@ void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
       int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
       for (int64_t j = first; j <= steps; ++j) {
         emit(TimeWindow{internal::ClampTime(epoch),
-                        internal::ClampTime(epoch + static_cast<__int128>(j) *
-                                                        slide_ -
-                                            1)});
+                        internal::ClampTime(
+                            epoch + static_cast<__int128>(j) * slide_ - 1)});
       }
       return;
     }
@@ -203,7 +203,7 @@ void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
   if (!ks.windows.empty()) return;
   if (sliced_ && state_.sliced.retained[slot] > 0) return;
   state_.slot_of.erase(ks.key);  // its entry is never hot here: flushed
-  ++ks.gen;  // invalidates the slot's pending timers
+  ++ks.gen;                      // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
 }
 
@@ -388,8 +388,7 @@ void WindowOperator<Key, In, Agg, Hash>::ScheduleWindow(uint32_t slot,
   if (!any || (ws.has_pending && ws.pending <= due)) return;
   ws.pending = due;
   ws.has_pending = true;
-  state_.event_timers.push(
-      Timer{due, slot, state_.keys[slot].gen, ws.id});
+  state_.event_timers.push(Timer{due, slot, state_.keys[slot].gen, ws.id});
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -408,8 +407,7 @@ WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
                    w.max_timestamp > state_.watermark;
   ScheduleWindow(slot, ws);
   if (trigger_.kind() == TriggerKind::kProcessingTime) {
-    state_.processing_timers.push(
-        Timer{w.max_timestamp, slot, ks.gen, ws.id});
+    state_.processing_timers.push(Timer{w.max_timestamp, slot, ks.gen, ws.id});
   }
   return ws;
 }
@@ -496,7 +494,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
       t.next_fire = o.next_fire;
       t.has_fire = true;
     }
-    if (i + 1 != ks.windows.size()) ks.windows[i] = std::move(ks.windows.back());
+    if (i + 1 != ks.windows.size())
+      ks.windows[i] = std::move(ks.windows.back());
     ks.windows.pop_back();
     --state_.live;
   }
@@ -529,7 +528,8 @@ void WindowOperator<Key, In, Agg, Hash>::EraseWindow(uint32_t slot,
   KeyState& ks = state_.keys[slot];
   for (size_t i = 0; i < ks.windows.size(); ++i) {
     if (ks.windows[i].id != id) continue;
-    if (i + 1 != ks.windows.size()) ks.windows[i] = std::move(ks.windows.back());
+    if (i + 1 != ks.windows.size())
+      ks.windows[i] = std::move(ks.windows.back());
     ks.windows.pop_back();
     --state_.live;
     break;
@@ -670,9 +670,9 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
   Sliced& sl = state_.sliced;
   const __int128 from = sl.next_start;
-  auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), from,
-      [](const Column& c, __int128 t) { return c.start < t; });
+  auto it =
+      std::lower_bound(sl.cols.begin(), sl.cols.end(), from,
+                       [](const Column& c, __int128 t) { return c.start < t; });
   sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
   std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
   std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
@@ -772,7 +772,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     // No window holding ts has fired. The first window holding it must be
     // no later than the next window to fire.
     __int128 first_window = FirstWindowHolding(ts);
-    if (sl.has_fired) first_window = std::max(first_window, sl.fired_upto + slide);
+    if (sl.has_fired)
+      first_window = std::max(first_window, sl.fired_upto + slide);
     if (!sl.has_next || first_window < sl.next_start) {
       sl.next_start = first_window;
       sl.has_next = true;
