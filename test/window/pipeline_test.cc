@@ -273,26 +273,25 @@ TEST_CASE(
 TEST_CASE("WindowPipeline: invalid arguments", "[window][pipeline]") {
   Fixture f;
   Pipeline::Functions fns;
-  CHECK(absl::IsInvalidArgument(Pipeline::Create(f.consumer.get(),
-                                                 PipelineOptions(),
-                                                 Tumbling(10), Count(), fns)
-                                    .status()));
+  BROOK_CHECK_CODE(Pipeline::Create(f.consumer.get(), PipelineOptions(),
+                                    Tumbling(10), Count(), fns),
+                   kInvalidArgument);
   fns.parse = &ParseClick;
   fns.key_selector = [](const Click& c) { return c.page; };
   fns.sink = [](const WindowResult<std::string, int64_t>&) {};
-  CHECK(absl::IsInvalidArgument(
-      Pipeline::Create(nullptr, PipelineOptions(), Tumbling(10), Count(), fns)
-          .status()));
+  BROOK_CHECK_CODE(
+      Pipeline::Create(nullptr, PipelineOptions(), Tumbling(10), Count(), fns),
+      kInvalidArgument);
   PipelineOptions po;
   po.shard_ids = {"shardId-999999999999"};
-  CHECK(absl::IsNotFound(
-      Pipeline::Create(f.consumer.get(), po, Tumbling(10), Count(), fns)
-          .status()));
+  BROOK_CHECK_CODE(
+      Pipeline::Create(f.consumer.get(), po, Tumbling(10), Count(), fns),
+      kNotFound);
   PipelineOptions neg;
   neg.idle_timeout_ms = -1;
-  CHECK(absl::IsInvalidArgument(
-      Pipeline::Create(f.consumer.get(), neg, Tumbling(10), Count(), fns)
-          .status()));
+  BROOK_CHECK_CODE(
+      Pipeline::Create(f.consumer.get(), neg, Tumbling(10), Count(), fns),
+      kInvalidArgument);
 }
 
 }  // namespace

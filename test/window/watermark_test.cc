@@ -51,21 +51,18 @@ TEST_CASE("Watermark: bounded out-of-orderness generation table",
 }
 
 TEST_CASE("Watermark: invalid strategies are rejected", "[watermark]") {
-  CHECK(
-      absl::IsInvalidArgument(NewBoundedOutOfOrdernessGenerator(-1).status()));
-  CHECK(absl::IsInvalidArgument(
-      WatermarkStrategy::ForBoundedOutOfOrderness(-5).status()));
+  BROOK_CHECK_CODE(NewBoundedOutOfOrdernessGenerator(-1), kInvalidArgument);
+  BROOK_CHECK_CODE(WatermarkStrategy::ForBoundedOutOfOrderness(-5),
+                   kInvalidArgument);
   ManualClockEnv env(0);
   WatermarkStrategy s = WatermarkStrategy::ForMonotonousTimestamps();
   s.periodic_interval_ms = 0;
-  CHECK(absl::IsInvalidArgument(WatermarkAssigner::Create(s, &env).status()));
+  BROOK_CHECK_CODE(WatermarkAssigner::Create(s, &env), kInvalidArgument);
   WatermarkStrategy none;
-  CHECK(
-      absl::IsInvalidArgument(WatermarkAssigner::Create(none, &env).status()));
+  BROOK_CHECK_CODE(WatermarkAssigner::Create(none, &env), kInvalidArgument);
   WatermarkStrategy null_gen = WatermarkStrategy::ForGenerator(
       []() -> std::unique_ptr<WatermarkGenerator> { return nullptr; });
-  CHECK(absl::IsInvalidArgument(
-      WatermarkAssigner::Create(null_gen, &env).status()));
+  BROOK_CHECK_CODE(WatermarkAssigner::Create(null_gen, &env), kInvalidArgument);
 }
 
 TEST_CASE("WatermarkAssigner: periodic emission follows the clock",
@@ -289,10 +286,10 @@ TEST_CASE(
 TEST_CASE("WatermarkCombiner: invalid options", "[watermark][combine]") {
   WatermarkCombinerOptions o;
   o.num_inputs = 0;
-  CHECK(absl::IsInvalidArgument(WatermarkCombiner::Create(o).status()));
+  BROOK_CHECK_CODE(WatermarkCombiner::Create(o), kInvalidArgument);
   o.num_inputs = 2;
   o.idle_timeout_ms = -1;
-  CHECK(absl::IsInvalidArgument(WatermarkCombiner::Create(o).status()));
+  BROOK_CHECK_CODE(WatermarkCombiner::Create(o), kInvalidArgument);
 }
 
 TEST_CASE("WatermarkCombiner: many inputs agree with a linear minimum",

@@ -136,40 +136,25 @@ TEST_CASE("WindowAssigner: session and global windows", "[window][assign]") {
 
 TEST_CASE("WindowAssigner: invalid parameters are rejected at build",
           "[window][assign]") {
-  CHECK(
-      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(0))));
-  CHECK(
-      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Tumbling(-5))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Tumbling(10, 10))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Tumbling(10, -10))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Tumbling(10, kMin))));
+  BROOK_CHECK_CODE(WindowAssigner::Tumbling(0), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Tumbling(-5), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Tumbling(10, 10), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Tumbling(10, -10), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Tumbling(10, kMin), kInvalidArgument);
   BROOK_CHECK_OK(WindowAssigner::Tumbling(10, -9));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Sliding(0, 1))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Sliding(10, 0))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Sliding(10, -1))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Sliding(10, 5, 5))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Session(0))));
-  CHECK(
-      absl::IsInvalidArgument(testing::StatusOf(WindowAssigner::Session(-1))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Cumulate(30, 0))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Cumulate(35, 10))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Cumulate(0, 10))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(WindowAssigner::Cumulate(30, 10, 30))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(Trigger::Count(0))));
-  CHECK(absl::IsInvalidArgument(
-      testing::StatusOf(Trigger::ContinuousEventTime(0))));
-  CHECK(absl::IsInvalidArgument(testing::StatusOf(CountWindowTrigger(-3))));
+  BROOK_CHECK_CODE(WindowAssigner::Sliding(0, 1), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Sliding(10, 0), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Sliding(10, -1), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Sliding(10, 5, 5), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Session(0), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Session(-1), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Cumulate(30, 0), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Cumulate(35, 10), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Cumulate(0, 10), kInvalidArgument);
+  BROOK_CHECK_CODE(WindowAssigner::Cumulate(30, 10, 30), kInvalidArgument);
+  BROOK_CHECK_CODE(Trigger::Count(0), kInvalidArgument);
+  BROOK_CHECK_CODE(Trigger::ContinuousEventTime(0), kInvalidArgument);
+  BROOK_CHECK_CODE(CountWindowTrigger(-3), kInvalidArgument);
   auto t = WindowAssigner::Tumbling(-5);
   CHECK(t.status().message() ==
         "tumbling window: size must be positive, got -5");

@@ -282,12 +282,12 @@ TEST_CASE("WindowOperator: dynamic session gaps",
   h.Add(1, 3, 8);    // [3,10]: bridges both
   h.op->AdvanceWatermark(kMax);
   CHECK(h.Take() == std::vector<Fired>{{1, 0, 29, 3}});
-  CHECK(absl::IsInvalidArgument(h.op->ProcessElement(1, 0, 5)));
+  BROOK_CHECK_CODE(h.op->ProcessElement(1, 0, 5), kInvalidArgument);
   WindowFunctions<int, int64_t, int64_t> no_gap;
   no_gap.on_result = [](const WindowResult<int, int64_t>&) {};
-  CHECK(absl::IsInvalidArgument(
-      WindowOperator<int, int64_t, Count>::Create(o, Count(), no_gap)
-          .status()));
+  BROOK_CHECK_CODE(
+      (WindowOperator<int, int64_t, Count>::Create(o, Count(), no_gap)),
+      kInvalidArgument);
 }
 
 TEST_CASE("WindowOperator: count trigger on the global window",
@@ -458,12 +458,14 @@ TEST_CASE("WindowOperator: invalid options", "[window][operator]") {
   o.allowed_lateness_ms = -1;
   WindowFunctions<int, int64_t, int64_t> fns;
   fns.on_result = [](const WindowResult<int, int64_t>&) {};
-  CHECK(absl::IsInvalidArgument(
-      WindowOperator<int, int64_t, Count>::Create(o, Count(), fns).status()));
+  BROOK_CHECK_CODE(
+      (WindowOperator<int, int64_t, Count>::Create(o, Count(), fns)),
+      kInvalidArgument);
   o.allowed_lateness_ms = 0;
   fns.on_result = nullptr;
-  CHECK(absl::IsInvalidArgument(
-      WindowOperator<int, int64_t, Count>::Create(o, Count(), fns).status()));
+  BROOK_CHECK_CODE(
+      (WindowOperator<int, int64_t, Count>::Create(o, Count(), fns)),
+      kInvalidArgument);
 }
 
 // Feeds `events` (key, ts) with a watermark after each `every` events; when
