@@ -11,6 +11,10 @@
 // pipeline. A record's views are valid only during `parse`: copy what the
 // element needs.
 //
+// Shards: each listed shard is one input. A closed shard read to its end
+// finishes its input (its watermark is released); its child shards after a
+// reshard are not picked up by this pipeline (list them in a new one).
+//
 // Checkpoints: `TakeCheckpoint()` captures, between rounds, each shard's last
 // sequence number read, the watermark state and the window operator's state.
 // A pipeline created from it (`Create(..., &checkpoint)`) over the same stream
