@@ -446,6 +446,9 @@ class WindowOperator {
   static absl::StatusOr<std::unique_ptr<WindowOperator>> Create(
       const WindowOptions& options, Agg agg, Functions functions);
 
+  WindowOperator(const WindowOperator&) = delete;
+  WindowOperator& operator=(const WindowOperator&) = delete;
+
   // Adds an element. Returns kInvalidArgument (and ignores the element) if a
   // dynamic session gap is not positive; OK otherwise, also for an element
   // routed to the late output or dropped.
@@ -646,6 +649,18 @@ class WindowOperator {
   bool sliced_;
   bool fast_tumbling_;
   int64_t pane_ = 0;
+  // Sliced: the newest two columns not folded into the stacks, as raw
+  // pointers for the element path. Derived from `state_` by `RefreshHot()`
+  // after anything that may move or fold columns; never snapshotted.
+  struct HotColumn {
+    EventTime start;
+    Accumulator* acc;
+    uint8_t* has;
+    size_t size;
+  };
+  HotColumn hot_[2] = {};
+  int hot_count_ = 0;
+  void RefreshHot();
   State state_;
 };
 

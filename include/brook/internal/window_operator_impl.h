@@ -248,23 +248,21 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
       entry = &it->second;
       // Ahead of the watermark, in one of the two newest columns, neither
       // folded into the stacks.
-      Sliced& sl = state_.sliced;
-      size_t i = sl.cols.size();
-      if (ts > state_.watermark && i > sl.b) {
-        --i;
-        if (ts < sl.cols[i].start && i > sl.b) --i;
-        Column& c = sl.cols[i];
+      if (ts > state_.watermark) {
         const uint32_t slot = it->second.slot;
-        if (ts >= c.start && c.start != kMinEventTime &&
-            static_cast<uint64_t>(ts) - static_cast<uint64_t>(c.start) <
-                static_cast<uint64_t>(pane_) &&
-            slot < c.acc.size()) {
-          agg_.Add(c.acc[slot], value);
-          if (!c.has[slot]) {
-            c.has[slot] = 1;
-            ++sl.retained[slot];
+        for (int j = 0; j < hot_count_; ++j) {
+          const HotColumn& h = hot_[j];
+          if (ts >= h.start &&
+              static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
+                  static_cast<uint64_t>(pane_) &&
+              slot < h.size) {
+            agg_.Add(h.acc[slot], value);
+            if (!h.has[slot]) {
+              h.has[slot] = 1;
+              ++state_.sliced.retained[slot];
+            }
+            return absl::OkStatus();
           }
-          return absl::OkStatus();
         }
       }
     }
@@ -289,6 +287,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   }
   if (sliced_) {
     ProcessSliced(key, value, ts, entry);
+    RefreshHot();
     return absl::OkStatus();
   }
   if (assigner_.is_merging()) {
@@ -658,6 +657,20 @@ TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::RefreshHot() {
+  hot_count_ = 0;
+  if (!sliced_) return;
+  Sliced& sl = state_.sliced;
+  const size_t n = sl.cols.size();
+  for (size_t j = n; j-- > 0 && j + 2 >= n && j >= sl.b;) {
+    Column& c = sl.cols[j];
+    if (c.start == kMinEventTime) break;  // clamped: not a whole pane
+    hot_[hot_count_++] =
+        HotColumn{c.start, c.acc.data(), c.has.data(), c.acc.size()};
+  }
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
   const size_t n = state_.keys.size();
   if (c.acc.size() >= n) return;
@@ -895,6 +908,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
     sl.b = sl.b > drop ? sl.b - drop : 0;
   }
   for (uint32_t k : freed) MaybeFreeSlot(k);
+  RefreshHot();
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -909,9 +923,11 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Restore(const Snapshot& snapshot) {
   if (snapshot.state_ == nullptr) {
     state_ = State();
+    RefreshHot();
     return;
   }
   state_ = *snapshot.state_;
+  RefreshHot();
 }
 
 }  // namespace brook
