@@ -506,7 +506,7 @@ class WindowOperator {
     EventTime start;
     std::vector<Accumulator> acc;     // by slot
     std::vector<Accumulator> suffix;  // by slot; valid for [a, mid)
-    std::vector<uint8_t> has;         // by slot: holds an element
+    std::vector<uint64_t> has;        // bit per slot: holds an element
   };
   struct Sliced {
     std::vector<Column> cols;  // by start; gaps allowed
@@ -655,7 +655,7 @@ class WindowOperator {
   struct HotColumn {
     EventTime start;
     Accumulator* acc;
-    uint8_t* has;
+    uint64_t* has;
     size_t size;
   };
   HotColumn hot_[2] = {};

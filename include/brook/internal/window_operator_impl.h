@@ -257,8 +257,10 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
                   static_cast<uint64_t>(pane_) &&
               slot < h.size) {
             agg_.Add(h.acc[slot], value);
-            if (!h.has[slot]) {
-              h.has[slot] = 1;
+            uint64_t& word = h.has[slot >> 6];
+            const uint64_t bit = uint64_t{1} << (slot & 63);
+            if (!(word & bit)) {
+              word |= bit;
               ++state_.sliced.retained[slot];
             }
             return absl::OkStatus();
@@ -676,7 +678,7 @@ void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
   if (c.acc.size() >= n) return;
   c.acc.resize(n, agg_.CreateAccumulator());
   c.suffix.resize(n, agg_.CreateAccumulator());
-  c.has.resize(n, 0);
+  c.has.resize((n + 63) / 64, 0);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -753,9 +755,10 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   Column& c = sl.cols[idx];
   FitColumn(c);
   agg_.Add(c.acc[slot], value);
-  const bool first = !c.has[slot];
+  const uint64_t bit = uint64_t{1} << (slot & 63);
+  const bool first = !(c.has[slot >> 6] & bit);
   if (first) {
-    c.has[slot] = 1;
+    c.has[slot >> 6] |= bit;
     ++sl.retained[slot];
   }
   if (idx >= sl.a && idx < sl.b) {
@@ -825,7 +828,7 @@ void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
     FitColumn(c);
     for (size_t k = 0; k < slots; ++k) {
       agg_.Merge(sl.back[k], c.acc[k]);
-      sl.in_window[k] += c.has[k];
+      sl.in_window[k] += static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
     }
     ++sl.b;
   }
@@ -845,7 +848,9 @@ void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
     }
     Column& c = cols[sl.a];
     FitColumn(c);
-    for (size_t k = 0; k < slots; ++k) sl.in_window[k] -= c.has[k];
+    for (size_t k = 0; k < slots; ++k) {
+      sl.in_window[k] -= static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
+    }
     ++sl.a;
   }
   // Emit for every key with data in the window, in slot order.
@@ -891,8 +896,8 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   while (drop < sl.cols.size() && (drop < sl.a || !sl.has_next)) {
     const Column& c = sl.cols[drop];
     if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
-    for (size_t k = 0; k < c.has.size(); ++k) {
-      if (c.has[k] && --sl.retained[k] == 0) {
+    for (size_t k = 0; k < c.acc.size(); ++k) {
+      if (((c.has[k >> 6] >> (k & 63)) & 1) && --sl.retained[k] == 0) {
         freed.push_back(static_cast<uint32_t>(k));
       }
     }
