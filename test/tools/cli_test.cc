@@ -5,8 +5,6 @@
 
 #include "tools/brook/cli.h"
 
-#include <sys/wait.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
@@ -22,13 +20,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
+
 #include "testing/status_testing.h"
 #include "tools/brook/memory_backend.h"
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
 
 namespace brook {
 namespace cli {
@@ -122,8 +123,8 @@ class CliFixture {
     std::ostringstream err;
     const CliIo io = {in, out, err, terminal.out, terminal.err};
     RunResult r;
-    r.code = RunBrookCli(static_cast<int>(argv.size()), argv.data(), io,
-                         backend_);
+    r.code =
+        RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend_);
     r.out = out.str();
     r.err = err.str();
     return r;
@@ -209,8 +210,8 @@ TEST_CASE("brook CLI: --help prints usage and exits 0", "[cli]") {
     CHECK(absl::StrContains(cli.Run({"--help"}).out, command));
     RunResult r = cli.Run({command, "--help"});
     CHECK(r.code == kExitOk);
-    CHECK(absl::StartsWith(r.out, absl::StrCat("usage: brook ", command,
-                                               " --stream-dir DIR")));
+    CHECK(absl::StartsWith(
+        r.out, absl::StrCat("usage: brook ", command, " --stream-dir DIR")));
     CHECK(r.err.empty());
   }
   // --help where a flag may stand wins over missing flags; as a value it is
@@ -257,16 +258,15 @@ TEST_CASE("brook CLI: list-shards prints Kinesis's ranges for 3 shards",
   }
   // The fields come out in the AWS CLI's order (json above sorts them).
   CHECK(r.out.find("\"ShardId\"") < r.out.find("\"HashKeyRange\""));
-  CHECK(r.out.find("\"HashKeyRange\"") <
-        r.out.find("\"SequenceNumberRange\""));
+  CHECK(r.out.find("\"HashKeyRange\"") < r.out.find("\"SequenceNumberRange\""));
 }
 
 TEST_CASE("brook CLI: create-stream refuses a directory that has a stream",
           "[cli]") {
   CliFixture cli;
   cli.CreateStream(kDir, 3);
-  RunResult r = cli.Run(
-      {"create-stream", "--stream-dir", kDir, "--shard-count", "1"});
+  RunResult r =
+      cli.Run({"create-stream", "--stream-dir", kDir, "--shard-count", "1"});
   CHECK(r.code == kExitRuntimeError);
   CHECK(r.err == absl::StrCat("brook create-stream: stream dir ", kDir,
                               ": already holds a stream\n"));
@@ -288,8 +288,8 @@ TEST_CASE("brook CLI: describe-stream-summary", "[cli]") {
   CHECK(summary["ConsumerCount"] == 0);
   CHECK_FALSE(summary.contains("StreamARN"));
 
-  REQUIRE(cli.Run({"create-stream", "--stream-dir", "/x", "--shard-count",
-                   "1", "--stream-name", "orders"})
+  REQUIRE(cli.Run({"create-stream", "--stream-dir", "/x", "--shard-count", "1",
+                   "--stream-name", "orders"})
               .code == kExitOk);
   CHECK(cli.Run({"describe-stream-summary", "--stream-dir", "/x"})
             .Json()["StreamDescriptionSummary"]["StreamName"] == "orders");
@@ -302,9 +302,9 @@ TEST_CASE("brook CLI: put-record then get-records round-trips every byte",
   std::string all_bytes;
   for (int b = 0; b < 256; ++b) all_bytes.push_back(static_cast<char>(b));
 
-  RunResult put = cli.Run({"put-record", "--stream-dir", kDir,
-                           "--partition-key", "user-1", "--data-base64",
-                           absl::Base64Escape(all_bytes)});
+  RunResult put =
+      cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "user-1",
+               "--data-base64", absl::Base64Escape(all_bytes)});
   REQUIRE(put.code == kExitOk);
   const json p = put.Json();
   REQUIRE(p.size() == 2);
@@ -333,9 +333,9 @@ TEST_CASE("brook CLI: put-record then get-records round-trips every byte",
   CHECK_FALSE(g.contains("ChildShards"));  // the shard is open
 
   // --data stores text as is; an explicit hash key picks the shard.
-  RunResult text = cli.Run({"put-record", "--stream-dir", kDir,
-                            "--partition-key", "k", "--data", "--not a flag",
-                            "--explicit-hash-key", kMaxHashKey});
+  RunResult text =
+      cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "k",
+               "--data", "--not a flag", "--explicit-hash-key", kMaxHashKey});
   REQUIRE(text.code == kExitUsage);  // a value starting with -- needs '='
   text = cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "k",
                   "--data=--not a flag", "--explicit-hash-key", kMaxHashKey});
@@ -352,9 +352,9 @@ TEST_CASE("brook CLI: get-records starting positions and --limit", "[cli]") {
   cli.CreateStream(kDir, 1);
   std::vector<std::string> seqs;
   for (int i = 0; i < 3; ++i) {
-    RunResult r = cli.Run({"put-record", "--stream-dir", kDir,
-                           "--partition-key", "k", "--data",
-                           absl::StrCat("r", i)});
+    RunResult r =
+        cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "k",
+                 "--data", absl::StrCat("r", i)});
     REQUIRE(r.code == kExitOk);
     seqs.push_back(r.Json()["SequenceNumber"]);
     cli.env().AdvanceMillis(1000);
@@ -395,8 +395,7 @@ TEST_CASE("brook CLI: get-records starting positions and --limit", "[cli]") {
   CHECK(r.Json()["MillisBehindLatest"].get<int64_t>() > 0);
 }
 
-TEST_CASE("brook CLI: put-records reports each entry in input order",
-          "[cli]") {
+TEST_CASE("brook CLI: put-records reports each entry in input order", "[cli]") {
   CliFixture cli;
   cli.CreateStream(kDir, 3);
   json bad_key = Entry("", "lost");
@@ -431,8 +430,10 @@ TEST_CASE("brook CLI: put-records reports each entry in input order",
     std::vector<std::string> seqs_in_a;
     for (const Stored& s : stored) {
       if (s.partition_key == "a") seqs_in_a.push_back(s.data);
-      if (s.data == "one") CHECK(s.sequence_number == recs[0]["SequenceNumber"]);
-      if (s.data == "two") CHECK(s.sequence_number == recs[2]["SequenceNumber"]);
+      if (s.data == "one")
+        CHECK(s.sequence_number == recs[0]["SequenceNumber"]);
+      if (s.data == "two")
+        CHECK(s.sequence_number == recs[2]["SequenceNumber"]);
       CHECK(s.data != "lost");
     }
     CHECK(seqs_in_a == std::vector<std::string>{"one", "two"});
@@ -441,8 +442,8 @@ TEST_CASE("brook CLI: put-records reports each entry in input order",
     json doc = json::parse(file);
     doc["StreamName"] = "clicks";
     const std::string path = WriteTempFile("records.json", doc.dump());
-    RunResult r = cli.Run(
-        {"put-records", "--stream-dir", kDir, "--records-file", path});
+    RunResult r =
+        cli.Run({"put-records", "--stream-dir", kDir, "--records-file", path});
     std::remove(path.c_str());
     REQUIRE(r.code == kExitOk);
     CHECK(r.Json()["FailedRecordCount"] == 1);
@@ -461,7 +462,8 @@ TEST_CASE("brook CLI: put-records names a full stream's entries as throttled",
   const std::string big(50 << 10, 'x');
   const std::vector<std::string> args = {"put-records", "--stream-dir", kDir,
                                          "--records-file", "-"};
-  RunResult fits = cli.Run(args, RecordsFile({Entry("k", big), Entry("k", big)}));
+  RunResult fits =
+      cli.Run(args, RecordsFile({Entry("k", big), Entry("k", big)}));
   REQUIRE(fits.code == kExitOk);
   CHECK(fits.Json()["FailedRecordCount"] == 0);
   RunResult full = cli.Run(args, RecordsFile({Entry("k", big)}));
@@ -495,58 +497,120 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
   const int calls_before = cli.backend().calls;
   const std::string d = kDir;
   const std::string seq = before[0].sequence_number;
-  const std::vector<std::string> from_stdin = {"put-records", "--stream-dir",
-                                               d, "--records-file", "-"};
+  const std::vector<std::string> from_stdin = {"put-records", "--stream-dir", d,
+                                               "--records-file", "-"};
   const std::string good = Entry("k", "x").dump();
 
   const BadArgs row = GENERATE_COPY(values<BadArgs>({
       {{"list-shards"}, "missing required flag --stream-dir"},
       {{"list-shards", "--stream-dir"}, "--stream-dir needs a value"},
       {{"list-shards", "--stream-dir="}, "--stream-dir must not be empty"},
-      {{"list-shards", "--stream-dir", d, "--bogus", "1"}, "unknown flag --bogus"},
-      {{"list-shards", "--stream-dir", d, "extra"}, "unexpected argument \"extra\""},
-      {{"list-shards", "--stream-dir", d, "--stream-dir", d}, "--stream-dir given more than once"},
-      {{"verify", "--stream-dir", d, "--shard-id", "x"}, "unknown flag --shard-id"},
-      {{"create-stream", "--stream-dir", "/new"}, "missing required flag --shard-count"},
-      {{"create-stream", "--stream-dir", "/new", "--shard-count", "0"}, "--shard-count: expected a whole number from 1 to 10000, got \"0\""},
-      {{"create-stream", "--stream-dir", "/new", "--shard-count", "10001"}, "from 1 to 10000"},
-      {{"create-stream", "--stream-dir", "/new", "--shard-count", "two"}, "got \"two\""},
-      {{"create-stream", "--stream-dir", "/new", "--shard-count", " 2"}, "got \" 2\""},
-      {{"create-stream", "--stream-dir", "/new", "--shard-count", "2", "--stream-name="}, "--stream-name must not be empty"},
-      {{"put-record", "--stream-dir", d, "--data", "x"}, "missing required flag --partition-key"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k"}, "missing --data or --data-base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x", "--data-base64", "eA=="}, "not both"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data-base64", "eA"}, "--data-base64: not valid base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data-base64", "e!=="}, "--data-base64: not valid base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x", "--explicit-hash-key", "01"}, "--explicit-hash-key: "},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x", "--explicit-hash-key", "340282366920938463463374607431768211456"}, "--explicit-hash-key: "},
-      {{"put-records", "--stream-dir", d}, "missing required flag --records-file"},
-      {{"put-records", "--stream-dir", d, "--records-file", "/no/such/file.json"}, "--records-file /no/such/file.json: cannot be opened"},
+      {{"list-shards", "--stream-dir", d, "--bogus", "1"},
+       "unknown flag --bogus"},
+      {{"list-shards", "--stream-dir", d, "extra"},
+       "unexpected argument \"extra\""},
+      {{"list-shards", "--stream-dir", d, "--stream-dir", d},
+       "--stream-dir given more than once"},
+      {{"verify", "--stream-dir", d, "--shard-id", "x"},
+       "unknown flag --shard-id"},
+      {{"create-stream", "--stream-dir", "/new"},
+       "missing required flag --shard-count"},
+      {{"create-stream", "--stream-dir", "/new", "--shard-count", "0"},
+       "--shard-count: expected a whole number from 1 to 10000, got \"0\""},
+      {{"create-stream", "--stream-dir", "/new", "--shard-count", "10001"},
+       "from 1 to 10000"},
+      {{"create-stream", "--stream-dir", "/new", "--shard-count", "two"},
+       "got \"two\""},
+      {{"create-stream", "--stream-dir", "/new", "--shard-count", " 2"},
+       "got \" 2\""},
+      {{"create-stream", "--stream-dir", "/new", "--shard-count", "2",
+        "--stream-name="},
+       "--stream-name must not be empty"},
+      {{"put-record", "--stream-dir", d, "--data", "x"},
+       "missing required flag --partition-key"},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k"},
+       "missing --data or --data-base64"},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
+        "--data-base64", "eA=="},
+       "not both"},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k",
+        "--data-base64", "eA"},
+       "--data-base64: not valid base64"},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k",
+        "--data-base64", "e!=="},
+       "--data-base64: not valid base64"},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
+        "--explicit-hash-key", "01"},
+       "--explicit-hash-key: "},
+      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
+        "--explicit-hash-key", "340282366920938463463374607431768211456"},
+       "--explicit-hash-key: "},
+      {{"put-records", "--stream-dir", d},
+       "missing required flag --records-file"},
+      {{"put-records", "--stream-dir", d, "--records-file",
+        "/no/such/file.json"},
+       "--records-file /no/such/file.json: cannot be opened"},
       {from_stdin, "--records-file -: not valid JSON", "{\"Records\": ["},
       {from_stdin, "--records-file -: not valid JSON", ""},
       {from_stdin, "expected an object with a \"Records\" array", "[]"},
-      {from_stdin, "expected an object with a \"Records\" array", "{\"Records\": {}}"},
+      {from_stdin, "expected an object with a \"Records\" array",
+       "{\"Records\": {}}"},
       {from_stdin, "\"Records\" is empty", "{\"Records\": []}"},
-      {from_stdin, "unknown field \"Stream\"", "{\"Stream\": \"s\", \"Records\": [" + good + "]}"},
-      {from_stdin, "Records[1]: expected an object", "{\"Records\": [" + good + ", 7]}"},
-      {from_stdin, "Records[1]: missing \"PartitionKey\"", "{\"Records\": [" + good + ", {\"Data\": \"eA==\"}]}"},
-      {from_stdin, "Records[0]: missing \"Data\"", "{\"Records\": [{\"PartitionKey\": \"k\"}]}"},
-      {from_stdin, "Records[1].Data: not valid base64", "{\"Records\": [" + good + ", {\"Data\": \"eA\", \"PartitionKey\": \"k\"}]}"},
-      {from_stdin, "Records[0].PartitionKey: expected a string", "{\"Records\": [{\"Data\": \"eA==\", \"PartitionKey\": 7}]}"},
-      {from_stdin, "Records[0]: unknown field \"Partitionkey\"", "{\"Records\": [{\"Data\": \"eA==\", \"Partitionkey\": \"k\"}]}"},
-      {{"get-records", "--stream-dir", d, "--shard-iterator-type", "LATEST"}, "missing required flag --shard-id"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000"}, "missing required flag --shard-iterator-type"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "OLDEST"}, "--shard-iterator-type: expected TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP, got \"OLDEST\""},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "TRIM_HORIZON", "--starting-sequence-number", seq}, "--starting-sequence-number does not go with TRIM_HORIZON"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "AT_SEQUENCE_NUMBER"}, "--starting-sequence-number is required with AT_SEQUENCE_NUMBER"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "AFTER_SEQUENCE_NUMBER", "--starting-sequence-number", "12x"}, "--starting-sequence-number: "},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "AT_TIMESTAMP"}, "--timestamp is required with AT_TIMESTAMP"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "LATEST", "--timestamp", "5"}, "--timestamp does not go with LATEST"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "1.5"}, "--timestamp: expected a whole number"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "-1"}, "--timestamp: expected a whole number"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "LATEST", "--limit", "0"}, "--limit: expected a whole number from 1 to 10000"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000", "--shard-iterator-type", "LATEST", "--limit", "10001"}, "--limit: expected a whole number from 1 to 10000"},
-      {{"dump", "--stream-dir", d, "--data-limit", "-1"}, "--data-limit: expected a whole number"},
+      {from_stdin, "unknown field \"Stream\"",
+       "{\"Stream\": \"s\", \"Records\": [" + good + "]}"},
+      {from_stdin, "Records[1]: expected an object",
+       "{\"Records\": [" + good + ", 7]}"},
+      {from_stdin, "Records[1]: missing \"PartitionKey\"",
+       "{\"Records\": [" + good + ", {\"Data\": \"eA==\"}]}"},
+      {from_stdin, "Records[0]: missing \"Data\"",
+       "{\"Records\": [{\"PartitionKey\": \"k\"}]}"},
+      {from_stdin, "Records[1].Data: not valid base64",
+       "{\"Records\": [" + good +
+           ", {\"Data\": \"eA\", \"PartitionKey\": \"k\"}]}"},
+      {from_stdin, "Records[0].PartitionKey: expected a string",
+       "{\"Records\": [{\"Data\": \"eA==\", \"PartitionKey\": 7}]}"},
+      {from_stdin, "Records[0]: unknown field \"Partitionkey\"",
+       "{\"Records\": [{\"Data\": \"eA==\", \"Partitionkey\": \"k\"}]}"},
+      {{"get-records", "--stream-dir", d, "--shard-iterator-type", "LATEST"},
+       "missing required flag --shard-id"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000"},
+       "missing required flag --shard-iterator-type"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "OLDEST"},
+       "--shard-iterator-type: expected TRIM_HORIZON, LATEST, "
+       "AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP, got "
+       "\"OLDEST\""},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "TRIM_HORIZON", "--starting-sequence-number",
+        seq},
+       "--starting-sequence-number does not go with TRIM_HORIZON"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "AT_SEQUENCE_NUMBER"},
+       "--starting-sequence-number is required with AT_SEQUENCE_NUMBER"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
+        "--starting-sequence-number", "12x"},
+       "--starting-sequence-number: "},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "AT_TIMESTAMP"},
+       "--timestamp is required with AT_TIMESTAMP"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "LATEST", "--timestamp", "5"},
+       "--timestamp does not go with LATEST"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "1.5"},
+       "--timestamp: expected a whole number"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "-1"},
+       "--timestamp: expected a whole number"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "LATEST", "--limit", "0"},
+       "--limit: expected a whole number from 1 to 10000"},
+      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+        "--shard-iterator-type", "LATEST", "--limit", "10001"},
+       "--limit: expected a whole number from 1 to 10000"},
+      {{"dump", "--stream-dir", d, "--data-limit", "-1"},
+       "--data-limit: expected a whole number"},
   }));
   INFO("brook " << absl::StrJoin(row.args, " ") << " <<< " << row.stdin_text);
   RunResult r = cli.Run(row.args, row.stdin_text);
@@ -594,8 +658,7 @@ TEST_CASE("brook CLI: runtime errors exit 1 with one line", "[cli]") {
   CHECK(dump.code == kExitRuntimeError);
 }
 
-TEST_CASE("brook CLI: verify reports counts, damage and exit code 3",
-          "[cli]") {
+TEST_CASE("brook CLI: verify reports counts, damage and exit code 3", "[cli]") {
   CliFixture cli;
   cli.CreateStream(kDir, 2);
   REQUIRE(cli.Run({"put-records", "--stream-dir", kDir, "--records-file", "-"},
@@ -636,7 +699,8 @@ TEST_CASE("brook CLI: progress goes to a terminal's stderr only", "[cli]") {
 
   RunResult v = cli.Run(verify, "", {/*out=*/false, /*err=*/true});
   CHECK(v.code == kExitOk);
-  CHECK(absl::StartsWith(v.err, "\rverify: 0/2 segments (shardId-000000000000)"));
+  CHECK(
+      absl::StartsWith(v.err, "\rverify: 0/2 segments (shardId-000000000000)"));
   CHECK(absl::EndsWith(v.err, "\r"));  // the line is wiped at the end
   CHECK(cli.Run(verify).err.empty());
 
@@ -690,7 +754,8 @@ int RunBinary(const std::string& args, std::string* output) {
   const std::string out_path = absl::StrCat(TempDir(), "/brook_cli_test_out");
   const std::string command =
       absl::StrCat(BROOK_CLI_EXE, " ", args, " >", out_path, " 2>&1");
-  const int status = std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
+  const int status =
+      std::system(command.c_str());  // NOLINT(concurrency-mt-unsafe)
   std::ifstream f(out_path);
   std::stringstream buffer;
   buffer << f.rdbuf();

@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/options.h"
 #include "brook/stream.h"
 
@@ -56,9 +57,9 @@ using ProgressFn = std::function<void(const Progress&)>;
 
 // One damaged place in a stream directory.
 struct Damage {
-  std::string file;    // path of the damaged file, as the user would open it
-  int64_t offset = 0;  // byte offset of the first bad byte (or bad batch)
-  std::string message; // what is wrong, lower-case, e.g. "batch crc mismatch"
+  std::string file;     // path of the damaged file, as the user would open it
+  int64_t offset = 0;   // byte offset of the first bad byte (or bad batch)
+  std::string message;  // what is wrong, lower-case, e.g. "batch crc mismatch"
 };
 
 // What `Verify()` found. Counts say how much was checked, so that a report of

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -17,18 +16,20 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/partitioner.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
+
 #include <nlohmann/json.hpp>
 
 namespace brook {
@@ -68,6 +69,9 @@ struct Command {
   absl::Span<const FlagSpec> flags;
   absl::string_view details;  // more text in `brook COMMAND --help`
   RunFn run;
+  // The flags part of the usage line when `flags` alone cannot say it (flags
+  // that exclude each other); empty to derive it from `flags`.
+  absl::string_view synopsis = {};
 };
 
 // What one run of the tool works with, and how it reports.
@@ -102,6 +106,9 @@ class Session {
 
 std::string CommandUsageLine(const Command& command) {
   std::string line = absl::StrCat("usage: brook ", command.name);
+  if (!command.synopsis.empty()) {
+    return absl::StrCat(line, " ", command.synopsis);
+  }
   for (const FlagSpec& flag : command.flags) {
     const std::string text =
         absl::StrCat("--", flag.name, " ", flag.value_name);
@@ -147,7 +154,8 @@ class ProgressLine {
     std::string line = absl::StrCat(label_, ": ", progress.done);
     if (progress.total > 0) absl::StrAppend(&line, "/", progress.total);
     absl::StrAppend(&line, " ", unit_);
-    if (!progress.item.empty()) absl::StrAppend(&line, " (", progress.item, ")");
+    if (!progress.item.empty())
+      absl::StrAppend(&line, " (", progress.item, ")");
     const size_t width = std::max(width_, line.size());
     line.resize(width, ' ');
     err_ << '\r' << line << std::flush;
@@ -213,15 +221,14 @@ absl::StatusOr<Flags> ParseFlags(const Command& command,
       has_value = true;
     }
     if (FindFlag(command, name) == nullptr) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag --", name));
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
     if (!has_value) {
       if (i + 1 == args.size() ||
           absl::StartsWith(absl::string_view(args[i + 1]), "--")) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--", name, " needs a value (write --", name,
-            "=VALUE for a value that starts with --)"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a value (write --", name,
+                         "=VALUE for a value that starts with --)"));
       }
       value = args[++i];
     }
@@ -257,8 +264,8 @@ absl::StatusOr<int64_t> ParseIntFlag(absl::string_view name,
                    [](char c) { return absl::ascii_isdigit(c); }) ||
       !absl::SimpleAtoi(text, &value) || value < min || value > max) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--", name, ": expected a whole number from ", min,
-                     " to ", max, ", got \"", text, "\""));
+        absl::StrCat("--", name, ": expected a whole number from ", min, " to ",
+                     max, ", got \"", text, "\""));
   }
   return value;
 }
@@ -543,8 +550,8 @@ int RunPutRecords(const Flags& flags, const Session& session) {
   if (!text.ok()) return session.Usage(text.status().message());
   absl::StatusOr<std::vector<OwnedEntry>> owned = ParseRecordsDocument(*text);
   if (!owned.ok()) {
-    return session.Usage(absl::StrCat("--records-file ", path, ": ",
-                                      owned.status().message()));
+    return session.Usage(
+        absl::StrCat("--records-file ", path, ": ", owned.status().message()));
   }
   std::vector<PutRecordsEntry> entries;
   entries.reserve(owned->size());
@@ -598,21 +605,21 @@ int RunGetRecords(const Flags& flags, const Session& session) {
   const std::string* sequence = FindValue(flags, "starting-sequence-number");
   const std::string* timestamp = FindValue(flags, "timestamp");
   if (wants_sequence != (sequence != nullptr)) {
-    return session.Usage(
-        absl::StrCat("--starting-sequence-number ",
-                     wants_sequence ? "is required with " : "does not go with ",
-                     type_name));
+    return session.Usage(absl::StrCat(
+        "--starting-sequence-number ",
+        wants_sequence ? "is required with " : "does not go with ", type_name));
   }
   if (wants_timestamp != (timestamp != nullptr)) {
     return session.Usage(absl::StrCat(
-        "--timestamp ", wants_timestamp ? "is required with " : "does not go with ",
+        "--timestamp ",
+        wants_timestamp ? "is required with " : "does not go with ",
         type_name));
   }
   if (sequence != nullptr) {
     absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(*sequence);
     if (!n.ok()) {
-      return session.Usage(absl::StrCat("--starting-sequence-number: ",
-                                        n.status().message()));
+      return session.Usage(
+          absl::StrCat("--starting-sequence-number: ", n.status().message()));
     }
     start.sequence_number = *n;
   }
@@ -676,13 +683,14 @@ int RunVerify(const Flags& flags, const Session& session) {
     ProgressLine progress(session.io().err, session.io().err_is_terminal,
                           "verify", "segments");
     report = session.backend().Verify(
-        StreamDir(flags), [&progress](const Progress& p) { progress.Update(p); });
+        StreamDir(flags),
+        [&progress](const Progress& p) { progress.Update(p); });
   }
   if (!report.ok()) return session.Fail(report.status());
   Json damage = Json::array();
   for (const Damage& d : report->damage) {
-    damage.push_back({{"File", d.file}, {"Offset", d.offset},
-                      {"Message", d.message}});
+    damage.push_back(
+        {{"File", d.file}, {"Offset", d.offset}, {"Message", d.message}});
   }
   Json out;
   out["SegmentsChecked"] = report->segments_checked;
@@ -693,8 +701,7 @@ int RunVerify(const Flags& flags, const Session& session) {
   session.Print(out);
   if (report->damage.empty()) return kExitOk;
   session.io().err << "brook verify: " << report->damage.size()
-                   << " damaged place(s) found in " << StreamDir(flags)
-                   << "\n";
+                   << " damaged place(s) found in " << StreamDir(flags) << "\n";
   return kExitDamage;
 }
 
@@ -734,10 +741,10 @@ int RunDump(const Flags& flags, const Session& session) {
     }
   }
   Consumer consumer(stream->get());
-  ProgressLine progress(session.io().err,
-                        session.io().err_is_terminal &&
-                            !session.io().out_is_terminal,
-                        "dump", "records");
+  ProgressLine progress(
+      session.io().err,
+      session.io().err_is_terminal && !session.io().out_is_terminal, "dump",
+      "records");
   int64_t dumped = 0;
   for (const std::string& shard_id : shard_ids) {
     absl::StatusOr<ShardIterator> it =
@@ -822,24 +829,30 @@ constexpr Command kCommands[] = {
      "ParentShardId, AdjacentParentShardId and EndingSequenceNumber appear\n"
      "only when set (after resharding; for closed shards).\n",
      RunListShards},
-    {"put-record", "Writes one record; prints {\"ShardId\", \"SequenceNumber\"}.",
+    {"put-record",
+     "Writes one record; prints {\"ShardId\", \"SequenceNumber\"}.",
      kPutRecordFlags,
      "Give exactly one of --data and --data-base64. An invalid partition key\n"
      "or a record over the stream's max record size is a runtime error.\n",
-     RunPutRecord},
+     RunPutRecord,
+     "--stream-dir DIR --partition-key K (--data S | --data-base64 B)\n"
+     "       [--explicit-hash-key H]"},
     {"put-records",
      "Writes many records, each succeeding or failing on its own.",
      kPutRecordsFlags,
      "The file holds the AWS CLI's input shape:\n"
      "  {\"Records\": [{\"Data\": \"<base64>\", \"PartitionKey\": \"k\",\n"
      "                \"ExplicitHashKey\": \"<decimal>\"(optional)}, ...]}\n"
-     "(\"StreamName\" and \"StreamARN\" are ignored). A file that is not of that\n"
+     "(\"StreamName\" and \"StreamARN\" are ignored). A file that is not of "
+     "that\n"
      "shape, or Data that is not base64, is an argument error and nothing is\n"
      "written. Prints {\"FailedRecordCount\": n, \"Records\": [...]} in input\n"
      "order, each {\"SequenceNumber\", \"ShardId\"} or {\"ErrorCode\",\n"
      "\"ErrorMessage\"}; ErrorCode is InvalidArgumentException,\n"
-     "ProvisionedThroughputExceededException (stream full) or InternalFailure.\n"
-     "Failed entries do not change the exit code, as with the AWS CLI.\n",
+     "ProvisionedThroughputExceededException (stream full) or "
+     "InternalFailure.\n"
+     "Failed entries do not change the exit code, as with the AWS CLI. There\n"
+     "is no 500-entry limit.\n",
      RunPutRecords},
     {"get-records",
      "Reads records of one shard from a starting position (one GetRecords).",
@@ -848,15 +861,21 @@ constexpr Command kCommands[] = {
      "there is no --shard-iterator and the output has no NextShardIterator.\n"
      "To read on, run again with --shard-iterator-type AFTER_SEQUENCE_NUMBER\n"
      "--starting-sequence-number <the last SequenceNumber printed>. Prints\n"
-     "{\"Records\": [{\"SequenceNumber\", \"ApproximateArrivalTimestamp\" (seconds\n"
-     "with fraction), \"Data\" (base64), \"PartitionKey\"}], \"MillisBehindLatest\"}\n"
-     "and, once the end of a closed shard is read, \"ChildShards\".\n",
-     RunGetRecords},
+     "{\"Records\": [{\"SequenceNumber\", \"ApproximateArrivalTimestamp\" "
+     "(seconds\n"
+     "with fraction), \"Data\" (base64), \"PartitionKey\"}], "
+     "\"MillisBehindLatest\"}\n"
+     "and, once the end of a closed shard is read, \"ChildShards\". LATEST\n"
+     "returns nothing: this is a single read, not a poll.\n",
+     RunGetRecords,
+     "--stream-dir DIR --shard-id S --shard-iterator-type T\n"
+     "       [--starting-sequence-number N | --timestamp MS] [--limit L]"},
     {"verify",
      "Checks every segment of the stream; reports damage with file and offset.",
      kStreamDirOnly,
      "Prints {\"SegmentsChecked\", \"BatchesChecked\", \"RecordsChecked\",\n"
-     "\"BytesChecked\", \"Damage\": [{\"File\", \"Offset\", \"Message\"}]} and exits\n"
+     "\"BytesChecked\", \"Damage\": [{\"File\", \"Offset\", \"Message\"}]} and "
+     "exits\n"
      "3 if Damage is not empty. Never modifies the stream. Shows progress on\n"
      "stderr when it is a terminal.\n",
      RunVerify},
@@ -866,14 +885,17 @@ constexpr Command kCommands[] = {
      "  shardId-000000000000 seq=<n> arrival=2026-11-22T00:00:00.123Z\n"
      "      key=\"<escaped>\" data=\"<escaped>\"[...] (<size> bytes)\n"
      "(on one line) with C escapes for bytes that are not printable ASCII;\n"
-     "\"...\" marks data cut at --data-limit. Shows progress on stderr when it\n"
+     "\"...\" marks data cut at --data-limit. Shows progress on stderr when "
+     "it\n"
      "is a terminal and stdout is not.\n",
      RunDump},
 };
 
 void PrintToolHelp(std::ostream& os) {
   os << kToolSummary << "\nusage: brook COMMAND --stream-dir DIR [FLAGS]\n"
-     << "       brook COMMAND --help\n\nCommands:\n";
+     << "       brook COMMAND --help\n\n"
+     << "Flags take a value as --flag VALUE or --flag=VALUE; a value that\n"
+     << "starts with -- needs the second form.\n\nCommands:\n";
   for (const Command& command : kCommands) {
     os << "  " << command.name
        << std::string(std::max<size_t>(2, 25 - command.name.size()), ' ')

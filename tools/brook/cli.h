@@ -1,10 +1,10 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // The `brook` command-line tool as a function, so that tests can run it
-// in-process: `RunBrookCli()` parses the arguments, reaches the stream directory
-// through a `CliBackend` (backend.h), prints JSON shaped like the AWS CLI's
-// `aws kinesis` output, and returns the exit code. main.cc calls it with the
-// process's streams and the durable backend. `brook --help` lists the
+// in-process: `RunBrookCli()` parses the arguments, reaches the stream
+// directory through a `CliBackend` (backend.h), prints JSON shaped like the AWS
+// CLI's `aws kinesis` output, and returns the exit code. main.cc calls it with
+// the process's streams and the durable backend. `brook --help` lists the
 // subcommands; docs for each are in kCommands in cli.cc.
 //
 // Exit codes: 0 success; 1 runtime error (no stream there, invalid partition

@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "absl/status/status.h"
+
 #include "tools/brook/backend.h"
 
 namespace brook {
@@ -41,8 +42,8 @@ class DurableBackend : public CliBackend {
     return NotLinked();
   }
   absl::Status Sync(Stream& /*stream*/) override { return NotLinked(); }
-  absl::StatusOr<VerifyReport> Verify(
-      absl::string_view /*dir*/, const ProgressFn& /*progress*/) override {
+  absl::StatusOr<VerifyReport> Verify(absl::string_view /*dir*/,
+                                      const ProgressFn& /*progress*/) override {
     return NotLinked();
   }
 };

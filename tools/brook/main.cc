@@ -3,13 +3,12 @@
 // The `brook` command-line tool: RunBrookCli() on the process's standard
 // streams with the durable backend. See cli.h.
 
-#include <unistd.h>
-
 #include <iostream>
 #include <memory>
 
 #include "tools/brook/backend.h"
 #include "tools/brook/cli.h"
+#include <unistd.h>
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);

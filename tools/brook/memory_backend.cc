@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+
 #include "brook/consumer.h"
+
 #include "util/status_macros.h"
 
 namespace brook {
@@ -50,8 +52,8 @@ absl::Status MemoryBackend::Sync(Stream& /*stream*/) {
   return absl::OkStatus();  // nothing to make durable in memory
 }
 
-absl::StatusOr<VerifyReport> MemoryBackend::Verify(
-    absl::string_view dir, const ProgressFn& progress) {
+absl::StatusOr<VerifyReport> MemoryBackend::Verify(absl::string_view dir,
+                                                   const ProgressFn& progress) {
   BROOK_ASSIGN_OR_RETURN(std::shared_ptr<Stream> stream, Find(dir));
   VerifyReport report;
   Consumer consumer(stream.get());
@@ -60,9 +62,8 @@ absl::StatusOr<VerifyReport> MemoryBackend::Verify(
     progress({shard.shard_id, report.segments_checked,
               static_cast<int64_t>(shards.size())});
     BROOK_ASSIGN_OR_RETURN(
-        ShardIterator it,
-        consumer.GetShardIterator(shard.shard_id,
-                                  StartingPosition::TrimHorizon()));
+        ShardIterator it, consumer.GetShardIterator(
+                              shard.shard_id, StartingPosition::TrimHorizon()));
     while (it.valid()) {
       BROOK_ASSIGN_OR_RETURN(GetRecordsResult r, consumer.GetRecords(it));
       if (r.records().empty()) break;
