@@ -179,7 +179,7 @@ std::string TempDir() {
 }
 
 std::string WriteTempFile(const std::string& name, const std::string& text) {
-  const std::string path = absl::StrCat(TempDir(), "/brook_cli_test_", name);
+  std::string path = absl::StrCat(TempDir(), "/brook_cli_test_", name);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
   REQUIRE(f.good());
@@ -500,6 +500,21 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
   const std::vector<std::string> from_stdin = {"put-records", "--stream-dir", d,
                                                "--records-file", "-"};
   const std::string good = Entry("k", "x").dump();
+  // Arguments of a command with its usual leading flags.
+  const auto with = [](std::vector<std::string> args,
+                       const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  const auto get_records = [&](const std::vector<std::string>& more) {
+    return with({"get-records", "--stream-dir", d, "--shard-id",
+                 "shardId-000000000000"},
+                more);
+  };
+  const auto put_record = [&](const std::vector<std::string>& more) {
+    return with({"put-record", "--stream-dir", d, "--partition-key", "k"},
+                more);
+  };
 
   const BadArgs row = GENERATE_COPY(values<BadArgs>({
       {{"list-shards"}, "missing required flag --stream-dir"},
@@ -530,20 +545,14 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
        "missing required flag --partition-key"},
       {{"put-record", "--stream-dir", d, "--partition-key", "k"},
        "missing --data or --data-base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
-        "--data-base64", "eA=="},
-       "not both"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k",
-        "--data-base64", "eA"},
+      {put_record({"--data", "x", "--data-base64", "eA=="}), "not both"},
+      {put_record({"--data-base64", "eA"}), "--data-base64: not valid base64"},
+      {put_record({"--data-base64", "e!=="}),
        "--data-base64: not valid base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k",
-        "--data-base64", "e!=="},
-       "--data-base64: not valid base64"},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
-        "--explicit-hash-key", "01"},
+      {put_record({"--data", "x", "--explicit-hash-key", "01"}),
        "--explicit-hash-key: "},
-      {{"put-record", "--stream-dir", d, "--partition-key", "k", "--data", "x",
-        "--explicit-hash-key", "340282366920938463463374607431768211456"},
+      {put_record({"--data", "x", "--explicit-hash-key",
+                   "340282366920938463463374607431768211456"}),
        "--explicit-hash-key: "},
       {{"put-records", "--stream-dir", d},
        "missing required flag --records-file"},
@@ -575,39 +584,31 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
        "missing required flag --shard-id"},
       {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000"},
        "missing required flag --shard-iterator-type"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "OLDEST"},
+      {get_records({"--shard-iterator-type", "OLDEST"}),
        "--shard-iterator-type: expected TRIM_HORIZON, LATEST, "
        "AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or AT_TIMESTAMP, got "
        "\"OLDEST\""},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "TRIM_HORIZON", "--starting-sequence-number",
-        seq},
+      {get_records({"--shard-iterator-type", "TRIM_HORIZON",
+                    "--starting-sequence-number", seq}),
        "--starting-sequence-number does not go with TRIM_HORIZON"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "AT_SEQUENCE_NUMBER"},
+      {get_records({"--shard-iterator-type", "AT_SEQUENCE_NUMBER"}),
        "--starting-sequence-number is required with AT_SEQUENCE_NUMBER"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
-        "--starting-sequence-number", "12x"},
+      {get_records({"--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
+                    "--starting-sequence-number", "12x"}),
        "--starting-sequence-number: "},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "AT_TIMESTAMP"},
+      {get_records({"--shard-iterator-type", "AT_TIMESTAMP"}),
        "--timestamp is required with AT_TIMESTAMP"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "LATEST", "--timestamp", "5"},
+      {get_records({"--shard-iterator-type", "LATEST", "--timestamp", "5"}),
        "--timestamp does not go with LATEST"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "1.5"},
+      {get_records(
+           {"--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "1.5"}),
        "--timestamp: expected a whole number"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "-1"},
+      {get_records(
+           {"--shard-iterator-type", "AT_TIMESTAMP", "--timestamp", "-1"}),
        "--timestamp: expected a whole number"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "LATEST", "--limit", "0"},
+      {get_records({"--shard-iterator-type", "LATEST", "--limit", "0"}),
        "--limit: expected a whole number from 1 to 10000"},
-      {{"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
-        "--shard-iterator-type", "LATEST", "--limit", "10001"},
+      {get_records({"--shard-iterator-type", "LATEST", "--limit", "10001"}),
        "--limit: expected a whole number from 1 to 10000"},
       {{"dump", "--stream-dir", d, "--data-limit", "-1"},
        "--data-limit: expected a whole number"},
