@@ -82,7 +82,6 @@ class Session {
 
   const CliIo& io() const { return io_; }
   CliBackend& backend() const { return backend_; }
-  const Command& command() const { return command_; }
 
   // Reports an argument error with the command's usage; returns kExitUsage.
   int Usage(absl::string_view problem) const;
@@ -720,6 +719,32 @@ void DumpRecord(absl::string_view shard_id, const Record& r, size_t data_limit,
       << (cut ? "..." : "") << " (" << r.data.size() << " bytes)\n";
 }
 
+// Prints every record of `shard_ids` from the oldest on, one line each.
+absl::Status DumpShards(Stream* stream, absl::Span<const std::string> shard_ids,
+                        size_t data_limit, std::ostream& out,
+                        ProgressLine& progress) {
+  Consumer consumer(stream);
+  int64_t dumped = 0;
+  for (const std::string& shard_id : shard_ids) {
+    absl::StatusOr<ShardIterator> it =
+        consumer.GetShardIterator(shard_id, StartingPosition::TrimHorizon());
+    if (!it.ok()) return it.status();
+    while (it->valid()) {
+      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
+      if (!r.ok()) return r.status();
+      if (r->records().empty()) break;  // the tip of an open shard
+      for (const Record& record : r->records()) {
+        DumpRecord(shard_id, record, data_limit, out);
+      }
+      dumped += static_cast<int64_t>(r->records().size());
+      progress.Update({shard_id, dumped, 0});
+      *it = r->next_shard_iterator();
+    }
+  }
+  out.flush();
+  return absl::OkStatus();
+}
+
 int RunDump(const Flags& flags, const Session& session) {
   int64_t data_limit = 200;
   if (const std::string* limit = FindValue(flags, "data-limit")) {
@@ -740,31 +765,18 @@ int RunDump(const Flags& flags, const Session& session) {
       shard_ids.push_back(shard.shard_id);
     }
   }
-  Consumer consumer(stream->get());
-  ProgressLine progress(
-      session.io().err,
-      session.io().err_is_terminal && !session.io().out_is_terminal, "dump",
-      "records");
-  int64_t dumped = 0;
-  for (const std::string& shard_id : shard_ids) {
-    absl::StatusOr<ShardIterator> it =
-        consumer.GetShardIterator(shard_id, StartingPosition::TrimHorizon());
-    if (!it.ok()) return session.Fail(it.status());
-    while (it->valid()) {
-      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
-      if (!r.ok()) return session.Fail(r.status());
-      if (r->records().empty()) break;  // the tip of an open shard
-      for (const Record& record : r->records()) {
-        DumpRecord(shard_id, record, static_cast<size_t>(data_limit),
-                   session.io().out);
-      }
-      dumped += static_cast<int64_t>(r->records().size());
-      progress.Update({shard_id, dumped, 0});
-      *it = r->next_shard_iterator();
-    }
+  absl::Status dumped;
+  {
+    // Wiped before any error is printed.
+    ProgressLine progress(
+        session.io().err,
+        session.io().err_is_terminal && !session.io().out_is_terminal, "dump",
+        "records");
+    dumped =
+        DumpShards(stream->get(), shard_ids, static_cast<size_t>(data_limit),
+                   session.io().out, progress);
   }
-  session.io().out.flush();
-  return kExitOk;
+  return dumped.ok() ? kExitOk : session.Fail(dumped);
 }
 
 // --- The command table -------------------------------------------------------
