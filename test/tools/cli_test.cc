@@ -48,42 +48,49 @@ constexpr char k2W[] = "226854911280625642308916404954512140970";
 constexpr char k2WMinus1[] = "226854911280625642308916404954512140969";
 constexpr char kMaxHashKey[] = "340282366920938463463374607431768211455";
 
-// Passes every call to a MemoryBackend and counts them, so a test can show
-// that a command never reached the stream.
+// Passes every call to a MemoryBackend and logs it, so a test can show that a
+// command never reached the stream, or reached it only read-only.
 class CountingBackend : public CliBackend {
  public:
   explicit CountingBackend(MemoryBackend* memory) : memory_(memory) {}
 
   absl::StatusOr<std::shared_ptr<Stream>> CreateStream(
       absl::string_view dir, const StreamOptions& options) override {
-    ++calls;
+    Log("CreateStream", dir);
     return memory_->CreateStream(dir, options);
   }
   absl::StatusOr<std::shared_ptr<Stream>> OpenForWrite(
       absl::string_view dir) override {
-    ++calls;
+    Log("OpenForWrite", dir);
     return memory_->OpenForWrite(dir);
   }
   absl::StatusOr<std::shared_ptr<Stream>> OpenReadOnly(
       absl::string_view dir) override {
-    ++calls;
+    Log("OpenReadOnly", dir);
     return memory_->OpenReadOnly(dir);
   }
   absl::Status Sync(Stream& stream) override {
-    ++calls;
-    ++syncs;
+    Log("Sync", "");
+    if (!sync_status.ok()) return sync_status;
     return memory_->Sync(stream);
   }
   absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
                                       const ProgressFn& progress) override {
-    ++calls;
+    Log("Verify", dir);
     return memory_->Verify(dir, progress);
   }
 
-  int calls = 0;
-  int syncs = 0;
+  // Calls so far, e.g. "OpenReadOnly /s", "Sync".
+  std::vector<std::string> calls;
+  // What Sync() returns instead of succeeding, when not OK.
+  absl::Status sync_status;
 
  private:
+  void Log(absl::string_view method, absl::string_view dir) {
+    calls.push_back(dir.empty() ? std::string(method)
+                                : absl::StrCat(method, " ", dir));
+  }
+
   MemoryBackend* memory_;
 };
 
@@ -217,7 +224,7 @@ TEST_CASE("brook CLI: --help prints usage and exits 0", "[cli]") {
   // --help where a flag may stand wins over missing flags; as a value it is
   // just a value.
   CHECK(cli.Run({"put-record", "--stream-dir", kDir, "-h"}).code == kExitOk);
-  CHECK(cli.backend().calls == 0);
+  CHECK(cli.backend().calls.empty());
   cli.CreateStream(kDir, 1);
   CHECK(cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "k",
                  "--data", "-h"})
@@ -310,7 +317,9 @@ TEST_CASE("brook CLI: put-record then get-records round-trips every byte",
   REQUIRE(p.size() == 2);
   const std::string shard = p["ShardId"];
   const std::string seq = p["SequenceNumber"];
-  CHECK(cli.backend().syncs == 2);  // create-stream and put-record
+  CHECK(cli.backend().calls ==
+        std::vector<std::string>{absl::StrCat("CreateStream ", kDir), "Sync",
+                                 absl::StrCat("OpenForWrite ", kDir), "Sync"});
 
   RunResult get = cli.Run({"get-records", "--stream-dir", kDir, "--shard-id",
                            shard, "--shard-iterator-type", "TRIM_HORIZON"});
@@ -494,7 +503,7 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
               .code == kExitOk);
   const std::vector<Stored> before = cli.ReadAll(kDir);
   REQUIRE(before.size() == 1);
-  const int calls_before = cli.backend().calls;
+  const std::vector<std::string> calls_before = cli.backend().calls;
   const std::string d = kDir;
   const std::string seq = before[0].sequence_number;
   const std::vector<std::string> from_stdin = {"put-records", "--stream-dir", d,
@@ -746,6 +755,55 @@ TEST_CASE("brook CLI: dump prints one readable line per record", "[cli]") {
   CHECK(absl::EndsWith(lines[1],
                        " arrival=2023-11-14T22:13:20.124Z key=\"z\""
                        " data=\"ab\"... (6 bytes)"));
+}
+
+TEST_CASE("brook CLI: reading commands open the stream read-only", "[cli]") {
+  CliFixture cli;
+  cli.CreateStream(kDir, 1);
+  const std::string d = kDir;
+  const std::vector<std::vector<std::string>> readers = {
+      {"list-shards", "--stream-dir", d},
+      {"describe-stream-summary", "--stream-dir", d},
+      {"get-records", "--stream-dir", d, "--shard-id", "shardId-000000000000",
+       "--shard-iterator-type", "TRIM_HORIZON"},
+      {"dump", "--stream-dir", d},
+  };
+  for (const std::vector<std::string>& args : readers) {
+    INFO(args[0]);
+    cli.backend().calls.clear();
+    CHECK(cli.Run(args).code == kExitOk);
+    CHECK(cli.backend().calls == std::vector<std::string>{"OpenReadOnly " + d});
+  }
+  cli.backend().calls.clear();
+  CHECK(cli.Run({"verify", "--stream-dir", d}).code == kExitOk);
+  CHECK(cli.backend().calls == std::vector<std::string>{"Verify " + d});
+  cli.backend().calls.clear();
+  CHECK(cli.Run({"put-records", "--stream-dir", d, "--records-file", "-"},
+                RecordsFile({Entry("k", "v")}))
+            .code == kExitOk);
+  CHECK(cli.backend().calls ==
+        std::vector<std::string>{"OpenForWrite " + d, "Sync"});
+}
+
+TEST_CASE("brook CLI: a write that cannot be made durable is an error",
+          "[cli]") {
+  CliFixture cli;
+  cli.CreateStream(kDir, 1);
+  cli.backend().sync_status = absl::DataLossError("fsync failed");
+  RunResult one = cli.Run({"put-record", "--stream-dir", kDir,
+                           "--partition-key", "k", "--data", "v"});
+  CHECK(one.code == kExitRuntimeError);
+  CHECK(one.out.empty());  // no ShardId/SequenceNumber promised
+  CHECK(one.err == "brook put-record: fsync failed\n");
+  RunResult many =
+      cli.Run({"put-records", "--stream-dir", kDir, "--records-file", "-"},
+              RecordsFile({Entry("k", "v")}));
+  CHECK(many.code == kExitRuntimeError);
+  CHECK(many.out.empty());
+  RunResult create = cli.Run(
+      {"create-stream", "--stream-dir", "/other", "--shard-count", "1"});
+  CHECK(create.code == kExitRuntimeError);
+  CHECK(create.err == "brook create-stream: fsync failed\n");
 }
 
 #ifdef BROOK_CLI_EXE
