@@ -30,6 +30,7 @@
 #include "tools/brook/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace brook {
 namespace cli {
@@ -180,13 +181,16 @@ class CliFixture {
   CountingBackend backend_;
 };
 
-std::string TempDir() {
+// A path for a scratch file, unique to this process so that test binaries of
+// several build trees can run at once.
+std::string TempPath(absl::string_view name) {
   const char* dir = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe)
-  return dir != nullptr && *dir != '\0' ? dir : "/tmp";
+  return absl::StrCat(dir != nullptr && *dir != '\0' ? dir : "/tmp",
+                      "/brook_cli_test_", getpid(), "_", name);
 }
 
 std::string WriteTempFile(const std::string& name, const std::string& text) {
-  std::string path = absl::StrCat(TempDir(), "/brook_cli_test_", name);
+  std::string path = TempPath(name);
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
   REQUIRE(f.good());
@@ -810,7 +814,7 @@ TEST_CASE("brook CLI: a write that cannot be made durable is an error",
 // The installed binary: main.cc wired to the durable backend, which is a
 // placeholder until the durable store is linked.
 int RunBinary(const std::string& args, std::string* output) {
-  const std::string out_path = absl::StrCat(TempDir(), "/brook_cli_test_out");
+  const std::string out_path = TempPath("binary_output");
   const std::string command =
       absl::StrCat(BROOK_CLI_EXE, " ", args, " >", out_path, " 2>&1");
   const int status =
