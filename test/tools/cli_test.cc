@@ -827,7 +827,7 @@ int RunBinary(const std::string& args, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-TEST_CASE("brook binary: usage works; the durable store is not linked yet",
+TEST_CASE("brook binary: usage works, and the durable store is not linked yet",
           "[cli][binary]") {
   std::string output;
   CHECK(RunBinary("--help", &output) == kExitOk);
