@@ -272,6 +272,43 @@ TEST_CASE("brook CLI: list-shards prints Kinesis's ranges for 3 shards",
   CHECK(r.out.find("\"HashKeyRange\"") < r.out.find("\"SequenceNumberRange\""));
 }
 
+TEST_CASE("brook CLI: list-shards and get-records show lineage after a reshard",
+          "[cli]") {
+  CliFixture cli;
+  cli.CreateStream(kDir, 1);
+  REQUIRE(cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "k",
+                   "--data", "before"})
+              .code == kExitOk);
+  std::shared_ptr<Stream> stream = cli.memory().StreamForTesting(kDir);
+  BROOK_REQUIRE_OK(stream->SplitShard("shardId-000000000000", kW));
+  BROOK_REQUIRE_OK(
+      stream->MergeShards("shardId-000000000001", "shardId-000000000002"));
+
+  RunResult r = cli.Run({"list-shards", "--stream-dir", kDir});
+  REQUIRE(r.code == kExitOk);
+  const json shards = r.Json()["Shards"];
+  REQUIRE(shards.size() == 4);
+  CHECK(shards[0]["SequenceNumberRange"].contains("EndingSequenceNumber"));
+  CHECK(shards[1]["ParentShardId"] == "shardId-000000000000");
+  CHECK_FALSE(shards[1].contains("AdjacentParentShardId"));
+  CHECK(shards[3]["ParentShardId"] == "shardId-000000000001");
+  CHECK(shards[3]["AdjacentParentShardId"] == "shardId-000000000002");
+  CHECK_FALSE(shards[3]["SequenceNumberRange"].contains("EndingSequenceNumber"));
+  CHECK(shards[3]["HashKeyRange"]["StartingHashKey"] == "0");
+  CHECK(shards[3]["HashKeyRange"]["EndingHashKey"] == kMaxHashKey);
+
+  r = cli.Run({"get-records", "--stream-dir", kDir, "--shard-id",
+               "shardId-000000000000", "--shard-iterator-type",
+               "TRIM_HORIZON"});
+  REQUIRE(r.code == kExitOk);
+  const json got = r.Json();
+  REQUIRE(got["Records"].size() == 1);
+  REQUIRE(got["ChildShards"].size() == 2);
+  CHECK(got["ChildShards"][0]["ShardId"] == "shardId-000000000001");
+  CHECK(got["ChildShards"][1]["ParentShards"] ==
+        json::array({"shardId-000000000000"}));
+}
+
 TEST_CASE("brook CLI: create-stream refuses a directory that has a stream",
           "[cli]") {
   CliFixture cli;
