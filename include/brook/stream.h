@@ -67,6 +67,36 @@ class BROOK_EXPORT Stream {
   // Returns the shard or kNotFound naming the id.
   virtual absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const = 0;
 
+  // Resharding, as Kinesis's SplitShard, MergeShards and UpdateShardCount do
+  // it, but synchronously: when the call returns, the parents are closed (they
+  // keep their records until retention removes them), the children take all
+  // new writes, and every sequence number of a child is greater than every
+  // number of its parents. Producers and consumers keep working throughout: a
+  // write racing with a reshard lands in the parent before it closes or in a
+  // child after. A reader reaching the end of a closed shard gets its
+  // `child_shards()` and no next iterator. Shard ids keep counting.
+  //
+  // SplitShard() divides an open shard [start, end] into [start, k-1] and
+  // [k, end], k = `new_starting_hash_key` (decimal), which must be greater
+  // than start + 1 and less than end (Kinesis's rule). Returns kNotFound for an
+  // unknown shard, kFailedPrecondition for a closed one, kInvalidArgument for a
+  // bad key.
+  virtual absl::Status SplitShard(absl::string_view shard_to_split,
+                                  absl::string_view new_starting_hash_key) = 0;
+
+  // MergeShards() joins two open shards whose ranges touch (in either order)
+  // into one child covering both; the child's parent is `shard_to_merge` and
+  // its adjacent parent `adjacent_shard_to_merge`. Returns kNotFound for an
+  // unknown shard, kFailedPrecondition for a closed one, kInvalidArgument if
+  // the two are the same or not adjacent.
+  virtual absl::Status MergeShards(absl::string_view shard_to_merge,
+                                   absl::string_view adjacent_shard_to_merge) = 0;
+
+  // UpdateShardCount() (uniform scaling) splits and merges until the open
+  // shards are `target_shard_count` shards of the widths a new stream of that
+  // many shards has. Returns kInvalidArgument unless 1 <= target <= 10000.
+  virtual absl::Status UpdateShardCount(int target_shard_count) = 0;
+
   // Frees the segments that age retention has expired and returns the number
   // of records they held. Writes and reads also do this as they go, so calling
   // it is only needed to free memory of a stream that is neither written nor

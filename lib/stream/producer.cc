@@ -37,6 +37,10 @@ absl::Status CheckEntry(const internal::StreamImpl& stream,
   return absl::OkStatus();
 }
 
+// Reshards close shards; an append that lost that race is routed again, a
+// bounded number of times (each retry sees a newer routing table).
+constexpr int kMaxReroutes = 64;
+
 }  // namespace
 
 Producer::Producer(Stream* stream) : stream_(stream) {}
@@ -52,10 +56,16 @@ absl::StatusOr<PutRecordResult> Producer::PutRecord(
   if (!record.has_explicit_hash_key) {
     record.hash_key = PartitionKeyHash(partition_key);
   }
-  internal::ShardImpl* shard = stream.Route(record.hash_key);
-  absl::StatusOr<SequenceNumber> n = shard->AppendValidated({&record, 1});
-  if (!n.ok()) return n.status();
-  return PutRecordResult{shard->id(), *n};
+  // A reshard may close the shard between routing and appending; the append
+  // then fails whole and the record is routed again.
+  for (int attempt = 0;; ++attempt) {
+    internal::ShardImpl* shard = stream.routing()->Route(record.hash_key);
+    absl::StatusOr<SequenceNumber> n = shard->AppendValidated({&record, 1});
+    if (n.ok()) return PutRecordResult{shard->id(), *n};
+    if (!absl::IsFailedPrecondition(n.status()) || attempt == kMaxReroutes) {
+      return n.status();
+    }
+  }
 }
 
 absl::StatusOr<PutRecordsResult> Producer::PutRecords(
@@ -86,50 +96,59 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   for (size_t k = 0; k < to_hash.size(); ++k) {
     routed[to_hash[k]].hash_key = internal::DigestToUint128(digests[k]);
   }
+  std::vector<uint32_t> pending;
+  pending.reserve(n);
   for (size_t i = 0; i < n; ++i) {
-    if (result.records[i].status.ok()) shards[i] = stream.Route(routed[i].hash_key);
-  }
-
-  // Group the valid entries by shard, keeping input order within a shard, and
-  // append each group as one batch.
-  // A counting sort by shard number: stable, and linear in entries + shards.
-  std::vector<uint32_t> slot(stream.shard_count() + 1, 0);
-  size_t valid = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (shards[i] != nullptr) {
-      ++slot[shards[i]->number() + 1];
-      ++valid;
+    if (result.records[i].status.ok()) {
+      pending.push_back(static_cast<uint32_t>(i));
     }
   }
-  for (size_t k = 1; k < slot.size(); ++k) slot[k] += slot[k - 1];
-  std::vector<uint32_t> order(valid);
-  for (size_t i = 0; i < n; ++i) {
-    if (shards[i] != nullptr) {
-      order[slot[shards[i]->number()]++] = static_cast<uint32_t>(i);
-    }
-  }
+  // Group by shard, keeping input order within a shard, and append each group
+  // as one batch. A group whose shard a reshard closed meanwhile fails whole
+  // and is routed again with the newer routing table.
+  std::vector<uint32_t> order, retry, slot;
   std::vector<RoutedRecord> batch;
-  batch.reserve(order.size());
-  for (size_t begin = 0; begin < order.size();) {
-    internal::ShardImpl* shard = shards[order[begin]];
-    size_t end = begin;
-    batch.clear();
-    while (end < order.size() && shards[order[end]] == shard) {
-      batch.push_back(routed[order[end]]);
-      ++end;
-    }
-    absl::StatusOr<SequenceNumber> first = shard->AppendValidated(batch);
-    for (size_t k = begin; k < end; ++k) {
-      PutRecordsResultEntry& r = result.records[order[k]];
-      if (first.ok()) {
-        r.shard_id = shard->id();
-        r.sequence_number = internal::MakeSequenceNumber(
-            internal::PositionOf(*first) + (k - begin), shard->number());
-      } else {
-        r.status = first.status();
+  for (int attempt = 0; !pending.empty(); ++attempt) {
+    std::shared_ptr<const internal::StreamImpl::RoutingTable> routing =
+        stream.routing();
+    for (uint32_t i : pending) shards[i] = routing->Route(routed[i].hash_key);
+    // A counting sort by shard number: stable, linear in entries + shards.
+    slot.assign(stream.shard_count() + 1, 0);
+    for (uint32_t i : pending) ++slot[shards[i]->number() + 1];
+    for (size_t k = 1; k < slot.size(); ++k) slot[k] += slot[k - 1];
+    order.resize(pending.size());
+    for (uint32_t i : pending) order[slot[shards[i]->number()]++] = i;
+
+    retry.clear();
+    for (size_t begin = 0; begin < order.size();) {
+      internal::ShardImpl* shard = shards[order[begin]];
+      size_t end = begin;
+      batch.clear();
+      while (end < order.size() && shards[order[end]] == shard) {
+        batch.push_back(routed[order[end]]);
+        ++end;
       }
+      absl::StatusOr<SequenceNumber> first = shard->AppendValidated(batch);
+      if (!first.ok() && absl::IsFailedPrecondition(first.status()) &&
+          attempt < kMaxReroutes) {
+        retry.insert(retry.end(), order.begin() + begin, order.begin() + end);
+        begin = end;
+        continue;
+      }
+      for (size_t k = begin; k < end; ++k) {
+        PutRecordsResultEntry& r = result.records[order[k]];
+        if (first.ok()) {
+          r.shard_id = shard->id();
+          r.sequence_number = internal::MakeSequenceNumber(
+              internal::PositionOf(*first) + (k - begin), shard->number());
+        } else {
+          r.status = first.status();
+        }
+      }
+      begin = end;
     }
-    begin = end;
+    std::sort(retry.begin(), retry.end());  // input order again
+    pending.swap(retry);
   }
   for (const PutRecordsResultEntry& r : result.records) {
     if (!r.status.ok()) ++result.failed_record_count;

@@ -37,6 +37,9 @@ class ReadBuilder {
     r.millis_behind_latest_ = millis_behind;
     r.skipped_records_ = skipped;
   }
+  static void SetChildren(GetRecordsResult& r, std::vector<ChildShard> c) {
+    r.child_shards_ = std::move(c);
+  }
   static void Pin(GetRecordsResult& r, std::shared_ptr<const void> storage) {
     r.pins_.push_back(std::move(storage));
   }
@@ -73,13 +76,15 @@ absl::Status Corrupt(const std::string& shard_id, const Segment& segment,
 }  // namespace
 
 ShardImpl::ShardImpl(StreamImpl* stream, SegmentStore* store, uint32_t number,
-                     HashKeyRange range, uint64_t start_position)
+                     HashKeyRange range, uint64_t start_position,
+                     std::vector<std::string> parents)
     : stream_(stream),
       store_(store),
       number_(number),
       id_(ShardIdFromNumber(number)),
       range_(range),
       start_position_(start_position),
+      parents_(std::move(parents)),
       next_position_(start_position),
       trim_position_(start_position),
       end_position_(start_position) {}
@@ -91,7 +96,33 @@ ShardDescription ShardImpl::Describe() const {
   d.shard_id = id_;
   d.hash_key_range = range_;
   d.starting_sequence_number = MakeSequenceNumber(start_position_, number_);
+  if (!parents_.empty()) d.parent_shard_id = parents_[0];
+  if (parents_.size() > 1) d.adjacent_parent_shard_id = parents_[1];
+  MutexLock lock(&mu_);
+  if (closed_) {
+    // The last number issued; for a shard closed empty, its first number.
+    d.ending_sequence_number = MakeSequenceNumber(
+        std::max(end_position_, start_position_ + 1) - 1, number_);
+  }
   return d;
+}
+
+uint64_t ShardImpl::StopAppends() {
+  MutexLock lock(&append_mu_);
+  appends_stopped_ = true;
+  return next_position_;
+}
+
+bool ShardImpl::accepts_appends() const {
+  MutexLock lock(&append_mu_);
+  return !appends_stopped_;
+}
+
+void ShardImpl::Close(std::vector<ChildShard> children) {
+  MutexLock lock(&mu_);
+  closed_ = true;
+  children_ = std::move(children);
+  if (waiters_ > 0) published_.SignalAll();
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::Append(
@@ -132,6 +163,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
   absl::StatusOr<SequenceNumber> first;
   {
     MutexLock lock(&append_mu_);
+    if (appends_stopped_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(id_, ": shard is closed by a reshard; route again"));
+    }
     TrimBeforeLocked(now - stream_->options().retention_period_millis);
     first = AppendLocked(records, now);
   }
@@ -432,6 +467,8 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   int64_t after_snaps_arrival = 0;  // first arrival past the snapshots
   size_t batch_offset = 0;
   uint64_t covered = 0;
+  bool closed = false;
+  std::vector<ChildShard> children;
   {
     MutexLock lock(&mu_);
     const uint64_t horizon = HorizonLocked(now);
@@ -440,9 +477,16 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
       position = horizon;
     }
     end = end_position_;
+    closed = closed_;
+    if (closed) children = children_;
     if (position >= end) {
-      ReadBuilder::Finish(result, ReadBuilder::MakeIterator(this, position), 0,
-                          skipped);
+      if (closed) {
+        ReadBuilder::SetChildren(result, std::move(children));
+        ReadBuilder::Finish(result, ShardIterator(), 0, skipped);
+      } else {
+        ReadBuilder::Finish(result, ReadBuilder::MakeIterator(this, position),
+                            0, skipped);
+      }
       return result;
     }
     size_t i = FindSegmentLocked(position);
@@ -560,6 +604,11 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   const uint64_t next_position = stopped ? next.position_ : p;
   const int64_t behind =
       next_position >= end ? 0 : std::max<int64_t>(0, now - next_arrival);
+  if (closed && next_position >= end) {
+    // The end of a closed shard: no next iterator, and where its keys went.
+    ReadBuilder::SetChildren(result, std::move(children));
+    next = ShardIterator();
+  }
   ReadBuilder::Finish(result, next, behind, skipped);
   return result;
 }
@@ -569,11 +618,13 @@ bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
   const absl::Time deadline = absl::Now() + timeout;
   MutexLock lock(&mu_);
   ++waiters_;
-  while (std::max(iterator.position_, trim_position_) >= end_position_) {
+  while (std::max(iterator.position_, trim_position_) >= end_position_ &&
+         !closed_) {
     if (published_.WaitWithDeadline(&mu_, deadline)) break;
   }
   --waiters_;
-  return std::max(iterator.position_, trim_position_) < end_position_;
+  return std::max(iterator.position_, trim_position_) < end_position_ ||
+         closed_;
 }
 
 }  // namespace internal

@@ -34,8 +34,12 @@ class StreamImpl;
 
 class ShardImpl final : public Shard {
  public:
+  // `start_position` is the first position the shard gives; a child's is
+  // above every position of its parents. `parents` is empty, or the parent
+  // (split) or parent and adjacent parent (merge).
   ShardImpl(StreamImpl* stream, SegmentStore* store, uint32_t number,
-            HashKeyRange range, uint64_t start_position);
+            HashKeyRange range, uint64_t start_position,
+            std::vector<std::string> parents = {});
   ~ShardImpl() override;
 
   const std::string& id() const override { return id_; }
@@ -58,6 +62,16 @@ class ShardImpl final : public Shard {
   bool WaitForRecords(const ShardIterator& iterator,
                       absl::Duration timeout) const;
 
+  // Resharding, in two steps so that readers never see a closed shard
+  // without its children. StopAppends() waits for an append under way, makes
+  // later appends fail with kFailedPrecondition and returns the position after
+  // the last record. Close() then publishes the end and the children to
+  // readers.
+  uint64_t StopAppends();
+  void Close(std::vector<ChildShard> children);
+  bool accepts_appends() const;
+  const std::vector<std::string>& parents() const { return parents_; }
+
   // Drops segments whose newest record arrived before `cutoff_millis`; returns
   // the number of records dropped.
   int64_t TrimBefore(int64_t cutoff_millis);
@@ -72,7 +86,6 @@ class ShardImpl final : public Shard {
   int64_t DropOldest();
 
  private:
-  struct Located;
   absl::StatusOr<SequenceNumber> AppendLocked(
       absl::Span<const RoutedRecord> records, int64_t now_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
@@ -96,11 +109,13 @@ class ShardImpl final : public Shard {
   const std::string id_;
   const HashKeyRange range_;
   const uint64_t start_position_;
+  const std::vector<std::string> parents_;
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
+  bool appends_stopped_ ABSL_GUARDED_BY(append_mu_) = false;
 
   mutable Mutex mu_;
   mutable CondVar published_;
@@ -109,6 +124,9 @@ class ShardImpl final : public Shard {
   uint64_t trim_position_ ABSL_GUARDED_BY(mu_);
   uint64_t end_position_ ABSL_GUARDED_BY(mu_);
   mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // Set once by Close(): readers reaching end_position_ get the children.
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<ChildShard> children_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace internal

@@ -33,14 +33,31 @@ class StreamImpl final : public Stream {
   StreamDescription DescribeStream() const override;
   absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const override;
   int64_t TrimExpired() override;
+  absl::Status SplitShard(absl::string_view shard_to_split,
+                          absl::string_view new_starting_hash_key) override;
+  absl::Status MergeShards(absl::string_view shard_to_merge,
+                           absl::string_view adjacent_shard_to_merge) override;
+  absl::Status UpdateShardCount(int target_shard_count) override;
 
   Env* env() const { return env_; }
-  size_t shard_count() const { return shards_.size(); }
+  // Shards ever created, open and closed; shard numbers are below it.
+  size_t shard_count() const;
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
 
-  // The open shard whose range holds `key`. Never null: open shards tile the
-  // key space.
-  ShardImpl* Route(HashKey key) const;
+  // The open shards by starting hash key: an immutable snapshot, replaced
+  // whole by each reshard.
+  class RoutingTable {
+   public:
+    // The open shard whose range holds `key`. Never null: open shards tile
+    // the key space.
+    ShardImpl* Route(HashKey key) const;
+
+   private:
+    friend class StreamImpl;
+    std::vector<HashKey> starts_;
+    std::vector<ShardImpl*> shards_;
+  };
+  std::shared_ptr<const RoutingTable> routing() const;
 
   // Retention by bytes. Reserve() is called before an append stores `bytes`;
   // under kRejectWrites it fails with kResourceExhausted if they do not fit.
@@ -58,10 +75,28 @@ class StreamImpl final : public Stream {
   const StreamOptions options_;
   Env* const env_;
   std::unique_ptr<SegmentStore> store_;
-  std::vector<std::unique_ptr<ShardImpl>> shards_;  // index = shard number
-  // Open shards by starting hash key, for routing.
-  std::vector<HashKey> route_starts_;
-  std::vector<ShardImpl*> route_shards_;
+  // Guards the shard list and routing table; held for a whole reshard, so
+  // reshards are serialised. Lock order: topology_mu_, then a shard's locks.
+  mutable Mutex topology_mu_;
+  std::vector<std::unique_ptr<ShardImpl>> shards_
+      ABSL_GUARDED_BY(topology_mu_);  // index = shard number; only grows
+  std::shared_ptr<const RoutingTable> routing_ ABSL_GUARDED_BY(topology_mu_);
+
+  std::vector<ShardImpl*> SnapshotShards() const;
+  // Builds the routing table from the open shards.
+  void RebuildRoutingLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  ShardImpl* AddShardLocked(HashKeyRange range, uint64_t start_position,
+                            std::vector<std::string> parents)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  absl::StatusOr<ShardImpl*> FindShardLocked(absl::string_view shard_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  absl::StatusOr<ShardImpl*> FindOpenShardLocked(absl::string_view shard_id,
+                                                 absl::string_view operation)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  absl::Status SplitLocked(ShardImpl* parent, HashKey key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  absl::Status MergeLocked(ShardImpl* first, ShardImpl* second)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
   std::atomic<int64_t> stored_bytes_{0};
   Mutex drop_mu_;  // one thread at a time drops for the byte bound
 };
