@@ -2,6 +2,7 @@
 
 #include "brook/pipeline.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -268,6 +269,28 @@ TEST_CASE(
     CHECK(got == base);
     CHECK(late == base_late);
   }
+}
+
+TEST_CASE("WindowPipeline: a closed shard read to its end releases its input",
+          "[window][pipeline][finished]") {
+  Fixture f;
+  Run run(f, ClickOptions(0), Tumbling(100));
+  f.Put(kShard0, "a", 10);
+  f.Put(kShard0, "a", 150);
+  f.Put(kShard1, "b", 20);
+  run.Round(f);
+  CHECK(run.pipeline->current_watermark() == 19);  // shard 1 holds it back
+  CHECK(run.results.empty());
+  // Splitting shard 1 closes it: its reader reaches the end and is released.
+  const std::string shard1 = f.consumer->ListShards()[1].shard_id;
+  BROOK_REQUIRE_OK(
+      f.stream->SplitShard(shard1, "255211775190703847597530955573826158592"));
+  run.Round(f);
+  CHECK(run.pipeline->combiner().IsFinished(1));
+  CHECK_FALSE(run.pipeline->finished());
+  CHECK(run.pipeline->current_watermark() == 149);
+  std::sort(run.results.begin(), run.results.end());
+  CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1}, {"b", 0, 99, 1}});
 }
 
 TEST_CASE("WindowPipeline: invalid arguments", "[window][pipeline]") {
