@@ -141,6 +141,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::Span<const RoutedRecord> records, int64_t now_millis) {
+  if (sealed_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(id_, ": the stream is closed or read-only"));
+  }
   const size_t segment_bytes =
       static_cast<size_t>(stream_->options().segment_bytes);
 
@@ -566,14 +570,42 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
                                absl::Duration timeout) const {
+  return WaitForPosition(iterator.position_, timeout);
+}
+
+bool ShardImpl::WaitForPosition(uint64_t position,
+                                absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
   absl::MutexLock lock(&mu_);
   ++waiters_;
-  while (std::max(iterator.position_, trim_position_) >= end_position_) {
+  while (std::max(position, trim_position_) >= end_position_) {
     if (published_.WaitWithDeadline(&mu_, deadline)) break;
   }
   --waiters_;
-  return std::max(iterator.position_, trim_position_) < end_position_;
+  return std::max(position, trim_position_) < end_position_;
+}
+
+void ShardImpl::Recover(std::vector<std::shared_ptr<Segment>> segments,
+                        uint64_t end_position) {
+  absl::MutexLock append_lock(&append_mu_);
+  absl::MutexLock lock(&mu_);
+  int64_t bytes = 0;
+  for (const std::shared_ptr<Segment>& s : segments) {
+    bytes += static_cast<int64_t>(s->end_offset);
+    last_arrival_millis_ = std::max(last_arrival_millis_, s->last_arrival_millis);
+  }
+  trim_position_ =
+      segments.empty() ? end_position : segments.front()->base_position();
+  end_position_ = end_position;
+  next_position_ = end_position;
+  segments_.assign(std::make_move_iterator(segments.begin()),
+                   std::make_move_iterator(segments.end()));
+  stream_->Adopt(bytes);
+}
+
+void ShardImpl::Seal() {
+  absl::MutexLock lock(&append_mu_);
+  sealed_ = true;
 }
 
 }  // namespace internal

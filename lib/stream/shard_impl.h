@@ -57,6 +57,19 @@ class ShardImpl final : public Shard {
                                         const GetRecordsOptions& options) const;
   bool WaitForRecords(const ShardIterator& iterator,
                       absl::Duration timeout) const;
+  // Waits up to `timeout` until the record at `position` is published; true if
+  // it is.
+  bool WaitForPosition(uint64_t position, absl::Duration timeout) const;
+
+  // Adopts the segments a durable store recovered, oldest first; the next
+  // append gets position `end_position`. Counts their bytes towards the
+  // stream's stored bytes.
+  // REQUIRES: nothing has been appended to or read from the shard yet.
+  void Recover(std::vector<std::shared_ptr<Segment>> segments,
+               uint64_t end_position);
+  // Makes later appends fail with kFailedPrecondition (a closed or read-only
+  // stream). Waits for an append under way.
+  void Seal();
 
   // Drops segments whose newest record arrived before `cutoff_millis`; returns
   // the number of records dropped.
@@ -101,6 +114,7 @@ class ShardImpl final : public Shard {
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
+  bool sealed_ ABSL_GUARDED_BY(append_mu_) = false;
 
   mutable absl::Mutex mu_;
   mutable absl::CondVar published_;

@@ -1,6 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// The in-process stream: its shards, routing table and retention accounting.
+// The in-process stream: its shards, routing table and retention accounting,
+// in memory (`Create()`) or in a directory (`Open()`, through an
+// `MmapSegmentStore`).
 //
 // Thread safety: thread-safe. The shard list and routing table are fixed at
 // creation (resharding will swap them as a whole).
@@ -16,6 +18,8 @@
 #include "absl/synchronization/mutex.h"
 #include "brook/env.h"
 #include "brook/stream.h"
+#include "proto/stream_meta.pb.h"
+#include "store/mmap_segment_store.h"
 #include "store/segment_store.h"
 #include "stream/shard_impl.h"
 
@@ -26,6 +30,9 @@ class StreamImpl final : public Stream {
  public:
   static absl::StatusOr<std::unique_ptr<StreamImpl>> Create(
       const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+  // Stream::Open().
+  static absl::StatusOr<std::unique_ptr<StreamImpl>> Open(
+      absl::string_view dir, const StreamOptions& options, OpenMode mode);
   ~StreamImpl() override;
 
   const StreamOptions& options() const override { return options_; }
@@ -33,8 +40,19 @@ class StreamImpl final : public Stream {
   StreamDescription DescribeStream() const override;
   absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const override;
   int64_t TrimExpired() override;
+  absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
+                              absl::Duration timeout) override;
+  absl::Status Sync() override;
+  absl::Status Close() override;
+  const RecoveryReport& recovery_report() const override { return report_; }
 
   Env* env() const { return env_; }
+
+  // Drops the stream as a crash of the process would: nothing more is synced,
+  // the directory is not marked clean and the writer's lock is released. Only
+  // destroying the stream is allowed afterwards.
+  void SimulateCrashForTesting();
+  MmapSegmentStore* durable_store() const { return durable_; }
   size_t shard_count() const { return shards_.size(); }
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
 
@@ -48,12 +66,18 @@ class StreamImpl final : public Stream {
   void Release(int64_t bytes) {
     stored_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
   }
+  // Counts recovered bytes, which are stored whatever the bound says.
+  void Adopt(int64_t bytes) {
+    stored_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
   // Called after an append: under kDropOldest, drops the oldest segments until
   // the stream is back under its bound.
   void EnforceByteBound();
 
  private:
   StreamImpl(const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+  // Adds the shards `meta` lists, with their routing.
+  void AddShards(const proto::StreamMeta& meta);
 
   const StreamOptions options_;
   Env* const env_;
@@ -64,6 +88,16 @@ class StreamImpl final : public Stream {
   std::vector<ShardImpl*> route_shards_;
   std::atomic<int64_t> stored_bytes_{0};
   absl::Mutex drop_mu_;  // one thread at a time drops for the byte bound
+
+  // Durable streams only.
+  MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
+  std::string dir_;
+  bool read_only_ = false;
+  std::unique_ptr<FileLock> lock_;
+  RecoveryReport report_;
+  absl::Mutex close_mu_;
+  proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);
+  bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
 };
 
 }  // namespace internal

@@ -1,0 +1,110 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The durable segment store: one file per segment,
+// <dir>/<shardId>/<20-digit base position>.seg, preallocated to the segment's
+// capacity and mapped shared into memory. The shard writes frames straight
+// into the map; `Commit()` checksums them (CRC-32C into each frame header, see
+// record_format.h) and applies the stream's `Durability`. A preallocated file
+// is zero-filled, and a zero frame length reads as the end of the log.
+//
+// Recovery (`RecoverShard()`) lists a shard's segment files in order, maps
+// them and walks their frames, checking lengths against the file's bounds,
+// positions for continuity and, after an unclean shutdown, each frame's CRC.
+// The indexes (`Segment::batches`) are rebuilt from the frames alone. A bad
+// frame is a torn tail when no valid frame follows it (see RecoverShard());
+// it is then zeroed on disk and reported. Otherwise it is data loss.
+//
+// Thread safety: thread-safe. `Commit()` for a shard is serialised by the
+// shard's appender; syncs of a shard are serialised by the store and never
+// block a `Commit()` for longer than a few field updates.
+// Lifetime: a segment's map lives until the last `shared_ptr<Segment>` goes,
+// even after `Remove()` unlinked its file.
+
+#ifndef BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
+#define BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "brook/env.h"
+#include "brook/options.h"
+#include "brook/stream.h"
+#include "store/segment_store.h"
+
+namespace brook {
+namespace internal {
+
+struct MmapStoreOptions {
+  std::string dir;              // the stream directory
+  Env* env = nullptr;           // not owned
+  int shard_count = 0;
+  Durability durability = Durability::kNone;
+  int64_t group_commit_bytes = 0;
+  int64_t group_commit_millis = 0;
+  bool read_only = false;
+};
+
+// A shard's log as recovery found it.
+struct RecoveredShard {
+  std::vector<std::shared_ptr<Segment>> segments;  // oldest first
+  // One past the last record; where the next append starts.
+  uint64_t end_position = 0;
+};
+
+class MmapSegmentStore final : public SegmentStore {
+ public:
+  explicit MmapSegmentStore(MmapStoreOptions options);
+  ~MmapSegmentStore() override;
+
+  // The directory of shard `shard_number`.
+  std::string ShardDir(uint32_t shard_number) const;
+
+  // Recovers shard `shard_number`, whose first position is `start_position`:
+  // adopts its segment files. With `verify_crc` every frame's CRC is checked;
+  // without, only frame headers (for a directory closed cleanly), plus the CRC
+  // of the shard's last frame. A torn tail is truncated on disk (not when
+  // read-only) and added to `report`. Damage before the tail is added to
+  // `report` with `data_loss` set, and the shard keeps what precedes it;
+  // returns kDataLoss naming the file and offset unless read-only.
+  // REQUIRES: called once per shard, before any other use of that shard.
+  absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
+                                              uint64_t start_position,
+                                              bool verify_crc,
+                                              RecoveryReport* report);
+
+  absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
+      uint32_t shard_number, uint64_t base_position,
+      size_t min_capacity) override;
+  absl::Status Commit(Segment& segment, size_t end_offset) override;
+  void Remove(std::shared_ptr<Segment> segment) override;
+
+  // Makes the shard's committed frames durable if records below
+  // `end_position` are not yet. Returns an I/O error if a sync fails, and
+  // kFailedPrecondition when read-only or closed.
+  absl::Status SyncShard(uint32_t shard_number, uint64_t end_position);
+  // One past the last durable position of the shard (0 if none synced yet).
+  uint64_t SyncedPosition(uint32_t shard_number) const;
+  // Syncs every shard.
+  absl::Status SyncAll();
+  // Stops the background syncer and syncs every shard; later commits fail
+  // with kFailedPrecondition. Idempotent.
+  absl::Status Close();
+
+ private:
+  struct ShardState;
+  class Syncer;
+  absl::Status SyncShardState(ShardState& shard, uint64_t end_position);
+
+  const MmapStoreOptions options_;
+  std::vector<std::unique_ptr<ShardState>> shards_;
+  std::unique_ptr<Syncer> syncer_;
+};
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_

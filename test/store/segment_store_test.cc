@@ -1,0 +1,335 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Durable streams: reopen, segments, indexes, retention on disk, locking,
+// read-only opens and durability policies.
+
+#include "store/mmap_segment_store.h"
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/producer.h"
+#include "brook/stream.h"
+#include <catch2/catch.hpp>
+#include "store/store_testing.h"
+#include "stream/sequence.h"
+#include "testing/status_testing.h"
+#include "testing/temp_dir.h"
+
+namespace brook {
+namespace {
+
+using testing::AppendBatch;
+using testing::CheckNumbered;
+using testing::Crash;
+using testing::OpenOrDie;
+using testing::OwnedRecord;
+using testing::ReadShard;
+using testing::TempDir;
+
+std::vector<std::string> SegmentFiles(const std::string& shard_dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(shard_dir)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
+          "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  ManualClockEnv clock(1'700'000'000'000);
+  StreamOptions options;
+  options.name = "orders";
+  options.shard_count = 3;
+  options.segment_bytes = 64 << 10;
+  options.retention_period_millis = int64_t{7} * 24 * 3600 * 1000;
+  options.env = &clock;
+  const bool clean = GENERATE(true, false);
+  INFO((clean ? "clean close" : "crash"));
+
+  std::map<std::string, std::vector<OwnedRecord>> written;
+  {
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    Producer producer(stream.get());
+    for (int i = 0; i < 3000; ++i) {
+      clock.AdvanceMillis(i % 7);
+      const std::string key = absl::StrCat("k", i % 101);
+      const std::string data(static_cast<size_t>(i % 300), static_cast<char>('a' + i % 26));
+      const std::string ehk = i % 5 == 0 ? absl::StrCat(int64_t{i} * 1000003) : "";
+      absl::StatusOr<PutRecordResult> put = producer.PutRecord(key, data, ehk);
+      BROOK_REQUIRE_OK(put);
+    }
+    for (const ShardDescription& d : stream->ListShards()) {
+      absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), d.shard_id);
+      BROOK_REQUIRE_OK(r);
+      written[d.shard_id] = *r;
+    }
+    if (clean) {
+      BROOK_REQUIRE_OK(stream->Close());
+    } else {
+      Crash(std::move(stream));
+    }
+  }
+  StreamOptions other;  // ignored for an existing stream
+  other.env = &clock;
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, other, OpenMode::kMustExist);
+  CHECK(stream->options().name == "orders");
+  CHECK(stream->options().shard_count == 3);
+  CHECK(stream->options().segment_bytes == (64 << 10));
+  CHECK(stream->options().retention_period_millis == options.retention_period_millis);
+  CHECK(stream->recovery_report().clean_shutdown == clean);
+  CHECK(stream->recovery_report().problems.empty());
+  size_t total = 0;
+  for (const ShardDescription& d : stream->ListShards()) {
+    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), d.shard_id);
+    BROOK_REQUIRE_OK(r);
+    CHECK(*r == written[d.shard_id]);
+    total += r->size();
+  }
+  CHECK(total == 3000);
+  CHECK(stream->DescribeStream().stored_bytes > 3000 * 24);
+
+  // Appends continue after the recovered records, with greater numbers.
+  Producer producer(stream.get());
+  absl::StatusOr<PutRecordResult> put = producer.PutRecord("k1", "after");
+  BROOK_REQUIRE_OK(put);
+  const std::vector<OwnedRecord>& before = written[std::string(put->shard_id)];
+  REQUIRE(!before.empty());
+  CHECK(before.back().sequence_number < put->sequence_number);
+}
+
+TEST_CASE("MmapSegmentStore: segments roll by size and seeks use the index",
+          "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  ManualClockEnv clock(1'000'000);
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.env = &clock;
+  std::vector<SequenceNumber> firsts;
+  {
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    for (int b = 0; b < 200; ++b) {
+      clock.AdvanceMillis(10);
+      firsts.push_back(AppendBatch(stream.get(), b * 10, 10, 100));
+    }
+    BROOK_REQUIRE_OK(stream->Close());
+  }
+  const std::vector<std::string> files = SegmentFiles(dir + "/shardId-000000000000");
+  REQUIRE(files.size() >= 4);
+  CHECK(files.front() == "00000000000000000001.seg");
+  CHECK(std::filesystem::file_size(dir + "/shardId-000000000000/" + files.front()) ==
+        (64u << 10));
+
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  absl::StatusOr<std::vector<OwnedRecord>> all = ReadShard(stream.get(), "shardId-000000000000");
+  BROOK_REQUIRE_OK(all);
+  CheckNumbered(*all, 2000);
+  // AT_SEQUENCE_NUMBER in a middle segment.
+  absl::StatusOr<std::vector<OwnedRecord>> from = ReadShard(
+      stream.get(), "shardId-000000000000",
+      StartingPosition::AtSequenceNumber(firsts[123]));
+  BROOK_REQUIRE_OK(from);
+  REQUIRE(from->size() == 2000 - 1230);
+  CHECK(from->front().data.substr(0, 5) == "r1230");
+  // AT_TIMESTAMP: batch b arrived at 1'000'000 + 10 * (b + 1).
+  absl::StatusOr<std::vector<OwnedRecord>> at = ReadShard(
+      stream.get(), "shardId-000000000000",
+      StartingPosition::AtTimestamp(1'000'000 + 10 * 151));
+  BROOK_REQUIRE_OK(at);
+  REQUIRE(at->size() == 2000 - 1500);
+  CHECK(at->front().arrival == 1'000'000 + 10 * 151);
+}
+
+TEST_CASE("MmapSegmentStore: open modes", "[store]") {
+  TempDir tmp;
+  StreamOptions options;
+  SECTION("kMustExist and kReadOnly need a stream") {
+    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("none"), options, OpenMode::kMustExist),
+                     kNotFound);
+    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("none"), options, OpenMode::kReadOnly),
+                     kNotFound);
+    CHECK(!std::filesystem::exists(tmp.Sub("none")));
+  }
+  SECTION("bad options are rejected before anything is created") {
+    options.segment_bytes = 1;
+    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("bad"), options, OpenMode::kCreateIfMissing),
+                     kInvalidArgument);
+    CHECK(!std::filesystem::exists(tmp.Sub("bad")));
+  }
+  SECTION("a second writer is refused; read-only opens work beside the writer") {
+    std::unique_ptr<Stream> writer = OpenOrDie(tmp.Sub("s"), options);
+    AppendBatch(writer.get(), 0, 5);
+    absl::StatusOr<std::unique_ptr<Stream>> second =
+        Stream::Open(tmp.Sub("s"), options, OpenMode::kMustExist);
+    BROOK_CHECK_CODE(second, kFailedPrecondition);
+    CHECK(second.status().message().find(tmp.Sub("s")) != absl::string_view::npos);
+
+    std::unique_ptr<Stream> reader = OpenOrDie(tmp.Sub("s"), options, OpenMode::kReadOnly);
+    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reader.get(), "shardId-000000000000");
+    BROOK_REQUIRE_OK(r);
+    CheckNumbered(*r, 5);
+    absl::StatusOr<Shard*> shard = reader->GetShard("shardId-000000000000");
+    REQUIRE(shard.ok());
+    RoutedRecord rec;
+    rec.partition_key = "k";
+    rec.data = "d";
+    BROOK_CHECK_CODE((*shard)->Append({&rec, 1}), kFailedPrecondition);
+    BROOK_CHECK_CODE(reader->WaitForDurable("shardId-000000000000",
+                                            r->front().sequence_number,
+                                            absl::ZeroDuration()),
+                     kFailedPrecondition);
+    // The writer still works, and after it closes another can open.
+    AppendBatch(writer.get(), 5, 5);
+    BROOK_REQUIRE_OK(writer->Close());
+    BROOK_CHECK_CODE(writer->Sync(), kFailedPrecondition);
+    absl::StatusOr<Shard*> closed_shard = writer->GetShard("shardId-000000000000");
+    REQUIRE(closed_shard.ok());
+    BROOK_CHECK_CODE((*closed_shard)->Append({&rec, 1}), kFailedPrecondition);
+    std::unique_ptr<Stream> again = OpenOrDie(tmp.Sub("s"), options, OpenMode::kMustExist);
+    absl::StatusOr<std::vector<OwnedRecord>> all = ReadShard(again.get(), "shardId-000000000000");
+    BROOK_REQUIRE_OK(all);
+    CheckNumbered(*all, 10);
+  }
+}
+
+TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable", "[store]") {
+  TempDir tmp;
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  auto* synced_position = +[](Stream* s) {
+    return static_cast<internal::StreamImpl*>(s)->durable_store()->SyncedPosition(0);
+  };
+  SECTION("kAlways syncs before acknowledging") {
+    options.durability = Durability::kAlways;
+    std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("a"), options);
+    for (int b = 0; b < 30; ++b) {
+      AppendBatch(stream.get(), b * 50, 50, 100);  // rolls segments
+      CHECK(synced_position(stream.get()) == uint64_t(1 + (b + 1) * 50));
+    }
+  }
+  SECTION("kNone syncs when asked") {
+    std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("n"), options);
+    const SequenceNumber first = AppendBatch(stream.get(), 0, 10);
+    CHECK(synced_position(stream.get()) <= 1);
+    BROOK_REQUIRE_OK(stream->WaitForDurable("shardId-000000000000", first,
+                                            absl::ZeroDuration()));
+    CHECK(synced_position(stream.get()) == 11);
+    AppendBatch(stream.get(), 10, 10);
+    BROOK_REQUIRE_OK(stream->Sync());
+    CHECK(synced_position(stream.get()) == 21);
+    // Not appended yet: times out.
+    const SequenceNumber later = SequenceNumber::FromValue(
+        absl::MakeUint128(100, 0));
+    BROOK_CHECK_CODE(stream->WaitForDurable("shardId-000000000000", later,
+                                            absl::Milliseconds(1)),
+                     kDeadlineExceeded);
+    BROOK_CHECK_CODE(stream->WaitForDurable("nope", first, absl::ZeroDuration()),
+                     kNotFound);
+  }
+  SECTION("kGroupCommit syncs every group_commit_bytes") {
+    options.durability = Durability::kGroupCommit;
+    options.group_commit_bytes = 8 << 10;
+    options.group_commit_millis = 0;
+    std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("g"), options);
+    AppendBatch(stream.get(), 0, 10, 100);  // ~1.3 KiB
+    CHECK(synced_position(stream.get()) <= 1);
+    for (int b = 1; b < 8; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+    CHECK(synced_position(stream.get()) > 1);
+  }
+  SECTION("kGroupCommit syncs after group_commit_millis") {
+    ManualClockEnv clock(1'000'000);
+    options.env = &clock;
+    options.durability = Durability::kGroupCommit;
+    options.group_commit_bytes = 0;
+    options.group_commit_millis = 4;
+    std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("t"), options);
+    AppendBatch(stream.get(), 0, 10);
+    clock.AdvanceMillis(5);
+    // The background syncer wakes every millisecond.
+    for (int i = 0; i < 5000 && synced_position(stream.get()) != 11; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    CHECK(synced_position(stream.get()) == 11);
+  }
+  SECTION("a memory stream has nothing to wait for") {
+    absl::StatusOr<std::unique_ptr<Stream>> mem = Stream::Create(options);
+    REQUIRE(mem.ok());
+    const SequenceNumber first = AppendBatch(mem->get(), 0, 1);
+    BROOK_CHECK_CODE((*mem)->WaitForDurable("shardId-000000000000", first,
+                                            absl::ZeroDuration()),
+                     kFailedPrecondition);
+    BROOK_CHECK_OK((*mem)->Sync());
+    BROOK_CHECK_OK((*mem)->Close());
+  }
+}
+
+TEST_CASE("MmapSegmentStore: retention removes segment files; readers keep theirs",
+          "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  ManualClockEnv clock(1'000'000);
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.retention_period_millis = 1000;
+  options.env = &clock;
+  const std::string shard_dir = dir + "/shardId-000000000000";
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+  for (int b = 0; b < 100; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+  const size_t files_before = SegmentFiles(shard_dir).size();
+  REQUIRE(files_before >= 3);
+
+  Consumer consumer(stream.get());
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  REQUIRE(it.ok());
+  absl::StatusOr<GetRecordsResult> held = consumer.GetRecords(*it);
+  REQUIRE(held.ok());
+  REQUIRE(!held->records().empty());
+
+  clock.AdvanceMillis(2000);
+  CHECK(stream->TrimExpired() == 1000);
+  // Every file is gone but the empty one that says where the shard goes on.
+  CHECK(SegmentFiles(shard_dir) == std::vector<std::string>{"00000000000000001001.seg"});
+  // The records read before are still readable: the map outlives the file.
+  CHECK(held->records().front().data.substr(0, 2) == "r0");
+  CHECK(held->records().back().data.substr(0, 1) == "r");
+
+  // Positions go on after a reopen, even with every record trimmed.
+  BROOK_REQUIRE_OK(stream->Close());
+  stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  const SequenceNumber next = AppendBatch(stream.get(), 0, 1);
+  CHECK(internal::PositionOf(next) == 1001);
+}
+
+TEST_CASE("MmapSegmentStore: byte retention drops the oldest files", "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.retention_bytes = 256 << 10;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+  for (int b = 0; b < 400; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+  const std::vector<std::string> files = SegmentFiles(dir + "/shardId-000000000000");
+  CHECK(files.size() <= 5);
+  CHECK(files.front() != "00000000000000000001.seg");
+  BROOK_REQUIRE_OK(stream->Close());
+  stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  CHECK(stream->DescribeStream().stored_bytes <= (320 << 10));
+  absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), "shardId-000000000000");
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(!r->empty());
+  CHECK(r->back().data.substr(0, 5) == "r3999");
+}
+
+}  // namespace
+}  // namespace brook
