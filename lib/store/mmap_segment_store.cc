@@ -177,8 +177,6 @@ struct ScannedSegment {
   // Set if the walk stopped at a bad frame at `end_offset`.
   bool bad = false;
   std::string reason;
-  uint32_t bad_frame_bytes = 0;  // its length if within bounds, else 0
-  uint32_t bad_record_count = 0;
 
   const char* data() const { return region ? region->data() : nullptr; }
 };
@@ -199,11 +197,6 @@ void ScanFrames(ScannedSegment& s, bool verify_crc) {
     if (kind == FrameKind::kBad) {
       s.bad = true;
       s.reason = std::move(reason);
-      s.bad_frame_bytes =
-          h.frame_bytes >= kBatchHeaderBytes && h.frame_bytes <= s.size - off
-              ? h.frame_bytes
-              : 0;
-      s.bad_record_count = h.record_count;
       break;
     }
     if (s.batches.empty()) s.first_arrival_millis = h.arrival_millis;
@@ -223,6 +216,32 @@ bool ValidFrameAt(const ScannedSegment& s, size_t off) {
   std::string reason;
   return CheckFrame(s.data(), s.size, off, 0, /*verify_crc=*/true, &h,
                     &reason) == FrameKind::kValid;
+}
+
+// True if a complete, checksummed frame holding positions at or after
+// `min_position` starts anywhere in `s` at or after `from`: then the bad bytes
+// before it are damage in the middle of the log, not a torn tail. Frames are
+// not aligned, so every offset is tried; a cheap look at the header rules out
+// nearly all of them before any checksum is computed. Runs only when recovery
+// met a bad frame.
+bool ValidFrameFollows(const ScannedSegment& s, size_t from,
+                       uint64_t min_position) {
+  if (s.region == nullptr) return false;
+  const char* data = s.data();
+  for (size_t off = from; off + kBatchHeaderBytes <= s.size; ++off) {
+    const uint32_t frame_bytes = DecodeFixed<uint32_t>(data + off);
+    if (frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
+        frame_bytes > s.size - off ||
+        DecodeFixed<uint32_t>(data + off + 28) != kBatchHasCrc) {
+      continue;
+    }
+    const uint64_t position = DecodeFixed<uint64_t>(data + off + 8);
+    if (position < min_position || DecodeFixed<uint32_t>(data + off + 24) == 0) {
+      continue;
+    }
+    if (ValidFrameAt(s, off)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -382,11 +401,10 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   size_t keep = files.size();  // files [0, keep) hold the log
   if (stop < files.size()) {
     ScannedSegment& s = files[stop];
-    // A torn tail has no valid frame after it: not right after the bad frame,
-    // nor at the start of any later segment.
-    bool valid_after =
-        s.bad && s.bad_frame_bytes != 0 &&
-        ValidFrameAt(s, s.end_offset + s.bad_frame_bytes);
+    // A torn tail has no valid frame after it, in its segment or the start of
+    // a later one.
+    bool valid_after = s.bad && ValidFrameFollows(s, s.end_offset + 1,
+                                                  s.end_position);
     for (size_t j = stop + 1; j < files.size() && !valid_after; ++j) {
       valid_after = ValidFrameAt(files[j], 0);
     }
