@@ -258,6 +258,8 @@ struct MmapSegmentStore::ShardState {
   int64_t unsynced_bytes ABSL_GUARDED_BY(mu) = 0;
   int64_t unsynced_since_millis ABSL_GUARDED_BY(mu) = 0;
   uint64_t latest_base ABSL_GUARDED_BY(mu) = 0;
+  // A segment file was created since the shard's directory was last synced.
+  bool dir_unsynced ABSL_GUARDED_BY(mu) = false;
   bool closed ABSL_GUARDED_BY(mu) = false;
 };
 
@@ -570,6 +572,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
   {
     absl::MutexLock lock(&state.mu);
     state.latest_base = base_position;
+    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
   }
   return std::make_shared<Segment>(base_position, std::move(backing));
 }
@@ -688,17 +691,28 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   };
   std::vector<Job> jobs;
   uint64_t target;
+  bool sync_dir;
   {
     absl::MutexLock lock(&state.mu);
     if (state.synced_position >= end_position && end_position != 0) {
       return absl::OkStatus();
     }
     target = state.committed_position;
+    sync_dir = state.dir_unsynced;
+    state.dir_unsynced = false;
     for (const std::shared_ptr<Segment>& seg : state.dirty) {
       MmapBacking& b = BackingOf(*seg);
       if (b.committed_offset > b.synced_offset) {
         jobs.push_back({seg, b.synced_offset, b.committed_offset});
       }
+    }
+  }
+  if (sync_dir) {
+    absl::Status s = options_.env->SyncDir(ShardDir(state.number));
+    if (!s.ok()) {
+      absl::MutexLock lock(&state.mu);
+      state.dir_unsynced = true;
+      return s;
     }
   }
   // Oldest first, so a durable frame is never preceded by a lost one.
