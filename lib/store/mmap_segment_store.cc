@@ -27,6 +27,9 @@ constexpr size_t kPageBytes = 4096;
 constexpr size_t kPrefaultAhead = size_t{1} << 20;
 constexpr absl::string_view kSegmentSuffix = ".seg";
 constexpr size_t kSegmentNameDigits = 20;
+constexpr absl::string_view kRecycleSuffix = ".recycle";
+// Dropped segment files a shard keeps mapped for reuse.
+constexpr size_t kRecycledPerShard = 2;
 
 std::string SegmentName(uint64_t base_position) {
   return absl::StrFormat("%020d%s", base_position, kSegmentSuffix);
@@ -62,6 +65,57 @@ bool AllZero(const char* p, size_t n) {
   return true;
 }
 
+// Segment files of one shard that retention dropped and no reader holds any
+// more, still mapped, kept for reuse: their pages are in memory and mapped
+// writable, so the next segment takes no page fault at all (a fresh file
+// costs a fault and a kernel page clear per 4 KiB).
+class RecyclePool {
+ public:
+  struct Entry {
+    std::string path;  // renamed to <base>.recycle
+    std::unique_ptr<MappedRegion> region;
+  };
+  RecyclePool(Env* env, size_t max_entries)
+      : env_(env), max_entries_(max_entries) {}
+  ~RecyclePool() {
+    for (Entry& e : entries_) env_->RemoveFile(e.path).IgnoreError();
+  }
+
+  bool HasRoom() {
+    absl::MutexLock lock(&mu_);
+    return entries_.size() < max_entries_;
+  }
+  void Give(Entry e) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (entries_.size() < max_entries_) {
+        entries_.push_back(std::move(e));
+        return;
+      }
+    }
+    e.region.reset();
+    env_->RemoveFile(e.path).IgnoreError();  // a stray .recycle file is harmless
+  }
+  // An entry of exactly `capacity` bytes, if one is pooled.
+  bool Take(size_t capacity, Entry* out) {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].region->size() == capacity) {
+        *out = std::move(entries_[i]);
+        entries_.erase(entries_.begin() + static_cast<long>(i));
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  Env* const env_;
+  const size_t max_entries_;
+  absl::Mutex mu_;
+  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
 class MmapBacking final : public SegmentBacking {
  public:
   MmapBacking(std::string file_path, uint32_t shard_number,
@@ -69,10 +123,20 @@ class MmapBacking final : public SegmentBacking {
       : path(std::move(file_path)),
         shard(shard_number),
         region_(std::move(region)) {}
+  ~MmapBacking() override {
+    if (pool_ != nullptr) pool_->Give({recycle_path_, std::move(region_)});
+  }
 
   char* data() override { return region_->data(); }
   size_t capacity() const override { return region_->size(); }
   MappedRegion& region() { return *region_; }
+
+  // The file was renamed to `recycle_path`; when the last holder lets go of
+  // the segment, its map goes to `pool`.
+  void RecycleTo(std::shared_ptr<RecyclePool> pool, std::string recycle_path) {
+    pool_ = std::move(pool);
+    recycle_path_ = std::move(recycle_path);
+  }
 
   const std::string path;
   const uint32_t shard;
@@ -85,6 +149,8 @@ class MmapBacking final : public SegmentBacking {
 
  private:
   std::unique_ptr<MappedRegion> region_;
+  std::shared_ptr<RecyclePool> pool_;  // set by RecycleTo()
+  std::string recycle_path_;
 };
 
 MmapBacking& BackingOf(const Segment& segment) {
@@ -96,6 +162,8 @@ enum class FrameKind { kEnd, kValid, kBad };
 
 // Checks the frame at `off` of `data[0, size)`, expected to hold position
 // `expected` (any position if `expected` is 0). Never reads past `size`.
+// The end of the log is a zero header, or an old checksummed frame of a
+// recycled file (position below `expected`).
 FrameKind CheckFrame(const char* data, size_t size, size_t off,
                      uint64_t expected, bool verify_crc, BatchHeader* h,
                      std::string* reason) {
@@ -122,6 +190,13 @@ FrameKind CheckFrame(const char* data, size_t size, size_t off,
     return FrameKind::kBad;
   }
   if (expected != 0 && h->first_position != expected) {
+    // A recycled segment file holds old frames past the end of the log:
+    // checksummed, and older than anything this segment can hold. A damaged
+    // position fails the checksum instead.
+    if (h->first_position < expected && (h->flags & kBatchHasCrc) != 0 &&
+        Crc32c(data + off + 8, h->frame_bytes - size_t{8}) == h->crc) {
+      return FrameKind::kEnd;
+    }
     *reason = absl::StrCat("batch starts at position ", h->first_position,
                            ", expected ", expected);
     return FrameKind::kBad;
@@ -209,12 +284,13 @@ void ScanFrames(ScannedSegment& s, bool verify_crc) {
   s.end_offset = off;
 }
 
-// True if the frame at `off` of `s` is a complete, checksummed frame.
-bool ValidFrameAt(const ScannedSegment& s, size_t off) {
+// True if the frame at `off` of `s` is a complete, checksummed frame holding
+// position `expected` (any if 0).
+bool ValidFrameAt(const ScannedSegment& s, size_t off, uint64_t expected) {
   if (s.region == nullptr || off >= s.size) return false;
   BatchHeader h;
   std::string reason;
-  return CheckFrame(s.data(), s.size, off, 0, /*verify_crc=*/true, &h,
+  return CheckFrame(s.data(), s.size, off, expected, /*verify_crc=*/true, &h,
                     &reason) == FrameKind::kValid;
 }
 
@@ -239,7 +315,7 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
     if (position < min_position || DecodeFixed<uint32_t>(data + off + 24) == 0) {
       continue;
     }
-    if (ValidFrameAt(s, off)) return true;
+    if (ValidFrameAt(s, off, 0)) return true;
   }
   return false;
 }
@@ -247,12 +323,15 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
 }  // namespace
 
 struct MmapSegmentStore::ShardState {
-  explicit ShardState(uint32_t n) : number(n) {}
+  ShardState(uint32_t n, std::shared_ptr<RecyclePool> p)
+      : number(n), pool(std::move(p)) {}
   const uint32_t number;
+  const std::shared_ptr<RecyclePool> pool;  // null when read-only
   absl::Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);  // one sync at a time
   absl::Mutex mu;
-  // Segments that may hold committed but unsynced bytes, oldest first.
-  std::vector<std::shared_ptr<Segment>> dirty ABSL_GUARDED_BY(mu);
+  // Segments that may hold committed but unsynced bytes, oldest first. Weak:
+  // a segment retention dropped needs no sync, and its map must go.
+  std::vector<std::weak_ptr<Segment>> dirty ABSL_GUARDED_BY(mu);
   uint64_t committed_position ABSL_GUARDED_BY(mu) = 0;
   uint64_t synced_position ABSL_GUARDED_BY(mu) = 0;
   int64_t unsynced_bytes ABSL_GUARDED_BY(mu) = 0;
@@ -313,7 +392,11 @@ class MmapSegmentStore::Syncer {
 MmapSegmentStore::MmapSegmentStore(MmapStoreOptions options)
     : options_(std::move(options)) {
   for (int i = 0; i < options_.shard_count; ++i) {
-    shards_.push_back(std::make_unique<ShardState>(static_cast<uint32_t>(i)));
+    shards_.push_back(std::make_unique<ShardState>(
+        static_cast<uint32_t>(i),
+        options_.read_only
+            ? nullptr
+            : std::make_shared<RecyclePool>(options_.env, kRecycledPerShard)));
   }
   if (!options_.read_only &&
       options_.durability == Durability::kGroupCommit &&
@@ -345,6 +428,13 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   std::vector<ScannedSegment> files;
   for (const std::string& name : *names) {
     uint64_t base;
+    if (writable && name.size() > kRecycleSuffix.size() &&
+        absl::string_view(name).substr(name.size() - kRecycleSuffix.size()) ==
+            kRecycleSuffix) {
+      // A dropped segment that was waiting for reuse: nothing to keep.
+      BROOK_RETURN_IF_ERROR(env->RemoveFile(absl::StrCat(dir, "/", name)));
+      continue;
+    }
     if (!ParseSegmentName(name, &base)) continue;
     ScannedSegment s;
     s.path = absl::StrCat(dir, "/", name);
@@ -375,7 +465,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     for (const ScannedSegment& s : files) doubt = doubt || s.bad;
     for (auto it = files.rbegin(); it != files.rend() && !doubt; ++it) {
       if (it->batches.empty()) continue;
-      doubt = !ValidFrameAt(*it, it->batches.back().offset);
+      doubt = !ValidFrameAt(*it, it->batches.back().offset,
+                            it->batches.back().first_position);
       break;
     }
     if (doubt) {
@@ -408,7 +499,7 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     bool valid_after = s.bad && ValidFrameFollows(s, s.end_offset + 1,
                                                   s.end_position);
     for (size_t j = stop + 1; j < files.size() && !valid_after; ++j) {
-      valid_after = ValidFrameAt(files[j], 0);
+      valid_after = ValidFrameAt(files[j], 0, files[j].base);
     }
     if (valid_after) {
       RecoveryReport::Problem p;
@@ -539,6 +630,27 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
       (min_capacity + kPageBytes - 1) / kPageBytes * kPageBytes;
   const std::string dir = ShardDir(shard_number);
   const std::string path = absl::StrCat(dir, "/", SegmentName(base_position));
+  RecyclePool::Entry reused;
+  while (state.pool->Take(capacity, &reused)) {
+    absl::Status renamed = env->RenameFile(reused.path, path);
+    if (!renamed.ok()) {
+      reused.region.reset();
+      env->RemoveFile(reused.path).IgnoreError();  // ignored at recovery
+      continue;
+    }
+    // Old frames follow; a zero header ends the log before them.
+    std::memset(reused.region->data(), 0, kBatchHeaderBytes);
+    if (options_.durability != Durability::kNone) {
+      BROOK_RETURN_IF_ERROR(env->SyncDir(dir));
+    }
+    auto backing = std::make_unique<MmapBacking>(path, shard_number,
+                                                 std::move(reused.region));
+    backing->prefaulted_offset = capacity;
+    absl::MutexLock lock(&state.mu);
+    state.latest_base = base_position;
+    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+    return std::make_shared<Segment>(base_position, std::move(backing));
+  }
   BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                          env->OpenFile(path, FileOpenMode::kCreate));
   // The name may be taken by an empty segment left by recovery or retention;
@@ -595,6 +707,10 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
     end_position = h.first_position + h.record_count;
     off += h.frame_bytes;
   }
+  // An explicit end of log: the file may hold old frames (recycled) or an
+  // earlier torn append's bytes past this point.
+  std::memset(data + end_offset, 0,
+              std::min(kBatchHeaderBytes, segment.capacity() - end_offset));
   if (b.prefaulted_offset < end_offset + kPrefaultAhead / 2 &&
       b.prefaulted_offset < segment.capacity()) {
     const size_t to = std::min(segment.capacity(), end_offset + kPrefaultAhead);
@@ -606,7 +722,7 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
   {
     absl::MutexLock lock(&state.mu);
     if (state.closed) {
-      EncodeFixed<uint32_t>(data + from, 0);  // not part of the log
+      std::memset(data + from, 0, kBatchHeaderBytes);  // not part of the log
       return absl::FailedPreconditionError(
           absl::StrCat(options_.dir, ": stream is closed"));
     }
@@ -620,8 +736,15 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
     state.unsynced_bytes += static_cast<int64_t>(end_offset - from);
     b.committed_offset = end_offset;
     state.committed_position = end_position;
-    if (state.dirty.empty() || state.dirty.back().get() != &segment) {
-      state.dirty.push_back(segment.shared_from_this());
+    if (state.dirty.empty() || state.dirty.back().lock().get() != &segment) {
+      // Forget dropped segments first, so the list stays short under kNone.
+      state.dirty.erase(
+          std::remove_if(state.dirty.begin(), state.dirty.end(),
+                         [](const std::weak_ptr<Segment>& w) {
+                           return w.expired();
+                         }),
+          state.dirty.end());
+      state.dirty.push_back(segment.weak_from_this());
     }
     switch (options_.durability) {
       case Durability::kNone:
@@ -642,7 +765,7 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
   absl::Status s = SyncShardState(state, end_position);
   if (!s.ok()) {
     // Not acknowledged, so not part of the log.
-    EncodeFixed<uint32_t>(data + from, 0);
+    std::memset(data + from, 0, kBatchHeaderBytes);
     absl::MutexLock lock(&state.mu);
     b.committed_offset = std::min(b.committed_offset, from);
     b.synced_offset = std::min(b.synced_offset, from);
@@ -673,9 +796,16 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
     // Best effort: without it a reopen restarts at the shard's start.
     env->OpenFile(marker, FileOpenMode::kCreate).status().IgnoreError();
   }
-  // Readers still holding the segment keep its map; a failed unlink leaves
-  // records past retention on disk, which readers never return.
-  env->RemoveFile(b.path).IgnoreError();
+  // Readers still holding the segment keep its map; the file is reused (or
+  // unlinked) once the last one lets go. A failed unlink leaves records past
+  // retention on disk, which readers never return.
+  const std::string recycle_path = absl::StrCat(
+      dir, "/", segment->base_position(), kRecycleSuffix);
+  if (state.pool->HasRoom() && env->RenameFile(b.path, recycle_path).ok()) {
+    b.RecycleTo(state.pool, recycle_path);
+  } else {
+    env->RemoveFile(b.path).IgnoreError();
+  }
   if (options_.durability != Durability::kNone) {
     env->SyncDir(dir).IgnoreError();  // as above
   }
@@ -700,10 +830,12 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     target = state.committed_position;
     sync_dir = state.dir_unsynced;
     state.dir_unsynced = false;
-    for (const std::shared_ptr<Segment>& seg : state.dirty) {
+    for (const std::weak_ptr<Segment>& weak : state.dirty) {
+      std::shared_ptr<Segment> seg = weak.lock();
+      if (seg == nullptr) continue;
       MmapBacking& b = BackingOf(*seg);
       if (b.committed_offset > b.synced_offset) {
-        jobs.push_back({seg, b.synced_offset, b.committed_offset});
+        jobs.push_back({std::move(seg), b.synced_offset, b.committed_offset});
       }
     }
   }
@@ -718,7 +850,9 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   // Oldest first, so a durable frame is never preceded by a lost one.
   for (const Job& job : jobs) {
     MmapBacking& b = BackingOf(*job.segment);
-    absl::Status s = b.region().Sync(job.from, job.to - job.from);
+    // With the zero header that ends the log.
+    const size_t end = std::min(job.to + kBatchHeaderBytes, b.capacity());
+    absl::Status s = b.region().Sync(job.from, end - job.from);
     if (!s.ok()) {
       return absl::Status(s.code(), absl::StrCat("segment ", b.path,
                                                  " offset ", job.from, ": ",
@@ -736,9 +870,11 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     state.synced_position = std::max(state.synced_position, target);
   }
   int64_t unsynced = 0;
-  std::vector<std::shared_ptr<Segment>> still_dirty;
+  std::vector<std::weak_ptr<Segment>> still_dirty;
   for (size_t i = 0; i < state.dirty.size(); ++i) {
-    MmapBacking& b = BackingOf(*state.dirty[i]);
+    std::shared_ptr<Segment> seg = state.dirty[i].lock();
+    if (seg == nullptr) continue;
+    MmapBacking& b = BackingOf(*seg);
     unsynced += static_cast<int64_t>(b.committed_offset - b.synced_offset);
     // The newest segment stays: it is still being appended to.
     if (b.committed_offset > b.synced_offset || i + 1 == state.dirty.size()) {

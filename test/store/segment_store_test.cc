@@ -35,7 +35,10 @@ using testing::TempDir;
 std::vector<std::string> SegmentFiles(const std::string& shard_dir) {
   std::vector<std::string> names;
   for (const auto& e : std::filesystem::directory_iterator(shard_dir)) {
-    names.push_back(e.path().filename().string());
+    // Not *.recycle: dropped files kept for reuse, outside the log.
+    if (e.path().extension() == ".seg") {
+      names.push_back(e.path().filename().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
