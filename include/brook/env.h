@@ -148,11 +148,12 @@ class BROOK_EXPORT Env {
   // Makes the creation, removal and renaming of entries of directory `path`
   // durable (fsync of the directory).
   virtual absl::Status SyncDir(absl::string_view path) = 0;
-  // Takes an exclusive lock on `path` (created if missing) without waiting.
-  // Two locks on one file conflict whether they are taken by two processes or
-  // twice in one process. Returns kFailedPrecondition if it is held.
+  // Takes a lock on `path` (created if missing) without waiting: exclusive,
+  // or shared with other shared locks (flock). Locks conflict whether they
+  // are taken by two processes or twice in one process. Returns
+  // kFailedPrecondition if a conflicting lock is held.
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
-      absl::string_view path) = 0;
+      absl::string_view path, bool shared) = 0;
 };
 
 // An `Env` that forwards every call to another (leveldb's EnvWrapper); derive
@@ -188,9 +189,9 @@ class BROOK_EXPORT EnvWrapper : public Env {
   absl::Status SyncDir(absl::string_view path) override {
     return target_->SyncDir(path);
   }
-  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
-      absl::string_view path) override {
-    return target_->LockFile(path);
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(absl::string_view path,
+                                                     bool shared) override {
+    return target_->LockFile(path, shared);
   }
 
  private:

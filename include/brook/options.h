@@ -86,6 +86,12 @@ struct StreamOptions {
   // gets a segment of its own. Default: 4 MiB.
   int64_t segment_bytes = int64_t{4} << 20;
 
+  // A segment whose first record arrived this many milliseconds ago takes no
+  // more records: the next append starts a new one (Kafka's segment.ms), so
+  // age retention can free a slowly written shard's storage; 0 never rolls by
+  // age. Must not be negative. Default: 0.
+  int64_t segment_roll_millis = 0;
+
   // When appended records become durable; see `Durability`. Default: kNone.
   Durability durability = Durability::kNone;
 

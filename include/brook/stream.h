@@ -65,9 +65,11 @@ enum class OpenMode : int {
   // Opens the stream in the directory; kNotFound if there is none.
   kMustExist = 1,
   // Opens the stream for reading only, even while another process writes it:
-  // takes no lock, changes nothing on disk, and sees the records that were in
-  // the files when it was opened (it does not follow the writer). Appends fail
-  // with kFailedPrecondition. Damage is reported, not repaired.
+  // takes no writer lock, changes nothing on disk but a shared lock on the
+  // READERS file (which stops the writer from reusing dropped segment files
+  // this stream may still map), and sees the records that were in the files
+  // when it was opened (it does not follow the writer). Appends fail with
+  // kFailedPrecondition. Damage is reported, not repaired.
   kReadOnly = 2,
 };
 

@@ -282,19 +282,19 @@ class PosixEnv final : public Env {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
-      absl::string_view path) override {
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFile(absl::string_view path,
+                                                     bool shared) override {
     const std::string p = Str(path);
     const int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(p, errno);
     // flock locks belong to the open file description, so a second open in
     // this process conflicts too (fcntl locks would not).
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
       const int error = errno;
       ::close(fd);
       if (error == EWOULDBLOCK) {
         return absl::FailedPreconditionError(
-            absl::StrCat(p, ": locked by another writer"));
+            absl::StrCat(p, ": locked by another process or stream"));
       }
       return PosixError(p + ": flock", error);
     }

@@ -322,6 +322,10 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
 
 }  // namespace
 
+std::string ReadersLockPath(absl::string_view dir) {
+  return absl::StrCat(dir, "/READERS");
+}
+
 struct MmapSegmentStore::ShardState {
   ShardState(uint32_t n, std::shared_ptr<RecyclePool> p)
       : number(n), pool(std::move(p)) {}
@@ -801,8 +805,16 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
   // retention on disk, which readers never return.
   const std::string recycle_path = absl::StrCat(
       dir, "/", segment->base_position(), kRecycleSuffix);
+  // A read-only stream (another process) may have the file mapped; it holds
+  // a shared lock on READERS meanwhile, and the file is then unlinked, not
+  // reused. The rename comes first, so a reader that registers later never
+  // finds the file.
   if (state.pool->HasRoom() && env->RenameFile(b.path, recycle_path).ok()) {
-    b.RecycleTo(state.pool, recycle_path);
+    if (env->LockFile(ReadersLockPath(options_.dir), /*shared=*/false).ok()) {
+      b.RecycleTo(state.pool, recycle_path);
+    } else {
+      env->RemoveFile(recycle_path).IgnoreError();
+    }
   } else {
     env->RemoveFile(b.path).IgnoreError();
   }

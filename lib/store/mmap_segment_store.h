@@ -18,7 +18,9 @@
 // shard's appender; syncs of a shard are serialised by the store and never
 // block a `Commit()` for longer than a few field updates.
 // Lifetime: a segment's map lives until the last `shared_ptr<Segment>` goes,
-// even after `Remove()` unlinked its file.
+// even after `Remove()` unlinked its file. A dropped file is then reused for a
+// new segment of the same shard (its pages are already in memory) unless a
+// read-only stream holds READERS (see `ReadersLockPath()`).
 
 #ifndef BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
 #define BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
@@ -54,6 +56,11 @@ struct RecoveredShard {
   // One past the last record; where the next append starts.
   uint64_t end_position = 0;
 };
+
+// <dir>/READERS: read-only streams hold a shared lock on it while they map
+// segment files; the writer reuses a dropped segment file only when it can
+// take the lock exclusively, else it unlinks the file.
+std::string ReadersLockPath(absl::string_view dir);
 
 class MmapSegmentStore final : public SegmentStore {
  public:

@@ -151,11 +151,15 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   // The open segment, if any: the last one, which only this appender grows.
   std::shared_ptr<Segment> open;
   size_t open_offset = 0;
+  bool open_aged = false;  // rolled by age: takes no more frames
   {
     absl::MutexLock lock(&mu_);
     if (!segments_.empty()) {
       open = segments_.back();
       open_offset = open->end_offset;
+      const int64_t roll_millis = stream_->options().segment_roll_millis;
+      open_aged = roll_millis > 0 && !open->batches.empty() &&
+                  now_millis - open->first_arrival_millis >= roll_millis;
     }
   }
 
@@ -164,7 +168,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   absl::InlinedVector<size_t, 4> new_capacities;  // segments to create
   size_t segment = open ? 0 : kNoPlanSegment;     // 0 = `open`
   size_t offset = open_offset;
-  size_t capacity = open ? open->capacity() : 0;
+  size_t capacity = open ? (open_aged ? open_offset : open->capacity()) : 0;
   int64_t total_bytes = 0;
   for (size_t i = 0; i < records.size();) {
     const size_t first_bytes = kBatchHeaderBytes + EncodedRecordBytes(records[i]);

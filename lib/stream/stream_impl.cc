@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "util/status_macros.h"
@@ -82,6 +83,10 @@ absl::Status ValidateOptions(const StreamOptions& o) {
       o.durability != Durability::kGroupCommit &&
       o.durability != Durability::kAlways) {
     return bad("unknown durability ", static_cast<int>(o.durability));
+  }
+  if (o.segment_roll_millis < 0) {
+    return bad("segment_roll_millis must not be negative, got ",
+               o.segment_roll_millis);
   }
   if (o.group_commit_bytes < 0 || o.group_commit_millis < 0) {
     return bad("group_commit_bytes and group_commit_millis must not be "
@@ -192,7 +197,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   std::unique_ptr<FileLock> lock;
   if (!read_only) {
     absl::StatusOr<std::unique_ptr<FileLock>> locked =
-        env->LockFile(absl::StrCat(dir, "/LOCK"));
+        env->LockFile(absl::StrCat(dir, "/LOCK"), /*shared=*/false);
     if (!locked.ok()) {
       if (absl::IsFailedPrecondition(locked.status())) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -206,6 +211,25 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
       return locked.status();
     }
     lock = *std::move(locked);
+  }
+  std::unique_ptr<FileLock> reader_lock;
+  if (read_only) {
+    // Keeps the writer from reusing the files this stream maps. The writer
+    // holds it exclusively only for an instant; without write permission to
+    // the directory there is no lock and the writer may reuse dropped files
+    // this stream still reads.
+    absl::StatusOr<std::unique_ptr<FileLock>> locked;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      locked = env->LockFile(ReadersLockPath(dir), /*shared=*/true);
+      if (!absl::IsFailedPrecondition(locked.status())) break;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    if (locked.ok()) {
+      reader_lock = *std::move(locked);
+    } else if (absl::IsNotFound(locked.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("stream directory ", dir, ": not found"));
+    }
   }
   proto::StreamMeta meta;
   bool clean = false;
@@ -242,6 +266,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   stream->durable_ = durable;
   stream->dir_ = dir_string;
   stream->read_only_ = read_only;
+  stream->reader_lock_ = std::move(reader_lock);
   stream->report_.clean_shutdown = clean;
   stream->AddShards(meta);
   for (const auto& shard : stream->shards_) {

@@ -93,7 +93,8 @@ class StreamImpl final : public Stream {
   MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
   std::string dir_;
   bool read_only_ = false;
-  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<FileLock> lock_;         // LOCK, while open for writing
+  std::unique_ptr<FileLock> reader_lock_;  // READERS (shared), read-only
   RecoveryReport report_;
   absl::Mutex close_mu_;
   proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);

@@ -66,6 +66,7 @@ void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
   m->set_durability(static_cast<int32_t>(o.durability));
   m->set_group_commit_bytes(o.group_commit_bytes);
   m->set_group_commit_millis(o.group_commit_millis);
+  m->set_segment_roll_millis(o.segment_roll_millis);
 }
 
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
@@ -80,6 +81,7 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   o.durability = static_cast<Durability>(m.durability());
   o.group_commit_bytes = m.group_commit_bytes();
   o.group_commit_millis = m.group_commit_millis();
+  o.segment_roll_millis = m.segment_roll_millis();
   return o;
 }
 

@@ -152,6 +152,32 @@ TEST_CASE("MmapSegmentStore: segments roll by size and seeks use the index",
   CHECK(at->front().arrival == 1'000'000 + 10 * 151);
 }
 
+TEST_CASE("MmapSegmentStore: segments roll by age", "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  ManualClockEnv clock(1'000'000);
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.segment_roll_millis = 1000;
+  options.env = &clock;
+  {
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    for (int b = 0; b < 10; ++b) {
+      AppendBatch(stream.get(), b, 1);
+      clock.AdvanceMillis(400);  // a new segment every third batch
+    }
+    BROOK_REQUIRE_OK(stream->Close());
+  }
+  CHECK(SegmentFiles(dir + "/shardId-000000000000") ==
+        std::vector<std::string>{"00000000000000000001.seg", "00000000000000000004.seg",
+                                 "00000000000000000007.seg", "00000000000000000010.seg"});
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  CHECK(stream->options().segment_roll_millis == 1000);
+  absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), "shardId-000000000000");
+  BROOK_REQUIRE_OK(r);
+  CheckNumbered(*r, 10);
+}
+
 TEST_CASE("MmapSegmentStore: open modes", "[store]") {
   TempDir tmp;
   StreamOptions options;
@@ -311,6 +337,44 @@ TEST_CASE("MmapSegmentStore: retention removes segment files; readers keep their
   stream = OpenOrDie(dir, options, OpenMode::kMustExist);
   const SequenceNumber next = AppendBatch(stream.get(), 0, 1);
   CHECK(internal::PositionOf(next) == 1001);
+}
+
+TEST_CASE("MmapSegmentStore: a read-only stream's records stay intact while "
+          "the writer drops and reuses segments",
+          "[store]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.retention_bytes = 256 << 10;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  std::unique_ptr<Stream> writer = OpenOrDie(dir, options);
+  for (int b = 0; b < 100; ++b) AppendBatch(writer.get(), b * 10, 10, 100);
+  std::unique_ptr<Stream> reader = OpenOrDie(dir, options, OpenMode::kReadOnly);
+  Consumer consumer(reader.get());
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  REQUIRE(it.ok());
+  absl::StatusOr<GetRecordsResult> held = consumer.GetRecords(*it);
+  REQUIRE(held.ok());
+  REQUIRE(held->records().size() > 100);
+  std::vector<std::string> copies;
+  for (const Record& r : held->records()) copies.emplace_back(r.data);
+  // The writer drops every segment the reader maps, many times over.
+  for (int b = 100; b < 1000; ++b) AppendBatch(writer.get(), b * 10, 10, 100);
+  for (size_t i = 0; i < copies.size(); ++i) {
+    REQUIRE(held->records()[i].data == copies[i]);
+  }
+  // Once the reader is gone, dropped files are reused again.
+  held = absl::StatusOr<GetRecordsResult>(absl::CancelledError(""));
+  reader.reset();
+  for (int b = 1000; b < 1400; ++b) AppendBatch(writer.get(), b * 10, 10, 100);
+  size_t recycled = 0;
+  for (const auto& e :
+       std::filesystem::directory_iterator(dir + "/shardId-000000000000")) {
+    if (e.path().extension() == ".recycle") ++recycled;
+  }
+  CHECK(recycled >= 1);
 }
 
 TEST_CASE("MmapSegmentStore: byte retention drops the oldest files", "[store]") {
