@@ -55,6 +55,19 @@ absl::Status TryAppend(Stream* stream, int first, int count, size_t data_bytes) 
   return (*shard)->Append(records).status();
 }
 
+// Crashes `stream` as a power loss would (unsynced bytes lost), reopens `dir`
+// and checks that it holds exactly records 0..n-1.
+void PowerLossThenCheck(FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
+                        const std::string& dir, const StreamOptions& options,
+                        int n) {
+  env.SetFilesystemActive(false);
+  Crash(std::move(stream));
+  BROOK_REQUIRE_OK(env.DropUnsyncedData());
+  env.SetFilesystemActive(true);
+  std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
+  testing::CheckShardNumbered(reopened.get(), n);
+}
+
 TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
           "[store][fault]") {
   TempDir tmp;
@@ -69,27 +82,13 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
     for (int b = 0; b < 50; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
     BROOK_REQUIRE_OK(stream->Sync());
     for (int b = 50; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
-    env.SetFilesystemActive(false);
-    Crash(std::move(stream));
-    BROOK_REQUIRE_OK(env.DropUnsyncedData());
-    env.SetFilesystemActive(true);
-    std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reopened.get(), kShard);
-    BROOK_REQUIRE_OK(r);
-    CheckNumbered(*r, 500);
+    PowerLossThenCheck(env, std::move(stream), dir, options, 500);
   }
   SECTION("kAlways: every acknowledged record") {
     options.durability = Durability::kAlways;
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     for (int b = 0; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
-    env.SetFilesystemActive(false);
-    Crash(std::move(stream));
-    BROOK_REQUIRE_OK(env.DropUnsyncedData());
-    env.SetFilesystemActive(true);
-    std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reopened.get(), kShard);
-    BROOK_REQUIRE_OK(r);
-    CheckNumbered(*r, 800);
+    PowerLossThenCheck(env, std::move(stream), dir, options, 800);
   }
   SECTION("kGroupCommit: everything up to the last group and WaitForDurable") {
     options.durability = Durability::kGroupCommit;
@@ -100,14 +99,7 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
     for (int b = 0; b < 61; ++b) last = AppendBatch(stream.get(), b * 10, 10, 100);
     BROOK_REQUIRE_OK(stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
     for (int b = 61; b < 62; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
-    env.SetFilesystemActive(false);
-    Crash(std::move(stream));
-    BROOK_REQUIRE_OK(env.DropUnsyncedData());
-    env.SetFilesystemActive(true);
-    std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reopened.get(), kShard);
-    BROOK_REQUIRE_OK(r);
-    CheckNumbered(*r, 610);
+    PowerLossThenCheck(env, std::move(stream), dir, options, 610);
   }
 }
 
@@ -151,9 +143,7 @@ TEST_CASE("FaultInjection: the Nth operation fails; the stream stays consistent"
           acknowledged += 10;
         }
         // The live stream holds exactly what was acknowledged.
-        absl::StatusOr<std::vector<OwnedRecord>> live = ReadShard(stream.get(), kShard);
-        BROOK_REQUIRE_OK(live);
-        CheckNumbered(*live, acknowledged);
+        testing::CheckShardNumbered(stream.get(), acknowledged);
         // It keeps working once the fault has passed.
         if (failed) {
           absl::Status s = TryAppend(stream.get(), acknowledged, 10, 300);
@@ -175,9 +165,7 @@ TEST_CASE("FaultInjection: the Nth operation fails; the stream stays consistent"
     if (!failed) break;  // n is past the last operation: every case was seen
     BROOK_REQUIRE_OK(env.DropUnsyncedData());
     std::unique_ptr<Stream> reopened = OpenOrDie(dir, options);
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reopened.get(), kShard);
-    BROOK_REQUIRE_OK(r);
-    CheckNumbered(*r, acknowledged);
+    testing::CheckShardNumbered(reopened.get(), acknowledged);
   }
 }
 
@@ -204,20 +192,11 @@ TEST_CASE("FaultInjection: a full disk fails appends clearly and loses nothing",
   BROOK_CHECK_CODE(full, kResourceExhausted);
   CHECK(full.message().find("shardId-000000000000") != absl::string_view::npos);
   CHECK(full.message().find(".seg") != absl::string_view::npos);
-  absl::StatusOr<std::vector<OwnedRecord>> live = ReadShard(stream.get(), kShard);
-  BROOK_REQUIRE_OK(live);
-  CheckNumbered(*live, acknowledged);
+  testing::CheckShardNumbered(stream.get(), acknowledged);
   env.SetDiskFull(false);
   BROOK_REQUIRE_OK(TryAppend(stream.get(), acknowledged, 10, 300));
   acknowledged += 10;
-  env.SetFilesystemActive(false);
-  Crash(std::move(stream));
-  BROOK_REQUIRE_OK(env.DropUnsyncedData());
-  env.SetFilesystemActive(true);
-  std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
-  absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(reopened.get(), kShard);
-  BROOK_REQUIRE_OK(r);
-  CheckNumbered(*r, acknowledged);
+  PowerLossThenCheck(env, std::move(stream), dir, options, acknowledged);
 }
 
 }  // namespace

@@ -98,80 +98,82 @@ void CheckRecovered(const std::string& dir, int records, bool expect_problem,
     } else {
       CHECK(report.problems.empty());
     }
-    absl::StatusOr<std::vector<OwnedRecord>> r =
-        ReadShard(stream.get(), "shardId-000000000000");
-    BROOK_REQUIRE_OK(r);
-    CheckNumbered(*r, records);
+    testing::CheckShardNumbered(stream.get(), records);
     AppendBatch(stream.get(), records, kPerBatch);
     Crash(std::move(stream));
   }
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->recovery_report().problems.empty());
-  absl::StatusOr<std::vector<OwnedRecord>> r =
-      ReadShard(stream.get(), "shardId-000000000000");
-  BROOK_REQUIRE_OK(r);
-  CheckNumbered(*r, records + kPerBatch);
+  testing::CheckShardNumbered(stream.get(), records + kPerBatch);
 }
 
-TEST_CASE("Recovery: the last batch cut at every byte offset", "[store][recovery]") {
+// A crashed stream of 20 batches in one segment, and a work copy to damage.
+struct LastBatch {
+  LastBatch() {
+    const std::vector<std::string> files =
+        MakeCrashedStream(tmp.Sub("pristine"), 20);
+    REQUIRE(files.size() == 1);
+    pristine = ReadFileBytes(files[0]);
+    last = FramesOf(files[0]).back();
+    path = work + "/shardId-000000000000/" +
+           std::filesystem::path(files[0]).filename().string();
+  }
+  // A fresh work copy whose segment holds `bytes`.
+  void Write(const std::string& bytes) const {
+    testing::CopyDir(tmp.Sub("pristine"), work);
+    WriteFileBytes(path, bytes);
+  }
+
   TempDir tmp;
-  const std::vector<std::string> files = MakeCrashedStream(tmp.Sub("pristine"), 20);
-  REQUIRE(files.size() == 1);
-  const std::string name = std::filesystem::path(files[0]).filename().string();
-  const std::string pristine = ReadFileBytes(files[0]);
-  const Frame last = FramesOf(files[0]).back();
   const std::string work = tmp.Sub("work");
-  const std::string path = work + "/shardId-000000000000/" + name;
+  std::string pristine;
+  Frame last;
+  std::string path;
+};
+
+TEST_CASE("Recovery: the last batch cut at every byte offset", "[store][recovery]") {
+  LastBatch f;
+  const std::string& path = f.path;
+  const Frame& last = f.last;
   for (size_t cut = 0; cut < last.bytes; ++cut) {
     INFO("cut at " << cut << " of " << last.bytes);
     // Torn write: bytes from the cut on never reached the file.
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     std::fill(bytes.begin() + static_cast<long>(last.offset + cut),
               bytes.begin() + static_cast<long>(last.offset + last.bytes), '\0');
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 19 * kPerBatch, cut > 0, path, last.offset);
+    f.Write(bytes);
+    CheckRecovered(f.work, 19 * kPerBatch, cut > 0, path, last.offset);
     // Short file: it ends at the cut.
-    testing::CopyDir(tmp.Sub("pristine"), work);
+    f.Write(f.pristine);
     REQUIRE(::truncate(path.c_str(), static_cast<off_t>(last.offset + cut)) == 0);
-    CheckRecovered(work, 19 * kPerBatch, cut > 0, path, last.offset);
+    CheckRecovered(f.work, 19 * kPerBatch, cut > 0, path, last.offset);
   }
 }
 
 TEST_CASE("Recovery: every byte of the last batch flipped", "[store][recovery]") {
-  TempDir tmp;
-  const std::vector<std::string> files = MakeCrashedStream(tmp.Sub("pristine"), 20);
-  const std::string name = std::filesystem::path(files[0]).filename().string();
-  const std::string pristine = ReadFileBytes(files[0]);
-  const Frame last = FramesOf(files[0]).back();
-  const std::string work = tmp.Sub("work");
-  const std::string path = work + "/shardId-000000000000/" + name;
+  LastBatch f;
+  const std::string& path = f.path;
+  const Frame& last = f.last;
   for (size_t i = 0; i < last.bytes; ++i) {
     INFO("byte " << i << " of " << last.bytes);
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     bytes[last.offset + i] = static_cast<char>(bytes[last.offset + i] ^ 0x5a);
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 19 * kPerBatch, true, path, last.offset);
+    f.Write(bytes);
+    CheckRecovered(f.work, 19 * kPerBatch, true, path, last.offset);
   }
 }
 
 TEST_CASE("Recovery: zeroed tail and corrupt lengths of the last batch",
           "[store][recovery]") {
-  TempDir tmp;
-  const std::vector<std::string> files = MakeCrashedStream(tmp.Sub("pristine"), 20);
-  const std::string name = std::filesystem::path(files[0]).filename().string();
-  const std::string pristine = ReadFileBytes(files[0]);
-  const Frame last = FramesOf(files[0]).back();
-  const std::string work = tmp.Sub("work");
-  const std::string path = work + "/shardId-000000000000/" + name;
+  LastBatch f;
+  const std::string& path = f.path;
+  const Frame& last = f.last;
 
   SECTION("the whole batch zeroed reads as the end of the log") {
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     std::fill_n(bytes.begin() + static_cast<long>(last.offset), last.bytes, '\0');
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 19 * kPerBatch, false, path, last.offset);
+    f.Write(bytes);
+    CheckRecovered(f.work, 19 * kPerBatch, false, path, last.offset);
   }
   SECTION("bad frame lengths") {
     const uint32_t length = GENERATE_COPY(
@@ -179,26 +181,23 @@ TEST_CASE("Recovery: zeroed tail and corrupt lengths of the last batch",
         static_cast<uint32_t>(last.bytes - 1), static_cast<uint32_t>(last.bytes + 1),
         uint32_t{1} << 20, ~uint32_t{0});
     INFO("frame length " << length);
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     EncodeFixed<uint32_t>(&bytes[last.offset], length);
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 19 * kPerBatch, true, path, last.offset);
+    f.Write(bytes);
+    CheckRecovered(f.work, 19 * kPerBatch, true, path, last.offset);
   }
   SECTION("a zero length before a written header is a torn header") {
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     EncodeFixed<uint32_t>(&bytes[last.offset], 0);
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 19 * kPerBatch, true, path, last.offset);
+    f.Write(bytes);
+    CheckRecovered(f.work, 19 * kPerBatch, true, path, last.offset);
   }
   SECTION("garbage after the last batch is dropped") {
-    testing::CopyDir(tmp.Sub("pristine"), work);
-    std::string bytes = pristine;
+    std::string bytes = f.pristine;
     const size_t end = last.offset + last.bytes;
     for (size_t i = 0; i < 100; ++i) bytes[end + i] = static_cast<char>(0x11 + i);
-    WriteFileBytes(path, bytes);
-    CheckRecovered(work, 20 * kPerBatch, true, path, end);
+    f.Write(bytes);
+    CheckRecovered(f.work, 20 * kPerBatch, true, path, end);
   }
 }
 
@@ -251,10 +250,7 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
   CHECK(report.problems[0].data_loss);
   CHECK(report.problems[0].file == path);
   CHECK(report.problems[0].offset == static_cast<int64_t>(bad.offset));
-  absl::StatusOr<std::vector<OwnedRecord>> r =
-      ReadShard(reader.get(), "shardId-000000000000");
-  BROOK_REQUIRE_OK(r);
-  CheckNumbered(*r, before);
+  testing::CheckShardNumbered(reader.get(), before);
   // Nothing was changed on disk.
   CHECK(ReadFileBytes(path) == bytes);
 }

@@ -114,6 +114,14 @@ inline void CheckNumbered(const std::vector<OwnedRecord>& records, int n) {
   }
 }
 
+// Checks that shard 0 of `stream` holds exactly "r<0>".."r<n-1>".
+inline void CheckShardNumbered(Stream* stream, int n) {
+  absl::StatusOr<std::vector<OwnedRecord>> r =
+      ReadShard(stream, "shardId-000000000000");
+  BROOK_REQUIRE_OK(r);
+  CheckNumbered(*r, n);
+}
+
 }  // namespace testing
 }  // namespace brook
 
