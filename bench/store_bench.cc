@@ -99,6 +99,40 @@ void BM_Append_Mmap(benchmark::State& state) {
 }
 BENCHMARK(BM_Append_Mmap)->Arg(100)->Arg(1024)->ArgName("record_bytes");
 
+// Durability::kNone on fresh files only (no retention, so nothing is reused):
+// every segment is a new file, prepared and faulted in by the store's
+// background thread while the previous one fills. Up to 2 GiB on disk.
+void BM_Append_MmapFresh(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  BenchDir dir;
+  StreamOptions options;
+  options.segment_bytes = kSegment;
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
+  if (!stream.ok()) std::abort();
+  Shard* shard = *(*stream)->GetShard("shardId-000000000000");
+  const std::string data(size, 'd');
+  const std::vector<RoutedRecord> batch = Batch(data);
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    if (bytes > (int64_t{2} << 30)) {
+      state.SkipWithError("2 GiB written; use a shorter --benchmark_min_time");
+      break;
+    }
+    absl::StatusOr<SequenceNumber> n = shard->Append(batch);
+    if (!n.ok()) state.SkipWithError("append failed");
+    bytes += kBatch * static_cast<int64_t>(size + 25);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Append_MmapFresh)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes")
+    ->UseRealTime();
+
 // Group commit: a sync (msync) every 1 MiB of frames.
 void BM_Append_MmapGroupCommit(benchmark::State& state) {
   Append(state, Durability::kGroupCommit);

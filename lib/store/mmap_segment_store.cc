@@ -96,6 +96,13 @@ class RecyclePool {
     e.region.reset();
     env_->RemoveFile(e.path).IgnoreError();  // a stray .recycle file is harmless
   }
+  bool Has(size_t capacity) {
+    absl::MutexLock lock(&mu_);
+    for (const Entry& e : entries_) {
+      if (e.region->size() == capacity) return true;
+    }
+    return false;
+  }
   // An entry of exactly `capacity` bytes, if one is pooled.
   bool Take(size_t capacity, Entry* out) {
     absl::MutexLock lock(&mu_);
@@ -393,6 +400,52 @@ class MmapSegmentStore::Syncer {
   std::thread thread_;
 };
 
+// Prepares spare segment files on request, one at a time.
+class MmapSegmentStore::Preparer {
+ public:
+  explicit Preparer(MmapSegmentStore* store)
+      : store_(store), thread_([this] { Run(); }) {}
+  ~Preparer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+  void Request(uint32_t shard_number, size_t capacity) {
+    absl::MutexLock lock(&mu_);
+    requests_.push_back({shard_number, capacity});
+  }
+
+ private:
+  struct Job {
+    uint32_t shard;
+    size_t capacity;
+  };
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || !requests_.empty();
+  }
+  void Run() {
+    for (;;) {
+      Job job;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &Preparer::Ready));
+        if (stop_) return;
+        job = requests_.front();
+        requests_.erase(requests_.begin());
+      }
+      store_->PrepareSpare(job.shard, job.capacity);
+    }
+  }
+
+  MmapSegmentStore* const store_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Job> requests_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
 MmapSegmentStore::MmapSegmentStore(MmapStoreOptions options)
     : options_(std::move(options)) {
   for (int i = 0; i < options_.shard_count; ++i) {
@@ -407,9 +460,37 @@ MmapSegmentStore::MmapSegmentStore(MmapStoreOptions options)
       options_.group_commit_millis > 0) {
     syncer_ = std::make_unique<Syncer>(this);
   }
+  if (!options_.read_only) preparer_ = std::make_unique<Preparer>(this);
 }
 
-MmapSegmentStore::~MmapSegmentStore() { syncer_.reset(); }
+MmapSegmentStore::~MmapSegmentStore() {
+  preparer_.reset();
+  syncer_.reset();
+}
+
+void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
+  ShardState& state = *shards_[shard_number];
+  if (!state.pool->HasRoom() || state.pool->Has(capacity)) return;
+  Env* const env = options_.env;
+  const std::string path =
+      absl::StrCat(ShardDir(shard_number), "/spare-",
+                   spares_made_.fetch_add(1, std::memory_order_relaxed),
+                   kRecycleSuffix);
+  absl::StatusOr<std::unique_ptr<File>> file =
+      env->OpenFile(path, FileOpenMode::kCreate);
+  if (!file.ok()) return;  // the appender creates its segment itself
+  absl::Status s = (*file)->Allocate(capacity);
+  absl::StatusOr<std::unique_ptr<MappedRegion>> region =
+      s.ok() ? (*file)->Map(capacity, /*writable=*/true)
+             : absl::StatusOr<std::unique_ptr<MappedRegion>>(s);
+  file->reset();
+  if (!region.ok()) {
+    env->RemoveFile(path).IgnoreError();  // as above; recovery removes it too
+    return;
+  }
+  (*region)->Prefault(0, capacity);
+  state.pool->Give({path, *std::move(region)});
+}
 
 std::string MmapSegmentStore::ShardDir(uint32_t shard_number) const {
   return absl::StrCat(options_.dir, "/", ShardIdFromNumber(shard_number));
@@ -634,6 +715,13 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
       (min_capacity + kPageBytes - 1) / kPageBytes * kPageBytes;
   const std::string dir = ShardDir(shard_number);
   const std::string path = absl::StrCat(dir, "/", SegmentName(base_position));
+  // Have the next segment of the standard size ready before this one fills.
+  const size_t standard =
+      (static_cast<size_t>(options_.segment_bytes) + kPageBytes - 1) /
+      kPageBytes * kPageBytes;
+  if (preparer_ != nullptr && capacity == standard) {
+    preparer_->Request(shard_number, capacity);
+  }
   RecyclePool::Entry reused;
   while (state.pool->Take(capacity, &reused)) {
     absl::Status renamed = env->RenameFile(reused.path, path);
@@ -933,6 +1021,7 @@ absl::Status MmapSegmentStore::SyncAll() {
 }
 
 absl::Status MmapSegmentStore::Close() {
+  preparer_.reset();
   syncer_.reset();
   if (options_.read_only) return absl::OkStatus();
   absl::Status s = SyncAll();

@@ -17,6 +17,11 @@
 // Thread safety: thread-safe. `Commit()` for a shard is serialised by the
 // shard's appender; syncs of a shard are serialised by the store and never
 // block a `Commit()` for longer than a few field updates.
+// Page faults: a background thread prepares each shard's next segment file
+// (fallocate, map, fault every page in) while the current one fills, so a
+// roll takes a ready map; a dropped segment's file and map are reused the
+// same way. Only when neither is ready does the appender fault pages in
+// itself, 1 MiB at a time (MADV_POPULATE_WRITE), not one fault per page.
 // Lifetime: a segment's map lives until the last `shared_ptr<Segment>` goes,
 // even after `Remove()` unlinked its file. A dropped file is then reused for a
 // new segment of the same shard (its pages are already in memory) unless a
@@ -25,6 +30,7 @@
 #ifndef BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
 #define BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -44,6 +50,7 @@ struct MmapStoreOptions {
   std::string dir;              // the stream directory
   Env* env = nullptr;           // not owned
   int shard_count = 0;
+  int64_t segment_bytes = 0;    // the standard segment size
   Durability durability = Durability::kNone;
   int64_t group_commit_bytes = 0;
   int64_t group_commit_millis = 0;
@@ -104,11 +111,17 @@ class MmapSegmentStore final : public SegmentStore {
  private:
   struct ShardState;
   class Syncer;
+  class Preparer;
   absl::Status SyncShardState(ShardState& shard, uint64_t end_position);
+  // Creates, maps and faults in a zero-filled spare segment file for the
+  // shard's next roll, off the append path (the preparer's thread).
+  void PrepareSpare(uint32_t shard_number, size_t capacity);
 
   const MmapStoreOptions options_;
   std::vector<std::unique_ptr<ShardState>> shards_;
+  std::atomic<uint64_t> spares_made_{0};
   std::unique_ptr<Syncer> syncer_;
+  std::unique_ptr<Preparer> preparer_;  // writable stores only
 };
 
 }  // namespace internal

@@ -256,6 +256,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   store_options.dir = dir_string;
   store_options.env = env;
   store_options.shard_count = meta.shards_size();
+  store_options.segment_bytes = opened.segment_bytes;
   store_options.durability = opened.durability;
   store_options.group_commit_bytes = opened.group_commit_bytes;
   store_options.group_commit_millis = opened.group_commit_millis;

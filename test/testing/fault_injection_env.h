@@ -85,6 +85,7 @@ class FaultInjectionEnv : public EnvWrapper {
       if (!s.ok()) return s;
     }
     files_.clear();
+    renamed_.clear();
     return absl::OkStatus();
   }
 
@@ -114,6 +115,9 @@ class FaultInjectionEnv : public EnvWrapper {
       state.name_synced = true;  // see the model limits above
       files_[std::string(to)] = std::move(state);
     }
+    // Maps made under the old name sync the renamed file.
+    renamed_[std::string(from)] = std::string(to);
+    renamed_.erase(std::string(to));
     return s;
   }
   absl::Status SyncDir(absl::string_view path) override {
@@ -152,8 +156,12 @@ class FaultInjectionEnv : public EnvWrapper {
   }
 
   // A sync of `path` made bytes [offset, offset + bytes.size()) durable.
-  void Synced(const std::string& path, size_t offset, absl::string_view bytes) {
+  void Synced(std::string path, size_t offset, absl::string_view bytes) {
     absl::MutexLock lock(&mu_);
+    for (auto it = renamed_.find(path); it != renamed_.end();
+         it = renamed_.find(path)) {
+      path = it->second;
+    }
     std::string& image = files_[path].synced;
     if (image.size() < offset + bytes.size()) {
       image.resize(offset + bytes.size(), '\0');
@@ -169,6 +177,7 @@ class FaultInjectionEnv : public EnvWrapper {
 
   mutable absl::Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::string> renamed_ ABSL_GUARDED_BY(mu_);  // from, to
   int operations_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_countdown_ ABSL_GUARDED_BY(mu_) = 0;
   absl::StatusCode fail_code_ ABSL_GUARDED_BY(mu_) = absl::StatusCode::kUnavailable;
@@ -180,6 +189,7 @@ class FaultInjectionEnv : public EnvWrapper {
   // Starts tracking `path`, opened through this env.
   void Track(const std::string& path, bool created) {
     absl::MutexLock lock(&mu_);
+    if (created) renamed_.erase(path);  // a new file under an old name
     if (files_.count(path) != 0) return;
     FileState& state = files_[path];
     state.name_synced = !created;
