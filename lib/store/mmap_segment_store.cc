@@ -532,9 +532,16 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
             });
 
   // Map and walk every file.
-  for (ScannedSegment& s : files) {
+  for (size_t i = 0; i < files.size(); ++i) {
+    ScannedSegment& s = files[i];
     absl::StatusOr<std::unique_ptr<File>> file = env->OpenFile(
         s.path, writable ? FileOpenMode::kReadWrite : FileOpenMode::kReadOnly);
+    if (!writable && absl::IsNotFound(file.status())) {
+      // The writer's retention dropped it since the listing (the oldest go
+      // first, so later files are still there).
+      files.erase(files.begin() + static_cast<long>(i--));
+      continue;
+    }
     if (!file.ok()) return file.status();
     BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
     s.size = static_cast<size_t>(size);

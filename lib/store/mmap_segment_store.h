@@ -11,8 +11,9 @@
 // them and walks their frames, checking lengths against the file's bounds,
 // positions for continuity and, after an unclean shutdown, each frame's CRC.
 // The indexes (`Segment::batches`) are rebuilt from the frames alone. A bad
-// frame is a torn tail when no valid frame follows it (see RecoverShard());
-// it is then zeroed on disk and reported. Otherwise it is data loss.
+// frame is a torn tail when no valid frame follows it; it is then zeroed on
+// disk and reported. Otherwise it is data loss. The full rules are in
+// SEGMENT_FORMAT.md.
 //
 // Thread safety: thread-safe. `Commit()` for a shard is serialised by the
 // shard's appender; syncs of a shard are serialised by the store and never
@@ -83,7 +84,9 @@ class MmapSegmentStore final : public SegmentStore {
   // of the shard's last frame. A torn tail is truncated on disk (not when
   // read-only) and added to `report`. Damage before the tail is added to
   // `report` with `data_loss` set, and the shard keeps what precedes it;
-  // returns kDataLoss naming the file and offset unless read-only.
+  // returns kDataLoss naming the file and offset unless read-only. Read-only,
+  // files the writer's retention removes meanwhile are skipped, and a writer's
+  // append in progress shows as a torn tail that is reported, not repaired.
   // REQUIRES: called once per shard, before any other use of that shard.
   absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
                                               uint64_t start_position,
