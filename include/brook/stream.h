@@ -103,7 +103,8 @@ class BROOK_EXPORT Stream {
   static absl::StatusOr<std::unique_ptr<Stream>> Create(
       const StreamOptions& options);
 
-  // Opens the durable stream kept in directory `dir` (see `OpenMode`).
+  // Opens the durable stream kept in directory `dir` (see `OpenMode`; the
+  // parent of `dir` must exist). On-disk layout: lib/store/SEGMENT_FORMAT.md.
   // A new stream takes `options`; an existing one keeps the options it was
   // created with, apart from `options.env`, which is always taken from the
   // argument. Records written before an unclean shutdown are checked: a torn

@@ -492,6 +492,11 @@ void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
   state.pool->Give({path, *std::move(region)});
 }
 
+size_t MmapSegmentStore::StandardCapacity() const {
+  return (static_cast<size_t>(options_.segment_bytes) + kPageBytes - 1) /
+         kPageBytes * kPageBytes;
+}
+
 std::string MmapSegmentStore::ShardDir(uint32_t shard_number) const {
   return absl::StrCat(options_.dir, "/", ShardIdFromNumber(shard_number));
 }
@@ -723,10 +728,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
   const std::string dir = ShardDir(shard_number);
   const std::string path = absl::StrCat(dir, "/", SegmentName(base_position));
   // Have the next segment of the standard size ready before this one fills.
-  const size_t standard =
-      (static_cast<size_t>(options_.segment_bytes) + kPageBytes - 1) /
-      kPageBytes * kPageBytes;
-  if (preparer_ != nullptr && capacity == standard) {
+  if (preparer_ != nullptr && capacity == StandardCapacity()) {
     preparer_->Request(shard_number, capacity);
   }
   RecyclePool::Entry reused;
@@ -862,16 +864,33 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
   }
   if (!sync_now) return absl::OkStatus();
   absl::Status s = SyncShardState(state, end_position);
-  if (!s.ok()) {
-    // Not acknowledged, so not part of the log.
-    std::memset(data + from, 0, kBatchHeaderBytes);
+  if (!s.ok()) Abort(segment);  // not acknowledged, so not part of the log
+  return s;
+}
+
+void MmapSegmentStore::Abort(Segment& segment) {
+  MmapBacking& b = BackingOf(segment);
+  ShardState& state = *shards_[b.shard];
+  const size_t from = segment.end_offset;
+  if (from >= segment.capacity()) return;
+  const uint64_t first_position = DecodeFixed<uint64_t>(segment.data() + from + 8);
+  std::memset(segment.data() + from, 0,
+              std::min(kBatchHeaderBytes, segment.capacity() - from));
+  bool was_synced;
+  {
     absl::MutexLock lock(&state.mu);
+    was_synced = b.synced_offset > from;
     b.committed_offset = std::min(b.committed_offset, from);
     b.synced_offset = std::min(b.synced_offset, from);
-    state.committed_position = first_position;
+    state.committed_position =
+        std::min(state.committed_position, first_position);
     state.synced_position = std::min(state.synced_position, first_position);
   }
-  return s;
+  if (was_synced) {
+    // Best effort: if this fails too, the frames may come back after a power
+    // loss, complete and checksummed, as records of a failed append.
+    b.region().Sync(from, kBatchHeaderBytes).IgnoreError();
+  }
 }
 
 void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
@@ -904,7 +923,8 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
   // a shared lock on READERS meanwhile, and the file is then unlinked, not
   // reused. The rename comes first, so a reader that registers later never
   // finds the file.
-  if (state.pool->HasRoom() && env->RenameFile(b.path, recycle_path).ok()) {
+  if (segment->capacity() == StandardCapacity() && state.pool->HasRoom() &&
+      env->RenameFile(b.path, recycle_path).ok()) {
     if (env->LockFile(ReadersLockPath(options_.dir), /*shared=*/false).ok()) {
       b.RecycleTo(state.pool, recycle_path);
     } else {

@@ -97,6 +97,10 @@ class MmapSegmentStore final : public SegmentStore {
       uint32_t shard_number, uint64_t base_position,
       size_t min_capacity) override;
   absl::Status Commit(Segment& segment, size_t end_offset) override;
+  // Zeroes the header at the published end (synced if the frames may have
+  // been; best effort) and rolls the shard's committed and synced positions
+  // back.
+  void Abort(Segment& segment) override;
   void Remove(std::shared_ptr<Segment> segment) override;
 
   // Makes the shard's committed frames durable if records below
@@ -119,6 +123,8 @@ class MmapSegmentStore final : public SegmentStore {
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);
+  // The capacity of a segment of `segment_bytes`: only such files are reused.
+  size_t StandardCapacity() const;
 
   const MmapStoreOptions options_;
   std::vector<std::unique_ptr<ShardState>> shards_;

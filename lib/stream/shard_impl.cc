@@ -236,8 +236,9 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   }
 
   // The store makes the frames durable as its policy says, before any reader
-  // or producer sees them. On failure nothing is published and the bytes are
-  // overwritten by the next append.
+  // or producer sees them. On failure nothing is published, the segments
+  // committed so far take the frames back, and the bytes are overwritten by
+  // the next append.
   for (size_t k = 0; k < targets.size(); ++k) {
     const FramePlan* last = nullptr;
     for (const FramePlan& f : frames) {
@@ -247,6 +248,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::Status committed =
         store_->Commit(*targets[k], last->offset + last->bytes);
     if (!committed.ok()) {
+      for (size_t j = 0; j < k; ++j) store_->Abort(*targets[j]);
       stream_->Release(total_bytes);
       return absl::Status(committed.code(),
                           absl::StrCat(id_, ": ", committed.message()));
