@@ -150,8 +150,9 @@ class BROOK_EXPORT Stream {
                                       SequenceNumber n,
                                       absl::Duration timeout) = 0;
 
-  // Makes every record acknowledged so far durable. OK and nothing to do for a
-  // memory or read-only stream; kFailedPrecondition after `Close()`.
+  // Makes every record acknowledged so far durable; returns the first I/O
+  // error. OK with nothing to do for a memory or read-only stream. A durable
+  // stream returns kFailedPrecondition after `Close()` (which synced it).
   virtual absl::Status Sync() = 0;
 
   // Syncs every record, marks the directory cleanly closed (the next open
