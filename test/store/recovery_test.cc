@@ -255,5 +255,45 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
   CHECK(ReadFileBytes(path) == bytes);
 }
 
+TEST_CASE("Recovery: old frames in reused segment files end the log quietly",
+          "[store][recovery]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.retention_bytes = 256 << 10;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  const bool clean = GENERATE(true, false);
+  INFO((clean ? "clean close" : "crash"));
+  int first_kept = 0;
+  {
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    // Ten times the bound: every file has been reused several times, and the
+    // open segment is a reused file with old frames after its last batch.
+    for (int b = 0; b < 900; ++b) {
+      AppendBatch(stream.get(), b * kPerBatch, kPerBatch, 300);
+    }
+    absl::StatusOr<std::vector<OwnedRecord>> r =
+        ReadShard(stream.get(), "shardId-000000000000");
+    BROOK_REQUIRE_OK(r);
+    REQUIRE(!r->empty());
+    first_kept = std::stoi(r->front().data.substr(1));
+    if (clean) {
+      BROOK_REQUIRE_OK(stream->Close());
+    } else {
+      Crash(std::move(stream));
+    }
+  }
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  CHECK(stream->recovery_report().problems.empty());
+  absl::StatusOr<std::vector<OwnedRecord>> r =
+      ReadShard(stream.get(), "shardId-000000000000");
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(r->size() == static_cast<size_t>(900 * kPerBatch - first_kept));
+  for (size_t i = 0; i < r->size(); ++i) {
+    REQUIRE(std::stoi((*r)[i].data.substr(1)) == first_kept + static_cast<int>(i));
+  }
+}
+
 }  // namespace
 }  // namespace brook
