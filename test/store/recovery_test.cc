@@ -259,10 +259,7 @@ TEST_CASE("Recovery: old frames in reused segment files end the log quietly",
           "[store][recovery]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
-  StreamOptions options;
-  options.segment_bytes = 64 << 10;
-  options.retention_bytes = 256 << 10;
-  options.on_full = RetentionFullPolicy::kDropOldest;
+  const StreamOptions options = testing::DropOldestOptions();
   const bool clean = GENERATE(true, false);
   INFO((clean ? "clean close" : "crash"));
   int first_kept = 0;

@@ -44,15 +44,6 @@ std::vector<std::string> SegmentFiles(const std::string& shard_dir) {
   return names;
 }
 
-// 64 KiB segments, at most 256 KiB kept, the oldest dropped.
-StreamOptions DropOldestOptions() {
-  StreamOptions options;
-  options.segment_bytes = 64 << 10;
-  options.retention_bytes = 256 << 10;
-  options.on_full = RetentionFullPolicy::kDropOldest;
-  return options;
-}
-
 TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
           "[store]") {
   TempDir tmp;
@@ -346,7 +337,7 @@ TEST_CASE("MmapSegmentStore: a read-only stream's records stay intact while "
           "[store]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
-  const StreamOptions options = DropOldestOptions();
+  const StreamOptions options = testing::DropOldestOptions();
   std::unique_ptr<Stream> writer = OpenOrDie(dir, options);
   for (int b = 0; b < 100; ++b) AppendBatch(writer.get(), b * 10, 10, 100);
   std::unique_ptr<Stream> reader = OpenOrDie(dir, options, OpenMode::kReadOnly);
@@ -379,7 +370,7 @@ TEST_CASE("MmapSegmentStore: a read-only stream's records stay intact while "
 TEST_CASE("MmapSegmentStore: byte retention drops the oldest files", "[store]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
-  const StreamOptions options = DropOldestOptions();
+  const StreamOptions options = testing::DropOldestOptions();
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   for (int b = 0; b < 400; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
   const std::vector<std::string> files = SegmentFiles(dir + "/shardId-000000000000");

@@ -114,6 +114,16 @@ inline void CheckNumbered(const std::vector<OwnedRecord>& records, int n) {
   }
 }
 
+// 64 KiB segments, at most 256 KiB kept, the oldest dropped (so dropped
+// segment files are reused).
+inline StreamOptions DropOldestOptions() {
+  StreamOptions options;
+  options.segment_bytes = 64 << 10;
+  options.retention_bytes = 256 << 10;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  return options;
+}
+
 // Checks that shard 0 of `stream` holds exactly "r<0>".."r<n-1>".
 inline void CheckShardNumbered(Stream* stream, int n) {
   absl::StatusOr<std::vector<OwnedRecord>> r =
