@@ -40,10 +40,12 @@ enum class Durability : int {
   kNone = 0,
   // Group commit: the append that brings a shard's unsynced bytes to
   // `group_commit_bytes` syncs them before it returns, and a background thread
-  // syncs any record acknowledged more than `group_commit_millis` ago. So an
-  // acknowledged record is durable at the latest `group_commit_millis` after
-  // its acknowledgement (plus the sync's own duration), or as soon as
-  // `group_commit_bytes` more bytes follow it in its shard.
+  // starts a sync of every record acknowledged `group_commit_millis` ago. So
+  // an acknowledged record is durable once `group_commit_bytes` more bytes
+  // follow it in its shard (that append returns after the sync), and at the
+  // latest `group_commit_millis` after its acknowledgement plus the time the
+  // sync takes (the clock is `env`'s; the thread wakes every
+  // `group_commit_millis` / 4, at least every millisecond).
   kGroupCommit = 1,
   // Every append is synced before it is acknowledged: an acknowledged record
   // is durable.

@@ -370,8 +370,11 @@ class MmapSegmentStore::Syncer {
  private:
   void Run() {
     const int64_t millis = store_->options_.group_commit_millis;
-    const absl::Duration period =
-        absl::Milliseconds(std::max<int64_t>(1, millis / 4));
+    const int64_t period_millis = std::max<int64_t>(1, millis / 4);
+    const absl::Duration period = absl::Milliseconds(period_millis);
+    // Sync a wake-up early, so a record is synced by `millis` after its
+    // acknowledgement rather than up to a period later.
+    const int64_t due = std::max<int64_t>(0, millis - period_millis);
     for (;;) {
       {
         absl::MutexLock lock(&mu_);
@@ -383,7 +386,7 @@ class MmapSegmentStore::Syncer {
         {
           absl::MutexLock lock(&shard->mu);
           if (shard->unsynced_bytes == 0 ||
-              now - shard->unsynced_since_millis < millis) {
+              now - shard->unsynced_since_millis < due) {
             continue;
           }
           target = shard->committed_position;
