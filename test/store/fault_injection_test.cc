@@ -57,12 +57,13 @@ absl::Status TryAppend(Stream* stream, int first, int count, size_t data_bytes) 
 
 // Crashes `stream` as a power loss would (unsynced bytes lost), reopens `dir`
 // and checks that it holds exactly records 0..n-1.
-void PowerLossThenCheck(FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
-                        const std::string& dir, const StreamOptions& options,
-                        int n) {
+void PowerLossThenCheck(
+    FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
+    const std::string& dir, const StreamOptions& options, int n,
+    FaultInjectionEnv::Unsynced unsynced = FaultInjectionEnv::Unsynced::kZeros) {
   env.SetFilesystemActive(false);
   Crash(std::move(stream));
-  BROOK_REQUIRE_OK(env.DropUnsyncedData());
+  BROOK_REQUIRE_OK(env.DropUnsyncedData(unsynced));
   env.SetFilesystemActive(true);
   std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
   testing::CheckShardNumbered(reopened.get(), n);
@@ -101,6 +102,27 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
     for (int b = 61; b < 62; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
     PowerLossThenCheck(env, std::move(stream), dir, options, 610);
   }
+}
+
+TEST_CASE("FaultInjection: garbage in unsynced pages is cut off by the checksums",
+          "[store][fault]") {
+  TempDir tmp;
+  FaultInjectionEnv env;
+  StreamOptions options;
+  options.env = &env;
+  options.segment_bytes = 64 << 10;
+  options.durability = Durability::kGroupCommit;
+  options.group_commit_bytes = 1 << 20;  // not reached by the 78 KiB below
+  options.group_commit_millis = 0;
+  const std::string dir = tmp.Sub("s");
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+  SequenceNumber last;
+  for (int b = 0; b < 100; ++b) last = AppendBatch(stream.get(), b * 10, 10, 100);
+  BROOK_REQUIRE_OK(stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
+  // Unsynced appends, some rolling into a new segment, then torn pages.
+  for (int b = 100; b < 160; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+  PowerLossThenCheck(env, std::move(stream), dir, options, 1000,
+                     FaultInjectionEnv::Unsynced::kGarbage);
 }
 
 TEST_CASE("FaultInjection: the Nth operation fails; the stream stays consistent",

@@ -5,8 +5,8 @@
 //   - remembers, per file, the bytes a sync made durable (File::Sync,
 //     MappedRegion::Sync) and whether its directory entry was synced, so that
 //     `DropUnsyncedData()` can put every file back to what a power loss would
-//     leave (unsynced bytes read as zeros; files created since their
-//     directory's last sync vanish);
+//     leave (unsynced bytes read as zeros, or as garbage; files created
+//     since their directory's last sync vanish);
 //   - fails the Nth fallible operation (allocate, truncate, write, sync,
 //     rename, directory sync, create) with a chosen code;
 //   - reports a full disk (kResourceExhausted) for allocations and writes;
@@ -62,10 +62,17 @@ class FaultInjectionEnv : public EnvWrapper {
     return operations_;
   }
 
-  // Puts every file this env created or synced back to its durable state.
+  // What a power loss leaves of bytes that were written but never synced.
+  enum class Unsynced { kZeros, kGarbage };
+
+  // Puts every file this env created or synced back to its durable state:
+  // bytes that differ from what the last syncs wrote become zeros, or with
+  // kGarbage, bytes from a generator seeded with `seed` (torn pages).
   // REQUIRES: nothing maps or writes the files (the stream is destroyed).
-  absl::Status DropUnsyncedData() {
+  absl::Status DropUnsyncedData(Unsynced unsynced = Unsynced::kZeros,
+                                uint64_t seed = 1) {
     absl::MutexLock lock(&mu_);
+    uint64_t x = seed | 1;
     for (auto& [path, state] : files_) {
       Env* const env = target();
       if (!state.name_synced) {
@@ -81,6 +88,19 @@ class FaultInjectionEnv : public EnvWrapper {
       std::string image = state.synced;
       image.resize(std::max<size_t>(image.size(), static_cast<size_t>(*size)),
                    '\0');
+      if (unsynced == Unsynced::kGarbage) {
+        std::string now(static_cast<size_t>(*size), '\0');
+        absl::StatusOr<size_t> n =
+            (*file)->Read(0, absl::MakeSpan(&now[0], now.size()));
+        if (!n.ok()) return n.status();
+        for (size_t i = 0; i < now.size(); ++i) {
+          if (now[i] == image[i]) continue;
+          x ^= x << 13;  // xorshift64
+          x ^= x >> 7;
+          x ^= x << 17;
+          image[i] = static_cast<char>(x);
+        }
+      }
       absl::Status s = (*file)->Write(0, image);
       if (!s.ok()) return s;
     }
