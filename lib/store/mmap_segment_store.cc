@@ -577,6 +577,16 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   for (const ScannedSegment& s : files) {
     report->scanned_bytes += static_cast<int64_t>(s.end_offset);
   }
+  // The last segment's end of log must not hide valid frames (a zeroed
+  // header in the middle of the log). Checked after an unclean shutdown,
+  // where it costs a pass over the rest of one segment.
+  if (verify_crc && !files.empty() && !files.back().bad) {
+    ScannedSegment& last = files.back();
+    if (ValidFrameFollows(last, last.end_offset + 1, last.end_position)) {
+      last.bad = true;
+      last.reason = "end of log before valid batches";
+    }
+  }
 
   // Find where the log stops: a bad frame, or a segment that does not start
   // where the one before it ended.

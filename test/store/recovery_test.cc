@@ -228,13 +228,15 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
   }
   for (size_t i = 0; i < frames.size() / 2; ++i) before += frames[i].records;
 
-  const int how = GENERATE(0, 1, 2);  // flip a data byte, bad length, zero crc
+  // Flip a data byte, bad length, zero crc, zero the whole header.
+  const int how = GENERATE(0, 1, 2, 3);
   INFO("segment " << name << " frame at " << bad.offset << " damage " << how);
   testing::CopyDir(tmp.Sub("pristine"), work);
   std::string bytes = ReadFileBytes(path);
   if (how == 0) bytes[bad.offset + bad.bytes - 3] ^= 0x01;
   if (how == 1) EncodeFixed<uint32_t>(&bytes[bad.offset], static_cast<uint32_t>(bad.bytes + 7));
   if (how == 2) EncodeFixed<uint32_t>(&bytes[bad.offset + 4], 0);
+  if (how == 3) std::fill_n(&bytes[bad.offset], internal::kBatchHeaderBytes, '\0');
   WriteFileBytes(path, bytes);
 
   absl::StatusOr<std::unique_ptr<Stream>> writer =
