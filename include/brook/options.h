@@ -1,6 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Options fixed when a stream is created. None can change after creation.
+// Options fixed when a stream is created. None can change after creation:
+// reopening a stream directory (`Stream::Open()`) restores the options it was
+// created with, except `env`.
 //
 // Thread safety: plain values.
 
@@ -25,6 +27,29 @@ enum class RetentionFullPolicy : int {
   // The write succeeds and the stream drops its oldest sealed segments (of any
   // shard) until it is back under the bound (AWS IoT Greengrass's choice).
   kDropOldest = 1,
+};
+
+// When a durable stream (`Stream::Open()`) makes appended records durable,
+// that is, able to survive a power loss or kernel crash. Every policy survives
+// a crash of the process: an acknowledged record is in the page cache.
+// A memory stream (`Stream::Create()`) ignores it.
+// Persisted: never renumber.
+enum class Durability : int {
+  // Records are synced only by `Stream::Sync()`, `Stream::WaitForDurable()`,
+  // `Stream::Close()` and when the kernel writes pages back on its own.
+  kNone = 0,
+  // Group commit: the append that brings a shard's unsynced bytes to
+  // `group_commit_bytes` syncs them before it returns, and a background thread
+  // starts a sync of every record acknowledged `group_commit_millis` ago. So
+  // an acknowledged record is durable once `group_commit_bytes` more bytes
+  // follow it in its shard (that append returns after the sync), and at the
+  // latest `group_commit_millis` after its acknowledgement plus the time the
+  // sync takes (the clock is `env`'s; the thread wakes every
+  // `group_commit_millis` / 4, at least every millisecond).
+  kGroupCommit = 1,
+  // Every append is synced before it is acknowledged: an acknowledged record
+  // is durable.
+  kAlways = 2,
 };
 
 struct StreamOptions {
@@ -63,7 +88,27 @@ struct StreamOptions {
   // gets a segment of its own. Default: 4 MiB.
   int64_t segment_bytes = int64_t{4} << 20;
 
-  // Source of time. Not owned; must outlive the stream. Default (null):
+  // A segment whose first record arrived this many milliseconds ago takes no
+  // more records: the next append starts a new one (Kafka's segment.ms), so
+  // age retention can free a slowly written shard's storage; 0 never rolls by
+  // age. Must not be negative. Default: 0.
+  int64_t segment_roll_millis = 0;
+
+  // When appended records become durable; see `Durability`. Default: kNone.
+  Durability durability = Durability::kNone;
+
+  // Under kGroupCommit, a shard syncs once this many bytes (frames, headers
+  // included) are unsynced; 0 for no byte trigger. Default: 1 MiB.
+  int64_t group_commit_bytes = int64_t{1} << 20;
+
+  // Under kGroupCommit, the longest a record stays unsynced after it was
+  // acknowledged, in milliseconds; 0 for no time trigger. At least one of
+  // `group_commit_bytes` and `group_commit_millis` must be positive.
+  // Default: 100.
+  int64_t group_commit_millis = 100;
+
+  // Source of time, and of files and memory maps for a durable stream. Not
+  // owned; must outlive the stream. Not persisted. Default (null):
   // `Env::Default()`.
   Env* env = nullptr;
 };

@@ -70,8 +70,16 @@ class BROOK_EXPORT Shard {
   //                        record is over the stream's max record size;
   //   kResourceExhausted   the stream is at `retention_bytes` under
   //                        kRejectWrites;
-  //   kFailedPrecondition  the shard is closed (route again and retry).
-  // Nothing is stored unless OK is returned.
+  //   kFailedPrecondition  the shard is closed (route again and retry), or
+  //                        the stream was closed or opened read-only;
+  //   kResourceExhausted   (durable stream) the disk is full;
+  //   other codes          (durable stream) a write or sync failed; the
+  //                        message names the file.
+  // Nothing is stored unless OK is returned. In a durable stream an OK record
+  // is as durable as `StreamOptions::durability` says (see `Durability`), and
+  // a failed append's frames are removed again; only if that removal cannot
+  // be synced may some of its records reappear after a power loss.
+  // Thread safety: serialised per shard; may run concurrently with reads.
   virtual absl::StatusOr<SequenceNumber> Append(
       absl::Span<const RoutedRecord> records) = 0;
 

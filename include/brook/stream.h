@@ -2,7 +2,9 @@
 //
 // A `Stream` is a set of shards that together cover the 128-bit hash key space,
 // as in Amazon Kinesis Data Streams, kept in this process. Write to it with a
-// `Producer`, read it with a `Consumer`.
+// `Producer`, read it with a `Consumer`. `Stream::Create()` keeps records in
+// memory; `Stream::Open()` keeps them in segment files in a directory, mapped
+// into memory, and gives them back when the directory is reopened.
 //
 // Thread safety: all methods are thread-safe.
 // Lifetime: shards, producers, consumers and iterators refer to the stream and
@@ -17,6 +19,13 @@
 //   if (!stream.ok()) return stream.status();
 //   brook::Producer producer(stream->get());
 //   brook::Consumer consumer(stream->get());
+//
+// A durable stream:
+//   options.durability = brook::Durability::kGroupCommit;
+//   auto stream = brook::Stream::Open("/var/lib/app/events", options,
+//                                     brook::OpenMode::kCreateIfMissing);
+//   ...
+//   absl::Status s = (*stream)->Close();
 
 #ifndef BROOK_STREAM_H_
 #define BROOK_STREAM_H_
@@ -29,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "brook/export.h"
 #include "brook/options.h"
 #include "brook/shard.h"
@@ -47,6 +57,41 @@ struct StreamDescription {
   int64_t stored_bytes = 0;
 };
 
+// How `Stream::Open()` treats the directory.
+enum class OpenMode : int {
+  // Opens the stream in the directory, or creates the directory and a stream
+  // with the given options if it holds none.
+  kCreateIfMissing = 0,
+  // Opens the stream in the directory; kNotFound if there is none.
+  kMustExist = 1,
+  // Opens the stream for reading only, even while another process writes it:
+  // takes no writer lock, changes nothing on disk but a shared lock on the
+  // READERS file (which stops the writer from reusing dropped segment files
+  // this stream may still map), and sees the records that were in the files
+  // when it was opened (it does not follow the writer). Appends fail with
+  // kFailedPrecondition. Damage is reported, not repaired.
+  kReadOnly = 2,
+};
+
+// What opening a stream directory found and did.
+struct RecoveryReport {
+  struct Problem {
+    std::string file;     // path of the segment file
+    int64_t offset = 0;   // of the first bad byte in it
+    int64_t bytes = 0;    // bytes dropped (torn tail) or unreadable
+    // True for damage before the tail: records after `offset` in that shard
+    // cannot be read. False for a torn tail, which was truncated.
+    bool data_loss = false;
+    std::string reason;   // e.g. "crc mismatch"
+  };
+  // True if the stream was closed cleanly (`Close()`) before this open; the
+  // frames were then not checksummed again.
+  bool clean_shutdown = true;
+  // Bytes of frames checked at open.
+  int64_t scanned_bytes = 0;
+  std::vector<Problem> problems;
+};
+
 class BROOK_EXPORT Stream {
  public:
   Stream(const Stream&) = delete;
@@ -57,6 +102,26 @@ class BROOK_EXPORT Stream {
   // that is out of range.
   static absl::StatusOr<std::unique_ptr<Stream>> Create(
       const StreamOptions& options);
+
+  // Opens the durable stream kept in directory `dir` (see `OpenMode`; the
+  // parent of `dir` must exist). On-disk layout: lib/store/SEGMENT_FORMAT.md.
+  // A new stream takes `options`; an existing one keeps the options it was
+  // created with, apart from `options.env`, which is always taken from the
+  // argument. Records written before an unclean shutdown are checked: a torn
+  // or corrupt last batch is truncated and listed in `recovery_report()`.
+  // Returns:
+  //   kInvalidArgument     an option is out of range;
+  //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream;
+  //   kFailedPrecondition  another writer (process or `Stream`) has `dir` open;
+  //   kDataLoss            a segment is damaged before its tail (the message
+  //                        names the file and offset); open with kReadOnly to
+  //                        read every record before the damage;
+  //   kResourceExhausted   the disk is full;
+  //   other codes          an I/O error, naming the file.
+  // Blocking: reads every segment's frame headers, and after an unclean
+  // shutdown checksums every frame.
+  static absl::StatusOr<std::unique_ptr<Stream>> Open(
+      absl::string_view dir, const StreamOptions& options, OpenMode mode);
 
   virtual const StreamOptions& options() const = 0;
 
@@ -102,6 +167,32 @@ class BROOK_EXPORT Stream {
   // it is only needed to free memory of a stream that is neither written nor
   // read. Expired records are hidden from readers whether or not it is called.
   virtual int64_t TrimExpired() = 0;
+
+  // Blocks until the record with sequence number `n` of shard `shard_id` is
+  // durable, syncing it now if the durability policy has not yet; waits up to
+  // `timeout` for `n` to be appended if it has not been. Returns OK once it is
+  // durable (also if retention has dropped it since), kNotFound for an unknown
+  // shard, kInvalidArgument if `n` belongs to another shard,
+  // kDeadlineExceeded if `n` was not appended within `timeout`, an I/O error if
+  // the sync fails, and kFailedPrecondition for a memory stream or a closed or
+  // read-only one.
+  virtual absl::Status WaitForDurable(absl::string_view shard_id,
+                                      SequenceNumber n,
+                                      absl::Duration timeout) = 0;
+
+  // Makes every record acknowledged so far durable; returns the first I/O
+  // error. OK with nothing to do for a memory or read-only stream. A durable
+  // stream returns kFailedPrecondition after `Close()` (which synced it).
+  virtual absl::Status Sync() = 0;
+
+  // Syncs every record, marks the directory cleanly closed (the next open
+  // skips checksumming) and releases the writer's lock. Appends and syncs then
+  // fail with kFailedPrecondition; reads keep working. Idempotent. The
+  // destructor closes a stream that was not closed, ignoring errors.
+  virtual absl::Status Close() = 0;
+
+  // What the open of a durable stream found; empty for a memory stream.
+  virtual const RecoveryReport& recovery_report() const = 0;
 
  protected:
   Stream() = default;

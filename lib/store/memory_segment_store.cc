@@ -101,6 +101,8 @@ class MemorySegmentStore final : public SegmentStore {
     return absl::OkStatus();
   }
 
+  void Abort(Segment& /*segment*/) override {}
+
   void Remove(std::shared_ptr<Segment> /*segment*/) override {
     // The buffer returns to the pool when the last reader releases it.
   }

@@ -38,7 +38,7 @@ struct BatchIndexEntry {
   int64_t arrival_millis = 0;
 };
 
-class Segment {
+class Segment : public std::enable_shared_from_this<Segment> {
  public:
   Segment(uint64_t base_position, std::unique_ptr<SegmentBacking> backing)
       : end_position(base_position),
@@ -49,6 +49,8 @@ class Segment {
   char* data() { return backing_->data(); }
   const char* data() const { return backing_->data(); }
   size_t capacity() const { return backing_->capacity(); }
+  // The store that made the segment keeps its own state here.
+  SegmentBacking* backing() const { return backing_.get(); }
 
   // Guarded by the owning shard's mutex.
   size_t end_offset = 0;           // bytes of complete frames

@@ -38,6 +38,11 @@ class SegmentStore {
   // published.
   virtual absl::Status Commit(Segment& segment, size_t end_offset) = 0;
 
+  // The append whose frames were committed to `segment` past its published
+  // `end_offset` failed (a later Commit() of the same append did), so those
+  // frames are not part of the log: a durable store removes them from disk.
+  virtual void Abort(Segment& segment) = 0;
+
   // The shard dropped `segment` (retention). Storage is reclaimed once the last
   // reader lets go of it.
   virtual void Remove(std::shared_ptr<Segment> segment) = 0;

@@ -113,7 +113,12 @@ uint64_t ShardImpl::StopAppends() {
   return next_position_;
 }
 
-bool ShardImpl::accepts_appends() const {
+void ShardImpl::ResumeAppends() {
+  MutexLock lock(&append_mu_);
+  appends_stopped_ = false;
+}
+
+bool ShardImpl::is_open() const {
   MutexLock lock(&append_mu_);
   return !appends_stopped_;
 }
@@ -167,6 +172,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
       return absl::FailedPreconditionError(
           absl::StrCat(id_, ": shard is closed by a reshard; route again"));
     }
+    if (sealed_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(id_, ": the stream is closed or read-only"));
+    }
     TrimBeforeLocked(now - stream_->options().retention_period_millis);
     first = AppendLocked(records, now);
   }
@@ -182,11 +191,15 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   // The open segment, if any: the last one, which only this appender grows.
   std::shared_ptr<Segment> open;
   size_t open_offset = 0;
+  bool open_aged = false;  // rolled by age: takes no more frames
   {
     MutexLock lock(&mu_);
     if (!segments_.empty()) {
       open = segments_.back();
       open_offset = open->end_offset;
+      const int64_t roll_millis = stream_->options().segment_roll_millis;
+      open_aged = roll_millis > 0 && !open->batches.empty() &&
+                  now_millis - open->first_arrival_millis >= roll_millis;
     }
   }
 
@@ -195,7 +208,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   absl::InlinedVector<size_t, 4> new_capacities;  // segments to create
   size_t segment = open ? 0 : kNoPlanSegment;     // 0 = `open`
   size_t offset = open_offset;
-  size_t capacity = open ? open->capacity() : 0;
+  size_t capacity = open ? (open_aged ? open_offset : open->capacity()) : 0;
   int64_t total_bytes = 0;
   for (size_t i = 0; i < records.size();) {
     const size_t first_bytes = kBatchHeaderBytes + EncodedRecordBytes(records[i]);
@@ -263,8 +276,9 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   }
 
   // The store makes the frames durable as its policy says, before any reader
-  // or producer sees them. On failure nothing is published and the bytes are
-  // overwritten by the next append.
+  // or producer sees them. On failure nothing is published, the segments
+  // committed so far take the frames back, and the bytes are overwritten by
+  // the next append.
   for (size_t k = 0; k < targets.size(); ++k) {
     const FramePlan* last = nullptr;
     for (const FramePlan& f : frames) {
@@ -274,6 +288,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::Status committed =
         store_->Commit(*targets[k], last->offset + last->bytes);
     if (!committed.ok()) {
+      for (size_t j = 0; j < k; ++j) store_->Abort(*targets[j]);
       stream_->Release(total_bytes);
       return absl::Status(committed.code(),
                           absl::StrCat(id_, ": ", committed.message()));
@@ -615,16 +630,45 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
                                absl::Duration timeout) const {
+  if (WaitForPosition(iterator.position_, timeout)) return true;
+  MutexLock lock(&mu_);
+  return closed_;  // its end (and children) are there to read
+}
+
+bool ShardImpl::WaitForPosition(uint64_t position,
+                                absl::Duration timeout) const {
   const absl::Time deadline = absl::Now() + timeout;
   MutexLock lock(&mu_);
   ++waiters_;
-  while (std::max(iterator.position_, trim_position_) >= end_position_ &&
-         !closed_) {
+  // A closed shard publishes nothing more: stop waiting.
+  while (std::max(position, trim_position_) >= end_position_ && !closed_) {
     if (published_.WaitWithDeadline(&mu_, deadline)) break;
   }
   --waiters_;
-  return std::max(iterator.position_, trim_position_) < end_position_ ||
-         closed_;
+  return std::max(position, trim_position_) < end_position_;
+}
+
+void ShardImpl::Recover(std::vector<std::shared_ptr<Segment>> segments,
+                        uint64_t end_position) {
+  MutexLock append_lock(&append_mu_);
+  MutexLock lock(&mu_);
+  int64_t bytes = 0;
+  for (const std::shared_ptr<Segment>& s : segments) {
+    bytes += static_cast<int64_t>(s->end_offset);
+    last_arrival_millis_ = std::max(last_arrival_millis_, s->last_arrival_millis);
+  }
+  trim_position_ =
+      segments.empty() ? end_position : segments.front()->base_position();
+  end_position_ = end_position;
+  next_position_ = end_position;
+  segments_.assign(std::make_move_iterator(segments.begin()),
+                   std::make_move_iterator(segments.end()));
+  stream_->Adopt(bytes);
+}
+
+void ShardImpl::Seal() {
+  MutexLock lock(&append_mu_);
+  sealed_ = true;
 }
 
 }  // namespace internal

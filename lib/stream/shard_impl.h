@@ -49,6 +49,7 @@ class ShardImpl final : public Shard {
       absl::Span<const RoutedRecord> records) override;
 
   uint32_t number() const { return number_; }
+  uint64_t start_position() const { return start_position_; }
   const StreamImpl* stream() const { return stream_; }
 
   // Append() without the per-record checks, for callers that made them.
@@ -61,6 +62,19 @@ class ShardImpl final : public Shard {
                                         const GetRecordsOptions& options) const;
   bool WaitForRecords(const ShardIterator& iterator,
                       absl::Duration timeout) const;
+  // Waits up to `timeout` until the record at `position` is published; true if
+  // it is.
+  bool WaitForPosition(uint64_t position, absl::Duration timeout) const;
+
+  // Adopts the segments a durable store recovered, oldest first; the next
+  // append gets position `end_position`. Counts their bytes towards the
+  // stream's stored bytes.
+  // REQUIRES: nothing has been appended to or read from the shard yet.
+  void Recover(std::vector<std::shared_ptr<Segment>> segments,
+               uint64_t end_position);
+  // Makes later appends fail with kFailedPrecondition (a closed or read-only
+  // stream). Waits for an append under way.
+  void Seal();
 
   // Resharding, in two steps so that readers never see a closed shard
   // without its children. StopAppends() waits for an append under way, makes
@@ -68,8 +82,11 @@ class ShardImpl final : public Shard {
   // the last record. Close() then publishes the end and the children to
   // readers.
   uint64_t StopAppends();
+  // Undoes StopAppends() when the reshard could not be recorded.
+  void ResumeAppends();
   void Close(std::vector<ChildShard> children);
-  bool accepts_appends() const;
+  // False once StopAppends() was called: the shard is closed by a reshard.
+  bool is_open() const;
   const std::vector<std::string>& parents() const { return parents_; }
 
   // Drops segments whose newest record arrived before `cutoff_millis`; returns
@@ -115,7 +132,11 @@ class ShardImpl final : public Shard {
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
+  // Closed by a reshard (StopAppends()): the shard is no longer open.
   bool appends_stopped_ ABSL_GUARDED_BY(append_mu_) = false;
+  // Sealed with its stream (Seal()): closed or read-only, still open in the
+  // Kinesis sense.
+  bool sealed_ ABSL_GUARDED_BY(append_mu_) = false;
 
   mutable Mutex mu_;
   mutable CondVar published_;

@@ -6,7 +6,10 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "stream/sequence.h"
+#include "stream/stream_meta.h"
+#include "util/status_macros.h"
 
 namespace brook {
 
@@ -26,6 +29,14 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(
                        static_cast<size_t>(std::max<int64_t>(
                            options.segment_bytes, 1)),
                        pooled));
+  if (!stream.ok()) return stream.status();
+  return std::unique_ptr<Stream>(std::move(*stream));
+}
+
+absl::StatusOr<std::unique_ptr<Stream>> Stream::Open(
+    absl::string_view dir, const StreamOptions& options, OpenMode mode) {
+  absl::StatusOr<std::unique_ptr<internal::StreamImpl>> stream =
+      internal::StreamImpl::Open(dir, options, mode);
   if (!stream.ok()) return stream.status();
   return std::unique_ptr<Stream>(std::move(*stream));
 }
@@ -68,7 +79,92 @@ absl::Status ValidateOptions(const StreamOptions& o) {
       o.on_full != RetentionFullPolicy::kDropOldest) {
     return bad("unknown on_full policy ", static_cast<int>(o.on_full));
   }
+  if (o.durability != Durability::kNone &&
+      o.durability != Durability::kGroupCommit &&
+      o.durability != Durability::kAlways) {
+    return bad("unknown durability ", static_cast<int>(o.durability));
+  }
+  if (o.segment_roll_millis < 0) {
+    return bad("segment_roll_millis must not be negative, got ",
+               o.segment_roll_millis);
+  }
+  if (o.group_commit_bytes < 0 || o.group_commit_millis < 0) {
+    return bad("group_commit_bytes and group_commit_millis must not be "
+               "negative");
+  }
+  if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
+      o.group_commit_millis == 0) {
+    return bad("kGroupCommit needs group_commit_bytes or group_commit_millis");
+  }
   return absl::OkStatus();
+}
+
+// The metadata of a new stream: `options` and uniform shards.
+proto::StreamMeta NewStreamMeta(const StreamOptions& options);
+
+// Checks that the shards of `meta` are numbered 0.. in order, that parents
+// come before their children, and that the open shards tile the key space,
+// so that routing cannot go wrong.
+absl::Status ValidateShards(const proto::StreamMeta& meta,
+                            absl::string_view path) {
+  std::vector<std::pair<HashKey, HashKey>> open;
+  for (int i = 0; i < meta.shards_size(); ++i) {
+    const proto::ShardMeta& s = meta.shards(i);
+    const HashKey start = absl::MakeUint128(s.range().starting_high(),
+                                            s.range().starting_low());
+    const HashKey end = absl::MakeUint128(s.range().ending_high(),
+                                          s.range().ending_low());
+    if (s.number() != static_cast<uint32_t>(i) || end < start) {
+      return absl::DataLossError(
+          absl::StrCat(path, ": shard ", i, " has a bad number or range"));
+    }
+    if (!s.closed()) open.emplace_back(start, end);
+  }
+  std::sort(open.begin(), open.end());
+  HashKey next = 0;
+  for (const auto& [start, end] : open) {
+    if (start != next) {
+      return absl::DataLossError(absl::StrCat(
+          path, ": open shards leave a gap or overlap at hash key ",
+          HashKeyToString(next)));
+    }
+    next = end + 1;
+  }
+  if (open.empty() || next != 0) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": open shards do not cover the hash key space"));
+  }
+  return absl::OkStatus();
+}
+
+// The metadata entry of a shard.
+proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,
+                             uint64_t start_position,
+                             const std::vector<std::string>& parents) {
+  proto::ShardMeta shard;
+  shard.set_number(number);
+  proto::HashKeyRangeMeta* r = shard.mutable_range();
+  r->set_starting_high(absl::Uint128High64(range.starting_hash_key));
+  r->set_starting_low(absl::Uint128Low64(range.starting_hash_key));
+  r->set_ending_high(absl::Uint128High64(range.ending_hash_key));
+  r->set_ending_low(absl::Uint128Low64(range.ending_hash_key));
+  shard.set_start_position(start_position);
+  if (!parents.empty()) shard.set_parent_shard_id(parents[0]);
+  if (parents.size() > 1) shard.set_adjacent_parent_shard_id(parents[1]);
+  return shard;
+}
+
+proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
+  proto::StreamMeta meta;
+  meta.set_format_version(kStreamMetaVersion);
+  OptionsToMeta(options, meta.mutable_options());
+  const std::vector<HashKeyRange> ranges =
+      UniformHashKeyRanges(options.shard_count);
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    *meta.add_shards() =
+        ShardMetaOf(static_cast<uint32_t>(i), ranges[i], kFirstPosition, {});
+  }
+  return meta;
 }
 
 }  // namespace
@@ -79,19 +175,245 @@ StreamImpl::StreamImpl(const StreamOptions& options,
       env_(options.env != nullptr ? options.env : Env::Default()),
       store_(std::move(store)) {}
 
-StreamImpl::~StreamImpl() = default;
+StreamImpl::~StreamImpl() {
+  // A stream that was not closed is closed now; its caller did not ask what
+  // went wrong, and an unclean directory is recovered by the next open.
+  Close().IgnoreError();
+}
 
 absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Create(
     const StreamOptions& options, std::unique_ptr<SegmentStore> store) {
   absl::Status s = ValidateOptions(options);
   if (!s.ok()) return s;
   std::unique_ptr<StreamImpl> stream(new StreamImpl(options, std::move(store)));
-  MutexLock lock(&stream->topology_mu_);
-  for (const HashKeyRange& range : UniformHashKeyRanges(options.shard_count)) {
-    stream->AddShardLocked(range, kFirstPosition, {});
-  }
-  stream->RebuildRoutingLocked();
+  BROOK_RETURN_IF_ERROR(stream->AdoptMeta(NewStreamMeta(options), nullptr));
   return stream;
+}
+
+absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
+                                   RecoveryReport* report) {
+  MutexLock lock(&topology_mu_);
+  // Children, from the parents they name.
+  std::vector<std::vector<ChildShard>> children(
+      static_cast<size_t>(meta.shards_size()));
+  auto range_of = [](const proto::ShardMeta& s) {
+    return HashKeyRange{
+        absl::MakeUint128(s.range().starting_high(), s.range().starting_low()),
+        absl::MakeUint128(s.range().ending_high(), s.range().ending_low())};
+  };
+  for (const proto::ShardMeta& s : meta.shards()) {
+    std::vector<std::string> parents;
+    if (!s.parent_shard_id().empty()) parents.push_back(s.parent_shard_id());
+    if (!s.adjacent_parent_shard_id().empty()) {
+      parents.push_back(s.adjacent_parent_shard_id());
+    }
+    for (const std::string& parent : parents) {
+      absl::StatusOr<ShardImpl*> p = FindShardLocked(parent);
+      if (!p.ok()) {
+        return absl::DataLossError(absl::StrCat(
+            "stream ", options_.name, ": shard ", s.number(),
+            " names parent ", parent, ", which does not precede it"));
+      }
+      children[(*p)->number()].push_back(
+          {ShardIdFromNumber(s.number()), parents, range_of(s)});
+    }
+    AddShardLocked(range_of(s), s.start_position(), std::move(parents));
+    if (durable_ != nullptr) durable_->AddShard(s.number());
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    ShardImpl& shard = *shards_[i];
+    if (durable_ != nullptr) {
+      BROOK_ASSIGN_OR_RETURN(
+          RecoveredShard recovered,
+          durable_->RecoverShard(shard.number(), shard.start_position(),
+                                 /*verify_crc=*/!report->clean_shutdown,
+                                 report));
+      shard.Recover(std::move(recovered.segments), recovered.end_position);
+    }
+    if (meta.shards(static_cast<int>(i)).closed()) {
+      shard.StopAppends();
+      shard.Close(std::move(children[i]));
+    }
+    if (read_only_) shard.Seal();
+  }
+  RebuildRoutingLocked();
+  MutexLock meta_lock(&close_mu_);
+  meta_ = std::move(meta);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
+    absl::string_view dir, const StreamOptions& options, OpenMode mode) {
+  Env* const env = options.env != nullptr ? options.env : Env::Default();
+  const bool read_only = mode == OpenMode::kReadOnly;
+  const std::string dir_string(dir);
+  if (mode != OpenMode::kCreateIfMissing && mode != OpenMode::kMustExist &&
+      !read_only) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "stream directory ", dir, ": unknown open mode ",
+        static_cast<int>(mode)));
+  }
+  // Validate before touching the disk.
+  if (mode == OpenMode::kCreateIfMissing) {
+    BROOK_RETURN_IF_ERROR(ValidateOptions(options));
+    BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
+  }
+  std::unique_ptr<FileLock> lock;
+  if (!read_only) {
+    absl::StatusOr<std::unique_ptr<FileLock>> locked =
+        env->LockFile(absl::StrCat(dir, "/LOCK"), /*shared=*/false);
+    if (!locked.ok()) {
+      if (absl::IsFailedPrecondition(locked.status())) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "stream directory ", dir,
+            ": already open for writing by another process or Stream"));
+      }
+      if (absl::IsNotFound(locked.status())) {
+        return absl::NotFoundError(
+            absl::StrCat("stream directory ", dir, ": not found"));
+      }
+      return locked.status();
+    }
+    lock = *std::move(locked);
+  }
+  std::unique_ptr<FileLock> reader_lock;
+  if (read_only) {
+    // Keeps the writer from reusing the files this stream maps. The writer
+    // holds it exclusively only for an instant; without write permission to
+    // the directory there is no lock and the writer may reuse dropped files
+    // this stream still reads.
+    absl::StatusOr<std::unique_ptr<FileLock>> locked;
+    for (int attempt = 0; attempt < 1000; ++attempt) {
+      locked = env->LockFile(ReadersLockPath(dir), /*shared=*/true);
+      if (!absl::IsFailedPrecondition(locked.status())) break;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    if (locked.ok()) {
+      reader_lock = *std::move(locked);
+    } else if (absl::IsNotFound(locked.status())) {
+      return absl::NotFoundError(
+          absl::StrCat("stream directory ", dir, ": not found"));
+    }
+  }
+  proto::StreamMeta meta;
+  bool clean = false;
+  absl::StatusOr<proto::StreamMeta> read = ReadStreamMeta(env, dir);
+  if (read.ok()) {
+    meta = *std::move(read);
+    BROOK_RETURN_IF_ERROR(ValidateShards(meta, StreamMetaPath(dir)));
+    clean = meta.clean_shutdown() && !read_only;
+  } else if (absl::IsNotFound(read.status()) &&
+             mode == OpenMode::kCreateIfMissing) {
+    meta = NewStreamMeta(options);
+    clean = true;  // nothing to check
+  } else if (absl::IsNotFound(read.status())) {
+    return absl::NotFoundError(
+        absl::StrCat("stream directory ", dir, ": holds no stream"));
+  } else {
+    return read.status();
+  }
+  StreamOptions opened = OptionsFromMeta(meta.options());
+  opened.env = options.env;
+  BROOK_RETURN_IF_ERROR(ValidateOptions(opened));
+
+  MmapStoreOptions store_options;
+  store_options.dir = dir_string;
+  store_options.env = env;
+  store_options.shard_count = meta.shards_size();
+  store_options.segment_bytes = opened.segment_bytes;
+  store_options.durability = opened.durability;
+  store_options.group_commit_bytes = opened.group_commit_bytes;
+  store_options.group_commit_millis = opened.group_commit_millis;
+  store_options.read_only = read_only;
+  auto store = std::make_unique<MmapSegmentStore>(store_options);
+  MmapSegmentStore* durable = store.get();
+  std::unique_ptr<StreamImpl> stream(new StreamImpl(opened, std::move(store)));
+  stream->durable_ = durable;
+  stream->dir_ = dir_string;
+  stream->read_only_ = read_only;
+  stream->reader_lock_ = std::move(reader_lock);
+  stream->report_.clean_shutdown = clean;
+  BROOK_RETURN_IF_ERROR(stream->AdoptMeta(meta, &stream->report_));
+  if (!read_only) {
+    // From here until Close() the directory is not clean.
+    proto::StreamMeta dirty;
+    {
+      MutexLock l(&stream->close_mu_);
+      stream->meta_.set_clean_shutdown(false);
+      dirty = stream->meta_;
+    }
+    BROOK_RETURN_IF_ERROR(WriteStreamMeta(env, dir, dirty));
+    stream->lock_ = std::move(lock);
+  }
+  return stream;
+}
+
+absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,
+                                        SequenceNumber n,
+                                        absl::Duration timeout) {
+  if (durable_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream ", options_.name,
+                     ": a memory stream has no durable storage"));
+  }
+  if (read_only_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream directory ", dir_, ": opened read-only"));
+  }
+  BROOK_ASSIGN_OR_RETURN(ShardImpl * shard, FindShard(shard_id));
+  if (ShardNumberOf(n) != shard->number()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(shard->id(), ": sequence number ", n.ToString(),
+                     " belongs to another shard"));
+  }
+  const uint64_t position = PositionOf(n);
+  if (durable_->SyncedPosition(shard->number()) > position) {
+    return absl::OkStatus();
+  }
+  if (!shard->WaitForPosition(position, timeout)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        shard->id(), ": sequence number ", n.ToString(),
+        " was not appended within ", absl::FormatDuration(timeout)));
+  }
+  return durable_->SyncShard(shard->number(), position + 1);
+}
+
+absl::Status StreamImpl::Sync() {
+  if (durable_ == nullptr || read_only_) return absl::OkStatus();
+  {
+    MutexLock l(&close_mu_);
+    if (closed_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("stream directory ", dir_, ": closed"));
+    }
+  }
+  return durable_->SyncAll();
+}
+
+void StreamImpl::SimulateCrashForTesting() {
+  MutexLock topology(&topology_mu_);
+  MutexLock l(&close_mu_);
+  closed_ = true;
+  for (const auto& shard : shards_) shard->Seal();
+  lock_.reset();
+}
+
+absl::Status StreamImpl::Close() {
+  MutexLock topology(&topology_mu_);  // no reshard while closing
+  MutexLock l(&close_mu_);
+  if (closed_) return absl::OkStatus();
+  closed_ = true;
+  for (const auto& shard : shards_) shard->Seal();
+  // Only a stream that opened for writing holds the lock (a failed open never
+  // marks the directory clean).
+  if (durable_ == nullptr || lock_ == nullptr) return absl::OkStatus();
+  absl::Status s = durable_->Close();
+  if (s.ok()) {
+    meta_.set_clean_shutdown(true);
+    s = WriteStreamMeta(env_, dir_, meta_);
+  }
+  lock_.reset();
+  return s;
 }
 
 ShardImpl* StreamImpl::AddShardLocked(HashKeyRange range,
@@ -107,7 +429,7 @@ void StreamImpl::RebuildRoutingLocked() {
   auto table = std::make_shared<RoutingTable>();
   std::vector<ShardImpl*> open;
   for (const auto& shard : shards_) {
-    if (shard->accepts_appends()) open.push_back(shard.get());
+    if (shard->is_open()) open.push_back(shard.get());
   }
   std::sort(open.begin(), open.end(), [](ShardImpl* a, ShardImpl* b) {
     return a->hash_key_range().starting_hash_key <
@@ -207,12 +529,16 @@ int64_t StreamImpl::TrimExpired() {
 
 absl::StatusOr<ShardImpl*> StreamImpl::FindOpenShardLocked(
     absl::string_view shard_id, absl::string_view operation) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        operation, ": stream directory ", dir_, " is open read-only"));
+  }
   absl::StatusOr<ShardImpl*> shard = FindShardLocked(shard_id);
   if (!shard.ok()) {
     return absl::NotFoundError(
         absl::StrCat(operation, ": ", shard.status().message()));
   }
-  if (!(*shard)->accepts_appends()) {
+  if (!(*shard)->is_open()) {
     return absl::FailedPreconditionError(absl::StrCat(
         operation, ": shard ", shard_id, " of stream ", options_.name,
         " is closed: it was already split or merged"));
@@ -247,13 +573,47 @@ absl::Status StreamImpl::SplitLocked(ShardImpl* parent, HashKey key) {
         HashKeyToString(range.ending_hash_key)));
   }
   const uint64_t start = parent->StopAppends();
-  ShardImpl* low = AddShardLocked({range.starting_hash_key, key - 1}, start,
-                                  {parent->id()});
-  ShardImpl* high =
-      AddShardLocked({key, range.ending_hash_key}, start, {parent->id()});
-  parent->Close({{low->id(), {parent->id()}, low->hash_key_range()},
-                 {high->id(), {parent->id()}, high->hash_key_range()}});
+  const uint32_t low_number = static_cast<uint32_t>(shards_.size());
+  const HashKeyRange low_range{range.starting_hash_key, key - 1};
+  const HashKeyRange high_range{key, range.ending_hash_key};
+  const std::vector<std::string> parents = {parent->id()};
+  absl::Status persisted = PersistReshardLocked(
+      {{parent, start}},
+      {ShardMetaOf(low_number, low_range, start, parents),
+       ShardMetaOf(low_number + 1, high_range, start, parents)});
+  if (!persisted.ok()) {
+    parent->ResumeAppends();
+    return persisted;
+  }
+  ShardImpl* low = AddShardLocked(low_range, start, parents);
+  ShardImpl* high = AddShardLocked(high_range, start, parents);
+  parent->Close({{low->id(), parents, low_range},
+                 {high->id(), parents, high_range}});
   RebuildRoutingLocked();
+  return absl::OkStatus();
+}
+
+absl::Status StreamImpl::PersistReshardLocked(
+    const std::vector<std::pair<ShardImpl*, uint64_t>>& closing,
+    const std::vector<proto::ShardMeta>& added) {
+  MutexLock lock(&close_mu_);
+  if (closed_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream ", options_.name, ": closed"));
+  }
+  proto::StreamMeta next = meta_;
+  for (const auto& [shard, end_position] : closing) {
+    proto::ShardMeta* m = next.mutable_shards(static_cast<int>(shard->number()));
+    m->set_closed(true);
+    m->set_end_position(end_position);
+  }
+  for (const proto::ShardMeta& m : added) *next.add_shards() = m;
+  if (durable_ != nullptr) {
+    // The children exist on disk before any record can reach them.
+    BROOK_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, next));
+    for (const proto::ShardMeta& m : added) durable_->AddShard(m.number());
+  }
+  meta_ = std::move(next);
   return absl::OkStatus();
 }
 
@@ -284,14 +644,23 @@ absl::Status StreamImpl::MergeLocked(ShardImpl* first, ShardImpl* second) {
         " of stream ", options_.name,
         " are not an adjacent pair of shards eligible for merging"));
   }
-  const uint64_t start =
-      std::max(first->StopAppends(), second->StopAppends());
-  ShardImpl* child = AddShardLocked(
-      {std::min(a.starting_hash_key, b.starting_hash_key),
-       std::max(a.ending_hash_key, b.ending_hash_key)},
-      start, {first->id(), second->id()});
-  const ChildShard c{child->id(), {first->id(), second->id()},
-                     child->hash_key_range()};
+  const uint64_t first_end = first->StopAppends();
+  const uint64_t second_end = second->StopAppends();
+  const uint64_t start = std::max(first_end, second_end);
+  const HashKeyRange range{std::min(a.starting_hash_key, b.starting_hash_key),
+                           std::max(a.ending_hash_key, b.ending_hash_key)};
+  const std::vector<std::string> parents = {first->id(), second->id()};
+  absl::Status persisted = PersistReshardLocked(
+      {{first, first_end}, {second, second_end}},
+      {ShardMetaOf(static_cast<uint32_t>(shards_.size()), range, start,
+                   parents)});
+  if (!persisted.ok()) {
+    first->ResumeAppends();
+    second->ResumeAppends();
+    return persisted;
+  }
+  ShardImpl* child = AddShardLocked(range, start, parents);
+  const ChildShard c{child->id(), parents, range};
   first->Close({c});
   second->Close({c});
   RebuildRoutingLocked();

@@ -1,6 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// The in-process stream: its shards, routing table and retention accounting.
+// The in-process stream: its shards, routing table and retention accounting,
+// in memory (`Create()`) or in a directory (`Open()`, through an
+// `MmapSegmentStore`).
 //
 // Thread safety: thread-safe. The shard list and routing table are fixed at
 // creation (resharding will swap them as a whole).
@@ -15,6 +17,8 @@
 
 #include "brook/env.h"
 #include "brook/stream.h"
+#include "proto/stream_meta.pb.h"
+#include "store/mmap_segment_store.h"
 #include "store/segment_store.h"
 #include "stream/shard_impl.h"
 #include "util/mutex.h"
@@ -26,6 +30,9 @@ class StreamImpl final : public Stream {
  public:
   static absl::StatusOr<std::unique_ptr<StreamImpl>> Create(
       const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+  // Stream::Open().
+  static absl::StatusOr<std::unique_ptr<StreamImpl>> Open(
+      absl::string_view dir, const StreamOptions& options, OpenMode mode);
   ~StreamImpl() override;
 
   const StreamOptions& options() const override { return options_; }
@@ -38,10 +45,21 @@ class StreamImpl final : public Stream {
   absl::Status MergeShards(absl::string_view shard_to_merge,
                            absl::string_view adjacent_shard_to_merge) override;
   absl::Status UpdateShardCount(int target_shard_count) override;
+  absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
+                              absl::Duration timeout) override;
+  absl::Status Sync() override;
+  absl::Status Close() override;
+  const RecoveryReport& recovery_report() const override { return report_; }
 
   Env* env() const { return env_; }
   // Shards ever created, open and closed; shard numbers are below it.
   size_t shard_count() const;
+
+  // Drops the stream as a crash of the process would: nothing more is synced,
+  // the directory is not marked clean and the writer's lock is released. Only
+  // destroying the stream is allowed afterwards.
+  void SimulateCrashForTesting();
+  MmapSegmentStore* durable_store() const { return durable_; }
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
 
   // The open shards by starting hash key: an immutable snapshot, replaced
@@ -64,6 +82,10 @@ class StreamImpl final : public Stream {
   absl::Status Reserve(int64_t bytes);
   void Release(int64_t bytes) {
     stored_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  }
+  // Counts recovered bytes, which are stored whatever the bound says.
+  void Adopt(int64_t bytes) {
+    stored_bytes_.fetch_add(bytes, std::memory_order_relaxed);
   }
   // Called after an append: under kDropOldest, drops the oldest segments until
   // the stream is back under its bound.
@@ -97,8 +119,31 @@ class StreamImpl final : public Stream {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
   absl::Status MergeLocked(ShardImpl* first, ShardImpl* second)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  // Records a reshard in the metadata (on disk first, for a durable stream):
+  // `closing` shards with their end positions, `added` child shards. Fails,
+  // changing nothing, if the stream is closed or the write fails.
+  absl::Status PersistReshardLocked(
+      const std::vector<std::pair<ShardImpl*, uint64_t>>& closing,
+      const std::vector<proto::ShardMeta>& added)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  // Builds the shards of `meta` (recovering their segments from a durable
+  // store, whose open found `report`), closes those it marks closed, and
+  // makes it the stream's metadata.
+  absl::Status AdoptMeta(proto::StreamMeta meta, RecoveryReport* report);
   std::atomic<int64_t> stored_bytes_{0};
   Mutex drop_mu_;  // one thread at a time drops for the byte bound
+
+  // Durable streams only.
+  MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
+  std::string dir_;
+  bool read_only_ = false;
+  std::unique_ptr<FileLock> lock_;         // LOCK, while open for writing
+  std::unique_ptr<FileLock> reader_lock_;  // READERS (shared), read-only
+  RecoveryReport report_;
+  // Lock order: topology_mu_ before close_mu_ (a reshard persists metadata).
+  Mutex close_mu_;
+  proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);
+  bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
 };
 
 }  // namespace internal

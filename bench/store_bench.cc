@@ -1,0 +1,285 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Durable store benchmarks, each beside its baseline in the same binary so
+// that ratios hold on a noisy machine. Directories go under $TMPDIR (or /tmp)
+// and are removed afterwards. See bench/README_store.md.
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include "absl/strings/str_cat.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+#include "store/record_format.h"
+#include "stream/stream_impl.h"
+
+namespace brook {
+namespace {
+
+constexpr int kBatch = 500;                       // records per append
+constexpr int64_t kKeep = int64_t{256} << 20;     // bytes kept on disk
+constexpr int64_t kSegment = int64_t{32} << 20;   // segment / file size
+constexpr int64_t kRecoverBytes = int64_t{512} << 20;
+
+class BenchDir {
+ public:
+  BenchDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+        "/brook-bench-XXXXXX";
+    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~BenchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::vector<RoutedRecord> Batch(const std::string& data) {
+  return std::vector<RoutedRecord>(kBatch, RoutedRecord{"k", data, 12345, true});
+}
+
+std::unique_ptr<Stream> OpenBenchStream(const std::string& dir,
+                                        Durability durability) {
+  StreamOptions options;
+  options.segment_bytes = kSegment;
+  options.retention_bytes = kKeep;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  options.durability = durability;
+  options.group_commit_bytes = 1 << 20;
+  options.group_commit_millis = 0;
+  absl::StatusOr<std::unique_ptr<Stream>> s =
+      Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+  if (!s.ok()) std::abort();
+  return *std::move(s);
+}
+
+void Append(benchmark::State& state, Durability durability) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  BenchDir dir;
+  std::unique_ptr<Stream> stream = OpenBenchStream(dir.path(), durability);
+  Shard* shard = *stream->GetShard("shardId-000000000000");
+  const std::string data(size, 'd');
+  const std::vector<RoutedRecord> batch = Batch(data);
+  // Warm up as a stream at its retention bound runs: the oldest segments are
+  // dropped and their files reused.
+  for (int64_t bytes = 0; bytes < kKeep + 2 * kSegment;
+       bytes += kBatch * static_cast<int64_t>(size + 25)) {
+    if (!shard->Append(batch).ok()) state.SkipWithError("append failed");
+  }
+  for (auto _ : state) {
+    absl::StatusOr<SequenceNumber> n = shard->Append(batch);
+    if (!n.ok()) state.SkipWithError("append failed");
+    benchmark::DoNotOptimize(n);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+
+// Durability::kNone: frames are written into the mapped segment and
+// checksummed; nothing is synced.
+void BM_Append_Mmap(benchmark::State& state) {
+  Append(state, Durability::kNone);
+}
+BENCHMARK(BM_Append_Mmap)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// Durability::kNone on fresh files only (no retention, so nothing is reused):
+// every segment is a new file, prepared and faulted in by the store's
+// background thread while the previous one fills. Up to 2 GiB on disk.
+void BM_Append_MmapFresh(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  BenchDir dir;
+  StreamOptions options;
+  options.segment_bytes = kSegment;
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
+  if (!stream.ok()) std::abort();
+  Shard* shard = *(*stream)->GetShard("shardId-000000000000");
+  const std::string data(size, 'd');
+  const std::vector<RoutedRecord> batch = Batch(data);
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    if (bytes > (int64_t{2} << 30)) {
+      state.SkipWithError("2 GiB written; use a shorter --benchmark_min_time");
+      break;
+    }
+    absl::StatusOr<SequenceNumber> n = shard->Append(batch);
+    if (!n.ok()) state.SkipWithError("append failed");
+    bytes += kBatch * static_cast<int64_t>(size + 25);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Append_MmapFresh)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes")
+    ->UseRealTime();
+
+// Group commit: a sync (msync) every 1 MiB of frames.
+void BM_Append_MmapGroupCommit(benchmark::State& state) {
+  Append(state, Durability::kGroupCommit);
+}
+BENCHMARK(BM_Append_MmapGroupCommit)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes")
+    ->UseRealTime();
+
+// The same record bytes (frame header per batch, record headers, key, data)
+// through a 64 KiB buffer and write(2), in files of the segment size, the
+// oldest removed beyond the same 1 GiB; fdatasync every `sync_bytes` if set.
+void Baseline(benchmark::State& state, int64_t sync_bytes) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  BenchDir dir;
+  const std::string data(size, 'd');
+  const std::vector<RoutedRecord> batch = Batch(data);
+  std::vector<char> buffer(64 << 10);
+  size_t used = 0;
+  int fd = -1;
+  int64_t file_bytes = kSegment;
+  int64_t unsynced = 0;
+  int files = 0;
+  std::deque<std::string> paths;
+  const auto flush = [&] {
+    if (::write(fd, buffer.data(), used) != static_cast<ssize_t>(used)) {
+      state.SkipWithError("write failed");
+    }
+    file_bytes += static_cast<int64_t>(used);
+    unsynced += static_cast<int64_t>(used);
+    used = 0;
+    if (sync_bytes > 0 && unsynced >= sync_bytes) {
+      if (::fdatasync(fd) != 0) state.SkipWithError("fdatasync failed");
+      unsynced = 0;
+    }
+  };
+  for (auto _ : state) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const size_t n = internal::EncodedRecordBytes(batch[i]) +
+                       (i == 0 ? internal::kBatchHeaderBytes : 0);
+      if (used + n > buffer.size()) flush();
+      if (file_bytes >= kSegment) {
+        if (fd >= 0) ::close(fd);
+        paths.push_back(absl::StrCat(dir.path(), "/", files++, ".log"));
+        fd = ::open(paths.back().c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+        if (fd < 0) state.SkipWithError("open failed");
+        file_bytes = 0;
+        if (static_cast<int64_t>(paths.size()) * kSegment > kKeep) {
+          ::unlink(paths.front().c_str());
+          paths.pop_front();
+        }
+      }
+      char* p = buffer.data() + used;
+      if (i == 0) {
+        internal::BatchHeader h;
+        h.frame_bytes = 1;
+        internal::EncodeBatchHeader(p, h);
+        p += internal::kBatchHeaderBytes;
+      }
+      internal::EncodeRecord(p, batch[i]);
+      used += n;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+  if (fd >= 0) ::close(fd);
+}
+
+void BM_Baseline_WriteBuffered(benchmark::State& state) { Baseline(state, 0); }
+BENCHMARK(BM_Baseline_WriteBuffered)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+void BM_Baseline_WriteFdatasync1MiB(benchmark::State& state) {
+  Baseline(state, 1 << 20);
+}
+BENCHMARK(BM_Baseline_WriteFdatasync1MiB)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes")
+    ->UseRealTime();
+
+// A directory of at least 512 MiB of 1 KiB records (4 MiB segments), left
+// either as a crash leaves it or cleanly closed.
+void Fill(const std::string& dir, bool clean) {
+  StreamOptions options;
+  absl::StatusOr<std::unique_ptr<Stream>> s =
+      Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+  if (!s.ok()) std::abort();
+  Shard* shard = *(*s)->GetShard("shardId-000000000000");
+  const std::string data(1024, 'd');
+  const std::vector<RoutedRecord> batch = Batch(data);
+  for (int64_t bytes = 0; bytes < kRecoverBytes + (8 << 20);
+       bytes += kBatch * (1024 + 25)) {
+    if (!shard->Append(batch).ok()) std::abort();
+  }
+  if (clean) {
+    if (!(*s)->Close().ok()) std::abort();
+  } else {
+    static_cast<internal::StreamImpl*>(s->get())->SimulateCrashForTesting();
+  }
+}
+
+// Opening after an unclean shutdown (a killed process: the bytes are in the
+// page cache): every frame's CRC is checked. Each iteration leaves the
+// directory unclean again.
+void BM_Recover_Mmap(benchmark::State& state) {
+  BenchDir dir;
+  Fill(dir.path(), /*clean=*/false);
+  int64_t scanned = 0;
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir.path(), StreamOptions(), OpenMode::kMustExist);
+    if (!s.ok() || (*s)->recovery_report().clean_shutdown) {
+      state.SkipWithError("open failed or was clean");
+      break;
+    }
+    scanned += (*s)->recovery_report().scanned_bytes;
+    state.PauseTiming();
+    static_cast<internal::StreamImpl*>(s->get())->SimulateCrashForTesting();
+    s->reset();
+    state.ResumeTiming();
+  }
+  state.SetBytesProcessed(scanned);
+  state.counters["scanned_MiB"] = benchmark::Counter(
+      static_cast<double>(scanned) / state.iterations() / (1 << 20));
+}
+BENCHMARK(BM_Recover_Mmap)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Opening a cleanly closed directory of the same size: frame headers only.
+void BM_Reopen_Clean(benchmark::State& state) {
+  BenchDir dir;
+  Fill(dir.path(), /*clean=*/true);
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir.path(), StreamOptions(), OpenMode::kMustExist);
+    if (!s.ok() || !(*s)->recovery_report().clean_shutdown) {
+      state.SkipWithError("open failed or was not clean");
+      break;
+    }
+    state.PauseTiming();
+    if (!(*s)->Close().ok()) state.SkipWithError("close failed");
+    s->reset();
+    state.ResumeTiming();
+  }
+}
+BENCHMARK(BM_Reopen_Clean)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+}  // namespace brook

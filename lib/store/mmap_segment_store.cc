@@ -1,0 +1,1097 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "store/mmap_segment_store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "store/record_format.h"
+#include "stream/sequence.h"
+#include "util/crc32c.h"
+#include "util/status_macros.h"
+
+namespace brook {
+namespace internal {
+namespace {
+
+constexpr size_t kPageBytes = 4096;
+// The writer keeps this much of its segment faulted in ahead of itself.
+constexpr size_t kPrefaultAhead = size_t{1} << 20;
+constexpr absl::string_view kSegmentSuffix = ".seg";
+constexpr size_t kSegmentNameDigits = 20;
+constexpr absl::string_view kRecycleSuffix = ".recycle";
+// Dropped segment files a shard keeps mapped for reuse.
+constexpr size_t kRecycledPerShard = 2;
+
+std::string SegmentName(uint64_t base_position) {
+  return absl::StrFormat("%020d%s", base_position, kSegmentSuffix);
+}
+
+// The base position a segment file name stands for, or false if `name` is not
+// one.
+bool ParseSegmentName(absl::string_view name, uint64_t* base) {
+  if (name.size() != kSegmentNameDigits + kSegmentSuffix.size() ||
+      name.substr(kSegmentNameDigits) != kSegmentSuffix) {
+    return false;
+  }
+  uint64_t v = 0;
+  for (char c : name.substr(0, kSegmentNameDigits)) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (~uint64_t{0} - digit) / 10) return false;
+    v = v * 10 + digit;
+  }
+  *base = v;
+  return true;
+}
+
+bool AllZero(const char* p, size_t n) {
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    if (v != 0) return false;
+  }
+  for (; n > 0; --n, ++p) {
+    if (*p != 0) return false;
+  }
+  return true;
+}
+
+// Segment files of one shard that retention dropped and no reader holds any
+// more, still mapped, kept for reuse: their pages are in memory and mapped
+// writable, so the next segment takes no page fault at all (a fresh file
+// costs a fault and a kernel page clear per 4 KiB).
+class RecyclePool {
+ public:
+  struct Entry {
+    std::string path;  // renamed to <base>.recycle
+    std::unique_ptr<MappedRegion> region;
+  };
+  RecyclePool(Env* env, size_t max_entries)
+      : env_(env), max_entries_(max_entries) {}
+  ~RecyclePool() {
+    for (Entry& e : entries_) env_->RemoveFile(e.path).IgnoreError();
+  }
+
+  bool HasRoom() {
+    absl::MutexLock lock(&mu_);
+    return entries_.size() < max_entries_;
+  }
+  void Give(Entry e) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (entries_.size() < max_entries_) {
+        entries_.push_back(std::move(e));
+        return;
+      }
+    }
+    e.region.reset();
+    env_->RemoveFile(e.path).IgnoreError();  // a stray .recycle file is harmless
+  }
+  bool Has(size_t capacity) {
+    absl::MutexLock lock(&mu_);
+    for (const Entry& e : entries_) {
+      if (e.region->size() == capacity) return true;
+    }
+    return false;
+  }
+  // An entry of exactly `capacity` bytes, if one is pooled.
+  bool Take(size_t capacity, Entry* out) {
+    absl::MutexLock lock(&mu_);
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].region->size() == capacity) {
+        *out = std::move(entries_[i]);
+        entries_.erase(entries_.begin() + static_cast<long>(i));
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  Env* const env_;
+  const size_t max_entries_;
+  absl::Mutex mu_;
+  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+};
+
+class MmapBacking final : public SegmentBacking {
+ public:
+  MmapBacking(std::string file_path, uint32_t shard_number,
+              std::unique_ptr<MappedRegion> region)
+      : path(std::move(file_path)),
+        shard(shard_number),
+        region_(std::move(region)) {}
+  ~MmapBacking() override {
+    if (pool_ != nullptr) pool_->Give({recycle_path_, std::move(region_)});
+  }
+
+  char* data() override { return region_->data(); }
+  size_t capacity() const override { return region_->size(); }
+  MappedRegion& region() { return *region_; }
+
+  // The file was renamed to `recycle_path`; when the last holder lets go of
+  // the segment, its map goes to `pool`.
+  void RecycleTo(std::shared_ptr<RecyclePool> pool, std::string recycle_path) {
+    pool_ = std::move(pool);
+    recycle_path_ = std::move(recycle_path);
+  }
+
+  const std::string path;
+  const uint32_t shard;
+  // Guarded by the ShardState's mutex: bytes [0, committed_offset) are
+  // checksummed frames, [0, synced_offset) are durable.
+  size_t committed_offset = 0;
+  size_t synced_offset = 0;
+  // Appender only: bytes below this have been prefaulted.
+  size_t prefaulted_offset = 0;
+
+ private:
+  std::unique_ptr<MappedRegion> region_;
+  std::shared_ptr<RecyclePool> pool_;  // set by RecycleTo()
+  std::string recycle_path_;
+};
+
+MmapBacking& BackingOf(const Segment& segment) {
+  return *static_cast<MmapBacking*>(segment.backing());
+}
+
+// What checking one frame found.
+enum class FrameKind { kEnd, kValid, kBad };
+
+// Checks the frame at `off` of `data[0, size)`, expected to hold position
+// `expected` (any position if `expected` is 0). Never reads past `size`.
+// The end of the log is a zero header, or an old checksummed frame of a
+// recycled file (position below `expected`).
+FrameKind CheckFrame(const char* data, size_t size, size_t off,
+                     uint64_t expected, bool verify_crc, BatchHeader* h,
+                     std::string* reason) {
+  const size_t left = size - off;
+  if (left < kBatchHeaderBytes) {
+    if (AllZero(data + off, left)) return FrameKind::kEnd;
+    *reason = "truncated batch header";
+    return FrameKind::kBad;
+  }
+  *h = DecodeBatchHeader(data + off);
+  if (h->frame_bytes == 0) {
+    if (AllZero(data + off, kBatchHeaderBytes)) return FrameKind::kEnd;
+    *reason = "torn batch header";
+    return FrameKind::kBad;
+  }
+  if (h->frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
+      h->frame_bytes > left) {
+    *reason = absl::StrCat("frame length ", h->frame_bytes,
+                           " out of bounds (", left, " bytes left)");
+    return FrameKind::kBad;
+  }
+  if (h->record_count == 0) {
+    *reason = "batch of no records";
+    return FrameKind::kBad;
+  }
+  if (expected != 0 && h->first_position != expected) {
+    // A recycled segment file holds old frames past the end of the log:
+    // checksummed, and older than anything this segment can hold. A damaged
+    // position fails the checksum instead.
+    if (h->first_position < expected && (h->flags & kBatchHasCrc) != 0 &&
+        Crc32c(data + off + 8, h->frame_bytes - size_t{8}) == h->crc) {
+      return FrameKind::kEnd;
+    }
+    *reason = absl::StrCat("batch starts at position ", h->first_position,
+                           ", expected ", expected);
+    return FrameKind::kBad;
+  }
+  if ((h->flags & kBatchHasCrc) == 0) {
+    *reason = "batch never committed (no crc)";
+    return FrameKind::kBad;
+  }
+  if (!verify_crc) return FrameKind::kValid;
+  const uint32_t crc =
+      Crc32c(data + off + 8, h->frame_bytes - size_t{8});
+  if (crc != h->crc) {
+    *reason = absl::StrFormat("crc mismatch (stored %08x, computed %08x)",
+                              h->crc, crc);
+    return FrameKind::kBad;
+  }
+  // The records must fill the frame exactly.
+  const char* p = data + off + kBatchHeaderBytes;
+  size_t rest = h->frame_bytes - kBatchHeaderBytes;
+  for (uint32_t i = 0; i < h->record_count; ++i) {
+    if (rest < kRecordHeaderBytes) {
+      *reason = absl::StrCat("record ", i, " overruns its batch");
+      return FrameKind::kBad;
+    }
+    const size_t n = kRecordHeaderBytes + DecodeFixed<uint16_t>(p + 4) +
+                     size_t{DecodeFixed<uint32_t>(p)};
+    if (n > rest) {
+      *reason = absl::StrCat("record ", i, " overruns its batch");
+      return FrameKind::kBad;
+    }
+    p += n;
+    rest -= n;
+  }
+  if (rest != 0) {
+    *reason = absl::StrCat(rest, " bytes after the batch's last record");
+    return FrameKind::kBad;
+  }
+  return FrameKind::kValid;
+}
+
+// A segment file as recovery read it.
+struct ScannedSegment {
+  std::string path;
+  uint64_t base = 0;
+  std::unique_ptr<MappedRegion> region;  // null for an empty file
+  size_t size = 0;
+  // Frames [0, end_offset) are valid and hold [base, end_position).
+  size_t end_offset = 0;
+  uint64_t end_position = 0;
+  std::vector<BatchIndexEntry> batches;
+  int64_t first_arrival_millis = 0;
+  int64_t last_arrival_millis = 0;
+  // Set if the walk stopped at a bad frame at `end_offset`.
+  bool bad = false;
+  std::string reason;
+
+  const char* data() const { return region ? region->data() : nullptr; }
+};
+
+void ScanFrames(ScannedSegment& s, bool verify_crc) {
+  s.end_offset = 0;
+  s.end_position = s.base;
+  s.batches.clear();
+  s.bad = false;
+  const char* data = s.data();
+  size_t off = 0;
+  while (off < s.size) {
+    BatchHeader h;
+    std::string reason;
+    const FrameKind kind =
+        CheckFrame(data, s.size, off, s.end_position, verify_crc, &h, &reason);
+    if (kind == FrameKind::kEnd) break;
+    if (kind == FrameKind::kBad) {
+      s.bad = true;
+      s.reason = std::move(reason);
+      break;
+    }
+    if (s.batches.empty()) s.first_arrival_millis = h.arrival_millis;
+    s.last_arrival_millis = h.arrival_millis;
+    s.batches.push_back({h.first_position, static_cast<uint32_t>(off),
+                         h.record_count, h.arrival_millis});
+    off += h.frame_bytes;
+    s.end_position = h.first_position + h.record_count;
+  }
+  s.end_offset = off;
+}
+
+// True if the frame at `off` of `s` is a complete, checksummed frame holding
+// position `expected` (any if 0).
+bool ValidFrameAt(const ScannedSegment& s, size_t off, uint64_t expected) {
+  if (s.region == nullptr || off >= s.size) return false;
+  BatchHeader h;
+  std::string reason;
+  return CheckFrame(s.data(), s.size, off, expected, /*verify_crc=*/true, &h,
+                    &reason) == FrameKind::kValid;
+}
+
+// True if a complete, checksummed frame holding positions at or after
+// `min_position` starts anywhere in `s` at or after `from`: then the bad bytes
+// before it are damage in the middle of the log, not a torn tail. Frames are
+// not aligned, so every offset is tried; a cheap look at the header rules out
+// nearly all of them before any checksum is computed. Runs only when recovery
+// met a bad frame.
+bool ValidFrameFollows(const ScannedSegment& s, size_t from,
+                       uint64_t min_position) {
+  if (s.region == nullptr) return false;
+  const char* data = s.data();
+  for (size_t off = from; off + kBatchHeaderBytes <= s.size; ++off) {
+    const uint32_t frame_bytes = DecodeFixed<uint32_t>(data + off);
+    if (frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
+        frame_bytes > s.size - off ||
+        DecodeFixed<uint32_t>(data + off + 28) != kBatchHasCrc) {
+      continue;
+    }
+    const uint64_t position = DecodeFixed<uint64_t>(data + off + 8);
+    if (position < min_position || DecodeFixed<uint32_t>(data + off + 24) == 0) {
+      continue;
+    }
+    if (ValidFrameAt(s, off, 0)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string ReadersLockPath(absl::string_view dir) {
+  return absl::StrCat(dir, "/READERS");
+}
+
+struct MmapSegmentStore::ShardState {
+  ShardState(uint32_t n, std::shared_ptr<RecyclePool> p)
+      : number(n), pool(std::move(p)) {}
+  const uint32_t number;
+  const std::shared_ptr<RecyclePool> pool;  // null when read-only
+  absl::Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);  // one sync at a time
+  absl::Mutex mu;
+  // Segments that may hold committed but unsynced bytes, oldest first. Weak:
+  // a segment retention dropped needs no sync, and its map must go.
+  std::vector<std::weak_ptr<Segment>> dirty ABSL_GUARDED_BY(mu);
+  uint64_t committed_position ABSL_GUARDED_BY(mu) = 0;
+  uint64_t synced_position ABSL_GUARDED_BY(mu) = 0;
+  int64_t unsynced_bytes ABSL_GUARDED_BY(mu) = 0;
+  int64_t unsynced_since_millis ABSL_GUARDED_BY(mu) = 0;
+  uint64_t latest_base ABSL_GUARDED_BY(mu) = 0;
+  // A segment file was created since the shard's directory was last synced.
+  bool dir_unsynced ABSL_GUARDED_BY(mu) = false;
+  bool closed ABSL_GUARDED_BY(mu) = false;
+};
+
+// Group commit by time: syncs shards whose oldest unsynced commit is older
+// than `group_commit_millis`.
+class MmapSegmentStore::Syncer {
+ public:
+  explicit Syncer(MmapSegmentStore* store)
+      : store_(store), thread_([this] { Run(); }) {}
+  ~Syncer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    const int64_t millis = store_->options_.group_commit_millis;
+    const int64_t period_millis = std::max<int64_t>(1, millis / 4);
+    const absl::Duration period = absl::Milliseconds(period_millis);
+    // Sync a wake-up early, so a record is synced by `millis` after its
+    // acknowledgement rather than up to a period later.
+    const int64_t due = std::max<int64_t>(0, millis - period_millis);
+    for (;;) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(absl::Condition(&stop_), period)) return;
+      }
+      const int64_t now = store_->options_.env->NowMillis();
+      for (ShardState* shard : store_->States()) {
+        uint64_t target = 0;
+        {
+          absl::MutexLock lock(&shard->mu);
+          if (shard->unsynced_bytes == 0 ||
+              now - shard->unsynced_since_millis < due) {
+            continue;
+          }
+          target = shard->committed_position;
+        }
+        // A failure is seen again by the next WaitForDurable() or Sync().
+        store_->SyncShardState(*shard, target).IgnoreError();
+      }
+    }
+  }
+
+  MmapSegmentStore* const store_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+// Prepares spare segment files on request, one at a time.
+class MmapSegmentStore::Preparer {
+ public:
+  explicit Preparer(MmapSegmentStore* store)
+      : store_(store), thread_([this] { Run(); }) {}
+  ~Preparer() {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+  void Request(uint32_t shard_number, size_t capacity) {
+    absl::MutexLock lock(&mu_);
+    requests_.push_back({shard_number, capacity});
+  }
+
+ private:
+  struct Job {
+    uint32_t shard;
+    size_t capacity;
+  };
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stop_ || !requests_.empty();
+  }
+  void Run() {
+    for (;;) {
+      Job job;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(this, &Preparer::Ready));
+        if (stop_) return;
+        job = requests_.front();
+        requests_.erase(requests_.begin());
+      }
+      store_->PrepareSpare(job.shard, job.capacity);
+    }
+  }
+
+  MmapSegmentStore* const store_;
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<Job> requests_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+MmapSegmentStore::MmapSegmentStore(MmapStoreOptions options)
+    : options_(std::move(options)) {
+  for (int i = 0; i < options_.shard_count; ++i) {
+    AddShard(static_cast<uint32_t>(i));
+  }
+  if (!options_.read_only &&
+      options_.durability == Durability::kGroupCommit &&
+      options_.group_commit_millis > 0) {
+    syncer_ = std::make_unique<Syncer>(this);
+  }
+  if (!options_.read_only) preparer_ = std::make_unique<Preparer>(this);
+}
+
+MmapSegmentStore::~MmapSegmentStore() {
+  preparer_.reset();
+  syncer_.reset();
+}
+
+void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
+  ShardState& state = State(shard_number);
+  if (!state.pool->HasRoom() || state.pool->Has(capacity)) return;
+  Env* const env = options_.env;
+  const std::string path =
+      absl::StrCat(ShardDir(shard_number), "/spare-",
+                   spares_made_.fetch_add(1, std::memory_order_relaxed),
+                   kRecycleSuffix);
+  absl::StatusOr<std::unique_ptr<File>> file =
+      env->OpenFile(path, FileOpenMode::kCreate);
+  if (!file.ok()) return;  // the appender creates its segment itself
+  absl::Status s = (*file)->Allocate(capacity);
+  absl::StatusOr<std::unique_ptr<MappedRegion>> region =
+      s.ok() ? (*file)->Map(capacity, /*writable=*/true)
+             : absl::StatusOr<std::unique_ptr<MappedRegion>>(s);
+  file->reset();
+  if (!region.ok()) {
+    env->RemoveFile(path).IgnoreError();  // as above; recovery removes it too
+    return;
+  }
+  (*region)->Prefault(0, capacity);
+  state.pool->Give({path, *std::move(region)});
+}
+
+size_t MmapSegmentStore::StandardCapacity() const {
+  return (static_cast<size_t>(options_.segment_bytes) + kPageBytes - 1) /
+         kPageBytes * kPageBytes;
+}
+
+std::string MmapSegmentStore::ShardDir(uint32_t shard_number) const {
+  return absl::StrCat(options_.dir, "/", ShardIdFromNumber(shard_number));
+}
+
+absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
+    uint32_t shard_number, uint64_t start_position, bool verify_crc,
+    RecoveryReport* report) {
+  Env* const env = options_.env;
+  const bool writable = !options_.read_only;
+  const std::string dir = ShardDir(shard_number);
+  ShardState& state = State(shard_number);
+
+  absl::StatusOr<std::vector<std::string>> names = env->ListDir(dir);
+  if (!names.ok()) {
+    if (!absl::IsNotFound(names.status())) return names.status();
+    if (writable) BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
+    names = std::vector<std::string>();
+  }
+  std::vector<ScannedSegment> files;
+  for (const std::string& name : *names) {
+    uint64_t base;
+    if (writable && name.size() > kRecycleSuffix.size() &&
+        absl::string_view(name).substr(name.size() - kRecycleSuffix.size()) ==
+            kRecycleSuffix) {
+      // A dropped segment that was waiting for reuse: nothing to keep.
+      BROOK_RETURN_IF_ERROR(env->RemoveFile(absl::StrCat(dir, "/", name)));
+      continue;
+    }
+    if (!ParseSegmentName(name, &base)) continue;
+    ScannedSegment s;
+    s.path = absl::StrCat(dir, "/", name);
+    s.base = base;
+    files.push_back(std::move(s));
+  }
+  std::sort(files.begin(), files.end(),
+            [](const ScannedSegment& a, const ScannedSegment& b) {
+              return a.base < b.base;
+            });
+
+  // Map and walk every file.
+  for (size_t i = 0; i < files.size(); ++i) {
+    ScannedSegment& s = files[i];
+    absl::StatusOr<std::unique_ptr<File>> file = env->OpenFile(
+        s.path, writable ? FileOpenMode::kReadWrite : FileOpenMode::kReadOnly);
+    if (!writable && absl::IsNotFound(file.status())) {
+      // The writer's retention dropped it since the listing (the oldest go
+      // first, so later files are still there).
+      files.erase(files.begin() + static_cast<long>(i--));
+      continue;
+    }
+    if (!file.ok()) return file.status();
+    BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
+    s.size = static_cast<size_t>(size);
+    if (s.size > 0) {
+      BROOK_ASSIGN_OR_RETURN(s.region, (*file)->Map(s.size, writable));
+    }
+    ScanFrames(s, verify_crc);
+  }
+  // After a clean close only headers were read; the last frame of the shard
+  // is checksummed anyway, and any doubt sends the shard to a full scan.
+  if (!verify_crc) {
+    bool doubt = false;
+    for (const ScannedSegment& s : files) doubt = doubt || s.bad;
+    for (auto it = files.rbegin(); it != files.rend() && !doubt; ++it) {
+      if (it->batches.empty()) continue;
+      doubt = !ValidFrameAt(*it, it->batches.back().offset,
+                            it->batches.back().first_position);
+      break;
+    }
+    if (doubt) {
+      for (ScannedSegment& s : files) ScanFrames(s, /*verify_crc=*/true);
+      verify_crc = true;
+    }
+  }
+  for (const ScannedSegment& s : files) {
+    report->scanned_bytes += static_cast<int64_t>(s.end_offset);
+  }
+  // The last segment's end of log must not hide valid frames (a zeroed
+  // header in the middle of the log). Checked after an unclean shutdown,
+  // where it costs a pass over the rest of one segment.
+  if (verify_crc && !files.empty() && !files.back().bad) {
+    ScannedSegment& last = files.back();
+    if (ValidFrameFollows(last, last.end_offset + 1, last.end_position)) {
+      last.bad = true;
+      last.reason = "end of log before valid batches";
+    }
+  }
+
+  // Find where the log stops: a bad frame, or a segment that does not start
+  // where the one before it ended.
+  size_t stop = files.size();
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i].bad) {
+      stop = i;
+      break;
+    }
+    if (i + 1 < files.size() && files[i + 1].base != files[i].end_position) {
+      stop = i;
+      break;
+    }
+  }
+  size_t keep = files.size();  // files [0, keep) hold the log
+  if (stop < files.size()) {
+    ScannedSegment& s = files[stop];
+    // A torn tail has no valid frame after it, in its segment or the start of
+    // a later one.
+    bool valid_after = s.bad && ValidFrameFollows(s, s.end_offset + 1,
+                                                  s.end_position);
+    for (size_t j = stop + 1; j < files.size() && !valid_after; ++j) {
+      valid_after = ValidFrameAt(files[j], 0, files[j].base);
+    }
+    if (valid_after) {
+      RecoveryReport::Problem p;
+      p.file = s.path;
+      p.offset = static_cast<int64_t>(s.end_offset);
+      p.data_loss = true;
+      p.reason = s.bad ? s.reason
+                       : absl::StrCat("the next segment starts at position ",
+                                      files[stop + 1].base, ", expected ",
+                                      s.end_position);
+      for (size_t j = stop; j < files.size(); ++j) {
+        p.bytes += static_cast<int64_t>(files[j].size);
+      }
+      p.bytes -= static_cast<int64_t>(s.end_offset);
+      report->problems.push_back(p);
+      if (writable) {
+        return absl::DataLossError(absl::StrCat(
+            "segment ", p.file, " offset ", p.offset, ": ", p.reason,
+            ", and valid records follow; open the stream read-only to read "
+            "the records before it"));
+      }
+      keep = stop + 1;
+    } else {
+      // Torn tail: zero it so that a later scan agrees, drop the segments
+      // after it.
+      if (s.bad) {
+        RecoveryReport::Problem p;
+        p.file = s.path;
+        p.offset = static_cast<int64_t>(s.end_offset);
+        p.reason = s.reason;
+        size_t last_nonzero = s.end_offset;
+        for (size_t page = s.end_offset; page < s.size;) {
+          const size_t next =
+              std::min(s.size, (page / kPageBytes + 1) * kPageBytes);
+          if (!AllZero(s.data() + page, next - page)) {
+            last_nonzero = next;
+            if (writable) std::memset(s.region->data() + page, 0, next - page);
+          }
+          page = next;
+        }
+        p.bytes = static_cast<int64_t>(last_nonzero - s.end_offset);
+        if (writable && last_nonzero > s.end_offset) {
+          BROOK_RETURN_IF_ERROR(s.region->Sync(
+              s.end_offset, last_nonzero - s.end_offset));
+        }
+        report->problems.push_back(std::move(p));
+        s.bad = false;
+      }
+      for (size_t j = stop + 1; j < files.size(); ++j) {
+        ScannedSegment& later = files[j];
+        const bool empty = later.region == nullptr ||
+                           AllZero(later.data(), later.size);
+        if (!empty) {
+          RecoveryReport::Problem p;
+          p.file = later.path;
+          p.reason = "segment after the end of the log";
+          p.bytes = static_cast<int64_t>(later.size);
+          report->problems.push_back(std::move(p));
+        }
+        if (writable) {
+          later.region.reset();
+          BROOK_RETURN_IF_ERROR(env->RemoveFile(later.path));
+        }
+      }
+      keep = stop + 1;
+    }
+  }
+  if (keep > files.size()) keep = files.size();
+
+  RecoveredShard out;
+  out.end_position = start_position;
+  uint64_t latest_base = 0;
+  for (size_t i = 0; i < keep; ++i) {
+    ScannedSegment& s = files[i];
+    out.end_position = s.end_position;
+    latest_base = s.base;
+    if (s.batches.empty()) {
+      // An empty segment holds no records; only the last one may be, and it
+      // stays on disk, telling where the next append starts, until an append
+      // reuses it.
+      continue;
+    }
+    auto backing =
+        std::make_unique<MmapBacking>(s.path, shard_number, std::move(s.region));
+    backing->committed_offset = s.end_offset;
+    backing->synced_offset = s.end_offset;
+    backing->prefaulted_offset = s.end_offset;
+    auto segment = std::make_shared<Segment>(s.base, std::move(backing));
+    segment->end_offset = s.end_offset;
+    segment->end_position = s.end_position;
+    segment->first_arrival_millis = s.first_arrival_millis;
+    segment->last_arrival_millis = s.last_arrival_millis;
+    segment->batches = std::move(s.batches);
+    out.segments.push_back(std::move(segment));
+  }
+  absl::MutexLock lock(&state.mu);
+  state.committed_position = out.end_position;
+  state.synced_position = out.end_position;
+  state.latest_base = latest_base;
+  if (verify_crc && writable) {
+    // After an unclean shutdown the frames may be only in the page cache:
+    // they count as unsynced until the policy (or a caller) syncs them.
+    for (const std::shared_ptr<Segment>& seg : out.segments) {
+      BackingOf(*seg).synced_offset = 0;
+      state.unsynced_bytes += static_cast<int64_t>(seg->end_offset);
+      state.dirty.push_back(seg);
+    }
+    if (!out.segments.empty()) {
+      state.synced_position = out.segments.front()->base_position();
+      state.unsynced_since_millis = env->NowMillis();
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
+    uint32_t shard_number, uint64_t base_position, size_t min_capacity) {
+  ShardState& state = State(shard_number);
+  {
+    absl::MutexLock lock(&state.mu);
+    if (options_.read_only || state.closed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.dir, ": stream is closed or read-only"));
+    }
+  }
+  Env* const env = options_.env;
+  const size_t capacity =
+      (min_capacity + kPageBytes - 1) / kPageBytes * kPageBytes;
+  const std::string dir = ShardDir(shard_number);
+  const std::string path = absl::StrCat(dir, "/", SegmentName(base_position));
+  // Have the next segment of the standard size ready before this one fills.
+  if (preparer_ != nullptr && capacity == StandardCapacity()) {
+    preparer_->Request(shard_number, capacity);
+  }
+  RecyclePool::Entry reused;
+  while (state.pool->Take(capacity, &reused)) {
+    absl::Status renamed = env->RenameFile(reused.path, path);
+    if (!renamed.ok()) {
+      reused.region.reset();
+      env->RemoveFile(reused.path).IgnoreError();  // ignored at recovery
+      continue;
+    }
+    // Old frames follow; a zero header ends the log before them.
+    std::memset(reused.region->data(), 0, kBatchHeaderBytes);
+    if (options_.durability != Durability::kNone) {
+      BROOK_RETURN_IF_ERROR(env->SyncDir(dir));
+    }
+    auto backing = std::make_unique<MmapBacking>(path, shard_number,
+                                                 std::move(reused.region));
+    backing->prefaulted_offset = capacity;
+    absl::MutexLock lock(&state.mu);
+    state.latest_base = base_position;
+    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+    return std::make_shared<Segment>(base_position, std::move(backing));
+  }
+  BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                         env->OpenFile(path, FileOpenMode::kCreate));
+  // The name may be taken by an empty segment left by recovery or retention;
+  // it holds no records, so start it afresh.
+  absl::Status s = file->Truncate(0);
+  if (s.ok()) s = file->Allocate(capacity);
+  std::unique_ptr<MappedRegion> region;
+  if (s.ok()) {
+    absl::StatusOr<std::unique_ptr<MappedRegion>> mapped =
+        file->Map(capacity, /*writable=*/true);
+    if (mapped.ok()) {
+      region = *std::move(mapped);
+    } else {
+      s = mapped.status();
+    }
+  }
+  // Durable policies sync the new name before any record in it is synced.
+  if (s.ok() && options_.durability != Durability::kNone) {
+    s = env->SyncDir(dir);
+  }
+  if (!s.ok()) {
+    file.reset();
+    // The file holds nothing; leave no full-size empty file behind.
+    env->RemoveFile(path).IgnoreError();
+    return s;
+  }
+  region->Prefault(0, std::min(capacity, kPrefaultAhead));
+  auto backing =
+      std::make_unique<MmapBacking>(path, shard_number, std::move(region));
+  backing->prefaulted_offset = std::min(capacity, kPrefaultAhead);
+  {
+    absl::MutexLock lock(&state.mu);
+    state.latest_base = base_position;
+    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+  }
+  return std::make_shared<Segment>(base_position, std::move(backing));
+}
+
+absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
+  MmapBacking& b = BackingOf(segment);
+  ShardState& state = State(b.shard);
+  // Frames [from, end_offset) are new: only this appender touches them.
+  const size_t from = segment.end_offset;
+  char* const data = segment.data();
+  uint64_t first_position = 0;
+  uint64_t end_position = 0;
+  for (size_t off = from; off < end_offset;) {
+    BatchHeader h = DecodeBatchHeader(data + off);
+    h.flags |= kBatchHasCrc;
+    EncodeFixed<uint32_t>(data + off + 28, h.flags);
+    EncodeFixed<uint32_t>(data + off + 4,
+                          Crc32c(data + off + 8, h.frame_bytes - size_t{8}));
+    if (off == from) first_position = h.first_position;
+    end_position = h.first_position + h.record_count;
+    off += h.frame_bytes;
+  }
+  // An explicit end of log: the file may hold old frames (recycled) or an
+  // earlier torn append's bytes past this point.
+  std::memset(data + end_offset, 0,
+              std::min(kBatchHeaderBytes, segment.capacity() - end_offset));
+  if (b.prefaulted_offset < end_offset + kPrefaultAhead / 2 &&
+      b.prefaulted_offset < segment.capacity()) {
+    const size_t to = std::min(segment.capacity(), end_offset + kPrefaultAhead);
+    b.region().Prefault(b.prefaulted_offset, to - b.prefaulted_offset);
+    b.prefaulted_offset = to;
+  }
+
+  bool sync_now = false;
+  {
+    absl::MutexLock lock(&state.mu);
+    if (state.closed) {
+      std::memset(data + from, 0, kBatchHeaderBytes);  // not part of the log
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.dir, ": stream is closed"));
+    }
+    // A failed append may have committed frames it never published; they are
+    // being overwritten now.
+    if (from < b.committed_offset) {
+      b.committed_offset = from;
+      b.synced_offset = std::min(b.synced_offset, from);
+      state.synced_position = std::min(state.synced_position, first_position);
+    }
+    state.unsynced_bytes += static_cast<int64_t>(end_offset - from);
+    b.committed_offset = end_offset;
+    state.committed_position = end_position;
+    if (state.dirty.empty() || state.dirty.back().lock().get() != &segment) {
+      // Forget dropped segments first, so the list stays short under kNone.
+      state.dirty.erase(
+          std::remove_if(state.dirty.begin(), state.dirty.end(),
+                         [](const std::weak_ptr<Segment>& w) {
+                           return w.expired();
+                         }),
+          state.dirty.end());
+      state.dirty.push_back(segment.weak_from_this());
+    }
+    switch (options_.durability) {
+      case Durability::kNone:
+        break;
+      case Durability::kAlways:
+        sync_now = true;
+        break;
+      case Durability::kGroupCommit:
+        sync_now = options_.group_commit_bytes > 0 &&
+                   state.unsynced_bytes >= options_.group_commit_bytes;
+        if (!sync_now && state.unsynced_since_millis == 0) {
+          state.unsynced_since_millis = options_.env->NowMillis();
+        }
+        break;
+    }
+  }
+  if (!sync_now) return absl::OkStatus();
+  absl::Status s = SyncShardState(state, end_position);
+  if (!s.ok()) Abort(segment);  // not acknowledged, so not part of the log
+  return s;
+}
+
+void MmapSegmentStore::Abort(Segment& segment) {
+  MmapBacking& b = BackingOf(segment);
+  ShardState& state = State(b.shard);
+  const size_t from = segment.end_offset;
+  if (from >= segment.capacity()) return;
+  const uint64_t first_position = DecodeFixed<uint64_t>(segment.data() + from + 8);
+  std::memset(segment.data() + from, 0,
+              std::min(kBatchHeaderBytes, segment.capacity() - from));
+  bool was_synced;
+  {
+    absl::MutexLock lock(&state.mu);
+    was_synced = b.synced_offset > from;
+    b.committed_offset = std::min(b.committed_offset, from);
+    b.synced_offset = std::min(b.synced_offset, from);
+    state.committed_position =
+        std::min(state.committed_position, first_position);
+    state.synced_position = std::min(state.synced_position, first_position);
+  }
+  if (was_synced) {
+    // Best effort: if this fails too, the frames may come back after a power
+    // loss, complete and checksummed, as records of a failed append.
+    b.region().Sync(from, kBatchHeaderBytes).IgnoreError();
+  }
+}
+
+void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
+  if (options_.read_only) return;
+  MmapBacking& b = BackingOf(*segment);
+  ShardState& state = State(b.shard);
+  bool last;
+  {
+    absl::MutexLock lock(&state.mu);
+    last = segment->base_position() == state.latest_base;
+    if (last) state.latest_base = segment->end_position;
+  }
+  Env* const env = options_.env;
+  const std::string dir = ShardDir(b.shard);
+  if (last) {
+    // The shard's newest segment: leave an empty one where the next append
+    // starts, so a reopen does not give out its positions again.
+    if (segment->end_position == segment->base_position()) return;
+    const std::string marker =
+        absl::StrCat(dir, "/", SegmentName(segment->end_position));
+    // Best effort: without it a reopen restarts at the shard's start.
+    env->OpenFile(marker, FileOpenMode::kCreate).status().IgnoreError();
+  }
+  // Readers still holding the segment keep its map; the file is reused (or
+  // unlinked) once the last one lets go. A failed unlink leaves records past
+  // retention on disk, which readers never return.
+  const std::string recycle_path = absl::StrCat(
+      dir, "/", segment->base_position(), kRecycleSuffix);
+  // A read-only stream (another process) may have the file mapped; it holds
+  // a shared lock on READERS meanwhile, and the file is then unlinked, not
+  // reused. The rename comes first, so a reader that registers later never
+  // finds the file.
+  if (segment->capacity() == StandardCapacity() && state.pool->HasRoom() &&
+      env->RenameFile(b.path, recycle_path).ok()) {
+    if (env->LockFile(ReadersLockPath(options_.dir), /*shared=*/false).ok()) {
+      b.RecycleTo(state.pool, recycle_path);
+    } else {
+      env->RemoveFile(recycle_path).IgnoreError();
+    }
+  } else {
+    env->RemoveFile(b.path).IgnoreError();
+  }
+  if (options_.durability != Durability::kNone) {
+    env->SyncDir(dir).IgnoreError();  // as above
+  }
+}
+
+absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
+                                              uint64_t end_position) {
+  absl::MutexLock sync_lock(&state.sync_mu);
+  struct Job {
+    std::shared_ptr<Segment> segment;
+    size_t from;
+    size_t to;
+  };
+  std::vector<Job> jobs;
+  uint64_t target;
+  bool sync_dir;
+  {
+    absl::MutexLock lock(&state.mu);
+    if (state.synced_position >= end_position && end_position != 0) {
+      return absl::OkStatus();
+    }
+    target = state.committed_position;
+    sync_dir = state.dir_unsynced;
+    state.dir_unsynced = false;
+    for (const std::weak_ptr<Segment>& weak : state.dirty) {
+      std::shared_ptr<Segment> seg = weak.lock();
+      if (seg == nullptr) continue;
+      MmapBacking& b = BackingOf(*seg);
+      if (b.committed_offset > b.synced_offset) {
+        jobs.push_back({std::move(seg), b.synced_offset, b.committed_offset});
+      }
+    }
+  }
+  if (sync_dir) {
+    absl::Status s = options_.env->SyncDir(ShardDir(state.number));
+    if (!s.ok()) {
+      absl::MutexLock lock(&state.mu);
+      state.dir_unsynced = true;
+      return s;
+    }
+  }
+  // Oldest first, so a durable frame is never preceded by a lost one.
+  for (const Job& job : jobs) {
+    MmapBacking& b = BackingOf(*job.segment);
+    // With the zero header that ends the log.
+    const size_t end = std::min(job.to + kBatchHeaderBytes, b.capacity());
+    absl::Status s = b.region().Sync(job.from, end - job.from);
+    if (!s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("segment ", b.path,
+                                                 " offset ", job.from, ": ",
+                                                 s.message()));
+    }
+  }
+  absl::MutexLock lock(&state.mu);
+  for (const Job& job : jobs) {
+    MmapBacking& b = BackingOf(*job.segment);
+    if (b.committed_offset >= job.to) {
+      b.synced_offset = std::max(b.synced_offset, job.to);
+    }
+  }
+  if (state.committed_position >= target) {
+    state.synced_position = std::max(state.synced_position, target);
+  }
+  int64_t unsynced = 0;
+  std::vector<std::weak_ptr<Segment>> still_dirty;
+  for (size_t i = 0; i < state.dirty.size(); ++i) {
+    std::shared_ptr<Segment> seg = state.dirty[i].lock();
+    if (seg == nullptr) continue;
+    MmapBacking& b = BackingOf(*seg);
+    unsynced += static_cast<int64_t>(b.committed_offset - b.synced_offset);
+    // The newest segment stays: it is still being appended to.
+    if (b.committed_offset > b.synced_offset || i + 1 == state.dirty.size()) {
+      still_dirty.push_back(std::move(state.dirty[i]));
+    }
+  }
+  state.dirty = std::move(still_dirty);
+  state.unsynced_bytes = unsynced;
+  if (unsynced == 0) state.unsynced_since_millis = 0;
+  return absl::OkStatus();
+}
+
+absl::Status MmapSegmentStore::SyncShard(uint32_t shard_number,
+                                         uint64_t end_position) {
+  ShardState& state = State(shard_number);
+  {
+    absl::MutexLock lock(&state.mu);
+    if (options_.read_only || state.closed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.dir, ": stream is closed or read-only"));
+    }
+  }
+  return SyncShardState(state, end_position);
+}
+
+uint64_t MmapSegmentStore::SyncedPosition(uint32_t shard_number) const {
+  ShardState& state = State(shard_number);
+  absl::MutexLock lock(&state.mu);
+  return state.synced_position;
+}
+
+void MmapSegmentStore::AddShard(uint32_t shard_number) {
+  absl::MutexLock lock(&shards_mu_);
+  while (shards_.size() <= shard_number) {
+    shards_.push_back(std::make_unique<ShardState>(
+        static_cast<uint32_t>(shards_.size()),
+        options_.read_only
+            ? nullptr
+            : std::make_shared<RecyclePool>(options_.env, kRecycledPerShard)));
+  }
+}
+
+MmapSegmentStore::ShardState& MmapSegmentStore::State(
+    uint32_t shard_number) const {
+  absl::MutexLock lock(&shards_mu_);
+  return *shards_[shard_number];
+}
+
+std::vector<MmapSegmentStore::ShardState*> MmapSegmentStore::States() const {
+  absl::MutexLock lock(&shards_mu_);
+  std::vector<ShardState*> out;
+  out.reserve(shards_.size());
+  for (const auto& shard : shards_) out.push_back(shard.get());
+  return out;
+}
+
+absl::Status MmapSegmentStore::SyncAll() {
+  absl::Status first_error;
+  for (ShardState* shard : States()) {
+    uint64_t target;
+    {
+      absl::MutexLock lock(&shard->mu);
+      target = shard->committed_position;
+    }
+    absl::Status s = SyncShardState(*shard, target);
+    if (first_error.ok()) first_error = s;
+  }
+  return first_error;
+}
+
+absl::Status MmapSegmentStore::Close() {
+  preparer_.reset();
+  syncer_.reset();
+  if (options_.read_only) return absl::OkStatus();
+  absl::Status s = SyncAll();
+  for (ShardState* shard : States()) {
+    absl::MutexLock lock(&shard->mu);
+    shard->closed = true;
+  }
+  return s;
+}
+
+}  // namespace internal
+}  // namespace brook

@@ -1,0 +1,148 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The durable segment store: one file per segment,
+// <dir>/<shardId>/<20-digit base position>.seg, preallocated to the segment's
+// capacity and mapped shared into memory. The shard writes frames straight
+// into the map; `Commit()` checksums them (CRC-32C into each frame header, see
+// record_format.h) and applies the stream's `Durability`. A preallocated file
+// is zero-filled, and a zero frame length reads as the end of the log.
+//
+// Recovery (`RecoverShard()`) lists a shard's segment files in order, maps
+// them and walks their frames, checking lengths against the file's bounds,
+// positions for continuity and, after an unclean shutdown, each frame's CRC.
+// The indexes (`Segment::batches`) are rebuilt from the frames alone. A bad
+// frame is a torn tail when no valid frame follows it; it is then zeroed on
+// disk and reported. Otherwise it is data loss. The full rules are in
+// SEGMENT_FORMAT.md.
+//
+// Thread safety: thread-safe. `Commit()` for a shard is serialised by the
+// shard's appender; syncs of a shard are serialised by the store and never
+// block a `Commit()` for longer than a few field updates.
+// Page faults: a background thread prepares each shard's next segment file
+// (fallocate, map, fault every page in) while the current one fills, so a
+// roll takes a ready map; a dropped segment's file and map are reused the
+// same way. Only when neither is ready does the appender fault pages in
+// itself, 1 MiB at a time (MADV_POPULATE_WRITE), not one fault per page.
+// Lifetime: a segment's map lives until the last `shared_ptr<Segment>` goes,
+// even after `Remove()` unlinked its file. A dropped file is then reused for a
+// new segment of the same shard (its pages are already in memory) unless a
+// read-only stream holds READERS (see `ReadersLockPath()`).
+
+#ifndef BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
+#define BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "brook/env.h"
+#include "brook/options.h"
+#include "brook/stream.h"
+#include "store/segment_store.h"
+
+namespace brook {
+namespace internal {
+
+struct MmapStoreOptions {
+  std::string dir;              // the stream directory
+  Env* env = nullptr;           // not owned
+  int shard_count = 0;
+  int64_t segment_bytes = 0;    // the standard segment size
+  Durability durability = Durability::kNone;
+  int64_t group_commit_bytes = 0;
+  int64_t group_commit_millis = 0;
+  bool read_only = false;
+};
+
+// A shard's log as recovery found it.
+struct RecoveredShard {
+  std::vector<std::shared_ptr<Segment>> segments;  // oldest first
+  // One past the last record; where the next append starts.
+  uint64_t end_position = 0;
+};
+
+// <dir>/READERS: read-only streams hold a shared lock on it while they map
+// segment files; the writer reuses a dropped segment file only when it can
+// take the lock exclusively, else it unlinks the file.
+std::string ReadersLockPath(absl::string_view dir);
+
+class MmapSegmentStore final : public SegmentStore {
+ public:
+  explicit MmapSegmentStore(MmapStoreOptions options);
+  ~MmapSegmentStore() override;
+
+  // Makes room for shards up to `shard_number` (a reshard adds shards).
+  // Idempotent.
+  void AddShard(uint32_t shard_number);
+
+  // The directory of shard `shard_number`.
+  std::string ShardDir(uint32_t shard_number) const;
+
+  // Recovers shard `shard_number`, whose first position is `start_position`:
+  // adopts its segment files. With `verify_crc` every frame's CRC is checked;
+  // without, only frame headers (for a directory closed cleanly), plus the CRC
+  // of the shard's last frame. A torn tail is truncated on disk (not when
+  // read-only) and added to `report`. Damage before the tail is added to
+  // `report` with `data_loss` set, and the shard keeps what precedes it;
+  // returns kDataLoss naming the file and offset unless read-only. Read-only,
+  // files the writer's retention removes meanwhile are skipped, and a writer's
+  // append in progress shows as a torn tail that is reported, not repaired.
+  // REQUIRES: called once per shard, before any other use of that shard.
+  absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
+                                              uint64_t start_position,
+                                              bool verify_crc,
+                                              RecoveryReport* report);
+
+  absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
+      uint32_t shard_number, uint64_t base_position,
+      size_t min_capacity) override;
+  absl::Status Commit(Segment& segment, size_t end_offset) override;
+  // Zeroes the header at the published end (synced if the frames may have
+  // been; best effort) and rolls the shard's committed and synced positions
+  // back.
+  void Abort(Segment& segment) override;
+  void Remove(std::shared_ptr<Segment> segment) override;
+
+  // Makes the shard's committed frames durable if records below
+  // `end_position` are not yet. Returns an I/O error if a sync fails, and
+  // kFailedPrecondition when read-only or closed.
+  absl::Status SyncShard(uint32_t shard_number, uint64_t end_position);
+  // One past the last durable position of the shard (0 if none synced yet).
+  uint64_t SyncedPosition(uint32_t shard_number) const;
+  // Syncs every shard.
+  absl::Status SyncAll();
+  // Stops the background syncer and syncs every shard; later commits fail
+  // with kFailedPrecondition. Idempotent.
+  absl::Status Close();
+
+ private:
+  struct ShardState;
+  class Syncer;
+  class Preparer;
+  absl::Status SyncShardState(ShardState& shard, uint64_t end_position);
+  // Creates, maps and faults in a zero-filled spare segment file for the
+  // shard's next roll, off the append path (the preparer's thread).
+  void PrepareSpare(uint32_t shard_number, size_t capacity);
+  // The capacity of a segment of `segment_bytes`: only such files are reused.
+  size_t StandardCapacity() const;
+
+  ShardState& State(uint32_t shard_number) const;
+  std::vector<ShardState*> States() const;
+
+  const MmapStoreOptions options_;
+  mutable absl::Mutex shards_mu_;
+  std::vector<std::unique_ptr<ShardState>> shards_ ABSL_GUARDED_BY(shards_mu_);
+  std::atomic<uint64_t> spares_made_{0};
+  std::unique_ptr<Syncer> syncer_;
+  std::unique_ptr<Preparer> preparer_;  // writable stores only
+};
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STORE_MMAP_SEGMENT_STORE_H_

@@ -1,0 +1,89 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "stream/stream_meta.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "util/status_macros.h"
+
+namespace brook {
+namespace internal {
+
+std::string StreamMetaPath(absl::string_view dir) {
+  return absl::StrCat(dir, "/STREAM");
+}
+
+absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
+                                                 absl::string_view dir) {
+  const std::string path = StreamMetaPath(dir);
+  BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                         env->OpenFile(path, FileOpenMode::kReadOnly));
+  BROOK_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
+  std::string bytes(static_cast<size_t>(size), '\0');
+  BROOK_ASSIGN_OR_RETURN(const size_t n,
+                         file->Read(0, absl::MakeSpan(&bytes[0], bytes.size())));
+  bytes.resize(n);
+  proto::StreamMeta meta;
+  if (!meta.ParseFromString(bytes)) {
+    return absl::DataLossError(absl::StrCat(path, ": does not parse"));
+  }
+  if (meta.format_version() != kStreamMetaVersion) {
+    return absl::DataLossError(absl::StrCat(
+        path, ": format version ", meta.format_version(), " is not ",
+        kStreamMetaVersion));
+  }
+  return meta;
+}
+
+absl::Status WriteStreamMeta(Env* env, absl::string_view dir,
+                             const proto::StreamMeta& meta) {
+  const std::string path = StreamMetaPath(dir);
+  const std::string tmp = path + ".tmp";
+  std::string bytes;
+  if (!meta.SerializeToString(&bytes)) {
+    return absl::InternalError(absl::StrCat(path, ": does not serialize"));
+  }
+  {
+    BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                           env->OpenFile(tmp, FileOpenMode::kCreate));
+    BROOK_RETURN_IF_ERROR(file->Truncate(0));
+    BROOK_RETURN_IF_ERROR(file->Write(0, bytes));
+    BROOK_RETURN_IF_ERROR(file->Sync());
+  }
+  BROOK_RETURN_IF_ERROR(env->RenameFile(tmp, path));
+  return env->SyncDir(dir);
+}
+
+void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
+  m->set_name(o.name);
+  m->set_shard_count(o.shard_count);
+  m->set_max_record_bytes(o.max_record_bytes);
+  m->set_retention_period_millis(o.retention_period_millis);
+  m->set_retention_bytes(o.retention_bytes);
+  m->set_on_full(static_cast<int32_t>(o.on_full));
+  m->set_segment_bytes(o.segment_bytes);
+  m->set_durability(static_cast<int32_t>(o.durability));
+  m->set_group_commit_bytes(o.group_commit_bytes);
+  m->set_group_commit_millis(o.group_commit_millis);
+  m->set_segment_roll_millis(o.segment_roll_millis);
+}
+
+StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
+  StreamOptions o;
+  o.name = m.name();
+  o.shard_count = m.shard_count();
+  o.max_record_bytes = m.max_record_bytes();
+  o.retention_period_millis = m.retention_period_millis();
+  o.retention_bytes = m.retention_bytes();
+  o.on_full = static_cast<RetentionFullPolicy>(m.on_full());
+  o.segment_bytes = m.segment_bytes();
+  o.durability = static_cast<Durability>(m.durability());
+  o.group_commit_bytes = m.group_commit_bytes();
+  o.group_commit_millis = m.group_commit_millis();
+  o.segment_roll_millis = m.segment_roll_millis();
+  return o;
+}
+
+}  // namespace internal
+}  // namespace brook

@@ -1,0 +1,45 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The metadata file of a durable stream directory, <dir>/STREAM, holding a
+// `proto::StreamMeta` (lib/proto/stream_meta.proto): options, shards and the
+// clean-shutdown flag. Replaced atomically: STREAM.tmp is written and synced,
+// renamed over STREAM, and the directory synced.
+//
+// Thread safety: free functions; callers serialise writes to one directory.
+
+#ifndef BROOK_LIB_STREAM_STREAM_META_H_
+#define BROOK_LIB_STREAM_STREAM_META_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "brook/env.h"
+#include "brook/options.h"
+#include "proto/stream_meta.pb.h"
+
+namespace brook {
+namespace internal {
+
+inline constexpr uint32_t kStreamMetaVersion = 1;
+
+std::string StreamMetaPath(absl::string_view dir);
+
+// Reads <dir>/STREAM. Returns kNotFound if it is missing and kDataLoss if it
+// does not parse or has a format version this build does not know.
+absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
+                                                 absl::string_view dir);
+
+// Replaces <dir>/STREAM with `meta`, durably.
+absl::Status WriteStreamMeta(Env* env, absl::string_view dir,
+                             const proto::StreamMeta& meta);
+
+void OptionsToMeta(const StreamOptions& options, proto::OptionsMeta* meta);
+// The options `meta` holds; `env` is not persisted and is set by the caller.
+StreamOptions OptionsFromMeta(const proto::OptionsMeta& meta);
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STREAM_STREAM_META_H_
