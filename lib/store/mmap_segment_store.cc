@@ -1053,6 +1053,16 @@ void MmapSegmentStore::AddShard(uint32_t shard_number) {
   }
 }
 
+absl::Status MmapSegmentStore::PrepareShard(uint32_t shard_number) {
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream directory ", options_.dir, ": read-only"));
+  }
+  AddShard(shard_number);
+  BROOK_RETURN_IF_ERROR(options_.env->CreateDir(ShardDir(shard_number)));
+  return options_.env->SyncDir(options_.dir);
+}
+
 MmapSegmentStore::ShardState& MmapSegmentStore::State(
     uint32_t shard_number) const {
   absl::MutexLock lock(&shards_mu_);

@@ -79,6 +79,9 @@ class MmapSegmentStore final : public SegmentStore {
   // Makes room for shards up to `shard_number` (a reshard adds shards).
   // Idempotent.
   void AddShard(uint32_t shard_number);
+  // AddShard() for a shard a reshard creates: also makes its directory,
+  // durably. Returns an I/O error, or kFailedPrecondition when read-only.
+  absl::Status PrepareShard(uint32_t shard_number);
 
   // The directory of shard `shard_number`.
   std::string ShardDir(uint32_t shard_number) const;

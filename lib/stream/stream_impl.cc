@@ -527,12 +527,22 @@ int64_t StreamImpl::TrimExpired() {
   return records;
 }
 
-absl::StatusOr<ShardImpl*> StreamImpl::FindOpenShardLocked(
-    absl::string_view shard_id, absl::string_view operation) {
+absl::Status StreamImpl::CheckReshardable(absl::string_view operation) {
   if (read_only_) {
     return absl::FailedPreconditionError(absl::StrCat(
         operation, ": stream directory ", dir_, " is open read-only"));
   }
+  MutexLock lock(&close_mu_);
+  if (closed_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(operation, ": stream ", options_.name, " is closed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ShardImpl*> StreamImpl::FindOpenShardLocked(
+    absl::string_view shard_id, absl::string_view operation) {
+  BROOK_RETURN_IF_ERROR(CheckReshardable(operation));
   absl::StatusOr<ShardImpl*> shard = FindShardLocked(shard_id);
   if (!shard.ok()) {
     return absl::NotFoundError(
@@ -610,8 +620,10 @@ absl::Status StreamImpl::PersistReshardLocked(
   for (const proto::ShardMeta& m : added) *next.add_shards() = m;
   if (durable_ != nullptr) {
     // The children exist on disk before any record can reach them.
+    for (const proto::ShardMeta& m : added) {
+      BROOK_RETURN_IF_ERROR(durable_->PrepareShard(m.number()));
+    }
     BROOK_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, next));
-    for (const proto::ShardMeta& m : added) durable_->AddShard(m.number());
   }
   meta_ = std::move(next);
   return absl::OkStatus();
@@ -677,6 +689,7 @@ absl::Status StreamImpl::UpdateShardCount(int target_shard_count) {
   const std::vector<HashKeyRange> target =
       UniformHashKeyRanges(target_shard_count);
   MutexLock lock(&topology_mu_);
+  BROOK_RETURN_IF_ERROR(CheckReshardable("UpdateShardCount"));
   // First make every target boundary the start of an open shard, splitting
   // where Kinesis's rule allows; a boundary at a shard's last key (or just
   // past its first) is made splittable by merging with the neighbour first.

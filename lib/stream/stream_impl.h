@@ -110,6 +110,8 @@ class StreamImpl final : public Stream {
   ShardImpl* AddShardLocked(HashKeyRange range, uint64_t start_position,
                             std::vector<std::string> parents)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  // kFailedPrecondition for a read-only or closed stream.
+  absl::Status CheckReshardable(absl::string_view operation);
   absl::StatusOr<ShardImpl*> FindShardLocked(absl::string_view shard_id) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
   absl::StatusOr<ShardImpl*> FindOpenShardLocked(absl::string_view shard_id,

@@ -67,6 +67,7 @@ inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
                      rec.hash_key, rec.has_explicit_hash_key,
                      std::string(rec.partition_key), std::string(rec.data)});
     }
+    if (!r->next_shard_iterator().valid()) break;  // a closed shard's end
     *it = r->next_shard_iterator();
   }
   return out;
