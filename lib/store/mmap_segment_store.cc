@@ -11,7 +11,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "store/record_format.h"
 #include "stream/sequence.h"
@@ -82,12 +81,12 @@ class RecyclePool {
   }
 
   bool HasRoom() {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     return entries_.size() < max_entries_;
   }
   void Give(Entry e) {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       if (entries_.size() < max_entries_) {
         entries_.push_back(std::move(e));
         return;
@@ -97,7 +96,7 @@ class RecyclePool {
     env_->RemoveFile(e.path).IgnoreError();  // a stray .recycle file is harmless
   }
   bool Has(size_t capacity) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (const Entry& e : entries_) {
       if (e.region->size() == capacity) return true;
     }
@@ -105,7 +104,7 @@ class RecyclePool {
   }
   // An entry of exactly `capacity` bytes, if one is pooled.
   bool Take(size_t capacity, Entry* out) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (entries_[i].region->size() == capacity) {
         *out = std::move(entries_[i]);
@@ -119,7 +118,7 @@ class RecyclePool {
  private:
   Env* const env_;
   const size_t max_entries_;
-  absl::Mutex mu_;
+  Mutex mu_;
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -338,8 +337,8 @@ struct MmapSegmentStore::ShardState {
       : number(n), pool(std::move(p)) {}
   const uint32_t number;
   const std::shared_ptr<RecyclePool> pool;  // null when read-only
-  absl::Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);  // one sync at a time
-  absl::Mutex mu;
+  Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);  // one sync at a time
+  Mutex mu;
   // Segments that may hold committed but unsynced bytes, oldest first. Weak:
   // a segment retention dropped needs no sync, and its map must go.
   std::vector<std::weak_ptr<Segment>> dirty ABSL_GUARDED_BY(mu);
@@ -361,8 +360,9 @@ class MmapSegmentStore::Syncer {
       : store_(store), thread_([this] { Run(); }) {}
   ~Syncer() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
+      wake_.SignalAll();
     }
     thread_.join();
   }
@@ -377,14 +377,17 @@ class MmapSegmentStore::Syncer {
     const int64_t due = std::max<int64_t>(0, millis - period_millis);
     for (;;) {
       {
-        absl::MutexLock lock(&mu_);
-        if (mu_.AwaitWithTimeout(absl::Condition(&stop_), period)) return;
+        MutexLock lock(&mu_);
+        const absl::Time deadline = absl::Now() + period;
+        while (!stop_ && !wake_.WaitWithDeadline(&mu_, deadline)) {
+        }
+        if (stop_) return;
       }
       const int64_t now = store_->options_.env->NowMillis();
       for (ShardState* shard : store_->States()) {
         uint64_t target = 0;
         {
-          absl::MutexLock lock(&shard->mu);
+          MutexLock lock(&shard->mu);
           if (shard->unsynced_bytes == 0 ||
               now - shard->unsynced_since_millis < due) {
             continue;
@@ -398,7 +401,8 @@ class MmapSegmentStore::Syncer {
   }
 
   MmapSegmentStore* const store_;
-  absl::Mutex mu_;
+  Mutex mu_;
+  CondVar wake_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
@@ -410,14 +414,16 @@ class MmapSegmentStore::Preparer {
       : store_(store), thread_([this] { Run(); }) {}
   ~Preparer() {
     {
-      absl::MutexLock lock(&mu_);
+      MutexLock lock(&mu_);
       stop_ = true;
+      wake_.SignalAll();
     }
     thread_.join();
   }
   void Request(uint32_t shard_number, size_t capacity) {
-    absl::MutexLock lock(&mu_);
+    MutexLock lock(&mu_);
     requests_.push_back({shard_number, capacity});
+    wake_.Signal();
   }
 
  private:
@@ -432,8 +438,8 @@ class MmapSegmentStore::Preparer {
     for (;;) {
       Job job;
       {
-        absl::MutexLock lock(&mu_);
-        mu_.Await(absl::Condition(this, &Preparer::Ready));
+        MutexLock lock(&mu_);
+        while (!Ready()) wake_.Wait(&mu_);
         if (stop_) return;
         job = requests_.front();
         requests_.erase(requests_.begin());
@@ -443,7 +449,8 @@ class MmapSegmentStore::Preparer {
   }
 
   MmapSegmentStore* const store_;
-  absl::Mutex mu_;
+  Mutex mu_;
+  CondVar wake_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<Job> requests_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
@@ -701,7 +708,7 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     segment->batches = std::move(s.batches);
     out.segments.push_back(std::move(segment));
   }
-  absl::MutexLock lock(&state.mu);
+  MutexLock lock(&state.mu);
   state.committed_position = out.end_position;
   state.synced_position = out.end_position;
   state.latest_base = latest_base;
@@ -725,7 +732,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     uint32_t shard_number, uint64_t base_position, size_t min_capacity) {
   ShardState& state = State(shard_number);
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     if (options_.read_only || state.closed) {
       return absl::FailedPreconditionError(
           absl::StrCat(options_.dir, ": stream is closed or read-only"));
@@ -756,7 +763,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     auto backing = std::make_unique<MmapBacking>(path, shard_number,
                                                  std::move(reused.region));
     backing->prefaulted_offset = capacity;
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     state.latest_base = base_position;
     if (options_.durability == Durability::kNone) state.dir_unsynced = true;
     return std::make_shared<Segment>(base_position, std::move(backing));
@@ -792,7 +799,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
       std::make_unique<MmapBacking>(path, shard_number, std::move(region));
   backing->prefaulted_offset = std::min(capacity, kPrefaultAhead);
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     state.latest_base = base_position;
     if (options_.durability == Durability::kNone) state.dir_unsynced = true;
   }
@@ -830,7 +837,7 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
 
   bool sync_now = false;
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     if (state.closed) {
       std::memset(data + from, 0, kBatchHeaderBytes);  // not part of the log
       return absl::FailedPreconditionError(
@@ -887,7 +894,7 @@ void MmapSegmentStore::Abort(Segment& segment) {
               std::min(kBatchHeaderBytes, segment.capacity() - from));
   bool was_synced;
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     was_synced = b.synced_offset > from;
     b.committed_offset = std::min(b.committed_offset, from);
     b.synced_offset = std::min(b.synced_offset, from);
@@ -908,7 +915,7 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
   ShardState& state = State(b.shard);
   bool last;
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     last = segment->base_position() == state.latest_base;
     if (last) state.latest_base = segment->end_position;
   }
@@ -949,7 +956,7 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
 
 absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
                                               uint64_t end_position) {
-  absl::MutexLock sync_lock(&state.sync_mu);
+  MutexLock sync_lock(&state.sync_mu);
   struct Job {
     std::shared_ptr<Segment> segment;
     size_t from;
@@ -959,7 +966,7 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   uint64_t target;
   bool sync_dir;
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     if (state.synced_position >= end_position && end_position != 0) {
       return absl::OkStatus();
     }
@@ -978,7 +985,7 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   if (sync_dir) {
     absl::Status s = options_.env->SyncDir(ShardDir(state.number));
     if (!s.ok()) {
-      absl::MutexLock lock(&state.mu);
+      MutexLock lock(&state.mu);
       state.dir_unsynced = true;
       return s;
     }
@@ -995,7 +1002,7 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
                                                  s.message()));
     }
   }
-  absl::MutexLock lock(&state.mu);
+  MutexLock lock(&state.mu);
   for (const Job& job : jobs) {
     MmapBacking& b = BackingOf(*job.segment);
     if (b.committed_offset >= job.to) {
@@ -1027,7 +1034,7 @@ absl::Status MmapSegmentStore::SyncShard(uint32_t shard_number,
                                          uint64_t end_position) {
   ShardState& state = State(shard_number);
   {
-    absl::MutexLock lock(&state.mu);
+    MutexLock lock(&state.mu);
     if (options_.read_only || state.closed) {
       return absl::FailedPreconditionError(
           absl::StrCat(options_.dir, ": stream is closed or read-only"));
@@ -1038,12 +1045,12 @@ absl::Status MmapSegmentStore::SyncShard(uint32_t shard_number,
 
 uint64_t MmapSegmentStore::SyncedPosition(uint32_t shard_number) const {
   ShardState& state = State(shard_number);
-  absl::MutexLock lock(&state.mu);
+  MutexLock lock(&state.mu);
   return state.synced_position;
 }
 
 void MmapSegmentStore::AddShard(uint32_t shard_number) {
-  absl::MutexLock lock(&shards_mu_);
+  MutexLock lock(&shards_mu_);
   while (shards_.size() <= shard_number) {
     shards_.push_back(std::make_unique<ShardState>(
         static_cast<uint32_t>(shards_.size()),
@@ -1065,12 +1072,12 @@ absl::Status MmapSegmentStore::PrepareShard(uint32_t shard_number) {
 
 MmapSegmentStore::ShardState& MmapSegmentStore::State(
     uint32_t shard_number) const {
-  absl::MutexLock lock(&shards_mu_);
+  MutexLock lock(&shards_mu_);
   return *shards_[shard_number];
 }
 
 std::vector<MmapSegmentStore::ShardState*> MmapSegmentStore::States() const {
-  absl::MutexLock lock(&shards_mu_);
+  MutexLock lock(&shards_mu_);
   std::vector<ShardState*> out;
   out.reserve(shards_.size());
   for (const auto& shard : shards_) out.push_back(shard.get());
@@ -1082,7 +1089,7 @@ absl::Status MmapSegmentStore::SyncAll() {
   for (ShardState* shard : States()) {
     uint64_t target;
     {
-      absl::MutexLock lock(&shard->mu);
+      MutexLock lock(&shard->mu);
       target = shard->committed_position;
     }
     absl::Status s = SyncShardState(*shard, target);
@@ -1097,7 +1104,7 @@ absl::Status MmapSegmentStore::Close() {
   if (options_.read_only) return absl::OkStatus();
   absl::Status s = SyncAll();
   for (ShardState* shard : States()) {
-    absl::MutexLock lock(&shard->mu);
+    MutexLock lock(&shard->mu);
     shard->closed = true;
   }
   return s;

@@ -39,11 +39,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "brook/env.h"
 #include "brook/options.h"
 #include "brook/stream.h"
 #include "store/segment_store.h"
+#include "util/mutex.h"
 
 namespace brook {
 namespace internal {
@@ -138,7 +138,7 @@ class MmapSegmentStore final : public SegmentStore {
   std::vector<ShardState*> States() const;
 
   const MmapStoreOptions options_;
-  mutable absl::Mutex shards_mu_;
+  mutable Mutex shards_mu_;
   std::vector<std::unique_ptr<ShardState>> shards_ ABSL_GUARDED_BY(shards_mu_);
   std::atomic<uint64_t> spares_made_{0};
   std::unique_ptr<Syncer> syncer_;

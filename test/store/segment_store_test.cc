@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/barrier.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/producer.h"
@@ -21,6 +20,7 @@
 #include <catch2/catch.hpp>
 #include "store/store_testing.h"
 #include "stream/sequence.h"
+#include "testing/barrier.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 
@@ -388,7 +388,7 @@ TEST_CASE("MmapSegmentStore: byte retention drops the oldest files", "[store]") 
   CHECK(r->back().data.substr(0, 5) == "r3999");
 }
 
-TEST_CASE("MmapSegmentStore: appends, syncs, reads and retention from many threads",
+TEST_CASE("Concurrency: durable appends, syncs, reads and retention from many threads",
           "[store][concurrency]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
@@ -402,7 +402,7 @@ TEST_CASE("MmapSegmentStore: appends, syncs, reads and retention from many threa
   const std::vector<ShardDescription> shards = stream->ListShards();
   constexpr int kWriters = 2;  // one per shard
   constexpr int kBatches = 400;
-  absl::Barrier* start = new absl::Barrier(kWriters + 2);
+  testing::Barrier start(kWriters + 2);
   std::vector<std::thread> threads;
   std::atomic<bool> done{false};
   // Catch2 v2 assertions are not thread-safe: threads count failures.
@@ -418,7 +418,7 @@ TEST_CASE("MmapSegmentStore: appends, syncs, reads and retention from many threa
       const std::string data(200, static_cast<char>('a' + w));
       std::vector<RoutedRecord> batch(
           10, RoutedRecord{"k", data, shards[w].hash_key_range.starting_hash_key, true});
-      if (start->Block()) delete start;
+      start.ArriveAndWait();
       for (int b = 0; b < kBatches; ++b) {
         absl::StatusOr<SequenceNumber> n = shard->Append(batch);
         if (!expect(n.ok())) return;
@@ -431,11 +431,11 @@ TEST_CASE("MmapSegmentStore: appends, syncs, reads and retention from many threa
   }
   // A syncer and a reader beside the writers.
   threads.emplace_back([&] {
-    if (start->Block()) delete start;
+    start.ArriveAndWait();
     while (!done.load()) expect(stream->Sync().ok());
   });
   threads.emplace_back([&] {
-    if (start->Block()) delete start;
+    start.ArriveAndWait();
     Consumer consumer(stream.get());
     while (!done.load()) {
       for (const ShardDescription& d : shards) {

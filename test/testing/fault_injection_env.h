@@ -30,7 +30,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "util/mutex.h"
 #include "brook/env.h"
 
 namespace brook {
@@ -44,21 +44,21 @@ class FaultInjectionEnv : public EnvWrapper {
   // Fails the `n`th fallible operation from now (1 = the next) with `code`;
   // 0 turns it off.
   void FailNthOperation(int n, absl::StatusCode code) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     fail_countdown_ = n;
     fail_code_ = code;
   }
   void SetDiskFull(bool full) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     disk_full_ = full;
   }
   void SetFilesystemActive(bool active) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     active_ = active;
   }
   // Fallible operations attempted so far.
   int operations() const {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     return operations_;
   }
 
@@ -71,7 +71,7 @@ class FaultInjectionEnv : public EnvWrapper {
   // REQUIRES: nothing maps or writes the files (the stream is destroyed).
   absl::Status DropUnsyncedData(Unsynced unsynced = Unsynced::kZeros,
                                 uint64_t seed = 1) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     uint64_t x = seed | 1;
     for (auto& [path, state] : files_) {
       Env* const env = target();
@@ -118,7 +118,7 @@ class FaultInjectionEnv : public EnvWrapper {
   absl::Status RemoveFile(absl::string_view path) override {
     if (absl::Status f = MaybeFail(false, path); !f.ok()) return f;
     absl::Status s = target()->RemoveFile(path);
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     files_.erase(std::string(path));
     return s;
   }
@@ -127,7 +127,7 @@ class FaultInjectionEnv : public EnvWrapper {
     if (absl::Status f = MaybeFail(false, from); !f.ok()) return f;
     absl::Status s = target()->RenameFile(from, to);
     if (!s.ok()) return s;
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     auto it = files_.find(std::string(from));
     if (it != files_.end()) {
       FileState state = std::move(it->second);
@@ -144,7 +144,7 @@ class FaultInjectionEnv : public EnvWrapper {
     if (absl::Status f = MaybeFail(false, path); !f.ok()) return f;
     absl::Status s = target()->SyncDir(path);
     if (!s.ok()) return s;
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     const std::string prefix = absl::StrCat(path, "/");
     for (auto& [file, state] : files_) {
       if (file.compare(0, prefix.size(), prefix) == 0 &&
@@ -158,7 +158,7 @@ class FaultInjectionEnv : public EnvWrapper {
   // Returns the error to inject into the operation on `what`, or OK.
   // `space` says whether the operation needs disk space.
   absl::Status MaybeFail(bool space, absl::string_view what) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     ++operations_;
     if (!active_) {
       return absl::UnavailableError(
@@ -177,7 +177,7 @@ class FaultInjectionEnv : public EnvWrapper {
 
   // A sync of `path` made bytes [offset, offset + bytes.size()) durable.
   void Synced(std::string path, size_t offset, absl::string_view bytes) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     for (auto it = renamed_.find(path); it != renamed_.end();
          it = renamed_.find(path)) {
       path = it->second;
@@ -195,7 +195,7 @@ class FaultInjectionEnv : public EnvWrapper {
     bool name_synced = false;  // directory entry durable
   };
 
-  mutable absl::Mutex mu_;
+  mutable internal::Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> renamed_ ABSL_GUARDED_BY(mu_);  // from, to
   int operations_ ABSL_GUARDED_BY(mu_) = 0;
@@ -208,7 +208,7 @@ class FaultInjectionEnv : public EnvWrapper {
  public:
   // Starts tracking `path`, opened through this env.
   void Track(const std::string& path, bool created) {
-    absl::MutexLock lock(&mu_);
+    internal::MutexLock lock(&mu_);
     if (created) renamed_.erase(path);  // a new file under an old name
     if (files_.count(path) != 0) return;
     FileState& state = files_[path];
