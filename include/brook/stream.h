@@ -87,7 +87,11 @@ struct RecoveryReport {
   // True if the stream was closed cleanly (`Close()`) before this open; the
   // frames were then not checksummed again.
   bool clean_shutdown = true;
-  // Bytes of frames checked at open.
+  // What was checked at open: segment files, and the valid batches, records
+  // and bytes of frames found in them.
+  int64_t scanned_segments = 0;
+  int64_t scanned_batches = 0;
+  int64_t scanned_records = 0;
   int64_t scanned_bytes = 0;
   std::vector<Problem> problems;
 };

@@ -579,6 +579,9 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   }
   for (const ScannedSegment& s : files) {
     report->scanned_bytes += static_cast<int64_t>(s.end_offset);
+    report->scanned_segments += 1;
+    report->scanned_batches += static_cast<int64_t>(s.batches.size());
+    report->scanned_records += static_cast<int64_t>(s.end_position - s.base);
   }
   // The last segment's end of log must not hide valid frames (a zeroed
   // header in the middle of the log). Checked after an unclean shutdown,

@@ -1,50 +1,106 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// PLACEHOLDER. The durable store (Stream::Open on a directory, read-only opens,
-// verification) is not on this branch yet, so every method here fails with
-// kUnimplemented and the installed `brook` binary cannot open a stream. When
-// the store lands, implement each method as backend.h documents it:
-//   CreateStream  create the directory's stream with `options`; kAlreadyExists
-//                 if one is there
-//   OpenForWrite  open it for appends (recovery allowed); kNotFound if absent
-//   OpenReadOnly  open it without writing a byte; kNotFound if absent
-//   Sync          make appends durable (flush + fsync of open segments)
-//   Verify        scan every segment, CRC every batch, report damage with file
-//                 and offset, call `progress` per segment
-// The tool's tests run against MemoryBackend and need no change.
+// The `brook` tool's backend over durable stream directories
+// (`Stream::Open()`), as backend.h documents each method.
 
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
-
+#include "absl/strings/str_cat.h"
+#include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/stream.h"
 #include "tools/brook/backend.h"
 
 namespace brook {
 namespace cli {
 namespace {
 
-absl::Status NotLinked() {
-  return absl::UnimplementedError("durable store not linked yet");
+std::shared_ptr<Stream> Share(std::unique_ptr<Stream> stream) {
+  return std::shared_ptr<Stream>(std::move(stream));
 }
 
 class DurableBackend : public CliBackend {
  public:
   absl::StatusOr<std::shared_ptr<Stream>> CreateStream(
-      absl::string_view /*dir*/, const StreamOptions& /*options*/) override {
-    return NotLinked();
+      absl::string_view dir, const StreamOptions& options) override {
+    absl::StatusOr<bool> exists =
+        Env::Default()->FileExists(absl::StrCat(dir, "/STREAM"));
+    if (!exists.ok()) return exists.status();
+    if (*exists) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("stream directory ", dir, " already holds a stream"));
+    }
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+    if (!s.ok()) return s.status();
+    return Share(*std::move(s));
   }
+
   absl::StatusOr<std::shared_ptr<Stream>> OpenForWrite(
-      absl::string_view /*dir*/) override {
-    return NotLinked();
+      absl::string_view dir) override {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir, StreamOptions(), OpenMode::kMustExist);
+    if (!s.ok()) return s.status();
+    return Share(*std::move(s));
   }
+
   absl::StatusOr<std::shared_ptr<Stream>> OpenReadOnly(
-      absl::string_view /*dir*/) override {
-    return NotLinked();
+      absl::string_view dir) override {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
+    if (!s.ok()) return s.status();
+    return Share(*std::move(s));
   }
-  absl::Status Sync(Stream& /*stream*/) override { return NotLinked(); }
-  absl::StatusOr<VerifyReport> Verify(absl::string_view /*dir*/,
-                                      const ProgressFn& /*progress*/) override {
-    return NotLinked();
+
+  absl::Status Sync(Stream& stream) override { return stream.Sync(); }
+
+  // A read-only open checksums every frame of every segment; then every
+  // shard is read through, as a consumer would, so that records that decode
+  // badly are found too.
+  absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
+                                      const ProgressFn& progress) override {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
+    if (!s.ok()) return s.status();
+    Stream& stream = **s;
+    const RecoveryReport& recovery = stream.recovery_report();
+    VerifyReport report;
+    report.segments_checked = recovery.scanned_segments;
+    report.batches_checked = recovery.scanned_batches;
+    report.records_checked = recovery.scanned_records;
+    report.bytes_checked = recovery.scanned_bytes;
+    for (const RecoveryReport::Problem& p : recovery.problems) {
+      report.damage.push_back(
+          {p.file, p.offset,
+           absl::StrCat(p.data_loss ? "data loss: " : "torn tail: ", p.reason,
+                        " (", p.bytes, " bytes)")});
+    }
+    Consumer consumer(&stream);
+    const std::vector<ShardDescription> shards = stream.ListShards();
+    int64_t done = 0;
+    for (const ShardDescription& shard : shards) {
+      if (progress) {
+        progress({shard.shard_id, done, static_cast<int64_t>(shards.size())});
+      }
+      absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+          shard.shard_id, StartingPosition::TrimHorizon());
+      while (it.ok() && it->valid()) {
+        absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
+        if (!r.ok()) {
+          report.damage.push_back(
+              {absl::StrCat(dir, "/", shard.shard_id), 0,
+               std::string(r.status().message())});
+          break;
+        }
+        if (r->records().empty() && r->next_shard_iterator().valid()) break;
+        *it = r->next_shard_iterator();
+      }
+      ++done;
+    }
+    if (progress) progress({"", done, static_cast<int64_t>(shards.size())});
+    return report;
   }
 };
 
