@@ -17,8 +17,12 @@ namespace brook {
 namespace cli {
 namespace {
 
-std::shared_ptr<Stream> Share(std::unique_ptr<Stream> stream) {
-  return std::shared_ptr<Stream>(std::move(stream));
+absl::StatusOr<std::shared_ptr<Stream>> OpenShared(absl::string_view dir,
+                                                   const StreamOptions& options,
+                                                   OpenMode mode) {
+  absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Open(dir, options, mode);
+  if (!s.ok()) return s.status();
+  return std::shared_ptr<Stream>(*std::move(s));
 }
 
 class DurableBackend : public CliBackend {
@@ -32,26 +36,17 @@ class DurableBackend : public CliBackend {
       return absl::AlreadyExistsError(
           absl::StrCat("stream directory ", dir, " already holds a stream"));
     }
-    absl::StatusOr<std::unique_ptr<Stream>> s =
-        Stream::Open(dir, options, OpenMode::kCreateIfMissing);
-    if (!s.ok()) return s.status();
-    return Share(*std::move(s));
+    return OpenShared(dir, options, OpenMode::kCreateIfMissing);
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> OpenForWrite(
       absl::string_view dir) override {
-    absl::StatusOr<std::unique_ptr<Stream>> s =
-        Stream::Open(dir, StreamOptions(), OpenMode::kMustExist);
-    if (!s.ok()) return s.status();
-    return Share(*std::move(s));
+    return OpenShared(dir, StreamOptions(), OpenMode::kMustExist);
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> OpenReadOnly(
       absl::string_view dir) override {
-    absl::StatusOr<std::unique_ptr<Stream>> s =
-        Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
-    if (!s.ok()) return s.status();
-    return Share(*std::move(s));
+    return OpenShared(dir, StreamOptions(), OpenMode::kReadOnly);
   }
 
   absl::Status Sync(Stream& stream) override { return stream.Sync(); }
