@@ -143,7 +143,11 @@ class BROOK_EXPORT Stream {
   // number of its parents. Producers and consumers keep working throughout: a
   // write racing with a reshard lands in the parent before it closes or in a
   // child after. A reader reaching the end of a closed shard gets its
-  // `child_shards()` and no next iterator. Shard ids keep counting.
+  // `child_shards()` and no next iterator. Shard ids keep counting. A durable
+  // stream records the new topology in its metadata before any record can
+  // reach a child, so a reopen gives back the same lineage; if that write
+  // fails, the call returns its I/O error and changes nothing. All three
+  // return kFailedPrecondition on a read-only or closed stream.
   //
   // SplitShard() divides an open shard [start, end] into [start, k-1] and
   // [k, end], k = `new_starting_hash_key` (decimal), which must be greater
