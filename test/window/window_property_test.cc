@@ -8,6 +8,7 @@
 
 #define CATCH_CONFIG_ENABLE_TUPLE_STRINGMAKER
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -23,11 +24,16 @@
 namespace brook {
 namespace {
 
+// The run's seed, printed so that any run can be replayed.
 uint64_t Seed() {
-  if (const char* s = std::getenv("BROOK_TEST_SEED")) {
-    return std::strtoull(s, nullptr, 10);
+  uint64_t seed = std::random_device{}();
+  if (const char* s = std::getenv("BROOK_TEST_SEED")) {  // NOLINT
+    seed = std::strtoull(s, nullptr, 10);
   }
-  return std::random_device{}();
+  std::printf("window property test seed: %llu (BROOK_TEST_SEED=%llu)\n",
+              static_cast<unsigned long long>(seed),
+              static_cast<unsigned long long>(seed));
+  return seed;
 }
 
 using SumAgg = SumAggregate<int64_t>;
