@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <benchmark/benchmark.h>
+
 #include "brook/consumer.h"
 #include "brook/partitioner.h"
 #include "brook/producer.h"
@@ -127,8 +128,8 @@ void BM_Scan_Memory(benchmark::State& state) {
     if (!shard->Append(batch).ok()) state.SkipWithError("append failed");
   }
   Consumer consumer(stream.get());
-  const ShardIterator horizon = *consumer.GetShardIterator(
-      shard->id(), StartingPosition::TrimHorizon());
+  const ShardIterator horizon =
+      *consumer.GetShardIterator(shard->id(), StartingPosition::TrimHorizon());
   ShardIterator it = horizon;
   int64_t records = 0;
   for (auto _ : state) {

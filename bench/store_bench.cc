@@ -4,10 +4,6 @@
 // that ratios hold on a noisy machine. Directories go under $TMPDIR (or /tmp)
 // and are removed afterwards. See bench/README_store.md.
 
-#include <fcntl.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -15,19 +11,24 @@
 #include <string>
 #include <vector>
 
-#include <benchmark/benchmark.h>
 #include "absl/strings/str_cat.h"
+#include <benchmark/benchmark.h>
+
 #include "brook/shard.h"
 #include "brook/stream.h"
+
 #include "store/record_format.h"
 #include "stream/stream_impl.h"
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 namespace brook {
 namespace {
 
-constexpr int kBatch = 500;                       // records per append
-constexpr int64_t kKeep = int64_t{256} << 20;     // bytes kept on disk
-constexpr int64_t kSegment = int64_t{32} << 20;   // segment / file size
+constexpr int kBatch = 500;                      // records per append
+constexpr int64_t kKeep = int64_t{256} << 20;    // bytes kept on disk
+constexpr int64_t kSegment = int64_t{32} << 20;  // segment / file size
 constexpr int64_t kRecoverBytes = int64_t{512} << 20;
 
 class BenchDir {
@@ -51,7 +52,8 @@ class BenchDir {
 };
 
 std::vector<RoutedRecord> Batch(const std::string& data) {
-  return std::vector<RoutedRecord>(kBatch, RoutedRecord{"k", data, 12345, true});
+  return std::vector<RoutedRecord>(kBatch,
+                                   RoutedRecord{"k", data, 12345, true});
 }
 
 std::unique_ptr<Stream> OpenBenchStream(const std::string& dir,
@@ -204,7 +206,10 @@ void Baseline(benchmark::State& state, int64_t sync_bytes) {
 }
 
 void BM_Baseline_WriteBuffered(benchmark::State& state) { Baseline(state, 0); }
-BENCHMARK(BM_Baseline_WriteBuffered)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+BENCHMARK(BM_Baseline_WriteBuffered)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes");
 
 void BM_Baseline_WriteFdatasync1MiB(benchmark::State& state) {
   Baseline(state, 1 << 20);

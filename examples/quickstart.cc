@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+
 #include "brook/brook.h"
 
 int main() {
@@ -64,18 +65,18 @@ int main() {
         return 1;
       }
       if (r->records().empty()) break;
-      if (first.empty()) first = r->records().front().sequence_number.ToString();
+      if (first.empty())
+        first = r->records().front().sequence_number.ToString();
       last = r->records().back().sequence_number.ToString();
       records += static_cast<int64_t>(r->records().size());
       *it = r->next_shard_iterator();
     }
-    std::printf("%s  keys %s..%s\n  %lld records, sequence numbers %s..%s\n",
-                shard.shard_id.c_str(),
-                brook::HashKeyToString(shard.hash_key_range.starting_hash_key)
-                    .c_str(),
-                brook::HashKeyToString(shard.hash_key_range.ending_hash_key)
-                    .c_str(),
-                static_cast<long long>(records), first.c_str(), last.c_str());
+    std::printf(
+        "%s  keys %s..%s\n  %lld records, sequence numbers %s..%s\n",
+        shard.shard_id.c_str(),
+        brook::HashKeyToString(shard.hash_key_range.starting_hash_key).c_str(),
+        brook::HashKeyToString(shard.hash_key_range.ending_hash_key).c_str(),
+        static_cast<long long>(records), first.c_str(), last.c_str());
     total += records;
   }
   int failures = 0;

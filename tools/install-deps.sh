@@ -7,9 +7,9 @@ packages=(
   libabsl-dev libprotobuf-dev protobuf-compiler libzstd-dev
   catch2 libbenchmark-dev nlohmann-json3-dev
 )
-# Sanitizer builds (.ci/run) use clang and its runtime.
+# Sanitizer builds and the format check (.ci/run) use clang's tools.
 if [ "${BROOK_WITH_CLANG:-0}" = 1 ]; then
-  packages+=(clang libclang-rt-14-dev)
+  packages+=(clang libclang-rt-14-dev clang-format)
 fi
 missing=()
 for p in "${packages[@]}"; do

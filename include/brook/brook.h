@@ -9,12 +9,12 @@
 #include "brook/env.h"
 #include "brook/options.h"
 #include "brook/partitioner.h"
+#include "brook/pipeline.h"
 #include "brook/producer.h"
 #include "brook/record.h"
 #include "brook/shard.h"
 #include "brook/stream.h"
 #include "brook/watermark.h"
 #include "brook/window.h"
-#include "brook/pipeline.h"
 
 #endif  // BROOK_BROOK_H_

@@ -22,7 +22,8 @@
 //     absl::StatusOr<brook::GetRecordsResult> r = consumer.GetRecords(*it);
 //     if (!r.ok()) break;
 //     for (const brook::Record& rec : r->records()) Process(rec.data);
-//     if (r->records().empty()) consumer.WaitForRecords(r->next_shard_iterator(),
+//     if (r->records().empty())
+//     consumer.WaitForRecords(r->next_shard_iterator(),
 //                                                      absl::Seconds(1));
 //     *it = r->next_shard_iterator();
 //   }
@@ -41,6 +42,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "brook/export.h"
 #include "brook/record.h"
 #include "brook/shard.h"

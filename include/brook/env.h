@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+
 #include "brook/export.h"
 
 namespace brook {
@@ -84,7 +85,8 @@ class BROOK_EXPORT File {
   virtual absl::Status Write(uint64_t offset, absl::string_view data) = 0;
   // Reads up to `dst.size()` bytes at `offset`; returns how many were read
   // (fewer only at the end of the file).
-  virtual absl::StatusOr<size_t> Read(uint64_t offset, absl::Span<char> dst) = 0;
+  virtual absl::StatusOr<size_t> Read(uint64_t offset,
+                                      absl::Span<char> dst) = 0;
 
   // Makes the file's written data and size durable (fdatasync).
   virtual absl::Status Sync() = 0;
@@ -93,7 +95,7 @@ class BROOK_EXPORT File {
   // writes to a writable region reach the file. REQUIRES: the file was opened
   // writable if `writable`.
   virtual absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
-                                                           bool writable) = 0;
+                                                            bool writable) = 0;
 };
 
 // An exclusive lock on a file, released when destroyed or when the process
@@ -133,7 +135,7 @@ class BROOK_EXPORT Env {
 
   // Opens `path`. Returns kNotFound if it is missing (unless kCreate).
   virtual absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
-                                                        FileOpenMode mode) = 0;
+                                                         FileOpenMode mode) = 0;
   // Creates directory `path`; OK if it exists already.
   virtual absl::Status CreateDir(absl::string_view path) = 0;
   // The names (not paths) in directory `path`, without "." and "..", in no
@@ -166,7 +168,7 @@ class BROOK_EXPORT EnvWrapper : public Env {
 
   int64_t NowMillis() override { return target_->NowMillis(); }
   absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
-                                                FileOpenMode mode) override {
+                                                 FileOpenMode mode) override {
     return target_->OpenFile(path, mode);
   }
   absl::Status CreateDir(absl::string_view path) override {

@@ -3,9 +3,9 @@
 // Hash-key-range partitioning, exactly as Amazon Kinesis Data Streams does it.
 // A record's hash key is an unsigned 128-bit integer: the MD5 digest of its
 // partition key's UTF-8 bytes read as a big-endian number, unless the producer
-// gives an explicit hash key (a decimal string in 0 .. 2^128-1). Each open shard
-// owns an inclusive range of hash keys, and the open shards tile the whole key
-// space.
+// gives an explicit hash key (a decimal string in 0 .. 2^128-1). Each open
+// shard owns an inclusive range of hash keys, and the open shards tile the
+// whole key space.
 //
 // Thread safety: every function here is pure and may be called from any thread.
 //
@@ -24,6 +24,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/export.h"
 #include "brook/record.h"
 

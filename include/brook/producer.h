@@ -11,9 +11,10 @@
 //
 // Example:
 //   brook::Producer producer(stream.get());
-//   absl::StatusOr<brook::PutRecordResult> r = producer.PutRecord("user-7", "hi");
-//   std::vector<brook::PutRecordsEntry> entries = {{"k1", "a"}, {"k2", "b"}};
-//   absl::StatusOr<brook::PutRecordsResult> rs = producer.PutRecords(entries);
+//   absl::StatusOr<brook::PutRecordResult> r = producer.PutRecord("user-7",
+//   "hi"); std::vector<brook::PutRecordsEntry> entries = {{"k1", "a"}, {"k2",
+//   "b"}}; absl::StatusOr<brook::PutRecordsResult> rs =
+//   producer.PutRecords(entries);
 //   // rs->failed_record_count entries failed; see rs->records[i].status
 
 #ifndef BROOK_PRODUCER_H_
@@ -25,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+
 #include "brook/export.h"
 #include "brook/record.h"
 

@@ -18,6 +18,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/export.h"
 
 namespace brook {

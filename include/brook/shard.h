@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+
 #include "brook/export.h"
 #include "brook/partitioner.h"
 #include "brook/record.h"

@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+
 #include "brook/export.h"
 #include "brook/options.h"
 #include "brook/shard.h"
@@ -48,7 +49,7 @@ namespace brook {
 // What DescribeStreamSummary says, plus the shard list of DescribeStream.
 struct StreamDescription {
   std::string stream_name;
-  std::string stream_status;  // "ACTIVE"
+  std::string stream_status;           // "ACTIVE"
   int64_t retention_period_hours = 0;  // rounded up
   int64_t retention_period_millis = 0;
   int open_shard_count = 0;
@@ -76,13 +77,13 @@ enum class OpenMode : int {
 // What opening a stream directory found and did.
 struct RecoveryReport {
   struct Problem {
-    std::string file;     // path of the segment file
-    int64_t offset = 0;   // of the first bad byte in it
-    int64_t bytes = 0;    // bytes dropped (torn tail) or unreadable
+    std::string file;    // path of the segment file
+    int64_t offset = 0;  // of the first bad byte in it
+    int64_t bytes = 0;   // bytes dropped (torn tail) or unreadable
     // True for damage before the tail: records after `offset` in that shard
     // cannot be read. False for a torn tail, which was truncated.
     bool data_loss = false;
-    std::string reason;   // e.g. "crc mismatch"
+    std::string reason;  // e.g. "crc mismatch"
   };
   // True if the stream was closed cleanly (`Close()`) before this open; the
   // frames were then not checksummed again.
@@ -162,8 +163,9 @@ class BROOK_EXPORT Stream {
   // its adjacent parent `adjacent_shard_to_merge`. Returns kNotFound for an
   // unknown shard, kFailedPrecondition for a closed one, kInvalidArgument if
   // the two are the same or not adjacent.
-  virtual absl::Status MergeShards(absl::string_view shard_to_merge,
-                                   absl::string_view adjacent_shard_to_merge) = 0;
+  virtual absl::Status MergeShards(
+      absl::string_view shard_to_merge,
+      absl::string_view adjacent_shard_to_merge) = 0;
 
   // UpdateShardCount() (uniform scaling) splits and merges until the open
   // shards are `target_shard_count` shards of the widths a new stream of that

@@ -2,6 +2,15 @@
 //
 // The POSIX `Env` behind `Env::Default()`.
 
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+#include "brook/env.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,14 +18,6 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <algorithm>
-#include <chrono>
-#include <cstring>
-#include <string>
-
-#include "absl/strings/str_cat.h"
-#include "brook/env.h"
 
 namespace brook {
 namespace {
@@ -75,9 +76,9 @@ class PosixMappedRegion final : public MappedRegion {
     const size_t begin = offset / page * page;
     const size_t end = std::min(size_, offset + length);
     if (::msync(data_ + begin, end - begin, MS_SYNC) != 0) {
-      return PosixError(absl::StrCat(path_, ": msync offset ", offset,
-                                     " length ", length),
-                        errno);
+      return PosixError(
+          absl::StrCat(path_, ": msync offset ", offset, " length ", length),
+          errno);
     }
     return absl::OkStatus();
   }
@@ -131,8 +132,8 @@ class PosixFile final : public File {
 
   absl::Status Write(uint64_t offset, absl::string_view data) override {
     while (!data.empty()) {
-      const ssize_t n = ::pwrite(fd_, data.data(), data.size(),
-                                 static_cast<off_t>(offset));
+      const ssize_t n =
+          ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset));
       if (n < 0) {
         if (errno == EINTR) continue;
         return PosixError(absl::StrCat(path_, ": write at offset ", offset),
@@ -166,13 +167,13 @@ class PosixFile final : public File {
   }
 
   absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
-                                                   bool writable) override {
+                                                    bool writable) override {
     if (length == 0) {
       return absl::InvalidArgumentError(path_ + ": map of 0 bytes");
     }
-    void* p = ::mmap(nullptr, length, writable ? PROT_READ | PROT_WRITE
-                                               : PROT_READ,
-                     MAP_SHARED, fd_, 0);
+    void* p =
+        ::mmap(nullptr, length, writable ? PROT_READ | PROT_WRITE : PROT_READ,
+               MAP_SHARED, fd_, 0);
     if (p == MAP_FAILED) {
       return PosixError(absl::StrCat(path_, ": mmap ", length, " bytes"),
                         errno);
@@ -204,7 +205,7 @@ class PosixEnv final : public Env {
   }
 
   absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
-                                                FileOpenMode mode) override {
+                                                 FileOpenMode mode) override {
     int flags = O_CLOEXEC;
     switch (mode) {
       case FileOpenMode::kReadOnly:

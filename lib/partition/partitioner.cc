@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "absl/strings/str_cat.h"
+
 #include "util/decimal.h"
 #include "util/md5.h"
 #include "util/utf8.h"
@@ -27,15 +28,13 @@ absl::Status ValidatePartitionKey(absl::string_view partition_key) {
   }
   const internal::Utf8Check check = internal::CheckUtf8(partition_key);
   if (!check.valid) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("partition key: invalid UTF-8 at byte ",
-                     check.error_offset));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition key: invalid UTF-8 at byte ", check.error_offset));
   }
   if (check.chars > kMaxPartitionKeyChars) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("partition key: ", check.chars,
-                     " characters, more than the limit of ",
-                     kMaxPartitionKeyChars));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "partition key: ", check.chars, " characters, more than the limit of ",
+        kMaxPartitionKeyChars));
   }
   return absl::OkStatus();
 }
@@ -52,17 +51,17 @@ absl::StatusOr<HashKey> ParseHashKey(absl::string_view text) {
     case internal::DecimalError::kEmpty:
       return absl::InvalidArgumentError("explicit hash key: empty");
     case internal::DecimalError::kLeadingZero:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "explicit hash key: \"", text, "\" has a leading zero"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("explicit hash key: \"", text, "\" has a leading zero"));
     case internal::DecimalError::kTooLarge:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "explicit hash key: \"", text, "\" is above 2^128-1"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("explicit hash key: \"", text, "\" is above 2^128-1"));
     case internal::DecimalError::kNotDigits:
       break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("explicit hash key: \"", text.substr(0, 64),
-                   "\" is not a decimal number"));
+  return absl::InvalidArgumentError(absl::StrCat("explicit hash key: \"",
+                                                 text.substr(0, 64),
+                                                 "\" is not a decimal number"));
 }
 
 std::string HashKeyToString(HashKey key) {

@@ -5,6 +5,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
+
 #include "store/segment_store.h"
 #include "util/mutex.h"
 

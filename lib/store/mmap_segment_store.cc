@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+
 #include "store/record_format.h"
 #include "stream/sequence.h"
 #include "util/crc32c.h"
@@ -93,7 +94,8 @@ class RecyclePool {
       }
     }
     e.region.reset();
-    env_->RemoveFile(e.path).IgnoreError();  // a stray .recycle file is harmless
+    env_->RemoveFile(e.path)
+        .IgnoreError();  // a stray .recycle file is harmless
   }
   bool Has(size_t capacity) {
     MutexLock lock(&mu_);
@@ -187,8 +189,8 @@ FrameKind CheckFrame(const char* data, size_t size, size_t off,
   }
   if (h->frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
       h->frame_bytes > left) {
-    *reason = absl::StrCat("frame length ", h->frame_bytes,
-                           " out of bounds (", left, " bytes left)");
+    *reason = absl::StrCat("frame length ", h->frame_bytes, " out of bounds (",
+                           left, " bytes left)");
     return FrameKind::kBad;
   }
   if (h->record_count == 0) {
@@ -212,8 +214,7 @@ FrameKind CheckFrame(const char* data, size_t size, size_t off,
     return FrameKind::kBad;
   }
   if (!verify_crc) return FrameKind::kValid;
-  const uint32_t crc =
-      Crc32c(data + off + 8, h->frame_bytes - size_t{8});
+  const uint32_t crc = Crc32c(data + off + 8, h->frame_bytes - size_t{8});
   if (crc != h->crc) {
     *reason = absl::StrFormat("crc mismatch (stored %08x, computed %08x)",
                               h->crc, crc);
@@ -318,7 +319,8 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
       continue;
     }
     const uint64_t position = DecodeFixed<uint64_t>(data + off + 8);
-    if (position < min_position || DecodeFixed<uint32_t>(data + off + 24) == 0) {
+    if (position < min_position ||
+        DecodeFixed<uint32_t>(data + off + 24) == 0) {
       continue;
     }
     if (ValidFrameAt(s, off, 0)) return true;
@@ -337,7 +339,7 @@ struct MmapSegmentStore::ShardState {
       : number(n), pool(std::move(p)) {}
   const uint32_t number;
   const std::shared_ptr<RecyclePool> pool;  // null when read-only
-  Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);  // one sync at a time
+  Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);   // one sync at a time
   Mutex mu;
   // Segments that may hold committed but unsynced bytes, oldest first. Weak:
   // a segment retention dropped needs no sync, and its map must go.
@@ -461,8 +463,7 @@ MmapSegmentStore::MmapSegmentStore(MmapStoreOptions options)
   for (int i = 0; i < options_.shard_count; ++i) {
     AddShard(static_cast<uint32_t>(i));
   }
-  if (!options_.read_only &&
-      options_.durability == Durability::kGroupCommit &&
+  if (!options_.read_only && options_.durability == Durability::kGroupCommit &&
       options_.group_commit_millis > 0) {
     syncer_ = std::make_unique<Syncer>(this);
   }
@@ -478,10 +479,9 @@ void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
   ShardState& state = State(shard_number);
   if (!state.pool->HasRoom() || state.pool->Has(capacity)) return;
   Env* const env = options_.env;
-  const std::string path =
-      absl::StrCat(ShardDir(shard_number), "/spare-",
-                   spares_made_.fetch_add(1, std::memory_order_relaxed),
-                   kRecycleSuffix);
+  const std::string path = absl::StrCat(
+      ShardDir(shard_number), "/spare-",
+      spares_made_.fetch_add(1, std::memory_order_relaxed), kRecycleSuffix);
   absl::StatusOr<std::unique_ptr<File>> file =
       env->OpenFile(path, FileOpenMode::kCreate);
   if (!file.ok()) return;  // the appender creates its segment itself
@@ -612,8 +612,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     ScannedSegment& s = files[stop];
     // A torn tail has no valid frame after it, in its segment or the start of
     // a later one.
-    bool valid_after = s.bad && ValidFrameFollows(s, s.end_offset + 1,
-                                                  s.end_position);
+    bool valid_after =
+        s.bad && ValidFrameFollows(s, s.end_offset + 1, s.end_position);
     for (size_t j = stop + 1; j < files.size() && !valid_after; ++j) {
       valid_after = ValidFrameAt(files[j], 0, files[j].base);
     }
@@ -658,16 +658,16 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
         }
         p.bytes = static_cast<int64_t>(last_nonzero - s.end_offset);
         if (writable && last_nonzero > s.end_offset) {
-          BROOK_RETURN_IF_ERROR(s.region->Sync(
-              s.end_offset, last_nonzero - s.end_offset));
+          BROOK_RETURN_IF_ERROR(
+              s.region->Sync(s.end_offset, last_nonzero - s.end_offset));
         }
         report->problems.push_back(std::move(p));
         s.bad = false;
       }
       for (size_t j = stop + 1; j < files.size(); ++j) {
         ScannedSegment& later = files[j];
-        const bool empty = later.region == nullptr ||
-                           AllZero(later.data(), later.size);
+        const bool empty =
+            later.region == nullptr || AllZero(later.data(), later.size);
         if (!empty) {
           RecoveryReport::Problem p;
           p.file = later.path;
@@ -698,8 +698,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
       // reuses it.
       continue;
     }
-    auto backing =
-        std::make_unique<MmapBacking>(s.path, shard_number, std::move(s.region));
+    auto backing = std::make_unique<MmapBacking>(s.path, shard_number,
+                                                 std::move(s.region));
     backing->committed_offset = s.end_offset;
     backing->synced_offset = s.end_offset;
     backing->prefaulted_offset = s.end_offset;
@@ -858,12 +858,11 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
     state.committed_position = end_position;
     if (state.dirty.empty() || state.dirty.back().lock().get() != &segment) {
       // Forget dropped segments first, so the list stays short under kNone.
-      state.dirty.erase(
-          std::remove_if(state.dirty.begin(), state.dirty.end(),
-                         [](const std::weak_ptr<Segment>& w) {
-                           return w.expired();
-                         }),
-          state.dirty.end());
+      state.dirty.erase(std::remove_if(state.dirty.begin(), state.dirty.end(),
+                                       [](const std::weak_ptr<Segment>& w) {
+                                         return w.expired();
+                                       }),
+                        state.dirty.end());
       state.dirty.push_back(segment.weak_from_this());
     }
     switch (options_.durability) {
@@ -892,7 +891,8 @@ void MmapSegmentStore::Abort(Segment& segment) {
   ShardState& state = State(b.shard);
   const size_t from = segment.end_offset;
   if (from >= segment.capacity()) return;
-  const uint64_t first_position = DecodeFixed<uint64_t>(segment.data() + from + 8);
+  const uint64_t first_position =
+      DecodeFixed<uint64_t>(segment.data() + from + 8);
   std::memset(segment.data() + from, 0,
               std::min(kBatchHeaderBytes, segment.capacity() - from));
   bool was_synced;
@@ -936,8 +936,8 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
   // Readers still holding the segment keep its map; the file is reused (or
   // unlinked) once the last one lets go. A failed unlink leaves records past
   // retention on disk, which readers never return.
-  const std::string recycle_path = absl::StrCat(
-      dir, "/", segment->base_position(), kRecycleSuffix);
+  const std::string recycle_path =
+      absl::StrCat(dir, "/", segment->base_position(), kRecycleSuffix);
   // A read-only stream (another process) may have the file mapped; it holds
   // a shared lock on READERS meanwhile, and the file is then unlinked, not
   // reused. The rename comes first, so a reader that registers later never
@@ -1000,9 +1000,8 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     const size_t end = std::min(job.to + kBatchHeaderBytes, b.capacity());
     absl::Status s = b.region().Sync(job.from, end - job.from);
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("segment ", b.path,
-                                                 " offset ", job.from, ": ",
-                                                 s.message()));
+      return absl::Status(s.code(), absl::StrCat("segment ", b.path, " offset ",
+                                                 job.from, ": ", s.message()));
     }
   }
   MutexLock lock(&state.mu);

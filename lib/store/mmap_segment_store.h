@@ -39,9 +39,11 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+
 #include "brook/env.h"
 #include "brook/options.h"
 #include "brook/stream.h"
+
 #include "store/segment_store.h"
 #include "util/mutex.h"
 
@@ -49,10 +51,10 @@ namespace brook {
 namespace internal {
 
 struct MmapStoreOptions {
-  std::string dir;              // the stream directory
-  Env* env = nullptr;           // not owned
+  std::string dir;     // the stream directory
+  Env* env = nullptr;  // not owned
   int shard_count = 0;
-  int64_t segment_bytes = 0;    // the standard segment size
+  int64_t segment_bytes = 0;  // the standard segment size
   Durability durability = Durability::kNone;
   int64_t group_commit_bytes = 0;
   int64_t group_commit_millis = 0;

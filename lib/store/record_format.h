@@ -33,7 +33,9 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/record.h"
+
 #include "util/coding.h"
 
 namespace brook {
@@ -104,8 +106,8 @@ inline void CopyShort(char* dst, const char* src, size_t n) {
 inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
   EncodeFixed<uint32_t>(dst, static_cast<uint32_t>(r.data.size()));
   EncodeFixed<uint16_t>(dst + 4, static_cast<uint16_t>(r.partition_key.size()));
-  dst[6] = static_cast<char>(r.has_explicit_hash_key ? kRecordExplicitHashKey
-                                                     : 0);
+  dst[6] =
+      static_cast<char>(r.has_explicit_hash_key ? kRecordExplicitHashKey : 0);
   dst[7] = 0;
   EncodeFixed<uint64_t>(dst + 8, absl::Uint128Low64(r.hash_key));
   EncodeFixed<uint64_t>(dst + 16, absl::Uint128High64(r.hash_key));

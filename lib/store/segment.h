@@ -33,7 +33,7 @@ class SegmentBacking {
 // without scanning. Derived data: rebuildable from the frames.
 struct BatchIndexEntry {
   uint64_t first_position = 0;
-  uint32_t offset = 0;        // of the frame within the segment
+  uint32_t offset = 0;  // of the frame within the segment
   uint32_t record_count = 0;
   int64_t arrival_millis = 0;
 };
@@ -53,8 +53,8 @@ class Segment : public std::enable_shared_from_this<Segment> {
   SegmentBacking* backing() const { return backing_.get(); }
 
   // Guarded by the owning shard's mutex.
-  size_t end_offset = 0;           // bytes of complete frames
-  uint64_t end_position;           // one past the last record's position
+  size_t end_offset = 0;  // bytes of complete frames
+  uint64_t end_position;  // one past the last record's position
   int64_t first_arrival_millis = 0;
   int64_t last_arrival_millis = 0;
   std::vector<BatchIndexEntry> batches;

@@ -3,6 +3,7 @@
 #include "brook/consumer.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "stream/stream_impl.h"
 
 namespace brook {
@@ -25,10 +26,10 @@ absl::StatusOr<ShardIteratorType> ParseShardIteratorType(
   for (size_t i = 0; i < std::size(kTypeNames); ++i) {
     if (kTypeNames[i] == name) return static_cast<ShardIteratorType>(i);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "shard iterator type: \"", name.substr(0, 64),
-      "\" is none of TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
-      "AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("shard iterator type: \"", name.substr(0, 64),
+                   "\" is none of TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+                   "AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP"));
 }
 
 const std::string& ShardIterator::shard_id() const {

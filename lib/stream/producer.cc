@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+
 #include "brook/partitioner.h"
+
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 #include "util/md5.h"

@@ -3,6 +3,7 @@
 #include "brook/record.h"
 
 #include "absl/strings/str_cat.h"
+
 #include "util/decimal.h"
 
 namespace brook {

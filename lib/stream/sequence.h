@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+
 #include "brook/record.h"
 
 namespace brook {

@@ -7,7 +7,9 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+
 #include "brook/partitioner.h"
+
 #include "store/record_format.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
@@ -68,9 +70,9 @@ struct SegmentSnapshot {
 
 absl::Status Corrupt(const std::string& shard_id, const Segment& segment,
                      size_t offset, absl::string_view what) {
-  return absl::DataLossError(absl::StrCat(
-      shard_id, ": segment at position ", segment.base_position(), " offset ",
-      offset, ": ", what));
+  return absl::DataLossError(absl::StrCat(shard_id, ": segment at position ",
+                                          segment.base_position(), " offset ",
+                                          offset, ": ", what));
 }
 
 }  // namespace
@@ -211,7 +213,8 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   size_t capacity = open ? (open_aged ? open_offset : open->capacity()) : 0;
   int64_t total_bytes = 0;
   for (size_t i = 0; i < records.size();) {
-    const size_t first_bytes = kBatchHeaderBytes + EncodedRecordBytes(records[i]);
+    const size_t first_bytes =
+        kBatchHeaderBytes + EncodedRecordBytes(records[i]);
     if (segment == kNoPlanSegment || capacity - offset < first_bytes) {
       new_capacities.push_back(std::max(segment_bytes, first_bytes));
       segment = new_capacities.size() - (open ? 0 : 1);
@@ -370,11 +373,10 @@ int64_t ShardImpl::DropOldest() {
 
 size_t ShardImpl::FindSegmentLocked(uint64_t position) const {
   // The last segment whose base is <= position.
-  auto it = std::upper_bound(
-      segments_.begin(), segments_.end(), position,
-      [](uint64_t p, const std::shared_ptr<Segment>& s) {
-        return p < s->base_position();
-      });
+  auto it = std::upper_bound(segments_.begin(), segments_.end(), position,
+                             [](uint64_t p, const std::shared_ptr<Segment>& s) {
+                               return p < s->base_position();
+                             });
   return static_cast<size_t>(it - segments_.begin()) - 1;
 }
 
@@ -386,10 +388,9 @@ uint64_t ShardImpl::FirstArrivedAtLocked(int64_t millis) const {
                               });
   if (seg == segments_.end()) return end_position_;
   const std::vector<BatchIndexEntry>& batches = (*seg)->batches;
-  auto batch = std::lower_bound(batches.begin(), batches.end(), millis,
-                                [](const BatchIndexEntry& b, int64_t t) {
-                                  return b.arrival_millis < t;
-                                });
+  auto batch = std::lower_bound(
+      batches.begin(), batches.end(), millis,
+      [](const BatchIndexEntry& b, int64_t t) { return b.arrival_millis < t; });
   return batch->first_position;
 }
 
@@ -412,21 +413,19 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
       start.type == ShardIteratorType::kAfterSequenceNumber;
   const bool wants_timestamp = start.type == ShardIteratorType::kAtTimestamp;
   if (type_name.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(id_, ": unknown shard iterator type ",
-                     static_cast<int>(start.type)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        id_, ": unknown shard iterator type ", static_cast<int>(start.type)));
   }
   if (wants_sequence != start.sequence_number.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        id_, ": ", type_name,
-        wants_sequence ? " needs a starting sequence number"
-                       : " takes no starting sequence number"));
-  }
-  if (wants_timestamp != start.timestamp_millis.has_value()) {
     return absl::InvalidArgumentError(
         absl::StrCat(id_, ": ", type_name,
-                     wants_timestamp ? " needs a timestamp"
-                                     : " takes no timestamp"));
+                     wants_sequence ? " needs a starting sequence number"
+                                    : " takes no starting sequence number"));
+  }
+  if (wants_timestamp != start.timestamp_millis.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        id_, ": ", type_name,
+        wants_timestamp ? " needs a timestamp" : " takes no timestamp"));
   }
 
   const int64_t now = stream_->env()->NowMillis();
@@ -454,8 +453,8 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
     }
     case ShardIteratorType::kAtTimestamp:
       return ReadBuilder::MakeIterator(
-          this, std::max(HorizonLocked(now), FirstArrivedAtLocked(
-                                                 *start.timestamp_millis)));
+          this, std::max(HorizonLocked(now),
+                         FirstArrivedAtLocked(*start.timestamp_millis)));
   }
   return absl::InternalError("unreachable");
 }
@@ -511,8 +510,8 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
         break;
       }
       const Segment& s = *segments_[j];
-      snaps.push_back({segments_[j], s.end_offset, s.end_position,
-                       s.first_arrival_millis});
+      snaps.push_back(
+          {segments_[j], s.end_offset, s.end_position, s.first_arrival_millis});
       covered += s.end_position - std::max(position, s.base_position());
     }
     const Segment& first = *segments_[i];
@@ -521,11 +520,11 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
         iterator.position_ == position && hint_batch < first.end_offset) {
       batch_offset = hint_batch;
     } else {
-      auto b = std::upper_bound(
-          first.batches.begin(), first.batches.end(), position,
-          [](uint64_t p, const BatchIndexEntry& e) {
-            return p < e.first_position;
-          });
+      auto b =
+          std::upper_bound(first.batches.begin(), first.batches.end(), position,
+                           [](uint64_t p, const BatchIndexEntry& e) {
+                             return p < e.first_position;
+                           });
       batch_offset = std::prev(b)->offset;
     }
   }
@@ -655,7 +654,8 @@ void ShardImpl::Recover(std::vector<std::shared_ptr<Segment>> segments,
   int64_t bytes = 0;
   for (const std::shared_ptr<Segment>& s : segments) {
     bytes += static_cast<int64_t>(s->end_offset);
-    last_arrival_millis_ = std::max(last_arrival_millis_, s->last_arrival_millis);
+    last_arrival_millis_ =
+        std::max(last_arrival_millis_, s->last_arrival_millis);
   }
   trim_position_ =
       segments.empty() ? end_position : segments.front()->base_position();

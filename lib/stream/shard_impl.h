@@ -22,8 +22,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+
 #include "brook/consumer.h"
 #include "brook/shard.h"
+
 #include "store/segment_store.h"
 #include "util/mutex.h"
 
@@ -57,7 +59,8 @@ class ShardImpl final : public Shard {
   absl::StatusOr<SequenceNumber> AppendValidated(
       absl::Span<const RoutedRecord> records);
 
-  absl::StatusOr<ShardIterator> NewIterator(const StartingPosition& start) const;
+  absl::StatusOr<ShardIterator> NewIterator(
+      const StartingPosition& start) const;
   absl::StatusOr<GetRecordsResult> Read(const ShardIterator& iterator,
                                         const GetRecordsOptions& options) const;
   bool WaitForRecords(const ShardIterator& iterator,

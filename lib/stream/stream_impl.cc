@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "util/status_macros.h"
@@ -25,10 +26,10 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(
           : 4;
   absl::StatusOr<std::unique_ptr<internal::StreamImpl>> stream =
       internal::StreamImpl::Create(
-          options, internal::NewMemorySegmentStore(
-                       static_cast<size_t>(std::max<int64_t>(
-                           options.segment_bytes, 1)),
-                       pooled));
+          options,
+          internal::NewMemorySegmentStore(
+              static_cast<size_t>(std::max<int64_t>(options.segment_bytes, 1)),
+              pooled));
   if (!stream.ok()) return stream.status();
   return std::unique_ptr<Stream>(std::move(*stream));
 }
@@ -89,8 +90,9 @@ absl::Status ValidateOptions(const StreamOptions& o) {
                o.segment_roll_millis);
   }
   if (o.group_commit_bytes < 0 || o.group_commit_millis < 0) {
-    return bad("group_commit_bytes and group_commit_millis must not be "
-               "negative");
+    return bad(
+        "group_commit_bytes and group_commit_millis must not be "
+        "negative");
   }
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_millis == 0) {
@@ -110,10 +112,10 @@ absl::Status ValidateShards(const proto::StreamMeta& meta,
   std::vector<std::pair<HashKey, HashKey>> open;
   for (int i = 0; i < meta.shards_size(); ++i) {
     const proto::ShardMeta& s = meta.shards(i);
-    const HashKey start = absl::MakeUint128(s.range().starting_high(),
-                                            s.range().starting_low());
-    const HashKey end = absl::MakeUint128(s.range().ending_high(),
-                                          s.range().ending_low());
+    const HashKey start =
+        absl::MakeUint128(s.range().starting_high(), s.range().starting_low());
+    const HashKey end =
+        absl::MakeUint128(s.range().ending_high(), s.range().ending_low());
     if (s.number() != static_cast<uint32_t>(i) || end < start) {
       return absl::DataLossError(
           absl::StrCat(path, ": shard ", i, " has a bad number or range"));
@@ -211,8 +213,8 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
       absl::StatusOr<ShardImpl*> p = FindShardLocked(parent);
       if (!p.ok()) {
         return absl::DataLossError(absl::StrCat(
-            "stream ", options_.name, ": shard ", s.number(),
-            " names parent ", parent, ", which does not precede it"));
+            "stream ", options_.name, ": shard ", s.number(), " names parent ",
+            parent, ", which does not precede it"));
       }
       children[(*p)->number()].push_back(
           {ShardIdFromNumber(s.number()), parents, range_of(s)});
@@ -249,9 +251,9 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   const std::string dir_string(dir);
   if (mode != OpenMode::kCreateIfMissing && mode != OpenMode::kMustExist &&
       !read_only) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "stream directory ", dir, ": unknown open mode ",
-        static_cast<int>(mode)));
+    return absl::InvalidArgumentError(absl::StrCat("stream directory ", dir,
+                                                   ": unknown open mode ",
+                                                   static_cast<int>(mode)));
   }
   // Validate before touching the disk.
   if (mode == OpenMode::kCreateIfMissing) {
@@ -352,9 +354,8 @@ absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,
                                         SequenceNumber n,
                                         absl::Duration timeout) {
   if (durable_ == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("stream ", options_.name,
-                     ": a memory stream has no durable storage"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "stream ", options_.name, ": a memory stream has no durable storage"));
   }
   if (read_only_) {
     return absl::FailedPreconditionError(
@@ -509,9 +510,8 @@ absl::StatusOr<ShardImpl*> StreamImpl::FindShardLocked(
     }
     if (digits && number < shards_.size()) return shards_[number].get();
   }
-  return absl::NotFoundError(absl::StrCat("stream ", options_.name,
-                                          ": no shard \"",
-                                          shard_id.substr(0, 64), "\""));
+  return absl::NotFoundError(absl::StrCat(
+      "stream ", options_.name, ": no shard \"", shard_id.substr(0, 64), "\""));
 }
 
 absl::StatusOr<Shard*> StreamImpl::GetShard(absl::string_view shard_id) const {
@@ -523,7 +523,8 @@ absl::StatusOr<Shard*> StreamImpl::GetShard(absl::string_view shard_id) const {
 int64_t StreamImpl::TrimExpired() {
   const int64_t cutoff = env_->NowMillis() - options_.retention_period_millis;
   int64_t records = 0;
-  for (ShardImpl* shard : SnapshotShards()) records += shard->TrimBefore(cutoff);
+  for (ShardImpl* shard : SnapshotShards())
+    records += shard->TrimBefore(cutoff);
   return records;
 }
 
@@ -597,8 +598,8 @@ absl::Status StreamImpl::SplitLocked(ShardImpl* parent, HashKey key) {
   }
   ShardImpl* low = AddShardLocked(low_range, start, parents);
   ShardImpl* high = AddShardLocked(high_range, start, parents);
-  parent->Close({{low->id(), parents, low_range},
-                 {high->id(), parents, high_range}});
+  parent->Close(
+      {{low->id(), parents, low_range}, {high->id(), parents, high_range}});
   RebuildRoutingLocked();
   return absl::OkStatus();
 }
@@ -613,7 +614,8 @@ absl::Status StreamImpl::PersistReshardLocked(
   }
   proto::StreamMeta next = meta_;
   for (const auto& [shard, end_position] : closing) {
-    proto::ShardMeta* m = next.mutable_shards(static_cast<int>(shard->number()));
+    proto::ShardMeta* m =
+        next.mutable_shards(static_cast<int>(shard->number()));
     m->set_closed(true);
     m->set_end_position(end_position);
   }
@@ -629,8 +631,9 @@ absl::Status StreamImpl::PersistReshardLocked(
   return absl::OkStatus();
 }
 
-absl::Status StreamImpl::MergeShards(absl::string_view shard_to_merge,
-                                     absl::string_view adjacent_shard_to_merge) {
+absl::Status StreamImpl::MergeShards(
+    absl::string_view shard_to_merge,
+    absl::string_view adjacent_shard_to_merge) {
   MutexLock lock(&topology_mu_);
   absl::StatusOr<ShardImpl*> first =
       FindOpenShardLocked(shard_to_merge, "MergeShards");
@@ -645,11 +648,10 @@ absl::Status StreamImpl::MergeLocked(ShardImpl* first, ShardImpl* second) {
   const HashKeyRange a = first->hash_key_range();
   const HashKeyRange b = second->hash_key_range();
   const bool adjacent =
-      first != second &&
-      ((a.ending_hash_key != absl::Uint128Max() &&
-        a.ending_hash_key + 1 == b.starting_hash_key) ||
-       (b.ending_hash_key != absl::Uint128Max() &&
-        b.ending_hash_key + 1 == a.starting_hash_key));
+      first != second && ((a.ending_hash_key != absl::Uint128Max() &&
+                           a.ending_hash_key + 1 == b.starting_hash_key) ||
+                          (b.ending_hash_key != absl::Uint128Max() &&
+                           b.ending_hash_key + 1 == a.starting_hash_key));
   if (!adjacent) {
     return absl::InvalidArgumentError(absl::StrCat(
         "MergeShards: shards ", first->id(), " and ", second->id(),
@@ -662,10 +664,10 @@ absl::Status StreamImpl::MergeLocked(ShardImpl* first, ShardImpl* second) {
   const HashKeyRange range{std::min(a.starting_hash_key, b.starting_hash_key),
                            std::max(a.ending_hash_key, b.ending_hash_key)};
   const std::vector<std::string> parents = {first->id(), second->id()};
-  absl::Status persisted = PersistReshardLocked(
-      {{first, first_end}, {second, second_end}},
-      {ShardMetaOf(static_cast<uint32_t>(shards_.size()), range, start,
-                   parents)});
+  absl::Status persisted =
+      PersistReshardLocked({{first, first_end}, {second, second_end}},
+                           {ShardMetaOf(static_cast<uint32_t>(shards_.size()),
+                                        range, start, parents)});
   if (!persisted.ok()) {
     first->ResumeAppends();
     second->ResumeAppends();
@@ -715,7 +717,8 @@ absl::Status StreamImpl::UpdateShardCount(int target_shard_count) {
     for (;;) {
       ShardImpl* low = routing_->Route(want.starting_hash_key);
       if (low->hash_key_range().ending_hash_key >= want.ending_hash_key) break;
-      ShardImpl* next = routing_->Route(low->hash_key_range().ending_hash_key + 1);
+      ShardImpl* next =
+          routing_->Route(low->hash_key_range().ending_hash_key + 1);
       absl::Status s = MergeLocked(low, next);
       if (!s.ok()) return s;
     }
@@ -734,7 +737,8 @@ absl::Status StreamImpl::Reserve(int64_t bytes) {
     if (stored + bytes > options_.retention_bytes) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "stream ", options_.name, " is full: ", stored, " bytes stored, ",
-          bytes, " more would pass retention_bytes ", options_.retention_bytes));
+          bytes, " more would pass retention_bytes ",
+          options_.retention_bytes));
     }
   } while (!stored_bytes_.compare_exchange_weak(stored, stored + bytes,
                                                 std::memory_order_relaxed));

@@ -17,6 +17,7 @@
 
 #include "brook/env.h"
 #include "brook/stream.h"
+
 #include "proto/stream_meta.pb.h"
 #include "store/mmap_segment_store.h"
 #include "store/segment_store.h"

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+
 #include "util/status_macros.h"
 
 namespace brook {
@@ -21,17 +22,17 @@ absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
                          env->OpenFile(path, FileOpenMode::kReadOnly));
   BROOK_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
   std::string bytes(static_cast<size_t>(size), '\0');
-  BROOK_ASSIGN_OR_RETURN(const size_t n,
-                         file->Read(0, absl::MakeSpan(&bytes[0], bytes.size())));
+  BROOK_ASSIGN_OR_RETURN(
+      const size_t n, file->Read(0, absl::MakeSpan(&bytes[0], bytes.size())));
   bytes.resize(n);
   proto::StreamMeta meta;
   if (!meta.ParseFromString(bytes)) {
     return absl::DataLossError(absl::StrCat(path, ": does not parse"));
   }
   if (meta.format_version() != kStreamMetaVersion) {
-    return absl::DataLossError(absl::StrCat(
-        path, ": format version ", meta.format_version(), " is not ",
-        kStreamMetaVersion));
+    return absl::DataLossError(absl::StrCat(path, ": format version ",
+                                            meta.format_version(), " is not ",
+                                            kStreamMetaVersion));
   }
   return meta;
 }

@@ -15,8 +15,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+
 #include "brook/env.h"
 #include "brook/options.h"
+
 #include "proto/stream_meta.pb.h"
 
 namespace brook {

@@ -2,9 +2,9 @@
 
 #include "util/crc32c.h"
 
-#include <nmmintrin.h>
-
 #include <cstring>
+
+#include <nmmintrin.h>
 
 namespace brook {
 namespace internal {

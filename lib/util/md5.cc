@@ -24,7 +24,6 @@ constexpr uint32_t kK[64] = {
     0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
     0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
 
-
 inline uint32_t RotateLeft(uint32_t x, int n) {
   return (x << n) | (x >> (32 - n));
 }
@@ -40,8 +39,12 @@ inline uint32_t LoadLe32(const unsigned char* p) {
   (a) += f((b), (c), (d)) + (m) + (k);         \
   (a) = RotateLeft((a), (s)) + (b)
 
-inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) { return z ^ (x & (y ^ z)); }
-inline uint32_t G(uint32_t x, uint32_t y, uint32_t z) { return y ^ (z & (x ^ y)); }
+inline uint32_t F(uint32_t x, uint32_t y, uint32_t z) {
+  return z ^ (x & (y ^ z));
+}
+inline uint32_t G(uint32_t x, uint32_t y, uint32_t z) {
+  return y ^ (z & (x ^ y));
+}
 inline uint32_t H(uint32_t x, uint32_t y, uint32_t z) { return x ^ y ^ z; }
 inline uint32_t I(uint32_t x, uint32_t y, uint32_t z) { return y ^ (x | ~z); }
 
@@ -93,8 +96,8 @@ void ProcessBlocks4(uint32_t state[4][4], const uint32_t w[16][4]) {
     c[l] = state[l][2];
     d[l] = state[l][3];
   }
-#define BROOK_MD5_STEP4(f, a, b, c, d, word, k, s) \
-  for (int l = 0; l < 4; ++l) {                    \
+#define BROOK_MD5_STEP4(f, a, b, c, d, word, k, s)               \
+  for (int l = 0; l < 4; ++l) {                                  \
     BROOK_MD5_STEP(f, a[l], b[l], c[l], d[l], w[word][l], k, s); \
   }
   for (int i = 0; i < 16; i += 4) {

@@ -12,12 +12,12 @@
 
 // Evaluates `expr` (an absl::Status) and returns it from the enclosing function
 // if it is not OK.
-#define BROOK_RETURN_IF_ERROR(expr)                          \
-  do {                                                       \
-    ::absl::Status brook_status_ = (expr);                   \
-    if (ABSL_PREDICT_FALSE(!brook_status_.ok())) {           \
-      return brook_status_;                                  \
-    }                                                        \
+#define BROOK_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status brook_status_ = (expr);         \
+    if (ABSL_PREDICT_FALSE(!brook_status_.ok())) { \
+      return brook_status_;                        \
+    }                                              \
   } while (false)
 
 #define BROOK_STATUS_CONCAT_INNER_(a, b) a##b
@@ -25,8 +25,8 @@
 
 // Evaluates `expr` (an absl::StatusOr<T>); returns its status if not OK, else
 // moves its value into `lhs` (a declaration such as `auto x` or an lvalue).
-#define BROOK_ASSIGN_OR_RETURN(lhs, expr)                                 \
-  BROOK_ASSIGN_OR_RETURN_IMPL_(                                           \
+#define BROOK_ASSIGN_OR_RETURN(lhs, expr) \
+  BROOK_ASSIGN_OR_RETURN_IMPL_(           \
       BROOK_STATUS_CONCAT_(brook_statusor_, __LINE__), lhs, expr)
 
 #define BROOK_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \

@@ -16,7 +16,7 @@ namespace internal {
 
 struct Utf8Check {
   bool valid = false;
-  size_t chars = 0;        // code points, when valid
+  size_t chars = 0;         // code points, when valid
   size_t error_offset = 0;  // first byte of the bad sequence, when not valid
 };
 

@@ -14,23 +14,24 @@
 // page-cache bytes, so every acknowledged record must survive whatever the
 // durability policy; power loss is covered by fault_injection_test.cc.
 
-#include <signal.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "brook/stream.h"
 #include <catch2/catch.hpp>
+
+#include "brook/stream.h"
+
 #include "store/store_testing.h"
 #include "stream/sequence.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace brook {
 namespace {
@@ -138,9 +139,10 @@ void RunCrashLoop(int iterations, Durability durability) {
   if (const char* env = std::getenv("BROOK_CRASH_SEED")) {
     seed = static_cast<uint32_t>(std::strtoul(env, nullptr, 10));
   }
-  std::printf("crash test: durability %d, seed %u (replay with "
-              "BROOK_CRASH_SEED=%u)\n",
-              static_cast<int>(durability), seed, seed);
+  std::printf(
+      "crash test: durability %d, seed %u (replay with "
+      "BROOK_CRASH_SEED=%u)\n",
+      static_cast<int>(durability), seed, seed);
   INFO("seed " << seed << ", durability " << static_cast<int>(durability));
   std::mt19937 rng(seed);
   TempDir tmp;
@@ -181,10 +183,12 @@ void RunCrashLoop(int iterations, Durability durability) {
     absl::StatusOr<std::unique_ptr<Stream>> stream =
         Stream::Open(dir, CrashOptions(durability), OpenMode::kMustExist);
     BROOK_REQUIRE_OK(stream);
-    for (const RecoveryReport::Problem& p : (*stream)->recovery_report().problems) {
+    for (const RecoveryReport::Problem& p :
+         (*stream)->recovery_report().problems) {
       CHECK_FALSE(p.data_loss);
     }
-    absl::StatusOr<std::vector<OwnedRecord>> records = ReadShard(stream->get(), kShard);
+    absl::StatusOr<std::vector<OwnedRecord>> records =
+        ReadShard(stream->get(), kShard);
     BROOK_REQUIRE_OK(records);
     // Retention drops the oldest records; the rest run on without a gap.
     // Empty only if the first child was killed before its first append.
@@ -195,8 +199,8 @@ void RunCrashLoop(int iterations, Durability durability) {
     const int64_t first =
         records->empty() ? 0 : NumberOf(records->front().data);
     const int64_t end = first + static_cast<int64_t>(records->size());
-    INFO("acknowledged " << acknowledged << ", synced " << synced
-                         << ", found " << first << ".." << end);
+    INFO("acknowledged " << acknowledged << ", synced " << synced << ", found "
+                         << first << ".." << end);
     REQUIRE(end >= acknowledged);
     for (size_t i = 0; i < records->size(); ++i) {
       const OwnedRecord& r = (*records)[i];
@@ -217,10 +221,11 @@ void RunCrashLoop(int iterations, Durability durability) {
       testing::Crash(*std::move(stream));
     }
   }
-  std::printf("crash test: %d kills, %lld records appended, %lld acknowledged "
-              "by killed children\n",
-              iterations, static_cast<long long>(next),
-              static_cast<long long>(total_killed_acks));
+  std::printf(
+      "crash test: %d kills, %lld records appended, %lld acknowledged "
+      "by killed children\n",
+      iterations, static_cast<long long>(next),
+      static_cast<long long>(total_killed_acks));
   CHECK(next > 0);
 }
 

@@ -17,7 +17,8 @@ uint32_t SlowCrc32c(const char* data, size_t n) {
   uint32_t crc = ~0u;
   for (size_t i = 0; i < n; ++i) {
     crc ^= static_cast<uint8_t>(data[i]);
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
+    for (int k = 0; k < 8; ++k)
+      crc = (crc >> 1) ^ (0x82F63B78u & (0u - (crc & 1)));
   }
   return ~crc;
 }

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "brook/producer.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
 #include "store/store_testing.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
@@ -46,7 +48,8 @@ std::map<std::string, std::vector<std::string>> Contents(Stream* stream) {
     absl::StatusOr<std::vector<testing::OwnedRecord>> records =
         ReadShard(stream, d.shard_id);
     REQUIRE(records.ok());
-    for (const testing::OwnedRecord& r : *records) out[d.shard_id].push_back(r.data);
+    for (const testing::OwnedRecord& r : *records)
+      out[d.shard_id].push_back(r.data);
   }
   return out;
 }
@@ -69,8 +72,8 @@ TEST_CASE("DurableReshard: lineage and records survive close, crash, read-only",
     }
   };
   put(100);
-  BROOK_REQUIRE_OK(stream->SplitShard("shardId-000000000000",
-                                      "85070591730234615865843651857942052864"));
+  BROOK_REQUIRE_OK(stream->SplitShard(
+      "shardId-000000000000", "85070591730234615865843651857942052864"));
   put(100);
   BROOK_REQUIRE_OK(
       stream->MergeShards("shardId-000000000003", "shardId-000000000001"));
@@ -94,9 +97,10 @@ TEST_CASE("DurableReshard: lineage and records survive close, crash, read-only",
     std::unique_ptr<Stream> reader = OpenOrDie(dir, {}, OpenMode::kReadOnly);
     CHECK(TopologyOf(reader.get()) == topology);
     CHECK(Contents(reader.get()) == contents);
-    BROOK_CHECK_CODE(reader->SplitShard("shardId-000000000002",
-                                        "42535295865117307932921825928971026432"),
-                     kFailedPrecondition);
+    BROOK_CHECK_CODE(
+        reader->SplitShard("shardId-000000000002",
+                           "42535295865117307932921825928971026432"),
+        kFailedPrecondition);
     BROOK_CHECK_CODE(reader->UpdateShardCount(3), kFailedPrecondition);
     return;
   }

@@ -5,17 +5,18 @@
 // consistent, and reopens with every acknowledged (and, across a power loss,
 // every synced) record intact.
 
-#include "testing/fault_injection_env.h"
-
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "brook/stream.h"
 #include <catch2/catch.hpp>
+
+#include "brook/stream.h"
+
 #include "store/store_testing.h"
+#include "testing/fault_injection_env.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 
@@ -35,7 +36,8 @@ constexpr char kShard[] = "shardId-000000000000";
 
 // Appends records "r<first>".. one batch of `count` to shard 0; returns the
 // status instead of requiring it.
-absl::Status TryAppend(Stream* stream, int first, int count, size_t data_bytes) {
+absl::Status TryAppend(Stream* stream, int first, int count,
+                       size_t data_bytes) {
   absl::StatusOr<Shard*> shard = stream->GetShard(kShard);
   if (!shard.ok()) return shard.status();
   std::vector<std::string> keys, datas;
@@ -57,15 +59,17 @@ absl::Status TryAppend(Stream* stream, int first, int count, size_t data_bytes) 
 
 // Crashes `stream` as a power loss would (unsynced bytes lost), reopens `dir`
 // and checks that it holds exactly records 0..n-1.
-void PowerLossThenCheck(
-    FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
-    const std::string& dir, const StreamOptions& options, int n,
-    FaultInjectionEnv::Unsynced unsynced = FaultInjectionEnv::Unsynced::kZeros) {
+void PowerLossThenCheck(FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
+                        const std::string& dir, const StreamOptions& options,
+                        int n,
+                        FaultInjectionEnv::Unsynced unsynced =
+                            FaultInjectionEnv::Unsynced::kZeros) {
   env.SetFilesystemActive(false);
   Crash(std::move(stream));
   BROOK_REQUIRE_OK(env.DropUnsyncedData(unsynced));
   env.SetFilesystemActive(true);
-  std::unique_ptr<Stream> reopened = OpenOrDie(dir, options, OpenMode::kMustExist);
+  std::unique_ptr<Stream> reopened =
+      OpenOrDie(dir, options, OpenMode::kMustExist);
   testing::CheckShardNumbered(reopened.get(), n);
 }
 
@@ -97,15 +101,18 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
     options.group_commit_millis = 0;
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     SequenceNumber last;
-    for (int b = 0; b < 61; ++b) last = AppendBatch(stream.get(), b * 10, 10, 100);
-    BROOK_REQUIRE_OK(stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
+    for (int b = 0; b < 61; ++b)
+      last = AppendBatch(stream.get(), b * 10, 10, 100);
+    BROOK_REQUIRE_OK(
+        stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
     for (int b = 61; b < 62; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
     PowerLossThenCheck(env, std::move(stream), dir, options, 610);
   }
 }
 
-TEST_CASE("FaultInjection: garbage in unsynced pages is cut off by the checksums",
-          "[store][fault]") {
+TEST_CASE(
+    "FaultInjection: garbage in unsynced pages is cut off by the checksums",
+    "[store][fault]") {
   TempDir tmp;
   FaultInjectionEnv env;
   StreamOptions options;
@@ -117,7 +124,8 @@ TEST_CASE("FaultInjection: garbage in unsynced pages is cut off by the checksums
   const std::string dir = tmp.Sub("s");
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   SequenceNumber last;
-  for (int b = 0; b < 100; ++b) last = AppendBatch(stream.get(), b * 10, 10, 100);
+  for (int b = 0; b < 100; ++b)
+    last = AppendBatch(stream.get(), b * 10, 10, 100);
   BROOK_REQUIRE_OK(stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
   // Unsynced appends, some rolling into a new segment, then torn pages.
   for (int b = 100; b < 160; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
@@ -125,10 +133,11 @@ TEST_CASE("FaultInjection: garbage in unsynced pages is cut off by the checksums
                      FaultInjectionEnv::Unsynced::kGarbage);
 }
 
-TEST_CASE("FaultInjection: the Nth operation fails, the stream stays consistent",
-          "[store][fault]") {
-  const Durability durability =
-      GENERATE(Durability::kAlways, Durability::kGroupCommit, Durability::kNone);
+TEST_CASE(
+    "FaultInjection: the Nth operation fails, the stream stays consistent",
+    "[store][fault]") {
+  const Durability durability = GENERATE(
+      Durability::kAlways, Durability::kGroupCommit, Durability::kNone);
   const absl::StatusCode code = GENERATE(absl::StatusCode::kUnavailable,
                                          absl::StatusCode::kResourceExhausted);
   TempDir tmp;
@@ -139,7 +148,8 @@ TEST_CASE("FaultInjection: the Nth operation fails, the stream stays consistent"
   options.group_commit_millis = 0;
   for (int n = 1; n <= 60; ++n) {
     INFO("durability " << static_cast<int>(durability) << ", code "
-                       << absl::StatusCodeToString(code) << ", failing op " << n);
+                       << absl::StatusCodeToString(code) << ", failing op "
+                       << n);
     FaultInjectionEnv env;
     options.env = &env;
     const std::string dir = tmp.Sub(absl::StrCat("s", n));
@@ -159,7 +169,8 @@ TEST_CASE("FaultInjection: the Nth operation fails, the stream stays consistent"
           if (!s.ok()) {
             failed = true;
             CHECK(s.code() == code);
-            CHECK(s.message().find("injected fault") != absl::string_view::npos);
+            CHECK(s.message().find("injected fault") !=
+                  absl::string_view::npos);
             break;
           }
           acknowledged += 10;

@@ -5,20 +5,21 @@
 // batch loses that batch only, and says so; damage before the tail is data
 // loss, reported with its file and offset.
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "brook/stream.h"
 #include <catch2/catch.hpp>
+
+#include "brook/stream.h"
+
 #include "store/record_format.h"
 #include "store/store_testing.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 #include "util/coding.h"
+#include <unistd.h>
 
 namespace brook {
 namespace {
@@ -85,7 +86,8 @@ void CheckRecovered(const std::string& dir, int records, bool expect_problem,
                     const std::string& file, size_t offset) {
   StreamOptions options;
   {
-    std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+    std::unique_ptr<Stream> stream =
+        OpenOrDie(dir, options, OpenMode::kMustExist);
     const RecoveryReport& report = stream->recovery_report();
     CHECK_FALSE(report.clean_shutdown);
     if (expect_problem) {
@@ -102,7 +104,8 @@ void CheckRecovered(const std::string& dir, int records, bool expect_problem,
     AppendBatch(stream.get(), records, kPerBatch);
     Crash(std::move(stream));
   }
-  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  std::unique_ptr<Stream> stream =
+      OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->recovery_report().problems.empty());
   testing::CheckShardNumbered(stream.get(), records + kPerBatch);
 }
@@ -131,7 +134,8 @@ struct LastBatch {
   std::string path;
 };
 
-TEST_CASE("Recovery: the last batch cut at every byte offset", "[store][recovery]") {
+TEST_CASE("Recovery: the last batch cut at every byte offset",
+          "[store][recovery]") {
   LastBatch f;
   const std::string& path = f.path;
   const Frame& last = f.last;
@@ -140,17 +144,20 @@ TEST_CASE("Recovery: the last batch cut at every byte offset", "[store][recovery
     // Torn write: bytes from the cut on never reached the file.
     std::string bytes = f.pristine;
     std::fill(bytes.begin() + static_cast<long>(last.offset + cut),
-              bytes.begin() + static_cast<long>(last.offset + last.bytes), '\0');
+              bytes.begin() + static_cast<long>(last.offset + last.bytes),
+              '\0');
     f.Write(bytes);
     CheckRecovered(f.work, 19 * kPerBatch, cut > 0, path, last.offset);
     // Short file: it ends at the cut.
     f.Write(f.pristine);
-    REQUIRE(::truncate(path.c_str(), static_cast<off_t>(last.offset + cut)) == 0);
+    REQUIRE(::truncate(path.c_str(), static_cast<off_t>(last.offset + cut)) ==
+            0);
     CheckRecovered(f.work, 19 * kPerBatch, cut > 0, path, last.offset);
   }
 }
 
-TEST_CASE("Recovery: every byte of the last batch flipped", "[store][recovery]") {
+TEST_CASE("Recovery: every byte of the last batch flipped",
+          "[store][recovery]") {
   LastBatch f;
   const std::string& path = f.path;
   const Frame& last = f.last;
@@ -171,15 +178,16 @@ TEST_CASE("Recovery: zeroed tail and corrupt lengths of the last batch",
 
   SECTION("the whole batch zeroed reads as the end of the log") {
     std::string bytes = f.pristine;
-    std::fill_n(bytes.begin() + static_cast<long>(last.offset), last.bytes, '\0');
+    std::fill_n(bytes.begin() + static_cast<long>(last.offset), last.bytes,
+                '\0');
     f.Write(bytes);
     CheckRecovered(f.work, 19 * kPerBatch, false, path, last.offset);
   }
   SECTION("bad frame lengths") {
     const uint32_t length = GENERATE_COPY(
         uint32_t{1}, uint32_t{31}, uint32_t{32}, uint32_t{55},
-        static_cast<uint32_t>(last.bytes - 1), static_cast<uint32_t>(last.bytes + 1),
-        uint32_t{1} << 20, ~uint32_t{0});
+        static_cast<uint32_t>(last.bytes - 1),
+        static_cast<uint32_t>(last.bytes + 1), uint32_t{1} << 20, ~uint32_t{0});
     INFO("frame length " << length);
     std::string bytes = f.pristine;
     EncodeFixed<uint32_t>(&bytes[last.offset], length);
@@ -195,7 +203,8 @@ TEST_CASE("Recovery: zeroed tail and corrupt lengths of the last batch",
   SECTION("garbage after the last batch is dropped") {
     std::string bytes = f.pristine;
     const size_t end = last.offset + last.bytes;
-    for (size_t i = 0; i < 100; ++i) bytes[end + i] = static_cast<char>(0x11 + i);
+    for (size_t i = 0; i < 100; ++i)
+      bytes[end + i] = static_cast<char>(0x11 + i);
     f.Write(bytes);
     CheckRecovered(f.work, 20 * kPerBatch, true, path, end);
   }
@@ -234,9 +243,12 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
   testing::CopyDir(tmp.Sub("pristine"), work);
   std::string bytes = ReadFileBytes(path);
   if (how == 0) bytes[bad.offset + bad.bytes - 3] ^= 0x01;
-  if (how == 1) EncodeFixed<uint32_t>(&bytes[bad.offset], static_cast<uint32_t>(bad.bytes + 7));
+  if (how == 1)
+    EncodeFixed<uint32_t>(&bytes[bad.offset],
+                          static_cast<uint32_t>(bad.bytes + 7));
   if (how == 2) EncodeFixed<uint32_t>(&bytes[bad.offset + 4], 0);
-  if (how == 3) std::fill_n(&bytes[bad.offset], internal::kBatchHeaderBytes, '\0');
+  if (how == 3)
+    std::fill_n(&bytes[bad.offset], internal::kBatchHeaderBytes, '\0');
   WriteFileBytes(path, bytes);
 
   absl::StatusOr<std::unique_ptr<Stream>> writer =
@@ -246,7 +258,8 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
             absl::StrCat("segment ", path, " offset ", bad.offset, ":")) !=
         absl::string_view::npos);
 
-  std::unique_ptr<Stream> reader = OpenOrDie(work, options, OpenMode::kReadOnly);
+  std::unique_ptr<Stream> reader =
+      OpenOrDie(work, options, OpenMode::kReadOnly);
   const RecoveryReport& report = reader->recovery_report();
   REQUIRE(report.problems.size() == 1);
   CHECK(report.problems[0].data_loss);
@@ -283,14 +296,16 @@ TEST_CASE("Recovery: old frames in reused segment files end the log quietly",
       Crash(std::move(stream));
     }
   }
-  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  std::unique_ptr<Stream> stream =
+      OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->recovery_report().problems.empty());
   absl::StatusOr<std::vector<OwnedRecord>> r =
       ReadShard(stream.get(), "shardId-000000000000");
   BROOK_REQUIRE_OK(r);
   REQUIRE(r->size() == static_cast<size_t>(900 * kPerBatch - first_kept));
   for (size_t i = 0; i < r->size(); ++i) {
-    REQUIRE(std::stoi((*r)[i].data.substr(1)) == first_kept + static_cast<int>(i));
+    REQUIRE(std::stoi((*r)[i].data.substr(1)) ==
+            first_kept + static_cast<int>(i));
   }
 }
 

@@ -3,21 +3,22 @@
 // Durable streams: reopen, segments, indexes, retention on disk, locking,
 // read-only opens and durability policies.
 
-#include "store/mmap_segment_store.h"
-
 #include <atomic>
 #include <filesystem>
-#include <thread>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
+#include "store/mmap_segment_store.h"
 #include "store/store_testing.h"
 #include "stream/sequence.h"
 #include "testing/barrier.h"
@@ -68,13 +69,16 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
     for (int i = 0; i < 3000; ++i) {
       clock.AdvanceMillis(i % 7);
       const std::string key = absl::StrCat("k", i % 101);
-      const std::string data(static_cast<size_t>(i % 300), static_cast<char>('a' + i % 26));
-      const std::string ehk = i % 5 == 0 ? absl::StrCat(int64_t{i} * 1000003) : "";
+      const std::string data(static_cast<size_t>(i % 300),
+                             static_cast<char>('a' + i % 26));
+      const std::string ehk =
+          i % 5 == 0 ? absl::StrCat(int64_t{i} * 1000003) : "";
       absl::StatusOr<PutRecordResult> put = producer.PutRecord(key, data, ehk);
       BROOK_REQUIRE_OK(put);
     }
     for (const ShardDescription& d : stream->ListShards()) {
-      absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), d.shard_id);
+      absl::StatusOr<std::vector<OwnedRecord>> r =
+          ReadShard(stream.get(), d.shard_id);
       BROOK_REQUIRE_OK(r);
       written[d.shard_id] = *r;
     }
@@ -90,12 +94,14 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
   CHECK(stream->options().name == "orders");
   CHECK(stream->options().shard_count == 3);
   CHECK(stream->options().segment_bytes == (64 << 10));
-  CHECK(stream->options().retention_period_millis == options.retention_period_millis);
+  CHECK(stream->options().retention_period_millis ==
+        options.retention_period_millis);
   CHECK(stream->recovery_report().clean_shutdown == clean);
   CHECK(stream->recovery_report().problems.empty());
   size_t total = 0;
   for (const ShardDescription& d : stream->ListShards()) {
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), d.shard_id);
+    absl::StatusOr<std::vector<OwnedRecord>> r =
+        ReadShard(stream.get(), d.shard_id);
     BROOK_REQUIRE_OK(r);
     CHECK(*r == written[d.shard_id]);
     total += r->size();
@@ -129,25 +135,27 @@ TEST_CASE("MmapSegmentStore: segments roll by size and seeks use the index",
     }
     BROOK_REQUIRE_OK(stream->Close());
   }
-  const std::vector<std::string> files = SegmentFiles(dir + "/shardId-000000000000");
+  const std::vector<std::string> files =
+      SegmentFiles(dir + "/shardId-000000000000");
   REQUIRE(files.size() >= 4);
   CHECK(files.front() == "00000000000000000001.seg");
-  CHECK(std::filesystem::file_size(dir + "/shardId-000000000000/" + files.front()) ==
-        (64u << 10));
+  CHECK(std::filesystem::file_size(dir + "/shardId-000000000000/" +
+                                   files.front()) == (64u << 10));
 
-  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+  std::unique_ptr<Stream> stream =
+      OpenOrDie(dir, options, OpenMode::kMustExist);
   testing::CheckShardNumbered(stream.get(), 2000);
   // AT_SEQUENCE_NUMBER in a middle segment.
-  absl::StatusOr<std::vector<OwnedRecord>> from = ReadShard(
-      stream.get(), "shardId-000000000000",
-      StartingPosition::AtSequenceNumber(firsts[123]));
+  absl::StatusOr<std::vector<OwnedRecord>> from =
+      ReadShard(stream.get(), "shardId-000000000000",
+                StartingPosition::AtSequenceNumber(firsts[123]));
   BROOK_REQUIRE_OK(from);
   REQUIRE(from->size() == 2000 - 1230);
   CHECK(from->front().data.substr(0, 5) == "r1230");
   // AT_TIMESTAMP: batch b arrived at 1'000'000 + 10 * (b + 1).
-  absl::StatusOr<std::vector<OwnedRecord>> at = ReadShard(
-      stream.get(), "shardId-000000000000",
-      StartingPosition::AtTimestamp(1'000'000 + 10 * 151));
+  absl::StatusOr<std::vector<OwnedRecord>> at =
+      ReadShard(stream.get(), "shardId-000000000000",
+                StartingPosition::AtTimestamp(1'000'000 + 10 * 151));
   BROOK_REQUIRE_OK(at);
   REQUIRE(at->size() == 2000 - 1500);
   CHECK(at->front().arrival == 1'000'000 + 10 * 151);
@@ -170,9 +178,11 @@ TEST_CASE("MmapSegmentStore: segments roll by age", "[store]") {
     BROOK_REQUIRE_OK(stream->Close());
   }
   CHECK(SegmentFiles(dir + "/shardId-000000000000") ==
-        std::vector<std::string>{"00000000000000000001.seg", "00000000000000000004.seg",
-                                 "00000000000000000007.seg", "00000000000000000010.seg"});
-  std::unique_ptr<Stream> stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+        std::vector<std::string>{
+            "00000000000000000001.seg", "00000000000000000004.seg",
+            "00000000000000000007.seg", "00000000000000000010.seg"});
+  std::unique_ptr<Stream> stream =
+      OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->options().segment_roll_millis == 1000);
   testing::CheckShardNumbered(stream.get(), 10);
 }
@@ -181,27 +191,32 @@ TEST_CASE("MmapSegmentStore: open modes", "[store]") {
   TempDir tmp;
   StreamOptions options;
   SECTION("kMustExist and kReadOnly need a stream") {
-    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("none"), options, OpenMode::kMustExist),
-                     kNotFound);
-    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("none"), options, OpenMode::kReadOnly),
-                     kNotFound);
+    BROOK_CHECK_CODE(
+        Stream::Open(tmp.Sub("none"), options, OpenMode::kMustExist),
+        kNotFound);
+    BROOK_CHECK_CODE(
+        Stream::Open(tmp.Sub("none"), options, OpenMode::kReadOnly), kNotFound);
     CHECK(!std::filesystem::exists(tmp.Sub("none")));
   }
   SECTION("bad options are rejected before anything is created") {
     options.segment_bytes = 1;
-    BROOK_CHECK_CODE(Stream::Open(tmp.Sub("bad"), options, OpenMode::kCreateIfMissing),
-                     kInvalidArgument);
+    BROOK_CHECK_CODE(
+        Stream::Open(tmp.Sub("bad"), options, OpenMode::kCreateIfMissing),
+        kInvalidArgument);
     CHECK(!std::filesystem::exists(tmp.Sub("bad")));
   }
-  SECTION("a second writer is refused; read-only opens work beside the writer") {
+  SECTION(
+      "a second writer is refused; read-only opens work beside the writer") {
     std::unique_ptr<Stream> writer = OpenOrDie(tmp.Sub("s"), options);
     AppendBatch(writer.get(), 0, 5);
     absl::StatusOr<std::unique_ptr<Stream>> second =
         Stream::Open(tmp.Sub("s"), options, OpenMode::kMustExist);
     BROOK_CHECK_CODE(second, kFailedPrecondition);
-    CHECK(second.status().message().find(tmp.Sub("s")) != absl::string_view::npos);
+    CHECK(second.status().message().find(tmp.Sub("s")) !=
+          absl::string_view::npos);
 
-    std::unique_ptr<Stream> reader = OpenOrDie(tmp.Sub("s"), options, OpenMode::kReadOnly);
+    std::unique_ptr<Stream> reader =
+        OpenOrDie(tmp.Sub("s"), options, OpenMode::kReadOnly);
     testing::CheckShardNumbered(reader.get(), 5);
     absl::StatusOr<Shard*> shard = reader->GetShard("shardId-000000000000");
     REQUIRE(shard.ok());
@@ -209,29 +224,34 @@ TEST_CASE("MmapSegmentStore: open modes", "[store]") {
     rec.partition_key = "k";
     rec.data = "d";
     BROOK_CHECK_CODE((*shard)->Append({&rec, 1}), kFailedPrecondition);
-    BROOK_CHECK_CODE(reader->WaitForDurable("shardId-000000000000",
-                                            SequenceNumber::FromValue(
-                                                absl::MakeUint128(1, 0)),
-                                            absl::ZeroDuration()),
+    BROOK_CHECK_CODE(reader->WaitForDurable(
+                         "shardId-000000000000",
+                         SequenceNumber::FromValue(absl::MakeUint128(1, 0)),
+                         absl::ZeroDuration()),
                      kFailedPrecondition);
     // The writer still works, and after it closes another can open.
     AppendBatch(writer.get(), 5, 5);
     BROOK_REQUIRE_OK(writer->Close());
     BROOK_CHECK_CODE(writer->Sync(), kFailedPrecondition);
-    absl::StatusOr<Shard*> closed_shard = writer->GetShard("shardId-000000000000");
+    absl::StatusOr<Shard*> closed_shard =
+        writer->GetShard("shardId-000000000000");
     REQUIRE(closed_shard.ok());
     BROOK_CHECK_CODE((*closed_shard)->Append({&rec, 1}), kFailedPrecondition);
-    std::unique_ptr<Stream> again = OpenOrDie(tmp.Sub("s"), options, OpenMode::kMustExist);
+    std::unique_ptr<Stream> again =
+        OpenOrDie(tmp.Sub("s"), options, OpenMode::kMustExist);
     testing::CheckShardNumbered(again.get(), 10);
   }
 }
 
-TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable", "[store]") {
+TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable",
+          "[store]") {
   TempDir tmp;
   StreamOptions options;
   options.segment_bytes = 64 << 10;
   auto* synced_position = +[](Stream* s) {
-    return static_cast<internal::StreamImpl*>(s)->durable_store()->SyncedPosition(0);
+    return static_cast<internal::StreamImpl*>(s)
+        ->durable_store()
+        ->SyncedPosition(0);
   };
   SECTION("kAlways syncs before acknowledging") {
     options.durability = Durability::kAlways;
@@ -252,13 +272,13 @@ TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable", "[store]")
     BROOK_REQUIRE_OK(stream->Sync());
     CHECK(synced_position(stream.get()) == 21);
     // Not appended yet: times out.
-    const SequenceNumber later = SequenceNumber::FromValue(
-        absl::MakeUint128(100, 0));
+    const SequenceNumber later =
+        SequenceNumber::FromValue(absl::MakeUint128(100, 0));
     BROOK_CHECK_CODE(stream->WaitForDurable("shardId-000000000000", later,
                                             absl::Milliseconds(1)),
                      kDeadlineExceeded);
-    BROOK_CHECK_CODE(stream->WaitForDurable("nope", first, absl::ZeroDuration()),
-                     kNotFound);
+    BROOK_CHECK_CODE(
+        stream->WaitForDurable("nope", first, absl::ZeroDuration()), kNotFound);
   }
   SECTION("kGroupCommit syncs every group_commit_bytes") {
     options.durability = Durability::kGroupCommit;
@@ -297,8 +317,9 @@ TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable", "[store]")
   }
 }
 
-TEST_CASE("MmapSegmentStore: retention removes segment files, readers keep theirs",
-          "[store]") {
+TEST_CASE(
+    "MmapSegmentStore: retention removes segment files, readers keep theirs",
+    "[store]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
   ManualClockEnv clock(1'000'000);
@@ -323,7 +344,8 @@ TEST_CASE("MmapSegmentStore: retention removes segment files, readers keep their
   clock.AdvanceMillis(2000);
   CHECK(stream->TrimExpired() == 1000);
   // Every file is gone but the empty one that says where the shard goes on.
-  CHECK(SegmentFiles(shard_dir) == std::vector<std::string>{"00000000000000001001.seg"});
+  CHECK(SegmentFiles(shard_dir) ==
+        std::vector<std::string>{"00000000000000001001.seg"});
   // The records read before are still readable: the map outlives the file.
   CHECK(held->records().front().data.substr(0, 2) == "r0");
   CHECK(held->records().back().data.substr(0, 1) == "r");
@@ -335,9 +357,10 @@ TEST_CASE("MmapSegmentStore: retention removes segment files, readers keep their
   CHECK(internal::PositionOf(next) == 1001);
 }
 
-TEST_CASE("MmapSegmentStore: a read-only stream's records stay intact while "
-          "the writer drops and reuses segments",
-          "[store]") {
+TEST_CASE(
+    "MmapSegmentStore: a read-only stream's records stay intact while "
+    "the writer drops and reuses segments",
+    "[store]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
   const StreamOptions options = testing::DropOldestOptions();
@@ -370,26 +393,31 @@ TEST_CASE("MmapSegmentStore: a read-only stream's records stay intact while "
   CHECK(recycled >= 1);
 }
 
-TEST_CASE("MmapSegmentStore: byte retention drops the oldest files", "[store]") {
+TEST_CASE("MmapSegmentStore: byte retention drops the oldest files",
+          "[store]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
   const StreamOptions options = testing::DropOldestOptions();
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   for (int b = 0; b < 400; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
-  const std::vector<std::string> files = SegmentFiles(dir + "/shardId-000000000000");
+  const std::vector<std::string> files =
+      SegmentFiles(dir + "/shardId-000000000000");
   CHECK(files.size() <= 5);
   CHECK(files.front() != "00000000000000000001.seg");
   BROOK_REQUIRE_OK(stream->Close());
   stream = OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->DescribeStream().stored_bytes <= (320 << 10));
-  absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), "shardId-000000000000");
+  absl::StatusOr<std::vector<OwnedRecord>> r =
+      ReadShard(stream.get(), "shardId-000000000000");
   BROOK_REQUIRE_OK(r);
   REQUIRE(!r->empty());
   CHECK(r->back().data.substr(0, 5) == "r3999");
 }
 
-TEST_CASE("Concurrency: durable appends, syncs, reads and retention from many threads",
-          "[store][concurrency]") {
+TEST_CASE(
+    "Concurrency: durable appends, syncs, reads and retention from many "
+    "threads",
+    "[store][concurrency]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
   StreamOptions options = testing::DropOldestOptions();
@@ -417,14 +445,17 @@ TEST_CASE("Concurrency: durable appends, syncs, reads and retention from many th
       Shard* shard = *stream->GetShard(shards[w].shard_id);
       const std::string data(200, static_cast<char>('a' + w));
       std::vector<RoutedRecord> batch(
-          10, RoutedRecord{"k", data, shards[w].hash_key_range.starting_hash_key, true});
+          10, RoutedRecord{"k", data,
+                           shards[w].hash_key_range.starting_hash_key, true});
       start.ArriveAndWait();
       for (int b = 0; b < kBatches; ++b) {
         absl::StatusOr<SequenceNumber> n = shard->Append(batch);
         if (!expect(n.ok())) return;
         last[w] = *n;
         if (b % 50 == 0) {
-          expect(stream->WaitForDurable(shards[w].shard_id, *n, absl::Seconds(10)).ok());
+          expect(
+              stream->WaitForDurable(shards[w].shard_id, *n, absl::Seconds(10))
+                  .ok());
         }
       }
     });
@@ -439,8 +470,8 @@ TEST_CASE("Concurrency: durable appends, syncs, reads and retention from many th
     Consumer consumer(stream.get());
     while (!done.load()) {
       for (const ShardDescription& d : shards) {
-        absl::StatusOr<ShardIterator> it =
-            consumer.GetShardIterator(d.shard_id, StartingPosition::TrimHorizon());
+        absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+            d.shard_id, StartingPosition::TrimHorizon());
         if (!expect(it.ok())) return;
         absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
         if (!expect(r.ok())) return;
@@ -455,16 +486,19 @@ TEST_CASE("Concurrency: durable appends, syncs, reads and retention from many th
   for (size_t t = kWriters; t < threads.size(); ++t) threads[t].join();
   REQUIRE(failures.load() == 0);
   for (int w = 0; w < kWriters; ++w) {
-    BROOK_REQUIRE_OK(stream->WaitForDurable(shards[w].shard_id, last[w], absl::ZeroDuration()));
+    BROOK_REQUIRE_OK(stream->WaitForDurable(shards[w].shard_id, last[w],
+                                            absl::ZeroDuration()));
   }
   BROOK_REQUIRE_OK(stream->Close());
   stream = OpenOrDie(dir, options, OpenMode::kMustExist);
   CHECK(stream->recovery_report().problems.empty());
   for (int w = 0; w < kWriters; ++w) {
-    absl::StatusOr<std::vector<OwnedRecord>> r = ReadShard(stream.get(), shards[w].shard_id);
+    absl::StatusOr<std::vector<OwnedRecord>> r =
+        ReadShard(stream.get(), shards[w].shard_id);
     BROOK_REQUIRE_OK(r);
     REQUIRE(!r->empty());
-    CHECK(r->back().sequence_number.value() == last[w].value() + absl::MakeUint128(9, 0));
+    CHECK(r->back().sequence_number.value() ==
+          last[w].value() + absl::MakeUint128(9, 0));
   }
 }
 

@@ -11,10 +11,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/shard.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
 #include "stream/stream_impl.h"
 #include "testing/status_testing.h"
 
@@ -36,9 +38,9 @@ struct OwnedRecord {
   }
 };
 
-inline std::unique_ptr<Stream> OpenOrDie(const std::string& dir,
-                                         const StreamOptions& options,
-                                         OpenMode mode = OpenMode::kCreateIfMissing) {
+inline std::unique_ptr<Stream> OpenOrDie(
+    const std::string& dir, const StreamOptions& options,
+    OpenMode mode = OpenMode::kCreateIfMissing) {
   absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Open(dir, options, mode);
   BROOK_REQUIRE_OK(s);
   return *std::move(s);
@@ -111,7 +113,8 @@ inline void CheckNumbered(const std::vector<OwnedRecord>& records, int n) {
             absl::StrCat("r", i));
     REQUIRE(records[i].partition_key == absl::StrCat("key-", i));
     REQUIRE(records[i].explicit_hash_key == (i % 3 == 0));
-    if (i > 0) REQUIRE(records[i - 1].sequence_number < records[i].sequence_number);
+    if (i > 0)
+      REQUIRE(records[i - 1].sequence_number < records[i].sequence_number);
   }
 }
 

@@ -13,10 +13,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
 #include "testing/barrier.h"
 #include "testing/status_testing.h"
 
@@ -74,8 +76,9 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
           data.push_back(absl::StrCat(p, ":", i % kKeysPerProducer, ":", i));
         }
         for (size_t n = 0; n < data.size(); ++n) {
-          const int key = (i - static_cast<int>(data.size()) +
-                           static_cast<int>(n)) % kKeysPerProducer;
+          const int key =
+              (i - static_cast<int>(data.size()) + static_cast<int>(n)) %
+              kKeysPerProducer;
           entries.push_back({keys[key], data[n]});
         }
         absl::StatusOr<PutRecordsResult> r = producer.PutRecords(entries);
@@ -109,7 +112,8 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
             return;
           }
           for (const Record& rec : r->records()) {
-            std::vector<absl::string_view> parts = absl::StrSplit(rec.data, ':');
+            std::vector<absl::string_view> parts =
+                absl::StrSplit(rec.data, ':');
             int p = 0, key = 0, i = 0;
             if (parts.size() != 3 || !absl::SimpleAtoi(parts[0], &p) ||
                 !absl::SimpleAtoi(parts[1], &key) ||

@@ -5,6 +5,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+
 #include "testing/conformance.h"
 #include "testing/status_testing.h"
 #include "util/md5.h"
@@ -51,7 +52,8 @@ TEST_CASE("Md5: lengths around the block padding boundary", "[partition]") {
         "c743a45e0d2e6a95cb859adae0248435");
 }
 
-TEST_CASE("Partitioner: every kinesalite routing vector", "[partition][conformance]") {
+TEST_CASE("Partitioner: every kinesalite routing vector",
+          "[partition][conformance]") {
   const nlohmann::json doc = testing::LoadConformance("kinesis/routing.json");
   REQUIRE(doc["keys"].size() > 0);
   for (const auto& key : doc["keys"]) {

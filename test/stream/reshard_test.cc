@@ -8,10 +8,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
-#include <catch2/catch.hpp>
+
 #include "testing/barrier.h"
 #include "testing/conformance.h"
 #include "testing/status_testing.h"
@@ -36,14 +38,16 @@ TEST_CASE("Reshard: every kinesalite scenario, step by step",
   for (const auto& scenario : doc["scenarios"]) {
     const std::string name = scenario["name"];
     INFO("scenario " << name);
-    std::unique_ptr<Stream> stream = MakeStream(scenario["initial_shard_count"]);
+    std::unique_ptr<Stream> stream =
+        MakeStream(scenario["initial_shard_count"]);
     for (const auto& step : scenario["steps"]) {
       const std::string op = step["op"];
       INFO("step " << step["step"].get<int>() << " " << op);
       absl::Status s;
       if (op == "SplitShard") {
-        s = stream->SplitShard(step["params"]["ShardToSplit"].get<std::string>(),
-                               step["params"]["NewStartingHashKey"].get<std::string>());
+        s = stream->SplitShard(
+            step["params"]["ShardToSplit"].get<std::string>(),
+            step["params"]["NewStartingHashKey"].get<std::string>());
       } else if (op == "MergeShards") {
         s = stream->MergeShards(
             step["params"]["ShardToMerge"].get<std::string>(),
@@ -101,16 +105,16 @@ TEST_CASE("Reshard: every kinesalite scenario, step by step",
 TEST_CASE("Reshard: closed, unknown and malformed requests change nothing",
           "[reshard]") {
   std::unique_ptr<Stream> stream = MakeStream(2);
-  BROOK_REQUIRE_OK(stream->SplitShard("shardId-000000000000",
-                                      "85070591730234615865843651857942052864"));
+  BROOK_REQUIRE_OK(stream->SplitShard(
+      "shardId-000000000000", "85070591730234615865843651857942052864"));
   const std::vector<ShardDescription> before = stream->ListShards();
   // Kinesis refuses to split or merge a closed shard (kinesalite allows it).
   BROOK_CHECK_CODE(stream->SplitShard("shardId-000000000000",
                                       "42535295865117307932921825928971026432"),
                    kFailedPrecondition);
-  BROOK_CHECK_CODE(stream->MergeShards("shardId-000000000000",
-                                       "shardId-000000000001"),
-                   kFailedPrecondition);
+  BROOK_CHECK_CODE(
+      stream->MergeShards("shardId-000000000000", "shardId-000000000001"),
+      kFailedPrecondition);
   BROOK_CHECK_CODE(stream->SplitShard("shardId-000000000009", "5"), kNotFound);
   BROOK_CHECK_CODE(stream->MergeShards("shardId-000000000001", "nope"),
                    kNotFound);
@@ -143,8 +147,8 @@ TEST_CASE("Reshard: readers finish a parent, then find its children",
   }
   absl::StatusOr<ShardIterator> waiting = consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::Latest());
-  BROOK_REQUIRE_OK(stream->SplitShard("shardId-000000000000",
-                                      "170141183460469231731687303715884105728"));
+  BROOK_REQUIRE_OK(stream->SplitShard(
+      "shardId-000000000000", "170141183460469231731687303715884105728"));
   // A reader waiting at the tip of the parent is released by the close.
   CHECK(consumer.WaitForRecords(*waiting, absl::Seconds(5)));
 
@@ -181,7 +185,8 @@ TEST_CASE("Reshard: readers finish a parent, then find its children",
     absl::StatusOr<GetRecordsResult> part = consumer.GetRecords(step, two);
     BROOK_REQUIRE_OK(part);
     ++calls;
-    if (!part->next_shard_iterator().valid()) CHECK(part->child_shards().size() == 2);
+    if (!part->next_shard_iterator().valid())
+      CHECK(part->child_shards().size() == 2);
     step = part->next_shard_iterator();
   }
   CHECK(calls == 3);
@@ -235,7 +240,8 @@ TEST_CASE("Concurrency: producers keep writing while the stream reshards",
         absl::StatusOr<PutRecordsResult> r = producer.PutRecords(entries);
         if (!r.ok() || r->failed_record_count != 0) {
           for (const auto& e : r->records) {
-            if (!e.status.ok()) std::fprintf(stderr, "put: %s\n", e.status.ToString().c_str());
+            if (!e.status.ok())
+              std::fprintf(stderr, "put: %s\n", e.status.ToString().c_str());
           }
           failed = true;
         }
@@ -284,7 +290,8 @@ TEST_CASE("Concurrency: producers keep writing while the stream reshards",
         seen[{p, key}].push_back(i);
       }
       if (!r->next_shard_iterator().valid()) children = r->child_shards();
-      if (r->records().empty() && r->next_shard_iterator().valid()) break;  // open
+      if (r->records().empty() && r->next_shard_iterator().valid())
+        break;  // open
       *it = r->next_shard_iterator();
     }
     done.insert(shard);

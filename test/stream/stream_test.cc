@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/producer.h"
-#include <catch2/catch.hpp>
+
 #include "testing/conformance.h"
 #include "testing/status_testing.h"
 
@@ -31,9 +33,9 @@ std::unique_ptr<Stream> MakeStream(int shards, Env* env = nullptr) {
 }
 
 // Reads a whole shard from TRIM_HORIZON into owned strings.
-std::vector<std::string> ReadAll(Stream* stream, const std::string& shard_id,
-                                 const StartingPosition& start =
-                                     StartingPosition::TrimHorizon()) {
+std::vector<std::string> ReadAll(
+    Stream* stream, const std::string& shard_id,
+    const StartingPosition& start = StartingPosition::TrimHorizon()) {
   Consumer consumer(stream);
   absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(shard_id, start);
   REQUIRE(it.ok());
@@ -152,13 +154,13 @@ TEST_CASE("Producer: PutRecords reports each entry and keeps input order",
   const std::string big(kDefaultMaxRecordBytes, 'x');
   std::vector<PutRecordsEntry> entries = {
       {"k1", "a"},
-      {"", "empty key"},                         // bad
+      {"", "empty key"},  // bad
       {"k1", "b"},
-      {"k2", "c", "not-a-number"},               // bad
-      {"k3", big},                               // too large with the key
+      {"k2", "c", "not-a-number"},  // bad
+      {"k3", big},                  // too large with the key
       {"k1", "d", "340282366920938463463374607431768211455"},
-      {"k4", "e", "01"},                         // bad: leading zero
-      {"\xC3\x28", "bad utf-8"},                 // bad
+      {"k4", "e", "01"},          // bad: leading zero
+      {"\xC3\x28", "bad utf-8"},  // bad
   };
   absl::StatusOr<PutRecordsResult> r = producer.PutRecords(entries);
   BROOK_REQUIRE_OK(r);
@@ -259,16 +261,18 @@ TEST_CASE("Consumer: the five iterator types", "[consumer]") {
   }
   using V = std::vector<std::string>;
   CHECK(ReadAll(stream.get(), shard).size() == 10);
-  CHECK(ReadAll(stream.get(), shard, StartingPosition::AtSequenceNumber(seq[7])) ==
+  CHECK(ReadAll(stream.get(), shard,
+                StartingPosition::AtSequenceNumber(seq[7])) ==
         V{"r7", "r8", "r9"});
   CHECK(ReadAll(stream.get(), shard,
                 StartingPosition::AfterSequenceNumber(seq[7])) ==
         V{"r8", "r9"});
   CHECK(ReadAll(stream.get(), shard,
-                StartingPosition::AfterSequenceNumber(seq[9])).empty());
-  CHECK(ReadAll(stream.get(), shard,
-                StartingPosition::AtTimestamp(1'000'250)) ==
-        V{"r3", "r4", "r5", "r6", "r7", "r8", "r9"});
+                StartingPosition::AfterSequenceNumber(seq[9]))
+            .empty());
+  CHECK(
+      ReadAll(stream.get(), shard, StartingPosition::AtTimestamp(1'000'250)) ==
+      V{"r3", "r4", "r5", "r6", "r7", "r8", "r9"});
   CHECK(ReadAll(stream.get(), shard, StartingPosition::AtTimestamp(1'000'300))
             .front() == "r3");
   CHECK(ReadAll(stream.get(), shard, StartingPosition::AtTimestamp(0)).size() ==
@@ -297,7 +301,8 @@ TEST_CASE("Consumer: bad iterator requests", "[consumer]") {
   std::unique_ptr<Stream> stream = MakeStream(2);
   Producer producer(stream.get());
   Consumer consumer(stream.get());
-  absl::StatusOr<PutRecordResult> put = producer.PutRecord("a", "x");  // shard 0
+  absl::StatusOr<PutRecordResult> put =
+      producer.PutRecord("a", "x");  // shard 0
   BROOK_REQUIRE_OK(put);
   REQUIRE(put->shard_id == "shardId-000000000000");
   const SequenceNumber n = put->sequence_number;
@@ -329,13 +334,13 @@ TEST_CASE("Consumer: bad iterator requests", "[consumer]") {
   absl::StatusOr<SequenceNumber> future =
       SequenceNumber::Parse("1000000000000000000000000000");
   BROOK_REQUIRE_OK(future);
-  BROOK_CHECK_CODE(
-      consumer.GetShardIterator(s0, StartingPosition::AtSequenceNumber(*future)),
-      kInvalidArgument);
   BROOK_CHECK_CODE(consumer.GetShardIterator(
-                       s1, StartingPosition::AfterSequenceNumber(
-                               SequenceNumber::FromValue(0))),
+                       s0, StartingPosition::AtSequenceNumber(*future)),
                    kInvalidArgument);
+  BROOK_CHECK_CODE(
+      consumer.GetShardIterator(s1, StartingPosition::AfterSequenceNumber(
+                                        SequenceNumber::FromValue(0))),
+      kInvalidArgument);
 
   BROOK_CHECK_CODE(consumer.GetRecords(ShardIterator()), kInvalidArgument);
   absl::StatusOr<ShardIterator> it =
@@ -383,8 +388,8 @@ TEST_CASE("Consumer: limits, byte caps, resumption across segments",
 
   for (int limit : {1, 7, 100, 10000}) {
     INFO("limit " << limit);
-    absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
-        shard->id(), StartingPosition::TrimHorizon());
+    absl::StatusOr<ShardIterator> it =
+        consumer.GetShardIterator(shard->id(), StartingPosition::TrimHorizon());
     std::vector<std::string> got;
     SequenceNumber last;
     GetRecordsOptions o;
@@ -466,7 +471,8 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   Consumer consumer(stream.get());
   const std::string shard = "shardId-000000000000";
   const std::string payload(1000, 'x');
-  for (int i = 0; i < 200; ++i) BROOK_REQUIRE_OK(producer.PutRecord("k", payload));
+  for (int i = 0; i < 200; ++i)
+    BROOK_REQUIRE_OK(producer.PutRecord("k", payload));
   absl::StatusOr<ShardIterator> old =
       consumer.GetShardIterator(shard, StartingPosition::TrimHorizon());
   BROOK_REQUIRE_OK(old);
@@ -476,7 +482,8 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   REQUIRE(held->records().size() == 200);
 
   env.AdvanceMillis(30'000);
-  for (int i = 0; i < 5; ++i) BROOK_REQUIRE_OK(producer.PutRecord("k", "fresh"));
+  for (int i = 0; i < 5; ++i)
+    BROOK_REQUIRE_OK(producer.PutRecord("k", "fresh"));
   env.AdvanceMillis(40'000);  // the first 200 are now 70 s old
   // The clock going back does not reorder arrival times.
   env.AdvanceMillis(-1);
@@ -484,8 +491,7 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   const int64_t trimmed = stream->TrimExpired();
   CHECK(trimmed > 0);
   CHECK(trimmed <= 200);
-  CHECK(ReadAll(stream.get(), shard) ==
-        std::vector<std::string>(5, "fresh"));
+  CHECK(ReadAll(stream.get(), shard) == std::vector<std::string>(5, "fresh"));
   CHECK(held->records()[199].data == payload);  // still readable
 
   // The old iterator moves to the trim horizon and says what it skipped.

@@ -17,7 +17,8 @@ namespace brook {
 namespace testing {
 
 inline nlohmann::json LoadConformance(const std::string& relative_path) {
-  const std::string path = std::string(BROOK_CONFORMANCE_DIR) + "/" + relative_path;
+  const std::string path =
+      std::string(BROOK_CONFORMANCE_DIR) + "/" + relative_path;
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot open conformance file " + path);
   std::stringstream buffer;

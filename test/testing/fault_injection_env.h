@@ -30,8 +30,10 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "util/mutex.h"
+
 #include "brook/env.h"
+
+#include "util/mutex.h"
 
 namespace brook {
 namespace testing {
@@ -110,7 +112,7 @@ class FaultInjectionEnv : public EnvWrapper {
   }
 
   absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
-                                                FileOpenMode mode) override;
+                                                 FileOpenMode mode) override;
   absl::Status CreateDir(absl::string_view path) override {
     if (absl::Status f = MaybeFail(false, path); !f.ok()) return f;
     return target()->CreateDir(path);
@@ -169,8 +171,7 @@ class FaultInjectionEnv : public EnvWrapper {
           absl::StrCat(what, ": injected fault: No space left on device"));
     }
     if (fail_countdown_ > 0 && --fail_countdown_ == 0) {
-      return absl::Status(fail_code_,
-                          absl::StrCat(what, ": injected fault"));
+      return absl::Status(fail_code_, absl::StrCat(what, ": injected fault"));
     }
     return absl::OkStatus();
   }
@@ -186,7 +187,8 @@ class FaultInjectionEnv : public EnvWrapper {
     if (image.size() < offset + bytes.size()) {
       image.resize(offset + bytes.size(), '\0');
     }
-    std::copy(bytes.begin(), bytes.end(), image.begin() + static_cast<long>(offset));
+    std::copy(bytes.begin(), bytes.end(),
+              image.begin() + static_cast<long>(offset));
   }
 
  private:
@@ -200,10 +202,10 @@ class FaultInjectionEnv : public EnvWrapper {
   std::map<std::string, std::string> renamed_ ABSL_GUARDED_BY(mu_);  // from, to
   int operations_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_countdown_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::StatusCode fail_code_ ABSL_GUARDED_BY(mu_) = absl::StatusCode::kUnavailable;
+  absl::StatusCode fail_code_ ABSL_GUARDED_BY(mu_) =
+      absl::StatusCode::kUnavailable;
   bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
   bool active_ ABSL_GUARDED_BY(mu_) = true;
-
 
  public:
   // Starts tracking `path`, opened through this env.
@@ -290,7 +292,7 @@ class FaultFile final : public File {
     return s;
   }
   absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
-                                                   bool writable) override {
+                                                    bool writable) override {
     absl::StatusOr<std::unique_ptr<MappedRegion>> r =
         target_->Map(length, writable);
     if (!r.ok()) return r.status();

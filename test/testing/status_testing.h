@@ -34,7 +34,8 @@ absl::Status StatusOf(const absl::StatusOr<T>& s) {
 #define BROOK_CHECK_OK(expr) \
   CHECK(::brook::testing::StatusOf(expr) == ::absl::OkStatus())
 // Checks that `expr` failed with `code` (an absl::StatusCode enumerator name).
-#define BROOK_CHECK_CODE(expr, expected_code) \
-  CHECK(::brook::testing::StatusOf(expr).code() == ::absl::StatusCode::expected_code)
+#define BROOK_CHECK_CODE(expr, expected_code)      \
+  CHECK(::brook::testing::StatusOf(expr).code() == \
+        ::absl::StatusCode::expected_code)
 
 #endif  // BROOK_TEST_TESTING_STATUS_TESTING_H_

@@ -6,13 +6,13 @@
 #ifndef BROOK_TEST_TESTING_TEMP_DIR_H_
 #define BROOK_TEST_TESTING_TEMP_DIR_H_
 
-#include <stdlib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <catch2/catch.hpp>
+
+#include <stdlib.h>
 
 namespace brook {
 namespace testing {

@@ -294,7 +294,8 @@ TEST_CASE("brook CLI: list-shards and get-records show lineage after a reshard",
   CHECK_FALSE(shards[1].contains("AdjacentParentShardId"));
   CHECK(shards[3]["ParentShardId"] == "shardId-000000000001");
   CHECK(shards[3]["AdjacentParentShardId"] == "shardId-000000000002");
-  CHECK_FALSE(shards[3]["SequenceNumberRange"].contains("EndingSequenceNumber"));
+  CHECK_FALSE(
+      shards[3]["SequenceNumberRange"].contains("EndingSequenceNumber"));
   CHECK(shards[3]["HashKeyRange"]["StartingHashKey"] == "0");
   CHECK(shards[3]["HashKeyRange"]["EndingHashKey"] == kMaxHashKey);
 
@@ -908,13 +909,15 @@ TEST_CASE("brook binary: a durable stream directory end to end",
 
   // Every command below opens the directory anew: the records were durable.
   REQUIRE(RunBinary("get-records --shard-id shardId-000000000000 "
-                    "--shard-iterator-type TRIM_HORIZON" + at,
+                    "--shard-iterator-type TRIM_HORIZON" +
+                        at,
                     &out) == kExitOk);
   const json got = json::parse(out)["Records"];
   REQUIRE(got.size() == 3);
   CHECK(got[0]["Data"] == absl::Base64Escape("first"));
   CHECK(got[1]["Data"] == absl::Base64Escape("second"));
-  CHECK(got[2]["Data"] == absl::Base64Escape(std::string("\x00\xff binary", 9)));
+  CHECK(got[2]["Data"] ==
+        absl::Base64Escape(std::string("\x00\xff binary", 9)));
   REQUIRE(RunBinary("list-shards" + at, &out) == kExitOk);
   CHECK(json::parse(out)["Shards"].size() == 2);
   REQUIRE(RunBinary("describe-stream-summary" + at, &out) == kExitOk);
@@ -930,8 +933,8 @@ TEST_CASE("brook binary: a durable stream directory end to end",
   // Damage in the first batch, with two good batches after it: data loss,
   // reported with the file and offset; verify exits 3.
   std::string segment;
-  for (const auto& e : std::filesystem::directory_iterator(
-           dir + "/shardId-000000000000")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(dir + "/shardId-000000000000")) {
     if (e.path().extension() == ".seg") segment = e.path().string();
   }
   REQUIRE(!segment.empty());

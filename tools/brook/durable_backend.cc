@@ -8,9 +8,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/stream.h"
+
 #include "tools/brook/backend.h"
 
 namespace brook {
@@ -84,9 +86,8 @@ class DurableBackend : public CliBackend {
       while (it.ok() && it->valid()) {
         absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
         if (!r.ok()) {
-          report.damage.push_back(
-              {absl::StrCat(dir, "/", shard.shard_id), 0,
-               std::string(r.status().message())});
+          report.damage.push_back({absl::StrCat(dir, "/", shard.shard_id), 0,
+                                   std::string(r.status().message())});
           break;
         }
         if (r->records().empty() && r->next_shard_iterator().valid()) break;
