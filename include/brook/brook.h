@@ -5,6 +5,7 @@
 #ifndef BROOK_BROOK_H_
 #define BROOK_BROOK_H_
 
+#include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/options.h"

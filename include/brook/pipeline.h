@@ -16,7 +16,8 @@
 // reshard are not picked up by this pipeline (list them in a new one).
 //
 // Checkpoints: `TakeCheckpoint()` captures, between rounds, each shard's last
-// sequence number read, the watermark state and the window operator's state.
+// sequence number read, the watermark state and the window operator's state;
+// `Checkpoint::Serialize()` makes bytes of it that survive the process.
 // A pipeline created from it (`Create(..., &checkpoint)`) over the same stream
 // and options resumes after those records and fires exactly what the
 // uninterrupted pipeline would have fired from then on, provided the clock
@@ -55,6 +56,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 
+#include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/record.h"
@@ -102,10 +104,18 @@ class WindowPipeline {
     std::function<void(const Key&, const In&, EventTime)> late_sink;
   };
 
-  // What `TakeCheckpoint()` returns; opaque, copyable, in memory.
+  // What `TakeCheckpoint()` returns: opaque and copyable. `Serialize()` turns
+  // it into bytes to store beside the application's other state, so that a
+  // pipeline created from `Deserialize()`d bytes in a new process resumes
+  // exactly; that needs codecs for the key, element and accumulator types
+  // (codec.h).
   class Checkpoint {
    public:
     Checkpoint() = default;
+
+    std::string Serialize() const;
+    // Returns kDataLoss for bytes that are not a checkpoint of this format.
+    static absl::StatusOr<Checkpoint> Deserialize(absl::string_view bytes);
     // The last sequence number read from each input, by shard id.
     std::vector<std::pair<std::string, std::optional<SequenceNumber>>>
     positions() const {
@@ -125,7 +135,7 @@ class WindowPipeline {
       WatermarkAssigner::SavedState watermark;
     };
     std::vector<InputCheckpoint> inputs_;
-    std::shared_ptr<const WatermarkCombiner> combiner_;
+    std::string combiner_state_;  // WatermarkCombiner::SaveState()
     typename Operator::Snapshot window_;
   };
 
@@ -263,8 +273,9 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
       WatermarkCombiner::Create(co);
   if (!combiner.ok()) return combiner.status();
   p->combiner_ = *std::move(combiner);
-  if (checkpoint != nullptr && checkpoint->combiner_ != nullptr) {
-    p->combiner_->RestoreFrom(*checkpoint->combiner_);
+  if (checkpoint != nullptr) {
+    absl::Status s = p->combiner_->LoadState(checkpoint->combiner_state_);
+    if (!s.ok()) return s;
   }
 
   WindowOptions wo = window_options;
@@ -355,8 +366,89 @@ WindowPipeline<Key, In, Agg, Hash>::TakeCheckpoint() const {
     ic.watermark = in.watermarks->SaveState();
     c.inputs_.push_back(std::move(ic));
   }
-  c.combiner_ = combiner_->Clone();
+  c.combiner_state_ = combiner_->SaveState();
   c.window_ = op_->TakeSnapshot();
+  return c;
+}
+
+// "BWPC": brook window pipeline checkpoint; a format version follows, and a
+// 64-bit FNV-1a checksum of everything before it ends the bytes.
+template <typename Key, typename In, typename Agg, typename Hash>
+std::string WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Serialize() const {
+  std::string out;
+  Codec<uint32_t>::Encode(0x43505742, &out);
+  Codec<uint32_t>::Encode(1, &out);
+  Codec<uint64_t>::Encode(inputs_.size(), &out);
+  for (const InputCheckpoint& in : inputs_) {
+    Codec<std::string>::Encode(in.shard_id, &out);
+    Codec<bool>::Encode(in.last.has_value(), &out);
+    if (in.last.has_value()) {
+      Codec<uint64_t>::Encode(absl::Uint128High64(in.last->value()), &out);
+      Codec<uint64_t>::Encode(absl::Uint128Low64(in.last->value()), &out);
+    }
+    Codec<bool>::Encode(in.finished, &out);
+    Codec<EventTime>::Encode(in.watermark.watermark, &out);
+    Codec<int64_t>::Encode(in.watermark.last_emit_ms, &out);
+    Codec<std::string>::Encode(in.watermark.generator_state, &out);
+  }
+  Codec<std::string>::Encode(combiner_state_, &out);
+  Codec<std::string>::Encode(window_.Serialize(), &out);
+  Codec<uint64_t>::Encode(internal::SnapshotChecksum(out), &out);
+  return out;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::StatusOr<typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint>
+WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Deserialize(
+    absl::string_view bytes) {
+  auto corrupt = [](absl::string_view what) {
+    return absl::DataLossError(
+        absl::StrCat("window pipeline checkpoint: ", what));
+  };
+  if (bytes.size() < sizeof(uint64_t)) return corrupt("too short");
+  absl::string_view stored = bytes.substr(bytes.size() - 8);
+  absl::string_view in = bytes.substr(0, bytes.size() - 8);
+  uint64_t checksum = 0;
+  Codec<uint64_t>::Decode(&stored, &checksum);
+  if (checksum != internal::SnapshotChecksum(in)) {
+    return corrupt("checksum mismatch");
+  }
+  uint32_t magic = 0, version = 0;
+  uint64_t n = 0;
+  bool ok = Codec<uint32_t>::Decode(&in, &magic) &&
+            Codec<uint32_t>::Decode(&in, &version) &&
+            Codec<uint64_t>::Decode(&in, &n);
+  if (!ok || magic != 0x43505742) return corrupt("not a checkpoint");
+  if (version != 1) {
+    return corrupt(absl::StrCat("unknown format version ", version));
+  }
+  if (n > in.size()) return corrupt("bad input count");
+  Checkpoint c;
+  for (uint64_t i = 0; ok && i < n; ++i) {
+    InputCheckpoint ic;
+    bool has_last = false;
+    ok = Codec<std::string>::Decode(&in, &ic.shard_id) &&
+         Codec<bool>::Decode(&in, &has_last);
+    if (ok && has_last) {
+      uint64_t high = 0, low = 0;
+      ok = Codec<uint64_t>::Decode(&in, &high) &&
+           Codec<uint64_t>::Decode(&in, &low);
+      ic.last = SequenceNumber::FromValue(absl::MakeUint128(high, low));
+    }
+    ok = ok && Codec<bool>::Decode(&in, &ic.finished) &&
+         Codec<EventTime>::Decode(&in, &ic.watermark.watermark) &&
+         Codec<int64_t>::Decode(&in, &ic.watermark.last_emit_ms) &&
+         Codec<std::string>::Decode(&in, &ic.watermark.generator_state);
+    c.inputs_.push_back(std::move(ic));
+  }
+  std::string window;
+  ok = ok && Codec<std::string>::Decode(&in, &c.combiner_state_) &&
+       Codec<std::string>::Decode(&in, &window) && in.empty();
+  if (!ok) return corrupt("truncated or corrupt");
+  absl::StatusOr<typename Operator::Snapshot> snapshot =
+      Operator::Snapshot::Deserialize(window);
+  if (!snapshot.ok()) return snapshot.status();
+  c.window_ = *std::move(snapshot);
   return c;
 }
 

@@ -251,6 +251,14 @@ class BROOK_EXPORT WatermarkCombiner {
   std::unique_ptr<WatermarkCombiner> Clone() const;
   // Takes `other`'s state. REQUIRES: same num_inputs.
   void RestoreFrom(const WatermarkCombiner& other);
+  // The state (each input's watermark, activity, idleness and whether it
+  // finished, and the combined watermark) as bytes, for checkpoints that
+  // outlive the process.
+  std::string SaveState() const;
+  // Takes state from `SaveState()` bytes. Returns kInvalidArgument if they
+  // were saved with another number of inputs, kDataLoss if they are not such
+  // bytes; the combiner is unchanged then.
+  absl::Status LoadState(absl::string_view state);
 
   // The combined watermark; kMinEventTime at first.
   EventTime combined() const { return combined_; }

@@ -50,6 +50,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
+#include "brook/codec.h"
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
@@ -331,6 +332,15 @@ struct ReduceAggregate {
   };
   using Output = In;
   ReduceFn reduce;
+  // For snapshots (codec.h): needs `Codec<In>`.
+  static void EncodeAccumulator(const Accumulator& acc, std::string* out) {
+    Codec<bool>::Encode(acc.has_value, out);
+    if (acc.has_value) Codec<In>::Encode(acc.value, out);
+  }
+  static bool DecodeAccumulator(absl::string_view* in, Accumulator* acc) {
+    if (!Codec<bool>::Decode(in, &acc->has_value)) return false;
+    return !acc->has_value || Codec<In>::Decode(in, &acc->value);
+  }
   Accumulator CreateAccumulator() const { return Accumulator(); }
   void Add(Accumulator& acc, const In& value) const {
     if (acc.has_value) {
@@ -563,6 +573,15 @@ class WindowOperator {
   class Snapshot {
    public:
     Snapshot() = default;
+
+    // The snapshot as bytes, for a checkpoint that must outlive the process
+    // (see codec.h). REQUIRES: `Codec<Key>` and a codec for the aggregate's
+    // accumulator exist (brook's aggregates bring theirs when their element
+    // and result types are codable).
+    std::string Serialize() const;
+    // The inverse. Returns kDataLoss for bytes that are not a snapshot of
+    // this format (truncated, corrupt, or another version).
+    static absl::StatusOr<Snapshot> Deserialize(absl::string_view bytes);
 
    private:
     friend class WindowOperator;

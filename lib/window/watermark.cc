@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
+#include "brook/codec.h"
 #include "brook/env.h"
 #include "brook/internal/time_math.h"
 
@@ -334,6 +335,60 @@ std::unique_ptr<WatermarkCombiner> WatermarkCombiner::Clone() const {
 void WatermarkCombiner::RestoreFrom(const WatermarkCombiner& other) {
   assert(other.num_inputs() == num_inputs());
   *this = other;
+}
+
+std::string WatermarkCombiner::SaveState() const {
+  std::string out;
+  Codec<uint32_t>::Encode(static_cast<uint32_t>(inputs_.size()), &out);
+  for (const Input& in : inputs_) {
+    Codec<EventTime>::Encode(in.watermark, &out);
+    Codec<int64_t>::Encode(in.last_active_ms, &out);
+    Codec<bool>::Encode(in.active_since_check, &out);
+    Codec<bool>::Encode(in.idle, &out);
+    Codec<bool>::Encode(in.finished, &out);
+  }
+  Codec<EventTime>::Encode(combined_, &out);
+  return out;
+}
+
+absl::Status WatermarkCombiner::LoadState(absl::string_view state) {
+  uint32_t n = 0;
+  if (!Codec<uint32_t>::Decode(&state, &n)) {
+    return absl::DataLossError("watermark combiner state: truncated");
+  }
+  if (n != inputs_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("watermark combiner state: saved with ", n,
+                     " inputs, this combiner has ", inputs_.size()));
+  }
+  std::vector<Input> inputs(n);
+  bool ok = true;
+  for (Input& in : inputs) {
+    ok = ok && Codec<EventTime>::Decode(&state, &in.watermark) &&
+         Codec<int64_t>::Decode(&state, &in.last_active_ms) &&
+         Codec<bool>::Decode(&state, &in.active_since_check) &&
+         Codec<bool>::Decode(&state, &in.idle) &&
+         Codec<bool>::Decode(&state, &in.finished);
+  }
+  EventTime combined = kMinEventTime;
+  ok = ok && Codec<EventTime>::Decode(&state, &combined) && state.empty();
+  if (!ok) return absl::DataLossError("watermark combiner state: corrupt");
+  inputs_ = std::move(inputs);
+  combined_ = combined;
+  active_ = 0;
+  finished_ = 0;
+  std::fill(tree_.begin(), tree_.end(), kMaxEventTime);
+  for (int i = 0; i < num_inputs(); ++i) {
+    const Input& in = inputs_[i];
+    if (in.finished) ++finished_;
+    if (!in.idle && !in.finished) ++active_;
+    tree_[static_cast<size_t>(leaves_) + i] =
+        (in.idle || in.finished) ? kMaxEventTime : in.watermark;
+  }
+  for (int pos = leaves_ - 1; pos >= 1; --pos) {
+    tree_[pos] = std::min(tree_[2 * pos], tree_[2 * pos + 1]);
+  }
+  return absl::OkStatus();
 }
 
 bool WatermarkCombiner::IsPaused(int input) const {

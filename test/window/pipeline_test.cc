@@ -246,28 +246,41 @@ TEST_CASE(
   REQUIRE(base.size() > 20);
   REQUIRE(!base_late.empty());
   for (int cut : {0, 1, 7, 20, 39}) {
-    CAPTURE(cut);
-    Fixture f;
-    produce(f);
-    std::vector<Out> got;
-    std::vector<std::tuple<std::string, EventTime>> late;
-    Pipeline::Checkpoint checkpoint;
-    {
-      Run run(f, po, wo);
-      for (int r = 0; r < cut; ++r) run.Round(f);
-      checkpoint = run.pipeline->TakeCheckpoint();
-      got = run.results;
-      late = run.late;
-      run.Round(f);  // work after the checkpoint is lost
-      f.env.AdvanceMillis(-200);
+    for (bool through_bytes : {false, true}) {
+      CAPTURE(cut, through_bytes);
+      Fixture f;
+      produce(f);
+      std::vector<Out> got;
+      std::vector<std::tuple<std::string, EventTime>> late;
+      Pipeline::Checkpoint checkpoint;
+      {
+        Run run(f, po, wo);
+        for (int r = 0; r < cut; ++r) run.Round(f);
+        checkpoint = run.pipeline->TakeCheckpoint();
+        got = run.results;
+        late = run.late;
+        run.Round(f);  // work after the checkpoint is lost
+        f.env.AdvanceMillis(-200);
+      }
+      if (through_bytes) {  // as a new process would read it back
+        const std::string bytes = checkpoint.Serialize();
+        checkpoint = Pipeline::Checkpoint();
+        absl::StatusOr<Pipeline::Checkpoint> parsed =
+            Pipeline::Checkpoint::Deserialize(bytes);
+        BROOK_REQUIRE_OK(parsed);
+        checkpoint = *std::move(parsed);
+        std::string damaged = bytes;
+        damaged[damaged.size() / 2] ^= 1;
+        BROOK_CHECK_CODE(Pipeline::Checkpoint::Deserialize(damaged), kDataLoss);
+      }
+      Run resumed(f, po, wo, &checkpoint);
+      for (int r = cut; r < 40; ++r) resumed.Round(f);
+      resumed.pipeline->FinishAll();
+      got.insert(got.end(), resumed.results.begin(), resumed.results.end());
+      late.insert(late.end(), resumed.late.begin(), resumed.late.end());
+      CHECK(got == base);
+      CHECK(late == base_late);
     }
-    Run resumed(f, po, wo, &checkpoint);
-    for (int r = cut; r < 40; ++r) resumed.Round(f);
-    resumed.pipeline->FinishAll();
-    got.insert(got.end(), resumed.results.begin(), resumed.results.end());
-    late.insert(late.end(), resumed.late.begin(), resumed.late.end());
-    CHECK(got == base);
-    CHECK(late == base_late);
   }
 }
 

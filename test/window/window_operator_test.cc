@@ -470,10 +470,12 @@ TEST_CASE("WindowOperator: invalid options", "[window][operator]") {
 
 // Feeds `events` (key, ts) with a watermark after each `every` events; when
 // `snap_at` >= 0 the run is cut there: snapshot, restore into a new operator,
-// continue. Returns everything fired.
+// continue. With `through_bytes` the snapshot is serialised and parsed back
+// in between, as across a process restart. Returns everything fired.
 std::vector<Fired> RunWithRestart(
     const WindowOptions& o,
-    const std::vector<std::pair<int, EventTime>>& events, int snap_at) {
+    const std::vector<std::pair<int, EventTime>>& events, int snap_at,
+    bool through_bytes = false) {
   std::vector<Fired> all;
   auto h = std::make_unique<Harness<Count>>(o, Count(), true);
   EventTime wm = kMin;
@@ -485,7 +487,16 @@ std::vector<Fired> RunWithRestart(
       h->Add(99, events[i].second);
       h->op->AdvanceWatermark(kMax);
       h = std::make_unique<Harness<Count>>(o, Count(), true);
-      h->op->Restore(snap);
+      if (through_bytes) {
+        using Op = Harness<Count>::Op;
+        const std::string bytes = snap.Serialize();
+        snap = Op::Snapshot();  // nothing shared with the old operator
+        absl::StatusOr<Op::Snapshot> parsed = Op::Snapshot::Deserialize(bytes);
+        BROOK_REQUIRE_OK(parsed);
+        h->op->Restore(*parsed);
+      } else {
+        h->op->Restore(snap);
+      }
     }
     h->Add(events[i].first, events[i].second);
     if (i % 7 == 6) {
@@ -524,7 +535,31 @@ TEST_CASE("WindowOperator: snapshot and restore resume exactly",
     for (int cut : {0, 1, 50, 151, 299}) {
       CAPTURE(cut);
       CHECK(RunWithRestart(configs[c], events, cut) == base);
+      CHECK(RunWithRestart(configs[c], events, cut, /*through_bytes=*/true) ==
+            base);
     }
+  }
+}
+
+TEST_CASE("WindowOperator: damaged snapshot bytes are kDataLoss",
+          "[window][operator][snapshot]") {
+  using Op = WindowOperator<int, int64_t, Count>;
+  Harness<Count> h(SlidingOpts(40, 10, true, 5), Count(), true);
+  for (int i = 0; i < 50; ++i) h.Add(i % 3, i * 2);
+  h.op->AdvanceWatermark(30);
+  const std::string bytes = h.op->TakeSnapshot().Serialize();
+  BROOK_REQUIRE_OK(Op::Snapshot::Deserialize(bytes));
+  BROOK_CHECK_CODE(Op::Snapshot::Deserialize(""), kDataLoss);
+  BROOK_CHECK_CODE(Op::Snapshot::Deserialize("not a snapshot at all"),
+                   kDataLoss);
+  for (size_t cut = 0; cut < bytes.size(); cut += 7) {
+    BROOK_CHECK_CODE(Op::Snapshot::Deserialize(bytes.substr(0, cut)),
+                     kDataLoss);
+  }
+  for (size_t at = 0; at < bytes.size(); at += 5) {
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x40);
+    BROOK_CHECK_CODE(Op::Snapshot::Deserialize(flipped), kDataLoss);
   }
 }
 

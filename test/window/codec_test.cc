@@ -1,0 +1,122 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "brook/codec.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "brook/watermark.h"
+
+#include "testing/status_testing.h"
+
+namespace {
+
+struct Click {
+  std::string page;
+  int64_t time = 0;
+  bool operator==(const Click& o) const {
+    return page == o.page && time == o.time;
+  }
+};
+
+}  // namespace
+
+// A user type, as codec.h's example shows.
+template <>
+struct brook::Codec<Click> {
+  static void Encode(const Click& c, std::string* out) {
+    brook::Codec<std::string>::Encode(c.page, out);
+    brook::Codec<int64_t>::Encode(c.time, out);
+  }
+  static bool Decode(absl::string_view* in, Click* c) {
+    return brook::Codec<std::string>::Decode(in, &c->page) &&
+           brook::Codec<int64_t>::Decode(in, &c->time);
+  }
+};
+
+namespace brook {
+namespace {
+
+template <typename T>
+T RoundTrip(const T& value, size_t* size = nullptr) {
+  std::string bytes;
+  Codec<T>::Encode(value, &bytes);
+  if (size != nullptr) *size = bytes.size();
+  absl::string_view in = bytes;
+  T back{};
+  REQUIRE(Codec<T>::Decode(&in, &back));
+  CHECK(in.empty());
+  // Every strict prefix fails to decode instead of reading past its end.
+  for (size_t cut = 0; cut < bytes.size(); ++cut) {
+    absl::string_view part(bytes.data(), cut);
+    T ignored{};
+    CHECK_FALSE(Codec<T>::Decode(&part, &ignored));
+  }
+  return back;
+}
+
+TEST_CASE("Codec: built-in types round-trip and reject truncation",
+          "[window][codec]") {
+  CHECK(RoundTrip<int64_t>(-5) == -5);
+  CHECK(RoundTrip<uint32_t>(7) == 7);
+  CHECK(RoundTrip<double>(2.5) == 2.5);
+  CHECK(RoundTrip<bool>(true));
+  const __int128 big = static_cast<__int128>(1) << 100;
+  CHECK(RoundTrip<__int128>(-big) == -big);
+  CHECK(RoundTrip<std::string>(std::string("a\0b", 3)) ==
+        std::string("a\0b", 3));
+  CHECK(RoundTrip(std::vector<std::string>{"x", "", "yz"}) ==
+        std::vector<std::string>{"x", "", "yz"});
+  CHECK(RoundTrip(std::optional<int>(3)) == std::optional<int>(3));
+  CHECK(RoundTrip(std::optional<int>()) == std::optional<int>());
+  CHECK(RoundTrip(std::make_pair(std::string("k"), int64_t{9})) ==
+        std::make_pair(std::string("k"), int64_t{9}));
+  CHECK(RoundTrip(std::vector<Click>{{"/home", 1}, {"/cart", 2}}) ==
+        std::vector<Click>{{"/home", 1}, {"/cart", 2}});
+}
+
+TEST_CASE("Codec: a corrupt length never allocates past the input",
+          "[window][codec]") {
+  std::string bytes;
+  Codec<uint64_t>::Encode(~uint64_t{0}, &bytes);  // an absurd count
+  absl::string_view in = bytes;
+  std::vector<int64_t> v;
+  CHECK_FALSE(Codec<std::vector<int64_t>>::Decode(&in, &v));
+  in = bytes;
+  std::string s;
+  CHECK_FALSE(Codec<std::string>::Decode(&in, &s));
+}
+
+TEST_CASE("WatermarkCombiner: state survives bytes, other input counts refused",
+          "[window][watermark][codec]") {
+  WatermarkCombinerOptions o;
+  o.num_inputs = 3;
+  auto a = *WatermarkCombiner::Create(o);
+  a->Update(0, 100);
+  a->Update(1, 50);
+  a->Update(2, 70);
+  a->MarkFinished(1);
+  const std::string state = a->SaveState();
+  auto b = *WatermarkCombiner::Create(o);
+  BROOK_REQUIRE_OK(b->LoadState(state));
+  CHECK(b->combined() == a->combined());
+  CHECK(b->IsFinished(1));
+  CHECK(b->input_watermark(2) == 70);
+  // Both go on identically.
+  CHECK(a->Update(2, 200) == b->Update(2, 200));
+  CHECK(b->combined() == a->combined());
+  CHECK(b->combined() == 100);
+
+  o.num_inputs = 2;
+  auto c = *WatermarkCombiner::Create(o);
+  BROOK_CHECK_CODE(c->LoadState(state), kInvalidArgument);
+  BROOK_CHECK_CODE(b->LoadState(state.substr(0, state.size() - 1)), kDataLoss);
+  BROOK_CHECK_CODE(b->LoadState(state + "x"), kDataLoss);
+}
+
+}  // namespace
+}  // namespace brook
