@@ -247,10 +247,6 @@ class BROOK_EXPORT WatermarkCombiner {
   // clock. Returns true if the combined watermark advanced.
   bool CheckIdleness();
 
-  // A copy with the same options and state, for checkpoints.
-  std::unique_ptr<WatermarkCombiner> Clone() const;
-  // Takes `other`'s state. REQUIRES: same num_inputs.
-  void RestoreFrom(const WatermarkCombiner& other);
   // The state (each input's watermark, activity, idleness and whether it
   // finished, and the combined watermark) as bytes, for checkpoints that
   // outlive the process.
@@ -282,8 +278,8 @@ class BROOK_EXPORT WatermarkCombiner {
     bool finished = false;
   };
   explicit WatermarkCombiner(const WatermarkCombinerOptions& options);
-  WatermarkCombiner(const WatermarkCombiner&) = default;
-  WatermarkCombiner& operator=(const WatermarkCombiner&) = default;
+  WatermarkCombiner(const WatermarkCombiner&) = delete;
+  WatermarkCombiner& operator=(const WatermarkCombiner&) = delete;
   void SetLeaf(int input);
   bool Recompute();
 

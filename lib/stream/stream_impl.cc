@@ -101,9 +101,6 @@ absl::Status ValidateOptions(const StreamOptions& o) {
   return absl::OkStatus();
 }
 
-// The metadata of a new stream: `options` and uniform shards.
-proto::StreamMeta NewStreamMeta(const StreamOptions& options);
-
 // Checks that the shards of `meta` are numbered 0.. in order, that parents
 // come before their children, and that the open shards tile the key space,
 // so that routing cannot go wrong.
@@ -156,6 +153,7 @@ proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,
   return shard;
 }
 
+// The metadata of a new stream: `options` and uniform shards.
 proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
   proto::StreamMeta meta;
   meta.set_format_version(kStreamMetaVersion);

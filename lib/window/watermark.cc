@@ -328,15 +328,6 @@ bool WatermarkCombiner::CheckIdleness() {
   return changed && Recompute();
 }
 
-std::unique_ptr<WatermarkCombiner> WatermarkCombiner::Clone() const {
-  return std::unique_ptr<WatermarkCombiner>(new WatermarkCombiner(*this));
-}
-
-void WatermarkCombiner::RestoreFrom(const WatermarkCombiner& other) {
-  assert(other.num_inputs() == num_inputs());
-  *this = other;
-}
-
 std::string WatermarkCombiner::SaveState() const {
   std::string out;
   Codec<uint32_t>::Encode(static_cast<uint32_t>(inputs_.size()), &out);
