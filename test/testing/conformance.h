@@ -1,7 +1,7 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Loads the shared conformance vectors (../shared/conformance/, see its
-// README for provenance).
+// Loads the conformance vectors kept in test/testdata/conformance/ (its
+// README says where each file came from).
 
 #ifndef BROOK_TEST_TESTING_CONFORMANCE_H_
 #define BROOK_TEST_TESTING_CONFORMANCE_H_
