@@ -22,9 +22,9 @@
 //     absl::StatusOr<brook::GetRecordsResult> r = consumer.GetRecords(*it);
 //     if (!r.ok()) break;
 //     for (const brook::Record& rec : r->records()) Process(rec.data);
-//     if (r->records().empty())
-//     consumer.WaitForRecords(r->next_shard_iterator(),
-//                                                      absl::Seconds(1));
+//     if (r->records().empty()) {
+//       consumer.WaitForRecords(r->next_shard_iterator(), absl::Seconds(1));
+//     }
 //     *it = r->next_shard_iterator();
 //   }
 

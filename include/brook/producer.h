@@ -11,10 +11,10 @@
 //
 // Example:
 //   brook::Producer producer(stream.get());
-//   absl::StatusOr<brook::PutRecordResult> r = producer.PutRecord("user-7",
-//   "hi"); std::vector<brook::PutRecordsEntry> entries = {{"k1", "a"}, {"k2",
-//   "b"}}; absl::StatusOr<brook::PutRecordsResult> rs =
-//   producer.PutRecords(entries);
+//   absl::StatusOr<brook::PutRecordResult> r =
+//       producer.PutRecord("user-7", "hi");
+//   std::vector<brook::PutRecordsEntry> entries = {{"k1", "a"}, {"k2", "b"}};
+//   absl::StatusOr<brook::PutRecordsResult> rs = producer.PutRecords(entries);
 //   // rs->failed_record_count entries failed; see rs->records[i].status
 
 #ifndef BROOK_PRODUCER_H_
