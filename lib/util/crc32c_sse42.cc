@@ -1,9 +1,12 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
-
-#include "util/crc32c.h"
+//
+// CRC-32C with the SSE4.2 `crc32` instruction. The only file compiled with
+// -msse4.2 (lib/CMakeLists.txt): crc32c.cc calls it only on CPUs that have
+// the instruction.
 
 #include <cstring>
 
+#include "util/crc32c.h"
 #include <nmmintrin.h>
 
 namespace brook {
@@ -17,8 +20,7 @@ namespace {
 
 constexpr size_t kBlock = 4096;  // bytes per stream in the 3-way loop
 
-// x^(8n) mod P for the shift of one block, computed once at start-up.
-uint32_t MultiplyModP(uint32_t a, uint32_t b) {
+constexpr uint32_t MultiplyModP(uint32_t a, uint32_t b) {
   // Bit-reflected GF(2) multiplication modulo the Castagnoli polynomial.
   uint32_t product = 0;
   for (int i = 0; i < 32; ++i) {
@@ -30,7 +32,7 @@ uint32_t MultiplyModP(uint32_t a, uint32_t b) {
 }
 
 // x^(8 * bytes) in the reflected representation.
-uint32_t ShiftOperator(size_t bytes) {
+constexpr uint32_t ShiftOperator(size_t bytes) {
   uint32_t result = 0x80000000u;  // x^0
   uint32_t power = 0x40000000u;   // x^1
   size_t bits = bytes * 8;
@@ -42,8 +44,10 @@ uint32_t ShiftOperator(size_t bytes) {
   return result;
 }
 
-const uint32_t kShiftBlock = ShiftOperator(kBlock);
-const uint32_t kShift2Blocks = ShiftOperator(2 * kBlock);
+// Compile-time constants, so the function works during static
+// initialisation too.
+constexpr uint32_t kShiftBlock = ShiftOperator(kBlock);
+constexpr uint32_t kShift2Blocks = ShiftOperator(2 * kBlock);
 
 inline uint64_t Load64(const char* p) {
   uint64_t v;
@@ -53,7 +57,7 @@ inline uint64_t Load64(const char* p) {
 
 }  // namespace
 
-uint32_t Crc32cExtend(uint32_t crc, const char* data, size_t n) {
+uint32_t Crc32cExtendHardware(uint32_t crc, const char* data, size_t n) {
   uint64_t c0 = ~crc;
   while (n >= 3 * kBlock) {
     uint64_t c1 = 0, c2 = 0;
