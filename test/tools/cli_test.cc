@@ -28,7 +28,7 @@
 #include "brook/stream.h"
 
 #include "testing/status_testing.h"
-#include "tools/brook/memory_backend.h"
+#include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 
-#include "tools/brook/memory_backend.h"
+#include "tools/memory_backend.h"
 
 #include <utility>
 

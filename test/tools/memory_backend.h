@@ -14,8 +14,8 @@
 //                "--shard-count", "2"}, io, backend);
 //   std::shared_ptr<brook::Stream> s = backend.StreamForTesting("/s");
 
-#ifndef BROOK_TOOLS_BROOK_MEMORY_BACKEND_H_
-#define BROOK_TOOLS_BROOK_MEMORY_BACKEND_H_
+#ifndef BROOK_TEST_TOOLS_MEMORY_BACKEND_H_
+#define BROOK_TEST_TOOLS_MEMORY_BACKEND_H_
 
 #include <map>
 #include <memory>
@@ -66,4 +66,4 @@ class MemoryBackend : public CliBackend {
 }  // namespace cli
 }  // namespace brook
 
-#endif  // BROOK_TOOLS_BROOK_MEMORY_BACKEND_H_
+#endif  // BROOK_TEST_TOOLS_MEMORY_BACKEND_H_

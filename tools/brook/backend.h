@@ -3,7 +3,7 @@
 // `CliBackend` is the only way the `brook` tool reaches stream directories:
 // creating a stream in one, opening one for writing or for reading, and
 // verifying one. The tool itself (cli.h) never touches the file system for
-// streams, so it can be tested against `MemoryBackend` (memory_backend.h) and
+// streams, so it can be tested against `MemoryBackend` (test/tools/) and
 // connected to the durable store through `NewDurableBackend()`
 // (durable_backend.cc) without changes.
 //
