@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build git ca-certificates
   libabsl-dev libprotobuf-dev protobuf-compiler libzstd-dev
-  catch2 libbenchmark-dev nlohmann-json3-dev
+  catch2 libbenchmark-dev nlohmann-json3-dev pkgconf
 )
 # Sanitizer builds and the format check (.ci/run) use clang's tools.
 if [ "${BROOK_WITH_CLANG:-0}" = 1 ]; then
