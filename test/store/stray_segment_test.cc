@@ -11,13 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include <catch2/catch.hpp>
 
+#include "brook/env.h"
 #include "brook/stream.h"
 
 #include "store/store_testing.h"
 #include "stream/sequence.h"
+#include "testing/fault_injection_env.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 
@@ -112,6 +115,139 @@ TEST_CASE(
     CHECK(stream->recovery_report().problems.empty());
     CheckShardNumbered(stream.get(), 10);
   }
+}
+
+// Appends records "r<first>".."r<first + count - 1>" of AppendBatch()'s form,
+// data padded to `data_bytes` (the last one to `last_data_bytes` if set), in
+// one batch; returns the status.
+absl::Status TryAppend(Stream* stream, int first, int count, size_t data_bytes,
+                       size_t last_data_bytes = 0) {
+  absl::StatusOr<Shard*> shard = stream->GetShard("shardId-000000000000");
+  if (!shard.ok()) return shard.status();
+  std::vector<std::string> keys, datas;
+  for (int i = 0; i < count; ++i) {
+    keys.push_back(absl::StrCat("key-", first + i));
+    std::string d = absl::StrCat("r", first + i);
+    d.resize(std::max(d.size(), i + 1 == count && last_data_bytes > 0
+                                    ? last_data_bytes
+                                    : data_bytes),
+             'x');
+    datas.push_back(std::move(d));
+  }
+  std::vector<RoutedRecord> records(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    records[i].partition_key = keys[i];
+    records[i].data = datas[i];
+    records[i].has_explicit_hash_key = (first + i) % 3 == 0;
+    records[i].hash_key = static_cast<uint64_t>(first + i);
+  }
+  return (*shard)->Append(records).status();
+}
+
+TEST_CASE(
+    "Append: an append failing part-way through creating its segments leaves "
+    "no segment file, and the stream reopens with every acknowledged record",
+    "[store][fault]") {
+  const Durability durability = GENERATE(
+      Durability::kNone, Durability::kGroupCommit, Durability::kAlways);
+  TempDir tmp;
+  StreamOptions options = SmallSegments();
+  options.durability = durability;
+  options.group_commit_bytes = 8 << 10;
+  options.group_commit_millis = 0;
+  options.max_record_bytes = 10 << 20;
+  int failures = 0;
+  for (int n = 1; n <= 40; ++n) {
+    INFO("durability " << static_cast<int>(durability) << ", failing op " << n);
+    testing::FaultInjectionEnv env;
+    options.env = &env;
+    const std::string dir = tmp.Sub(absl::StrCat("s", n));
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    int acknowledged = 0;
+    BROOK_REQUIRE_OK(TryAppend(stream.get(), 0, 3, 10 << 10));
+    acknowledged = 3;
+    const std::vector<std::string> before = SegmentFiles(dir);
+    REQUIRE(before.size() == 1);
+    // Four records of 40 KiB and one of 100 KiB: five new segments, the
+    // last larger than the others.
+    env.FailNthOperation(n, absl::StatusCode::kResourceExhausted);
+    absl::Status s = TryAppend(stream.get(), 3, 5, 40 << 10, 100 << 10);
+    env.FailNthOperation(0, absl::StatusCode::kOk);
+    if (s.ok()) continue;  // the fault hit the background preparer, or none
+    ++failures;
+    // Nothing of the failed append is left on disk.
+    CHECK(SegmentFiles(dir) == before);
+    // The shard goes on in its first segment, past where the failed append
+    // started one, then rolls.
+    s = TryAppend(stream.get(), acknowledged, 1, 100);
+    if (s.ok()) {
+      acknowledged += 1;
+      for (int b = 0; b < 3 && s.ok(); ++b) {
+        s = TryAppend(stream.get(), acknowledged, 1, 40 << 10);
+        if (s.ok()) acknowledged += 1;
+      }
+      CHECK(SegmentFiles(dir).size() > 1);
+    }
+    // (A store with sticky I/O errors refuses appends after a failed sync;
+    // then the open below sees the directory as that append left it.)
+    CHECK((s.ok() || durability != Durability::kNone));
+    CheckShardNumbered(stream.get(), acknowledged);
+    stream->Close().IgnoreError();  // checked by the open below
+    stream.reset();
+    for (const OpenMode mode : {OpenMode::kMustExist, OpenMode::kReadOnly}) {
+      absl::StatusOr<std::unique_ptr<Stream>> reopened =
+          Stream::Open(dir, options, mode);
+      BROOK_REQUIRE_OK(reopened);
+      for (const RecoveryReport::Problem& p :
+           (*reopened)->recovery_report().problems) {
+        CHECK_FALSE(p.data_loss);
+      }
+      CheckShardNumbered(reopened->get(), acknowledged);
+    }
+  }
+  CHECK(failures > 0);
+}
+
+TEST_CASE(
+    "Append: a failed append that took the name of retention's empty marker "
+    "leaves the marker, so a reopen continues the shard's positions",
+    "[store][fault]") {
+  const Durability durability = GENERATE(
+      Durability::kNone, Durability::kGroupCommit, Durability::kAlways);
+  TempDir tmp;
+  ManualClockEnv clock(1'000'000);
+  int failures = 0;
+  for (int n = 1; n <= 12; ++n) {
+    INFO("durability " << static_cast<int>(durability) << ", failing op " << n);
+    testing::FaultInjectionEnv env(&clock);
+    StreamOptions options = SmallSegments();
+    options.durability = durability;
+    options.retention_period_millis = 1000;
+    options.env = &env;
+    const std::string dir = tmp.Sub(absl::StrCat("s", n));
+    std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+    const uint64_t end =
+        internal::PositionOf(AppendBatch(stream.get(), 0, 3, 100)) + 3;
+    clock.AdvanceMillis(2000);
+    // A read applies retention: every segment goes, the marker stays.
+    BROOK_REQUIRE_OK(testing::ReadShard(stream.get(), "shardId-000000000000"));
+    const std::vector<std::string> marker = {absl::StrFormat("%020d.seg", end)};
+    REQUIRE(SegmentFiles(dir) == marker);
+    env.FailNthOperation(n, absl::StatusCode::kResourceExhausted);
+    // Larger than a segment: a file of its own size, never a recycled one.
+    absl::Status s = TryAppend(stream.get(), 3, 1, 100 << 10);
+    env.FailNthOperation(0, absl::StatusCode::kOk);
+    if (s.ok()) continue;
+    ++failures;
+    CHECK(SegmentFiles(dir) == marker);
+    stream->Close().IgnoreError();  // checked by the open below
+    stream.reset();
+    stream = OpenOrDie(dir, options, OpenMode::kMustExist);
+    CHECK(stream->recovery_report().problems.empty());
+    // Positions continue; none is given out twice.
+    CHECK(internal::PositionOf(AppendBatch(stream.get(), 3, 1)) == end);
+  }
+  CHECK(failures > 0);
 }
 
 }  // namespace
