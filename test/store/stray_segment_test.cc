@@ -6,6 +6,8 @@
 // as a torn tail; a failed append removes the segments it created.
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -23,6 +25,7 @@
 #include "testing/fault_injection_env.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
+#include <sys/mount.h>
 
 namespace brook {
 namespace {
@@ -248,6 +251,89 @@ TEST_CASE(
     CHECK(internal::PositionOf(AppendBatch(stream.get(), 3, 1)) == end);
   }
   CHECK(failures > 0);
+}
+
+// A tmpfs of `bytes` mounted on a directory for the test's lifetime (we run
+// as root, CI too); unmounted on every path out.
+class SmallTmpfs {
+ public:
+  SmallTmpfs(const std::string& path, size_t bytes) : path_(path) {
+    std::filesystem::create_directory(path_);
+    const std::string data = absl::StrCat("size=", bytes);
+    if (::mount("tmpfs", path_.c_str(), "tmpfs", 0, data.c_str()) == 0) {
+      mounted_ = true;
+    } else {
+      error_ = std::strerror(errno);
+    }
+  }
+  ~SmallTmpfs() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  SmallTmpfs(const SmallTmpfs&) = delete;
+  SmallTmpfs& operator=(const SmallTmpfs&) = delete;
+
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  const std::string path_;
+  bool mounted_ = false;
+  std::string error_;
+};
+
+TEST_CASE(
+    "Append: a real ENOSPC part-way through an append needing three new "
+    "segments loses no acknowledged record, and the stream reopens",
+    "[store][fault]") {
+  const Durability durability =
+      GENERATE(Durability::kNone, Durability::kAlways);
+  INFO("durability " << static_cast<int>(durability));
+  TempDir tmp;
+  SmallTmpfs fs(tmp.Sub("mnt"), 768 << 10);
+  if (!fs.mounted()) {
+    WARN("skipped: cannot mount a tmpfs (" << fs.error() << ")");
+    return;
+  }
+  // Room the test gives back once the disk is full.
+  const std::string filler = tmp.Sub("mnt/filler");
+  {
+    std::ofstream out(filler, std::ios::binary);
+    out << std::string(256 << 10, 'f');
+    REQUIRE(out.good());
+  }
+  const std::string dir = tmp.Sub("mnt/s");
+  StreamOptions options = SmallSegments();
+  options.durability = durability;
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+  int acknowledged = 0;
+  // Three records of 40 KiB: a segment each.
+  absl::Status full;
+  for (int i = 0; i < 100 && full.ok(); ++i) {
+    full = TryAppend(stream.get(), acknowledged, 3, 40 << 10);
+    if (full.ok()) acknowledged += 3;
+  }
+  INFO("full after " << acknowledged << " records: " << full);
+  REQUIRE(absl::IsResourceExhausted(full));
+  CHECK(full.message().find("shardId-000000000000") != absl::string_view::npos);
+  // Small records still fit in the last segment.
+  for (int i = 0; i < 5; ++i) {
+    BROOK_REQUIRE_OK(TryAppend(stream.get(), acknowledged, 1, 200));
+    acknowledged += 1;
+  }
+  // Room again: the shard rolls to new segments.
+  std::filesystem::remove(filler);
+  BROOK_REQUIRE_OK(TryAppend(stream.get(), acknowledged, 3, 40 << 10));
+  acknowledged += 3;
+  CheckShardNumbered(stream.get(), acknowledged);
+  BROOK_REQUIRE_OK(stream->Close());
+  stream.reset();
+  for (const OpenMode mode : {OpenMode::kMustExist, OpenMode::kReadOnly}) {
+    absl::StatusOr<std::unique_ptr<Stream>> reopened =
+        Stream::Open(dir, options, mode);
+    BROOK_REQUIRE_OK(reopened);
+    CHECK((*reopened)->recovery_report().problems.empty());
+    CheckShardNumbered(reopened->get(), acknowledged);
+  }
 }
 
 }  // namespace
