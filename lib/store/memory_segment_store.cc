@@ -104,6 +104,10 @@ class MemorySegmentStore final : public SegmentStore {
 
   void Abort(Segment& /*segment*/) override {}
 
+  void Discard(std::shared_ptr<Segment> /*segment*/) override {
+    // As Remove(): nobody else holds it, so the buffer goes back now.
+  }
+
   void Remove(std::shared_ptr<Segment> /*segment*/) override {
     // The buffer returns to the pool when the last reader releases it.
   }

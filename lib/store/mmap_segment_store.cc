@@ -154,6 +154,10 @@ class MmapBacking final : public SegmentBacking {
   size_t synced_offset = 0;
   // Appender only: bytes below this have been prefaulted.
   size_t prefaulted_offset = 0;
+  // Set by CreateSegment() for Discard(): the shard's newest base before this
+  // segment, and whether this file took the name of the shard's empty marker.
+  uint64_t previous_latest_base = 0;
+  bool replaced_marker = false;
 
  private:
   std::unique_ptr<MappedRegion> region_;
@@ -328,6 +332,33 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
   return false;
 }
 
+// A trailing segment of the log that holds no committed frame, after one
+// that does, is stray: an append created it and failed, or the process died
+// between creating it and committing to it. The segment before it already
+// says where positions continue, and a later append may fill that one past
+// the stray's base, so it is a torn tail: removed when `writable`, ignored
+// when read-only, and reported either way. A lone empty segment stays: it is
+// the marker retention leaves when it drops a shard's every segment. Returns
+// how many of `files[0, keep)` hold the log.
+absl::StatusOr<size_t> DropStrayTail(Env* env, bool writable,
+                                     std::vector<ScannedSegment>& files,
+                                     size_t keep, RecoveryReport* report) {
+  if (keep < 2 || !files[keep - 1].batches.empty() || files[keep - 1].bad) {
+    return keep;
+  }
+  ScannedSegment& stray = files[keep - 1];
+  RecoveryReport::Problem p;
+  p.file = stray.path;
+  p.bytes = static_cast<int64_t>(stray.size);
+  p.reason = "segment holds no committed batch (stray from a failed append)";
+  report->problems.push_back(std::move(p));
+  if (writable) {
+    stray.region.reset();
+    BROOK_RETURN_IF_ERROR(env->RemoveFile(stray.path));
+  }
+  return keep - 1;
+}
+
 }  // namespace
 
 std::string ReadersLockPath(absl::string_view dir) {
@@ -351,6 +382,9 @@ struct MmapSegmentStore::ShardState {
   uint64_t latest_base ABSL_GUARDED_BY(mu) = 0;
   // A segment file was created since the shard's directory was last synced.
   bool dir_unsynced ABSL_GUARDED_BY(mu) = false;
+  // Files of discarded segments whose removal failed; no segment is created
+  // while one is left (it would sit inside the log at the next open).
+  std::vector<std::string> stray_paths ABSL_GUARDED_BY(mu);
   bool closed ABSL_GUARDED_BY(mu) = false;
 };
 
@@ -684,6 +718,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     }
   }
   if (keep > files.size()) keep = files.size();
+  BROOK_ASSIGN_OR_RETURN(keep,
+                         DropStrayTail(env, writable, files, keep, report));
 
   RecoveredShard out;
   out.end_position = start_position;
@@ -734,13 +770,19 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
 absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     uint32_t shard_number, uint64_t base_position, size_t min_capacity) {
   ShardState& state = State(shard_number);
+  uint64_t previous_latest_base;
   {
     MutexLock lock(&state.mu);
     if (options_.read_only || state.closed) {
       return absl::FailedPreconditionError(
           absl::StrCat(options_.dir, ": stream is closed or read-only"));
     }
+    previous_latest_base = state.latest_base;
   }
+  BROOK_RETURN_IF_ERROR(RemoveStrays(state));
+  // The name is taken by the shard's empty marker (what recovery or retention
+  // leaves where the next append starts); if this append fails, it must stay.
+  const bool marker = base_position == previous_latest_base;
   Env* const env = options_.env;
   const size_t capacity =
       (min_capacity + kPageBytes - 1) / kPageBytes * kPageBytes;
@@ -761,11 +803,18 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     // Old frames follow; a zero header ends the log before them.
     std::memset(reused.region->data(), 0, kBatchHeaderBytes);
     if (options_.durability != Durability::kNone) {
-      BROOK_RETURN_IF_ERROR(env->SyncDir(dir));
+      absl::Status synced = env->SyncDir(dir);
+      if (!synced.ok()) {
+        reused.region.reset();
+        DropCreated(state, path, marker);
+        return synced;
+      }
     }
     auto backing = std::make_unique<MmapBacking>(path, shard_number,
                                                  std::move(reused.region));
     backing->prefaulted_offset = capacity;
+    backing->previous_latest_base = previous_latest_base;
+    backing->replaced_marker = marker;
     MutexLock lock(&state.mu);
     state.latest_base = base_position;
     if (options_.durability == Durability::kNone) state.dir_unsynced = true;
@@ -793,14 +842,17 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
   }
   if (!s.ok()) {
     file.reset();
+    region.reset();
     // The file holds nothing; leave no full-size empty file behind.
-    env->RemoveFile(path).IgnoreError();
+    DropCreated(state, path, marker);
     return s;
   }
   region->Prefault(0, std::min(capacity, kPrefaultAhead));
   auto backing =
       std::make_unique<MmapBacking>(path, shard_number, std::move(region));
   backing->prefaulted_offset = std::min(capacity, kPrefaultAhead);
+  backing->previous_latest_base = previous_latest_base;
+  backing->replaced_marker = marker;
   {
     MutexLock lock(&state.mu);
     state.latest_base = base_position;
@@ -910,6 +962,63 @@ void MmapSegmentStore::Abort(Segment& segment) {
     // loss, complete and checksummed, as records of a failed append.
     b.region().Sync(from, kBatchHeaderBytes).IgnoreError();
   }
+}
+
+void MmapSegmentStore::Discard(std::shared_ptr<Segment> segment) {
+  MmapBacking& b = BackingOf(*segment);
+  ShardState& state = State(b.shard);
+  {
+    MutexLock lock(&state.mu);
+    state.latest_base = b.previous_latest_base;
+  }
+  // No committed frame: a marker kept after a failed truncate stays empty.
+  std::memset(segment->data(), 0,
+              std::min(kBatchHeaderBytes, segment->capacity()));
+  const std::string path = b.path;
+  const bool marker = b.replaced_marker;
+  segment.reset();  // the last holder: unmaps the file
+  DropCreated(state, path, marker);
+}
+
+void MmapSegmentStore::DropCreated(ShardState& state, const std::string& path,
+                                   bool marker) {
+  Env* const env = options_.env;
+  if (marker) {
+    absl::StatusOr<std::unique_ptr<File>> file =
+        env->OpenFile(path, FileOpenMode::kReadWrite);
+    // Best effort: a marker of any size works, its first header is zero.
+    if (file.ok()) (*file)->Truncate(0).IgnoreError();
+    return;
+  }
+  absl::Status s = env->RemoveFile(path);
+  if (s.ok() || absl::IsNotFound(s)) return;
+  MutexLock lock(&state.mu);
+  state.stray_paths.push_back(path);
+}
+
+absl::Status MmapSegmentStore::RemoveStrays(ShardState& state) {
+  std::vector<std::string> strays;
+  {
+    MutexLock lock(&state.mu);
+    if (state.stray_paths.empty()) return absl::OkStatus();
+    strays.swap(state.stray_paths);
+  }
+  absl::Status first_error;
+  std::vector<std::string> left;
+  for (std::string& path : strays) {
+    absl::Status s = options_.env->RemoveFile(path);
+    if (s.ok() || absl::IsNotFound(s)) continue;
+    if (first_error.ok()) {
+      first_error = absl::Status(
+          s.code(),
+          absl::StrCat("segment ", path,
+                       " of a failed append cannot be removed: ", s.message()));
+    }
+    left.push_back(std::move(path));
+  }
+  MutexLock lock(&state.mu);
+  for (std::string& path : left) state.stray_paths.push_back(std::move(path));
+  return first_error;
 }
 
 void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {

@@ -111,6 +111,11 @@ class MmapSegmentStore final : public SegmentStore {
   // been; best effort) and rolls the shard's committed and synced positions
   // back.
   void Abort(Segment& segment) override;
+  // Deletes the segment's file, or, if it took the name of the shard's empty
+  // marker (see `Remove()`), makes it an empty marker again. A file that
+  // cannot be deleted is deleted by the next `CreateSegment()` of the shard,
+  // which fails while it exists, so that no later segment follows it.
+  void Discard(std::shared_ptr<Segment> segment) override;
   void Remove(std::shared_ptr<Segment> segment) override;
 
   // Makes the shard's committed frames durable if records below
@@ -130,6 +135,13 @@ class MmapSegmentStore final : public SegmentStore {
   class Syncer;
   class Preparer;
   absl::Status SyncShardState(ShardState& shard, uint64_t end_position);
+  // Undoes the creation of segment file `path` of `shard` for an append that
+  // will not publish it: the shard's empty marker (`marker`) is emptied
+  // again, any other file removed or else remembered in `stray_paths`.
+  void DropCreated(ShardState& shard, const std::string& path, bool marker);
+  // Removes the files a failed `DropCreated()` left; returns the first
+  // error and keeps what is still there.
+  absl::Status RemoveStrays(ShardState& shard);
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);

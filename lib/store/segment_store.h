@@ -44,6 +44,13 @@ class SegmentStore {
   // frames are not part of the log: a durable store removes them from disk.
   virtual void Abort(Segment& segment) = 0;
 
+  // `segment` came from `CreateSegment()` for an append that failed, and was
+  // never published: the store deletes it, so that no segment outlives the
+  // append that created it (see SEGMENT_FORMAT.md). Best effort; never fails
+  // the caller. REQUIRES: the append's committed frames were `Abort()`ed
+  // first, and its segments are discarded newest first.
+  virtual void Discard(std::shared_ptr<Segment> segment) = 0;
+
   // The shard dropped `segment` (retention). Storage is reclaimed once the last
   // reader lets go of it.
   virtual void Remove(std::shared_ptr<Segment> segment) = 0;

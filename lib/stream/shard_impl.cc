@@ -242,6 +242,14 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   }
   absl::InlinedVector<std::shared_ptr<Segment>, 4> targets;
   if (open) targets.push_back(open);
+  // A failed append leaves no segment behind: the store deletes those it
+  // created, newest first (see SegmentStore::Discard()).
+  auto discard_created = [&] {
+    while (targets.size() > (open ? 1u : 0u)) {
+      store_->Discard(std::move(targets.back()));
+      targets.pop_back();
+    }
+  };
   for (size_t k = 0; k < new_capacities.size(); ++k) {
     // The segment's first record is the first of its first frame.
     const size_t target = targets.size();
@@ -255,6 +263,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::StatusOr<std::shared_ptr<Segment>> created =
         store_->CreateSegment(number_, base, new_capacities[k]);
     if (!created.ok()) {
+      discard_created();
       stream_->Release(total_bytes);
       return absl::Status(created.status().code(),
                           absl::StrCat(id_, ": ", created.status().message()));
@@ -292,6 +301,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
         store_->Commit(*targets[k], last->offset + last->bytes);
     if (!committed.ok()) {
       for (size_t j = 0; j < k; ++j) store_->Abort(*targets[j]);
+      discard_created();
       stream_->Release(total_bytes);
       return absl::Status(committed.code(),
                           absl::StrCat(id_, ": ", committed.message()));

@@ -1,34 +1,45 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Kill -9 loop (RocksDB's and Kafka's crash tests): a child process appends
-// numbered records to a durable stream and reports over a pipe what was
-// acknowledged and what WaitForDurable() confirmed; the parent kills it with
-// SIGKILL at a random moment, reopens the directory and checks that every
-// acknowledged record is there, intact and in order, with no duplicate and no
-// garbage. The next child carries on in the same directory, so recovery runs
-// on the result of every earlier crash. The stream keeps 1 MiB and drops its
-// oldest segments beyond that, so "every acknowledged record" means every one
-// at or after the oldest record kept, and reused segment files are exercised.
+// Kill -9 loops (RocksDB's and Kafka's crash tests): a child process puts
+// records of several keys into a durable stream, resharding it now and then,
+// and reports every acknowledged record; the parent kills it with SIGKILL,
+// reopens the directory read-only and then for writing, and checks every
+// acknowledged record with the oracle of crash_oracle.h (per key, in order,
+// nothing missing unless retention removed it, nothing twice, no garbage).
+// The next child carries on in the same directory, so recovery runs on the
+// result of every earlier crash. The stream keeps 1 MiB and drops its oldest
+// segments beyond that (reused segment files), rolls segments by age on a
+// manual clock, and some records are larger than a segment.
+//
+// One loop kills at random moments; the other kills deterministically inside
+// the creation of the Nth segment file (after creating it, after allocating
+// it, or after renaming a reused file to its name).
 //
 // The seed is printed; BROOK_CRASH_SEED=<n> replays a run. A SIGKILL loses no
 // page-cache bytes, so every acknowledged record must survive whatever the
 // durability policy; power loss is covered by fault_injection_test.cc.
 
 #include <cstdlib>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include <catch2/catch.hpp>
 
+#include "brook/env.h"
+#include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "store/crash_oracle.h"
 #include "store/store_testing.h"
 #include "stream/sequence.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,210 +47,306 @@
 namespace brook {
 namespace {
 
-using testing::OwnedRecord;
-using testing::ReadShard;
+using testing::CrashAck;
+using testing::CrashData;
+using testing::CrashKey;
+using testing::CrashLog;
+using testing::CrashModel;
+using testing::kCrashKeys;
 using testing::TempDir;
 
-constexpr char kShard[] = "shardId-000000000000";
-
-// What a child tells its parent: 'R' ready, 'A' records [0, value) are
-// acknowledged, 'S' records [0, value) are durable.
-struct Message {
-  char type;
-  int64_t value;
-};
-
-// The data of record `i`: its number and a deterministic body of varying
-// size, so a record from the wrong place or a torn one is noticed.
-std::string DataOf(int64_t i) {
-  std::string d = absl::StrCat("#", i, ":");
-  const size_t n = static_cast<size_t>((i * 7919) % 300);
-  uint64_t x = static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15u + 1;
-  for (size_t k = 0; k < n; ++k) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    d.push_back(static_cast<char>('a' + (x * 0x2545F4914F6CDD1Du >> 59)));
-  }
-  return d;
+// The manual clock of iteration `i` starts here. A child advances it by up
+// to 20 ms a batch, and a segment rolls after a second: a reopen mostly finds
+// its last segment still open, as a quick restart would.
+int64_t ClockAt(int iteration) {
+  return int64_t{1'000'000'000'000} + int64_t{iteration} * 50;
 }
-std::string KeyOf(int64_t i) { return absl::StrCat("pk-", i % 97); }
 
-// Options are fixed when the stream is created (the first iteration); later
-// opens keep them. Dropping the oldest segments beyond 1 MiB makes the writer
-// reuse segment files, so recovery also meets old frames of reused files.
-StreamOptions CrashOptions(Durability durability) {
+// Options are fixed when the stream is created (the first child); later opens
+// keep them, apart from `env`.
+StreamOptions CrashOptions(Durability durability, Env* env) {
   StreamOptions options;
+  options.shard_count = 2;
   options.segment_bytes = 64 << 10;
   options.retention_bytes = 1 << 20;
   options.on_full = RetentionFullPolicy::kDropOldest;
+  // Age retention stays out of the way: the oracle allows prefixes dropped
+  // by the byte bound only.
+  options.retention_period_millis = int64_t{365} * 24 * 60 * 60 * 1000;
+  options.segment_roll_millis = 1000;
   options.durability = durability;
   options.group_commit_bytes = 32 << 10;
   options.group_commit_millis = 2;
+  options.env = env;
   return options;
 }
 
-// The number a record's data starts with ("#<n>:").
-int64_t NumberOf(const std::string& data) {
-  return std::strtoll(data.c_str() + 1, nullptr, 10);
-}
+// Kills its process (SIGKILL) inside the creation of the `countdown`th
+// segment file: right after the file is created (`allocate` false) or after
+// it is allocated to a segment's size, or after a reused file is renamed to
+// a segment's name.
+class KillInSegmentCreationEnv final : public EnvWrapper {
+ public:
+  KillInSegmentCreationEnv(Env* target, int countdown, bool allocate)
+      : EnvWrapper(target), countdown_(countdown), allocate_(allocate) {}
 
-void Send(int fd, char type, int64_t value) {
-  const Message m{type, value};
-  if (::write(fd, &m, sizeof(m)) != static_cast<ssize_t>(sizeof(m))) _exit(4);
-}
+  absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
+                                                 FileOpenMode mode) override {
+    absl::StatusOr<std::unique_ptr<File>> f = target()->OpenFile(path, mode);
+    if (mode == FileOpenMode::kCreate && absl::EndsWith(path, ".seg") &&
+        --countdown_ == 0) {
+      if (allocate_ && f.ok()) (*f)->Allocate(64 << 10).IgnoreError();
+      ::raise(SIGKILL);
+    }
+    return f;
+  }
+  absl::Status RenameFile(absl::string_view from,
+                          absl::string_view to) override {
+    absl::Status s = target()->RenameFile(from, to);
+    if (absl::EndsWith(to, ".seg") && --countdown_ == 0) ::raise(SIGKILL);
+    return s;
+  }
 
-// The child: appends records `next`, `next + 1`, ... until killed.
-[[noreturn]] void RunChild(const std::string& dir, Durability durability,
-                           int64_t next, uint32_t seed, int fd) {
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Open(dir, CrashOptions(durability), OpenMode::kCreateIfMissing);
+ private:
+  int countdown_;  // the appender's thread only: creates segment files
+  const bool allocate_;
+};
+
+struct ChildPlan {
+  Durability durability;
+  int iteration;
+  uint32_t seed;
+  bool reshard;
+  int kill_countdown;  // 0: none (killed by the parent)
+  bool kill_after_allocate;
+  int max_batches;  // then exits 0
+};
+
+// The child: puts records of random keys, in batches, until killed (or
+// `max_batches`); reports each acknowledged record in `log`.
+[[noreturn]] void RunChild(const std::string& dir, const ChildPlan& plan,
+                           std::array<uint64_t, kCrashKeys> next, CrashLog* log,
+                           int ready_fd) {
+  ManualClockEnv clock(ClockAt(plan.iteration));
+  std::unique_ptr<Env> killer;
+  Env* env = &clock;
+  if (plan.kill_countdown > 0) {
+    killer = std::make_unique<KillInSegmentCreationEnv>(
+        &clock, plan.kill_countdown, plan.kill_after_allocate);
+    env = killer.get();
+  }
+  absl::StatusOr<std::unique_ptr<Stream>> stream = Stream::Open(
+      dir, CrashOptions(plan.durability, env), OpenMode::kCreateIfMissing);
   if (!stream.ok()) _exit(2);
-  absl::StatusOr<Shard*> shard = (*stream)->GetShard(kShard);
-  if (!shard.ok()) _exit(2);
-  Send(fd, 'R', next);
-  std::mt19937 rng(seed);
-  std::vector<std::string> keys, datas;
-  std::vector<RoutedRecord> batch;
-  for (int round = 0; round < 1'000'000; ++round) {
-    const int count = 1 + static_cast<int>(rng() % 40);
-    keys.clear();
-    datas.clear();
-    batch.clear();
-    for (int k = 0; k < count; ++k) {
-      keys.push_back(KeyOf(next + k));
-      datas.push_back(DataOf(next + k));
-    }
-    for (int k = 0; k < count; ++k) {
-      RoutedRecord r;
-      r.partition_key = keys[k];
-      r.data = datas[k];
-      r.hash_key = static_cast<uint64_t>(next + k);
-      r.has_explicit_hash_key = (next + k) % 2 == 0;
-      batch.push_back(r);
-    }
-    absl::StatusOr<SequenceNumber> first = (*shard)->Append(batch);
-    if (!first.ok()) _exit(3);
-    next += count;
-    Send(fd, 'A', next);
-    if (rng() % 8 == 0) {
-      const SequenceNumber last = internal::MakeSequenceNumber(
-          internal::PositionOf(*first) + static_cast<uint64_t>(count) - 1, 0);
-      if (!(*stream)->WaitForDurable(kShard, last, absl::Seconds(10)).ok()) {
-        _exit(5);
+  if (::write(ready_fd, "R", 1) != 1) _exit(4);
+  Producer producer(stream->get());
+  std::mt19937 rng(plan.seed);
+  std::vector<std::string> datas;
+  std::vector<CrashAck> acks;
+  std::vector<PutRecordsEntry> entries;
+  std::vector<std::string> key_names;
+  for (int k = 0; k < kCrashKeys; ++k) key_names.push_back(CrashKey(k));
+  for (int batch = 0; batch < plan.max_batches; ++batch) {
+    if (plan.reshard && rng() % 64 == 0) {
+      if (!(*stream)->UpdateShardCount(1 + static_cast<int>(rng() % 4)).ok()) {
+        _exit(6);
       }
-      Send(fd, 'S', next);
     }
+    clock.AdvanceMillis(static_cast<int64_t>(rng() % 20));
+    const int count = 1 + static_cast<int>(rng() % 30);
+    datas.clear();
+    acks.clear();
+    entries.clear();
+    for (int i = 0; i < count; ++i) {
+      const int key = static_cast<int>(rng() % kCrashKeys);
+      acks.push_back({0, static_cast<uint32_t>(key), next[key]++, 0});
+      datas.push_back(CrashData(key, acks.back().counter));
+    }
+    for (int i = 0; i < count; ++i) {
+      entries.push_back({key_names[acks[i].key], datas[i], {}});
+    }
+    absl::StatusOr<PutRecordsResult> put = producer.PutRecords(entries);
+    if (!put.ok() || put->failed_record_count != 0) _exit(3);
+    const uint64_t at = log->count.load(std::memory_order_relaxed);
+    if (at + static_cast<uint64_t>(count) > CrashLog::kCapacity) break;
+    for (int i = 0; i < count; ++i) {
+      const SequenceNumber n = put->records[i].sequence_number;
+      acks[i].shard = static_cast<uint32_t>(internal::ShardNumberOf(n));
+      acks[i].position = internal::PositionOf(n);
+      log->entries[at + i] = acks[i];
+    }
+    log->count.store(at + static_cast<uint64_t>(count),
+                     std::memory_order_release);
   }
   _exit(0);
 }
 
-void RunCrashLoop(int iterations, Durability durability) {
+class CrashLoop {
+ public:
+  CrashLoop() {
+    void* p = ::mmap(nullptr, sizeof(CrashLog), PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(p != MAP_FAILED);
+    log_ = static_cast<CrashLog*>(p);
+  }
+  ~CrashLoop() { ::munmap(log_, sizeof(CrashLog)); }
+  CrashLoop(const CrashLoop&) = delete;
+  CrashLoop& operator=(const CrashLoop&) = delete;
+
+  // Runs one child; the parent kills it `kill_after_micros` after it is
+  // ready unless it kills itself or exits first. Returns false if it exited
+  // (0) before any kill; then nothing more is checked.
+  bool RunOnce(const ChildPlan& plan, int kill_after_micros) {
+    log_->count.store(0, std::memory_order_relaxed);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      RunChild(dir_, plan, model_.next_counters(), log_, fds[1]);
+    }
+    ::close(fds[1]);
+    char ready = 0;
+    const bool is_ready = ::read(fds[0], &ready, 1) == 1 && ready == 'R';
+    if (is_ready && kill_after_micros >= 0) {
+      ::usleep(static_cast<useconds_t>(kill_after_micros));
+      ::kill(pid, SIGKILL);  // may have died already
+    }
+    ::close(fds[0]);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    model_.AddAcks(*log_);
+    acknowledged_ += static_cast<int64_t>(log_->count.load());
+    if (WIFEXITED(status)) {
+      INFO("child exit code " << WEXITSTATUS(status));
+      REQUIRE(WEXITSTATUS(status) == 0);
+    } else {
+      REQUIRE(WIFSIGNALED(status));
+      REQUIRE(WTERMSIG(status) == SIGKILL);
+      ++kills_;
+    }
+    Check(plan);
+    return !WIFEXITED(status);
+  }
+
+  int kills() const { return kills_; }
+  int64_t acknowledged() const { return acknowledged_; }
+  const CrashModel& model() const { return model_; }
+
+ private:
+  // Read-only first (it repairs nothing), then writable; then closed cleanly
+  // or left unclean, in turn.
+  void Check(const ChildPlan& plan) {
+    ManualClockEnv clock(ClockAt(plan.iteration + 1));
+    const StreamOptions options = CrashOptions(plan.durability, &clock);
+    for (const OpenMode mode : {OpenMode::kReadOnly, OpenMode::kMustExist}) {
+      INFO((mode == OpenMode::kReadOnly ? "read-only" : "writable") << " open");
+      absl::StatusOr<std::unique_ptr<Stream>> stream =
+          Stream::Open(dir_, options, mode);
+      BROOK_REQUIRE_OK(stream);
+      for (const RecoveryReport::Problem& p :
+           (*stream)->recovery_report().problems) {
+        INFO(p.file << " offset " << p.offset << ": " << p.reason);
+        CHECK_FALSE(p.data_loss);
+      }
+      model_.Verify(stream->get(), /*commit=*/mode == OpenMode::kMustExist);
+      if (mode == OpenMode::kReadOnly) continue;
+      if (plan.iteration % 2 == 0) {
+        BROOK_REQUIRE_OK((*stream)->Close());
+      } else {
+        testing::Crash(*std::move(stream));
+      }
+    }
+  }
+
+  TempDir tmp_;
+  const std::string dir_ = tmp_.Sub("s");
+  CrashLog* log_ = nullptr;
+  CrashModel model_;
+  int kills_ = 0;
+  int64_t acknowledged_ = 0;
+};
+
+uint32_t CrashSeed() {
   uint32_t seed = std::random_device()();
   if (const char* env = std::getenv("BROOK_CRASH_SEED")) {
     seed = static_cast<uint32_t>(std::strtoul(env, nullptr, 10));
   }
+  return seed;
+}
+
+void RunRandomKills(int iterations, Durability durability) {
+  const uint32_t seed = CrashSeed();
   std::printf(
       "crash test: durability %d, seed %u (replay with "
       "BROOK_CRASH_SEED=%u)\n",
       static_cast<int>(durability), seed, seed);
   INFO("seed " << seed << ", durability " << static_cast<int>(durability));
   std::mt19937 rng(seed);
-  TempDir tmp;
-  const std::string dir = tmp.Sub("s");
-  int64_t next = 0;  // one past the number of the stream's last record
-  int64_t total_killed_acks = 0;
+  CrashLoop loop;
   for (int iteration = 0; iteration < iterations; ++iteration) {
     INFO("iteration " << iteration);
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const uint32_t child_seed = static_cast<uint32_t>(rng());
+    ChildPlan plan{durability,       iteration, static_cast<uint32_t>(rng()),
+                   /*reshard=*/true, 0,         false,
+                   1'000'000};
     const int kill_after_micros = static_cast<int>(rng() % 30000);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      ::close(fds[0]);
-      RunChild(dir, durability, next, child_seed, fds[1]);
-    }
-    ::close(fds[1]);
-    Message m{};
-    REQUIRE(::read(fds[0], &m, sizeof(m)) == static_cast<ssize_t>(sizeof(m)));
-    REQUIRE(m.type == 'R');
-    ::usleep(static_cast<useconds_t>(kill_after_micros));
-    REQUIRE(::kill(pid, SIGKILL) == 0);
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    REQUIRE(WIFSIGNALED(status));
-    REQUIRE(WTERMSIG(status) == SIGKILL);
-    int64_t acknowledged = next, synced = next;
-    while (::read(fds[0], &m, sizeof(m)) == static_cast<ssize_t>(sizeof(m))) {
-      if (m.type == 'A') acknowledged = m.value;
-      if (m.type == 'S') synced = m.value;
-    }
-    ::close(fds[0]);
-    REQUIRE(synced <= acknowledged);
-    total_killed_acks += acknowledged - next;
-
-    absl::StatusOr<std::unique_ptr<Stream>> stream =
-        Stream::Open(dir, CrashOptions(durability), OpenMode::kMustExist);
-    BROOK_REQUIRE_OK(stream);
-    for (const RecoveryReport::Problem& p :
-         (*stream)->recovery_report().problems) {
-      CHECK_FALSE(p.data_loss);
-    }
-    absl::StatusOr<std::vector<OwnedRecord>> records =
-        ReadShard(stream->get(), kShard);
-    BROOK_REQUIRE_OK(records);
-    // Retention drops the oldest records; the rest run on without a gap.
-    // Empty only if the first child was killed before its first append.
-    if (records->empty()) {
-      REQUIRE(next == 0);
-      REQUIRE(acknowledged == 0);
-    }
-    const int64_t first =
-        records->empty() ? 0 : NumberOf(records->front().data);
-    const int64_t end = first + static_cast<int64_t>(records->size());
-    INFO("acknowledged " << acknowledged << ", synced " << synced << ", found "
-                         << first << ".." << end);
-    REQUIRE(end >= acknowledged);
-    for (size_t i = 0; i < records->size(); ++i) {
-      const OwnedRecord& r = (*records)[i];
-      const int64_t n = first + static_cast<int64_t>(i);
-      if (r.data != DataOf(n) || r.partition_key != KeyOf(n) ||
-          r.hash_key != static_cast<uint64_t>(n) ||
-          r.explicit_hash_key != (n % 2 == 0) ||
-          (i > 0 && !((*records)[i - 1].sequence_number < r.sequence_number)) ||
-          (i > 0 && (*records)[i - 1].arrival > r.arrival)) {
-        FAIL("record " << i << " is wrong: data " << r.data.substr(0, 24));
-      }
-    }
-    next = end;
-    // Leave it unclean half of the time, so both kinds of open are exercised.
-    if (iteration % 2 == 0) {
-      BROOK_REQUIRE_OK((*stream)->Close());
-    } else {
-      testing::Crash(*std::move(stream));
-    }
+    REQUIRE(loop.RunOnce(plan, kill_after_micros));
   }
   std::printf(
-      "crash test: %d kills, %lld records appended, %lld acknowledged "
-      "by killed children\n",
-      iterations, static_cast<long long>(next),
-      static_cast<long long>(total_killed_acks));
-  CHECK(next > 0);
+      "crash test: %d kills, %lld records acknowledged, %lld kept, %lld "
+      "dropped by retention at the last open\n",
+      loop.kills(), static_cast<long long>(loop.acknowledged()),
+      static_cast<long long>(loop.model().known_records()),
+      static_cast<long long>(loop.model().dropped()));
+  CHECK(loop.acknowledged() > 0);
 }
 
 TEST_CASE("Crash: SIGKILL at random moments loses no acknowledged record",
           "[store][crash]") {
   const Durability durability = GENERATE(
       Durability::kNone, Durability::kGroupCommit, Durability::kAlways);
-  RunCrashLoop(8, durability);
+  RunRandomKills(6, durability);
 }
 
 TEST_CASE("Crash: long SIGKILL loop", "[.][slow][crash]") {
   const Durability durability = GENERATE(
       Durability::kNone, Durability::kGroupCommit, Durability::kAlways);
-  RunCrashLoop(200, durability);
+  RunRandomKills(200, durability);
+}
+
+// Kills the child at its first, second, ... `max_n`th segment file creation,
+// one child after the other in the same directory; returns the kills.
+int RunCreationKills(int max_n, Durability durability, bool allocate) {
+  INFO("durability " << static_cast<int>(durability) << ", allocate "
+                     << allocate);
+  CrashLoop loop;
+  for (int n = 1; n <= max_n; ++n) {
+    INFO("killed at segment file creation " << n);
+    // A fixed seed: the same batches each time, killed one creation later.
+    ChildPlan plan{durability,         n, 7, /*reshard=*/false, n, allocate,
+                   /*max_batches=*/400};
+    if (!loop.RunOnce(plan, /*kill_after_micros=*/-1)) break;
+  }
+  return loop.kills();
+}
+
+TEST_CASE(
+    "Crash: SIGKILL inside segment file creation loses no acknowledged "
+    "record",
+    "[store][crash]") {
+  const Durability durability =
+      GENERATE(Durability::kNone, Durability::kAlways);
+  const bool allocate = GENERATE(false, true);
+  CHECK(RunCreationKills(6, durability, allocate) == 6);
+}
+
+TEST_CASE("Crash: long SIGKILL inside segment file creation loop",
+          "[.][slow][crash]") {
+  const Durability durability = GENERATE(
+      Durability::kNone, Durability::kGroupCommit, Durability::kAlways);
+  const bool allocate = GENERATE(false, true);
+  CHECK(RunCreationKills(40, durability, allocate) >= 10);
 }
 
 }  // namespace
