@@ -58,6 +58,17 @@ struct StreamDescription {
   int64_t stored_bytes = 0;
 };
 
+// Options of one `Stream::UpdateShardCount()` call.
+struct UpdateShardCountOptions {
+  // Enforces Kinesis's per-call scaling limits: the target may be at most
+  // double and at least half the stream's open shard count (with 7 open
+  // shards, 4 to 14; half is not rounded, so 3 is refused). False lifts them:
+  // any target from 1 to 10000 is accepted and planned in one call. Kinesis's
+  // other limits (scalings per 24 hours, calls per second) are not enforced.
+  // Default: true.
+  bool kinesis_scaling_limits = true;
+};
+
 // How `Stream::Open()` treats the directory.
 enum class OpenMode : int {
   // Opens the stream in the directory, or creates the directory and a stream
@@ -169,8 +180,33 @@ class BROOK_EXPORT Stream {
 
   // UpdateShardCount() (uniform scaling) splits and merges until the open
   // shards are `target_shard_count` shards of the widths a new stream of that
-  // many shards has. Returns kInvalidArgument unless 1 <= target <= 10000.
-  virtual absl::Status UpdateShardCount(int target_shard_count) = 0;
+  // many shards has. As in Kinesis, this creates short-lived shards besides
+  // the final ones: first every target boundary that is not already the start
+  // of an open shard is made one, by a split (two new shards); a boundary at
+  // an open shard's last key or just past its first is first merged away with
+  // the neighbouring shard (one new shard). Then the shards inside each target
+  // range are merged pairwise from its low end (one new shard per merge, so a
+  // target range holding k shards takes k - 1 merges). For example 7 -> 10
+  // open shards creates 24 shards: 9 boundaries cause 18 split children, and
+  // the 6 old boundaries now inside a target range cause 6 merge children; 10
+  // of the 24 stay open. 1 -> 2n creates 2 * (2n - 1) - ... shards only when
+  // boundaries move; doubling or halving creates the fewest (n -> 2n: 2n
+  // shards; 2n -> n: n shards). All the splits and merges are planned first,
+  // then recorded with one metadata write and made visible at once: the
+  // result (shard ids, lineage, ranges, sequence numbers) is the same as doing
+  // them one by one, producers wait only while the new routing is switched
+  // in, and if the metadata write fails nothing changes (the error is
+  // returned and the old shards stay open). Cost: O(n log n) in the number of
+  // shards involved, plus one directory per new shard on a durable stream.
+  // Returns kInvalidArgument unless 1 <= target <= 10000, and, with
+  // `options.kinesis_scaling_limits` (the default), when the target is more
+  // than double or less than half the open shard count (Kinesis reports these
+  // as LimitExceededException); the message names the bound crossed.
+  absl::Status UpdateShardCount(int target_shard_count) {
+    return UpdateShardCount(target_shard_count, UpdateShardCountOptions());
+  }
+  virtual absl::Status UpdateShardCount(
+      int target_shard_count, const UpdateShardCountOptions& options) = 0;
 
   // Frees the segments that age retention has expired and returns the number
   // of records they held. Writes and reads also do this as they go, so calling
