@@ -143,12 +143,20 @@ TEST_CASE("UpdateShardCount: same shards as one split or merge at a time",
   CheckSameShards(planned.get(), oracle.get());
 }
 
-TEST_CASE("UpdateShardCount: 7 to 10 creates 24 shards, 10 of them open",
+TEST_CASE("UpdateShardCount: creates the shards stream.h says (7 to 10: 24)",
           "[reshard]") {
-  std::unique_ptr<Stream> stream = MakeStream(7);
-  BROOK_REQUIRE_OK(stream->UpdateShardCount(10));
-  CHECK(stream->ListShards().size() == 7 + 24);
-  CHECK(OpenCount(stream.get()) == 10);
+  struct Case {
+    int from, to;
+    size_t created;
+  };
+  const Case c =
+      GENERATE(Case{7, 10, 24}, Case{1, 1000, 1998}, Case{1000, 1, 999},
+               Case{4, 8, 8}, Case{8, 4, 4}, Case{3, 6, 12}, Case{10, 20, 47});
+  INFO(c.from << " to " << c.to);
+  std::unique_ptr<Stream> stream = MakeStream(c.from);
+  BROOK_REQUIRE_OK(stream->UpdateShardCount(c.to, Unlimited()));
+  CHECK(stream->ListShards().size() == static_cast<size_t>(c.from) + c.created);
+  CHECK(OpenCount(stream.get()) == c.to);
 }
 
 TEST_CASE("UpdateShardCount: 1 to 10000 and back to 1 in one call each",
