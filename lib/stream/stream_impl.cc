@@ -749,20 +749,20 @@ absl::Status StreamImpl::ApplyReshardLocked(const ReshardPlan& plan) {
   std::vector<uint64_t> new_start(new_count);
   std::vector<bool> consumed(new_count, false);
   std::vector<std::pair<ShardImpl*, uint64_t>> closing;
-  const auto end_of = [&](uint32_t number) -> uint64_t {
-    if (number >= first_new) return new_start[number - first_new];
-    ShardImpl* parent = shards_[number].get();
-    const uint64_t end = parent->StopAppends();
-    closing.emplace_back(parent, end);
-    return end;
-  };
   for (const ReshardStep& step : plan.steps) {
     uint64_t start = 0;
     for (int i = 0; i < step.parent_count(); ++i) {
-      start = std::max(start, end_of(step.parents[i]));
-      if (step.parents[i] >= first_new) {
-        consumed[step.parents[i] - first_new] = true;
+      const uint32_t number = step.parents[i];
+      uint64_t end;
+      if (number >= first_new) {
+        end = new_start[number - first_new];
+        consumed[number - first_new] = true;
+      } else {
+        ShardImpl* parent = shards_[number].get();
+        end = parent->StopAppends();
+        closing.emplace_back(parent, end);
       }
+      start = std::max(start, end);
     }
     for (int i = 0; i < step.child_count(); ++i) {
       new_start[step.first_child + i - first_new] = start;
