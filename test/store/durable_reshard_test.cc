@@ -4,6 +4,7 @@
 // a clean close, a crash, and a read-only open.
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -235,6 +236,61 @@ TEST_CASE("DurableReshard: a failed metadata write undoes UpdateShardCount",
   CHECK(shards[3].shard_id == "shardId-000000000003");
   CHECK(shards[3].parent_shard_id == "shardId-000000000000");
   CHECK(stream->DescribeStream().open_shard_count == 5);
+}
+
+// Calls `on_create_dir` (once) when a shard directory is made.
+class CreateDirHookEnv : public EnvWrapper {
+ public:
+  CreateDirHookEnv() : EnvWrapper(Env::Default()) {}
+  absl::Status CreateDir(absl::string_view path) override {
+    if (absl::StrContains(path, "/shardId-") && on_create_dir) {
+      std::function<void()> hook = std::move(on_create_dir);
+      on_create_dir = nullptr;
+      hook();
+    }
+    return EnvWrapper::CreateDir(path);
+  }
+  std::function<void()> on_create_dir;
+};
+
+TEST_CASE(
+    "DurableReshard: producers write while UpdateShardCount makes "
+    "directories",
+    "[store][reshard]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("stream");
+  CreateDirHookEnv env;
+  StreamOptions options;
+  options.shard_count = 2;
+  options.segment_bytes = 64 << 10;
+  options.env = &env;
+  std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
+  Producer producer(stream.get());
+  // Runs on the resharding thread, between the plan and the switch: the
+  // topology lock is free (before, this deadlocked), the old shards still
+  // route, and no new shard is visible yet.
+  bool ran = false;
+  std::string during_shard;
+  env.on_create_dir = [&] {
+    ran = true;
+    CHECK(stream->ListShards().size() == 2);
+    absl::StatusOr<PutRecordResult> r = producer.PutRecord("k", "during");
+    BROOK_CHECK_OK(r);
+    if (r.ok()) during_shard = std::string(r->shard_id);
+  };
+  BROOK_REQUIRE_OK(stream->UpdateShardCount(4));
+  REQUIRE(ran);
+  CHECK(during_shard < "shardId-000000000002");
+  // The record written meanwhile is in its parent, which is now closed.
+  absl::StatusOr<std::vector<testing::OwnedRecord>> records =
+      ReadShard(stream.get(), during_shard);
+  BROOK_REQUIRE_OK(records);
+  REQUIRE(records->size() == 1);
+  CHECK((*records)[0].data == "during");
+  CHECK(stream->DescribeStream().open_shard_count == 4);
+  absl::StatusOr<PutRecordResult> after = producer.PutRecord("k", "after");
+  BROOK_REQUIRE_OK(after);
+  CHECK(after->shard_id >= "shardId-000000000002");
 }
 
 }  // namespace
