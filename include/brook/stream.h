@@ -58,6 +58,17 @@ struct StreamDescription {
   int64_t stored_bytes = 0;
 };
 
+// Options of one `Stream::UpdateShardCount()` call.
+struct UpdateShardCountOptions {
+  // Enforces Kinesis's per-call scaling limits: the target may be at most
+  // double and at least half the stream's open shard count (with 7 open
+  // shards, 4 to 14; half is not rounded, so 3 is refused). False lifts them:
+  // any target from 1 to 10000 is accepted and planned in one call. Kinesis's
+  // other limits (scalings per 24 hours, calls per second) are not enforced.
+  // Default: true.
+  bool kinesis_scaling_limits = true;
+};
+
 // How `Stream::Open()` treats the directory.
 enum class OpenMode : int {
   // Opens the stream in the directory, or creates the directory and a stream
@@ -169,8 +180,41 @@ class BROOK_EXPORT Stream {
 
   // UpdateShardCount() (uniform scaling) splits and merges until the open
   // shards are `target_shard_count` shards of the widths a new stream of that
-  // many shards has. Returns kInvalidArgument unless 1 <= target <= 10000.
-  virtual absl::Status UpdateShardCount(int target_shard_count) = 0;
+  // many shards has. As in Kinesis, this creates short-lived shards besides
+  // the final ones, closed as soon as they are made. First each target
+  // boundary that does not yet start an open shard is made to by a split (two
+  // new shards); a boundary at an open shard's last key, or just past its
+  // first, is first merged away with the neighbouring shard (one more new
+  // shard). Then each old boundary left inside a target range is removed by a
+  // merge (one new shard), from the range's low end. So a call creates two
+  // shards per split and one per merge, for example:
+  //   7 -> 10      creates 24 shards (9 splits, 6 merges; 10 stay open);
+  //   1 -> 1000    creates 1998 (999 splits), 1000 -> 1 creates 999 (999
+  //                merges);
+  //   4 -> 8       creates 8, 8 -> 4 creates 4: old boundaries are new ones;
+  //   3 -> 6       creates 12 and 10 -> 20 creates 47: the uniform widths
+  //                round differently, so old boundaries miss the new ones by
+  //                a few keys and cost merges of their own.
+  // Shard ids keep counting through the short-lived shards, which list as
+  // closed with no records. All the splits and merges are planned first and
+  // made at once with one metadata write: the result (shard ids, lineage,
+  // ranges, sequence numbers) is that of making them one by one, producers
+  // wait only while the new routing is switched in, and if the metadata write
+  // fails nothing changes (the call returns its I/O error and the old shards
+  // keep taking records). Cost: O((n + m) log n) for n open shards and m
+  // splits and merges, plus one directory per new shard of a durable stream.
+  // Returns kInvalidArgument unless 1 <= target <= 10000, and, with
+  // `options.kinesis_scaling_limits` (the default), when the target is more
+  // than double or less than half the open shard count (Kinesis's
+  // LimitExceededException); the message names the bound crossed, e.g.
+  // "UpdateShardCount: target 9 is more than double the 4 open shards of
+  // stream s". A target equal to the open count with uniform shards already
+  // is OK and changes nothing.
+  absl::Status UpdateShardCount(int target_shard_count) {
+    return UpdateShardCount(target_shard_count, UpdateShardCountOptions());
+  }
+  virtual absl::Status UpdateShardCount(
+      int target_shard_count, const UpdateShardCountOptions& options) = 0;
 
   // Frees the segments that age retention has expired and returns the number
   // of records they held. Writes and reads also do this as they go, so calling

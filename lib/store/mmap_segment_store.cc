@@ -1181,6 +1181,19 @@ absl::Status MmapSegmentStore::PrepareShard(uint32_t shard_number) {
   return options_.env->SyncDir(options_.dir);
 }
 
+absl::Status MmapSegmentStore::PrepareShards(uint32_t first, uint32_t count) {
+  if (count == 0) return absl::OkStatus();
+  if (options_.read_only) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream directory ", options_.dir, ": read-only"));
+  }
+  AddShard(first + count - 1);  // adds every number below it too
+  for (uint32_t n = first; n < first + count; ++n) {
+    BROOK_RETURN_IF_ERROR(options_.env->CreateDir(ShardDir(n)));
+  }
+  return options_.env->SyncDir(options_.dir);
+}
+
 MmapSegmentStore::ShardState& MmapSegmentStore::State(
     uint32_t shard_number) const {
   MutexLock lock(&shards_mu_);

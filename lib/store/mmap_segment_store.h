@@ -84,6 +84,9 @@ class MmapSegmentStore final : public SegmentStore {
   // AddShard() for a shard a reshard creates: also makes its directory,
   // durably. Returns an I/O error, or kFailedPrecondition when read-only.
   absl::Status PrepareShard(uint32_t shard_number);
+  // PrepareShard() for shards [first, first + count), syncing the directory
+  // once for all of them.
+  absl::Status PrepareShards(uint32_t first, uint32_t count);
 
   // The directory of shard `shard_number`.
   std::string ShardDir(uint32_t shard_number) const;

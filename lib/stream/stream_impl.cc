@@ -3,7 +3,10 @@
 #include "stream/stream_impl.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -398,7 +401,8 @@ void StreamImpl::SimulateCrashForTesting() {
 }
 
 absl::Status StreamImpl::Close() {
-  MutexLock topology(&topology_mu_);  // no reshard while closing
+  MutexLock reshard(&reshard_mu_);  // no reshard while closing
+  MutexLock topology(&topology_mu_);
   MutexLock l(&close_mu_);
   if (closed_) return absl::OkStatus();
   closed_ = true;
@@ -557,6 +561,7 @@ absl::StatusOr<ShardImpl*> StreamImpl::FindOpenShardLocked(
 
 absl::Status StreamImpl::SplitShard(absl::string_view shard_to_split,
                                     absl::string_view new_starting_hash_key) {
+  MutexLock reshard(&reshard_mu_);
   MutexLock lock(&topology_mu_);
   absl::StatusOr<ShardImpl*> parent =
       FindOpenShardLocked(shard_to_split, "SplitShard");
@@ -581,8 +586,9 @@ absl::Status StreamImpl::SplitLocked(ShardImpl* parent, HashKey key) {
         " and less than its ending hash key ",
         HashKeyToString(range.ending_hash_key)));
   }
-  const uint64_t start = parent->StopAppends();
   const uint32_t low_number = static_cast<uint32_t>(shards_.size());
+  BROOK_RETURN_IF_ERROR(PrepareChildren(low_number, 2));
+  const uint64_t start = parent->StopAppends();
   const HashKeyRange low_range{range.starting_hash_key, key - 1};
   const HashKeyRange high_range{key, range.ending_hash_key};
   const std::vector<std::string> parents = {parent->id()};
@@ -602,6 +608,12 @@ absl::Status StreamImpl::SplitLocked(ShardImpl* parent, HashKey key) {
   return absl::OkStatus();
 }
 
+absl::Status StreamImpl::PrepareChildren(uint32_t first, uint32_t count) {
+  // The children exist on disk before any record can reach them.
+  if (durable_ == nullptr) return absl::OkStatus();
+  return durable_->PrepareShards(first, count);
+}
+
 absl::Status StreamImpl::PersistReshardLocked(
     const std::vector<std::pair<ShardImpl*, uint64_t>>& closing,
     const std::vector<proto::ShardMeta>& added) {
@@ -619,10 +631,6 @@ absl::Status StreamImpl::PersistReshardLocked(
   }
   for (const proto::ShardMeta& m : added) *next.add_shards() = m;
   if (durable_ != nullptr) {
-    // The children exist on disk before any record can reach them.
-    for (const proto::ShardMeta& m : added) {
-      BROOK_RETURN_IF_ERROR(durable_->PrepareShard(m.number()));
-    }
     BROOK_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, next));
   }
   meta_ = std::move(next);
@@ -632,6 +640,7 @@ absl::Status StreamImpl::PersistReshardLocked(
 absl::Status StreamImpl::MergeShards(
     absl::string_view shard_to_merge,
     absl::string_view adjacent_shard_to_merge) {
+  MutexLock reshard(&reshard_mu_);
   MutexLock lock(&topology_mu_);
   absl::StatusOr<ShardImpl*> first =
       FindOpenShardLocked(shard_to_merge, "MergeShards");
@@ -656,6 +665,8 @@ absl::Status StreamImpl::MergeLocked(ShardImpl* first, ShardImpl* second) {
         " of stream ", options_.name,
         " are not an adjacent pair of shards eligible for merging"));
   }
+  BROOK_RETURN_IF_ERROR(
+      PrepareChildren(static_cast<uint32_t>(shards_.size()), 1));
   const uint64_t first_end = first->StopAppends();
   const uint64_t second_end = second->StopAppends();
   const uint64_t start = std::max(first_end, second_end);
@@ -679,48 +690,136 @@ absl::Status StreamImpl::MergeLocked(ShardImpl* first, ShardImpl* second) {
   return absl::OkStatus();
 }
 
-absl::Status StreamImpl::UpdateShardCount(int target_shard_count) {
+absl::Status StreamImpl::UpdateShardCount(
+    int target_shard_count, const UpdateShardCountOptions& options) {
   if (target_shard_count < 1 || target_shard_count > 10000) {
     return absl::InvalidArgumentError(
         absl::StrCat("UpdateShardCount: target shard count must be 1 to "
                      "10000, got ",
                      target_shard_count));
   }
-  const std::vector<HashKeyRange> target =
-      UniformHashKeyRanges(target_shard_count);
-  MutexLock lock(&topology_mu_);
+  // Only reshards change the topology, so the plan made from this snapshot
+  // still holds at the switch; producers keep routing meanwhile.
+  MutexLock reshard(&reshard_mu_);
   BROOK_RETURN_IF_ERROR(CheckReshardable("UpdateShardCount"));
-  // First make every target boundary the start of an open shard, splitting
-  // where Kinesis's rule allows; a boundary at a shard's last key (or just
-  // past its first) is made splittable by merging with the neighbour first.
-  for (size_t i = 1; i < target.size(); ++i) {
-    const HashKey boundary = target[i].starting_hash_key;
-    for (;;) {
-      ShardImpl* shard = routing_->Route(boundary);
-      const HashKeyRange r = shard->hash_key_range();
-      absl::Status s;
-      if (r.starting_hash_key == boundary) break;
-      if (r.starting_hash_key + 1 < boundary && boundary < r.ending_hash_key) {
-        s = SplitLocked(shard, boundary);
-      } else if (boundary == r.ending_hash_key) {
-        s = MergeLocked(shard, routing_->Route(r.ending_hash_key + 1));
+  std::shared_ptr<const RoutingTable> routing;
+  uint32_t next_number;
+  {
+    MutexLock lock(&topology_mu_);
+    routing = routing_;
+    next_number = static_cast<uint32_t>(shards_.size());
+  }
+  const int64_t open_count = static_cast<int64_t>(routing->shards_.size());
+  if (options.kinesis_scaling_limits) {
+    if (target_shard_count > 2 * open_count) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("UpdateShardCount: target ", target_shard_count,
+                       " is more than double the ", open_count,
+                       " open shards of stream ", options_.name));
+    }
+    if (2 * int64_t{target_shard_count} < open_count) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("UpdateShardCount: target ", target_shard_count,
+                       " is less than half the ", open_count,
+                       " open shards of stream ", options_.name));
+    }
+  }
+  std::vector<OpenShard> open;
+  open.reserve(routing->shards_.size());
+  for (const ShardImpl* shard : routing->shards_) {
+    open.push_back({shard->number(), shard->hash_key_range()});
+  }
+  const ReshardPlan plan =
+      PlanUniformReshard(open, next_number, target_shard_count);
+  if (plan.steps.empty()) return absl::OkStatus();
+  BROOK_RETURN_IF_ERROR(PrepareChildren(
+      next_number, static_cast<uint32_t>(plan.new_ranges.size())));
+  MutexLock lock(&topology_mu_);
+  return ApplyReshardLocked(plan);
+}
+
+absl::Status StreamImpl::ApplyReshardLocked(const ReshardPlan& plan) {
+  const uint32_t first_new = plan.first_new_shard;
+  assert(first_new == shards_.size());
+  const size_t new_count = plan.new_ranges.size();
+  // Stop the existing parents, then give each child the position after its
+  // parents' last records: a split's children start at their parent's end, a
+  // merge's child at the later of its parents' ends. A new shard that a later
+  // step consumes never took a record, so it ends where it starts.
+  std::vector<uint64_t> new_start(new_count);
+  std::vector<bool> consumed(new_count, false);
+  std::vector<std::pair<ShardImpl*, uint64_t>> closing;
+  for (const ReshardStep& step : plan.steps) {
+    uint64_t start = 0;
+    for (int i = 0; i < step.parent_count(); ++i) {
+      const uint32_t number = step.parents[i];
+      uint64_t end;
+      if (number >= first_new) {
+        end = new_start[number - first_new];
+        consumed[number - first_new] = true;
       } else {
-        s = MergeLocked(routing_->Route(r.starting_hash_key - 1), shard);
+        ShardImpl* parent = shards_[number].get();
+        end = parent->StopAppends();
+        closing.emplace_back(parent, end);
       }
-      if (!s.ok()) return s;
+      start = std::max(start, end);
+    }
+    for (int i = 0; i < step.child_count(); ++i) {
+      new_start[step.first_child + i - first_new] = start;
     }
   }
-  // ...then merge neighbours that fall in the same target range.
-  for (const HashKeyRange& want : target) {
-    for (;;) {
-      ShardImpl* low = routing_->Route(want.starting_hash_key);
-      if (low->hash_key_range().ending_hash_key >= want.ending_hash_key) break;
-      ShardImpl* next =
-          routing_->Route(low->hash_key_range().ending_hash_key + 1);
-      absl::Status s = MergeLocked(low, next);
-      if (!s.ok()) return s;
+  const auto parent_ids = [](const ReshardStep& step) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < step.parent_count(); ++i) {
+      ids.push_back(ShardIdFromNumber(step.parents[i]));
+    }
+    return ids;
+  };
+  std::vector<proto::ShardMeta> added;
+  added.reserve(new_count);
+  for (const ReshardStep& step : plan.steps) {
+    const std::vector<std::string> parents = parent_ids(step);
+    for (int i = 0; i < step.child_count(); ++i) {
+      const uint32_t number = step.first_child + static_cast<uint32_t>(i);
+      const size_t k = number - first_new;
+      added.push_back(
+          ShardMetaOf(number, plan.new_ranges[k], new_start[k], parents));
+      if (consumed[k]) {
+        added.back().set_closed(true);
+        added.back().set_end_position(new_start[k]);
+      }
     }
   }
+  absl::Status persisted = PersistReshardLocked(closing, added);
+  if (!persisted.ok()) {
+    for (const auto& [parent, end] : closing) parent->ResumeAppends();
+    return persisted;
+  }
+  // The switch: children first, so that no reader sees a closed shard
+  // without its children.
+  for (const ReshardStep& step : plan.steps) {
+    std::vector<std::string> parents = parent_ids(step);
+    for (int i = 0; i < step.child_count(); ++i) {
+      const size_t k = step.first_child + static_cast<size_t>(i) - first_new;
+      AddShardLocked(plan.new_ranges[k], new_start[k], parents);
+    }
+  }
+  for (const ReshardStep& step : plan.steps) {
+    const std::vector<std::string> parents = parent_ids(step);
+    std::vector<ChildShard> children;
+    for (int i = 0; i < step.child_count(); ++i) {
+      const uint32_t number = step.first_child + static_cast<uint32_t>(i);
+      children.push_back({ShardIdFromNumber(number), parents,
+                          plan.new_ranges[number - first_new]});
+    }
+    for (int i = 0; i < step.parent_count(); ++i) {
+      ShardImpl* parent = shards_[step.parents[i]].get();
+      if (step.parents[i] >= first_new) parent->StopAppends();
+      parent->Close(i + 1 < step.parent_count() ? children
+                                                : std::move(children));
+    }
+  }
+  RebuildRoutingLocked();
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 #include "proto/stream_meta.pb.h"
 #include "store/mmap_segment_store.h"
 #include "store/segment_store.h"
+#include "stream/reshard_plan.h"
 #include "stream/shard_impl.h"
 #include "util/mutex.h"
 
@@ -45,7 +46,9 @@ class StreamImpl final : public Stream {
                           absl::string_view new_starting_hash_key) override;
   absl::Status MergeShards(absl::string_view shard_to_merge,
                            absl::string_view adjacent_shard_to_merge) override;
-  absl::Status UpdateShardCount(int target_shard_count) override;
+  using Stream::UpdateShardCount;
+  absl::Status UpdateShardCount(
+      int target_shard_count, const UpdateShardCountOptions& options) override;
   absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
                               absl::Duration timeout) override;
   absl::Status Sync() override;
@@ -98,8 +101,13 @@ class StreamImpl final : public Stream {
   const StreamOptions options_;
   Env* const env_;
   std::unique_ptr<SegmentStore> store_;
-  // Guards the shard list and routing table; held for a whole reshard, so
-  // reshards are serialised. Lock order: topology_mu_, then a shard's locks.
+  // Held for a whole reshard (and by Close()), so reshards are serialised and
+  // the topology changes only under it; a reshard plans and prepares holding
+  // only this lock, and takes topology_mu_ just to switch.
+  // Lock order: reshard_mu_, then topology_mu_.
+  Mutex reshard_mu_ ABSL_ACQUIRED_BEFORE(topology_mu_);
+  // Guards the shard list and routing table (producers take it to route).
+  // Lock order: topology_mu_, then a shard's locks.
   mutable Mutex topology_mu_;
   std::vector<std::unique_ptr<ShardImpl>> shards_
       ABSL_GUARDED_BY(topology_mu_);  // index = shard number; only grows
@@ -122,9 +130,21 @@ class StreamImpl final : public Stream {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
   absl::Status MergeLocked(ShardImpl* first, ShardImpl* second)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
+  // For a durable stream, makes the directories of new shards
+  // [first, first + count) before any record can reach them.
+  absl::Status PrepareChildren(uint32_t first, uint32_t count);
+  // Makes a planned reshard (see UpdateShardCount()): stops appends on the
+  // parents, records the whole change with one metadata write, then creates
+  // the children, closes the parents and rebuilds routing once. If the write
+  // fails, the parents take appends again and nothing changes.
+  // REQUIRES: `plan` starts from the current open shards and numbers its new
+  // shards from shards_.size(); their directories are prepared.
+  absl::Status ApplyReshardLocked(const ReshardPlan& plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topology_mu_);
   // Records a reshard in the metadata (on disk first, for a durable stream):
-  // `closing` shards with their end positions, `added` child shards. Fails,
-  // changing nothing, if the stream is closed or the write fails.
+  // `closing` shards with their end positions, `added` shards (prepared with
+  // PrepareChildren()). Fails, changing nothing, if the stream is closed or
+  // the write fails.
   absl::Status PersistReshardLocked(
       const std::vector<std::pair<ShardImpl*, uint64_t>>& closing,
       const std::vector<proto::ShardMeta>& added)
