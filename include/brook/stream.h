@@ -129,7 +129,7 @@ class BROOK_EXPORT Stream {
   //   kInvalidArgument     an option is out of range (with kReadOnly, or
   //                        kMustExist and `accept_stored_options`, only the
   //                        fields of this open are checked), or an unknown
-  //                        `mode`; nothing is touched on disk;
+  //                        `mode`; nothing is changed on disk;
   //   kAlreadyExists       kCreateOnly and `dir` holds a stream or another
   //                        writer has it open; nothing is changed;
   //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream;
