@@ -239,7 +239,7 @@ TEST_CASE("brook CLI: update-shard-count prints what the AWS CLI prints",
 struct BadArgs {
   std::vector<std::string> args;
   std::string message;
-  std::string stdin_text;
+  std::string stdin_text = "";
 };
 
 TEST_CASE("brook CLI: new commands' and flags' bad arguments exit 2", "[cli]") {
