@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -426,26 +427,24 @@ absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
     absl::string_view text) {
   // nlohmann keeps the last of repeated keys; find them while parsing. One
   // set of keys per object open at `depth`.
-  std::vector<std::vector<std::string>> open_objects;
+  std::vector<std::set<std::string>> open_objects;
   std::string duplicate;
-  const Json::parser_callback_t find_duplicates =
-      [&](int depth, Json::parse_event_t event, Json& parsed) {
-        if (event == Json::parse_event_t::object_start) {
-          open_objects.resize(static_cast<size_t>(depth) + 1);
-          open_objects[static_cast<size_t>(depth)].clear();
-        } else if (event == Json::parse_event_t::key && depth > 0 &&
-                   open_objects.size() >= static_cast<size_t>(depth)) {
-          std::vector<std::string>& keys =
-              open_objects[static_cast<size_t>(depth) - 1];
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (duplicate.empty() &&
-              std::find(keys.begin(), keys.end(), key) != keys.end()) {
-            duplicate = key;
-          }
-          keys.push_back(key);
-        }
-        return true;
-      };
+  const Json::parser_callback_t find_duplicates = [&](int depth,
+                                                      Json::parse_event_t event,
+                                                      Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.resize(static_cast<size_t>(depth) + 1);
+      open_objects[static_cast<size_t>(depth)].clear();
+    } else if (event == Json::parse_event_t::key && depth > 0 &&
+               open_objects.size() >= static_cast<size_t>(depth)) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects[static_cast<size_t>(depth) - 1].insert(key).second &&
+          duplicate.empty()) {
+        duplicate = key;
+      }
+    }
+    return true;
+  };
   const Json doc = Json::parse(text.begin(), text.end(), find_duplicates,
                                /*allow_exceptions=*/false);
   if (doc.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
