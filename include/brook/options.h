@@ -1,8 +1,17 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Options fixed when a stream is created. None can change after creation:
-// reopening a stream directory (`Stream::Open()`) restores the options it was
-// created with, except `env`.
+// Options of a stream. Each field says whose it is:
+//  - "Stored with the stream": a property of the stream, kept in a durable
+//    stream's directory. It is set when the stream is created and changes only
+//    by an explicit call (such as `Stream::UpdateShardCount()`), never by
+//    reopening. `Stream::Open()` of an existing stream compares each one
+//    passed with the stream's current value and fails with
+//    kFailedPrecondition naming the first that differs, unless
+//    `accept_stored_options` is set.
+//  - "Of this open": how this `Stream` object writes (durability, group
+//    commit, env). Each open uses the value it is given; nothing of it is
+//    read back from the directory, so two opens of one directory may differ.
+// A memory stream (`Stream::Create()`) takes every field as given.
 //
 // Thread safety: plain values.
 
@@ -54,63 +63,81 @@ enum class Durability : int {
 
 struct StreamOptions {
   // The stream's name, used in DescribeStream and in error messages.
-  // Default: "stream".
+  // Stored with the stream. Default: "stream".
   std::string name = "stream";
 
   // Number of shards the stream is created with, 1 to 10000; their hash key
   // ranges are those Kinesis gives (see `UniformHashKeyRanges()`).
-  // Default: 1.
+  // Stored with the stream; changed by `SplitShard()`, `MergeShards()` and
+  // `UpdateShardCount()`. Reopening compares it with the number of open
+  // shards the stream has now (DescribeStreamSummary's OpenShardCount), not
+  // with the count it was created with. Default: 1.
   int shard_count = 1;
 
   // Largest record accepted, partition key bytes plus data bytes, 1 byte to
-  // 10 MiB (Kinesis's range). Default: 1 MiB.
+  // 10 MiB (Kinesis's range). Stored with the stream. Default: 1 MiB.
   int64_t max_record_bytes = kDefaultMaxRecordBytes;
 
   // Records that arrived longer ago than this are never returned to readers.
   // Their storage is freed a whole segment at a time, once the segment's
-  // newest record has expired. Must be at least 1. Default: 24 hours
-  // (Kinesis's default).
+  // newest record has expired. Must be at least 1. Stored with the stream.
+  // Default: 24 hours (Kinesis's default).
   int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
 
   // Upper bound on the bytes the stream's records take in storage (their
   // encoded size, headers included), over all shards; 0 for no bound. With
   // kRejectWrites the bound is exact. With kDropOldest it is kept at segment
   // granularity: the stream may exceed it by up to one open segment per shard.
-  // When not 0, must be at least 2 * `segment_bytes`. Default: 0.
+  // When not 0, must be at least 2 * `segment_bytes`. Stored with the stream.
+  // Default: 0.
   int64_t retention_bytes = 0;
 
-  // What happens at `retention_bytes`. Default: kRejectWrites, so that nothing
-  // is lost silently.
+  // What happens at `retention_bytes`. Stored with the stream.
+  // Default: kRejectWrites, so that nothing is lost silently.
   RetentionFullPolicy on_full = RetentionFullPolicy::kRejectWrites;
 
   // Size of a segment, the unit of storage, retention and recycling: 64 KiB to
   // 1 GiB. A record batch never spans segments; a record larger than a segment
-  // gets a segment of its own. Default: 4 MiB.
+  // gets a segment of its own. Stored with the stream. Default: 4 MiB.
   int64_t segment_bytes = int64_t{4} << 20;
 
   // A segment whose first record arrived this many milliseconds ago takes no
   // more records: the next append starts a new one (Kafka's segment.ms), so
   // age retention can free a slowly written shard's storage; 0 never rolls by
-  // age. Must not be negative. Default: 0.
+  // age. Must not be negative. Stored with the stream. Default: 0.
   int64_t segment_roll_millis = 0;
 
-  // When appended records become durable; see `Durability`. Default: kNone.
+  // When appended records become durable; see `Durability`. Of this open: a
+  // reopen with another value writes from then on with that one. (The
+  // STREAM file still holds the creating open's value, for older builds; this
+  // one never reads it back.) Default: kNone.
   Durability durability = Durability::kNone;
 
   // Under kGroupCommit, a shard syncs once this many bytes (frames, headers
-  // included) are unsynced; 0 for no byte trigger. Default: 1 MiB.
+  // included) are unsynced; 0 for no byte trigger. Of this open, as
+  // `durability`. Default: 1 MiB.
   int64_t group_commit_bytes = int64_t{1} << 20;
 
   // Under kGroupCommit, the longest a record stays unsynced after it was
   // acknowledged, in milliseconds; 0 for no time trigger. At least one of
-  // `group_commit_bytes` and `group_commit_millis` must be positive.
-  // Default: 100.
+  // `group_commit_bytes` and `group_commit_millis` must be positive. Of this
+  // open, as `durability`. Default: 100.
   int64_t group_commit_millis = 100;
 
   // Source of time, and of files and memory maps for a durable stream. Not
-  // owned; must outlive the stream. Not persisted. Default (null):
-  // `Env::Default()`.
+  // owned; must outlive the stream. Of this open; not persisted. Default
+  // (null): `Env::Default()`.
   Env* env = nullptr;
+
+  // For `Stream::Open()` of an existing stream in kCreateIfMissing or
+  // kMustExist mode: true opens it with its stored options whatever the
+  // fields above hold (the fields of this open are still taken from here),
+  // for a caller that does not care how the stream was made; false (the
+  // default) fails with kFailedPrecondition when a stored option passed here
+  // differs from the stream's. A new stream, a kReadOnly open and
+  // `Stream::Create()` ignore it. Of this open; not persisted.
+  // Default: false.
+  bool accept_stored_options = false;
 };
 
 }  // namespace brook

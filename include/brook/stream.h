@@ -81,8 +81,15 @@ enum class OpenMode : int {
   // READERS file (which stops the writer from reusing dropped segment files
   // this stream may still map), and sees the records that were in the files
   // when it was opened (it does not follow the writer). Appends fail with
-  // kFailedPrecondition. Damage is reported, not repaired.
+  // kFailedPrecondition. Damage is reported, not repaired. Takes the stored
+  // options (see options.h) without comparing them.
   kReadOnly = 2,
+  // Creates the directory if needed and a new stream in it with the given
+  // options; kAlreadyExists, changing nothing, if the directory holds a stream
+  // or another writer has it open (LevelDB's error_if_exists). Race-free: of
+  // several processes or threads creating one directory at once, exactly one
+  // succeeds. A directory that exists but holds no stream is used.
+  kCreateOnly = 3,
 };
 
 // What opening a stream directory found and did.
@@ -121,14 +128,28 @@ class BROOK_EXPORT Stream {
 
   // Opens the durable stream kept in directory `dir` (see `OpenMode`; the
   // parent of `dir` must exist). On-disk layout: lib/store/SEGMENT_FORMAT.md.
-  // A new stream takes `options`; an existing one keeps the options it was
-  // created with, apart from `options.env`, which is always taken from the
-  // argument. Records written before an unclean shutdown are checked: a torn
-  // or corrupt last batch is truncated and listed in `recovery_report()`.
+  // A new stream takes `options`. An existing one keeps its stored options
+  // (options.h says which fields are stored): each one passed must equal the
+  // stream's current value unless `options.accept_stored_options` is set or
+  // the mode is kReadOnly; the fields "of this open" (durability, group
+  // commit, env) are always taken from `options`. `options()` then returns the
+  // stored fields and this open's. Records written before an unclean shutdown
+  // are checked: a torn or corrupt last batch is truncated and listed in
+  // `recovery_report()`.
   // Returns:
-  //   kInvalidArgument     an option is out of range;
+  //   kInvalidArgument     an option is out of range (with kReadOnly, or
+  //                        kMustExist and `accept_stored_options`, only the
+  //                        fields of this open are checked), or an unknown
+  //                        `mode`; nothing is changed on disk;
+  //   kAlreadyExists       kCreateOnly and `dir` holds a stream or another
+  //                        writer has it open; nothing is changed;
   //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream;
   //   kFailedPrecondition  another writer (process or `Stream`) has `dir` open;
+  //                        or a stored option passed differs from the
+  //                        stream's: the message names the option, the stored
+  //                        value and the passed one, and nothing is changed
+  //                        (the options are valid, the directory is not in the
+  //                        state they ask for: Abseil's rule for this code);
   //   kDataLoss            a segment is damaged before its tail (the message
   //                        names the file and offset); open with kReadOnly to
   //                        read every record before the damage;

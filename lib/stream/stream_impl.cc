@@ -250,22 +250,32 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   Env* const env = options.env != nullptr ? options.env : Env::Default();
   const bool read_only = mode == OpenMode::kReadOnly;
   const std::string dir_string(dir);
-  if (mode != OpenMode::kCreateIfMissing && mode != OpenMode::kMustExist &&
-      !read_only) {
+  const bool create_only = mode == OpenMode::kCreateOnly;
+  const bool may_create = mode == OpenMode::kCreateIfMissing || create_only;
+  if (!may_create && mode != OpenMode::kMustExist && !read_only) {
     return absl::InvalidArgumentError(absl::StrCat("stream directory ", dir,
                                                    ": unknown open mode ",
                                                    static_cast<int>(mode)));
   }
-  // Validate before touching the disk.
-  if (mode == OpenMode::kCreateIfMissing) {
+  // Validate before touching the disk. Options that an existing stream's
+  // stored ones replace are checked against those later.
+  if (may_create ||
+      (mode == OpenMode::kMustExist && !options.accept_stored_options)) {
     BROOK_RETURN_IF_ERROR(ValidateOptions(options));
-    BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
   }
+  if (may_create) BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
   std::unique_ptr<FileLock> lock;
   if (!read_only) {
     absl::StatusOr<std::unique_ptr<FileLock>> locked =
         env->LockFile(absl::StrCat(dir, "/LOCK"), /*shared=*/false);
     if (!locked.ok()) {
+      if (absl::IsFailedPrecondition(locked.status()) && create_only) {
+        // The holder writes an existing stream or is creating one.
+        return absl::AlreadyExistsError(
+            absl::StrCat("stream directory ", dir,
+                         ": holds a stream (open for writing by another "
+                         "process or Stream)"));
+      }
       if (absl::IsFailedPrecondition(locked.status())) {
         return absl::FailedPreconditionError(absl::StrCat(
             "stream directory ", dir,
@@ -301,12 +311,16 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   proto::StreamMeta meta;
   bool clean = false;
   absl::StatusOr<proto::StreamMeta> read = ReadStreamMeta(env, dir);
-  if (read.ok()) {
+  bool created = false;
+  if (read.ok() && create_only) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("stream directory ", dir, ": holds a stream"));
+  } else if (read.ok()) {
     meta = *std::move(read);
     BROOK_RETURN_IF_ERROR(ValidateShards(meta, StreamMetaPath(dir)));
     clean = meta.clean_shutdown() && !read_only;
-  } else if (absl::IsNotFound(read.status()) &&
-             mode == OpenMode::kCreateIfMissing) {
+  } else if (absl::IsNotFound(read.status()) && may_create) {
+    created = true;
     meta = NewStreamMeta(options);
     clean = true;  // nothing to check
   } else if (absl::IsNotFound(read.status())) {
@@ -315,8 +329,10 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   } else {
     return read.status();
   }
-  StreamOptions opened = OptionsFromMeta(meta.options());
-  opened.env = options.env;
+  if (!created && !read_only && !options.accept_stored_options) {
+    BROOK_RETURN_IF_ERROR(CheckStoredOptions(meta, options, dir));
+  }
+  StreamOptions opened = OpenedOptions(meta.options(), options);
   BROOK_RETURN_IF_ERROR(ValidateOptions(opened));
 
   MmapStoreOptions store_options;

@@ -86,5 +86,80 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   return o;
 }
 
+StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
+                            const StreamOptions& passed) {
+  StreamOptions o = OptionsFromMeta(meta);
+  o.durability = passed.durability;
+  o.group_commit_bytes = passed.group_commit_bytes;
+  o.group_commit_millis = passed.group_commit_millis;
+  o.env = passed.env;
+  o.accept_stored_options = passed.accept_stored_options;
+  return o;
+}
+
+namespace {
+
+const char* OnFullName(RetentionFullPolicy p) {
+  switch (p) {
+    case RetentionFullPolicy::kRejectWrites:
+      return "kRejectWrites";
+    case RetentionFullPolicy::kDropOldest:
+      return "kDropOldest";
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
+                                const StreamOptions& passed,
+                                absl::string_view dir) {
+  const StreamOptions stored = OptionsFromMeta(meta.options());
+  int open_shards = 0;
+  for (const proto::ShardMeta& s : meta.shards()) {
+    if (!s.closed()) ++open_shards;
+  }
+  const auto differs = [dir](absl::string_view option, const auto& in_stream,
+                             const auto& in_options) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream directory ", dir, ": option ", option, " is ",
+                     in_stream, " in the stream but ", in_options,
+                     " in the options passed; pass the stream's value or set "
+                     "accept_stored_options"));
+  };
+  if (passed.name != stored.name) {
+    return differs("name", absl::StrCat("\"", stored.name, "\""),
+                   absl::StrCat("\"", passed.name, "\""));
+  }
+  if (passed.shard_count != open_shards) {
+    return differs("shard_count", absl::StrCat(open_shards, " (open shards)"),
+                   passed.shard_count);
+  }
+  if (passed.max_record_bytes != stored.max_record_bytes) {
+    return differs("max_record_bytes", stored.max_record_bytes,
+                   passed.max_record_bytes);
+  }
+  if (passed.retention_period_millis != stored.retention_period_millis) {
+    return differs("retention_period_millis", stored.retention_period_millis,
+                   passed.retention_period_millis);
+  }
+  if (passed.retention_bytes != stored.retention_bytes) {
+    return differs("retention_bytes", stored.retention_bytes,
+                   passed.retention_bytes);
+  }
+  if (passed.on_full != stored.on_full) {
+    return differs("on_full", OnFullName(stored.on_full),
+                   OnFullName(passed.on_full));
+  }
+  if (passed.segment_bytes != stored.segment_bytes) {
+    return differs("segment_bytes", stored.segment_bytes, passed.segment_bytes);
+  }
+  if (passed.segment_roll_millis != stored.segment_roll_millis) {
+    return differs("segment_roll_millis", stored.segment_roll_millis,
+                   passed.segment_roll_millis);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace internal
 }  // namespace brook

@@ -41,6 +41,19 @@ void OptionsToMeta(const StreamOptions& options, proto::OptionsMeta* meta);
 // The options `meta` holds; `env` is not persisted and is set by the caller.
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& meta);
 
+// The options an existing stream opens with: the fields options.h calls
+// "stored with the stream" from `meta`, the fields "of this open" (durability,
+// group commit, env, accept_stored_options) from `passed`.
+StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
+                            const StreamOptions& passed);
+
+// Returns kFailedPrecondition naming the first stored option whose value in
+// `passed` differs from the stream's in `meta` (with both values), OK if none
+// does. `shard_count` is compared with the stream's open shards now.
+absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
+                                const StreamOptions& passed,
+                                absl::string_view dir);
+
 }  // namespace internal
 }  // namespace brook
 

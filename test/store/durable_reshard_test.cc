@@ -89,12 +89,12 @@ TEST_CASE("DurableReshard: lineage and records survive close, crash, read-only",
   SECTION("clean close") {
     BROOK_REQUIRE_OK(stream->Close());
     stream.reset();
-    stream = OpenOrDie(dir, {}, OpenMode::kMustExist);
+    stream = OpenOrDie(dir, testing::AcceptStored(), OpenMode::kMustExist);
     CHECK(stream->recovery_report().clean_shutdown);
   }
   SECTION("crash") {
     testing::Crash(std::move(stream));
-    stream = OpenOrDie(dir, {}, OpenMode::kMustExist);
+    stream = OpenOrDie(dir, testing::AcceptStored(), OpenMode::kMustExist);
     CHECK_FALSE(stream->recovery_report().clean_shutdown);
   }
   SECTION("read-only beside the writer") {

@@ -85,6 +85,7 @@ std::vector<std::string> MakeCrashedStream(const std::string& dir, int batches,
 void CheckRecovered(const std::string& dir, int records, bool expect_problem,
                     const std::string& file, size_t offset) {
   StreamOptions options;
+  options.accept_stored_options = true;  // as MakeCrashedStream made it
   {
     std::unique_ptr<Stream> stream =
         OpenOrDie(dir, options, OpenMode::kMustExist);
@@ -219,6 +220,7 @@ TEST_CASE("Recovery: damage before the tail is data loss, never skipped",
   REQUIRE(files.size() >= 3);
   const std::string work = tmp.Sub("work");
   StreamOptions options;
+  options.accept_stored_options = true;  // as MakeCrashedStream made it
 
   // Which segment and which of its frames to damage.
   const size_t file_index = GENERATE(size_t{0}, size_t{1}, size_t{99});

@@ -88,7 +88,8 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
       Crash(std::move(stream));
     }
   }
-  StreamOptions other;  // ignored for an existing stream
+  StreamOptions other;  // the stored options come from the stream
+  other.accept_stored_options = true;
   other.env = &clock;
   std::unique_ptr<Stream> stream = OpenOrDie(dir, other, OpenMode::kMustExist);
   CHECK(stream->options().name == "orders");

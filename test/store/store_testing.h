@@ -46,6 +46,13 @@ inline std::unique_ptr<Stream> OpenOrDie(
   return *std::move(s);
 }
 
+// Options that open an existing stream as it is stored.
+inline StreamOptions AcceptStored() {
+  StreamOptions options;
+  options.accept_stored_options = true;
+  return options;
+}
+
 // Crashes `stream` (see StreamImpl::SimulateCrashForTesting) and destroys it.
 inline void Crash(std::unique_ptr<Stream> stream) {
   static_cast<internal::StreamImpl*>(stream.get())->SimulateCrashForTesting();

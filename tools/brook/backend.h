@@ -76,15 +76,17 @@ class CliBackend {
  public:
   virtual ~CliBackend() = default;
 
-  // Creates a stream in `dir` with `options` (name, shard count; `env` is
-  // left null by the tool) and returns it open for writing. Returns
-  // kAlreadyExists if `dir` already holds a stream, kInvalidArgument for bad
-  // options. Must not modify an existing stream.
+  // Creates a stream in `dir` with `options` (name, shard count, retention;
+  // `env` is left null by the tool) and returns it open for writing. Returns
+  // kAlreadyExists if `dir` already holds a stream (or is being created by
+  // another caller at the same time: of two, exactly one succeeds),
+  // kInvalidArgument for bad options. Must not modify an existing stream.
   virtual absl::StatusOr<std::shared_ptr<Stream>> CreateStream(
       absl::string_view dir, const StreamOptions& options) = 0;
 
   // Opens the stream in `dir` for reading and writing (put-record,
-  // put-records). Returns kNotFound if `dir` holds no stream.
+  // put-records, split-shard, merge-shards, update-shard-count) with the
+  // options stored with it. Returns kNotFound if `dir` holds no stream.
   virtual absl::StatusOr<std::shared_ptr<Stream>> OpenForWrite(
       absl::string_view dir) = 0;
 

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -30,14 +31,13 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "tools/brook/command.h"
+#include "tools/brook/reshard_commands.h"
 #include <nlohmann/json.hpp>
 
 namespace brook {
 namespace cli {
 namespace {
-
-// Insertion-ordered, so fields come out in the AWS CLI's order.
-using Json = nlohmann::ordered_json;
 
 // The text of `--help` and of usage messages.
 constexpr absl::string_view kToolSummary =
@@ -49,74 +49,6 @@ constexpr absl::string_view kExitCodesHelp =
     "partition key, store failure); 2 bad arguments (nothing was opened);\n"
     "3 verify found damage.\n";
 
-// A flag a command accepts. Every flag takes a value, given as `--name value`
-// or `--name=value`; a value that starts with "--" must use the second form.
-struct FlagSpec {
-  absl::string_view name;        // without the leading "--"
-  absl::string_view value_name;  // shown in usage: DIR, N, ...
-  bool required;
-  absl::string_view help;
-};
-
-using Flags = std::map<std::string, std::string, std::less<>>;
-
-class Session;
-using RunFn = int (*)(const Flags& flags, const Session& session);
-
-struct Command {
-  absl::string_view name;
-  absl::string_view summary;  // one line in `brook --help`
-  absl::Span<const FlagSpec> flags;
-  absl::string_view details;  // more text in `brook COMMAND --help`
-  RunFn run;
-  // The flags part of the usage line when `flags` alone cannot say it (flags
-  // that exclude each other); empty to derive it from `flags`.
-  absl::string_view synopsis = {};
-};
-
-// What one run of the tool works with, and how it reports.
-class Session {
- public:
-  Session(const CliIo& io, CliBackend& backend, const Command& command)
-      : io_(io), backend_(backend), command_(command) {}
-
-  const CliIo& io() const { return io_; }
-  CliBackend& backend() const { return backend_; }
-
-  // Reports an argument error with the command's usage; returns kExitUsage.
-  int Usage(absl::string_view problem) const;
-  // Reports a runtime error in one line; returns kExitRuntimeError.
-  int Fail(const absl::Status& status) const {
-    io_.err << "brook " << command_.name << ": " << status.message() << "\n";
-    return kExitRuntimeError;
-  }
-  // Prints `json` as the AWS CLI does: 4-space indent, UTF-8 kept.
-  void Print(const Json& json) const {
-    io_.out << json.dump(4, ' ', /*ensure_ascii=*/false,
-                         Json::error_handler_t::replace)
-            << "\n";
-  }
-
- private:
-  const CliIo& io_;
-  CliBackend& backend_;
-  const Command& command_;
-};
-
-std::string CommandUsageLine(const Command& command) {
-  std::string line = absl::StrCat("usage: brook ", command.name);
-  if (!command.synopsis.empty()) {
-    return absl::StrCat(line, " ", command.synopsis);
-  }
-  for (const FlagSpec& flag : command.flags) {
-    const std::string text =
-        absl::StrCat("--", flag.name, " ", flag.value_name);
-    absl::StrAppend(&line, flag.required ? " " : " [", text,
-                    flag.required ? "" : "]");
-  }
-  return line;
-}
-
 void PrintCommandHelp(const Command& command, std::ostream& os) {
   os << CommandUsageLine(command) << "\n\n" << command.summary << "\n\n";
   for (const FlagSpec& flag : command.flags) {
@@ -125,13 +57,6 @@ void PrintCommandHelp(const Command& command, std::ostream& os) {
   }
   if (!command.details.empty()) os << "\n" << command.details;
   os << "\n" << kExitCodesHelp;
-}
-
-int Session::Usage(absl::string_view problem) const {
-  io_.err << "brook " << command_.name << ": " << problem << "\n"
-          << CommandUsageLine(command_) << "\n"
-          << "Run 'brook " << command_.name << " --help' for more.\n";
-  return kExitUsage;
 }
 
 // Shows how far a long command has got on a terminal, as one line rewritten in
@@ -245,30 +170,6 @@ absl::StatusOr<Flags> ParseFlags(const Command& command,
   return flags;
 }
 
-const std::string* FindValue(const Flags& flags, absl::string_view name) {
-  auto it = flags.find(name);
-  return it == flags.end() ? nullptr : &it->second;
-}
-
-// Parses a flag's decimal value in [min, max]: an optional '-' and digits,
-// nothing else.
-absl::StatusOr<int64_t> ParseIntFlag(absl::string_view name,
-                                     absl::string_view text, int64_t min,
-                                     int64_t max) {
-  absl::string_view digits = text;
-  absl::ConsumePrefix(&digits, "-");
-  int64_t value = 0;
-  if (digits.empty() ||
-      !std::all_of(digits.begin(), digits.end(),
-                   [](char c) { return absl::ascii_isdigit(c); }) ||
-      !absl::SimpleAtoi(text, &value) || value < min || value > max) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", name, ": expected a whole number from ", min, " to ",
-                     max, ", got \"", text, "\""));
-  }
-  return value;
-}
-
 // Decodes standard base64 with padding, as the AWS CLI writes it. Anything
 // that does not encode back to the same text (missing padding, whitespace,
 // stray characters) is rejected rather than guessed at.
@@ -337,8 +238,46 @@ absl::string_view PutRecordsErrorCode(const absl::Status& status) {
 
 // --- Commands ----------------------------------------------------------------
 
-const std::string& StreamDir(const Flags& flags) {
-  return *FindValue(flags, "stream-dir");  // required by every command
+// Kinesis's longest retention period: 365 days.
+constexpr int64_t kMaxRetentionHours = 365 * 24;
+
+// Sets the retention options of create-stream's flags in `options`; returns
+// kExitOk, or the usage error's code having reported it.
+int RetentionFlags(const Flags& flags, const Session& session,
+                   StreamOptions* options) {
+  if (const std::string* hours = FindValue(flags, "retention-period-hours")) {
+    absl::StatusOr<int64_t> h =
+        ParseIntFlag("retention-period-hours", *hours, 1, kMaxRetentionHours);
+    if (!h.ok()) return session.Usage(h.status().message());
+    options->retention_period_millis = *h * 60 * 60 * 1000;
+  }
+  if (const std::string* bytes = FindValue(flags, "retention-bytes")) {
+    absl::StatusOr<int64_t> b =
+        ParseIntFlag("retention-bytes", *bytes, 0, INT64_MAX);
+    if (!b.ok()) return session.Usage(b.status().message());
+    const int64_t least = 2 * options->segment_bytes;
+    if (*b != 0 && *b < least) {
+      return session.Usage(absl::StrCat(
+          "--retention-bytes: expected 0 (no bound) or at least ", least,
+          " (twice the segment size), got \"", *bytes, "\""));
+    }
+    options->retention_bytes = *b;
+  }
+  if (const std::string* policy = FindValue(flags, "on-full")) {
+    if (*policy == "reject-writes") {
+      options->on_full = RetentionFullPolicy::kRejectWrites;
+    } else if (*policy == "drop-oldest") {
+      options->on_full = RetentionFullPolicy::kDropOldest;
+    } else {
+      return session.Usage(absl::StrCat(
+          "--on-full: expected reject-writes or drop-oldest, got \"", *policy,
+          "\""));
+    }
+    if (options->retention_bytes == 0) {
+      return session.Usage("--on-full needs --retention-bytes");
+    }
+  }
+  return kExitOk;
 }
 
 int RunCreateStream(const Flags& flags, const Session& session) {
@@ -352,6 +291,9 @@ int RunCreateStream(const Flags& flags, const Session& session) {
     return session.Usage("--stream-name must not be empty");
   }
   options.name = name != nullptr ? *name : DefaultStreamName(StreamDir(flags));
+  if (int code = RetentionFlags(flags, session, &options); code != kExitOk) {
+    return code;
+  }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().CreateStream(StreamDir(flags), options);
@@ -377,6 +319,7 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
   summary["EncryptionType"] = "NONE";
   summary["OpenShardCount"] = d.open_shard_count;
   summary["ConsumerCount"] = 0;
+  summary["StoredBytes"] = d.stored_bytes;  // brook's; Kinesis has none
   Json out;
   out["StreamDescriptionSummary"] = std::move(summary);
   session.Print(out);
@@ -448,6 +391,9 @@ struct OwnedEntry {
   std::string partition_key;
   std::string data;
   std::string explicit_hash_key;
+  // Set for "ExplicitHashKey": "", which the producer's API cannot tell from
+  // no key: the entry fails on its own, as put-record's flag does.
+  bool empty_explicit_hash_key = false;
 };
 
 absl::StatusOr<std::string> ReadRecordsFile(absl::string_view path,
@@ -475,12 +421,37 @@ absl::StatusOr<std::string> ReadRecordsFile(absl::string_view path,
 // "StreamARN" are allowed and ignored, so an `aws kinesis put-records
 // --cli-input-json` file works as is. Values the stream judges (an empty or
 // over-long partition key, a malformed explicit hash key) are left to it, so
-// that they fail as single entries.
+// that they fail as single entries; so is an empty explicit hash key. A field
+// given twice in one object is rejected, not resolved (last wins) by guessing.
 absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
     absl::string_view text) {
-  const Json doc = Json::parse(text.begin(), text.end(), /*cb=*/nullptr,
+  // nlohmann keeps the last of repeated keys; find them while parsing. One
+  // set of keys per object open at `depth`.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  const Json::parser_callback_t find_duplicates = [&](int depth,
+                                                      Json::parse_event_t event,
+                                                      Json& parsed) {
+    if (event == Json::parse_event_t::object_start) {
+      open_objects.resize(static_cast<size_t>(depth) + 1);
+      open_objects[static_cast<size_t>(depth)].clear();
+    } else if (event == Json::parse_event_t::key && depth > 0 &&
+               open_objects.size() >= static_cast<size_t>(depth)) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      if (!open_objects[static_cast<size_t>(depth) - 1].insert(key).second &&
+          duplicate.empty()) {
+        duplicate = key;
+      }
+    }
+    return true;
+  };
+  const Json doc = Json::parse(text.begin(), text.end(), find_duplicates,
                                /*allow_exceptions=*/false);
   if (doc.is_discarded()) return absl::InvalidArgumentError("not valid JSON");
+  if (!duplicate.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("field \"", duplicate, "\" given more than once"));
+  }
   if (!doc.is_object() || !doc.contains("Records") ||
       !doc["Records"].is_array()) {
     return absl::InvalidArgumentError(
@@ -532,6 +503,7 @@ absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
         has_key = true;
       } else {
         entry.explicit_hash_key = s;
+        entry.empty_explicit_hash_key = s.empty();
       }
     }
     if (!has_data || !has_key) {
@@ -555,20 +527,40 @@ int RunPutRecords(const Flags& flags, const Session& session) {
   std::vector<PutRecordsEntry> entries;
   entries.reserve(owned->size());
   for (const OwnedEntry& e : *owned) {
+    if (e.empty_explicit_hash_key) continue;  // fails below, on its own
     entries.push_back({e.partition_key, e.data, e.explicit_hash_key});
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenForWrite(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
-  Producer producer(stream->get());
-  absl::StatusOr<PutRecordsResult> put = producer.PutRecords(entries);
-  if (!put.ok()) return session.Fail(put.status());
-  if (absl::Status s = session.backend().Sync(**stream); !s.ok()) {
-    return session.Fail(s);
+  PutRecordsResult put;
+  if (!entries.empty()) {
+    Producer producer(stream->get());
+    absl::StatusOr<PutRecordsResult> stored = producer.PutRecords(entries);
+    if (!stored.ok()) return session.Fail(stored.status());
+    put = *std::move(stored);
+    if (absl::Status s = session.backend().Sync(**stream); !s.ok()) {
+      return session.Fail(s);
+    }
+  }
+  // The entries in input order, with the ones left out above failed.
+  std::vector<PutRecordsResultEntry> results;
+  results.reserve(owned->size());
+  size_t next = 0;
+  for (size_t i = 0; i < owned->size(); ++i) {
+    if ((*owned)[i].empty_explicit_hash_key) {
+      PutRecordsResultEntry failed;
+      failed.status = absl::InvalidArgumentError(
+          absl::StrCat("Records[", i, "].ExplicitHashKey: must not be empty"));
+      results.push_back(std::move(failed));
+      ++put.failed_record_count;
+    } else {
+      results.push_back(std::move(put.records[next++]));
+    }
   }
   Json records = Json::array();
-  for (const PutRecordsResultEntry& r : put->records) {
+  for (const PutRecordsResultEntry& r : results) {
     Json entry;
     if (r.status.ok()) {
       entry["SequenceNumber"] = r.sequence_number.ToString();
@@ -580,7 +572,7 @@ int RunPutRecords(const Flags& flags, const Session& session) {
     records.push_back(std::move(entry));
   }
   Json out;
-  out["FailedRecordCount"] = put->failed_record_count;
+  out["FailedRecordCount"] = put.failed_record_count;
   out["Records"] = std::move(records);
   session.Print(out);
   return kExitOk;
@@ -781,14 +773,19 @@ int RunDump(const Flags& flags, const Session& session) {
 
 // --- The command table -------------------------------------------------------
 
-constexpr FlagSpec kStreamDirFlag = {"stream-dir", "DIR", true,
-                                     "directory that holds the stream"};
-
 constexpr FlagSpec kCreateStreamFlags[] = {
     kStreamDirFlag,
     {"shard-count", "N", true, "number of shards, 1 to 10000"},
     {"stream-name", "NAME", false,
      "name shown by describe-stream-summary (default: the directory's name)"},
+    {"retention-period-hours", "H", false,
+     "hours a record is kept, 1 to 8760 (default 24, as in Kinesis)"},
+    {"retention-bytes", "B", false,
+     "bound on the bytes the records take, 0 for none (the default) or at "
+     "least 8388608 (twice the 4 MiB segment size)"},
+    {"on-full", "P", false,
+     "at --retention-bytes: reject-writes (default; writes fail) or "
+     "drop-oldest (the oldest records are dropped)"},
 };
 constexpr FlagSpec kStreamDirOnly[] = {kStreamDirFlag};
 constexpr FlagSpec kPutRecordFlags[] = {
@@ -827,13 +824,17 @@ constexpr Command kCommands[] = {
     {"create-stream", "Creates a stream in an empty directory.",
      kCreateStreamFlags,
      "Prints nothing on success, as `aws kinesis create-stream` does. Fails\n"
-     "(exit 1) if the directory already holds a stream.\n",
+     "(exit 1), changing nothing, if the directory already holds a stream or\n"
+     "is being created by another command at the same time. The options are\n"
+     "stored with the stream.\n",
      RunCreateStream},
     {"describe-stream-summary",
      "Prints {\"StreamDescriptionSummary\": {...}} as the AWS CLI does.",
      kStreamDirOnly,
      "StreamARN and StreamCreationTimestamp are left out: a local stream has\n"
-     "neither. ConsumerCount is 0 and EncryptionType NONE.\n",
+     "neither. ConsumerCount is 0 and EncryptionType NONE. StoredBytes, not\n"
+     "in Kinesis, is what the records take in storage now, headers included\n"
+     "(the figure create-stream --retention-bytes bounds).\n",
      RunDescribeStreamSummary},
     {"list-shards",
      "Prints {\"Shards\": [...]}: every shard, open and closed, in id order.",
@@ -857,8 +858,12 @@ constexpr Command kCommands[] = {
      "                \"ExplicitHashKey\": \"<decimal>\"(optional)}, ...]}\n"
      "(\"StreamName\" and \"StreamARN\" are ignored). A file that is not of "
      "that\n"
-     "shape, or Data that is not base64, is an argument error and nothing is\n"
-     "written. Prints {\"FailedRecordCount\": n, \"Records\": [...]} in input\n"
+     "shape, a field given twice in one object, or Data that is not base64, "
+     "is\n"
+     "an argument error and nothing is written. An entry with an invalid\n"
+     "partition key or explicit hash key (also an empty \"ExplicitHashKey\")\n"
+     "fails on its own. Prints {\"FailedRecordCount\": n, \"Records\": [...]} "
+     "in input\n"
      "order, each {\"SequenceNumber\", \"ShardId\"} or {\"ErrorCode\",\n"
      "\"ErrorMessage\"}; ErrorCode is InvalidArgumentException,\n"
      "ProvisionedThroughputExceededException (stream full) or "
@@ -877,8 +882,11 @@ constexpr Command kCommands[] = {
      "(seconds\n"
      "with fraction), \"Data\" (base64), \"PartitionKey\"}], "
      "\"MillisBehindLatest\"}\n"
-     "and, once the end of a closed shard is read, \"ChildShards\". LATEST\n"
-     "returns nothing: this is a single read, not a poll.\n",
+     "and, once the end of a closed shard is read, \"ChildShards\".\n"
+     "Each run is a point-in-time read of the records stored when it starts;\n"
+     "it does not wait for new ones. So LATEST, which starts after the last\n"
+     "record, always prints no records: to follow a shard, note the last\n"
+     "SequenceNumber and run again with AFTER_SEQUENCE_NUMBER.\n",
      RunGetRecords,
      "--stream-dir DIR --shard-id S --shard-iterator-type T\n"
      "       [--starting-sequence-number N | --timestamp MS] [--limit L]"},
@@ -901,11 +909,15 @@ constexpr Command kCommands[] = {
      "it\n"
      "is a terminal and stdout is not.\n",
      RunDump},
+    kSplitShardCommand,
+    kMergeShardsCommand,
+    kUpdateShardCountCommand,
 };
 
 void PrintToolHelp(std::ostream& os) {
   os << kToolSummary << "\nusage: brook COMMAND --stream-dir DIR [FLAGS]\n"
-     << "       brook COMMAND --help\n\n"
+     << "       brook COMMAND --help\n"
+     << "       brook --version\n\n"
      << "Flags take a value as --flag VALUE or --flag=VALUE; a value that\n"
      << "starts with -- needs the second form.\n\nCommands:\n";
   for (const Command& command : kCommands) {
@@ -929,6 +941,10 @@ int RunBrookCli(int argc, const char* const* argv, const CliIo& io,
   const absl::string_view name = args[1];
   if (IsHelpFlag(name) || name == "help") {
     PrintToolHelp(io.out);
+    return kExitOk;
+  }
+  if (name == "--version") {
+    io.out << "brook " << BROOK_VERSION_STRING << "\n";
     return kExitOk;
   }
   const Command* command = nullptr;

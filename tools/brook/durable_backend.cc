@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/consumer.h"
-#include "brook/env.h"
 #include "brook/stream.h"
 
 #include "tools/brook/backend.h"
@@ -31,19 +30,16 @@ class DurableBackend : public CliBackend {
  public:
   absl::StatusOr<std::shared_ptr<Stream>> CreateStream(
       absl::string_view dir, const StreamOptions& options) override {
-    absl::StatusOr<bool> exists =
-        Env::Default()->FileExists(absl::StrCat(dir, "/STREAM"));
-    if (!exists.ok()) return exists.status();
-    if (*exists) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("stream directory ", dir, " already holds a stream"));
-    }
-    return OpenShared(dir, options, OpenMode::kCreateIfMissing);
+    // kCreateOnly, not a check for the STREAM file and then an open, which
+    // another creator could slip between.
+    return OpenShared(dir, options, OpenMode::kCreateOnly);
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> OpenForWrite(
       absl::string_view dir) override {
-    return OpenShared(dir, StreamOptions(), OpenMode::kMustExist);
+    StreamOptions options;
+    options.accept_stored_options = true;  // the tool writes any stream
+    return OpenShared(dir, options, OpenMode::kMustExist);
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> OpenReadOnly(
