@@ -4,7 +4,11 @@
 // segments are recovered at its first read, and only the recovery report and
 // (for a directory not closed cleanly) DescribeStream() recover every shard.
 
+#include <algorithm>
+#include <iterator>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -33,25 +37,35 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
   RecoveryReport found;
   absl::StatusOr<RecoveredShard> recovered = durable_->RecoverShard(
       number, shard->start_position(), verify_crc, &found);
+  const std::string shard_dir = durable_->ShardDir(number);
+  if (!recovered.ok()) {
+    lazy.error = recovered.status();
+    found = RecoveryReport();  // nothing of the shard counts as checked
+    RecoveryReport::Problem p;
+    p.file = shard_dir;
+    p.data_loss = true;
+    p.reason = absl::StrCat("cannot be read: ", lazy.error.message());
+    found.problems = {std::move(p)};
+  }
   {
     MutexLock report_lock(&report_mu_);
-    if (!recovered.ok()) {
-      lazy.error = recovered.status();
-      RecoveryReport::Problem p;
-      p.file = durable_->ShardDir(number);
-      p.data_loss = true;
-      p.reason = absl::StrCat("cannot be read: ", lazy.error.message());
-      report_.problems.push_back(std::move(p));
-      return lazy.error;
-    }
     report_.scanned_segments += found.scanned_segments;
     report_.scanned_batches += found.scanned_batches;
     report_.scanned_records += found.scanned_records;
     report_.scanned_bytes += found.scanned_bytes;
-    for (RecoveryReport::Problem& p : found.problems) {
-      report_.problems.push_back(std::move(p));
-    }
+    // In shard order, as an open that recovers every shard lists them: every
+    // problem's file is in its shard's directory, and shard directories have
+    // names of one length that sort by shard number.
+    std::vector<RecoveryReport::Problem>& problems = report_.problems;
+    auto at = std::find_if(problems.begin(), problems.end(),
+                           [&](const RecoveryReport::Problem& p) {
+                             return p.file.compare(0, shard_dir.size(),
+                                                   shard_dir) > 0;
+                           });
+    problems.insert(at, std::make_move_iterator(found.problems.begin()),
+                    std::make_move_iterator(found.problems.end()));
   }
+  if (!recovered.ok()) return lazy.error;
   shard->Recover(std::move(recovered->segments), recovered->end_position);
   lazy.recovered.store(true, std::memory_order_release);
   return absl::OkStatus();

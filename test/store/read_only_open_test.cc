@@ -275,6 +275,40 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "Read-only open: the report lists problems in shard order whatever order "
+    "the shards were read in",
+    "[store][readonly]") {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  MakeStream(dir, /*clean=*/true);
+  // A torn header just past the last batch of shards 0 and 2.
+  std::vector<std::pair<std::string, size_t>> torn;
+  for (int i : {0, 2}) {
+    std::string last;
+    for (const auto& e : std::filesystem::directory_iterator(
+             absl::StrCat(dir, "/", kShards[i]))) {
+      if (e.path().string() > last) last = e.path().string();
+    }
+    std::string bytes = testing::ReadFileBytes(last);
+    const size_t end = bytes.find_last_not_of('\0') + 1;
+    bytes[end + 5] = 'X';
+    testing::WriteFileBytes(last, bytes);
+    torn.emplace_back(last, end);
+  }
+  std::unique_ptr<Stream> reader = OpenOrDie(dir, {}, OpenMode::kReadOnly);
+  CheckShardHolds(reader.get(), kShards[2], 900);
+  CheckShardHolds(reader.get(), kShards[1], 600);
+  const RecoveryReport& report = reader->recovery_report();
+  REQUIRE(report.problems.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK(report.problems[i].file == torn[i].first);
+    CHECK(report.problems[i].offset == static_cast<int64_t>(torn[i].second));
+    CHECK_FALSE(report.problems[i].data_loss);
+  }
+  CHECK(report.scanned_records == 300 + 600 + 900);
+}
+
+TEST_CASE(
     "Read-only open: threads reading a shard at once recover it once and "
     "all see every record",
     "[store][readonly][concurrency]") {
