@@ -156,7 +156,7 @@ TEST_CASE(
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
   const StreamDescription written = MakeStream(dir, /*clean=*/true);
-  REQUIRE(written.stored_bytes > 3 * (64 << 10));
+  REQUIRE(written.stored_bytes > int64_t{3} * (64 << 10));
 
   SegmentOpenLog env;
   StreamOptions options;
@@ -324,6 +324,7 @@ TEST_CASE(
   std::vector<absl::StatusOr<std::vector<testing::OwnedRecord>>> got(
       kThreads, absl::UnknownError("not run"));
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       start.ArriveAndWait();
