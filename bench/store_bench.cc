@@ -457,6 +457,36 @@ BENCHMARK(BM_Baseline_MakeShardDirs)
     ->Arg(1998)
     ->Arg(999)
     ->ArgName("dirs")
+
+// A read-only open of the cleanly closed directory, then DescribeStream()
+// (what `brook describe-stream-summary` and `list-shards` need): metadata
+// only. Baseline, in the same run: the same open plus recovery_report(),
+// which recovers every shard as every read-only open used to.
+void BM_ReadOnly_Describe(benchmark::State& state) {
+  const bool full_scan = state.range(0) != 0;
+  BenchDir dir;
+  Fill(dir.path(), /*clean=*/true);
+  int64_t stored = 0;
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir.path(), StreamOptions(), OpenMode::kReadOnly);
+    if (!s.ok()) {
+      state.SkipWithError("open failed");
+      break;
+    }
+    if (full_scan) {
+      benchmark::DoNotOptimize((*s)->recovery_report().scanned_bytes);
+    }
+    stored = (*s)->DescribeStream().stored_bytes;
+    benchmark::DoNotOptimize(stored);
+  }
+  state.counters["stored_MiB"] =
+      benchmark::Counter(static_cast<double>(stored) / (1 << 20));
+}
+BENCHMARK(BM_ReadOnly_Describe)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("full_scan")
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 

@@ -55,6 +55,9 @@ struct StreamDescription {
   int open_shard_count = 0;
   std::vector<ShardDescription> shards;
   // Bytes the stream's records occupy now (see StreamOptions::retention_bytes).
+  // For a `kReadOnly` stream, a shard not read yet counts the bytes its
+  // writer recorded in the directory's metadata at its last clean `Close()`;
+  // see `OpenMode::kReadOnly` for when the segments are read instead.
   int64_t stored_bytes = 0;
 };
 
@@ -79,10 +82,27 @@ enum class OpenMode : int {
   // Opens the stream for reading only, even while another process writes it:
   // takes no writer lock, changes nothing on disk but a shared lock on the
   // READERS file (which stops the writer from reusing dropped segment files
-  // this stream may still map), and sees the records that were in the files
-  // when it was opened (it does not follow the writer). Appends fail with
+  // this stream may still map; not created in a directory holding no
+  // stream), and does not follow the writer. Appends fail with
   // kFailedPrecondition. Damage is reported, not repaired. Takes the stored
   // options (see options.h) without comparing them.
+  //
+  // What it reads, and when: the open reads only the metadata file (STREAM:
+  // options, shards, lineage) and checks it. A shard's segment files are
+  // listed, mapped and checked frame by frame (the recovery rules of
+  // lib/store/SEGMENT_FORMAT.md) when the shard is first read
+  // (`Consumer::GetShardIterator()`), once; the shard then holds
+  // the records that were in its files at that moment. So `ListShards()`,
+  // `DescribeStream()` and `GetShard()` read no segment, and a read of one
+  // shard maps that shard's segments only. Exceptions:
+  //   - `recovery_report()` first recovers every shard not read yet, so that
+  //     it reports on the whole stream (that is how to ask for a full check);
+  //   - `DescribeStream()` recovers every shard not read yet when the
+  //     directory was not closed cleanly (a writer has it open, or crashed),
+  //     because only the frames tell its `stored_bytes` then.
+  // A shard whose recovery fails (an I/O error) keeps failing: its
+  // `GetShardIterator()` returns that error each time, and the recovery
+  // report lists it.
   kReadOnly = 2,
   // Creates the directory if needed and a new stream in it with the given
   // options; kAlreadyExists, changing nothing, if the directory holds a stream
@@ -92,14 +112,19 @@ enum class OpenMode : int {
   kCreateOnly = 3,
 };
 
-// What opening a stream directory found and did.
+// What opening a stream directory found and did. For a `kReadOnly` stream,
+// what recovering its shards found: `Stream::recovery_report()` recovers
+// every shard not read yet before it returns the report.
 struct RecoveryReport {
   struct Problem {
     std::string file;    // path of the segment file
     int64_t offset = 0;  // of the first bad byte in it
     int64_t bytes = 0;   // bytes dropped (torn tail) or unreadable
     // True for damage before the tail: records after `offset` in that shard
-    // cannot be read. False for a torn tail, which was truncated.
+    // cannot be read. False for a torn tail, which was truncated. Also true,
+    // with `file` the shard's directory, for a shard of a `kReadOnly` stream
+    // that could not be recovered at all (`reason` starts "cannot be read: "
+    // and names the I/O error).
     bool data_loss = false;
     std::string reason;  // e.g. "crc mismatch"
   };
@@ -143,8 +168,13 @@ class BROOK_EXPORT Stream {
   //                        `mode`; nothing is changed on disk;
   //   kAlreadyExists       kCreateOnly and `dir` holds a stream or another
   //                        writer has it open; nothing is changed;
-  //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream;
+  //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream
+  //                        ("stream directory <dir>: not found" if nothing is
+  //                        there, "...: holds no stream" for a directory);
   //   kFailedPrecondition  another writer (process or `Stream`) has `dir` open;
+  //                        or, in any mode, `dir` is not a directory (a
+  //                        regular file): "stream directory <dir>: not a
+  //                        directory", and nothing is created;
   //                        or a stored option passed differs from the
   //                        stream's: the message names the option, the stored
   //                        value and the passed one, and nothing is changed
@@ -155,8 +185,10 @@ class BROOK_EXPORT Stream {
   //                        read every record before the damage;
   //   kResourceExhausted   the disk is full;
   //   other codes          an I/O error, naming the file.
-  // Blocking: reads every segment's frame headers, and after an unclean
-  // shutdown checksums every frame.
+  // Blocking: kCreateIfMissing and kMustExist read every segment's frame
+  // headers, and after an unclean shutdown checksum every frame. kReadOnly
+  // reads only the metadata; segments are read later (see `OpenMode`), and
+  // their I/O errors come from the first read of their shard.
   static absl::StatusOr<std::unique_ptr<Stream>> Open(
       absl::string_view dir, const StreamOptions& options, OpenMode mode);
 
@@ -266,7 +298,11 @@ class BROOK_EXPORT Stream {
   // destructor closes a stream that was not closed, ignoring errors.
   virtual absl::Status Close() = 0;
 
-  // What the open of a durable stream found; empty for a memory stream.
+  // What the open of a durable stream found; empty for a memory stream. For a
+  // `kReadOnly` stream, first recovers (reads and checks) every shard not
+  // read yet, so the report covers every segment; blocking, the cost of a
+  // full scan on the first call, free afterwards. The returned reference is
+  // valid for the stream's lifetime and does not change afterwards.
   virtual const RecoveryReport& recovery_report() const = 0;
 
  protected:

@@ -13,6 +13,7 @@
 #include "store/record_format.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
+#include "util/status_macros.h"
 
 namespace brook {
 namespace internal {
@@ -438,6 +439,8 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
         wants_timestamp ? " needs a timestamp" : " takes no timestamp"));
   }
 
+  // A read-only stream reads a shard's segments only now.
+  BROOK_RETURN_IF_ERROR(stream_->EnsureRecovered(number_));
   const int64_t now = stream_->env()->NowMillis();
   MutexLock lock(&mu_);
   switch (start.type) {
@@ -674,6 +677,15 @@ void ShardImpl::Recover(std::vector<std::shared_ptr<Segment>> segments,
   segments_.assign(std::make_move_iterator(segments.begin()),
                    std::make_move_iterator(segments.end()));
   stream_->Adopt(bytes);
+}
+
+int64_t ShardImpl::StoredBytes() const {
+  MutexLock lock(&mu_);
+  int64_t bytes = 0;
+  for (const std::shared_ptr<Segment>& s : segments_) {
+    bytes += static_cast<int64_t>(s->end_offset);
+  }
+  return bytes;
 }
 
 void ShardImpl::Seal() {

@@ -71,10 +71,14 @@ class ShardImpl final : public Shard {
 
   // Adopts the segments a durable store recovered, oldest first; the next
   // append gets position `end_position`. Counts their bytes towards the
-  // stream's stored bytes.
+  // stream's stored bytes. A read-only stream calls it twice for a closed
+  // shard it recovers lazily: at open with no segments and the end the
+  // metadata recorded, then at the first read with what recovery found.
   // REQUIRES: nothing has been appended to or read from the shard yet.
   void Recover(std::vector<std::shared_ptr<Segment>> segments,
                uint64_t end_position);
+  // Bytes of the frames in the shard's segments: what recovering them counts.
+  int64_t StoredBytes() const;
   // Makes later appends fail with kFailedPrecondition (a closed or read-only
   // stream). Waits for an append under way.
   void Seal();

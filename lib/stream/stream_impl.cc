@@ -170,6 +170,21 @@ proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
   return meta;
 }
 
+// For an open that found nothing where it looked: kFailedPrecondition if
+// something is at `dir` but it is not a directory (a regular file), kNotFound
+// if nothing is, OK for a directory (or when it cannot tell).
+absl::Status CheckStreamDir(Env* env, absl::string_view dir) {
+  const absl::StatusOr<std::vector<std::string>> names = env->ListDir(dir);
+  if (names.ok() || !absl::IsNotFound(names.status())) return absl::OkStatus();
+  const absl::StatusOr<bool> exists = env->FileExists(dir);
+  if (exists.ok() && *exists) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stream directory ", dir, ": not a directory"));
+  }
+  return absl::NotFoundError(
+      absl::StrCat("stream directory ", dir, ": not found"));
+}
+
 }  // namespace
 
 StreamImpl::StreamImpl(const StreamOptions& options,
@@ -225,7 +240,13 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
   }
   for (size_t i = 0; i < shards_.size(); ++i) {
     ShardImpl& shard = *shards_[i];
-    if (durable_ != nullptr) {
+    if (durable_ != nullptr && !lazy_.empty()) {
+      // Recovered at its first read (EnsureRecovered()); until then a closed
+      // shard ends where the metadata says.
+      if (meta.shards(static_cast<int>(i)).closed()) {
+        shard.Recover({}, meta.shards(static_cast<int>(i)).end_position());
+      }
+    } else if (durable_ != nullptr) {
       BROOK_ASSIGN_OR_RETURN(
           RecoveredShard recovered,
           durable_->RecoverShard(shard.number(), shard.start_position(),
@@ -282,12 +303,25 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
             ": already open for writing by another process or Stream"));
       }
       if (absl::IsNotFound(locked.status())) {
+        BROOK_RETURN_IF_ERROR(CheckStreamDir(env, dir));
         return absl::NotFoundError(
             absl::StrCat("stream directory ", dir, ": not found"));
       }
       return locked.status();
     }
     lock = *std::move(locked);
+  }
+  if (read_only) {
+    // Nothing is created (READERS below) in a directory holding no stream.
+    absl::StatusOr<bool> has_meta = env->FileExists(StreamMetaPath(dir));
+    if (!has_meta.ok() && !absl::IsNotFound(has_meta.status())) {
+      return has_meta.status();
+    }
+    if (!has_meta.ok() || !*has_meta) {
+      BROOK_RETURN_IF_ERROR(CheckStreamDir(env, dir));
+      return absl::NotFoundError(
+          absl::StrCat("stream directory ", dir, ": holds no stream"));
+    }
   }
   std::unique_ptr<FileLock> reader_lock;
   if (read_only) {
@@ -352,6 +386,16 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   stream->read_only_ = read_only;
   stream->reader_lock_ = std::move(reader_lock);
   stream->report_.clean_shutdown = clean;
+  if (read_only) {
+    // Shards are recovered at their first read; see EnsureRecovered().
+    for (const proto::ShardMeta& s : meta.shards()) {
+      auto lazy = std::make_unique<LazyShard>();
+      if (meta.clean_shutdown() && s.has_stored_bytes()) {
+        lazy->recorded_bytes = s.stored_bytes();
+      }
+      stream->lazy_.push_back(std::move(lazy));
+    }
+  }
   BROOK_RETURN_IF_ERROR(stream->AdoptMeta(meta, &stream->report_));
   if (!read_only) {
     // From here until Close() the directory is not clean.
@@ -429,6 +473,11 @@ absl::Status StreamImpl::Close() {
   absl::Status s = durable_->Close();
   if (s.ok()) {
     meta_.set_clean_shutdown(true);
+    // What a read-only open reports as stored bytes without recovering.
+    for (const auto& shard : shards_) {
+      meta_.mutable_shards(static_cast<int>(shard->number()))
+          ->set_stored_bytes(shard->StoredBytes());
+    }
     s = WriteStreamMeta(env_, dir_, meta_);
   }
   lock_.reset();
@@ -502,7 +551,8 @@ StreamDescription StreamImpl::DescribeStream() const {
   for (const ShardDescription& s : d.shards) {
     if (s.is_open()) ++d.open_shard_count;
   }
-  d.stored_bytes = stored_bytes_.load(std::memory_order_relaxed);
+  d.stored_bytes = lazy_.empty() ? stored_bytes_.load(std::memory_order_relaxed)
+                                 : LazyStoredBytes();
   return d;
 }
 

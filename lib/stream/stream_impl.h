@@ -53,7 +53,8 @@ class StreamImpl final : public Stream {
                               absl::Duration timeout) override;
   absl::Status Sync() override;
   absl::Status Close() override;
-  const RecoveryReport& recovery_report() const override { return report_; }
+  // Recovers, first, the shards a read-only stream has not read yet.
+  const RecoveryReport& recovery_report() const override;
 
   Env* env() const { return env_; }
   // Shards ever created, open and closed; shard numbers are below it.
@@ -65,6 +66,14 @@ class StreamImpl final : public Stream {
   void SimulateCrashForTesting();
   MmapSegmentStore* durable_store() const { return durable_; }
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
+
+  // A read-only stream recovers a shard's segments at the shard's first read
+  // (`ShardImpl::NewIterator()`), not at open. Recovers shard `number` unless
+  // that was done; OK at once for any other stream. A failed recovery is
+  // sticky: every later call returns its error, which the recovery report
+  // also lists. Concurrent calls for one shard wait for the first.
+  // REQUIRES: the caller holds no lock of the stream or of a shard.
+  absl::Status EnsureRecovered(uint32_t number) const;
 
   // The open shards by starting hash key: an immutable snapshot, replaced
   // whole by each reshard.
@@ -156,13 +165,33 @@ class StreamImpl final : public Stream {
   std::atomic<int64_t> stored_bytes_{0};
   Mutex drop_mu_;  // one thread at a time drops for the byte bound
 
+  // Read-only streams only: one per shard (a read-only stream never
+  // reshards), made by Open(), recovered by EnsureRecovered(). Lock order: a
+  // LazyShard's mu, then report_mu_, then the shard's locks.
+  struct LazyShard {
+    Mutex mu;
+    std::atomic<bool> recovered{false};      // set once, under mu
+    absl::Status error ABSL_GUARDED_BY(mu);  // of a failed recovery; sticky
+    // Bytes STREAM recorded for the shard at a clean close, which
+    // DescribeStream() reports until the shard is recovered; -1 if none.
+    int64_t recorded_bytes = -1;
+  };
+  std::vector<std::unique_ptr<LazyShard>> lazy_;
+  // DescribeStream()'s stored_bytes for a read-only stream: recovered shards
+  // count what they hold, the others their recorded bytes (a shard without
+  // any is recovered first).
+  int64_t LazyStoredBytes() const;
+
   // Durable streams only.
   MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
   std::string dir_;
   bool read_only_ = false;
   std::unique_ptr<FileLock> lock_;         // LOCK, while open for writing
   std::unique_ptr<FileLock> reader_lock_;  // READERS (shared), read-only
-  RecoveryReport report_;
+  // Written by Open(), and then by EnsureRecovered() under report_mu_; once
+  // every shard is recovered nothing writes it.
+  mutable Mutex report_mu_;
+  mutable RecoveryReport report_;
   // Lock order: topology_mu_ before close_mu_ (a reshard persists metadata).
   Mutex close_mu_;
   proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);

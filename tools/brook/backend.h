@@ -92,8 +92,11 @@ class CliBackend {
 
   // Opens the stream in `dir` without changing anything on disk (list-shards,
   // describe-stream-summary, get-records, dump): no recovery truncation, no
-  // retention trimming of files, no new files. Returns kNotFound if `dir` holds
-  // no stream, kDataLoss if it cannot be read at all.
+  // retention trimming of files, no new files. Pays only for what is read:
+  // listing and describing read the metadata alone, and a shard's segments
+  // are read at its first read (`OpenMode::kReadOnly`). Returns kNotFound if
+  // `dir` holds no stream, kFailedPrecondition if it is not a directory,
+  // kDataLoss if it cannot be read at all.
   virtual absl::StatusOr<std::shared_ptr<Stream>> OpenReadOnly(
       absl::string_view dir) = 0;
 

@@ -49,9 +49,9 @@ class DurableBackend : public CliBackend {
 
   absl::Status Sync(Stream& stream) override { return stream.Sync(); }
 
-  // A read-only open checksums every frame of every segment; then every
-  // shard is read through, as a consumer would, so that records that decode
-  // badly are found too.
+  // recovery_report() of a read-only stream recovers every shard, checking
+  // every frame of every segment; then every shard is read through, as a
+  // consumer would, so that records that decode badly are found too.
   absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
                                       const ProgressFn& progress) override {
     absl::StatusOr<std::unique_ptr<Stream>> s =

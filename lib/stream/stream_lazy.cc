@@ -1,0 +1,101 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Lazy recovery of a read-only stream (see `OpenMode::kReadOnly`): a shard's
+// segments are recovered at its first read, and only the recovery report and
+// (for a directory not closed cleanly) DescribeStream() recover every shard.
+
+#include <algorithm>
+#include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+#include "stream/stream_impl.h"
+
+namespace brook {
+namespace internal {
+
+absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
+  if (number >= lazy_.size()) return absl::OkStatus();
+  LazyShard& lazy = *lazy_[number];
+  if (lazy.recovered.load(std::memory_order_acquire)) return absl::OkStatus();
+  ShardImpl* shard;
+  {
+    MutexLock lock(&topology_mu_);
+    shard = shards_[number].get();
+  }
+  MutexLock lock(&lazy.mu);
+  if (lazy.recovered.load(std::memory_order_relaxed)) return absl::OkStatus();
+  if (!lazy.error.ok()) return lazy.error;
+  bool verify_crc;
+  {
+    MutexLock report_lock(&report_mu_);
+    verify_crc = !report_.clean_shutdown;
+  }
+  RecoveryReport found;
+  absl::StatusOr<RecoveredShard> recovered = durable_->RecoverShard(
+      number, shard->start_position(), verify_crc, &found);
+  const std::string shard_dir = durable_->ShardDir(number);
+  if (!recovered.ok()) {
+    lazy.error = recovered.status();
+    found = RecoveryReport();  // nothing of the shard counts as checked
+    RecoveryReport::Problem p;
+    p.file = shard_dir;
+    p.data_loss = true;
+    p.reason = absl::StrCat("cannot be read: ", lazy.error.message());
+    found.problems = {std::move(p)};
+  }
+  {
+    MutexLock report_lock(&report_mu_);
+    report_.scanned_segments += found.scanned_segments;
+    report_.scanned_batches += found.scanned_batches;
+    report_.scanned_records += found.scanned_records;
+    report_.scanned_bytes += found.scanned_bytes;
+    // In shard order, as an open that recovers every shard lists them: every
+    // problem's file is in its shard's directory, and shard directories have
+    // names of one length that sort by shard number.
+    std::vector<RecoveryReport::Problem>& problems = report_.problems;
+    auto at = std::find_if(problems.begin(), problems.end(),
+                           [&](const RecoveryReport::Problem& p) {
+                             return p.file.compare(0, shard_dir.size(),
+                                                   shard_dir) > 0;
+                           });
+    problems.insert(at, std::make_move_iterator(found.problems.begin()),
+                    std::make_move_iterator(found.problems.end()));
+  }
+  if (!recovered.ok()) return lazy.error;
+  shard->Recover(std::move(recovered->segments), recovered->end_position);
+  lazy.recovered.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+const RecoveryReport& StreamImpl::recovery_report() const {
+  for (uint32_t i = 0; i < lazy_.size(); ++i) {
+    // A shard that cannot be read is listed in the report.
+    EnsureRecovered(i).IgnoreError();
+  }
+  MutexLock lock(&report_mu_);
+  return report_;  // complete: nothing writes it any more
+}
+
+int64_t StreamImpl::LazyStoredBytes() const {
+  const std::vector<ShardImpl*> shards = SnapshotShards();
+  int64_t bytes = 0;
+  for (size_t i = 0; i < lazy_.size() && i < shards.size(); ++i) {
+    LazyShard& lazy = *lazy_[i];
+    if (lazy.recorded_bytes < 0) {
+      // Nothing recorded (not closed cleanly): only the frames tell.
+      EnsureRecovered(static_cast<uint32_t>(i)).IgnoreError();  // counts 0
+    }
+    MutexLock lock(&lazy.mu);
+    const bool pending =
+        !lazy.recovered.load(std::memory_order_relaxed) && lazy.error.ok();
+    bytes += pending ? lazy.recorded_bytes : shards[i]->StoredBytes();
+  }
+  return bytes;
+}
+
+}  // namespace internal
+}  // namespace brook
