@@ -457,6 +457,8 @@ BENCHMARK(BM_Baseline_MakeShardDirs)
     ->Arg(1998)
     ->Arg(999)
     ->ArgName("dirs")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // A read-only open of the cleanly closed directory, then DescribeStream()
 // (what `brook describe-stream-summary` and `list-shards` need): metadata

@@ -308,24 +308,19 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
-  // Not DescribeStream(): its stored_bytes, which the summary does not show,
-  // can cost a read of every segment (a directory not closed cleanly).
-  const StreamOptions& o = (*stream)->options();
-  int open_shard_count = 0;
-  for (const ShardDescription& shard : (*stream)->ListShards()) {
-    if (shard.is_open()) ++open_shard_count;
-  }
-  constexpr int64_t kHour = 60 * 60 * 1000;
+  // DescribeStream() reads only STREAM for a cleanly closed directory (its
+  // stored bytes are recorded there); for one a writer has open, or that was
+  // not closed cleanly, it reads every shard's frames to count them.
+  const StreamDescription d = (*stream)->DescribeStream();
   Json summary;
-  summary["StreamName"] = o.name;
-  summary["StreamStatus"] = "ACTIVE";
+  summary["StreamName"] = d.stream_name;
+  summary["StreamStatus"] = d.stream_status;
   summary["StreamModeDetails"] = {{"StreamMode", "PROVISIONED"}};
-  summary["RetentionPeriodHours"] =
-      (o.retention_period_millis + kHour - 1) / kHour;
+  summary["RetentionPeriodHours"] = d.retention_period_hours;
   summary["EnhancedMonitoring"] =
       Json::array({{{"ShardLevelMetrics", Json::array()}}});
   summary["EncryptionType"] = "NONE";
-  summary["OpenShardCount"] = open_shard_count;
+  summary["OpenShardCount"] = d.open_shard_count;
   summary["ConsumerCount"] = 0;
   summary["StoredBytes"] = d.stored_bytes;  // brook's; Kinesis has none
   Json out;
