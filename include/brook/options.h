@@ -1,8 +1,10 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Options fixed when a stream is created. None can change after creation:
+// Options fixed when a stream is created. Only the retention bounds can change
+// after creation (`Stream::IncreaseStreamRetentionPeriod()`,
+// `Stream::DecreaseStreamRetentionPeriod()`, `Stream::UpdateRetentionBytes()`);
 // reopening a stream directory (`Stream::Open()`) restores the options it was
-// created with, except `env`.
+// created with, retention as last changed, and `env` from the argument.
 //
 // Thread safety: plain values.
 
@@ -25,7 +27,11 @@ enum class RetentionFullPolicy : int {
   // keeps every record until age retention removes it.
   kRejectWrites = 0,
   // The write succeeds and the stream drops its oldest sealed segments (of any
-  // shard) until it is back under the bound (AWS IoT Greengrass's choice).
+  // shard, open or closed, oldest first by the arrival time of their first
+  // record) until it is back under the bound (AWS IoT Greengrass's choice). A
+  // segment is sealed once its shard appends to a newer one, and every
+  // segment of a shard closed by a reshard is; only an open shard's newest
+  // segment is never dropped.
   kDropOldest = 1,
 };
 
@@ -66,17 +72,24 @@ struct StreamOptions {
   // 10 MiB (Kinesis's range). Default: 1 MiB.
   int64_t max_record_bytes = kDefaultMaxRecordBytes;
 
-  // Records that arrived longer ago than this are never returned to readers.
-  // Their storage is freed a whole segment at a time, once the segment's
-  // newest record has expired. Must be at least 1. Default: 24 hours
-  // (Kinesis's default).
+  // Records that arrived longer ago than this, in milliseconds, are never
+  // returned to readers. Their storage is freed a whole segment at a time,
+  // once the segment's newest record has expired, in every shard, open or
+  // closed, without the application calling `Stream::TrimExpired()`: see the
+  // retention sweep in stream.h. Must be at least 1. Default: 24 hours
+  // (Kinesis's default). Can change after creation
+  // (`Stream::IncreaseStreamRetentionPeriod()` and
+  // `Stream::DecreaseStreamRetentionPeriod()`).
   int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
 
   // Upper bound on the bytes the stream's records take in storage (their
-  // encoded size, headers included), over all shards; 0 for no bound. With
-  // kRejectWrites the bound is exact. With kDropOldest it is kept at segment
-  // granularity: the stream may exceed it by up to one open segment per shard.
-  // When not 0, must be at least 2 * `segment_bytes`. Default: 0.
+  // encoded size, headers included), over all shards, open and closed; 0 for
+  // no bound. With kRejectWrites the bound is exact (a write that would pass
+  // it first frees what age retention has expired, then fails). With
+  // kDropOldest it is kept at segment granularity: the stream may exceed it by
+  // up to one open segment per open shard (a closed shard's segments are all
+  // droppable). When not 0, must be at least 2 * `segment_bytes`. Default: 0.
+  // Can change after creation (`Stream::UpdateRetentionBytes()`).
   int64_t retention_bytes = 0;
 
   // What happens at `retention_bytes`. Default: kRejectWrites, so that nothing

@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
+#include "brook/internal/time_math.h"
+
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "util/status_macros.h"
@@ -44,6 +46,10 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Open(
 
 namespace internal {
 namespace {
+
+// The retention sweep runs at most once per retention period, and at least
+// once a second while the stream is used.
+constexpr int64_t kMaxSweepIntervalMillis = 1000;
 
 absl::Status ValidateOptions(const StreamOptions& o) {
   const auto bad = [&o](auto&&... parts) {
@@ -173,7 +179,11 @@ StreamImpl::StreamImpl(const StreamOptions& options,
                        std::unique_ptr<SegmentStore> store)
     : options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      retention_period_millis_(options.retention_period_millis),
+      retention_bytes_(options.retention_bytes),
+      expired_before_millis_(kTimeMin),
+      next_sweep_millis_(kTimeMin) {}
 
 StreamImpl::~StreamImpl() {
   // A stream that was not closed is closed now; its caller did not ask what
@@ -237,6 +247,10 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
     if (read_only_) shard.Seal();
   }
   RebuildRoutingLocked();
+  if (meta.has_expired_before_millis()) {
+    expired_before_millis_.store(meta.expired_before_millis(),
+                                 std::memory_order_release);
+  }
   MutexLock meta_lock(&close_mu_);
   meta_ = std::move(meta);
   return absl::OkStatus();
@@ -464,20 +478,36 @@ std::vector<ShardImpl*> StreamImpl::SnapshotShards() const {
   return out;
 }
 
+size_t StreamImpl::SegmentCountForTesting() const {
+  size_t segments = 0;
+  for (ShardImpl* shard : SnapshotShards()) {
+    segments += shard->SegmentCountForTesting();
+  }
+  return segments;
+}
+
 std::vector<ShardDescription> StreamImpl::ListShards() const {
   std::vector<ShardDescription> out;
   for (ShardImpl* shard : SnapshotShards()) out.push_back(shard->Describe());
   return out;
 }
 
+StreamOptions StreamImpl::options() const {
+  StreamOptions o = options_;
+  o.retention_period_millis = retention_period_millis();
+  o.retention_bytes = retention_bytes();
+  return o;
+}
+
 StreamDescription StreamImpl::DescribeStream() const {
+  MaybeTrimExpired(env_->NowMillis());
   StreamDescription d;
   d.stream_name = options_.name;
   d.stream_status = "ACTIVE";
-  d.retention_period_millis = options_.retention_period_millis;
+  d.retention_period_millis = retention_period_millis();
   constexpr int64_t kHour = 60 * 60 * 1000;
-  d.retention_period_hours =
-      (options_.retention_period_millis + kHour - 1) / kHour;
+  d.retention_period_hours = d.retention_period_millis / kHour +
+                             (d.retention_period_millis % kHour != 0 ? 1 : 0);
   d.shards = ListShards();
   for (const ShardDescription& s : d.shards) {
     if (s.is_open()) ++d.open_shard_count;
@@ -519,11 +549,145 @@ absl::StatusOr<Shard*> StreamImpl::GetShard(absl::string_view shard_id) const {
 }
 
 int64_t StreamImpl::TrimExpired() {
-  const int64_t cutoff = env_->NowMillis() - options_.retention_period_millis;
+  return TrimExpiredAt(env_->NowMillis(), /*wait=*/true);
+}
+
+int64_t StreamImpl::RetentionCutoff(int64_t now_millis) const {
+  // The period first: an increase publishes expired_before_millis_ before it
+  // (both release), so a reader of the new period sees the new floor.
+  const int64_t period = retention_period_millis();
+  const int64_t floor = expired_before_millis_.load(std::memory_order_acquire);
+  return std::max(SaturatingSub(now_millis, period), floor);
+}
+
+void StreamImpl::MaybeTrimExpired(int64_t now_millis) const {
+  const int64_t interval =
+      std::min(retention_period_millis(), kMaxSweepIntervalMillis);
+  int64_t due = next_sweep_millis_.load(std::memory_order_relaxed);
+  // Not due yet, unless the clock went back by more than an interval.
+  if (now_millis < due && now_millis >= SaturatingSub(due, interval)) return;
+  // One caller sweeps; the others go on.
+  if (!next_sweep_millis_.compare_exchange_strong(
+          due, SaturatingAdd(now_millis, interval),
+          std::memory_order_relaxed)) {
+    return;
+  }
+  TrimExpiredAt(now_millis, /*wait=*/false);
+}
+
+int64_t StreamImpl::TrimExpiredAt(int64_t now_millis, bool wait) const {
+  const int64_t cutoff = RetentionCutoff(now_millis);
   int64_t records = 0;
-  for (ShardImpl* shard : SnapshotShards())
-    records += shard->TrimBefore(cutoff);
+  for (ShardImpl* shard : SnapshotShards()) {
+    records += wait ? shard->TrimBefore(cutoff) : shard->TryTrimBefore(cutoff);
+  }
   return records;
+}
+
+absl::Status StreamImpl::IncreaseStreamRetentionPeriod(
+    int64_t retention_period_millis) {
+  return ChangeRetentionPeriod("IncreaseStreamRetentionPeriod",
+                               retention_period_millis, /*increase=*/true);
+}
+
+absl::Status StreamImpl::DecreaseStreamRetentionPeriod(
+    int64_t retention_period_millis) {
+  return ChangeRetentionPeriod("DecreaseStreamRetentionPeriod",
+                               retention_period_millis, /*increase=*/false);
+}
+
+absl::Status StreamImpl::ChangeRetentionPeriod(absl::string_view operation,
+                                               int64_t retention_period_millis,
+                                               bool increase) {
+  if (read_only_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        operation, ": stream directory ", dir_, " is open read-only"));
+  }
+  if (retention_period_millis < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(operation, ": stream ", options_.name,
+                     ": retention period must be at least 1 ms, got ",
+                     retention_period_millis, " ms"));
+  }
+  {
+    MutexLock lock(&close_mu_);
+    if (closed_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(operation, ": stream ", options_.name, " is closed"));
+    }
+    const int64_t current = this->retention_period_millis();
+    if (increase ? retention_period_millis < current
+                 : retention_period_millis > current) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          operation, ": stream ", options_.name,
+          ": requested retention period (", retention_period_millis,
+          " ms) can not be ", increase ? "shorter" : "longer",
+          " than the existing retention period (", current, " ms); use ",
+          increase ? "DecreaseStreamRetentionPeriod"
+                   : "IncreaseStreamRetentionPeriod"));
+    }
+    // What has expired stays expired when the period grows.
+    int64_t floor = expired_before_millis_.load(std::memory_order_acquire);
+    if (retention_period_millis > current) {
+      floor = RetentionCutoff(env_->NowMillis());
+    }
+    BROOK_RETURN_IF_ERROR(PersistOptionsLocked([&](proto::StreamMeta* meta) {
+      meta->mutable_options()->set_retention_period_millis(
+          retention_period_millis);
+      if (floor != kTimeMin) meta->set_expired_before_millis(floor);
+    }));
+    expired_before_millis_.store(floor, std::memory_order_release);
+    retention_period_millis_.store(retention_period_millis,
+                                   std::memory_order_release);
+  }
+  // Free at once what a shorter period expired.
+  if (!increase) TrimExpiredAt(env_->NowMillis(), /*wait=*/true);
+  return absl::OkStatus();
+}
+
+absl::Status StreamImpl::UpdateRetentionBytes(int64_t retention_bytes) {
+  constexpr absl::string_view kOperation = "UpdateRetentionBytes";
+  if (read_only_) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        kOperation, ": stream directory ", dir_, " is open read-only"));
+  }
+  if (retention_bytes < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kOperation, ": stream ", options_.name,
+        ": retention_bytes must not be negative, got ", retention_bytes));
+  }
+  if (retention_bytes > 0 && retention_bytes < 2 * options_.segment_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kOperation, ": stream ", options_.name, ": retention_bytes (",
+        retention_bytes, ") must be at least twice segment_bytes (",
+        options_.segment_bytes, ")"));
+  }
+  {
+    MutexLock lock(&close_mu_);
+    if (closed_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(kOperation, ": stream ", options_.name, " is closed"));
+    }
+    BROOK_RETURN_IF_ERROR(PersistOptionsLocked([&](proto::StreamMeta* meta) {
+      meta->mutable_options()->set_retention_bytes(retention_bytes);
+    }));
+    retention_bytes_.store(retention_bytes, std::memory_order_release);
+  }
+  // Under kDropOldest, drop down to the new bound before returning.
+  MutexLock drop(&drop_mu_);
+  DropToByteBoundLocked();
+  return absl::OkStatus();
+}
+
+absl::Status StreamImpl::PersistOptionsLocked(
+    const std::function<void(proto::StreamMeta*)>& change) {
+  proto::StreamMeta next = meta_;
+  change(&next);
+  if (durable_ != nullptr) {
+    BROOK_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, next));
+  }
+  meta_ = std::move(next);
+  return absl::OkStatus();
 }
 
 absl::Status StreamImpl::CheckReshardable(absl::string_view operation) {
@@ -725,18 +889,17 @@ absl::Status StreamImpl::UpdateShardCount(int target_shard_count) {
 }
 
 absl::Status StreamImpl::Reserve(int64_t bytes) {
-  if (options_.retention_bytes == 0 ||
-      options_.on_full == RetentionFullPolicy::kDropOldest) {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full == RetentionFullPolicy::kDropOldest) {
     stored_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     return absl::OkStatus();
   }
   int64_t stored = stored_bytes_.load(std::memory_order_relaxed);
   do {
-    if (stored + bytes > options_.retention_bytes) {
+    if (stored + bytes > bound) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "stream ", options_.name, " is full: ", stored, " bytes stored, ",
-          bytes, " more would pass retention_bytes ",
-          options_.retention_bytes));
+          bytes, " more would pass retention_bytes ", bound));
     }
   } while (!stored_bytes_.compare_exchange_weak(stored, stored + bytes,
                                                 std::memory_order_relaxed));
@@ -744,16 +907,26 @@ absl::Status StreamImpl::Reserve(int64_t bytes) {
 }
 
 void StreamImpl::EnforceByteBound() {
-  if (options_.retention_bytes == 0 ||
-      options_.on_full != RetentionFullPolicy::kDropOldest ||
-      stored_bytes_.load(std::memory_order_relaxed) <=
-          options_.retention_bytes) {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full != RetentionFullPolicy::kDropOldest ||
+      stored_bytes_.load(std::memory_order_relaxed) <= bound) {
     return;
   }
   // Whoever holds drop_mu_ keeps dropping until the stream is under the bound.
   if (!drop_mu_.TryLock()) return;
-  while (stored_bytes_.load(std::memory_order_relaxed) >
-         options_.retention_bytes) {
+  DropToByteBoundLocked();
+  drop_mu_.Unlock();
+}
+
+void StreamImpl::DropToByteBoundLocked() {
+  if (options_.on_full != RetentionFullPolicy::kDropOldest) return;
+  for (;;) {
+    // Read each time: UpdateRetentionBytes() may lower it meanwhile.
+    const int64_t bound = retention_bytes();
+    if (bound == 0 || stored_bytes_.load(std::memory_order_relaxed) <= bound) {
+      break;
+    }
+    // Oldest first across every shard, open and closed.
     ShardImpl* oldest = nullptr;
     int64_t oldest_arrival = std::numeric_limits<int64_t>::max();
     for (ShardImpl* shard : SnapshotShards()) {
@@ -763,9 +936,9 @@ void StreamImpl::EnforceByteBound() {
         oldest_arrival = arrival;
       }
     }
-    if (oldest == nullptr || oldest->DropOldest() == 0) break;
+    if (oldest == nullptr) break;  // only open segments left
+    oldest->DropOldest();
   }
-  drop_mu_.Unlock();
 }
 
 }  // namespace internal
