@@ -182,13 +182,13 @@ class BROOK_EXPORT Stream {
   // a time, in every shard, open or closed. The freeing is driven by activity
   // anywhere in the stream rather than by a thread of its own (a memory
   // stream has no threads, and the work stays on the `Env` clock, so tests
-  // drive it with `ManualClockEnv`): every append, read (`GetRecords`) and
-  // `DescribeStream()` checks one atomic, and at most once per sweep interval
-  // of the `Env` clock (the retention period, capped at 1 s) one of them
-  // sweeps every shard, freeing its expired segments; a shard whose appender
-  // is busy at that moment is skipped (its append trims it). So storage a
-  // closed parent or an idle shard holds is freed by the first activity at
-  // least one sweep interval after its segments expired. Under
+  // drive it with `ManualClockEnv`): every accepted append, read (`GetRecords`)
+  // and `DescribeStream()` reads two atomics, and at most once per sweep
+  // interval of the `Env` clock (the retention period, capped at 1 s) one of
+  // them sweeps every shard, freeing its expired segments; a shard whose
+  // appender is busy at that moment is skipped (its append trims it). So
+  // storage a closed parent or an idle shard holds is freed by the first
+  // activity at least one sweep interval after its segments expired. Under
   // `RetentionFullPolicy::kRejectWrites` a write that does not fit first
   // sweeps every shard (waiting for busy appenders) and tries again: it is
   // rejected only if the stream is full of unexpired records.

@@ -167,8 +167,6 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
 absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     absl::Span<const RoutedRecord> records) {
   const int64_t now = stream_->env()->NowMillis();
-  // Retention for the whole stream, idle shards and closed parents included.
-  stream_->MaybeTrimExpired(now);
   absl::StatusOr<SequenceNumber> first;
   for (int attempt = 0; attempt < 2; ++attempt) {
     {
@@ -188,7 +186,12 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     if (attempt > 0 || !absl::IsResourceExhausted(first.status())) break;
     stream_->TrimExpiredAt(now, /*wait=*/true);
   }
-  if (first.ok()) stream_->EnforceByteBound();
+  if (first.ok()) {
+    // Retention for the whole stream, idle shards and closed parents
+    // included; never for a closed stream (appends fail there).
+    stream_->MaybeTrimExpired(now);
+    stream_->EnforceByteBound();
+  }
   return first;
 }
 

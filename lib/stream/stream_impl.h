@@ -119,8 +119,8 @@ class StreamImpl final : public Stream {
   // what had already expired expired.
   int64_t RetentionCutoff(int64_t now_millis) const;
   // The retention sweep (see stream.h): if a sweep interval has passed since
-  // the last sweep, trims every shard that is not busy appending. One atomic
-  // load when not due. Takes `topology_mu_` and the shards' locks, so the
+  // the last sweep, trims every shard that is not busy appending. Two atomic
+  // loads when not due. Takes `topology_mu_` and the shards' locks, so the
   // caller must hold none of them.
   void MaybeTrimExpired(int64_t now_millis) const;
   // Trims every shard at `now_millis`; waits for busy appenders if `wait`,
