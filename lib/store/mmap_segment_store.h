@@ -112,6 +112,9 @@ class MmapSegmentStore final : public SegmentStore {
   // back.
   void Abort(Segment& segment) override;
   void Remove(std::shared_ptr<Segment> segment) override;
+  // Unmaps and removes the shard's recycled and spare segment files, and
+  // recycles none of its segments from now on.
+  void RetireShard(uint32_t shard_number) override;
 
   // Makes the shard's committed frames durable if records below
   // `end_position` are not yet. Returns an I/O error if a sync fails, and

@@ -126,10 +126,14 @@ bool ShardImpl::is_open() const {
 }
 
 void ShardImpl::Close(std::vector<ChildShard> children) {
-  MutexLock lock(&mu_);
-  closed_ = true;
-  children_ = std::move(children);
-  if (waiters_ > 0) published_.SignalAll();
+  {
+    MutexLock lock(&mu_);
+    closed_ = true;
+    children_ = std::move(children);
+    if (waiters_ > 0) published_.SignalAll();
+  }
+  // No segment will be created here again; storage kept for one can go.
+  store_->RetireShard(number_);
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::Append(

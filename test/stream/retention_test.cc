@@ -5,6 +5,7 @@
 // a clock at the edge of the int64 range.
 
 #include <cstdint>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <memory>
@@ -98,6 +99,19 @@ TEST_CASE(
   BROOK_REQUIRE_OK(producer.PutRecord("fresh", "x"));
   CHECK(Impl(stream.get())->SegmentCountForTesting() == 1);
   CHECK(Impl(stream.get())->StoredBytesForTesting() < 100);
+  if (durable) {
+    // A closed shard keeps no files mapped for segments it will never write:
+    // at most the empty marker of where it ended.
+    for (const ShardDescription& shard : stream->ListShards()) {
+      if (shard.is_open()) continue;
+      for (const auto& entry : std::filesystem::directory_iterator(
+               tmp.Sub("s") + "/" + shard.shard_id)) {
+        INFO(entry.path());
+        CHECK(entry.path().extension() == ".seg");
+        CHECK(std::filesystem::file_size(entry.path()) == 0);
+      }
+    }
+  }
 
   // Reads drive the sweep too: only a reader now, a sweep interval later.
   env.AdvanceMillis(1001);
