@@ -3,7 +3,10 @@
 // Options of a stream. Each field says whose it is:
 //  - "Stored with the stream": a property of the stream, kept in a durable
 //    stream's directory. It is set when the stream is created and changes only
-//    by an explicit call (such as `Stream::UpdateShardCount()`), never by
+//    by an explicit call (`Stream::UpdateShardCount()`, the retention calls
+//    `Stream::IncreaseStreamRetentionPeriod()`,
+//    `Stream::DecreaseStreamRetentionPeriod()` and
+//    `Stream::UpdateRetentionBytes()`), never by
 //    reopening. `Stream::Open()` of an existing stream compares each one
 //    passed with the stream's current value and fails with
 //    kFailedPrecondition naming the first that differs, unless
@@ -34,7 +37,11 @@ enum class RetentionFullPolicy : int {
   // keeps every record until age retention removes it.
   kRejectWrites = 0,
   // The write succeeds and the stream drops its oldest sealed segments (of any
-  // shard) until it is back under the bound (AWS IoT Greengrass's choice).
+  // shard, open or closed, oldest first by the arrival time of their first
+  // record) until it is back under the bound (AWS IoT Greengrass's choice). A
+  // segment is sealed once its shard appends to a newer one, and every
+  // segment of a shard closed by a reshard is; only an open shard's newest
+  // segment is never dropped.
   kDropOldest = 1,
 };
 
@@ -78,18 +85,25 @@ struct StreamOptions {
   // 10 MiB (Kinesis's range). Stored with the stream. Default: 1 MiB.
   int64_t max_record_bytes = kDefaultMaxRecordBytes;
 
-  // Records that arrived longer ago than this are never returned to readers.
-  // Their storage is freed a whole segment at a time, once the segment's
-  // newest record has expired. Must be at least 1. Stored with the stream.
-  // Default: 24 hours (Kinesis's default).
+  // Records that arrived longer ago than this, in milliseconds, are never
+  // returned to readers. Their storage is freed a whole segment at a time,
+  // once the segment's newest record has expired, in every shard, open or
+  // closed, without the application calling `Stream::TrimExpired()`: see the
+  // retention sweep in stream.h. Must be at least 1. Stored with the stream. Default: 24 hours
+  // (Kinesis's default). Can change after creation
+  // (`Stream::IncreaseStreamRetentionPeriod()` and
+  // `Stream::DecreaseStreamRetentionPeriod()`).
   int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
 
   // Upper bound on the bytes the stream's records take in storage (their
-  // encoded size, headers included), over all shards; 0 for no bound. With
-  // kRejectWrites the bound is exact. With kDropOldest it is kept at segment
-  // granularity: the stream may exceed it by up to one open segment per shard.
-  // When not 0, must be at least 2 * `segment_bytes`. Stored with the stream.
+  // encoded size, headers included), over all shards, open and closed; 0 for
+  // no bound. With kRejectWrites the bound is exact (a write that would pass
+  // it first frees what age retention has expired, then fails). With
+  // kDropOldest it is kept at segment granularity: the stream may exceed it by
+  // up to one open segment per open shard (a closed shard's segments are all
+  // droppable). When not 0, must be at least 2 * `segment_bytes`. Stored with the stream.
   // Default: 0.
+  // Can change after creation (`Stream::UpdateRetentionBytes()`).
   int64_t retention_bytes = 0;
 
   // What happens at `retention_bytes`. Stored with the stream.

@@ -158,7 +158,7 @@ class BROOK_EXPORT Stream {
   // stream's current value unless `options.accept_stored_options` is set or
   // the mode is kReadOnly; the fields "of this open" (durability, group
   // commit, env) are always taken from `options`. `options()` then returns the
-  // stored fields and this open's. Records written before an unclean shutdown
+  // stored fields (retention as last changed) and this open's. Records written before an unclean shutdown
   // are checked: a torn or corrupt last batch is truncated and listed in
   // `recovery_report()`.
   // Returns:
@@ -192,7 +192,12 @@ class BROOK_EXPORT Stream {
   static absl::StatusOr<std::unique_ptr<Stream>> Open(
       absl::string_view dir, const StreamOptions& options, OpenMode mode);
 
-  virtual const StreamOptions& options() const = 0;
+  // The stream's options as they are now: those it was created with, but the
+  // retention bounds as last changed (`IncreaseStreamRetentionPeriod()`,
+  // `DecreaseStreamRetentionPeriod()`, `UpdateRetentionBytes()`); `env` is
+  // the one given to `Create()` or `Open()`. A copy: it does not follow later
+  // changes. Thread-safe (the changeable fields are atomics).
+  virtual StreamOptions options() const = 0;
 
   // Every shard, open and closed, in shard-id order (ListShards).
   virtual std::vector<ShardDescription> ListShards() const = 0;
@@ -269,11 +274,71 @@ class BROOK_EXPORT Stream {
   virtual absl::Status UpdateShardCount(
       int target_shard_count, const UpdateShardCountOptions& options) = 0;
 
-  // Frees the segments that age retention has expired and returns the number
-  // of records they held. Writes and reads also do this as they go, so calling
-  // it is only needed to free memory of a stream that is neither written nor
-  // read. Expired records are hidden from readers whether or not it is called.
+  // Retention. Records that arrived more than the retention period ago are
+  // hidden from readers at once, and their storage is freed a whole segment at
+  // a time, in every shard, open or closed. The freeing is driven by activity
+  // anywhere in the stream rather than by a thread of its own (a memory
+  // stream has no threads, and the work stays on the `Env` clock, so tests
+  // drive it with `ManualClockEnv`): every accepted append, read (`GetRecords`)
+  // and `DescribeStream()` reads two atomics, and at most once per sweep
+  // interval of the `Env` clock (the retention period, capped at 1 s) one of
+  // them sweeps every shard, freeing its expired segments; a shard whose
+  // appender is busy at that moment is skipped (its append trims it). So
+  // storage a closed parent or an idle shard holds is freed by the first
+  // activity at least one sweep interval after its segments expired. Under
+  // `RetentionFullPolicy::kRejectWrites` a write that does not fit first
+  // sweeps every shard (waiting for busy appenders) and tries again: it is
+  // rejected only if the stream is full of unexpired records.
+
+  // Frees the segments that age retention has expired, in every shard, and
+  // returns the number of records they held. The retention sweep above does
+  // this as the stream is used, so calling it is only needed to free the
+  // memory of a stream that is neither written, read nor described. Expired
+  // records are hidden from readers whether or not it is called.
   virtual int64_t TrimExpired() = 0;
+
+  // IncreaseStreamRetentionPeriod() and DecreaseStreamRetentionPeriod() (as
+  // Kinesis's calls of those names) set the retention period to
+  // `retention_period_millis` milliseconds. An increase must not make the
+  // period shorter, a decrease must not make it longer (an equal period is
+  // allowed and changes nothing); the period must be at least 1 ms, as
+  // `StreamOptions::retention_period_millis`. Effective at once: after a
+  // decrease, readers no longer see records older than the new period, and
+  // their segments are freed before the call returns; after an increase, the
+  // records that had expired under the old period stay expired (as in
+  // Kinesis), only the unexpired ones are kept longer. A durable stream
+  // records the new period in its metadata (STREAM) before the call returns,
+  // so a reopen keeps it; if that write fails, the call returns the I/O error
+  // and changes nothing.
+  // Returns:
+  //   kInvalidArgument     the period is below 1 ms, or an increase would make
+  //                        it shorter (a decrease longer) than the current
+  //                        one; the message names both periods;
+  //   kFailedPrecondition  the stream is read-only or closed;
+  //   other codes          an I/O error writing the metadata.
+  // Thread-safe; serialised with each other, `UpdateRetentionBytes()` and
+  // `Close()`. Blocking: a durable stream syncs its metadata file; a decrease
+  // frees expired segments of every shard.
+  virtual absl::Status IncreaseStreamRetentionPeriod(
+      int64_t retention_period_millis) = 0;
+  virtual absl::Status DecreaseStreamRetentionPeriod(
+      int64_t retention_period_millis) = 0;
+
+  // Sets `StreamOptions::retention_bytes`, the bound on the bytes the stream
+  // stores, to `retention_bytes` (0 for no bound), with the validation of
+  // `Stream::Create()`. Named after Kinesis's Update* calls (UpdateShardCount)
+  // that set a value either way; Kinesis itself has no byte bound. Effective
+  // at once: a lower bound under kDropOldest drops the oldest sealed segments
+  // before the call returns; under kRejectWrites nothing is dropped, and
+  // writes fail with kResourceExhausted until age retention has brought the
+  // stream under the new bound. Persisted as the retention period is (above).
+  // Returns:
+  //   kInvalidArgument     `retention_bytes` is negative, or positive and less
+  //                        than twice `segment_bytes`;
+  //   kFailedPrecondition  the stream is read-only or closed;
+  //   other codes          an I/O error writing the metadata.
+  // Thread-safe, as above.
+  virtual absl::Status UpdateRetentionBytes(int64_t retention_bytes) = 0;
 
   // Blocks until the record with sequence number `n` of shard `shard_id` is
   // durable, syncing it now if the durability policy has not yet; waits up to

@@ -85,6 +85,20 @@ class RecyclePool {
     MutexLock lock(&mu_);
     return entries_.size() < max_entries_;
   }
+  // The shard will never take a segment again: unmaps and removes what is
+  // pooled, and makes later Give()s remove their files.
+  void Close() {
+    std::vector<Entry> entries;
+    {
+      MutexLock lock(&mu_);
+      max_entries_ = 0;
+      entries.swap(entries_);
+    }
+    for (Entry& e : entries) {
+      e.region.reset();
+      env_->RemoveFile(e.path).IgnoreError();  // recovery removes it too
+    }
+  }
   void Give(Entry e) {
     {
       MutexLock lock(&mu_);
@@ -119,8 +133,8 @@ class RecyclePool {
 
  private:
   Env* const env_;
-  const size_t max_entries_;
   Mutex mu_;
+  size_t max_entries_ ABSL_GUARDED_BY(mu_);
   std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -1019,6 +1033,11 @@ absl::Status MmapSegmentStore::RemoveStrays(ShardState& state) {
   MutexLock lock(&state.mu);
   for (std::string& path : left) state.stray_paths.push_back(std::move(path));
   return first_error;
+}
+
+void MmapSegmentStore::RetireShard(uint32_t shard_number) {
+  ShardState& state = State(shard_number);
+  if (state.pool != nullptr) state.pool->Close();
 }
 
 void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {

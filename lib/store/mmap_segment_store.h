@@ -120,6 +120,9 @@ class MmapSegmentStore final : public SegmentStore {
   // which fails while it exists, so that no later segment follows it.
   void Discard(std::shared_ptr<Segment> segment) override;
   void Remove(std::shared_ptr<Segment> segment) override;
+  // Unmaps and removes the shard's recycled and spare segment files, and
+  // recycles none of its segments from now on.
+  void RetireShard(uint32_t shard_number) override;
 
   // Makes the shard's committed frames durable if records below
   // `end_position` are not yet. Returns an I/O error if a sync fails, and

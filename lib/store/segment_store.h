@@ -54,6 +54,13 @@ class SegmentStore {
   // The shard dropped `segment` (retention). Storage is reclaimed once the last
   // reader lets go of it.
   virtual void Remove(std::shared_ptr<Segment> segment) = 0;
+
+  // Shard `shard_number` was closed by a reshard and will never create a
+  // segment again: the store lets go of storage it keeps for the shard's
+  // future segments (a durable store's recycled and spare files, which would
+  // otherwise stay mapped for as long as the stream is open). Its existing
+  // segments are unaffected; those dropped later are freed, not recycled.
+  virtual void RetireShard(uint32_t /*shard_number*/) {}
 };
 
 // Heap segments of `segment_bytes` each; up to `max_pooled` released buffers

@@ -127,10 +127,14 @@ bool ShardImpl::is_open() const {
 }
 
 void ShardImpl::Close(std::vector<ChildShard> children) {
-  MutexLock lock(&mu_);
-  closed_ = true;
-  children_ = std::move(children);
-  if (waiters_ > 0) published_.SignalAll();
+  {
+    MutexLock lock(&mu_);
+    closed_ = true;
+    children_ = std::move(children);
+    if (waiters_ > 0) published_.SignalAll();
+  }
+  // No segment will be created here again; storage kept for one can go.
+  store_->RetireShard(number_);
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::Append(
@@ -139,7 +143,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
     return absl::InvalidArgumentError(
         absl::StrCat(id_, ": append of no records"));
   }
-  const int64_t max_record_bytes = stream_->options().max_record_bytes;
+  const int64_t max_record_bytes = stream_->fixed_options().max_record_bytes;
   for (size_t i = 0; i < records.size(); ++i) {
     const RoutedRecord& r = records[i];
     if (!range_.Contains(r.hash_key)) {
@@ -169,27 +173,37 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     absl::Span<const RoutedRecord> records) {
   const int64_t now = stream_->env()->NowMillis();
   absl::StatusOr<SequenceNumber> first;
-  {
-    MutexLock lock(&append_mu_);
-    if (appends_stopped_) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(id_, ": shard is closed by a reshard; route again"));
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    {
+      MutexLock lock(&append_mu_);
+      if (appends_stopped_) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(id_, ": shard is closed by a reshard; route again"));
+      }
+      if (sealed_) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(id_, ": the stream is closed or read-only"));
+      }
+      TrimBeforeLocked(stream_->RetentionCutoff(now));
+      first = AppendLocked(records, now);
     }
-    if (sealed_) {
-      return absl::FailedPreconditionError(
-          absl::StrCat(id_, ": the stream is closed or read-only"));
-    }
-    TrimBeforeLocked(now - stream_->options().retention_period_millis);
-    first = AppendLocked(records, now);
+    // Trim before reject: expired records of any shard may make room.
+    if (attempt > 0 || !absl::IsResourceExhausted(first.status())) break;
+    stream_->TrimExpiredAt(now, /*wait=*/true);
   }
-  if (first.ok()) stream_->EnforceByteBound();
+  if (first.ok()) {
+    // Retention for the whole stream, idle shards and closed parents
+    // included; never for a closed stream (appends fail there).
+    stream_->MaybeTrimExpired(now);
+    stream_->EnforceByteBound();
+  }
   return first;
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::Span<const RoutedRecord> records, int64_t now_millis) {
   const size_t segment_bytes =
-      static_cast<size_t>(stream_->options().segment_bytes);
+      static_cast<size_t>(stream_->fixed_options().segment_bytes);
 
   // The open segment, if any: the last one, which only this appender grows.
   std::shared_ptr<Segment> open;
@@ -200,7 +214,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     if (!segments_.empty()) {
       open = segments_.back();
       open_offset = open->end_offset;
-      const int64_t roll_millis = stream_->options().segment_roll_millis;
+      const int64_t roll_millis = stream_->fixed_options().segment_roll_millis;
       open_aged = roll_millis > 0 && !open->batches.empty() &&
                   now_millis - open->first_arrival_millis >= roll_millis;
     }
@@ -338,13 +352,14 @@ int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {
   return TrimBeforeLocked(cutoff_millis);
 }
 
-void ShardImpl::TryTrimBefore(int64_t cutoff_millis) const {
+int64_t ShardImpl::TryTrimBefore(int64_t cutoff_millis) const {
   // Retention changes what is stored, not what the shard is; readers apply
   // it too, so a shard nobody writes to still lets go of expired segments.
   auto* self = const_cast<ShardImpl*>(this);
-  if (!self->append_mu_.TryLock()) return;
-  self->TrimBeforeLocked(cutoff_millis);
+  if (!self->append_mu_.TryLock()) return 0;
+  const int64_t records = self->TrimBeforeLocked(cutoff_millis);
   self->append_mu_.Unlock();
+  return records;
 }
 
 int64_t ShardImpl::TrimBeforeLocked(int64_t cutoff_millis) {
@@ -371,15 +386,26 @@ int64_t ShardImpl::RemoveFrontLocked() {
 
 bool ShardImpl::OldestDroppable(int64_t* first_arrival_millis) const {
   MutexLock lock(&mu_);
-  if (segments_.size() < 2) return false;  // never the open segment
+  if (segments_.size() < DroppableFromLocked()) return false;
   *first_arrival_millis = segments_.front()->first_arrival_millis;
   return true;
 }
 
 int64_t ShardImpl::DropOldest() {
   MutexLock lock(&mu_);
-  if (segments_.size() < 2) return 0;
+  if (segments_.size() < DroppableFromLocked()) return 0;
   return RemoveFrontLocked();
+}
+
+size_t ShardImpl::SegmentCountForTesting() const {
+  MutexLock lock(&mu_);
+  return segments_.size();
+}
+
+size_t ShardImpl::DroppableFromLocked() const {
+  // Never an open shard's newest segment, which takes the next append; every
+  // segment of a closed shard is sealed.
+  return closed_ ? 1 : 2;
 }
 
 size_t ShardImpl::FindSegmentLocked(uint64_t position) const {
@@ -408,8 +434,7 @@ uint64_t ShardImpl::FirstArrivedAtLocked(int64_t millis) const {
 uint64_t ShardImpl::HorizonLocked(int64_t now_millis) const {
   // Whole segments go when they expire; records past retention in a segment
   // that still holds newer ones are hidden here, so none is ever returned.
-  const int64_t cutoff =
-      now_millis - stream_->options().retention_period_millis;
+  const int64_t cutoff = stream_->RetentionCutoff(now_millis);
   if (segments_.empty() || segments_.front()->first_arrival_millis >= cutoff) {
     return trim_position_;
   }
@@ -484,7 +509,8 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
                      options.max_bytes));
   }
   const int64_t now = stream_->env()->NowMillis();
-  TryTrimBefore(now - stream_->options().retention_period_millis);
+  TryTrimBefore(stream_->RetentionCutoff(now));
+  stream_->MaybeTrimExpired(now);
 
   GetRecordsResult result;
   uint64_t position = iterator.position_;

@@ -8,7 +8,8 @@
 // held only briefly, so readers never wait for an append's copying and an
 // append waits for a reader at most while it looks up a segment.
 // Lock order: append_mu_, then mu_. A shard never holds its locks while
-// calling into another shard.
+// calling into another shard or into the stream's retention sweep, which
+// takes the stream's `topology_mu_` and then each shard's locks.
 
 #ifndef BROOK_LIB_STREAM_SHARD_IMPL_H_
 #define BROOK_LIB_STREAM_SHARD_IMPL_H_
@@ -99,15 +100,17 @@ class ShardImpl final : public Shard {
   // Drops segments whose newest record arrived before `cutoff_millis`; returns
   // the number of records dropped.
   int64_t TrimBefore(int64_t cutoff_millis);
-  // Like TrimBefore(), but gives up at once if an append is under way (that
-  // append trims by itself).
-  void TryTrimBefore(int64_t cutoff_millis) const;
+  // Like TrimBefore(), but gives up at once, returning 0, if an append is
+  // under way (that append trims by itself).
+  int64_t TryTrimBefore(int64_t cutoff_millis) const;
 
   // For the byte bound: the first arrival time of the oldest segment that may
-  // be dropped (never the one being appended to), or false if none.
+  // be dropped (any segment of a closed shard; never an open shard's newest,
+  // which takes the next append), or false if none.
   bool OldestDroppable(int64_t* first_arrival_millis) const;
   // Drops that segment; returns the bytes freed (0 if none).
   int64_t DropOldest();
+  size_t SegmentCountForTesting() const;
 
  private:
   absl::StatusOr<SequenceNumber> AppendLocked(
@@ -116,6 +119,8 @@ class ShardImpl final : public Shard {
   int64_t TrimBeforeLocked(int64_t cutoff_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The fewest segments the shard must hold for its oldest to be droppable.
+  size_t DroppableFromLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   size_t FindSegmentLocked(uint64_t position) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // The first position whose record arrived at or after `millis`; the end if

@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 
+#include "brook/internal/time_math.h"
+
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "util/status_macros.h"
@@ -191,7 +193,11 @@ StreamImpl::StreamImpl(const StreamOptions& options,
                        std::unique_ptr<SegmentStore> store)
     : options_(options),
       env_(options.env != nullptr ? options.env : Env::Default()),
-      store_(std::move(store)) {}
+      store_(std::move(store)),
+      retention_period_millis_(options.retention_period_millis),
+      retention_bytes_(options.retention_bytes),
+      expired_before_millis_(kTimeMin),
+      next_sweep_millis_(kTimeMin) {}
 
 StreamImpl::~StreamImpl() {
   // A stream that was not closed is closed now; its caller did not ask what
@@ -261,6 +267,10 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
     if (read_only_) shard.Seal();
   }
   RebuildRoutingLocked();
+  if (meta.has_expired_before_millis()) {
+    expired_before_millis_.store(meta.expired_before_millis(),
+                                 std::memory_order_release);
+  }
   MutexLock meta_lock(&close_mu_);
   meta_ = std::move(meta);
   return absl::OkStatus();
@@ -533,20 +543,36 @@ std::vector<ShardImpl*> StreamImpl::SnapshotShards() const {
   return out;
 }
 
+size_t StreamImpl::SegmentCountForTesting() const {
+  size_t segments = 0;
+  for (ShardImpl* shard : SnapshotShards()) {
+    segments += shard->SegmentCountForTesting();
+  }
+  return segments;
+}
+
 std::vector<ShardDescription> StreamImpl::ListShards() const {
   std::vector<ShardDescription> out;
   for (ShardImpl* shard : SnapshotShards()) out.push_back(shard->Describe());
   return out;
 }
 
+StreamOptions StreamImpl::options() const {
+  StreamOptions o = options_;
+  o.retention_period_millis = retention_period_millis();
+  o.retention_bytes = retention_bytes();
+  return o;
+}
+
 StreamDescription StreamImpl::DescribeStream() const {
+  MaybeTrimExpired(env_->NowMillis());
   StreamDescription d;
   d.stream_name = options_.name;
   d.stream_status = "ACTIVE";
-  d.retention_period_millis = options_.retention_period_millis;
+  d.retention_period_millis = retention_period_millis();
   constexpr int64_t kHour = 60 * 60 * 1000;
-  d.retention_period_hours =
-      (options_.retention_period_millis + kHour - 1) / kHour;
+  d.retention_period_hours = d.retention_period_millis / kHour +
+                             (d.retention_period_millis % kHour != 0 ? 1 : 0);
   d.shards = ListShards();
   for (const ShardDescription& s : d.shards) {
     if (s.is_open()) ++d.open_shard_count;
@@ -589,11 +615,7 @@ absl::StatusOr<Shard*> StreamImpl::GetShard(absl::string_view shard_id) const {
 }
 
 int64_t StreamImpl::TrimExpired() {
-  const int64_t cutoff = env_->NowMillis() - options_.retention_period_millis;
-  int64_t records = 0;
-  for (ShardImpl* shard : SnapshotShards())
-    records += shard->TrimBefore(cutoff);
-  return records;
+  return TrimExpiredAt(env_->NowMillis(), /*wait=*/true);
 }
 
 absl::Status StreamImpl::CheckReshardable(absl::string_view operation) {
@@ -890,18 +912,17 @@ absl::Status StreamImpl::ApplyReshardLocked(const ReshardPlan& plan) {
 }
 
 absl::Status StreamImpl::Reserve(int64_t bytes) {
-  if (options_.retention_bytes == 0 ||
-      options_.on_full == RetentionFullPolicy::kDropOldest) {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full == RetentionFullPolicy::kDropOldest) {
     stored_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     return absl::OkStatus();
   }
   int64_t stored = stored_bytes_.load(std::memory_order_relaxed);
   do {
-    if (stored + bytes > options_.retention_bytes) {
+    if (stored + bytes > bound) {
       return absl::ResourceExhaustedError(absl::StrCat(
           "stream ", options_.name, " is full: ", stored, " bytes stored, ",
-          bytes, " more would pass retention_bytes ",
-          options_.retention_bytes));
+          bytes, " more would pass retention_bytes ", bound));
     }
   } while (!stored_bytes_.compare_exchange_weak(stored, stored + bytes,
                                                 std::memory_order_relaxed));
@@ -909,16 +930,26 @@ absl::Status StreamImpl::Reserve(int64_t bytes) {
 }
 
 void StreamImpl::EnforceByteBound() {
-  if (options_.retention_bytes == 0 ||
-      options_.on_full != RetentionFullPolicy::kDropOldest ||
-      stored_bytes_.load(std::memory_order_relaxed) <=
-          options_.retention_bytes) {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full != RetentionFullPolicy::kDropOldest ||
+      stored_bytes_.load(std::memory_order_relaxed) <= bound) {
     return;
   }
   // Whoever holds drop_mu_ keeps dropping until the stream is under the bound.
   if (!drop_mu_.TryLock()) return;
-  while (stored_bytes_.load(std::memory_order_relaxed) >
-         options_.retention_bytes) {
+  DropToByteBoundLocked();
+  drop_mu_.Unlock();
+}
+
+void StreamImpl::DropToByteBoundLocked() {
+  if (options_.on_full != RetentionFullPolicy::kDropOldest) return;
+  for (;;) {
+    // Read each time: UpdateRetentionBytes() may lower it meanwhile.
+    const int64_t bound = retention_bytes();
+    if (bound == 0 || stored_bytes_.load(std::memory_order_relaxed) <= bound) {
+      break;
+    }
+    // Oldest first across every shard, open and closed.
     ShardImpl* oldest = nullptr;
     int64_t oldest_arrival = std::numeric_limits<int64_t>::max();
     for (ShardImpl* shard : SnapshotShards()) {
@@ -928,9 +959,9 @@ void StreamImpl::EnforceByteBound() {
         oldest_arrival = arrival;
       }
     }
-    if (oldest == nullptr || oldest->DropOldest() == 0) break;
+    if (oldest == nullptr) break;  // only open segments left
+    oldest->DropOldest();
   }
-  drop_mu_.Unlock();
 }
 
 }  // namespace internal

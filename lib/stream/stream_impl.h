@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -37,7 +38,17 @@ class StreamImpl final : public Stream {
       absl::string_view dir, const StreamOptions& options, OpenMode mode);
   ~StreamImpl() override;
 
-  const StreamOptions& options() const override { return options_; }
+  StreamOptions options() const override;
+  // The options as created, without a copy, for the options that never
+  // change. Its retention fields are those the stream was opened with: read
+  // `retention_period_millis()` and `retention_bytes()` instead.
+  const StreamOptions& fixed_options() const { return options_; }
+  int64_t retention_period_millis() const {
+    return retention_period_millis_.load(std::memory_order_acquire);
+  }
+  int64_t retention_bytes() const {
+    return retention_bytes_.load(std::memory_order_acquire);
+  }
   std::vector<ShardDescription> ListShards() const override;
   StreamDescription DescribeStream() const override;
   absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const override;
@@ -49,6 +60,11 @@ class StreamImpl final : public Stream {
   using Stream::UpdateShardCount;
   absl::Status UpdateShardCount(
       int target_shard_count, const UpdateShardCountOptions& options) override;
+  absl::Status IncreaseStreamRetentionPeriod(
+      int64_t retention_period_millis) override;
+  absl::Status DecreaseStreamRetentionPeriod(
+      int64_t retention_period_millis) override;
+  absl::Status UpdateRetentionBytes(int64_t retention_bytes) override;
   absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
                               absl::Duration timeout) override;
   absl::Status Sync() override;
@@ -65,6 +81,11 @@ class StreamImpl final : public Stream {
   // destroying the stream is allowed afterwards.
   void SimulateCrashForTesting();
   MmapSegmentStore* durable_store() const { return durable_; }
+  // What retention leaves stored, without sweeping first.
+  int64_t StoredBytesForTesting() const {
+    return stored_bytes_.load(std::memory_order_relaxed);
+  }
+  size_t SegmentCountForTesting() const;
   absl::StatusOr<ShardImpl*> FindShard(absl::string_view shard_id) const;
 
   // A read-only stream recovers a shard's segments at the shard's first read
@@ -103,6 +124,20 @@ class StreamImpl final : public Stream {
   // Called after an append: under kDropOldest, drops the oldest segments until
   // the stream is back under its bound.
   void EnforceByteBound();
+
+  // Retention by age. Records that arrived before the returned time are
+  // expired at `now_millis`: `now_millis` minus the retention period
+  // (saturating at INT64_MIN), or later if an increase of the period kept
+  // what had already expired expired.
+  int64_t RetentionCutoff(int64_t now_millis) const;
+  // The retention sweep (see stream.h): if a sweep interval has passed since
+  // the last sweep, trims every shard that is not busy appending. Two atomic
+  // loads when not due. Takes `topology_mu_` and the shards' locks, so the
+  // caller must hold none of them.
+  void MaybeTrimExpired(int64_t now_millis) const;
+  // Trims every shard at `now_millis`; waits for busy appenders if `wait`,
+  // else skips them. Returns the records dropped. Locks as above.
+  int64_t TrimExpiredAt(int64_t now_millis, bool wait) const;
 
  private:
   StreamImpl(const StreamOptions& options, std::unique_ptr<SegmentStore> store);
@@ -163,7 +198,32 @@ class StreamImpl final : public Stream {
   // makes it the stream's metadata.
   absl::Status AdoptMeta(proto::StreamMeta meta, RecoveryReport* report);
   std::atomic<int64_t> stored_bytes_{0};
-  Mutex drop_mu_;  // one thread at a time drops for the byte bound
+  // One thread at a time drops for the byte bound. Lock order: drop_mu_,
+  // then topology_mu_, then a shard's locks.
+  Mutex drop_mu_;
+  // Under kDropOldest, drops the oldest sealed segments until the stream is
+  // under its bound or only open segments are left.
+  void DropToByteBoundLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(drop_mu_);
+
+  // The retention bounds, changeable (under close_mu_, which also orders
+  // them with the metadata); read without a lock.
+  std::atomic<int64_t> retention_period_millis_;
+  std::atomic<int64_t> retention_bytes_;
+  // Records that arrived before this are expired whatever the period: set by
+  // an increase of the period to the cutoff it had (Kinesis does not bring
+  // expired records back). INT64_MIN if never increased.
+  std::atomic<int64_t> expired_before_millis_;
+  // When the next retention sweep is due (Env clock).
+  mutable std::atomic<int64_t> next_sweep_millis_;
+  // Validates, persists and publishes a new retention period. `operation`
+  // names the call; `increase` says which way it may go.
+  absl::Status ChangeRetentionPeriod(absl::string_view operation,
+                                     int64_t retention_period_millis,
+                                     bool increase);
+  // Writes `meta_` with `change` applied (durable streams), then keeps it.
+  absl::Status PersistOptionsLocked(
+      const std::function<void(proto::StreamMeta*)>& change)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(close_mu_);
 
   // Read-only streams only: one per shard (a read-only stream never
   // reshards), made by Open(), recovered by EnsureRecovered(). Lock order: a

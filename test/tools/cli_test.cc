@@ -345,6 +345,74 @@ TEST_CASE("brook CLI: describe-stream-summary", "[cli]") {
             .Json()["StreamDescriptionSummary"]["StreamName"] == "orders");
 }
 
+TEST_CASE("brook CLI: retention commands change the stream, silently",
+          "[cli]") {
+  CliFixture cli;
+  cli.CreateStream(kDir, 1);
+  const auto hours = [&] {
+    return cli.Run({"describe-stream-summary", "--stream-dir", kDir})
+        .Json()["StreamDescriptionSummary"]["RetentionPeriodHours"];
+  };
+  RunResult r = cli.Run({"increase-stream-retention-period", "--stream-dir",
+                         kDir, "--retention-period-hours", "168"});
+  CHECK(r.code == kExitOk);
+  CHECK(r.out.empty());  // as the AWS CLI
+  CHECK(r.err.empty());
+  CHECK(hours() == 168);
+  r = cli.Run({"decrease-stream-retention-period", "--stream-dir", kDir,
+               "--retention-period-hours", "2"});
+  CHECK(r.code == kExitOk);
+  CHECK(r.out.empty());
+  CHECK(hours() == 2);
+  r = cli.Run({"update-retention-bytes", "--stream-dir", kDir,
+               "--retention-bytes", std::to_string(int64_t{64} << 20)});
+  CHECK(r.code == kExitOk);
+  CHECK(r.out.empty());
+  CHECK(cli.memory().StreamForTesting(kDir)->options().retention_bytes ==
+        (int64_t{64} << 20));
+
+  // The wrong direction is the stream's error (exit 1), naming both periods.
+  r = cli.Run({"increase-stream-retention-period", "--stream-dir", kDir,
+               "--retention-period-hours", "1"});
+  CHECK(r.code == kExitRuntimeError);
+  CHECK(absl::StrContains(r.err, "can not be shorter than the existing"));
+  r = cli.Run({"decrease-stream-retention-period", "--stream-dir", kDir,
+               "--retention-period-hours", "3"});
+  CHECK(r.code == kExitRuntimeError);
+  CHECK(absl::StrContains(r.err, "can not be longer than the existing"));
+  r = cli.Run({"update-retention-bytes", "--stream-dir", kDir,
+               "--retention-bytes", "1"});
+  CHECK(r.code == kExitRuntimeError);
+  CHECK(absl::StrContains(r.err, "at least twice segment_bytes"));
+  CHECK(hours() == 2);
+
+  // Bad flags are usage errors and never reach the stream.
+  cli.backend().calls.clear();
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"increase-stream-retention-period", "--stream-dir", kDir},
+           {"increase-stream-retention-period", "--stream-dir", kDir,
+            "--retention-period-hours", "0"},
+           {"decrease-stream-retention-period", "--stream-dir", kDir,
+            "--retention-period-hours", "8761"},
+           {"decrease-stream-retention-period", "--stream-dir", kDir,
+            "--retention-period-hours", "2h"},
+           {"update-retention-bytes", "--stream-dir", kDir, "--retention-bytes",
+            "-1"}}) {
+    INFO(absl::StrJoin(args, " "));
+    CHECK(cli.Run(args).code == kExitUsage);
+  }
+  CHECK(cli.backend().calls.empty());
+  // In the help.
+  const std::string help = cli.Run({"--help"}).out;
+  for (const char* command :
+       {"increase-stream-retention-period", "decrease-stream-retention-period",
+        "update-retention-bytes"}) {
+    CHECK(absl::StrContains(help, command));
+    CHECK(cli.Run({command, "--help"}).code == kExitOk);
+  }
+}
+
 TEST_CASE("brook CLI: put-record then get-records round-trips every byte",
           "[cli]") {
   CliFixture cli;
@@ -876,6 +944,31 @@ json JsonPrefix(const std::string& output) {
   const size_t end = output.find("\n}\n");
   REQUIRE(end != std::string::npos);
   return json::parse(output.substr(0, end + 3));
+}
+
+TEST_CASE("brook binary: retention changes persist in the stream directory",
+          "[cli][binary]") {
+  const std::string dir = TempPath("retention_stream");
+  std::filesystem::remove_all(dir);
+  const std::string at = " --stream-dir " + dir;
+  std::string out;
+  REQUIRE(RunBinary("create-stream --shard-count 1" + at, &out) == kExitOk);
+  REQUIRE(RunBinary("increase-stream-retention-period "
+                    "--retention-period-hours 48" +
+                        at,
+                    &out) == kExitOk);
+  CHECK(out.empty());
+  REQUIRE(RunBinary("describe-stream-summary" + at, &out) == kExitOk);
+  CHECK(json::parse(out)["StreamDescriptionSummary"]["RetentionPeriodHours"] ==
+        48);
+  REQUIRE(RunBinary("decrease-stream-retention-period "
+                    "--retention-period-hours 47" +
+                        at,
+                    &out) == kExitOk);
+  REQUIRE(RunBinary("describe-stream-summary" + at, &out) == kExitOk);
+  CHECK(json::parse(out)["StreamDescriptionSummary"]["RetentionPeriodHours"] ==
+        47);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("brook binary: a durable stream directory end to end",

@@ -329,6 +329,50 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
   return kExitOk;
 }
 
+// Hours, as the AWS CLI takes them; Kinesis's most, 8760 (365 days), and at
+// least one (Kinesis's least is 24, which a local stream need not keep).
+absl::StatusOr<int64_t> ParseRetentionHours(const Flags& flags) {
+  return ParseIntFlag("retention-period-hours",
+                      *FindValue(flags, "retention-period-hours"), 1, 8760);
+}
+
+int RunChangeRetentionPeriod(const Flags& flags, const Session& session,
+                             bool increase) {
+  absl::StatusOr<int64_t> hours = ParseRetentionHours(flags);
+  if (!hours.ok()) return session.Usage(hours.status().message());
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenForWrite(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  const int64_t millis = *hours * 60 * 60 * 1000;
+  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(millis)
+                            : (*stream)->DecreaseStreamRetentionPeriod(millis);
+  if (!s.ok()) return session.Fail(s);
+  return kExitOk;  // silent, as the AWS CLI is
+}
+
+int RunIncreaseStreamRetentionPeriod(const Flags& flags,
+                                     const Session& session) {
+  return RunChangeRetentionPeriod(flags, session, /*increase=*/true);
+}
+
+int RunDecreaseStreamRetentionPeriod(const Flags& flags,
+                                     const Session& session) {
+  return RunChangeRetentionPeriod(flags, session, /*increase=*/false);
+}
+
+int RunUpdateRetentionBytes(const Flags& flags, const Session& session) {
+  absl::StatusOr<int64_t> bytes = ParseIntFlag(
+      "retention-bytes", *FindValue(flags, "retention-bytes"), 0, INT64_MAX);
+  if (!bytes.ok()) return session.Usage(bytes.status().message());
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenForWrite(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  if (absl::Status s = (*stream)->UpdateRetentionBytes(*bytes); !s.ok()) {
+    return session.Fail(s);
+  }
+  return kExitOk;
+}
+
 int RunListShards(const Flags& flags, const Session& session) {
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
@@ -816,6 +860,17 @@ constexpr FlagSpec kGetRecordsFlags[] = {
      "with AT_TIMESTAMP only: milliseconds since the Unix epoch"},
     {"limit", "L", false, "most records returned, 1 to 10000 (default 10000)"},
 };
+constexpr FlagSpec kRetentionPeriodFlags[] = {
+    kStreamDirFlag,
+    {"retention-period-hours", "N", true,
+     "the new retention period in hours, 1 to 8760"},
+};
+constexpr FlagSpec kRetentionBytesFlags[] = {
+    kStreamDirFlag,
+    {"retention-bytes", "N", true,
+     "the new bound on stored bytes; 0 for none, else at least twice the "
+     "segment size"},
+};
 constexpr FlagSpec kDumpFlags[] = {
     kStreamDirFlag,
     {"shard-id", "S", false, "shard to dump (default: every shard)"},
@@ -915,6 +970,28 @@ constexpr Command kCommands[] = {
     kSplitShardCommand,
     kMergeShardsCommand,
     kUpdateShardCountCommand,
+
+    {"increase-stream-retention-period",
+     "Lengthens the retention period (IncreaseStreamRetentionPeriod).",
+     kRetentionPeriodFlags,
+     "Prints nothing on success, as the AWS CLI does. The new period must not\n"
+     "be shorter than the current one. Records that had already expired stay\n"
+     "expired. Kept in the stream directory.\n",
+     RunIncreaseStreamRetentionPeriod},
+    {"decrease-stream-retention-period",
+     "Shortens the retention period (DecreaseStreamRetentionPeriod).",
+     kRetentionPeriodFlags,
+     "Prints nothing on success, as the AWS CLI does. The new period must not\n"
+     "be longer than the current one. Records older than it are no longer\n"
+     "readable and their segments are freed at once.\n",
+     RunDecreaseStreamRetentionPeriod},
+    {"update-retention-bytes",
+     "Sets the bound on the bytes the stream stores (brook only).",
+     kRetentionBytesFlags,
+     "Prints nothing on success. Under the drop-oldest policy the oldest\n"
+     "segments are dropped at once down to the new bound; under reject-writes\n"
+     "writes fail until retention brings the stream under it.\n",
+     RunUpdateRetentionBytes},
 };
 
 void PrintToolHelp(std::ostream& os) {
@@ -925,7 +1002,8 @@ void PrintToolHelp(std::ostream& os) {
      << "starts with -- needs the second form.\n\nCommands:\n";
   for (const Command& command : kCommands) {
     os << "  " << command.name
-       << std::string(std::max<size_t>(2, 25 - command.name.size()), ' ')
+       << std::string(command.name.size() < 23 ? 25 - command.name.size() : 2,
+                      ' ')
        << command.summary << "\n";
   }
   os << "\n" << kExitCodesHelp;
