@@ -314,7 +314,11 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   }
   StreamOptions opened = OptionsFromMeta(meta.options());
   opened.env = options.env;
-  BROOK_RETURN_IF_ERROR(ValidateOptions(opened));
+  if (absl::Status valid = ValidateOptions(opened); !valid.ok()) {
+    // Bytes from disk: not the caller's argument.
+    return absl::DataLossError(
+        absl::StrCat(StreamMetaPath(dir), ": bad options: ", valid.message()));
+  }
 
   MmapStoreOptions store_options;
   store_options.dir = dir_string;

@@ -30,8 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!p.ok()) return 0;  // a status is the right answer
   f.Rounds(**p, 4);
   const std::string again = (*p)->TakeCheckpoint().Serialize();
-  if (!FuzzPipeline::Checkpoint::Deserialize(again).ok()) {
-    Fail("the pipeline's own checkpoint does not decode");
+  if (auto back = FuzzPipeline::Checkpoint::Deserialize(again); !back.ok()) {
+    Fail(absl::StrCat("the pipeline's own checkpoint does not decode: ",
+                      back.status().ToString()));
   }
   (*p)->FinishAll();
   return 0;

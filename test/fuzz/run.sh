@@ -21,6 +21,8 @@ CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja "${launcher[@]}" \
   -DBROOK_BUILD_TOOLS=OFF -DBROOK_INSTALL=OFF >/dev/null
 cmake --build "$build" --target $(printf 'brook_fuzz_%s ' $targets)
 
+# Scratch stream directories: on tmpfs when there is one (fsync is cheap).
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ]; then export TMPDIR=/dev/shm; fi
 status=0
 for t in $targets; do
   work="$build/corpus/$t"

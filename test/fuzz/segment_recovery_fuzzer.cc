@@ -3,9 +3,10 @@
 // Fuzzes segment recovery: the input becomes the segment file(s) of shard 0
 // of a one-shard stream directory, which is opened read-only and writable.
 // Each open returns a status or a stream that reads, appends and closes
-// without crashing or hanging. Oracles, after an unclean shutdown: a writable
-// open serves the same records as a read-only one, and a record appended
-// after it is read back, after the others, by the next open.
+// without crashing or hanging. Oracles, after an unclean shutdown (after a
+// clean one recovery trusts the frames' contents): a writable open serves
+// the same records as a read-only one, and a record appended after it is
+// read back, after the others, by the next open.
 //
 // Input: byte 0 is flags: bit 0 marks STREAM clean_shutdown; bit 1 splits
 // the rest into two segments, at the offset in bytes 1-2 (little-endian,
@@ -20,6 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 #include "brook/producer.h"
 
@@ -112,13 +114,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!stream.ok()) return 0;
     writable = brook::fuzz::DrainAll(stream->get(), 1 << 20);
     if (!clean && read_only_ok && writable != read_only) {
-      brook::fuzz::Fail(absl::StrCat("writable open serves ", writable.size(),
-                                     " records, read-only ", read_only.size()));
+      brook::fuzz::Fail(
+          absl::StrCat("writable open serves [", absl::StrJoin(writable, ","),
+                       "], read-only [", absl::StrJoin(read_only, ","), "]"));
     }
     brook::Producer producer(stream->get());
     if (!producer.PutRecord("k", "appended-by-fuzzer").ok()) return 0;
     if (!(*stream)->Close().ok()) return 0;
   }
+  // After a clean shutdown only headers were read (SEGMENT_FORMAT.md):
+  // damage inside a frame is then found later, by reads, and may hide what
+  // follows it.
+  if (clean) return 0;
   auto stream = brook::Stream::Open(dir, options, brook::OpenMode::kReadOnly);
   if (!stream.ok()) {
     brook::fuzz::Fail(absl::StrCat("reopen after a clean close: ",
@@ -128,8 +135,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       brook::fuzz::DrainAll(stream->get(), 1 << 20);
   writable.push_back("appended-by-fuzzer");
   if (after != writable) {
-    brook::fuzz::Fail(absl::StrCat("after append and reopen: ", after.size(),
-                                   " records, expected ", writable.size()));
+    brook::fuzz::Fail(absl::StrCat("after append and reopen: [",
+                                   absl::StrJoin(after, ","), "], expected [",
+                                   absl::StrJoin(writable, ","), "]"));
   }
   return 0;
 }

@@ -15,6 +15,8 @@
 #include <system_error>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 #include "brook/consumer.h"
@@ -64,7 +66,7 @@ inline void WriteFile(const std::string& path, absl::string_view bytes) {
 
 // The data of every record of every shard, in shard then sequence order,
 // with a separator between shards; reads at most `limit` batches per shard.
-// Errors end a shard's read (the oracle is: no crash, no hang).
+// An error ends a shard's read and is listed as "!<code>".
 inline std::vector<std::string> DrainAll(Stream* stream, int limit = 64) {
   Consumer consumer(stream);
   std::vector<std::string> out;
@@ -74,7 +76,11 @@ inline std::vector<std::string> DrainAll(Stream* stream, int limit = 64) {
         consumer.GetShardIterator(d.shard_id, StartingPosition::TrimHorizon());
     for (int i = 0; i < limit && it.ok() && it->valid(); ++i) {
       absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
-      if (!r.ok()) break;
+      if (!r.ok()) {
+        out.push_back(
+            absl::StrCat("!", absl::StatusCodeToString(r.status().code())));
+        break;
+      }
       for (const Record& rec : r->records()) out.emplace_back(rec.data);
       if (r->records().empty()) break;
       *it = r->next_shard_iterator();

@@ -12,10 +12,15 @@
 #include <memory>
 #include <string>
 
+#include "google/protobuf/stubs/logging.h"
+
 #include "fuzz/stream_fuzz.h"
 #include "proto/stream_meta.pb.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  // Protobuf logs every malformed string it parses: silence it.
+  static const bool quiet = (google::protobuf::SetLogHandler(nullptr), true);
+  (void)quiet;
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   const std::string dir = brook::fuzz::FreshDir("meta");
   brook::fuzz::WriteFile(dir + "/STREAM", bytes);

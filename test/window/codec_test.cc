@@ -122,6 +122,27 @@ TEST_CASE("WatermarkCombiner: a flag byte other than 0 or 1 is kDataLoss",
   REQUIRE(state.size() > idle);
   state[idle] = 2;
   BROOK_CHECK_CODE(a->LoadState(state), kDataLoss);
+  // A finished input that is also idle, or below the largest watermark.
+  a->MarkFinished(0);
+  state = a->SaveState();
+  BROOK_REQUIRE_OK(a->LoadState(state));
+  std::string idle_too = state;
+  idle_too[idle] = 1;
+  BROOK_CHECK_CODE(a->LoadState(idle_too), kDataLoss);
+  std::string low = state;
+  low[4] = 0;  // the watermark's low byte
+  BROOK_CHECK_CODE(a->LoadState(low), kDataLoss);
+}
+
+TEST_CASE("BoundedOutOfOrderness: saved state is exactly a decimal",
+          "[window][watermark][codec]") {
+  auto g = *NewBoundedOutOfOrdernessGenerator(5);
+  BROOK_CHECK_OK(g->LoadState("42"));
+  CHECK(g->SaveState() == "42");
+  for (const char* bad : {"+42", " 42", "42 ", "042", "x"}) {
+    CAPTURE(bad);
+    BROOK_CHECK_CODE(g->LoadState(bad), kDataLoss);
+  }
 }
 
 TEST_CASE("WatermarkCombiner: state survives bytes, other input counts refused",

@@ -254,6 +254,18 @@ TEST_CASE("Snapshot check: windows, timers and counters must be consistent",
     r.keys[1].windows[0].id = 0;
     CheckRejected(r, "slot 1: window id 0 out of range");
   }
+  SECTION("next_id 0 (found by fuzzing: new windows got id 0)") {
+    r.keys[0].windows.clear();
+    r.keys[1].windows.clear();
+    r.event_timers.clear();
+    r.live = 0;
+    r.next_id = 0;
+    CheckRejected(r, "next window id 0 out of range");
+  }
+  SECTION("a next_id that cannot count on") {
+    r.next_id = ~uint64_t{0};
+    CheckRejected(r, "next window id 18446744073709551615 out of range");
+  }
   SECTION("two windows of a key with one id") {
     RawWindow w = r.keys[0].windows[0];
     w.start = 10, w.max_timestamp = 19;
@@ -397,6 +409,30 @@ TEST_CASE("Snapshot restore: a count trigger at the largest count fires",
   CHECK(h.fired.size() == 1);  // counting again from 0
   BROOK_REQUIRE_OK(h.op->ProcessElement(10, 1, 5));
   CHECK(h.fired.size() == 2);
+}
+
+TEST_CASE("Snapshot restore: early firings of another trigger are dropped",
+          "[window][snapshot]") {
+  // Found by fuzzing: a window with a continuous trigger's next firing,
+  // restored into a count-trigger operator, fired every `count` ms (the
+  // trigger's parameter taken as an interval) up to the watermark: a hang
+  // for a wide window.
+  RawSnapshot r = Unsliced();
+  RawWindow& w = r.keys[0].windows[0];
+  w.max_timestamp = 99'999'999;
+  w.has_fire = true;
+  w.next_fire = 0;
+  w.pending = 0;
+  w.end_pending = false;
+  r.keys[1].windows[0].end_pending = false;
+  r.event_timers = {{0, 0, 0, 1}, {9, 1, 0, 2}};
+  auto s = Op::Snapshot::Deserialize(r.Encode());
+  BROOK_REQUIRE_OK(s.status());
+  Harness h(Options(false), *Trigger::Count(4));
+  h.op->Restore(*s);
+  h.op->AdvanceWatermark(kMaxEventTime);
+  CHECK(h.fired.empty());  // a count trigger fires on elements only
+  CHECK(h.op->live_state_count() == 0);  // both cleaned up
 }
 
 }  // namespace

@@ -570,7 +570,11 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     ws->end_pending = false;
     fire = true;
   }
-  if (ws->has_fire && ws->next_fire == t.time) {
+  if (ws->has_fire && ws->next_fire == t.time &&
+      trigger_.kind() != TriggerKind::kContinuousEventTime) {
+    // Only from a snapshot of other options: no early firings here.
+    ws->has_fire = false;
+  } else if (ws->has_fire && ws->next_fire == t.time) {
     // Continuous trigger: fire, and schedule the next early firing.
     fire = true;
     ws->has_fire = false;

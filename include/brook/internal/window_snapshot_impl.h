@@ -108,7 +108,8 @@ std::vector<typename Heap::value_type> HeapItems(Heap heap) {
 //      names a distinct slot holding that key; free slots are distinct, hold
 //      no windows and no sliced data.
 //   2. Windows: start <= max_timestamp, ids in [1, next_id) and distinct per
-//      key, trigger counts >= 0. Timers name existing slots.
+//      key, next_id in [1, 2^63], trigger counts >= 0. Timers name existing
+//      slots.
 //   3. Sliced state is either absent (all empty: an operator without slicing)
 //      or has one `back`, `in_window` and `retained` entry per slot.
 //      Columns are in strictly increasing start order, have at most one
@@ -156,6 +157,11 @@ std::string WindowOperator<Key, In, Agg, Hash>::Snapshot::Check(
   if (st.slot_of.size() + st.free_slots.size() != slots) {
     return absl::StrCat(slots, " slots, but ", st.slot_of.size(), " keys and ",
                         st.free_slots.size(), " free slots");
+  }
+  // Window ids come from `next_id++`: 0 is never one, and 2^63 are never
+  // used up, so a restored counter must leave room to count on.
+  if (st.next_id == 0 || st.next_id > (uint64_t{1} << 63)) {
+    return absl::StrCat("next window id ", st.next_id, " out of range");
   }
   uint64_t windows = 0;
   std::vector<uint64_t> ids;
