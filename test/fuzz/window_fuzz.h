@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
@@ -149,7 +150,13 @@ bool RestoreAndDrive(int config, absl::string_view bytes, KeyOf key_of) {
       wm > kMinEventTime + 100 && wm < kMaxEventTime - 1000 ? wm : 100;
   Drive(**op, env, base, key_of, 24);
   const std::string again = (*op)->TakeSnapshot().Serialize();
-  if (auto back = Op::Snapshot::Deserialize(again); !back.ok()) {
+  auto back = Op::Snapshot::Deserialize(again);
+  // A restored `next_id` just below the bound `Check()` allows (2^63, which
+  // a real operator never reaches) may be pushed past it by the workload.
+  const bool past_id_bound =
+      !back.ok() &&
+      absl::StrContains(back.status().message(), "next window id");
+  if (!back.ok() && !past_id_bound) {
     Fail(absl::StrCat("the operator's own snapshot does not decode: ",
                       back.status().ToString()));
   }
