@@ -21,13 +21,15 @@
 //
 // `Encode` appends to `out`; `Decode` consumes from the front of `in` and
 // returns false for bytes it cannot decode (it never reads past `in`).
-// Integers are little-endian, fixed width; lengths are 64-bit.
+// Integers are little-endian, fixed width; lengths are 64-bit; a `bool` is
+// one byte, 0 or 1 (`Decode` rejects any other byte).
 //
 // Thread safety: codecs are stateless.
 
 #ifndef BROOK_CODEC_H_
 #define BROOK_CODEC_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -43,11 +45,14 @@ namespace brook {
 template <typename T, typename Enable = void>
 struct Codec;  // specialise for your types
 
-// Arithmetic types and enums, including __int128: their bytes.
+// Arithmetic types but `bool`, and enums, including __int128: their bytes.
+// An enum decodes to any value of its underlying type; a decoder that needs
+// a known enumerator checks it itself.
 template <typename T>
-struct Codec<T, std::enable_if_t<std::is_arithmetic_v<T> || std::is_enum_v<T> ||
-                                 std::is_same_v<T, __int128> ||
-                                 std::is_same_v<T, unsigned __int128>>> {
+struct Codec<T, std::enable_if_t<(
+                    (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) ||
+                    std::is_enum_v<T> || std::is_same_v<T, __int128> ||
+                    std::is_same_v<T, unsigned __int128>)>> {
   static void Encode(const T& v, std::string* out) {
     char bytes[sizeof(T)];
     std::memcpy(bytes, &v, sizeof(T));
@@ -57,6 +62,21 @@ struct Codec<T, std::enable_if_t<std::is_arithmetic_v<T> || std::is_enum_v<T> ||
     if (in->size() < sizeof(T)) return false;
     std::memcpy(v, in->data(), sizeof(T));
     in->remove_prefix(sizeof(T));
+    return true;
+  }
+};
+
+// One byte, 0 or 1; any other byte is not a bool (and copying it into one
+// would be undefined behaviour).
+template <>
+struct Codec<bool> {
+  static void Encode(bool v, std::string* out) { out->push_back(v ? 1 : 0); }
+  static bool Decode(absl::string_view* in, bool* v) {
+    if (in->empty()) return false;
+    const unsigned char b = static_cast<unsigned char>(in->front());
+    if (b > 1) return false;
+    *v = b == 1;
+    in->remove_prefix(1);
     return true;
   }
 };

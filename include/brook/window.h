@@ -266,8 +266,15 @@ struct CountAggregate {
   using Accumulator = int64_t;
   using Output = int64_t;
   Accumulator CreateAccumulator() const { return 0; }
-  void Add(Accumulator& acc, const In&) const { ++acc; }
-  void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
+  // In unsigned arithmetic: a count restored from a corrupt snapshot wraps
+  // instead of overflowing (undefined behaviour).
+  void Add(Accumulator& acc, const In&) const {
+    acc = static_cast<int64_t>(static_cast<uint64_t>(acc) + 1);
+  }
+  void Merge(Accumulator& into, const Accumulator& from) const {
+    into = static_cast<int64_t>(static_cast<uint64_t>(into) +
+                                static_cast<uint64_t>(from));
+  }
   template <typename Key>
   Output GetResult(const Key&, const TimeWindow&,
                    const Accumulator& acc) const {
@@ -484,7 +491,10 @@ class WindowOperator {
 
   Snapshot TakeSnapshot() const;
   // Replaces the state with `snapshot`'s. Callbacks and options stay.
-  // REQUIRES: the snapshot was taken from an operator with the same options.
+  // The snapshot should come from an operator with the same options, key,
+  // element and aggregate types; any snapshot (also one `Deserialize()`d
+  // from bytes written with other options) restores without undefined
+  // behaviour, but with other options the results are unspecified.
   void Restore(const Snapshot& snapshot);
 
  private:
@@ -579,12 +589,16 @@ class WindowOperator {
     // accumulator exist (brook's aggregates bring theirs when their element
     // and result types are codable).
     std::string Serialize() const;
-    // The inverse. Returns kDataLoss for bytes that are not a snapshot of
-    // this format (truncated, corrupt, or another version).
+    // The inverse. Returns kDataLoss, naming what is wrong, for bytes that
+    // are not a snapshot of this format (truncated, corrupt, another
+    // version) or whose fields are inconsistent (see `Check()` in
+    // window_snapshot_impl.h): a snapshot it returns restores safely.
     static absl::StatusOr<Snapshot> Deserialize(absl::string_view bytes);
 
    private:
     friend class WindowOperator;
+    // What is inconsistent in a decoded state, or an empty string.
+    static std::string Check(const State& st);
     std::shared_ptr<const State> state_;
   };
 
@@ -705,5 +719,6 @@ MakeWindowOperator(
 }  // namespace brook
 
 #include "brook/internal/window_operator_impl.h"  // IWYU pragma: export
+#include "brook/internal/window_snapshot_impl.h"  // IWYU pragma: export
 
 #endif  // BROOK_WINDOW_H_

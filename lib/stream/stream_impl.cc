@@ -373,6 +373,15 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   } else {
     return read.status();
   }
+  {
+    // Bytes from disk are not the caller's argument: out of range is damage.
+    StreamOptions stored = OptionsFromMeta(meta.options());
+    stored.env = options.env;
+    if (absl::Status valid = ValidateOptions(stored); !valid.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          StreamMetaPath(dir), ": bad options: ", valid.message()));
+    }
+  }
   if (!created && !read_only && !options.accept_stored_options) {
     BROOK_RETURN_IF_ERROR(CheckStoredOptions(meta, options, dir));
   }

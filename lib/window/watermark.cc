@@ -61,7 +61,9 @@ class BoundedOutOfOrderness final : public WatermarkGenerator {
       return absl::OkStatus();
     }
     int64_t v;
-    if (!absl::SimpleAtoi(state, &v)) {
+    // Exactly what SaveState() writes: SimpleAtoi alone would also take
+    // "+5" or " 5".
+    if (!absl::SimpleAtoi(state, &v) || absl::StrCat(v) != state) {
       return absl::DataLossError(absl::StrCat(
           "bounded out-of-orderness: bad saved state \"", state, "\""));
     }
@@ -364,6 +366,15 @@ absl::Status WatermarkCombiner::LoadState(absl::string_view state) {
   EventTime combined = kMinEventTime;
   ok = ok && Codec<EventTime>::Decode(&state, &combined) && state.empty();
   if (!ok) return absl::DataLossError("watermark combiner state: corrupt");
+  for (uint32_t i = 0; i < n; ++i) {
+    // `MarkFinished()` leaves an input at the largest watermark, not idle.
+    if (inputs[i].finished &&
+        (inputs[i].idle || inputs[i].watermark != kMaxEventTime)) {
+      return absl::DataLossError(
+          absl::StrCat("watermark combiner state: input ", i,
+                       " is finished but idle or below the largest watermark"));
+    }
+  }
   inputs_ = std::move(inputs);
   combined_ = combined;
   active_ = 0;

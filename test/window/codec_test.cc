@@ -91,6 +91,60 @@ TEST_CASE("Codec: a corrupt length never allocates past the input",
   CHECK_FALSE(Codec<std::string>::Decode(&in, &s));
 }
 
+TEST_CASE("Codec: a bool is the byte 0 or 1, any other byte is refused",
+          "[window][codec]") {
+  for (int byte : {2, 0x7f, 0xff}) {
+    CAPTURE(byte);
+    const std::string bytes(1, static_cast<char>(byte));
+    absl::string_view in = bytes;
+    bool v = false;
+    CHECK_FALSE(Codec<bool>::Decode(&in, &v));
+    CHECK(in.size() == 1);  // nothing consumed
+    // Through the containers that hold one.
+    in = bytes;
+    std::optional<int32_t> opt;
+    CHECK_FALSE(Codec<std::optional<int32_t>>::Decode(&in, &opt));
+  }
+  std::string zero_one;
+  Codec<bool>::Encode(false, &zero_one);
+  Codec<bool>::Encode(true, &zero_one);
+  CHECK(zero_one == std::string("\0\1", 2));
+}
+
+TEST_CASE("WatermarkCombiner: a flag byte other than 0 or 1 is kDataLoss",
+          "[window][watermark][codec]") {
+  WatermarkCombinerOptions o;
+  o.num_inputs = 1;
+  auto a = *WatermarkCombiner::Create(o);
+  std::string state = a->SaveState();
+  // u32 count, then input 0: watermark, last_active_ms, three flags.
+  const size_t idle = 4 + 8 + 8 + 1;
+  REQUIRE(state.size() > idle);
+  state[idle] = 2;
+  BROOK_CHECK_CODE(a->LoadState(state), kDataLoss);
+  // A finished input that is also idle, or below the largest watermark.
+  a->MarkFinished(0);
+  state = a->SaveState();
+  BROOK_REQUIRE_OK(a->LoadState(state));
+  std::string idle_too = state;
+  idle_too[idle] = 1;
+  BROOK_CHECK_CODE(a->LoadState(idle_too), kDataLoss);
+  std::string low = state;
+  low[4] = 0;  // the watermark's low byte
+  BROOK_CHECK_CODE(a->LoadState(low), kDataLoss);
+}
+
+TEST_CASE("BoundedOutOfOrderness: saved state is exactly a decimal",
+          "[window][watermark][codec]") {
+  auto g = *NewBoundedOutOfOrdernessGenerator(5);
+  BROOK_CHECK_OK(g->LoadState("42"));
+  CHECK(g->SaveState() == "42");
+  for (const char* bad : {"+42", " 42", "42 ", "042", "x"}) {
+    CAPTURE(bad);
+    BROOK_CHECK_CODE(g->LoadState(bad), kDataLoss);
+  }
+}
+
 TEST_CASE("WatermarkCombiner: state survives bytes, other input counts refused",
           "[window][watermark][codec]") {
   WatermarkCombinerOptions o;

@@ -441,9 +441,13 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
       }
       break;
     case TriggerKind::kCount:
-      if (++ws.count >= trigger_.count()) {
+      // `count + 1 >= trigger count`, without overflow for any restored
+      // count.
+      if (ws.count >= trigger_.count() - 1) {
         ws.count = 0;
         fire = true;
+      } else {
+        ++ws.count;
       }
       break;
     case TriggerKind::kProcessingTime:
@@ -493,7 +497,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
     WinState& o = ks.windows[i];
     agg_.Merge(t.acc, o.acc);
     t.has_data = t.has_data || o.has_data;
-    t.count += o.count;
+    t.count = internal::SaturatingAdd(t.count, o.count);
     if (o.has_fire && (!t.has_fire || o.next_fire < t.next_fire)) {
       t.next_fire = o.next_fire;
       t.has_fire = true;
@@ -566,7 +570,11 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     ws->end_pending = false;
     fire = true;
   }
-  if (ws->has_fire && ws->next_fire == t.time) {
+  if (ws->has_fire && ws->next_fire == t.time &&
+      trigger_.kind() != TriggerKind::kContinuousEventTime) {
+    // Only from a snapshot of other options: no early firings here.
+    ws->has_fire = false;
+  } else if (ws->has_fire && ws->next_fire == t.time) {
     // Continuous trigger: fire, and schedule the next early firing.
     fire = true;
     ws->has_fire = false;
@@ -764,8 +772,10 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     c.has[slot >> 6] |= bit;
     ++sl.retained[slot];
   }
-  if (idx >= sl.a && idx < sl.b) {
+  if (sl.has_next && idx >= sl.a && idx < sl.b) {
     // A column folded into the stacks changed: fix this slot's aggregates.
+    // (Without a pending window the stacks are stale: `ResetStacks()`
+    // rebuilds them before the next firing, so they are left alone.)
     if (first) ++sl.in_window[slot];
     if (idx >= sl.mid) {
       Accumulator back = agg_.CreateAccumulator();
@@ -917,308 +927,6 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   }
   for (uint32_t k : freed) MaybeFreeSlot(k);
   RefreshHot();
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::Snapshot
-WindowOperator<Key, In, Agg, Hash>::TakeSnapshot() const {
-  Snapshot s;
-  s.state_ = std::make_shared<const State>(state_);
-  return s;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::Restore(const Snapshot& snapshot) {
-  if (snapshot.state_ == nullptr) {
-    state_ = State();
-    RefreshHot();
-    return;
-  }
-  state_ = *snapshot.state_;
-  RefreshHot();
-}
-
-namespace internal {
-
-// How a snapshot encodes an aggregate's accumulator: the aggregate's own
-// EncodeAccumulator/DecodeAccumulator if it has them, else Codec<Accumulator>.
-template <typename Agg, typename = void>
-struct AccumulatorCodec {
-  using A = typename Agg::Accumulator;
-  static void Encode(const A& a, std::string* out) { Codec<A>::Encode(a, out); }
-  static bool Decode(absl::string_view* in, A* a) {
-    return Codec<A>::Decode(in, a);
-  }
-};
-template <typename Agg>
-struct AccumulatorCodec<Agg, std::void_t<decltype(&Agg::EncodeAccumulator)>> {
-  using A = typename Agg::Accumulator;
-  static void Encode(const A& a, std::string* out) {
-    Agg::EncodeAccumulator(a, out);
-  }
-  static bool Decode(absl::string_view* in, A* a) {
-    return Agg::DecodeAccumulator(in, a);
-  }
-};
-
-// "BWOS": brook window operator snapshot, then a format version; a 64-bit
-// FNV-1a checksum of everything before it ends the bytes.
-inline constexpr uint32_t kSnapshotMagic = 0x534f5742;
-inline constexpr uint32_t kSnapshotVersion = 1;
-
-inline uint64_t SnapshotChecksum(absl::string_view bytes) {
-  uint64_t h = 14695981039346656037ull;
-  for (char c : bytes) {
-    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  }
-  return h;
-}
-
-// A heap's items, in pop order.
-template <typename Heap>
-std::vector<typename Heap::value_type> HeapItems(Heap heap) {
-  std::vector<typename Heap::value_type> out;
-  for (; !heap.empty(); heap.pop()) out.push_back(heap.top());
-  return out;
-}
-
-}  // namespace internal
-
-template <typename Key, typename In, typename Agg, typename Hash>
-std::string WindowOperator<Key, In, Agg, Hash>::Snapshot::Serialize() const {
-  using AccCodec = internal::AccumulatorCodec<Agg>;
-  const State empty;
-  const State& st = state_ != nullptr ? *state_ : empty;
-  std::string out;
-  auto put = [&out](const auto& v) {
-    Codec<std::decay_t<decltype(v)>>::Encode(v, &out);
-  };
-  auto put_accs = [&](const std::vector<Accumulator>& accs) {
-    put(static_cast<uint64_t>(accs.size()));
-    for (const Accumulator& a : accs) AccCodec::Encode(a, &out);
-  };
-  auto put_timers = [&](const TimerHeap& heap) {
-    put(static_cast<uint64_t>(heap.size()));
-    for (const Timer& t : internal::HeapItems(heap)) {
-      put(t.time);
-      put(t.slot);
-      put(t.gen);
-      put(t.id);
-    }
-  };
-  put(internal::kSnapshotMagic);
-  put(internal::kSnapshotVersion);
-  put(static_cast<uint64_t>(st.slot_of.size()));
-  for (const auto& [key, e] : st.slot_of) {
-    put(key);
-    put(e.slot);
-    put(e.hot);
-    put(e.hot_start);
-    put(e.hot_max);
-    AccCodec::Encode(e.delta, &out);
-  }
-  put(static_cast<uint64_t>(st.keys.size()));
-  for (const KeyState& ks : st.keys) {
-    put(ks.key);
-    put(ks.gen);
-    put(static_cast<uint64_t>(ks.windows.size()));
-    for (const WinState& w : ks.windows) {
-      put(w.window.start);
-      put(w.window.max_timestamp);
-      AccCodec::Encode(w.acc, &out);
-      put(w.id);
-      put(w.count);
-      put(w.next_fire);
-      put(w.pending);
-      put(w.has_fire);
-      put(w.has_pending);
-      put(w.end_pending);
-      put(w.has_data);
-    }
-  }
-  const Sliced& sl = st.sliced;
-  put(static_cast<uint64_t>(sl.cols.size()));
-  for (const Column& c : sl.cols) {
-    put(c.start);
-    put_accs(c.acc);
-    put_accs(c.suffix);
-    put(c.has);
-  }
-  put(static_cast<uint64_t>(sl.a));
-  put(static_cast<uint64_t>(sl.mid));
-  put(static_cast<uint64_t>(sl.b));
-  put_accs(sl.back);
-  put(sl.in_window);
-  put(sl.retained);
-  put(sl.next_start);
-  put(sl.has_next);
-  put(sl.fired_upto);
-  put(sl.has_fired);
-  put(st.free_slots);
-  put(st.next_id);
-  put_timers(st.event_timers);
-  put_timers(st.processing_timers);
-  put(st.watermark);
-  put(st.dropped_late);
-  put(st.late_emitted);
-  put(st.live);
-  put(internal::SnapshotChecksum(out));
-  return out;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<typename WindowOperator<Key, In, Agg, Hash>::Snapshot>
-WindowOperator<Key, In, Agg, Hash>::Snapshot::Deserialize(
-    absl::string_view bytes) {
-  using AccCodec = internal::AccumulatorCodec<Agg>;
-  if (bytes.size() < sizeof(uint64_t)) {
-    return absl::DataLossError("window operator snapshot: too short");
-  }
-  absl::string_view checksummed = bytes.substr(0, bytes.size() - 8);
-  absl::string_view stored = bytes.substr(bytes.size() - 8);
-  uint64_t checksum = 0;
-  Codec<uint64_t>::Decode(&stored, &checksum);
-  if (checksum != internal::SnapshotChecksum(checksummed)) {
-    return absl::DataLossError("window operator snapshot: checksum mismatch");
-  }
-  bytes = checksummed;
-  absl::string_view in = bytes;
-  bool ok = true;
-  auto get = [&in, &ok](auto* v) {
-    ok = ok && Codec<std::decay_t<decltype(*v)>>::Decode(&in, v);
-  };
-  // A count that cannot fit in what is left is corrupt (every item takes at
-  // least one byte), so corrupt input never makes a huge allocation.
-  auto get_count = [&](uint64_t* n) {
-    get(n);
-    ok = ok && *n <= in.size();
-  };
-  auto get_accs = [&](std::vector<Accumulator>* accs) {
-    uint64_t n = 0;
-    get_count(&n);
-    accs->clear();
-    for (uint64_t i = 0; ok && i < n; ++i) {
-      Accumulator a{};
-      ok = AccCodec::Decode(&in, &a);
-      accs->push_back(std::move(a));
-    }
-  };
-  auto get_timers = [&](TimerHeap* heap) {
-    uint64_t n = 0;
-    get_count(&n);
-    for (uint64_t i = 0; ok && i < n; ++i) {
-      Timer t{};
-      get(&t.time);
-      get(&t.slot);
-      get(&t.gen);
-      get(&t.id);
-      heap->push(t);
-    }
-  };
-  auto corrupt = [&bytes, &in](absl::string_view what) {
-    return absl::DataLossError(
-        absl::StrCat("window operator snapshot: ", what, " at byte ",
-                     bytes.size() - in.size(), " of ", bytes.size()));
-  };
-  uint32_t magic = 0, version = 0;
-  get(&magic);
-  get(&version);
-  if (!ok || magic != internal::kSnapshotMagic)
-    return corrupt("not a snapshot");
-  if (version != internal::kSnapshotVersion) {
-    return corrupt(absl::StrCat("unknown format version ", version));
-  }
-  auto st = std::make_shared<State>();
-  uint64_t n = 0;
-  get_count(&n);
-  for (uint64_t i = 0; ok && i < n; ++i) {
-    Key key{};
-    Entry e;
-    get(&key);
-    get(&e.slot);
-    get(&e.hot);
-    get(&e.hot_start);
-    get(&e.hot_max);
-    ok = ok && AccCodec::Decode(&in, &e.delta);
-    if (ok) st->slot_of.emplace(std::move(key), std::move(e));
-  }
-  get_count(&n);
-  for (uint64_t i = 0; ok && i < n; ++i) {
-    KeyState ks;
-    get(&ks.key);
-    get(&ks.gen);
-    uint64_t windows = 0;
-    get_count(&windows);
-    for (uint64_t j = 0; ok && j < windows; ++j) {
-      WinState w;
-      get(&w.window.start);
-      get(&w.window.max_timestamp);
-      ok = ok && AccCodec::Decode(&in, &w.acc);
-      get(&w.id);
-      get(&w.count);
-      get(&w.next_fire);
-      get(&w.pending);
-      get(&w.has_fire);
-      get(&w.has_pending);
-      get(&w.end_pending);
-      get(&w.has_data);
-      ks.windows.push_back(std::move(w));
-    }
-    st->keys.push_back(std::move(ks));
-  }
-  Sliced& sl = st->sliced;
-  get_count(&n);
-  for (uint64_t i = 0; ok && i < n; ++i) {
-    Column c;
-    get(&c.start);
-    get_accs(&c.acc);
-    get_accs(&c.suffix);
-    get(&c.has);
-    sl.cols.push_back(std::move(c));
-  }
-  uint64_t a = 0, mid = 0, b = 0;
-  get(&a);
-  get(&mid);
-  get(&b);
-  sl.a = static_cast<size_t>(a);
-  sl.mid = static_cast<size_t>(mid);
-  sl.b = static_cast<size_t>(b);
-  get_accs(&sl.back);
-  get(&sl.in_window);
-  get(&sl.retained);
-  get(&sl.next_start);
-  get(&sl.has_next);
-  get(&sl.fired_upto);
-  get(&sl.has_fired);
-  get(&st->free_slots);
-  get(&st->next_id);
-  get_timers(&st->event_timers);
-  get_timers(&st->processing_timers);
-  get(&st->watermark);
-  get(&st->dropped_late);
-  get(&st->late_emitted);
-  get(&st->live);
-  if (!ok) return corrupt("truncated or corrupt");
-  if (!in.empty()) return corrupt("trailing bytes");
-  // Cross-checks, so that restored indexes cannot point outside the state.
-  for (const auto& [key, e] : st->slot_of) {
-    if (e.slot >= st->keys.size()) return corrupt("key slot out of range");
-  }
-  for (const Timer& t : internal::HeapItems(st->event_timers)) {
-    if (t.slot >= st->keys.size()) return corrupt("timer slot out of range");
-  }
-  for (const Timer& t : internal::HeapItems(st->processing_timers)) {
-    if (t.slot >= st->keys.size()) return corrupt("timer slot out of range");
-  }
-  for (uint32_t slot : st->free_slots) {
-    if (slot >= st->keys.size()) return corrupt("free slot out of range");
-  }
-  if (!(sl.a <= sl.mid && sl.mid <= sl.b && sl.b <= sl.cols.size())) {
-    return corrupt("slice bounds out of range");
-  }
-  Snapshot s;
-  s.state_ = std::move(st);
-  return s;
 }
 
 }  // namespace brook
