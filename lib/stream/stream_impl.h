@@ -46,8 +46,9 @@ class StreamImpl final : public Stream {
   absl::Status MergeShards(absl::string_view shard_to_merge,
                            absl::string_view adjacent_shard_to_merge) override;
   absl::Status UpdateShardCount(int target_shard_count) override;
+  using Stream::WaitForDurable;
   absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
-                              absl::Duration timeout) override;
+                              absl::Duration timeout, DurableWait how) override;
   absl::Status Sync() override;
   absl::Status Close() override;
   const RecoveryReport& recovery_report() const override { return report_; }
