@@ -24,9 +24,11 @@
 #define BROOK_ENV_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -133,6 +135,29 @@ class BROOK_EXPORT Env {
   // in the same shard.
   virtual int64_t NowMillis() = 0;
 
+  // Waiting. Every wait of a stream goes through these two, so that a test
+  // clock (`ManualClockEnv`) decides when a wait ends, not the passing of real
+  // time. An `Env` that overrides `NowMillis()` must override both to match
+  // its clock (`EnvWrapper` forwards all three to its target).
+
+  // Blocks the calling thread for `micros` microseconds of this Env's clock
+  // (leveldb's SleepForMicroseconds); returns at once if `micros` <= 0. Used
+  // for retry back-off.
+  virtual void SleepForMicroseconds(int64_t micros) = 0;
+
+  // Waits on `cv`, as `cv.wait(lock)` does, until `cv` is notified or this
+  // Env's clock reaches `deadline_millis` (`NowMillis() >= deadline_millis`),
+  // whichever is first; INT64_MAX waits without a deadline. May also return
+  // early for no reason (a spurious wake-up), so callers re-check what they
+  // wait for in a loop. Returns true if the deadline has been reached (at
+  // once, without waiting, if it had been already), false otherwise.
+  // REQUIRES: `lock` holds its mutex; it holds it again on return, though it
+  // may have been released and retaken in between. `cv` and the mutex stay
+  // valid until the call returns; nothing refers to them afterwards.
+  virtual bool WaitUntil(std::condition_variable& cv,
+                         std::unique_lock<std::mutex>& lock,
+                         int64_t deadline_millis) = 0;
+
   // Opens `path`. Returns kNotFound if it is missing (unless kCreate).
   virtual absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
                                                          FileOpenMode mode) = 0;
@@ -167,6 +192,14 @@ class BROOK_EXPORT EnvWrapper : public Env {
   Env* target() const { return target_; }
 
   int64_t NowMillis() override { return target_->NowMillis(); }
+  void SleepForMicroseconds(int64_t micros) override {
+    target_->SleepForMicroseconds(micros);
+  }
+  bool WaitUntil(std::condition_variable& cv,
+                 std::unique_lock<std::mutex>& lock,
+                 int64_t deadline_millis) override {
+    return target_->WaitUntil(cv, lock, deadline_millis);
+  }
   absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,
                                                  FileOpenMode mode) override {
     return target_->OpenFile(path, mode);
@@ -201,25 +234,44 @@ class BROOK_EXPORT EnvWrapper : public Env {
 };
 
 // An `Env` whose clock stands still until the test moves it; files go to
-// `Env::Default()`.
-// Thread safety: all methods are safe to call concurrently.
+// `Env::Default()`. Waits follow the clock, not real time: a thread in
+// `WaitUntil()` with a deadline 100 ms ahead wakes when the clock is moved
+// 100 ms (by `AdvanceMillis()`, `SetNowMillis()` or a sleep), however much or
+// little real time that takes. `SleepForMicroseconds()` does not block: it
+// moves the clock forward by that much and returns (as RocksDB's mock clock
+// does), so a retry loop cannot hang a test; other threads see the time move.
+// Thread safety: all methods are safe to call concurrently, except that
+// `AdvanceMillis()`, `SetNowMillis()` and `SleepForMicroseconds()` must not be
+// called while holding a mutex that a thread in `WaitUntil()` waits with.
+// Lifetime: must outlive every wait on it.
 class BROOK_EXPORT ManualClockEnv : public EnvWrapper {
  public:
-  explicit ManualClockEnv(int64_t now_millis = 0)
-      : EnvWrapper(Env::Default()), now_millis_(now_millis) {}
+  explicit ManualClockEnv(int64_t now_millis = 0);
+  ~ManualClockEnv() override;
 
-  int64_t NowMillis() override {
-    return now_millis_.load(std::memory_order_acquire);
-  }
-  void SetNowMillis(int64_t now_millis) {
-    now_millis_.store(now_millis, std::memory_order_release);
-  }
-  void AdvanceMillis(int64_t delta) {
-    now_millis_.fetch_add(delta, std::memory_order_acq_rel);
-  }
+  int64_t NowMillis() override;
+  void SleepForMicroseconds(int64_t micros) override;
+  bool WaitUntil(std::condition_variable& cv,
+                 std::unique_lock<std::mutex>& lock,
+                 int64_t deadline_millis) override;
+
+  // Sets the clock (it may go backwards) and wakes the waiters. Times beyond
+  // +-9.2e15 ms (292,000 years) are clamped to that.
+  void SetNowMillis(int64_t now_millis);
+  // Moves the clock by `delta` milliseconds (backwards if negative) and wakes
+  // the waiters whose deadline that reaches.
+  void AdvanceMillis(int64_t delta);
 
  private:
-  std::atomic<int64_t> now_millis_;
+  struct Waiter;
+  // Moves the clock by `micros` (saturating) and calls ClockMoved().
+  void AdvanceMicros(int64_t micros);
+  // Wakes every thread in WaitUntil() to look at the clock.
+  void ClockMoved();
+
+  std::atomic<int64_t> now_micros_;
+  std::mutex waiters_mu_;                         // after a waiter's own mutex
+  std::vector<std::shared_ptr<Waiter>> waiters_;  // guarded by waiters_mu_
 };
 
 }  // namespace brook

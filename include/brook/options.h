@@ -48,6 +48,8 @@ enum class RetentionFullPolicy : int {
 // When a durable stream (`Stream::Open()`) makes appended records durable,
 // that is, able to survive a power loss or kernel crash. Every policy survives
 // a crash of the process: an acknowledged record is in the page cache.
+// Under every policy a failed sync is sticky: appends, syncs and waits then
+// return its error until the stream is reopened (see `Stream::Sync()`).
 // A memory stream (`Stream::Create()`) ignores it.
 // Persisted: never renumber.
 enum class Durability : int {
@@ -56,12 +58,14 @@ enum class Durability : int {
   kNone = 0,
   // Group commit: the append that brings a shard's unsynced bytes to
   // `group_commit_bytes` syncs them before it returns, and a background thread
-  // starts a sync of every record acknowledged `group_commit_millis` ago. So
-  // an acknowledged record is durable once `group_commit_bytes` more bytes
-  // follow it in its shard (that append returns after the sync), and at the
-  // latest `group_commit_millis` after its acknowledgement plus the time the
-  // sync takes (the clock is `env`'s; the thread wakes every
-  // `group_commit_millis` / 4, at least every millisecond).
+  // starts a sync of a shard once its oldest unsynced record was acknowledged
+  // `group_commit_millis` ago. So an acknowledged record is durable once
+  // `group_commit_bytes` more bytes follow it in its shard (that append returns
+  // after the sync), and at the latest `group_commit_millis` after its
+  // acknowledgement plus the time the sync takes. The clock is `env`'s: the
+  // thread waits through `Env::WaitUntil()`, so under a `ManualClockEnv` it
+  // syncs when the test moves the clock. `Stream::WaitForDurable()` with
+  // `DurableWait::kGroupCommit` waits for this sync instead of making its own.
   kGroupCommit = 1,
   // Every append is synced before it is acknowledged: an acknowledged record
   // is durable.

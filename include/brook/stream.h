@@ -112,6 +112,23 @@ enum class OpenMode : int {
   kCreateOnly = 3,
 };
 
+// How `Stream::WaitForDurable()` gets a record to durable storage.
+enum class DurableWait : int {
+  // Syncs the record's shard now unless the record is durable already. Each
+  // call may cost a sync (an fdatasync-like flush, ~150 us here), so an
+  // application that confirms every batch this way syncs once per batch.
+  kSyncNow = 0,
+  // Issues no sync: waits until the stream's `Durability` policy, or another
+  // caller's sync, makes the record durable. Under kGroupCommit that is the
+  // next group commit (at most `group_commit_millis` after the record was
+  // acknowledged, or when `group_commit_bytes` more bytes follow it), so any
+  // number of waiters share one sync. Under kAlways an acknowledged record is
+  // durable already and the call returns at once. Under kNone nothing syncs on
+  // its own: the call waits for `Sync()`, a `kSyncNow` wait or `Close()` on
+  // another thread, or times out.
+  kGroupCommit = 1,
+};
+
 // What opening a stream directory found and did. For a `kReadOnly` stream,
 // what recovering its shards found: `Stream::recovery_report()` recovers
 // every shard not read yet before it returns the report.
@@ -341,26 +358,55 @@ class BROOK_EXPORT Stream {
   virtual absl::Status UpdateRetentionBytes(int64_t retention_bytes) = 0;
 
   // Blocks until the record with sequence number `n` of shard `shard_id` is
-  // durable, syncing it now if the durability policy has not yet; waits up to
-  // `timeout` for `n` to be appended if it has not been. Returns OK once it is
-  // durable (also if retention has dropped it since), kNotFound for an unknown
-  // shard, kInvalidArgument if `n` belongs to another shard,
-  // kDeadlineExceeded if `n` was not appended within `timeout`, an I/O error if
-  // the sync fails, and kFailedPrecondition for a memory stream or a closed or
-  // read-only one.
+  // durable, getting it there as `how` says (see `DurableWait`); waits up to
+  // `timeout` on the clock of the stream's `Env` for `n` to be appended if it
+  // has not been, and under kGroupCommit for it to be synced too. A zero
+  // timeout does not wait; `absl::InfiniteDuration()` waits without limit.
+  // A kSyncNow sync itself is not bounded by `timeout`. Returns:
+  //   OK                   the record is durable (also if retention has
+  //                        dropped it since);
+  //   kNotFound            unknown shard;
+  //   kInvalidArgument     `n` belongs to another shard;
+  //   kDeadlineExceeded    `n` was not appended, or (kGroupCommit) not made
+  //                        durable, within `timeout`;
+  //   kFailedPrecondition  a memory stream, or a closed or read-only one;
+  //   the sticky error     a sync of the stream failed, now or earlier (see
+  //                        `Sync()`), with that sync's code (often
+  //                        kUnavailable, or kResourceExhausted for a full
+  //                        device), even for records synced before it.
+  // Thread safety: any number of threads may wait at once.
   virtual absl::Status WaitForDurable(absl::string_view shard_id,
-                                      SequenceNumber n,
-                                      absl::Duration timeout) = 0;
+                                      SequenceNumber n, absl::Duration timeout,
+                                      DurableWait how) = 0;
+  // WaitForDurable() with DurableWait::kSyncNow.
+  absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
+                              absl::Duration timeout) {
+    return WaitForDurable(shard_id, n, timeout, DurableWait::kSyncNow);
+  }
 
   // Makes every record acknowledged so far durable; returns the first I/O
   // error. OK with nothing to do for a memory or read-only stream. A durable
   // stream returns kFailedPrecondition after `Close()` (which synced it).
+  //
+  // Sync errors are sticky (as LevelDB's and RocksDB's background error):
+  // the kernel reports a failed write-back only once, so after the first
+  // failed sync of a durable stream (whether `Sync()`, `WaitForDurable()`, an
+  // append under kAlways or `group_commit_bytes`, the group-commit thread or a
+  // directory sync made it), appends, `Sync()`, `WaitForDurable()`, resharding
+  // and `Close()` all return that error, with its code and a message naming the
+  // file and saying that the stream must be reopened; no later call reports a
+  // record durable. Records already acknowledged stay readable. Close the
+  // stream and open it again: recovery then checks every frame and keeps what
+  // reached the disk.
   virtual absl::Status Sync() = 0;
 
   // Syncs every record, marks the directory cleanly closed (the next open
   // skips checksumming) and releases the writer's lock. Appends and syncs then
   // fail with kFailedPrecondition; reads keep working. Idempotent. The
-  // destructor closes a stream that was not closed, ignoring errors.
+  // destructor closes a stream that was not closed, ignoring errors. After a
+  // failed sync (see `Sync()`) it returns that sticky error and does not mark
+  // the directory clean, but still releases the lock, so the stream can be
+  // reopened.
   virtual absl::Status Close() = 0;
 
   // What the open of a durable stream found; empty for a memory stream. For a

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <limits>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -202,6 +204,29 @@ class PosixEnv final : public Env {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
                std::chrono::system_clock::now().time_since_epoch())
         .count();
+  }
+
+  void SleepForMicroseconds(int64_t micros) override {
+    if (micros > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  }
+
+  bool WaitUntil(std::condition_variable& cv,
+                 std::unique_lock<std::mutex>& lock,
+                 int64_t deadline_millis) override {
+    if (deadline_millis == std::numeric_limits<int64_t>::max()) {
+      cv.wait(lock);
+      return false;
+    }
+    const int64_t left =
+        deadline_millis - std::min(deadline_millis, NowMillis());
+    if (left <= 0) return true;
+    // Timed on the steady clock, so that a step of the real-time clock
+    // neither stretches nor cuts the wait by more than the step; at most a
+    // day at a time (callers loop), which keeps the time point in range.
+    cv.wait_for(lock, std::chrono::milliseconds(
+                          std::min<int64_t>(left, int64_t{24} * 3600 * 1000)));
+    return NowMillis() >= deadline_millis;
   }
 
   absl::StatusOr<std::unique_ptr<File>> OpenFile(absl::string_view path,

@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 #include <thread>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/time.h"
 
 #include "store/record_format.h"
 #include "stream/sequence.h"
@@ -400,10 +400,18 @@ struct MmapSegmentStore::ShardState {
   // while one is left (it would sit inside the log at the next open).
   std::vector<std::string> stray_paths ABSL_GUARDED_BY(mu);
   bool closed ABSL_GUARDED_BY(mu) = false;
+  // Signalled when synced_position moves, when the store gets its sticky
+  // error and when it closes (WaitSynced()).
+  CondVar synced_cv;
 };
 
-// Group commit by time: syncs shards whose oldest unsynced commit is older
-// than `group_commit_millis`.
+// Group commit by time: syncs a shard once its oldest unsynced commit is
+// `group_commit_millis` old on the Env's clock. Between passes it waits
+// (Env::WaitUntil()) until the next shard falls due, or `group_commit_millis`
+// when none is dirty, so that a commit made after a pass is due no earlier than
+// that wait ends; a test clock (ManualClockEnv) moved past a due time thus
+// always gets the shard synced. After the store's sticky error it only waits
+// to be stopped.
 class MmapSegmentStore::Syncer {
  public:
   explicit Syncer(MmapSegmentStore* store)
@@ -418,35 +426,42 @@ class MmapSegmentStore::Syncer {
   }
 
  private:
+  static int64_t SaturatingAdd(int64_t a, int64_t b) {
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    return a > kMax - b ? kMax : a + b;
+  }
+
   void Run() {
+    Env* const env = store_->options_.env;
     const int64_t millis = store_->options_.group_commit_millis;
-    const int64_t period_millis = std::max<int64_t>(1, millis / 4);
-    const absl::Duration period = absl::Milliseconds(period_millis);
-    // Sync a wake-up early, so a record is synced by `millis` after its
-    // acknowledgement rather than up to a period later.
-    const int64_t due = std::max<int64_t>(0, millis - period_millis);
     for (;;) {
-      {
-        MutexLock lock(&mu_);
-        const absl::Time deadline = absl::Now() + period;
-        while (!stop_ && !wake_.WaitWithDeadline(&mu_, deadline)) {
-        }
-        if (stop_) return;
-      }
-      const int64_t now = store_->options_.env->NowMillis();
-      for (ShardState* shard : store_->States()) {
-        uint64_t target = 0;
-        {
-          MutexLock lock(&shard->mu);
-          if (shard->unsynced_bytes == 0 ||
-              now - shard->unsynced_since_millis < due) {
-            continue;
+      const int64_t now = env->NowMillis();
+      int64_t next = SaturatingAdd(now, millis);
+      if (store_->has_bg_error_.load(std::memory_order_acquire)) {
+        next = std::numeric_limits<int64_t>::max();
+      } else {
+        for (ShardState* shard : store_->States()) {
+          uint64_t target = 0;
+          {
+            MutexLock lock(&shard->mu);
+            if (shard->unsynced_bytes == 0) continue;
+            const int64_t due =
+                SaturatingAdd(shard->unsynced_since_millis, millis);
+            if (now < due) {
+              next = std::min(next, due);
+              continue;
+            }
+            target = shard->committed_position;
           }
-          target = shard->committed_position;
+          // A failure becomes the store's sticky error: every later append,
+          // sync and wait returns it, and the next pass only waits.
+          store_->SyncShardState(*shard, target).IgnoreError();
         }
-        // A failure is seen again by the next WaitForDurable() or Sync().
-        store_->SyncShardState(*shard, target).IgnoreError();
       }
+      MutexLock lock(&mu_);
+      while (!stop_ && !wake_.WaitUntil(&mu_, env, next)) {
+      }
+      if (stop_) return;
     }
   }
 
@@ -793,6 +808,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     }
     previous_latest_base = state.latest_base;
   }
+  BROOK_RETURN_IF_ERROR(BackgroundError());
   BROOK_RETURN_IF_ERROR(RemoveStrays(state));
   // The name is taken by the shard's empty marker (what recovery or retention
   // leaves where the next append starts); if this append fails, it must stay.
@@ -817,7 +833,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     // Old frames follow; a zero header ends the log before them.
     std::memset(reused.region->data(), 0, kBatchHeaderBytes);
     if (options_.durability != Durability::kNone) {
-      absl::Status synced = env->SyncDir(dir);
+      absl::Status synced = SyncDir(dir);
       if (!synced.ok()) {
         reused.region.reset();
         DropCreated(state, path, marker);
@@ -852,7 +868,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
   }
   // Durable policies sync the new name before any record in it is synced.
   if (s.ok() && options_.durability != Durability::kNone) {
-    s = env->SyncDir(dir);
+    s = SyncDir(dir);
   }
   if (!s.ok()) {
     file.reset();
@@ -911,6 +927,10 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
       std::memset(data + from, 0, kBatchHeaderBytes);  // not part of the log
       return absl::FailedPreconditionError(
           absl::StrCat(options_.dir, ": stream is closed"));
+    }
+    if (has_bg_error_.load(std::memory_order_acquire)) {
+      std::memset(data + from, 0, kBatchHeaderBytes);  // as above
+      return BackgroundError();
     }
     // A failed append may have committed frames it never published; they are
     // being overwritten now.
@@ -973,8 +993,9 @@ void MmapSegmentStore::Abort(Segment& segment) {
   }
   if (was_synced) {
     // Best effort: if this fails too, the frames may come back after a power
-    // loss, complete and checksummed, as records of a failed append.
-    b.region().Sync(from, kBatchHeaderBytes).IgnoreError();
+    // loss, complete and checksummed, as records of a failed append. The
+    // failure is recorded as the sticky error all the same.
+    SyncRegion(b.region(), b.path, from, kBatchHeaderBytes).IgnoreError();
   }
 }
 
@@ -1081,7 +1102,7 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
     env->RemoveFile(b.path).IgnoreError();
   }
   if (options_.durability != Durability::kNone) {
-    env->SyncDir(dir).IgnoreError();  // as above
+    SyncDir(dir).IgnoreError();  // as above; a failure is sticky
   }
 }
 
@@ -1098,6 +1119,8 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   bool sync_dir;
   {
     MutexLock lock(&state.mu);
+    // Nothing is durable after a failed sync, however it was made later.
+    BROOK_RETURN_IF_ERROR(BackgroundError());
     if (state.synced_position >= end_position && end_position != 0) {
       return absl::OkStatus();
     }
@@ -1114,7 +1137,7 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     }
   }
   if (sync_dir) {
-    absl::Status s = options_.env->SyncDir(ShardDir(state.number));
+    absl::Status s = SyncDir(ShardDir(state.number));
     if (!s.ok()) {
       MutexLock lock(&state.mu);
       state.dir_unsynced = true;
@@ -1126,11 +1149,9 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     MmapBacking& b = BackingOf(*job.segment);
     // With the zero header that ends the log.
     const size_t end = std::min(job.to + kBatchHeaderBytes, b.capacity());
-    absl::Status s = b.region().Sync(job.from, end - job.from);
-    if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat("segment ", b.path, " offset ",
-                                                 job.from, ": ", s.message()));
-    }
+    // On failure nothing moves: synced_position covers only what synced.
+    BROOK_RETURN_IF_ERROR(
+        SyncRegion(b.region(), b.path, job.from, end - job.from));
   }
   MutexLock lock(&state.mu);
   for (const Job& job : jobs) {
@@ -1139,8 +1160,9 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
       b.synced_offset = std::max(b.synced_offset, job.to);
     }
   }
-  if (state.committed_position >= target) {
-    state.synced_position = std::max(state.synced_position, target);
+  if (state.committed_position >= target && state.synced_position < target) {
+    state.synced_position = target;
+    state.synced_cv.SignalAll();
   }
   int64_t unsynced = 0;
   std::vector<std::weak_ptr<Segment>> still_dirty;
@@ -1196,8 +1218,9 @@ absl::Status MmapSegmentStore::PrepareShard(uint32_t shard_number) {
         absl::StrCat("stream directory ", options_.dir, ": read-only"));
   }
   AddShard(shard_number);
+  BROOK_RETURN_IF_ERROR(BackgroundError());
   BROOK_RETURN_IF_ERROR(options_.env->CreateDir(ShardDir(shard_number)));
-  return options_.env->SyncDir(options_.dir);
+  return SyncDir(options_.dir);
 }
 
 absl::Status MmapSegmentStore::PrepareShards(uint32_t first, uint32_t count) {
@@ -1207,10 +1230,11 @@ absl::Status MmapSegmentStore::PrepareShards(uint32_t first, uint32_t count) {
         absl::StrCat("stream directory ", options_.dir, ": read-only"));
   }
   AddShard(first + count - 1);  // adds every number below it too
+  BROOK_RETURN_IF_ERROR(BackgroundError());
   for (uint32_t n = first; n < first + count; ++n) {
     BROOK_RETURN_IF_ERROR(options_.env->CreateDir(ShardDir(n)));
   }
-  return options_.env->SyncDir(options_.dir);
+  return SyncDir(options_.dir);
 }
 
 MmapSegmentStore::ShardState& MmapSegmentStore::State(
@@ -1246,11 +1270,80 @@ absl::Status MmapSegmentStore::Close() {
   syncer_.reset();
   if (options_.read_only) return absl::OkStatus();
   absl::Status s = SyncAll();
+  if (s.ok()) s = BackgroundError();  // e.g. from a directory sync
   for (ShardState* shard : States()) {
     MutexLock lock(&shard->mu);
     shard->closed = true;
+    shard->synced_cv.SignalAll();
   }
   return s;
+}
+
+absl::Status MmapSegmentStore::BackgroundError() const {
+  if (!has_bg_error_.load(std::memory_order_acquire)) return absl::OkStatus();
+  MutexLock lock(&error_mu_);
+  return bg_error_;
+}
+
+absl::Status MmapSegmentStore::SetBackgroundError(const absl::Status& error) {
+  absl::Status sticky;
+  {
+    MutexLock lock(&error_mu_);
+    if (bg_error_.ok()) {
+      bg_error_ = absl::Status(
+          error.code(),
+          absl::StrCat("stream directory ", options_.dir,
+                       ": a sync failed, so nothing more is made durable "
+                       "until the stream is closed and reopened (whose "
+                       "recovery finds what survived): ",
+                       error.message()));
+      has_bg_error_.store(true, std::memory_order_release);
+    }
+    sticky = bg_error_;
+  }
+  for (ShardState* shard : States()) {
+    MutexLock lock(&shard->mu);
+    shard->synced_cv.SignalAll();
+  }
+  return sticky;
+}
+
+absl::Status MmapSegmentStore::SyncRegion(MappedRegion& region,
+                                          const std::string& path,
+                                          size_t offset, size_t length) {
+  absl::Status s = region.Sync(offset, length);
+  if (s.ok()) return s;
+  return SetBackgroundError(absl::Status(
+      s.code(),
+      absl::StrCat("segment ", path, " offset ", offset, ": ", s.message())));
+}
+
+absl::Status MmapSegmentStore::SyncDir(const std::string& dir) {
+  absl::Status s = options_.env->SyncDir(dir);
+  if (s.ok()) return s;
+  return SetBackgroundError(absl::Status(
+      s.code(), absl::StrCat("directory ", dir, " sync: ", s.message())));
+}
+
+absl::Status MmapSegmentStore::WaitSynced(uint32_t shard_number,
+                                          uint64_t end_position,
+                                          int64_t deadline_millis) {
+  ShardState& state = State(shard_number);
+  Env* const env = options_.env;
+  MutexLock lock(&state.mu);
+  for (bool last_look = false;;) {
+    BROOK_RETURN_IF_ERROR(BackgroundError());
+    if (state.synced_position >= end_position) return absl::OkStatus();
+    if (options_.read_only || state.closed) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(options_.dir, ": stream is closed or read-only"));
+    }
+    if (last_look) break;
+    last_look = state.synced_cv.WaitUntil(&state.mu, env, deadline_millis);
+  }
+  return absl::DeadlineExceededError(
+      absl::StrCat(ShardIdFromNumber(shard_number), ": position ",
+                   end_position - 1, " was not made durable in time"));
 }
 
 }  // namespace internal

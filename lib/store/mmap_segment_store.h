@@ -15,9 +15,26 @@
 // disk and reported. Otherwise it is data loss. The full rules are in
 // SEGMENT_FORMAT.md.
 //
+// Sync errors are sticky (LevelDB's bg_error_): Linux reports a failed
+// writeback once and may then mark the pages clean, so a later sync can
+// succeed for bytes that never reached the disk. The first failed sync of any
+// kind (a segment's msync by the background syncer, by a commit under
+// kAlways or `group_commit_bytes`, by `SyncShard()`, `SyncAll()` or
+// `Close()`; a directory sync when a segment is created or removed or a shard
+// added) becomes the store's one background error, with the failed call's code
+// and a message naming the file and saying that the stream must be reopened.
+// From then on `CreateSegment()`, `Commit()`, `SyncShard()`, `SyncAll()`,
+// `WaitSynced()`, `PrepareShard()` and `Close()` return it, nothing more is
+// synced, and `SyncedPosition()` stays where the last successful sync left it:
+// it never covers a byte that no successful sync covered. `Close()` returning
+// it keeps the stream from marking the directory clean, so the reopen checks
+// every frame and decides what survived.
+//
 // Thread safety: thread-safe. `Commit()` for a shard is serialised by the
 // shard's appender; syncs of a shard are serialised by the store and never
 // block a `Commit()` for longer than a few field updates.
+// Lock order: a shard's sync_mu, then `shards_mu_` or a shard's mu (any
+// shard's), then `error_mu_`.
 // Page faults: a background thread prepares each shard's next segment file
 // (fallocate, map, fault every page in) while the current one fills, so a
 // roll takes a ready map; a dropped segment's file and map are reused the
@@ -125,16 +142,29 @@ class MmapSegmentStore final : public SegmentStore {
   void RetireShard(uint32_t shard_number) override;
 
   // Makes the shard's committed frames durable if records below
-  // `end_position` are not yet. Returns an I/O error if a sync fails, and
-  // kFailedPrecondition when read-only or closed.
+  // `end_position` are not yet. Returns the sticky error (see above) if a
+  // sync fails or failed before, and kFailedPrecondition when read-only or
+  // closed.
   absl::Status SyncShard(uint32_t shard_number, uint64_t end_position);
+  // Waits, issuing no sync itself, until records below `end_position` of the
+  // shard are durable (synced by the group commit or anyone else), or the
+  // Env's clock reaches `deadline_millis` (INT64_MAX: no deadline). Returns
+  // OK, the sticky error, kFailedPrecondition when read-only or once closed
+  // (Close() syncs first, so a record it synced returns OK), or
+  // kDeadlineExceeded.
+  absl::Status WaitSynced(uint32_t shard_number, uint64_t end_position,
+                          int64_t deadline_millis);
   // One past the last durable position of the shard (0 if none synced yet).
+  // Only a successful sync moves it forward.
   uint64_t SyncedPosition(uint32_t shard_number) const;
-  // Syncs every shard.
+  // Syncs every shard; returns the sticky error if any sync failed.
   absl::Status SyncAll();
   // Stops the background syncer and syncs every shard; later commits fail
-  // with kFailedPrecondition. Idempotent.
+  // with kFailedPrecondition. Returns the sticky error if a sync ever failed
+  // (the caller must then not mark the directory clean). Idempotent.
   absl::Status Close();
+  // The sticky error, or OK if no sync has failed.
+  absl::Status BackgroundError() const;
 
  private:
   struct ShardState;
@@ -148,6 +178,13 @@ class MmapSegmentStore final : public SegmentStore {
   // Removes the files a failed `DropCreated()` left; returns the first
   // error and keeps what is still there.
   absl::Status RemoveStrays(ShardState& shard);
+  // Makes `error` (a failed sync) the sticky error unless there is one
+  // already, wakes WaitSynced(), and returns the sticky error.
+  absl::Status SetBackgroundError(const absl::Status& error);
+  // A region's or a directory's sync; a failure becomes the sticky error.
+  absl::Status SyncRegion(MappedRegion& region, const std::string& path,
+                          size_t offset, size_t length);
+  absl::Status SyncDir(const std::string& dir);
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);
@@ -161,6 +198,11 @@ class MmapSegmentStore final : public SegmentStore {
   mutable Mutex shards_mu_;
   std::vector<std::unique_ptr<ShardState>> shards_ ABSL_GUARDED_BY(shards_mu_);
   std::atomic<uint64_t> spares_made_{0};
+  // The sticky error; `has_bg_error_` lets the append path check it without
+  // the lock.
+  mutable Mutex error_mu_;
+  absl::Status bg_error_ ABSL_GUARDED_BY(error_mu_);
+  std::atomic<bool> has_bg_error_{false};
   std::unique_ptr<Syncer> syncer_;
   std::unique_ptr<Preparer> preparer_;  // writable stores only
 };

@@ -668,19 +668,22 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
                                absl::Duration timeout) const {
-  if (WaitForPosition(iterator.position_, timeout)) return true;
+  if (WaitForPosition(iterator.position_,
+                      DeadlineAfter(stream_->env(), timeout))) {
+    return true;
+  }
   MutexLock lock(&mu_);
   return closed_;  // its end (and children) are there to read
 }
 
 bool ShardImpl::WaitForPosition(uint64_t position,
-                                absl::Duration timeout) const {
-  const absl::Time deadline = absl::Now() + timeout;
+                                int64_t deadline_millis) const {
+  Env* const env = stream_->env();
   MutexLock lock(&mu_);
   ++waiters_;
   // A closed shard publishes nothing more: stop waiting.
   while (std::max(position, trim_position_) >= end_position_ && !closed_) {
-    if (published_.WaitWithDeadline(&mu_, deadline)) break;
+    if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
   }
   --waiters_;
   return std::max(position, trim_position_) < end_position_;

@@ -66,9 +66,10 @@ class ShardImpl final : public Shard {
                                         const GetRecordsOptions& options) const;
   bool WaitForRecords(const ShardIterator& iterator,
                       absl::Duration timeout) const;
-  // Waits up to `timeout` until the record at `position` is published; true if
-  // it is.
-  bool WaitForPosition(uint64_t position, absl::Duration timeout) const;
+  // Waits until the record at `position` is published, or the stream's
+  // `Env` clock reaches `deadline_millis` (see DeadlineAfter()); true if it
+  // is published.
+  bool WaitForPosition(uint64_t position, int64_t deadline_millis) const;
 
   // Adopts the segments a durable store recovered, oldest first; the next
   // append gets position `end_position`. Counts their bytes towards the

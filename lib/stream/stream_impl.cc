@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 
 #include "brook/internal/time_math.h"
 
@@ -343,7 +342,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
     for (int attempt = 0; attempt < 1000; ++attempt) {
       locked = env->LockFile(ReadersLockPath(dir), /*shared=*/true);
       if (!absl::IsFailedPrecondition(locked.status())) break;
-      absl::SleepFor(absl::Milliseconds(1));
+      env->SleepForMicroseconds(1000);
     }
     if (locked.ok()) {
       reader_lock = *std::move(locked);
@@ -432,7 +431,8 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
 
 absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,
                                         SequenceNumber n,
-                                        absl::Duration timeout) {
+                                        absl::Duration timeout,
+                                        DurableWait how) {
   if (durable_ == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "stream ", options_.name, ": a memory stream has no durable storage"));
@@ -441,22 +441,40 @@ absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,
     return absl::FailedPreconditionError(
         absl::StrCat("stream directory ", dir_, ": opened read-only"));
   }
+  if (how != DurableWait::kSyncNow && how != DurableWait::kGroupCommit) {
+    return absl::InvalidArgumentError(absl::StrCat("stream directory ", dir_,
+                                                   ": unknown DurableWait ",
+                                                   static_cast<int>(how)));
+  }
+  const int64_t deadline = DeadlineAfter(env_, timeout);
   BROOK_ASSIGN_OR_RETURN(ShardImpl * shard, FindShard(shard_id));
   if (ShardNumberOf(n) != shard->number()) {
     return absl::InvalidArgumentError(
         absl::StrCat(shard->id(), ": sequence number ", n.ToString(),
                      " belongs to another shard"));
   }
+  // After a failed sync nothing is reported durable (see Stream::Sync()).
+  BROOK_RETURN_IF_ERROR(durable_->BackgroundError());
   const uint64_t position = PositionOf(n);
   if (durable_->SyncedPosition(shard->number()) > position) {
     return absl::OkStatus();
   }
-  if (!shard->WaitForPosition(position, timeout)) {
+  if (!shard->WaitForPosition(position, deadline)) {
     return absl::DeadlineExceededError(absl::StrCat(
         shard->id(), ": sequence number ", n.ToString(),
         " was not appended within ", absl::FormatDuration(timeout)));
   }
-  return durable_->SyncShard(shard->number(), position + 1);
+  if (how == DurableWait::kSyncNow) {
+    return durable_->SyncShard(shard->number(), position + 1);
+  }
+  absl::Status s =
+      durable_->WaitSynced(shard->number(), position + 1, deadline);
+  if (absl::IsDeadlineExceeded(s)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        shard->id(), ": sequence number ", n.ToString(),
+        " was not made durable within ", absl::FormatDuration(timeout)));
+  }
+  return s;
 }
 
 absl::Status StreamImpl::Sync() {

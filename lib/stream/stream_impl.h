@@ -65,8 +65,9 @@ class StreamImpl final : public Stream {
   absl::Status DecreaseStreamRetentionPeriod(
       int64_t retention_period_millis) override;
   absl::Status UpdateRetentionBytes(int64_t retention_bytes) override;
+  using Stream::WaitForDurable;
   absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
-                              absl::Duration timeout) override;
+                              absl::Duration timeout, DurableWait how) override;
   absl::Status Sync() override;
   absl::Status Close() override;
   // Recovers, first, the shards a read-only stream has not read yet.

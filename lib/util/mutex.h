@@ -12,12 +12,15 @@
 #ifndef BROOK_LIB_UTIL_MUTEX_H_
 #define BROOK_LIB_UTIL_MUTEX_H_
 
-#include <chrono>
 #include <condition_variable>
+#include <cstdint>
+#include <limits>
 #include <mutex>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
+
+#include "brook/env.h"
 
 namespace brook {
 namespace internal {
@@ -53,16 +56,31 @@ class ABSL_SCOPED_LOCKABLE MutexLock {
   Mutex* const mu_;
 };
 
+// The time on `env`'s clock (Env::NowMillis()) `timeout` from now, for
+// CondVar::WaitUntil(): a part of a millisecond counts as a whole one, a
+// timeout of zero or less is now, and an infinite one (or one past the end of
+// the clock) is INT64_MAX, which never comes.
+inline int64_t DeadlineAfter(Env* env, absl::Duration timeout) {
+  constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+  const int64_t now = env->NowMillis();
+  if (timeout <= absl::ZeroDuration()) return now;
+  if (timeout == absl::InfiniteDuration()) return kNever;
+  const int64_t millis = absl::ToInt64Milliseconds(
+      absl::Ceil(timeout, absl::Milliseconds(1)));  // saturates at INT64_MAX
+  return now > kNever - millis ? kNever : now + millis;
+}
+
 class CondVar {
  public:
-  // Waits for a signal or `deadline` (real time); returns true on timeout.
+  // Waits for a signal or until `env`'s clock reaches `deadline_millis`
+  // (Env::WaitUntil(); INT64_MAX never comes); returns true if the deadline
+  // has been reached. May return early: callers loop on their condition.
   // REQUIRES: `mu` is held; it is held again on return.
-  bool WaitWithDeadline(Mutex* mu, absl::Time deadline) {
+  bool WaitUntil(Mutex* mu, Env* env, int64_t deadline_millis) {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
-    const std::cv_status status =
-        cv_.wait_until(lock, absl::ToChronoTime(deadline));
+    const bool reached = env->WaitUntil(cv_, lock, deadline_millis);
     lock.release();
-    return status == std::cv_status::timeout;
+    return reached;
   }
   void Wait(Mutex* mu) {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
