@@ -328,6 +328,33 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t from,
   return false;
 }
 
+// A trailing segment of the log that holds no committed frame, after one
+// that does, is stray: an append created it and failed, or the process died
+// between creating it and committing to it. The segment before it already
+// says where positions continue, and a later append may fill that one past
+// the stray's base, so it is a torn tail: removed when `writable`, ignored
+// when read-only, and reported either way. A lone empty segment stays: it is
+// the marker retention leaves when it drops a shard's every segment. Returns
+// how many of `files[0, keep)` hold the log.
+absl::StatusOr<size_t> DropStrayTail(Env* env, bool writable,
+                                     std::vector<ScannedSegment>& files,
+                                     size_t keep, RecoveryReport* report) {
+  if (keep < 2 || !files[keep - 1].batches.empty() || files[keep - 1].bad) {
+    return keep;
+  }
+  ScannedSegment& stray = files[keep - 1];
+  RecoveryReport::Problem p;
+  p.file = stray.path;
+  p.bytes = static_cast<int64_t>(stray.size);
+  p.reason = "segment holds no committed batch (stray from a failed append)";
+  report->problems.push_back(std::move(p));
+  if (writable) {
+    stray.region.reset();
+    BROOK_RETURN_IF_ERROR(env->RemoveFile(stray.path));
+  }
+  return keep - 1;
+}
+
 }  // namespace
 
 std::string ReadersLockPath(absl::string_view dir) {
@@ -684,6 +711,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     }
   }
   if (keep > files.size()) keep = files.size();
+  BROOK_ASSIGN_OR_RETURN(keep,
+                         DropStrayTail(env, writable, files, keep, report));
 
   RecoveredShard out;
   out.end_position = start_position;
