@@ -140,6 +140,10 @@ class StreamImpl final : public Stream {
   MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
   std::string dir_;
   bool read_only_ = false;
+  // Set by Open() before AdoptMeta(): the stream is new (no shard directory
+  // exists yet); every frame is to be checksummed (OpenMode::kVerify).
+  bool creating_ = false;
+  bool verify_all_ = false;
   std::unique_ptr<FileLock> lock_;         // LOCK, while open for writing
   std::unique_ptr<FileLock> reader_lock_;  // READERS (shared), read-only
   RecoveryReport report_;
