@@ -9,6 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 #include "store/record_format.h"
 #include "util/crc32c.h"
@@ -173,17 +175,25 @@ absl::StatusOr<Listing> ListShard(Env* env, const std::string& dir) {
   return out;
 }
 
-// Maps and scans every file. Sets `*vanished` (and stops) if a file the
-// listing named is gone: a read-only recovery then lists again.
+// Maps and scans every file. Read-only, files the writer's retention removed
+// since the listing (the oldest go first) are dropped from `files`; sets
+// `*vanished` (and stops) if any other file is gone: a read-only recovery
+// then lists again.
 absl::Status MapAndScan(const ShardRecoveryOptions& o,
                         std::vector<ScannedSegment>& files, bool* vanished) {
-  for (ScannedSegment& s : files) {
+  size_t dropped = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    ScannedSegment& s = files[i];
     absl::StatusOr<std::unique_ptr<File>> file =
         o.env->OpenFile(s.path, o.writable ? FileOpenMode::kReadWrite
                                            : FileOpenMode::kReadOnly);
     if (!o.writable && absl::IsNotFound(file.status())) {
-      *vanished = true;
-      return absl::OkStatus();
+      if (i != dropped || i + 1 == files.size()) {
+        *vanished = true;
+        return absl::OkStatus();
+      }
+      ++dropped;
+      continue;
     }
     if (!file.ok()) return file.status();
     BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
@@ -193,6 +203,7 @@ absl::Status MapAndScan(const ShardRecoveryOptions& o,
     }
     ScanFrames(s, o.verify_crc);
   }
+  files.erase(files.begin(), files.begin() + static_cast<long>(dropped));
   return absl::OkStatus();
 }
 
@@ -389,6 +400,17 @@ absl::StatusOr<ShardLog> RecoverOnce(const ShardRecoveryOptions& o,
           : files[std::min(stop, files.size() - 1)].end_position;
 
   // What the files hold against what the marker and STREAM say they must.
+  if (!o.writable && has_bounds && !files.empty() &&
+      files.front().base > trim) {
+    // Retention may have dropped files since the listing; it moved the
+    // marker first, so a fresh look at the marker says how far it got.
+    absl::StatusOr<Listing> again = ListShard(env, o.dir);
+    uint64_t new_trim, new_head;
+    if (again.ok() && !again->bounds.empty() &&
+        ParseBoundsName(again->bounds.back(), &new_trim, &new_head)) {
+      trim = std::max(trim, new_trim);
+    }
+  }
   std::vector<RecoveryReport::Problem> missing;
   if (has_bounds && !files.empty() && files.front().base > trim) {
     missing.push_back(
@@ -433,7 +455,11 @@ absl::StatusOr<ShardLog> RecoverOnce(const ShardRecoveryOptions& o,
       valid_after = ValidFrameAt(files[j], 0, files[j].base);
     }
     keep = stop + 1;
-    if (valid_after) {
+    if (!o.writable && !valid_after && s.bad && s.uncommitted) {
+      // The writer's append in progress, which may span into the segments
+      // after this one: the live end, as in SettleLastSegment().
+      s.bad = false;
+    } else if (valid_after) {
       RecoveryReport::Problem p =
           Loss(s.path, static_cast<int64_t>(s.end_offset),
                s.bad ? s.reason
@@ -477,7 +503,7 @@ absl::StatusOr<ShardLog> RecoverOnce(const ShardRecoveryOptions& o,
         report->problems.push_back(std::move(p));
         s.bad = false;
       }
-      for (size_t j = stop + 1; j < files.size(); ++j) {
+      for (size_t j = keep; j < files.size(); ++j) {
         ScannedSegment& later = files[j];
         const bool empty =
             later.region == nullptr || AllZero(later.data(), later.size);
@@ -653,7 +679,12 @@ absl::StatusOr<ShardLog> RecoverShardLog(const ShardRecoveryOptions& o,
     RecoveryReport found;
     bool relist = false;
     absl::StatusOr<ShardLog> log = RecoverOnce(o, &found, &relist);
-    if (attempt < attempts && (relist || !found.problems.empty())) continue;
+    if (attempt < attempts && (relist || !found.problems.empty())) {
+      // Give a writer working meanwhile the time to finish its append, roll
+      // or drop (a few milliseconds, only when a shard shows a problem).
+      absl::SleepFor(absl::Milliseconds(1 << (attempt - 1)));
+      continue;
+    }
     report->scanned_segments += found.scanned_segments;
     report->scanned_batches += found.scanned_batches;
     report->scanned_records += found.scanned_records;
