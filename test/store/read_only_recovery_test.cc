@@ -52,16 +52,16 @@ TEST_CASE("Recovery: a read-only open of a clean directory reads headers",
   CHECK(report.problems.empty());
   CHECK(report.scanned_records == 900);
   // Only the shard's last batch was checksummed.
-  CHECK(report.scanned_bytes > 0);
-  CHECK(report.scanned_bytes < report.scanned_bytes / 100);
+  CHECK(report.checksummed_bytes > 0);
+  CHECK(report.checksummed_bytes < report.scanned_bytes / 100);
   testing::CheckShardNumbered(reader.get(), 900);
 
   std::unique_ptr<Stream> verifier =
-      OpenOrDie(dir, StreamOptions(), OpenMode::kReadOnly);
+      OpenOrDie(dir, StreamOptions(), OpenMode::kVerify);
   const RecoveryReport& verified = verifier->recovery_report();
   CHECK(verified.clean_shutdown);
   CHECK(verified.scanned_records == 900);
-  CHECK(verified.scanned_bytes == verified.scanned_bytes);
+  CHECK(verified.checksummed_bytes == verified.scanned_bytes);
 }
 
 TEST_CASE("Recovery: kVerify finds a flipped byte a clean open does not read",
@@ -87,7 +87,7 @@ TEST_CASE("Recovery: kVerify finds a flipped byte a clean open does not read",
     CHECK(reader->recovery_report().problems.empty());
   }
   std::unique_ptr<Stream> verifier =
-      OpenOrDie(dir, StreamOptions(), OpenMode::kReadOnly);
+      OpenOrDie(dir, StreamOptions(), OpenMode::kVerify);
   const RecoveryReport& report = verifier->recovery_report();
   REQUIRE(report.problems.size() == 1);
   CHECK(report.problems[0].data_loss);
@@ -118,7 +118,7 @@ TEST_CASE("Recovery: read-only, an uncommitted last batch is the live end",
   }
   internal::EncodeFixed<uint32_t>(&bytes[last + 28], 0);
   testing::WriteFileBytes(segment, bytes);
-  for (const OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadOnly}) {
+  for (const OpenMode mode : {OpenMode::kReadOnly, OpenMode::kVerify}) {
     std::unique_ptr<Stream> reader = OpenOrDie(dir, StreamOptions(), mode);
     CHECK(reader->recovery_report().problems.empty());
     testing::CheckShardNumbered(reader.get(), 27);
@@ -175,8 +175,7 @@ TEST_CASE("Recovery: read-only opens racing a writer report no damage",
   int opened = 0;
   for (int r = 0; r < kRounds; ++r) {
     rounds[r]->ArriveAndWait();
-    const OpenMode mode =
-        r % 2 == 0 ? OpenMode::kReadOnly : OpenMode::kReadOnly;
+    const OpenMode mode = r % 2 == 0 ? OpenMode::kReadOnly : OpenMode::kVerify;
     absl::StatusOr<std::unique_ptr<Stream>> reader =
         Stream::Open(dir, StreamOptions(), mode);
     if (!reader.ok()) {
