@@ -6,7 +6,7 @@
 // frames, finding where the log ends and what evidence says it must reach
 // (STREAM's positions, the bounds marker), and repairing a torn tail. The
 // rules are in SEGMENT_FORMAT.md; MmapSegmentStore::RecoverShard() adopts the
-// result.
+// result. The frame-level functions are in mmap_scan.cc.
 //
 // Thread safety: the functions share no state; each call may run on its own
 // thread. Read-only recovery tolerates a writer changing the directory and
