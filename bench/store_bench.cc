@@ -492,5 +492,59 @@ BENCHMARK(BM_ReadOnly_Describe)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 
+// Opening a stream of 1,000 shards, each holding one small batch in a 1 MiB
+// segment (the rest of each file is preallocated zeros): the writer's clean
+// open (the baseline), a read-only open of the clean directory, and a
+// read-only open of an unclean one (a live or crashed writer: every frame is
+// checksummed and each shard's tail looked past). Issue 7: the read-only
+// opens must cost about what the writer's does, not scan the preallocated
+// space.
+void BM_Open_ManyShards(benchmark::State& state) {
+  const int64_t mode = state.range(0);  // 0 writer, 1 read-only, 2 unclean
+  BenchDir dir;
+  {
+    StreamOptions options;
+    options.shard_count = 1000;
+    options.segment_bytes = int64_t{1} << 20;
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
+    if (!s.ok()) std::abort();
+    for (const ShardDescription& d : (*s)->ListShards()) {
+      const std::vector<RoutedRecord> batch(
+          10, RoutedRecord{"k", "data", d.hash_key_range.starting_hash_key});
+      if (!(*(*s)->GetShard(d.shard_id))->Append(batch).ok()) std::abort();
+    }
+    if (mode == 2) {
+      static_cast<internal::StreamImpl*>(s->get())->SimulateCrashForTesting();
+    } else if (!(*s)->Close().ok()) {
+      std::abort();
+    }
+  }
+  int64_t checksummed = 0;
+  for (auto _ : state) {
+    absl::StatusOr<std::unique_ptr<Stream>> s =
+        Stream::Open(dir.path(), StreamOptions(),
+                     mode == 0 ? OpenMode::kMustExist : OpenMode::kReadOnly);
+    if (!s.ok() || (*s)->recovery_report().clean_shutdown != (mode != 2)) {
+      state.SkipWithError("open failed or found the wrong state");
+      break;
+    }
+    checksummed += (*s)->recovery_report().checksummed_bytes;
+    state.PauseTiming();
+    if (mode == 0 && !(*s)->Close().ok()) state.SkipWithError("close failed");
+    s->reset();
+    state.ResumeTiming();
+  }
+  state.counters["checksummed_KiB"] = benchmark::Counter(
+      static_cast<double>(checksummed) / state.iterations() / 1024);
+}
+BENCHMARK(BM_Open_ManyShards)
+    ->Arg(0)
+    ->Arg(1)
+    ->Arg(2)
+    ->ArgName("mode")
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace brook

@@ -110,6 +110,10 @@ enum class OpenMode : int {
   // several processes or threads creating one directory at once, exactly one
   // succeeds. A directory that exists but holds no stream is used.
   kCreateOnly = 3,
+  // As kReadOnly, but checks every frame's checksum whatever state the
+  // directory was left in (what `brook verify` does); kReadOnly checks only
+  // frame headers of a cleanly closed directory.
+  kVerify = 4,
 };
 
 // How `Stream::WaitForDurable()` gets a record to durable storage.
@@ -137,23 +141,33 @@ struct RecoveryReport {
     std::string file;    // path of the segment file
     int64_t offset = 0;  // of the first bad byte in it
     int64_t bytes = 0;   // bytes dropped (torn tail) or unreadable
-    // True for damage before the tail: records after `offset` in that shard
-    // cannot be read. False for a torn tail, which was truncated. Also true,
-    // with `file` the shard's directory, for a shard of a `kReadOnly` stream
-    // that could not be recovered at all (`reason` starts "cannot be read: "
-    // and names the I/O error).
+    // True for damage before the tail (records after `offset` in that shard
+    // cannot be read) and for records that STREAM or the shard's files say
+    // exist but no file holds (`file` then names the missing file or shard
+    // directory, `offset` and `bytes` are 0, and `reason` gives the
+    // positions lost). Also true, with `file` the shard's directory, for a
+    // shard of a `kReadOnly` stream that could not be recovered at all
+    // (`reason` starts "cannot be read: " and names the I/O error). False for
+    // a torn tail, which was truncated (by a writable open; a read-only one
+    // leaves it).
     bool data_loss = false;
     std::string reason;  // e.g. "crc mismatch"
   };
-  // True if the stream was closed cleanly (`Close()`) before this open; the
-  // frames were then not checksummed again.
+  // True if the stream was closed cleanly (`Close()`) before this open (read
+  // or write); only frame headers were then read, plus each shard's last
+  // frame, unless the mode is kVerify.
   bool clean_shutdown = true;
-  // What was checked at open: segment files, and the valid batches, records
-  // and bytes of frames found in them.
+  // What was found at open: segment files, and the valid batches, records
+  // and bytes of frames in them (headers read).
   int64_t scanned_segments = 0;
   int64_t scanned_batches = 0;
   int64_t scanned_records = 0;
   int64_t scanned_bytes = 0;
+  // Bytes of valid frames whose checksum was computed: all of
+  // `scanned_bytes` after an unclean shutdown and under kVerify; after a
+  // clean one only each shard's last frame (or all, if any header was in
+  // doubt).
+  int64_t checksummed_bytes = 0;
   std::vector<Problem> problems;
 };
 
@@ -185,7 +199,8 @@ class BROOK_EXPORT Stream {
   //                        `mode`; nothing is changed on disk;
   //   kAlreadyExists       kCreateOnly and `dir` holds a stream or another
   //                        writer has it open; nothing is changed;
-  //   kNotFound            kMustExist or kReadOnly and `dir` holds no stream
+  //   kNotFound            kMustExist, kReadOnly or kVerify and `dir` holds
+  //                        no stream
   //                        ("stream directory <dir>: not found" if nothing is
   //                        there, "...: holds no stream" for a directory);
   //   kFailedPrecondition  another writer (process or `Stream`) has `dir` open;
@@ -202,10 +217,17 @@ class BROOK_EXPORT Stream {
   //                        read every record before the damage;
   //   kResourceExhausted   the disk is full;
   //   other codes          an I/O error, naming the file.
-  // Blocking: kCreateIfMissing and kMustExist read every segment's frame
-  // headers, and after an unclean shutdown checksum every frame. kReadOnly
-  // reads only the metadata; segments are read later (see `OpenMode`), and
-  // their I/O errors come from the first read of their shard.
+  // Every gap between what STREAM says and what the files hold (a missing
+  // shard directory, first, middle or newest segment, a closed shard whose
+  // files end before its end position) is data loss like damage: a writable
+  // open fails with kDataLoss naming the file and positions rather than give
+  // positions out again; a read-only open lists it in `recovery_report()`.
+  // Blocking: kCreateIfMissing, kMustExist and kCreateOnly read every
+  // segment's frame headers, and after an unclean shutdown checksum every
+  // frame; the preallocated space after the end of each shard's log is not
+  // read (about one page of it). kReadOnly and kVerify read only the metadata;
+  // a shard's segments are read at its first read (see `OpenMode`; kVerify
+  // then checksums every frame), and their I/O errors come from that read.
   static absl::StatusOr<std::unique_ptr<Stream>> Open(
       absl::string_view dir, const StreamOptions& options, OpenMode mode);
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
+#include "store/mmap_recovery.h"
 #include "store/record_format.h"
 #include "stream/sequence.h"
 #include "util/crc32c.h"
@@ -22,48 +23,10 @@ namespace brook {
 namespace internal {
 namespace {
 
-constexpr size_t kPageBytes = 4096;
 // The writer keeps this much of its segment faulted in ahead of itself.
 constexpr size_t kPrefaultAhead = size_t{1} << 20;
-constexpr absl::string_view kSegmentSuffix = ".seg";
-constexpr size_t kSegmentNameDigits = 20;
-constexpr absl::string_view kRecycleSuffix = ".recycle";
 // Dropped segment files a shard keeps mapped for reuse.
 constexpr size_t kRecycledPerShard = 2;
-
-std::string SegmentName(uint64_t base_position) {
-  return absl::StrFormat("%020d%s", base_position, kSegmentSuffix);
-}
-
-// The base position a segment file name stands for, or false if `name` is not
-// one.
-bool ParseSegmentName(absl::string_view name, uint64_t* base) {
-  if (name.size() != kSegmentNameDigits + kSegmentSuffix.size() ||
-      name.substr(kSegmentNameDigits) != kSegmentSuffix) {
-    return false;
-  }
-  uint64_t v = 0;
-  for (char c : name.substr(0, kSegmentNameDigits)) {
-    if (c < '0' || c > '9') return false;
-    const uint64_t digit = static_cast<uint64_t>(c - '0');
-    if (v > (~uint64_t{0} - digit) / 10) return false;
-    v = v * 10 + digit;
-  }
-  *base = v;
-  return true;
-}
-
-bool AllZero(const char* p, size_t n) {
-  for (; n >= 8; n -= 8, p += 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    if (v != 0) return false;
-  }
-  for (; n > 0; --n, ++p) {
-    if (*p != 0) return false;
-  }
-  return true;
-}
 
 // Segment files of one shard that retention dropped and no reader holds any
 // more, still mapped, kept for reuse: their pages are in memory and mapped
@@ -179,198 +142,20 @@ class MmapBacking final : public SegmentBacking {
   std::string recycle_path_;
 };
 
+// The CRC of the frame at `frame` (bytes [8, frame_bytes)) as it reads once
+// its flags are `flags`.
+uint32_t CrcWithFlags(const char* frame, uint32_t flags) {
+  const uint32_t frame_bytes = DecodeFixed<uint32_t>(frame);
+  char encoded[4];
+  EncodeFixed<uint32_t>(encoded, flags);
+  uint32_t crc = Crc32cExtend(0, frame + 8, 20);
+  crc = Crc32cExtend(crc, encoded, 4);
+  return Crc32cExtend(crc, frame + kBatchHeaderBytes,
+                      frame_bytes - kBatchHeaderBytes);
+}
+
 MmapBacking& BackingOf(const Segment& segment) {
   return *static_cast<MmapBacking*>(segment.backing());
-}
-
-// What checking one frame found.
-enum class FrameKind { kEnd, kValid, kBad };
-
-// Checks the frame at `off` of `data[0, size)`, expected to hold position
-// `expected` (any position if `expected` is 0). Never reads past `size`.
-// The end of the log is a zero header, or an old checksummed frame of a
-// recycled file (position below `expected`).
-FrameKind CheckFrame(const char* data, size_t size, size_t off,
-                     uint64_t expected, bool verify_crc, BatchHeader* h,
-                     std::string* reason) {
-  const size_t left = size - off;
-  if (left < kBatchHeaderBytes) {
-    if (AllZero(data + off, left)) return FrameKind::kEnd;
-    *reason = "truncated batch header";
-    return FrameKind::kBad;
-  }
-  *h = DecodeBatchHeader(data + off);
-  if (h->frame_bytes == 0) {
-    if (AllZero(data + off, kBatchHeaderBytes)) return FrameKind::kEnd;
-    *reason = "torn batch header";
-    return FrameKind::kBad;
-  }
-  if (h->frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
-      h->frame_bytes > left) {
-    *reason = absl::StrCat("frame length ", h->frame_bytes, " out of bounds (",
-                           left, " bytes left)");
-    return FrameKind::kBad;
-  }
-  if (h->record_count == 0) {
-    *reason = "batch of no records";
-    return FrameKind::kBad;
-  }
-  if (expected != 0 && h->first_position != expected) {
-    // A recycled segment file holds old frames past the end of the log:
-    // checksummed, and older than anything this segment can hold. A damaged
-    // position fails the checksum instead.
-    if (h->first_position < expected && (h->flags & kBatchHasCrc) != 0 &&
-        Crc32c(data + off + 8, h->frame_bytes - size_t{8}) == h->crc) {
-      return FrameKind::kEnd;
-    }
-    *reason = absl::StrCat("batch starts at position ", h->first_position,
-                           ", expected ", expected);
-    return FrameKind::kBad;
-  }
-  if ((h->flags & kBatchHasCrc) == 0) {
-    *reason = "batch never committed (no crc)";
-    return FrameKind::kBad;
-  }
-  if (!verify_crc) return FrameKind::kValid;
-  const uint32_t crc = Crc32c(data + off + 8, h->frame_bytes - size_t{8});
-  if (crc != h->crc) {
-    *reason = absl::StrFormat("crc mismatch (stored %08x, computed %08x)",
-                              h->crc, crc);
-    return FrameKind::kBad;
-  }
-  // The records must fill the frame exactly.
-  const char* p = data + off + kBatchHeaderBytes;
-  size_t rest = h->frame_bytes - kBatchHeaderBytes;
-  for (uint32_t i = 0; i < h->record_count; ++i) {
-    if (rest < kRecordHeaderBytes) {
-      *reason = absl::StrCat("record ", i, " overruns its batch");
-      return FrameKind::kBad;
-    }
-    const size_t n = kRecordHeaderBytes + DecodeFixed<uint16_t>(p + 4) +
-                     size_t{DecodeFixed<uint32_t>(p)};
-    if (n > rest) {
-      *reason = absl::StrCat("record ", i, " overruns its batch");
-      return FrameKind::kBad;
-    }
-    p += n;
-    rest -= n;
-  }
-  if (rest != 0) {
-    *reason = absl::StrCat(rest, " bytes after the batch's last record");
-    return FrameKind::kBad;
-  }
-  return FrameKind::kValid;
-}
-
-// A segment file as recovery read it.
-struct ScannedSegment {
-  std::string path;
-  uint64_t base = 0;
-  std::unique_ptr<MappedRegion> region;  // null for an empty file
-  size_t size = 0;
-  // Frames [0, end_offset) are valid and hold [base, end_position).
-  size_t end_offset = 0;
-  uint64_t end_position = 0;
-  std::vector<BatchIndexEntry> batches;
-  int64_t first_arrival_millis = 0;
-  int64_t last_arrival_millis = 0;
-  // Set if the walk stopped at a bad frame at `end_offset`.
-  bool bad = false;
-  std::string reason;
-
-  const char* data() const { return region ? region->data() : nullptr; }
-};
-
-void ScanFrames(ScannedSegment& s, bool verify_crc) {
-  s.end_offset = 0;
-  s.end_position = s.base;
-  s.batches.clear();
-  s.bad = false;
-  const char* data = s.data();
-  size_t off = 0;
-  while (off < s.size) {
-    BatchHeader h;
-    std::string reason;
-    const FrameKind kind =
-        CheckFrame(data, s.size, off, s.end_position, verify_crc, &h, &reason);
-    if (kind == FrameKind::kEnd) break;
-    if (kind == FrameKind::kBad) {
-      s.bad = true;
-      s.reason = std::move(reason);
-      break;
-    }
-    if (s.batches.empty()) s.first_arrival_millis = h.arrival_millis;
-    s.last_arrival_millis = h.arrival_millis;
-    s.batches.push_back({h.first_position, static_cast<uint32_t>(off),
-                         h.record_count, h.arrival_millis});
-    off += h.frame_bytes;
-    s.end_position = h.first_position + h.record_count;
-  }
-  s.end_offset = off;
-}
-
-// True if the frame at `off` of `s` is a complete, checksummed frame holding
-// position `expected` (any if 0).
-bool ValidFrameAt(const ScannedSegment& s, size_t off, uint64_t expected) {
-  if (s.region == nullptr || off >= s.size) return false;
-  BatchHeader h;
-  std::string reason;
-  return CheckFrame(s.data(), s.size, off, expected, /*verify_crc=*/true, &h,
-                    &reason) == FrameKind::kValid;
-}
-
-// True if a complete, checksummed frame holding positions at or after
-// `min_position` starts anywhere in `s` at or after `from`: then the bad bytes
-// before it are damage in the middle of the log, not a torn tail. Frames are
-// not aligned, so every offset is tried; a cheap look at the header rules out
-// nearly all of them before any checksum is computed. Runs only when recovery
-// met a bad frame.
-bool ValidFrameFollows(const ScannedSegment& s, size_t from,
-                       uint64_t min_position) {
-  if (s.region == nullptr) return false;
-  const char* data = s.data();
-  for (size_t off = from; off + kBatchHeaderBytes <= s.size; ++off) {
-    const uint32_t frame_bytes = DecodeFixed<uint32_t>(data + off);
-    if (frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
-        frame_bytes > s.size - off ||
-        DecodeFixed<uint32_t>(data + off + 28) != kBatchHasCrc) {
-      continue;
-    }
-    const uint64_t position = DecodeFixed<uint64_t>(data + off + 8);
-    if (position < min_position ||
-        DecodeFixed<uint32_t>(data + off + 24) == 0) {
-      continue;
-    }
-    if (ValidFrameAt(s, off, 0)) return true;
-  }
-  return false;
-}
-
-// A trailing segment of the log that holds no committed frame, after one
-// that does, is stray: an append created it and failed, or the process died
-// between creating it and committing to it. The segment before it already
-// says where positions continue, and a later append may fill that one past
-// the stray's base, so it is a torn tail: removed when `writable`, ignored
-// when read-only, and reported either way. A lone empty segment stays: it is
-// the marker retention leaves when it drops a shard's every segment. Returns
-// how many of `files[0, keep)` hold the log.
-absl::StatusOr<size_t> DropStrayTail(Env* env, bool writable,
-                                     std::vector<ScannedSegment>& files,
-                                     size_t keep, RecoveryReport* report) {
-  if (keep < 2 || !files[keep - 1].batches.empty() || files[keep - 1].bad) {
-    return keep;
-  }
-  ScannedSegment& stray = files[keep - 1];
-  RecoveryReport::Problem p;
-  p.file = stray.path;
-  p.bytes = static_cast<int64_t>(stray.size);
-  p.reason = "segment holds no committed batch (stray from a failed append)";
-  report->problems.push_back(std::move(p));
-  if (writable) {
-    stray.region.reset();
-    BROOK_RETURN_IF_ERROR(env->RemoveFile(stray.path));
-  }
-  return keep - 1;
 }
 
 }  // namespace
@@ -403,6 +188,10 @@ struct MmapSegmentStore::ShardState {
   // Signalled when synced_position moves, when the store gets its sticky
   // error and when it closes (WaitSynced()).
   CondVar synced_cv;
+  // Taken alone. The shard's bounds marker file (SEGMENT_FORMAT.md); empty
+  // until recovery or the first segment makes one.
+  Mutex bounds_mu;
+  std::string bounds_name ABSL_GUARDED_BY(bounds_mu);
 };
 
 // Group commit by time: syncs a shard once its oldest unsynced commit is
@@ -571,192 +360,20 @@ std::string MmapSegmentStore::ShardDir(uint32_t shard_number) const {
 }
 
 absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
-    uint32_t shard_number, uint64_t start_position, bool verify_crc,
+    uint32_t shard_number, const ShardExpectation& expect, bool verify_crc,
     RecoveryReport* report) {
-  Env* const env = options_.env;
-  const bool writable = !options_.read_only;
-  const std::string dir = ShardDir(shard_number);
   ShardState& state = State(shard_number);
-
-  absl::StatusOr<std::vector<std::string>> names = env->ListDir(dir);
-  if (!names.ok()) {
-    if (!absl::IsNotFound(names.status())) return names.status();
-    if (writable) BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
-    names = std::vector<std::string>();
-  }
-  std::vector<ScannedSegment> files;
-  for (const std::string& name : *names) {
-    uint64_t base;
-    if (writable && name.size() > kRecycleSuffix.size() &&
-        absl::string_view(name).substr(name.size() - kRecycleSuffix.size()) ==
-            kRecycleSuffix) {
-      // A dropped segment that was waiting for reuse: nothing to keep.
-      BROOK_RETURN_IF_ERROR(env->RemoveFile(absl::StrCat(dir, "/", name)));
-      continue;
-    }
-    if (!ParseSegmentName(name, &base)) continue;
-    ScannedSegment s;
-    s.path = absl::StrCat(dir, "/", name);
-    s.base = base;
-    files.push_back(std::move(s));
-  }
-  std::sort(files.begin(), files.end(),
-            [](const ScannedSegment& a, const ScannedSegment& b) {
-              return a.base < b.base;
-            });
-
-  // Map and walk every file.
-  for (size_t i = 0; i < files.size(); ++i) {
-    ScannedSegment& s = files[i];
-    absl::StatusOr<std::unique_ptr<File>> file = env->OpenFile(
-        s.path, writable ? FileOpenMode::kReadWrite : FileOpenMode::kReadOnly);
-    if (!writable && absl::IsNotFound(file.status())) {
-      // The writer's retention dropped it since the listing (the oldest go
-      // first, so later files are still there).
-      files.erase(files.begin() + static_cast<long>(i--));
-      continue;
-    }
-    if (!file.ok()) return file.status();
-    BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
-    s.size = static_cast<size_t>(size);
-    if (s.size > 0) {
-      BROOK_ASSIGN_OR_RETURN(s.region, (*file)->Map(s.size, writable));
-    }
-    ScanFrames(s, verify_crc);
-  }
-  // After a clean close only headers were read; the last frame of the shard
-  // is checksummed anyway, and any doubt sends the shard to a full scan.
-  if (!verify_crc) {
-    bool doubt = false;
-    for (const ScannedSegment& s : files) doubt = doubt || s.bad;
-    for (auto it = files.rbegin(); it != files.rend() && !doubt; ++it) {
-      if (it->batches.empty()) continue;
-      doubt = !ValidFrameAt(*it, it->batches.back().offset,
-                            it->batches.back().first_position);
-      break;
-    }
-    if (doubt) {
-      for (ScannedSegment& s : files) ScanFrames(s, /*verify_crc=*/true);
-      verify_crc = true;
-    }
-  }
-  for (const ScannedSegment& s : files) {
-    report->scanned_bytes += static_cast<int64_t>(s.end_offset);
-    report->scanned_segments += 1;
-    report->scanned_batches += static_cast<int64_t>(s.batches.size());
-    report->scanned_records += static_cast<int64_t>(s.end_position - s.base);
-  }
-  // The last segment's end of log must not hide valid frames (a zeroed
-  // header in the middle of the log). Checked after an unclean shutdown,
-  // where it costs a pass over the rest of one segment.
-  if (verify_crc && !files.empty() && !files.back().bad) {
-    ScannedSegment& last = files.back();
-    if (ValidFrameFollows(last, last.end_offset + 1, last.end_position)) {
-      last.bad = true;
-      last.reason = "end of log before valid batches";
-    }
-  }
-
-  // Find where the log stops: a bad frame, or a segment that does not start
-  // where the one before it ended.
-  size_t stop = files.size();
-  for (size_t i = 0; i < files.size(); ++i) {
-    if (files[i].bad) {
-      stop = i;
-      break;
-    }
-    if (i + 1 < files.size() && files[i + 1].base != files[i].end_position) {
-      stop = i;
-      break;
-    }
-  }
-  size_t keep = files.size();  // files [0, keep) hold the log
-  if (stop < files.size()) {
-    ScannedSegment& s = files[stop];
-    // A torn tail has no valid frame after it, in its segment or the start of
-    // a later one.
-    bool valid_after =
-        s.bad && ValidFrameFollows(s, s.end_offset + 1, s.end_position);
-    for (size_t j = stop + 1; j < files.size() && !valid_after; ++j) {
-      valid_after = ValidFrameAt(files[j], 0, files[j].base);
-    }
-    if (valid_after) {
-      RecoveryReport::Problem p;
-      p.file = s.path;
-      p.offset = static_cast<int64_t>(s.end_offset);
-      p.data_loss = true;
-      p.reason = s.bad ? s.reason
-                       : absl::StrCat("the next segment starts at position ",
-                                      files[stop + 1].base, ", expected ",
-                                      s.end_position);
-      for (size_t j = stop; j < files.size(); ++j) {
-        p.bytes += static_cast<int64_t>(files[j].size);
-      }
-      p.bytes -= static_cast<int64_t>(s.end_offset);
-      report->problems.push_back(p);
-      if (writable) {
-        return absl::DataLossError(absl::StrCat(
-            "segment ", p.file, " offset ", p.offset, ": ", p.reason,
-            ", and valid records follow; open the stream read-only to read "
-            "the records before it"));
-      }
-      keep = stop + 1;
-    } else {
-      // Torn tail: zero it so that a later scan agrees, drop the segments
-      // after it.
-      if (s.bad) {
-        RecoveryReport::Problem p;
-        p.file = s.path;
-        p.offset = static_cast<int64_t>(s.end_offset);
-        p.reason = s.reason;
-        size_t last_nonzero = s.end_offset;
-        for (size_t page = s.end_offset; page < s.size;) {
-          const size_t next =
-              std::min(s.size, (page / kPageBytes + 1) * kPageBytes);
-          if (!AllZero(s.data() + page, next - page)) {
-            last_nonzero = next;
-            if (writable) std::memset(s.region->data() + page, 0, next - page);
-          }
-          page = next;
-        }
-        p.bytes = static_cast<int64_t>(last_nonzero - s.end_offset);
-        if (writable && last_nonzero > s.end_offset) {
-          BROOK_RETURN_IF_ERROR(
-              s.region->Sync(s.end_offset, last_nonzero - s.end_offset));
-        }
-        report->problems.push_back(std::move(p));
-        s.bad = false;
-      }
-      for (size_t j = stop + 1; j < files.size(); ++j) {
-        ScannedSegment& later = files[j];
-        const bool empty =
-            later.region == nullptr || AllZero(later.data(), later.size);
-        if (!empty) {
-          RecoveryReport::Problem p;
-          p.file = later.path;
-          p.reason = "segment after the end of the log";
-          p.bytes = static_cast<int64_t>(later.size);
-          report->problems.push_back(std::move(p));
-        }
-        if (writable) {
-          later.region.reset();
-          BROOK_RETURN_IF_ERROR(env->RemoveFile(later.path));
-        }
-      }
-      keep = stop + 1;
-    }
-  }
-  if (keep > files.size()) keep = files.size();
-  BROOK_ASSIGN_OR_RETURN(keep,
-                         DropStrayTail(env, writable, files, keep, report));
+  ShardRecoveryOptions o;
+  o.env = options_.env;
+  o.dir = ShardDir(shard_number);
+  o.writable = !options_.read_only;
+  o.verify_crc = verify_crc;
+  o.expect = expect;
+  BROOK_ASSIGN_OR_RETURN(ShardLog log, RecoverShardLog(o, report));
 
   RecoveredShard out;
-  out.end_position = start_position;
-  uint64_t latest_base = 0;
-  for (size_t i = 0; i < keep; ++i) {
-    ScannedSegment& s = files[i];
-    out.end_position = s.end_position;
-    latest_base = s.base;
+  out.end_position = log.end_position;
+  for (ScannedSegment& s : log.segments) {
     if (s.batches.empty()) {
       // An empty segment holds no records; only the last one may be, and it
       // stays on disk, telling where the next append starts, until an append
@@ -776,11 +393,15 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     segment->batches = std::move(s.batches);
     out.segments.push_back(std::move(segment));
   }
+  {
+    MutexLock lock(&state.bounds_mu);
+    state.bounds_name = log.bounds_name;
+  }
   MutexLock lock(&state.mu);
   state.committed_position = out.end_position;
   state.synced_position = out.end_position;
-  state.latest_base = latest_base;
-  if (verify_crc && writable) {
+  state.latest_base = log.latest_base;
+  if (log.verified_crc && o.writable) {
     // After an unclean shutdown the frames may be only in the page cache:
     // they count as unsynced until the policy (or a caller) syncs them.
     for (const std::shared_ptr<Segment>& seg : out.segments) {
@@ -790,10 +411,32 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     }
     if (!out.segments.empty()) {
       state.synced_position = out.segments.front()->base_position();
-      state.unsynced_since_millis = env->NowMillis();
+      state.unsynced_since_millis = options_.env->NowMillis();
     }
   }
   return out;
+}
+
+absl::Status MmapSegmentStore::MoveBounds(ShardState& state, bool set_trim,
+                                          uint64_t trim, bool set_head,
+                                          uint64_t head) {
+  MutexLock lock(&state.bounds_mu);
+  uint64_t old_trim = trim, old_head = head;
+  const bool had = !state.bounds_name.empty() &&
+                   ParseBoundsName(state.bounds_name, &old_trim, &old_head);
+  if (!set_trim) trim = had ? old_trim : head;
+  if (!set_head) head = had ? old_head : trim;
+  const std::string name = BoundsName(trim, head);
+  if (had && name == state.bounds_name) return absl::OkStatus();
+  const std::string dir = ShardDir(state.number);
+  const std::string path = absl::StrCat(dir, "/", name);
+  // A rename replaces the marker atomically: there is always exactly one.
+  BROOK_RETURN_IF_ERROR(
+      had ? options_.env->RenameFile(absl::StrCat(dir, "/", state.bounds_name),
+                                     path)
+          : options_.env->OpenFile(path, FileOpenMode::kCreate).status());
+  state.bounds_name = name;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
@@ -845,9 +488,14 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     backing->prefaulted_offset = capacity;
     backing->previous_latest_base = previous_latest_base;
     backing->replaced_marker = marker;
-    MutexLock lock(&state.mu);
-    state.latest_base = base_position;
-    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+    {
+      MutexLock lock(&state.mu);
+      state.latest_base = base_position;
+      if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+    }
+    // After the file exists: the marker's head is a lower bound, and a stale
+    // one is harmless.
+    MoveBounds(state, false, 0, true, base_position).IgnoreError();
     return std::make_shared<Segment>(base_position, std::move(backing));
   }
   BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
@@ -888,6 +536,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     state.latest_base = base_position;
     if (options_.durability == Durability::kNone) state.dir_unsynced = true;
   }
+  MoveBounds(state, false, 0, true, base_position).IgnoreError();  // as above
   return std::make_shared<Segment>(base_position, std::move(backing));
 }
 
@@ -902,9 +551,12 @@ absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
   for (size_t off = from; off < end_offset;) {
     BatchHeader h = DecodeBatchHeader(data + off);
     h.flags |= kBatchHasCrc;
+    // The CRC covers the flags; it is stored before them, so that a reader
+    // (a read-only stream, maybe another process) that sees kBatchHasCrc sees
+    // a complete frame: a frame without the flag is an append in progress.
+    EncodeFixed<uint32_t>(data + off + 4, CrcWithFlags(data + off, h.flags));
+    std::atomic_thread_fence(std::memory_order_release);
     EncodeFixed<uint32_t>(data + off + 28, h.flags);
-    EncodeFixed<uint32_t>(data + off + 4,
-                          Crc32c(data + off + 8, h.frame_bytes - size_t{8}));
     if (off == from) first_position = h.first_position;
     end_position = h.first_position + h.record_count;
     off += h.frame_bytes;
@@ -1010,7 +662,15 @@ void MmapSegmentStore::Discard(std::shared_ptr<Segment> segment) {
   std::memset(segment->data(), 0,
               std::min(kBatchHeaderBytes, segment->capacity()));
   const std::string path = b.path;
-  const bool marker = b.replaced_marker;
+  bool marker = b.replaced_marker;
+  // The bounds marker's head moved to this segment when it was created: move
+  // it back before the file goes, or the next open would find the newest
+  // segment missing. If that fails, the file stays as an empty segment (a
+  // stray torn tail to recovery) instead.
+  if (!marker &&
+      !MoveBounds(state, false, 0, true, b.previous_latest_base).ok()) {
+    marker = true;
+  }
   segment.reset();  // the last holder: unmaps the file
   DropCreated(state, path, marker);
 }
@@ -1073,6 +733,7 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
   }
   Env* const env = options_.env;
   const std::string dir = ShardDir(b.shard);
+  bool made_marker = false;
   if (last) {
     // The shard's newest segment: leave an empty one where the next append
     // starts, so a reopen does not give out its positions again.
@@ -1080,7 +741,15 @@ void MmapSegmentStore::Remove(std::shared_ptr<Segment> segment) {
     const std::string marker =
         absl::StrCat(dir, "/", SegmentName(segment->end_position));
     // Best effort: without it a reopen restarts at the shard's start.
-    env->OpenFile(marker, FileOpenMode::kCreate).status().IgnoreError();
+    made_marker = env->OpenFile(marker, FileOpenMode::kCreate).ok();
+  }
+  // The bounds marker moves first, so that recovery never takes the missing
+  // file for a lost one. If it cannot move, the file stays (and a reopen
+  // adopts its records again).
+  if (!MoveBounds(state, true, segment->end_position, made_marker,
+                  segment->end_position)
+           .ok()) {
+    return;
   }
   // Readers still holding the segment keep its map; the file is reused (or
   // unlinked) once the last one lets go. A failed unlink leaves records past

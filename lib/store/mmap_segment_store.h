@@ -61,6 +61,7 @@
 #include "brook/options.h"
 #include "brook/stream.h"
 
+#include "store/mmap_recovery.h"
 #include "store/segment_store.h"
 #include "util/mutex.h"
 
@@ -108,18 +109,23 @@ class MmapSegmentStore final : public SegmentStore {
   // The directory of shard `shard_number`.
   std::string ShardDir(uint32_t shard_number) const;
 
-  // Recovers shard `shard_number`, whose first position is `start_position`:
-  // adopts its segment files. With `verify_crc` every frame's CRC is checked;
-  // without, only frame headers (for a directory closed cleanly), plus the CRC
-  // of the shard's last frame. A torn tail is truncated on disk (not when
-  // read-only) and added to `report`. Damage before the tail is added to
-  // `report` with `data_loss` set, and the shard keeps what precedes it;
-  // returns kDataLoss naming the file and offset unless read-only. Read-only,
-  // files the writer's retention removes meanwhile are skipped, and a writer's
-  // append in progress shows as a torn tail that is reported, not repaired.
+  // Recovers shard `shard_number`, which STREAM describes as `expect`: adopts
+  // its segment files (see RecoverShardLog() in mmap_recovery.h). With
+  // `verify_crc` every frame's CRC is checked; without, only frame headers
+  // (for a directory closed cleanly), plus the CRC of the shard's last frame.
+  // A torn tail is truncated on disk (not when read-only) and added to
+  // `report`. Damage before the tail, and positions that STREAM or the
+  // shard's bounds marker say exist but no file holds (a missing shard
+  // directory, first, middle or newest segment, a closed shard whose files
+  // end early), are added to `report` with `data_loss` set, and the shard
+  // keeps what precedes them; returns kDataLoss naming the file and the
+  // positions unless read-only. Read-only, a writer's appends, rolls and
+  // retention meanwhile are not reported (the shard is listed and scanned
+  // again while a problem shows), and an append in progress at the end of the
+  // shard's last segment ends the log.
   // REQUIRES: called once per shard, before any other use of that shard.
   absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
-                                              uint64_t start_position,
+                                              const ShardExpectation& expect,
                                               bool verify_crc,
                                               RecoveryReport* report);
 
@@ -185,6 +191,11 @@ class MmapSegmentStore final : public SegmentStore {
   absl::Status SyncRegion(MappedRegion& region, const std::string& path,
                           size_t offset, size_t length);
   absl::Status SyncDir(const std::string& dir);
+
+  // Renames the shard's bounds marker to say `trim` (if `set_trim`) and
+  // `head` (if `set_head`), creating it if it has none yet.
+  absl::Status MoveBounds(ShardState& state, bool set_trim, uint64_t trim,
+                          bool set_head, uint64_t head);
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);

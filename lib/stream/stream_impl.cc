@@ -252,11 +252,18 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
         shard.Recover({}, meta.shards(static_cast<int>(i)).end_position());
       }
     } else if (durable_ != nullptr) {
+      // What STREAM says the shard's files must hold.
+      const proto::ShardMeta& m = meta.shards(static_cast<int>(i));
+      ShardExpectation expect;
+      expect.start_position = shard.start_position();
+      expect.closed = m.closed();
+      expect.end_position = m.end_position();
+      expect.creating = creating_;
       BROOK_ASSIGN_OR_RETURN(
           RecoveredShard recovered,
-          durable_->RecoverShard(shard.number(), shard.start_position(),
-                                 /*verify_crc=*/!report->clean_shutdown,
-                                 report));
+          durable_->RecoverShard(
+              shard.number(), expect,
+              /*verify_crc=*/!report->clean_shutdown || verify_all_, report));
       shard.Recover(std::move(recovered.segments), recovered.end_position);
     }
     if (meta.shards(static_cast<int>(i)).closed()) {
@@ -278,7 +285,8 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
 absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
     absl::string_view dir, const StreamOptions& options, OpenMode mode) {
   Env* const env = options.env != nullptr ? options.env : Env::Default();
-  const bool read_only = mode == OpenMode::kReadOnly;
+  const bool read_only =
+      mode == OpenMode::kReadOnly || mode == OpenMode::kVerify;
   const std::string dir_string(dir);
   const bool create_only = mode == OpenMode::kCreateOnly;
   const bool may_create = mode == OpenMode::kCreateIfMissing || create_only;
@@ -353,6 +361,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   }
   proto::StreamMeta meta;
   bool clean = false;
+  bool creating = false;
   absl::StatusOr<proto::StreamMeta> read = ReadStreamMeta(env, dir);
   bool created = false;
   if (read.ok() && create_only) {
@@ -361,11 +370,12 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   } else if (read.ok()) {
     meta = *std::move(read);
     BROOK_RETURN_IF_ERROR(ValidateShards(meta, StreamMetaPath(dir)));
-    clean = meta.clean_shutdown() && !read_only;
+    clean = meta.clean_shutdown();
   } else if (absl::IsNotFound(read.status()) && may_create) {
     created = true;
     meta = NewStreamMeta(options);
     clean = true;  // nothing to check
+    creating = true;
   } else if (absl::IsNotFound(read.status())) {
     return absl::NotFoundError(
         absl::StrCat("stream directory ", dir, ": holds no stream"));
@@ -408,12 +418,17 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
     // Shards are recovered at their first read; see EnsureRecovered().
     for (const proto::ShardMeta& s : meta.shards()) {
       auto lazy = std::make_unique<LazyShard>();
+      lazy->expect.start_position = s.start_position();
+      lazy->expect.closed = s.closed();
+      lazy->expect.end_position = s.end_position();
       if (meta.clean_shutdown() && s.has_stored_bytes()) {
         lazy->recorded_bytes = s.stored_bytes();
       }
       stream->lazy_.push_back(std::move(lazy));
     }
   }
+  stream->creating_ = creating;
+  stream->verify_all_ = mode == OpenMode::kVerify;
   BROOK_RETURN_IF_ERROR(stream->AdoptMeta(meta, &stream->report_));
   if (!read_only) {
     // From here until Close() the directory is not clean.
@@ -421,6 +436,8 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
     {
       MutexLock l(&stream->close_mu_);
       stream->meta_.set_clean_shutdown(false);
+      // Bounds markers are kept from now on (an older version's are not).
+      stream->meta_.set_format_version(kStreamMetaVersion);
       dirty = stream->meta_;
     }
     BROOK_RETURN_IF_ERROR(WriteStreamMeta(env, dir, dirty));

@@ -236,6 +236,8 @@ class StreamImpl final : public Stream {
     // Bytes STREAM recorded for the shard at a clean close, which
     // DescribeStream() reports until the shard is recovered; -1 if none.
     int64_t recorded_bytes = -1;
+    // What STREAM says the shard's files must hold.
+    ShardExpectation expect;
   };
   std::vector<std::unique_ptr<LazyShard>> lazy_;
   // DescribeStream()'s stored_bytes for a read-only stream: recovered shards
@@ -247,6 +249,10 @@ class StreamImpl final : public Stream {
   MmapSegmentStore* durable_ = nullptr;  // store_, if it is one
   std::string dir_;
   bool read_only_ = false;
+  // Set by Open() before AdoptMeta(): the stream is new (no shard directory
+  // exists yet); every frame is to be checksummed (OpenMode::kVerify).
+  bool creating_ = false;
+  bool verify_all_ = false;
   std::unique_ptr<FileLock> lock_;         // LOCK, while open for writing
   std::unique_ptr<FileLock> reader_lock_;  // READERS (shared), read-only
   // Written by Open(), and then by EnsureRecovered() under report_mu_; once

@@ -32,11 +32,11 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
   bool verify_crc;
   {
     MutexLock report_lock(&report_mu_);
-    verify_crc = !report_.clean_shutdown;
+    verify_crc = !report_.clean_shutdown || verify_all_;
   }
   RecoveryReport found;
-  absl::StatusOr<RecoveredShard> recovered = durable_->RecoverShard(
-      number, shard->start_position(), verify_crc, &found);
+  absl::StatusOr<RecoveredShard> recovered =
+      durable_->RecoverShard(number, lazy.expect, verify_crc, &found);
   const std::string shard_dir = durable_->ShardDir(number);
   if (!recovered.ok()) {
     lazy.error = recovered.status();
@@ -53,6 +53,7 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
     report_.scanned_batches += found.scanned_batches;
     report_.scanned_records += found.scanned_records;
     report_.scanned_bytes += found.scanned_bytes;
+    report_.checksummed_bytes += found.checksummed_bytes;
     // In shard order, as an open that recovers every shard lists them: every
     // problem's file is in its shard's directory, and shard directories have
     // names of one length that sort by shard number.

@@ -29,10 +29,12 @@ absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
   if (!meta.ParseFromString(bytes)) {
     return absl::DataLossError(absl::StrCat(path, ": does not parse"));
   }
-  if (meta.format_version() != kStreamMetaVersion) {
-    return absl::DataLossError(absl::StrCat(path, ": format version ",
-                                            meta.format_version(), " is not ",
-                                            kStreamMetaVersion));
+  if (meta.format_version() < kOldestStreamMetaVersion ||
+      meta.format_version() > kStreamMetaVersion) {
+    return absl::DataLossError(
+        absl::StrCat(path, ": format version ", meta.format_version(),
+                     " is not one this build reads (", kOldestStreamMetaVersion,
+                     " to ", kStreamMetaVersion, ")"));
   }
   return meta;
 }

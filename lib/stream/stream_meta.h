@@ -24,7 +24,11 @@
 namespace brook {
 namespace internal {
 
-inline constexpr uint32_t kStreamMetaVersion = 1;
+// The format version this build writes, and the oldest it reads. Version 2
+// keeps a bounds marker in each shard directory (SEGMENT_FORMAT.md); a
+// version 1 directory is upgraded by the first writable open.
+inline constexpr uint32_t kStreamMetaVersion = 2;
+inline constexpr uint32_t kOldestStreamMetaVersion = 1;
 
 std::string StreamMetaPath(absl::string_view dir);
 

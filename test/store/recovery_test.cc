@@ -73,7 +73,8 @@ std::vector<std::string> MakeCrashedStream(const std::string& dir, int batches,
   std::vector<std::string> files;
   for (const auto& e :
        std::filesystem::directory_iterator(dir + "/shardId-000000000000")) {
-    files.push_back(e.path().string());
+    // Not the shard's bounds marker.
+    if (e.path().extension() == ".seg") files.push_back(e.path().string());
   }
   std::sort(files.begin(), files.end());
   return files;

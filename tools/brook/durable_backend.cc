@@ -49,13 +49,13 @@ class DurableBackend : public CliBackend {
 
   absl::Status Sync(Stream& stream) override { return stream.Sync(); }
 
-  // recovery_report() of a read-only stream recovers every shard, checking
-  // every frame of every segment; then every shard is read through, as a
-  // consumer would, so that records that decode badly are found too.
+  // A kVerify open checksums every frame of every segment; then every
+  // shard is read through, as a consumer would, so that records that decode
+  // badly are found too.
   absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
                                       const ProgressFn& progress) override {
     absl::StatusOr<std::unique_ptr<Stream>> s =
-        Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
+        Stream::Open(dir, StreamOptions(), OpenMode::kVerify);
     if (!s.ok()) return s.status();
     Stream& stream = **s;
     const RecoveryReport& recovery = stream.recovery_report();
@@ -63,7 +63,7 @@ class DurableBackend : public CliBackend {
     report.segments_checked = recovery.scanned_segments;
     report.batches_checked = recovery.scanned_batches;
     report.records_checked = recovery.scanned_records;
-    report.bytes_checked = recovery.scanned_bytes;
+    report.bytes_checked = recovery.checksummed_bytes;
     for (const RecoveryReport::Problem& p : recovery.problems) {
       report.damage.push_back(
           {p.file, p.offset,
