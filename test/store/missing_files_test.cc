@@ -66,7 +66,7 @@ std::unique_ptr<Stream> CheckLoss(const std::string& dir,
                                   const std::string& file,
                                   const std::string& reason_part) {
   absl::StatusOr<std::unique_ptr<Stream>> writer =
-      Stream::Open(dir, StreamOptions(), OpenMode::kMustExist);
+      Stream::Open(dir, testing::AcceptStored(), OpenMode::kMustExist);
   BROOK_CHECK_CODE(writer, kDataLoss);
   CHECK(absl::StrContains(writer.status().message(), file));
   std::unique_ptr<Stream> reader =

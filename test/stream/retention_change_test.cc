@@ -34,9 +34,11 @@ internal::StreamImpl* Impl(Stream* stream) {
   return static_cast<internal::StreamImpl*>(stream);
 }
 
-std::unique_ptr<Stream> MakeStream(const StreamOptions& options,
+// An existing stream opens as stored (its retention was changed by a call).
+std::unique_ptr<Stream> MakeStream(StreamOptions options,
                                    const std::string& dir = "",
                                    OpenMode mode = OpenMode::kCreateIfMissing) {
+  options.accept_stored_options = true;
   absl::StatusOr<std::unique_ptr<Stream>> s =
       dir.empty() ? Stream::Create(options) : Stream::Open(dir, options, mode);
   BROOK_REQUIRE_OK(s);

@@ -70,7 +70,11 @@ inline constexpr Command kUpdateShardCountCommand = {
     "Prints {\"StreamName\", \"CurrentShardCount\", \"TargetShardCount\"} as\n"
     "`aws kinesis update-shard-count` does (no StreamARN: a local stream has\n"
     "none); CurrentShardCount is the open shard count before the command.\n"
-    "Unlike Kinesis the update is done when the command returns.\n",
+    "Unlike Kinesis the update is done when the command returns.\n"
+    "As in Kinesis, a call may at most double and at least halve the open\n"
+    "shard count, and it creates short-lived shards besides the final ones:\n"
+    "one split (2 new shards) per new boundary, one merge (1 new shard) per\n"
+    "old boundary inside a target range; 7 -> 10 creates 24 shards.\n",
     RunUpdateShardCount};
 
 }  // namespace cli
