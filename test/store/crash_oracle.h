@@ -16,9 +16,10 @@
 //   4. every record known to be stored (acknowledged to a child, or found by
 //      an earlier open) is at its shard and position, unless retention
 //      removed it. Retention (kDropOldest) removes, per shard, a prefix of
-//      whole segments and never a shard's last segment: so a known record may
-//      be missing only if its position is below the first position the shard
-//      still holds.
+//      whole segments, never an open shard's last segment, but every segment
+//      of a closed shard: so a known record may be missing only if its
+//      position is below the first position the shard still holds (for a
+//      closed shard that holds none, its end).
 // Records found but never acknowledged (the child was killed before it could
 // report them) are accepted once and from then on are known.
 //
@@ -132,10 +133,14 @@ class CrashModel {
       absl::StatusOr<std::vector<OwnedRecord>> records =
           ReadShard(stream, d.shard_id);
       BROOK_REQUIRE_OK(records);
-      first_kept[shard] =
-          records->empty()
-              ? internal::PositionOf(d.starting_sequence_number)
-              : internal::PositionOf(records->front().sequence_number);
+      uint64_t first = internal::PositionOf(d.starting_sequence_number);
+      if (!records->empty()) {
+        first = internal::PositionOf(records->front().sequence_number);
+      } else if (!d.is_open()) {
+        // Retention may have dropped every record of a closed shard.
+        first = internal::PositionOf(*d.ending_sequence_number) + 1;
+      }
+      first_kept[shard] = first;
       for (size_t i = 0; i < records->size(); ++i) {
         const OwnedRecord& r = (*records)[i];
         const uint64_t position = internal::PositionOf(r.sequence_number);

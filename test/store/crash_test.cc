@@ -19,6 +19,7 @@
 // page-cache bytes, so every acknowledged record must survive whatever the
 // durability policy; power loss is covered by fault_injection_test.cc.
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <random>
@@ -62,10 +63,12 @@ int64_t ClockAt(int iteration) {
   return int64_t{1'000'000'000'000} + int64_t{iteration} * 50;
 }
 
-// Options are fixed when the stream is created (the first child); later opens
-// keep them, apart from `env`.
+// The stored options are set when the stream is created (the first child);
+// later opens take them as stored (the children reshard), and this open's
+// durability.
 StreamOptions CrashOptions(Durability durability, Env* env) {
   StreamOptions options;
+  options.accept_stored_options = true;
   options.shard_count = 2;
   options.segment_bytes = 64 << 10;
   options.retention_bytes = 1 << 20;
@@ -148,9 +151,16 @@ struct ChildPlan {
   for (int k = 0; k < kCrashKeys; ++k) key_names.push_back(CrashKey(k));
   for (int batch = 0; batch < plan.max_batches; ++batch) {
     if (plan.reshard && rng() % 64 == 0) {
-      if (!(*stream)->UpdateShardCount(1 + static_cast<int>(rng() % 4)).ok()) {
-        _exit(6);
+      // 1 to 4 open shards, within what one call may do (as in Kinesis: at
+      // most double, at least halve the open shard count).
+      int open = 0;
+      for (const ShardDescription& d : (*stream)->ListShards()) {
+        if (d.is_open()) ++open;
       }
+      const int low = (open + 1) / 2;
+      const int high = std::min(2 * open, 4);
+      const int target = low + static_cast<int>(rng() % (high - low + 1));
+      if (!(*stream)->UpdateShardCount(target).ok()) _exit(6);
     }
     clock.AdvanceMillis(static_cast<int64_t>(rng() % 20));
     const int count = 1 + static_cast<int>(rng() % 30);
