@@ -9,8 +9,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 
 #include "store/record_format.h"
 #include "util/crc32c.h"
@@ -283,7 +281,7 @@ absl::StatusOr<bool> ScanShard(const ShardRecoveryOptions& o,
     ScannedSegment& last = files.back();
     const size_t before = last.end_offset;
     const uint64_t records_before = last.end_position;
-    SettleLastSegment(last, o.writable);
+    SettleLastSegment(last, o.writable || !o.expect.writer_may_be_live);
     report->scanned_bytes += static_cast<int64_t>(last.end_offset - before);
     report->checksummed_bytes += static_cast<int64_t>(last.end_offset - before);
     report->scanned_records +=
@@ -394,7 +392,8 @@ absl::StatusOr<size_t> Repair(const ShardRecoveryOptions& o,
     valid_after = ValidFrameAt(files[j], 0, files[j].base);
   }
   const size_t keep = stop + 1;
-  if (!o.writable && !valid_after && s.bad && s.uncommitted) {
+  if (!o.writable && o.expect.writer_may_be_live && !valid_after && s.bad &&
+      s.uncommitted) {
     // The writer's append in progress, which may span into the segments
     // after this one: the live end, as in SettleLastSegment().
     s.bad = false;
@@ -505,8 +504,9 @@ absl::StatusOr<ShardLog> RecoverShardLog(const ShardRecoveryOptions& o,
     absl::StatusOr<ShardLog> log = RecoverOnce(o, &found, &relist);
     if (attempt < attempts && (relist || !found.problems.empty())) {
       // Give a writer working meanwhile the time to finish its append, roll
-      // or drop (a few milliseconds, only when a shard shows a problem).
-      absl::SleepFor(absl::Milliseconds(1 << (attempt - 1)));
+      // or drop (a few milliseconds, only when a shard shows a problem); on
+      // the Env's clock, as every wait of the library.
+      o.env->SleepForMicroseconds(int64_t{1000} << (attempt - 1));
       continue;
     }
     report->scanned_segments += found.scanned_segments;

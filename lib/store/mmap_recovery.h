@@ -55,6 +55,11 @@ struct ShardExpectation {
   uint64_t end_position = 0;  // one past the last record, if `closed`
   // The stream is being created: no directory is expected yet.
   bool creating = false;
+  // A writer may be appending meanwhile (STREAM was not marked clean). Only
+  // then does a read-only recovery take an uncommitted frame at the end for
+  // the writer's append in progress; in a cleanly closed directory it is
+  // damage, reported as such.
+  bool writer_may_be_live = true;
 };
 
 // A segment file as recovery read it.

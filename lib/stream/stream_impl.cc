@@ -421,6 +421,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
       lazy->expect.start_position = s.start_position();
       lazy->expect.closed = s.closed();
       lazy->expect.end_position = s.end_position();
+      lazy->expect.writer_may_be_live = !meta.clean_shutdown();
       if (meta.clean_shutdown() && s.has_stored_bytes()) {
         lazy->recorded_bytes = s.stored_bytes();
       }
