@@ -417,18 +417,52 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   return out;
 }
 
+namespace {
+
+// The name of a shard's bounds marker after a move from `current` (empty: no
+// marker yet; `*had` says whether there was one).
+std::string MovedBoundsName(const std::string& current, bool set_trim,
+                            uint64_t trim, bool set_head, uint64_t head,
+                            bool* had) {
+  uint64_t old_trim = trim, old_head = head;
+  *had = !current.empty() && ParseBoundsName(current, &old_trim, &old_head);
+  if (!set_trim) trim = *had ? old_trim : head;
+  if (!set_head) head = *had ? old_head : trim;
+  return BoundsName(trim, head);
+}
+
+}  // namespace
+
 absl::Status MmapSegmentStore::MoveBounds(ShardState& state, bool set_trim,
                                           uint64_t trim, bool set_head,
                                           uint64_t head) {
-  MutexLock lock(&state.bounds_mu);
-  uint64_t old_trim = trim, old_head = head;
-  const bool had = !state.bounds_name.empty() &&
-                   ParseBoundsName(state.bounds_name, &old_trim, &old_head);
-  if (!set_trim) trim = had ? old_trim : head;
-  if (!set_head) head = had ? old_head : trim;
-  const std::string name = BoundsName(trim, head);
-  if (had && name == state.bounds_name) return absl::OkStatus();
   const std::string dir = ShardDir(state.number);
+  bool had;
+  bool renames;
+  {
+    MutexLock lock(&state.bounds_mu);
+    renames = MovedBoundsName(state.bounds_name, set_trim, trim, set_head, head,
+                              &had) != state.bounds_name &&
+              had;
+  }
+  // Across a power loss the marker must not outlive the segment files it
+  // names, which kNone creates without a directory sync: sync those names
+  // before the rename, or the next open reads the vanished segments as lost
+  // records. A failure is sticky, as any sync's; the marker stays.
+  bool unsynced = false;
+  if (renames) {
+    MutexLock lock(&state.mu);
+    unsynced = state.dir_unsynced;
+  }
+  if (unsynced) {
+    BROOK_RETURN_IF_ERROR(SyncDir(dir));
+    MutexLock lock(&state.mu);
+    state.dir_unsynced = false;
+  }
+  MutexLock lock(&state.bounds_mu);
+  const std::string name =
+      MovedBoundsName(state.bounds_name, set_trim, trim, set_head, head, &had);
+  if (had && name == state.bounds_name) return absl::OkStatus();
   const std::string path = absl::StrCat(dir, "/", name);
   // A rename replaces the marker atomically: there is always exactly one.
   BROOK_RETURN_IF_ERROR(
