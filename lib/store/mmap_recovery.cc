@@ -169,16 +169,21 @@ std::string Positions(uint64_t from, uint64_t end) {
 // between creating it and committing to it. The segment before it already
 // says where positions continue, and a later append may fill that one past
 // the stray's base, so it is a torn tail: removed when `writable`, ignored
-// when read-only, and reported either way. A lone empty segment stays: it is
-// the marker retention leaves when it drops a shard's every segment. Returns
-// how many of `files[0, keep)` hold the log.
+// when read-only, and reported, unless `writer_may_be_live` (read-only of a
+// directory a writer may have open): then it is the writer's roll in
+// progress (a segment created, its first batch not yet committed), ignored
+// quietly like an append in progress. A lone empty segment stays: it is the
+// marker retention leaves when it drops a shard's every segment. Returns how
+// many of `files[0, keep)` hold the log.
 absl::StatusOr<size_t> DropStrayTail(Env* env, bool writable,
+                                     bool writer_may_be_live,
                                      std::vector<ScannedSegment>& files,
                                      size_t keep, RecoveryReport* report) {
   if (keep < 2 || !files[keep - 1].batches.empty() || files[keep - 1].bad) {
     return keep;
   }
   ScannedSegment& stray = files[keep - 1];
+  if (!writable && writer_may_be_live) return keep - 1;
   RecoveryReport::Problem p;
   p.file = stray.path;
   p.bytes = static_cast<int64_t>(stray.size);
@@ -482,8 +487,9 @@ absl::StatusOr<ShardLog> RecoverOnce(const ShardRecoveryOptions& o,
   if (o.writable && !missing.empty()) return MissingError(missing.front());
 
   BROOK_ASSIGN_OR_RETURN(size_t keep, Repair(o, files, stop, report));
-  BROOK_ASSIGN_OR_RETURN(keep,
-                         DropStrayTail(o.env, o.writable, files, keep, report));
+  BROOK_ASSIGN_OR_RETURN(
+      keep, DropStrayTail(o.env, o.writable, o.expect.writer_may_be_live, files,
+                          keep, report));
   files.resize(keep);
 
   log.end_position = files.empty() ? listed_end : files.back().end_position;

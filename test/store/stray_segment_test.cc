@@ -87,13 +87,13 @@ TEST_CASE(
   }
 
   {
-    // Read-only: ignored (not repaired) and reported.
+    // Read-only, in a directory not closed cleanly (a writer may have it
+    // open): the writer's roll in progress, ignored quietly and not repaired,
+    // as an uncommitted batch at the end is.
     std::unique_ptr<Stream> stream =
         OpenOrDie(dir, options, OpenMode::kReadOnly);
     const RecoveryReport& report = stream->recovery_report();
-    REQUIRE(report.problems.size() == 1);
-    CHECK(report.problems[0].file == stray);
-    CHECK_FALSE(report.problems[0].data_loss);
+    CHECK(report.problems.empty());
     CheckShardNumbered(stream.get(), 3);
     CHECK(std::filesystem::exists(stray));
   }
