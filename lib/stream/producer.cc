@@ -20,11 +20,11 @@ namespace {
 absl::Status CheckEntry(const internal::StreamImpl& stream,
                         const PutRecordsEntry& entry, RoutedRecord* out) {
   const size_t size = entry.partition_key.size() + entry.data.size();
-  if (size > static_cast<uint64_t>(stream.options().max_record_bytes)) {
+  if (size > static_cast<uint64_t>(stream.fixed_options().max_record_bytes)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "record of ", size,
         " bytes (partition key + data) exceeds the max record size of ",
-        stream.options().max_record_bytes));
+        stream.fixed_options().max_record_bytes));
   }
   absl::Status s = ValidatePartitionKey(entry.partition_key);
   if (!s.ok()) return s;
