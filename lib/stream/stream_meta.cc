@@ -163,5 +163,21 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
   return absl::OkStatus();
 }
 
+proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,
+                             uint64_t start_position,
+                             const std::vector<std::string>& parents) {
+  proto::ShardMeta shard;
+  shard.set_number(number);
+  proto::HashKeyRangeMeta* r = shard.mutable_range();
+  r->set_starting_high(absl::Uint128High64(range.starting_hash_key));
+  r->set_starting_low(absl::Uint128Low64(range.starting_hash_key));
+  r->set_ending_high(absl::Uint128High64(range.ending_hash_key));
+  r->set_ending_low(absl::Uint128Low64(range.ending_hash_key));
+  shard.set_start_position(start_position);
+  if (!parents.empty()) shard.set_parent_shard_id(parents[0]);
+  if (parents.size() > 1) shard.set_adjacent_parent_shard_id(parents[1]);
+  return shard;
+}
+
 }  // namespace internal
 }  // namespace brook

@@ -10,7 +10,9 @@
 #ifndef BROOK_LIB_STREAM_STREAM_META_H_
 #define BROOK_LIB_STREAM_STREAM_META_H_
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +20,7 @@
 
 #include "brook/env.h"
 #include "brook/options.h"
+#include "brook/partitioner.h"
 
 #include "proto/stream_meta.pb.h"
 
@@ -57,6 +60,12 @@ StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
 absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
                                 const StreamOptions& passed,
                                 absl::string_view dir);
+
+// The metadata entry of shard `number`: its range, first position and
+// parents (none, the parent of a split, or both parents of a merge).
+proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,
+                             uint64_t start_position,
+                             const std::vector<std::string>& parents);
 
 }  // namespace internal
 }  // namespace brook

@@ -4,6 +4,7 @@
 // the calls that change retention at run time.
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -160,6 +161,59 @@ absl::Status StreamImpl::PersistOptionsLocked(
   }
   meta_ = std::move(next);
   return absl::OkStatus();
+}
+
+absl::Status StreamImpl::Reserve(int64_t bytes) {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full == RetentionFullPolicy::kDropOldest) {
+    stored_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
+  int64_t stored = stored_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (stored + bytes > bound) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "stream ", options_.name, " is full: ", stored, " bytes stored, ",
+          bytes, " more would pass retention_bytes ", bound));
+    }
+  } while (!stored_bytes_.compare_exchange_weak(stored, stored + bytes,
+                                                std::memory_order_relaxed));
+  return absl::OkStatus();
+}
+
+void StreamImpl::EnforceByteBound() {
+  const int64_t bound = retention_bytes();
+  if (bound == 0 || options_.on_full != RetentionFullPolicy::kDropOldest ||
+      stored_bytes_.load(std::memory_order_relaxed) <= bound) {
+    return;
+  }
+  // Whoever holds drop_mu_ keeps dropping until the stream is under the bound.
+  if (!drop_mu_.TryLock()) return;
+  DropToByteBoundLocked();
+  drop_mu_.Unlock();
+}
+
+void StreamImpl::DropToByteBoundLocked() {
+  if (options_.on_full != RetentionFullPolicy::kDropOldest) return;
+  for (;;) {
+    // Read each time: UpdateRetentionBytes() may lower it meanwhile.
+    const int64_t bound = retention_bytes();
+    if (bound == 0 || stored_bytes_.load(std::memory_order_relaxed) <= bound) {
+      break;
+    }
+    // Oldest first across every shard, open and closed.
+    ShardImpl* oldest = nullptr;
+    int64_t oldest_arrival = std::numeric_limits<int64_t>::max();
+    for (ShardImpl* shard : SnapshotShards()) {
+      int64_t arrival;
+      if (shard->OldestDroppable(&arrival) && arrival < oldest_arrival) {
+        oldest = shard;
+        oldest_arrival = arrival;
+      }
+    }
+    if (oldest == nullptr) break;  // only open segments left
+    oldest->DropOldest();
+  }
 }
 
 }  // namespace internal
