@@ -1,52 +1,52 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// What every `brook` command is made of: its flags (`FlagSpec`), the parsed
-// values (`Flags`), the `Session` it runs in (input, output, backend, error
-// reporting) and its entry in the command table (`Command`). cli.cc holds the
-// table and the parser; commands may live in their own files
-// (reshard_commands.cc) and use only this header. Internal to the tool.
+// What every `brook` command is made of: its entry in the command table
+// (`Command`: name, flags, help, and the function that runs it) and the
+// `Session` it runs in (input, output, backend, error reporting). Flags are
+// declared and parsed with flags.h, JSON is written and read with json.h.
+// Internal to the tool.
+//
+// How to add a command (each family of commands has its own file pair,
+// e.g. stream_commands.{h,cc}; a new family gets a new pair):
+//   1. In the .cc, in an anonymous namespace: the flags, a `FlagSpec` array
+//      whose first entry is `kStreamDirFlag` (`RunBrookCli()` requires it of
+//      every command), and a `RunFn` that takes the parsed flags and returns
+//      the exit code (cli.h), printing through `session`: `Print()` for the
+//      JSON result, `Usage()` for a bad flag value (before the backend is
+//      called), `Fail()` for a runtime error.
+//   2. In the .cc, outside that namespace: `const Command kFooCommand = {...}`
+//      with the help texts (`brook foo --help` prints them); in the header:
+//      `extern const Command kFooCommand;`.
+//   3. In command_table.cc: `&kFooCommand` at the place in the table where
+//      `brook --help` should list it.
+// `RunBrookCli()` has by then checked the flags against the `FlagSpec`s
+// (unknown, repeated, missing required flags, an empty --stream-dir), so a
+// `RunFn` checks only the values and the combinations of flags.
 //
 // Thread safety: a `Session` belongs to one run of `RunBrookCli()`.
 
 #ifndef BROOK_TOOLS_BROOK_COMMAND_H_
 #define BROOK_TOOLS_BROOK_COMMAND_H_
 
-#include <cstdint>
-#include <functional>
-#include <map>
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 
 #include "tools/brook/backend.h"
 #include "tools/brook/cli.h"
-#include <nlohmann/json.hpp>
+#include "tools/brook/flags.h"
+#include "tools/brook/json.h"
 
 namespace brook {
 namespace cli {
 
-// Insertion-ordered, so fields come out in the AWS CLI's order.
-using Json = nlohmann::ordered_json;
-
-// A flag a command accepts. Every flag takes a value, given as `--name value`
-// or `--name=value`; a value that starts with "--" must use the second form.
-struct FlagSpec {
-  absl::string_view name;        // without the leading "--"
-  absl::string_view value_name;  // shown in usage: DIR, N, ...
-  bool required;
-  absl::string_view help;
-};
-
-inline constexpr FlagSpec kStreamDirFlag = {"stream-dir", "DIR", true,
-                                            "directory that holds the stream"};
-
-using Flags = std::map<std::string, std::string, std::less<>>;
-
 class Session;
+
+// Runs a command with its parsed flags; returns the exit code (cli.h), having
+// reported any error through `session`.
 using RunFn = int (*)(const Flags& flags, const Session& session);
 
 struct Command {
@@ -76,12 +76,8 @@ class Session {
     io_.err << "brook " << command_.name << ": " << status.message() << "\n";
     return kExitRuntimeError;
   }
-  // Prints `json` as the AWS CLI does: 4-space indent, UTF-8 kept.
-  void Print(const Json& json) const {
-    io_.out << json.dump(4, ' ', /*ensure_ascii=*/false,
-                         Json::error_handler_t::replace)
-            << "\n";
-  }
+  // Prints `json` to the output as the AWS CLI does (`WriteJson()`).
+  void Print(const Json& json) const { WriteJson(json, io_.out); }
 
  private:
   const CliIo& io_;
@@ -91,18 +87,6 @@ class Session {
 
 // "usage: brook NAME FLAGS..." for `command`.
 std::string CommandUsageLine(const Command& command);
-
-// The value of flag `name`, or null if it was not given.
-const std::string* FindValue(const Flags& flags, absl::string_view name);
-
-// The value of --stream-dir, which every command requires.
-const std::string& StreamDir(const Flags& flags);
-
-// Parses a flag's decimal value in [min, max]: an optional '-' and digits,
-// nothing else. The message names the flag, the range and the text.
-absl::StatusOr<int64_t> ParseIntFlag(absl::string_view name,
-                                     absl::string_view text, int64_t min,
-                                     int64_t max);
 
 }  // namespace cli
 }  // namespace brook

@@ -2,12 +2,15 @@
 
 #include "tools/brook/reshard_commands.h"
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 #include "brook/partitioner.h"
 #include "brook/stream.h"
@@ -29,8 +32,6 @@ int Reshard(const Flags& flags, const Session& session, Fn reshard) {
   }
   return kExitOk;
 }
-
-}  // namespace
 
 int RunSplitShard(const Flags& flags, const Session& session) {
   const std::string& shard = *FindValue(flags, "shard-to-split");
@@ -66,10 +67,11 @@ int RunUpdateShardCount(const Flags& flags, const Session& session) {
   absl::StatusOr<int64_t> target = ParseIntFlag(
       "target-shard-count", *FindValue(flags, "target-shard-count"), 1, 10000);
   if (!target.ok()) return session.Usage(target.status().message());
-  if (const std::string* type = FindValue(flags, "scaling-type");
-      type != nullptr && *type != "UNIFORM_SCALING") {
-    return session.Usage(absl::StrCat(
-        "--scaling-type: expected UNIFORM_SCALING, got \"", *type, "\""));
+  if (const std::string* type = FindValue(flags, "scaling-type")) {
+    constexpr absl::string_view kScalingTypes[] = {"UNIFORM_SCALING"};
+    absl::StatusOr<size_t> i =
+        ParseChoiceFlag("scaling-type", *type, kScalingTypes);
+    if (!i.ok()) return session.Usage(i.status().message());
   }
   std::string name;
   int current = 0;
@@ -87,6 +89,67 @@ int RunUpdateShardCount(const Flags& flags, const Session& session) {
   session.Print(out);
   return kExitOk;
 }
+
+constexpr FlagSpec kSplitShardFlags[] = {
+    kStreamDirFlag,
+    {"shard-to-split", "S", true,
+     "open shard to split, e.g. shardId-000000000000"},
+    {"new-starting-hash-key", "K", true,
+     "decimal hash key where the upper child starts; greater than the "
+     "shard's starting hash key + 1 and less than its ending hash key"},
+};
+
+constexpr FlagSpec kMergeShardsFlags[] = {
+    kStreamDirFlag,
+    {"shard-to-merge", "S", true, "open shard; the child's ParentShardId"},
+    {"adjacent-shard-to-merge", "A", true,
+     "open shard whose range touches the first one's; the child's "
+     "AdjacentParentShardId"},
+};
+
+constexpr FlagSpec kUpdateShardCountFlags[] = {
+    kStreamDirFlag,
+    {"target-shard-count", "N", true, "open shards wanted, 1 to 10000"},
+    {"scaling-type", "T", false,
+     "UNIFORM_SCALING, the only type (default, as in Kinesis)"},
+};
+
+}  // namespace
+
+const Command kSplitShardCommand = {
+    "split-shard", "Splits an open shard in two at a hash key.",
+    kSplitShardFlags,
+    "Prints nothing on success, as `aws kinesis split-shard` does. Unlike\n"
+    "Kinesis the split is done when the command returns: the parent is\n"
+    "closed (it keeps its records until retention removes them) and the two\n"
+    "children, with the next shard ids, take new records (see list-shards).\n"
+    "An unknown or closed shard, or a key outside the shard, is a runtime\n"
+    "error.\n",
+    RunSplitShard};
+
+const Command kMergeShardsCommand = {
+    "merge-shards", "Merges two adjacent open shards into one.",
+    kMergeShardsFlags,
+    "Prints nothing on success, as `aws kinesis merge-shards` does. Unlike\n"
+    "Kinesis the merge is done when the command returns: both parents are\n"
+    "closed and the child, with the next shard id, covers both ranges. The\n"
+    "two shards may be given in either order of their ranges. An unknown or\n"
+    "closed shard, or shards that are not adjacent, is a runtime error.\n",
+    RunMergeShards};
+
+const Command kUpdateShardCountCommand = {
+    "update-shard-count",
+    "Splits and merges until the stream has N open shards of equal width.",
+    kUpdateShardCountFlags,
+    "Prints {\"StreamName\", \"CurrentShardCount\", \"TargetShardCount\"} as\n"
+    "`aws kinesis update-shard-count` does (no StreamARN: a local stream has\n"
+    "none); CurrentShardCount is the open shard count before the command.\n"
+    "Unlike Kinesis the update is done when the command returns.\n"
+    "As in Kinesis, a call may at most double and at least halve the open\n"
+    "shard count, and it creates short-lived shards besides the final ones:\n"
+    "one split (2 new shards) per new boundary, one merge (1 new shard) per\n"
+    "old boundary inside a target range; 7 -> 10 creates 24 shards.\n",
+    RunUpdateShardCount};
 
 }  // namespace cli
 }  // namespace brook

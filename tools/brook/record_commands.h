@@ -1,0 +1,24 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The commands of the `brook` tool that write and read records: put-record,
+// put-records and get-records, as `aws kinesis` names and prints them. Each is
+// a `Command` (command.h) that command_table.cc lists. Internal to the tool.
+//
+// Thread safety: as `RunBrookCli()`.
+
+#ifndef BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
+#define BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
+
+#include "tools/brook/command.h"
+
+namespace brook {
+namespace cli {
+
+extern const Command kPutRecordCommand;
+extern const Command kPutRecordsCommand;
+extern const Command kGetRecordsCommand;
+
+}  // namespace cli
+}  // namespace brook
+
+#endif  // BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_

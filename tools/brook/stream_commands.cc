@@ -1,0 +1,287 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+
+#include "tools/brook/stream_commands.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+
+#include "brook/options.h"
+#include "brook/partitioner.h"
+#include "brook/stream.h"
+
+namespace brook {
+namespace cli {
+namespace {
+
+// The stream's name when create-stream is not given one: the directory's last
+// component.
+std::string DefaultStreamName(absl::string_view dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.remove_suffix(1);
+  if (size_t slash = dir.rfind('/'); slash != absl::string_view::npos) {
+    dir.remove_prefix(slash + 1);
+  }
+  return dir.empty() ? "stream" : std::string(dir);
+}
+
+Json ShardJson(const ShardDescription& shard) {
+  Json json;
+  json["ShardId"] = shard.shard_id;
+  if (!shard.parent_shard_id.empty()) {
+    json["ParentShardId"] = shard.parent_shard_id;
+  }
+  if (!shard.adjacent_parent_shard_id.empty()) {
+    json["AdjacentParentShardId"] = shard.adjacent_parent_shard_id;
+  }
+  json["HashKeyRange"] = HashKeyRangeJson(shard.hash_key_range);
+  Json range;
+  range["StartingSequenceNumber"] = shard.starting_sequence_number.ToString();
+  if (shard.ending_sequence_number.has_value()) {
+    range["EndingSequenceNumber"] = shard.ending_sequence_number->ToString();
+  }
+  json["SequenceNumberRange"] = std::move(range);
+  return json;
+}
+
+// Kinesis's longest retention period: 365 days.
+constexpr int64_t kMaxRetentionHours = 365 * 24;
+
+// Parses --retention-period-hours: hours, as the AWS CLI takes them; Kinesis's
+// most, 8760 (365 days), and at least one (Kinesis's least is 24, which a
+// local stream need not keep). Returns the period in milliseconds.
+absl::StatusOr<int64_t> ParseRetentionPeriodMillis(absl::string_view hours) {
+  absl::StatusOr<int64_t> h =
+      ParseIntFlag("retention-period-hours", hours, 1, kMaxRetentionHours);
+  if (!h.ok()) return h.status();
+  return *h * 60 * 60 * 1000;
+}
+
+// The values of create-stream's --on-full, in the tool's spelling.
+constexpr absl::string_view kOnFullNames[] = {"reject-writes", "drop-oldest"};
+constexpr RetentionFullPolicy kOnFullPolicies[] = {
+    RetentionFullPolicy::kRejectWrites, RetentionFullPolicy::kDropOldest};
+
+// Sets the retention options of create-stream's flags in `options`; returns
+// kExitOk, or the usage error's code having reported it.
+int RetentionFlags(const Flags& flags, const Session& session,
+                   StreamOptions* options) {
+  if (const std::string* hours = FindValue(flags, "retention-period-hours")) {
+    absl::StatusOr<int64_t> millis = ParseRetentionPeriodMillis(*hours);
+    if (!millis.ok()) return session.Usage(millis.status().message());
+    options->retention_period_millis = *millis;
+  }
+  if (const std::string* bytes = FindValue(flags, "retention-bytes")) {
+    absl::StatusOr<int64_t> b =
+        ParseIntFlag("retention-bytes", *bytes, 0, INT64_MAX);
+    if (!b.ok()) return session.Usage(b.status().message());
+    const int64_t least = 2 * options->segment_bytes;
+    if (*b != 0 && *b < least) {
+      return session.Usage(absl::StrCat(
+          "--retention-bytes: expected 0 (no bound) or at least ", least,
+          " (twice the segment size), got \"", *bytes, "\""));
+    }
+    options->retention_bytes = *b;
+  }
+  if (const std::string* policy = FindValue(flags, "on-full")) {
+    absl::StatusOr<size_t> i =
+        ParseChoiceFlag("on-full", *policy, kOnFullNames);
+    if (!i.ok()) return session.Usage(i.status().message());
+    options->on_full = kOnFullPolicies[*i];
+    if (options->retention_bytes == 0) {
+      return session.Usage("--on-full needs --retention-bytes");
+    }
+  }
+  return kExitOk;
+}
+
+int RunCreateStream(const Flags& flags, const Session& session) {
+  StreamOptions options;
+  absl::StatusOr<int64_t> shard_count =
+      ParseIntFlag("shard-count", *FindValue(flags, "shard-count"), 1, 10000);
+  if (!shard_count.ok()) return session.Usage(shard_count.status().message());
+  options.shard_count = static_cast<int>(*shard_count);
+  const std::string* name = FindValue(flags, "stream-name");
+  if (name != nullptr && name->empty()) {
+    return session.Usage("--stream-name must not be empty");
+  }
+  options.name = name != nullptr ? *name : DefaultStreamName(StreamDir(flags));
+  if (int code = RetentionFlags(flags, session, &options); code != kExitOk) {
+    return code;
+  }
+
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().CreateStream(StreamDir(flags), options);
+  if (!stream.ok()) return session.Fail(stream.status());
+  if (absl::Status s = session.backend().Sync(**stream); !s.ok()) {
+    return session.Fail(s);
+  }
+  return kExitOk;  // silent, as `aws kinesis create-stream` is
+}
+
+int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenReadOnly(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  // DescribeStream() reads only STREAM for a cleanly closed directory (its
+  // stored bytes are recorded there); for one a writer has open, or that was
+  // not closed cleanly, it reads every shard's frames to count them.
+  const StreamDescription d = (*stream)->DescribeStream();
+  Json summary;
+  summary["StreamName"] = d.stream_name;
+  summary["StreamStatus"] = d.stream_status;
+  summary["StreamModeDetails"] = {{"StreamMode", "PROVISIONED"}};
+  summary["RetentionPeriodHours"] = d.retention_period_hours;
+  summary["EnhancedMonitoring"] =
+      Json::array({{{"ShardLevelMetrics", Json::array()}}});
+  summary["EncryptionType"] = "NONE";
+  summary["OpenShardCount"] = d.open_shard_count;
+  summary["ConsumerCount"] = 0;
+  summary["StoredBytes"] = d.stored_bytes;  // brook's; Kinesis has none
+  Json out;
+  out["StreamDescriptionSummary"] = std::move(summary);
+  session.Print(out);
+  return kExitOk;
+}
+
+int RunChangeRetentionPeriod(const Flags& flags, const Session& session,
+                             bool increase) {
+  absl::StatusOr<int64_t> millis =
+      ParseRetentionPeriodMillis(*FindValue(flags, "retention-period-hours"));
+  if (!millis.ok()) return session.Usage(millis.status().message());
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenForWrite(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(*millis)
+                            : (*stream)->DecreaseStreamRetentionPeriod(*millis);
+  if (!s.ok()) return session.Fail(s);
+  return kExitOk;  // silent, as the AWS CLI is
+}
+
+int RunIncreaseStreamRetentionPeriod(const Flags& flags,
+                                     const Session& session) {
+  return RunChangeRetentionPeriod(flags, session, /*increase=*/true);
+}
+
+int RunDecreaseStreamRetentionPeriod(const Flags& flags,
+                                     const Session& session) {
+  return RunChangeRetentionPeriod(flags, session, /*increase=*/false);
+}
+
+int RunUpdateRetentionBytes(const Flags& flags, const Session& session) {
+  absl::StatusOr<int64_t> bytes = ParseIntFlag(
+      "retention-bytes", *FindValue(flags, "retention-bytes"), 0, INT64_MAX);
+  if (!bytes.ok()) return session.Usage(bytes.status().message());
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenForWrite(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  if (absl::Status s = (*stream)->UpdateRetentionBytes(*bytes); !s.ok()) {
+    return session.Fail(s);
+  }
+  return kExitOk;
+}
+
+int RunListShards(const Flags& flags, const Session& session) {
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenReadOnly(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  Json shards = Json::array();
+  for (const ShardDescription& shard : (*stream)->ListShards()) {
+    shards.push_back(ShardJson(shard));
+  }
+  Json out;
+  out["Shards"] = std::move(shards);
+  session.Print(out);
+  return kExitOk;
+}
+
+constexpr FlagSpec kCreateStreamFlags[] = {
+    kStreamDirFlag,
+    {"shard-count", "N", true, "number of shards, 1 to 10000"},
+    {"stream-name", "NAME", false,
+     "name shown by describe-stream-summary (default: the directory's name)"},
+    {"retention-period-hours", "H", false,
+     "hours a record is kept, 1 to 8760 (default 24, as in Kinesis)"},
+    {"retention-bytes", "B", false,
+     "bound on the bytes the records take, 0 for none (the default) or at "
+     "least 8388608 (twice the 4 MiB segment size)"},
+    {"on-full", "P", false,
+     "at --retention-bytes: reject-writes (default; writes fail) or "
+     "drop-oldest (the oldest records are dropped)"},
+};
+constexpr FlagSpec kRetentionPeriodFlags[] = {
+    kStreamDirFlag,
+    {"retention-period-hours", "N", true,
+     "the new retention period in hours, 1 to 8760"},
+};
+constexpr FlagSpec kRetentionBytesFlags[] = {
+    kStreamDirFlag,
+    {"retention-bytes", "N", true,
+     "the new bound on stored bytes; 0 for none, else at least twice the "
+     "segment size"},
+};
+
+}  // namespace
+
+const Command kCreateStreamCommand = {
+    "create-stream", "Creates a stream in an empty directory.",
+    kCreateStreamFlags,
+    "Prints nothing on success, as `aws kinesis create-stream` does. Fails\n"
+    "(exit 1), changing nothing, if the directory already holds a stream or\n"
+    "is being created by another command at the same time. The options are\n"
+    "stored with the stream.\n",
+    RunCreateStream};
+
+const Command kDescribeStreamSummaryCommand = {
+    "describe-stream-summary",
+    "Prints {\"StreamDescriptionSummary\": {...}} as the AWS CLI does.",
+    kStreamDirOnlyFlags,
+    "StreamARN and StreamCreationTimestamp are left out: a local stream has\n"
+    "neither. ConsumerCount is 0 and EncryptionType NONE. StoredBytes, not\n"
+    "in Kinesis, is what the records take in storage now, headers included\n"
+    "(the figure create-stream --retention-bytes bounds).\n",
+    RunDescribeStreamSummary};
+
+const Command kListShardsCommand = {
+    "list-shards",
+    "Prints {\"Shards\": [...]}: every shard, open and closed, in id order.",
+    kStreamDirOnlyFlags,
+    "ParentShardId, AdjacentParentShardId and EndingSequenceNumber appear\n"
+    "only when set (after resharding; for closed shards).\n",
+    RunListShards};
+
+const Command kIncreaseStreamRetentionPeriodCommand = {
+    "increase-stream-retention-period",
+    "Lengthens the retention period (IncreaseStreamRetentionPeriod).",
+    kRetentionPeriodFlags,
+    "Prints nothing on success, as the AWS CLI does. The new period must not\n"
+    "be shorter than the current one. Records that had already expired stay\n"
+    "expired. Kept in the stream directory.\n",
+    RunIncreaseStreamRetentionPeriod};
+
+const Command kDecreaseStreamRetentionPeriodCommand = {
+    "decrease-stream-retention-period",
+    "Shortens the retention period (DecreaseStreamRetentionPeriod).",
+    kRetentionPeriodFlags,
+    "Prints nothing on success, as the AWS CLI does. The new period must not\n"
+    "be longer than the current one. Records older than it are no longer\n"
+    "readable and their segments are freed at once.\n",
+    RunDecreaseStreamRetentionPeriod};
+
+const Command kUpdateRetentionBytesCommand = {
+    "update-retention-bytes",
+    "Sets the bound on the bytes the stream stores (brook only).",
+    kRetentionBytesFlags,
+    "Prints nothing on success. Under the drop-oldest policy the oldest\n"
+    "segments are dropped at once down to the new bound; under reject-writes\n"
+    "writes fail until retention brings the stream under it.\n",
+    RunUpdateRetentionBytes};
+
+}  // namespace cli
+}  // namespace brook
