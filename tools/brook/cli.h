@@ -5,7 +5,8 @@
 // directory through a `CliBackend` (backend.h), prints JSON shaped like the AWS
 // CLI's `aws kinesis` output, and returns the exit code. main.cc calls it with
 // the process's streams and the durable backend. `brook --help` lists the
-// subcommands; docs for each are in kCommands in cli.cc.
+// subcommands; each command is documented where it is defined (the
+// `Command`s of the *_commands.cc files, listed in command_table.cc).
 //
 // Exit codes: 0 success; 1 runtime error (no stream there, invalid partition
 // key, store failure), one line on stderr; 2 bad arguments, a usage message on
