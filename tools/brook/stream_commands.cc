@@ -51,7 +51,7 @@ Json ShardJson(const ShardDescription& shard) {
 }
 
 // Kinesis's longest retention period: 365 days.
-constexpr int64_t kMaxRetentionHours = 365 * 24;
+constexpr int64_t kMaxRetentionHours = int64_t{365} * 24;
 
 // Parses --retention-period-hours: hours, as the AWS CLI takes them; Kinesis's
 // most, 8760 (365 days), and at least one (Kinesis's least is 24, which a
