@@ -79,6 +79,12 @@ struct PipelineOptions {
   // Defaults: idleness and alignment off.
   absl::Duration idle_timeout = absl::InfiniteDuration();
   absl::Duration max_drift = absl::InfiniteDuration();
+  // Idle/active changes of each input (numbered as the shards are listed) and
+  // of their combination, as Flink's WatermarkStatus; see
+  // `WatermarkCombinerOptions`. Called inside `RunOnce()` and `FinishAll()`.
+  // Default (null): not called.
+  std::function<void(int input, WatermarkStatus status)> on_input_status;
+  std::function<void(WatermarkStatus status)> on_combined_status;
   // Limits of each GetRecords call. Default: Kinesis's.
   GetRecordsOptions read;
   // Clock for periodic watermarks, idleness and processing-time triggers.
@@ -269,6 +275,8 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
   co.num_inputs = static_cast<int>(ids.size());
   co.idle_timeout = options.idle_timeout;
   co.max_drift = options.max_drift;
+  co.on_input_status = options.on_input_status;
+  co.on_combined_status = options.on_combined_status;
   co.env = env;
   absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
       WatermarkCombiner::Create(co);

@@ -179,6 +179,10 @@ TEST_CASE("WindowPipeline: an idle shard stops holding the watermark back",
     PipelineOptions po = ClickOptions(0);
     po.idle_timeout =
         idle == 0 ? absl::InfiniteDuration() : absl::Milliseconds(idle);
+    std::vector<std::pair<int, WatermarkStatus>> statuses;
+    po.on_input_status = [&statuses](int input, WatermarkStatus s) {
+      statuses.emplace_back(input, s);
+    };
     Run run(f, po, Tumbling(100));
     f.Put(kShard0, "a", 10);
     f.Put(kShard0, "a", 150);
@@ -188,6 +192,11 @@ TEST_CASE("WindowPipeline: an idle shard stops holding the watermark back",
       CHECK(run.pipeline->current_watermark() == kMinEventTime);
     } else {
       CHECK(run.pipeline->combiner().IsIdle(1));
+      // Shard 0, drained, turns idle later: with both idle the watermark is
+      // the higher of theirs (Flink's valve).
+      CHECK(statuses ==
+            std::vector<std::pair<int, WatermarkStatus>>{
+                {1, WatermarkStatus::kIdle}, {0, WatermarkStatus::kIdle}});
       CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1}});
     }
   }
