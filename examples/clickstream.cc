@@ -116,9 +116,12 @@ int main() {
 
   brook::Consumer consumer(stream->get());
   brook::PipelineOptions po;
-  po.watermarks = *brook::WatermarkStrategy::ForBoundedOutOfOrderness(30'000);
-  po.watermarks.WithTimestampAssigner(&ClickTime).WithPeriodicInterval(200);
-  po.idle_timeout_ms = 1000;  // a drained shard must not hold the others back
+  po.watermarks =
+      *brook::WatermarkStrategy::ForBoundedOutOfOrderness(absl::Seconds(30));
+  po.watermarks.WithTimestampAssigner(&ClickTime)
+      .WithPeriodicInterval(absl::Milliseconds(200));
+  // A drained shard must not hold the others back.
+  po.idle_timeout = absl::Seconds(1);
   po.read.limit = 50;
   po.env = &env;
 

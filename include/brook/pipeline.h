@@ -27,7 +27,7 @@
 // Example:
 //   brook::PipelineOptions popts;
 //   popts.watermarks =
-//   *brook::WatermarkStrategy::ForBoundedOutOfOrderness(5000);
+//       *brook::WatermarkStrategy::ForBoundedOutOfOrderness(absl::Seconds(5));
 //   popts.watermarks.WithTimestampAssigner(&ClickTime);
 //   brook::WindowOptions wopts;
 //   wopts.assigner = *brook::WindowAssigner::Tumbling(60'000);
@@ -75,9 +75,16 @@ struct PipelineOptions {
   // Timestamps and watermarks, one generator per shard. Default: monotonous
   // timestamps from the arrival time.
   WatermarkStrategy watermarks = WatermarkStrategy::ForMonotonousTimestamps();
-  // See `WatermarkCombinerOptions`. Defaults: idleness and alignment off.
-  int64_t idle_timeout_ms = 0;
-  int64_t max_drift_ms = -1;
+  // See `WatermarkCombinerOptions` (`absl::InfiniteDuration()` is off).
+  // Defaults: idleness and alignment off.
+  absl::Duration idle_timeout = absl::InfiniteDuration();
+  absl::Duration max_drift = absl::InfiniteDuration();
+  // Idle/active changes of each input (numbered as the shards are listed) and
+  // of their combination, as Flink's WatermarkStatus; see
+  // `WatermarkCombinerOptions`. Called inside `RunOnce()` and `FinishAll()`.
+  // Default (null): not called.
+  std::function<void(int input, WatermarkStatus status)> on_input_status;
+  std::function<void(WatermarkStatus status)> on_combined_status;
   // Limits of each GetRecords call. Default: Kinesis's.
   GetRecordsOptions read;
   // Clock for periodic watermarks, idleness and processing-time triggers.
@@ -132,7 +139,7 @@ class WindowPipeline {
       std::string shard_id;
       std::optional<SequenceNumber> last;
       bool finished = false;
-      WatermarkAssigner::SavedState watermark;
+      std::string watermark;  // WatermarkAssigner::SaveState()
     };
     std::vector<InputCheckpoint> inputs_;
     std::string combiner_state_;  // WatermarkCombiner::SaveState()
@@ -182,8 +189,8 @@ class WindowPipeline {
       : consumer_(consumer), options_(options), fn_(std::move(functions)) {}
 
   void AdvanceCombined() {
-    if (combiner_->combined() > op_->current_watermark()) {
-      op_->AdvanceWatermark(combiner_->combined());
+    if (combiner_->combined_watermark_millis() > op_->current_watermark()) {
+      op_->AdvanceWatermark(combiner_->combined_watermark_millis());
     }
   }
   void FinishInput(size_t i);
@@ -246,7 +253,7 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
             absl::StrCat("window pipeline: checkpoint input ", i, " is shard ",
                          c.shard_id, ", not ", ids[i]));
       }
-      absl::Status s = in.watermarks->LoadState(c.watermark);
+      absl::Status s = in.watermarks->RestoreState(c.watermark);
       if (!s.ok()) return s;
       in.last = c.last;
       in.finished = c.finished;
@@ -266,15 +273,17 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
 
   WatermarkCombinerOptions co;
   co.num_inputs = static_cast<int>(ids.size());
-  co.idle_timeout_ms = options.idle_timeout_ms;
-  co.max_drift_ms = options.max_drift_ms;
+  co.idle_timeout = options.idle_timeout;
+  co.max_drift = options.max_drift;
+  co.on_input_status = options.on_input_status;
+  co.on_combined_status = options.on_combined_status;
   co.env = env;
   absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
       WatermarkCombiner::Create(co);
   if (!combiner.ok()) return combiner.status();
   p->combiner_ = *std::move(combiner);
   if (checkpoint != nullptr) {
-    absl::Status s = p->combiner_->LoadState(checkpoint->combiner_state_);
+    absl::Status s = p->combiner_->RestoreState(checkpoint->combiner_state_);
     if (!s.ok()) return s;
   }
 
@@ -312,9 +321,16 @@ absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
     absl::StatusOr<GetRecordsResult> r =
         consumer_->GetRecords(in.iterator, options_.read);
     if (!r.ok()) return r.status();
-    if (!r->records().empty()) combiner_->MarkActive(input);
+    if (!r->records().empty()) {
+      // Active again if it was idle; then what it generated while idle
+      // (ignored then, as Flink ignores watermarks of idle inputs) counts.
+      combiner_->MarkActive(input);
+      if (combiner_->Update(input, in.watermarks->current_watermark_millis())) {
+        AdvanceCombined();
+      }
+    }
     for (const Record& rec : r->records()) {
-      const EventTime before = in.watermarks->current_watermark();
+      const EventTime before = in.watermarks->current_watermark_millis();
       const EventTime ts = in.watermarks->OnRecord(rec);
       In value = fn_.parse(rec);
       absl::Status s = op_->ProcessElement(fn_.key_selector(value), value, ts);
@@ -328,8 +344,8 @@ absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
         return s;
       }
       // A per-event generator may have moved the watermark.
-      if (in.watermarks->current_watermark() != before &&
-          combiner_->Update(input, in.watermarks->current_watermark())) {
+      if (in.watermarks->current_watermark_millis() != before &&
+          combiner_->Update(input, in.watermarks->current_watermark_millis())) {
         AdvanceCombined();
       }
     }
@@ -340,7 +356,7 @@ absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
     Input& in = inputs_[i];
     if (!in.finished && in.watermarks->OnTick()) {
       combiner_->Update(static_cast<int>(i),
-                        in.watermarks->current_watermark());
+                        in.watermarks->current_watermark_millis());
     }
   }
   combiner_->CheckIdleness();
@@ -387,9 +403,7 @@ std::string WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Serialize() const {
       Codec<uint64_t>::Encode(absl::Uint128Low64(in.last->value()), &out);
     }
     Codec<bool>::Encode(in.finished, &out);
-    Codec<EventTime>::Encode(in.watermark.watermark, &out);
-    Codec<int64_t>::Encode(in.watermark.last_emit_ms, &out);
-    Codec<std::string>::Encode(in.watermark.generator_state, &out);
+    Codec<std::string>::Encode(in.watermark, &out);
   }
   Codec<std::string>::Encode(combiner_state_, &out);
   Codec<std::string>::Encode(window_.Serialize(), &out);
@@ -436,9 +450,7 @@ WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Deserialize(
       ic.last = SequenceNumber::FromValue(absl::MakeUint128(high, low));
     }
     ok = ok && Codec<bool>::Decode(&in, &ic.finished) &&
-         Codec<EventTime>::Decode(&in, &ic.watermark.watermark) &&
-         Codec<int64_t>::Decode(&in, &ic.watermark.last_emit_ms) &&
-         Codec<std::string>::Decode(&in, &ic.watermark.generator_state);
+         Codec<std::string>::Decode(&in, &ic.watermark);
     c.inputs_.push_back(std::move(ic));
   }
   std::string window;

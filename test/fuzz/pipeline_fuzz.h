@@ -69,14 +69,16 @@ struct PipelineFixture {
       int config, const FuzzPipeline::Checkpoint* from) {
     PipelineOptions po;
     po.env = &env;
-    po.watermarks = *WatermarkStrategy::ForBoundedOutOfOrderness(5);
+    po.watermarks =
+        *WatermarkStrategy::ForBoundedOutOfOrderness(absl::Milliseconds(5));
     po.watermarks
         .WithTimestampAssigner([](const Record& r) {
           int64_t t = 0;
           return absl::SimpleAtoi(r.data, &t) ? t : 0;
         })
-        .WithPeriodicInterval(10);
-    po.idle_timeout_ms = config % 3 == 0 ? 50 : 0;
+        .WithPeriodicInterval(absl::Milliseconds(10));
+    po.idle_timeout =
+        config % 3 == 0 ? absl::Milliseconds(50) : absl::InfiniteDuration();
     FuzzPipeline::Functions fns;
     fns.parse = [](const Record& r) {
       int64_t v = 0;

@@ -105,10 +105,12 @@ struct Run {
 
 PipelineOptions ClickOptions(int64_t bound) {
   PipelineOptions po;
-  auto s = WatermarkStrategy::ForBoundedOutOfOrderness(bound);
+  auto s =
+      WatermarkStrategy::ForBoundedOutOfOrderness(absl::Milliseconds(bound));
   REQUIRE(s.ok());
   po.watermarks = *s;
-  po.watermarks.WithTimestampAssigner(&ClickTime).WithPeriodicInterval(200);
+  po.watermarks.WithTimestampAssigner(&ClickTime)
+      .WithPeriodicInterval(absl::Milliseconds(200));
   return po;
 }
 
@@ -175,7 +177,12 @@ TEST_CASE("WindowPipeline: an idle shard stops holding the watermark back",
     CAPTURE(idle);
     Fixture f;
     PipelineOptions po = ClickOptions(0);
-    po.idle_timeout_ms = idle;
+    po.idle_timeout =
+        idle == 0 ? absl::InfiniteDuration() : absl::Milliseconds(idle);
+    std::vector<std::pair<int, WatermarkStatus>> statuses;
+    po.on_input_status = [&statuses](int input, WatermarkStatus s) {
+      statuses.emplace_back(input, s);
+    };
     Run run(f, po, Tumbling(100));
     f.Put(kShard0, "a", 10);
     f.Put(kShard0, "a", 150);
@@ -185,6 +192,11 @@ TEST_CASE("WindowPipeline: an idle shard stops holding the watermark back",
       CHECK(run.pipeline->current_watermark() == kMinEventTime);
     } else {
       CHECK(run.pipeline->combiner().IsIdle(1));
+      // Shard 0, drained, turns idle later: with both idle the watermark is
+      // the higher of theirs (Flink's valve).
+      CHECK(statuses ==
+            std::vector<std::pair<int, WatermarkStatus>>{
+                {1, WatermarkStatus::kIdle}, {0, WatermarkStatus::kIdle}});
       CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1}});
     }
   }
@@ -194,7 +206,7 @@ TEST_CASE("WindowPipeline: alignment stops reading a shard that runs ahead",
           "[window][pipeline][align]") {
   Fixture f;
   PipelineOptions po = ClickOptions(0);
-  po.max_drift_ms = 100;
+  po.max_drift = absl::Milliseconds(100);
   po.read.limit = 1;
   Run run(f, po, Tumbling(1000));
   f.Put(kShard0, "a", 0);
@@ -210,7 +222,7 @@ TEST_CASE("WindowPipeline: alignment stops reading a shard that runs ahead",
   CHECK(run.Round(f) == 1);  // shard 0 reaches 949: within 100 of 999
   CHECK_FALSE(run.pipeline->combiner().IsPaused(1));
   CHECK(run.Round(f) == 1);  // shard 1 is read again
-  CHECK(run.pipeline->combiner().input_watermark(1) == 1000);
+  CHECK(run.pipeline->combiner().input_watermark_millis(1) == 1000);
 }
 
 TEST_CASE(
@@ -324,7 +336,7 @@ TEST_CASE("WindowPipeline: invalid arguments", "[window][pipeline]") {
       Pipeline::Create(f.consumer.get(), po, Tumbling(10), Count(), fns),
       kNotFound);
   PipelineOptions neg;
-  neg.idle_timeout_ms = -1;
+  neg.idle_timeout = absl::ZeroDuration();  // must be positive
   BROOK_CHECK_CODE(
       Pipeline::Create(f.consumer.get(), neg, Tumbling(10), Count(), fns),
       kInvalidArgument);
