@@ -167,15 +167,13 @@ class BROOK_EXPORT WatermarkAssigner {
   // Marks the input as ended: the watermark becomes kMaxEventTime.
   void Finish();
 
-  // What a checkpoint keeps of an assigner.
-  struct SavedState {
-    EventTime watermark = kMinEventTime;
-    int64_t last_emit_ms = 0;
-    std::string generator_state;
-  };
-  SavedState SaveState() const;
-  // Returns the generator's error for state it cannot load.
-  absl::Status LoadState(const SavedState& state);
+  // The assigner's state (its watermark, the time of the last periodic
+  // emission and the generator's `SaveState()` bytes) as bytes.
+  std::string SaveState() const;
+  // Takes state from `SaveState()` bytes. Returns kDataLoss for bytes that
+  // are not such state, or the generator's error for its part; the assigner
+  // is unchanged on error.
+  absl::Status RestoreState(absl::string_view state);
 
   // The highest watermark emitted; kMinEventTime before the first.
   EventTime current_watermark() const { return output_.value; }
@@ -255,6 +253,9 @@ class BROOK_EXPORT WatermarkCombiner {
   // were saved with another number of inputs, kDataLoss if they are not such
   // bytes; the combiner is unchanged then.
   absl::Status LoadState(absl::string_view state);
+  absl::Status RestoreState(absl::string_view state) {
+    return LoadState(state);
+  }
 
   // The combined watermark; kMinEventTime at first.
   EventTime combined() const { return combined_; }

@@ -188,19 +188,28 @@ bool WatermarkAssigner::EmitNow() {
 
 void WatermarkAssigner::Finish() { output_.EmitWatermark(kMaxEventTime); }
 
-WatermarkAssigner::SavedState WatermarkAssigner::SaveState() const {
-  SavedState s;
-  s.watermark = output_.value;
-  s.last_emit_ms = last_emit_ms_;
-  s.generator_state = generator_->SaveState();
-  return s;
+std::string WatermarkAssigner::SaveState() const {
+  std::string out;
+  Codec<EventTime>::Encode(output_.value, &out);
+  Codec<int64_t>::Encode(last_emit_ms_, &out);
+  Codec<std::string>::Encode(generator_->SaveState(), &out);
+  return out;
 }
 
-absl::Status WatermarkAssigner::LoadState(const SavedState& state) {
-  absl::Status s = generator_->LoadState(state.generator_state);
+absl::Status WatermarkAssigner::RestoreState(absl::string_view state) {
+  EventTime watermark = kMinEventTime;
+  int64_t last_emit_ms = 0;
+  std::string generator_state;
+  if (!Codec<EventTime>::Decode(&state, &watermark) ||
+      !Codec<int64_t>::Decode(&state, &last_emit_ms) ||
+      !Codec<std::string>::Decode(&state, &generator_state) || !state.empty()) {
+    return absl::DataLossError(
+        "watermark assigner state: truncated or corrupt");
+  }
+  absl::Status s = generator_->LoadState(generator_state);
   if (!s.ok()) return s;
-  output_.value = state.watermark;
-  last_emit_ms_ = state.last_emit_ms;
+  output_.value = watermark;
+  last_emit_ms_ = last_emit_ms;
   return absl::OkStatus();
 }
 
