@@ -72,7 +72,7 @@ struct PipelineOptions {
   // Shards to read, one input each. Default (empty): every shard the stream
   // lists when the pipeline is created.
   std::vector<std::string> shard_ids;
-  // Where a shard is read from when there is no checkpoint.
+  // Where a shard is read from until `RestoreState()` positions it.
   // Default: TRIM_HORIZON.
   StartingPosition start = StartingPosition::TrimHorizon();
   // Timestamps and watermarks, one generator per shard. Default: monotonous

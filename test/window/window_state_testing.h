@@ -77,6 +77,8 @@ inline std::vector<StateConfig> StateConfigs(Env* env) {
   add("global_count", WindowAssigner::Global(), *CountWindowTrigger(4));
   add("continuous", *WindowAssigner::Tumbling(50),
       *Trigger::ContinuousEventTime(15), 5);
+  add("continuous_aligned", *WindowAssigner::Tumbling(60),
+      *Trigger::ContinuousEventTime(15));
   add("session_continuous", *WindowAssigner::Session(6),
       *Trigger::ContinuousEventTime(5));
   add("purging_continuous", *WindowAssigner::Tumbling(40),
