@@ -133,7 +133,7 @@ struct Step {
   int64_t time = 0;
 };
 
-// `n` elements over 5 keys, slightly out of order and sometimes late, with
+// `n` elements over 5 keys, out of order and sometimes late, with
 // a watermark and a clock tick every 9 elements. Times start at `from`.
 inline std::vector<Step> StateWorkload(int n, int64_t from, uint64_t seed) {
   std::vector<Step> steps;
@@ -141,7 +141,10 @@ inline std::vector<Step> StateWorkload(int n, int64_t from, uint64_t seed) {
   int64_t wm = from - 1000;
   for (int i = 0; i < n; ++i) {
     x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-    const int64_t ts = from + i * 2 + static_cast<int64_t>((x >> 33) % 40);
+    int64_t ts = from + i * 2 + static_cast<int64_t>((x >> 33) % 40);
+    // Now and then an element behind the watermark: within the allowed
+    // lateness of some configurations (a late firing), beyond it in others.
+    if (i % 13 == 12) ts -= 30 + static_cast<int64_t>((x >> 50) % 30);
     steps.push_back(Step{Step::kElement, absl::StrCat("k", (x >> 20) % 5),
                          static_cast<int64_t>(1 + (x >> 40) % 7), ts});
     if (i % 9 == 8) {
