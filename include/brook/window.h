@@ -502,7 +502,9 @@ class WindowOperator {
   // kDataLoss naming what is wrong for bytes that are damaged, not such a
   // state, or logically inconsistent (windows the assigner cannot produce,
   // duplicate keys or windows, timers of missing windows, ...). On error
-  // the operator is unchanged. Never asserts on the bytes.
+  // the operator is unchanged. Never asserts on the bytes. After a restore
+  // every key's windows fire as they would have, but windows of different
+  // keys due at the same time may fire in another order.
   // REQUIRES: the same key, element and aggregate types as the saver's.
   absl::Status RestoreState(absl::string_view state);
 
