@@ -1,11 +1,11 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// `Codec<T>` turns values into bytes and back, for checkpoints that must
-// outlive the process (`WindowOperator::Snapshot::Serialize()`,
-// `WindowPipeline::Checkpoint::Serialize()`). brook provides codecs for
-// arithmetic types, enums, `std::string`, `std::vector`, `std::optional` and
-// `std::pair` of codable types; specialise `brook::Codec` for your own key,
-// element and accumulator types:
+// `Codec<T>` turns values into bytes and back, for saved state that must
+// outlive the process (`WindowOperator::SaveState()`,
+// `WindowPipeline::SaveState()`). brook provides codecs for arithmetic types,
+// enums, `absl::int128`, `absl::uint128`, `std::string`, `std::vector`,
+// `std::optional` and `std::pair` of codable types; specialise `brook::Codec`
+// for your own key, element and accumulator types:
 //
 //   template <>
 //   struct brook::Codec<Click> {
@@ -38,6 +38,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
 
 namespace brook {
@@ -45,14 +46,13 @@ namespace brook {
 template <typename T, typename Enable = void>
 struct Codec;  // specialise for your types
 
-// Arithmetic types but `bool`, and enums, including __int128: their bytes.
-// An enum decodes to any value of its underlying type; a decoder that needs
-// a known enumerator checks it itself.
+// Arithmetic types but `bool`, and enums: their bytes. An enum decodes to any
+// value of its underlying type; a decoder that needs a known enumerator checks
+// it itself.
 template <typename T>
 struct Codec<T, std::enable_if_t<(
                     (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) ||
-                    std::is_enum_v<T> || std::is_same_v<T, __int128> ||
-                    std::is_same_v<T, unsigned __int128>)>> {
+                    std::is_enum_v<T>)>> {
   static void Encode(const T& v, std::string* out) {
     char bytes[sizeof(T)];
     std::memcpy(bytes, &v, sizeof(T));
@@ -62,6 +62,43 @@ struct Codec<T, std::enable_if_t<(
     if (in->size() < sizeof(T)) return false;
     std::memcpy(v, in->data(), sizeof(T));
     in->remove_prefix(sizeof(T));
+    return true;
+  }
+};
+
+// `absl::uint128`: 16 bytes, the low 64 bits first, then the high 64 bits
+// (each as `uint64_t`).
+template <>
+struct Codec<absl::uint128> {
+  static void Encode(const absl::uint128& v, std::string* out) {
+    Codec<uint64_t>::Encode(absl::Uint128Low64(v), out);
+    Codec<uint64_t>::Encode(absl::Uint128High64(v), out);
+  }
+  static bool Decode(absl::string_view* in, absl::uint128* v) {
+    uint64_t low = 0, high = 0;
+    if (in->size() < 16) return false;
+    Codec<uint64_t>::Decode(in, &low);
+    Codec<uint64_t>::Decode(in, &high);
+    *v = absl::MakeUint128(high, low);
+    return true;
+  }
+};
+
+// `absl::int128`: 16 bytes, two's complement, as `absl::uint128` above (the
+// low 64 bits first, then the high 64 bits as `int64_t`).
+template <>
+struct Codec<absl::int128> {
+  static void Encode(const absl::int128& v, std::string* out) {
+    Codec<uint64_t>::Encode(absl::Int128Low64(v), out);
+    Codec<int64_t>::Encode(absl::Int128High64(v), out);
+  }
+  static bool Decode(absl::string_view* in, absl::int128* v) {
+    uint64_t low = 0;
+    int64_t high = 0;
+    if (in->size() < 16) return false;
+    Codec<uint64_t>::Decode(in, &low);
+    Codec<int64_t>::Decode(in, &high);
+    *v = absl::MakeInt128(high, low);
     return true;
   }
 };

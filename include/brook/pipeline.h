@@ -15,14 +15,16 @@
 // finishes its input (its watermark is released); its child shards after a
 // reshard are not picked up by this pipeline (list them in a new one).
 //
-// Checkpoints: `TakeCheckpoint()` captures, between rounds, each shard's last
-// sequence number read, the watermark state and the window operator's state;
-// `Checkpoint::Serialize()` makes bytes of it that survive the process.
-// A pipeline created from it (`Create(..., &checkpoint)`) over the same stream
-// and options resumes after those records and fires exactly what the
-// uninterrupted pipeline would have fired from then on, provided the clock
-// reads the same (periodic watermarks follow it) and user watermark generators
-// save their state (see `WatermarkGenerator::SaveState()`).
+// Saved state: `SaveState()` returns, between rounds, bytes holding each
+// shard's last sequence number read, each input's watermark assigner state,
+// the watermark combiner's state and the window operator's state
+// (`WindowOperator::SaveState()`), versioned and checksummed; they survive the
+// process. `RestoreState()` on a pipeline created over the same stream and
+// options (typically in a new process) resumes after those records and fires
+// exactly what the uninterrupted pipeline would have fired from then on,
+// provided the clock reads the same (periodic watermarks follow it) and user
+// watermark generators save their state (see `WatermarkGenerator::SaveState()`).
+// `ReadPositions()` reads the shard positions out of such bytes.
 //
 // Example:
 //   brook::PipelineOptions popts;
@@ -59,6 +61,7 @@
 #include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
+#include "brook/internal/window_state_codec.h"
 #include "brook/record.h"
 #include "brook/watermark.h"
 #include "brook/window.h"
@@ -69,7 +72,7 @@ struct PipelineOptions {
   // Shards to read, one input each. Default (empty): every shard the stream
   // lists when the pipeline is created.
   std::vector<std::string> shard_ids;
-  // Where a shard is read from when there is no checkpoint.
+  // Where a shard is read from until `RestoreState()` positions it.
   // Default: TRIM_HORIZON.
   StartingPosition start = StartingPosition::TrimHorizon();
   // Timestamps and watermarks, one generator per shard. Default: monotonous
@@ -111,50 +114,23 @@ class WindowPipeline {
     std::function<void(const Key&, const In&, EventTime)> late_sink;
   };
 
-  // What `TakeCheckpoint()` returns: opaque and copyable. `Serialize()` turns
-  // it into bytes to store beside the application's other state, so that a
-  // pipeline created from `Deserialize()`d bytes in a new process resumes
-  // exactly; that needs codecs for the key, element and accumulator types
-  // (codec.h).
-  class Checkpoint {
-   public:
-    Checkpoint() = default;
-
-    std::string Serialize() const;
-    // Returns kDataLoss for bytes that are not a checkpoint of this format.
-    static absl::StatusOr<Checkpoint> Deserialize(absl::string_view bytes);
-    // The last sequence number read from each input, by shard id.
-    std::vector<std::pair<std::string, std::optional<SequenceNumber>>>
-    positions() const {
-      std::vector<std::pair<std::string, std::optional<SequenceNumber>>> out;
-      for (const InputCheckpoint& in : inputs_) {
-        out.emplace_back(in.shard_id, in.last);
-      }
-      return out;
-    }
-
-   private:
-    friend class WindowPipeline;
-    struct InputCheckpoint {
-      std::string shard_id;
-      std::optional<SequenceNumber> last;
-      bool finished = false;
-      std::string watermark;  // WatermarkAssigner::SaveState()
-    };
-    std::vector<InputCheckpoint> inputs_;
-    std::string combiner_state_;  // WatermarkCombiner::SaveState()
-    typename Operator::Snapshot window_;
+  // Where an input stands in saved state (`ReadPositions()`).
+  struct InputPosition {
+    std::string shard_id;
+    // The last sequence number read; none if nothing was read yet (the
+    // input then resumes at `PipelineOptions::start`).
+    std::optional<SequenceNumber> last;
+    // The input ended (a closed shard read to its end).
+    bool finished = false;
   };
 
-  // Builds the pipeline and positions a shard iterator per input: after the
-  // checkpoint's position if `checkpoint` is given, else at `options.start`.
-  // Returns kInvalidArgument for a null consumer, a missing function, or
-  // invalid watermark or window options; kNotFound for an unknown shard;
-  // kInvalidArgument if `checkpoint` names other shards.
+  // Builds the pipeline and positions a shard iterator per input at
+  // `options.start`. Returns kInvalidArgument for a null consumer, a missing
+  // function, or invalid watermark or window options; kNotFound for an
+  // unknown shard. To resume from saved state, call `RestoreState()` next.
   static absl::StatusOr<std::unique_ptr<WindowPipeline>> Create(
       Consumer* consumer, const PipelineOptions& options,
-      const WindowOptions& window_options, Agg agg, Functions functions,
-      const Checkpoint* checkpoint = nullptr);
+      const WindowOptions& window_options, Agg agg, Functions functions);
 
   // Reads each unfinished, unpaused (alignment) shard once, feeds its records
   // through, then runs periodic watermark emission, idleness and
@@ -173,9 +149,53 @@ class WindowPipeline {
   const Operator& window_operator() const { return *op_; }
   const WatermarkCombiner& combiner() const { return *combiner_; }
 
-  Checkpoint TakeCheckpoint() const;
+  // The pipeline's state between rounds as bytes (see "Saved state" at the
+  // top): positions, watermark assigner and combiner state, and the window
+  // operator's `SaveState()`. Store them beside the application's other
+  // state. REQUIRES: codecs for the key and accumulator types (codec.h).
+  // Cost: O(state); allocates the bytes.
+  std::string SaveState() const;
+  // Replaces the pipeline's state with what `SaveState()` saved, possibly in
+  // another process, and positions each unfinished input's shard iterator
+  // just after its saved position (at `PipelineOptions::start` if it had read
+  // nothing). Returns kDataLoss naming what is wrong for damaged bytes or
+  // bytes that are not such state (also from the parts: assigner, combiner,
+  // operator); kInvalidArgument if the state was saved with other inputs
+  // (count or shard ids), other window options (naming the option, see
+  // `WindowOperator::RestoreState()`) or another input count in the
+  // combiner; errors of `Consumer::GetShardIterator()` (e.g. kNotFound). On
+  // error the pipeline is unchanged.
+  absl::Status RestoreState(absl::string_view state);
+  // The input positions held in `SaveState()` bytes, in input order, e.g. to
+  // acknowledge a checkpoint elsewhere. Returns kDataLoss as
+  // `RestoreState()` does for damaged bytes (the parts' own bytes are not
+  // decoded).
+  static absl::StatusOr<std::vector<InputPosition>> ReadPositions(
+      absl::string_view state);
 
  private:
+  // `SaveState()` bytes, decoded.
+  struct Saved {
+    struct SavedInput {
+      InputPosition position;
+      std::string watermarks;  // WatermarkAssigner::SaveState()
+    };
+    std::vector<SavedInput> inputs;
+    std::string combiner;  // WatermarkCombiner::SaveState()
+    std::string window;    // WindowOperator::SaveState()
+  };
+  static absl::StatusOr<Saved> DecodeState(absl::string_view state);
+  WatermarkCombinerOptions CombinerOptions() const {
+    WatermarkCombinerOptions co;
+    co.num_inputs = static_cast<int>(inputs_.size());
+    co.idle_timeout = options_.idle_timeout;
+    co.max_drift = options_.max_drift;
+    co.on_input_status = options_.on_input_status;
+    co.on_combined_status = options_.on_combined_status;
+    co.env = env_;
+    return co;
+  }
+
   struct Input {
     std::string shard_id;
     ShardIterator iterator;
@@ -186,7 +206,10 @@ class WindowPipeline {
 
   WindowPipeline(Consumer* consumer, const PipelineOptions& options,
                  Functions functions)
-      : consumer_(consumer), options_(options), fn_(std::move(functions)) {}
+      : consumer_(consumer),
+        options_(options),
+        env_(options.env != nullptr ? options.env : Env::Default()),
+        fn_(std::move(functions)) {}
 
   void AdvanceCombined() {
     if (combiner_->combined_watermark_millis() > op_->current_watermark()) {
@@ -197,6 +220,7 @@ class WindowPipeline {
 
   Consumer* consumer_;
   PipelineOptions options_;
+  Env* env_;
   Functions fn_;
   std::vector<Input> inputs_;
   size_t finished_count_ = 0;
@@ -211,8 +235,7 @@ absl::StatusOr<std::unique_ptr<WindowPipeline<Key, In, Agg, Hash>>>
 WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
                                            const PipelineOptions& options,
                                            const WindowOptions& window_options,
-                                           Agg agg, Functions functions,
-                                           const Checkpoint* checkpoint) {
+                                           Agg agg, Functions functions) {
   if (consumer == nullptr) {
     return absl::InvalidArgumentError("window pipeline: consumer is null");
   }
@@ -222,7 +245,7 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
   }
   std::unique_ptr<WindowPipeline> p(
       new WindowPipeline(consumer, options, std::move(functions)));
-  Env* env = options.env != nullptr ? options.env : Env::Default();
+  Env* env = p->env_;
 
   std::vector<std::string> ids = options.shard_ids;
   if (ids.empty()) {
@@ -233,11 +256,6 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
   if (ids.empty()) {
     return absl::InvalidArgumentError("window pipeline: no shards to read");
   }
-  if (checkpoint != nullptr && checkpoint->inputs_.size() != ids.size()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "window pipeline: checkpoint has ", checkpoint->inputs_.size(),
-        " inputs, pipeline has ", ids.size()));
-  }
   for (size_t i = 0; i < ids.size(); ++i) {
     Input in;
     in.shard_id = ids[i];
@@ -245,47 +263,17 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
         WatermarkAssigner::Create(options.watermarks, env);
     if (!wm.ok()) return wm.status();
     in.watermarks = *std::move(wm);
-    StartingPosition start = options.start;
-    if (checkpoint != nullptr) {
-      const auto& c = checkpoint->inputs_[i];
-      if (c.shard_id != ids[i]) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("window pipeline: checkpoint input ", i, " is shard ",
-                         c.shard_id, ", not ", ids[i]));
-      }
-      absl::Status s = in.watermarks->RestoreState(c.watermark);
-      if (!s.ok()) return s;
-      in.last = c.last;
-      in.finished = c.finished;
-      if (c.last.has_value())
-        start = StartingPosition::AfterSequenceNumber(*c.last);
-    }
-    if (!in.finished) {
-      absl::StatusOr<ShardIterator> it =
-          consumer->GetShardIterator(in.shard_id, start);
-      if (!it.ok()) return it.status();
-      in.iterator = *it;
-    } else {
-      ++p->finished_count_;
-    }
+    absl::StatusOr<ShardIterator> it =
+        consumer->GetShardIterator(in.shard_id, options.start);
+    if (!it.ok()) return it.status();
+    in.iterator = *it;
     p->inputs_.push_back(std::move(in));
   }
 
-  WatermarkCombinerOptions co;
-  co.num_inputs = static_cast<int>(ids.size());
-  co.idle_timeout = options.idle_timeout;
-  co.max_drift = options.max_drift;
-  co.on_input_status = options.on_input_status;
-  co.on_combined_status = options.on_combined_status;
-  co.env = env;
   absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
-      WatermarkCombiner::Create(co);
+      WatermarkCombiner::Create(p->CombinerOptions());
   if (!combiner.ok()) return combiner.status();
   p->combiner_ = *std::move(combiner);
-  if (checkpoint != nullptr) {
-    absl::Status s = p->combiner_->RestoreState(checkpoint->combiner_state_);
-    if (!s.ok()) return s;
-  }
 
   WindowOptions wo = window_options;
   if (wo.env == nullptr) wo.env = env;
@@ -296,7 +284,6 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
       Operator::Create(wo, std::move(agg), std::move(ofns));
   if (!op.ok()) return op.status();
   p->op_ = *std::move(op);
-  if (checkpoint != nullptr) p->op_->Restore(checkpoint->window_);
   return p;
 }
 
@@ -370,98 +357,200 @@ void WindowPipeline<Key, In, Agg, Hash>::FinishAll() {
   for (size_t i = 0; i < inputs_.size(); ++i) FinishInput(i);
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint
-WindowPipeline<Key, In, Agg, Hash>::TakeCheckpoint() const {
-  Checkpoint c;
-  for (const Input& in : inputs_) {
-    typename Checkpoint::InputCheckpoint ic;
-    ic.shard_id = in.shard_id;
-    ic.last = in.last;
-    ic.finished = in.finished;
-    ic.watermark = in.watermarks->SaveState();
-    c.inputs_.push_back(std::move(ic));
-  }
-  c.combiner_state_ = combiner_->SaveState();
-  c.window_ = op_->TakeSnapshot();
-  return c;
-}
+// "BWPS" (brook window pipeline state) as a little-endian u32, then a format
+// version:
+//   u32 magic, u32 version (1), u64 input count, then per input: string
+//   shard id, bool has last, [u128 last sequence number], bool finished,
+//   string assigner state; then string combiner state, string window
+//   operator state, and a u32 CRC-32C of everything before it.
+// Strings are a u64 length and the bytes (codec.h). Every state written by
+// version 1 must keep loading in later versions.
+namespace internal {
+inline constexpr uint32_t kPipelineStateMagic = 0x53505742;
+inline constexpr uint32_t kPipelineStateVersion = 1;
+}  // namespace internal
 
-// "BWPC": brook window pipeline checkpoint; a format version follows, and a
-// 64-bit FNV-1a checksum of everything before it ends the bytes.
 template <typename Key, typename In, typename Agg, typename Hash>
-std::string WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Serialize() const {
+std::string WindowPipeline<Key, In, Agg, Hash>::SaveState() const {
   std::string out;
-  Codec<uint32_t>::Encode(0x43505742, &out);
-  Codec<uint32_t>::Encode(1, &out);
+  Codec<uint32_t>::Encode(internal::kPipelineStateMagic, &out);
+  Codec<uint32_t>::Encode(internal::kPipelineStateVersion, &out);
   Codec<uint64_t>::Encode(inputs_.size(), &out);
-  for (const InputCheckpoint& in : inputs_) {
+  for (const Input& in : inputs_) {
     Codec<std::string>::Encode(in.shard_id, &out);
     Codec<bool>::Encode(in.last.has_value(), &out);
-    if (in.last.has_value()) {
-      Codec<uint64_t>::Encode(absl::Uint128High64(in.last->value()), &out);
-      Codec<uint64_t>::Encode(absl::Uint128Low64(in.last->value()), &out);
-    }
+    if (in.last.has_value())
+      Codec<absl::uint128>::Encode(in.last->value(), &out);
     Codec<bool>::Encode(in.finished, &out);
-    Codec<std::string>::Encode(in.watermark, &out);
+    Codec<std::string>::Encode(in.watermarks->SaveState(), &out);
   }
-  Codec<std::string>::Encode(combiner_state_, &out);
-  Codec<std::string>::Encode(window_.Serialize(), &out);
-  Codec<uint64_t>::Encode(internal::SnapshotChecksum(out), &out);
+  Codec<std::string>::Encode(combiner_->SaveState(), &out);
+  Codec<std::string>::Encode(op_->SaveState(), &out);
+  Codec<uint32_t>::Encode(internal::WindowStateChecksum(out), &out);
   return out;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<typename WindowPipeline<Key, In, Agg, Hash>::Checkpoint>
-WindowPipeline<Key, In, Agg, Hash>::Checkpoint::Deserialize(
-    absl::string_view bytes) {
-  auto corrupt = [](absl::string_view what) {
+absl::StatusOr<typename WindowPipeline<Key, In, Agg, Hash>::Saved>
+WindowPipeline<Key, In, Agg, Hash>::DecodeState(absl::string_view state) {
+  auto corrupt = [&state](absl::string_view what, absl::string_view in) {
     return absl::DataLossError(
-        absl::StrCat("window pipeline checkpoint: ", what));
+        absl::StrCat("window pipeline state: ", what, " at byte ",
+                     state.size() - 4 - in.size(), " of ", state.size()));
   };
-  if (bytes.size() < sizeof(uint64_t)) return corrupt("too short");
-  absl::string_view stored = bytes.substr(bytes.size() - 8);
-  absl::string_view in = bytes.substr(0, bytes.size() - 8);
-  uint64_t checksum = 0;
-  Codec<uint64_t>::Decode(&stored, &checksum);
-  if (checksum != internal::SnapshotChecksum(in)) {
-    return corrupt("checksum mismatch");
+  if (state.size() < 12) {
+    return absl::DataLossError(absl::StrCat(
+        "window pipeline state: truncated: ", state.size(), " bytes"));
   }
+  absl::string_view in = state.substr(0, state.size() - 4);
   uint32_t magic = 0, version = 0;
+  Codec<uint32_t>::Decode(&in, &magic);
+  Codec<uint32_t>::Decode(&in, &version);
+  if (magic != internal::kPipelineStateMagic) {
+    return absl::DataLossError(
+        absl::StrCat("window pipeline state: bad magic 0x", absl::Hex(magic),
+                     ", not a window pipeline's saved state"));
+  }
+  if (version != internal::kPipelineStateVersion) {
+    return absl::DataLossError(absl::StrCat(
+        "window pipeline state: unknown format version ", version,
+        " (this build reads ", internal::kPipelineStateVersion, ")"));
+  }
+  absl::string_view stored = state.substr(state.size() - 4);
+  uint32_t checksum = 0;
+  Codec<uint32_t>::Decode(&stored, &checksum);
+  if (checksum !=
+      internal::WindowStateChecksum(state.substr(0, state.size() - 4))) {
+    return absl::DataLossError("window pipeline state: checksum mismatch");
+  }
   uint64_t n = 0;
-  bool ok = Codec<uint32_t>::Decode(&in, &magic) &&
-            Codec<uint32_t>::Decode(&in, &version) &&
-            Codec<uint64_t>::Decode(&in, &n);
-  if (!ok || magic != 0x43505742) return corrupt("not a checkpoint");
-  if (version != 1) {
-    return corrupt(absl::StrCat("unknown format version ", version));
-  }
-  if (n > in.size()) return corrupt("bad input count");
-  Checkpoint c;
-  for (uint64_t i = 0; ok && i < n; ++i) {
-    InputCheckpoint ic;
+  // An input takes at least a shard id length, two flags and a state length.
+  if (!Codec<uint64_t>::Decode(&in, &n))
+    return corrupt("truncated input count", in);
+  if (n > in.size() / 18) return corrupt("input count beyond the bytes", in);
+  Saved saved;
+  for (uint64_t i = 0; i < n; ++i) {
+    typename Saved::SavedInput si;
     bool has_last = false;
-    ok = Codec<std::string>::Decode(&in, &ic.shard_id) &&
-         Codec<bool>::Decode(&in, &has_last);
-    if (ok && has_last) {
-      uint64_t high = 0, low = 0;
-      ok = Codec<uint64_t>::Decode(&in, &high) &&
-           Codec<uint64_t>::Decode(&in, &low);
-      ic.last = SequenceNumber::FromValue(absl::MakeUint128(high, low));
+    if (!Codec<std::string>::Decode(&in, &si.position.shard_id)) {
+      return corrupt(absl::StrCat("input ", i, ": truncated shard id"), in);
     }
-    ok = ok && Codec<bool>::Decode(&in, &ic.finished) &&
-         Codec<std::string>::Decode(&in, &ic.watermark);
-    c.inputs_.push_back(std::move(ic));
+    if (!Codec<bool>::Decode(&in, &has_last)) {
+      return corrupt(absl::StrCat("input ", i, ": bad position flag"), in);
+    }
+    if (has_last) {
+      absl::uint128 v = 0;
+      if (!Codec<absl::uint128>::Decode(&in, &v)) {
+        return corrupt(absl::StrCat("input ", i, ": truncated position"), in);
+      }
+      si.position.last = SequenceNumber::FromValue(v);
+    }
+    if (!Codec<bool>::Decode(&in, &si.position.finished)) {
+      return corrupt(absl::StrCat("input ", i, ": bad finished flag"), in);
+    }
+    if (!Codec<std::string>::Decode(&in, &si.watermarks)) {
+      return corrupt(absl::StrCat("input ", i, ": truncated assigner state"),
+                     in);
+    }
+    saved.inputs.push_back(std::move(si));
   }
-  std::string window;
-  ok = ok && Codec<std::string>::Decode(&in, &c.combiner_state_) &&
-       Codec<std::string>::Decode(&in, &window) && in.empty();
-  if (!ok) return corrupt("truncated or corrupt");
-  absl::StatusOr<typename Operator::Snapshot> snapshot =
-      Operator::Snapshot::Deserialize(window);
-  if (!snapshot.ok()) return snapshot.status();
-  c.window_ = *std::move(snapshot);
-  return c;
+  if (!Codec<std::string>::Decode(&in, &saved.combiner)) {
+    return corrupt("truncated combiner state", in);
+  }
+  if (!Codec<std::string>::Decode(&in, &saved.window)) {
+    return corrupt("truncated window operator state", in);
+  }
+  if (!in.empty()) return corrupt("trailing bytes", in);
+  return saved;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::StatusOr<
+    std::vector<typename WindowPipeline<Key, In, Agg, Hash>::InputPosition>>
+WindowPipeline<Key, In, Agg, Hash>::ReadPositions(absl::string_view state) {
+  absl::StatusOr<Saved> saved = DecodeState(state);
+  if (!saved.ok()) return saved.status();
+  std::vector<InputPosition> out;
+  for (typename Saved::SavedInput& si : saved->inputs) {
+    out.push_back(std::move(si.position));
+  }
+  return out;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::Status WindowPipeline<Key, In, Agg, Hash>::RestoreState(
+    absl::string_view state) {
+  absl::StatusOr<Saved> saved = DecodeState(state);
+  if (!saved.ok()) return saved.status();
+  if (saved->inputs.size() != inputs_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("window pipeline state: saved with ", saved->inputs.size(),
+                     " inputs, this pipeline has ", inputs_.size()));
+  }
+  // Everything that can fail first, into new parts; then swap them in.
+  struct Next {
+    std::unique_ptr<WatermarkAssigner> watermarks;
+    ShardIterator iterator;
+  };
+  std::vector<Next> next(inputs_.size());
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    const InputPosition& pos = saved->inputs[i].position;
+    if (pos.shard_id != inputs_[i].shard_id) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "window pipeline state: input ", i, " was shard ", pos.shard_id,
+          ", this pipeline reads ", inputs_[i].shard_id));
+    }
+    absl::StatusOr<std::unique_ptr<WatermarkAssigner>> wm =
+        WatermarkAssigner::Create(options_.watermarks, env_);
+    if (!wm.ok()) return wm.status();
+    next[i].watermarks = *std::move(wm);
+    absl::Status s =
+        next[i].watermarks->RestoreState(saved->inputs[i].watermarks);
+    if (!s.ok()) {
+      return absl::Status(
+          s.code(),
+          absl::StrCat("window pipeline state: input ", i, ": ", s.message()));
+    }
+    if (pos.finished) continue;
+    absl::StatusOr<ShardIterator> it = consumer_->GetShardIterator(
+        pos.shard_id, pos.last.has_value()
+                          ? StartingPosition::AfterSequenceNumber(*pos.last)
+                          : options_.start);
+    if (!it.ok()) return it.status();
+    next[i].iterator = *it;
+  }
+  absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
+      WatermarkCombiner::Create(CombinerOptions());
+  if (!combiner.ok()) return combiner.status();
+  absl::Status s = (*combiner)->RestoreState(saved->combiner);
+  if (!s.ok()) {
+    return absl::Status(s.code(),
+                        absl::StrCat("window pipeline state: ", s.message()));
+  }
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (saved->inputs[i].position.finished !=
+        (*combiner)->IsFinished(static_cast<int>(i))) {
+      return absl::DataLossError(absl::StrCat(
+          "window pipeline state: input ", i,
+          " is finished in its position but not in the combiner, or the "
+          "reverse"));
+    }
+  }
+  // The operator's restore changes nothing on error, so it goes last.
+  s = op_->RestoreState(saved->window);
+  if (!s.ok()) return s;
+  finished_count_ = 0;
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    Input& in = inputs_[i];
+    const InputPosition& pos = saved->inputs[i].position;
+    in.watermarks = std::move(next[i].watermarks);
+    in.iterator = next[i].iterator;
+    in.last = pos.last;
+    in.finished = pos.finished;
+    if (in.finished) ++finished_count_;
+  }
+  combiner_ = *std::move(combiner);
+  return absl::OkStatus();
 }
 
 }  // namespace brook

@@ -54,6 +54,7 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_state.h"
 #include "brook/watermark.h"
 
 namespace brook {
@@ -266,7 +267,7 @@ struct CountAggregate {
   using Accumulator = int64_t;
   using Output = int64_t;
   Accumulator CreateAccumulator() const { return 0; }
-  // In unsigned arithmetic: a count restored from a corrupt snapshot wraps
+  // In unsigned arithmetic: a count restored from crafted saved state wraps
   // instead of overflowing (undefined behaviour).
   void Add(Accumulator& acc, const In&) const {
     acc = static_cast<int64_t>(static_cast<uint64_t>(acc) + 1);
@@ -339,7 +340,7 @@ struct ReduceAggregate {
   };
   using Output = In;
   ReduceFn reduce;
-  // For snapshots (codec.h): needs `Codec<In>`.
+  // For saved state (codec.h): needs `Codec<In>`.
   static void EncodeAccumulator(const Accumulator& acc, std::string* out) {
     Codec<bool>::Encode(acc.has_value, out);
     if (acc.has_value) Codec<In>::Encode(acc.value, out);
@@ -452,11 +453,6 @@ class WindowOperator {
   using Result = WindowResult<Key, Output>;
   using Functions = WindowFunctions<Key, In, Output>;
 
-  // A copy of the operator's whole state (windows, accumulators, timers,
-  // watermark, counters), in memory. Take it together with the consumer
-  // positions it matches; restoring both resumes exactly.
-  class Snapshot;
-
   // Returns kInvalidArgument for bad options (see `ValidateWindowOptions`),
   // a missing `on_result`, or a dynamic session assigner without
   // `session_gap`.
@@ -489,13 +485,28 @@ class WindowOperator {
   // True if sliding windows use shared slices.
   bool sliced() const { return sliced_; }
 
-  Snapshot TakeSnapshot() const;
-  // Replaces the state with `snapshot`'s. Callbacks and options stay.
-  // The snapshot should come from an operator with the same options, key,
-  // element and aggregate types; any snapshot (also one `Deserialize()`d
-  // from bytes written with other options) restores without undefined
-  // behaviour, but with other options the results are unspecified.
-  void Restore(const Snapshot& snapshot);
+  // The operator's whole state (per key: windows, accumulators, trigger
+  // state, pending timers; the watermark; the late counters) as bytes in a
+  // logical, versioned and checksummed format (lib/window/
+  // WINDOW_STATE_FORMAT.md), together with the options that shape it. Save
+  // it with the input positions it matches; restoring both resumes exactly.
+  // Bytes saved by this version restore in later versions.
+  // REQUIRES: `Codec<Key>` and a codec for the accumulator exist (codec.h;
+  // brook's aggregates bring theirs when their element and result types are
+  // codable). Cost: O(state); allocates the bytes.
+  std::string SaveState() const;
+  // Replaces the state with the one `SaveState()` saved, possibly in another
+  // process; callbacks and options stay. Returns kInvalidArgument naming the
+  // option that differs if the state was saved by an operator with other
+  // state-shaping options (assigner, trigger, allowed lateness, slicing),
+  // kDataLoss naming what is wrong for bytes that are damaged, not such a
+  // state, or logically inconsistent (windows the assigner cannot produce,
+  // duplicate keys or windows, timers of missing windows, ...). On error
+  // the operator is unchanged. Never asserts on the bytes. After a restore
+  // every key's windows fire as they would have, but windows of different
+  // keys due at the same time may fire in another order.
+  // REQUIRES: the same key, element and aggregate types as the saver's.
+  absl::Status RestoreState(absl::string_view state);
 
  private:
   struct WinState {
@@ -579,30 +590,21 @@ class WindowOperator {
     int64_t live = 0;
   };
 
- public:
-  class Snapshot {
-   public:
-    Snapshot() = default;
+  // The logical form of the state (internal/window_state.h), defined in
+  // internal/window_state_export_impl.h. What the operator keeps per key and
+  // window: the accumulator.
+  using StoredAccumulator = Accumulator;
+  // The options that shape state, in a fixed order.
+  internal::WindowStateShape Shape() const;
+  void ExportState(
+      internal::WindowStateData<Key, StoredAccumulator>* out) const;
+  // Replaces the state; kDataLoss naming what is inconsistent, changing
+  // nothing.
+  absl::Status ImportState(
+      internal::WindowStateData<Key, StoredAccumulator> data);
+  // True if the assigner can produce `w` (ImportState()).
+  bool WindowFromAssigner(const TimeWindow& w) const;
 
-    // The snapshot as bytes, for a checkpoint that must outlive the process
-    // (see codec.h). REQUIRES: `Codec<Key>` and a codec for the aggregate's
-    // accumulator exist (brook's aggregates bring theirs when their element
-    // and result types are codable).
-    std::string Serialize() const;
-    // The inverse. Returns kDataLoss, naming what is wrong, for bytes that
-    // are not a snapshot of this format (truncated, corrupt, another
-    // version) or whose fields are inconsistent (see `Check()` in
-    // window_snapshot_impl.h): a snapshot it returns restores safely.
-    static absl::StatusOr<Snapshot> Deserialize(absl::string_view bytes);
-
-   private:
-    friend class WindowOperator;
-    // What is inconsistent in a decoded state, or an empty string.
-    static std::string Check(const State& st);
-    std::shared_ptr<const State> state_;
-  };
-
- private:
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
 
   // Everything but an element for a hot window or the newest column;
@@ -718,7 +720,8 @@ MakeWindowOperator(
 
 }  // namespace brook
 
-#include "brook/internal/window_operator_impl.h"  // IWYU pragma: export
-#include "brook/internal/window_snapshot_impl.h"  // IWYU pragma: export
+#include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
+#include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export
+#include "brook/internal/window_state_impl.h"         // IWYU pragma: export
 
 #endif  // BROOK_WINDOW_H_

@@ -44,7 +44,7 @@ std::string ReadAll(const std::string& path) {
 void WindowSeeds() {
   for (int config = 0; config < kWindowConfigs; ++config) {
     for (int rounds : {0, 6, 24}) {
-      Put("window_snapshot", absl::StrCat(config, "-", rounds),
+      Put("window_state", absl::StrCat(config, "-", rounds),
           WindowSeed(config, rounds));
     }
   }
@@ -54,12 +54,12 @@ void PipelineSeeds() {
   for (int config = 0; config < kWindowConfigs; ++config) {
     PipelineFixture f;
     f.Put(20, 100);
-    auto p = f.Make(config, nullptr);
+    auto p = f.Make(config);
     if (!p.ok()) Fail(p.status().ToString());
     f.Rounds(**p, 3);
-    std::string bytes = (*p)->TakeCheckpoint().Serialize();
-    bytes.resize(bytes.size() - 8);
-    Put("pipeline_checkpoint", absl::StrCat(config),
+    std::string bytes = (*p)->SaveState();
+    bytes.resize(bytes.size() - 4);
+    Put("pipeline_state", absl::StrCat(config),
         std::string(1, static_cast<char>(config)) + bytes);
   }
 }

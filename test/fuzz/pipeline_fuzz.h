@@ -1,13 +1,14 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Shared by the pipeline checkpoint fuzz target and the seed generator: a
+// Shared by the pipeline state fuzz target and the seed generator: a
 // two-shard memory stream, a pipeline over it (elements are the records'
 // decimal data, which is also their event time; keys are the element modulo
 // 3), and a fixed workload.
 //
-// Fuzz input of `pipeline_checkpoint`: one byte choosing the window
-// configuration (window_fuzz.h), then a checkpoint's bytes WITHOUT its
-// trailing checksum; the target appends the right checksum.
+// Fuzz input of `pipeline_state`: one byte choosing the window
+// configuration (window_fuzz.h), then `WindowPipeline::SaveState()` bytes
+// WITHOUT their trailing 4-byte checksum; the target appends the right
+// checksum (the window operator's state inside keeps its own).
 
 #ifndef BROOK_TEST_FUZZ_PIPELINE_FUZZ_H_
 #define BROOK_TEST_FUZZ_PIPELINE_FUZZ_H_
@@ -63,10 +64,9 @@ struct PipelineFixture {
     }
   }
 
-  // A pipeline of window configuration `config`, resumed from `from` if
-  // given. Errors as `WindowPipeline::Create()`.
-  absl::StatusOr<std::unique_ptr<FuzzPipeline>> Make(
-      int config, const FuzzPipeline::Checkpoint* from) {
+  // A pipeline of window configuration `config`. Errors as
+  // `WindowPipeline::Create()`.
+  absl::StatusOr<std::unique_ptr<FuzzPipeline>> Make(int config) {
     PipelineOptions po;
     po.env = &env;
     po.watermarks =
@@ -88,7 +88,7 @@ struct PipelineFixture {
     fns.sink = [](const WindowResult<int64_t, int64_t>&) {};
     fns.late_sink = [](const int64_t&, const int64_t&, EventTime) {};
     return FuzzPipeline::Create(consumer.get(), po, ConfigOptions(config, &env),
-                                PipelineAgg{}, fns, from);
+                                PipelineAgg{}, fns);
   }
 
   // A few rounds, `finish` to end every input.

@@ -5,12 +5,12 @@
 # build-fuzz/findings/<target>/ and fail the script; add each (minimised with
 # -minimize_crash=1) to the corpus once fixed, so that ctest replays it.
 #   test/fuzz/run.sh 30
-#   FUZZ_TARGETS="window_snapshot" FUZZ_JOBS=2 test/fuzz/run.sh 300
+#   FUZZ_TARGETS="window_state" FUZZ_JOBS=2 test/fuzz/run.sh 300
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-30}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
-targets=${FUZZ_TARGETS:-"window_snapshot pipeline_checkpoint stream_meta segment_recovery"}
+targets=${FUZZ_TARGETS:-"window_state pipeline_state stream_meta segment_recovery"}
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

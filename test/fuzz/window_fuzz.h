@@ -5,10 +5,11 @@
 // accumulator types), a driver that feeds an operator a fixed workload, and
 // the checksum fix-up that lets a fuzzer reach past the checksum.
 //
-// Fuzz input of `window_snapshot`: one byte choosing the configuration
-// (modulo `kWindowConfigs`), then a snapshot's bytes WITHOUT its trailing
-// 8-byte checksum; the target appends the right checksum, so that mutations
-// exercise the decoder's field checks rather than the checksum.
+// Fuzz input of `window_state`: one byte choosing the configuration (modulo
+// `kWindowConfigs`), then `WindowOperator::SaveState()` bytes WITHOUT their
+// trailing 4-byte CRC-32C; the target appends the right checksum, so that
+// mutations exercise the decoder's field checks and `ImportState()`'s
+// logical checks rather than the checksum.
 
 #ifndef BROOK_TEST_FUZZ_WINDOW_FUZZ_H_
 #define BROOK_TEST_FUZZ_WINDOW_FUZZ_H_
@@ -26,6 +27,7 @@
 
 #include "brook/codec.h"
 #include "brook/env.h"
+#include "brook/internal/window_state_codec.h"
 #include "brook/window.h"
 
 #include "fuzz/fuzz_util.h"
@@ -35,10 +37,11 @@ namespace fuzz {
 
 inline constexpr int kWindowConfigs = 10;
 
-// `body` followed by the snapshot checksum of `body`.
+// `body` followed by its saved-state checksum (window operator and pipeline
+// state share it).
 inline std::string WithChecksum(absl::string_view body) {
   std::string out(body);
-  Codec<uint64_t>::Encode(internal::SnapshotChecksum(body), &out);
+  Codec<uint32_t>::Encode(internal::WindowStateChecksum(body), &out);
   return out;
 }
 
@@ -122,45 +125,54 @@ void Drive(Op& op, ManualClockEnv& env, EventTime base, KeyOf key_of,
   }
 }
 
-// Restores `bytes` (a whole snapshot, checksum included) into an operator of
-// configuration `config` with key type `Key`; on success drives it, and
-// checks that its own snapshots always decode. Returns whether it decoded.
+// Restores `bytes` (whole saved state, checksum included) into an operator
+// of configuration `config` with key type `Key` that already holds some
+// state. A refusal must be kDataLoss or kInvalidArgument and leave the
+// operator as it was; on success the operator runs a workload, and its own
+// saved state restores into a fresh operator and saves to the same bytes.
+// Returns whether it restored.
 template <typename Key, typename KeyOf>
 bool RestoreAndDrive(int config, absl::string_view bytes, KeyOf key_of) {
   using Agg = ReduceAggregate<int64_t, WrapAdd>;
   using Op = WindowOperator<Key, int64_t, Agg>;
-  absl::StatusOr<typename Op::Snapshot> snap = Op::Snapshot::Deserialize(bytes);
-  if (!snap.ok()) {
-    if (!absl::IsDataLoss(snap.status())) {
-      Fail(absl::StrCat("snapshot decode: not kDataLoss: ",
-                        snap.status().ToString()));
-    }
-    return false;
-  }
   ManualClockEnv env(1000);
   int64_t results = 0;
-  WindowFunctions<Key, int64_t, int64_t> fns;
-  fns.on_result = [&results](const WindowResult<Key, int64_t>&) { ++results; };
-  fns.on_late = [](const Key&, const int64_t&, EventTime) {};
-  auto op = Op::Create(ConfigOptions(config, &env), Agg{}, std::move(fns));
-  if (!op.ok()) Fail(op.status().ToString());
-  (*op)->Restore(*snap);
-  const EventTime wm = (*op)->current_watermark();
+  auto make = [&]() {
+    WindowFunctions<Key, int64_t, int64_t> fns;
+    fns.on_result = [&results](const WindowResult<Key, int64_t>&) {
+      ++results;
+    };
+    fns.on_late = [](const Key&, const int64_t&, EventTime) {};
+    auto op = Op::Create(ConfigOptions(config, &env), Agg{}, std::move(fns));
+    if (!op.ok()) Fail(op.status().ToString());
+    return *std::move(op);
+  };
+  std::unique_ptr<Op> op = make();
+  Drive(*op, env, 100, key_of, 5);
+  const std::string before = op->SaveState();
+  absl::Status s = op->RestoreState(bytes);
+  if (!s.ok()) {
+    if (!absl::IsDataLoss(s) && !absl::IsInvalidArgument(s)) {
+      Fail(absl::StrCat("restore: neither kDataLoss nor kInvalidArgument: ",
+                        s.ToString()));
+    }
+    if (op->SaveState() != before) Fail("a refused restore changed the state");
+    return false;
+  }
+  const EventTime wm = op->current_watermark();
   const EventTime base =
       wm > kMinEventTime + 100 && wm < kMaxEventTime - 1000 ? wm : 100;
-  Drive(**op, env, base, key_of, 24);
-  const std::string again = (*op)->TakeSnapshot().Serialize();
-  auto back = Op::Snapshot::Deserialize(again);
-  // A restored `next_id` just below the bound `Check()` allows (2^63, which
-  // a real operator never reaches) may be pushed past it by the workload.
-  const bool past_id_bound =
-      !back.ok() &&
-      absl::StrContains(back.status().message(), "next window id");
-  if (!back.ok() && !past_id_bound) {
-    Fail(absl::StrCat("the operator's own snapshot does not decode: ",
-                      back.status().ToString()));
+  Drive(*op, env, base, key_of, 24);
+  const std::string again = op->SaveState();
+  std::unique_ptr<Op> fresh = make();
+  if (absl::Status back = fresh->RestoreState(again); !back.ok()) {
+    Fail(absl::StrCat("the operator's own saved state does not restore: ",
+                      back.ToString()));
   }
-  (*op)->AdvanceWatermark(kMaxEventTime);
+  if (fresh->SaveState() != again) {
+    Fail("restored state saves to other bytes");
+  }
+  op->AdvanceWatermark(kMaxEventTime);
   return true;
 }
 
@@ -175,7 +187,7 @@ inline bool RunWindowConfig(int config, absl::string_view bytes) {
   return RestoreAndDrive<std::string>(config, bytes, &IntKey);
 }
 
-// A valid snapshot of configuration `config` after a workload of `rounds`
+// Valid saved state of configuration `config` after a workload of `rounds`
 // elements, in fuzz input form (config byte, body without checksum).
 inline std::string WindowSeed(int config, int rounds) {
   using Agg = ReduceAggregate<int64_t, WrapAdd>;
@@ -188,8 +200,8 @@ inline std::string WindowSeed(int config, int rounds) {
     auto op = Op::Create(ConfigOptions(config, &env), Agg{}, std::move(fns));
     if (!op.ok()) Fail(op.status().ToString());
     Drive(**op, env, 100, key_of, rounds);
-    std::string bytes = (*op)->TakeSnapshot().Serialize();
-    bytes.resize(bytes.size() - 8);
+    std::string bytes = (*op)->SaveState();
+    bytes.resize(bytes.size() - 4);
     return std::string(1, static_cast<char>(config)) + bytes;
   };
   if (config % 2 == 0) {

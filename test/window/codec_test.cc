@@ -65,8 +65,23 @@ TEST_CASE("Codec: built-in types round-trip and reject truncation",
   CHECK(RoundTrip<uint32_t>(7) == 7);
   CHECK(RoundTrip<double>(2.5) == 2.5);
   CHECK(RoundTrip<bool>(true));
-  const __int128 big = static_cast<__int128>(1) << 100;
-  CHECK(RoundTrip<__int128>(-big) == -big);
+  const absl::int128 big = absl::int128(1) << 100;
+  CHECK(RoundTrip<absl::int128>(-big) == -big);
+  CHECK(RoundTrip<absl::int128>(absl::Int128Min()) == absl::Int128Min());
+  CHECK(RoundTrip<absl::uint128>(absl::Uint128Max()) == absl::Uint128Max());
+  CHECK(RoundTrip<absl::uint128>(absl::MakeUint128(1, 2)) ==
+        absl::MakeUint128(1, 2));
+  {
+    // Low 64 bits first, then the high 64 bits.
+    std::string bytes;
+    Codec<absl::int128>::Encode(absl::MakeInt128(-1, 2), &bytes);
+    REQUIRE(bytes.size() == 16);
+    CHECK(bytes[0] == 2);
+    CHECK(static_cast<unsigned char>(bytes[15]) == 0xff);
+    absl::string_view short_in(bytes.data(), 15);
+    absl::int128 v;
+    CHECK_FALSE(Codec<absl::int128>::Decode(&short_in, &v));
+  }
   CHECK(RoundTrip<std::string>(std::string("a\0b", 3)) ==
         std::string("a\0b", 3));
   CHECK(RoundTrip(std::vector<std::string>{"x", "", "yz"}) ==

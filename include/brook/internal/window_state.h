@@ -52,6 +52,11 @@ struct WindowStateData {
   struct Window {
     int64_t start_millis = 0;
     int64_t max_timestamp_millis = 0;  // inclusive
+    // False once a purging trigger cleared the window's contents (Flink's
+    // cleared window state): `acc` is then unused, and a firing emits
+    // nothing until an element arrives. A window kept only for its trigger
+    // state or timers.
+    bool has_contents = true;
     Acc acc;
     // The trigger's per-window state, as the trigger keeps it through its
     // context (e.g. a count trigger's count). Empty for stateless triggers.

@@ -1,0 +1,51 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Template definitions of the window operator's saved state (window.h):
+// `SaveState()` and `RestoreState()`, over the logical form
+// (internal/window_state.h, `ExportState()`/`ImportState()`) and its byte
+// encoding (internal/window_state_codec.h). Not API: include
+// "brook/window.h".
+//
+// Thread safety: see window.h.
+
+#ifndef BROOK_INTERNAL_WINDOW_STATE_IMPL_H_
+#define BROOK_INTERNAL_WINDOW_STATE_IMPL_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+#include "brook/internal/window_state.h"
+#include "brook/internal/window_state_codec.h"
+#include "brook/window.h"
+
+namespace brook {
+
+template <typename Key, typename In, typename Agg, typename Hash>
+std::string WindowOperator<Key, In, Agg, Hash>::SaveState() const {
+  internal::WindowStateData<Key, StoredAccumulator> data;
+  ExportState(&data);
+  return internal::EncodeWindowState<
+      Key, StoredAccumulator,
+      internal::StoredAccumulatorCodec<Agg, StoredAccumulator>>(Shape(), data);
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+absl::Status WindowOperator<Key, In, Agg, Hash>::RestoreState(
+    absl::string_view state) {
+  const internal::WindowStateShape mine = Shape();
+  internal::WindowStateShape saved;
+  internal::WindowStateData<Key, StoredAccumulator> data;
+  absl::Status s = internal::DecodeWindowState<
+      Key, StoredAccumulator,
+      internal::StoredAccumulatorCodec<Agg, StoredAccumulator>>(state, &saved,
+                                                                &data, &mine);
+  if (!s.ok()) return s;
+  return ImportState(std::move(data));
+}
+
+}  // namespace brook
+
+#endif  // BROOK_INTERNAL_WINDOW_STATE_IMPL_H_
