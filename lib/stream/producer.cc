@@ -64,7 +64,7 @@ absl::StatusOr<PutRecordResult> Producer::PutRecord(
     internal::ShardImpl* shard = stream.routing()->Route(record.hash_key);
     absl::StatusOr<SequenceNumber> n = shard->AppendValidated({&record, 1});
     if (n.ok()) return PutRecordResult{shard->id(), *n};
-    if (!absl::IsFailedPrecondition(n.status()) || attempt == kMaxReroutes) {
+    if (!absl::IsAborted(n.status()) || attempt == kMaxReroutes) {
       return n.status();
     }
   }
@@ -131,7 +131,7 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
         ++end;
       }
       absl::StatusOr<SequenceNumber> first = shard->AppendValidated(batch);
-      if (!first.ok() && absl::IsFailedPrecondition(first.status()) &&
+      if (!first.ok() && absl::IsAborted(first.status()) &&
           attempt < kMaxReroutes) {
         retry.insert(retry.end(), order.begin() + begin, order.begin() + end);
         begin = end;

@@ -132,7 +132,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     {
       MutexLock lock(&append_mu_);
       if (appends_stopped_) {
-        return absl::FailedPreconditionError(
+        return absl::AbortedError(
             absl::StrCat(id_, ": shard is closed by a reshard; route again"));
       }
       if (sealed_) {
