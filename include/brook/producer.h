@@ -3,6 +3,13 @@
 // A `Producer` writes records to a stream, routing each to the shard whose hash
 // key range holds its hash key (PutRecord and PutRecords of Kinesis).
 //
+// A `Producer` works over any `Stream` through the stream's interface: it
+// checks each record (size against `Stream::max_record_bytes()`, partition
+// and explicit hash key) and computes its hash key itself, then hands the
+// records to `Stream::DoPutRecords()`, which routes and stores them. It never
+// depends on the stream's implementation, so an in-process stream and a
+// stream kept elsewhere (a remote Kinesis stream) are written alike.
+//
 // Thread safety: a `Producer` may be used from many threads at once. Records
 // that one thread puts with the same partition key (and so the same shard) are
 // stored in the order that thread put them.

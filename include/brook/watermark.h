@@ -108,7 +108,7 @@ using TimestampAssigner = std::function<EventTime(const Record&)>;
 
 // ArrivalTimestamp()
 //
-// The default timestamp: the record's `approximate_arrival_timestamp`.
+// The default timestamp: the record's `approximate_arrival_timestamp_millis`.
 BROOK_EXPORT EventTime ArrivalTimestamp(const Record& record);
 
 // How one input gets timestamps and watermarks (Flink's WatermarkStrategy).

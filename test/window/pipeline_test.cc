@@ -96,7 +96,7 @@ struct Run {
     pipeline = *std::move(p);
   }
   int64_t Round(Fixture& f) {
-    f.env.AdvanceMillis(200);
+    f.env.Advance(absl::Milliseconds(200));
     auto n = pipeline->RunOnce();
     REQUIRE(n.ok());
     return *n;
@@ -260,7 +260,7 @@ TEST_CASE(
         got = run.results;
         late = run.late;
         run.Round(f);  // work after the checkpoint is lost
-        f.env.AdvanceMillis(-200);
+        f.env.Advance(absl::Milliseconds(-200));
       }
       if (through_bytes) {  // as a new process would read it back
         const std::string bytes = checkpoint.Serialize();

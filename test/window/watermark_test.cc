@@ -76,19 +76,19 @@ TEST_CASE("WatermarkAssigner: periodic emission follows the clock",
   BROOK_REQUIRE_OK(a);
   Record r;
   r.data = "0123456789012345678901234567890123456789";  // ts 40
-  r.approximate_arrival_timestamp = 999999;             // ignored
+  r.approximate_arrival_timestamp_millis = 999999;      // ignored
   CHECK((*a)->OnRecord(r) == 40);
   CHECK_FALSE((*a)->OnTick());  // no time has passed
   CHECK((*a)->current_watermark() == kMinEventTime);
-  env.AdvanceMillis(199);
+  env.Advance(absl::Milliseconds(199));
   CHECK_FALSE((*a)->OnTick());
-  env.AdvanceMillis(1);
+  env.Advance(absl::Milliseconds(1));
   CHECK((*a)->OnTick());
   CHECK((*a)->current_watermark() == 29);
   // Never backwards: an older record does not lower it.
   r.data = "0";
   (*a)->OnRecord(r);
-  env.AdvanceMillis(500);
+  env.Advance(absl::Milliseconds(500));
   CHECK_FALSE((*a)->OnTick());
   CHECK((*a)->current_watermark() == 29);
   (*a)->Finish();
@@ -102,7 +102,7 @@ TEST_CASE("WatermarkAssigner: arrival time is the default timestamp",
       WatermarkStrategy::ForMonotonousTimestamps(), &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = -77;
+  r.approximate_arrival_timestamp_millis = -77;
   CHECK((*a)->OnRecord(r) == -77);
   CHECK((*a)->EmitNow());
   CHECK((*a)->current_watermark() == -78);
@@ -114,9 +114,9 @@ TEST_CASE("WatermarkAssigner: no-watermarks strategy never advances",
   auto a = WatermarkAssigner::Create(WatermarkStrategy::NoWatermarks(), &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = 5000;
+  r.approximate_arrival_timestamp_millis = 5000;
   (*a)->OnRecord(r);
-  env.AdvanceMillis(10'000);
+  env.Advance(absl::Milliseconds(10'000));
   CHECK_FALSE((*a)->OnTick());
   CHECK((*a)->current_watermark() == kMinEventTime);
 }
@@ -141,14 +141,14 @@ TEST_CASE("WatermarkAssigner: user-defined per-event generator",
                                      &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = 100;
+  r.approximate_arrival_timestamp_millis = 100;
   r.data = "x";
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark() == kMinEventTime);
   r.data = "wm";
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark() == 100);
-  r.approximate_arrival_timestamp = 50;
+  r.approximate_arrival_timestamp_millis = 50;
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark() == 100);  // never backwards
 }
@@ -208,10 +208,10 @@ TEST_CASE("WatermarkCombiner: idleness releases a silent input",
   c->Update(1, 100);
   CHECK(c->combined() == 100);
   CHECK_FALSE(c->CheckIdleness());  // samples the activity so far, at t=0
-  env.AdvanceMillis(1000);
+  env.Advance(absl::Milliseconds(1000));
   c->Update(0, 600);                // input 0 is active
   CHECK_FALSE(c->CheckIdleness());  // input 1 silent exactly 1000 ms: not yet
-  env.AdvanceMillis(1);
+  env.Advance(absl::Milliseconds(1));
   CHECK(c->CheckIdleness());
   CHECK(c->IsIdle(1));
   CHECK(c->combined() == 600);
@@ -225,10 +225,10 @@ TEST_CASE("WatermarkCombiner: idleness releases a silent input",
   CHECK(c->combined() == 700);
   // Both idle: hold. (Activity is sampled at checks: the first check after
   // the last activity starts the silence.)
-  env.AdvanceMillis(5000);
+  env.Advance(absl::Milliseconds(5000));
   CHECK_FALSE(c->CheckIdleness());
   CHECK_FALSE(c->IsIdle(0));
-  env.AdvanceMillis(1001);
+  env.Advance(absl::Milliseconds(1001));
   CHECK_FALSE(c->CheckIdleness());
   CHECK(c->IsIdle(0));
   CHECK(c->IsIdle(1));
@@ -245,7 +245,7 @@ TEST_CASE("WatermarkCombiner: idleness disabled by default",
   ManualClockEnv env(0);
   auto c = MakeCombiner(2, &env);
   c->Update(0, 10);
-  env.AdvanceMillis(1'000'000);
+  env.Advance(absl::Milliseconds(1'000'000));
   CHECK_FALSE(c->CheckIdleness());
   CHECK_FALSE(c->IsIdle(1));
   CHECK(c->combined() == kMinEventTime);
@@ -269,7 +269,7 @@ TEST_CASE(
   CHECK(c->IsPaused(2));
   // An idle slowest input no longer holds the others back.
   c->CheckIdleness();
-  env.AdvanceMillis(101);
+  env.Advance(absl::Milliseconds(101));
   c->Update(1, 990);
   c->Update(2, 1000);
   c->CheckIdleness();

@@ -249,7 +249,7 @@ int RetentionFlags(const Flags& flags, const Session& session,
     absl::StatusOr<int64_t> h =
         ParseIntFlag("retention-period-hours", *hours, 1, kMaxRetentionHours);
     if (!h.ok()) return session.Usage(h.status().message());
-    options->retention_period_millis = *h * 60 * 60 * 1000;
+    options->retention_period = absl::Hours(*h);
   }
   if (const std::string* bytes = FindValue(flags, "retention-bytes")) {
     absl::StatusOr<int64_t> b =
@@ -316,7 +316,8 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
   summary["StreamName"] = d.stream_name;
   summary["StreamStatus"] = d.stream_status;
   summary["StreamModeDetails"] = {{"StreamMode", "PROVISIONED"}};
-  summary["RetentionPeriodHours"] = d.retention_period_hours;
+  summary["RetentionPeriodHours"] =  // rounded up, as Kinesis's
+      absl::ToInt64Hours(absl::Ceil(d.retention_period, absl::Hours(1)));
   summary["EnhancedMonitoring"] =
       Json::array({{{"ShardLevelMetrics", Json::array()}}});
   summary["EncryptionType"] = "NONE";
@@ -343,9 +344,9 @@ int RunChangeRetentionPeriod(const Flags& flags, const Session& session,
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenForWrite(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
-  const int64_t millis = *hours * 60 * 60 * 1000;
-  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(millis)
-                            : (*stream)->DecreaseStreamRetentionPeriod(millis);
+  const absl::Duration period = absl::Hours(*hours);
+  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(period)
+                            : (*stream)->DecreaseStreamRetentionPeriod(period);
   if (!s.ok()) return session.Fail(s);
   return kExitOk;  // silent, as the AWS CLI is
 }
@@ -692,14 +693,15 @@ int RunGetRecords(const Flags& flags, const Session& session) {
       record["SubSequenceNumber"] = r.subsequence_number;
     }
     record["ApproximateArrivalTimestamp"] =
-        ArrivalSeconds(r.approximate_arrival_timestamp);
+        ArrivalSeconds(r.approximate_arrival_timestamp_millis);
     record["Data"] = absl::Base64Escape(r.data);
     record["PartitionKey"] = std::string(r.partition_key);
     records.push_back(std::move(record));
   }
   Json out;
   out["Records"] = std::move(records);
-  out["MillisBehindLatest"] = result->millis_behind_latest();
+  out["MillisBehindLatest"] =
+      absl::ToInt64Milliseconds(result->behind_latest());
   if (!result->next_shard_iterator().valid()) {
     Json children = Json::array();
     for (const ChildShard& child : result->child_shards()) {
@@ -750,9 +752,10 @@ void DumpRecord(absl::string_view shard_id, const Record& r, size_t data_limit,
   if (r.subsequence_number != 0) out << " subseq=" << r.subsequence_number;
   const bool cut = data_limit != 0 && r.data.size() > data_limit;
   out << " arrival="
-      << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
-                          absl::FromUnixMillis(r.approximate_arrival_timestamp),
-                          absl::UTCTimeZone())
+      << absl::FormatTime(
+             "%Y-%m-%dT%H:%M:%E3SZ",
+             absl::FromUnixMillis(r.approximate_arrival_timestamp_millis),
+             absl::UTCTimeZone())
       << " key=\"" << absl::CHexEscape(r.partition_key) << "\" data=\""
       << absl::CHexEscape(cut ? r.data.substr(0, data_limit) : r.data) << "\""
       << (cut ? "..." : "") << " (" << r.data.size() << " bytes)\n";
