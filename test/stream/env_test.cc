@@ -114,7 +114,7 @@ TEST_CASE(
   clock.Advance(-absl::Microseconds(1));
   CHECK(clock.NowMillis() == 0);  // 999 us
   clock.Advance(-absl::Seconds(2));
-  CHECK(clock.NowMillis() == -2'000);  // -1999.001 ms rounds down
+  CHECK(clock.NowMillis() == -2'000);       // -1999.001 ms rounds down
   clock.Advance(absl::InfiniteDuration());  // to the end, from anywhere
   CHECK(clock.NowMillis() == std::numeric_limits<int64_t>::max() / 1000);
   clock.Advance(-absl::InfiniteDuration());
