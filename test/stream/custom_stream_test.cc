@@ -225,7 +225,7 @@ TEST_CASE("Producer: puts through the interface of any Stream",
 
   const std::string big(20, 'x');
   const std::vector<PutRecordsEntry> entries = {
-      {"a", "1"}, {"b", big}, {"c", "full"}, {"d", "4", "42"}};
+      {"a", "1", ""}, {"b", big, ""}, {"c", "full", ""}, {"d", "4", "42"}};
   absl::StatusOr<PutRecordsResult> many = producer.PutRecords(entries);
   BROOK_REQUIRE_OK(many);
   CHECK(many->failed_record_count == 2);
