@@ -483,9 +483,9 @@ class BROOK_EXPORT Stream {
   // kInvalidArgument for a bad `start`.
   virtual absl::StatusOr<ShardIterator> DoGetShardIterator(
       absl::string_view shard_id, const StartingPosition& start) const = 0;
-  // `Consumer::GetRecords()` and `Consumer::WaitForRecords()`, after the
-  // consumer checked that `iterator` is valid and was made by this stream
-  // (with `MakeShardIterator()`).
+  // `Consumer::GetRecords()` (kInvalidArgument for out-of-range `options`) and
+  // `Consumer::WaitForRecords()`, once the consumer checked that `iterator` is
+  // valid and was made by this stream (by `MakeShardIterator()`).
   virtual absl::StatusOr<GetRecordsResult> DoGetRecords(
       const ShardIterator& iterator,
       const GetRecordsOptions& options) const = 0;
