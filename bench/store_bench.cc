@@ -68,7 +68,7 @@ std::unique_ptr<Stream> OpenBenchStream(const std::string& dir,
   options.on_full = RetentionFullPolicy::kDropOldest;
   options.durability = durability;
   options.group_commit_bytes = 1 << 20;
-  options.group_commit_millis = 0;
+  options.group_commit_interval = absl::Milliseconds(0);
   absl::StatusOr<std::unique_ptr<Stream>> s =
       Stream::Open(dir, options, OpenMode::kCreateIfMissing);
   if (!s.ok()) std::abort();

@@ -188,7 +188,7 @@ int main() {
   // Read until both pipelines have drained the stream, then end the input so
   // the last windows fire.
   for (int quiet = 0; quiet < 10;) {
-    env.AdvanceMillis(200);
+    env.Advance(absl::Milliseconds(200));
     auto a = (*page_counts)->RunOnce();
     auto b = (*user_sessions)->RunOnce();
     if (!a.ok() || !b.ok()) return 1;

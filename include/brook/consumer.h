@@ -3,6 +3,12 @@
 // A `Consumer` reads a stream's shards through shard iterators, as Kinesis's
 // GetShardIterator and GetRecords do, without copying record bytes.
 //
+// A `Consumer` works over any `Stream` through the stream's interface (the
+// hooks `Stream::DoGetShardIterator()`, `DoGetRecords()` and
+// `DoWaitForRecords()`), never through its implementation, so it reads an
+// in-process stream and a stream kept elsewhere (a remote Kinesis stream)
+// alike.
+//
 // Thread safety: a `Consumer` may be used from many threads at once. A
 // `ShardIterator` is a value: use each copy from one thread at a time.
 // Lifetime: the consumer and its iterators must not outlive the stream. The
@@ -90,12 +96,14 @@ struct StartingPosition {
   static StartingPosition AfterSequenceNumber(SequenceNumber n) {
     return {ShardIteratorType::kAfterSequenceNumber, n, std::nullopt};
   }
-  static StartingPosition AtTimestamp(int64_t millis) {
-    return {ShardIteratorType::kAtTimestamp, std::nullopt, millis};
+  // `timestamp_millis`: milliseconds since the Unix epoch.
+  static StartingPosition AtTimestamp(int64_t timestamp_millis) {
+    return {ShardIteratorType::kAtTimestamp, std::nullopt, timestamp_millis};
   }
 };
 
-// A position in one shard. Unlike Kinesis's, it never expires.
+// A position in one shard. Unlike Kinesis's, it never expires. Made by the
+// stream it reads (see `Stream::MakeShardIterator()`); valid only with it.
 class BROOK_EXPORT ShardIterator {
  public:
   // An invalid iterator; also what GetRecords returns at the end of a closed
@@ -109,10 +117,13 @@ class BROOK_EXPORT ShardIterator {
 
  private:
   friend class Consumer;
+  friend class Stream;
   friend class internal::ShardImpl;
   friend class internal::ReadBuilder;
 
-  const internal::ShardImpl* shard_ = nullptr;
+  // The stream that made the iterator, and the shard of it that it reads.
+  const Stream* stream_ = nullptr;
+  const Shard* shard_ = nullptr;
   uint64_t position_ = 0;  // position of the next record to read
   // Where that record was last seen, to skip the search on the next read.
   uint64_t hint_segment_ = 0;
@@ -142,20 +153,22 @@ class BROOK_EXPORT GetRecordsResult {
   // Where to read next. Invalid once the end of a closed shard was reached;
   // `child_shards()` then says where its keys went.
   const ShardIterator& next_shard_iterator() const { return next_; }
-  // How far behind the shard's tip the reader is: 0 when the result reaches the
-  // newest record, else the age (by the stream's clock) of the oldest record
-  // not yet read.
-  int64_t millis_behind_latest() const { return millis_behind_latest_; }
+  // How far behind the shard's tip the reader is (Kinesis's
+  // MillisBehindLatest): zero when the result reaches the newest record, else
+  // the age (by the stream's clock, in whole milliseconds) of the oldest
+  // record not yet read.
+  absl::Duration behind_latest() const { return behind_latest_; }
   const std::vector<ChildShard>& child_shards() const { return child_shards_; }
   // Records the iterator pointed at that retention had already removed.
   uint64_t skipped_records() const { return skipped_records_; }
 
  private:
+  friend class Stream;
   friend class internal::ReadBuilder;
 
   std::vector<Record> records_;
   ShardIterator next_;
-  int64_t millis_behind_latest_ = 0;
+  absl::Duration behind_latest_;
   std::vector<ChildShard> child_shards_;
   uint64_t skipped_records_ = 0;
   std::vector<std::shared_ptr<const void>> pins_;  // storage records point into
@@ -176,7 +189,8 @@ class BROOK_EXPORT Consumer {
       absl::string_view shard_id, const StartingPosition& start) const;
 
   // Reads records from `iterator` on, up to `options`' limits, never blocking.
-  // Returns kInvalidArgument for an invalid iterator or out-of-range options.
+  // Returns kInvalidArgument for an invalid iterator, one made by another
+  // stream, or out-of-range options.
   // An empty result with a valid next iterator means no new records yet.
   absl::StatusOr<GetRecordsResult> GetRecords(
       const ShardIterator& iterator,

@@ -6,6 +6,9 @@
 // sleeping, and can inject faults (failed writes, a full disk, lost unsynced
 // bytes) into a durable stream.
 //
+// Time: durations are `absl::Duration`; points in time are `int64_t`
+// milliseconds since the Unix epoch, in names ending `_millis`.
+//
 // Thread safety: every method of an `Env` may be called from any thread. A
 // `File` or `MappedRegion` may be used from several threads as long as they do
 // not destroy it concurrently with another call.
@@ -18,7 +21,7 @@
 //   brook::ManualClockEnv env(/*now_millis=*/1'700'000'000'000);
 //   brook::StreamOptions options;
 //   options.env = &env;
-//   ... env.AdvanceMillis(1000);  // records appended now arrive 1 s later
+//   ... env.Advance(absl::Seconds(1));  // records appended now arrive 1 s later
 
 #ifndef BROOK_ENV_H_
 #define BROOK_ENV_H_
@@ -35,6 +38,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 
 #include "brook/export.h"
@@ -140,10 +144,11 @@ class BROOK_EXPORT Env {
   // time. An `Env` that overrides `NowMillis()` must override both to match
   // its clock (`EnvWrapper` forwards all three to its target).
 
-  // Blocks the calling thread for `micros` microseconds of this Env's clock
-  // (leveldb's SleepForMicroseconds); returns at once if `micros` <= 0. Used
-  // for retry back-off.
-  virtual void SleepForMicroseconds(int64_t micros) = 0;
+  // Blocks the calling thread for `duration` of this Env's clock (leveldb's
+  // SleepForMicroseconds); returns at once if `duration` <= 0, and never
+  // returns for `absl::InfiniteDuration()`. Used for retry back-off, with
+  // durations of a few milliseconds.
+  virtual void SleepFor(absl::Duration duration) = 0;
 
   // Waits on `cv`, as `cv.wait(lock)` does, until `cv` is notified or this
   // Env's clock reaches `deadline_millis` (`NowMillis() >= deadline_millis`),
@@ -192,8 +197,8 @@ class BROOK_EXPORT EnvWrapper : public Env {
   Env* target() const { return target_; }
 
   int64_t NowMillis() override { return target_->NowMillis(); }
-  void SleepForMicroseconds(int64_t micros) override {
-    target_->SleepForMicroseconds(micros);
+  void SleepFor(absl::Duration duration) override {
+    target_->SleepFor(duration);
   }
   bool WaitUntil(std::condition_variable& cv,
                  std::unique_lock<std::mutex>& lock,
@@ -236,13 +241,14 @@ class BROOK_EXPORT EnvWrapper : public Env {
 // An `Env` whose clock stands still until the test moves it; files go to
 // `Env::Default()`. Waits follow the clock, not real time: a thread in
 // `WaitUntil()` with a deadline 100 ms ahead wakes when the clock is moved
-// 100 ms (by `AdvanceMillis()`, `SetNowMillis()` or a sleep), however much or
-// little real time that takes. `SleepForMicroseconds()` does not block: it
-// moves the clock forward by that much and returns (as RocksDB's mock clock
-// does), so a retry loop cannot hang a test; other threads see the time move.
+// 100 ms (by `Advance()`, `SetNowMillis()` or a sleep), however much or
+// little real time that takes. `SleepFor()` does not block: it moves the
+// clock forward by that much and returns (as RocksDB's mock clock does), so a
+// retry loop cannot hang a test; other threads see the time move. The clock
+// counts whole microseconds: a move by a part of one is dropped.
 // Thread safety: all methods are safe to call concurrently, except that
-// `AdvanceMillis()`, `SetNowMillis()` and `SleepForMicroseconds()` must not be
-// called while holding a mutex that a thread in `WaitUntil()` waits with.
+// `Advance()`, `SetNowMillis()` and `SleepFor()` must not be called while
+// holding a mutex that a thread in `WaitUntil()` waits with.
 // Lifetime: must outlive every wait on it.
 class BROOK_EXPORT ManualClockEnv : public EnvWrapper {
  public:
@@ -250,7 +256,9 @@ class BROOK_EXPORT ManualClockEnv : public EnvWrapper {
   ~ManualClockEnv() override;
 
   int64_t NowMillis() override;
-  void SleepForMicroseconds(int64_t micros) override;
+  // Moves the clock forward by `duration` (see `Advance()`) if it is
+  // positive; never blocks.
+  void SleepFor(absl::Duration duration) override;
   bool WaitUntil(std::condition_variable& cv,
                  std::unique_lock<std::mutex>& lock,
                  int64_t deadline_millis) override;
@@ -258,14 +266,16 @@ class BROOK_EXPORT ManualClockEnv : public EnvWrapper {
   // Sets the clock (it may go backwards) and wakes the waiters. Times beyond
   // +-9.2e15 ms (292,000 years) are clamped to that.
   void SetNowMillis(int64_t now_millis);
-  // Moves the clock by `delta` milliseconds (backwards if negative) and wakes
-  // the waiters whose deadline that reaches.
-  void AdvanceMillis(int64_t delta);
+  // Moves the clock by `delta` (backwards if negative), truncated towards zero
+  // to whole microseconds, and wakes the waiters whose deadline that reaches.
+  // The clock stops at +-9.2e15 ms; `absl::InfiniteDuration()` (or its
+  // negation) moves it there.
+  void Advance(absl::Duration delta);
 
  private:
   struct Waiter;
   // Moves the clock by `micros` (saturating) and calls ClockMoved().
-  void AdvanceMicros(int64_t micros);
+  void MoveMicros(int64_t micros);
   // Wakes every thread in WaitUntil() to look at the clock.
   void ClockMoved();
 

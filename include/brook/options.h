@@ -16,6 +16,13 @@
 //    read back from the directory, so two opens of one directory may differ.
 // A memory stream (`Stream::Create()`) takes every field as given.
 //
+// Durations are `absl::Duration`. A stream keeps them in milliseconds, so each
+// must be a whole number of milliseconds and within its documented range;
+// `Stream::Create()` and `Stream::Open()` return kInvalidArgument naming the
+// option and the value otherwise (e.g. "stream s: retention_period must be a
+// whole number of milliseconds, got 1.5ms"). None accepts
+// `absl::InfiniteDuration()`.
+//
 // Thread safety: plain values.
 
 #ifndef BROOK_OPTIONS_H_
@@ -23,6 +30,8 @@
 
 #include <cstdint>
 #include <string>
+
+#include "absl/time/time.h"
 
 #include "brook/record.h"
 
@@ -59,9 +68,9 @@ enum class Durability : int {
   // Group commit: the append that brings a shard's unsynced bytes to
   // `group_commit_bytes` syncs them before it returns, and a background thread
   // starts a sync of a shard once its oldest unsynced record was acknowledged
-  // `group_commit_millis` ago. So an acknowledged record is durable once
+  // `group_commit_interval` ago. So an acknowledged record is durable once
   // `group_commit_bytes` more bytes follow it in its shard (that append returns
-  // after the sync), and at the latest `group_commit_millis` after its
+  // after the sync), and at the latest `group_commit_interval` after its
   // acknowledgement plus the time the sync takes. The clock is `env`'s: the
   // thread waits through `Env::WaitUntil()`, so under a `ManualClockEnv` it
   // syncs when the test moves the clock. `Stream::WaitForDurable()` with
@@ -89,15 +98,16 @@ struct StreamOptions {
   // 10 MiB (Kinesis's range). Stored with the stream. Default: 1 MiB.
   int64_t max_record_bytes = kDefaultMaxRecordBytes;
 
-  // Records that arrived longer ago than this, in milliseconds, are never
-  // returned to readers. Their storage is freed a whole segment at a time,
-  // once the segment's newest record has expired, in every shard, open or
-  // closed, without the application calling `Stream::TrimExpired()`: see the
-  // retention sweep in stream.h. Must be at least 1. Stored with the stream. Default: 24 hours
-  // (Kinesis's default). Can change after creation
+  // Records that arrived longer ago than this are never returned to readers.
+  // Their storage is freed a whole segment at a time, once the segment's
+  // newest record has expired, in every shard, open or closed, without the
+  // application calling `Stream::TrimExpired()`: see the retention sweep in
+  // stream.h. A whole number of milliseconds, 1 ms to INT64_MAX ms (292
+  // million years, which in effect keeps records forever). Stored with the
+  // stream. Default: 24 hours (Kinesis's default). Can change after creation
   // (`Stream::IncreaseStreamRetentionPeriod()` and
   // `Stream::DecreaseStreamRetentionPeriod()`).
-  int64_t retention_period_millis = int64_t{24} * 60 * 60 * 1000;
+  absl::Duration retention_period = absl::Hours(24);
 
   // Upper bound on the bytes the stream's records take in storage (their
   // encoded size, headers included), over all shards, open and closed; 0 for
@@ -119,11 +129,12 @@ struct StreamOptions {
   // gets a segment of its own. Stored with the stream. Default: 4 MiB.
   int64_t segment_bytes = int64_t{4} << 20;
 
-  // A segment whose first record arrived this many milliseconds ago takes no
-  // more records: the next append starts a new one (Kafka's segment.ms), so
-  // age retention can free a slowly written shard's storage; 0 never rolls by
-  // age. Must not be negative. Stored with the stream. Default: 0.
-  int64_t segment_roll_millis = 0;
+  // A segment whose first record arrived this long ago takes no more records:
+  // the next append starts a new one (Kafka's segment.ms), so age retention
+  // can free a slowly written shard's storage; zero never rolls by age. A
+  // whole number of milliseconds, 0 to INT64_MAX ms. Stored with the stream.
+  // Default: zero.
+  absl::Duration segment_roll_age = absl::ZeroDuration();
 
   // When appended records become durable; see `Durability`. Of this open: a
   // reopen with another value writes from then on with that one. (The
@@ -137,10 +148,11 @@ struct StreamOptions {
   int64_t group_commit_bytes = int64_t{1} << 20;
 
   // Under kGroupCommit, the longest a record stays unsynced after it was
-  // acknowledged, in milliseconds; 0 for no time trigger. At least one of
-  // `group_commit_bytes` and `group_commit_millis` must be positive. Of this
-  // open, as `durability`. Default: 100.
-  int64_t group_commit_millis = 100;
+  // acknowledged; zero for no time trigger. A whole number of milliseconds, 0
+  // to INT64_MAX ms. At least one of `group_commit_bytes` and
+  // `group_commit_interval` must be positive. Of this open, as `durability`.
+  // Default: 100 ms.
+  absl::Duration group_commit_interval = absl::Milliseconds(100);
 
   // Source of time, and of files and memory maps for a durable stream. Not
   // owned; must outlive the stream. Of this open; not persisted. Default

@@ -3,6 +3,13 @@
 // A `Producer` writes records to a stream, routing each to the shard whose hash
 // key range holds its hash key (PutRecord and PutRecords of Kinesis).
 //
+// A `Producer` works over any `Stream` through the stream's interface: it
+// checks each record (size against `Stream::max_record_bytes()`, partition
+// and explicit hash key) and computes its hash key itself, then hands the
+// records to `Stream::DoPutRecords()`, which routes and stores them. It never
+// depends on the stream's implementation, so an in-process stream and a
+// stream kept elsewhere (a remote Kinesis stream) are written alike.
+//
 // Thread safety: a `Producer` may be used from many threads at once. Records
 // that one thread puts with the same partition key (and so the same shard) are
 // stored in the order that thread put them.
@@ -40,7 +47,15 @@ struct PutRecordResult {
 };
 
 // One entry's outcome; `status` is OK or says why this entry (alone) failed:
-// kInvalidArgument for a bad entry, kResourceExhausted when the stream is full.
+//   kInvalidArgument     a bad entry (partition key, explicit hash key, size);
+//   kResourceExhausted   the stream is full (kRejectWrites), or the disk is;
+//   kAborted             its shard was closed by a reshard, and so were the
+//                        shards it was routed to again, 64 times over (a
+//                        stream resharded without pause); put it again;
+//   kFailedPrecondition  the stream was closed or opened read-only;
+//   other codes          (durable stream) a write or sync failed.
+// A shard closed by a reshard between routing and appending is not an error:
+// the entry is routed again, to the shard that owns its hash key now.
 struct PutRecordsResultEntry {
   absl::Status status;
   absl::string_view shard_id;  // set when status is OK
@@ -58,9 +73,10 @@ class BROOK_EXPORT Producer {
   explicit Producer(Stream* stream);
 
   // Puts one record. Returns kInvalidArgument for an invalid partition key or
-  // explicit hash key or a record over the stream's max record size,
-  // kResourceExhausted when the stream is full (kRejectWrites). Nothing is
-  // stored unless OK is returned.
+  // explicit hash key or a record over the stream's max record size, and
+  // otherwise the codes of `PutRecordsResultEntry::status` (kAborted only
+  // after 64 reshards raced with the call). Nothing is stored unless OK is
+  // returned.
   absl::StatusOr<PutRecordResult> PutRecord(
       absl::string_view partition_key, absl::string_view data,
       absl::string_view explicit_hash_key = {});

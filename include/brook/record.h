@@ -107,7 +107,7 @@ struct Record {
   // record.
   uint64_t subsequence_number = 0;
   // Milliseconds since the Unix epoch at which the shard accepted the record.
-  int64_t approximate_arrival_timestamp = 0;
+  int64_t approximate_arrival_timestamp_millis = 0;
   HashKey hash_key = 0;
   bool has_explicit_hash_key = false;
   absl::string_view partition_key;

@@ -71,8 +71,13 @@ class BROOK_EXPORT Shard {
   //                        record is over the stream's max record size;
   //   kResourceExhausted   the stream is at `retention_bytes` under
   //                        kRejectWrites;
-  //   kFailedPrecondition  the shard is closed (route again and retry), or
-  //                        the stream was closed or opened read-only;
+  //   kAborted             the shard was closed by a reshard (this call or
+  //                        one racing with it): the records belong to one of
+  //                        its children now. Route them again (look the
+  //                        shards up anew, e.g. with `Stream::ListShards()`)
+  //                        and retry there; `Producer` does this by itself;
+  //   kFailedPrecondition  the stream was closed or opened read-only (do not
+  //                        retry);
   //   kResourceExhausted   (durable stream) the disk is full;
   //   other codes          (durable stream) a write or sync failed; the
   //                        message names the file.

@@ -39,9 +39,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
+#include "brook/consumer.h"
 #include "brook/export.h"
 #include "brook/options.h"
+#include "brook/producer.h"
 #include "brook/shard.h"
 
 namespace brook {
@@ -49,9 +52,10 @@ namespace brook {
 // What DescribeStreamSummary says, plus the shard list of DescribeStream.
 struct StreamDescription {
   std::string stream_name;
-  std::string stream_status;           // "ACTIVE"
-  int64_t retention_period_hours = 0;  // rounded up
-  int64_t retention_period_millis = 0;
+  std::string stream_status;  // "ACTIVE"
+  // The retention period as it is now (Kinesis's RetentionPeriodHours, which
+  // is this rounded up to whole hours).
+  absl::Duration retention_period = absl::ZeroDuration();
   int open_shard_count = 0;
   std::vector<ShardDescription> shards;
   // Bytes the stream's records occupy now (see StreamOptions::retention_bytes).
@@ -124,7 +128,7 @@ enum class DurableWait : int {
   kSyncNow = 0,
   // Issues no sync: waits until the stream's `Durability` policy, or another
   // caller's sync, makes the record durable. Under kGroupCommit that is the
-  // next group commit (at most `group_commit_millis` after the record was
+  // next group commit (at most `group_commit_interval` after the record was
   // acknowledged, or when `group_commit_bytes` more bytes follow it), so any
   // number of waiters share one sync. Under kAlways an acknowledged record is
   // durable already and the call returns at once. Under kNone nothing syncs on
@@ -338,10 +342,10 @@ class BROOK_EXPORT Stream {
 
   // IncreaseStreamRetentionPeriod() and DecreaseStreamRetentionPeriod() (as
   // Kinesis's calls of those names) set the retention period to
-  // `retention_period_millis` milliseconds. An increase must not make the
-  // period shorter, a decrease must not make it longer (an equal period is
-  // allowed and changes nothing); the period must be at least 1 ms, as
-  // `StreamOptions::retention_period_millis`. Effective at once: after a
+  // `retention_period`. An increase must not make the period shorter, a
+  // decrease must not make it longer (an equal period is allowed and changes
+  // nothing); the period must be a whole number of milliseconds from 1 ms to
+  // INT64_MAX ms, as `StreamOptions::retention_period`. Effective at once: after a
   // decrease, readers no longer see records older than the new period, and
   // their segments are freed before the call returns; after an increase, the
   // records that had expired under the old period stay expired (as in
@@ -350,18 +354,20 @@ class BROOK_EXPORT Stream {
   // so a reopen keeps it; if that write fails, the call returns the I/O error
   // and changes nothing.
   // Returns:
-  //   kInvalidArgument     the period is below 1 ms, or an increase would make
-  //                        it shorter (a decrease longer) than the current
-  //                        one; the message names both periods;
+  //   kInvalidArgument     the period is below 1 ms, not a whole number of
+  //                        milliseconds or infinite (the message names the
+  //                        value), or an increase would make it shorter (a
+  //                        decrease longer) than the current one (the
+  //                        message names both periods);
   //   kFailedPrecondition  the stream is read-only or closed;
   //   other codes          an I/O error writing the metadata.
   // Thread-safe; serialised with each other, `UpdateRetentionBytes()` and
   // `Close()`. Blocking: a durable stream syncs its metadata file; a decrease
   // frees expired segments of every shard.
   virtual absl::Status IncreaseStreamRetentionPeriod(
-      int64_t retention_period_millis) = 0;
+      absl::Duration retention_period) = 0;
   virtual absl::Status DecreaseStreamRetentionPeriod(
-      int64_t retention_period_millis) = 0;
+      absl::Duration retention_period) = 0;
 
   // Sets `StreamOptions::retention_bytes`, the bound on the bytes the stream
   // stores, to `retention_bytes` (0 for no bound), with the validation of
@@ -440,6 +446,90 @@ class BROOK_EXPORT Stream {
 
  protected:
   Stream() = default;
+
+  // The stream's side of `Producer` and `Consumer`.
+  //
+  // Design: `Producer` and `Consumer` are concrete classes that hold a
+  // `Stream*` and use only its public methods and the protected hooks below
+  // (they are friends for that), never a downcast to an implementation. A
+  // `Stream` subclass, brook's own or another (an adapter to a remote Kinesis
+  // stream, a test fake), implements the hooks, and every `Producer` and
+  // `Consumer` then works over it unchanged. The producer keeps what is the
+  // same for every stream (checking records, hashing partition keys in
+  // bulk, counting failures); the stream does what depends on where records
+  // live (routing to shards, appending, reading). The hooks take whole
+  // batches, so a `PutRecords` call costs one virtual call. Iterators and
+  // results are built with the helpers after the hooks.
+  // Thread safety: every hook may be called from many threads at once.
+
+  // The largest record accepted, partition key plus data bytes
+  // (`StreamOptions::max_record_bytes`), read without copying the options.
+  virtual int64_t max_record_bytes() const = 0;
+
+  // Stores the records of `records` whose `results` entry is OK, routing each
+  // to the open shard that owns its `hash_key`, and sets that entry's
+  // `shard_id` and `sequence_number`, or its `status` to why that record
+  // alone failed (the codes of `PutRecordsResultEntry`); entries that are
+  // not OK on entry are skipped and left as they are. Records bound for one
+  // shard are stored in input order. A shard closed by a reshard meanwhile is
+  // routed around (brook's stream routes again, at most 64 times).
+  // REQUIRES: `records.size() == results.size()`; every record to store
+  // passed `Producer`'s checks (size, partition key) and has its hash key.
+  // The views in `records` are valid only during the call.
+  virtual void DoPutRecords(absl::Span<const RoutedRecord> records,
+                            absl::Span<PutRecordsResultEntry> results) = 0;
+
+  // `Consumer::GetShardIterator()`: kNotFound for an unknown shard,
+  // kInvalidArgument for a bad `start`.
+  virtual absl::StatusOr<ShardIterator> DoGetShardIterator(
+      absl::string_view shard_id, const StartingPosition& start) const = 0;
+  // `Consumer::GetRecords()` (kInvalidArgument for out-of-range `options`) and
+  // `Consumer::WaitForRecords()`, once the consumer checked that `iterator` is
+  // valid and was made by this stream (by `MakeShardIterator()`).
+  virtual absl::StatusOr<GetRecordsResult> DoGetRecords(
+      const ShardIterator& iterator,
+      const GetRecordsOptions& options) const = 0;
+  virtual bool DoWaitForRecords(const ShardIterator& iterator,
+                                absl::Duration timeout) const = 0;
+
+  // Helpers for the hooks. An iterator of this stream over `shard` (one of
+  // this stream's shards; not null) at `position`, a number whose meaning the
+  // stream defines (brook's: the position of the next record to read).
+  ShardIterator MakeShardIterator(const Shard* shard, uint64_t position) const {
+    ShardIterator it;
+    it.stream_ = this;
+    it.shard_ = shard;
+    it.position_ = position;
+    return it;
+  }
+  // The shard and position `MakeShardIterator()` was given.
+  static const Shard* ShardIteratorShard(const ShardIterator& iterator) {
+    return iterator.shard_;
+  }
+  static uint64_t ShardIteratorPosition(const ShardIterator& iterator) {
+    return iterator.position_;
+  }
+  // A result of `records`, whose views point into `storage` (or into
+  // storage that outlives every result), which the result keeps alive.
+  // `next` is invalid at the end of a closed shard, whose `child_shards` are
+  // then given.
+  static GetRecordsResult MakeGetRecordsResult(
+      std::vector<Record> records, ShardIterator next,
+      absl::Duration behind_latest, std::vector<ChildShard> child_shards,
+      uint64_t skipped_records, std::shared_ptr<const void> storage) {
+    GetRecordsResult r;
+    r.records_ = std::move(records);
+    r.next_ = next;
+    r.behind_latest_ = behind_latest;
+    r.child_shards_ = std::move(child_shards);
+    r.skipped_records_ = skipped_records;
+    if (storage != nullptr) r.pins_.push_back(std::move(storage));
+    return r;
+  }
+
+ private:
+  friend class Producer;
+  friend class Consumer;
 };
 
 }  // namespace brook

@@ -126,7 +126,7 @@ using TimestampAssigner = std::function<EventTime(const Record&)>;
 
 // ArrivalTimestampMillis()
 //
-// The default timestamp: the record's `approximate_arrival_timestamp`.
+// The default timestamp: the record's `approximate_arrival_timestamp_millis`.
 BROOK_EXPORT EventTime ArrivalTimestampMillis(const Record& record);
 
 // How one input gets timestamps and watermarks (Flink's WatermarkStrategy).

@@ -47,15 +47,23 @@ void ManualClockEnv::SetNowMillis(int64_t now_millis) {
   ClockMoved();
 }
 
-void ManualClockEnv::AdvanceMillis(int64_t delta) {
-  AdvanceMicros(MillisToMicros(delta));
+void ManualClockEnv::Advance(absl::Duration delta) {
+  if (delta == absl::InfiniteDuration() || delta == -absl::InfiniteDuration()) {
+    // To the end of the clock's range, from wherever it is.
+    now_micros_.store(delta > absl::ZeroDuration() ? kMaxMicros : -kMaxMicros,
+                      std::memory_order_release);
+    ClockMoved();
+    return;
+  }
+  // Towards zero, saturating at the ends of int64_t.
+  MoveMicros(absl::ToInt64Microseconds(delta));
 }
 
-void ManualClockEnv::SleepForMicroseconds(int64_t micros) {
-  if (micros > 0) AdvanceMicros(micros);
+void ManualClockEnv::SleepFor(absl::Duration duration) {
+  if (duration > absl::ZeroDuration()) Advance(duration);
 }
 
-void ManualClockEnv::AdvanceMicros(int64_t micros) {
+void ManualClockEnv::MoveMicros(int64_t micros) {
   if (micros == 0) return;
   int64_t now = now_micros_.load(std::memory_order_relaxed);
   int64_t next;

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <limits>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 #include "brook/env.h"
 
@@ -206,9 +206,8 @@ class PosixEnv final : public Env {
         .count();
   }
 
-  void SleepForMicroseconds(int64_t micros) override {
-    if (micros > 0)
-      std::this_thread::sleep_for(std::chrono::microseconds(micros));
+  void SleepFor(absl::Duration duration) override {
+    if (duration > absl::ZeroDuration()) absl::SleepFor(duration);
   }
 
   bool WaitUntil(std::condition_variable& cv,

@@ -512,7 +512,7 @@ absl::StatusOr<ShardLog> RecoverShardLog(const ShardRecoveryOptions& o,
       // Give a writer working meanwhile the time to finish its append, roll
       // or drop (a few milliseconds, only when a shard shows a problem); on
       // the Env's clock, as every wait of the library.
-      o.env->SleepForMicroseconds(int64_t{1000} << (attempt - 1));
+      o.env->SleepFor(absl::Microseconds(int64_t{1000} << (attempt - 1)));
       continue;
     }
     report->scanned_segments += found.scanned_segments;

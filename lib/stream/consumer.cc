@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "stream/stream_impl.h"
+#include "brook/stream.h"
 
 namespace brook {
 namespace {
@@ -51,10 +51,7 @@ std::vector<ShardDescription> Consumer::ListShards() const {
 
 absl::StatusOr<ShardIterator> Consumer::GetShardIterator(
     absl::string_view shard_id, const StartingPosition& start) const {
-  const auto& stream = static_cast<const internal::StreamImpl&>(*stream_);
-  absl::StatusOr<internal::ShardImpl*> shard = stream.FindShard(shard_id);
-  if (!shard.ok()) return shard.status();
-  return (*shard)->NewIterator(start);
+  return stream_->DoGetShardIterator(shard_id, start);
 }
 
 absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
@@ -64,18 +61,18 @@ absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
         "GetRecords: invalid shard iterator (default-made, or past the end of "
         "a closed shard)");
   }
-  if (iterator.shard_->stream() != stream_) {
+  if (iterator.stream_ != stream_) {
     return absl::InvalidArgumentError(
         absl::StrCat("GetRecords: the iterator for ", iterator.shard_id(),
                      " belongs to another stream"));
   }
-  return iterator.shard_->Read(iterator, options);
+  return stream_->DoGetRecords(iterator, options);
 }
 
 bool Consumer::WaitForRecords(const ShardIterator& iterator,
                               absl::Duration timeout) const {
-  if (!iterator.valid() || iterator.shard_->stream() != stream_) return false;
-  return iterator.shard_->WaitForRecords(iterator, timeout);
+  if (!iterator.valid() || iterator.stream_ != stream_) return false;
+  return stream_->DoWaitForRecords(iterator, timeout);
 }
 
 }  // namespace brook

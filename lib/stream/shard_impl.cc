@@ -132,7 +132,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     {
       MutexLock lock(&append_mu_);
       if (appends_stopped_) {
-        return absl::FailedPreconditionError(
+        return absl::AbortedError(
             absl::StrCat(id_, ": shard is closed by a reshard; route again"));
       }
       if (sealed_) {
@@ -169,7 +169,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     if (!segments_.empty()) {
       open = segments_.back();
       open_offset = open->end_offset;
-      const int64_t roll_millis = stream_->fixed_options().segment_roll_millis;
+      const int64_t roll_millis = stream_->segment_roll_millis();
       open_aged = roll_millis > 0 && !open->batches.empty() &&
                   now_millis - open->first_arrival_millis >= roll_millis;
     }

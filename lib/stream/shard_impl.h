@@ -89,7 +89,7 @@ class ShardImpl final : public Shard {
 
   // Resharding, in two steps so that readers never see a closed shard
   // without its children. StopAppends() waits for an append under way, makes
-  // later appends fail with kFailedPrecondition and returns the position after
+  // later appends fail with kAborted (route again) and returns the position after
   // the last record. Close() then publishes the end and the children to
   // readers.
   uint64_t StopAppends();

@@ -30,6 +30,7 @@ class ReadBuilder {
                                     uint64_t hint_segment = 0,
                                     uint64_t hint_offset = 0) {
     ShardIterator it;
+    it.stream_ = shard->stream();
     it.shard_ = shard;
     it.position_ = position;
     it.hint_segment_ = hint_segment;
@@ -42,7 +43,7 @@ class ReadBuilder {
   static void Finish(GetRecordsResult& r, ShardIterator next,
                      int64_t millis_behind, uint64_t skipped) {
     r.next_ = next;
-    r.millis_behind_latest_ = millis_behind;
+    r.behind_latest_ = absl::Milliseconds(millis_behind);
     r.skipped_records_ = skipped;
   }
   static void SetChildren(GetRecordsResult& r, std::vector<ChildShard> c) {
@@ -294,7 +295,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
         const size_t n = DecodeRecord(base + roff, frame_end - roff, &r);
         if (n == 0) return Corrupt(id_, seg, roff, "bad record length");
         r.sequence_number = MakeSequenceNumber(q, number_);
-        r.approximate_arrival_timestamp = h.arrival_millis;
+        r.approximate_arrival_timestamp_millis = h.arrival_millis;
         bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
         roff += n;
       }

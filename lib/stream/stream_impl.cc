@@ -14,6 +14,7 @@
 
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
+#include "util/duration.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -64,10 +65,9 @@ absl::Status ValidateOptions(const StreamOptions& o) {
     return bad("max_record_bytes must be 1 to ", kLargestMaxRecordBytes,
                ", got ", o.max_record_bytes);
   }
-  if (o.retention_period_millis < 1) {
-    return bad("retention_period_millis must be positive, got ",
-               o.retention_period_millis);
-  }
+  const std::string context = absl::StrCat("stream ", o.name, ": ");
+  BROOK_RETURN_IF_ERROR(
+      WholeMillis(context, "retention_period", o.retention_period, 1).status());
   if (o.segment_bytes < (int64_t{64} << 10) ||
       o.segment_bytes > (int64_t{1} << 30)) {
     return bad("segment_bytes must be 64 KiB to 1 GiB, got ", o.segment_bytes);
@@ -89,18 +89,19 @@ absl::Status ValidateOptions(const StreamOptions& o) {
       o.durability != Durability::kAlways) {
     return bad("unknown durability ", static_cast<int>(o.durability));
   }
-  if (o.segment_roll_millis < 0) {
-    return bad("segment_roll_millis must not be negative, got ",
-               o.segment_roll_millis);
+  BROOK_RETURN_IF_ERROR(
+      WholeMillis(context, "segment_roll_age", o.segment_roll_age, 0).status());
+  if (o.group_commit_bytes < 0) {
+    return bad("group_commit_bytes must not be negative, got ",
+               o.group_commit_bytes);
   }
-  if (o.group_commit_bytes < 0 || o.group_commit_millis < 0) {
-    return bad(
-        "group_commit_bytes and group_commit_millis must not be "
-        "negative");
-  }
+  BROOK_RETURN_IF_ERROR(
+      WholeMillis(context, "group_commit_interval", o.group_commit_interval, 0)
+          .status());
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
-      o.group_commit_millis == 0) {
-    return bad("kGroupCommit needs group_commit_bytes or group_commit_millis");
+      o.group_commit_interval == absl::ZeroDuration()) {
+    return bad(
+        "kGroupCommit needs group_commit_bytes or group_commit_interval");
   }
   return absl::OkStatus();
 }
@@ -174,9 +175,11 @@ absl::Status CheckStreamDir(Env* env, absl::string_view dir) {
 StreamImpl::StreamImpl(const StreamOptions& options,
                        std::unique_ptr<SegmentStore> store)
     : options_(options),
+      segment_roll_millis_(absl::ToInt64Milliseconds(options.segment_roll_age)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       store_(std::move(store)),
-      retention_period_millis_(options.retention_period_millis),
+      retention_period_millis_(
+          absl::ToInt64Milliseconds(options.retention_period)),
       retention_bytes_(options.retention_bytes),
       expired_before_millis_(kTimeMin),
       next_sweep_millis_(kTimeMin) {}
@@ -333,7 +336,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
     for (int attempt = 0; attempt < 1000; ++attempt) {
       locked = env->LockFile(ReadersLockPath(dir), /*shared=*/true);
       if (!absl::IsFailedPrecondition(locked.status())) break;
-      env->SleepForMicroseconds(1000);
+      env->SleepFor(absl::Microseconds(1000));
     }
     if (locked.ok()) {
       reader_lock = *std::move(locked);
@@ -387,7 +390,8 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   store_options.segment_bytes = opened.segment_bytes;
   store_options.durability = opened.durability;
   store_options.group_commit_bytes = opened.group_commit_bytes;
-  store_options.group_commit_millis = opened.group_commit_millis;
+  store_options.group_commit_millis =
+      absl::ToInt64Milliseconds(opened.group_commit_interval);
   store_options.read_only = read_only;
   auto store = std::make_unique<MmapSegmentStore>(store_options);
   MmapSegmentStore* durable = store.get();
@@ -587,7 +591,7 @@ std::vector<ShardDescription> StreamImpl::ListShards() const {
 
 StreamOptions StreamImpl::options() const {
   StreamOptions o = options_;
-  o.retention_period_millis = retention_period_millis();
+  o.retention_period = absl::Milliseconds(retention_period_millis());
   o.retention_bytes = retention_bytes();
   return o;
 }
@@ -597,10 +601,7 @@ StreamDescription StreamImpl::DescribeStream() const {
   StreamDescription d;
   d.stream_name = options_.name;
   d.stream_status = "ACTIVE";
-  d.retention_period_millis = retention_period_millis();
-  constexpr int64_t kHour = 60 * 60 * 1000;
-  d.retention_period_hours = d.retention_period_millis / kHour +
-                             (d.retention_period_millis % kHour != 0 ? 1 : 0);
+  d.retention_period = absl::Milliseconds(retention_period_millis());
   d.shards = ListShards();
   for (const ShardDescription& s : d.shards) {
     if (s.is_open()) ++d.open_shard_count;

@@ -49,6 +49,8 @@ class StreamImpl final : public Stream {
   int64_t retention_bytes() const {
     return retention_bytes_.load(std::memory_order_acquire);
   }
+  // `StreamOptions::segment_roll_age` in milliseconds; 0 never rolls by age.
+  int64_t segment_roll_millis() const { return segment_roll_millis_; }
   std::vector<ShardDescription> ListShards() const override;
   StreamDescription DescribeStream() const override;
   absl::StatusOr<Shard*> GetShard(absl::string_view shard_id) const override;
@@ -61,9 +63,9 @@ class StreamImpl final : public Stream {
   absl::Status UpdateShardCount(
       int target_shard_count, const UpdateShardCountOptions& options) override;
   absl::Status IncreaseStreamRetentionPeriod(
-      int64_t retention_period_millis) override;
+      absl::Duration retention_period) override;
   absl::Status DecreaseStreamRetentionPeriod(
-      int64_t retention_period_millis) override;
+      absl::Duration retention_period) override;
   absl::Status UpdateRetentionBytes(int64_t retention_bytes) override;
   using Stream::WaitForDurable;
   absl::Status WaitForDurable(absl::string_view shard_id, SequenceNumber n,
@@ -140,10 +142,31 @@ class StreamImpl final : public Stream {
   // else skips them. Returns the records dropped. Locks as above.
   int64_t TrimExpiredAt(int64_t now_millis, bool wait) const;
 
+ protected:
+  // The Producer and Consumer hooks (stream.h); in stream_hooks.cc.
+  int64_t max_record_bytes() const override {
+    return options_.max_record_bytes;
+  }
+  void DoPutRecords(absl::Span<const RoutedRecord> records,
+                    absl::Span<PutRecordsResultEntry> results) override;
+  absl::StatusOr<ShardIterator> DoGetShardIterator(
+      absl::string_view shard_id, const StartingPosition& start) const override;
+  absl::StatusOr<GetRecordsResult> DoGetRecords(
+      const ShardIterator& iterator,
+      const GetRecordsOptions& options) const override;
+  bool DoWaitForRecords(const ShardIterator& iterator,
+                        absl::Duration timeout) const override;
+
  private:
   StreamImpl(const StreamOptions& options, std::unique_ptr<SegmentStore> store);
+  // The shard an iterator of this stream reads. REQUIRES: `iterator` was
+  // made by this stream (Consumer checks), so its shard is a ShardImpl.
+  static const ShardImpl& ShardOf(const ShardIterator& iterator) {
+    return *static_cast<const ShardImpl*>(ShardIteratorShard(iterator));
+  }
 
   const StreamOptions options_;
+  const int64_t segment_roll_millis_;  // options_.segment_roll_age
   Env* const env_;
   std::unique_ptr<SegmentStore> store_;
   // Held for a whole reshard (and by Close()), so reshards are serialised and
@@ -219,7 +242,7 @@ class StreamImpl final : public Stream {
   // Validates, persists and publishes a new retention period. `operation`
   // names the call; `increase` says which way it may go.
   absl::Status ChangeRetentionPeriod(absl::string_view operation,
-                                     int64_t retention_period_millis,
+                                     absl::Duration retention_period,
                                      bool increase);
   // Writes `meta_` with `change` applied (durable streams), then keeps it.
   absl::Status PersistOptionsLocked(

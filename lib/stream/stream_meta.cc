@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "util/status_macros.h"
 
@@ -62,14 +63,15 @@ void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
   m->set_name(o.name);
   m->set_shard_count(o.shard_count);
   m->set_max_record_bytes(o.max_record_bytes);
-  m->set_retention_period_millis(o.retention_period_millis);
+  m->set_retention_period_millis(absl::ToInt64Milliseconds(o.retention_period));
   m->set_retention_bytes(o.retention_bytes);
   m->set_on_full(static_cast<int32_t>(o.on_full));
   m->set_segment_bytes(o.segment_bytes);
   m->set_durability(static_cast<int32_t>(o.durability));
   m->set_group_commit_bytes(o.group_commit_bytes);
-  m->set_group_commit_millis(o.group_commit_millis);
-  m->set_segment_roll_millis(o.segment_roll_millis);
+  m->set_group_commit_millis(
+      absl::ToInt64Milliseconds(o.group_commit_interval));
+  m->set_segment_roll_millis(absl::ToInt64Milliseconds(o.segment_roll_age));
 }
 
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
@@ -77,14 +79,14 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   o.name = m.name();
   o.shard_count = m.shard_count();
   o.max_record_bytes = m.max_record_bytes();
-  o.retention_period_millis = m.retention_period_millis();
+  o.retention_period = absl::Milliseconds(m.retention_period_millis());
   o.retention_bytes = m.retention_bytes();
   o.on_full = static_cast<RetentionFullPolicy>(m.on_full());
   o.segment_bytes = m.segment_bytes();
   o.durability = static_cast<Durability>(m.durability());
   o.group_commit_bytes = m.group_commit_bytes();
-  o.group_commit_millis = m.group_commit_millis();
-  o.segment_roll_millis = m.segment_roll_millis();
+  o.group_commit_interval = absl::Milliseconds(m.group_commit_millis());
+  o.segment_roll_age = absl::Milliseconds(m.segment_roll_millis());
   return o;
 }
 
@@ -93,7 +95,7 @@ StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
   StreamOptions o = OptionsFromMeta(meta);
   o.durability = passed.durability;
   o.group_commit_bytes = passed.group_commit_bytes;
-  o.group_commit_millis = passed.group_commit_millis;
+  o.group_commit_interval = passed.group_commit_interval;
   o.env = passed.env;
   o.accept_stored_options = passed.accept_stored_options;
   return o;
@@ -141,9 +143,10 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
     return differs("max_record_bytes", stored.max_record_bytes,
                    passed.max_record_bytes);
   }
-  if (passed.retention_period_millis != stored.retention_period_millis) {
-    return differs("retention_period_millis", stored.retention_period_millis,
-                   passed.retention_period_millis);
+  if (passed.retention_period != stored.retention_period) {
+    return differs("retention_period",
+                   absl::FormatDuration(stored.retention_period),
+                   absl::FormatDuration(passed.retention_period));
   }
   if (passed.retention_bytes != stored.retention_bytes) {
     return differs("retention_bytes", stored.retention_bytes,
@@ -156,9 +159,10 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
   if (passed.segment_bytes != stored.segment_bytes) {
     return differs("segment_bytes", stored.segment_bytes, passed.segment_bytes);
   }
-  if (passed.segment_roll_millis != stored.segment_roll_millis) {
-    return differs("segment_roll_millis", stored.segment_roll_millis,
-                   passed.segment_roll_millis);
+  if (passed.segment_roll_age != stored.segment_roll_age) {
+    return differs("segment_roll_age",
+                   absl::FormatDuration(stored.segment_roll_age),
+                   absl::FormatDuration(passed.segment_roll_age));
   }
   return absl::OkStatus();
 }

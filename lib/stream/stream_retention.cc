@@ -13,6 +13,7 @@
 
 #include "stream/stream_impl.h"
 #include "stream/stream_meta.h"
+#include "util/duration.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -58,30 +59,29 @@ int64_t StreamImpl::TrimExpiredAt(int64_t now_millis, bool wait) const {
 }
 
 absl::Status StreamImpl::IncreaseStreamRetentionPeriod(
-    int64_t retention_period_millis) {
+    absl::Duration retention_period) {
   return ChangeRetentionPeriod("IncreaseStreamRetentionPeriod",
-                               retention_period_millis, /*increase=*/true);
+                               retention_period, /*increase=*/true);
 }
 
 absl::Status StreamImpl::DecreaseStreamRetentionPeriod(
-    int64_t retention_period_millis) {
+    absl::Duration retention_period) {
   return ChangeRetentionPeriod("DecreaseStreamRetentionPeriod",
-                               retention_period_millis, /*increase=*/false);
+                               retention_period, /*increase=*/false);
 }
 
 absl::Status StreamImpl::ChangeRetentionPeriod(absl::string_view operation,
-                                               int64_t retention_period_millis,
+                                               absl::Duration retention_period,
                                                bool increase) {
   if (read_only_) {
     return absl::FailedPreconditionError(absl::StrCat(
         operation, ": stream directory ", dir_, " is open read-only"));
   }
-  if (retention_period_millis < 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(operation, ": stream ", options_.name,
-                     ": retention period must be at least 1 ms, got ",
-                     retention_period_millis, " ms"));
-  }
+  absl::StatusOr<int64_t> millis =
+      WholeMillis(absl::StrCat(operation, ": stream ", options_.name, ": "),
+                  "retention period", retention_period, /*min_millis=*/1);
+  if (!millis.ok()) return millis.status();
+  const int64_t retention_period_millis = *millis;
   {
     MutexLock lock(&close_mu_);
     if (closed_) {
@@ -93,9 +93,11 @@ absl::Status StreamImpl::ChangeRetentionPeriod(absl::string_view operation,
                  : retention_period_millis > current) {
       return absl::InvalidArgumentError(absl::StrCat(
           operation, ": stream ", options_.name,
-          ": requested retention period (", retention_period_millis,
-          " ms) can not be ", increase ? "shorter" : "longer",
-          " than the existing retention period (", current, " ms); use ",
+          ": requested retention period (",
+          absl::FormatDuration(retention_period), ") can not be ",
+          increase ? "shorter" : "longer",
+          " than the existing retention period (",
+          absl::FormatDuration(absl::Milliseconds(current)), "); use ",
           increase ? "DecreaseStreamRetentionPeriod"
                    : "IncreaseStreamRetentionPeriod"));
     }

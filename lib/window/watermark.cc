@@ -123,7 +123,7 @@ std::unique_ptr<WatermarkGenerator> NewMonotonousTimestampsGenerator() {
 }
 
 EventTime ArrivalTimestampMillis(const Record& record) {
-  return record.approximate_arrival_timestamp;
+  return record.approximate_arrival_timestamp_millis;
 }
 
 WatermarkStrategy WatermarkStrategy::NoWatermarks() {

@@ -94,7 +94,7 @@ struct PipelineFixture {
   // A few rounds, `finish` to end every input.
   void Rounds(FuzzPipeline& p, int n) {
     for (int i = 0; i < n; ++i) {
-      env.AdvanceMillis(20);
+      env.Advance(absl::Milliseconds(20));
       p.RunOnce().IgnoreError();  // the oracle is: no crash
     }
   }

@@ -119,7 +119,7 @@ void Drive(Op& op, ManualClockEnv& env, EventTime base, KeyOf key_of,
       op.AdvanceWatermark(wm);
     }
     if (i % 6 == 5) {
-      env.AdvanceMillis(7);
+      env.Advance(absl::Milliseconds(7));
       op.AdvanceProcessingTime();
     }
   }

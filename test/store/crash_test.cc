@@ -75,11 +75,12 @@ StreamOptions CrashOptions(Durability durability, Env* env) {
   options.on_full = RetentionFullPolicy::kDropOldest;
   // Age retention stays out of the way: the oracle allows prefixes dropped
   // by the byte bound only.
-  options.retention_period_millis = int64_t{365} * 24 * 60 * 60 * 1000;
-  options.segment_roll_millis = 1000;
+  options.retention_period =
+      absl::Milliseconds(int64_t{365} * 24 * 60 * 60 * 1000);
+  options.segment_roll_age = absl::Milliseconds(1000);
   options.durability = durability;
   options.group_commit_bytes = 32 << 10;
-  options.group_commit_millis = 2;
+  options.group_commit_interval = absl::Milliseconds(2);
   options.env = env;
   return options;
 }
@@ -162,7 +163,7 @@ struct ChildPlan {
       const int target = low + static_cast<int>(rng() % (high - low + 1));
       if (!(*stream)->UpdateShardCount(target).ok()) _exit(6);
     }
-    clock.AdvanceMillis(static_cast<int64_t>(rng() % 20));
+    clock.Advance(absl::Milliseconds(static_cast<int64_t>(rng() % 20)));
     const int count = 1 + static_cast<int>(rng() % 30);
     datas.clear();
     acks.clear();

@@ -71,7 +71,7 @@ enum class FailingSync {
   kWaitForDurable,  // WaitForDurable(kSyncNow) under kNone
   kAlwaysAppend,    // the sync of an append under kAlways
   kBytesAppend,     // the group_commit_bytes sync of an append
-  kSyncerThread,    // the group_commit_millis thread
+  kSyncerThread,    // the group_commit_interval thread
   kClose,           // the sync Close() makes
 };
 
@@ -115,7 +115,7 @@ TEST_CASE("Durability: a failed sync is sticky until the stream is reopened",
   options.env = &env;
   options.segment_bytes = 64 << 10;
   options.group_commit_bytes = 0;
-  options.group_commit_millis = 0;
+  options.group_commit_interval = absl::Milliseconds(0);
   switch (path) {
     case FailingSync::kAlwaysAppend:
       options.durability = Durability::kAlways;
@@ -126,7 +126,7 @@ TEST_CASE("Durability: a failed sync is sticky until the stream is reopened",
       break;
     case FailingSync::kSyncerThread:
       options.durability = Durability::kGroupCommit;
-      options.group_commit_millis = 100;
+      options.group_commit_interval = absl::Milliseconds(100);
       break;
     default:
       break;
@@ -171,7 +171,8 @@ TEST_CASE("Durability: a failed sync is sticky until the stream is reopened",
           TryAppend(stream.get(), acknowledged, 10);
       BROOK_REQUIRE_OK(n);
       acknowledged += 10;
-      clock.AdvanceMillis(100);  // the group commit is due, and fails
+      clock.Advance(
+          absl::Milliseconds(100));  // the group commit is due, and fails
       failed = stream->WaitForDurable(kShard, *n, absl::InfiniteDuration(),
                                       DurableWait::kGroupCommit);
       break;
@@ -205,7 +206,7 @@ TEST_CASE("Durability: a failed sync is sticky until the stream is reopened",
                                           DurableWait::kGroupCommit)));
     CHECK(IsSticky(
         stream->SplitShard(kShard, "170141183460469231731687303715884105728")));
-    clock.AdvanceMillis(1000);  // a group commit would be due
+    clock.Advance(absl::Milliseconds(1000));  // a group commit would be due
     CHECK(IsSticky(stream->Close()));
   }
   CHECK(SyncedPosition(stream.get()) == synced_after);
@@ -246,7 +247,7 @@ TEST_CASE(
   options.segment_bytes = 64 << 10;
   options.durability = Durability::kGroupCommit;
   options.group_commit_bytes = 0;
-  options.group_commit_millis = 100;
+  options.group_commit_interval = absl::Milliseconds(100);
   std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("s"), options);
   const SequenceNumber n = AppendBatch(stream.get(), 0, 10, 100);
   const int64_t syncs = env.syncs();
@@ -268,7 +269,7 @@ TEST_CASE(
   CHECK(env.syncs() == syncs);
   CHECK(SyncedPosition(stream.get()) <= 1);
 
-  clock.AdvanceMillis(100);  // the group commit falls due
+  clock.Advance(absl::Milliseconds(100));  // the group commit falls due
   for (std::thread& t : waiters) t.join();
   for (const absl::Status& s : results) BROOK_CHECK_OK(s);
   CHECK(SyncedPosition(stream.get()) == 11);
@@ -325,7 +326,7 @@ TEST_CASE("Durability: WaitForDurable(kGroupCommit) under kNone and kAlways",
                                       DurableWait::kGroupCommit);
     });
     env.AwaitBlockedBy(waiter.get_id(), 1);
-    clock.AdvanceMillis(100);
+    clock.Advance(absl::Milliseconds(100));
     waiter.join();
     BROOK_CHECK_CODE(result, kDeadlineExceeded);
     CHECK(result.message().find("not made durable within 100ms") !=
@@ -351,7 +352,7 @@ TEST_CASE("Durability: the group-commit thread syncs when the Env clock says",
   options.segment_bytes = 64 << 10;
   options.durability = Durability::kGroupCommit;
   options.group_commit_bytes = 0;
-  options.group_commit_millis = 100;
+  options.group_commit_interval = absl::Milliseconds(100);
   std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("s"), options);
   SequenceNumber last = AppendBatch(stream.get(), 0, 10, 100);
   const int64_t syncs = env.syncs();
@@ -360,12 +361,12 @@ TEST_CASE("Durability: the group-commit thread syncs when the Env clock says",
     // 99 ms: the syncer wakes (only the syncer waits here), finds nothing due
     // and waits again, having synced nothing.
     const int64_t waits = env.AwaitBlocked(std::max<int64_t>(1, env.waits()));
-    clock.AdvanceMillis(99);
+    clock.Advance(absl::Milliseconds(99));
     env.AwaitBlocked(waits + 1);
     CHECK(env.syncs() == syncs + round);
     CHECK(SyncedPosition(stream.get()) == uint64_t(1 + 10 * round));
     // The 100th: due.
-    clock.AdvanceMillis(1);
+    clock.Advance(absl::Milliseconds(1));
     BROOK_REQUIRE_OK(stream->WaitForDurable(
         kShard, last, absl::InfiniteDuration(), DurableWait::kGroupCommit));
     CHECK(env.syncs() == syncs + round + 1);

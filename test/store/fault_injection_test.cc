@@ -115,7 +115,7 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
   SECTION("kGroupCommit: everything up to the last group and WaitForDurable") {
     options.durability = Durability::kGroupCommit;
     options.group_commit_bytes = 16 << 10;
-    options.group_commit_millis = 0;
+    options.group_commit_interval = absl::Milliseconds(0);
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     SequenceNumber last;
     for (int b = 0; b < 61; ++b)
@@ -137,7 +137,7 @@ TEST_CASE(
   options.segment_bytes = 64 << 10;
   options.durability = Durability::kGroupCommit;
   options.group_commit_bytes = 1 << 20;  // not reached by the 78 KiB below
-  options.group_commit_millis = 0;
+  options.group_commit_interval = absl::Milliseconds(0);
   const std::string dir = tmp.Sub("s");
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   SequenceNumber last;
@@ -162,7 +162,7 @@ TEST_CASE(
   options.segment_bytes = 64 << 10;
   options.durability = durability;
   options.group_commit_bytes = 8 << 10;
-  options.group_commit_millis = 0;
+  options.group_commit_interval = absl::Milliseconds(0);
   for (int n = 1; n <= 60; ++n) {
     INFO("durability " << static_cast<int>(durability) << ", code "
                        << absl::StatusCodeToString(code) << ", failing op "

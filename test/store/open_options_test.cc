@@ -78,9 +78,9 @@ TEST_CASE("Stream::Open: a stored option passed with another value fails",
       Case{"max_record_bytes",
            [](StreamOptions& o) { o.max_record_bytes = 1000; }, "1048576",
            "1000"},
-      Case{"retention_period_millis",
-           [](StreamOptions& o) { o.retention_period_millis = 3600000; },
-           "86400000", "3600000"},
+      Case{"retention_period",
+           [](StreamOptions& o) { o.retention_period = absl::Hours(1); }, "24h",
+           "1h"},
       Case{"retention_bytes",
            [](StreamOptions& o) { o.retention_bytes = 2 << 20; }, "1048576",
            "2097152"},
@@ -92,9 +92,9 @@ TEST_CASE("Stream::Open: a stored option passed with another value fails",
       Case{"segment_bytes",
            [](StreamOptions& o) { o.segment_bytes = 128 << 10; }, "65536",
            "131072"},
-      Case{"segment_roll_millis",
-           [](StreamOptions& o) { o.segment_roll_millis = 1000; }, "0",
-           "1000"});
+      Case{"segment_roll_age",
+           [](StreamOptions& o) { o.segment_roll_age = absl::Seconds(1); }, "0",
+           "1s"});
   const OpenMode mode =
       GENERATE(OpenMode::kCreateIfMissing, OpenMode::kMustExist);
   INFO("option " << c.option << " mode " << static_cast<int>(mode));
@@ -133,7 +133,7 @@ TEST_CASE("Stream::Open: create-if-missing does not hide a different stream",
 
   StreamOptions wanted;
   wanted.shard_count = 8;
-  wanted.retention_period_millis = 3600 * 1000;
+  wanted.retention_period = absl::Hours(1);
   wanted.durability = Durability::kAlways;
   absl::StatusOr<std::unique_ptr<Stream>> s =
       Stream::Open(dir, wanted, OpenMode::kCreateIfMissing);
@@ -146,8 +146,8 @@ TEST_CASE("Stream::Open: create-if-missing does not hide a different stream",
         OpenOrDie(dir, wanted, OpenMode::kCreateIfMissing);
     CHECK(stream->options().shard_count == 2);
     CHECK(stream->ListShards().size() == 2);
-    CHECK(stream->options().retention_period_millis == 24 * 3600 * 1000);
-    CHECK(stream->DescribeStream().retention_period_hours == 24);
+    CHECK(stream->options().retention_period == absl::Hours(24));
+    CHECK(stream->DescribeStream().retention_period == absl::Hours(24));
     // ... with this open's durability.
     CHECK(stream->options().durability == Durability::kAlways);
     CHECK(stream->options().accept_stored_options);

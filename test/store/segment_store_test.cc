@@ -57,7 +57,7 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
   options.name = "orders";
   options.shard_count = 3;
   options.segment_bytes = 64 << 10;
-  options.retention_period_millis = int64_t{7} * 24 * 3600 * 1000;
+  options.retention_period = absl::Milliseconds(int64_t{7} * 24 * 3600 * 1000);
   options.env = &clock;
   const bool clean = GENERATE(true, false);
   INFO((clean ? "clean close" : "crash"));
@@ -67,7 +67,7 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     Producer producer(stream.get());
     for (int i = 0; i < 3000; ++i) {
-      clock.AdvanceMillis(i % 7);
+      clock.Advance(absl::Milliseconds(i % 7));
       const std::string key = absl::StrCat("k", i % 101);
       const std::string data(static_cast<size_t>(i % 300),
                              static_cast<char>('a' + i % 26));
@@ -95,8 +95,7 @@ TEST_CASE("MmapSegmentStore: reopen gives back every record and the options",
   CHECK(stream->options().name == "orders");
   CHECK(stream->options().shard_count == 3);
   CHECK(stream->options().segment_bytes == (64 << 10));
-  CHECK(stream->options().retention_period_millis ==
-        options.retention_period_millis);
+  CHECK(stream->options().retention_period == options.retention_period);
   CHECK(stream->recovery_report().clean_shutdown == clean);
   CHECK(stream->recovery_report().problems.empty());
   size_t total = 0;
@@ -131,7 +130,7 @@ TEST_CASE("MmapSegmentStore: segments roll by size and seeks use the index",
   {
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     for (int b = 0; b < 200; ++b) {
-      clock.AdvanceMillis(10);
+      clock.Advance(absl::Milliseconds(10));
       firsts.push_back(AppendBatch(stream.get(), b * 10, 10, 100));
     }
     BROOK_REQUIRE_OK(stream->Close());
@@ -168,13 +167,14 @@ TEST_CASE("MmapSegmentStore: segments roll by age", "[store]") {
   ManualClockEnv clock(1'000'000);
   StreamOptions options;
   options.segment_bytes = 64 << 10;
-  options.segment_roll_millis = 1000;
+  options.segment_roll_age = absl::Milliseconds(1000);
   options.env = &clock;
   {
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     for (int b = 0; b < 10; ++b) {
       AppendBatch(stream.get(), b, 1);
-      clock.AdvanceMillis(400);  // a new segment every third batch
+      clock.Advance(
+          absl::Milliseconds(400));  // a new segment every third batch
     }
     BROOK_REQUIRE_OK(stream->Close());
   }
@@ -184,7 +184,7 @@ TEST_CASE("MmapSegmentStore: segments roll by age", "[store]") {
             "00000000000000000007.seg", "00000000000000000010.seg"});
   std::unique_ptr<Stream> stream =
       OpenOrDie(dir, options, OpenMode::kMustExist);
-  CHECK(stream->options().segment_roll_millis == 1000);
+  CHECK(stream->options().segment_roll_age == absl::Seconds(1));
   testing::CheckShardNumbered(stream.get(), 10);
 }
 
@@ -284,22 +284,22 @@ TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable",
   SECTION("kGroupCommit syncs every group_commit_bytes") {
     options.durability = Durability::kGroupCommit;
     options.group_commit_bytes = 8 << 10;
-    options.group_commit_millis = 0;
+    options.group_commit_interval = absl::Milliseconds(0);
     std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("g"), options);
     AppendBatch(stream.get(), 0, 10, 100);  // ~1.3 KiB
     CHECK(synced_position(stream.get()) <= 1);
     for (int b = 1; b < 8; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
     CHECK(synced_position(stream.get()) > 1);
   }
-  SECTION("kGroupCommit syncs after group_commit_millis") {
+  SECTION("kGroupCommit syncs after group_commit_interval") {
     ManualClockEnv clock(1'000'000);
     options.env = &clock;
     options.durability = Durability::kGroupCommit;
     options.group_commit_bytes = 0;
-    options.group_commit_millis = 4;
+    options.group_commit_interval = absl::Milliseconds(4);
     std::unique_ptr<Stream> stream = OpenOrDie(tmp.Sub("t"), options);
     const SequenceNumber n = AppendBatch(stream.get(), 0, 10);
-    clock.AdvanceMillis(4);
+    clock.Advance(absl::Milliseconds(4));
     // The background syncer runs on the Env's clock; waiting for its group
     // commit syncs nothing itself.
     BROOK_REQUIRE_OK(stream->WaitForDurable("shardId-000000000000", n,
@@ -327,7 +327,7 @@ TEST_CASE(
   ManualClockEnv clock(1'000'000);
   StreamOptions options;
   options.segment_bytes = 64 << 10;
-  options.retention_period_millis = 1000;
+  options.retention_period = absl::Milliseconds(1000);
   options.env = &clock;
   const std::string shard_dir = dir + "/shardId-000000000000";
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
@@ -343,7 +343,7 @@ TEST_CASE(
   REQUIRE(held.ok());
   REQUIRE(!held->records().empty());
 
-  clock.AdvanceMillis(2000);
+  clock.Advance(absl::Milliseconds(2000));
   CHECK(stream->TrimExpired() == 1000);
   // Every file is gone but the empty one that says where the shard goes on.
   CHECK(SegmentFiles(shard_dir) ==
@@ -427,7 +427,7 @@ TEST_CASE(
   options.retention_bytes = 1 << 20;
   options.durability = Durability::kGroupCommit;
   options.group_commit_bytes = 32 << 10;
-  options.group_commit_millis = 1;
+  options.group_commit_interval = absl::Milliseconds(1);
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   const std::vector<ShardDescription> shards = stream->ListShards();
   constexpr int kWriters = 2;  // one per shard

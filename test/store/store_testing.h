@@ -76,9 +76,10 @@ inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
     if (!r.ok()) return r.status();
     if (r->records().empty()) break;
     for (const Record& rec : r->records()) {
-      out.push_back({rec.sequence_number, rec.approximate_arrival_timestamp,
-                     rec.hash_key, rec.has_explicit_hash_key,
-                     std::string(rec.partition_key), std::string(rec.data)});
+      out.push_back({rec.sequence_number,
+                     rec.approximate_arrival_timestamp_millis, rec.hash_key,
+                     rec.has_explicit_hash_key, std::string(rec.partition_key),
+                     std::string(rec.data)});
     }
     if (!r->next_shard_iterator().valid()) break;  // a closed shard's end
     *it = r->next_shard_iterator();

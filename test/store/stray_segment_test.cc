@@ -158,7 +158,7 @@ TEST_CASE(
   StreamOptions options = SmallSegments();
   options.durability = durability;
   options.group_commit_bytes = 8 << 10;
-  options.group_commit_millis = 0;
+  options.group_commit_interval = absl::Milliseconds(0);
   options.max_record_bytes = 10 << 20;
   int failures = 0;
   for (int n = 1; n <= 40; ++n) {
@@ -237,13 +237,13 @@ TEST_CASE(
     testing::FaultInjectionEnv env(&clock);
     StreamOptions options = SmallSegments();
     options.durability = durability;
-    options.retention_period_millis = 1000;
+    options.retention_period = absl::Milliseconds(1000);
     options.env = &env;
     const std::string dir = tmp.Sub(absl::StrCat("s", n));
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     const uint64_t end =
         internal::PositionOf(AppendBatch(stream.get(), 0, 3, 100)) + 3;
-    clock.AdvanceMillis(2000);
+    clock.Advance(absl::Milliseconds(2000));
     // A read applies retention: every segment goes, the marker stays.
     BROOK_REQUIRE_OK(testing::ReadShard(stream.get(), "shardId-000000000000"));
     const std::vector<std::string> marker = {absl::StrFormat("%020d.seg", end)};

@@ -43,13 +43,13 @@ TEST_CASE("ManualClockEnv: a timed wait ends when the clock reaches it",
     woke_at = clock.NowMillis();
   });
   env.AwaitBlockedBy(waiter.get_id(), 1);
-  clock.AdvanceMillis(60);
+  clock.Advance(absl::Milliseconds(60));
   env.AwaitBlockedBy(waiter.get_id(), 2);  // woke, saw 60 ms, waits again
   {
     std::lock_guard<std::mutex> lock(mu);
     CHECK_FALSE(reached);
   }
-  clock.AdvanceMillis(40);
+  clock.Advance(absl::Milliseconds(40));
   waiter.join();
   CHECK(reached);
   CHECK(woke_at == 1'000'100);
@@ -76,7 +76,7 @@ TEST_CASE("ManualClockEnv: a notify ends a wait, a past deadline at once",
   });
   lock.unlock();
   env.AwaitBlockedBy(waiter.get_id(), 1);
-  clock.AdvanceMillis(int64_t{1} << 40);  // never reaches "never"
+  clock.Advance(absl::Milliseconds(int64_t{1} << 40));  // never reaches "never"
   {
     std::lock_guard<std::mutex> l(mu);
     signalled = true;
@@ -89,17 +89,41 @@ TEST_CASE("ManualClockEnv: a notify ends a wait, a past deadline at once",
 TEST_CASE("ManualClockEnv: a sleep moves the clock instead of blocking",
           "[env]") {
   ManualClockEnv clock(1'000);
-  clock.SleepForMicroseconds(2'500);
+  clock.SleepFor(absl::Microseconds(2'500));
   CHECK(clock.NowMillis() == 1'002);
-  clock.SleepForMicroseconds(500);
+  clock.SleepFor(absl::Microseconds(500));
   CHECK(clock.NowMillis() == 1'003);
-  clock.SleepForMicroseconds(-7);  // no effect
+  clock.SleepFor(absl::Microseconds(-7));  // no effect
   CHECK(clock.NowMillis() == 1'003);
   clock.SetNowMillis(-1);
   CHECK(clock.NowMillis() == -1);
   clock.SetNowMillis(std::numeric_limits<int64_t>::max());  // clamped
-  clock.AdvanceMillis(1'000);
+  clock.Advance(absl::Milliseconds(1'000));
   CHECK(clock.NowMillis() > (int64_t{1} << 53));
+}
+
+TEST_CASE(
+    "ManualClockEnv: Advance() takes any duration, truncated to microseconds",
+    "[env]") {
+  ManualClockEnv clock(0);
+  clock.Advance(absl::Microseconds(600));
+  CHECK(clock.NowMillis() == 0);
+  clock.Advance(absl::Microseconds(400) + absl::Nanoseconds(999));
+  CHECK(clock.NowMillis() == 1);  // 1000 us; the part of a microsecond is lost
+  clock.Advance(absl::Nanoseconds(999));
+  clock.Advance(-absl::Microseconds(1));
+  CHECK(clock.NowMillis() == 0);  // 999 us
+  clock.Advance(-absl::Seconds(2));
+  CHECK(clock.NowMillis() == -2'000);       // -1999.001 ms rounds down
+  clock.Advance(absl::InfiniteDuration());  // to the end, from anywhere
+  CHECK(clock.NowMillis() == std::numeric_limits<int64_t>::max() / 1000);
+  clock.Advance(-absl::InfiniteDuration());
+  CHECK(clock.NowMillis() == -(std::numeric_limits<int64_t>::max() / 1000) - 1);
+  clock.Advance(absl::Microseconds(std::numeric_limits<int64_t>::min()));
+  CHECK(clock.NowMillis() == -(std::numeric_limits<int64_t>::max() / 1000) - 1);
+  clock.SetNowMillis(0);
+  clock.SleepFor(-absl::InfiniteDuration());  // no effect
+  CHECK(clock.NowMillis() == 0);
 }
 
 TEST_CASE("Env::Default: a timed wait takes real time, a notify ends it",
@@ -134,7 +158,7 @@ TEST_CASE("Consumer: WaitForRecords times out on the stream's Env clock",
     std::thread waiter(
         [&] { got = consumer.WaitForRecords(*it, absl::Hours(1)); });
     env.AwaitBlockedBy(waiter.get_id(), 1);
-    clock.AdvanceMillis(60 * 60 * 1000);
+    clock.Advance(absl::Hours(1));
     waiter.join();
     CHECK_FALSE(got);
   }
@@ -143,7 +167,7 @@ TEST_CASE("Consumer: WaitForRecords times out on the stream's Env clock",
     std::thread waiter(
         [&] { got = consumer.WaitForRecords(*it, absl::Milliseconds(100)); });
     env.AwaitBlockedBy(waiter.get_id(), 1);
-    clock.AdvanceMillis(99);
+    clock.Advance(absl::Milliseconds(99));
     env.AwaitBlockedBy(waiter.get_id(), 2);  // still waiting at 99 ms
     Producer producer(stream->get());
     BROOK_REQUIRE_OK(producer.PutRecord("k", "v"));

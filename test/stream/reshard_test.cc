@@ -192,10 +192,41 @@ TEST_CASE("Reshard: readers finish a parent, then find its children",
   CHECK(calls == 3);
   // Closed shards refuse appends; ListShards shows the ending number.
   Shard* parent = *stream->GetShard("shardId-000000000000");
-  BROOK_CHECK_CODE(parent->Append({{"k", "x", 1, true}}), kFailedPrecondition);
+  BROOK_CHECK_CODE(parent->Append({{"k", "x", 1, true}}), kAborted);
   const ShardDescription d = parent->Describe();
   REQUIRE(d.ending_sequence_number.has_value());
   CHECK(*d.ending_sequence_number == before.back());
+}
+
+TEST_CASE(
+    "Reshard: an append to a closed shard is kAborted (route again), one to "
+    "a closed stream kFailedPrecondition",
+    "[reshard]") {
+  std::unique_ptr<Stream> stream = MakeStream(1);
+  Shard* parent = *stream->GetShard("shardId-000000000000");
+  BROOK_REQUIRE_OK(stream->SplitShard("shardId-000000000000", "1000"));
+  const RoutedRecord low{"k", "low", 7, true};
+  const RoutedRecord high{"k", "high", 5000, true};
+  absl::StatusOr<SequenceNumber> refused = parent->Append({low});
+  BROOK_CHECK_CODE(refused, kAborted);
+  CHECK_THAT(std::string(refused.status().message()),
+             Catch::Contains("shardId-000000000000") &&
+                 Catch::Contains("route again"));
+  // Routed again, the records go to the children, and nothing reached the
+  // parent.
+  BROOK_CHECK_OK((*stream->GetShard("shardId-000000000001"))->Append({low}));
+  BROOK_CHECK_OK((*stream->GetShard("shardId-000000000002"))->Append({high}));
+  Consumer consumer(stream.get());
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(it);
+  absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
+  BROOK_REQUIRE_OK(r);
+  CHECK(r->records().empty());
+  // A closed stream is no reason to retry: kFailedPrecondition.
+  BROOK_REQUIRE_OK(stream->Close());
+  BROOK_CHECK_CODE((*stream->GetShard("shardId-000000000001"))->Append({low}),
+                   kFailedPrecondition);
 }
 
 TEST_CASE("Reshard: UpdateShardCount ends with uniform shards", "[reshard]") {

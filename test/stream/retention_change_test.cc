@@ -69,7 +69,7 @@ TEST_CASE(
   ManualClockEnv env(10'000);
   StreamOptions options;
   options.env = &env;
-  options.retention_period_millis = 1000;
+  options.retention_period = absl::Milliseconds(1000);
   std::unique_ptr<Stream> stream = MakeStream(options, dir);
   Producer producer(stream.get());
   BROOK_REQUIRE_OK(producer.PutRecord("k", "a"));  // t=10000
@@ -78,9 +78,10 @@ TEST_CASE(
   env.SetNowMillis(11'100);  // "a" has expired; its segment is kept for "b"
   CHECK(ReadShard0(stream.get()) == std::vector<std::string>{"b"});
 
-  BROOK_REQUIRE_OK(stream->IncreaseStreamRetentionPeriod(5000));
-  CHECK(stream->options().retention_period_millis == 5000);
-  CHECK(stream->DescribeStream().retention_period_millis == 5000);
+  BROOK_REQUIRE_OK(
+      stream->IncreaseStreamRetentionPeriod(absl::Milliseconds(5000)));
+  CHECK(stream->options().retention_period == absl::Seconds(5));
+  CHECK(stream->DescribeStream().retention_period == absl::Seconds(5));
   // "a" stays expired (as in Kinesis); "b" lives longer.
   CHECK(ReadShard0(stream.get()) == std::vector<std::string>{"b"});
   env.SetNowMillis(12'000);
@@ -92,7 +93,7 @@ TEST_CASE(
     StreamOptions other;  // a reopen keeps the stream's own retention
     other.env = &env;
     stream = MakeStream(other, dir, OpenMode::kMustExist);
-    CHECK(stream->options().retention_period_millis == 5000);
+    CHECK(stream->options().retention_period == absl::Seconds(5));
     CHECK(ReadShard0(stream.get()) == std::vector<std::string>{"b"});
   }
   env.SetNowMillis(15'601);
@@ -106,8 +107,9 @@ TEST_CASE(
   ManualClockEnv env(0);
   StreamOptions options;
   options.env = &env;
-  options.retention_period_millis = 10'000;
-  options.segment_roll_millis = 1000;  // "a" and "b" in separate segments
+  options.retention_period = absl::Milliseconds(10'000);
+  options.segment_roll_age =
+      absl::Milliseconds(1000);  // "a" and "b" in separate segments
   std::unique_ptr<Stream> stream = MakeStream(options);
   Producer producer(stream.get());
   BROOK_REQUIRE_OK(producer.PutRecord("k", "a"));
@@ -116,21 +118,24 @@ TEST_CASE(
   REQUIRE(Impl(stream.get())->SegmentCountForTesting() == 2);
   const int64_t both = Impl(stream.get())->StoredBytesForTesting();
 
-  BROOK_REQUIRE_OK(stream->DecreaseStreamRetentionPeriod(3000));
-  CHECK(stream->options().retention_period_millis == 3000);
+  BROOK_REQUIRE_OK(
+      stream->DecreaseStreamRetentionPeriod(absl::Milliseconds(3000)));
+  CHECK(stream->options().retention_period == absl::Seconds(3));
   CHECK(Impl(stream.get())->SegmentCountForTesting() == 1);
   CHECK(Impl(stream.get())->StoredBytesForTesting() < both);
   CHECK(ReadShard0(stream.get()) == std::vector<std::string>{"b"});
   // An equal period is allowed either way and changes nothing.
-  BROOK_CHECK_OK(stream->DecreaseStreamRetentionPeriod(3000));
-  BROOK_CHECK_OK(stream->IncreaseStreamRetentionPeriod(3000));
+  BROOK_CHECK_OK(
+      stream->DecreaseStreamRetentionPeriod(absl::Milliseconds(3000)));
+  BROOK_CHECK_OK(
+      stream->IncreaseStreamRetentionPeriod(absl::Milliseconds(3000)));
   CHECK(ReadShard0(stream.get()) == std::vector<std::string>{"b"});
 }
 
 TEST_CASE("Retention change: bad values are kInvalidArgument naming the bound",
           "[retention]") {
   StreamOptions options;
-  options.retention_period_millis = 60'000;
+  options.retention_period = absl::Milliseconds(60'000);
   options.segment_bytes = 64 << 10;
   std::unique_ptr<Stream> stream = MakeStream(options);
   const auto check = [](const absl::Status& s, absl::string_view words) {
@@ -138,18 +143,25 @@ TEST_CASE("Retention change: bad values are kInvalidArgument naming the bound",
     INFO(s.message());
     CHECK(absl::StrContains(s.message(), words));
   };
-  check(stream->IncreaseStreamRetentionPeriod(59'999),
-        "can not be shorter than the existing retention period (60000 ms)");
-  check(stream->DecreaseStreamRetentionPeriod(60'001),
-        "can not be longer than the existing retention period (60000 ms)");
-  check(stream->DecreaseStreamRetentionPeriod(0), "at least 1 ms");
-  check(stream->IncreaseStreamRetentionPeriod(-5), "at least 1 ms");
+  check(stream->IncreaseStreamRetentionPeriod(absl::Milliseconds(59'999)),
+        "can not be shorter than the existing retention period (1m)");
+  check(stream->DecreaseStreamRetentionPeriod(absl::Milliseconds(60'001)),
+        "can not be longer than the existing retention period (1m)");
+  check(stream->DecreaseStreamRetentionPeriod(absl::ZeroDuration()),
+        "retention period must be at least 1ms, got 0");
+  check(stream->IncreaseStreamRetentionPeriod(absl::Milliseconds(-5)),
+        "retention period must be at least 1ms, got -5ms");
+  check(stream->IncreaseStreamRetentionPeriod(absl::Microseconds(60'000'500)),
+        "retention period must be a whole number of milliseconds, got "
+        "1m0.0005s");
+  check(stream->IncreaseStreamRetentionPeriod(absl::InfiniteDuration()),
+        "retention period must be finite, got inf");
   check(stream->UpdateRetentionBytes(-1),
         "retention_bytes must not be negative");
   check(stream->UpdateRetentionBytes((64 << 10) * 2 - 1),
         "must be at least twice segment_bytes (65536)");
   // Nothing changed.
-  CHECK(stream->options().retention_period_millis == 60'000);
+  CHECK(stream->options().retention_period == absl::Minutes(1));
   CHECK(stream->options().retention_bytes == 0);
   BROOK_CHECK_OK(stream->UpdateRetentionBytes(0));
   BROOK_CHECK_OK(stream->UpdateRetentionBytes(128 << 10));
@@ -168,21 +180,21 @@ TEST_CASE(
   std::unique_ptr<Stream> memory = MakeStream(options);
   BROOK_REQUIRE_OK(memory->Close());
   for (Stream* stream : {reader.get(), memory.get()}) {
-    BROOK_CHECK_CODE(stream->IncreaseStreamRetentionPeriod(
-                         options.retention_period_millis * 2),
-                     kFailedPrecondition);
-    BROOK_CHECK_CODE(stream->DecreaseStreamRetentionPeriod(1),
-                     kFailedPrecondition);
+    BROOK_CHECK_CODE(
+        stream->IncreaseStreamRetentionPeriod(options.retention_period * 2),
+        kFailedPrecondition);
+    BROOK_CHECK_CODE(
+        stream->DecreaseStreamRetentionPeriod(absl::Milliseconds(1)),
+        kFailedPrecondition);
     BROOK_CHECK_CODE(stream->UpdateRetentionBytes(0), kFailedPrecondition);
   }
   BROOK_REQUIRE_OK(writer->Close());
-  BROOK_CHECK_CODE(writer->DecreaseStreamRetentionPeriod(1),
+  BROOK_CHECK_CODE(writer->DecreaseStreamRetentionPeriod(absl::Milliseconds(1)),
                    kFailedPrecondition);
   // Nothing reached the directory.
   std::unique_ptr<Stream> again =
       MakeStream(options, tmp.Sub("s"), OpenMode::kMustExist);
-  CHECK(again->options().retention_period_millis ==
-        options.retention_period_millis);
+  CHECK(again->options().retention_period == options.retention_period);
 }
 
 TEST_CASE("Retention change: a lower byte bound drops at once or rejects",
@@ -203,7 +215,7 @@ TEST_CASE("Retention change: a lower byte bound drops at once or rejects",
   const std::string payload(1000, 'b');
   std::vector<std::string> written;
   for (int i = 0; i < 600; ++i) {
-    env.AdvanceMillis(1);
+    env.Advance(absl::Milliseconds(1));
     written.push_back(absl::StrCat(i, payload));
     BROOK_REQUIRE_OK(producer.PutRecord("k", written.back()));
   }
@@ -248,7 +260,7 @@ TEST_CASE(
   options.env = &env;
   options.shard_count = 2;
   options.segment_bytes = 64 << 10;
-  options.retention_period_millis = 1'000'000;
+  options.retention_period = absl::Milliseconds(1'000'000);
   options.on_full = RetentionFullPolicy::kDropOldest;
   std::unique_ptr<Stream> stream = MakeStream(options);
   testing::Barrier start(3);
@@ -259,14 +271,14 @@ TEST_CASE(
     start.ArriveAndWait();
     for (int i = 0; i < kOps; ++i) {
       if (!producer.PutRecord(absl::StrCat("k", i), "v").ok()) ++failures;
-      env.AdvanceMillis(1);
+      env.Advance(absl::Milliseconds(1));
     }
   });
   std::thread reader([&] {
     start.ArriveAndWait();
     for (int i = 0; i < kOps; ++i) {
       const StreamOptions o = stream->options();
-      if (o.retention_period_millis < 1 ||
+      if (o.retention_period < absl::Milliseconds(1) ||
           (o.retention_bytes != 0 && o.retention_bytes != (128 << 10))) {
         ++failures;
       }
@@ -279,10 +291,12 @@ TEST_CASE(
   start.ArriveAndWait();
   for (int i = 0; i < kOps; ++i) {
     if (i % 2 == 0) {
-      BROOK_CHECK_OK(stream->DecreaseStreamRetentionPeriod(1'000'000 - i));
+      BROOK_CHECK_OK(stream->DecreaseStreamRetentionPeriod(
+          absl::Milliseconds(1'000'000 - i)));
       BROOK_CHECK_OK(stream->UpdateRetentionBytes(128 << 10));
     } else {
-      BROOK_CHECK_OK(stream->IncreaseStreamRetentionPeriod(1'000'000 - i + 1));
+      BROOK_CHECK_OK(stream->IncreaseStreamRetentionPeriod(
+          absl::Milliseconds(1'000'000 - i + 1)));
       BROOK_CHECK_OK(stream->UpdateRetentionBytes(0));
     }
   }

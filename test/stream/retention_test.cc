@@ -77,7 +77,7 @@ TEST_CASE(
   options.env = &env;
   options.shard_count = 2;
   options.segment_bytes = 64 << 10;
-  options.retention_period_millis = 1000;
+  options.retention_period = absl::Milliseconds(1000);
   std::unique_ptr<Stream> stream =
       MakeStream(options, durable ? tmp.Sub("s") : "");
   Producer producer(stream.get());
@@ -89,13 +89,13 @@ TEST_CASE(
           producer.PutRecord(absl::StrCat("key-", round, "-", i), payload));
     }
     BROOK_REQUIRE_OK(stream->UpdateShardCount(round % 2 == 0 ? 3 : 2));
-    env.AdvanceMillis(100);
+    env.Advance(absl::Milliseconds(100));
   }
   REQUIRE(Impl(stream.get())->SegmentCountForTesting() > 10);
 
   // Everything has expired; one write goes to an open child. Nobody reads,
   // describes or calls TrimExpired(): the write alone frees the parents.
-  env.AdvanceMillis(2000);
+  env.Advance(absl::Milliseconds(2000));
   BROOK_REQUIRE_OK(producer.PutRecord("fresh", "x"));
   CHECK(Impl(stream.get())->SegmentCountForTesting() == 1);
   CHECK(Impl(stream.get())->StoredBytesForTesting() < 100);
@@ -115,7 +115,7 @@ TEST_CASE(
   }
 
   // Reads drive the sweep too: only a reader now, a sweep interval later.
-  env.AdvanceMillis(1001);
+  env.Advance(absl::Milliseconds(1001));
   Consumer consumer(stream.get());
   absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
@@ -133,7 +133,7 @@ TEST_CASE("Retention: kRejectWrites trims expired records before it rejects",
   options.shard_count = 2;
   options.segment_bytes = 64 << 10;
   options.retention_bytes = 256 << 10;
-  options.retention_period_millis = 1000;
+  options.retention_period = absl::Milliseconds(1000);
   options.on_full = RetentionFullPolicy::kRejectWrites;
   std::unique_ptr<Stream> stream = MakeStream(options);
   absl::StatusOr<Shard*> shard0 = stream->GetShard("shardId-000000000000");
@@ -192,7 +192,7 @@ TEST_CASE(
   options.retention_bytes = 256 << 10;
   options.on_full = RetentionFullPolicy::kDropOldest;
   // A new segment every round, so that a segment holds one round.
-  options.segment_roll_millis = 1000;
+  options.segment_roll_age = absl::Milliseconds(1000);
   std::unique_ptr<Stream> stream = MakeStream(options);
   Producer producer(stream.get());
   const std::string payload(1000, 'd');
@@ -237,7 +237,7 @@ TEST_CASE("Retention: a clock near INT64_MIN does not overflow the cutoff",
   std::unique_ptr<Stream> stream = MakeStream(options);
   Producer producer(stream.get());
   BROOK_REQUIRE_OK(producer.PutRecord("k", "kept"));
-  env.AdvanceMillis(1);
+  env.Advance(absl::Milliseconds(1));
   BROOK_REQUIRE_OK(producer.PutRecord("k", "also kept"));
   CHECK(stream->TrimExpired() == 0);
   CHECK(ReadEveryShard(stream.get()).at("shardId-000000000000") ==

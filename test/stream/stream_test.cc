@@ -70,8 +70,30 @@ TEST_CASE("Stream: bad options are rejected by name", "[stream]") {
   o.max_record_bytes = 0;
   expect_bad(o, "max_record_bytes");
   o = {};
-  o.retention_period_millis = 0;
-  expect_bad(o, "retention_period_millis");
+  o.retention_period = absl::Milliseconds(0);
+  expect_bad(o, "retention_period must be at least 1ms, got 0");
+  o = {};
+  o.retention_period = absl::Microseconds(1500);
+  expect_bad(o,
+             "retention_period must be a whole number of milliseconds, got "
+             "1.5ms");
+  o = {};
+  o.retention_period = absl::InfiniteDuration();
+  expect_bad(o, "retention_period must be finite, got inf");
+  o = {};
+  o.segment_roll_age = absl::Milliseconds(-1);
+  expect_bad(o, "segment_roll_age must be at least 0ms, got -1ms");
+  o = {};
+  o.group_commit_interval = absl::Nanoseconds(1);
+  expect_bad(o,
+             "group_commit_interval must be a whole number of milliseconds, "
+             "got 1ns");
+  o = {};
+  o.durability = Durability::kGroupCommit;
+  o.group_commit_bytes = 0;
+  o.group_commit_interval = absl::ZeroDuration();
+  expect_bad(o,
+             "kGroupCommit needs group_commit_bytes or group_commit_interval");
   o = {};
   o.segment_bytes = 1000;
   expect_bad(o, "segment_bytes");
@@ -111,7 +133,7 @@ TEST_CASE("Stream: ListShards and DescribeStream as Kinesis shows a new stream",
   CHECK(d.stream_name == "clicks");
   CHECK(d.stream_status == "ACTIVE");
   CHECK(d.open_shard_count == 3);
-  CHECK(d.retention_period_hours == 24);
+  CHECK(d.retention_period == absl::Hours(24));
   CHECK(d.stored_bytes == 0);
 
   absl::StatusOr<Shard*> shard = stream->GetShard("shardId-000000000002");
@@ -257,7 +279,8 @@ TEST_CASE("Consumer: the five iterator types", "[consumer]") {
     BROOK_REQUIRE_OK(r);
     if (!seq.empty()) CHECK(seq.back() < r->sequence_number);
     seq.push_back(r->sequence_number);
-    env.AdvanceMillis(100);  // record i arrives at 1'000'000 + 100 * i
+    env.Advance(
+        absl::Milliseconds(100));  // record i arrives at 1'000'000 + 100 * i
   }
   using V = std::vector<std::string>;
   CHECK(ReadAll(stream.get(), shard).size() == 10);
@@ -287,14 +310,14 @@ TEST_CASE("Consumer: the five iterator types", "[consumer]") {
   BROOK_REQUIRE_OK(none);
   CHECK(none->records().empty());
   CHECK(none->next_shard_iterator().valid());
-  CHECK(none->millis_behind_latest() == 0);
+  CHECK(none->behind_latest() == absl::ZeroDuration());
   BROOK_REQUIRE_OK(producer.PutRecord("key", "new"));
   absl::StatusOr<GetRecordsResult> one =
       consumer.GetRecords(none->next_shard_iterator());
   BROOK_REQUIRE_OK(one);
   REQUIRE(one->records().size() == 1);
   CHECK(one->records()[0].data == "new");
-  CHECK(one->records()[0].approximate_arrival_timestamp == 1'001'000);
+  CHECK(one->records()[0].approximate_arrival_timestamp_millis == 1'001'000);
 }
 
 TEST_CASE("Consumer: bad iterator requests", "[consumer]") {
@@ -443,9 +466,9 @@ TEST_CASE("Consumer: millis behind latest", "[consumer]") {
   Producer producer(stream.get());
   Consumer consumer(stream.get());
   BROOK_REQUIRE_OK(producer.PutRecord("k", "old"));
-  env.AdvanceMillis(5'000);
+  env.Advance(absl::Milliseconds(5'000));
   BROOK_REQUIRE_OK(producer.PutRecord("k", "new"));
-  env.AdvanceMillis(1'000);
+  env.Advance(absl::Milliseconds(1'000));
   absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
   GetRecordsOptions one;
@@ -453,10 +476,10 @@ TEST_CASE("Consumer: millis behind latest", "[consumer]") {
   absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it, one);
   BROOK_REQUIRE_OK(r);
   // The oldest unread record arrived at 15'000; now is 16'000.
-  CHECK(r->millis_behind_latest() == 1'000);
+  CHECK(r->behind_latest() == absl::Seconds(1));
   r = consumer.GetRecords(r->next_shard_iterator(), one);
   BROOK_REQUIRE_OK(r);
-  CHECK(r->millis_behind_latest() == 0);
+  CHECK(r->behind_latest() == absl::ZeroDuration());
 }
 
 TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
@@ -464,7 +487,7 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   ManualClockEnv env(1'000'000);
   StreamOptions options;
   options.env = &env;
-  options.retention_period_millis = 60'000;
+  options.retention_period = absl::Milliseconds(60'000);
   options.segment_bytes = 64 << 10;
   std::unique_ptr<Stream> stream = MakeStream(options);
   Producer producer(stream.get());
@@ -481,12 +504,12 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   BROOK_REQUIRE_OK(held);
   REQUIRE(held->records().size() == 200);
 
-  env.AdvanceMillis(30'000);
+  env.Advance(absl::Milliseconds(30'000));
   for (int i = 0; i < 5; ++i)
     BROOK_REQUIRE_OK(producer.PutRecord("k", "fresh"));
-  env.AdvanceMillis(40'000);  // the first 200 are now 70 s old
+  env.Advance(absl::Milliseconds(40'000));  // the first 200 are now 70 s old
   // The clock going back does not reorder arrival times.
-  env.AdvanceMillis(-1);
+  env.Advance(absl::Milliseconds(-1));
   // Storage goes a whole segment at a time; the rest is hidden from readers.
   const int64_t trimmed = stream->TrimExpired();
   CHECK(trimmed > 0);
@@ -502,7 +525,7 @@ TEST_CASE("Retention: by age, with a clock that never goes back in a shard",
   CHECK(r->records()[0].data == "fresh");
 
   // Everything expires, including the open segment.
-  env.AdvanceMillis(120'000);
+  env.Advance(absl::Milliseconds(120'000));
   absl::StatusOr<GetRecordsResult> empty =
       consumer.GetRecords(r->next_shard_iterator());
   BROOK_REQUIRE_OK(empty);
@@ -566,7 +589,7 @@ TEST_CASE("Retention: byte bound drops the oldest segments across shards",
   const std::string payload(1000, 'd');
   std::map<std::string, std::vector<std::string>> written;
   for (int i = 0; i < 2000; ++i) {
-    env.AdvanceMillis(1);
+    env.Advance(absl::Milliseconds(1));
     const std::string data = std::to_string(i) + payload;
     absl::StatusOr<PutRecordResult> r =
         producer.PutRecord("key-" + std::to_string(i), data);

@@ -140,7 +140,7 @@ TEST_CASE("brook CLI: create-stream stores the retention flags", "[cli]") {
   REQUIRE(r.code == kExitOk);
   CHECK(r.out.empty());
   const StreamOptions& o = cli.stream()->options();
-  CHECK(o.retention_period_millis == int64_t{48} * 3600 * 1000);
+  CHECK(o.retention_period == absl::Hours(48));
   CHECK(o.retention_bytes == 8388608);
   CHECK(o.on_full == RetentionFullPolicy::kDropOldest);
   const json summary =
@@ -159,7 +159,7 @@ TEST_CASE("brook CLI: create-stream stores the retention flags", "[cli]") {
         cli.Run({"create-stream", "--stream-dir", "/c", "--shard-count", "1"})
             .code == kExitOk);
     const StreamOptions& d = cli.backend().StreamForTesting("/c")->options();
-    CHECK(d.retention_period_millis == int64_t{24} * 3600 * 1000);
+    CHECK(d.retention_period == absl::Hours(24));
     CHECK(d.retention_bytes == 0);
   }
 }

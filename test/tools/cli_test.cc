@@ -477,7 +477,7 @@ TEST_CASE("brook CLI: get-records starting positions and --limit", "[cli]") {
                  "--data", absl::StrCat("r", i)});
     REQUIRE(r.code == kExitOk);
     seqs.push_back(r.Json()["SequenceNumber"]);
-    cli.env().AdvanceMillis(1000);
+    cli.env().Advance(absl::Milliseconds(1000));
   }
   const auto read = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"get-records", "--stream-dir", kDir,
@@ -843,7 +843,7 @@ TEST_CASE("brook CLI: dump prints one readable line per record", "[cli]") {
   REQUIRE(put.code == kExitOk);
   const std::string shard = put.Json()["ShardId"];
   const std::string seq = put.Json()["SequenceNumber"];
-  cli.env().AdvanceMillis(1);
+  cli.env().Advance(absl::Milliseconds(1));
   REQUIRE(cli.Run({"put-record", "--stream-dir", kDir, "--partition-key", "z",
                    "--data", "abcdef", "--explicit-hash-key", kMaxHashKey})
               .code == kExitOk);

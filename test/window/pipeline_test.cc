@@ -98,7 +98,7 @@ struct Run {
     if (from != nullptr) BROOK_REQUIRE_OK(pipeline->RestoreState(*from));
   }
   int64_t Round(Fixture& f) {
-    f.env.AdvanceMillis(200);
+    f.env.Advance(absl::Milliseconds(200));
     auto n = pipeline->RunOnce();
     REQUIRE(n.ok());
     return *n;
@@ -281,7 +281,7 @@ TEST_CASE(
       got = run.results;
       late = run.late;
       run.Round(f);  // work after the save is lost
-      f.env.AdvanceMillis(-200);
+      f.env.Advance(absl::Milliseconds(-200));
     }
     std::string damaged = saved;
     damaged[damaged.size() / 2] ^= 1;

@@ -50,11 +50,11 @@ TEST_CASE("WatermarkAssigner: state survives bytes; damaged bytes refused",
   BROOK_REQUIRE_OK(strategy);
   auto a = *WatermarkAssigner::Create(*strategy, &env);
   Record r;
-  r.approximate_arrival_timestamp = 500;
+  r.approximate_arrival_timestamp_millis = 500;
   a->OnRecord(r);
-  env.AdvanceMillis(200);
+  env.Advance(absl::Milliseconds(200));
   REQUIRE(a->OnTick());
-  r.approximate_arrival_timestamp = 700;
+  r.approximate_arrival_timestamp_millis = 700;
   a->OnRecord(r);  // seen by the generator, not yet emitted
   const std::string state = a->SaveState();
 
@@ -62,9 +62,9 @@ TEST_CASE("WatermarkAssigner: state survives bytes; damaged bytes refused",
   BROOK_REQUIRE_OK(b->RestoreState(state));
   CHECK(b->current_watermark_millis() == 489);
   CHECK(b->SaveState() == state);
-  env.AdvanceMillis(199);
+  env.Advance(absl::Milliseconds(199));
   CHECK_FALSE(b->OnTick());  // the last emission's time came back too
-  env.AdvanceMillis(1);
+  env.Advance(absl::Milliseconds(1));
   CHECK(b->OnTick());
   CHECK(b->current_watermark_millis() == 689);  // and the generator's max
 
@@ -96,7 +96,7 @@ TEST_CASE("WatermarkCombiner: state survives bytes, other input counts refused",
   a->MarkActive(0);
   a->CheckIdleness();
   a->CheckIdleness();  // input 2's idleness timer runs from here
-  env.AdvanceMillis(60);
+  env.Advance(absl::Milliseconds(60));
   const std::string state = a->SaveState();
   auto b = MakeCombiner(3, &env, timeout);
   BROOK_REQUIRE_OK(b->RestoreState(state));
@@ -105,7 +105,7 @@ TEST_CASE("WatermarkCombiner: state survives bytes, other input counts refused",
   CHECK(b->IsFinished(1));
   CHECK(b->input_watermark_millis(2) == 70);
   // Both go on identically, idleness timers included.
-  env.AdvanceMillis(41);
+  env.Advance(absl::Milliseconds(41));
   a->MarkActive(0);
   b->MarkActive(0);
   CHECK(a->CheckIdleness() == b->CheckIdleness());

@@ -102,19 +102,19 @@ TEST_CASE("WatermarkAssigner: periodic emission follows the clock",
   BROOK_REQUIRE_OK(a);
   Record r;
   r.data = "0123456789012345678901234567890123456789";  // ts 40
-  r.approximate_arrival_timestamp = 999999;             // ignored
+  r.approximate_arrival_timestamp_millis = 999999;      // ignored
   CHECK((*a)->OnRecord(r) == 40);
   CHECK_FALSE((*a)->OnTick());  // no time has passed
   CHECK((*a)->current_watermark_millis() == kMinEventTime);
-  env.AdvanceMillis(199);
+  env.Advance(absl::Milliseconds(199));
   CHECK_FALSE((*a)->OnTick());
-  env.AdvanceMillis(1);
+  env.Advance(absl::Milliseconds(1));
   CHECK((*a)->OnTick());
   CHECK((*a)->current_watermark_millis() == 29);
   // Never backwards: an older record does not lower it.
   r.data = "0";
   (*a)->OnRecord(r);
-  env.AdvanceMillis(500);
+  env.Advance(absl::Milliseconds(500));
   CHECK_FALSE((*a)->OnTick());
   CHECK((*a)->current_watermark_millis() == 29);
   (*a)->Finish();
@@ -128,7 +128,7 @@ TEST_CASE("WatermarkAssigner: arrival time is the default timestamp",
       WatermarkStrategy::ForMonotonousTimestamps(), &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = -77;
+  r.approximate_arrival_timestamp_millis = -77;
   CHECK((*a)->OnRecord(r) == -77);
   CHECK((*a)->EmitNow());
   CHECK((*a)->current_watermark_millis() == -78);
@@ -140,9 +140,9 @@ TEST_CASE("WatermarkAssigner: no-watermarks strategy never advances",
   auto a = WatermarkAssigner::Create(WatermarkStrategy::NoWatermarks(), &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = 5000;
+  r.approximate_arrival_timestamp_millis = 5000;
   (*a)->OnRecord(r);
-  env.AdvanceMillis(10'000);
+  env.Advance(absl::Milliseconds(10'000));
   CHECK_FALSE((*a)->OnTick());
   CHECK((*a)->current_watermark_millis() == kMinEventTime);
 }
@@ -167,14 +167,14 @@ TEST_CASE("WatermarkAssigner: user-defined per-event generator",
                                      &env);
   BROOK_REQUIRE_OK(a);
   Record r;
-  r.approximate_arrival_timestamp = 100;
+  r.approximate_arrival_timestamp_millis = 100;
   r.data = "x";
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark_millis() == kMinEventTime);
   r.data = "wm";
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark_millis() == 100);
-  r.approximate_arrival_timestamp = 50;
+  r.approximate_arrival_timestamp_millis = 50;
   (*a)->OnRecord(r);
   CHECK((*a)->current_watermark_millis() == 100);  // never backwards
 }
@@ -213,7 +213,7 @@ void IdleAllBut(WatermarkCombiner& c, ManualClockEnv& env,
                 absl::Duration timeout, const std::vector<int>& active) {
   for (int round = 0; round < 3; ++round) {
     if (round == 2) {
-      env.AdvanceMillis(absl::ToInt64Milliseconds(timeout) + 1);
+      env.Advance(absl::Milliseconds(absl::ToInt64Milliseconds(timeout) + 1));
     }
     for (int i : active) c.MarkActive(i);
     c.CheckIdleness();
@@ -293,7 +293,7 @@ TEST_CASE(
   auto c = MakeCombiner(2, &env);  // idleness off
   c->Update(0, 10);
   for (int i = 0; i < 3; ++i) {
-    env.AdvanceMillis(1'000'000);
+    env.Advance(absl::Milliseconds(1'000'000));
     CHECK_FALSE(c->CheckIdleness());
   }
   CHECK_FALSE(c->IsIdle(1));
@@ -416,7 +416,7 @@ TEST_CASE(
   CHECK(c->combined_watermark_millis() == 100);
   c->CheckIdleness();
   c->CheckIdleness();
-  env.AdvanceMillis(101);
+  env.Advance(absl::Milliseconds(101));
   CHECK(c->CheckIdleness());  // all three at once
   CHECK(c->combined_watermark_millis() == 500);
   CHECK(c->combined_status() == kIdle);
@@ -463,7 +463,7 @@ TEST_CASE(
     CHECK(log.inputs.back() == std::make_pair(0, kActive));
     CHECK(log.combined == std::vector<WatermarkStatus>{kIdle, kActive});
     // A finished input stays active: no check makes it idle.
-    env.AdvanceMillis(1000);
+    env.Advance(absl::Milliseconds(1000));
     c->CheckIdleness();
     c->CheckIdleness();
     CHECK(c->input_status(0) == kActive);

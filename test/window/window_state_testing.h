@@ -167,7 +167,7 @@ inline void RunStep(StateHarness& h, ManualClockEnv& env, const Step& step) {
       h.op->AdvanceWatermark(step.time);
       break;
     case Step::kTick:
-      env.AdvanceMillis(step.time);
+      env.Advance(absl::Milliseconds(step.time));
       h.op->AdvanceProcessingTime();
       break;
   }

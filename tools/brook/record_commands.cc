@@ -340,14 +340,15 @@ int RunGetRecords(const Flags& flags, const Session& session) {
       record["SubSequenceNumber"] = r.subsequence_number;
     }
     record["ApproximateArrivalTimestamp"] =
-        ArrivalSeconds(r.approximate_arrival_timestamp);
+        ArrivalSeconds(r.approximate_arrival_timestamp_millis);
     record["Data"] = absl::Base64Escape(r.data);
     record["PartitionKey"] = std::string(r.partition_key);
     records.push_back(std::move(record));
   }
   Json out;
   out["Records"] = std::move(records);
-  out["MillisBehindLatest"] = result->millis_behind_latest();
+  out["MillisBehindLatest"] =
+      absl::ToInt64Milliseconds(result->behind_latest());
   if (!result->next_shard_iterator().valid()) {
     Json children = Json::array();
     for (const ChildShard& child : result->child_shards()) {

@@ -55,12 +55,12 @@ constexpr int64_t kMaxRetentionHours = int64_t{365} * 24;
 
 // Parses --retention-period-hours: hours, as the AWS CLI takes them; Kinesis's
 // most, 8760 (365 days), and at least one (Kinesis's least is 24, which a
-// local stream need not keep). Returns the period in milliseconds.
-absl::StatusOr<int64_t> ParseRetentionPeriodMillis(absl::string_view hours) {
+// local stream need not keep).
+absl::StatusOr<absl::Duration> ParseRetentionPeriod(absl::string_view hours) {
   absl::StatusOr<int64_t> h =
       ParseIntFlag("retention-period-hours", hours, 1, kMaxRetentionHours);
   if (!h.ok()) return h.status();
-  return *h * 60 * 60 * 1000;
+  return absl::Hours(*h);
 }
 
 // The values of create-stream's --on-full, in the tool's spelling.
@@ -73,9 +73,9 @@ constexpr RetentionFullPolicy kOnFullPolicies[] = {
 int RetentionFlags(const Flags& flags, const Session& session,
                    StreamOptions* options) {
   if (const std::string* hours = FindValue(flags, "retention-period-hours")) {
-    absl::StatusOr<int64_t> millis = ParseRetentionPeriodMillis(*hours);
-    if (!millis.ok()) return session.Usage(millis.status().message());
-    options->retention_period_millis = *millis;
+    absl::StatusOr<absl::Duration> period = ParseRetentionPeriod(*hours);
+    if (!period.ok()) return session.Usage(period.status().message());
+    options->retention_period = *period;
   }
   if (const std::string* bytes = FindValue(flags, "retention-bytes")) {
     absl::StatusOr<int64_t> b =
@@ -137,7 +137,8 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
   summary["StreamName"] = d.stream_name;
   summary["StreamStatus"] = d.stream_status;
   summary["StreamModeDetails"] = {{"StreamMode", "PROVISIONED"}};
-  summary["RetentionPeriodHours"] = d.retention_period_hours;
+  summary["RetentionPeriodHours"] =  // rounded up, as Kinesis's
+      absl::ToInt64Hours(absl::Ceil(d.retention_period, absl::Hours(1)));
   summary["EnhancedMonitoring"] =
       Json::array({{{"ShardLevelMetrics", Json::array()}}});
   summary["EncryptionType"] = "NONE";
@@ -152,14 +153,14 @@ int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
 
 int RunChangeRetentionPeriod(const Flags& flags, const Session& session,
                              bool increase) {
-  absl::StatusOr<int64_t> millis =
-      ParseRetentionPeriodMillis(*FindValue(flags, "retention-period-hours"));
-  if (!millis.ok()) return session.Usage(millis.status().message());
+  absl::StatusOr<absl::Duration> period =
+      ParseRetentionPeriod(*FindValue(flags, "retention-period-hours"));
+  if (!period.ok()) return session.Usage(period.status().message());
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenForWrite(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
-  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(*millis)
-                            : (*stream)->DecreaseStreamRetentionPeriod(*millis);
+  absl::Status s = increase ? (*stream)->IncreaseStreamRetentionPeriod(*period)
+                            : (*stream)->DecreaseStreamRetentionPeriod(*period);
   if (!s.ok()) return session.Fail(s);
   return kExitOk;  // silent, as the AWS CLI is
 }
