@@ -25,7 +25,7 @@
 #include "absl/strings/string_view.h"
 
 #include "brook/env.h"
-#include "brook/stream.h"
+#include "brook/recovery.h"
 
 #include "store/segment.h"
 

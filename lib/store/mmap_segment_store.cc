@@ -15,8 +15,8 @@
 
 #include "store/mmap_recovery.h"
 #include "store/record_format.h"
-#include "stream/sequence.h"
 #include "util/crc32c.h"
+#include "util/shard_id.h"
 #include "util/status_macros.h"
 
 namespace brook {

@@ -59,7 +59,7 @@
 
 #include "brook/env.h"
 #include "brook/options.h"
-#include "brook/stream.h"
+#include "brook/recovery.h"
 
 #include "store/mmap_recovery.h"
 #include "store/segment_store.h"
