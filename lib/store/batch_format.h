@@ -27,7 +27,7 @@
 //     24         partition key bytes, then data bytes
 //
 // A record's sequence number is not stored: it is derived from its position
-// and the shard (see stream/sequence.h).
+// and the shard number, by the stream layer.
 //
 // Where compression and aggregation plug in: a frame's flags carry its codec
 // (`BatchCodec`, bits 1-3) and whether its records are KPL aggregates (bit 4).
