@@ -18,7 +18,7 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 #include "util/crc32c.h"

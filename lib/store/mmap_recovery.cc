@@ -10,8 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
-#include "store/record_format.h"
-#include "util/crc32c.h"
+#include "store/batch_format.h"
 #include "util/status_macros.h"
 
 namespace brook {

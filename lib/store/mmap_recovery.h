@@ -6,7 +6,8 @@
 // frames, finding where the log ends and what evidence says it must reach
 // (STREAM's positions, the bounds marker), and repairing a torn tail. The
 // rules are in SEGMENT_FORMAT.md; MmapSegmentStore::RecoverShard() adopts the
-// result. The frame-level functions are in mmap_scan.cc.
+// result. The frame-level functions are in mmap_scan.cc, the frame checker in
+// batch_format.h.
 //
 // Thread safety: the functions share no state; each call may run on its own
 // thread. Read-only recovery tolerates a writer changing the directory and
@@ -25,7 +26,7 @@
 #include "absl/strings/string_view.h"
 
 #include "brook/env.h"
-#include "brook/stream.h"
+#include "brook/recovery.h"
 
 #include "store/segment.h"
 
@@ -45,8 +46,6 @@ bool ParseSegmentName(absl::string_view name, uint64_t* base);
 // <20-digit trim>-<20-digit head>.bounds: the shard's bounds marker.
 std::string BoundsName(uint64_t trim, uint64_t head);
 bool ParseBoundsName(absl::string_view name, uint64_t* trim, uint64_t* head);
-
-bool AllZero(const char* p, size_t n);
 
 // What STREAM says about a shard.
 struct ShardExpectation {

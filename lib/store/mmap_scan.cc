@@ -1,19 +1,17 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // Frame-level scanning for recovery (declared in mmap_recovery.h): segment
-// and marker names, checking frames, walking a segment, and looking past the
-// end of its log.
+// and marker names, walking a segment's frames and looking past the end of
+// its log, with the frame checker of batch_format.h.
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
+#include "store/batch_format.h"
 #include "store/mmap_recovery.h"
-#include "store/record_format.h"
-#include "util/crc32c.h"
 
 namespace brook {
 namespace internal {
@@ -33,100 +31,6 @@ bool ParsePosition(absl::string_view digits, uint64_t* out) {
   }
   *out = v;
   return true;
-}
-
-// What checking one frame found.
-enum class FrameKind { kEnd, kValid, kBad };
-
-// Checks the frame at `off` of `data[0, size)`, expected to hold position
-// `expected` (any position if `expected` is 0). Never reads past `size`.
-// The end of the log is a zero header, or an old checksummed frame of a
-// recycled file (position below `expected`).
-FrameKind CheckFrame(const char* data, size_t size, size_t off,
-                     uint64_t expected, bool verify_crc, BatchHeader* h,
-                     std::string* reason) {
-  const size_t left = size - off;
-  if (left < kBatchHeaderBytes) {
-    if (AllZero(data + off, left)) return FrameKind::kEnd;
-    *reason = "truncated batch header";
-    return FrameKind::kBad;
-  }
-  // The writer sets kBatchHasCrc last (after a release fence): once it is
-  // seen, the rest of the frame is final.
-  const uint32_t flags = DecodeFixed<uint32_t>(data + off + 28);
-  std::atomic_thread_fence(std::memory_order_acquire);
-  *h = DecodeBatchHeader(data + off);
-  h->flags = flags;
-  if (h->frame_bytes == 0) {
-    if (AllZero(data + off, kBatchHeaderBytes)) return FrameKind::kEnd;
-    *reason = "torn batch header";
-    return FrameKind::kBad;
-  }
-  if (h->frame_bytes < kBatchHeaderBytes + kRecordHeaderBytes ||
-      h->frame_bytes > left) {
-    *reason = absl::StrCat("frame length ", h->frame_bytes, " out of bounds (",
-                           left, " bytes left)");
-    return FrameKind::kBad;
-  }
-  if (h->record_count == 0) {
-    *reason = "batch of no records";
-    return FrameKind::kBad;
-  }
-  if (expected != 0 && h->first_position != expected) {
-    // A recycled segment file holds old frames past the end of the log:
-    // checksummed, and older than anything this segment can hold. A damaged
-    // position fails the checksum instead.
-    if (h->first_position < expected && (h->flags & kBatchHasCrc) != 0 &&
-        Crc32c(data + off + 8, h->frame_bytes - size_t{8}) == h->crc) {
-      return FrameKind::kEnd;
-    }
-    *reason = absl::StrCat("batch starts at position ", h->first_position,
-                           ", expected ", expected);
-    return FrameKind::kBad;
-  }
-  if ((h->flags & kBatchHasCrc) == 0) {
-    *reason = "batch never committed (no crc)";
-    return FrameKind::kBad;
-  }
-  if (!verify_crc) return FrameKind::kValid;
-  const uint32_t crc = Crc32c(data + off + 8, h->frame_bytes - size_t{8});
-  if (crc != h->crc) {
-    *reason = absl::StrFormat("crc mismatch (stored %08x, computed %08x)",
-                              h->crc, crc);
-    return FrameKind::kBad;
-  }
-  // The records must fill the frame exactly.
-  const char* p = data + off + kBatchHeaderBytes;
-  size_t rest = h->frame_bytes - kBatchHeaderBytes;
-  for (uint32_t i = 0; i < h->record_count; ++i) {
-    if (rest < kRecordHeaderBytes) {
-      *reason = absl::StrCat("record ", i, " overruns its batch");
-      return FrameKind::kBad;
-    }
-    const size_t n = kRecordHeaderBytes + DecodeFixed<uint16_t>(p + 4) +
-                     size_t{DecodeFixed<uint32_t>(p)};
-    if (n > rest) {
-      *reason = absl::StrCat("record ", i, " overruns its batch");
-      return FrameKind::kBad;
-    }
-    p += n;
-    rest -= n;
-  }
-  if (rest != 0) {
-    *reason = absl::StrCat(rest, " bytes after the batch's last record");
-    return FrameKind::kBad;
-  }
-  return FrameKind::kValid;
-}
-
-// A cheap look at the header at `off` (at least a header's bytes before
-// `size`) before any checksum: could a committed frame start there?
-bool PlausibleHeader(const char* data, size_t size, size_t off) {
-  const uint32_t frame_bytes = DecodeFixed<uint32_t>(data + off);
-  return frame_bytes >= kBatchHeaderBytes + kRecordHeaderBytes &&
-         frame_bytes <= size - off &&
-         DecodeFixed<uint32_t>(data + off + 28) == kBatchHasCrc &&
-         DecodeFixed<uint32_t>(data + off + 24) != 0;
 }
 
 }  // namespace
@@ -153,18 +57,6 @@ bool ParseBoundsName(absl::string_view name, uint64_t* trim, uint64_t* head) {
          ParsePosition(name.substr(kPositionDigits + 1, kPositionDigits), head);
 }
 
-bool AllZero(const char* p, size_t n) {
-  for (; n >= 8; n -= 8, p += 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    if (v != 0) return false;
-  }
-  for (; n > 0; --n, ++p) {
-    if (*p != 0) return false;
-  }
-  return true;
-}
-
 void ContinueScan(ScannedSegment& s, bool verify_crc) {
   s.bad = false;
   s.uncommitted = false;
@@ -174,10 +66,10 @@ void ContinueScan(ScannedSegment& s, bool verify_crc) {
   while (off < s.size) {
     BatchHeader h;
     std::string reason;
-    const FrameKind kind =
+    const FrameCheck kind =
         CheckFrame(data, s.size, off, s.end_position, verify_crc, &h, &reason);
-    if (kind == FrameKind::kEnd) break;
-    if (kind == FrameKind::kBad) {
+    if (kind == FrameCheck::kEnd) break;
+    if (kind == FrameCheck::kBad) {
       s.bad = true;
       s.uncommitted =
           s.size - off >= kBatchHeaderBytes && (h.flags & kBatchHasCrc) == 0;
@@ -208,7 +100,7 @@ bool ValidFrameAt(const ScannedSegment& s, size_t off, uint64_t expected) {
   BatchHeader h;
   std::string reason;
   return CheckFrame(s.data(), s.size, off, expected, /*verify_crc=*/true, &h,
-                    &reason) == FrameKind::kValid;
+                    &reason) == FrameCheck::kValid;
 }
 
 bool ValidFrameFollows(const ScannedSegment& s, size_t end,
@@ -217,18 +109,16 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t end,
   const char* data = s.data();
   const auto valid_at = [&](size_t off) {
     return off + kBatchHeaderBytes <= s.size &&
-           PlausibleHeader(data, s.size, off) &&
-           DecodeFixed<uint64_t>(data + off + 8) >= min_position &&
+           PlausibleCommittedHeader(data, s.size, off) &&
+           FirstPositionOf(data + off) >= min_position &&
            ValidFrameAt(s, off, 0);
   };
   // The records of a frame at `end` whose header was lost: a frame may
   // follow each of them. Every record has a partition key.
   for (size_t off = end + kBatchHeaderBytes;
        off + kRecordHeaderBytes <= s.size;) {
-    const size_t key_bytes = DecodeFixed<uint16_t>(data + off + 4);
-    if (key_bytes == 0) break;
-    const size_t n =
-        kRecordHeaderBytes + key_bytes + DecodeFixed<uint32_t>(data + off);
+    if (PartitionKeyBytesAt(data + off) == 0) break;
+    const size_t n = RecordBytesAt(data + off);
     if (n > s.size - off) break;
     off += n;
     if (valid_at(off)) return true;
@@ -241,8 +131,8 @@ bool ValidFrameFollows(const ScannedSegment& s, size_t end,
         AllZero(data + off, std::min(kPageBytes, s.size - off))) {
       return false;
     }
-    if (!PlausibleHeader(data, s.size, off)) continue;
-    if (DecodeFixed<uint64_t>(data + off + 8) >= min_position) {
+    if (!PlausibleCommittedHeader(data, s.size, off)) continue;
+    if (FirstPositionOf(data + off) >= min_position) {
       if (ValidFrameAt(s, off, 0)) return true;
     } else if (ValidFrameAt(s, off, 0)) {
       return false;

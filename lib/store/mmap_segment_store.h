@@ -4,8 +4,14 @@
 // <dir>/<shardId>/<20-digit base position>.seg, preallocated to the segment's
 // capacity and mapped shared into memory. The shard writes frames straight
 // into the map; `Commit()` checksums them (CRC-32C into each frame header, see
-// record_format.h) and applies the stream's `Durability`. A preallocated file
+// batch_format.h) and applies the stream's `Durability`. A preallocated file
 // is zero-filled, and a zero frame length reads as the end of the log.
+//
+// The store's code is split by concern (see mmap_store_internal.h): this
+// class and commits in mmap_segment_store.cc, segment files and the bounds
+// marker in mmap_segment_files.cc, syncs and the sticky error in
+// mmap_syncer.cc, spare files in mmap_prefaulter.cc; recovery in
+// mmap_recovery.cc and mmap_scan.cc, the frame format in batch_format.h.
 //
 // Recovery (`RecoverShard()`) lists a shard's segment files in order, maps
 // them and walks their frames, checking lengths against the file's bounds,
@@ -59,7 +65,7 @@
 
 #include "brook/env.h"
 #include "brook/options.h"
-#include "brook/stream.h"
+#include "brook/recovery.h"
 
 #include "store/mmap_recovery.h"
 #include "store/segment_store.h"
@@ -67,6 +73,8 @@
 
 namespace brook {
 namespace internal {
+
+class MmapBacking;
 
 struct MmapStoreOptions {
   std::string dir;     // the stream directory
@@ -181,6 +189,19 @@ class MmapSegmentStore final : public SegmentStore {
   // will not publish it: the shard's empty marker (`marker`) is emptied
   // again, any other file removed or else remembered in `stray_paths`.
   void DropCreated(ShardState& shard, const std::string& path, bool marker);
+  // CreateSegment()'s two ways to a file, which `NewSegmentFile` names: a
+  // ready one (a spare or recycled file of the shard; null if none), else a
+  // fresh one.
+  struct NewSegmentFile {
+    std::string dir;
+    std::string path;
+    size_t capacity = 0;
+    bool marker = false;  // the name is the shard's empty marker's
+  };
+  absl::StatusOr<std::unique_ptr<MmapBacking>> TakeReadyFile(
+      ShardState& shard, const NewSegmentFile& f);
+  absl::StatusOr<std::unique_ptr<MmapBacking>> CreateFreshFile(
+      ShardState& shard, const NewSegmentFile& f);
   // Removes the files a failed `DropCreated()` left; returns the first
   // error and keeps what is still there.
   absl::Status RemoveStrays(ShardState& shard);

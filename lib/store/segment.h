@@ -1,7 +1,7 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // A segment: a contiguous run of record batch frames of one shard (layout in
-// record_format.h), in storage a `SegmentStore` provides.
+// batch_format.h), in storage a `SegmentStore` provides.
 //
 // Thread safety: the bytes below `end_offset` are immutable once published;
 // every other field is guarded by the owning shard's mutex. Only the shard's

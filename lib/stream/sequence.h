@@ -16,6 +16,8 @@
 
 #include "brook/record.h"
 
+#include "util/shard_id.h"
+
 namespace brook {
 namespace internal {
 
@@ -31,10 +33,6 @@ inline uint64_t PositionOf(SequenceNumber n) {
 }
 inline uint64_t ShardNumberOf(SequenceNumber n) {
   return absl::Uint128Low64(n.value());
-}
-
-inline std::string ShardIdFromNumber(uint32_t number) {
-  return absl::StrFormat("shardId-%012d", number);
 }
 
 }  // namespace internal

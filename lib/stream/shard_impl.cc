@@ -10,7 +10,7 @@
 
 #include "brook/partitioner.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 #include "util/status_macros.h"
@@ -155,41 +155,78 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
   return first;
 }
 
+// An append, planned before anything is written so that nothing is unless
+// it all fits: its frames, and the segments they go to, the open one (if
+// any) first.
+struct ShardImpl::AppendPlan {
+  std::shared_ptr<Segment> open;  // the shard's last segment, if any
+  absl::InlinedVector<FramePlan, 4> frames;
+  absl::InlinedVector<size_t, 4> new_capacities;  // segments to create
+  int64_t total_bytes = 0;
+  // `open`, then the segments created, as frames' `segment` index them.
+  absl::InlinedVector<std::shared_ptr<Segment>, 4> targets;
+};
+
 absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     absl::Span<const RoutedRecord> records, int64_t now_millis) {
+  AppendPlan plan;
+  PlanAppend(records, now_millis, &plan);
+  absl::Status reserved = stream_->Reserve(plan.total_bytes);
+  if (!reserved.ok()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(id_, ": ", reserved.message()));
+  }
+  // A failed append leaves no segment behind and holds no bytes.
+  absl::Status s = CreateSegments(&plan);
+  const uint64_t first_position = next_position_;
+  const int64_t arrival = std::max(now_millis, last_arrival_millis_);
+  if (s.ok()) {
+    WriteFrames(records, first_position, arrival, plan);
+    s = CommitFrames(&plan);
+  }
+  if (!s.ok()) {
+    DiscardCreated(&plan);
+    stream_->Release(plan.total_bytes);
+    return absl::Status(s.code(), absl::StrCat(id_, ": ", s.message()));
+  }
+  Publish(plan, first_position, records.size(), arrival);
+  next_position_ = first_position + records.size();
+  last_arrival_millis_ = arrival;
+  return MakeSequenceNumber(first_position, number_);
+}
+
+void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
+                           int64_t now_millis, AppendPlan* plan) const {
   const size_t segment_bytes =
       static_cast<size_t>(stream_->fixed_options().segment_bytes);
 
   // The open segment, if any: the last one, which only this appender grows.
-  std::shared_ptr<Segment> open;
   size_t open_offset = 0;
   bool open_aged = false;  // rolled by age: takes no more frames
   {
     MutexLock lock(&mu_);
     if (!segments_.empty()) {
-      open = segments_.back();
-      open_offset = open->end_offset;
+      plan->open = segments_.back();
+      open_offset = plan->open->end_offset;
       const int64_t roll_millis = stream_->segment_roll_millis();
-      open_aged = roll_millis > 0 && !open->batches.empty() &&
-                  now_millis - open->first_arrival_millis >= roll_millis;
+      open_aged = roll_millis > 0 && !plan->open->batches.empty() &&
+                  now_millis - plan->open->first_arrival_millis >= roll_millis;
     }
   }
 
-  // Plan frames first, so that nothing is written unless it all fits.
-  absl::InlinedVector<FramePlan, 4> frames;
-  absl::InlinedVector<size_t, 4> new_capacities;  // segments to create
-  size_t segment = open ? 0 : kNoPlanSegment;     // 0 = `open`
+  const bool open = plan->open != nullptr;
+  size_t segment = open ? 0 : kNoPlanSegment;  // 0 = `open`
   size_t offset = open_offset;
-  size_t capacity = open ? (open_aged ? open_offset : open->capacity()) : 0;
-  int64_t total_bytes = 0;
+  size_t capacity =
+      open ? (open_aged ? open_offset : plan->open->capacity()) : 0;
   for (size_t i = 0; i < records.size();) {
     const size_t first_bytes =
         kBatchHeaderBytes + EncodedRecordBytes(records[i]);
     if (segment == kNoPlanSegment || capacity - offset < first_bytes) {
-      new_capacities.push_back(std::max(segment_bytes, first_bytes));
-      segment = new_capacities.size() - (open ? 0 : 1);
+      plan->new_capacities.push_back(std::max(segment_bytes, first_bytes));
+      segment = plan->new_capacities.size() - (open ? 0 : 1);
       offset = 0;
-      capacity = new_capacities.back();
+      capacity = plan->new_capacities.back();
     }
     size_t bytes = first_bytes;
     size_t end = i + 1;
@@ -199,107 +236,95 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
       bytes += next;
       ++end;
     }
-    frames.push_back({segment, i, end, offset, bytes});
+    plan->frames.push_back({segment, i, end, offset, bytes});
     offset += bytes;
-    total_bytes += static_cast<int64_t>(bytes);
+    plan->total_bytes += static_cast<int64_t>(bytes);
     i = end;
   }
+}
 
-  absl::Status reserved = stream_->Reserve(total_bytes);
-  if (!reserved.ok()) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat(id_, ": ", reserved.message()));
-  }
-  absl::InlinedVector<std::shared_ptr<Segment>, 4> targets;
-  if (open) targets.push_back(open);
-  // A failed append leaves no segment behind: the store deletes those it
-  // created, newest first (see SegmentStore::Discard()).
-  auto discard_created = [&] {
-    while (targets.size() > (open ? 1u : 0u)) {
-      store_->Discard(std::move(targets.back()));
-      targets.pop_back();
-    }
-  };
-  for (size_t k = 0; k < new_capacities.size(); ++k) {
+absl::Status ShardImpl::CreateSegments(AppendPlan* plan) {
+  if (plan->open) plan->targets.push_back(plan->open);
+  for (size_t k = 0; k < plan->new_capacities.size(); ++k) {
     // The segment's first record is the first of its first frame.
-    const size_t target = targets.size();
+    const size_t target = plan->targets.size();
     uint64_t base = next_position_;
-    for (const FramePlan& f : frames) {
+    for (const FramePlan& f : plan->frames) {
       if (f.segment == target) {
         base = next_position_ + f.begin;
         break;
       }
     }
     absl::StatusOr<std::shared_ptr<Segment>> created =
-        store_->CreateSegment(number_, base, new_capacities[k]);
-    if (!created.ok()) {
-      discard_created();
-      stream_->Release(total_bytes);
-      return absl::Status(created.status().code(),
-                          absl::StrCat(id_, ": ", created.status().message()));
-    }
-    targets.push_back(*std::move(created));
+        store_->CreateSegment(number_, base, plan->new_capacities[k]);
+    if (!created.ok()) return created.status();
+    plan->targets.push_back(*std::move(created));
   }
+  return absl::OkStatus();
+}
 
-  // Write the frames beyond what readers can see.
-  const uint64_t first_position = next_position_;
-  const int64_t arrival = std::max(now_millis, last_arrival_millis_);
-  for (const FramePlan& f : frames) {
-    Segment& s = *targets[f.segment];
-    char* dst = s.data() + f.offset;
-    BatchHeader h;
-    h.frame_bytes = static_cast<uint32_t>(f.bytes);
-    h.first_position = first_position + f.begin;
-    h.arrival_millis = arrival;
-    h.record_count = static_cast<uint32_t>(f.end - f.begin);
-    EncodeBatchHeader(dst, h);
-    char* p = dst + kBatchHeaderBytes;
-    for (size_t i = f.begin; i < f.end; ++i) p += EncodeRecord(p, records[i]);
+void ShardImpl::DiscardCreated(AppendPlan* plan) {
+  // The store deletes the segments the append created, newest first (see
+  // SegmentStore::Discard()).
+  while (plan->targets.size() > (plan->open ? 1u : 0u)) {
+    store_->Discard(std::move(plan->targets.back()));
+    plan->targets.pop_back();
   }
+}
 
+void ShardImpl::WriteFrames(absl::Span<const RoutedRecord> records,
+                            uint64_t first_position, int64_t arrival_millis,
+                            const AppendPlan& plan) {
+  // Beyond what readers can see.
+  for (const FramePlan& f : plan.frames) {
+    Segment& s = *plan.targets[f.segment];
+    BatchWriter writer(s.data() + f.offset, first_position + f.begin,
+                       arrival_millis);
+    for (size_t i = f.begin; i < f.end; ++i) writer.Add(records[i]);
+    writer.Finish();
+  }
+}
+
+absl::Status ShardImpl::CommitFrames(AppendPlan* plan) {
   // The store makes the frames durable as its policy says, before any reader
   // or producer sees them. On failure nothing is published, the segments
   // committed so far take the frames back, and the bytes are overwritten by
   // the next append.
-  for (size_t k = 0; k < targets.size(); ++k) {
+  for (size_t k = 0; k < plan->targets.size(); ++k) {
     const FramePlan* last = nullptr;
-    for (const FramePlan& f : frames) {
+    for (const FramePlan& f : plan->frames) {
       if (f.segment == k) last = &f;
     }
     if (last == nullptr) continue;
     absl::Status committed =
-        store_->Commit(*targets[k], last->offset + last->bytes);
+        store_->Commit(*plan->targets[k], last->offset + last->bytes);
     if (!committed.ok()) {
-      for (size_t j = 0; j < k; ++j) store_->Abort(*targets[j]);
-      discard_created();
-      stream_->Release(total_bytes);
-      return absl::Status(committed.code(),
-                          absl::StrCat(id_, ": ", committed.message()));
+      for (size_t j = 0; j < k; ++j) store_->Abort(*plan->targets[j]);
+      return committed;
     }
   }
+  return absl::OkStatus();
+}
 
-  // Publish: index the frames, move the ends, wake readers.
-  {
-    MutexLock lock(&mu_);
-    for (size_t k = open ? 1 : 0; k < targets.size(); ++k) {
-      segments_.push_back(targets[k]);
-    }
-    for (const FramePlan& f : frames) {
-      Segment& s = *targets[f.segment];
-      if (s.batches.empty()) s.first_arrival_millis = arrival;
-      s.batches.push_back({first_position + f.begin,
-                           static_cast<uint32_t>(f.offset),
-                           static_cast<uint32_t>(f.end - f.begin), arrival});
-      s.end_offset = f.offset + f.bytes;
-      s.end_position = first_position + f.end;
-      s.last_arrival_millis = arrival;
-    }
-    end_position_ = first_position + records.size();
-    if (waiters_ > 0) published_.SignalAll();
+void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
+                        size_t record_count, int64_t arrival_millis) {
+  // Index the frames, move the ends, wake readers.
+  MutexLock lock(&mu_);
+  for (size_t k = plan.open ? 1 : 0; k < plan.targets.size(); ++k) {
+    segments_.push_back(plan.targets[k]);
   }
-  next_position_ = first_position + records.size();
-  last_arrival_millis_ = arrival;
-  return MakeSequenceNumber(first_position, number_);
+  for (const FramePlan& f : plan.frames) {
+    Segment& s = *plan.targets[f.segment];
+    if (s.batches.empty()) s.first_arrival_millis = arrival_millis;
+    s.batches.push_back(
+        {first_position + f.begin, static_cast<uint32_t>(f.offset),
+         static_cast<uint32_t>(f.end - f.begin), arrival_millis});
+    s.end_offset = f.offset + f.bytes;
+    s.end_position = first_position + f.end;
+    s.last_arrival_millis = arrival_millis;
+  }
+  end_position_ = first_position + record_count;
+  if (waiters_ > 0) published_.SignalAll();
 }
 
 int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {

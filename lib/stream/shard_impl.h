@@ -36,6 +36,7 @@ namespace brook {
 namespace internal {
 
 class StreamImpl;
+struct BatchHeader;
 
 class ShardImpl final : public Shard {
  public:
@@ -119,6 +120,43 @@ class ShardImpl final : public Shard {
   absl::StatusOr<SequenceNumber> AppendLocked(
       absl::Span<const RoutedRecord> records, int64_t now_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // AppendLocked()'s steps, in order (shard_impl.cc): plan the frames and the
+  // segments they need, create those segments, write the frames, commit them
+  // to the store, publish them to readers. A failure before publishing
+  // discards the segments created.
+  struct AppendPlan;
+  void PlanAppend(absl::Span<const RoutedRecord> records, int64_t now_millis,
+                  AppendPlan* plan) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  absl::Status CreateSegments(AppendPlan* plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void DiscardCreated(AppendPlan* plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void WriteFrames(absl::Span<const RoutedRecord> records,
+                   uint64_t first_position, int64_t arrival_millis,
+                   const AppendPlan& plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  absl::Status CommitFrames(AppendPlan* plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void Publish(const AppendPlan& plan, uint64_t first_position,
+               size_t record_count, int64_t arrival_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+
+  // Read()'s steps (shard_reader.cc): take a snapshot of the segments to
+  // read under `mu_` (false if there is nothing to read), then read each
+  // segment's frames and each frame's records.
+  struct ReadSnapshot;
+  struct ReadCursor;
+  bool SnapshotForRead(const ShardIterator& iterator, int64_t now_millis,
+                       int limit, ReadSnapshot* snap) const;
+  absl::Status ReadSegment(const ShardIterator& iterator,
+                           const GetRecordsOptions& options,
+                           const ReadSnapshot& snap, size_t k, ReadCursor* c,
+                           std::vector<Record>* out) const;
+  absl::Status ReadFrame(const ShardIterator& iterator,
+                         const GetRecordsOptions& options, const Segment& seg,
+                         size_t off, const BatchHeader& h, bool first_frame,
+                         ReadCursor* c, std::vector<Record>* out) const;
   int64_t TrimBeforeLocked(int64_t cutoff_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

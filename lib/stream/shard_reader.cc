@@ -14,7 +14,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "stream/sequence.h"
 #include "stream/shard_impl.h"
 #include "stream/stream_impl.h"
@@ -162,6 +162,29 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
   return absl::InternalError("unreachable");
 }
 
+// What Read() took from the shard under its lock: the segments to read,
+// from the one holding `position` on, as they were then.
+struct ShardImpl::ReadSnapshot {
+  uint64_t position = 0;  // the first to read: the iterator's, or the horizon
+  uint64_t skipped = 0;   // records retention expired before the iterator
+  uint64_t end = 0;       // the shard's published end
+  bool closed = false;
+  std::vector<ChildShard> children;  // if `closed`
+  absl::InlinedVector<SegmentSnapshot, 4> segments;
+  int64_t after_arrival = 0;  // first arrival past `segments`
+  size_t batch_offset = 0;    // of the frame holding `position`, segments[0]
+  uint64_t covered = 0;       // records from `position` to their end
+};
+
+// Where Read() is.
+struct ShardImpl::ReadCursor {
+  uint64_t position = 0;  // of the next record to return
+  int64_t bytes = 0;      // of the records returned
+  bool stopped = false;   // by the limit or max_bytes, at `next`
+  ShardIterator next;
+  int64_t next_arrival = 0;  // arrival of the record at `next`
+};
+
 absl::StatusOr<GetRecordsResult> ShardImpl::Read(
     const ShardIterator& iterator, const GetRecordsOptions& options) const {
   if (options.limit < 1 || options.limit > 10000) {
@@ -178,157 +201,170 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   stream_->MaybeTrimExpired(now);
 
   GetRecordsResult result;
-  uint64_t position = iterator.position_;
-  uint64_t skipped = 0;
-  uint64_t end;
-  absl::InlinedVector<SegmentSnapshot, 4> snaps;
-  int64_t after_snaps_arrival = 0;  // first arrival past the snapshots
-  size_t batch_offset = 0;
-  uint64_t covered = 0;
-  bool closed = false;
-  std::vector<ChildShard> children;
-  {
-    MutexLock lock(&mu_);
-    const uint64_t horizon = HorizonLocked(now);
-    if (position < horizon) {
-      skipped = horizon - position;
-      position = horizon;
-    }
-    end = end_position_;
-    closed = closed_;
-    if (closed) children = children_;
-    if (position >= end) {
-      if (closed) {
-        ReadBuilder::SetChildren(result, std::move(children));
-        ReadBuilder::Finish(result, ShardIterator(), 0, skipped);
-      } else {
-        ReadBuilder::Finish(result, ReadBuilder::MakeIterator(this, position),
-                            0, skipped);
-      }
-      return result;
-    }
-    size_t i = FindSegmentLocked(position);
-    for (size_t j = i; j < segments_.size(); ++j) {
-      if (covered >= static_cast<uint64_t>(options.limit)) {
-        after_snaps_arrival = segments_[j]->first_arrival_millis;
-        break;
-      }
-      const Segment& s = *segments_[j];
-      snaps.push_back(
-          {segments_[j], s.end_offset, s.end_position, s.first_arrival_millis});
-      covered += s.end_position - std::max(position, s.base_position());
-    }
-    const Segment& first = *segments_[i];
-    const uint64_t hint_batch = iterator.hint_offset_ >> 32;
-    if (iterator.hint_segment_ == first.base_position() &&
-        iterator.position_ == position && hint_batch < first.end_offset) {
-      batch_offset = hint_batch;
+  ReadSnapshot snap;
+  if (!SnapshotForRead(iterator, now, options.limit, &snap)) {
+    // Nothing to read: the end of a closed shard, or wait for records.
+    if (snap.closed) {
+      ReadBuilder::SetChildren(result, std::move(snap.children));
+      ReadBuilder::Finish(result, ShardIterator(), 0, snap.skipped);
     } else {
-      auto b =
-          std::upper_bound(first.batches.begin(), first.batches.end(), position,
-                           [](uint64_t p, const BatchIndexEntry& e) {
-                             return p < e.first_position;
-                           });
-      batch_offset = std::prev(b)->offset;
+      ReadBuilder::Finish(result,
+                          ReadBuilder::MakeIterator(this, snap.position), 0,
+                          snap.skipped);
     }
+    return result;
   }
 
   std::vector<Record>& out = ReadBuilder::records(result);
   out.reserve(static_cast<size_t>(
-      std::min<uint64_t>(covered, static_cast<uint64_t>(options.limit))));
-  int64_t bytes = 0;
-  uint64_t p = position;
-  ShardIterator next;
-  int64_t next_arrival = 0;
-  bool stopped = false;
-  for (size_t k = 0; k < snaps.size() && !stopped; ++k) {
-    const SegmentSnapshot& snap = snaps[k];
-    const Segment& seg = *snap.segment;
-    const char* base = seg.data();
-    size_t off = k == 0 ? batch_offset : 0;
+      std::min<uint64_t>(snap.covered, static_cast<uint64_t>(options.limit))));
+  ReadCursor c;
+  c.position = snap.position;
+  for (size_t k = 0; k < snap.segments.size() && !c.stopped; ++k) {
     const size_t emitted_before = out.size();
-    while (off < snap.end_offset) {
-      if (snap.end_offset - off < kBatchHeaderBytes) {
-        return Corrupt(id_, seg, off, "truncated batch header");
-      }
-      const BatchHeader h = DecodeBatchHeader(base + off);
-      if (h.frame_bytes < kBatchHeaderBytes ||
-          h.frame_bytes > snap.end_offset - off || h.record_count == 0) {
-        return Corrupt(id_, seg, off, "bad batch frame length");
-      }
-      const uint64_t batch_end = h.first_position + h.record_count;
-      if (p >= batch_end) {  // a batch wholly before the position
-        off += h.frame_bytes;
-        continue;
-      }
-      size_t roff = off + kBatchHeaderBytes;
-      const size_t frame_end = off + h.frame_bytes;
-      uint64_t q = h.first_position;
-      // Resume mid-batch: from the hint, else by skipping records.
-      if (k == 0 && off == batch_offset && p > q) {
-        const uint64_t hint_record = iterator.hint_offset_ & 0xffffffffu;
-        if (iterator.hint_segment_ == seg.base_position() &&
-            iterator.position_ == p && hint_record > off &&
-            hint_record < frame_end) {
-          roff = hint_record;
-          q = p;
-        }
-      }
-      for (; q < p; ++q) {
-        Record skip;
-        const size_t n = DecodeRecord(base + roff, frame_end - roff, &skip);
-        if (n == 0) return Corrupt(id_, seg, roff, "bad record length");
-        roff += n;
-      }
-      for (; q < batch_end; ++q) {
-        if (out.size() >= static_cast<size_t>(options.limit) ||
-            (bytes >= options.max_bytes && !out.empty())) {
-          stopped = true;
-          next_arrival = h.arrival_millis;
-          next = ReadBuilder::MakeIterator(
-              this, q, seg.base_position(),
-              (static_cast<uint64_t>(off) << 32) | roff);
-          break;
-        }
-        __builtin_prefetch(base + roff + 1024);
-        Record& r = out.emplace_back();
-        const size_t n = DecodeRecord(base + roff, frame_end - roff, &r);
-        if (n == 0) return Corrupt(id_, seg, roff, "bad record length");
-        r.sequence_number = MakeSequenceNumber(q, number_);
-        r.approximate_arrival_timestamp_millis = h.arrival_millis;
-        bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
-        roff += n;
-      }
-      if (stopped) break;
-      p = batch_end;
-      off = frame_end;
-    }
-    if (out.size() > emitted_before) ReadBuilder::Pin(result, snap.segment);
-    if (!stopped) {
-      // Next record: the next batch of this segment, once written, or the
-      // next segment.
-      p = snap.end_position;
-      next = ReadBuilder::MakeIterator(
-          this, p, seg.base_position(),
-          (static_cast<uint64_t>(snap.end_offset) << 32) |
-              (snap.end_offset + kBatchHeaderBytes));
-      if (k + 1 < snaps.size()) {
-        next_arrival = snaps[k + 1].first_arrival_millis;
-      } else {
-        next_arrival = after_snaps_arrival;
-      }
+    BROOK_RETURN_IF_ERROR(ReadSegment(iterator, options, snap, k, &c, &out));
+    if (out.size() > emitted_before) {
+      ReadBuilder::Pin(result, snap.segments[k].segment);
     }
   }
-  const uint64_t next_position = stopped ? next.position_ : p;
-  const int64_t behind =
-      next_position >= end ? 0 : std::max<int64_t>(0, now - next_arrival);
-  if (closed && next_position >= end) {
+  const uint64_t next_position = c.stopped ? c.next.position_ : c.position;
+  const int64_t behind = next_position >= snap.end
+                             ? 0
+                             : std::max<int64_t>(0, now - c.next_arrival);
+  if (snap.closed && next_position >= snap.end) {
     // The end of a closed shard: no next iterator, and where its keys went.
-    ReadBuilder::SetChildren(result, std::move(children));
-    next = ShardIterator();
+    ReadBuilder::SetChildren(result, std::move(snap.children));
+    c.next = ShardIterator();
   }
-  ReadBuilder::Finish(result, next, behind, skipped);
+  ReadBuilder::Finish(result, c.next, behind, snap.skipped);
   return result;
+}
+
+bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
+                                int limit, ReadSnapshot* snap) const {
+  MutexLock lock(&mu_);
+  const uint64_t horizon = HorizonLocked(now);
+  snap->position = iterator.position_;
+  if (snap->position < horizon) {
+    snap->skipped = horizon - snap->position;
+    snap->position = horizon;
+  }
+  snap->end = end_position_;
+  snap->closed = closed_;
+  if (closed_) snap->children = children_;
+  if (snap->position >= snap->end) return false;
+  const size_t i = FindSegmentLocked(snap->position);
+  for (size_t j = i; j < segments_.size(); ++j) {
+    if (snap->covered >= static_cast<uint64_t>(limit)) {
+      snap->after_arrival = segments_[j]->first_arrival_millis;
+      break;
+    }
+    const Segment& s = *segments_[j];
+    snap->segments.push_back(
+        {segments_[j], s.end_offset, s.end_position, s.first_arrival_millis});
+    snap->covered +=
+        s.end_position - std::max(snap->position, s.base_position());
+  }
+  // The frame holding the position: where the iterator's hint says, if it
+  // is for this position, else from the segment's index.
+  const Segment& first = *segments_[i];
+  const uint64_t hint_batch = iterator.hint_offset_ >> 32;
+  if (iterator.hint_segment_ == first.base_position() &&
+      iterator.position_ == snap->position && hint_batch < first.end_offset) {
+    snap->batch_offset = hint_batch;
+  } else {
+    auto b = std::upper_bound(first.batches.begin(), first.batches.end(),
+                              snap->position,
+                              [](uint64_t p, const BatchIndexEntry& e) {
+                                return p < e.first_position;
+                              });
+    snap->batch_offset = std::prev(b)->offset;
+  }
+  return true;
+}
+
+absl::Status ShardImpl::ReadSegment(const ShardIterator& iterator,
+                                    const GetRecordsOptions& options,
+                                    const ReadSnapshot& snap, size_t k,
+                                    ReadCursor* c,
+                                    std::vector<Record>* out) const {
+  const SegmentSnapshot& s = snap.segments[k];
+  const Segment& seg = *s.segment;
+  size_t off = k == 0 ? snap.batch_offset : 0;
+  while (off < s.end_offset) {
+    if (s.end_offset - off < kBatchHeaderBytes) {
+      return Corrupt(id_, seg, off, "truncated batch header");
+    }
+    const BatchHeader h = DecodeBatchHeader(seg.data() + off);
+    std::string reason;
+    if (!CheckBatchHeader(h, s.end_offset - off, &reason)) {
+      return Corrupt(id_, seg, off, reason);
+    }
+    if (c->position < h.end_position()) {  // else wholly before the position
+      const bool first_frame = k == 0 && off == snap.batch_offset;
+      BROOK_RETURN_IF_ERROR(
+          ReadFrame(iterator, options, seg, off, h, first_frame, c, out));
+      if (c->stopped) return absl::OkStatus();
+    }
+    off += h.frame_bytes;
+  }
+  // Next record: the next batch of this segment, once written, or the next
+  // segment.
+  c->position = s.end_position;
+  c->next =
+      ReadBuilder::MakeIterator(this, c->position, seg.base_position(),
+                                (static_cast<uint64_t>(s.end_offset) << 32) |
+                                    (s.end_offset + kBatchHeaderBytes));
+  c->next_arrival = k + 1 < snap.segments.size()
+                        ? snap.segments[k + 1].first_arrival_millis
+                        : snap.after_arrival;
+  return absl::OkStatus();
+}
+
+absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
+                                  const GetRecordsOptions& options,
+                                  const Segment& seg, size_t off,
+                                  const BatchHeader& h, bool first_frame,
+                                  ReadCursor* c,
+                                  std::vector<Record>* out) const {
+  BatchReader reader(seg.data() + off, h);
+  // Resume mid-batch: from the hint, else by skipping records.
+  if (first_frame && c->position > h.first_position) {
+    const uint64_t hint_record = iterator.hint_offset_ & 0xffffffffu;
+    if (iterator.hint_segment_ == seg.base_position() &&
+        iterator.position_ == c->position && hint_record > off &&
+        hint_record < off + h.frame_bytes) {
+      reader.Resume(hint_record - off, c->position);
+    }
+  }
+  while (reader.position() < c->position) {
+    if (!reader.Skip()) {
+      return Corrupt(id_, seg, off + reader.offset(), "bad record length");
+    }
+  }
+  const size_t limit = static_cast<size_t>(options.limit);
+  while (!reader.done()) {
+    if (out->size() >= limit ||
+        (c->bytes >= options.max_bytes && !out->empty())) {
+      c->stopped = true;
+      c->next_arrival = h.arrival_millis;
+      c->next = ReadBuilder::MakeIterator(
+          this, reader.position(), seg.base_position(),
+          (static_cast<uint64_t>(off) << 32) | (off + reader.offset()));
+      return absl::OkStatus();
+    }
+    __builtin_prefetch(reader.next_bytes() + 1024);
+    const uint64_t position = reader.position();
+    Record& r = out->emplace_back();
+    if (!reader.Next(&r)) {
+      return Corrupt(id_, seg, off + reader.offset(), "bad record length");
+    }
+    r.sequence_number = MakeSequenceNumber(position, number_);
+    r.approximate_arrival_timestamp_millis = h.arrival_millis;
+    c->bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+  }
+  c->position = h.end_position();
+  return absl::OkStatus();
 }
 
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,

@@ -15,6 +15,7 @@
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "util/duration.h"
+#include "stream/stream_open.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -48,7 +49,6 @@ absl::StatusOr<std::unique_ptr<Stream>> Stream::Open(
 }
 
 namespace internal {
-namespace {
 
 absl::Status ValidateOptions(const StreamOptions& o) {
   const auto bad = [&o](auto&&... parts) {
@@ -106,41 +106,6 @@ absl::Status ValidateOptions(const StreamOptions& o) {
   return absl::OkStatus();
 }
 
-// Checks that the shards of `meta` are numbered 0.. in order, that parents
-// come before their children, and that the open shards tile the key space,
-// so that routing cannot go wrong.
-absl::Status ValidateShards(const proto::StreamMeta& meta,
-                            absl::string_view path) {
-  std::vector<std::pair<HashKey, HashKey>> open;
-  for (int i = 0; i < meta.shards_size(); ++i) {
-    const proto::ShardMeta& s = meta.shards(i);
-    const HashKey start =
-        absl::MakeUint128(s.range().starting_high(), s.range().starting_low());
-    const HashKey end =
-        absl::MakeUint128(s.range().ending_high(), s.range().ending_low());
-    if (s.number() != static_cast<uint32_t>(i) || end < start) {
-      return absl::DataLossError(
-          absl::StrCat(path, ": shard ", i, " has a bad number or range"));
-    }
-    if (!s.closed()) open.emplace_back(start, end);
-  }
-  std::sort(open.begin(), open.end());
-  HashKey next = 0;
-  for (const auto& [start, end] : open) {
-    if (start != next) {
-      return absl::DataLossError(absl::StrCat(
-          path, ": open shards leave a gap or overlap at hash key ",
-          HashKeyToString(next)));
-    }
-    next = end + 1;
-  }
-  if (open.empty() || next != 0) {
-    return absl::DataLossError(
-        absl::StrCat(path, ": open shards do not cover the hash key space"));
-  }
-  return absl::OkStatus();
-}
-
 // The metadata of a new stream: `options` and uniform shards.
 proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
   proto::StreamMeta meta;
@@ -154,23 +119,6 @@ proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
   }
   return meta;
 }
-
-// For an open that found nothing where it looked: kFailedPrecondition if
-// something is at `dir` but it is not a directory (a regular file), kNotFound
-// if nothing is, OK for a directory (or when it cannot tell).
-absl::Status CheckStreamDir(Env* env, absl::string_view dir) {
-  const absl::StatusOr<std::vector<std::string>> names = env->ListDir(dir);
-  if (names.ok() || !absl::IsNotFound(names.status())) return absl::OkStatus();
-  const absl::StatusOr<bool> exists = env->FileExists(dir);
-  if (exists.ok() && *exists) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("stream directory ", dir, ": not a directory"));
-  }
-  return absl::NotFoundError(
-      absl::StrCat("stream directory ", dir, ": not found"));
-}
-
-}  // namespace
 
 StreamImpl::StreamImpl(const StreamOptions& options,
                        std::unique_ptr<SegmentStore> store)
@@ -266,172 +214,6 @@ absl::Status StreamImpl::AdoptMeta(proto::StreamMeta meta,
   MutexLock meta_lock(&close_mu_);
   meta_ = std::move(meta);
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
-    absl::string_view dir, const StreamOptions& options, OpenMode mode) {
-  Env* const env = options.env != nullptr ? options.env : Env::Default();
-  const bool read_only =
-      mode == OpenMode::kReadOnly || mode == OpenMode::kVerify;
-  const std::string dir_string(dir);
-  const bool create_only = mode == OpenMode::kCreateOnly;
-  const bool may_create = mode == OpenMode::kCreateIfMissing || create_only;
-  if (!may_create && mode != OpenMode::kMustExist && !read_only) {
-    return absl::InvalidArgumentError(absl::StrCat("stream directory ", dir,
-                                                   ": unknown open mode ",
-                                                   static_cast<int>(mode)));
-  }
-  // Validate before touching the disk. Options that an existing stream's
-  // stored ones replace are checked against those later.
-  if (may_create ||
-      (mode == OpenMode::kMustExist && !options.accept_stored_options)) {
-    BROOK_RETURN_IF_ERROR(ValidateOptions(options));
-  }
-  if (may_create) BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
-  std::unique_ptr<FileLock> lock;
-  if (!read_only) {
-    absl::StatusOr<std::unique_ptr<FileLock>> locked =
-        env->LockFile(absl::StrCat(dir, "/LOCK"), /*shared=*/false);
-    if (!locked.ok()) {
-      if (absl::IsFailedPrecondition(locked.status()) && create_only) {
-        // The holder writes an existing stream or is creating one.
-        return absl::AlreadyExistsError(
-            absl::StrCat("stream directory ", dir,
-                         ": holds a stream (open for writing by another "
-                         "process or Stream)"));
-      }
-      if (absl::IsFailedPrecondition(locked.status())) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "stream directory ", dir,
-            ": already open for writing by another process or Stream"));
-      }
-      if (absl::IsNotFound(locked.status())) {
-        BROOK_RETURN_IF_ERROR(CheckStreamDir(env, dir));
-        return absl::NotFoundError(
-            absl::StrCat("stream directory ", dir, ": not found"));
-      }
-      return locked.status();
-    }
-    lock = *std::move(locked);
-  }
-  if (read_only) {
-    // Nothing is created (READERS below) in a directory holding no stream.
-    absl::StatusOr<bool> has_meta = env->FileExists(StreamMetaPath(dir));
-    if (!has_meta.ok() && !absl::IsNotFound(has_meta.status())) {
-      return has_meta.status();
-    }
-    if (!has_meta.ok() || !*has_meta) {
-      BROOK_RETURN_IF_ERROR(CheckStreamDir(env, dir));
-      return absl::NotFoundError(
-          absl::StrCat("stream directory ", dir, ": holds no stream"));
-    }
-  }
-  std::unique_ptr<FileLock> reader_lock;
-  if (read_only) {
-    // Keeps the writer from reusing the files this stream maps. The writer
-    // holds it exclusively only for an instant; without write permission to
-    // the directory there is no lock and the writer may reuse dropped files
-    // this stream still reads.
-    absl::StatusOr<std::unique_ptr<FileLock>> locked;
-    for (int attempt = 0; attempt < 1000; ++attempt) {
-      locked = env->LockFile(ReadersLockPath(dir), /*shared=*/true);
-      if (!absl::IsFailedPrecondition(locked.status())) break;
-      env->SleepFor(absl::Microseconds(1000));
-    }
-    if (locked.ok()) {
-      reader_lock = *std::move(locked);
-    } else if (absl::IsNotFound(locked.status())) {
-      return absl::NotFoundError(
-          absl::StrCat("stream directory ", dir, ": not found"));
-    }
-  }
-  proto::StreamMeta meta;
-  bool clean = false;
-  bool creating = false;
-  absl::StatusOr<proto::StreamMeta> read = ReadStreamMeta(env, dir);
-  bool created = false;
-  if (read.ok() && create_only) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("stream directory ", dir, ": holds a stream"));
-  } else if (read.ok()) {
-    meta = *std::move(read);
-    BROOK_RETURN_IF_ERROR(ValidateShards(meta, StreamMetaPath(dir)));
-    clean = meta.clean_shutdown();
-  } else if (absl::IsNotFound(read.status()) && may_create) {
-    created = true;
-    meta = NewStreamMeta(options);
-    clean = true;  // nothing to check
-    creating = true;
-  } else if (absl::IsNotFound(read.status())) {
-    return absl::NotFoundError(
-        absl::StrCat("stream directory ", dir, ": holds no stream"));
-  } else {
-    return read.status();
-  }
-  {
-    // Bytes from disk are not the caller's argument: out of range is damage.
-    StreamOptions stored = OptionsFromMeta(meta.options());
-    stored.env = options.env;
-    if (absl::Status valid = ValidateOptions(stored); !valid.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          StreamMetaPath(dir), ": bad options: ", valid.message()));
-    }
-  }
-  if (!created && !read_only && !options.accept_stored_options) {
-    BROOK_RETURN_IF_ERROR(CheckStoredOptions(meta, options, dir));
-  }
-  StreamOptions opened = OpenedOptions(meta.options(), options);
-  BROOK_RETURN_IF_ERROR(ValidateOptions(opened));
-
-  MmapStoreOptions store_options;
-  store_options.dir = dir_string;
-  store_options.env = env;
-  store_options.shard_count = meta.shards_size();
-  store_options.segment_bytes = opened.segment_bytes;
-  store_options.durability = opened.durability;
-  store_options.group_commit_bytes = opened.group_commit_bytes;
-  store_options.group_commit_millis =
-      absl::ToInt64Milliseconds(opened.group_commit_interval);
-  store_options.read_only = read_only;
-  auto store = std::make_unique<MmapSegmentStore>(store_options);
-  MmapSegmentStore* durable = store.get();
-  std::unique_ptr<StreamImpl> stream(new StreamImpl(opened, std::move(store)));
-  stream->durable_ = durable;
-  stream->dir_ = dir_string;
-  stream->read_only_ = read_only;
-  stream->reader_lock_ = std::move(reader_lock);
-  stream->report_.clean_shutdown = clean;
-  if (read_only) {
-    // Shards are recovered at their first read; see EnsureRecovered().
-    for (const proto::ShardMeta& s : meta.shards()) {
-      auto lazy = std::make_unique<LazyShard>();
-      lazy->expect.start_position = s.start_position();
-      lazy->expect.closed = s.closed();
-      lazy->expect.end_position = s.end_position();
-      lazy->expect.writer_may_be_live = !meta.clean_shutdown();
-      if (meta.clean_shutdown() && s.has_stored_bytes()) {
-        lazy->recorded_bytes = s.stored_bytes();
-      }
-      stream->lazy_.push_back(std::move(lazy));
-    }
-  }
-  stream->creating_ = creating;
-  stream->verify_all_ = mode == OpenMode::kVerify;
-  BROOK_RETURN_IF_ERROR(stream->AdoptMeta(meta, &stream->report_));
-  if (!read_only) {
-    // From here until Close() the directory is not clean.
-    proto::StreamMeta dirty;
-    {
-      MutexLock l(&stream->close_mu_);
-      stream->meta_.set_clean_shutdown(false);
-      // Bounds markers are kept from now on (an older version's are not).
-      stream->meta_.set_format_version(kStreamMetaVersion);
-      dirty = stream->meta_;
-    }
-    BROOK_RETURN_IF_ERROR(WriteStreamMeta(env, dir, dirty));
-    stream->lock_ = std::move(lock);
-  }
-  return stream;
 }
 
 absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,

@@ -27,7 +27,7 @@
 
 #include "fuzz/stream_fuzz.h"
 #include "proto/stream_meta.pb.h"
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "stream/stream_meta.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -59,8 +59,8 @@ void FixCrcs(std::string& seg) {
         brook::internal::DecodeFixed<uint32_t>(seg.data() + off);
     if (frame < kBatchHeaderBytes || frame > seg.size() - off) break;
     brook::internal::EncodeFixed<uint32_t>(
-        &seg[off + 4],
-        brook::internal::Crc32c(seg.data() + off + 8, size_t{frame} - 8));
+        &seg[off + brook::internal::batch_field::kCrc],
+        brook::internal::ComputeFrameCrc(seg.data() + off, frame));
     off += frame;
   }
 }

@@ -16,7 +16,7 @@
 
 #include "brook/stream.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "store/store_testing.h"
 #include "stream/stream_meta.h"
 #include "testing/status_testing.h"

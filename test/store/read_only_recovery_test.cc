@@ -15,7 +15,7 @@
 
 #include "brook/stream.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "store/store_testing.h"
 #include "testing/barrier.h"
 #include "testing/status_testing.h"
@@ -116,7 +116,8 @@ TEST_CASE("Recovery: read-only, an uncommitted last batch is the live end",
     last = off;
     off += internal::DecodeFixed<uint32_t>(&bytes[off]);
   }
-  internal::EncodeFixed<uint32_t>(&bytes[last + 28], 0);
+  internal::EncodeFixed<uint32_t>(&bytes[last + internal::batch_field::kFlags],
+                                  0);
   testing::WriteFileBytes(segment, bytes);
   for (const OpenMode mode : {OpenMode::kReadOnly, OpenMode::kVerify}) {
     std::unique_ptr<Stream> reader = OpenOrDie(dir, StreamOptions(), mode);

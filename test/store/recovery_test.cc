@@ -14,7 +14,7 @@
 
 #include "brook/stream.h"
 
-#include "store/record_format.h"
+#include "store/batch_format.h"
 #include "store/store_testing.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"

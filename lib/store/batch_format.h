@@ -1,0 +1,385 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The batch frame: how a batch of records is laid out inside a segment, the
+// one place that knows it (LevelDB's log_format/log_writer/log_reader).
+// Appends encode frames with `BatchWriter`, a durable store commits them with
+// `CommitFrame()`, readers walk a frame's records with `BatchReader`, and
+// recovery and verification check frames with `CheckFrame()`. SEGMENT_FORMAT.md
+// describes the format and its recovery rules. All integers are little-endian.
+//
+// A segment is a sequence of batch frames followed by zero bytes:
+//
+//   offset size  field
+//   0      4     frame_bytes     whole frame, header included; never 0, so a
+//                                zero-filled tail reads as the end of the log
+//   4      4     crc32c          of bytes [8, frame_bytes) when kBatchHasCrc
+//   8      8     first_position  position of the frame's first record
+//   16     8     arrival_millis  arrival time shared by the frame's records
+//   24     4     record_count    >= 1
+//   28     4     flags           kBatchHasCrc; codec and aggregation bits
+//                                reserved (0, see `BatchCodec`)
+//   32           records, back to back:
+//     0    4     data_bytes
+//     4    2     partition_key_bytes
+//     6    1     record flags    kRecordExplicitHashKey
+//     7    1     reserved (0)
+//     8    16    hash_key        low 64 bits, then high 64 bits
+//     24         partition key bytes, then data bytes
+//
+// A record's sequence number is not stored: it is derived from its position
+// and the shard number, by the stream layer.
+//
+// Where compression and aggregation plug in: a frame's flags carry its codec
+// (`BatchCodec`, bits 1-3) and whether its records are KPL aggregates (bit 4).
+// Both are 0 today and nothing sets them. A compressed frame keeps this header
+// and stores its records' bytes compressed after it: `BatchWriter::Finish()`
+// is where they are compressed, `BatchReader`'s constructor where they are
+// decompressed (into a buffer its record views then point into), and
+// `CheckBatchHeader()` where a reader will refuse a codec it does not know
+// (today it ignores the reserved bits, as every earlier version did).
+//
+// Thread safety: pure functions and single-threaded value types. A frame is
+// final for readers once its bytes are published (see segment.h);
+// `CommitFrame()` and `CheckFrame()` order the CRC and its flag so that a
+// reader in another process never takes a frame in progress for a committed
+// one.
+
+#ifndef BROOK_LIB_STORE_BATCH_FORMAT_H_
+#define BROOK_LIB_STORE_BATCH_FORMAT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "absl/numeric/int128.h"
+#include "absl/strings/string_view.h"
+
+#include "brook/record.h"
+
+#include "util/coding.h"
+
+namespace brook {
+namespace internal {
+
+inline constexpr size_t kBatchHeaderBytes = 32;
+inline constexpr size_t kRecordHeaderBytes = 24;
+
+// Frame flags. Persisted: never renumber.
+// Set at commit, with the CRC: the frame is complete and checksummed.
+inline constexpr uint32_t kBatchHasCrc = 1u << 0;
+// Reserved: the frame's `BatchCodec`.
+inline constexpr uint32_t kBatchCodecMask = 7u << 1;
+inline constexpr int kBatchCodecShift = 1;
+// Reserved: the frame's records are KPL aggregates, each to be expanded into
+// the user records it holds.
+inline constexpr uint32_t kBatchAggregated = 1u << 4;
+
+// How a frame's record bytes are stored. Persisted: never renumber.
+enum class BatchCodec : uint32_t {
+  kNone = 0,  // records as laid out above
+  // 1 is reserved for zstd.
+};
+
+// Record flags. Persisted: never renumber.
+inline constexpr uint8_t kRecordExplicitHashKey = 1u << 0;
+
+// The fields of a frame header.
+struct BatchHeader {
+  uint32_t frame_bytes = 0;
+  uint32_t crc = 0;
+  uint64_t first_position = 0;
+  int64_t arrival_millis = 0;
+  uint32_t record_count = 0;
+  uint32_t flags = 0;
+
+  BatchCodec codec() const {
+    return static_cast<BatchCodec>((flags & kBatchCodecMask) >>
+                                   kBatchCodecShift);
+  }
+  uint64_t end_position() const { return first_position + record_count; }
+};
+
+// Where each field of a header is, from the frame's start. Only this file
+// and batch_format.cc read fields at these offsets.
+namespace batch_field {
+inline constexpr size_t kFrameBytes = 0;
+inline constexpr size_t kCrc = 4;
+inline constexpr size_t kFirstPosition = 8;
+inline constexpr size_t kArrivalMillis = 16;
+inline constexpr size_t kRecordCount = 24;
+inline constexpr size_t kFlags = 28;
+// The CRC covers the frame from here to its end.
+inline constexpr size_t kCrcStart = kFirstPosition;
+}  // namespace batch_field
+
+inline void EncodeBatchHeader(char* dst, const BatchHeader& h) {
+  EncodeFixed<uint32_t>(dst + batch_field::kFrameBytes, h.frame_bytes);
+  EncodeFixed<uint32_t>(dst + batch_field::kCrc, h.crc);
+  EncodeFixed<uint64_t>(dst + batch_field::kFirstPosition, h.first_position);
+  EncodeFixed<int64_t>(dst + batch_field::kArrivalMillis, h.arrival_millis);
+  EncodeFixed<uint32_t>(dst + batch_field::kRecordCount, h.record_count);
+  EncodeFixed<uint32_t>(dst + batch_field::kFlags, h.flags);
+}
+
+// REQUIRES: `src` has kBatchHeaderBytes readable bytes.
+inline BatchHeader DecodeBatchHeader(const char* src) {
+  BatchHeader h;
+  h.frame_bytes = DecodeFixed<uint32_t>(src + batch_field::kFrameBytes);
+  h.crc = DecodeFixed<uint32_t>(src + batch_field::kCrc);
+  h.first_position = DecodeFixed<uint64_t>(src + batch_field::kFirstPosition);
+  h.arrival_millis = DecodeFixed<int64_t>(src + batch_field::kArrivalMillis);
+  h.record_count = DecodeFixed<uint32_t>(src + batch_field::kRecordCount);
+  h.flags = DecodeFixed<uint32_t>(src + batch_field::kFlags);
+  return h;
+}
+
+// One field of the encoded header at `frame`, for code that needs only it.
+inline uint32_t FrameBytesOf(const char* frame) {
+  return DecodeFixed<uint32_t>(frame + batch_field::kFrameBytes);
+}
+inline uint64_t FirstPositionOf(const char* frame) {
+  return DecodeFixed<uint64_t>(frame + batch_field::kFirstPosition);
+}
+
+// The CRC-32C a frame of `frame_bytes` at `frame` stores: of its bytes from
+// `first_position` to its end, flags included.
+uint32_t ComputeFrameCrc(const char* frame, size_t frame_bytes);
+
+// True if `n` bytes at `p` are all zero.
+bool AllZero(const char* p, size_t n);
+
+// ---------------------------------------------------------------------------
+// Writing
+
+// Bytes `r` takes in a frame.
+inline size_t EncodedRecordBytes(const RoutedRecord& r) {
+  return kRecordHeaderBytes + r.partition_key.size() + r.data.size();
+}
+
+// Copies `n` bytes; keys are short, so this avoids a call for most of them.
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  if (n >= 16) {
+    std::memcpy(dst, src, n);
+  } else if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+  } else if (n > 0) {
+    dst[0] = src[0];
+    dst[n / 2] = src[n / 2];
+    dst[n - 1] = src[n - 1];
+  }
+}
+
+// Writes `r` at `dst` and returns the bytes written (EncodedRecordBytes(r)).
+inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
+  EncodeFixed<uint32_t>(dst, static_cast<uint32_t>(r.data.size()));
+  EncodeFixed<uint16_t>(dst + 4, static_cast<uint16_t>(r.partition_key.size()));
+  dst[6] =
+      static_cast<char>(r.has_explicit_hash_key ? kRecordExplicitHashKey : 0);
+  dst[7] = 0;
+  EncodeFixed<uint64_t>(dst + 8, absl::Uint128Low64(r.hash_key));
+  EncodeFixed<uint64_t>(dst + 16, absl::Uint128High64(r.hash_key));
+  CopyShort(dst + kRecordHeaderBytes, r.partition_key.data(),
+            r.partition_key.size());
+  std::memcpy(dst + kRecordHeaderBytes + r.partition_key.size(), r.data.data(),
+              r.data.size());
+  return kRecordHeaderBytes + r.partition_key.size() + r.data.size();
+}
+
+// Encodes one frame into a segment's space, records first, header last. The
+// frame is written uncommitted (no kBatchHasCrc): a durable store commits it
+// with CommitFrame() before it is published.
+//
+// Example:
+//   BatchWriter w(segment.data() + offset, first_position, arrival_millis);
+//   for (const RoutedRecord& r : records) w.Add(r);
+//   offset += w.Finish();
+class BatchWriter {
+ public:
+  // Starts a frame at `dst`, whose records get positions from
+  // `first_position` on and share `arrival_millis`.
+  // REQUIRES: `dst` has room for kBatchHeaderBytes plus EncodedRecordBytes()
+  // of every record added.
+  BatchWriter(char* dst, uint64_t first_position, int64_t arrival_millis)
+      : dst_(dst), p_(dst + kBatchHeaderBytes) {
+    header_.first_position = first_position;
+    header_.arrival_millis = arrival_millis;
+  }
+
+  void Add(const RoutedRecord& r) {
+    p_ += EncodeRecord(p_, r);
+    ++header_.record_count;
+  }
+
+  // Writes the header; returns the frame's bytes.
+  // REQUIRES: at least one record was added.
+  size_t Finish() {
+    // Codec hook: a compressing writer would compress [kBatchHeaderBytes,
+    // p_ - dst_) here and set the codec bits.
+    header_.frame_bytes = static_cast<uint32_t>(p_ - dst_);
+    EncodeBatchHeader(dst_, header_);
+    return header_.frame_bytes;
+  }
+
+ private:
+  char* const dst_;
+  char* p_;
+  BatchHeader header_;
+};
+
+// Commits the frame written at `frame`: stores its CRC, which covers the
+// kBatchHasCrc flag, and then, after a release fence, the flag, so that a
+// reader that sees the flag (CheckFrame(), maybe in another process) sees the
+// whole frame. Returns the committed header.
+// REQUIRES: a complete frame (BatchWriter::Finish()) is at `frame`.
+BatchHeader CommitFrame(char* frame);
+
+// ---------------------------------------------------------------------------
+// Reading
+
+// Bytes the record whose header is at `record` takes, and its partition key's
+// bytes. REQUIRES: kRecordHeaderBytes readable bytes at `record`.
+inline size_t RecordBytesAt(const char* record) {
+  return kRecordHeaderBytes + size_t{DecodeFixed<uint16_t>(record + 4)} +
+         DecodeFixed<uint32_t>(record);
+}
+inline size_t PartitionKeyBytesAt(const char* record) {
+  return DecodeFixed<uint16_t>(record + 4);
+}
+
+// Decodes the record at `src` into `out`'s key, data and hash fields and
+// returns its encoded size, or 0 if it does not fit in `available` bytes.
+inline size_t DecodeRecord(const char* src, size_t available, Record* out) {
+  if (available < kRecordHeaderBytes) return 0;
+  const uint32_t data_bytes = DecodeFixed<uint32_t>(src);
+  const uint16_t key_bytes = DecodeFixed<uint16_t>(src + 4);
+  const size_t total = kRecordHeaderBytes + size_t{key_bytes} + data_bytes;
+  if (total > available) return 0;
+  out->has_explicit_hash_key = (src[6] & kRecordExplicitHashKey) != 0;
+  out->hash_key = absl::MakeUint128(DecodeFixed<uint64_t>(src + 16),
+                                    DecodeFixed<uint64_t>(src + 8));
+  out->partition_key = absl::string_view(src + kRecordHeaderBytes, key_bytes);
+  out->data =
+      absl::string_view(src + kRecordHeaderBytes + key_bytes, data_bytes);
+  return total;
+}
+
+// Walks the records of one frame, as views into it, in position order.
+//
+// Example:
+//   BatchReader r(frame, header);
+//   Record rec;
+//   while (!r.done()) {
+//     if (!r.Next(&rec)) return DataLoss(...);  // overruns the frame
+//     ... rec.partition_key, rec.data point into the frame ...
+//   }
+class BatchReader {
+ public:
+  // Reads the frame at `frame` whose header `header` passed
+  // CheckBatchHeader(); the views it gives live as long as the frame's bytes.
+  BatchReader(const char* frame, const BatchHeader& header)
+      : frame_(frame),
+        frame_bytes_(header.frame_bytes),
+        offset_(kBatchHeaderBytes),
+        position_(header.first_position),
+        end_position_(header.end_position()) {
+    // Codec hook: a compressed frame would be decompressed here into a buffer
+    // the reader owns, and `frame_` point into it.
+  }
+
+  // Moves to the record at byte `offset` of the frame, which holds
+  // `position`: where an earlier reader of the frame was (offset() and
+  // position()), so a reader resumes there without walking the records
+  // before it.
+  // REQUIRES: offset() and position() of an earlier reader of this frame.
+  void Resume(size_t offset, uint64_t position) {
+    offset_ = offset;
+    position_ = position;
+  }
+
+  bool done() const { return position_ >= end_position_; }
+  // The position and frame offset of the next record.
+  uint64_t position() const { return position_; }
+  size_t offset() const { return offset_; }
+
+  // Decodes the next record's key, data and hash key into `out` and moves
+  // past it. Returns false, and stays, if the record overruns the frame.
+  // REQUIRES: !done().
+  bool Next(Record* out) {
+    const size_t n =
+        DecodeRecord(frame_ + offset_, frame_bytes_ - offset_, out);
+    if (n == 0) return false;
+    offset_ += n;
+    ++position_;
+    return true;
+  }
+  // Moves past the next record; false, and stays, if it overruns the frame.
+  // REQUIRES: !done().
+  bool Skip() {
+    const size_t left = frame_bytes_ - offset_;
+    if (left < kRecordHeaderBytes) return false;
+    const size_t n = RecordBytesAt(frame_ + offset_);
+    if (n > left) return false;
+    offset_ += n;
+    ++position_;
+    return true;
+  }
+
+  // Where the next record's bytes start, for prefetching.
+  const char* next_bytes() const { return frame_ + offset_; }
+
+ private:
+  const char* frame_;
+  size_t frame_bytes_;
+  size_t offset_;
+  uint64_t position_;
+  uint64_t end_position_;
+};
+
+// ---------------------------------------------------------------------------
+// Checking
+
+// Checks what every reader relies on in a decoded header, with `available`
+// bytes from the frame's start to the end of what may be read: the frame
+// fits and can hold a record, and it holds at least one. On failure sets
+// `*reason` and returns false. Never reads frame bytes.
+bool CheckBatchHeader(const BatchHeader& h, size_t available,
+                      std::string* reason);
+
+// What CheckFrame() found at an offset.
+enum class FrameCheck {
+  kEnd,    // the end of the log
+  kValid,  // a committed frame
+  kBad,    // damage, or a frame never committed
+};
+
+// The one frame checker recovery and verification use. Checks the frame at
+// `off` of `data[0, size)`, expected to hold position `expected` (any
+// position if 0), and decodes its header into `*h` (when at least a header's
+// bytes are left). Never reads past `size`. The end of the log is a zero
+// header, the end of `data`, or an old checksummed frame of a recycled file
+// (position below `expected`). A valid frame passes CheckBatchHeader(), has
+// the expected position and kBatchHasCrc and, if `verify_crc`, its CRC
+// matches and its records fill it exactly. A bad one sets `*reason`.
+FrameCheck CheckFrame(const char* data, size_t size, size_t off,
+                      uint64_t expected, bool verify_crc, BatchHeader* h,
+                      std::string* reason);
+
+// A cheap look at the header at `off` (at least a header's bytes before
+// `size`) before any checksum: could a committed frame start there?
+bool PlausibleCommittedHeader(const char* data, size_t size, size_t off);
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_STORE_BATCH_FORMAT_H_

@@ -1,0 +1,57 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// MmapSegmentStore's pre-faulter (mmap_segment_store.h): a thread that
+// prepares each shard's next segment file (allocated, mapped, every page
+// faulted in) while the current one fills, into the shard's pool of ready
+// files, where dropped segment files also go for reuse.
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "store/batch_format.h"
+#include "store/mmap_store_internal.h"
+#include "util/status_macros.h"
+
+namespace brook {
+namespace internal {
+
+void MmapSegmentStore::Preparer::Run() {
+  for (;;) {
+    Job job;
+    {
+      MutexLock lock(&mu_);
+      while (!Ready()) wake_.Wait(&mu_);
+      if (stop_) return;
+      job = requests_.front();
+      requests_.erase(requests_.begin());
+    }
+    store_->PrepareSpare(job.shard, job.capacity);
+  }
+}
+
+void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
+  ShardState& state = State(shard_number);
+  if (!state.pool->HasRoom() || state.pool->Has(capacity)) return;
+  Env* const env = options_.env;
+  const std::string path = absl::StrCat(
+      ShardDir(shard_number), "/spare-",
+      spares_made_.fetch_add(1, std::memory_order_relaxed), kRecycleSuffix);
+  absl::StatusOr<std::unique_ptr<File>> file =
+      env->OpenFile(path, FileOpenMode::kCreate);
+  if (!file.ok()) return;  // the appender creates its segment itself
+  absl::Status s = (*file)->Allocate(capacity);
+  absl::StatusOr<std::unique_ptr<MappedRegion>> region =
+      s.ok() ? (*file)->Map(capacity, /*writable=*/true)
+             : absl::StatusOr<std::unique_ptr<MappedRegion>>(s);
+  file->reset();
+  if (!region.ok()) {
+    env->RemoveFile(path).IgnoreError();  // as above; recovery removes it too
+    return;
+  }
+  (*region)->Prefault(0, capacity);
+  state.pool->Give({path, *std::move(region)});
+}
+
+}  // namespace internal
+}  // namespace brook
