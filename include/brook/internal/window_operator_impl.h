@@ -281,6 +281,13 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
+  // (The fast paths above take only ts > watermark >= kMinEventTime.)
+  if (ts == kMinEventTime) {
+    // Flink's WindowOperator: Long.MIN_VALUE is the "no timestamp" marker.
+    return absl::InvalidArgumentError(
+        "window operator: element timestamp is kMinEventTime, the "
+        "no-timestamp marker");
+  }
   if (entry != nullptr) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
@@ -432,8 +439,11 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
       if (ws.window.max_timestamp <= state_.watermark) {
         fire = true;
       } else if (!ws.has_fire) {
+        // Flink's ContinuousEventTimeTrigger: `ts - ts % interval`, with a
+        // remainder that truncates toward zero (as Java's and C++'s do), so
+        // a negative time rounds up. Never overflows.
         const int64_t interval = trigger_.interval_ms();
-        EventTime start = WindowAssigner::AlignedWindow(ts, 0, interval).start;
+        const EventTime start = ts - ts % interval;
         ws.next_fire = std::min(internal::SaturatingAdd(start, interval),
                                 ws.window.max_timestamp);
         ws.has_fire = true;
@@ -575,12 +585,23 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     // Only from a snapshot of other options: no early firings here.
     ws->has_fire = false;
   } else if (ws->has_fire && ws->next_fire == t.time) {
-    // Continuous trigger: fire, and schedule the next early firing.
+    // Continuous trigger: fire, and schedule the next early firing. Early
+    // firings that would fall due in this same watermark advance are
+    // coalesced into this one: no element can arrive between them, so they
+    // would emit the same contents again (or, purging, nothing), and a wide
+    // window (the global one) would otherwise loop once per interval up to
+    // kMaxEventTime at the end of input. (Flink fires each of them.)
     fire = true;
     ws->has_fire = false;
+    const int64_t interval = trigger_.interval_ms();
+    __int128 after = static_cast<__int128>(t.time) + interval;
+    if (after <= state_.watermark) {
+      after += (static_cast<__int128>(state_.watermark) - after) / interval *
+                   interval +
+               interval;  // the first grid point past the watermark
+    }
     EventTime next =
-        std::min(internal::SaturatingAdd(t.time, trigger_.interval_ms()),
-                 ws->window.max_timestamp);
+        std::min(internal::ClampTime(after), ws->window.max_timestamp);
     if (next > t.time) {
       ws->next_fire = next;
       ws->has_fire = true;
@@ -610,7 +631,12 @@ void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
-  if (watermark <= state_.watermark) return;
+  if (watermark < state_.watermark) return;
+  if (watermark == state_.watermark) {
+    // Nothing more is due, but Flink forwards every watermark it processes.
+    if (fn_.on_watermark) fn_.on_watermark(watermark);
+    return;
+  }
   state_.watermark = watermark;
   if (sliced_) AdvanceSliced();
   while (!state_.event_timers.empty() &&
@@ -812,12 +838,18 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   }
   // Late but within lateness: fire again at once the windows holding ts that
   // are complete and not late (EventTimeTrigger fires on a late element), for
-  // this key; the first incomplete one is fired by the watermark.
+  // this key, latest start first as Flink's sliding assigner lists them (and
+  // as the unsliced path fires them); the first incomplete one is fired by
+  // the watermark. First find the complete, not late ones: [lo, hi].
+  __int128 lo = 0, hi = 0;
+  bool any = false;
   for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
     TimeWindow w = SlidingWindowAt(s);
     if (IsWindowLate(w)) continue;
     if (w.max_timestamp <= wm) {
-      EmitWindow(key, w, MergeColumns(slot, w));
+      if (!any) lo = s;
+      hi = s;
+      any = true;
       continue;
     }
     if (!sl.has_next || s < sl.next_start) {
@@ -826,6 +858,10 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
       ResetStacks();
     }
     break;
+  }
+  for (__int128 s = hi; any && s >= lo; s -= slide) {
+    const TimeWindow w = SlidingWindowAt(s);
+    EmitWindow(key, w, MergeColumns(slot, w));
   }
 }
 
