@@ -54,9 +54,13 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_state.h"
 #include "brook/watermark.h"
 
 namespace brook {
+namespace internal {
+struct WindowOperatorAccess;
+}  // namespace internal
 
 // A window of event time: `start` .. `max_timestamp`, both inclusive.
 struct TimeWindow {
@@ -603,6 +607,27 @@ class WindowOperator {
   };
 
  private:
+  friend struct internal::WindowOperatorAccess;
+
+  // The logical state seam (window_state.h, window_state_impl.h), used by
+  // the state codec. What the operator keeps per key and window.
+  using StoredAccumulator = Accumulator;
+  // The options that shape state, in a fixed order.
+  internal::WindowStateShape Shape() const;
+  // The state in logical form; flushes nothing (the hot accumulator of a
+  // tumbling window is merged into the copy).
+  void ExportState(
+      internal::WindowStateData<Key, StoredAccumulator>* out) const;
+  // Replaces the state with `data`, after checking it against the operator:
+  // kDataLoss naming what is wrong (a window the assigner cannot make, start
+  // after max, keys or windows listed twice, overlapping sessions, a timer
+  // for a missing window or at no due time, trigger state of the wrong size,
+  // sliced fields on an unsliced operator, ...), changing nothing.
+  absl::Status ImportState(
+      internal::WindowStateData<Key, StoredAccumulator> data);
+  // True if the assigner can produce `w` (clamped at the int64 ends).
+  bool AssignerMakes(const TimeWindow& w) const;
+
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
 
   // Everything but an element for a hot window or the newest column;
@@ -679,6 +704,7 @@ class WindowOperator {
   Env* env_;
   Agg agg_;
   Functions fn_;
+  bool use_slicing_;  // the option, as given
   bool sliced_;
   bool fast_tumbling_;
   int64_t pane_ = 0;
@@ -720,5 +746,6 @@ MakeWindowOperator(
 
 #include "brook/internal/window_operator_impl.h"  // IWYU pragma: export
 #include "brook/internal/window_snapshot_impl.h"  // IWYU pragma: export
+#include "brook/internal/window_state_impl.h"     // IWYU pragma: export
 
 #endif  // BROOK_WINDOW_H_

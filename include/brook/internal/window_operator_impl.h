@@ -124,7 +124,8 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
       lateness_(options.allowed_lateness_ms),
       env_(options.env != nullptr ? options.env : Env::Default()),
       agg_(std::move(agg)),
-      fn_(std::move(functions)) {
+      fn_(std::move(functions)),
+      use_slicing_(options.use_slicing) {
   sliced_ = options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
             assigner_.slide() <= assigner_.size() &&
