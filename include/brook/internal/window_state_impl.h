@@ -203,7 +203,16 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
     }
   }
   const Sliced& sl = state_.sliced;
-  for (const auto& [key, e] : state_.slot_of) {
+  // Keys in slot order: an import gives them slots in this order, so keys
+  // whose windows fire at the same time keep their relative order.
+  std::vector<std::pair<uint32_t, const Key*>> by_slot;
+  by_slot.reserve(state_.slot_of.size());
+  for (const auto& [key, e] : state_.slot_of)
+    by_slot.emplace_back(e.slot, &key);
+  std::sort(by_slot.begin(), by_slot.end());
+  for (const auto& [slot, key_ptr] : by_slot) {
+    const Key& key = *key_ptr;
+    const Entry& e = state_.slot_of.find(key)->second;
     typename Data::KeyState ks;
     ks.key = key;
     const KeyState& state = state_.keys[e.slot];
