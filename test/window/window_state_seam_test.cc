@@ -333,6 +333,21 @@ TEST_CASE(
     BROOK_REQUIRE_OK(Access::ImportState(*h.op, good));
     CHECK(Render(Export(*h.op)) == Render(good));
   }
+  SECTION("a continuous trigger's early fire time is not after the end") {
+    WindowOptions o;
+    o.assigner = *WindowAssigner::Tumbling(10);
+    o.trigger = *Trigger::ContinuousEventTime(7);
+    Harness h(o);
+    BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 1));
+    const Data good = Export(*h.op);
+    REQUIRE(good.keys[0].windows[0].trigger_state == std::vector<int64_t>{7});
+    Data d = good;
+    d.keys[0].windows[0].trigger_state = {12};  // window [0, 9]
+    for (auto& t : d.keys[0].timers) {
+      if (t.time_millis == 7) t.time_millis = 12;  // consistent timers
+    }
+    CheckRejected(*h.op, d, "an early fire time 12 after the window's end");
+  }
   SECTION("a purging trigger's cleared window has no contents") {
     WindowOptions o;
     o.assigner = *WindowAssigner::Tumbling(10);
