@@ -321,7 +321,8 @@ class WindowOperator {
   // kDataLoss naming what is wrong (a window the assigner cannot make, start
   // after max, keys or windows listed twice, overlapping sessions, a timer
   // for a missing window or at no due time, trigger state of the wrong size,
-  // sliced fields on an unsliced operator, ...), changing nothing.
+  // sliced fields on an unsliced operator, ...; the full list is at its
+  // definition and in lib/window/WINDOW_STATE_FORMAT.md), changing nothing.
   absl::Status ImportState(
       internal::WindowStateData<Key, StoredAccumulator> data);
   // True if the assigner can produce `w` (clamped at the int64 ends).
