@@ -11,6 +11,14 @@
 // maxTimestamp = end - 1); windows at either end of the int64 range are
 // clamped to it rather than overflowing.
 //
+// The parts, each in its own header (all included by this one):
+// window_assigner.h (which windows), window_trigger.h (when they fire),
+// window_aggregate.h (what they compute); the operator's general path is in
+// internal/window_operator_impl.h, its sliced path for sliding windows in
+// internal/window_sliced_impl.h, its logical state seam (export and import
+// of its state) in internal/window_state_export_impl.h, and `SaveState()`/
+// `RestoreState()` over it in internal/window_state_impl.h.
+//
 // Thread safety: assigners and triggers are immutable values, safe to share.
 // A `WindowOperator` is not thread-safe: drive it from one thread.
 // Lifetime: an `Env*` in `WindowOptions` is not owned and must outlive the
@@ -56,158 +64,14 @@
 #include "brook/internal/time_math.h"
 #include "brook/internal/window_state.h"
 #include "brook/watermark.h"
+#include "brook/window_aggregate.h"
+#include "brook/window_assigner.h"
+#include "brook/window_trigger.h"
 
 namespace brook {
-
-// A window of event time: `start` .. `max_timestamp`, both inclusive.
-struct TimeWindow {
-  EventTime start = 0;
-  EventTime max_timestamp = 0;
-
-  // One past `max_timestamp` (Flink's exclusive end), saturating at
-  // kMaxEventTime for a window that reaches the top of the range.
-  EventTime end() const { return internal::SaturatingAdd(max_timestamp, 1); }
-  bool Contains(EventTime t) const { return start <= t && t <= max_timestamp; }
-
-  friend bool operator==(const TimeWindow& a, const TimeWindow& b) {
-    return a.start == b.start && a.max_timestamp == b.max_timestamp;
-  }
-  friend bool operator!=(const TimeWindow& a, const TimeWindow& b) {
-    return !(a == b);
-  }
-  friend bool operator<(const TimeWindow& a, const TimeWindow& b) {
-    return a.start != b.start ? a.start < b.start
-                              : a.max_timestamp < b.max_timestamp;
-  }
-};
-
-enum class WindowAssignerKind {
-  kTumbling,
-  kSliding,
-  kSession,         // static gap
-  kDynamicSession,  // gap per element, from `WindowFunctions::session_gap`
-  kCumulate,
-  kGlobal,
-};
-
-// Puts an element's timestamp into windows. Build one with a factory; invalid
-// parameters are rejected there with kInvalidArgument.
-class BROOK_EXPORT WindowAssigner {
- public:
-  // Windows [offset + k*size, offset + (k+1)*size). Requires size > 0 and
-  // |offset| < size.
-  static absl::StatusOr<WindowAssigner> Tumbling(int64_t size_ms,
-                                                 int64_t offset_ms = 0);
-  // Windows of `size_ms` starting every `slide_ms` (at offset + k*slide); an
-  // element belongs to each window whose start is in (ts - size, ts]. A slide
-  // larger than the size leaves gaps whose elements belong to no window.
-  // Requires size > 0, slide > 0 and |offset| < slide.
-  static absl::StatusOr<WindowAssigner> Sliding(int64_t size_ms,
-                                                int64_t slide_ms,
-                                                int64_t offset_ms = 0);
-  // Each element opens [ts, ts + gap); windows that overlap or touch merge.
-  // Requires gap > 0.
-  static absl::StatusOr<WindowAssigner> Session(int64_t gap_ms);
-  // As `Session`, with the gap of each element given by the operator's
-  // `session_gap` function.
-  static WindowAssigner DynamicSession();
-  // Flink SQL's CUMULATE: epochs [offset + k*max_size, ...) and, in each,
-  // windows [epoch, epoch + j*step) for j = 1 .. max_size/step. Requires
-  // step > 0, max_size > 0, max_size a multiple of step and
-  // |offset| < max_size.
-  static absl::StatusOr<WindowAssigner> Cumulate(int64_t max_size_ms,
-                                                 int64_t step_ms,
-                                                 int64_t offset_ms = 0);
-  // One window per key holding all time. Its default trigger never fires:
-  // pair it with a count trigger (see `CountWindowTrigger()`).
-  static WindowAssigner Global();
-
-  WindowAssignerKind kind() const { return kind_; }
-  int64_t size() const { return size_; }      // tumbling, sliding; cumulate max
-  int64_t slide() const { return slide_; }    // sliding; cumulate step
-  int64_t offset() const { return offset_; }  // tumbling, sliding, cumulate
-  int64_t gap() const { return size_; }       // session
-  bool is_merging() const {
-    return kind_ == WindowAssignerKind::kSession ||
-           kind_ == WindowAssignerKind::kDynamicSession;
-  }
-  // False only for the global assigner, whose window never ends.
-  bool is_event_time() const { return kind_ != WindowAssignerKind::kGlobal; }
-
-  // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
-  // start first (sliding: latest start first). A session window is
-  // [ts, ts + gap_ms); `gap_ms` is used only by dynamic sessions.
-  // Cost: O(windows emitted).
-  template <typename F>
-  void AssignWindows(EventTime ts, F&& emit, int64_t gap_ms = 0) const;
-  // The same, collected; for tests and tools.
-  std::vector<TimeWindow> WindowsFor(EventTime ts, int64_t gap_ms = 0) const {
-    std::vector<TimeWindow> out;
-    AssignWindows(
-        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap_ms);
-    return out;
-  }
-
-  // The window of `size` aligned to `offset` that holds `ts`, clamped to the
-  // int64 range. REQUIRES: size > 0.
-  static TimeWindow AlignedWindow(EventTime ts, int64_t offset, int64_t size);
-
- private:
-  friend struct WindowOptions;
-  WindowAssigner(WindowAssignerKind kind, int64_t size, int64_t slide,
-                 int64_t offset)
-      : kind_(kind), size_(size), slide_(slide), offset_(offset) {}
-
-  WindowAssignerKind kind_;
-  int64_t size_;
-  int64_t slide_;
-  int64_t offset_;
-};
-
-enum class TriggerKind {
-  kEventTime,            // fire when the watermark reaches max_timestamp
-  kProcessingTime,       // fire when the clock reaches max_timestamp
-  kCount,                // fire every `count` elements
-  kContinuousEventTime,  // event time, plus early firings every `interval`
-  kNever,                // never fire (the global window's default)
-};
-
-// When a window's contents are emitted. A purging trigger clears the window's
-// contents after each firing (its trigger state, such as a count, stays).
-class BROOK_EXPORT Trigger {
- public:
-  static Trigger EventTime() { return Trigger(TriggerKind::kEventTime, 0); }
-  static Trigger ProcessingTime() {
-    return Trigger(TriggerKind::kProcessingTime, 0);
-  }
-  static Trigger Never() { return Trigger(TriggerKind::kNever, 0); }
-  // Returns kInvalidArgument unless count >= 1.
-  static absl::StatusOr<Trigger> Count(int64_t count);
-  // Fires at the window's end and every `interval_ms` of event time before it
-  // (at multiples of the interval). Returns kInvalidArgument unless
-  // interval >= 1.
-  static absl::StatusOr<Trigger> ContinuousEventTime(int64_t interval_ms);
-  // `inner`, purging the window's contents whenever it fires.
-  static Trigger Purging(Trigger inner) {
-    inner.purging_ = true;
-    return inner;
-  }
-
-  TriggerKind kind() const { return kind_; }
-  int64_t count() const { return param_; }
-  int64_t interval_ms() const { return param_; }
-  bool purging() const { return purging_; }
-
- private:
-  Trigger(TriggerKind kind, int64_t param) : kind_(kind), param_(param) {}
-  TriggerKind kind_;
-  int64_t param_;
-  bool purging_ = false;
-};
-
-// Flink's countWindow(n): a purging count trigger, for the global assigner.
-// Returns kInvalidArgument unless count >= 1.
-BROOK_EXPORT absl::StatusOr<Trigger> CountWindowTrigger(int64_t count);
+namespace internal {
+struct WindowOperatorAccess;
+}  // namespace internal
 
 // The non-typed part of a window operator's configuration.
 struct BROOK_EXPORT WindowOptions {
@@ -249,161 +113,6 @@ struct WindowResult {
   Out value;
 };
 
-// --- Aggregates ---------------------------------------------------------
-//
-// A window operator is parameterised by an aggregate type `Agg` with:
-//   using Accumulator = ...; using Output = ...;
-//   Accumulator CreateAccumulator() const;
-//   void Add(Accumulator& acc, const In& value) const;
-//   void Merge(Accumulator& into, const Accumulator& from) const;
-//   template <class Key> Output GetResult(const Key&, const TimeWindow&,
-//                                         const Accumulator&) const;
-// `Merge` must be associative, with `CreateAccumulator()` as its identity.
-// Use the helpers below rather than writing one by hand.
-
-// Counts elements.
-template <typename In>
-struct CountAggregate {
-  using Accumulator = int64_t;
-  using Output = int64_t;
-  Accumulator CreateAccumulator() const { return 0; }
-  // In unsigned arithmetic: a count restored from crafted saved state wraps
-  // instead of overflowing (undefined behaviour).
-  void Add(Accumulator& acc, const In&) const {
-    acc = static_cast<int64_t>(static_cast<uint64_t>(acc) + 1);
-  }
-  void Merge(Accumulator& into, const Accumulator& from) const {
-    into = static_cast<int64_t>(static_cast<uint64_t>(into) +
-                                static_cast<uint64_t>(from));
-  }
-  template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&,
-                   const Accumulator& acc) const {
-    return acc;
-  }
-};
-
-// Sums elements (`In` must support `+=` into an int64-like `Out`).
-template <typename In, typename Out = int64_t>
-struct SumAggregate {
-  using Accumulator = Out;
-  using Output = Out;
-  Accumulator CreateAccumulator() const { return Out(); }
-  void Add(Accumulator& acc, const In& value) const { acc += value; }
-  void Merge(Accumulator& into, const Accumulator& from) const { into += from; }
-  template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&,
-                   const Accumulator& acc) const {
-    return acc;
-  }
-};
-
-// Incremental aggregation from four functions (Flink's AggregateFunction):
-// create() -> Acc, add(Acc&, const In&), merge(Acc&, const Acc&),
-// result(const Acc&) -> Out.
-template <typename In, typename Acc, typename Create, typename AddFn,
-          typename MergeFn, typename ResultFn>
-struct FunctionAggregate {
-  using Accumulator = Acc;
-  using Output = std::decay_t<std::invoke_result_t<ResultFn, const Acc&>>;
-  Create create;
-  AddFn add;
-  MergeFn merge;
-  ResultFn result;
-  Accumulator CreateAccumulator() const { return create(); }
-  void Add(Accumulator& acc, const In& value) const { add(acc, value); }
-  void Merge(Accumulator& into, const Accumulator& from) const {
-    merge(into, from);
-  }
-  template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&,
-                   const Accumulator& acc) const {
-    return result(acc);
-  }
-};
-
-template <typename In, typename Create, typename AddFn, typename MergeFn,
-          typename ResultFn>
-auto MakeAggregate(Create create, AddFn add, MergeFn merge, ResultFn result) {
-  using Acc = std::decay_t<std::invoke_result_t<Create>>;
-  return FunctionAggregate<In, Acc, Create, AddFn, MergeFn, ResultFn>{
-      std::move(create), std::move(add), std::move(merge), std::move(result)};
-}
-
-// Reduce (Flink's ReduceFunction): `reduce(const In&, const In&) -> In`, which
-// must be associative. The result is the reduced element.
-template <typename In, typename ReduceFn>
-struct ReduceAggregate {
-  struct Accumulator {
-    In value{};
-    bool has_value = false;
-  };
-  using Output = In;
-  ReduceFn reduce;
-  // For saved state (codec.h): needs `Codec<In>`.
-  static void EncodeAccumulator(const Accumulator& acc, std::string* out) {
-    Codec<bool>::Encode(acc.has_value, out);
-    if (acc.has_value) Codec<In>::Encode(acc.value, out);
-  }
-  static bool DecodeAccumulator(absl::string_view* in, Accumulator* acc) {
-    if (!Codec<bool>::Decode(in, &acc->has_value)) return false;
-    return !acc->has_value || Codec<In>::Decode(in, &acc->value);
-  }
-  Accumulator CreateAccumulator() const { return Accumulator(); }
-  void Add(Accumulator& acc, const In& value) const {
-    if (acc.has_value) {
-      acc.value = reduce(acc.value, value);
-    } else {
-      acc.value = value;
-      acc.has_value = true;
-    }
-  }
-  void Merge(Accumulator& into, const Accumulator& from) const {
-    if (from.has_value) Add(into, from.value);
-  }
-  template <typename Key>
-  Output GetResult(const Key&, const TimeWindow&,
-                   const Accumulator& acc) const {
-    return acc.value;
-  }
-};
-
-template <typename In, typename ReduceFn>
-ReduceAggregate<In, ReduceFn> MakeReduce(ReduceFn reduce) {
-  return ReduceAggregate<In, ReduceFn>{std::move(reduce)};
-}
-
-// Full-window function (Flink's ProcessWindowFunction): keeps every element
-// and calls `fn(const Key&, const TimeWindow&, absl::Span<const In>) -> Out`
-// at each firing, elements in arrival order (merged sessions: by session).
-template <typename In, typename Fn>
-struct FullWindowAggregate {
-  using Accumulator = std::vector<In>;
-  Fn fn;
-  Accumulator CreateAccumulator() const { return {}; }
-  void Add(Accumulator& acc, const In& value) const { acc.push_back(value); }
-  void Merge(Accumulator& into, const Accumulator& from) const {
-    into.insert(into.end(), from.begin(), from.end());
-  }
-  template <typename Key>
-  auto GetResult(const Key& key, const TimeWindow& window,
-                 const Accumulator& acc) const {
-    return fn(key, window, absl::Span<const In>(acc));
-  }
-};
-
-template <typename In, typename Fn>
-FullWindowAggregate<In, Fn> MakeFullWindow(Fn fn) {
-  return FullWindowAggregate<In, Fn>{std::move(fn)};
-}
-
-namespace internal {
-template <typename Agg, typename Key>
-using AggOutput = std::decay_t<decltype(std::declval<const Agg&>().GetResult(
-    std::declval<const Key&>(), std::declval<const TimeWindow&>(),
-    std::declval<const typename Agg::Accumulator&>()))>;
-}  // namespace internal
-
 // The typed callbacks of a window operator.
 template <typename Key, typename In, typename Out>
 struct WindowFunctions {
@@ -431,7 +140,10 @@ struct WindowFunctions {
 //   3. An element that lands in a window whose max_timestamp <= watermark
 //      (but which is not late) fires that window again at once.
 //   4. `AdvanceWatermark(w)` fires timers in time order, then calls
-//      `on_watermark(w)`.
+//      `on_watermark(w)`; a watermark equal to the current one fires nothing
+//      but is forwarded too (Flink forwards every watermark it processes).
+//   5. An element at kMinEventTime (Flink's Long.MIN_VALUE "no timestamp"
+//      marker) is refused with kInvalidArgument.
 //
 // Cost per element: one hash lookup and an add when the element lands, ahead
 // of the watermark, in the key's newest tumbling window (its accumulator sits
@@ -462,13 +174,14 @@ class WindowOperator {
   WindowOperator(const WindowOperator&) = delete;
   WindowOperator& operator=(const WindowOperator&) = delete;
 
-  // Adds an element. Returns kInvalidArgument (and ignores the element) if a
-  // dynamic session gap is not positive; OK otherwise, also for an element
-  // routed to the late output or dropped.
+  // Adds an element. Returns kInvalidArgument (and ignores the element) if
+  // `ts` is kMinEventTime or a dynamic session gap is not positive; OK
+  // otherwise, also for an element routed to the late output or dropped.
   absl::Status ProcessElement(const Key& key, const In& value, EventTime ts);
 
-  // Moves event time to `watermark` (ignored unless it is higher), firing and
-  // cleaning up every window and timer it passes.
+  // Moves event time to `watermark`, firing and cleaning up every window and
+  // timer it passes, then calls `on_watermark`. A watermark equal to the
+  // current one only calls `on_watermark`; a lower one is ignored.
   void AdvanceWatermark(EventTime watermark);
   // Fires processing-time timers due by the clock.
   void AdvanceProcessingTime();
@@ -590,19 +303,29 @@ class WindowOperator {
     int64_t live = 0;
   };
 
-  // The logical form of the state (internal/window_state.h), defined in
-  // internal/window_state_export_impl.h. What the operator keeps per key and
-  // window: the accumulator.
+ private:
+  friend struct internal::WindowOperatorAccess;
+
+  // The logical state seam (window_state.h, defined in
+  // window_state_export_impl.h), used by `SaveState()`/`RestoreState()` and
+  // reached from outside through `internal::WindowOperatorAccess`. What the
+  // operator keeps per key and window.
   using StoredAccumulator = Accumulator;
   // The options that shape state, in a fixed order.
   internal::WindowStateShape Shape() const;
+  // The state in logical form; flushes nothing (the hot accumulator of a
+  // tumbling window is merged into the copy).
   void ExportState(
       internal::WindowStateData<Key, StoredAccumulator>* out) const;
-  // Replaces the state; kDataLoss naming what is inconsistent, changing
-  // nothing.
+  // Replaces the state with `data`, after checking it against the operator:
+  // kDataLoss naming what is wrong (a window the assigner cannot make, start
+  // after max, keys or windows listed twice, overlapping sessions, a timer
+  // for a missing window or at no due time, trigger state of the wrong size,
+  // sliced fields on an unsliced operator, ...; the full list is at its
+  // definition and in lib/window/WINDOW_STATE_FORMAT.md), changing nothing.
   absl::Status ImportState(
       internal::WindowStateData<Key, StoredAccumulator> data);
-  // True if the assigner can produce `w` (ImportState()).
+  // True if the assigner can produce `w` (clamped at the int64 ends).
   bool WindowFromAssigner(const TimeWindow& w) const;
 
   WindowOperator(const WindowOptions& options, Agg agg, Functions functions);
@@ -686,7 +409,7 @@ class WindowOperator {
   int64_t pane_ = 0;
   // Sliced: the newest two columns not folded into the stacks, as raw
   // pointers for the element path. Derived from `state_` by `RefreshHot()`
-  // after anything that may move or fold columns; never snapshotted.
+  // after anything that may move or fold columns; never saved.
   struct HotColumn {
     EventTime start;
     Accumulator* acc;
@@ -721,6 +444,7 @@ MakeWindowOperator(
 }  // namespace brook
 
 #include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
+#include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export
 #include "brook/internal/window_state_impl.h"         // IWYU pragma: export
 

@@ -45,6 +45,16 @@ absl::StatusOr<WindowAssigner> WindowAssigner::Sliding(int64_t size_ms,
         absl::StrCat("sliding window: |offset| must be less than slide ",
                      slide_ms, ", got ", offset_ms));
   }
+  // Flink's limit: an element in more than ten million windows is refused
+  // (size / slide, exactly: size > limit * slide).
+  constexpr int64_t kMaxWindowsPerElement = 10'000'000;
+  if (size_ms / slide_ms > kMaxWindowsPerElement ||
+      (size_ms / slide_ms == kMaxWindowsPerElement &&
+       size_ms % slide_ms != 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sliding window: size / slide must be at most ", kMaxWindowsPerElement,
+        " windows per element, got size ", size_ms, " and slide ", slide_ms));
+  }
   return WindowAssigner(WindowAssignerKind::kSliding, size_ms, slide_ms,
                         offset_ms);
 }

@@ -23,76 +23,6 @@
 #include "brook/window.h"
 
 namespace brook {
-namespace internal {
-
-// Largest start <= t with start == offset (mod size), unclamped.
-inline __int128 AlignDown128(__int128 t, int64_t offset, int64_t size) {
-  __int128 r = (t - offset) % size;
-  return r < 0 ? t - (r + size) : t - r;
-}
-
-// Smallest start >= t with start == offset (mod size), unclamped.
-inline __int128 AlignUp128(__int128 t, int64_t offset, int64_t size) {
-  __int128 s = AlignDown128(t, offset, size);
-  return s < t ? s + size : s;
-}
-
-}  // namespace internal
-
-inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
-                                                int64_t size) {
-  int64_t d, start, max_ts;
-  // Fast path: everything fits in int64.
-  if (!__builtin_sub_overflow(ts, offset, &d)) {
-    int64_t r = d % size;
-    if (!__builtin_sub_overflow(ts, r < 0 ? r + size : r, &start) &&
-        !__builtin_add_overflow(start, size - 1, &max_ts)) {
-      return TimeWindow{start, max_ts};
-    }
-  }
-  __int128 s = internal::AlignDown128(ts, offset, size);
-  return TimeWindow{internal::ClampTime(s), internal::ClampTime(s + size - 1)};
-}
-
-template <typename F>
-void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
-                                   int64_t gap_ms) const {
-  switch (kind_) {
-    case WindowAssignerKind::kTumbling:
-      emit(AlignedWindow(ts, offset_, size_));
-      return;
-    case WindowAssignerKind::kSliding: {
-      __int128 last = internal::AlignDown128(ts, offset_, slide_);
-      for (__int128 s = last; s > static_cast<__int128>(ts) - size_;
-           s -= slide_) {
-        emit(TimeWindow{internal::ClampTime(s),
-                        internal::ClampTime(s + size_ - 1)});
-      }
-      return;
-    }
-    case WindowAssignerKind::kCumulate: {
-      __int128 epoch = internal::AlignDown128(ts, offset_, size_);
-      int64_t steps = size_ / slide_;
-      int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
-      for (int64_t j = first; j <= steps; ++j) {
-        emit(TimeWindow{internal::ClampTime(epoch),
-                        internal::ClampTime(
-                            epoch + static_cast<__int128>(j) * slide_ - 1)});
-      }
-      return;
-    }
-    case WindowAssignerKind::kSession:
-      emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, size_)});
-      return;
-    case WindowAssignerKind::kDynamicSession:
-      emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, gap_ms)});
-      return;
-    case WindowAssignerKind::kGlobal:
-      emit(TimeWindow{kMinEventTime, kMaxEventTime});
-      return;
-  }
-}
-
 // --- WindowOperator -------------------------------------------------------
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -281,6 +211,13 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
+  // (The fast paths above take only ts > watermark >= kMinEventTime.)
+  if (ts == kMinEventTime) {
+    // Flink's WindowOperator: Long.MIN_VALUE is the "no timestamp" marker.
+    return absl::InvalidArgumentError(
+        "window operator: element timestamp is kMinEventTime, the "
+        "no-timestamp marker");
+  }
   if (entry != nullptr) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
@@ -432,8 +369,11 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
       if (ws.window.max_timestamp <= state_.watermark) {
         fire = true;
       } else if (!ws.has_fire) {
+        // Flink's ContinuousEventTimeTrigger: `ts - ts % interval`, with a
+        // remainder that truncates toward zero (as Java's and C++'s do), so
+        // a negative time rounds up. Never overflows.
         const int64_t interval = trigger_.interval_ms();
-        EventTime start = WindowAssigner::AlignedWindow(ts, 0, interval).start;
+        const EventTime start = ts - ts % interval;
         ws.next_fire = std::min(internal::SaturatingAdd(start, interval),
                                 ws.window.max_timestamp);
         ws.has_fire = true;
@@ -575,12 +515,28 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     // Only from a snapshot of other options: no early firings here.
     ws->has_fire = false;
   } else if (ws->has_fire && ws->next_fire == t.time) {
-    // Continuous trigger: fire, and schedule the next early firing.
+    // Continuous trigger: fire, and schedule the next early firing one
+    // interval on (Flink), also when it falls due in this same watermark
+    // advance. Only when more than `kMaxEarlyFiringsPerAdvance` would fall
+    // due in it (at most up to the window's end, where the early firings
+    // stop) are they coalesced into this one: no element can
+    // arrive between them, so they would emit the same contents again (or,
+    // purging, nothing), and a wide window (the global one) would otherwise
+    // loop once per interval up to kMaxEventTime at the end of input.
     fire = true;
     ws->has_fire = false;
+    const int64_t interval = trigger_.interval_ms();
+    __int128 after = static_cast<__int128>(t.time) + interval;
+    const __int128 due_until =
+        std::min(state_.watermark, ws->window.max_timestamp);
+    if (after <= due_until && (due_until - after) / interval >=
+                                  Trigger::kMaxEarlyFiringsPerAdvance - 1) {
+      after += (static_cast<__int128>(state_.watermark) - after) / interval *
+                   interval +
+               interval;  // the first grid point past the watermark
+    }
     EventTime next =
-        std::min(internal::SaturatingAdd(t.time, trigger_.interval_ms()),
-                 ws->window.max_timestamp);
+        std::min(internal::ClampTime(after), ws->window.max_timestamp);
     if (next > t.time) {
       ws->next_fire = next;
       ws->has_fire = true;
@@ -610,7 +566,12 @@ void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
-  if (watermark <= state_.watermark) return;
+  if (watermark < state_.watermark) return;
+  if (watermark == state_.watermark) {
+    // Nothing more is due, but Flink forwards every watermark it processes.
+    if (fn_.on_watermark) fn_.on_watermark(watermark);
+    return;
+  }
   state_.watermark = watermark;
   if (sliced_) AdvanceSliced();
   while (!state_.event_timers.empty() &&
@@ -631,302 +592,6 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceProcessingTime() {
     state_.processing_timers.pop();
     OnProcessingTimer(t);
   }
-}
-
-// --- Sliced sliding windows -----------------------------------------------
-//
-// See `Sliced` in window.h: columns of per-slot accumulators, one per pane,
-// and a two-stacks queue over the columns of the window being fired.
-
-template <typename Key, typename In, typename Agg, typename Hash>
-__int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
-    EventTime ts) const {
-  // The smallest start > ts - size on the slide grid; in int64 when it fits
-  // (a 128-bit remainder is a slow library call).
-  int64_t from, d;
-  if (!__builtin_sub_overflow(ts, assigner_.size() - 1, &from) &&
-      !__builtin_sub_overflow(from, assigner_.offset(), &d)) {
-    const int64_t slide = assigner_.slide();
-    int64_t r = d % slide;
-    if (r < 0) r += slide;
-    if (r == 0) return from;
-    return static_cast<__int128>(from) - r + slide;
-  }
-  return internal::AlignUp128(static_cast<__int128>(ts) - assigner_.size() + 1,
-                              assigner_.offset(), assigner_.slide());
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
-    EventTime ts) const {
-  const TimeWindow w =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.slide());
-  if (w.start != kMinEventTime) {
-    return TimeWindow{w.start,
-                      internal::WindowMaxTimestamp(w.start, assigner_.size())};
-  }
-  return SlidingWindowAt(
-      internal::AlignDown128(ts, assigner_.offset(), assigner_.slide()));
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::RefreshHot() {
-  hot_count_ = 0;
-  if (!sliced_) return;
-  Sliced& sl = state_.sliced;
-  const size_t n = sl.cols.size();
-  for (size_t j = n; j-- > 0 && j + 2 >= n && j >= sl.b;) {
-    Column& c = sl.cols[j];
-    if (c.start == kMinEventTime) break;  // clamped: not a whole pane
-    hot_[hot_count_++] =
-        HotColumn{c.start, c.acc.data(), c.has.data(), c.acc.size()};
-  }
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
-  const size_t n = state_.keys.size();
-  if (c.acc.size() >= n) return;
-  c.acc.resize(n, agg_.CreateAccumulator());
-  c.suffix.resize(n, agg_.CreateAccumulator());
-  c.has.resize((n + 63) / 64, 0);
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
-  Sliced& sl = state_.sliced;
-  const __int128 from = sl.next_start;
-  auto it =
-      std::lower_bound(sl.cols.begin(), sl.cols.end(), from,
-                       [](const Column& c, __int128 t) { return c.start < t; });
-  sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
-  std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
-  std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::Accumulator
-WindowOperator<Key, In, Agg, Hash>::MergeColumns(uint32_t slot,
-                                                 const TimeWindow& w) const {
-  const Sliced& sl = state_.sliced;
-  Accumulator acc = agg_.CreateAccumulator();
-  auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), w.start,
-      [](const Column& c, EventTime t) { return c.start < t; });
-  for (; it != sl.cols.end() && it->start <= w.max_timestamp; ++it) {
-    if (slot < it->acc.size()) agg_.Merge(acc, it->acc[slot]);
-  }
-  return acc;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
-                                                       const In& value,
-                                                       EventTime ts,
-                                                       Entry* entry) {
-  const int64_t slide = assigner_.slide();
-  const EventTime wm = state_.watermark;
-  // The last window holding ts; if it is late, all of them are. (When
-  // ts > wm every window holding ts ends after wm: none is late.)
-  TimeWindow last{0, 0};
-  if (ts <= wm) {
-    last = LastWindowHolding(ts);
-    if (CleanupTime(last) <= wm) {
-      Late(key, value, ts);
-      return;
-    }
-  }
-  // Nothing below inserts into or erases from the map: `e` stays valid.
-  Entry& e = entry != nullptr ? *entry : EntryFor(key);
-  const uint32_t slot = e.slot;
-  Sliced& sl = state_.sliced;
-  const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
-  // The pane's column: usually one of the last few.
-  auto it = sl.cols.end();
-  for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
-    if ((it - 1)->start < ps) break;
-    --it;
-  }
-  if (it != sl.cols.begin() && (it - 1)->start >= ps) {
-    it = std::lower_bound(
-        sl.cols.begin(), it, ps,
-        [](const Column& c, EventTime t) { return c.start < t; });
-  }
-  size_t idx = static_cast<size_t>(it - sl.cols.begin());
-  if (it == sl.cols.end() || it->start != ps) {
-    sl.cols.insert(it, Column{ps, {}, {}, {}});
-    ++state_.live;
-    if (idx < sl.a) {
-      ++sl.a, ++sl.mid, ++sl.b;  // before the window: shift
-    } else if (idx < sl.b) {
-      ResetStacks();  // inside the window last fired: rebuild at next firing
-    }
-  }
-  Column& c = sl.cols[idx];
-  FitColumn(c);
-  agg_.Add(c.acc[slot], value);
-  const uint64_t bit = uint64_t{1} << (slot & 63);
-  const bool first = !(c.has[slot >> 6] & bit);
-  if (first) {
-    c.has[slot >> 6] |= bit;
-    ++sl.retained[slot];
-  }
-  if (sl.has_next && idx >= sl.a && idx < sl.b) {
-    // A column folded into the stacks changed: fix this slot's aggregates.
-    // (Without a pending window the stacks are stale: `ResetStacks()`
-    // rebuilds them before the next firing, so they are left alone.)
-    if (first) ++sl.in_window[slot];
-    if (idx >= sl.mid) {
-      Accumulator back = agg_.CreateAccumulator();
-      for (size_t i = sl.mid; i < sl.b; ++i) {
-        FitColumn(sl.cols[i]);
-        agg_.Merge(back, sl.cols[i].acc[slot]);
-      }
-      sl.back[slot] = std::move(back);
-    } else {
-      for (size_t i = idx + 1; i-- > sl.a;) {
-        Column& ci = sl.cols[i];
-        FitColumn(ci);
-        ci.suffix[slot] = ci.acc[slot];
-        if (i + 1 < sl.mid) {
-          FitColumn(sl.cols[i + 1]);
-          agg_.Merge(ci.suffix[slot], sl.cols[i + 1].suffix[slot]);
-        }
-      }
-    }
-  }
-
-  if (ts > wm) {
-    // No window holding ts has fired. The first window holding it must be
-    // no later than the next window to fire.
-    __int128 first_window = FirstWindowHolding(ts);
-    if (sl.has_fired)
-      first_window = std::max(first_window, sl.fired_upto + slide);
-    if (!sl.has_next || first_window < sl.next_start) {
-      sl.next_start = first_window;
-      sl.has_next = true;
-      ResetStacks();
-    }
-    return;
-  }
-  // Late but within lateness: fire again at once the windows holding ts that
-  // are complete and not late (EventTimeTrigger fires on a late element), for
-  // this key; the first incomplete one is fired by the watermark.
-  for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
-    TimeWindow w = SlidingWindowAt(s);
-    if (IsWindowLate(w)) continue;
-    if (w.max_timestamp <= wm) {
-      EmitWindow(key, w, MergeColumns(slot, w));
-      continue;
-    }
-    if (!sl.has_next || s < sl.next_start) {
-      sl.next_start = s;
-      sl.has_next = true;
-      ResetStacks();
-    }
-    break;
-  }
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
-  Sliced& sl = state_.sliced;
-  const __int128 s = sl.next_start;
-  const size_t slots = state_.keys.size();
-  auto& cols = sl.cols;
-  // Push the columns that enter the window.
-  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp) {
-    Column& c = cols[sl.b];
-    FitColumn(c);
-    for (size_t k = 0; k < slots; ++k) {
-      agg_.Merge(sl.back[k], c.acc[k]);
-      sl.in_window[k] += static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
-    }
-    ++sl.b;
-  }
-  // Pop the columns that leave it, flipping when the front stack is empty.
-  while (sl.a < sl.b && cols[sl.a].start < s) {
-    if (sl.a == sl.mid) {
-      for (size_t i = sl.b; i-- > sl.a;) {
-        Column& c = cols[i];
-        FitColumn(c);
-        for (size_t k = 0; k < slots; ++k) {
-          c.suffix[k] = c.acc[k];
-          if (i + 1 < sl.b) agg_.Merge(c.suffix[k], cols[i + 1].suffix[k]);
-        }
-      }
-      sl.mid = sl.b;
-      std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
-    }
-    Column& c = cols[sl.a];
-    FitColumn(c);
-    for (size_t k = 0; k < slots; ++k) {
-      sl.in_window[k] -= static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
-    }
-    ++sl.a;
-  }
-  // Emit for every key with data in the window, in slot order.
-  if (sl.a < cols.size()) FitColumn(cols[sl.a]);  // slots may have grown
-  for (size_t k = 0; k < slots; ++k) {
-    if (sl.in_window[k] <= 0) continue;
-    const Key& key = state_.keys[k].key;
-    if (sl.a == sl.mid) {
-      EmitWindow(key, w, sl.back[k]);
-    } else {
-      Accumulator acc = cols[sl.a].suffix[k];
-      agg_.Merge(acc, sl.back[k]);
-      EmitWindow(key, w, acc);
-    }
-  }
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
-  Sliced& sl = state_.sliced;
-  const EventTime wm = state_.watermark;
-  while (sl.has_next) {
-    const TimeWindow w = SlidingWindowAt(sl.next_start);
-    if (w.max_timestamp > wm) break;
-    FireSlicedWindow(w);
-    sl.fired_upto = sl.next_start;
-    sl.has_fired = true;
-    // The next window that holds a column.
-    const __int128 next = sl.next_start + assigner_.slide();
-    size_t i = sl.a;
-    while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
-    if (i == sl.cols.size() || next > internal::kTimeMax) {
-      sl.has_next = false;
-      break;
-    }
-    sl.next_start = std::max(next, FirstWindowHolding(sl.cols[i].start));
-  }
-  // Drop the columns that no window needs any more: those before the window
-  // being fired (or all, when none is pending) whose last window is past
-  // cleanup. Keys left without data give their slots back.
-  std::vector<uint32_t> freed;
-  size_t drop = 0;
-  while (drop < sl.cols.size() && (drop < sl.a || !sl.has_next)) {
-    const Column& c = sl.cols[drop];
-    if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
-    for (size_t k = 0; k < c.acc.size(); ++k) {
-      if (((c.has[k >> 6] >> (k & 63)) & 1) && --sl.retained[k] == 0) {
-        freed.push_back(static_cast<uint32_t>(k));
-      }
-    }
-    ++drop;
-  }
-  if (drop > 0) {
-    // A handful of columns (one per slide fired), so erasing from the front
-    // of a vector is cheap, and indexing stays a plain offset.
-    sl.cols.erase(sl.cols.begin(), sl.cols.begin() + drop);
-    state_.live -= static_cast<int64_t>(drop);
-    sl.a = sl.a > drop ? sl.a - drop : 0;
-    sl.mid = sl.mid > drop ? sl.mid - drop : 0;
-    sl.b = sl.b > drop ? sl.b - drop : 0;
-  }
-  for (uint32_t k : freed) MaybeFreeSlot(k);
-  RefreshHot();
 }
 
 }  // namespace brook

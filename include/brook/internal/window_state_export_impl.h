@@ -245,7 +245,8 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
 //      Unsliced windows are not past their cleanup time. Contents cleared
 //      only under a purging trigger.
 //   3. Trigger state: one count >= 0 for a count trigger; none or one early
-//      fire time for a continuous trigger; none else.
+//      fire time, not after the window's end, for a continuous trigger; none
+//      else.
 //   4. Timers name a window of their key. Event timers are exactly those
 //      the windows stand for (`ExportState()`); processing timers only under
 //      a processing-time trigger, one per window, not after its end.
@@ -366,6 +367,11 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         if (n > 1) {
           return bad(where, ": a continuous trigger needs at most one fire ",
                      "time, got ", n);
+        }
+        // The operator clamps an early fire time to the window's end.
+        if (n == 1 && w.trigger_state[0] > tw.max_timestamp) {
+          return bad(where, ": an early fire time ", w.trigger_state[0],
+                     " after the window's end");
         }
       } else if (n != 0) {
         return bad(where, ": ", n, " trigger state values for trigger ",

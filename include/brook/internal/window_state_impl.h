@@ -3,8 +3,9 @@
 // Template definitions of the window operator's saved state (window.h):
 // `SaveState()` and `RestoreState()`, over the logical form
 // (internal/window_state.h, `ExportState()`/`ImportState()`) and its byte
-// encoding (internal/window_state_codec.h). Not API: include
-// "brook/window.h".
+// encoding (internal/window_state_codec.h); and `WindowOperatorAccess`,
+// through which code outside the operator (tests, fuzzers) reaches that
+// private seam. Not API: include "brook/window.h".
 //
 // Thread safety: see window.h.
 
@@ -22,6 +23,27 @@
 #include "brook/window.h"
 
 namespace brook {
+namespace internal {
+
+// How code outside the operator reaches its private state seam (`Shape()`,
+// `ExportState()`, `ImportState()`; internal/window_state_export_impl.h).
+// The one friend of `WindowOperator` for its state.
+struct WindowOperatorAccess {
+  template <typename Op>
+  static WindowStateShape Shape(const Op& op) {
+    return op.Shape();
+  }
+  template <typename Op, typename Data>
+  static void ExportState(const Op& op, Data* out) {
+    op.ExportState(out);
+  }
+  template <typename Op, typename Data>
+  static absl::Status ImportState(Op& op, Data data) {
+    return op.ImportState(std::move(data));
+  }
+};
+
+}  // namespace internal
 
 template <typename Key, typename In, typename Agg, typename Hash>
 std::string WindowOperator<Key, In, Agg, Hash>::SaveState() const {

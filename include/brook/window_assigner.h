@@ -1,0 +1,203 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Window assigners (Flink's WindowAssigner): which windows of event time an
+// element belongs to. Built-ins: tumbling, sliding, session (static or
+// dynamic gap), cumulate and global. Part of window.h; include that.
+//
+// Thread safety: assigners are immutable values, safe to share.
+
+#ifndef BROOK_WINDOW_ASSIGNER_H_
+#define BROOK_WINDOW_ASSIGNER_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+#include "brook/export.h"
+#include "brook/internal/time_math.h"
+#include "brook/watermark.h"
+
+namespace brook {
+
+// A window of event time: `start` .. `max_timestamp`, both inclusive.
+struct TimeWindow {
+  EventTime start = 0;
+  EventTime max_timestamp = 0;
+
+  // One past `max_timestamp` (Flink's exclusive end), saturating at
+  // kMaxEventTime for a window that reaches the top of the range.
+  EventTime end() const { return internal::SaturatingAdd(max_timestamp, 1); }
+  bool Contains(EventTime t) const { return start <= t && t <= max_timestamp; }
+
+  friend bool operator==(const TimeWindow& a, const TimeWindow& b) {
+    return a.start == b.start && a.max_timestamp == b.max_timestamp;
+  }
+  friend bool operator!=(const TimeWindow& a, const TimeWindow& b) {
+    return !(a == b);
+  }
+  friend bool operator<(const TimeWindow& a, const TimeWindow& b) {
+    return a.start != b.start ? a.start < b.start
+                              : a.max_timestamp < b.max_timestamp;
+  }
+};
+
+enum class WindowAssignerKind {
+  kTumbling,
+  kSliding,
+  kSession,         // static gap
+  kDynamicSession,  // gap per element, from `WindowFunctions::session_gap`
+  kCumulate,
+  kGlobal,
+};
+
+// Puts an element's timestamp into windows. Build one with a factory; invalid
+// parameters are rejected there with kInvalidArgument.
+class BROOK_EXPORT WindowAssigner {
+ public:
+  // Windows [offset + k*size, offset + (k+1)*size). Requires size > 0 and
+  // |offset| < size.
+  static absl::StatusOr<WindowAssigner> Tumbling(int64_t size_ms,
+                                                 int64_t offset_ms = 0);
+  // Windows of `size_ms` starting every `slide_ms` (at offset + k*slide); an
+  // element belongs to each window whose start is in (ts - size, ts]. A slide
+  // larger than the size leaves gaps whose elements belong to no window.
+  // Requires size > 0, slide > 0, |offset| < slide and, as Flink, at most
+  // ten million windows per element (size / slide <= 10'000'000).
+  static absl::StatusOr<WindowAssigner> Sliding(int64_t size_ms,
+                                                int64_t slide_ms,
+                                                int64_t offset_ms = 0);
+  // Each element opens [ts, ts + gap); windows that overlap or touch merge.
+  // Requires gap > 0.
+  static absl::StatusOr<WindowAssigner> Session(int64_t gap_ms);
+  // As `Session`, with the gap of each element given by the operator's
+  // `session_gap` function.
+  static WindowAssigner DynamicSession();
+  // Flink SQL's CUMULATE: epochs [offset + k*max_size, ...) and, in each,
+  // windows [epoch, epoch + j*step) for j = 1 .. max_size/step. Requires
+  // step > 0, max_size > 0, max_size a multiple of step and
+  // |offset| < max_size.
+  static absl::StatusOr<WindowAssigner> Cumulate(int64_t max_size_ms,
+                                                 int64_t step_ms,
+                                                 int64_t offset_ms = 0);
+  // One window per key holding all time. Its default trigger never fires:
+  // pair it with a count trigger (see `CountWindowTrigger()`).
+  static WindowAssigner Global();
+
+  WindowAssignerKind kind() const { return kind_; }
+  int64_t size() const { return size_; }      // tumbling, sliding; cumulate max
+  int64_t slide() const { return slide_; }    // sliding; cumulate step
+  int64_t offset() const { return offset_; }  // tumbling, sliding, cumulate
+  int64_t gap() const { return size_; }       // session
+  bool is_merging() const {
+    return kind_ == WindowAssignerKind::kSession ||
+           kind_ == WindowAssignerKind::kDynamicSession;
+  }
+  // False only for the global assigner, whose window never ends.
+  bool is_event_time() const { return kind_ != WindowAssignerKind::kGlobal; }
+
+  // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
+  // start first (sliding: latest start first). A session window is
+  // [ts, ts + gap_ms); `gap_ms` is used only by dynamic sessions.
+  // Cost: O(windows emitted).
+  template <typename F>
+  void AssignWindows(EventTime ts, F&& emit, int64_t gap_ms = 0) const;
+  // The same, collected; for tests and tools.
+  std::vector<TimeWindow> WindowsFor(EventTime ts, int64_t gap_ms = 0) const {
+    std::vector<TimeWindow> out;
+    AssignWindows(
+        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap_ms);
+    return out;
+  }
+
+  // The window of `size` aligned to `offset` that holds `ts`, clamped to the
+  // int64 range. REQUIRES: size > 0.
+  static TimeWindow AlignedWindow(EventTime ts, int64_t offset, int64_t size);
+
+ private:
+  friend struct WindowOptions;
+  WindowAssigner(WindowAssignerKind kind, int64_t size, int64_t slide,
+                 int64_t offset)
+      : kind_(kind), size_(size), slide_(slide), offset_(offset) {}
+
+  WindowAssignerKind kind_;
+  int64_t size_;
+  int64_t slide_;
+  int64_t offset_;
+};
+
+// --- Definitions of the templates above ---
+
+namespace internal {
+
+// Largest start <= t with start == offset (mod size), unclamped.
+inline __int128 AlignDown128(__int128 t, int64_t offset, int64_t size) {
+  __int128 r = (t - offset) % size;
+  return r < 0 ? t - (r + size) : t - r;
+}
+
+// Smallest start >= t with start == offset (mod size), unclamped.
+inline __int128 AlignUp128(__int128 t, int64_t offset, int64_t size) {
+  __int128 s = AlignDown128(t, offset, size);
+  return s < t ? s + size : s;
+}
+
+}  // namespace internal
+
+inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
+                                                int64_t size) {
+  int64_t d, start, max_ts;
+  // Fast path: everything fits in int64.
+  if (!__builtin_sub_overflow(ts, offset, &d)) {
+    int64_t r = d % size;
+    if (!__builtin_sub_overflow(ts, r < 0 ? r + size : r, &start) &&
+        !__builtin_add_overflow(start, size - 1, &max_ts)) {
+      return TimeWindow{start, max_ts};
+    }
+  }
+  __int128 s = internal::AlignDown128(ts, offset, size);
+  return TimeWindow{internal::ClampTime(s), internal::ClampTime(s + size - 1)};
+}
+
+template <typename F>
+void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
+                                   int64_t gap_ms) const {
+  switch (kind_) {
+    case WindowAssignerKind::kTumbling:
+      emit(AlignedWindow(ts, offset_, size_));
+      return;
+    case WindowAssignerKind::kSliding: {
+      __int128 last = internal::AlignDown128(ts, offset_, slide_);
+      for (__int128 s = last; s > static_cast<__int128>(ts) - size_;
+           s -= slide_) {
+        emit(TimeWindow{internal::ClampTime(s),
+                        internal::ClampTime(s + size_ - 1)});
+      }
+      return;
+    }
+    case WindowAssignerKind::kCumulate: {
+      __int128 epoch = internal::AlignDown128(ts, offset_, size_);
+      int64_t steps = size_ / slide_;
+      int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
+      for (int64_t j = first; j <= steps; ++j) {
+        emit(TimeWindow{internal::ClampTime(epoch),
+                        internal::ClampTime(
+                            epoch + static_cast<__int128>(j) * slide_ - 1)});
+      }
+      return;
+    }
+    case WindowAssignerKind::kSession:
+      emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, size_)});
+      return;
+    case WindowAssignerKind::kDynamicSession:
+      emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, gap_ms)});
+      return;
+    case WindowAssignerKind::kGlobal:
+      emit(TimeWindow{kMinEventTime, kMaxEventTime});
+      return;
+  }
+}
+
+}  // namespace brook
+
+#endif  // BROOK_WINDOW_ASSIGNER_H_
