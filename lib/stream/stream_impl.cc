@@ -14,8 +14,8 @@
 
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
-#include "util/duration.h"
 #include "stream/stream_open.h"
+#include "util/duration.h"
 #include "util/status_macros.h"
 
 namespace brook {

@@ -109,9 +109,10 @@ void DumpRecord(absl::string_view shard_id, const Record& r, size_t data_limit,
   if (r.subsequence_number != 0) out << " subseq=" << r.subsequence_number;
   const bool cut = data_limit != 0 && r.data.size() > data_limit;
   out << " arrival="
-      << absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ",
-                          absl::FromUnixMillis(r.approximate_arrival_timestamp_millis),
-                          absl::UTCTimeZone())
+      << absl::FormatTime(
+             "%Y-%m-%dT%H:%M:%E3SZ",
+             absl::FromUnixMillis(r.approximate_arrival_timestamp_millis),
+             absl::UTCTimeZone())
       << " key=\"" << absl::CHexEscape(r.partition_key) << "\" data=\""
       << absl::CHexEscape(cut ? r.data.substr(0, data_limit) : r.data) << "\""
       << (cut ? "..." : "") << " (" << r.data.size() << " bytes)\n";
