@@ -28,8 +28,11 @@ std::vector<RoutedRecord> ThreeRecords() {
   records[1].data = "";
   records[1].hash_key = absl::MakeUint128(~uint64_t{0}, 7);
   records[1].has_explicit_hash_key = true;
-  records[2].partition_key = std::string(300, 'k');
-  records[2].data = std::string(1000, 'd');
+  // Views: the bytes must outlive every caller's use of the records.
+  static const std::string* const kLongKey = new std::string(300, 'k');
+  static const std::string* const kLongData = new std::string(1000, 'd');
+  records[2].partition_key = *kLongKey;
+  records[2].data = *kLongData;
   records[2].hash_key = 42;
   return records;
 }
