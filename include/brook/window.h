@@ -54,6 +54,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -120,10 +121,12 @@ struct WindowFunctions {
   std::function<void(const WindowResult<Key, Out>&)> on_result;
   // The late side output: elements too late for every window they belong to.
   // Default (null): they are counted in `dropped_late_elements()` and dropped.
-  std::function<void(const Key&, const In&, EventTime)> on_late;
+  std::function<void(const Key& key, const In& value,
+                     EventTime timestamp_millis)>
+      on_late;
   // Called with each watermark after every result it fired.
   // Default (null): none.
-  std::function<void(EventTime)> on_watermark;
+  std::function<void(EventTime watermark_millis)> on_watermark;
   // Dynamic sessions: the gap of an element, which must be > 0.
   std::function<int64_t(const In&)> session_gap;
 };
@@ -175,18 +178,20 @@ class WindowOperator {
   WindowOperator& operator=(const WindowOperator&) = delete;
 
   // Adds an element. Returns kInvalidArgument (and ignores the element) if
-  // `ts` is kMinEventTime or a dynamic session gap is not positive; OK
-  // otherwise, also for an element routed to the late output or dropped.
-  absl::Status ProcessElement(const Key& key, const In& value, EventTime ts);
+  // `timestamp_millis` is kMinEventTime or a dynamic session gap is not
+  // positive; OK otherwise, also for an element routed to the late output or
+  // dropped.
+  absl::Status ProcessElement(const Key& key, const In& value,
+                              EventTime timestamp_millis);
 
-  // Moves event time to `watermark`, firing and cleaning up every window and
+  // Moves event time to `watermark_millis`, firing and cleaning up every window and
   // timer it passes, then calls `on_watermark`. A watermark equal to the
   // current one only calls `on_watermark`; a lower one is ignored.
-  void AdvanceWatermark(EventTime watermark);
+  void AdvanceWatermark(EventTime watermark_millis);
   // Fires processing-time timers due by the clock.
   void AdvanceProcessingTime();
 
-  EventTime current_watermark() const { return state_.watermark; }
+  EventTime current_watermark_millis() const { return state_.watermark; }
   // Elements dropped for lateness without a side output.
   int64_t dropped_late_elements() const { return state_.dropped_late; }
   // Elements sent to `on_late`.
@@ -258,9 +263,10 @@ class WindowOperator {
     std::vector<Accumulator> back;   // by slot
     std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data
     std::vector<int32_t> retained;   // by slot: columns with data
-    __int128 next_start = 0;         // the next window to fire, if `has_next`
+    absl::int128 next_start = 0;     // the next window to fire, if `has_next`
     bool has_next = false;
-    __int128 fired_upto = 0;  // start of the last window fired, if `has_fired`
+    absl::int128 fired_upto =
+        0;  // start of the last window fired, if `has_fired`
     bool has_fired = false;
   };
   // The hash map's value for a key. Besides the key's slot it holds the
@@ -391,9 +397,9 @@ class WindowOperator {
   void ResetStacks();
   // The accumulator of one slot over the columns of `w`.
   Accumulator MergeColumns(uint32_t slot, const TimeWindow& w) const;
-  __int128 FirstWindowHolding(EventTime ts) const;
+  absl::int128 FirstWindowHolding(EventTime ts) const;
   TimeWindow LastWindowHolding(EventTime ts) const;
-  TimeWindow SlidingWindowAt(__int128 start) const {
+  TimeWindow SlidingWindowAt(absl::int128 start) const {
     return TimeWindow{internal::ClampTime(start),
                       internal::ClampTime(start + assigner_.size() - 1)};
   }

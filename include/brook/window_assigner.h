@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
 
 #include "brook/export.h"
@@ -131,14 +132,14 @@ class BROOK_EXPORT WindowAssigner {
 namespace internal {
 
 // Largest start <= t with start == offset (mod size), unclamped.
-inline __int128 AlignDown128(__int128 t, int64_t offset, int64_t size) {
-  __int128 r = (t - offset) % size;
+inline absl::int128 AlignDown128(absl::int128 t, int64_t offset, int64_t size) {
+  absl::int128 r = (t - offset) % size;
   return r < 0 ? t - (r + size) : t - r;
 }
 
 // Smallest start >= t with start == offset (mod size), unclamped.
-inline __int128 AlignUp128(__int128 t, int64_t offset, int64_t size) {
-  __int128 s = AlignDown128(t, offset, size);
+inline absl::int128 AlignUp128(absl::int128 t, int64_t offset, int64_t size) {
+  absl::int128 s = AlignDown128(t, offset, size);
   return s < t ? s + size : s;
 }
 
@@ -155,7 +156,7 @@ inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
       return TimeWindow{start, max_ts};
     }
   }
-  __int128 s = internal::AlignDown128(ts, offset, size);
+  absl::int128 s = internal::AlignDown128(ts, offset, size);
   return TimeWindow{internal::ClampTime(s), internal::ClampTime(s + size - 1)};
 }
 
@@ -167,22 +168,21 @@ void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
       emit(AlignedWindow(ts, offset_, size_));
       return;
     case WindowAssignerKind::kSliding: {
-      __int128 last = internal::AlignDown128(ts, offset_, slide_);
-      for (__int128 s = last; s > static_cast<__int128>(ts) - size_;
-           s -= slide_) {
+      absl::int128 last = internal::AlignDown128(ts, offset_, slide_);
+      for (absl::int128 s = last; s > absl::int128(ts) - size_; s -= slide_) {
         emit(TimeWindow{internal::ClampTime(s),
                         internal::ClampTime(s + size_ - 1)});
       }
       return;
     }
     case WindowAssignerKind::kCumulate: {
-      __int128 epoch = internal::AlignDown128(ts, offset_, size_);
+      absl::int128 epoch = internal::AlignDown128(ts, offset_, size_);
       int64_t steps = size_ / slide_;
       int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
       for (int64_t j = first; j <= steps; ++j) {
-        emit(TimeWindow{internal::ClampTime(epoch),
-                        internal::ClampTime(
-                            epoch + static_cast<__int128>(j) * slide_ - 1)});
+        emit(TimeWindow{
+            internal::ClampTime(epoch),
+            internal::ClampTime(epoch + absl::int128(j) * slide_ - 1)});
       }
       return;
     }

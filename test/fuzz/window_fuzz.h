@@ -159,7 +159,7 @@ bool RestoreAndDrive(int config, absl::string_view bytes, KeyOf key_of) {
     if (op->SaveState() != before) Fail("a refused restore changed the state");
     return false;
   }
-  const EventTime wm = op->current_watermark();
+  const EventTime wm = op->current_watermark_millis();
   const EventTime base =
       wm > kMinEventTime + 100 && wm < kMaxEventTime - 1000 ? wm : 100;
   Drive(*op, env, base, key_of, 24);

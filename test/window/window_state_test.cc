@@ -110,7 +110,7 @@ TEST_CASE("WindowState: the empty state round-trips", "[window][state]") {
     StateHarness a(c), b(c);
     const std::string saved = a.op->SaveState();
     BROOK_REQUIRE_OK(b.op->RestoreState(saved));
-    CHECK(b.op->current_watermark() == kMinEventTime);
+    CHECK(b.op->current_watermark_millis() == kMinEventTime);
     CHECK(b.op->SaveState() == saved);
   }
 }

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -526,13 +527,12 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     fire = true;
     ws->has_fire = false;
     const int64_t interval = trigger_.interval_ms();
-    __int128 after = static_cast<__int128>(t.time) + interval;
-    const __int128 due_until =
+    absl::int128 after = absl::int128(t.time) + interval;
+    const absl::int128 due_until =
         std::min(state_.watermark, ws->window.max_timestamp);
     if (after <= due_until && (due_until - after) / interval >=
                                   Trigger::kMaxEarlyFiringsPerAdvance - 1) {
-      after += (static_cast<__int128>(state_.watermark) - after) / interval *
-                   interval +
+      after += (absl::int128(state_.watermark) - after) / interval * interval +
                interval;  // the first grid point past the watermark
     }
     EventTime next =

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/numeric/int128.h"
+
 #include "brook/internal/time_math.h"
 #include "brook/window.h"
 
@@ -23,7 +25,7 @@ namespace brook {
 // and a two-stacks queue over the columns of the window being fired.
 
 template <typename Key, typename In, typename Agg, typename Hash>
-__int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
+absl::int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
     EventTime ts) const {
   // The smallest start > ts - size on the slide grid; in int64 when it fits
   // (a 128-bit remainder is a slow library call).
@@ -34,9 +36,9 @@ __int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
     int64_t r = d % slide;
     if (r < 0) r += slide;
     if (r == 0) return from;
-    return static_cast<__int128>(from) - r + slide;
+    return absl::int128(from) - r + slide;
   }
-  return internal::AlignUp128(static_cast<__int128>(ts) - assigner_.size() + 1,
+  return internal::AlignUp128(absl::int128(ts) - assigner_.size() + 1,
                               assigner_.offset(), assigner_.slide());
 }
 
@@ -79,10 +81,10 @@ void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
   Sliced& sl = state_.sliced;
-  const __int128 from = sl.next_start;
-  auto it =
-      std::lower_bound(sl.cols.begin(), sl.cols.end(), from,
-                       [](const Column& c, __int128 t) { return c.start < t; });
+  const absl::int128 from = sl.next_start;
+  auto it = std::lower_bound(
+      sl.cols.begin(), sl.cols.end(), from,
+      [](const Column& c, absl::int128 t) { return c.start < t; });
   sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
   std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
   std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
@@ -184,7 +186,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   if (ts > wm) {
     // No window holding ts has fired. The first window holding it must be
     // no later than the next window to fire.
-    __int128 first_window = FirstWindowHolding(ts);
+    absl::int128 first_window = FirstWindowHolding(ts);
     if (sl.has_fired)
       first_window = std::max(first_window, sl.fired_upto + slide);
     if (!sl.has_next || first_window < sl.next_start) {
@@ -199,9 +201,9 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   // this key, latest start first as Flink's sliding assigner lists them (and
   // as the unsliced path fires them); the first incomplete one is fired by
   // the watermark. First find the complete, not late ones: [lo, hi].
-  __int128 lo = 0, hi = 0;
+  absl::int128 lo = 0, hi = 0;
   bool any = false;
-  for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
+  for (absl::int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
     TimeWindow w = SlidingWindowAt(s);
     if (IsWindowLate(w)) continue;
     if (w.max_timestamp <= wm) {
@@ -217,7 +219,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     }
     break;
   }
-  for (__int128 s = hi; any && s >= lo; s -= slide) {
+  for (absl::int128 s = hi; any && s >= lo; s -= slide) {
     const TimeWindow w = SlidingWindowAt(s);
     EmitWindow(key, w, MergeColumns(slot, w));
   }
@@ -226,7 +228,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
   Sliced& sl = state_.sliced;
-  const __int128 s = sl.next_start;
+  const absl::int128 s = sl.next_start;
   const size_t slots = state_.keys.size();
   auto& cols = sl.cols;
   // Push the columns that enter the window.
@@ -286,7 +288,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
     sl.fired_upto = sl.next_start;
     sl.has_fired = true;
     // The next window that holds a column.
-    const __int128 next = sl.next_start + assigner_.slide();
+    const absl::int128 next = sl.next_start + assigner_.slide();
     size_t i = sl.a;
     while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
     if (i == sl.cols.size() || next > internal::kTimeMax) {

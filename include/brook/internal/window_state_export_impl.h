@@ -137,10 +137,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
   out->late_elements_emitted = state_.late_emitted;
   const Sliced& sl = state_.sliced;
   if (sliced_ && sl.has_next) {
-    out->sliced_next_window_start = absl::int128(sl.next_start);
+    out->sliced_next_window_start = sl.next_start;
   }
   if (sliced_ && sl.has_fired) {
-    out->sliced_last_fired_start = absl::int128(sl.fired_upto);
+    out->sliced_last_fired_start = sl.fired_upto;
   }
   // Keys in slot order, so that equal histories give equal bytes.
   std::vector<const std::pair<const Key, Entry>*> entries;
@@ -284,9 +284,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       if (!v->has_value()) continue;
       const absl::int128 s = **v;
       if (s < -bound || s > bound ||
-          internal::AlignDown128(static_cast<__int128>(s), assigner_.offset(),
-                                 assigner_.slide()) !=
-              static_cast<__int128>(s)) {
+          internal::AlignDown128(s, assigner_.offset(), assigner_.slide()) !=
+              s) {
         return bad("sliced window start ", internal::Int128Name(s),
                    " out of range or off the ", assigner_.slide(),
                    "ms slide grid");
@@ -494,11 +493,11 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     }
     state_.live = static_cast<int64_t>(sl.cols.size());
     if (data.sliced_last_fired_start) {
-      sl.fired_upto = static_cast<__int128>(*data.sliced_last_fired_start);
+      sl.fired_upto = *data.sliced_last_fired_start;
       sl.has_fired = true;
     }
     if (data.sliced_next_window_start) {
-      sl.next_start = static_cast<__int128>(*data.sliced_next_window_start);
+      sl.next_start = *data.sliced_next_window_start;
       sl.has_next = true;
       ResetStacks();  // the next firing folds the columns in
     }
@@ -546,7 +545,7 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
     const TimeWindow& w) const {
   using internal::AlignDown128;
   using internal::ClampTime;
-  const __int128 start = w.start, max = w.max_timestamp;
+  const absl::int128 start = w.start, max = w.max_timestamp;
   switch (assigner_.kind()) {
     case WindowAssignerKind::kTumbling:
     case WindowAssignerKind::kSliding: {
@@ -555,23 +554,23 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
                                 ? assigner_.slide()
                                 : size;
       // The unclamped start: from the end unless the end was clamped.
-      const __int128 s = max < internal::kTimeMax ? max - size + 1 : start;
+      const absl::int128 s = max < internal::kTimeMax ? max - size + 1 : start;
       return AlignDown128(s, assigner_.offset(), slide) == s &&
              ClampTime(s) == w.start &&
              ClampTime(s + size - 1) == w.max_timestamp;
     }
     case WindowAssignerKind::kCumulate: {
       const int64_t size = assigner_.size(), step = assigner_.slide();
-      const __int128 epoch =
+      const absl::int128 epoch =
           w.start == internal::kTimeMin
               ? AlignDown128(internal::kTimeMin, assigner_.offset(), size)
               : start;
       if (AlignDown128(epoch, assigner_.offset(), size) != epoch) return false;
-      const __int128 steps = size / step;
+      const absl::int128 steps = size / step;
       if (max == internal::kTimeMax) {
         return epoch + steps * step - 1 >= max;
       }
-      const __int128 len = max - epoch + 1;
+      const absl::int128 len = max - epoch + 1;
       return len % step == 0 && len / step >= 1 && len / step <= steps;
     }
     case WindowAssignerKind::kSession:
