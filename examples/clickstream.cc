@@ -127,7 +127,8 @@ int main() {
 
   // Per-page counts in 1-minute tumbling windows.
   brook::WindowOptions tumbling;
-  tumbling.assigner = *brook::WindowAssigner::Tumbling(kMinute);
+  tumbling.assigner =
+      *brook::WindowAssigner::Tumbling(absl::Milliseconds(kMinute));
   using PageCounts =
       brook::WindowPipeline<std::string, Click, brook::CountAggregate<Click>>;
   PageCounts::Functions pf;
@@ -147,7 +148,8 @@ int main() {
 
   // Per-user sessions with a 30-minute gap.
   brook::WindowOptions sessions;
-  sessions.assigner = *brook::WindowAssigner::Session(30 * kMinute);
+  sessions.assigner =
+      *brook::WindowAssigner::Session(absl::Milliseconds(30 * kMinute));
   auto stats = brook::MakeAggregate<Click>(
       [] { return SessionStats(); },
       [](SessionStats& s, const Click& c) {

@@ -25,10 +25,10 @@
 // operator.
 //
 // Example (per-page counts in 1-minute tumbling windows):
-//   auto assigner = brook::WindowAssigner::Tumbling(60'000);
+//   auto assigner = brook::WindowAssigner::Tumbling(absl::Milliseconds(60'000));
 //   brook::WindowOptions options;
 //   options.assigner = *assigner;
-//   options.allowed_lateness_ms = 5'000;
+//   options.allowed_lateness = absl::Seconds(5);
 //   auto op = brook::MakeWindowOperator<std::string, Click>(
 //       options, brook::CountAggregate<Click>(),
 //       [](const brook::WindowResult<std::string, int64_t>& r) {
@@ -57,6 +57,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 
 #include "brook/codec.h"
@@ -82,8 +83,9 @@ struct BROOK_EXPORT WindowOptions {
   // assigner.
   std::optional<Trigger> trigger;
   // How long after a window's max_timestamp (in event time) its state is kept
-  // so that late elements can re-fire it; 0 or more. Default: 0.
-  int64_t allowed_lateness_ms = 0;
+  // so that late elements can re-fire it: zero or more, a whole number of
+  // milliseconds. Default: zero (a window is dropped when it fires).
+  absl::Duration allowed_lateness = absl::ZeroDuration();
   // Clock for processing-time triggers. Not owned. Default (null):
   // `Env::Default()`.
   Env* env = nullptr;
@@ -102,7 +104,8 @@ struct BROOK_EXPORT WindowOptions {
 
 // ValidateWindowOptions()
 //
-// Returns kInvalidArgument for a negative `allowed_lateness_ms`. (Assigners
+// Returns kInvalidArgument for an `allowed_lateness` that is negative or not
+// a whole number of milliseconds. (Assigners
 // and triggers are validated when they are built.)
 BROOK_EXPORT absl::Status ValidateWindowOptions(const WindowOptions& options);
 
@@ -127,8 +130,9 @@ struct WindowFunctions {
   // Called with each watermark after every result it fired.
   // Default (null): none.
   std::function<void(EventTime watermark_millis)> on_watermark;
-  // Dynamic sessions: the gap of an element, which must be > 0.
-  std::function<int64_t(const In&)> session_gap;
+  // Dynamic sessions: the gap of an element, which must be a positive whole
+  // number of milliseconds (else ProcessElement returns kInvalidArgument).
+  std::function<absl::Duration(const In& value)> session_gap;
 };
 
 // A keyed window operator: elements are grouped by key, put into windows by
@@ -401,7 +405,7 @@ class WindowOperator {
   TimeWindow LastWindowHolding(EventTime ts) const;
   TimeWindow SlidingWindowAt(absl::int128 start) const {
     return TimeWindow{internal::ClampTime(start),
-                      internal::ClampTime(start + assigner_.size() - 1)};
+                      internal::ClampTime(start + assigner_.size_ - 1)};
   }
 
   WindowAssigner assigner_;

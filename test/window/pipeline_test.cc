@@ -118,8 +118,8 @@ PipelineOptions ClickOptions(int64_t bound) {
 
 WindowOptions Tumbling(int64_t size, int64_t lateness = 0) {
   WindowOptions wo;
-  wo.assigner = *WindowAssigner::Tumbling(size);
-  wo.allowed_lateness_ms = lateness;
+  wo.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(size));
+  wo.allowed_lateness = absl::Milliseconds(lateness);
   return wo;
 }
 

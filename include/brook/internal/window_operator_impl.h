@@ -18,6 +18,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "brook/codec.h"
 #include "brook/internal/time_math.h"
@@ -52,18 +53,18 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
                    ? *options.trigger
                    : (options.assigner.is_event_time() ? Trigger::EventTime()
                                                        : Trigger::Never())),
-      lateness_(options.allowed_lateness_ms),
+      lateness_(absl::ToInt64Milliseconds(options.allowed_lateness)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       agg_(std::move(agg)),
       fn_(std::move(functions)) {
   sliced_ = options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
-            assigner_.slide() <= assigner_.size() &&
+            assigner_.slide_ <= assigner_.size_ &&
             trigger_.kind() == TriggerKind::kEventTime && !trigger_.purging();
   fast_tumbling_ = assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
   if (sliced_) {
-    int64_t a = assigner_.size(), b = assigner_.slide();
+    int64_t a = assigner_.size_, b = assigner_.slide_;
     while (b != 0) {
       int64_t t = a % b;
       a = b;
@@ -222,10 +223,13 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   if (entry != nullptr) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
-    gap = fn_.session_gap(value);
-    if (gap <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dynamic session: gap must be positive, got ", gap, " at ", ts));
+    const absl::Duration d = fn_.session_gap(value);
+    gap = absl::ToInt64Milliseconds(d);
+    if (gap <= 0 || absl::Milliseconds(gap) != d) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dynamic session: gap must be a positive whole number "
+                       "of milliseconds, got ",
+                       absl::FormatDuration(d), " at ", ts));
     }
   }
   if (sliced_) {
@@ -236,7 +240,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   if (assigner_.is_merging()) {
     TimeWindow w{ts, internal::WindowMaxTimestamp(
                          ts, assigner_.kind() == WindowAssignerKind::kSession
-                                 ? assigner_.gap()
+                                 ? assigner_.size_
                                  : gap)};
     auto it = state_.slot_of.find(key);
     if (it == state_.slot_of.end() && IsWindowLate(w)) {
@@ -373,7 +377,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
         // Flink's ContinuousEventTimeTrigger: `ts - ts % interval`, with a
         // remainder that truncates toward zero (as Java's and C++'s do), so
         // a negative time rounds up. Never overflows.
-        const int64_t interval = trigger_.interval_ms();
+        const int64_t interval = trigger_.param_;
         const EventTime start = ts - ts % interval;
         ws.next_fire = std::min(internal::SaturatingAdd(start, interval),
                                 ws.window.max_timestamp);
@@ -526,7 +530,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     // loop once per interval up to kMaxEventTime at the end of input.
     fire = true;
     ws->has_fire = false;
-    const int64_t interval = trigger_.interval_ms();
+    const int64_t interval = trigger_.param_;
     absl::int128 after = absl::int128(t.time) + interval;
     const absl::int128 due_until =
         std::min(state_.watermark, ws->window.max_timestamp);

@@ -30,29 +30,29 @@ absl::int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
   // The smallest start > ts - size on the slide grid; in int64 when it fits
   // (a 128-bit remainder is a slow library call).
   int64_t from, d;
-  if (!__builtin_sub_overflow(ts, assigner_.size() - 1, &from) &&
-      !__builtin_sub_overflow(from, assigner_.offset(), &d)) {
-    const int64_t slide = assigner_.slide();
+  if (!__builtin_sub_overflow(ts, assigner_.size_ - 1, &from) &&
+      !__builtin_sub_overflow(from, assigner_.offset_, &d)) {
+    const int64_t slide = assigner_.slide_;
     int64_t r = d % slide;
     if (r < 0) r += slide;
     if (r == 0) return from;
     return absl::int128(from) - r + slide;
   }
-  return internal::AlignUp128(absl::int128(ts) - assigner_.size() + 1,
-                              assigner_.offset(), assigner_.slide());
+  return internal::AlignUp128(absl::int128(ts) - assigner_.size_ + 1,
+                              assigner_.offset_, assigner_.slide_);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
     EventTime ts) const {
   const TimeWindow w =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.slide());
+      WindowAssigner::AlignedWindow(ts, assigner_.offset_, assigner_.slide_);
   if (w.start != kMinEventTime) {
     return TimeWindow{w.start,
-                      internal::WindowMaxTimestamp(w.start, assigner_.size())};
+                      internal::WindowMaxTimestamp(w.start, assigner_.size_)};
   }
   return SlidingWindowAt(
-      internal::AlignDown128(ts, assigner_.offset(), assigner_.slide()));
+      internal::AlignDown128(ts, assigner_.offset_, assigner_.slide_));
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -110,7 +110,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
-  const int64_t slide = assigner_.slide();
+  const int64_t slide = assigner_.slide_;
   const EventTime wm = state_.watermark;
   // The last window holding ts; if it is late, all of them are. (When
   // ts > wm every window holding ts ends after wm: none is late.)
@@ -127,7 +127,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   const uint32_t slot = e.slot;
   Sliced& sl = state_.sliced;
   const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
+      WindowAssigner::AlignedWindow(ts, assigner_.offset_, pane_).start;
   // The pane's column: usually one of the last few.
   auto it = sl.cols.end();
   for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
@@ -288,7 +288,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
     sl.fired_upto = sl.next_start;
     sl.has_fired = true;
     // The next window that holds a column.
-    const absl::int128 next = sl.next_start + assigner_.slide();
+    const absl::int128 next = sl.next_start + assigner_.slide_;
     size_t i = sl.a;
     while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
     if (i == sl.cols.size() || next > internal::kTimeMax) {

@@ -25,6 +25,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "brook/internal/time_math.h"
 #include "brook/internal/window_state.h"
@@ -38,18 +39,24 @@ namespace internal {
 inline std::string DescribeWindowAssigner(const WindowAssigner& a) {
   switch (a.kind()) {
     case WindowAssignerKind::kTumbling:
-      return absl::StrCat("tumbling(size=", a.size(), "ms,offset=", a.offset(),
+      return absl::StrCat("tumbling(size=", absl::ToInt64Milliseconds(a.size()),
+                          "ms,offset=", absl::ToInt64Milliseconds(a.offset()),
                           "ms)");
     case WindowAssignerKind::kSliding:
-      return absl::StrCat("sliding(size=", a.size(), "ms,slide=", a.slide(),
-                          "ms,offset=", a.offset(), "ms)");
+      return absl::StrCat("sliding(size=", absl::ToInt64Milliseconds(a.size()),
+                          "ms,slide=", absl::ToInt64Milliseconds(a.slide()),
+                          "ms,offset=", absl::ToInt64Milliseconds(a.offset()),
+                          "ms)");
     case WindowAssignerKind::kSession:
-      return absl::StrCat("session(gap=", a.gap(), "ms)");
+      return absl::StrCat("session(gap=", absl::ToInt64Milliseconds(a.gap()),
+                          "ms)");
     case WindowAssignerKind::kDynamicSession:
       return "dynamic_session";
     case WindowAssignerKind::kCumulate:
-      return absl::StrCat("cumulate(max_size=", a.size(), "ms,step=", a.slide(),
-                          "ms,offset=", a.offset(), "ms)");
+      return absl::StrCat(
+          "cumulate(max_size=", absl::ToInt64Milliseconds(a.size()),
+          "ms,step=", absl::ToInt64Milliseconds(a.slide()),
+          "ms,offset=", absl::ToInt64Milliseconds(a.offset()), "ms)");
     case WindowAssignerKind::kGlobal:
       return "global";
   }
@@ -71,8 +78,8 @@ inline std::string DescribeTrigger(const Trigger& t) {
       inner = absl::StrCat("count(", t.count(), ")");
       break;
     case TriggerKind::kContinuousEventTime:
-      inner = absl::StrCat("continuous_event_time(interval=", t.interval_ms(),
-                           "ms)");
+      inner = absl::StrCat("continuous_event_time(interval=",
+                           absl::ToInt64Milliseconds(t.interval()), "ms)");
       break;
     case TriggerKind::kNever:
       inner = "never";
@@ -170,7 +177,7 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
           continue;
         }
         const TimeWindow pane =
-            WindowAssigner::AlignedWindow(c.start, assigner_.offset(), pane_);
+            WindowAssigner::AlignedWindow(c.start, assigner_.offset_, pane_);
         typename Data::Window w;
         w.start_millis = c.start;
         w.max_timestamp_millis = pane.max_timestamp;
@@ -284,10 +291,9 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       if (!v->has_value()) continue;
       const absl::int128 s = **v;
       if (s < -bound || s > bound ||
-          internal::AlignDown128(s, assigner_.offset(), assigner_.slide()) !=
-              s) {
+          internal::AlignDown128(s, assigner_.offset_, assigner_.slide_) != s) {
         return bad("sliced window start ", internal::Int128Name(s),
-                   " out of range or off the ", assigner_.slide(),
+                   " out of range or off the ", assigner_.slide_,
                    "ms slide grid");
       }
     }
@@ -332,8 +338,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         }
       }
       if (sliced_) {
-        if (WindowAssigner::AlignedWindow(tw.start, assigner_.offset(),
-                                          pane_) != tw) {
+        if (WindowAssigner::AlignedWindow(tw.start, assigner_.offset_, pane_) !=
+            tw) {
           return bad(where, " is not a slice of ", pane_, "ms");
         }
         if (!w.has_contents || !w.trigger_state.empty()) {
@@ -549,23 +555,23 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
   switch (assigner_.kind()) {
     case WindowAssignerKind::kTumbling:
     case WindowAssignerKind::kSliding: {
-      const int64_t size = assigner_.size();
+      const int64_t size = assigner_.size_;
       const int64_t slide = assigner_.kind() == WindowAssignerKind::kSliding
-                                ? assigner_.slide()
+                                ? assigner_.slide_
                                 : size;
       // The unclamped start: from the end unless the end was clamped.
       const absl::int128 s = max < internal::kTimeMax ? max - size + 1 : start;
-      return AlignDown128(s, assigner_.offset(), slide) == s &&
+      return AlignDown128(s, assigner_.offset_, slide) == s &&
              ClampTime(s) == w.start &&
              ClampTime(s + size - 1) == w.max_timestamp;
     }
     case WindowAssignerKind::kCumulate: {
-      const int64_t size = assigner_.size(), step = assigner_.slide();
+      const int64_t size = assigner_.size_, step = assigner_.slide_;
       const absl::int128 epoch =
           w.start == internal::kTimeMin
-              ? AlignDown128(internal::kTimeMin, assigner_.offset(), size)
+              ? AlignDown128(internal::kTimeMin, assigner_.offset_, size)
               : start;
-      if (AlignDown128(epoch, assigner_.offset(), size) != epoch) return false;
+      if (AlignDown128(epoch, assigner_.offset_, size) != epoch) return false;
       const absl::int128 steps = size / step;
       if (max == internal::kTimeMax) {
         return epoch + steps * step - 1 >= max;
@@ -574,7 +580,7 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
       return len % step == 0 && len / step >= 1 && len / step <= steps;
     }
     case WindowAssignerKind::kSession:
-      return max == internal::kTimeMax || max - start + 1 >= assigner_.gap();
+      return max == internal::kTimeMax || max - start + 1 >= assigner_.size_;
     case WindowAssignerKind::kDynamicSession:
       return true;
     case WindowAssignerKind::kGlobal:
