@@ -136,8 +136,8 @@ int main() {
   pf.key_selector = [](const Click& c) { return c.page; };
   pf.sink = [](const brook::WindowResult<std::string, int64_t>& r) {
     std::printf("page    %-8s [%s, %s)  %" PRId64 " clicks\n", r.key.c_str(),
-                Clock(r.window.start).c_str(), Clock(r.window.end()).c_str(),
-                r.value);
+                Clock(r.window.start_millis).c_str(),
+                Clock(r.window.end_millis()).c_str(), r.value);
   };
   pf.late_sink = [](const std::string& page, const Click& c, brook::EventTime) {
     std::printf("late    %-8s click at %s by %s\n", page.c_str(),
@@ -175,8 +175,8 @@ int main() {
   uf.key_selector = [](const Click& c) { return c.user; };
   uf.sink = [](const brook::WindowResult<std::string, SessionStats>& r) {
     std::printf("session %-8s [%s, %s)  %" PRId64 " clicks on %zu pages\n",
-                r.key.c_str(), Clock(r.window.start).c_str(),
-                Clock(r.window.end()).c_str(), r.value.clicks,
+                r.key.c_str(), Clock(r.window.start_millis).c_str(),
+                Clock(r.window.end_millis()).c_str(), r.value.clicks,
                 r.value.pages.size());
   };
   auto user_sessions = UserSessions::Create(&consumer, po, sessions, stats, uf);

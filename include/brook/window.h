@@ -354,7 +354,7 @@ class WindowOperator {
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {
     if (!assigner_.is_event_time()) return kMaxEventTime;
-    return internal::SaturatingAdd(w.max_timestamp, lateness_);
+    return internal::SaturatingAdd(w.max_timestamp_millis, lateness_);
   }
   bool IsWindowLate(const TimeWindow& w) const {
     return assigner_.is_event_time() && CleanupTime(w) <= state_.watermark;

@@ -25,25 +25,33 @@ namespace brook {
 template <typename Key, typename In, typename Agg, typename Hash>
 class WindowOperator;
 
-// A window of event time: `start` .. `max_timestamp`, both inclusive.
+// A window of event time: `start_millis` .. `max_timestamp_millis`, both
+// inclusive, in milliseconds since the Unix epoch.
 struct TimeWindow {
-  EventTime start = 0;
-  EventTime max_timestamp = 0;
+  EventTime start_millis = 0;
+  EventTime max_timestamp_millis = 0;
 
-  // One past `max_timestamp` (Flink's exclusive end), saturating at
+  // One past `max_timestamp_millis` (Flink's exclusive end), saturating at
   // kMaxEventTime for a window that reaches the top of the range.
-  EventTime end() const { return internal::SaturatingAdd(max_timestamp, 1); }
-  bool Contains(EventTime t) const { return start <= t && t <= max_timestamp; }
+  EventTime end_millis() const {
+    return internal::SaturatingAdd(max_timestamp_millis, 1);
+  }
+  bool Contains(EventTime timestamp_millis) const {
+    return start_millis <= timestamp_millis &&
+           timestamp_millis <= max_timestamp_millis;
+  }
 
   friend bool operator==(const TimeWindow& a, const TimeWindow& b) {
-    return a.start == b.start && a.max_timestamp == b.max_timestamp;
+    return a.start_millis == b.start_millis &&
+           a.max_timestamp_millis == b.max_timestamp_millis;
   }
   friend bool operator!=(const TimeWindow& a, const TimeWindow& b) {
     return !(a == b);
   }
   friend bool operator<(const TimeWindow& a, const TimeWindow& b) {
-    return a.start != b.start ? a.start < b.start
-                              : a.max_timestamp < b.max_timestamp;
+    return a.start_millis != b.start_millis
+               ? a.start_millis < b.start_millis
+               : a.max_timestamp_millis < b.max_timestamp_millis;
   }
 };
 

@@ -84,8 +84,8 @@ struct Run {
     fns.parse = &ParseClick;
     fns.key_selector = [](const Click& c) { return c.page; };
     fns.sink = [this](const WindowResult<std::string, int64_t>& r) {
-      results.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                           r.value);
+      results.emplace_back(r.key, r.window.start_millis,
+                           r.window.max_timestamp_millis, r.value);
     };
     if (side) {
       fns.late_sink = [this](const std::string& k, const Click&, EventTime t) {

@@ -56,8 +56,8 @@ TEST_CASE("WindowAssigner: tumbling assignment table", "[window][assign]") {
   BROOK_REQUIRE_OK(a);
   std::vector<TimeWindow> got = a->WindowsFor(row.ts);
   REQUIRE(got.size() == 1);
-  CHECK(got[0].start == row.start);
-  CHECK(got[0].max_timestamp == row.max_ts);
+  CHECK(got[0].start_millis == row.start);
+  CHECK(got[0].max_timestamp_millis == row.max_ts);
   CHECK(got[0].Contains(row.ts));
 }
 
@@ -68,14 +68,14 @@ TEST_CASE("WindowAssigner: tumbling window at the top holds kMax",
   auto a = WindowAssigner::Tumbling(absl::Milliseconds(10));
   BROOK_REQUIRE_OK(a);
   TimeWindow w = a->WindowsFor(kMax)[0];
-  CHECK(w.start == kMax - 7);
-  CHECK(w.max_timestamp == kMax);
-  CHECK(w.end() == kMax);
+  CHECK(w.start_millis == kMax - 7);
+  CHECK(w.max_timestamp_millis == kMax);
+  CHECK(w.end_millis() == kMax);
   // At the bottom: kMin = -9223372036854775808 is 2 below a multiple of 10,
   // so its window would start at ...810 below it: clamped to kMin.
   TimeWindow b = a->WindowsFor(kMin)[0];
-  CHECK(b.start == kMin);
-  CHECK(b.max_timestamp == kMin + 7);
+  CHECK(b.start_millis == kMin);
+  CHECK(b.max_timestamp_millis == kMin + 7);
 }
 
 TEST_CASE("WindowAssigner: sliding assignment table", "[window][assign]") {

@@ -35,8 +35,8 @@ struct Harness {
   explicit Harness(const WindowOptions& options) {
     Op::Functions fns;
     fns.on_result = [this](const Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                         r.value);
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis, r.value);
     };
     fns.on_watermark = [this](EventTime w) { watermarks.push_back(w); };
     auto made = Op::Create(options, Count(), std::move(fns));

@@ -38,7 +38,8 @@ struct Harness {
           std::function<absl::Duration(const int64_t&)> gap = nullptr) {
     typename Op::Functions fns;
     fns.on_result = [this](const typename Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis,
                          static_cast<int64_t>(r.value));
     };
     if (side_output) {
@@ -453,7 +454,7 @@ TEST_CASE("WindowOperator: reduce, aggregate and full-window functions",
   SECTION("full window sees the key, window and elements") {
     auto full = MakeFullWindow<int64_t>(
         [](const int& key, const TimeWindow& w, absl::Span<const int64_t> xs) {
-          int64_t r = key * 1000 + w.start;
+          int64_t r = key * 1000 + w.start_millis;
           for (int64_t x : xs) r = r * 10 + x;
           return r;
         });
@@ -601,7 +602,7 @@ TEST_CASE("MakeWindowOperator: deduces the aggregate, as in the header example",
       Tumbling(60'000), CountAggregate<Click>(),
       [&out](const WindowResult<std::string, int64_t>& r) {
         out.push_back(r.key + "=" + std::to_string(r.value) + "@" +
-                      std::to_string(r.window.end()));
+                      std::to_string(r.window.end_millis()));
       });
   BROOK_REQUIRE_OK(op);
   BROOK_REQUIRE_OK((*op)->ProcessElement("/home", Click{"/home"}, 1000));

@@ -76,13 +76,13 @@ void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
   int64_t late_seen = 0;
   WindowFunctions<int, int64_t, int64_t> fns;
   fns.on_result = [&](const WindowResult<int, int64_t>& r) {
-    WinKey k{r.key, r.window.start, r.window.max_timestamp};
+    WinKey k{r.key, r.window.start_millis, r.window.max_timestamp_millis};
     auto it = expected.find(k);
     if (it == expected.end() || it->second != r.value) {
       ++mismatches;
-      UNSCOPED_INFO("fired key " << r.key << " [" << r.window.start << ","
-                                 << r.window.max_timestamp << "] = " << r.value
-                                 << " expected "
+      UNSCOPED_INFO("fired key " << r.key << " [" << r.window.start_millis
+                                 << "," << r.window.max_timestamp_millis
+                                 << "] = " << r.value << " expected "
                                  << (it == expected.end() ? -1 : it->second));
     }
     last_fired[k] = r.value;
@@ -100,13 +100,15 @@ void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
     bool any = false;
     for (const TimeWindow& w : o.assigner.WindowsFor(e.ts)) {
       if (internal::SaturatingAdd(
-              w.max_timestamp, absl::ToInt64Milliseconds(o.allowed_lateness)) <=
-          wm) {
+              w.max_timestamp_millis,
+              absl::ToInt64Milliseconds(o.allowed_lateness)) <= wm) {
         continue;
       }
       any = true;
-      expected[WinKey{e.key, w.start, w.max_timestamp}] += e.value;
-      if (w.max_timestamp <= wm) ++expected_fires;  // fires again at once
+      expected[WinKey{e.key, w.start_millis, w.max_timestamp_millis}] +=
+          e.value;
+      if (w.max_timestamp_millis <= wm)
+        ++expected_fires;  // fires again at once
     }
     // Flink's rule: late when no window takes it (also an element that falls
     // in a sliding gap) and ts + lateness <= watermark.
@@ -288,8 +290,9 @@ TEST_CASE("Window property: sessions agree with a naive model",
     std::vector<std::pair<WinKey, int64_t>> got;
     WindowFunctions<int, int64_t, int64_t> fns;
     fns.on_result = [&](const WindowResult<int, int64_t>& r) {
-      got.emplace_back(WinKey{r.key, r.window.start, r.window.max_timestamp},
-                       r.value);
+      got.emplace_back(
+          WinKey{r.key, r.window.start_millis, r.window.max_timestamp_millis},
+          r.value);
     };
     bool op_late = false;
     fns.on_late = [&](const int&, const int64_t&, EventTime) {

@@ -43,8 +43,8 @@ struct Harness {
   explicit Harness(const WindowOptions& options) {
     Op::Functions fns;
     fns.on_result = [this](const Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                         r.value);
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis, r.value);
     };
     fns.on_late = [this](const int& k, const int64_t& v, EventTime ts) {
       late.emplace_back(k, v, ts);

@@ -119,8 +119,8 @@ struct StateHarness {
   explicit StateHarness(const StateConfig& c) {
     StateOp::Functions fns;
     fns.on_result = [this](const StateOp::Result& r) {
-      out.emplace_back(calls, r.key, r.window.start, r.window.max_timestamp,
-                       r.value);
+      out.emplace_back(calls, r.key, r.window.start_millis,
+                       r.window.max_timestamp_millis, r.value);
     };
     fns.on_late = [this](const std::string& k, const int64_t& v, EventTime t) {
       out.emplace_back(calls, k, -1, t, v);

@@ -47,9 +47,9 @@ TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
     EventTime ts) const {
   const TimeWindow w =
       WindowAssigner::AlignedWindow(ts, assigner_.offset_, assigner_.slide_);
-  if (w.start != kMinEventTime) {
-    return TimeWindow{w.start,
-                      internal::WindowMaxTimestamp(w.start, assigner_.size_)};
+  if (w.start_millis != kMinEventTime) {
+    return TimeWindow{w.start_millis, internal::WindowMaxTimestamp(
+                                          w.start_millis, assigner_.size_)};
   }
   return SlidingWindowAt(
       internal::AlignDown128(ts, assigner_.offset_, assigner_.slide_));
@@ -97,9 +97,9 @@ WindowOperator<Key, In, Agg, Hash>::MergeColumns(uint32_t slot,
   const Sliced& sl = state_.sliced;
   Accumulator acc = agg_.CreateAccumulator();
   auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), w.start,
+      sl.cols.begin(), sl.cols.end(), w.start_millis,
       [](const Column& c, EventTime t) { return c.start < t; });
-  for (; it != sl.cols.end() && it->start <= w.max_timestamp; ++it) {
+  for (; it != sl.cols.end() && it->start <= w.max_timestamp_millis; ++it) {
     if (slot < it->acc.size()) agg_.Merge(acc, it->acc[slot]);
   }
   return acc;
@@ -127,7 +127,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   const uint32_t slot = e.slot;
   Sliced& sl = state_.sliced;
   const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset_, pane_).start;
+      WindowAssigner::AlignedWindow(ts, assigner_.offset_, pane_).start_millis;
   // The pane's column: usually one of the last few.
   auto it = sl.cols.end();
   for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
@@ -203,10 +203,11 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   // the watermark. First find the complete, not late ones: [lo, hi].
   absl::int128 lo = 0, hi = 0;
   bool any = false;
-  for (absl::int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
+  for (absl::int128 s = FirstWindowHolding(ts); s <= last.start_millis;
+       s += slide) {
     TimeWindow w = SlidingWindowAt(s);
     if (IsWindowLate(w)) continue;
-    if (w.max_timestamp <= wm) {
+    if (w.max_timestamp_millis <= wm) {
       if (!any) lo = s;
       hi = s;
       any = true;
@@ -232,7 +233,7 @@ void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
   const size_t slots = state_.keys.size();
   auto& cols = sl.cols;
   // Push the columns that enter the window.
-  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp) {
+  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp_millis) {
     Column& c = cols[sl.b];
     FitColumn(c);
     for (size_t k = 0; k < slots; ++k) {
@@ -283,7 +284,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   const EventTime wm = state_.watermark;
   while (sl.has_next) {
     const TimeWindow w = SlidingWindowAt(sl.next_start);
-    if (w.max_timestamp > wm) break;
+    if (w.max_timestamp_millis > wm) break;
     FireSlicedWindow(w);
     sl.fired_upto = sl.next_start;
     sl.has_fired = true;

@@ -180,7 +180,7 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
             WindowAssigner::AlignedWindow(c.start, assigner_.offset_, pane_);
         typename Data::Window w;
         w.start_millis = c.start;
-        w.max_timestamp_millis = pane.max_timestamp;
+        w.max_timestamp_millis = pane.max_timestamp_millis;
         w.acc = c.acc[e.slot];
         ks.windows.push_back(std::move(w));
       }
@@ -189,10 +189,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
     }
     for (const WinState& ws : state_.keys[e.slot].windows) {
       typename Data::Window w;
-      w.start_millis = ws.window.start;
-      w.max_timestamp_millis = ws.window.max_timestamp;
-      const bool hot = e.hot && e.hot_start == ws.window.start &&
-                       e.hot_max == ws.window.max_timestamp;
+      w.start_millis = ws.window.start_millis;
+      w.max_timestamp_millis = ws.window.max_timestamp_millis;
+      const bool hot = e.hot && e.hot_start == ws.window.start_millis &&
+                       e.hot_max == ws.window.max_timestamp_millis;
       w.has_contents = ws.has_data || hot;
       w.acc = ws.has_data ? ws.acc : agg_.CreateAccumulator();
       if (hot) agg_.Merge(w.acc, e.delta);
@@ -205,8 +205,8 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       // The event timers the window's trigger and cleanup stand for (the
       // operator keeps only the earliest in its heap).
       std::vector<int64_t> event;
-      if (event_trigger && ws.window.max_timestamp > state_.watermark) {
-        event.push_back(ws.window.max_timestamp);
+      if (event_trigger && ws.window.max_timestamp_millis > state_.watermark) {
+        event.push_back(ws.window.max_timestamp_millis);
       }
       if (trigger_.kind() == TriggerKind::kContinuousEventTime && ws.has_fire) {
         event.push_back(ws.next_fire);
@@ -218,16 +218,17 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       std::sort(event.begin(), event.end());
       event.erase(std::unique(event.begin(), event.end()), event.end());
       for (int64_t time : event) {
-        ks.timers.push_back(
-            typename Data::Timer{internal::TimerDomain::kEventTime, time,
-                                 ws.window.start, ws.window.max_timestamp});
+        ks.timers.push_back(typename Data::Timer{
+            internal::TimerDomain::kEventTime, time, ws.window.start_millis,
+            ws.window.max_timestamp_millis});
       }
       if (auto it = processing.find(ws.id); it != processing.end()) {
         // A session that grew since the timer was set waits for its new end
         // (`OnProcessingTimer()`): the timer stands for one at that end.
         ks.timers.push_back(typename Data::Timer{
-            internal::TimerDomain::kProcessingTime, ws.window.max_timestamp,
-            ws.window.start, ws.window.max_timestamp});
+            internal::TimerDomain::kProcessingTime,
+            ws.window.max_timestamp_millis, ws.window.start_millis,
+            ws.window.max_timestamp_millis});
       }
       ks.windows.push_back(std::move(w));
     }
@@ -323,7 +324,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       const std::string where = absl::StrCat(
           "key ", k, ": window ",
           internal::WindowName(w.start_millis, w.max_timestamp_millis));
-      if (tw.start > tw.max_timestamp)
+      if (tw.start_millis > tw.max_timestamp_millis)
         return bad(where, " ends before it starts");
       if (i > 0) {
         const auto& p = ks.windows[i - 1];
@@ -338,8 +339,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         }
       }
       if (sliced_) {
-        if (WindowAssigner::AlignedWindow(tw.start, assigner_.offset_, pane_) !=
-            tw) {
+        if (WindowAssigner::AlignedWindow(tw.start_millis, assigner_.offset_,
+                                          pane_) != tw) {
           return bad(where, " is not a slice of ", pane_, "ms");
         }
         if (!w.has_contents || !w.trigger_state.empty()) {
@@ -374,7 +375,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
                      "time, got ", n);
         }
         // The operator clamps an early fire time to the window's end.
-        if (n == 1 && w.trigger_state[0] > tw.max_timestamp) {
+        if (n == 1 && w.trigger_state[0] > tw.max_timestamp_millis) {
           return bad(where, ": an early fire time ", w.trigger_state[0],
                      " after the window's end");
         }
@@ -384,8 +385,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       }
       // The event timers this window stands for.
       std::vector<int64_t> event;
-      if (event_trigger && tw.max_timestamp > wm)
-        event.push_back(tw.max_timestamp);
+      if (event_trigger && tw.max_timestamp_millis > wm)
+        event.push_back(tw.max_timestamp_millis);
       if (trigger_.kind() == TriggerKind::kContinuousEventTime && n == 1) {
         event.push_back(w.trigger_state[0]);
       }
@@ -397,7 +398,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       for (int64_t time : event) {
         expected.push_back(
             typename Data::Timer{internal::TimerDomain::kEventTime, time,
-                                 tw.start, tw.max_timestamp});
+                                 tw.start_millis, tw.max_timestamp_millis});
       }
     }
     // Timers.
@@ -527,15 +528,15 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         ws.next_fire = w.trigger_state[0];
         ws.has_fire = true;
       }
-      ws.end_pending = event_trigger && tw.max_timestamp > wm;
+      ws.end_pending = event_trigger && tw.max_timestamp_millis > wm;
       ScheduleWindow(slot, ws);
     }
     for (const auto& t : data.keys[k].timers) {
       if (t.domain != internal::TimerDomain::kProcessingTime) continue;
       const KeyState& ks = state_.keys[k];
       for (const WinState& ws : ks.windows) {
-        if (ws.window.start == t.window_start_millis &&
-            ws.window.max_timestamp == t.window_max_timestamp_millis) {
+        if (ws.window.start_millis == t.window_start_millis &&
+            ws.window.max_timestamp_millis == t.window_max_timestamp_millis) {
           state_.processing_timers.push(Timer{t.time_millis, slot, 0, ws.id});
         }
       }
@@ -551,7 +552,7 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
     const TimeWindow& w) const {
   using internal::AlignDown128;
   using internal::ClampTime;
-  const absl::int128 start = w.start, max = w.max_timestamp;
+  const absl::int128 start = w.start_millis, max = w.max_timestamp_millis;
   switch (assigner_.kind()) {
     case WindowAssignerKind::kTumbling:
     case WindowAssignerKind::kSliding: {
@@ -562,13 +563,13 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
       // The unclamped start: from the end unless the end was clamped.
       const absl::int128 s = max < internal::kTimeMax ? max - size + 1 : start;
       return AlignDown128(s, assigner_.offset_, slide) == s &&
-             ClampTime(s) == w.start &&
-             ClampTime(s + size - 1) == w.max_timestamp;
+             ClampTime(s) == w.start_millis &&
+             ClampTime(s + size - 1) == w.max_timestamp_millis;
     }
     case WindowAssignerKind::kCumulate: {
       const int64_t size = assigner_.size_, step = assigner_.slide_;
       const absl::int128 epoch =
-          w.start == internal::kTimeMin
+          w.start_millis == internal::kTimeMin
               ? AlignDown128(internal::kTimeMin, assigner_.offset_, size)
               : start;
       if (AlignDown128(epoch, assigner_.offset_, size) != epoch) return false;
@@ -584,7 +585,8 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
     case WindowAssignerKind::kDynamicSession:
       return true;
     case WindowAssignerKind::kGlobal:
-      return w.start == kMinEventTime && w.max_timestamp == kMaxEventTime;
+      return w.start_millis == kMinEventTime &&
+             w.max_timestamp_millis == kMaxEventTime;
   }
   return false;
 }
