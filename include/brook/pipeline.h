@@ -32,7 +32,7 @@
 //       *brook::WatermarkStrategy::ForBoundedOutOfOrderness(absl::Seconds(5));
 //   popts.watermarks.WithTimestampAssigner(&ClickTime);
 //   brook::WindowOptions wopts;
-//   wopts.assigner = *brook::WindowAssigner::Tumbling(absl::Milliseconds(60'000));
+//   wopts.assigner = *brook::WindowAssigner::Tumbling(absl::Minutes(1));
 //   using Counts = brook::WindowPipeline<std::string, Click,
 //                                        brook::CountAggregate<Click>>;
 //   Counts::Functions fns;

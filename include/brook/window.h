@@ -7,7 +7,7 @@
 // so, honours allowed lateness and routes late elements to a side output.
 //
 // Times are `EventTime` milliseconds (watermark.h). A window holds the times
-// `start` .. `max_timestamp`, both inclusive (Flink's [start, end) with
+// `start_millis` .. `max_timestamp_millis`, inclusive (Flink's window with
 // maxTimestamp = end - 1); windows at either end of the int64 range are
 // clamped to it rather than overflowing.
 //
@@ -25,7 +25,7 @@
 // operator.
 //
 // Example (per-page counts in 1-minute tumbling windows):
-//   auto assigner = brook::WindowAssigner::Tumbling(absl::Milliseconds(60'000));
+//   auto assigner = brook::WindowAssigner::Tumbling(absl::Minutes(1));
 //   brook::WindowOptions options;
 //   options.assigner = *assigner;
 //   options.allowed_lateness = absl::Seconds(5);
@@ -82,7 +82,7 @@ struct BROOK_EXPORT WindowOptions {
   // When windows fire. Default (unset): event time, or never for the global
   // assigner.
   std::optional<Trigger> trigger;
-  // How long after a window's max_timestamp (in event time) its state is kept
+  // How long after a window's max_timestamp_millis its state is kept
   // so that late elements can re-fire it: zero or more, a whole number of
   // milliseconds. Default: zero (a window is dropped when it fires).
   absl::Duration allowed_lateness = absl::ZeroDuration();
@@ -139,12 +139,12 @@ struct WindowFunctions {
 // the assigner, aggregated incrementally, and emitted when the trigger fires.
 //
 // Event-time rules (Flink's WindowOperator and EventTimeTrigger):
-//   1. A window is late once max_timestamp + allowed_lateness <= watermark;
+//   1. A window is late once max_timestamp_millis + lateness <= watermark;
 //      its state is then dropped and it never fires again.
 //   2. An element skips its late windows; if it has no other window and
 //      ts + allowed_lateness <= watermark it goes to `on_late`, else it is
 //      counted as dropped. Sessions decide lateness after merging.
-//   3. An element that lands in a window whose max_timestamp <= watermark
+//   3. An element that lands in a window whose max_timestamp_millis <= wm
 //      (but which is not late) fires that window again at once.
 //   4. `AdvanceWatermark(w)` fires timers in time order, then calls
 //      `on_watermark(w)`; a watermark equal to the current one fires nothing
@@ -188,8 +188,8 @@ class WindowOperator {
   absl::Status ProcessElement(const Key& key, const In& value,
                               EventTime timestamp_millis);
 
-  // Moves event time to `watermark_millis`, firing and cleaning up every window and
-  // timer it passes, then calls `on_watermark`. A watermark equal to the
+  // Moves event time to `watermark_millis`, firing and cleaning up each window
+  // and timer it passes, then calls `on_watermark`. A watermark equal to the
   // current one only calls `on_watermark`; a lower one is ignored.
   void AdvanceWatermark(EventTime watermark_millis);
   // Fires processing-time timers due by the clock.
@@ -240,7 +240,7 @@ class WindowOperator {
     EventTime pending = 0;                // time of the live event timer
     bool has_fire = false;
     bool has_pending = false;
-    bool end_pending = false;  // an event-time firing at max_timestamp is due
+    bool end_pending = false;  // event-time firing at max_timestamp_millis due
     bool has_data = false;
   };
   struct KeyState {

@@ -22,8 +22,8 @@ template <typename Key, typename In, typename Agg, typename Hash>
 class WindowOperator;
 
 enum class TriggerKind {
-  kEventTime,            // fire when the watermark reaches max_timestamp
-  kProcessingTime,       // fire when the clock reaches max_timestamp
+  kEventTime,            // fire when the watermark reaches the window's end
+  kProcessingTime,       // fire when the clock reaches the window's end
   kCount,                // fire every `count` elements
   kContinuousEventTime,  // event time, plus early firings every `interval`
   kNever,                // never fire (the global window's default)
