@@ -136,7 +136,7 @@ BENCHMARK(BM_Baseline_HashCount);
 void BM_Window_TumblingCount(benchmark::State& state) {
   const Stream& stream = DenseStream();
   WindowOptions o;
-  o.assigner = *WindowAssigner::Tumbling(60'000);
+  o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(60'000));
   int64_t results = 0;
   auto op = MakeOp(o, CountAggregate<int64_t>(), &results);
   RunOperator(state, stream, *op, &results);
@@ -152,7 +152,8 @@ void BM_Window_SlidingSum(benchmark::State& state) {
   const Stream& stream = DenseStream();
   const int64_t slide = 1000;
   WindowOptions o;
-  o.assigner = *WindowAssigner::Sliding(slide * state.range(0), slide);
+  o.assigner = *WindowAssigner::Sliding(
+      absl::Milliseconds(slide * state.range(0)), absl::Milliseconds(slide));
   o.use_slicing = state.range(1) != 0;
   int64_t results = 0;
   auto op = MakeOp(o, SumAgg(), &results);
@@ -170,7 +171,7 @@ BENCHMARK(BM_Window_SlidingSum)
 void BM_Window_Session(benchmark::State& state) {
   static const Stream* stream = new Stream(MakeSessionStream());
   WindowOptions o;
-  o.assigner = *WindowAssigner::Session(30 * 60 * 1000);
+  o.assigner = *WindowAssigner::Session(absl::Milliseconds(30 * 60 * 1000));
   int64_t results = 0;
   auto op = MakeOp(o, CountAggregate<int64_t>(), &results);
   RunOperator(state, *stream, *op, &results);

@@ -127,7 +127,8 @@ int main() {
 
   // Per-page counts in 1-minute tumbling windows.
   brook::WindowOptions tumbling;
-  tumbling.assigner = *brook::WindowAssigner::Tumbling(kMinute);
+  tumbling.assigner =
+      *brook::WindowAssigner::Tumbling(absl::Milliseconds(kMinute));
   using PageCounts =
       brook::WindowPipeline<std::string, Click, brook::CountAggregate<Click>>;
   PageCounts::Functions pf;
@@ -135,8 +136,8 @@ int main() {
   pf.key_selector = [](const Click& c) { return c.page; };
   pf.sink = [](const brook::WindowResult<std::string, int64_t>& r) {
     std::printf("page    %-8s [%s, %s)  %" PRId64 " clicks\n", r.key.c_str(),
-                Clock(r.window.start).c_str(), Clock(r.window.end()).c_str(),
-                r.value);
+                Clock(r.window.start_millis).c_str(),
+                Clock(r.window.end_millis()).c_str(), r.value);
   };
   pf.late_sink = [](const std::string& page, const Click& c, brook::EventTime) {
     std::printf("late    %-8s click at %s by %s\n", page.c_str(),
@@ -147,7 +148,8 @@ int main() {
 
   // Per-user sessions with a 30-minute gap.
   brook::WindowOptions sessions;
-  sessions.assigner = *brook::WindowAssigner::Session(30 * kMinute);
+  sessions.assigner =
+      *brook::WindowAssigner::Session(absl::Milliseconds(30 * kMinute));
   auto stats = brook::MakeAggregate<Click>(
       [] { return SessionStats(); },
       [](SessionStats& s, const Click& c) {
@@ -173,8 +175,8 @@ int main() {
   uf.key_selector = [](const Click& c) { return c.user; };
   uf.sink = [](const brook::WindowResult<std::string, SessionStats>& r) {
     std::printf("session %-8s [%s, %s)  %" PRId64 " clicks on %zu pages\n",
-                r.key.c_str(), Clock(r.window.start).c_str(),
-                Clock(r.window.end()).c_str(), r.value.clicks,
+                r.key.c_str(), Clock(r.window.start_millis).c_str(),
+                Clock(r.window.end_millis()).c_str(), r.value.clicks,
                 r.value.pages.size());
   };
   auto user_sessions = UserSessions::Create(&consumer, po, sessions, stats, uf);

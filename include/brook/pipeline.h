@@ -32,7 +32,7 @@
 //       *brook::WatermarkStrategy::ForBoundedOutOfOrderness(absl::Seconds(5));
 //   popts.watermarks.WithTimestampAssigner(&ClickTime);
 //   brook::WindowOptions wopts;
-//   wopts.assigner = *brook::WindowAssigner::Tumbling(60'000);
+//   wopts.assigner = *brook::WindowAssigner::Tumbling(absl::Minutes(1));
 //   using Counts = brook::WindowPipeline<std::string, Click,
 //                                        brook::CountAggregate<Click>>;
 //   Counts::Functions fns;
@@ -111,7 +111,9 @@ class WindowPipeline {
     std::function<void(const WindowResult<Key, Output>&)> sink;
     // The late side output. Default (null): late records are counted
     // (`window_operator().dropped_late_elements()`) and dropped.
-    std::function<void(const Key&, const In&, EventTime)> late_sink;
+    std::function<void(const Key& key, const In& value,
+                       EventTime timestamp_millis)>
+        late_sink;
   };
 
   // Where an input stands in saved state (`ReadPositions()`).
@@ -145,7 +147,9 @@ class WindowPipeline {
 
   // True once every input has ended (closed shards read to their end).
   bool finished() const { return finished_count_ == inputs_.size(); }
-  EventTime current_watermark() const { return op_->current_watermark(); }
+  EventTime current_watermark_millis() const {
+    return op_->current_watermark_millis();
+  }
   const Operator& window_operator() const { return *op_; }
   const WatermarkCombiner& combiner() const { return *combiner_; }
 
@@ -212,7 +216,8 @@ class WindowPipeline {
         fn_(std::move(functions)) {}
 
   void AdvanceCombined() {
-    if (combiner_->combined_watermark_millis() > op_->current_watermark()) {
+    if (combiner_->combined_watermark_millis() >
+        op_->current_watermark_millis()) {
       op_->AdvanceWatermark(combiner_->combined_watermark_millis());
     }
   }

@@ -7,7 +7,7 @@
 // so, honours allowed lateness and routes late elements to a side output.
 //
 // Times are `EventTime` milliseconds (watermark.h). A window holds the times
-// `start` .. `max_timestamp`, both inclusive (Flink's [start, end) with
+// `start_millis` .. `max_timestamp_millis`, inclusive (Flink's window with
 // maxTimestamp = end - 1); windows at either end of the int64 range are
 // clamped to it rather than overflowing.
 //
@@ -25,10 +25,10 @@
 // operator.
 //
 // Example (per-page counts in 1-minute tumbling windows):
-//   auto assigner = brook::WindowAssigner::Tumbling(60'000);
+//   auto assigner = brook::WindowAssigner::Tumbling(absl::Minutes(1));
 //   brook::WindowOptions options;
 //   options.assigner = *assigner;
-//   options.allowed_lateness_ms = 5'000;
+//   options.allowed_lateness = absl::Seconds(5);
 //   auto op = brook::MakeWindowOperator<std::string, Click>(
 //       options, brook::CountAggregate<Click>(),
 //       [](const brook::WindowResult<std::string, int64_t>& r) {
@@ -54,8 +54,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "absl/hash/hash.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 
 #include "brook/codec.h"
@@ -80,9 +82,10 @@ struct BROOK_EXPORT WindowOptions {
   // When windows fire. Default (unset): event time, or never for the global
   // assigner.
   std::optional<Trigger> trigger;
-  // How long after a window's max_timestamp (in event time) its state is kept
-  // so that late elements can re-fire it; 0 or more. Default: 0.
-  int64_t allowed_lateness_ms = 0;
+  // How long after a window's max_timestamp_millis its state is kept
+  // so that late elements can re-fire it: zero or more, a whole number of
+  // milliseconds. Default: zero (a window is dropped when it fires).
+  absl::Duration allowed_lateness = absl::ZeroDuration();
   // Clock for processing-time triggers. Not owned. Default (null):
   // `Env::Default()`.
   Env* env = nullptr;
@@ -101,7 +104,8 @@ struct BROOK_EXPORT WindowOptions {
 
 // ValidateWindowOptions()
 //
-// Returns kInvalidArgument for a negative `allowed_lateness_ms`. (Assigners
+// Returns kInvalidArgument for an `allowed_lateness` that is negative or not
+// a whole number of milliseconds. (Assigners
 // and triggers are validated when they are built.)
 BROOK_EXPORT absl::Status ValidateWindowOptions(const WindowOptions& options);
 
@@ -120,24 +124,27 @@ struct WindowFunctions {
   std::function<void(const WindowResult<Key, Out>&)> on_result;
   // The late side output: elements too late for every window they belong to.
   // Default (null): they are counted in `dropped_late_elements()` and dropped.
-  std::function<void(const Key&, const In&, EventTime)> on_late;
+  std::function<void(const Key& key, const In& value,
+                     EventTime timestamp_millis)>
+      on_late;
   // Called with each watermark after every result it fired.
   // Default (null): none.
-  std::function<void(EventTime)> on_watermark;
-  // Dynamic sessions: the gap of an element, which must be > 0.
-  std::function<int64_t(const In&)> session_gap;
+  std::function<void(EventTime watermark_millis)> on_watermark;
+  // Dynamic sessions: the gap of an element, which must be a positive whole
+  // number of milliseconds (else ProcessElement returns kInvalidArgument).
+  std::function<absl::Duration(const In& value)> session_gap;
 };
 
 // A keyed window operator: elements are grouped by key, put into windows by
 // the assigner, aggregated incrementally, and emitted when the trigger fires.
 //
 // Event-time rules (Flink's WindowOperator and EventTimeTrigger):
-//   1. A window is late once max_timestamp + allowed_lateness <= watermark;
+//   1. A window is late once max_timestamp_millis + lateness <= watermark;
 //      its state is then dropped and it never fires again.
 //   2. An element skips its late windows; if it has no other window and
 //      ts + allowed_lateness <= watermark it goes to `on_late`, else it is
 //      counted as dropped. Sessions decide lateness after merging.
-//   3. An element that lands in a window whose max_timestamp <= watermark
+//   3. An element that lands in a window whose max_timestamp_millis <= wm
 //      (but which is not late) fires that window again at once.
 //   4. `AdvanceWatermark(w)` fires timers in time order, then calls
 //      `on_watermark(w)`; a watermark equal to the current one fires nothing
@@ -175,18 +182,20 @@ class WindowOperator {
   WindowOperator& operator=(const WindowOperator&) = delete;
 
   // Adds an element. Returns kInvalidArgument (and ignores the element) if
-  // `ts` is kMinEventTime or a dynamic session gap is not positive; OK
-  // otherwise, also for an element routed to the late output or dropped.
-  absl::Status ProcessElement(const Key& key, const In& value, EventTime ts);
+  // `timestamp_millis` is kMinEventTime or a dynamic session gap is not
+  // positive; OK otherwise, also for an element routed to the late output or
+  // dropped.
+  absl::Status ProcessElement(const Key& key, const In& value,
+                              EventTime timestamp_millis);
 
-  // Moves event time to `watermark`, firing and cleaning up every window and
-  // timer it passes, then calls `on_watermark`. A watermark equal to the
+  // Moves event time to `watermark_millis`, firing and cleaning up each window
+  // and timer it passes, then calls `on_watermark`. A watermark equal to the
   // current one only calls `on_watermark`; a lower one is ignored.
-  void AdvanceWatermark(EventTime watermark);
+  void AdvanceWatermark(EventTime watermark_millis);
   // Fires processing-time timers due by the clock.
   void AdvanceProcessingTime();
 
-  EventTime current_watermark() const { return state_.watermark; }
+  EventTime current_watermark_millis() const { return state_.watermark; }
   // Elements dropped for lateness without a side output.
   int64_t dropped_late_elements() const { return state_.dropped_late; }
   // Elements sent to `on_late`.
@@ -231,7 +240,7 @@ class WindowOperator {
     EventTime pending = 0;                // time of the live event timer
     bool has_fire = false;
     bool has_pending = false;
-    bool end_pending = false;  // an event-time firing at max_timestamp is due
+    bool end_pending = false;  // event-time firing at max_timestamp_millis due
     bool has_data = false;
   };
   struct KeyState {
@@ -258,9 +267,10 @@ class WindowOperator {
     std::vector<Accumulator> back;   // by slot
     std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data
     std::vector<int32_t> retained;   // by slot: columns with data
-    __int128 next_start = 0;         // the next window to fire, if `has_next`
+    absl::int128 next_start = 0;     // the next window to fire, if `has_next`
     bool has_next = false;
-    __int128 fired_upto = 0;  // start of the last window fired, if `has_fired`
+    absl::int128 fired_upto =
+        0;  // start of the last window fired, if `has_fired`
     bool has_fired = false;
   };
   // The hash map's value for a key. Besides the key's slot it holds the
@@ -344,7 +354,7 @@ class WindowOperator {
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {
     if (!assigner_.is_event_time()) return kMaxEventTime;
-    return internal::SaturatingAdd(w.max_timestamp, lateness_);
+    return internal::SaturatingAdd(w.max_timestamp_millis, lateness_);
   }
   bool IsWindowLate(const TimeWindow& w) const {
     return assigner_.is_event_time() && CleanupTime(w) <= state_.watermark;
@@ -391,11 +401,11 @@ class WindowOperator {
   void ResetStacks();
   // The accumulator of one slot over the columns of `w`.
   Accumulator MergeColumns(uint32_t slot, const TimeWindow& w) const;
-  __int128 FirstWindowHolding(EventTime ts) const;
+  absl::int128 FirstWindowHolding(EventTime ts) const;
   TimeWindow LastWindowHolding(EventTime ts) const;
-  TimeWindow SlidingWindowAt(__int128 start) const {
+  TimeWindow SlidingWindowAt(absl::int128 start) const {
     return TimeWindow{internal::ClampTime(start),
-                      internal::ClampTime(start + assigner_.size() - 1)};
+                      internal::ClampTime(start + assigner_.size_ - 1)};
   }
 
   WindowAssigner assigner_;

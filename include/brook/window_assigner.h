@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/numeric/int128.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
@@ -20,25 +22,36 @@
 
 namespace brook {
 
-// A window of event time: `start` .. `max_timestamp`, both inclusive.
-struct TimeWindow {
-  EventTime start = 0;
-  EventTime max_timestamp = 0;
+template <typename Key, typename In, typename Agg, typename Hash>
+class WindowOperator;
 
-  // One past `max_timestamp` (Flink's exclusive end), saturating at
+// A window of event time: `start_millis` .. `max_timestamp_millis`, both
+// inclusive, in milliseconds since the Unix epoch.
+struct TimeWindow {
+  EventTime start_millis = 0;
+  EventTime max_timestamp_millis = 0;
+
+  // One past `max_timestamp_millis` (Flink's exclusive end), saturating at
   // kMaxEventTime for a window that reaches the top of the range.
-  EventTime end() const { return internal::SaturatingAdd(max_timestamp, 1); }
-  bool Contains(EventTime t) const { return start <= t && t <= max_timestamp; }
+  EventTime end_millis() const {
+    return internal::SaturatingAdd(max_timestamp_millis, 1);
+  }
+  bool Contains(EventTime timestamp_millis) const {
+    return start_millis <= timestamp_millis &&
+           timestamp_millis <= max_timestamp_millis;
+  }
 
   friend bool operator==(const TimeWindow& a, const TimeWindow& b) {
-    return a.start == b.start && a.max_timestamp == b.max_timestamp;
+    return a.start_millis == b.start_millis &&
+           a.max_timestamp_millis == b.max_timestamp_millis;
   }
   friend bool operator!=(const TimeWindow& a, const TimeWindow& b) {
     return !(a == b);
   }
   friend bool operator<(const TimeWindow& a, const TimeWindow& b) {
-    return a.start != b.start ? a.start < b.start
-                              : a.max_timestamp < b.max_timestamp;
+    return a.start_millis != b.start_millis
+               ? a.start_millis < b.start_millis
+               : a.max_timestamp_millis < b.max_timestamp_millis;
   }
 };
 
@@ -52,24 +65,26 @@ enum class WindowAssignerKind {
 };
 
 // Puts an element's timestamp into windows. Build one with a factory; invalid
-// parameters are rejected there with kInvalidArgument.
+// parameters are rejected there with kInvalidArgument. Every duration
+// (size, slide, offset, gap, max_size, step) must be a whole number of
+// milliseconds, else kInvalidArgument naming the parameter and the value.
 class BROOK_EXPORT WindowAssigner {
  public:
   // Windows [offset + k*size, offset + (k+1)*size). Requires size > 0 and
   // |offset| < size.
-  static absl::StatusOr<WindowAssigner> Tumbling(int64_t size_ms,
-                                                 int64_t offset_ms = 0);
-  // Windows of `size_ms` starting every `slide_ms` (at offset + k*slide); an
+  static absl::StatusOr<WindowAssigner> Tumbling(
+      absl::Duration size, absl::Duration offset = absl::ZeroDuration());
+  // Windows of `size` starting every `slide` (at offset + k*slide); an
   // element belongs to each window whose start is in (ts - size, ts]. A slide
   // larger than the size leaves gaps whose elements belong to no window.
   // Requires size > 0, slide > 0, |offset| < slide and, as Flink, at most
   // ten million windows per element (size / slide <= 10'000'000).
-  static absl::StatusOr<WindowAssigner> Sliding(int64_t size_ms,
-                                                int64_t slide_ms,
-                                                int64_t offset_ms = 0);
+  static absl::StatusOr<WindowAssigner> Sliding(
+      absl::Duration size, absl::Duration slide,
+      absl::Duration offset = absl::ZeroDuration());
   // Each element opens [ts, ts + gap); windows that overlap or touch merge.
   // Requires gap > 0.
-  static absl::StatusOr<WindowAssigner> Session(int64_t gap_ms);
+  static absl::StatusOr<WindowAssigner> Session(absl::Duration gap);
   // As `Session`, with the gap of each element given by the operator's
   // `session_gap` function.
   static WindowAssigner DynamicSession();
@@ -77,18 +92,22 @@ class BROOK_EXPORT WindowAssigner {
   // windows [epoch, epoch + j*step) for j = 1 .. max_size/step. Requires
   // step > 0, max_size > 0, max_size a multiple of step and
   // |offset| < max_size.
-  static absl::StatusOr<WindowAssigner> Cumulate(int64_t max_size_ms,
-                                                 int64_t step_ms,
-                                                 int64_t offset_ms = 0);
+  static absl::StatusOr<WindowAssigner> Cumulate(
+      absl::Duration max_size, absl::Duration step,
+      absl::Duration offset = absl::ZeroDuration());
   // One window per key holding all time. Its default trigger never fires:
   // pair it with a count trigger (see `CountWindowTrigger()`).
   static WindowAssigner Global();
 
   WindowAssignerKind kind() const { return kind_; }
-  int64_t size() const { return size_; }      // tumbling, sliding; cumulate max
-  int64_t slide() const { return slide_; }    // sliding; cumulate step
-  int64_t offset() const { return offset_; }  // tumbling, sliding, cumulate
-  int64_t gap() const { return size_; }       // session
+  // tumbling, sliding; cumulate max_size
+  absl::Duration size() const { return absl::Milliseconds(size_); }
+  // sliding; cumulate step
+  absl::Duration slide() const { return absl::Milliseconds(slide_); }
+  // tumbling, sliding, cumulate
+  absl::Duration offset() const { return absl::Milliseconds(offset_); }
+  // session (static gap)
+  absl::Duration gap() const { return absl::Milliseconds(size_); }
   bool is_merging() const {
     return kind_ == WindowAssignerKind::kSession ||
            kind_ == WindowAssignerKind::kDynamicSession;
@@ -98,15 +117,17 @@ class BROOK_EXPORT WindowAssigner {
 
   // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
   // start first (sliding: latest start first). A session window is
-  // [ts, ts + gap_ms); `gap_ms` is used only by dynamic sessions.
-  // Cost: O(windows emitted).
+  // [ts, ts + gap); `gap` (whole milliseconds, > 0) is used only by dynamic
+  // sessions. Cost: O(windows emitted).
   template <typename F>
-  void AssignWindows(EventTime ts, F&& emit, int64_t gap_ms = 0) const;
+  void AssignWindows(EventTime ts, F&& emit,
+                     absl::Duration gap = absl::ZeroDuration()) const;
   // The same, collected; for tests and tools.
-  std::vector<TimeWindow> WindowsFor(EventTime ts, int64_t gap_ms = 0) const {
+  std::vector<TimeWindow> WindowsFor(
+      EventTime ts, absl::Duration gap = absl::ZeroDuration()) const {
     std::vector<TimeWindow> out;
     AssignWindows(
-        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap_ms);
+        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap);
     return out;
   }
 
@@ -116,6 +137,8 @@ class BROOK_EXPORT WindowAssigner {
 
  private:
   friend struct WindowOptions;
+  template <typename Key, typename In, typename Agg, typename Hash>
+  friend class WindowOperator;
   WindowAssigner(WindowAssignerKind kind, int64_t size, int64_t slide,
                  int64_t offset)
       : kind_(kind), size_(size), slide_(slide), offset_(offset) {}
@@ -131,14 +154,14 @@ class BROOK_EXPORT WindowAssigner {
 namespace internal {
 
 // Largest start <= t with start == offset (mod size), unclamped.
-inline __int128 AlignDown128(__int128 t, int64_t offset, int64_t size) {
-  __int128 r = (t - offset) % size;
+inline absl::int128 AlignDown128(absl::int128 t, int64_t offset, int64_t size) {
+  absl::int128 r = (t - offset) % size;
   return r < 0 ? t - (r + size) : t - r;
 }
 
 // Smallest start >= t with start == offset (mod size), unclamped.
-inline __int128 AlignUp128(__int128 t, int64_t offset, int64_t size) {
-  __int128 s = AlignDown128(t, offset, size);
+inline absl::int128 AlignUp128(absl::int128 t, int64_t offset, int64_t size) {
+  absl::int128 s = AlignDown128(t, offset, size);
   return s < t ? s + size : s;
 }
 
@@ -155,34 +178,33 @@ inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
       return TimeWindow{start, max_ts};
     }
   }
-  __int128 s = internal::AlignDown128(ts, offset, size);
+  absl::int128 s = internal::AlignDown128(ts, offset, size);
   return TimeWindow{internal::ClampTime(s), internal::ClampTime(s + size - 1)};
 }
 
 template <typename F>
 void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
-                                   int64_t gap_ms) const {
+                                   absl::Duration gap) const {
   switch (kind_) {
     case WindowAssignerKind::kTumbling:
       emit(AlignedWindow(ts, offset_, size_));
       return;
     case WindowAssignerKind::kSliding: {
-      __int128 last = internal::AlignDown128(ts, offset_, slide_);
-      for (__int128 s = last; s > static_cast<__int128>(ts) - size_;
-           s -= slide_) {
+      absl::int128 last = internal::AlignDown128(ts, offset_, slide_);
+      for (absl::int128 s = last; s > absl::int128(ts) - size_; s -= slide_) {
         emit(TimeWindow{internal::ClampTime(s),
                         internal::ClampTime(s + size_ - 1)});
       }
       return;
     }
     case WindowAssignerKind::kCumulate: {
-      __int128 epoch = internal::AlignDown128(ts, offset_, size_);
+      absl::int128 epoch = internal::AlignDown128(ts, offset_, size_);
       int64_t steps = size_ / slide_;
       int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
       for (int64_t j = first; j <= steps; ++j) {
-        emit(TimeWindow{internal::ClampTime(epoch),
-                        internal::ClampTime(
-                            epoch + static_cast<__int128>(j) * slide_ - 1)});
+        emit(TimeWindow{
+            internal::ClampTime(epoch),
+            internal::ClampTime(epoch + absl::int128(j) * slide_ - 1)});
       }
       return;
     }
@@ -190,7 +212,8 @@ void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
       emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, size_)});
       return;
     case WindowAssignerKind::kDynamicSession:
-      emit(TimeWindow{ts, internal::WindowMaxTimestamp(ts, gap_ms)});
+      emit(TimeWindow{ts, internal::WindowMaxTimestamp(
+                              ts, absl::ToInt64Milliseconds(gap))});
       return;
     case WindowAssignerKind::kGlobal:
       emit(TimeWindow{kMinEventTime, kMaxEventTime});

@@ -12,14 +12,18 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 #include "brook/export.h"
 
 namespace brook {
 
+template <typename Key, typename In, typename Agg, typename Hash>
+class WindowOperator;
+
 enum class TriggerKind {
-  kEventTime,            // fire when the watermark reaches max_timestamp
-  kProcessingTime,       // fire when the clock reaches max_timestamp
+  kEventTime,            // fire when the watermark reaches the window's end
+  kProcessingTime,       // fire when the clock reaches the window's end
   kCount,                // fire every `count` elements
   kContinuousEventTime,  // event time, plus early firings every `interval`
   kNever,                // never fire (the global window's default)
@@ -36,7 +40,7 @@ class BROOK_EXPORT Trigger {
   static Trigger Never() { return Trigger(TriggerKind::kNever, 0); }
   // Returns kInvalidArgument unless count >= 1.
   static absl::StatusOr<Trigger> Count(int64_t count);
-  // Fires at the window's end and every `interval_ms` of event time before it
+  // Fires at the window's end and every `interval` of event time before it
   // (at multiples of the interval; as Flink, the first one after an element
   // at `ts` is at `ts - ts % interval + interval`, with a remainder that
   // truncates toward zero). Early firings that fall due within one watermark
@@ -45,8 +49,9 @@ class BROOK_EXPORT Trigger {
   // could not differ: no element arrives between them), so that a window as
   // wide as the global one ends at kMaxEventTime. A session merge keeps
   // the earliest pending early firing of the sessions it merges. Returns
-  // kInvalidArgument unless interval >= 1.
-  static absl::StatusOr<Trigger> ContinuousEventTime(int64_t interval_ms);
+  // kInvalidArgument, naming the value, unless `interval` is a positive whole
+  // number of milliseconds.
+  static absl::StatusOr<Trigger> ContinuousEventTime(absl::Duration interval);
   // The most early firings of one window a continuous trigger makes, each
   // in turn, in one watermark advance; more are coalesced into one.
   static constexpr int64_t kMaxEarlyFiringsPerAdvance = 1'000;
@@ -58,10 +63,13 @@ class BROOK_EXPORT Trigger {
 
   TriggerKind kind() const { return kind_; }
   int64_t count() const { return param_; }
-  int64_t interval_ms() const { return param_; }
+  // The continuous trigger's interval.
+  absl::Duration interval() const { return absl::Milliseconds(param_); }
   bool purging() const { return purging_; }
 
  private:
+  template <typename Key, typename In, typename Agg, typename Hash>
+  friend class WindowOperator;
   Trigger(TriggerKind kind, int64_t param) : kind_(kind), param_(param) {}
   TriggerKind kind_;
   int64_t param_;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace brook {
 namespace {
@@ -12,10 +14,35 @@ namespace {
 // |v| < bound, without overflow for v == INT64_MIN. REQUIRES: bound > 0.
 bool AbsBelow(int64_t v, int64_t bound) { return v > -bound && v < bound; }
 
+// Sets `*out` to `d` in milliseconds, or returns kInvalidArgument naming
+// `what` and `name` if `d` is not a whole number of milliseconds.
+absl::Status WholeMillis(absl::Duration d, absl::string_view what,
+                         absl::string_view name, int64_t* out) {
+  *out = absl::ToInt64Milliseconds(d);
+  if (absl::Milliseconds(*out) != d) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", name,
+                                                   " must be a whole number of "
+                                                   "milliseconds, got ",
+                                                   absl::FormatDuration(d)));
+  }
+  return absl::OkStatus();
+}
+
+#define BROOK_RETURN_IF_ERROR_(expr)   \
+  do {                                 \
+    absl::Status status_ = (expr);     \
+    if (!status_.ok()) return status_; \
+  } while (false)
+
 }  // namespace
 
-absl::StatusOr<WindowAssigner> WindowAssigner::Tumbling(int64_t size_ms,
-                                                        int64_t offset_ms) {
+absl::StatusOr<WindowAssigner> WindowAssigner::Tumbling(absl::Duration size,
+                                                        absl::Duration offset) {
+  int64_t size_ms, offset_ms;
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(size, "tumbling window", "size", &size_ms));
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(offset, "tumbling window", "offset", &offset_ms));
   if (size_ms <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("tumbling window: size must be positive, got ", size_ms));
@@ -29,9 +56,15 @@ absl::StatusOr<WindowAssigner> WindowAssigner::Tumbling(int64_t size_ms,
                         offset_ms);
 }
 
-absl::StatusOr<WindowAssigner> WindowAssigner::Sliding(int64_t size_ms,
-                                                       int64_t slide_ms,
-                                                       int64_t offset_ms) {
+absl::StatusOr<WindowAssigner> WindowAssigner::Sliding(absl::Duration size,
+                                                       absl::Duration slide,
+                                                       absl::Duration offset) {
+  int64_t size_ms, slide_ms, offset_ms;
+  BROOK_RETURN_IF_ERROR_(WholeMillis(size, "sliding window", "size", &size_ms));
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(slide, "sliding window", "slide", &slide_ms));
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(offset, "sliding window", "offset", &offset_ms));
   if (size_ms <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("sliding window: size must be positive, got ", size_ms));
@@ -59,7 +92,9 @@ absl::StatusOr<WindowAssigner> WindowAssigner::Sliding(int64_t size_ms,
                         offset_ms);
 }
 
-absl::StatusOr<WindowAssigner> WindowAssigner::Session(int64_t gap_ms) {
+absl::StatusOr<WindowAssigner> WindowAssigner::Session(absl::Duration gap) {
+  int64_t gap_ms;
+  BROOK_RETURN_IF_ERROR_(WholeMillis(gap, "session window", "gap", &gap_ms));
   if (gap_ms <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("session window: gap must be positive, got ", gap_ms));
@@ -71,9 +106,16 @@ WindowAssigner WindowAssigner::DynamicSession() {
   return WindowAssigner(WindowAssignerKind::kDynamicSession, 0, 0, 0);
 }
 
-absl::StatusOr<WindowAssigner> WindowAssigner::Cumulate(int64_t max_size_ms,
-                                                        int64_t step_ms,
-                                                        int64_t offset_ms) {
+absl::StatusOr<WindowAssigner> WindowAssigner::Cumulate(absl::Duration max_size,
+                                                        absl::Duration step,
+                                                        absl::Duration offset) {
+  int64_t max_size_ms, step_ms, offset_ms;
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(max_size, "cumulate window", "max_size", &max_size_ms));
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(step, "cumulate window", "step", &step_ms));
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(offset, "cumulate window", "offset", &offset_ms));
   if (step_ms <= 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cumulate window: step must be positive, got ", step_ms));
@@ -104,7 +146,10 @@ absl::StatusOr<Trigger> Trigger::Count(int64_t count) {
   return Trigger(TriggerKind::kCount, count);
 }
 
-absl::StatusOr<Trigger> Trigger::ContinuousEventTime(int64_t interval_ms) {
+absl::StatusOr<Trigger> Trigger::ContinuousEventTime(absl::Duration interval) {
+  int64_t interval_ms;
+  BROOK_RETURN_IF_ERROR_(WholeMillis(interval, "continuous event-time trigger",
+                                     "interval", &interval_ms));
   if (interval_ms < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
         "continuous event-time trigger: interval must be at least 1 ms, got ",
@@ -124,11 +169,15 @@ WindowAssigner WindowOptions::DefaultAssigner() {
 }
 
 absl::Status ValidateWindowOptions(const WindowOptions& options) {
-  if (options.allowed_lateness_ms < 0) {
+  int64_t lateness_ms;
+  BROOK_RETURN_IF_ERROR_(WholeMillis(options.allowed_lateness,
+                                     "window operator", "allowed_lateness",
+                                     &lateness_ms));
+  if (lateness_ms < 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("window operator: allowed lateness must not be negative, "
+        absl::StrCat("window operator: allowed_lateness must not be negative, "
                      "got ",
-                     options.allowed_lateness_ms));
+                     absl::FormatDuration(options.allowed_lateness)));
   }
   return absl::OkStatus();
 }

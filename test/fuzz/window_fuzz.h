@@ -59,27 +59,30 @@ inline WindowOptions ConfigOptions(int config, Env* env) {
   o.env = env;
   switch (config) {
     case 0:  // tumbling, event time, hot accumulators
-      o.assigner = *WindowAssigner::Tumbling(10);
-      o.allowed_lateness_ms = 5;
+      o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
+      o.allowed_lateness = absl::Milliseconds(5);
       break;
     case 1:  // sliding, sliced
-      o.assigner = *WindowAssigner::Sliding(30, 10);
-      o.allowed_lateness_ms = 10;
+      o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(30),
+                                            absl::Milliseconds(10));
+      o.allowed_lateness = absl::Milliseconds(10);
       break;
     case 2:  // sliding, not sliced
-      o.assigner = *WindowAssigner::Sliding(30, 10);
+      o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(30),
+                                            absl::Milliseconds(10));
       o.use_slicing = false;
       break;
     case 3:  // session
-      o.assigner = *WindowAssigner::Session(10);
-      o.allowed_lateness_ms = 5;
+      o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
+      o.allowed_lateness = absl::Milliseconds(5);
       break;
     case 4:  // tumbling, count trigger
-      o.assigner = *WindowAssigner::Tumbling(20);
+      o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(20));
       o.trigger = *Trigger::Count(3);
       break;
     case 5:  // cumulate
-      o.assigner = *WindowAssigner::Cumulate(40, 10);
+      o.assigner = *WindowAssigner::Cumulate(absl::Milliseconds(40),
+                                             absl::Milliseconds(10));
       break;
     case 6:  // global, count trigger
       // (No continuous event-time trigger: it fires once per interval up to
@@ -89,16 +92,17 @@ inline WindowOptions ConfigOptions(int config, Env* env) {
       o.trigger = *Trigger::Count(4);
       break;
     case 7:  // tumbling, processing time
-      o.assigner = *WindowAssigner::Tumbling(10);
+      o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
       o.trigger = Trigger::ProcessingTime();
       break;
     case 8:  // session, purging count trigger
-      o.assigner = *WindowAssigner::Session(10);
+      o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
       o.trigger = Trigger::Purging(*Trigger::Count(2));
       break;
     default:  // sliding, sliced, odd pane (gcd 5)
-      o.assigner = *WindowAssigner::Sliding(25, 15);
-      o.allowed_lateness_ms = 20;
+      o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(25),
+                                            absl::Milliseconds(15));
+      o.allowed_lateness = absl::Milliseconds(20);
       break;
   }
   return o;
@@ -159,7 +163,7 @@ bool RestoreAndDrive(int config, absl::string_view bytes, KeyOf key_of) {
     if (op->SaveState() != before) Fail("a refused restore changed the state");
     return false;
   }
-  const EventTime wm = op->current_watermark();
+  const EventTime wm = op->current_watermark_millis();
   const EventTime base =
       wm > kMinEventTime + 100 && wm < kMaxEventTime - 1000 ? wm : 100;
   Drive(*op, env, base, key_of, 24);

@@ -25,7 +25,8 @@ int main() {
   }
   // The header-only event-time layer links too.
   brook::WindowOptions window;
-  window.assigner = *brook::WindowAssigner::Tumbling(60'000);
+  window.assigner =
+      *brook::WindowAssigner::Tumbling(absl::Milliseconds(60'000));
   int64_t fired = 0;
   auto op = brook::MakeWindowOperator<std::string, int>(
       window, brook::CountAggregate<int>(),

@@ -84,8 +84,8 @@ struct Run {
     fns.parse = &ParseClick;
     fns.key_selector = [](const Click& c) { return c.page; };
     fns.sink = [this](const WindowResult<std::string, int64_t>& r) {
-      results.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                           r.value);
+      results.emplace_back(r.key, r.window.start_millis,
+                           r.window.max_timestamp_millis, r.value);
     };
     if (side) {
       fns.late_sink = [this](const std::string& k, const Click&, EventTime t) {
@@ -118,8 +118,8 @@ PipelineOptions ClickOptions(int64_t bound) {
 
 WindowOptions Tumbling(int64_t size, int64_t lateness = 0) {
   WindowOptions wo;
-  wo.assigner = *WindowAssigner::Tumbling(size);
-  wo.allowed_lateness_ms = lateness;
+  wo.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(size));
+  wo.allowed_lateness = absl::Milliseconds(lateness);
   return wo;
 }
 
@@ -136,7 +136,7 @@ TEST_CASE("WindowPipeline: counts per key and window across shards",
   f.Put(kShard1, "b", 130);
   CHECK(run.Round(f) == 6);
   // Watermarks: shard 0 at 109, shard 1 at 119: windows [0,99] fire.
-  CHECK(run.pipeline->current_watermark() == 109);
+  CHECK(run.pipeline->current_watermark_millis() == 109);
   std::sort(run.results.begin(), run.results.end());
   CHECK(run.results == std::vector<Out>{{"a", 0, 99, 3}, {"b", 0, 99, 1}});
   run.results.clear();
@@ -191,7 +191,7 @@ TEST_CASE("WindowPipeline: an idle shard stops holding the watermark back",
     for (int i = 0; i < 6; ++i) run.Round(f);  // 1.2 s of clock
     if (idle == 0) {
       CHECK(run.results.empty());  // shard 1 holds the watermark at -inf
-      CHECK(run.pipeline->current_watermark() == kMinEventTime);
+      CHECK(run.pipeline->current_watermark_millis() == kMinEventTime);
     } else {
       CHECK(run.pipeline->combiner().IsIdle(1));
       // Shard 0, drained, turns idle later: with both idle the watermark is
@@ -407,7 +407,8 @@ TEST_CASE("WindowPipeline: a closed shard read to its end releases its input",
   f.Put(kShard0, "a", 150);
   f.Put(kShard1, "b", 20);
   run.Round(f);
-  CHECK(run.pipeline->current_watermark() == 19);  // shard 1 holds it back
+  CHECK(run.pipeline->current_watermark_millis() ==
+        19);  // shard 1 holds it back
   CHECK(run.results.empty());
   // Splitting shard 1 closes it: its reader reaches the end and is released.
   const std::string shard1 = f.consumer->ListShards()[1].shard_id;
@@ -416,7 +417,7 @@ TEST_CASE("WindowPipeline: a closed shard read to its end releases its input",
   run.Round(f);
   CHECK(run.pipeline->combiner().IsFinished(1));
   CHECK_FALSE(run.pipeline->finished());
-  CHECK(run.pipeline->current_watermark() == 149);
+  CHECK(run.pipeline->current_watermark_millis() == 149);
   std::sort(run.results.begin(), run.results.end());
   CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1}, {"b", 0, 99, 1}});
 }

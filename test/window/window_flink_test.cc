@@ -35,8 +35,8 @@ struct Harness {
   explicit Harness(const WindowOptions& options) {
     Op::Functions fns;
     fns.on_result = [this](const Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                         r.value);
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis, r.value);
     };
     fns.on_watermark = [this](EventTime w) { watermarks.push_back(w); };
     auto made = Op::Create(options, Count(), std::move(fns));
@@ -60,13 +60,13 @@ WindowOptions Options(absl::StatusOr<WindowAssigner> assigner,
   WindowOptions o;
   o.assigner = *assigner;
   o.trigger = trigger;
-  o.allowed_lateness_ms = lateness;
+  o.allowed_lateness = absl::Milliseconds(lateness);
   o.use_slicing = slicing;
   return o;
 }
 
 Trigger Continuous(int64_t interval) {
-  auto t = Trigger::ContinuousEventTime(interval);
+  auto t = Trigger::ContinuousEventTime(absl::Milliseconds(interval));
   BROOK_REQUIRE_OK(t);
   return *t;
 }
@@ -78,11 +78,14 @@ TEST_CASE("Flink: an element at kMinEventTime is kInvalidArgument",
   auto count = CountWindowTrigger(1);
   BROOK_REQUIRE_OK(count);
   const std::vector<std::pair<const char*, WindowOptions>> cases = {
-      {"tumbling", Options(WindowAssigner::Tumbling(10))},
-      {"sliding sliced", Options(WindowAssigner::Sliding(10, 5))},
+      {"tumbling", Options(WindowAssigner::Tumbling(absl::Milliseconds(10)))},
+      {"sliding sliced", Options(WindowAssigner::Sliding(
+                             absl::Milliseconds(10), absl::Milliseconds(5)))},
       {"sliding unsliced",
-       Options(WindowAssigner::Sliding(10, 5), std::nullopt, 0, false)},
-      {"session", Options(WindowAssigner::Session(10))},
+       Options(WindowAssigner::Sliding(absl::Milliseconds(10),
+                                       absl::Milliseconds(5)),
+               std::nullopt, 0, false)},
+      {"session", Options(WindowAssigner::Session(absl::Milliseconds(10)))},
       {"global count", Options(WindowAssigner::Global(), *count)},
   };
   for (const auto& [name, options] : cases) {
@@ -105,14 +108,23 @@ TEST_CASE("Flink: an element at kMinEventTime is kInvalidArgument",
 // 10,000,000 windows (size / slide), rather than running out of memory.
 TEST_CASE("Flink: sliding windows over ten million windows per element",
           "[window][flink][assign]") {
-  CHECK(WindowAssigner::Sliding(10'000'000, 1).ok());
-  CHECK(WindowAssigner::Sliding(20'000'000, 2).ok());
-  auto over = WindowAssigner::Sliding(10'000'001, 1);
+  CHECK(WindowAssigner::Sliding(absl::Milliseconds(10'000'000),
+                                absl::Milliseconds(1))
+            .ok());
+  CHECK(WindowAssigner::Sliding(absl::Milliseconds(20'000'000),
+                                absl::Milliseconds(2))
+            .ok());
+  auto over = WindowAssigner::Sliding(absl::Milliseconds(10'000'001),
+                                      absl::Milliseconds(1));
   CHECK(absl::IsInvalidArgument(over.status()));
   CHECK_THAT(std::string(over.status().message()), Catch::Contains("10000000"));
-  CHECK(
-      absl::IsInvalidArgument(WindowAssigner::Sliding(20'000'001, 2).status()));
-  CHECK(absl::IsInvalidArgument(WindowAssigner::Sliding(kMax, 1).status()));
+  CHECK(absl::IsInvalidArgument(
+      WindowAssigner::Sliding(absl::Milliseconds(20'000'001),
+                              absl::Milliseconds(2))
+          .status()));
+  CHECK(absl::IsInvalidArgument(
+      WindowAssigner::Sliding(absl::Milliseconds(kMax), absl::Milliseconds(1))
+          .status()));
 }
 
 // ContinuousEventTimeTrigger.onElement: the first fire time is
@@ -120,7 +132,8 @@ TEST_CASE("Flink: sliding windows over ten million windows per element",
 // negative timestamp the grid point is rounded toward zero.
 TEST_CASE("Flink: continuous trigger's first fire time for negative times",
           "[window][flink][trigger]") {
-  Harness h(Options(WindowAssigner::Tumbling(1000), Continuous(10)));
+  Harness h(Options(WindowAssigner::Tumbling(absl::Milliseconds(1000)),
+                    Continuous(10)));
   h.Add(1, -25);  // -25 - (-25 % 10) = -20: first fire at -10
   h.op->AdvanceWatermark(-20);
   CHECK(h.Take().empty());
@@ -134,7 +147,8 @@ TEST_CASE("Flink: a session merge carries the pending fire time",
           "[window][flink][trigger][session]") {
   for (bool reversed : {false, true}) {
     CAPTURE(reversed);
-    Harness h(Options(WindowAssigner::Session(10), Continuous(5)));
+    Harness h(Options(WindowAssigner::Session(absl::Milliseconds(10)),
+                      Continuous(5)));
     // [0,9] fires first at 5; [12,21] at 15.
     h.Add(1, reversed ? 12 : 0);
     h.Add(1, reversed ? 0 : 12);
@@ -155,8 +169,10 @@ TEST_CASE("Flink: late re-firings run latest start first on every path",
           "[window][flink][sliding][late]") {
   for (bool slicing : {true, false}) {
     CAPTURE(slicing);
-    Harness h(Options(WindowAssigner::Sliding(15, 5), std::nullopt,
-                      /*lateness=*/20, slicing));
+    Harness h(Options(
+        WindowAssigner::Sliding(absl::Milliseconds(15), absl::Milliseconds(5)),
+        std::nullopt,
+        /*lateness=*/20, slicing));
     CHECK(h.op->sliced() == slicing);
     h.Add(1, 12);  // [0,14], [5,19], [10,24]
     h.op->AdvanceWatermark(20);
@@ -174,8 +190,9 @@ TEST_CASE("Flink: late re-firings run latest start first on every path",
 TEST_CASE("Flink: equal watermarks are forwarded", "[window][flink]") {
   for (bool slicing : {true, false}) {
     CAPTURE(slicing);
-    Harness h(
-        Options(WindowAssigner::Sliding(10, 5), std::nullopt, 0, slicing));
+    Harness h(Options(
+        WindowAssigner::Sliding(absl::Milliseconds(10), absl::Milliseconds(5)),
+        std::nullopt, 0, slicing));
     h.Add(1, 3);
     h.op->AdvanceWatermark(4);
     h.op->AdvanceWatermark(4);
@@ -206,7 +223,8 @@ TEST_CASE("Flink: continuous trigger on the global window ends",
   CHECK(h.Take() == std::vector<Fired>{{1, kMin, kMax, 2}});
   h.op->AdvanceWatermark(kMax);  // one early firing, then the end
   CHECK(h.Take() == std::vector<Fired>{{1, kMin, kMax, 2}, {1, kMin, kMax, 2}});
-  Harness wide(Options(WindowAssigner::Tumbling(kMax / 2), Continuous(1)));
+  Harness wide(Options(WindowAssigner::Tumbling(absl::Milliseconds(kMax / 2)),
+                       Continuous(1)));
   wide.Add(1, 1);
   wide.op->AdvanceWatermark(kMax);
   CHECK(!wide.Take().empty());

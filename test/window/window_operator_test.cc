@@ -35,10 +35,11 @@ struct Harness {
   std::unique_ptr<Op> op;
 
   Harness(const WindowOptions& options, Agg agg, bool side_output = false,
-          std::function<int64_t(const int64_t&)> gap = nullptr) {
+          std::function<absl::Duration(const int64_t&)> gap = nullptr) {
     typename Op::Functions fns;
     fns.on_result = [this](const typename Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis,
                          static_cast<int64_t>(r.value));
     };
     if (side_output) {
@@ -67,10 +68,11 @@ struct Harness {
 
 WindowOptions Tumbling(int64_t size, int64_t offset = 0, int64_t lateness = 0) {
   WindowOptions o;
-  auto a = WindowAssigner::Tumbling(size, offset);
+  auto a = WindowAssigner::Tumbling(absl::Milliseconds(size),
+                                    absl::Milliseconds(offset));
   REQUIRE(a.ok());
   o.assigner = *a;
-  o.allowed_lateness_ms = lateness;
+  o.allowed_lateness = absl::Milliseconds(lateness);
   return o;
 }
 
@@ -177,11 +179,13 @@ TEST_CASE(
 WindowOptions SlidingOpts(int64_t size, int64_t slide, bool slicing,
                           int64_t lateness = 0, int64_t offset = 0) {
   WindowOptions o;
-  auto a = WindowAssigner::Sliding(size, slide, offset);
+  auto a = WindowAssigner::Sliding(absl::Milliseconds(size),
+                                   absl::Milliseconds(slide),
+                                   absl::Milliseconds(offset));
   REQUIRE(a.ok());
   o.assigner = *a;
   o.use_slicing = slicing;
-  o.allowed_lateness_ms = lateness;
+  o.allowed_lateness = absl::Milliseconds(lateness);
   return o;
 }
 
@@ -231,7 +235,7 @@ TEST_CASE(
 TEST_CASE("WindowOperator: session windows merge, touching windows too",
           "[window][operator][session]") {
   WindowOptions o;
-  auto s = WindowAssigner::Session(10);
+  auto s = WindowAssigner::Session(absl::Milliseconds(10));
   REQUIRE(s.ok());
   o.assigner = *s;
   Harness<Count> h(o, Count());
@@ -255,10 +259,10 @@ TEST_CASE("WindowOperator: session windows merge, touching windows too",
 TEST_CASE("WindowOperator: sessions decide lateness after merging",
           "[window][operator][session][late]") {
   WindowOptions o;
-  auto s = WindowAssigner::Session(10);
+  auto s = WindowAssigner::Session(absl::Milliseconds(10));
   REQUIRE(s.ok());
   o.assigner = *s;
-  o.allowed_lateness_ms = 0;
+  o.allowed_lateness = absl::Milliseconds(0);
   Harness<Count> h(o, Count(), true);
   h.Add(1, 100);  // [100,109]
   h.op->AdvanceWatermark(105);
@@ -276,11 +280,18 @@ TEST_CASE("WindowOperator: dynamic session gaps",
           "[window][operator][session]") {
   WindowOptions o;
   o.assigner = WindowAssigner::DynamicSession();
-  // The element's value is its gap.
-  Harness<Count> h(o, Count(), false, [](const int64_t& v) { return v; });
+  // The element's value is its gap; 7 stands for a gap of 1.5ms.
+  Harness<Count> h(o, Count(), false, [](const int64_t& v) {
+    return v == 7 ? absl::Microseconds(1500) : absl::Milliseconds(v);
+  });
   h.Add(1, 0, 5);    // [0,4]
   h.Add(1, 10, 20);  // [10,29]
   h.Add(1, 3, 8);    // [3,10]: bridges both
+  absl::Status s = h.op->ProcessElement(1, 7, 40);
+  BROOK_CHECK_CODE(s, kInvalidArgument);
+  CHECK(s.message() ==
+        "dynamic session: gap must be a positive whole number of "
+        "milliseconds, got 1.5ms at 40");
   h.op->AdvanceWatermark(kMax);
   CHECK(h.Take() == std::vector<Fired>{{1, 0, 29, 3}});
   BROOK_CHECK_CODE(h.op->ProcessElement(1, 0, 5), kInvalidArgument);
@@ -326,7 +337,7 @@ TEST_CASE("WindowOperator: count trigger on the global window",
 TEST_CASE("WindowOperator: count trigger merges counts of sessions",
           "[window][operator][trigger][session]") {
   WindowOptions o;
-  auto s = WindowAssigner::Session(15);
+  auto s = WindowAssigner::Session(absl::Milliseconds(15));
   auto t = Trigger::Count(3);
   REQUIRE(s.ok());
   REQUIRE(t.ok());
@@ -343,7 +354,7 @@ TEST_CASE("WindowOperator: count trigger merges counts of sessions",
 TEST_CASE("WindowOperator: continuous event-time trigger fires early",
           "[window][operator][trigger]") {
   WindowOptions o = Tumbling(100);
-  auto t = Trigger::ContinuousEventTime(30);
+  auto t = Trigger::ContinuousEventTime(absl::Milliseconds(30));
   REQUIRE(t.ok());
   o.trigger = *t;
   Harness<Count> h(o, Count());
@@ -399,7 +410,8 @@ TEST_CASE("WindowOperator: purging event-time trigger",
 
 TEST_CASE("WindowOperator: cumulate windows", "[window][operator]") {
   WindowOptions o;
-  auto c = WindowAssigner::Cumulate(30, 10);
+  auto c =
+      WindowAssigner::Cumulate(absl::Milliseconds(30), absl::Milliseconds(10));
   REQUIRE(c.ok());
   o.assigner = *c;
   Harness<Count> h(o, Count());
@@ -442,7 +454,7 @@ TEST_CASE("WindowOperator: reduce, aggregate and full-window functions",
   SECTION("full window sees the key, window and elements") {
     auto full = MakeFullWindow<int64_t>(
         [](const int& key, const TimeWindow& w, absl::Span<const int64_t> xs) {
-          int64_t r = key * 1000 + w.start;
+          int64_t r = key * 1000 + w.start_millis;
           for (int64_t x : xs) r = r * 10 + x;
           return r;
         });
@@ -456,13 +468,13 @@ TEST_CASE("WindowOperator: reduce, aggregate and full-window functions",
 
 TEST_CASE("WindowOperator: invalid options", "[window][operator]") {
   WindowOptions o = Tumbling(10);
-  o.allowed_lateness_ms = -1;
+  o.allowed_lateness = absl::Milliseconds(-1);
   WindowFunctions<int, int64_t, int64_t> fns;
   fns.on_result = [](const WindowResult<int, int64_t>&) {};
   BROOK_CHECK_CODE(
       (WindowOperator<int, int64_t, Count>::Create(o, Count(), fns)),
       kInvalidArgument);
-  o.allowed_lateness_ms = 0;
+  o.allowed_lateness = absl::Milliseconds(0);
   fns.on_result = nullptr;
   BROOK_CHECK_CODE(
       (WindowOperator<int, int64_t, Count>::Create(o, Count(), fns)),
@@ -517,8 +529,8 @@ TEST_CASE("WindowOperator: snapshot and restore resume exactly",
   configs.push_back(SlidingOpts(40, 10, false, 5));
   {
     WindowOptions s;
-    s.assigner = *WindowAssigner::Session(4);
-    s.allowed_lateness_ms = 3;
+    s.assigner = *WindowAssigner::Session(absl::Milliseconds(4));
+    s.allowed_lateness = absl::Milliseconds(3);
     configs.push_back(s);
   }
   for (size_t c = 0; c < configs.size(); ++c) {
@@ -590,7 +602,7 @@ TEST_CASE("MakeWindowOperator: deduces the aggregate, as in the header example",
       Tumbling(60'000), CountAggregate<Click>(),
       [&out](const WindowResult<std::string, int64_t>& r) {
         out.push_back(r.key + "=" + std::to_string(r.value) + "@" +
-                      std::to_string(r.window.end()));
+                      std::to_string(r.window.end_millis()));
       });
   BROOK_REQUIRE_OK(op);
   BROOK_REQUIRE_OK((*op)->ProcessElement("/home", Click{"/home"}, 1000));

@@ -76,13 +76,13 @@ void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
   int64_t late_seen = 0;
   WindowFunctions<int, int64_t, int64_t> fns;
   fns.on_result = [&](const WindowResult<int, int64_t>& r) {
-    WinKey k{r.key, r.window.start, r.window.max_timestamp};
+    WinKey k{r.key, r.window.start_millis, r.window.max_timestamp_millis};
     auto it = expected.find(k);
     if (it == expected.end() || it->second != r.value) {
       ++mismatches;
-      UNSCOPED_INFO("fired key " << r.key << " [" << r.window.start << ","
-                                 << r.window.max_timestamp << "] = " << r.value
-                                 << " expected "
+      UNSCOPED_INFO("fired key " << r.key << " [" << r.window.start_millis
+                                 << "," << r.window.max_timestamp_millis
+                                 << "] = " << r.value << " expected "
                                  << (it == expected.end() ? -1 : it->second));
     }
     last_fired[k] = r.value;
@@ -99,18 +99,22 @@ void CheckNonMerging(const WindowOptions& o, std::mt19937_64& rng,
     // Brute force: the element joins every window that is not late.
     bool any = false;
     for (const TimeWindow& w : o.assigner.WindowsFor(e.ts)) {
-      if (internal::SaturatingAdd(w.max_timestamp, o.allowed_lateness_ms) <=
-          wm) {
+      if (internal::SaturatingAdd(
+              w.max_timestamp_millis,
+              absl::ToInt64Milliseconds(o.allowed_lateness)) <= wm) {
         continue;
       }
       any = true;
-      expected[WinKey{e.key, w.start, w.max_timestamp}] += e.value;
-      if (w.max_timestamp <= wm) ++expected_fires;  // fires again at once
+      expected[WinKey{e.key, w.start_millis, w.max_timestamp_millis}] +=
+          e.value;
+      if (w.max_timestamp_millis <= wm)
+        ++expected_fires;  // fires again at once
     }
     // Flink's rule: late when no window takes it (also an element that falls
     // in a sliding gap) and ts + lateness <= watermark.
     const bool truly_late =
-        !any && internal::SaturatingAdd(e.ts, o.allowed_lateness_ms) <= wm;
+        !any && internal::SaturatingAdd(
+                    e.ts, absl::ToInt64Milliseconds(o.allowed_lateness)) <= wm;
     was_late = false;
     REQUIRE((*op)->ProcessElement(e.key, e.value, e.ts).ok());
     REQUIRE(was_late == truly_late);
@@ -159,20 +163,35 @@ TEST_CASE("Window property: fired results equal brute force (non-merging)",
     REQUIRE(a.ok());
     WindowOptions o;
     o.assigner = *a;
-    o.allowed_lateness_ms = lateness;
+    o.allowed_lateness = absl::Milliseconds(lateness);
     o.use_slicing = slicing;
     configs.push_back({std::move(name), o});
   };
-  add("tumbling 10", WindowAssigner::Tumbling(10), 0);
-  add("tumbling 7 offset -3 late 5", WindowAssigner::Tumbling(7, -3), 5);
-  add("sliding 20/5 sliced", WindowAssigner::Sliding(20, 5), 0);
-  add("sliding 20/5 unsliced late 7", WindowAssigner::Sliding(20, 5), 7, false);
-  add("sliding 20/5 sliced late 7", WindowAssigner::Sliding(20, 5), 7);
-  add("sliding 12/8 offset 3 sliced late 4", WindowAssigner::Sliding(12, 8, 3),
+  add("tumbling 10", WindowAssigner::Tumbling(absl::Milliseconds(10)), 0);
+  add("tumbling 7 offset -3 late 5",
+      WindowAssigner::Tumbling(absl::Milliseconds(7), absl::Milliseconds(-3)),
+      5);
+  add("sliding 20/5 sliced",
+      WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(5)),
+      0);
+  add("sliding 20/5 unsliced late 7",
+      WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(5)), 7,
+      false);
+  add("sliding 20/5 sliced late 7",
+      WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(5)),
+      7);
+  add("sliding 12/8 offset 3 sliced late 4",
+      WindowAssigner::Sliding(absl::Milliseconds(12), absl::Milliseconds(8),
+                              absl::Milliseconds(3)),
       4);
-  add("sliding 30/1 sliced late 2", WindowAssigner::Sliding(30, 1), 2);
-  add("sliding 5/9 gaps", WindowAssigner::Sliding(5, 9), 3);
-  add("cumulate 30/10 late 3", WindowAssigner::Cumulate(30, 10), 3);
+  add("sliding 30/1 sliced late 2",
+      WindowAssigner::Sliding(absl::Milliseconds(30), absl::Milliseconds(1)),
+      2);
+  add("sliding 5/9 gaps",
+      WindowAssigner::Sliding(absl::Milliseconds(5), absl::Milliseconds(9)), 3);
+  add("cumulate 30/10 late 3",
+      WindowAssigner::Cumulate(absl::Milliseconds(30), absl::Milliseconds(10)),
+      3);
   for (int round = 0; round < 40; ++round) {
     for (const Config& c : configs) {
       CAPTURE(round, c.name);
@@ -266,13 +285,14 @@ TEST_CASE("Window property: sessions agree with a naive model",
     const int64_t lateness = static_cast<int64_t>(rng() % 3) * 5;
     CAPTURE(round, gap, lateness);
     WindowOptions o;
-    o.assigner = *WindowAssigner::Session(gap);
-    o.allowed_lateness_ms = lateness;
+    o.assigner = *WindowAssigner::Session(absl::Milliseconds(gap));
+    o.allowed_lateness = absl::Milliseconds(lateness);
     std::vector<std::pair<WinKey, int64_t>> got;
     WindowFunctions<int, int64_t, int64_t> fns;
     fns.on_result = [&](const WindowResult<int, int64_t>& r) {
-      got.emplace_back(WinKey{r.key, r.window.start, r.window.max_timestamp},
-                       r.value);
+      got.emplace_back(
+          WinKey{r.key, r.window.start_millis, r.window.max_timestamp_millis},
+          r.value);
     };
     bool op_late = false;
     fns.on_late = [&](const int&, const int64_t&, EventTime) {

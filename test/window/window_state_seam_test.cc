@@ -43,13 +43,13 @@ struct Harness {
   explicit Harness(const WindowOptions& options) {
     Op::Functions fns;
     fns.on_result = [this](const Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start, r.window.max_timestamp,
-                         r.value);
+      fired.emplace_back(r.key, r.window.start_millis,
+                         r.window.max_timestamp_millis, r.value);
     };
     fns.on_late = [this](const int& k, const int64_t& v, EventTime ts) {
       late.emplace_back(k, v, ts);
     };
-    fns.session_gap = [](const int64_t& v) { return v; };
+    fns.session_gap = [](const int64_t& v) { return absl::Milliseconds(v); };
     auto made = Op::Create(options, Count(), std::move(fns));
     BROOK_REQUIRE_OK(made);
     op = *std::move(made);
@@ -107,30 +107,42 @@ std::vector<Config> Configs(Env* env) {
     WindowOptions o;
     o.assigner = *a;
     o.trigger = t;
-    o.allowed_lateness_ms = lateness;
+    o.allowed_lateness = absl::Milliseconds(lateness);
     o.use_slicing = slicing;
     o.env = env;
     out.push_back(Config{name, o});
   };
   auto count = Trigger::Count(3);
-  auto continuous = Trigger::ContinuousEventTime(7);
+  auto continuous = Trigger::ContinuousEventTime(absl::Milliseconds(7));
   REQUIRE(count.ok());
   REQUIRE(continuous.ok());
-  add("tumbling", WindowAssigner::Tumbling(10), std::nullopt, 0);
-  add("tumbling late 15", WindowAssigner::Tumbling(10, 3), std::nullopt, 15);
-  add("sliding sliced late 8", WindowAssigner::Sliding(20, 5), std::nullopt, 8);
-  add("sliding unsliced late 8", WindowAssigner::Sliding(20, 5), std::nullopt,
-      8, false);
-  add("cumulate", WindowAssigner::Cumulate(20, 5, 2), std::nullopt, 4);
-  add("session late 5", WindowAssigner::Session(6), std::nullopt, 5);
+  add("tumbling", WindowAssigner::Tumbling(absl::Milliseconds(10)),
+      std::nullopt, 0);
+  add("tumbling late 15",
+      WindowAssigner::Tumbling(absl::Milliseconds(10), absl::Milliseconds(3)),
+      std::nullopt, 15);
+  add("sliding sliced late 8",
+      WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(5)),
+      std::nullopt, 8);
+  add("sliding unsliced late 8",
+      WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(5)),
+      std::nullopt, 8, false);
+  add("cumulate",
+      WindowAssigner::Cumulate(absl::Milliseconds(20), absl::Milliseconds(5),
+                               absl::Milliseconds(2)),
+      std::nullopt, 4);
+  add("session late 5", WindowAssigner::Session(absl::Milliseconds(6)),
+      std::nullopt, 5);
   add("dynamic session", WindowAssigner::DynamicSession(), std::nullopt, 0);
   add("global purging count", WindowAssigner::Global(),
       Trigger::Purging(*count), 0);
-  add("tumbling count", WindowAssigner::Tumbling(30), *count, 5);
-  add("session continuous", WindowAssigner::Session(9), *continuous, 3);
-  add("tumbling purging", WindowAssigner::Tumbling(10),
+  add("tumbling count", WindowAssigner::Tumbling(absl::Milliseconds(30)),
+      *count, 5);
+  add("session continuous", WindowAssigner::Session(absl::Milliseconds(9)),
+      *continuous, 3);
+  add("tumbling purging", WindowAssigner::Tumbling(absl::Milliseconds(10)),
       Trigger::Purging(Trigger::EventTime()), 12);
-  add("tumbling processing", WindowAssigner::Tumbling(10),
+  add("tumbling processing", WindowAssigner::Tumbling(absl::Milliseconds(10)),
       Trigger::ProcessingTime(), 0);
   return out;
 }
@@ -218,8 +230,9 @@ TEST_CASE(
 TEST_CASE("WindowState seam: the shape names the options that shape state",
           "[window][state]") {
   WindowOptions o;
-  o.assigner = *WindowAssigner::Sliding(60'000, 1'000);
-  o.allowed_lateness_ms = 5;
+  o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(60'000),
+                                        absl::Milliseconds(1'000));
+  o.allowed_lateness = absl::Milliseconds(5);
   Harness h(o);
   const internal::WindowStateShape shape = Access::Shape(*h.op);
   CHECK(shape.options ==
@@ -255,9 +268,9 @@ TEST_CASE(
     "[window][state]") {
   SECTION("unsliced tumbling with a count trigger") {
     WindowOptions o;
-    o.assigner = *WindowAssigner::Tumbling(10);
+    o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
     o.trigger = *Trigger::Count(5);
-    o.allowed_lateness_ms = 3;
+    o.allowed_lateness = absl::Milliseconds(3);
     Harness h(o);
     for (EventTime t : {1, 2, 15, 33})
       BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, t));
@@ -335,8 +348,8 @@ TEST_CASE(
   }
   SECTION("a continuous trigger's early fire time is not after the end") {
     WindowOptions o;
-    o.assigner = *WindowAssigner::Tumbling(10);
-    o.trigger = *Trigger::ContinuousEventTime(7);
+    o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
+    o.trigger = *Trigger::ContinuousEventTime(absl::Milliseconds(7));
     Harness h(o);
     BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 1));
     const Data good = Export(*h.op);
@@ -350,8 +363,9 @@ TEST_CASE(
   }
   SECTION("a purging trigger's cleared window has no contents") {
     WindowOptions o;
-    o.assigner = *WindowAssigner::Tumbling(10);
-    o.trigger = Trigger::Purging(*Trigger::ContinuousEventTime(4));
+    o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
+    o.trigger =
+        Trigger::Purging(*Trigger::ContinuousEventTime(absl::Milliseconds(4)));
     Harness h(o);
     BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 1));
     h.op->AdvanceWatermark(4);  // early firing purges [0, 9]
@@ -367,7 +381,7 @@ TEST_CASE(
   }
   SECTION("sessions must not overlap or touch") {
     WindowOptions o;
-    o.assigner = *WindowAssigner::Session(10);
+    o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
     Harness h(o);
     BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 0));
     BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 30));
@@ -379,7 +393,8 @@ TEST_CASE(
   }
   SECTION("sliced: slices and window starts") {
     WindowOptions o;
-    o.assigner = *WindowAssigner::Sliding(20, 10);
+    o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(20),
+                                          absl::Milliseconds(10));
     Harness h(o);
     REQUIRE(h.op->sliced());
     BROOK_REQUIRE_OK(h.op->ProcessElement(1, 1, 5));

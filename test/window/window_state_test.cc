@@ -110,7 +110,7 @@ TEST_CASE("WindowState: the empty state round-trips", "[window][state]") {
     StateHarness a(c), b(c);
     const std::string saved = a.op->SaveState();
     BROOK_REQUIRE_OK(b.op->RestoreState(saved));
-    CHECK(b.op->current_watermark() == kMinEventTime);
+    CHECK(b.op->current_watermark_millis() == kMinEventTime);
     CHECK(b.op->SaveState() == saved);
   }
 }
@@ -154,10 +154,11 @@ TEST_CASE(
   };
   std::vector<Case> cases;
   WindowOptions o = tumbling.options;
-  o.assigner = *WindowAssigner::Tumbling(11);
+  o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(11));
   cases.push_back({"assigner", o});
   o = tumbling.options;
-  o.assigner = *WindowAssigner::Sliding(10, 5);
+  o.assigner =
+      *WindowAssigner::Sliding(absl::Milliseconds(10), absl::Milliseconds(5));
   cases.push_back({"assigner", o});
   o = tumbling.options;
   o.trigger = *Trigger::Count(2);
@@ -166,7 +167,7 @@ TEST_CASE(
   o.trigger = Trigger::Purging(Trigger::EventTime());
   cases.push_back({"trigger", o});
   o = tumbling.options;
-  o.allowed_lateness_ms = 6;
+  o.allowed_lateness = absl::Milliseconds(6);
   cases.push_back({"allowed_lateness", o});
   for (const Case& k : cases) {
     CAPTURE(k.option);

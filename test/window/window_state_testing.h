@@ -56,41 +56,57 @@ inline std::vector<StateConfig> StateConfigs(Env* env) {
     WindowOptions o;
     o.assigner = a;
     o.trigger = t;
-    o.allowed_lateness_ms = lateness;
+    o.allowed_lateness = absl::Milliseconds(lateness);
     o.use_slicing = slicing;
     o.env = env;
     out.push_back(StateConfig{std::move(name), o, gap, true});
   };
-  add("tumbling", *WindowAssigner::Tumbling(10), std::nullopt, 5);
-  add("tumbling_offset_count", *WindowAssigner::Tumbling(20, 3),
+  add("tumbling", *WindowAssigner::Tumbling(absl::Milliseconds(10)),
+      std::nullopt, 5);
+  add("tumbling_offset_count",
+      *WindowAssigner::Tumbling(absl::Milliseconds(20), absl::Milliseconds(3)),
       *Trigger::Count(3));
-  add("tumbling_purging_count", *WindowAssigner::Tumbling(20),
+  add("tumbling_purging_count",
+      *WindowAssigner::Tumbling(absl::Milliseconds(20)),
       Trigger::Purging(*Trigger::Count(3)), 4);
-  add("sliding_sliced", *WindowAssigner::Sliding(30, 10), std::nullopt, 5);
-  add("sliding_unsliced", *WindowAssigner::Sliding(30, 10), std::nullopt, 5,
-      false);
-  add("sliding_gaps", *WindowAssigner::Sliding(10, 15, 2), std::nullopt, 3);
-  add("session", *WindowAssigner::Session(4), std::nullopt, 3);
+  add("sliding_sliced",
+      *WindowAssigner::Sliding(absl::Milliseconds(30), absl::Milliseconds(10)),
+      std::nullopt, 5);
+  add("sliding_unsliced",
+      *WindowAssigner::Sliding(absl::Milliseconds(30), absl::Milliseconds(10)),
+      std::nullopt, 5, false);
+  add("sliding_gaps",
+      *WindowAssigner::Sliding(absl::Milliseconds(10), absl::Milliseconds(15),
+                               absl::Milliseconds(2)),
+      std::nullopt, 3);
+  add("session", *WindowAssigner::Session(absl::Milliseconds(4)), std::nullopt,
+      3);
   add("dynamic_session", WindowAssigner::DynamicSession(), std::nullopt, 2,
       true, true);
-  add("cumulate", *WindowAssigner::Cumulate(40, 10), std::nullopt, 5);
+  add("cumulate",
+      *WindowAssigner::Cumulate(absl::Milliseconds(40), absl::Milliseconds(10)),
+      std::nullopt, 5);
   add("global_count", WindowAssigner::Global(), *CountWindowTrigger(4));
-  add("continuous", *WindowAssigner::Tumbling(50),
-      *Trigger::ContinuousEventTime(15), 5);
-  add("continuous_aligned", *WindowAssigner::Tumbling(60),
-      *Trigger::ContinuousEventTime(15));
-  add("session_continuous", *WindowAssigner::Session(6),
-      *Trigger::ContinuousEventTime(5));
-  add("purging_continuous", *WindowAssigner::Tumbling(40),
-      Trigger::Purging(*Trigger::ContinuousEventTime(10)), 6);
-  add("processing_time", *WindowAssigner::Tumbling(20),
+  add("continuous", *WindowAssigner::Tumbling(absl::Milliseconds(50)),
+      *Trigger::ContinuousEventTime(absl::Milliseconds(15)), 5);
+  add("continuous_aligned", *WindowAssigner::Tumbling(absl::Milliseconds(60)),
+      *Trigger::ContinuousEventTime(absl::Milliseconds(15)));
+  add("session_continuous", *WindowAssigner::Session(absl::Milliseconds(6)),
+      *Trigger::ContinuousEventTime(absl::Milliseconds(5)));
+  add("purging_continuous", *WindowAssigner::Tumbling(absl::Milliseconds(40)),
+      Trigger::Purging(*Trigger::ContinuousEventTime(absl::Milliseconds(10))),
+      6);
+  add("processing_time", *WindowAssigner::Tumbling(absl::Milliseconds(20)),
       Trigger::ProcessingTime(), 10);
-  add("session_processing_time", *WindowAssigner::Session(5),
+  add("session_processing_time",
+      *WindowAssigner::Session(absl::Milliseconds(5)),
       Trigger::ProcessingTime());
   out.back().exact_resume = false;
-  add("purging_event_time", *WindowAssigner::Sliding(20, 10),
+  add("purging_event_time",
+      *WindowAssigner::Sliding(absl::Milliseconds(20), absl::Milliseconds(10)),
       Trigger::Purging(Trigger::EventTime()), 10);
-  add("never", *WindowAssigner::Tumbling(10), Trigger::Never(), 100);
+  add("never", *WindowAssigner::Tumbling(absl::Milliseconds(10)),
+      Trigger::Never(), 100);
   return out;
 }
 
@@ -103,14 +119,16 @@ struct StateHarness {
   explicit StateHarness(const StateConfig& c) {
     StateOp::Functions fns;
     fns.on_result = [this](const StateOp::Result& r) {
-      out.emplace_back(calls, r.key, r.window.start, r.window.max_timestamp,
-                       r.value);
+      out.emplace_back(calls, r.key, r.window.start_millis,
+                       r.window.max_timestamp_millis, r.value);
     };
     fns.on_late = [this](const std::string& k, const int64_t& v, EventTime t) {
       out.emplace_back(calls, k, -1, t, v);
     };
     if (c.dynamic_gap) {
-      fns.session_gap = [](const int64_t& v) { return 1 + v % 5; };
+      fns.session_gap = [](const int64_t& v) {
+        return absl::Milliseconds(1 + v % 5);
+      };
     }
     auto made = StateOp::Create(c.options, StateAgg(), std::move(fns));
     REQUIRE(made.ok());

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "absl/numeric/int128.h"
+
 namespace brook {
 namespace internal {
 
@@ -32,7 +34,7 @@ inline int64_t SaturatingSub(int64_t a, int64_t b) {
 }
 
 // `t` clamped to the int64 range.
-inline int64_t ClampTime(__int128 t) {
+inline int64_t ClampTime(absl::int128 t) {
   if (t < kTimeMin) return kTimeMin;
   if (t > kTimeMax) return kTimeMax;
   return static_cast<int64_t>(t);
@@ -41,7 +43,7 @@ inline int64_t ClampTime(__int128 t) {
 // The last millisecond of a window that starts at `start` and lasts `size`
 // (> 0) ms: start + size - 1, clamped to kTimeMax.
 inline int64_t WindowMaxTimestamp(int64_t start, int64_t size) {
-  __int128 m = static_cast<__int128>(start) + size - 1;
+  absl::int128 m = absl::int128(start) + size - 1;
   return m > kTimeMax ? kTimeMax : static_cast<int64_t>(m);
 }
 

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "absl/base/attributes.h"
+#include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "brook/codec.h"
 #include "brook/internal/time_math.h"
@@ -51,18 +53,18 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
                    ? *options.trigger
                    : (options.assigner.is_event_time() ? Trigger::EventTime()
                                                        : Trigger::Never())),
-      lateness_(options.allowed_lateness_ms),
+      lateness_(absl::ToInt64Milliseconds(options.allowed_lateness)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       agg_(std::move(agg)),
       fn_(std::move(functions)) {
   sliced_ = options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
-            assigner_.slide() <= assigner_.size() &&
+            assigner_.slide_ <= assigner_.size_ &&
             trigger_.kind() == TriggerKind::kEventTime && !trigger_.purging();
   fast_tumbling_ = assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
   if (sliced_) {
-    int64_t a = assigner_.size(), b = assigner_.slide();
+    int64_t a = assigner_.size_, b = assigner_.slide_;
     while (b != 0) {
       int64_t t = a % b;
       a = b;
@@ -221,10 +223,13 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   if (entry != nullptr) Flush(*entry);
   int64_t gap = 0;
   if (assigner_.kind() == WindowAssignerKind::kDynamicSession) {
-    gap = fn_.session_gap(value);
-    if (gap <= 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dynamic session: gap must be positive, got ", gap, " at ", ts));
+    const absl::Duration d = fn_.session_gap(value);
+    gap = absl::ToInt64Milliseconds(d);
+    if (gap <= 0 || absl::Milliseconds(gap) != d) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dynamic session: gap must be a positive whole number "
+                       "of milliseconds, got ",
+                       absl::FormatDuration(d), " at ", ts));
     }
   }
   if (sliced_) {
@@ -235,7 +240,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   if (assigner_.is_merging()) {
     TimeWindow w{ts, internal::WindowMaxTimestamp(
                          ts, assigner_.kind() == WindowAssignerKind::kSession
-                                 ? assigner_.gap()
+                                 ? assigner_.size_
                                  : gap)};
     auto it = state_.slot_of.find(key);
     if (it == state_.slot_of.end() && IsWindowLate(w)) {
@@ -272,7 +277,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
     has_hint = true;
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
-      SetHot(EntryFor(key), w.start, w.max_timestamp);
+      SetHot(EntryFor(key), w.start_millis, w.max_timestamp_millis);
     }
   });
   if (skipped && assigner_.is_event_time() &&
@@ -313,7 +318,7 @@ void WindowOperator<Key, In, Agg, Hash>::ScheduleWindow(uint32_t slot,
   EventTime due = kMaxEventTime;
   bool any = false;
   if (ws.end_pending) {
-    due = ws.window.max_timestamp;
+    due = ws.window.max_timestamp_millis;
     any = true;
   }
   if (ws.has_fire && (!any || ws.next_fire < due)) {
@@ -345,10 +350,11 @@ WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
   // element instead of getting a timer.
   ws.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
                     trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-                   w.max_timestamp > state_.watermark;
+                   w.max_timestamp_millis > state_.watermark;
   ScheduleWindow(slot, ws);
   if (trigger_.kind() == TriggerKind::kProcessingTime) {
-    state_.processing_timers.push(Timer{w.max_timestamp, slot, ks.gen, ws.id});
+    state_.processing_timers.push(
+        Timer{w.max_timestamp_millis, slot, ks.gen, ws.id});
   }
   return ws;
 }
@@ -363,19 +369,19 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
   bool fire = false;
   switch (trigger_.kind()) {
     case TriggerKind::kEventTime:
-      fire = ws.window.max_timestamp <= state_.watermark;
+      fire = ws.window.max_timestamp_millis <= state_.watermark;
       break;
     case TriggerKind::kContinuousEventTime:
-      if (ws.window.max_timestamp <= state_.watermark) {
+      if (ws.window.max_timestamp_millis <= state_.watermark) {
         fire = true;
       } else if (!ws.has_fire) {
         // Flink's ContinuousEventTimeTrigger: `ts - ts % interval`, with a
         // remainder that truncates toward zero (as Java's and C++'s do), so
         // a negative time rounds up. Never overflows.
-        const int64_t interval = trigger_.interval_ms();
+        const int64_t interval = trigger_.param_;
         const EventTime start = ts - ts % interval;
         ws.next_fire = std::min(internal::SaturatingAdd(start, interval),
-                                ws.window.max_timestamp);
+                                ws.window.max_timestamp_millis);
         ws.has_fire = true;
         ScheduleWindow(slot, ws);
       }
@@ -416,8 +422,9 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
   // Sessions of a key never overlap or touch, so everything that merges with
   // the new window touches the new window itself.
   auto touches = [](const TimeWindow& x, const TimeWindow& y) {
-    return x.start <= internal::SaturatingAdd(y.max_timestamp, 1) &&
-           y.start <= internal::SaturatingAdd(x.max_timestamp, 1);
+    return x.start_millis <=
+               internal::SaturatingAdd(y.max_timestamp_millis, 1) &&
+           y.start_millis <= internal::SaturatingAdd(x.max_timestamp_millis, 1);
   };
   size_t target = ks.windows.size();
   TimeWindow merged = w;
@@ -427,8 +434,9 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
       continue;
     }
     const TimeWindow& x = ks.windows[i].window;
-    merged.start = std::min(merged.start, x.start);
-    merged.max_timestamp = std::max(merged.max_timestamp, x.max_timestamp);
+    merged.start_millis = std::min(merged.start_millis, x.start_millis);
+    merged.max_timestamp_millis =
+        std::max(merged.max_timestamp_millis, x.max_timestamp_millis);
     if (target == ks.windows.size()) {
       target = i++;
       continue;
@@ -464,7 +472,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
     // Flink's onMerge: the merged window's end timer only if still ahead.
     t.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
                      trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-                    merged.max_timestamp > state_.watermark;
+                    merged.max_timestamp_millis > state_.watermark;
     ScheduleWindow(slot, t);
   }
   OnElementInWindow(slot, t, value, ts);
@@ -506,7 +514,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
   if (ws == nullptr || !ws->has_pending || ws->pending != t.time) return;
   ws->has_pending = false;
   bool fire = false;
-  if (ws->end_pending && ws->window.max_timestamp == t.time) {
+  if (ws->end_pending && ws->window.max_timestamp_millis == t.time) {
     ws->end_pending = false;
     fire = true;
   }
@@ -525,18 +533,17 @@ void WindowOperator<Key, In, Agg, Hash>::OnEventTimer(const Timer& t) {
     // loop once per interval up to kMaxEventTime at the end of input.
     fire = true;
     ws->has_fire = false;
-    const int64_t interval = trigger_.interval_ms();
-    __int128 after = static_cast<__int128>(t.time) + interval;
-    const __int128 due_until =
-        std::min(state_.watermark, ws->window.max_timestamp);
+    const int64_t interval = trigger_.param_;
+    absl::int128 after = absl::int128(t.time) + interval;
+    const absl::int128 due_until =
+        std::min(state_.watermark, ws->window.max_timestamp_millis);
     if (after <= due_until && (due_until - after) / interval >=
                                   Trigger::kMaxEarlyFiringsPerAdvance - 1) {
-      after += (static_cast<__int128>(state_.watermark) - after) / interval *
-                   interval +
+      after += (absl::int128(state_.watermark) - after) / interval * interval +
                interval;  // the first grid point past the watermark
     }
     EventTime next =
-        std::min(internal::ClampTime(after), ws->window.max_timestamp);
+        std::min(internal::ClampTime(after), ws->window.max_timestamp_millis);
     if (next > t.time) {
       ws->next_fire = next;
       ws->has_fire = true;
@@ -555,12 +562,12 @@ void WindowOperator<Key, In, Agg, Hash>::OnProcessingTimer(const Timer& t) {
   KeyState& ks = state_.keys[t.slot];
   WinState* ws = TimerWindow(t);
   if (ws == nullptr) return;
-  if (t.time == ws->window.max_timestamp) {
+  if (t.time == ws->window.max_timestamp_millis) {
     Fire(ks, *ws);
-  } else if (t.time < ws->window.max_timestamp) {
+  } else if (t.time < ws->window.max_timestamp_millis) {
     // The window grew (sessions): wait for its new end.
     state_.processing_timers.push(
-        Timer{ws->window.max_timestamp, t.slot, ks.gen, t.id});
+        Timer{ws->window.max_timestamp_millis, t.slot, ks.gen, t.id});
   }
 }
 

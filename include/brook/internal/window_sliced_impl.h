@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "absl/numeric/int128.h"
+
 #include "brook/internal/time_math.h"
 #include "brook/window.h"
 
@@ -23,34 +25,34 @@ namespace brook {
 // and a two-stacks queue over the columns of the window being fired.
 
 template <typename Key, typename In, typename Agg, typename Hash>
-__int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
+absl::int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
     EventTime ts) const {
   // The smallest start > ts - size on the slide grid; in int64 when it fits
   // (a 128-bit remainder is a slow library call).
   int64_t from, d;
-  if (!__builtin_sub_overflow(ts, assigner_.size() - 1, &from) &&
-      !__builtin_sub_overflow(from, assigner_.offset(), &d)) {
-    const int64_t slide = assigner_.slide();
+  if (!__builtin_sub_overflow(ts, assigner_.size_ - 1, &from) &&
+      !__builtin_sub_overflow(from, assigner_.offset_, &d)) {
+    const int64_t slide = assigner_.slide_;
     int64_t r = d % slide;
     if (r < 0) r += slide;
     if (r == 0) return from;
-    return static_cast<__int128>(from) - r + slide;
+    return absl::int128(from) - r + slide;
   }
-  return internal::AlignUp128(static_cast<__int128>(ts) - assigner_.size() + 1,
-                              assigner_.offset(), assigner_.slide());
+  return internal::AlignUp128(absl::int128(ts) - assigner_.size_ + 1,
+                              assigner_.offset_, assigner_.slide_);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
 TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
     EventTime ts) const {
   const TimeWindow w =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), assigner_.slide());
-  if (w.start != kMinEventTime) {
-    return TimeWindow{w.start,
-                      internal::WindowMaxTimestamp(w.start, assigner_.size())};
+      WindowAssigner::AlignedWindow(ts, assigner_.offset_, assigner_.slide_);
+  if (w.start_millis != kMinEventTime) {
+    return TimeWindow{w.start_millis, internal::WindowMaxTimestamp(
+                                          w.start_millis, assigner_.size_)};
   }
   return SlidingWindowAt(
-      internal::AlignDown128(ts, assigner_.offset(), assigner_.slide()));
+      internal::AlignDown128(ts, assigner_.offset_, assigner_.slide_));
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -79,10 +81,10 @@ void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
   Sliced& sl = state_.sliced;
-  const __int128 from = sl.next_start;
-  auto it =
-      std::lower_bound(sl.cols.begin(), sl.cols.end(), from,
-                       [](const Column& c, __int128 t) { return c.start < t; });
+  const absl::int128 from = sl.next_start;
+  auto it = std::lower_bound(
+      sl.cols.begin(), sl.cols.end(), from,
+      [](const Column& c, absl::int128 t) { return c.start < t; });
   sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
   std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
   std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
@@ -95,9 +97,9 @@ WindowOperator<Key, In, Agg, Hash>::MergeColumns(uint32_t slot,
   const Sliced& sl = state_.sliced;
   Accumulator acc = agg_.CreateAccumulator();
   auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), w.start,
+      sl.cols.begin(), sl.cols.end(), w.start_millis,
       [](const Column& c, EventTime t) { return c.start < t; });
-  for (; it != sl.cols.end() && it->start <= w.max_timestamp; ++it) {
+  for (; it != sl.cols.end() && it->start <= w.max_timestamp_millis; ++it) {
     if (slot < it->acc.size()) agg_.Merge(acc, it->acc[slot]);
   }
   return acc;
@@ -108,7 +110,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
                                                        const In& value,
                                                        EventTime ts,
                                                        Entry* entry) {
-  const int64_t slide = assigner_.slide();
+  const int64_t slide = assigner_.slide_;
   const EventTime wm = state_.watermark;
   // The last window holding ts; if it is late, all of them are. (When
   // ts > wm every window holding ts ends after wm: none is late.)
@@ -125,7 +127,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   const uint32_t slot = e.slot;
   Sliced& sl = state_.sliced;
   const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset(), pane_).start;
+      WindowAssigner::AlignedWindow(ts, assigner_.offset_, pane_).start_millis;
   // The pane's column: usually one of the last few.
   auto it = sl.cols.end();
   for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
@@ -184,7 +186,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   if (ts > wm) {
     // No window holding ts has fired. The first window holding it must be
     // no later than the next window to fire.
-    __int128 first_window = FirstWindowHolding(ts);
+    absl::int128 first_window = FirstWindowHolding(ts);
     if (sl.has_fired)
       first_window = std::max(first_window, sl.fired_upto + slide);
     if (!sl.has_next || first_window < sl.next_start) {
@@ -199,12 +201,13 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   // this key, latest start first as Flink's sliding assigner lists them (and
   // as the unsliced path fires them); the first incomplete one is fired by
   // the watermark. First find the complete, not late ones: [lo, hi].
-  __int128 lo = 0, hi = 0;
+  absl::int128 lo = 0, hi = 0;
   bool any = false;
-  for (__int128 s = FirstWindowHolding(ts); s <= last.start; s += slide) {
+  for (absl::int128 s = FirstWindowHolding(ts); s <= last.start_millis;
+       s += slide) {
     TimeWindow w = SlidingWindowAt(s);
     if (IsWindowLate(w)) continue;
-    if (w.max_timestamp <= wm) {
+    if (w.max_timestamp_millis <= wm) {
       if (!any) lo = s;
       hi = s;
       any = true;
@@ -217,7 +220,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     }
     break;
   }
-  for (__int128 s = hi; any && s >= lo; s -= slide) {
+  for (absl::int128 s = hi; any && s >= lo; s -= slide) {
     const TimeWindow w = SlidingWindowAt(s);
     EmitWindow(key, w, MergeColumns(slot, w));
   }
@@ -226,11 +229,11 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
   Sliced& sl = state_.sliced;
-  const __int128 s = sl.next_start;
+  const absl::int128 s = sl.next_start;
   const size_t slots = state_.keys.size();
   auto& cols = sl.cols;
   // Push the columns that enter the window.
-  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp) {
+  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp_millis) {
     Column& c = cols[sl.b];
     FitColumn(c);
     for (size_t k = 0; k < slots; ++k) {
@@ -281,12 +284,12 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   const EventTime wm = state_.watermark;
   while (sl.has_next) {
     const TimeWindow w = SlidingWindowAt(sl.next_start);
-    if (w.max_timestamp > wm) break;
+    if (w.max_timestamp_millis > wm) break;
     FireSlicedWindow(w);
     sl.fired_upto = sl.next_start;
     sl.has_fired = true;
     // The next window that holds a column.
-    const __int128 next = sl.next_start + assigner_.slide();
+    const absl::int128 next = sl.next_start + assigner_.slide_;
     size_t i = sl.a;
     while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
     if (i == sl.cols.size() || next > internal::kTimeMax) {

@@ -25,6 +25,7 @@
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 #include "brook/internal/time_math.h"
 #include "brook/internal/window_state.h"
@@ -38,18 +39,24 @@ namespace internal {
 inline std::string DescribeWindowAssigner(const WindowAssigner& a) {
   switch (a.kind()) {
     case WindowAssignerKind::kTumbling:
-      return absl::StrCat("tumbling(size=", a.size(), "ms,offset=", a.offset(),
+      return absl::StrCat("tumbling(size=", absl::ToInt64Milliseconds(a.size()),
+                          "ms,offset=", absl::ToInt64Milliseconds(a.offset()),
                           "ms)");
     case WindowAssignerKind::kSliding:
-      return absl::StrCat("sliding(size=", a.size(), "ms,slide=", a.slide(),
-                          "ms,offset=", a.offset(), "ms)");
+      return absl::StrCat("sliding(size=", absl::ToInt64Milliseconds(a.size()),
+                          "ms,slide=", absl::ToInt64Milliseconds(a.slide()),
+                          "ms,offset=", absl::ToInt64Milliseconds(a.offset()),
+                          "ms)");
     case WindowAssignerKind::kSession:
-      return absl::StrCat("session(gap=", a.gap(), "ms)");
+      return absl::StrCat("session(gap=", absl::ToInt64Milliseconds(a.gap()),
+                          "ms)");
     case WindowAssignerKind::kDynamicSession:
       return "dynamic_session";
     case WindowAssignerKind::kCumulate:
-      return absl::StrCat("cumulate(max_size=", a.size(), "ms,step=", a.slide(),
-                          "ms,offset=", a.offset(), "ms)");
+      return absl::StrCat(
+          "cumulate(max_size=", absl::ToInt64Milliseconds(a.size()),
+          "ms,step=", absl::ToInt64Milliseconds(a.slide()),
+          "ms,offset=", absl::ToInt64Milliseconds(a.offset()), "ms)");
     case WindowAssignerKind::kGlobal:
       return "global";
   }
@@ -71,8 +78,8 @@ inline std::string DescribeTrigger(const Trigger& t) {
       inner = absl::StrCat("count(", t.count(), ")");
       break;
     case TriggerKind::kContinuousEventTime:
-      inner = absl::StrCat("continuous_event_time(interval=", t.interval_ms(),
-                           "ms)");
+      inner = absl::StrCat("continuous_event_time(interval=",
+                           absl::ToInt64Milliseconds(t.interval()), "ms)");
       break;
     case TriggerKind::kNever:
       inner = "never";
@@ -137,10 +144,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
   out->late_elements_emitted = state_.late_emitted;
   const Sliced& sl = state_.sliced;
   if (sliced_ && sl.has_next) {
-    out->sliced_next_window_start = absl::int128(sl.next_start);
+    out->sliced_next_window_start = sl.next_start;
   }
   if (sliced_ && sl.has_fired) {
-    out->sliced_last_fired_start = absl::int128(sl.fired_upto);
+    out->sliced_last_fired_start = sl.fired_upto;
   }
   // Keys in slot order, so that equal histories give equal bytes.
   std::vector<const std::pair<const Key, Entry>*> entries;
@@ -170,10 +177,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
           continue;
         }
         const TimeWindow pane =
-            WindowAssigner::AlignedWindow(c.start, assigner_.offset(), pane_);
+            WindowAssigner::AlignedWindow(c.start, assigner_.offset_, pane_);
         typename Data::Window w;
         w.start_millis = c.start;
-        w.max_timestamp_millis = pane.max_timestamp;
+        w.max_timestamp_millis = pane.max_timestamp_millis;
         w.acc = c.acc[e.slot];
         ks.windows.push_back(std::move(w));
       }
@@ -182,10 +189,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
     }
     for (const WinState& ws : state_.keys[e.slot].windows) {
       typename Data::Window w;
-      w.start_millis = ws.window.start;
-      w.max_timestamp_millis = ws.window.max_timestamp;
-      const bool hot = e.hot && e.hot_start == ws.window.start &&
-                       e.hot_max == ws.window.max_timestamp;
+      w.start_millis = ws.window.start_millis;
+      w.max_timestamp_millis = ws.window.max_timestamp_millis;
+      const bool hot = e.hot && e.hot_start == ws.window.start_millis &&
+                       e.hot_max == ws.window.max_timestamp_millis;
       w.has_contents = ws.has_data || hot;
       w.acc = ws.has_data ? ws.acc : agg_.CreateAccumulator();
       if (hot) agg_.Merge(w.acc, e.delta);
@@ -198,8 +205,8 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       // The event timers the window's trigger and cleanup stand for (the
       // operator keeps only the earliest in its heap).
       std::vector<int64_t> event;
-      if (event_trigger && ws.window.max_timestamp > state_.watermark) {
-        event.push_back(ws.window.max_timestamp);
+      if (event_trigger && ws.window.max_timestamp_millis > state_.watermark) {
+        event.push_back(ws.window.max_timestamp_millis);
       }
       if (trigger_.kind() == TriggerKind::kContinuousEventTime && ws.has_fire) {
         event.push_back(ws.next_fire);
@@ -211,16 +218,17 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       std::sort(event.begin(), event.end());
       event.erase(std::unique(event.begin(), event.end()), event.end());
       for (int64_t time : event) {
-        ks.timers.push_back(
-            typename Data::Timer{internal::TimerDomain::kEventTime, time,
-                                 ws.window.start, ws.window.max_timestamp});
+        ks.timers.push_back(typename Data::Timer{
+            internal::TimerDomain::kEventTime, time, ws.window.start_millis,
+            ws.window.max_timestamp_millis});
       }
       if (auto it = processing.find(ws.id); it != processing.end()) {
         // A session that grew since the timer was set waits for its new end
         // (`OnProcessingTimer()`): the timer stands for one at that end.
         ks.timers.push_back(typename Data::Timer{
-            internal::TimerDomain::kProcessingTime, ws.window.max_timestamp,
-            ws.window.start, ws.window.max_timestamp});
+            internal::TimerDomain::kProcessingTime,
+            ws.window.max_timestamp_millis, ws.window.start_millis,
+            ws.window.max_timestamp_millis});
       }
       ks.windows.push_back(std::move(w));
     }
@@ -284,11 +292,9 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       if (!v->has_value()) continue;
       const absl::int128 s = **v;
       if (s < -bound || s > bound ||
-          internal::AlignDown128(static_cast<__int128>(s), assigner_.offset(),
-                                 assigner_.slide()) !=
-              static_cast<__int128>(s)) {
+          internal::AlignDown128(s, assigner_.offset_, assigner_.slide_) != s) {
         return bad("sliced window start ", internal::Int128Name(s),
-                   " out of range or off the ", assigner_.slide(),
+                   " out of range or off the ", assigner_.slide_,
                    "ms slide grid");
       }
     }
@@ -318,7 +324,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       const std::string where = absl::StrCat(
           "key ", k, ": window ",
           internal::WindowName(w.start_millis, w.max_timestamp_millis));
-      if (tw.start > tw.max_timestamp)
+      if (tw.start_millis > tw.max_timestamp_millis)
         return bad(where, " ends before it starts");
       if (i > 0) {
         const auto& p = ks.windows[i - 1];
@@ -333,7 +339,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         }
       }
       if (sliced_) {
-        if (WindowAssigner::AlignedWindow(tw.start, assigner_.offset(),
+        if (WindowAssigner::AlignedWindow(tw.start_millis, assigner_.offset_,
                                           pane_) != tw) {
           return bad(where, " is not a slice of ", pane_, "ms");
         }
@@ -369,7 +375,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
                      "time, got ", n);
         }
         // The operator clamps an early fire time to the window's end.
-        if (n == 1 && w.trigger_state[0] > tw.max_timestamp) {
+        if (n == 1 && w.trigger_state[0] > tw.max_timestamp_millis) {
           return bad(where, ": an early fire time ", w.trigger_state[0],
                      " after the window's end");
         }
@@ -379,8 +385,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       }
       // The event timers this window stands for.
       std::vector<int64_t> event;
-      if (event_trigger && tw.max_timestamp > wm)
-        event.push_back(tw.max_timestamp);
+      if (event_trigger && tw.max_timestamp_millis > wm)
+        event.push_back(tw.max_timestamp_millis);
       if (trigger_.kind() == TriggerKind::kContinuousEventTime && n == 1) {
         event.push_back(w.trigger_state[0]);
       }
@@ -392,7 +398,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       for (int64_t time : event) {
         expected.push_back(
             typename Data::Timer{internal::TimerDomain::kEventTime, time,
-                                 tw.start, tw.max_timestamp});
+                                 tw.start_millis, tw.max_timestamp_millis});
       }
     }
     // Timers.
@@ -494,11 +500,11 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     }
     state_.live = static_cast<int64_t>(sl.cols.size());
     if (data.sliced_last_fired_start) {
-      sl.fired_upto = static_cast<__int128>(*data.sliced_last_fired_start);
+      sl.fired_upto = *data.sliced_last_fired_start;
       sl.has_fired = true;
     }
     if (data.sliced_next_window_start) {
-      sl.next_start = static_cast<__int128>(*data.sliced_next_window_start);
+      sl.next_start = *data.sliced_next_window_start;
       sl.has_next = true;
       ResetStacks();  // the next firing folds the columns in
     }
@@ -522,15 +528,15 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         ws.next_fire = w.trigger_state[0];
         ws.has_fire = true;
       }
-      ws.end_pending = event_trigger && tw.max_timestamp > wm;
+      ws.end_pending = event_trigger && tw.max_timestamp_millis > wm;
       ScheduleWindow(slot, ws);
     }
     for (const auto& t : data.keys[k].timers) {
       if (t.domain != internal::TimerDomain::kProcessingTime) continue;
       const KeyState& ks = state_.keys[k];
       for (const WinState& ws : ks.windows) {
-        if (ws.window.start == t.window_start_millis &&
-            ws.window.max_timestamp == t.window_max_timestamp_millis) {
+        if (ws.window.start_millis == t.window_start_millis &&
+            ws.window.max_timestamp_millis == t.window_max_timestamp_millis) {
           state_.processing_timers.push(Timer{t.time_millis, slot, 0, ws.id});
         }
       }
@@ -546,40 +552,41 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
     const TimeWindow& w) const {
   using internal::AlignDown128;
   using internal::ClampTime;
-  const __int128 start = w.start, max = w.max_timestamp;
+  const absl::int128 start = w.start_millis, max = w.max_timestamp_millis;
   switch (assigner_.kind()) {
     case WindowAssignerKind::kTumbling:
     case WindowAssignerKind::kSliding: {
-      const int64_t size = assigner_.size();
+      const int64_t size = assigner_.size_;
       const int64_t slide = assigner_.kind() == WindowAssignerKind::kSliding
-                                ? assigner_.slide()
+                                ? assigner_.slide_
                                 : size;
       // The unclamped start: from the end unless the end was clamped.
-      const __int128 s = max < internal::kTimeMax ? max - size + 1 : start;
-      return AlignDown128(s, assigner_.offset(), slide) == s &&
-             ClampTime(s) == w.start &&
-             ClampTime(s + size - 1) == w.max_timestamp;
+      const absl::int128 s = max < internal::kTimeMax ? max - size + 1 : start;
+      return AlignDown128(s, assigner_.offset_, slide) == s &&
+             ClampTime(s) == w.start_millis &&
+             ClampTime(s + size - 1) == w.max_timestamp_millis;
     }
     case WindowAssignerKind::kCumulate: {
-      const int64_t size = assigner_.size(), step = assigner_.slide();
-      const __int128 epoch =
-          w.start == internal::kTimeMin
-              ? AlignDown128(internal::kTimeMin, assigner_.offset(), size)
+      const int64_t size = assigner_.size_, step = assigner_.slide_;
+      const absl::int128 epoch =
+          w.start_millis == internal::kTimeMin
+              ? AlignDown128(internal::kTimeMin, assigner_.offset_, size)
               : start;
-      if (AlignDown128(epoch, assigner_.offset(), size) != epoch) return false;
-      const __int128 steps = size / step;
+      if (AlignDown128(epoch, assigner_.offset_, size) != epoch) return false;
+      const absl::int128 steps = size / step;
       if (max == internal::kTimeMax) {
         return epoch + steps * step - 1 >= max;
       }
-      const __int128 len = max - epoch + 1;
+      const absl::int128 len = max - epoch + 1;
       return len % step == 0 && len / step >= 1 && len / step <= steps;
     }
     case WindowAssignerKind::kSession:
-      return max == internal::kTimeMax || max - start + 1 >= assigner_.gap();
+      return max == internal::kTimeMax || max - start + 1 >= assigner_.size_;
     case WindowAssignerKind::kDynamicSession:
       return true;
     case WindowAssignerKind::kGlobal:
-      return w.start == kMinEventTime && w.max_timestamp == kMaxEventTime;
+      return w.start_millis == kMinEventTime &&
+             w.max_timestamp_millis == kMaxEventTime;
   }
   return false;
 }
