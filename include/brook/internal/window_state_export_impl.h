@@ -305,6 +305,23 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
                  " not before the next window start ",
                  internal::Int128Name(*data.sliced_next_window_start));
     }
+    // Windows fire when the watermark passes their end, so the last one
+    // fired is complete and the next one to fire is not.
+    if (data.sliced_last_fired_start &&
+        SlidingWindowAt(*data.sliced_last_fired_start).max_timestamp_millis >
+            wm) {
+      return bad("sliced last fired window at ",
+                 internal::Int128Name(*data.sliced_last_fired_start),
+                 " ends after the watermark ", wm);
+    }
+    if (data.sliced_next_window_start &&
+        SlidingWindowAt(*data.sliced_next_window_start).max_timestamp_millis <=
+            wm) {
+      return bad("sliced next window at ",
+                 internal::Int128Name(*data.sliced_next_window_start),
+                 " ends at or before the watermark ", wm,
+                 " but has not fired");
+    }
   }
   const bool event_trigger =
       trigger_.kind() == TriggerKind::kEventTime ||
