@@ -319,8 +319,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
             wm) {
       return bad("sliced next window at ",
                  internal::Int128Name(*data.sliced_next_window_start),
-                 " ends at or before the watermark ", wm,
-                 " but has not fired");
+                 " ends at or before the watermark ", wm, " but has not fired");
     }
   }
   const bool event_trigger =
