@@ -16,8 +16,9 @@
 // window_aggregate.h (what they compute); the operator's general path is in
 // internal/window_operator_impl.h, its sliced path for sliding windows in
 // internal/window_sliced_impl.h, its logical state seam (export and import
-// of its state) in internal/window_state_export_impl.h, and `SaveState()`/
-// `RestoreState()` over it in internal/window_state_impl.h.
+// of its state) in internal/window_state_{export,import}_impl.h, and
+// `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
+// timers and watermark advance are in internal/window_timers_impl.h.
 //
 // Thread safety: assigners and triggers are immutable values, safe to share.
 // A `WindowOperator` is not thread-safe: drive it from one thread.
@@ -457,5 +458,7 @@ MakeWindowOperator(
 #include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export
 #include "brook/internal/window_state_impl.h"         // IWYU pragma: export
+#include "brook/internal/window_state_import_impl.h"  // IWYU pragma: export
+#include "brook/internal/window_timers_impl.h"        // IWYU pragma: export
 
 #endif  // BROOK_WINDOW_H_
