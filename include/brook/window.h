@@ -69,6 +69,7 @@
 #include "brook/watermark.h"
 #include "brook/window_aggregate.h"
 #include "brook/window_assigner.h"
+#include "brook/window_evictor.h"
 #include "brook/window_trigger.h"
 
 namespace brook {
@@ -81,8 +82,11 @@ struct BROOK_EXPORT WindowOptions {
   // Which windows an element goes to. Default: tumbling 1 minute.
   WindowAssigner assigner = DefaultAssigner();
   // When windows fire. Default (unset): event time, or never for the global
-  // assigner.
+  // assigner, or processing time for a custom processing-time assigner.
   std::optional<Trigger> trigger;
+  // Removes elements from a window's contents when it fires (window_evictor.h).
+  // Default (unset): none; the operator keeps one accumulator per window.
+  std::optional<Evictor> evictor;
   // How long after a window's max_timestamp_millis its state is kept
   // so that late elements can re-fire it: zero or more, a whole number of
   // milliseconds. Default: zero (a window is dropped when it fires).

@@ -2,14 +2,20 @@
 //
 // Window assigners (Flink's WindowAssigner): which windows of event time an
 // element belongs to. Built-ins: tumbling, sliding, session (static or
-// dynamic gap), cumulate and global. Part of window.h; include that.
+// dynamic gap), cumulate and global; and custom non-merging assigners,
+// written by implementing `CustomWindowAssigner`. Part of window.h; include
+// that.
 //
-// Thread safety: assigners are immutable values, safe to share.
+// Thread safety: assigners are immutable values, safe to share; a
+// `CustomWindowAssigner` is shared by every copy and operator using it, so its
+// const methods must be safe to call from each operator's thread.
 
 #ifndef BROOK_WINDOW_ASSIGNER_H_
 #define BROOK_WINDOW_ASSIGNER_H_
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/numeric/int128.h"
@@ -62,6 +68,35 @@ enum class WindowAssignerKind {
   kDynamicSession,  // gap per element, from `WindowFunctions::session_gap`
   kCumulate,
   kGlobal,
+  kCustom,  // a `CustomWindowAssigner`
+};
+
+// A non-merging window assigner written by the user (Flink's WindowAssigner
+// for windows that never merge).
+class BROOK_EXPORT CustomWindowAssigner {
+ public:
+  virtual ~CustomWindowAssigner() = default;
+
+  // Names the assigner and its parameters, e.g. "calendar_month(tz=UTC)".
+  // Saved with the operator's state: state saved under one name restores
+  // only into an operator whose assigner has the same name
+  // (kInvalidArgument otherwise).
+  virtual std::string name() const = 0;
+  // Appends to `windows` every window an element belongs to: for an
+  // event-time assigner the element's `timestamp_millis`, otherwise (see
+  // `is_event_time()`) the processing time `now_millis` decides. Each window
+  // needs start_millis <= max_timestamp_millis (else the element is refused
+  // with kInvalidArgument); it need not hold the timestamp. No windows: the
+  // element is dropped (not late). Called once per element: keep it cheap.
+  virtual void AssignWindows(EventTime timestamp_millis, int64_t now_millis,
+                             std::vector<TimeWindow>* windows) const = 0;
+  // True (the default) if windows are in event time: they fire by the
+  // watermark, are late by it, and are cleaned up at max_timestamp_millis +
+  // allowed lateness; the default trigger is the event-time one. False for
+  // processing-time windows: the default trigger is the processing-time one,
+  // no element is late, and a window is dropped once the clock passes its
+  // max_timestamp_millis.
+  virtual bool is_event_time() const { return true; }
 };
 
 // Puts an element's timestamp into windows. Build one with a factory; invalid
@@ -98,6 +133,10 @@ class BROOK_EXPORT WindowAssigner {
   // One window per key holding all time. Its default trigger never fires:
   // pair it with a count trigger (see `CountWindowTrigger()`).
   static WindowAssigner Global();
+  // A user-written non-merging assigner. Returns kInvalidArgument if
+  // `assigner` is null or its `name()` is empty.
+  static absl::StatusOr<WindowAssigner> Custom(
+      std::shared_ptr<const CustomWindowAssigner> assigner);
 
   WindowAssignerKind kind() const { return kind_; }
   // tumbling, sliding; cumulate max_size
@@ -112,8 +151,17 @@ class BROOK_EXPORT WindowAssigner {
     return kind_ == WindowAssignerKind::kSession ||
            kind_ == WindowAssignerKind::kDynamicSession;
   }
-  // False only for the global assigner, whose window never ends.
-  bool is_event_time() const { return kind_ != WindowAssignerKind::kGlobal; }
+  // False for the global assigner, whose window never ends, and for a
+  // custom assigner that says so.
+  bool is_event_time() const {
+    return kind_ == WindowAssignerKind::kCustom
+               ? custom_->is_event_time()
+               : kind_ != WindowAssignerKind::kGlobal;
+  }
+  // The custom assigner; null for the built-ins.
+  const std::shared_ptr<const CustomWindowAssigner>& custom() const {
+    return custom_;
+  }
 
   // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
   // start first (sliding: latest start first). A session window is
@@ -147,6 +195,7 @@ class BROOK_EXPORT WindowAssigner {
   int64_t size_;
   int64_t slide_;
   int64_t offset_;
+  std::shared_ptr<const CustomWindowAssigner> custom_;
 };
 
 // --- Definitions of the templates above ---
@@ -218,6 +267,14 @@ void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
     case WindowAssignerKind::kGlobal:
       emit(TimeWindow{kMinEventTime, kMaxEventTime});
       return;
+    case WindowAssignerKind::kCustom: {
+      // For tools and tests; the operator calls the custom assigner itself,
+      // with the processing time.
+      std::vector<TimeWindow> windows;
+      custom_->AssignWindows(ts, /*now_millis=*/0, &windows);
+      for (const TimeWindow& w : windows) emit(w);
+      return;
+    }
   }
 }
 

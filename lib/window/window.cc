@@ -3,6 +3,8 @@
 #include "brook/window.h"
 
 #include <cstdlib>
+#include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -136,6 +138,60 @@ absl::StatusOr<WindowAssigner> WindowAssigner::Cumulate(absl::Duration max_size,
 
 WindowAssigner WindowAssigner::Global() {
   return WindowAssigner(WindowAssignerKind::kGlobal, 0, 0, 0);
+}
+
+absl::StatusOr<WindowAssigner> WindowAssigner::Custom(
+    std::shared_ptr<const CustomWindowAssigner> assigner) {
+  if (assigner == nullptr) {
+    return absl::InvalidArgumentError("custom window assigner: null");
+  }
+  if (assigner->name().empty()) {
+    return absl::InvalidArgumentError(
+        "custom window assigner: name() must not be empty");
+  }
+  WindowAssigner a(WindowAssignerKind::kCustom, 0, 0, 0);
+  a.custom_ = std::move(assigner);
+  return a;
+}
+
+absl::StatusOr<Trigger> Trigger::Custom(
+    std::shared_ptr<const CustomTrigger> trigger) {
+  if (trigger == nullptr) {
+    return absl::InvalidArgumentError("custom trigger: null");
+  }
+  if (trigger->name().empty()) {
+    return absl::InvalidArgumentError(
+        "custom trigger: name() must not be empty");
+  }
+  const int size = trigger->state_size();
+  if (size < 0 || size > CustomTrigger::kMaxStateSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "custom trigger ", trigger->name(), ": state_size() must be 0 to ",
+        CustomTrigger::kMaxStateSize, ", got ", size));
+  }
+  Trigger t(TriggerKind::kCustom, 0);
+  t.custom_ = std::move(trigger);
+  return t;
+}
+
+absl::StatusOr<Evictor> Evictor::Count(int64_t max_count, bool evict_after) {
+  if (max_count < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "count evictor: max_count must be at least 1, got ", max_count));
+  }
+  return Evictor(EvictorKind::kCount, max_count, evict_after);
+}
+
+absl::StatusOr<Evictor> Evictor::Time(absl::Duration window_size,
+                                      bool evict_after) {
+  int64_t size_ms;
+  BROOK_RETURN_IF_ERROR_(
+      WholeMillis(window_size, "time evictor", "window_size", &size_ms));
+  if (size_ms < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "time evictor: window_size must not be negative, got ", size_ms));
+  }
+  return Evictor(EvictorKind::kTime, size_ms, evict_after);
 }
 
 absl::StatusOr<Trigger> Trigger::Count(int64_t count) {

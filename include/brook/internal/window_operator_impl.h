@@ -36,6 +36,16 @@ WindowOperator<Key, In, Agg, Hash>::Create(const WindowOptions& options,
   if (!functions.on_result) {
     return absl::InvalidArgumentError("window operator: on_result is required");
   }
+  // TODO(issue 9): custom triggers and assigners, and evictors, are being
+  // wired into the operator; until then they are refused here.
+  if (options.assigner.kind() == WindowAssignerKind::kCustom ||
+      (options.trigger.has_value() &&
+       options.trigger->kind() == TriggerKind::kCustom) ||
+      options.evictor.has_value()) {
+    return absl::UnimplementedError(
+        "window operator: custom triggers, custom assigners and evictors are "
+        "not supported yet");
+  }
   if (options.assigner.kind() == WindowAssignerKind::kDynamicSession &&
       !functions.session_gap) {
     return absl::InvalidArgumentError(
@@ -398,6 +408,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
       break;
     case TriggerKind::kProcessingTime:
     case TriggerKind::kNever:
+    case TriggerKind::kCustom:  // refused by Create() for now
       break;
   }
   if (fire) Fire(state_.keys[slot], ws);

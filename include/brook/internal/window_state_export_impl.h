@@ -58,6 +58,8 @@ inline std::string DescribeWindowAssigner(const WindowAssigner& a) {
           "ms,offset=", absl::ToInt64Milliseconds(a.offset()), "ms)");
     case WindowAssignerKind::kGlobal:
       return "global";
+    case WindowAssignerKind::kCustom:
+      return absl::StrCat("custom(", a.custom()->name(), ")");
   }
   return "unknown";
 }
@@ -82,6 +84,9 @@ inline std::string DescribeTrigger(const Trigger& t) {
       break;
     case TriggerKind::kNever:
       inner = "never";
+      break;
+    case TriggerKind::kCustom:
+      inner = absl::StrCat("custom(", t.custom()->name(), ")");
       break;
   }
   return t.purging() ? absl::StrCat("purging(", inner, ")") : inner;

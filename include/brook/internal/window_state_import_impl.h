@@ -390,6 +390,7 @@ bool WindowOperator<Key, In, Agg, Hash>::WindowFromAssigner(
     case WindowAssignerKind::kSession:
       return max == internal::kTimeMax || max - start + 1 >= assigner_.size_;
     case WindowAssignerKind::kDynamicSession:
+    case WindowAssignerKind::kCustom:  // any well-formed window
       return true;
     case WindowAssignerKind::kGlobal:
       return w.start_millis == kMinEventTime &&
