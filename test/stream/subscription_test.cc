@@ -489,6 +489,29 @@ TEST_CASE(
       kFailedPrecondition);
 }
 
+TEST_CASE("Subscription: works over a read-only open of a stream directory",
+          "[subscription]") {
+  testing::TempDir dir;
+  {
+    std::unique_ptr<Stream> writer = MakeStream(dir.Sub("s"));
+    Append(writer.get(), 0, 50);
+    BROOK_REQUIRE_OK(writer->Close());
+  }
+  StreamOptions options;
+  absl::StatusOr<std::unique_ptr<Stream>> reader =
+      Stream::Open(dir.Sub("s"), options, OpenMode::kReadOnly);
+  REQUIRE(reader.ok());
+  FanOut fan_out(reader->get());
+  REQUIRE(fan_out.RegisterStreamConsumer("app").ok());
+  absl::StatusOr<std::unique_ptr<Subscription>> sub = fan_out.SubscribeToShard(
+      "app", kShard0, StartingPosition::TrimHorizon(), FastOptions());
+  REQUIRE(sub.ok());
+  CheckInOrder(ReadN(sub->get(), 50), 50);
+  BROOK_REQUIRE_OK((*reader)->Close());
+  CHECK(Drain(sub->get()).empty());
+  BROOK_CHECK_CODE((*sub)->Wait(), kFailedPrecondition);
+}
+
 TEST_CASE("Subscription: a handler's error or exception ends it with that",
           "[subscription]") {
   std::unique_ptr<Stream> stream = MakeStream();
