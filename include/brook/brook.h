@@ -15,6 +15,7 @@
 #include "brook/record.h"
 #include "brook/shard.h"
 #include "brook/stream.h"
+#include "brook/subscription.h"
 #include "brook/watermark.h"
 #include "brook/window.h"
 

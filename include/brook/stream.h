@@ -400,6 +400,13 @@ class BROOK_EXPORT Stream {
   // reopened.
   virtual absl::Status Close() = 0;
 
+  // True once `Close()` has been called on this object (whatever it
+  // returned): no record will be appended any more. Code built on the public
+  // interface polls it to end what follows the stream (push subscriptions,
+  // subscription.h). A `Stream` subclass that does not override it is never
+  // closed. Thread-safe; cheap (one uncontended lock).
+  virtual bool closed() const { return false; }
+
   // What the open of a durable stream found; empty for a memory stream. For a
   // `kReadOnly` stream, first recovers (reads and checks) every shard not
   // read yet, so the report covers every segment; blocking, the cost of a

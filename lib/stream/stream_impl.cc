@@ -284,6 +284,11 @@ void StreamImpl::SimulateCrashForTesting() {
   lock_.reset();
 }
 
+bool StreamImpl::closed() const {
+  MutexLock l(&close_mu_);
+  return closed_;
+}
+
 absl::Status StreamImpl::Close() {
   MutexLock reshard(&reshard_mu_);  // no reshard while closing
   MutexLock topology(&topology_mu_);

@@ -72,6 +72,7 @@ class StreamImpl final : public Stream {
                               absl::Duration timeout, DurableWait how) override;
   absl::Status Sync() override;
   absl::Status Close() override;
+  bool closed() const override;
   // Recovers, first, the shards a read-only stream has not read yet.
   const RecoveryReport& recovery_report() const override;
 
@@ -283,7 +284,7 @@ class StreamImpl final : public Stream {
   mutable Mutex report_mu_;
   mutable RecoveryReport report_;
   // Lock order: topology_mu_ before close_mu_ (a reshard persists metadata).
-  Mutex close_mu_;
+  mutable Mutex close_mu_;
   proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
 };
