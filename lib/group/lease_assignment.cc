@@ -237,11 +237,13 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
   for (const WorkerLoad& worker : state) total += worker.load;
   const double mean = total / static_cast<double>(ids.size());
   const double upper = mean * (1 + options.rebalance_threshold);
+  // Slack for the rounding of sums of shares (equal leases must balance).
+  const double eps = 1e-9 * mean;
   std::vector<size_t> givers;
   std::set<LoadKey> receivers;
   for (size_t w = 0; w < ids.size(); ++w) {
-    if (state[w].load > upper) givers.push_back(w);
-    if (state[w].load < mean) receivers.insert(key_of(w));
+    if (state[w].load > upper + eps) givers.push_back(w);
+    if (state[w].load < mean - eps) receivers.insert(key_of(w));
   }
   std::sort(givers.begin(), givers.end(), [&](size_t a, size_t b) {
     return key_of(a) > key_of(b);
@@ -254,25 +256,25 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
     // A receiver for a lease of load `load`: the least loaded one with room.
     auto receiver_for = [&](double load) -> std::set<LoadKey>::iterator {
       for (auto it = receivers.begin(); it != receivers.end(); ++it) {
-        if (std::get<0>(*it) + load > upper) return receivers.end();
+        if (std::get<0>(*it) + load > upper + eps) return receivers.end();
         if (std::get<1>(*it) < max_leases) return it;
       }
       return receivers.end();
     };
     auto try_move = [&](size_t lease) {
       const double load = loads[lease];
-      if (load <= 0 || from.load - load < mean) return false;
+      if (load <= 0 || from.load - load < mean - eps) return false;
       auto it = receiver_for(load);
       if (it == receivers.end()) return false;
       const size_t to = std::get<2>(*it);
       receivers.erase(it);
       move(lease, giver, to, nullptr);
-      if (state[to].load < mean) receivers.insert(key_of(to));
+      if (state[to].load < mean - eps) receivers.insert(key_of(to));
       return true;
     };
     std::vector<size_t> kept;
     for (size_t lease : from.owned) {
-      if (loads[lease] <= budget && try_move(lease)) {
+      if (loads[lease] <= budget + eps && try_move(lease)) {
         budget -= loads[lease];
         moved_any = true;
       } else {
