@@ -8,6 +8,7 @@
 #include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
+#include "brook/lease.h"
 #include "brook/options.h"
 #include "brook/partitioner.h"
 #include "brook/pipeline.h"
