@@ -79,7 +79,8 @@ class BROOK_EXPORT ExtendedSequenceNumber {
   }
   // The first record that arrived at or after `timestamp_millis` (ms since
   // the Unix epoch).
-  static constexpr ExtendedSequenceNumber AtTimestamp(int64_t timestamp_millis) {
+  static constexpr ExtendedSequenceNumber AtTimestamp(
+      int64_t timestamp_millis) {
     return ExtendedSequenceNumber(Kind::kAtTimestamp, SequenceNumber(), 0,
                                   timestamp_millis);
   }
@@ -309,8 +310,8 @@ class BROOK_EXPORT LeaseStore {
   // kInvalidArgument naming both if `checkpoint` is before the stored one
   // (equal is accepted; the counter still moves). To move one back on
   // purpose (resetting a group), use `UpdateLease()`.
-  absl::StatusOr<Lease> UpdateCheckpoint(const Lease& expected,
-                                         const ExtendedSequenceNumber& checkpoint);
+  absl::StatusOr<Lease> UpdateCheckpoint(
+      const Lease& expected, const ExtendedSequenceNumber& checkpoint);
 
   // Records the shard's children (sorted, duplicates removed) when it ends.
   absl::StatusOr<Lease> UpdateChildShards(
