@@ -6,10 +6,6 @@
 // against write(2) + fdatasync of the same bytes. Directories go under
 // $TMPDIR (or /tmp) and are removed afterwards. Figures: bench/README.md.
 
-#include <fcntl.h>
-#include <stdlib.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <memory>
@@ -25,6 +21,9 @@
 
 #include "group/lease_assignment.h"
 #include "group/lease_file.h"
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 namespace brook {
 namespace {
@@ -143,7 +142,8 @@ void BM_Checkpoint_Durable(benchmark::State& state) {
   uint64_t sequence = 1'000'000;
   for (auto _ : state) {
     lease = (*store)->UpdateCheckpoint(
-        *lease, ExtendedSequenceNumber::At(SequenceNumber::FromValue(++sequence)));
+        *lease,
+        ExtendedSequenceNumber::At(SequenceNumber::FromValue(++sequence)));
     if (!lease.ok()) {
       state.SkipWithError("checkpoint failed");
       break;
@@ -153,7 +153,11 @@ void BM_Checkpoint_Durable(benchmark::State& state) {
   store->reset();
   std::filesystem::remove_all(dir);
 }
-BENCHMARK(BM_Checkpoint_Durable)->Arg(1)->Arg(0)->ArgName("sync")->UseRealTime();
+BENCHMARK(BM_Checkpoint_Durable)
+    ->Arg(1)
+    ->Arg(0)
+    ->ArgName("sync")
+    ->UseRealTime();
 
 // Baseline: write(2) of the same bytes (one lease file) at offset 0 of one
 // file, then fdatasync: the least a durable checkpoint costs.

@@ -79,7 +79,8 @@ class BROOK_EXPORT ExtendedSequenceNumber {
   }
   // The first record that arrived at or after `timestamp_millis` (ms since
   // the Unix epoch).
-  static constexpr ExtendedSequenceNumber AtTimestamp(int64_t timestamp_millis) {
+  static constexpr ExtendedSequenceNumber AtTimestamp(
+      int64_t timestamp_millis) {
     return ExtendedSequenceNumber(Kind::kAtTimestamp, SequenceNumber(), 0,
                                   timestamp_millis);
   }
@@ -239,7 +240,10 @@ using LeaseMutation = std::function<absl::Status(Lease&)>;
 //                     checksum, unknown format version); the message names
 //                     the file. Never reported as a missing lease, and never
 //                     replaced by a fresh one;
-//   other codes       (durable store) an I/O error, naming the file.
+//   other codes       (durable store) an I/O error, naming the file. A
+//                     change that fails so may or may not have been made
+//                     (as after a DynamoDB timeout): the lease reads back
+//                     whole, as before or as after it; read it again.
 //
 // Thread safety: all methods are thread-safe; what each store guarantees
 // across processes is documented where it is created.
@@ -260,8 +264,10 @@ class BROOK_EXPORT LeaseStore {
   virtual absl::StatusOr<Lease> GetLease(absl::string_view lease_key) = 0;
 
   // Every stored lease, in `lease_key` order. Not a snapshot: a lease changed
-  // while the list is read is listed as it was before or after the change.
-  // Cost: the durable store reads one file per lease.
+  // while the list is read is listed as it was before or after the change,
+  // and one deleted meanwhile may be left out. One damaged lease fails the
+  // whole call (kDataLoss naming its file). Cost: the durable store reads one
+  // file per lease.
   virtual absl::StatusOr<std::vector<Lease>> ListLeases() = 0;
 
   // The primitive every change below is built on: reads the stored lease
@@ -309,8 +315,8 @@ class BROOK_EXPORT LeaseStore {
   // kInvalidArgument naming both if `checkpoint` is before the stored one
   // (equal is accepted; the counter still moves). To move one back on
   // purpose (resetting a group), use `UpdateLease()`.
-  absl::StatusOr<Lease> UpdateCheckpoint(const Lease& expected,
-                                         const ExtendedSequenceNumber& checkpoint);
+  absl::StatusOr<Lease> UpdateCheckpoint(
+      const Lease& expected, const ExtendedSequenceNumber& checkpoint);
 
   // Records the shard's children (sorted, duplicates removed) when it ends.
   absl::StatusOr<Lease> UpdateChildShards(

@@ -9,11 +9,6 @@
 //
 // Lock order: DurableLeaseStore::mu_, then the flock of LOCK.
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -24,10 +19,15 @@
 
 #include "brook/env.h"
 #include "brook/lease.h"
+
 #include "group/lease_file.h"
 #include "group/lease_internal.h"
 #include "util/mutex.h"
 #include "util/status_macros.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 namespace brook {
 namespace internal {
@@ -85,10 +85,9 @@ class DurableLeaseStore final : public LeaseStore {
     }
     // The file name order is the key order except where '.' (before "lease")
     // meets other characters; sort by key.
-    std::sort(leases.begin(), leases.end(),
-              [](const Lease& a, const Lease& b) {
-                return a.lease_key < b.lease_key;
-              });
+    std::sort(leases.begin(), leases.end(), [](const Lease& a, const Lease& b) {
+      return a.lease_key < b.lease_key;
+    });
     return leases;
   }
 
@@ -143,8 +142,8 @@ class DurableLeaseStore final : public LeaseStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     BROOK_ASSIGN_OR_RETURN(const Lease stored,
                            ReadLeaseFile(env_, dir_, lease_key));
-    BROOK_ASSIGN_OR_RETURN(Lease updated,
-                           ApplyLeaseMutation(stored, expected_counter, mutate));
+    BROOK_ASSIGN_OR_RETURN(
+        Lease updated, ApplyLeaseMutation(stored, expected_counter, mutate));
     BROOK_RETURN_IF_ERROR(WriteLeaseFile(env_, dir_, updated, sync_));
     return updated;
   }

@@ -89,12 +89,12 @@ std::vector<std::string> DeletableParentLeaseKeys(
     if (!lease.checkpoint.is_shard_end() || lease.child_shard_ids.empty()) {
       continue;
     }
-    const bool children_started = std::all_of(
-        lease.child_shard_ids.begin(), lease.child_shard_ids.end(),
-        [&](const std::string& child_id) {
-          auto it = index.find(child_id);
-          return it == index.end() || HasLeaseStarted(*it->second);
-        });
+    const bool children_started =
+        std::all_of(lease.child_shard_ids.begin(), lease.child_shard_ids.end(),
+                    [&](const std::string& child_id) {
+                      auto it = index.find(child_id);
+                      return it == index.end() || HasLeaseStarted(*it->second);
+                    });
     if (children_started) deletable.push_back(lease.lease_key);
   }
   std::sort(deletable.begin(), deletable.end());
@@ -126,10 +126,6 @@ std::vector<LeaseMove> AssignUniform(absl::Span<const Lease> leases,
       moves.push_back(LeaseMove{lease.lease_key, lease.lease_owner, target});
     }
   }
-  std::sort(moves.begin(), moves.end(),
-            [](const LeaseMove& a, const LeaseMove& b) {
-              return a.lease_key < b.lease_key;
-            });
   return moves;
 }
 
@@ -147,7 +143,8 @@ std::vector<double> LeaseLoads(absl::Span<const Lease> leases) {
   for (size_t i = 0; i < leases.size(); ++i) {
     const Lease& lease = leases[i];
     double load = 0;
-    if (total_bytes > 0) load += lease.throughput_bytes_per_second / total_bytes;
+    if (total_bytes > 0)
+      load += lease.throughput_bytes_per_second / total_bytes;
     if (total_records > 0) {
       load += lease.throughput_records_per_second / total_records;
     }
@@ -212,8 +209,8 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
       --state[from].leases;
       from_id = ids[from];
     }
-    moves.push_back(LeaseMove{leases[lease].lease_key, std::move(from_id),
-                              ids[to]});
+    moves.push_back(
+        LeaseMove{leases[lease].lease_key, std::move(from_id), ids[to]});
   };
 
   // 1. Leases nobody live holds go to the least loaded workers.
@@ -223,10 +220,9 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
     for (size_t w = 0; w < ids.size(); ++w) by_load.insert(key_of(w));
     for (size_t lease : orphans) {
       // The least loaded worker with room (full workers sort anywhere).
-      auto it = std::find_if(by_load.begin(), by_load.end(),
-                             [&](const LoadKey& key) {
-                               return std::get<1>(key) < max_leases;
-                             });
+      auto it = std::find_if(
+          by_load.begin(), by_load.end(),
+          [&](const LoadKey& key) { return std::get<1>(key) < max_leases; });
       if (it == by_load.end()) break;
       move(lease, ids.size(), std::get<2>(*it), &by_load);
     }
@@ -245,9 +241,8 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
     if (state[w].load > upper + eps) givers.push_back(w);
     if (state[w].load < mean - eps) receivers.insert(key_of(w));
   }
-  std::sort(givers.begin(), givers.end(), [&](size_t a, size_t b) {
-    return key_of(a) > key_of(b);
-  });
+  std::sort(givers.begin(), givers.end(),
+            [&](size_t a, size_t b) { return key_of(a) > key_of(b); });
   for (size_t giver : givers) {
     WorkerLoad& from = state[giver];
     std::sort(from.owned.begin(), from.owned.end(), heavier_first);

@@ -8,7 +8,8 @@
 //   - uniform assignment by hash range (Flink's UniformShardAssigner);
 //   - load-aware balancing (KCL 3.x), by the leases' measured throughput.
 // Every function is deterministic: the same leases and workers give the same
-// answer whatever their order.
+// answer whatever the order of the workers (and, but for the order of the
+// moves returned, of the leases).
 //
 // Thread safety: pure functions; callable from any thread.
 
@@ -91,8 +92,8 @@ int UniformReaderIndex(const HashKeyRange& range, int readers);
 //
 // The moves that give every lease of `leases` to worker
 // `sorted(workers)[UniformReaderIndex(lease.hash_key_range, n)]`, for the
-// leases not already owned by that worker, in key order. Duplicate worker ids
-// count once. No moves if `workers` is empty.
+// leases not already owned by that worker, in the order of `leases`.
+// Duplicate worker ids count once. No moves if `workers` is empty.
 std::vector<LeaseMove> AssignUniform(absl::Span<const Lease> leases,
                                      absl::Span<const std::string> workers);
 

@@ -21,8 +21,7 @@ constexpr char kMagic[8] = {'B', 'R', 'K', 'L', 'E', 'A', 'S', 'E'};
 // Largest payload accepted; a lease is a few hundred bytes.
 constexpr uint32_t kMaxPayloadBytes = 1 << 20;
 
-void ToProto(const ExtendedSequenceNumber& value,
-             proto::CheckpointValue* out) {
+void ToProto(const ExtendedSequenceNumber& value, proto::CheckpointValue* out) {
   out->set_kind(static_cast<int32_t>(value.kind()));
   if (value.is_sequence_number()) {
     const absl::uint128 n = value.sequence_number().value();
@@ -47,8 +46,8 @@ absl::StatusOr<ExtendedSequenceNumber> FromProto(
       return ExtendedSequenceNumber::Latest();
     case static_cast<int32_t>(Kind::kSequenceNumber):
       return ExtendedSequenceNumber::At(
-          SequenceNumber::FromValue(absl::MakeUint128(value.sequence_high(),
-                                                      value.sequence_low())),
+          SequenceNumber::FromValue(
+              absl::MakeUint128(value.sequence_high(), value.sequence_low())),
           value.subsequence_number());
     case static_cast<int32_t>(Kind::kShardEnd):
       return ExtendedSequenceNumber::ShardEnd();
@@ -87,7 +86,8 @@ std::string EncodeLeaseFile(const Lease& lease) {
     record.add_child_shard_ids(id);
   }
   const HashKeyRange& range = lease.hash_key_range;
-  record.set_starting_hash_key_high(absl::Uint128High64(range.starting_hash_key));
+  record.set_starting_hash_key_high(
+      absl::Uint128High64(range.starting_hash_key));
   record.set_starting_hash_key_low(absl::Uint128Low64(range.starting_hash_key));
   record.set_ending_hash_key_high(absl::Uint128High64(range.ending_hash_key));
   record.set_ending_hash_key_low(absl::Uint128Low64(range.ending_hash_key));
@@ -128,9 +128,9 @@ absl::StatusOr<Lease> DecodeLeaseFile(absl::string_view path,
   const uint64_t expected_size =
       uint64_t{kLeaseFileHeaderBytes} + length + kLeaseFileTrailerBytes;
   if (length > kMaxPayloadBytes || bytes.size() != expected_size) {
-    return Damaged(path, absl::StrCat("size ", bytes.size(),
-                                      " bytes, header says ", expected_size,
-                                      " (truncated or garbage)"));
+    return Damaged(path,
+                   absl::StrCat("size ", bytes.size(), " bytes, header says ",
+                                expected_size, " (truncated or garbage)"));
   }
   const size_t body = kLeaseFileHeaderBytes + length;
   const uint32_t stored_crc = DecodeFixed<uint32_t>(bytes.data() + body);
@@ -192,12 +192,14 @@ absl::StatusOr<Lease> ReadLeaseFile(Env* env, absl::string_view dir,
     return file.status();
   }
   BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
-  if (size > kMaxPayloadBytes + kLeaseFileHeaderBytes + kLeaseFileTrailerBytes) {
+  if (size >
+      kMaxPayloadBytes + kLeaseFileHeaderBytes + kLeaseFileTrailerBytes) {
     return Damaged(path, absl::StrCat("size ", size, " bytes is too large"));
   }
   std::string bytes(static_cast<size_t>(size), '\0');
   BROOK_ASSIGN_OR_RETURN(
-      const size_t n, (*file)->Read(0, absl::MakeSpan(&bytes[0], bytes.size())));
+      const size_t n,
+      (*file)->Read(0, absl::MakeSpan(&bytes[0], bytes.size())));
   bytes.resize(n);
   return DecodeLeaseFile(path, lease_key, bytes);
 }

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/lease.h"
+
 #include "group/lease_internal.h"
 #include "util/mutex.h"
 
@@ -21,8 +22,7 @@ namespace {
 
 bool IsLeaseKeyChar(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' ||
-         c == '-';
+         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == ':' || c == '-';
 }
 
 absl::Status ValidateOwner(const Lease& lease, absl::string_view field,
@@ -157,9 +157,9 @@ class MemoryLeaseStore final : public LeaseStore {
     MutexLock lock(&mu_);
     auto it = leases_.find(expected.lease_key);
     if (it == leases_.end()) return NotFound(expected.lease_key);
-    absl::StatusOr<Lease> checked = ApplyLeaseMutation(
-        it->second, expected.lease_counter,
-        [](Lease&) { return absl::OkStatus(); });
+    absl::StatusOr<Lease> checked =
+        ApplyLeaseMutation(it->second, expected.lease_counter,
+                           [](Lease&) { return absl::OkStatus(); });
     if (!checked.ok()) return checked.status();
     leases_.erase(it);
     return absl::OkStatus();
@@ -198,15 +198,14 @@ absl::StatusOr<Lease> LeaseStore::TakeLease(const Lease& expected,
 }
 
 absl::StatusOr<Lease> LeaseStore::RenewLease(const Lease& expected) {
-  return UpdateLease(expected.lease_key, expected.lease_counter,
-                     [](Lease& lease) {
-                       if (!lease.has_owner()) {
-                         return absl::FailedPreconditionError(
-                             absl::StrCat("lease ", lease.lease_key,
-                                          ": has no owner to renew it"));
-                       }
-                       return absl::OkStatus();
-                     });
+  return UpdateLease(
+      expected.lease_key, expected.lease_counter, [](Lease& lease) {
+        if (!lease.has_owner()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "lease ", lease.lease_key, ": has no owner to renew it"));
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<Lease> LeaseStore::EvictLease(const Lease& expected) {
@@ -226,7 +225,8 @@ absl::StatusOr<Lease> LeaseStore::UpdateCheckpoint(
           return absl::InvalidArgumentError(absl::StrCat(
               "lease ", lease.lease_key, ": checkpoint ",
               checkpoint.DebugString(), " is before the stored checkpoint ",
-              lease.checkpoint.DebugString(), " (checkpoints only move "
+              lease.checkpoint.DebugString(),
+              " (checkpoints only move "
               "forward)"));
         }
         lease.checkpoint = checkpoint;
@@ -262,10 +262,9 @@ absl::StatusOr<Lease> LeaseStore::UpdateThroughput(const Lease& expected,
 }
 
 absl::Status ValidateLeaseKey(absl::string_view lease_key) {
-  const bool ok = !lease_key.empty() && lease_key.size() <= 256 &&
-                  lease_key[0] != '.' &&
-                  std::all_of(lease_key.begin(), lease_key.end(),
-                              internal::IsLeaseKeyChar);
+  const bool ok =
+      !lease_key.empty() && lease_key.size() <= 256 && lease_key[0] != '.' &&
+      std::all_of(lease_key.begin(), lease_key.end(), internal::IsLeaseKeyChar);
   if (ok) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
       "lease key \"", lease_key,

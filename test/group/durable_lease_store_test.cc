@@ -3,26 +3,27 @@
 // The durable lease store: sharing between store objects and processes,
 // reopening, damaged files.
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "brook/lease.h"
-
 #include <catch2/catch.hpp>
+
+#include "brook/lease.h"
+#include "brook/stream.h"
 
 #include "group/lease_file.h"
 #include "group/lease_testing.h"
+#include "testing/fault_injection_env.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace brook {
 namespace {
@@ -62,9 +63,39 @@ TEST_CASE("DurableLeaseStore: opening checks the directory and group name",
   CHECK(std::filesystem::is_directory(dir.Sub("groups/app")));
 }
 
-TEST_CASE("DurableLeaseStore: two stores on one directory share the leases, "
-          "compare-and-set holds between them, a reopen keeps every field",
-          "[group]") {
+TEST_CASE(
+    "DurableLeaseStore: lives beside a durable stream, which still "
+    "opens, reopens and verifies",
+    "[group]") {
+  testing::TempDir dir;
+  StreamOptions options;
+  options.shard_count = 2;
+  {
+    absl::StatusOr<std::unique_ptr<Stream>> stream =
+        Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
+    BROOK_REQUIRE_OK(stream);
+    std::unique_ptr<LeaseStore> store = OpenStore(dir.path());
+    for (const ShardDescription& shard : (*stream)->ListShards()) {
+      Lease lease;
+      lease.lease_key = shard.shard_id;
+      lease.hash_key_range = shard.hash_key_range;
+      BROOK_REQUIRE_OK(store->CreateLeaseIfNotExists(lease));
+    }
+    BROOK_REQUIRE_OK((*stream)->Close());
+  }
+  for (OpenMode mode : {OpenMode::kMustExist, OpenMode::kVerify}) {
+    absl::StatusOr<std::unique_ptr<Stream>> stream =
+        Stream::Open(dir.path(), options, mode);
+    BROOK_REQUIRE_OK(stream);
+    CHECK((*stream)->recovery_report().problems.empty());
+  }
+  CHECK(OpenStore(dir.path())->ListLeases()->size() == 2);
+}
+
+TEST_CASE(
+    "DurableLeaseStore: two stores on one directory share the leases, "
+    "compare-and-set holds between them, a reopen keeps every field",
+    "[group]") {
   testing::TempDir dir;
   std::unique_ptr<LeaseStore> a = OpenStore(dir.path());
   std::unique_ptr<LeaseStore> b = OpenStore(dir.path());
@@ -82,9 +113,9 @@ TEST_CASE("DurableLeaseStore: two stores on one directory share the leases, "
   Lease current = *a->GetLease(ShardKey(7));
   CHECK(current.lease_owner == "worker-b");
   current = *a->UpdateCheckpoint(
-      current, ESN::At(*SequenceNumber::Parse(
-                           "49590338271490256608559692538361571095"),
-                       7));
+      current,
+      ESN::At(*SequenceNumber::Parse("49590338271490256608559692538361571095"),
+              7));
   current = *a->UpdateLease(ShardKey(7), current.lease_counter, [](Lease& l) {
     l.has_pending_checkpoint = true;
     l.pending_checkpoint = ESN::ShardEnd();
@@ -128,7 +159,8 @@ TEST_CASE("DurableLeaseStore: a left-over temporary file is never read",
   BROOK_REQUIRE_OK(all);
   CHECK(all->size() == 1);
   const Lease lease = *store->GetLease(ShardKey(0));
-  BROOK_REQUIRE_OK(store->TakeLease(lease, "w"));  // the next writer replaces it
+  BROOK_REQUIRE_OK(
+      store->TakeLease(lease, "w"));  // the next writer replaces it
   CHECK(store->GetLease(ShardKey(0))->lease_owner == "w");
 }
 
@@ -146,14 +178,14 @@ void CheckDataLoss(LeaseStore* store, const std::string& path,
   CHECK_THAT(std::string(all.status().message()), Catch::Contains(path));
   absl::StatusOr<Lease> taken = store->TakeLease(MakeLease(0), "w");
   BROOK_CHECK_CODE(taken, kDataLoss);
-  BROOK_CHECK_CODE(store->CreateLeaseIfNotExists(MakeLease(0)),
-                   kAlreadyExists);
+  BROOK_CHECK_CODE(store->CreateLeaseIfNotExists(MakeLease(0)), kAlreadyExists);
   CHECK(testing::ReadFileBytes(path) == before);
 }
 
-TEST_CASE("DurableLeaseStore: a damaged lease file is kDataLoss naming it, "
-          "never a fresh lease",
-          "[group]") {
+TEST_CASE(
+    "DurableLeaseStore: a damaged lease file is kDataLoss naming it, "
+    "never a fresh lease",
+    "[group]") {
   testing::TempDir dir;
   std::unique_ptr<LeaseStore> store = OpenStore(dir.path(), /*sync=*/false);
   Lease lease = MakeLease(0);
@@ -193,8 +225,8 @@ TEST_CASE("DurableLeaseStore: a damaged lease file is kDataLoss naming it, "
       std::string bad = good;
       internal::EncodeFixed<uint32_t>(&bad[8], version);
       const size_t body = bad.size() - internal::kLeaseFileTrailerBytes;
-      internal::EncodeFixed<uint32_t>(&bad[body],
-                                      internal::Crc32cExtend(0, bad.data(), body));
+      internal::EncodeFixed<uint32_t>(
+          &bad[body], internal::Crc32cExtend(0, bad.data(), body));
       put(bad);
       CheckDataLoss(store.get(), path, "version " + std::to_string(version));
       CHECK_THAT(std::string(store->GetLease(ShardKey(0)).status().message()),
@@ -248,9 +280,10 @@ std::vector<int64_t> RenewRepeatedly(LeaseStore* store, int count) {
   return granted;
 }
 
-TEST_CASE("DurableLeaseStore: a forked process racing compare-and-sets: no "
-          "lost update, each counter granted once",
-          "[group]") {
+TEST_CASE(
+    "DurableLeaseStore: a forked process racing compare-and-sets: no "
+    "lost update, each counter granted once",
+    "[group]") {
   testing::TempDir dir;
   {
     std::unique_ptr<LeaseStore> store = OpenStore(dir.path(), false);
@@ -289,9 +322,9 @@ TEST_CASE("DurableLeaseStore: a forked process racing compare-and-sets: no "
   REQUIRE(::write(go[1], "g", 1) == 1);
   std::vector<int64_t> granted = RenewRepeatedly(store.get(), kEach);
   std::vector<int64_t> child_granted(kEach);
-  const bool read = ReadAll(results[0], reinterpret_cast<char*>(
-                                            child_granted.data()),
-                            kEach * sizeof(int64_t));
+  const bool read =
+      ReadAll(results[0], reinterpret_cast<char*>(child_granted.data()),
+              kEach * sizeof(int64_t));
   int status = 0;
   REQUIRE(::waitpid(child, &status, 0) == child);
   ::close(go[1]);
@@ -306,6 +339,62 @@ TEST_CASE("DurableLeaseStore: a forked process racing compare-and-sets: no "
   for (int i = 0; i < 2 * kEach; ++i) expected[static_cast<size_t>(i)] = i + 1;
   CHECK(granted == expected);  // every counter once: none lost, none twice
   CHECK(store->GetLease(ShardKey(0))->lease_counter == 2 * kEach);
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+// Each fallible step of a durable checkpoint failing in turn: the call returns
+// the error; the lease reads back whole, as before or after the change (a
+// failure after the rename, like a DynamoDB timeout, leaves the change made);
+// and after a power loss (unsynced bytes dropped) it still reads back whole.
+TEST_CASE(
+    "DurableLeaseStore: an I/O error at any step of a change leaves a "
+    "whole lease, before or after, also after a power loss",
+    "[group]") {
+  for (int n = 1;; ++n) {
+    INFO("failing operation " << n);
+    testing::TempDir dir;
+    testing::FaultInjectionEnv env;
+    DurableLeaseStoreOptions options;
+    options.env = &env;
+    absl::StatusOr<std::unique_ptr<LeaseStore>> store =
+        OpenDurableLeaseStore(dir.path(), "app", options);
+    BROOK_REQUIRE_OK(store);
+    BROOK_REQUIRE_OK((*store)->CreateLeaseIfNotExists(MakeLease(0)));
+    const Lease before = *(*store)->GetLease(ShardKey(0));
+    const int operations_before = env.operations();
+    env.FailNthOperation(n, absl::StatusCode::kUnavailable);
+    absl::StatusOr<Lease> after = (*store)->UpdateCheckpoint(
+        before, ESN::At(SequenceNumber::FromValue(77)));
+    env.FailNthOperation(0, absl::StatusCode::kOk);
+    if (after.ok()) {
+      // Every step has been failed once: done.
+      CHECK(n > env.operations() - operations_before);
+      BROOK_REQUIRE_OK(env.DropUnsyncedData());
+      absl::StatusOr<Lease> durable = (*store)->GetLease(ShardKey(0));
+      BROOK_REQUIRE_OK(durable);
+      CHECK(durable->lease_counter == 1);  // a returned change is durable
+      break;
+    }
+    BROOK_CHECK_CODE(after, kUnavailable);
+    for (bool power_loss : {false, true}) {
+      if (power_loss) BROOK_REQUIRE_OK(env.DropUnsyncedData());
+      absl::StatusOr<Lease> read = (*store)->GetLease(ShardKey(0));
+      BROOK_REQUIRE_OK(read);
+      if (read->lease_counter == 0) {
+        CHECK(read->checkpoint == ESN::TrimHorizon());
+      } else {
+        CHECK(read->lease_counter == 1);
+        CHECK(read->checkpoint == ESN::At(SequenceNumber::FromValue(77)));
+      }
+      BROOK_CHECK_OK((*store)->ListLeases());
+    }
+    REQUIRE(n < 20);
+  }
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "brook/lease.h"
-
 #include <catch2/catch.hpp>
+
+#include "brook/lease.h"
 
 #include "testing/status_testing.h"
 
@@ -16,9 +16,10 @@ using ESN = ExtendedSequenceNumber;
 
 SequenceNumber Seq(uint64_t n) { return SequenceNumber::FromValue(n); }
 
-TEST_CASE("ExtendedSequenceNumber: AT_TIMESTAMP < TRIM_HORIZON < LATEST < "
-          "sequence numbers < SHARD_END",
-          "[group]") {
+TEST_CASE(
+    "ExtendedSequenceNumber: AT_TIMESTAMP < TRIM_HORIZON < LATEST < "
+    "sequence numbers < SHARD_END",
+    "[group]") {
   // In the order DESIGN.md §3 gives; each strictly before the next.
   const std::vector<ESN> ordered = {
       ESN::AtTimestamp(-5),
@@ -48,15 +49,15 @@ TEST_CASE("ExtendedSequenceNumber: AT_TIMESTAMP < TRIM_HORIZON < LATEST < "
 
 TEST_CASE("ExtendedSequenceNumber: KCL's spelling round-trips", "[group]") {
   const ESN values[] = {
-      ESN::TrimHorizon(), ESN::Latest(), ESN::ShardEnd(),
+      ESN::TrimHorizon(),
+      ESN::Latest(),
+      ESN::ShardEnd(),
       ESN::AtTimestamp(1'700'000'000'123),
-      ESN::At(*SequenceNumber::Parse(
-          "49590338271490256608559692538361571095")),
+      ESN::At(*SequenceNumber::Parse("49590338271490256608559692538361571095")),
       ESN::At(Seq(12345), 3)};
   for (const ESN& value : values) {
-    absl::StatusOr<ESN> parsed =
-        ESN::Parse(value.ToString(), value.subsequence_number(),
-                   value.timestamp_millis());
+    absl::StatusOr<ESN> parsed = ESN::Parse(
+        value.ToString(), value.subsequence_number(), value.timestamp_millis());
     BROOK_REQUIRE_OK(parsed);
     CHECK(*parsed == value);
     CHECK(parsed->kind() == value.kind());
@@ -72,9 +73,9 @@ TEST_CASE("ExtendedSequenceNumber: KCL's spelling round-trips", "[group]") {
 
 TEST_CASE("ExtendedSequenceNumber: bad text is kInvalidArgument naming it",
           "[group]") {
-  for (const char* text : {"", "trim_horizon", "Latest", "-1", "+5", "01",
-                           "1e3", "SHARD_END ",
-                           "340282366920938463463374607431768211456"}) {
+  for (const char* text :
+       {"", "trim_horizon", "Latest", "-1", "+5", "01", "1e3", "SHARD_END ",
+        "340282366920938463463374607431768211456"}) {
     INFO(text);
     absl::StatusOr<ESN> parsed = ESN::Parse(text);
     BROOK_CHECK_CODE(parsed, kInvalidArgument);

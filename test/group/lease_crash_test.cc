@@ -4,22 +4,21 @@
 // killed with SIGKILL at random points, again and again; after each kill the
 // store must read back a valid state holding every acknowledged change.
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
-#include "brook/lease.h"
-
 #include <catch2/catch.hpp>
+
+#include "brook/lease.h"
 
 #include "group/lease_testing.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 namespace brook {
 namespace {
@@ -61,9 +60,10 @@ using ESN = ExtendedSequenceNumber;
   }
 }
 
-TEST_CASE("DurableLeaseStore: SIGKILL mid-change, repeatedly, always leaves "
-          "a valid store with every acknowledged change",
-          "[group][crash]") {
+TEST_CASE(
+    "DurableLeaseStore: SIGKILL mid-change, repeatedly, always leaves "
+    "a valid store with every acknowledged change",
+    "[group][crash]") {
   const uint64_t seed = std::random_device{}();
   INFO("seed " << seed);
   std::printf("lease crash test seed %llu\n",
@@ -134,16 +134,18 @@ TEST_CASE("DurableLeaseStore: SIGKILL mid-change, repeatedly, always leaves "
                 static_cast<uint64_t>(lease->lease_counter))));
     }
     acked_counter = lease->lease_counter;
-    for (int key : acked_keys) BROOK_CHECK_OK((*store)->GetLease(ShardKey(key)));
+    for (int key : acked_keys)
+      BROOK_CHECK_OK((*store)->GetLease(ShardKey(key)));
     // An unacknowledged create may have landed; the next child skips it.
     for (const Lease& each : *all) {
-      if (each.lease_key != ShardKey(0) && each.lease_key >= ShardKey(next_key)) {
+      if (each.lease_key != ShardKey(0) &&
+          each.lease_key >= ShardKey(next_key)) {
         next_key = std::max(next_key, std::stoi(each.lease_key.substr(8)) + 1);
       }
     }
     // The killed child's lock died with it: a change goes through at once.
-    absl::StatusOr<Lease> updated = (*store)->UpdateLease(
-        ShardKey(0), lease->lease_counter, [&](Lease& l) {
+    absl::StatusOr<Lease> updated =
+        (*store)->UpdateLease(ShardKey(0), lease->lease_counter, [&](Lease& l) {
           l.checkpoint = ESN::At(SequenceNumber::FromValue(
               static_cast<uint64_t>(lease->lease_counter + 1)));
           return absl::OkStatus();

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "brook/lease.h"
-
 #include <catch2/catch.hpp>
+
+#include "brook/lease.h"
 
 #include "group/lease_testing.h"
 #include "testing/barrier.h"
@@ -139,12 +139,10 @@ TEST_CASE("LeaseStore: each change bumps the counter and does its part",
   CHECK(children->child_shard_ids ==
         std::vector<std::string>{ShardKey(4), ShardKey(5)});
 
-  absl::StatusOr<Lease> measured =
-      store->UpdateThroughput(*children, 10, 1000);
+  absl::StatusOr<Lease> measured = store->UpdateThroughput(*children, 10, 1000);
   BROOK_REQUIRE_OK(measured);
   CHECK(measured->throughput_records_per_second == 10);
-  BROOK_CHECK_CODE(store->UpdateThroughput(*measured, -1, 0),
-                   kInvalidArgument);
+  BROOK_CHECK_CODE(store->UpdateThroughput(*measured, -1, 0), kInvalidArgument);
 
   absl::StatusOr<Lease> evicted = store->EvictLease(*measured);
   BROOK_REQUIRE_OK(evicted);
@@ -165,9 +163,10 @@ TEST_CASE("LeaseStore: each change bumps the counter and does its part",
   BROOK_CHECK_CODE(store->DeleteLease(*stored), kNotFound);
 }
 
-TEST_CASE("LeaseStore: every change with a stale counter is kAborted and "
-          "changes nothing",
-          "[group]") {
+TEST_CASE(
+    "LeaseStore: every change with a stale counter is kAborted and "
+    "changes nothing",
+    "[group]") {
   const bool durable = GENERATE(false, true);
   testing::TempDir dir;
   std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
@@ -177,7 +176,8 @@ TEST_CASE("LeaseStore: every change with a stale counter is kAborted and "
 
   using Change = std::function<absl::Status(const Lease&)>;
   const std::vector<std::pair<const char*, Change>> changes = {
-      {"take", [&](const Lease& l) { return store->TakeLease(l, "w2").status(); }},
+      {"take",
+       [&](const Lease& l) { return store->TakeLease(l, "w2").status(); }},
       {"renew", [&](const Lease& l) { return store->RenewLease(l).status(); }},
       {"evict", [&](const Lease& l) { return store->EvictLease(l).status(); }},
       {"checkpoint",
@@ -224,9 +224,10 @@ TEST_CASE("LeaseStore: every change with a stale counter is kAborted and "
   CHECK(store->GetLease(ShardKey(0))->lease_owner == "w1");
 }
 
-TEST_CASE("LeaseStore: of threads taking one lease at one counter, exactly "
-          "one wins",
-          "[group]") {
+TEST_CASE(
+    "LeaseStore: of threads taking one lease at one counter, exactly "
+    "one wins",
+    "[group]") {
   const bool durable = GENERATE(false, true);
   testing::TempDir dir;
   std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);

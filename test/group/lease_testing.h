@@ -10,11 +10,10 @@
 #include <string>
 
 #include "absl/strings/str_format.h"
+#include <catch2/catch.hpp>
 
 #include "brook/lease.h"
 #include "brook/partitioner.h"
-
-#include <catch2/catch.hpp>
 
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
