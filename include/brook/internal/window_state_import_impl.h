@@ -165,9 +165,14 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         return bad(where, " is past its cleanup time ", cleanup, " (watermark ",
                    wm, ")");
       }
-      if (!w.has_contents && !trigger_.purging()) {
+      if (!w.has_contents && !trigger_.purging() && !evictor_.has_value()) {
         return bad(where,
                    " has its contents cleared without a purging trigger");
+      }
+      // An evicting window's contents are its elements (the other
+      // `ImportState()` overload), never an accumulator.
+      if (w.has_contents && evictor_.has_value()) {
+        return bad(where, ": an accumulator for an operator with an evictor");
       }
       const size_t n = w.trigger_state.size();
       if (trigger_.kind() == TriggerKind::kCount) {
