@@ -19,6 +19,8 @@
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
+// Evictors (what a firing removes): window_evictor.h, and in the operator
+// internal/window_evictor_impl.h.
 //
 // Thread safety: assigners and triggers are immutable values, safe to share.
 // A `WindowOperator` is not thread-safe: drive it from one thread.
