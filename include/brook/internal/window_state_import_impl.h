@@ -41,7 +41,8 @@ namespace brook {
 //      cumulate: an epoch and a whole number of steps; sessions: at least
 //      the gap long and neither overlapping nor touching; global: all time).
 //      Unsliced windows are not past their cleanup time. Contents cleared
-//      only under a purging trigger.
+//      only under a purging trigger or with an evictor; with an evictor
+//      never an accumulator (its elements: window_evictor_impl.h).
 //   3. Trigger state: one count >= 0 for a count trigger; none or one early
 //      fire time, not after the window's end, for a continuous trigger; none
 //      else.
