@@ -19,6 +19,8 @@
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
+// Evictors (what a firing removes): window_evictor.h, and in the operator
+// internal/window_evictor_impl.h.
 //
 // Thread safety: assigners and triggers are immutable values, safe to share.
 // A `WindowOperator` is not thread-safe: drive it from one thread.
@@ -102,6 +104,7 @@ struct BROOK_EXPORT WindowOptions {
   // emitted when it fires, so a firing costs O(keys held) even for keys
   // without data: for very sparse keys turn this off. Off: one accumulator
   // per window and key (Flink's WindowOperator). Default: true.
+  // Ignored with an evictor.
   bool use_slicing = true;
 
   static WindowAssigner DefaultAssigner();
@@ -167,6 +170,12 @@ struct WindowFunctions {
 // (two-stacks over columns). No allocation per element on these paths
 // (windows are allocated per key and window, columns per pane).
 //
+// With an evictor (`WindowOptions::evictor`, window_evictor.h) none of these
+// fast paths runs: a window keeps its elements and the aggregate runs over
+// them at each firing (Flink's EvictingWindowOperator), so an element costs
+// O(windows per element) and a firing O(elements in the window). Without
+// one, the evictor support costs nothing per element.
+//
 // Callbacks must not call back into the operator.
 template <typename Key, typename In, typename Agg,
           typename Hash = absl::Hash<Key>>
@@ -178,8 +187,9 @@ class WindowOperator {
   using Functions = WindowFunctions<Key, In, Output>;
 
   // Returns kInvalidArgument for bad options (see `ValidateWindowOptions`),
-  // a missing `on_result`, or a dynamic session assigner without
-  // `session_gap`.
+  // a missing `on_result`, a dynamic session assigner without
+  // `session_gap`, or an evictor when `In` has no `Codec` (codec.h; saved
+  // state holds an evicting window's elements).
   static absl::StatusOr<std::unique_ptr<WindowOperator>> Create(
       const WindowOptions& options, Agg agg, Functions functions);
 
@@ -218,6 +228,8 @@ class WindowOperator {
   // WINDOW_STATE_FORMAT.md), together with the options that shape it. Save
   // it with the input positions it matches; restoring both resumes exactly.
   // Bytes saved by this version restore in later versions.
+  // With an evictor the state holds each window's elements (with `Codec<In>`)
+  // instead of an accumulator.
   // REQUIRES: `Codec<Key>` and a codec for the accumulator exist (codec.h;
   // brook's aggregates bring theirs when their element and result types are
   // codable). Cost: O(state); allocates the bytes.
@@ -316,6 +328,11 @@ class WindowOperator {
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
     int64_t live = 0;
+    // With an evictor: each window's elements, by window id, in insertion
+    // order (merged sessions: oldest session first); no entry for a window
+    // without elements. Empty without an evictor.
+    absl::flat_hash_map<uint64_t, std::vector<internal::TimestampedElement<In>>>
+        elements;
   };
 
  private:
@@ -325,7 +342,10 @@ class WindowOperator {
   // window_state_export_impl.h), used by `SaveState()`/`RestoreState()` and
   // reached from outside through `internal::WindowOperatorAccess`. What the
   // operator keeps per key and window.
+  // Without an evictor the aggregate's accumulator; with one
+  // (`StoredElements`) the window's elements with their timestamps.
   using StoredAccumulator = Accumulator;
+  using StoredElements = internal::WindowElements<In>;
   // The options that shape state, in a fixed order.
   internal::WindowStateShape Shape() const;
   // The state in logical form; flushes nothing (the hot accumulator of a
@@ -340,6 +360,14 @@ class WindowOperator {
   // definition and in lib/window/WINDOW_STATE_FORMAT.md), changing nothing.
   absl::Status ImportState(
       internal::WindowStateData<Key, StoredAccumulator> data);
+  // With an evictor (window_evictor_impl.h): the state with each window's
+  // elements, over the two above (whose windows then carry no accumulator:
+  // `has_contents` false). ImportState() also returns kDataLoss for an
+  // element at kMinEventTime or outside its window (but for custom
+  // assigners), or a window with contents but no elements; and either
+  // overload returns kInvalidArgument for the other kind of operator.
+  void ExportState(internal::WindowStateData<Key, StoredElements>* out) const;
+  absl::Status ImportState(internal::WindowStateData<Key, StoredElements> data);
   // True if the assigner can produce `w` (clamped at the int64 ends).
   bool WindowFromAssigner(const TimeWindow& w) const;
 
@@ -387,6 +415,15 @@ class WindowOperator {
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
+  // Evictor (window_evictor_impl.h). Adds an element to the window's
+  // contents: its list with an evictor, else its accumulator.
+  void AddToWindow(WinState& ws, const In& value, EventTime ts);
+  // Fires a window of an evicting operator: evict before, aggregate the
+  // rest, emit, evict after, keep the rest (purging: none).
+  void FireEvicting(KeyState& ks, WinState& ws);
+  // Merges `other`'s contents into `target`'s (a session merge).
+  void MergeContents(WinState& target, WinState& other);
+
   // Marks the window [start, max] of the entry's key hot (see `Entry`).
   void SetHot(Entry& e, EventTime start, EventTime max);
 
@@ -421,6 +458,7 @@ class WindowOperator {
   Functions fn_;
   bool sliced_;
   bool fast_tumbling_;
+  std::optional<Evictor> evictor_;
   int64_t pane_ = 0;
   // Sliced: the newest two columns not folded into the stacks, as raw
   // pointers for the element path. Derived from `state_` by `RefreshHot()`
@@ -458,6 +496,7 @@ MakeWindowOperator(
 
 }  // namespace brook
 
+#include "brook/internal/window_evictor_impl.h"       // IWYU pragma: export
 #include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
 #include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export

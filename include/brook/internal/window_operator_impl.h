@@ -36,15 +36,19 @@ WindowOperator<Key, In, Agg, Hash>::Create(const WindowOptions& options,
   if (!functions.on_result) {
     return absl::InvalidArgumentError("window operator: on_result is required");
   }
-  // TODO(issue 9): custom triggers and assigners, and evictors, are being
-  // wired into the operator; until then they are refused here.
+  // TODO(issue 9): custom triggers and assigners are being wired into the
+  // operator; until then they are refused here.
   if (options.assigner.kind() == WindowAssignerKind::kCustom ||
       (options.trigger.has_value() &&
-       options.trigger->kind() == TriggerKind::kCustom) ||
-      options.evictor.has_value()) {
+       options.trigger->kind() == TriggerKind::kCustom)) {
     return absl::UnimplementedError(
-        "window operator: custom triggers, custom assigners and evictors are "
-        "not supported yet");
+        "window operator: custom triggers and custom assigners are not "
+        "supported yet");
+  }
+  if (options.evictor.has_value() && !internal::HasCodec<In>::value) {
+    return absl::InvalidArgumentError(
+        "window operator: an evictor needs Codec<In> for the element type "
+        "(codec.h): saved state holds an evicting window's elements");
   }
   if (options.assigner.kind() == WindowAssignerKind::kDynamicSession &&
       !functions.session_gap) {
@@ -66,12 +70,15 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
       lateness_(absl::ToInt64Milliseconds(options.allowed_lateness)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       agg_(std::move(agg)),
-      fn_(std::move(functions)) {
-  sliced_ = options.use_slicing &&
+      fn_(std::move(functions)),
+      evictor_(options.evictor) {
+  // An evictor needs every window's elements: no fast path keeps them.
+  sliced_ = !evictor_.has_value() && options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
             assigner_.slide_ <= assigner_.size_ &&
             trigger_.kind() == TriggerKind::kEventTime && !trigger_.purging();
-  fast_tumbling_ = assigner_.kind() == WindowAssignerKind::kTumbling &&
+  fast_tumbling_ = !evictor_.has_value() &&
+                   assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
   if (sliced_) {
     int64_t a = assigner_.size_, b = assigner_.slide_;
@@ -374,8 +381,7 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
                                                            WinState& ws,
                                                            const In& value,
                                                            EventTime ts) {
-  agg_.Add(ws.acc, value);
-  ws.has_data = true;
+  AddToWindow(ws, value, ts);
   bool fire = false;
   switch (trigger_.kind()) {
     case TriggerKind::kEventTime:
@@ -417,6 +423,10 @@ void WindowOperator<Key, In, Agg, Hash>::OnElementInWindow(uint32_t slot,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Fire(KeyState& ks, WinState& ws) {
   if (!ws.has_data) return;  // purged and empty: nothing to emit (Flink)
+  if (evictor_.has_value()) {
+    FireEvicting(ks, ws);
+    return;
+  }
   EmitWindow(ks.key, ws.window, ws.acc);
   if (trigger_.purging()) {
     ws.acc = agg_.CreateAccumulator();
@@ -454,7 +464,7 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
     }
     WinState& t = ks.windows[target];
     WinState& o = ks.windows[i];
-    agg_.Merge(t.acc, o.acc);
+    MergeContents(t, o);
     t.has_data = t.has_data || o.has_data;
     t.count = internal::SaturatingAdd(t.count, o.count);
     if (o.has_fire && (!t.has_fire || o.next_fire < t.next_fire)) {
@@ -499,6 +509,7 @@ void WindowOperator<Key, In, Agg, Hash>::EraseWindow(uint32_t slot,
       ks.windows[i] = std::move(ks.windows.back());
     ks.windows.pop_back();
     --state_.live;
+    if (evictor_.has_value()) state_.elements.erase(id);
     break;
   }
   MaybeFreeSlot(slot);

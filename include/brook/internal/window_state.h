@@ -42,9 +42,24 @@ struct WindowStateShape {
   std::vector<std::pair<std::string, std::string>> options;
 };
 
+// One element of a window of an operator with an evictor.
+template <typename In>
+struct TimestampedElement {
+  int64_t timestamp_millis = 0;
+  In value{};
+};
+
+// The contents of a window of an operator with an evictor: its elements in
+// the order the evictors see them (insertion order; a merged session's are
+// its sessions' lists, oldest session first).
+template <typename In>
+struct WindowElements {
+  std::vector<TimestampedElement<In>> elements;
+};
+
 // `Acc` is what the operator keeps per key and window: the aggregate's
 // accumulator, or with an evictor the window's elements with their
-// timestamps.
+// timestamps (`WindowElements`).
 template <typename Key, typename Acc>
 struct WindowStateData {
   // One window of one key (for a merging assigner, the merged window). On the

@@ -134,7 +134,7 @@ internal::WindowStateShape WindowOperator<Key, In, Agg, Hash>::Shape() const {
   // Whether the sliced path runs, not the option alone: slicing that does
   // not apply (e.g. tumbling windows) does not shape state.
   o.emplace_back("use_slicing", sliced_ ? "true" : "false");
-  o.emplace_back("evictor", "none");
+  o.emplace_back("evictor", internal::DescribeEvictor(evictor_));
   return shape;
 }
 

@@ -47,6 +47,17 @@ struct WindowOperatorAccess {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 std::string WindowOperator<Key, In, Agg, Hash>::SaveState() const {
+  // With an evictor, the windows' elements (Create() refuses an evictor
+  // when `In` has no codec, so this compiles for every other `In`).
+  if constexpr (internal::HasCodec<In>::value) {
+    if (evictor_.has_value()) {
+      internal::WindowStateData<Key, StoredElements> data;
+      ExportState(&data);
+      return internal::EncodeWindowState<Key, StoredElements,
+                                         internal::WindowElementsCodec<In>>(
+          Shape(), data);
+    }
+  }
   internal::WindowStateData<Key, StoredAccumulator> data;
   ExportState(&data);
   return internal::EncodeWindowState<
@@ -59,6 +70,17 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::RestoreState(
     absl::string_view state) {
   const internal::WindowStateShape mine = Shape();
   internal::WindowStateShape saved;
+  if constexpr (internal::HasCodec<In>::value) {
+    if (evictor_.has_value()) {
+      internal::WindowStateData<Key, StoredElements> data;
+      absl::Status s =
+          internal::DecodeWindowState<Key, StoredElements,
+                                      internal::WindowElementsCodec<In>>(
+              state, &saved, &data, &mine);
+      if (!s.ok()) return s;
+      return ImportState(std::move(data));
+    }
+  }
   internal::WindowStateData<Key, StoredAccumulator> data;
   absl::Status s = internal::DecodeWindowState<
       Key, StoredAccumulator,

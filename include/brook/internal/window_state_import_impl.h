@@ -41,7 +41,8 @@ namespace brook {
 //      cumulate: an epoch and a whole number of steps; sessions: at least
 //      the gap long and neither overlapping nor touching; global: all time).
 //      Unsliced windows are not past their cleanup time. Contents cleared
-//      only under a purging trigger.
+//      only under a purging trigger or with an evictor; with an evictor
+//      never an accumulator (its elements: window_evictor_impl.h).
 //   3. Trigger state: one count >= 0 for a count trigger; none or one early
 //      fire time, not after the window's end, for a continuous trigger; none
 //      else.
@@ -165,9 +166,14 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         return bad(where, " is past its cleanup time ", cleanup, " (watermark ",
                    wm, ")");
       }
-      if (!w.has_contents && !trigger_.purging()) {
+      if (!w.has_contents && !trigger_.purging() && !evictor_.has_value()) {
         return bad(where,
                    " has its contents cleared without a purging trigger");
+      }
+      // An evicting window's contents are its elements (the other
+      // `ImportState()` overload), never an accumulator.
+      if (w.has_contents && evictor_.has_value()) {
+        return bad(where, ": an accumulator for an operator with an evictor");
       }
       const size_t n = w.trigger_state.size();
       if (trigger_.kind() == TriggerKind::kCount) {
