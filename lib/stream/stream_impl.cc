@@ -98,7 +98,8 @@ absl::Status ValidateOptions(const StreamOptions& o) {
   BROOK_RETURN_IF_ERROR(
       WholeMillis(context, "group_commit_interval", o.group_commit_interval, 0)
           .status());
-  if (o.follow_spin < absl::ZeroDuration() || o.follow_spin > absl::Seconds(1)) {
+  if (o.follow_spin < absl::ZeroDuration() ||
+      o.follow_spin > absl::Seconds(1)) {
     return bad("follow_spin must be 0 to 1s, got ",
                absl::FormatDuration(o.follow_spin));
   }
@@ -394,8 +395,8 @@ StreamDescription StreamImpl::DescribeStream() const {
     if (s.is_open()) ++d.open_shard_count;
   }
   d.stored_bytes = Lazy(0) == nullptr
-                      ? stored_bytes_.load(std::memory_order_relaxed)
-                      : LazyStoredBytes();
+                       ? stored_bytes_.load(std::memory_order_relaxed)
+                       : LazyStoredBytes();
   return d;
 }
 
