@@ -54,12 +54,9 @@ std::string FollowPath(absl::string_view dir) {
   return absl::StrCat(dir, "/FOLLOW");
 }
 
-FollowFile::FollowFile(Env* env, std::string path, std::unique_ptr<File> file,
+FollowFile::FollowFile(std::string path, std::unique_ptr<File> file,
                        bool writable)
-    : env_(env),
-      path_(std::move(path)),
-      file_(std::move(file)),
-      writable_(writable) {}
+    : path_(std::move(path)), file_(std::move(file)), writable_(writable) {}
 
 FollowFile::~FollowFile() = default;
 
@@ -82,7 +79,7 @@ absl::StatusOr<std::unique_ptr<FollowFile>> FollowFile::OpenForWriter(
                          env->OpenFile(path, FileOpenMode::kCreate));
   BROOK_ASSIGN_OR_RETURN(const uint64_t size, file->Size());
   std::unique_ptr<FollowFile> f(
-      new FollowFile(env, path, std::move(file), /*writable=*/true));
+      new FollowFile(path, std::move(file), /*writable=*/true));
   // Read what is there first: a file of this layout keeps its counters (a
   // follower waits on them), anything else is made anew.
   char header[kFollowHeaderBytes] = {};
@@ -143,7 +140,7 @@ absl::StatusOr<std::unique_ptr<FollowFile>> FollowFile::OpenForReader(
         absl::StrCat(path, ": ", size, " bytes, too short for its header"));
   }
   std::unique_ptr<FollowFile> f(
-      new FollowFile(env, path, *std::move(file), writable));
+      new FollowFile(path, *std::move(file), writable));
   BROOK_RETURN_IF_ERROR(f->MapSize(static_cast<size_t>(
       std::min<uint64_t>(size, FileBytes(0) + (uint64_t{1} << 24)))));
   const char* h = f->base();

@@ -97,8 +97,7 @@ class FollowFile {
   void Wait(uint32_t seen, absl::Duration max_wait);
 
  private:
-  FollowFile(Env* env, std::string path, std::unique_ptr<File> file,
-             bool writable);
+  FollowFile(std::string path, std::unique_ptr<File> file, bool writable);
   absl::Status MapSize(size_t bytes);
   char* base() const { return base_.load(std::memory_order_acquire); }
   uint32_t* word(size_t offset) const {
@@ -109,7 +108,6 @@ class FollowFile {
   }
   void Wake();
 
-  Env* const env_;
   const std::string path_;
   const std::unique_ptr<File> file_;
   const bool writable_;

@@ -75,14 +75,14 @@ void StreamImpl::FollowTopology() const {
   // The shards a reshard added, as AdoptMeta() builds them.
   size_t known;
   {
-    MutexLock topology(&topology_mu_);
-    for (int i = static_cast<int>(shards_.size()); i < meta->shards_size();
-         ++i) {
+    MutexLock topology(&self->topology_mu_);
+    for (int i = static_cast<int>(self->shards_.size());
+         i < meta->shards_size(); ++i) {
       const proto::ShardMeta& m = meta->shards(i);
       std::vector<std::string> parents = ParentsOf(m);
       bool parents_known = m.number() == static_cast<uint32_t>(i);
       for (const std::string& p : parents) {
-        parents_known = parents_known && FindShardLocked(p).ok();
+        parents_known = parents_known && self->FindShardLocked(p).ok();
       }
       if (!parents_known) break;  // damaged: the open checks would refuse it
       ShardImpl* shard =
@@ -94,7 +94,7 @@ void StreamImpl::FollowTopology() const {
       lazy->expect.writer_may_be_live = true;
       self->lazy_.push_back(std::move(lazy));
     }
-    known = shards_.size();
+    known = self->shards_.size();
   }
 
   // Parents the reshard closed: at their end, readers get the children.
@@ -132,7 +132,7 @@ void StreamImpl::FollowTopology() const {
     }
     if (recovered) shard->FollowClose(m.end_position(), std::move(children));
   }
-  MutexLock topology(&topology_mu_);
+  MutexLock topology(&self->topology_mu_);
   self->RebuildRoutingLocked();
 }
 
