@@ -178,17 +178,52 @@ void ProduceLoop(benchmark::State& state, Producer& producer,
   }
 }
 
-// Producer thread and consumer thread over one in-memory shard.
+// A directory under $TMPDIR (or /tmp), removed with its contents.
+class BenchDir {
+ public:
+  BenchDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+        "/brook-latency-XXXXXX";
+    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~BenchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  BenchDir(const BenchDir&) = delete;
+  BenchDir& operator=(const BenchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Producer thread and consumer thread in this process. Blocking (spin:0):
+// over one in-memory shard. Spinning (spin:1): the spinning wait is a
+// follower's (`StreamOptions::follow_spin`), so the producer writes a durable
+// stream and the consumer reads a read-only open of it in this process.
 void BM_Latency_InProcess(benchmark::State& state) {
   const bool spin = state.range(0) == 1;
-  StreamOptions options;
-  if (spin && !SetFollowSpin(options)) {
+  StreamOptions follower_options;
+  if (spin && !SetFollowSpin(follower_options)) {
     state.SkipWithError(kNoSpin);
     return;
   }
-  std::unique_ptr<Stream> stream = *Stream::Create(options);
+  BenchDir dir;
+  std::unique_ptr<Stream> stream;
+  std::unique_ptr<Stream> follower;
+  if (spin) {
+    const std::string path = dir.path() + "/s";
+    stream = *Stream::Open(path, StreamOptions(), OpenMode::kCreateOnly);
+    follower = *Stream::Open(path, follower_options, OpenMode::kReadOnly);
+  } else {
+    stream = *Stream::Create(StreamOptions());
+  }
   Producer producer(stream.get());
-  Consumer consumer(stream.get());
+  Consumer consumer(spin ? follower.get() : stream.get());
   const ShardIterator it = *consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
   std::vector<int64_t> latencies(1 << 22);
@@ -278,29 +313,6 @@ void BM_Baseline_CondVarPingPong(benchmark::State& state) {
   ReportPercentiles(state, std::move(latencies));
 }
 BENCHMARK(BM_Baseline_CondVarPingPong)->UseRealTime();
-
-// A directory under $TMPDIR (or /tmp), removed with its contents.
-class BenchDir {
- public:
-  BenchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/brook-latency-XXXXXX";
-    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // What a forked consumer and its parent share (MAP_SHARED | MAP_ANONYMOUS).
 struct CrossProcessShared {

@@ -230,6 +230,37 @@ TEST_CASE("brook tail: after a reshard, children follow their parents",
   }
 }
 
+TEST_CASE(
+    "brook tail: AFTER_SEQUENCE_NUMBER starts in its shard, children from "
+    "their first record",
+    "[cli][tail]") {
+  MemoryBackend backend;
+  REQUIRE(backend.CreateStream(kDir, StreamOptions()).ok());
+  std::shared_ptr<Stream> stream = backend.StreamForTesting(kDir);
+  Producer producer(stream.get());
+  const std::string parent = stream->ListShards()[0].shard_id;
+  std::vector<SequenceNumber> numbers;
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<PutRecordResult> put =
+        producer.PutRecord("key", absl::StrCat(i));
+    BROOK_REQUIRE_OK(put);
+    numbers.push_back(put->sequence_number);
+  }
+  BROOK_REQUIRE_OK(stream->SplitShard(parent, "1000"));
+  for (int i = 5; i < 8; ++i) Put(producer, "key", absl::StrCat(i));
+  TailThread tail(backend,
+                  {"--stream-dir", kDir, "--shard-id", parent,
+                   "--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
+                   "--starting-sequence-number", numbers[2].ToString()});
+  const std::vector<std::string> lines = tail.WaitForLines(5);
+  REQUIRE(tail.Stop() == kExitOk);
+  INFO(tail.err());
+  REQUIRE(lines.size() == 5);
+  for (size_t i = 0; i < lines.size(); ++i) {
+    CHECK(Data(json::parse(lines[i])) == absl::StrCat(i + 3));
+  }
+}
+
 TEST_CASE("brook tail: bad flags are usage errors", "[cli][tail]") {
   MemoryBackend backend;
   REQUIRE(backend.CreateStream(kDir, StreamOptions()).ok());

@@ -209,12 +209,20 @@ class LineageReader {
       }
       if (!Followed(d)) continue;
       ShardState s;
-      if (first) {
+      const ShardIteratorType type = options_.start.type;
+      if (type == ShardIteratorType::kAtSequenceNumber ||
+          type == ShardIteratorType::kAfterSequenceNumber) {
+        // The number belongs to `shard_id`; its descendants start at their
+        // first record.
+        s.start = d.shard_id == options_.shard_id
+                      ? options_.start
+                      : StartingPosition::TrimHorizon();
+      } else if (first) {
         s.start = options_.start;
         if (options_.start.type == ShardIteratorType::kLatest && !d.is_open()) {
           s.state = State::kEnded;  // nothing after its end
         }
-      } else if (options_.start.type == ShardIteratorType::kAtTimestamp) {
+      } else if (type == ShardIteratorType::kAtTimestamp) {
         s.start = options_.start;
       } else {
         s.start = StartingPosition::TrimHorizon();
