@@ -15,7 +15,10 @@
 // bytes) and every `skipped_records()` count. The oracle, per follower:
 //   1. per shard, positions run from the shard's first position without a
 //      gap or a repeat, except for skips, each of exactly the count
-//      `skipped_records()` gave (retention removed those before the read);
+//      `skipped_records()` gave (retention removed those before the read),
+//      and a gap before the first record read (a TRIM_HORIZON iterator
+//      starts at the oldest record kept), which the final files must not
+//      hold either;
 //   2. every record's bytes are those its writer made for its id, and no id
 //      appears twice;
 //   3. every acknowledged record was read at its shard and position, or lies
@@ -360,9 +363,19 @@ FollowerView CheckFollower(const Report& report,
     auto f = final.find(e.shard);
     REQUIRE(f != final.end());
     if (v.next.count(e.shard) == 0) {
-      v.next[e.shard] =
+      const uint64_t start =
           internal::PositionOf(f->second.description.starting_sequence_number);
+      v.next[e.shard] = start;
       v.span[e.shard].first = i;
+      // A shard's first iterator (TRIM_HORIZON) starts at the oldest record
+      // kept then, counting nothing skipped: what retention had dropped
+      // before is a gap at the front, which the final files must not hold
+      // either (retention only moves forward).
+      if (e.kind == kRecord && e.position > start) {
+        REQUIRE(e.position <= f->second.first_position);
+        v.skipped[e.shard].push_back({start, e.position});
+        v.next[e.shard] = e.position;
+      }
     }
     v.span[e.shard].second = i;
     uint64_t& next = v.next[e.shard];
@@ -386,9 +399,14 @@ FollowerView CheckFollower(const Report& report,
   }
   for (const auto& [number, shard] : final) {  // 5.
     INFO("shard " << shard.description.shard_id);
-    const uint64_t first =
-        internal::PositionOf(shard.description.starting_sequence_number);
-    const uint64_t reached = v.next.count(number) ? v.next[number] : first;
+    if (v.next.count(number) == 0) {
+      // Nothing read: retention had dropped all it had, if anything.
+      const uint64_t start =
+          internal::PositionOf(shard.description.starting_sequence_number);
+      v.skipped[number].push_back({start, shard.first_position});
+      v.next[number] = shard.first_position;
+    }
+    const uint64_t reached = v.next[number];
     CHECK(reached == FinalEnd(shard));
     // 6.
     for (const std::string* parent :
