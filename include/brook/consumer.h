@@ -137,6 +137,18 @@ struct GetRecordsOptions {
   // Most data bytes (partition keys plus data) one call returns; a call always
   // returns at least one record if one is available. Default: 10 MiB.
   int64_t max_bytes = int64_t{10} << 20;
+  // Returns only records that are durable: synced by the writer (its
+  // `Durability` policy, `Sync()`, `WaitForDurable()` or `Close()`), so that
+  // no power loss can take them back. A read-only open that follows the
+  // writer reads the writer's durable end from the directory (FOLLOW, see
+  // lib/store/SEGMENT_FORMAT.md); the writing `Stream` itself uses its own.
+  // Records past the durable end are not returned (the next iterator stays
+  // at the first of them) and do not count as behind; the end of a closed
+  // shard (its `child_shards()`) is reached only once all its records are
+  // durable. `WaitForRecords()` still wakes for records that are published
+  // but not yet durable. A memory stream has no durable records: with it set,
+  // `GetRecords()` returns kFailedPrecondition. Default: false.
+  bool durable_only = false;
 };
 
 // The output of GetRecords. Its records' views stay valid for as long as this

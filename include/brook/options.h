@@ -168,6 +168,21 @@ struct StreamOptions {
   // `Stream::Create()` ignore it. Of this open; not persisted.
   // Default: false.
   bool accept_stored_options = false;
+
+  // For `Stream::Open()` in `OpenMode::kReadOnly`: true follows the writer
+  // (records, segment files, retention and reshards it makes after the open
+  // appear without reopening; see `OpenMode::kReadOnly`); false gives a
+  // snapshot, as before: each shard holds what its files held when it was
+  // first read, and the shard list is STREAM's at open. Other modes ignore
+  // it (kVerify never follows). Of this open; not persisted. Default: true.
+  bool follow = true;
+
+  // For a following read-only open: how long `Consumer::WaitForRecords()`
+  // spins (real time, polling the writer's notify word, one core busy)
+  // before it sleeps, for the lowest wake-up latency. Zero never spins: the
+  // wait sleeps on a futex until the writer publishes. Of this open; not
+  // persisted. 0 to 1 s. Default: zero.
+  absl::Duration follow_spin = absl::ZeroDuration();
 };
 
 }  // namespace brook

@@ -88,16 +88,55 @@ enum class OpenMode : int {
   // takes no writer lock, changes nothing on disk but a shared lock on the
   // READERS file (which stops the writer from reusing dropped segment files
   // this stream may still map; not created in a directory holding no
-  // stream), and does not follow the writer. Appends fail with
-  // kFailedPrecondition. Damage is reported, not repaired. Takes the stored
-  // options (see options.h) without comparing them.
+  // stream), and follows the writer unless `StreamOptions::follow` is false.
+  // Appends fail with kFailedPrecondition. Damage is reported, not repaired.
+  // Takes the stored options (see options.h) without comparing them.
+  //
+  // Following the writer (the default): the writer, another process or
+  // another `Stream` of this process, publishes each shard's end in the
+  // directory's FOLLOW file (lib/store/SEGMENT_FORMAT.md) after each append,
+  // and a follower brings a shard's view up to it at each `GetRecords()`,
+  // `GetShardIterator()` and `WaitForRecords()`: new committed frames (never
+  // a frame being written, nor one past the published end, so never a record
+  // the writer's recovery could truncate after a crash of its process), new
+  // segment files, segments retention dropped (an iterator below them counts
+  // them in `skipped_records()`). When the writer rewrites STREAM (a reshard,
+  // a retention change), `ListShards()`, `DescribeStream()`, `GetShard()`
+  // and reads see the new shards and bounds; a closed parent lists its
+  // ending sequence number, and a reader at its end gets `child_shards()`
+  // and no next iterator, as with an in-process reshard. A writer that
+  // crashes and a new one that reopens the directory (recovery truncating a
+  // torn tail) are followed too, with no record seen twice; with no writer
+  // the follower serves what is there. A shard whose lazy recovery found
+  // damage or missing files keeps what precedes them and follows no further.
+  // Without a FOLLOW file (no writer of this version has opened the
+  // directory) a follower takes new committed frames and segment files as it
+  // finds them, and no reshard.
+  //   Waiting: `WaitForRecords()` sleeps on a futex(2) in the FOLLOW
+  // mapping, which the writer wakes after publishing (only when a follower
+  // counts itself as waiting, so an append pays one atomic increment and
+  // one load otherwise); a futex needs no descriptor or thread and works
+  // across processes that map the same file, unlike an eventfd, and wakes
+  // on publication, unlike inotify. `StreamOptions::follow_spin` spins
+  // first, for the lowest latency. A sleeping follower looks at the `Env`
+  // clock at least every 50 ms, so the timeout is on that clock, as for
+  // every wait. Any publication of any shard wakes every waiting follower
+  // of the stream, which then looks at its own shard.
+  //   What a power loss can take back: a follower sees published records;
+  // under kNone and kGroupCommit those are not all durable yet. A crash of
+  // the writer's process takes back nothing a follower saw (the page cache
+  // keeps it and recovery keeps every committed frame); a power loss (or
+  // kernel crash) can take back the records past the shard's durable end.
+  // `GetRecordsOptions::durable_only` reads only up to that end (FOLLOW
+  // holds it too). Under kAlways every published record is durable.
   //
   // What it reads, and when: the open reads only the metadata file (STREAM:
   // options, shards, lineage) and checks it. A shard's segment files are
   // listed, mapped and checked frame by frame (the recovery rules of
   // lib/store/SEGMENT_FORMAT.md) when the shard is first read
   // (`Consumer::GetShardIterator()`), once; the shard then holds
-  // the records that were in its files at that moment. So `ListShards()`,
+  // the records that were in its files at that moment, and (following) what
+  // the writer publishes after. So `ListShards()`,
   // `DescribeStream()` and `GetShard()` read no segment, and a read of one
   // shard maps that shard's segments only. Exceptions:
   //   - `recovery_report()` first recovers every shard not read yet, so that

@@ -67,6 +67,7 @@
 #include "brook/options.h"
 #include "brook/recovery.h"
 
+#include "store/follow_file.h"
 #include "store/mmap_recovery.h"
 #include "store/segment_store.h"
 #include "util/mutex.h"
@@ -180,6 +181,28 @@ class MmapSegmentStore final : public SegmentStore {
   // The sticky error, or OK if no sync has failed.
   absl::Status BackgroundError() const;
 
+  // Following (mmap_follow.cc; FOLLOW in SEGMENT_FORMAT.md). The writer's
+  // side: opens (or makes) FOLLOW with room for `shard_count` shards and
+  // publishes every shard's durable end; from then on `Published()` and
+  // every sync publish there. Call once the shards are recovered, before the
+  // first append. Returns an I/O error naming the file.
+  absl::Status StartPublishing(uint32_t shard_count);
+  void Published(uint32_t shard_number, uint64_t end_position,
+                 uint64_t trim_position) override;
+  // The writer rewrote STREAM, which now lists `shard_count` shards: grows
+  // FOLLOW and bumps its change counter.
+  void StreamChanged(uint32_t shard_count);
+  // A follower's side: FOLLOW as the writer keeps it, opened at the first
+  // call that finds it (null until then, or if it is not of this layout).
+  FollowFile* FollowForReading();
+  // Maps segment file <base>.seg of the shard, read-only, as a segment
+  // holding nothing yet (end_offset 0). kNotFound if there is none;
+  // kUnavailable if it is shorter than a frame header (being made).
+  absl::StatusOr<std::shared_ptr<Segment>> MapForFollowing(
+      uint32_t shard_number, uint64_t base_position);
+  // The bases of the shard's segment files, in increasing order.
+  absl::StatusOr<std::vector<uint64_t>> ListSegmentBases(uint32_t shard_number);
+
  private:
   struct ShardState;
   class Syncer;
@@ -237,6 +260,11 @@ class MmapSegmentStore final : public SegmentStore {
   std::atomic<bool> has_bg_error_{false};
   std::unique_ptr<Syncer> syncer_;
   std::unique_ptr<Preparer> preparer_;  // writable stores only
+  // FOLLOW: the writer's (set by StartPublishing()) or a follower's (by
+  // FollowForReading()); `follow_` is read without a lock on hot paths.
+  Mutex follow_mu_;
+  std::unique_ptr<FollowFile> follow_owner_ ABSL_GUARDED_BY(follow_mu_);
+  std::atomic<FollowFile*> follow_{nullptr};
 };
 
 }  // namespace internal

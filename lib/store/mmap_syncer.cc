@@ -109,6 +109,9 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   if (state.committed_position >= target && state.synced_position < target) {
     state.synced_position = target;
     state.synced_cv.SignalAll();
+    if (FollowFile* f = follow_.load(std::memory_order_acquire)) {
+      f->PublishDurable(state.number, target);
+    }
   }
   int64_t unsynced = 0;
   std::vector<std::weak_ptr<Segment>> still_dirty;

@@ -61,6 +61,14 @@ class SegmentStore {
   // otherwise stay mapped for as long as the stream is open). Its existing
   // segments are unaffected; those dropped later are freed, not recycled.
   virtual void RetireShard(uint32_t /*shard_number*/) {}
+
+  // The shard published records below `end_position` to its readers, and
+  // readable records start at `trim_position`. A durable store tells
+  // read-only opens that follow the writer (FOLLOW, SEGMENT_FORMAT.md).
+  // Called under the shard's lock, so it must be cheap and take no lock of
+  // the shard's.
+  virtual void Published(uint32_t /*shard_number*/, uint64_t /*end_position*/,
+                         uint64_t /*trim_position*/) {}
 };
 
 // Heap segments of `segment_bytes` each; up to `max_pooled` released buffers

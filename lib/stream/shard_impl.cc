@@ -325,6 +325,7 @@ void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
   }
   end_position_ = first_position + record_count;
   if (waiters_ > 0) published_.SignalAll();
+  store_->Published(number_, end_position_, trim_position_);
 }
 
 int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {
@@ -358,6 +359,7 @@ int64_t ShardImpl::RemoveFrontLocked() {
   std::shared_ptr<Segment> front = std::move(segments_.front());
   segments_.pop_front();
   trim_position_ = front->end_position;
+  store_->Published(number_, end_position_, trim_position_);
   const int64_t bytes = static_cast<int64_t>(front->end_offset);
   stream_->Release(bytes);
   store_->Remove(std::move(front));

@@ -37,6 +37,7 @@ namespace internal {
 
 class StreamImpl;
 struct BatchHeader;
+struct CommittedFrames;
 
 class ShardImpl final : public Shard {
  public:
@@ -116,6 +117,31 @@ class ShardImpl final : public Shard {
   int64_t DropOldest();
   size_t SegmentCountForTesting() const;
 
+  // Following (shard_follow.cc): a read-only stream that follows its writer
+  // (see OpenMode::kReadOnly). Follow() brings the shard's view up to what
+  // the writer published in FOLLOW: new committed frames of the newest
+  // segment, new segment files, segments retention dropped; and closes the
+  // shard once its view reached the end a reshard gave it (FollowClose()).
+  // A frame that fails its checks before the writer's published end, where
+  // no later segment continues the log, returns kDataLoss; one past it is
+  // an append in progress and waits. REQUIRES: the shard was recovered.
+  // Const callers (readers) cast: following changes what is published, as
+  // an append does, not what the shard is.
+  absl::Status Follow();
+  // After the lazy recovery of a follower's shard: hides what recovery found
+  // past the writer's published end (committed, never acknowledged). A
+  // shard whose recovery found damage or missing files (`damaged`) keeps
+  // what precedes them and follows no further.
+  void FollowCapRecovered(bool damaged);
+  // A reshard closed the shard at `end_position`: readers get `children`
+  // once the view reaches it.
+  void FollowClose(uint64_t end_position, std::vector<ChildShard> children);
+  // WaitForPosition() of a follower: refreshes, then sleeps on the writer's
+  // notify futex (after spinning for `follow_spin`, if set).
+  bool FollowWait(uint64_t position, int64_t deadline_millis) const;
+  // Publishes the shard's ends to followers (the writer, at open).
+  void Republish() const;
+
  private:
   absl::StatusOr<SequenceNumber> AppendLocked(
       absl::Span<const RoutedRecord> records, int64_t now_millis)
@@ -147,8 +173,15 @@ class ShardImpl final : public Shard {
   // segment's frames and each frame's records.
   struct ReadSnapshot;
   struct ReadCursor;
+  // `cap`: no record at or past it is read (GetRecordsOptions::durable_only).
   bool SnapshotForRead(const ShardIterator& iterator, int64_t now_millis,
-                       int limit, ReadSnapshot* snap) const;
+                       int limit, uint64_t cap, ReadSnapshot* snap) const;
+  // Follow()'s steps, under follow_mu_ (shard_follow.cc).
+  void AdoptFollowed(const std::shared_ptr<Segment>& segment, bool is_new,
+                     const CommittedFrames& frames)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(follow_mu_);
+  void FollowTrim(uint64_t trim) ABSL_EXCLUSIVE_LOCKS_REQUIRED(follow_mu_);
+  void MaybeFollowClose() ABSL_EXCLUSIVE_LOCKS_REQUIRED(follow_mu_);
   absl::Status ReadSegment(const ShardIterator& iterator,
                            const GetRecordsOptions& options,
                            const ReadSnapshot& snap, size_t k, ReadCursor* c,
@@ -180,6 +213,16 @@ class ShardImpl final : public Shard {
   const HashKeyRange range_;
   const uint64_t start_position_;
   const std::vector<std::string> parents_;
+
+  // A follower's refresh (Follow()), one at a time. Lock order: follow_mu_,
+  // then append_mu_, then mu_.
+  mutable Mutex follow_mu_ ABSL_ACQUIRED_BEFORE(append_mu_);
+  // Set by FollowClose(): the end and children a reshard gave the shard,
+  // published to readers once the view reaches the end.
+  bool follow_closing_ ABSL_GUARDED_BY(follow_mu_) = false;
+  bool follow_damaged_ ABSL_GUARDED_BY(follow_mu_) = false;
+  uint64_t follow_close_end_ ABSL_GUARDED_BY(follow_mu_) = 0;
+  std::vector<ChildShard> follow_children_ ABSL_GUARDED_BY(follow_mu_);
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The appender's view: next position to give, last arrival stamped.

@@ -131,6 +131,9 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
 
   // A read-only stream reads a shard's segments only now.
   BROOK_RETURN_IF_ERROR(stream_->EnsureRecovered(number_));
+  if (stream_->following()) {
+    BROOK_RETURN_IF_ERROR(const_cast<ShardImpl*>(this)->Follow());
+  }
   const int64_t now = stream_->env()->NowMillis();
   MutexLock lock(&mu_);
   switch (start.type) {
@@ -196,13 +199,27 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
         absl::StrCat(id_, ": GetRecords max_bytes must be positive, got ",
                      options.max_bytes));
   }
+  uint64_t cap = ~uint64_t{0};
+  if (options.durable_only) {
+    if (stream_->durable_store() == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          id_,
+          ": GetRecords durable_only: a memory stream has no durable "
+          "records"));
+    }
+    cap = stream_->DurableEnd(number_);
+  }
+  if (stream_->following()) {
+    stream_->FollowTopology();
+    BROOK_RETURN_IF_ERROR(const_cast<ShardImpl*>(this)->Follow());
+  }
   const int64_t now = stream_->env()->NowMillis();
   TryTrimBefore(stream_->RetentionCutoff(now));
   stream_->MaybeTrimExpired(now);
 
   GetRecordsResult result;
   ReadSnapshot snap;
-  if (!SnapshotForRead(iterator, now, options.limit, &snap)) {
+  if (!SnapshotForRead(iterator, now, options.limit, cap, &snap)) {
     // Nothing to read: the end of a closed shard, or wait for records.
     if (snap.closed) {
       ReadBuilder::SetChildren(result, std::move(snap.children));
@@ -241,7 +258,8 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 }
 
 bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
-                                int limit, ReadSnapshot* snap) const {
+                                int limit, uint64_t cap,
+                                ReadSnapshot* snap) const {
   MutexLock lock(&mu_);
   const uint64_t horizon = HorizonLocked(now);
   snap->position = iterator.position_;
@@ -249,9 +267,20 @@ bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
     snap->skipped = horizon - snap->position;
     snap->position = horizon;
   }
-  snap->end = end_position_;
-  snap->closed = closed_;
-  if (closed_) snap->children = children_;
+  snap->end = std::min(end_position_, cap);
+  if (snap->end < end_position_ && !segments_.empty()) {
+    // Only whole frames below the cap (durable ends fall between frames).
+    const Segment& s = *segments_[FindSegmentLocked(
+        std::max(snap->end, segments_.front()->base_position()))];
+    for (const BatchIndexEntry& b : s.batches) {
+      if (b.first_position + b.record_count > snap->end) {
+        snap->end = std::min(snap->end, b.first_position);
+        break;
+      }
+    }
+  }
+  snap->closed = closed_ && snap->end >= end_position_;
+  if (snap->closed) snap->children = children_;
   if (snap->position >= snap->end) return false;
   const size_t i = FindSegmentLocked(snap->position);
   for (size_t j = i; j < segments_.size(); ++j) {
@@ -260,10 +289,24 @@ bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
       break;
     }
     const Segment& s = *segments_[j];
-    snap->segments.push_back(
-        {segments_[j], s.end_offset, s.end_position, s.first_arrival_millis});
+    if (s.base_position() >= snap->end) break;
+    SegmentSnapshot seg{segments_[j], s.end_offset, s.end_position,
+                        s.first_arrival_millis};
+    if (s.end_position > snap->end) {
+      // Cut at the first frame the cap leaves out.
+      for (const BatchIndexEntry& b : s.batches) {
+        if (b.first_position >= snap->end) {
+          seg.end_offset = b.offset;
+          seg.end_position = b.first_position;
+          snap->after_arrival = b.arrival_millis;
+          break;
+        }
+      }
+    }
+    snap->segments.push_back(seg);
     snap->covered +=
-        s.end_position - std::max(snap->position, s.base_position());
+        seg.end_position - std::max(snap->position, s.base_position());
+    if (s.end_position > snap->end) break;
   }
   // The frame holding the position: where the iterator's hint says, if it
   // is for this position, else from the segment's index.
@@ -379,6 +422,7 @@ bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
 
 bool ShardImpl::WaitForPosition(uint64_t position,
                                 int64_t deadline_millis) const {
+  if (stream_->following()) return FollowWait(position, deadline_millis);
   Env* const env = stream_->env();
   MutexLock lock(&mu_);
   ++waiters_;

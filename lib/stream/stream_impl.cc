@@ -98,6 +98,11 @@ absl::Status ValidateOptions(const StreamOptions& o) {
   BROOK_RETURN_IF_ERROR(
       WholeMillis(context, "group_commit_interval", o.group_commit_interval, 0)
           .status());
+  if (o.follow_spin < absl::ZeroDuration() ||
+      o.follow_spin > absl::Seconds(1)) {
+    return bad("follow_spin must be 0 to 1s, got ",
+               absl::FormatDuration(o.follow_spin));
+  }
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_interval == absl::ZeroDuration()) {
     return bad(
@@ -366,6 +371,7 @@ size_t StreamImpl::SegmentCountForTesting() const {
 }
 
 std::vector<ShardDescription> StreamImpl::ListShards() const {
+  FollowTopology();
   std::vector<ShardDescription> out;
   for (ShardImpl* shard : SnapshotShards()) out.push_back(shard->Describe());
   return out;
@@ -388,13 +394,15 @@ StreamDescription StreamImpl::DescribeStream() const {
   for (const ShardDescription& s : d.shards) {
     if (s.is_open()) ++d.open_shard_count;
   }
-  d.stored_bytes = lazy_.empty() ? stored_bytes_.load(std::memory_order_relaxed)
-                                 : LazyStoredBytes();
+  d.stored_bytes = Lazy(0) == nullptr
+                       ? stored_bytes_.load(std::memory_order_relaxed)
+                       : LazyStoredBytes();
   return d;
 }
 
 absl::StatusOr<ShardImpl*> StreamImpl::FindShard(
     absl::string_view shard_id) const {
+  FollowTopology();
   MutexLock lock(&topology_mu_);
   return FindShardLocked(shard_id);
 }

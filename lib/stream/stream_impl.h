@@ -99,6 +99,21 @@ class StreamImpl final : public Stream {
   // REQUIRES: the caller holds no lock of the stream or of a shard.
   absl::Status EnsureRecovered(uint32_t number) const;
 
+  // Following (stream_follow.cc). True for a kReadOnly open with
+  // `StreamOptions::follow`: shards follow the writer (ShardImpl::Follow()).
+  bool following() const { return following_; }
+  // A follower's: re-reads STREAM if the writer rewrote it since (FOLLOW's
+  // change counter): adds the shards a reshard made, closes its parents
+  // once their views reach their ends, and takes the retention bounds.
+  // One atomic load when nothing changed. No-op unless following().
+  // REQUIRES: the caller holds no lock of the stream or of a shard.
+  void FollowTopology() const;
+  // One past the last durable record of shard `number`: the store's synced
+  // position for the writer, FOLLOW's durable end for a follower (a
+  // read-only open without FOLLOW: everything if the directory was closed
+  // cleanly, else nothing).
+  uint64_t DurableEnd(uint32_t number) const;
+
   // The open shards by starting hash key: an immutable snapshot, replaced
   // whole by each reshard.
   class RoutingTable {
@@ -262,7 +277,15 @@ class StreamImpl final : public Stream {
     // What STREAM says the shard's files must hold.
     ShardExpectation expect;
   };
-  std::vector<std::unique_ptr<LazyShard>> lazy_;
+  // Grows when a follower sees a reshard (FollowTopology()); read it with
+  // Lazy().
+  std::vector<std::unique_ptr<LazyShard>> lazy_ ABSL_GUARDED_BY(topology_mu_);
+  // The shard's entry, or null for a stream that is not read-only.
+  LazyShard* Lazy(uint32_t number) const;
+  // Following: set by Open(); FollowTopology()'s last change counter seen.
+  bool following_ = false;
+  mutable Mutex follow_mu_ ABSL_ACQUIRED_BEFORE(topology_mu_);
+  mutable uint64_t follow_change_ ABSL_GUARDED_BY(follow_mu_) = 0;
   // DescribeStream()'s stored_bytes for a read-only stream: recovered shards
   // count what they hold, the others their recorded bytes (a shard without
   // any is recovered first).

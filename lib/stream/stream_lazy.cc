@@ -17,9 +17,15 @@
 namespace brook {
 namespace internal {
 
+StreamImpl::LazyShard* StreamImpl::Lazy(uint32_t number) const {
+  MutexLock lock(&topology_mu_);
+  return number < lazy_.size() ? lazy_[number].get() : nullptr;
+}
+
 absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
-  if (number >= lazy_.size()) return absl::OkStatus();
-  LazyShard& lazy = *lazy_[number];
+  LazyShard* const entry = Lazy(number);
+  if (entry == nullptr) return absl::OkStatus();
+  LazyShard& lazy = *entry;
   if (lazy.recovered.load(std::memory_order_acquire)) return absl::OkStatus();
   ShardImpl* shard;
   {
@@ -47,6 +53,10 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
     p.reason = absl::StrCat("cannot be read: ", lazy.error.message());
     found.problems = {std::move(p)};
   }
+  bool damaged = false;
+  for (const RecoveryReport::Problem& p : found.problems) {
+    damaged = damaged || p.data_loss;
+  }
   {
     MutexLock report_lock(&report_mu_);
     report_.scanned_segments += found.scanned_segments;
@@ -68,12 +78,13 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
   }
   if (!recovered.ok()) return lazy.error;
   shard->Recover(std::move(recovered->segments), recovered->end_position);
+  if (following_) shard->FollowCapRecovered(damaged);
   lazy.recovered.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
 
 const RecoveryReport& StreamImpl::recovery_report() const {
-  for (uint32_t i = 0; i < lazy_.size(); ++i) {
+  for (uint32_t i = 0; Lazy(i) != nullptr; ++i) {
     // A shard that cannot be read is listed in the report.
     EnsureRecovered(i).IgnoreError();
   }
@@ -84,8 +95,10 @@ const RecoveryReport& StreamImpl::recovery_report() const {
 int64_t StreamImpl::LazyStoredBytes() const {
   const std::vector<ShardImpl*> shards = SnapshotShards();
   int64_t bytes = 0;
-  for (size_t i = 0; i < lazy_.size() && i < shards.size(); ++i) {
-    LazyShard& lazy = *lazy_[i];
+  for (size_t i = 0; i < shards.size(); ++i) {
+    LazyShard* const entry = Lazy(static_cast<uint32_t>(i));
+    if (entry == nullptr) break;
+    LazyShard& lazy = *entry;
     if (lazy.recorded_bytes < 0) {
       // Nothing recorded (not closed cleanly): only the frames tell.
       EnsureRecovered(static_cast<uint32_t>(i)).IgnoreError();  // counts 0

@@ -98,6 +98,8 @@ StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
   o.group_commit_interval = passed.group_commit_interval;
   o.env = passed.env;
   o.accept_stored_options = passed.accept_stored_options;
+  o.follow = passed.follow;
+  o.follow_spin = passed.follow_spin;
   return o;
 }
 

@@ -257,13 +257,25 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
       if (meta.clean_shutdown() && s.has_stored_bytes()) {
         lazy->recorded_bytes = s.stored_bytes();
       }
+      MutexLock topology(&stream->topology_mu_);
       stream->lazy_.push_back(std::move(lazy));
     }
   }
   stream->creating_ = created;
   stream->verify_all_ = mode == OpenMode::kVerify;
+  stream->following_ = mode == OpenMode::kReadOnly && opened.follow;
   BROOK_RETURN_IF_ERROR(stream->AdoptMeta(meta, &stream->report_));
+  if (stream->following_) {
+    // STREAM may have changed since it was read above: the first
+    // FollowTopology() reads it again whatever FOLLOW's counter says.
+    MutexLock l(&stream->follow_mu_);
+    stream->follow_change_ = ~uint64_t{0};
+  }
   if (!read_only) {
+    // Followers learn the shards' ends from FOLLOW from now on.
+    BROOK_RETURN_IF_ERROR(
+        durable->StartPublishing(static_cast<uint32_t>(meta.shards_size())));
+    for (ShardImpl* shard : stream->SnapshotShards()) shard->Republish();
     // From here until Close() the directory is not clean.
     proto::StreamMeta dirty;
     {

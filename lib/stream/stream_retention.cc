@@ -160,6 +160,8 @@ absl::Status StreamImpl::PersistOptionsLocked(
   change(&next);
   if (durable_ != nullptr) {
     BROOK_RETURN_IF_ERROR(WriteStreamMeta(env_, dir_, next));
+    // Followers re-read STREAM (FOLLOW's change counter).
+    durable_->StreamChanged(static_cast<uint32_t>(next.shards_size()));
   }
   meta_ = std::move(next);
   return absl::OkStatus();

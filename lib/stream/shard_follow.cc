@@ -1,0 +1,249 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The shard's follower side: a read-only stream that follows its writer (see
+// `OpenMode::kReadOnly`) brings each shard's view up to what the writer
+// published in FOLLOW (lib/store/follow_file.h), and waits for it on the
+// writer's notify futex.
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+
+#include "store/batch_format.h"
+#include "store/follow_file.h"
+#include "stream/shard_impl.h"
+#include "stream/stream_impl.h"
+
+namespace brook {
+namespace internal {
+
+namespace {
+
+constexpr uint64_t kNoCap = std::numeric_limits<uint64_t>::max();
+// The longest a follower sleeps before it looks at the Env clock again (a
+// `ManualClockEnv` deadline passes without real time passing).
+constexpr absl::Duration kLongestSleep = absl::Milliseconds(50);
+
+}  // namespace
+
+void ShardImpl::Republish() const {
+  MutexLock lock(&mu_);
+  store_->Published(number_, end_position_, trim_position_);
+}
+
+void ShardImpl::AdoptFollowed(const std::shared_ptr<Segment>& segment,
+                              bool is_new, const CommittedFrames& frames) {
+  MutexLock lock(&mu_);
+  Segment& s = *segment;
+  if (s.batches.empty()) s.first_arrival_millis = frames.first_arrival_millis;
+  s.last_arrival_millis = frames.last_arrival_millis;
+  s.batches.insert(s.batches.end(), frames.batches.begin(),
+                   frames.batches.end());
+  stream_->Adopt(static_cast<int64_t>(frames.end_offset - s.end_offset));
+  s.end_offset = frames.end_offset;
+  s.end_position = frames.end_position;
+  if (is_new) segments_.push_back(segment);
+  end_position_ = frames.end_position;
+  if (waiters_ > 0) published_.SignalAll();
+}
+
+void ShardImpl::FollowTrim(uint64_t trim) {
+  MutexLock lock(&mu_);
+  if (trim <= trim_position_) return;
+  while (!segments_.empty() && segments_.front()->end_position <= trim) {
+    stream_->Release(static_cast<int64_t>(segments_.front()->end_offset));
+    segments_.pop_front();
+  }
+  trim_position_ =
+      segments_.empty()
+          ? trim
+          : std::max(trim_position_, segments_.front()->base_position());
+  if (end_position_ < trim_position_) end_position_ = trim_position_;
+}
+
+void ShardImpl::MaybeFollowClose() {
+  if (!follow_closing_) return;
+  {
+    MutexLock lock(&mu_);
+    if (closed_ || end_position_ < follow_close_end_) return;
+  }
+  follow_closing_ = false;
+  StopAppends();
+  Close(std::move(follow_children_));
+}
+
+void ShardImpl::FollowClose(uint64_t end_position,
+                            std::vector<ChildShard> children) {
+  {
+    MutexLock lock(&follow_mu_);
+    follow_closing_ = true;
+    follow_close_end_ = end_position;
+    follow_children_ = std::move(children);
+  }
+  Follow().IgnoreError();  // catches up, and closes if it reached the end
+}
+
+void ShardImpl::FollowCapRecovered(bool damaged) {
+  {
+    MutexLock follow_lock(&follow_mu_);
+    follow_damaged_ = damaged;
+  }
+  MmapSegmentStore* const store = stream_->durable_store();
+  FollowFile* const file = store->FollowForReading();
+  if (file == nullptr) return;
+  const uint64_t cap =
+      std::max(file->Read(number_).published_end, start_position_);
+  MutexLock lock(&mu_);
+  while (end_position_ > cap && !segments_.empty()) {
+    Segment& s = *segments_.back();
+    if (s.base_position() >= cap) {
+      stream_->Release(static_cast<int64_t>(s.end_offset));
+      segments_.pop_back();
+      end_position_ = segments_.empty() ? cap : segments_.back()->end_position;
+      continue;
+    }
+    while (!s.batches.empty() && s.batches.back().first_position >= cap) {
+      const size_t offset = s.batches.back().offset;
+      stream_->Release(static_cast<int64_t>(s.end_offset - offset));
+      s.end_offset = offset;
+      s.end_position = s.batches.back().first_position;
+      s.batches.pop_back();
+    }
+    if (!s.batches.empty())
+      s.last_arrival_millis = s.batches.back().arrival_millis;
+    end_position_ = s.end_position;
+    break;
+  }
+  end_position_ = std::max(end_position_, trim_position_);
+}
+
+absl::Status ShardImpl::Follow() {
+  MmapSegmentStore* const store = stream_->durable_store();
+  MutexLock follow_lock(&follow_mu_);
+  if (follow_damaged_) {
+    // Recovery found damage or missing files: the view keeps what precedes
+    // them (the recovery report lists them) and follows no further.
+    MaybeFollowClose();
+    return absl::OkStatus();
+  }
+  FollowFile* const file = store->FollowForReading();
+  uint64_t cap = kNoCap;
+  if (file != nullptr) {
+    const FollowFile::Slot slot = file->Read(number_);
+    cap = std::max(slot.published_end, start_position_);
+    FollowTrim(std::min(slot.trim, cap));
+  }
+  // Each pass takes the frames of one segment; a burst of rolls takes a few.
+  for (int pass = 0; pass < 64; ++pass) {
+    std::shared_ptr<Segment> tail;
+    uint64_t end;
+    size_t tail_offset = 0;
+    {
+      MutexLock lock(&mu_);
+      end = end_position_;
+      if (!segments_.empty() && segments_.back()->end_position == end) {
+        tail = segments_.back();
+        tail_offset = tail->end_offset;
+      }
+    }
+    if (end >= cap) break;
+    CommittedFrames frames;
+    if (tail != nullptr) {
+      ScanCommitted(tail->data(), tail->capacity(), tail_offset, end, cap,
+                    &frames);
+      if (!frames.batches.empty()) {
+        AdoptFollowed(tail, /*is_new=*/false, frames);
+        continue;
+      }
+    }
+    // The writer rolled: the log continues in <end>.seg.
+    absl::StatusOr<std::shared_ptr<Segment>> next =
+        store->MapForFollowing(number_, end);
+    if (next.ok()) {
+      CommittedFrames first;
+      ScanCommitted((*next)->data(), (*next)->capacity(), 0, end, cap, &first);
+      if (!first.batches.empty()) {
+        AdoptFollowed(*next, /*is_new=*/true, first);
+        continue;
+      }
+    }
+    if (file == nullptr || !absl::IsNotFound(next.status())) break;
+    // Published past `end`, yet nothing continues the log there. Retention
+    // may have dropped it since the trim was read above: read it again.
+    const uint64_t trim = std::min(file->Read(number_).trim, cap);
+    if (trim > end) {
+      FollowTrim(trim);
+      continue;
+    }
+    // Else the writer has moved past a frame that fails its checks, or past
+    // a missing file, if a later segment exists; if none does, it is an
+    // append in progress (or the writer died in it): wait.
+    absl::StatusOr<std::vector<uint64_t>> bases =
+        store->ListSegmentBases(number_);
+    if (!bases.ok()) return bases.status();
+    auto later = std::upper_bound(bases->begin(), bases->end(), end);
+    if (later != bases->end() && *later < cap) {
+      return absl::DataLossError(absl::StrCat(
+          id_, ": the log stops at position ", end,
+          tail != nullptr && frames.bad
+              ? absl::StrCat(" (segment at position ", tail->base_position(),
+                             " offset ", tail_offset, ": ", frames.reason, ")")
+              : std::string(),
+          " but the writer published up to ", cap, " and a segment starts at ",
+          *later));
+    }
+    break;
+  }
+  MaybeFollowClose();
+  return absl::OkStatus();
+}
+
+bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis) const {
+  Env* const env = stream_->env();
+  MmapSegmentStore* const store = stream_->durable_store();
+  const absl::Duration spin = stream_->fixed_options().follow_spin;
+  const absl::Time spin_until =
+      spin > absl::ZeroDuration() ? absl::Now() + spin : absl::InfinitePast();
+  for (;;) {
+    FollowFile* const file = store->FollowForReading();
+    // Read before looking, so that a publication after the look changes it.
+    const uint32_t seen = file != nullptr ? file->notify_value() : 0;
+    stream_->FollowTopology();
+    const_cast<ShardImpl*>(this)->Follow().IgnoreError();  // Read() reports it
+    {
+      MutexLock lock(&mu_);
+      if (std::max(position, trim_position_) < end_position_) return true;
+      if (closed_) return false;
+    }
+    const int64_t now = env->NowMillis();
+    if (now >= deadline_millis) return false;
+    if (file != nullptr && absl::Now() < spin_until) {
+      while (file->notify_value() == seen && absl::Now() < spin_until) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+      }
+      continue;
+    }
+    const absl::Duration left =
+        deadline_millis == std::numeric_limits<int64_t>::max()
+            ? kLongestSleep
+            : absl::Milliseconds(deadline_millis - now);
+    const absl::Duration slice = std::min(left, kLongestSleep);
+    if (file != nullptr) {
+      file->Wait(seen, slice);
+    } else {
+      // No writer of this version has the directory: poll its files.
+      absl::SleepFor(std::min(slice, absl::Milliseconds(10)));
+    }
+  }
+}
+
+}  // namespace internal
+}  // namespace brook
