@@ -7,7 +7,10 @@
 // directory read-only and read every shard in lineage order (parents to their
 // end, then children: tools/brook/lineage_reader.h). The writer is SIGKILLed
 // and a new writer process reopens the directory (recovery) several times
-// while the followers stay open; the last writer closes cleanly.
+// while the followers stay open; the last writer closes cleanly. Follower 1
+// pauses after its first records until ~2.3 MB more were written past the
+// 1 MiB bound, so retention drops what it was reading and its reads report
+// `skipped_records()` (checked to have happened).
 //
 // Every process reports into memory shared with the parent (mapped before
 // the forks): the writers every acknowledged record (shard, position, id),
@@ -109,6 +112,10 @@ struct Shared {
   // per shard number, the position after the last record there is (0 for
   // no such shard); `final_shards` is the number of shards.
   std::atomic<int> done;
+  // Follower 1 stops after its first records (1) until the parent, once
+  // retention has dropped what it was reading, lets it go on (2): so a
+  // follower's iterator falls behind the trim and `skipped_records()` runs.
+  std::atomic<int> hold;
   std::atomic<uint64_t> final_shards;
   std::atomic<uint64_t> final_end[kMaxShards];
   Report writer;
@@ -231,7 +238,7 @@ bool Reshard(Stream& stream, std::mt19937_64& rng) {
 // every shard to its end. Exit codes: 0 done, 2 open failed, 3 read failed,
 // 4 report full, 7 timed out.
 [[noreturn]] void RunFollower(const std::string& dir, Shared* shared,
-                              Report* report) {
+                              Report* report, bool hold) {
   absl::StatusOr<std::unique_ptr<Stream>> opened =
       Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
   if (!opened.ok()) _exit(2);
@@ -267,6 +274,12 @@ bool Reshard(Stream& stream, std::mt19937_64& rng) {
     absl::StatusOr<int64_t> n = reader.ReadAvailable(sink);
     if (!n.ok()) _exit(3);
     if (full) _exit(4);
+    if (hold && *n > 0 && shared->hold.load() == 0) {
+      shared->hold.store(1);
+      while (shared->hold.load() != 2) {
+        ::usleep(500);  // polls another process: nothing to block on
+      }
+    }
     if (shared->done.load(std::memory_order_acquire) != 0) {
       const std::vector<ShardDescription> shards = stream->ListShards();
       bool complete = shards.size() == shared->final_shards.load();
@@ -484,7 +497,7 @@ class Processes {
   pid_t StartFollower(const std::string& dir, int i) {
     const pid_t pid = ::fork();
     REQUIRE(pid >= 0);
-    if (pid == 0) RunFollower(dir, shared_, &shared_->followers[i]);
+    if (pid == 0) RunFollower(dir, shared_, &shared_->followers[i], i == 1);
     pids_.push_back(pid);
     return pid;
   }
@@ -534,6 +547,11 @@ void RunFollowTest(int kills) {
   for (int i = 0; i < kFollowers; ++i) {
     followers[i] = procs.StartFollower(dir, i);
   }
+  // Let follower 1 fall behind the trim: ~2.3 MB of records past a 1 MiB
+  // bound drop the segments it was reading.
+  while (shared->hold.load() == 0) ::usleep(500);  // polls the follower
+  procs.WaitForAcks(shared->writer.count.load() + 10000, writer);
+  shared->hold.store(2);
   for (int k = 0; k < kills; ++k) {
     INFO("kill " << k);
     // Sometimes at once, mostly after a few thousand more records.
@@ -598,6 +616,11 @@ void RunFollowTest(int kills) {
       kills, static_cast<unsigned long long>(acks), final.size(),
       static_cast<unsigned long long>(skipped));
   CHECK(acks > 0);
+  uint64_t skip_entries = 0;
+  for (uint64_t i = 0; i < shared->followers[1].count.load(); ++i) {
+    if (shared->followers[1].entries[i].kind == kSkip) ++skip_entries;
+  }
+  CHECK(skip_entries > 0);  // the held follower was skipped over
 }
 
 TEST_CASE(
