@@ -6,6 +6,7 @@
 #include "tools/brook/record_commands.h"
 #include "tools/brook/reshard_commands.h"
 #include "tools/brook/stream_commands.h"
+#include "tools/brook/tail_command.h"
 
 namespace brook {
 namespace cli {
@@ -20,6 +21,7 @@ const Command* const kCommands[] = {
     &kPutRecordCommand,
     &kPutRecordsCommand,
     &kGetRecordsCommand,
+    &kTailCommand,
     &kVerifyCommand,
     &kDumpCommand,
     &kSplitShardCommand,

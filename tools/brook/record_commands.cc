@@ -333,18 +333,7 @@ int RunGetRecords(const Flags& flags, const Session& session) {
   if (!result.ok()) return session.Fail(result.status());
 
   Json records = Json::array();
-  for (const Record& r : result->records()) {
-    Json record;
-    record["SequenceNumber"] = r.sequence_number.ToString();
-    if (r.subsequence_number != 0) {
-      record["SubSequenceNumber"] = r.subsequence_number;
-    }
-    record["ApproximateArrivalTimestamp"] =
-        ArrivalSeconds(r.approximate_arrival_timestamp_millis);
-    record["Data"] = absl::Base64Escape(r.data);
-    record["PartitionKey"] = std::string(r.partition_key);
-    records.push_back(std::move(record));
-  }
+  for (const Record& r : result->records()) records.push_back(RecordJson(r));
   Json out;
   out["Records"] = std::move(records);
   out["MillisBehindLatest"] =
@@ -391,6 +380,19 @@ constexpr FlagSpec kGetRecordsFlags[] = {
 };
 
 }  // namespace
+
+Json RecordJson(const Record& r) {
+  Json record;
+  record["SequenceNumber"] = r.sequence_number.ToString();
+  if (r.subsequence_number != 0) {
+    record["SubSequenceNumber"] = r.subsequence_number;
+  }
+  record["ApproximateArrivalTimestamp"] =
+      ArrivalSeconds(r.approximate_arrival_timestamp_millis);
+  record["Data"] = absl::Base64Escape(r.data);
+  record["PartitionKey"] = std::string(r.partition_key);
+  return record;
+}
 
 const Command kPutRecordCommand = {
     "put-record",

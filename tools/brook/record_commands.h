@@ -9,7 +9,10 @@
 #ifndef BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
 #define BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
 
+#include "brook/record.h"
+
 #include "tools/brook/command.h"
+#include "tools/brook/json.h"
 
 namespace brook {
 namespace cli {
@@ -17,6 +20,13 @@ namespace cli {
 extern const Command kPutRecordCommand;
 extern const Command kPutRecordsCommand;
 extern const Command kGetRecordsCommand;
+
+// RecordJson()
+//
+// A record as get-records prints it: {"SequenceNumber", "SubSequenceNumber"
+// (only when not 0), "ApproximateArrivalTimestamp" (seconds with fraction),
+// "Data" (base64), "PartitionKey"}. `brook tail` prints the same.
+Json RecordJson(const Record& record);
 
 }  // namespace cli
 }  // namespace brook

@@ -1,0 +1,628 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// Latency from put to a waiting consumer's wake-up, and the throughput of a
+// follower (issue 10), each beside its baseline in the same binary. See
+// bench/README.md, section "Issue 10".
+//
+// Latency benchmarks ping-pong: each iteration puts one 100-byte record whose
+// first 8 bytes are the CLOCK_MONOTONIC time (steady_clock) just before the
+// put; the consumer, blocked in WaitForRecords (or spinning, where the build
+// offers a spinning wait), reads it, takes the time and acknowledges; the
+// producer waits for the acknowledgement before the next put, so every record
+// finds the consumer waiting. Counters `p50`, `p99` and `p999` are the
+// percentiles of those put-to-read times in nanoseconds. CLOCK_MONOTONIC is
+// system-wide, so the cross-process figures use the same clock.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "brook/consumer.h"
+#include "brook/producer.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+#include <linux/futex.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace brook {
+namespace {
+
+constexpr size_t kRecordBytes = 100;
+// How long a producer waits for the consumer to see a record before it
+// gives up (a build whose read-only opens do not follow never shows it).
+constexpr auto kAckTimeout = std::chrono::seconds(2);
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// Sets the counters from latency samples in nanoseconds.
+void ReportPercentiles(benchmark::State& state, std::vector<int64_t> samples) {
+  if (samples.empty()) return;
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    const size_t i =
+        std::min(samples.size() - 1, static_cast<size_t>(q * samples.size()));
+    return static_cast<double>(samples[i]);
+  };
+  state.counters["p50"] = at(0.5);
+  state.counters["p99"] = at(0.99);
+  state.counters["p999"] = at(0.999);
+  state.counters["samples"] = static_cast<double>(samples.size());
+}
+
+// Spins (with a pause) until `ack` reaches `n`; false on timeout.
+bool WaitForAck(const std::atomic<uint64_t>& ack, uint64_t n) {
+  const auto deadline = std::chrono::steady_clock::now() + kAckTimeout;
+  for (uint32_t spins = 0; ack.load(std::memory_order_acquire) < n; ++spins) {
+    if ((spins & 1023) == 1023) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::yield();
+    }
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  return true;
+}
+
+// After each acknowledgement the producer lets this much time pass before
+// the next put, so that the consumer has gone back to waiting (asleep, for a
+// blocking wait): otherwise a put can land while the consumer is still
+// returning from the last one, and the figure measures no wake-up at all.
+// The same gap in every benchmark.
+constexpr int64_t kGapNanos = 50'000;
+
+void Gap() {
+  const int64_t until = NowNanos() + kGapNanos;
+  while (NowNanos() < until) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
+
+// The spinning wait of a follower (issue 10) is a stream option; this build
+// may predate it, so it is set only where `StreamOptions` has it.
+template <typename T, typename = void>
+struct HasFollowSpin : std::false_type {};
+template <typename T>
+struct HasFollowSpin<T, std::void_t<decltype(std::declval<T&>().follow_spin)>>
+    : std::true_type {};
+
+template <typename T>
+bool SetFollowSpin(T& options) {
+  if constexpr (HasFollowSpin<T>::value) {
+    options.follow_spin = absl::Milliseconds(10);
+    return true;
+  } else {
+    return false;
+  }
+}
+
+constexpr char kNoSpin[] =
+    "this build has no spinning wait (StreamOptions::follow_spin, issue 10)";
+
+std::string Stamped(int64_t nanos) {
+  std::string data(kRecordBytes, 'd');
+  std::memcpy(&data[0], &nanos, sizeof(nanos));
+  return data;
+}
+
+int64_t StampOf(absl::string_view data) {
+  int64_t nanos = 0;
+  if (data.size() >= sizeof(nanos)) std::memcpy(&nanos, data.data(), 8);
+  return nanos;
+}
+
+// The consumer side: waits on the shard from `it` on, and for each record
+// read stores its latency and raises `ack`, until `stop`.
+void ConsumeLoop(const Consumer& consumer, ShardIterator it,
+                 const std::atomic<bool>& stop, std::atomic<uint64_t>& ack,
+                 int64_t* latencies, size_t capacity) {
+  uint64_t n = ack.load();
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (!consumer.WaitForRecords(it, absl::Milliseconds(50))) continue;
+    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
+    if (!r.ok()) return;
+    const int64_t now = NowNanos();
+    for (const Record& rec : r->records()) {
+      if (n < capacity) latencies[n] = now - StampOf(rec.data);
+      ++n;
+    }
+    ack.store(n, std::memory_order_release);
+    if (!r->next_shard_iterator().valid()) return;
+    it = r->next_shard_iterator();
+  }
+}
+
+// Puts a stamped record per iteration and waits for its acknowledgement.
+// Reports `put_p50`, the median time PutRecord itself took (ns), which the
+// put-to-read latency includes.
+void ProduceLoop(benchmark::State& state, Producer& producer,
+                 const std::atomic<uint64_t>& ack, uint64_t first) {
+  uint64_t n = first;
+  std::vector<int64_t> put_nanos;
+  put_nanos.reserve(1 << 20);
+  for (auto _ : state) {
+    Gap();
+    const int64_t start = NowNanos();
+    const std::string data = Stamped(start);
+    absl::StatusOr<PutRecordResult> put = producer.PutRecord("k", data);
+    if (put_nanos.size() < put_nanos.capacity()) {
+      put_nanos.push_back(NowNanos() - start);
+    }
+    if (!put.ok()) {
+      state.SkipWithError("put failed");
+      break;
+    }
+    if (!WaitForAck(ack, ++n)) {
+      state.SkipWithError(
+          "the consumer did not see the record within 2 s (a read-only open "
+          "that does not follow the writer?)");
+      break;
+    }
+  }
+  if (!put_nanos.empty()) {
+    std::nth_element(put_nanos.begin(),
+                     put_nanos.begin() + put_nanos.size() / 2, put_nanos.end());
+    state.counters["put_p50"] =
+        static_cast<double>(put_nanos[put_nanos.size() / 2]);
+  }
+}
+
+// A directory under $TMPDIR (or /tmp), removed with its contents.
+class BenchDir {
+ public:
+  BenchDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
+        "/brook-latency-XXXXXX";
+    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
+    path_ = pattern;
+  }
+  ~BenchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  BenchDir(const BenchDir&) = delete;
+  BenchDir& operator=(const BenchDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Producer thread and consumer thread in this process. Blocking (spin:0):
+// over one in-memory shard. Spinning (spin:1): the spinning wait is a
+// follower's (`StreamOptions::follow_spin`), so the producer writes a durable
+// stream and the consumer reads a read-only open of it in this process.
+void BM_Latency_InProcess(benchmark::State& state) {
+  const bool spin = state.range(0) == 1;
+  StreamOptions follower_options;
+  if (spin && !SetFollowSpin(follower_options)) {
+    state.SkipWithError(kNoSpin);
+    return;
+  }
+  BenchDir dir;
+  std::unique_ptr<Stream> stream;
+  std::unique_ptr<Stream> follower;
+  if (spin) {
+    const std::string path = dir.path() + "/s";
+    stream = *Stream::Open(path, StreamOptions(), OpenMode::kCreateOnly);
+    follower = *Stream::Open(path, follower_options, OpenMode::kReadOnly);
+  } else {
+    stream = *Stream::Create(StreamOptions());
+  }
+  Producer producer(stream.get());
+  Consumer consumer(spin ? follower.get() : stream.get());
+  const ShardIterator it = *consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  std::vector<int64_t> latencies(1 << 22);
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ack{0};
+  std::thread reader([&] {
+    ConsumeLoop(consumer, it, stop, ack, latencies.data(), latencies.size());
+  });
+  ProduceLoop(state, producer, ack, 0);
+  stop.store(true);
+  reader.join();
+  latencies.resize(std::min<size_t>(ack.load(), latencies.size()));
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Latency_InProcess)->Arg(0)->Arg(1)->ArgName("spin")->UseRealTime();
+
+// Baseline: the same ping-pong through an eventfd the consumer blocks on.
+void BM_Baseline_EventfdPingPong(benchmark::State& state) {
+  const int efd = ::eventfd(0, 0);
+  std::atomic<int64_t> stamp{0};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ack{0};
+  std::vector<int64_t> latencies;
+  latencies.reserve(1 << 22);
+  std::thread reader([&] {
+    uint64_t v;
+    while (::read(efd, &v, sizeof(v)) == sizeof(v) && !stop.load()) {
+      latencies.push_back(NowNanos() - stamp.load(std::memory_order_acquire));
+      ack.fetch_add(1, std::memory_order_release);
+    }
+  });
+  uint64_t n = 0;
+  for (auto _ : state) {
+    Gap();
+    stamp.store(NowNanos(), std::memory_order_release);
+    const uint64_t one = 1;
+    if (::write(efd, &one, sizeof(one)) != sizeof(one)) break;
+    WaitForAck(ack, ++n);
+  }
+  stop.store(true);
+  const uint64_t one = 1;
+  if (::write(efd, &one, sizeof(one)) != sizeof(one)) std::abort();
+  reader.join();
+  ::close(efd);
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Baseline_EventfdPingPong)->UseRealTime();
+
+// Baseline: the same ping-pong through a mutex and condition variable.
+void BM_Baseline_CondVarPingPong(benchmark::State& state) {
+  std::mutex mu;
+  std::condition_variable cv;
+  uint64_t posted = 0;  // guarded by mu
+  bool stop = false;    // guarded by mu
+  int64_t stamp = 0;    // guarded by mu
+  std::atomic<uint64_t> ack{0};
+  std::vector<int64_t> latencies;
+  latencies.reserve(1 << 22);
+  std::thread reader([&] {
+    uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      cv.wait(lock, [&] { return stop || posted != seen; });
+      if (stop) return;
+      seen = posted;
+      latencies.push_back(NowNanos() - stamp);
+      ack.store(seen, std::memory_order_release);
+    }
+  });
+  uint64_t n = 0;
+  for (auto _ : state) {
+    Gap();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stamp = NowNanos();
+      posted = ++n;
+    }
+    cv.notify_one();
+    WaitForAck(ack, n);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+  }
+  cv.notify_one();
+  reader.join();
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Baseline_CondVarPingPong)->UseRealTime();
+
+// What a forked consumer and its parent share (MAP_SHARED | MAP_ANONYMOUS).
+struct CrossProcessShared {
+  static constexpr size_t kCapacity = size_t{1} << 20;
+  std::atomic<uint64_t> ack;
+  std::atomic<uint32_t> ready;
+  std::atomic<uint32_t> stop;
+  std::atomic<uint32_t> futex_word;  // the futex baseline's sequence
+  std::atomic<int64_t> stamp;        // the futex baseline's send time
+  int64_t latencies[kCapacity];
+};
+
+class SharedMapping {
+ public:
+  SharedMapping() {
+    void* p = ::mmap(nullptr, sizeof(CrossProcessShared),
+                     PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) std::abort();
+    shared_ = static_cast<CrossProcessShared*>(p);
+  }
+  ~SharedMapping() { ::munmap(shared_, sizeof(CrossProcessShared)); }
+  SharedMapping(const SharedMapping&) = delete;
+  SharedMapping& operator=(const SharedMapping&) = delete;
+  CrossProcessShared* get() const { return shared_; }
+
+ private:
+  CrossProcessShared* shared_;
+};
+
+long Futex(std::atomic<uint32_t>* word, int op, uint32_t value) {
+  // Not FUTEX_PRIVATE_FLAG: the word is shared with another process.
+  return ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op, value,
+                   nullptr, nullptr, 0);
+}
+
+// Waits (spinning, then yielding) until the child says it is ready, or it
+// died; false then.
+bool WaitForReady(const CrossProcessShared& shared, pid_t child) {
+  const auto deadline = std::chrono::steady_clock::now() + kAckTimeout * 5;
+  while (shared.ready.load(std::memory_order_acquire) == 0) {
+    int status;
+    if (::waitpid(child, &status, WNOHANG) == child) return false;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+void StopChild(CrossProcessShared& shared, pid_t child) {
+  shared.stop.store(1);
+  shared.futex_word.fetch_add(1);
+  Futex(&shared.futex_word, FUTEX_WAKE, 1);
+  const auto deadline = std::chrono::steady_clock::now() + kAckTimeout * 5;
+  int status;
+  for (;;) {
+    const pid_t reaped = ::waitpid(child, &status, WNOHANG);
+    if (reaped == child || reaped < 0) return;  // < 0: reaped already
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, &status, 0);
+      return;
+    }
+    std::this_thread::yield();
+  }
+}
+
+// The producer writes a durable stream; the consumer is a forked process
+// that opened it read-only (a follower) and blocks in WaitForRecords.
+void BM_Latency_CrossProcess(benchmark::State& state) {
+  const bool spin = state.range(0) == 1;
+  StreamOptions options;
+  if (spin && !SetFollowSpin(options)) {
+    state.SkipWithError(kNoSpin);
+    return;
+  }
+  BenchDir dir;
+  const std::string path = dir.path() + "/s";
+  std::unique_ptr<Stream> stream =
+      *Stream::Open(path, options, OpenMode::kCreateOnly);
+  SharedMapping mapping;
+  CrossProcessShared& shared = *mapping.get();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    // The child's copy of the writer must not close it (that would sync and
+    // mark the directory clean under the parent): leak it.
+    static_cast<void>(stream.release());
+    absl::StatusOr<std::unique_ptr<Stream>> follower =
+        Stream::Open(path, options, OpenMode::kReadOnly);
+    if (!follower.ok()) _exit(2);
+    Consumer consumer(follower->get());
+    absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+        "shardId-000000000000", StartingPosition::TrimHorizon());
+    if (!it.ok()) _exit(3);
+    std::atomic<bool> stop{false};
+    std::thread watcher([&] {
+      while (shared.stop.load() == 0) {
+        Futex(&shared.futex_word, FUTEX_WAIT, shared.futex_word.load());
+      }
+      stop.store(true);
+    });
+    shared.ready.store(1, std::memory_order_release);
+    ConsumeLoop(consumer, *it, stop, shared.ack, shared.latencies,
+                CrossProcessShared::kCapacity);
+    watcher.join();
+    _exit(0);
+  }
+  if (!WaitForReady(shared, child)) {
+    state.SkipWithError("the follower process did not start");
+    StopChild(shared, child);
+    return;
+  }
+  Producer producer(stream.get());
+  ProduceLoop(state, producer, shared.ack, 0);
+  StopChild(shared, child);
+  std::vector<int64_t> latencies(
+      shared.latencies,
+      shared.latencies +
+          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Latency_CrossProcess)
+    ->Arg(0)
+    ->Arg(1)
+    ->ArgName("spin")
+    ->UseRealTime();
+
+// Baseline: a futex ping-pong with a forked process over a shared mapping.
+void BM_Baseline_CrossProcessFutex(benchmark::State& state) {
+  SharedMapping mapping;
+  CrossProcessShared& shared = *mapping.get();
+  const pid_t child = ::fork();
+  if (child == 0) {
+    uint32_t seen = 0;
+    uint64_t n = 0;
+    shared.ready.store(1, std::memory_order_release);
+    while (shared.stop.load() == 0) {
+      const uint32_t now = shared.futex_word.load(std::memory_order_acquire);
+      if (now == seen) {
+        Futex(&shared.futex_word, FUTEX_WAIT, seen);
+        continue;
+      }
+      seen = now;
+      if (shared.stop.load() != 0) break;
+      if (n < CrossProcessShared::kCapacity) {
+        shared.latencies[n] =
+            NowNanos() - shared.stamp.load(std::memory_order_acquire);
+      }
+      shared.ack.store(++n, std::memory_order_release);
+    }
+    _exit(0);
+  }
+  if (!WaitForReady(shared, child)) {
+    state.SkipWithError("the child process did not start");
+    StopChild(shared, child);
+    return;
+  }
+  uint64_t n = 0;
+  for (auto _ : state) {
+    Gap();
+    shared.stamp.store(NowNanos(), std::memory_order_release);
+    shared.futex_word.fetch_add(1, std::memory_order_release);
+    Futex(&shared.futex_word, FUTEX_WAKE, 1);
+    if (!WaitForAck(shared.ack, ++n)) {
+      state.SkipWithError("the child did not answer");
+      break;
+    }
+  }
+  StopChild(shared, child);
+  std::vector<int64_t> latencies(
+      shared.latencies,
+      shared.latencies +
+          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Baseline_CrossProcessFutex)->UseRealTime();
+
+// --- Following throughput -------------------------------------------------
+
+constexpr size_t kScanRecordBytes = 1024;
+constexpr int64_t kScanStreamBytes = int64_t{1} << 30;  // data bytes
+constexpr int kScanBatch = 500;
+
+StreamOptions ScanOptions() {
+  StreamOptions options;
+  options.segment_bytes = 4 << 20;
+  return options;
+}
+
+// Appends the scan records (1 GiB of data in 1 KiB records, one shard) to
+// `stream`.
+bool FillScanStream(Stream& stream) {
+  Shard* shard = *stream.GetShard("shardId-000000000000");
+  const std::string data(kScanRecordBytes, 'd');
+  std::vector<RoutedRecord> batch(kScanBatch, RoutedRecord{"k", data, 1, true});
+  for (int64_t bytes = 0; bytes < kScanStreamBytes;
+       bytes += kScanBatch * static_cast<int64_t>(kScanRecordBytes)) {
+    if (!shard->Append(batch).ok()) return false;
+  }
+  return true;
+}
+
+// The 1 GiB stream directory, written once per run by a child process.
+class ScanFixture {
+ public:
+  // Written at the first call; removed when the program exits.
+  static ScanFixture& Get() {
+    static ScanFixture fixture;
+    return fixture;
+  }
+  const std::string& path() const { return path_; }
+  bool ok() const { return ok_; }
+
+ private:
+  ScanFixture() : path_(dir_.path() + "/s") {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      absl::StatusOr<std::unique_ptr<Stream>> s =
+          Stream::Open(path_, ScanOptions(), OpenMode::kCreateOnly);
+      if (!s.ok() || !FillScanStream(**s) || !(*s)->Close().ok()) _exit(2);
+      _exit(0);
+    }
+    int status = 0;
+    ok_ = ::waitpid(child, &status, 0) == child && WIFEXITED(status) &&
+          WEXITSTATUS(status) == 0;
+  }
+
+  BenchDir dir_;
+  std::string path_;
+  bool ok_ = false;
+};
+
+// Reads the shard from TRIM_HORIZON, 10000 records a call, starting over
+// at its end; the timed part of both scans.
+void ScanLoop(benchmark::State& state, Stream* stream) {
+  Consumer consumer(stream);
+  const ShardIterator horizon = *consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  // Warm up: one pass, so that a read-only open has mapped its segments.
+  for (ShardIterator it = horizon;;) {
+    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
+    if (!r.ok()) {
+      state.SkipWithError("read failed");
+      return;
+    }
+    if (r->records().empty()) break;
+    it = r->next_shard_iterator();
+  }
+  ShardIterator it = horizon;
+  int64_t bytes = 0;
+  for (auto _ : state) {
+    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
+    if (!r.ok()) {
+      state.SkipWithError("read failed");
+      break;
+    }
+    if (r->records().empty()) {
+      it = horizon;
+      continue;
+    }
+    for (const Record& rec : r->records()) {
+      bytes += static_cast<int64_t>(rec.data.size());
+    }
+    benchmark::DoNotOptimize(r->records().back().data.data());
+    it = r->next_shard_iterator();
+  }
+  state.SetBytesProcessed(bytes);
+  state.SetItemsProcessed(bytes / static_cast<int64_t>(kScanRecordBytes));
+}
+
+// Baseline: the same records in a memory stream of this process.
+void BM_Scan_Memory(benchmark::State& state) {
+  static const std::unique_ptr<Stream> stream = [] {
+    std::unique_ptr<Stream> s = *Stream::Create(ScanOptions());
+    if (!FillScanStream(*s)) std::abort();
+    return s;
+  }();
+  ScanLoop(state, stream.get());
+}
+BENCHMARK(BM_Scan_Memory)->UseRealTime();
+
+// A read-only open (a follower) of the 1 GiB stream another process wrote.
+void BM_Follow_Scan(benchmark::State& state) {
+  ScanFixture& fixture = ScanFixture::Get();
+  if (!fixture.ok()) {
+    state.SkipWithError("writing the 1 GiB stream failed");
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Open(fixture.path(), StreamOptions(), OpenMode::kReadOnly);
+  if (!stream.ok()) {
+    state.SkipWithError("read-only open failed");
+    return;
+  }
+  ScanLoop(state, stream->get());
+}
+BENCHMARK(BM_Follow_Scan)->UseRealTime();
+
+}  // namespace
+}  // namespace brook
