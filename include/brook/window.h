@@ -66,6 +66,7 @@
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
 #include "brook/internal/window_state.h"
+#include "brook/internal/window_timer_service.h"
 #include "brook/watermark.h"
 #include "brook/window_aggregate.h"
 #include "brook/window_assigner.h"
@@ -316,6 +317,10 @@ class WindowOperator {
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
     int64_t live = 0;
+    // Generic path (custom trigger or assigner) only: its timers, and each
+    // window's trigger state by window id.
+    internal::WindowTimerService custom_timers;
+    absl::flat_hash_map<uint64_t, std::vector<int64_t>> trigger_state;
   };
 
  private:
@@ -387,6 +392,30 @@ class WindowOperator {
   void EraseWindow(uint32_t slot, uint64_t id);
   void EmitWindow(const Key& key, const TimeWindow& w, const Accumulator& acc);
 
+  // Generic path (internal/window_custom_impl.h): a custom trigger, or a
+  // custom assigner (its built-in trigger then runs as a `CustomTrigger`).
+  class CustomContext;
+  absl::Status ProcessCustom(const Key& key, const In& value, EventTime ts,
+                             int64_t gap);
+  void ProcessCustomMerging(uint32_t slot, const In& value, EventTime ts,
+                            const TimeWindow& w);
+  WinState& AddCustomWindow(uint32_t slot, const TimeWindow& w);
+  // Adds the element to the window, calls the trigger and registers the
+  // window's cleanup timer (Flink's processElement).
+  void CustomElement(uint32_t slot, WinState& ws, const In& value,
+                     EventTime ts);
+  void ApplyTriggerResult(uint32_t slot, WinState& ws, TriggerResult r);
+  // Flink's cleanupTime: the event or processing time at which the window is
+  // dropped; kMaxEventTime for never.
+  EventTime CustomCleanupTime(const TimeWindow& w) const;
+  void RegisterCleanupTimer(uint32_t slot, const WinState& ws);
+  // Calls the trigger's Clear(), then drops the window and its timers.
+  void DropCustomWindow(uint32_t slot, uint64_t id);
+  void FireCustomTimers(internal::TimerDomain domain, int64_t upto);
+  template <typename DataWindow, typename DataTimer>
+  void ExportCustomWindow(const WinState& ws, DataWindow* w,
+                          std::vector<DataTimer>* timers) const;
+
   // Marks the window [start, max] of the entry's key hot (see `Entry`).
   void SetHot(Entry& e, EventTime start, EventTime max);
 
@@ -421,6 +450,12 @@ class WindowOperator {
   Functions fn_;
   bool sliced_;
   bool fast_tumbling_;
+  // Generic path: the trigger it runs (the custom one, or a built-in one
+  // as a `CustomTrigger` for a custom assigner), and the windows of one
+  // element (reused).
+  bool custom_ = false;
+  std::shared_ptr<const CustomTrigger> custom_trigger_;
+  std::vector<TimeWindow> assigned_;
   int64_t pane_ = 0;
   // Sliced: the newest two columns not folded into the stacks, as raw
   // pointers for the element path. Derived from `state_` by `RefreshHot()`
@@ -458,6 +493,7 @@ MakeWindowOperator(
 
 }  // namespace brook
 
+#include "brook/internal/window_custom_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
 #include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export
