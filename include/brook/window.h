@@ -168,6 +168,12 @@ struct WindowFunctions {
 // (two-stacks over columns). No allocation per element on these paths
 // (windows are allocated per key and window, columns per pane).
 //
+// Custom triggers and custom assigners run on the generic path, Flink's
+// WindowOperator over a `TriggerContext` (internal/window_custom_impl.h):
+// O(windows per element) trigger calls per element, and timers in a heap
+// with one entry per registered timer (O(log timers) each); it allocates per
+// window (trigger state, timer list) and per registered timer.
+//
 // Callbacks must not call back into the operator.
 template <typename Key, typename In, typename Agg,
           typename Hash = absl::Hash<Key>>
@@ -179,8 +185,9 @@ class WindowOperator {
   using Functions = WindowFunctions<Key, In, Output>;
 
   // Returns kInvalidArgument for bad options (see `ValidateWindowOptions`),
-  // a missing `on_result`, or a dynamic session assigner without
-  // `session_gap`.
+  // a missing `on_result`, a dynamic session assigner without
+  // `session_gap`, or a merging (session) assigner with a custom trigger
+  // whose `CanMerge()` is false (the message names the trigger).
   static absl::StatusOr<std::unique_ptr<WindowOperator>> Create(
       const WindowOptions& options, Agg agg, Functions functions);
 
@@ -188,9 +195,11 @@ class WindowOperator {
   WindowOperator& operator=(const WindowOperator&) = delete;
 
   // Adds an element. Returns kInvalidArgument (and ignores the element) if
-  // `timestamp_millis` is kMinEventTime or a dynamic session gap is not
-  // positive; OK otherwise, also for an element routed to the late output or
-  // dropped.
+  // `timestamp_millis` is kMinEventTime, a dynamic session gap is not
+  // positive, or a custom assigner gives it a window that ends before it
+  // starts (naming the assigner); OK otherwise, also for an element routed
+  // to the late output or dropped, or one a custom assigner puts in no
+  // window.
   absl::Status ProcessElement(const Key& key, const In& value,
                               EventTime timestamp_millis);
 
