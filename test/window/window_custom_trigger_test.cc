@@ -330,6 +330,60 @@ TEST_CASE(
   CHECK(runs == 14 * 12);
 }
 
+// A built-in assigner, as a custom one.
+class AsCustom : public CustomWindowAssigner {
+ public:
+  explicit AsCustom(WindowAssigner a) : a_(a) {}
+  std::string name() const override { return "as_custom"; }
+  void AssignWindows(EventTime ts, int64_t,
+                     std::vector<TimeWindow>* out) const override {
+    a_.AssignWindows(ts, [out](const TimeWindow& w) { out->push_back(w); });
+  }
+
+ private:
+  WindowAssigner a_;
+};
+
+TEST_CASE(
+    "CustomAssigner: built-in triggers on a custom assigner emit exactly what "
+    "they emit on the built-in assigner",
+    "[window][custom][assigner]") {
+  std::mt19937_64 rng(Seed());
+  const WindowAssigner assigners[] = {
+      *WindowAssigner::Tumbling(absl::Milliseconds(10)),
+      *WindowAssigner::Sliding(absl::Milliseconds(30), absl::Milliseconds(10)),
+  };
+  const Trigger triggers[] = {
+      Trigger::EventTime(),
+      *Trigger::Count(3),
+      *Trigger::ContinuousEventTime(absl::Milliseconds(5)),
+      Trigger::ProcessingTime(),
+      Trigger::Never(),
+  };
+  for (const WindowAssigner& a : assigners) {
+    WindowAssigner custom =
+        *WindowAssigner::Custom(std::make_shared<AsCustom>(a));
+    for (const Trigger& t : triggers) {
+      for (bool purging : {false, true}) {
+        const std::vector<Step> steps = RandomSteps(rng, 300);
+        CAPTURE(internal::DescribeWindowAssigner(a),
+                internal::DescribeTrigger(t), purging);
+        const Trigger tt = purging ? Trigger::Purging(t) : t;
+        ManualClockEnv env1(0), env2(0);
+        StateHarness h1(Config("builtin", a, tt, 5, &env1));
+        StateHarness h2(Config("custom", custom, tt, 5, &env2));
+        for (const Step& s : steps) {
+          testing::RunStep(h1, env1, s);
+          testing::RunStep(h2, env2, s);
+        }
+        REQUIRE(h1.Sorted() == h2.Sorted());
+        CHECK(h1.op->live_state_count() == h2.op->live_state_count());
+        CHECK(h1.op->dropped_late_elements() == h2.op->dropped_late_elements());
+      }
+    }
+  }
+}
+
 // --- Flink's rules ----------------------------------------------------------
 
 using Count = CountAggregate<int64_t>;

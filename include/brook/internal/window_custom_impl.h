@@ -36,15 +36,19 @@
 namespace brook {
 namespace internal {
 
-// Flink's built-in triggers as `CustomTrigger`s, for custom assigners.
-// State: count: {count}; continuous: {has fire time, fire time}.
+// brook's built-in triggers as `CustomTrigger`s, for custom assigners, with
+// the built-in paths' results (Flink's, except that the processing-time
+// trigger sets its one timer when the window is made). State: count:
+// {count}; continuous: {has fire time, fire time}; processing time: {timer
+// set}.
 class BuiltinAsCustomTrigger final : public CustomTrigger {
  public:
   BuiltinAsCustomTrigger(TriggerKind kind, int64_t param)
       : kind_(kind), param_(param) {}
   std::string name() const override { return "builtin"; }
   int state_size() const override {
-    return kind_ == TriggerKind::kCount                 ? 1
+    return kind_ == TriggerKind::kCount || kind_ == TriggerKind::kProcessingTime
+               ? 1
            : kind_ == TriggerKind::kContinuousEventTime ? 2
                                                         : 0;
   }
@@ -59,7 +63,10 @@ class BuiltinAsCustomTrigger final : public CustomTrigger {
         ctx.RegisterEventTimeTimer(max);
         return TriggerResult::kContinue;
       case TriggerKind::kProcessingTime:
-        ctx.RegisterProcessingTimeTimer(max);
+        if (ctx.state(0) == 0) {
+          ctx.set_state(0, 1);
+          ctx.RegisterProcessingTimeTimer(max);
+        }
         return TriggerResult::kContinue;
       case TriggerKind::kCount:
         if (ctx.state(0) >= param_ - 1) {
