@@ -68,6 +68,7 @@
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
 #include "brook/internal/window_state.h"
+#include "brook/internal/window_timer_service.h"
 #include "brook/watermark.h"
 #include "brook/window_aggregate.h"
 #include "brook/window_assigner.h"
@@ -175,6 +176,11 @@ struct WindowFunctions {
 // them at each firing (Flink's EvictingWindowOperator), so an element costs
 // O(windows per element) and a firing O(elements in the window). Without
 // one, the evictor support costs nothing per element.
+// Custom triggers and custom assigners run on the generic path, Flink's
+// WindowOperator over a `TriggerContext` (internal/window_custom_impl.h):
+// O(windows per element) trigger calls per element, and timers in a heap
+// with one entry per registered timer (O(log timers) each); it allocates per
+// window (trigger state, timer list) and per registered timer.
 //
 // Callbacks must not call back into the operator.
 template <typename Key, typename In, typename Agg,
@@ -188,8 +194,10 @@ class WindowOperator {
 
   // Returns kInvalidArgument for bad options (see `ValidateWindowOptions`),
   // a missing `on_result`, a dynamic session assigner without
-  // `session_gap`, or an evictor when `In` has no `Codec` (codec.h; saved
-  // state holds an evicting window's elements).
+  // `session_gap`, a merging (session) assigner with a custom trigger
+  // whose `CanMerge()` is false (the message names the trigger), or an
+  // evictor when `In` has no `Codec` (codec.h; saved state holds an
+  // evicting window's elements).
   static absl::StatusOr<std::unique_ptr<WindowOperator>> Create(
       const WindowOptions& options, Agg agg, Functions functions);
 
@@ -197,9 +205,11 @@ class WindowOperator {
   WindowOperator& operator=(const WindowOperator&) = delete;
 
   // Adds an element. Returns kInvalidArgument (and ignores the element) if
-  // `timestamp_millis` is kMinEventTime or a dynamic session gap is not
-  // positive; OK otherwise, also for an element routed to the late output or
-  // dropped.
+  // `timestamp_millis` is kMinEventTime, a dynamic session gap is not
+  // positive, or a custom assigner gives it a window that ends before it
+  // starts (naming the assigner); OK otherwise, also for an element routed
+  // to the late output or dropped, or one a custom assigner puts in no
+  // window.
   absl::Status ProcessElement(const Key& key, const In& value,
                               EventTime timestamp_millis);
 
@@ -333,6 +343,10 @@ class WindowOperator {
     // without elements. Empty without an evictor.
     absl::flat_hash_map<uint64_t, std::vector<internal::TimestampedElement<In>>>
         elements;
+    // Generic path (custom trigger or assigner) only: its timers, and each
+    // window's trigger state by window id.
+    internal::WindowTimerService custom_timers;
+    absl::flat_hash_map<uint64_t, std::vector<int64_t>> trigger_state;
   };
 
  private:
@@ -423,6 +437,29 @@ class WindowOperator {
   void FireEvicting(KeyState& ks, WinState& ws);
   // Merges `other`'s contents into `target`'s (a session merge).
   void MergeContents(WinState& target, WinState& other);
+  // Generic path (internal/window_custom_impl.h): a custom trigger, or a
+  // custom assigner (its built-in trigger then runs as a `CustomTrigger`).
+  class CustomContext;
+  absl::Status ProcessCustom(const Key& key, const In& value, EventTime ts,
+                             int64_t gap);
+  void ProcessCustomMerging(uint32_t slot, const In& value, EventTime ts,
+                            const TimeWindow& w);
+  WinState& AddCustomWindow(uint32_t slot, const TimeWindow& w);
+  // Adds the element to the window, calls the trigger and registers the
+  // window's cleanup timer (Flink's processElement).
+  void CustomElement(uint32_t slot, WinState& ws, const In& value,
+                     EventTime ts);
+  void ApplyTriggerResult(uint32_t slot, WinState& ws, TriggerResult r);
+  // Flink's cleanupTime: the event or processing time at which the window is
+  // dropped; kMaxEventTime for never.
+  EventTime CustomCleanupTime(const TimeWindow& w) const;
+  void RegisterCleanupTimer(uint32_t slot, const WinState& ws);
+  // Calls the trigger's Clear(), then drops the window and its timers.
+  void DropCustomWindow(uint32_t slot, uint64_t id);
+  void FireCustomTimers(internal::TimerDomain domain, int64_t upto);
+  template <typename DataWindow, typename DataTimer>
+  void ExportCustomWindow(const WinState& ws, DataWindow* w,
+                          std::vector<DataTimer>* timers) const;
 
   // Marks the window [start, max] of the entry's key hot (see `Entry`).
   void SetHot(Entry& e, EventTime start, EventTime max);
@@ -459,6 +496,12 @@ class WindowOperator {
   bool sliced_;
   bool fast_tumbling_;
   std::optional<Evictor> evictor_;
+  // Generic path: the trigger it runs (the custom one, or a built-in one
+  // as a `CustomTrigger` for a custom assigner), and the windows of one
+  // element (reused).
+  bool custom_ = false;
+  std::shared_ptr<const CustomTrigger> custom_trigger_;
+  std::vector<TimeWindow> assigned_;
   int64_t pane_ = 0;
   // Sliced: the newest two columns not folded into the stacks, as raw
   // pointers for the element path. Derived from `state_` by `RefreshHot()`
@@ -496,6 +539,7 @@ MakeWindowOperator(
 
 }  // namespace brook
 
+#include "brook/internal/window_custom_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_evictor_impl.h"       // IWYU pragma: export
 #include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
 #include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export

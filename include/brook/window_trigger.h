@@ -98,11 +98,16 @@ class BROOK_EXPORT CustomTrigger {
   virtual int state_size() const { return 0; }
   static constexpr int kMaxStateSize = 16;
 
-  // Called for every element added to `window`, after it is added.
+  // Called for every element added to `window`, after it is added; also for
+  // a window already complete (max_timestamp_millis <= the watermark) but
+  // not yet cleaned up: the trigger decides whether it fires again.
   virtual TriggerResult OnElement(EventTime timestamp_millis,
                                   const TimeWindow& window,
                                   TriggerContext& ctx) const = 0;
-  // Called when an event-time timer of `window` is due.
+  // Called when an event-time timer of `window` is due, including the
+  // operator's own cleanup timer (at max_timestamp_millis + allowed
+  // lateness; after this call the window is dropped). Timers of one advance
+  // are called in time order; windows due at the same time in any order.
   virtual TriggerResult OnEventTime(EventTime time_millis,
                                     const TimeWindow& window,
                                     TriggerContext& ctx) const = 0;
@@ -116,10 +121,11 @@ class BROOK_EXPORT CustomTrigger {
   // `WindowOperator::Create()` with kInvalidArgument (Flink's rule).
   virtual bool CanMerge() const { return false; }
   // Called when sessions merge into `window`, before the merged-away windows
-  // are cleared; `ctx` is the merged window's (its state starts as zeros, or
-  // as the state of the merged window the operator keeps), and
-  // `merged_states` holds the state of each window merged into it. Register
-  // the merged window's timers here (Flink's onMerge).
+  // are cleared; `ctx` is the merged window's (a new window: its state
+  // starts as zeros and it has no timers), and `merged_states` holds the
+  // state of each window merged into it (all of them, in no set order).
+  // Register the merged window's timers here (Flink's onMerge). Not called
+  // when an element falls inside one session without extending it.
   virtual void OnMerge(
       const TimeWindow& window,
       absl::Span<const absl::Span<const int64_t>> merged_states,

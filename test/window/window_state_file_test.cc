@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,12 +35,19 @@ using testing::Step;
 // The configurations kept in files (test/window/window_state_testing.h):
 // never remove one, and never change a configuration's options.
 const char* const kFileConfigs[] = {
-    "tumbling",        "tumbling_purging_count",
-    "sliding_sliced",  "sliding_unsliced",
-    "sliding_gaps",    "session",
-    "dynamic_session", "cumulate",
-    "global_count",    "continuous_aligned",
+    "tumbling",
+    "tumbling_purging_count",
+    "sliding_sliced",
+    "sliding_unsliced",
+    "sliding_gaps",
+    "session",
+    "dynamic_session",
+    "cumulate",
+    "global_count",
+    "continuous_aligned",
     "processing_time",
+    // Generic path (a custom trigger, `CustomFileConfigs()`).
+    "custom_session",
 };
 
 // The workload of every file: the state is saved after the first `kCut`
@@ -71,7 +79,62 @@ std::string FormatOutputs(const std::vector<Output>& outputs,
   return out;
 }
 
+// A custom trigger kept in a file (never change what it does or its name):
+// fires every 3rd element of a window and at its end; state {count}; a
+// session merge adds the counts.
+class CountOrEnd : public CustomTrigger {
+ public:
+  std::string name() const override { return "count_or_end(3)"; }
+  int state_size() const override { return 1; }
+  bool CanMerge() const override { return true; }
+  TriggerResult OnElement(EventTime, const TimeWindow& w,
+                          TriggerContext& ctx) const override {
+    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
+      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
+    }
+    const int64_t c = ctx.state(0) + 1;
+    ctx.set_state(0, c % 3);
+    return c == 3 ? TriggerResult::kFire : TriggerResult::kContinue;
+  }
+  TriggerResult OnEventTime(EventTime t, const TimeWindow& w,
+                            TriggerContext&) const override {
+    return t == w.max_timestamp_millis ? TriggerResult::kFire
+                                       : TriggerResult::kContinue;
+  }
+  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
+                                 TriggerContext&) const override {
+    return TriggerResult::kContinue;
+  }
+  void OnMerge(const TimeWindow& w,
+               absl::Span<const absl::Span<const int64_t>> merged,
+               TriggerContext& ctx) const override {
+    int64_t sum = 0;
+    for (auto m : merged) sum += m[0];
+    ctx.set_state(0, sum % 3);
+    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
+      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
+    }
+  }
+  void Clear(const TimeWindow& w, TriggerContext& ctx) const override {
+    ctx.DeleteEventTimeTimer(w.max_timestamp_millis);
+  }
+};
+
+// Configurations with custom triggers, kept in files beside those of
+// window_state_testing.h.
+std::vector<StateConfig> CustomFileConfigs(Env* env) {
+  WindowOptions o;
+  o.assigner = *WindowAssigner::Session(absl::Milliseconds(4));
+  o.trigger = *Trigger::Custom(std::make_shared<CountOrEnd>());
+  o.allowed_lateness = absl::Milliseconds(3);
+  o.env = env;
+  return {StateConfig{"custom_session", o, false, true}};
+}
+
 StateConfig Config(const std::string& name, Env* env) {
+  for (const StateConfig& c : CustomFileConfigs(env)) {
+    if (c.name == name) return c;
+  }
   for (const StateConfig& c : testing::StateConfigs(env)) {
     if (c.name == name) return c;
   }

@@ -36,19 +36,19 @@ WindowOperator<Key, In, Agg, Hash>::Create(const WindowOptions& options,
   if (!functions.on_result) {
     return absl::InvalidArgumentError("window operator: on_result is required");
   }
-  // TODO(issue 9): custom triggers and assigners are being wired into the
-  // operator; until then they are refused here.
-  if (options.assigner.kind() == WindowAssignerKind::kCustom ||
-      (options.trigger.has_value() &&
-       options.trigger->kind() == TriggerKind::kCustom)) {
-    return absl::UnimplementedError(
-        "window operator: custom triggers and custom assigners are not "
-        "supported yet");
-  }
   if (options.evictor.has_value() && !internal::HasCodec<In>::value) {
     return absl::InvalidArgumentError(
         "window operator: an evictor needs Codec<In> for the element type "
         "(codec.h): saved state holds an evicting window's elements");
+  }
+  if (options.trigger.has_value() &&
+      options.trigger->kind() == TriggerKind::kCustom &&
+      options.assigner.is_merging() && !options.trigger->custom()->CanMerge()) {
+    // Flink's rule: a merging assigner needs a trigger that can merge.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "window operator: trigger custom(", options.trigger->custom()->name(),
+        ") cannot merge (CanMerge() is false), but the session assigner "
+        "merges windows"));
   }
   if (options.assigner.kind() == WindowAssignerKind::kDynamicSession &&
       !functions.session_gap) {
@@ -80,6 +80,20 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
   fast_tumbling_ = !evictor_.has_value() &&
                    assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
+  if (options.assigner.kind() == WindowAssignerKind::kCustom &&
+      !options.trigger.has_value() && !options.assigner.is_event_time()) {
+    trigger_ = Trigger::ProcessingTime();
+  }
+  custom_ = trigger_.kind() == TriggerKind::kCustom ||
+            assigner_.kind() == WindowAssignerKind::kCustom;
+  if (custom_) {
+    sliced_ = false;
+    fast_tumbling_ = false;
+    custom_trigger_ = trigger_.kind() == TriggerKind::kCustom
+                          ? trigger_.custom()
+                          : std::make_shared<internal::BuiltinAsCustomTrigger>(
+                                trigger_.kind(), trigger_.param_);
+  }
   if (sliced_) {
     int64_t a = assigner_.size_, b = assigner_.slide_;
     while (b != 0) {
@@ -249,6 +263,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                        absl::FormatDuration(d), " at ", ts));
     }
   }
+  if (custom_) return ProcessCustom(key, value, ts, gap);
   if (sliced_) {
     ProcessSliced(key, value, ts, entry);
     RefreshHot();

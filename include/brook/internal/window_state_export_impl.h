@@ -200,6 +200,12 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       w.has_contents = ws.has_data || hot;
       w.acc = ws.has_data ? ws.acc : agg_.CreateAccumulator();
       if (hot) agg_.Merge(w.acc, e.delta);
+      if (custom_) {
+        // Generic path: the trigger's own state and timers, as registered.
+        ExportCustomWindow(ws, &w, &ks.timers);
+        ks.windows.push_back(std::move(w));
+        continue;
+      }
       if (trigger_.kind() == TriggerKind::kCount) {
         w.trigger_state.push_back(ws.count);
       } else if (trigger_.kind() == TriggerKind::kContinuousEventTime &&

@@ -166,6 +166,18 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         return bad(where, " is past its cleanup time ", cleanup, " (watermark ",
                    wm, ")");
       }
+      if (custom_) {
+        // Generic path: state of the trigger's size; its timers are checked
+        // below only for naming a window of the key.
+        if (w.trigger_state.size() !=
+            static_cast<size_t>(custom_trigger_->state_size())) {
+          return bad(where, ": ", w.trigger_state.size(),
+                     " trigger state values, but trigger ",
+                     internal::DescribeTrigger(trigger_), " keeps ",
+                     custom_trigger_->state_size());
+        }
+        continue;
+      }
       if (!w.has_contents && !trigger_.purging() && !evictor_.has_value()) {
         return bad(where,
                    " has its contents cleared without a purging trigger");
@@ -235,6 +247,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
           it->max_timestamp_millis != t.window_max_timestamp_millis) {
         return bad(where, ": no such window");
       }
+      if (custom_) continue;
       if (t.domain == internal::TimerDomain::kEventTime) {
         event_timers.push_back(t);
         continue;
@@ -255,6 +268,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         processing_windows.end()) {
       return bad("key ", k, ": two processing-time timers for one window");
     }
+    if (custom_) continue;
     internal::SortWindowStateTimers(&event_timers);
     internal::SortWindowStateTimers(&expected);
     if (event_timers.size() != expected.size() ||
@@ -324,7 +338,28 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     RefreshHot();
     return absl::OkStatus();
   }
-  for (size_t k = 0; k < slots; ++k) {
+  for (size_t k = 0; custom_ && k < slots; ++k) {
+    // Generic path: windows with their trigger state and timers, and the
+    // cleanup timer each window has (registering it again changes nothing).
+    const uint32_t slot = static_cast<uint32_t>(k);
+    for (auto& w : data.keys[k].windows) {
+      WinState& ws = AddCustomWindow(
+          slot, TimeWindow{w.start_millis, w.max_timestamp_millis});
+      ws.has_data = w.has_contents;
+      if (w.has_contents) ws.acc = std::move(w.acc);
+      state_.trigger_state[ws.id] = std::move(w.trigger_state);
+      RegisterCleanupTimer(slot, ws);
+    }
+    for (const auto& t : data.keys[k].timers) {
+      for (const WinState& ws : state_.keys[k].windows) {
+        if (ws.window.start_millis == t.window_start_millis &&
+            ws.window.max_timestamp_millis == t.window_max_timestamp_millis) {
+          state_.custom_timers.Register(t.domain, t.time_millis, slot, ws.id);
+        }
+      }
+    }
+  }
+  for (size_t k = 0; !custom_ && k < slots; ++k) {
     const uint32_t slot = static_cast<uint32_t>(k);
     for (auto& w : data.keys[k].windows) {
       const TimeWindow tw{w.start_millis, w.max_timestamp_millis};

@@ -123,6 +123,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
     state_.event_timers.pop();
     OnEventTimer(t);
   }
+  if (custom_) FireCustomTimers(internal::TimerDomain::kEventTime, watermark);
   if (fn_.on_watermark) fn_.on_watermark(watermark);
 }
 
@@ -135,6 +136,7 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceProcessingTime() {
     state_.processing_timers.pop();
     OnProcessingTimer(t);
   }
+  if (custom_) FireCustomTimers(internal::TimerDomain::kProcessingTime, now);
 }
 
 }  // namespace brook
