@@ -14,8 +14,9 @@
 // The parts, each in its own header (all included by this one):
 // window_assigner.h (which windows), window_trigger.h (when they fire),
 // window_aggregate.h (what they compute); the operator's general path is in
-// internal/window_operator_impl.h, its sliced path for sliding windows in
-// internal/window_sliced_impl.h, its logical state seam (export and import
+// internal/window_operator_impl.h, its sliced path for sliding windows (an
+// operator of its own, `internal::SlicedWindows`, that the public operator
+// owns and drives) in internal/window_sliced_impl.h, its logical state seam (export and import
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
