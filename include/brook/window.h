@@ -14,8 +14,9 @@
 // The parts, each in its own header (all included by this one):
 // window_assigner.h (which windows), window_trigger.h (when they fire),
 // window_aggregate.h (what they compute); the operator's general path is in
-// internal/window_operator_impl.h, its sliced path for sliding windows in
-// internal/window_sliced_impl.h, its logical state seam (export and import
+// internal/window_operator_impl.h, its sliced path for sliding windows (an
+// operator of its own, `internal::SlicedWindows`, that the public operator
+// owns and drives) in internal/window_sliced_impl.h, its logical state seam (export and import
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
@@ -67,6 +68,7 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_sliced_impl.h"
 #include "brook/internal/window_state.h"
 #include "brook/internal/window_timer_service.h"
 #include "brook/watermark.h"
@@ -226,7 +228,9 @@ class WindowOperator {
   // Elements sent to `on_late`.
   int64_t late_elements_emitted() const { return state_.late_emitted; }
   // Windows currently held over all keys, or with slicing the slice columns.
-  int64_t live_state_count() const { return state_.live; }
+  int64_t live_state_count() const {
+    return sliced_ ? static_cast<int64_t>(slices_.column_count()) : state_.live;
+  }
   // Keys currently holding state.
   size_t key_count() const { return state_.slot_of.size(); }
   // True if sliding windows use shared slices.
@@ -275,31 +279,6 @@ class WindowOperator {
     uint32_t gen = 0;
     absl::InlinedVector<WinState, 1> windows;  // unsliced path
   };
-  // Sliced path: one column per pane (a slice of gcd(size, slide)) that holds
-  // data, shared by all keys, with one accumulator per key slot. Windows fire
-  // for all keys at once, in start order; the columns of the window being
-  // fired are [a, b), kept as a two-stacks queue over whole columns: [a, mid)
-  // carry suffix aggregates, [mid, b) are folded into `back`. Each column is
-  // pushed, flipped and popped once, so a firing costs O(keys) amortised,
-  // whatever size/slide is, and an element costs one hash lookup and an add.
-  struct Column {
-    EventTime start;
-    std::vector<Accumulator> acc;     // by slot
-    std::vector<Accumulator> suffix;  // by slot; valid for [a, mid)
-    std::vector<uint64_t> has;        // bit per slot: holds an element
-  };
-  struct Sliced {
-    std::vector<Column> cols;  // by start; gaps allowed
-    size_t a = 0, mid = 0, b = 0;
-    std::vector<Accumulator> back;   // by slot
-    std::vector<int32_t> in_window;  // by slot: columns in [a, b) with data
-    std::vector<int32_t> retained;   // by slot: columns with data
-    absl::int128 next_start = 0;     // the next window to fire, if `has_next`
-    bool has_next = false;
-    absl::int128 fired_upto =
-        0;  // start of the last window fired, if `has_fired`
-    bool has_fired = false;
-  };
   // The hash map's value for a key. Besides the key's slot it holds the
   // "hot" accumulator of tumbling windows: elements that land in the key's
   // newest window, ahead of the watermark, are added here with a single hash
@@ -329,7 +308,6 @@ class WindowOperator {
   struct State {
     absl::flat_hash_map<Key, Entry, Hash> slot_of;
     std::vector<KeyState> keys;
-    Sliced sliced;  // sliced path only
     std::vector<uint32_t> free_slots;
     uint64_t next_id = 1;
     TimerHeap event_timers;
@@ -337,7 +315,7 @@ class WindowOperator {
     EventTime watermark = kMinEventTime;
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
-    int64_t live = 0;
+    int64_t live = 0;  // unsliced windows
     // With an evictor: each window's elements, by window id, in insertion
     // order (merged sessions: oldest session first); no entry for a window
     // without elements. Empty without an evictor.
@@ -464,29 +442,6 @@ class WindowOperator {
   // Marks the window [start, max] of the entry's key hot (see `Entry`).
   void SetHot(Entry& e, EventTime start, EventTime max);
 
-  // Sliced path. Window starts are kept in 128 bits: near the ends of the
-  // int64 range a window may start below kMinEventTime or end above
-  // kMaxEventTime, and is clamped only when shown.
-  // `entry` is the key's entry if the caller found one, else null.
-  void ProcessSliced(const Key& key, const In& value, EventTime ts,
-                     Entry* entry);
-  // Fires every window that ends at or before the watermark, then drops the
-  // columns no window needs.
-  void AdvanceSliced();
-  void FireSlicedWindow(const TimeWindow& w);
-  // Sizes a column's per-slot vectors to the slot count.
-  void FitColumn(Column& c);
-  // Empties the two stacks; the next firing rebuilds them from `next_start`.
-  void ResetStacks();
-  // The accumulator of one slot over the columns of `w`.
-  Accumulator MergeColumns(uint32_t slot, const TimeWindow& w) const;
-  absl::int128 FirstWindowHolding(EventTime ts) const;
-  TimeWindow LastWindowHolding(EventTime ts) const;
-  TimeWindow SlidingWindowAt(absl::int128 start) const {
-    return TimeWindow{internal::ClampTime(start),
-                      internal::ClampTime(start + assigner_.size_ - 1)};
-  }
-
   WindowAssigner assigner_;
   Trigger trigger_;
   int64_t lateness_;
@@ -502,20 +457,10 @@ class WindowOperator {
   bool custom_ = false;
   std::shared_ptr<const CustomTrigger> custom_trigger_;
   std::vector<TimeWindow> assigned_;
-  int64_t pane_ = 0;
-  // Sliced: the newest two columns not folded into the stacks, as raw
-  // pointers for the element path. Derived from `state_` by `RefreshHot()`
-  // after anything that may move or fold columns; never saved.
-  struct HotColumn {
-    EventTime start;
-    Accumulator* acc;
-    uint64_t* has;
-    size_t size;
-  };
-  HotColumn hot_[2] = {};
-  int hot_count_ = 0;
-  void RefreshHot();
   State state_;
+  // The sliced path (`sliced_`), an operator of its own over key slots
+  // (internal/window_sliced_impl.h); unused otherwise.
+  internal::SlicedWindows<In, Agg> slices_;
 };
 
 // MakeWindowOperator()
@@ -542,7 +487,6 @@ MakeWindowOperator(
 #include "brook/internal/window_custom_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_evictor_impl.h"       // IWYU pragma: export
 #include "brook/internal/window_operator_impl.h"      // IWYU pragma: export
-#include "brook/internal/window_sliced_impl.h"        // IWYU pragma: export
 #include "brook/internal/window_state_export_impl.h"  // IWYU pragma: export
 #include "brook/internal/window_state_impl.h"         // IWYU pragma: export
 #include "brook/internal/window_state_import_impl.h"  // IWYU pragma: export

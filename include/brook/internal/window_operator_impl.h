@@ -71,7 +71,9 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
       env_(options.env != nullptr ? options.env : Env::Default()),
       agg_(std::move(agg)),
       fn_(std::move(functions)),
-      evictor_(options.evictor) {
+      evictor_(options.evictor),
+      slices_(&agg_, assigner_.size_, assigner_.slide_, assigner_.offset_,
+              lateness_) {
   // An evictor needs every window's elements: no fast path keeps them.
   sliced_ = !evictor_.has_value() && options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
@@ -94,15 +96,6 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
                           : std::make_shared<internal::BuiltinAsCustomTrigger>(
                                 trigger_.kind(), trigger_.param_);
   }
-  if (sliced_) {
-    int64_t a = assigner_.size_, b = assigner_.slide_;
-    while (b != 0) {
-      int64_t t = a % b;
-      a = b;
-      b = t;
-    }
-    pane_ = a;
-  }
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -121,13 +114,7 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
   KeyState& ks = state_.keys[slot];
   ks.key = key;
   ks.windows.clear();
-  if (sliced_ && state_.sliced.back.size() < state_.keys.size()) {
-    // A new slot: columns grow lazily (`FitColumn()`), these at once.
-    Sliced& sl = state_.sliced;
-    sl.back.resize(state_.keys.size(), agg_.CreateAccumulator());
-    sl.in_window.resize(state_.keys.size(), 0);
-    sl.retained.resize(state_.keys.size(), 0);
-  }
+  if (sliced_) slices_.FitSlots(state_.keys.size());
   Entry e;
   e.slot = slot;
   e.delta = agg_.CreateAccumulator();
@@ -167,7 +154,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
   KeyState& ks = state_.keys[slot];
   if (!ks.windows.empty()) return;
-  if (sliced_ && state_.sliced.retained[slot] > 0) return;
+  if (sliced_ && slices_.Retains(slot)) return;
   state_.slot_of.erase(ks.key);  // its entry is never hot here: flushed
   ++ks.gen;                      // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
@@ -214,24 +201,8 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
       entry = &it->second;
       // Ahead of the watermark, in one of the two newest columns, neither
       // folded into the stacks.
-      if (ts > state_.watermark) {
-        const uint32_t slot = it->second.slot;
-        for (int j = 0; j < hot_count_; ++j) {
-          const HotColumn& h = hot_[j];
-          if (ts >= h.start &&
-              static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
-                  static_cast<uint64_t>(pane_) &&
-              slot < h.size) {
-            agg_.Add(h.acc[slot], value);
-            uint64_t& word = h.has[slot >> 6];
-            const uint64_t bit = uint64_t{1} << (slot & 63);
-            if (!(word & bit)) {
-              word |= bit;
-              ++state_.sliced.retained[slot];
-            }
-            return absl::OkStatus();
-          }
-        }
+      if (ts > state_.watermark && slices_.AddHot(it->second.slot, value, ts)) {
+        return absl::OkStatus();
       }
     }
   }
@@ -265,8 +236,16 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   }
   if (custom_) return ProcessCustom(key, value, ts, gap);
   if (sliced_) {
-    ProcessSliced(key, value, ts, entry);
-    RefreshHot();
+    // If its last window is late, all of them are: no slot for the key.
+    if (slices_.AllLate(ts, state_.watermark)) {
+      Late(key, value, ts);
+      return absl::OkStatus();
+    }
+    const uint32_t slot = entry != nullptr ? entry->slot : SlotFor(key);
+    slices_.Add(slot, value, ts, state_.watermark,
+                [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
+                  EmitWindow(state_.keys[s].key, w, a);
+                });
     return absl::OkStatus();
   }
   if (assigner_.is_merging()) {

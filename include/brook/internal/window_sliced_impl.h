@@ -1,7 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Template definitions of the window operator's sliced path (window.h): sliding
-// windows that share slices. Not API: include "brook/window.h".
+// The window operator's sliced path (window.h): sliding windows that share
+// slices, as an operator of its own behind `WindowOperator`. Not API: include
+// "brook/window.h".
 //
 // Thread safety: see window.h.
 
@@ -9,175 +10,344 @@
 #define BROOK_INTERNAL_WINDOW_SLICED_IMPL_H_
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/numeric/int128.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 #include "brook/internal/time_math.h"
-#include "brook/window.h"
+#include "brook/watermark.h"
+#include "brook/window_assigner.h"
 
 namespace brook {
+namespace internal {
 
-// --- Sliced sliding windows -----------------------------------------------
+// "-9223372036854775808" style names of 128-bit window starts, for messages
+// (defined with the state seam).
+inline std::string Int128Name(absl::int128 v);
+
+// Sliding windows (slide <= size) under the non-purging event-time trigger,
+// over slices: one column per pane (a slice of gcd(size, slide)) that holds
+// data, shared by all keys, with one accumulator per key slot. Windows fire
+// for all keys at once, in start order; the columns of the window being fired
+// are [a, b), kept as a two-stacks queue over whole columns: [a, mid) carry
+// suffix aggregates, [mid, b) are folded into `back`. Each column is pushed,
+// flipped and popped once, so a firing costs O(keys) amortised, whatever
+// size/slide is, and an element costs one hash lookup (the owner's) and an
+// add.
 //
-// See `Sliced` in window.h: columns of per-slot accumulators, one per pane,
-// and a two-stacks queue over the columns of the window being fired.
+// What it shares with its owner (`WindowOperator`) goes through arguments:
+// key slots (the owner maps keys to dense slots and tells this class how many
+// there are, `FitSlots()`; this class says which slots still hold data,
+// `Retains()`, and hands back slots it stops holding); results (an `emit`
+// callable taking (slot, window, accumulator)); the watermark (an argument);
+// and the allowed lateness (fixed at construction). Window starts are kept in
+// 128 bits: near the ends of the int64 range a window may start below
+// kMinEventTime or end above kMaxEventTime, and is clamped only when shown.
+template <typename In, typename Agg>
+class SlicedWindows {
+ public:
+  using Accumulator = typename Agg::Accumulator;
 
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::int128 WindowOperator<Key, In, Agg, Hash>::FirstWindowHolding(
-    EventTime ts) const {
+  // `agg` is not owned and must outlive this object. size > 0, 0 < slide,
+  // lateness >= 0 (ms). For assigners other than sliding ones the object is
+  // built but never used.
+  SlicedWindows(const Agg* agg, int64_t size, int64_t slide, int64_t offset,
+                int64_t lateness)
+      : agg_(agg),
+        size_(size),
+        slide_(slide),
+        offset_(offset),
+        lateness_(lateness) {
+    int64_t a = size, b = slide;
+    while (b > 0) {
+      int64_t t = a % b;
+      a = b;
+      b = t;
+    }
+    pane_ = a > 0 ? a : 1;
+  }
+  SlicedWindows(const SlicedWindows&) = delete;
+  SlicedWindows& operator=(const SlicedWindows&) = delete;
+
+  // The slice length, gcd(size, slide), in ms.
+  int64_t pane() const { return pane_; }
+  // Columns held (one per pane with data).
+  size_t column_count() const { return cols_.size(); }
+  // True if `slot` holds data in some column.
+  bool Retains(uint32_t slot) const {
+    return slot < retained_.size() && retained_[slot] > 0;
+  }
+  // Makes room for `slots` key slots (slots only grow; columns grow lazily).
+  void FitSlots(size_t slots) {
+    if (back_.size() >= slots) return;
+    back_.resize(slots, agg_->CreateAccumulator());
+    in_window_.resize(slots, 0);
+    retained_.resize(slots, 0);
+  }
+
+  // The element fast path, for `ts` ahead of the watermark: adds `value` to
+  // `slot`'s accumulator if `ts` falls in one of the two newest columns not
+  // folded into the stacks, and returns true; else false, changing nothing.
+  bool AddHot(uint32_t slot, const In& value, EventTime ts) {
+    for (int j = 0; j < hot_count_; ++j) {
+      const HotColumn& h = hot_[j];
+      if (ts >= h.start &&
+          static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
+              static_cast<uint64_t>(pane_) &&
+          slot < h.size) {
+        agg_->Add(h.acc[slot], value);
+        uint64_t& word = h.has[slot >> 6];
+        const uint64_t bit = uint64_t{1} << (slot & 63);
+        if (!(word & bit)) {
+          word |= bit;
+          ++retained_[slot];
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // True if every window holding `ts` is late at watermark `wm` (the element
+  // then belongs to the owner's late output, and gets no slot).
+  bool AllLate(EventTime ts, EventTime wm) const {
+    return ts <= wm && CleanupTime(LastWindowHolding(ts)) <= wm;
+  }
+  // Adds an element of `slot` that is not `AllLate()`. If it lands in
+  // windows already complete but not late, fires them again at once for this
+  // slot (EventTimeTrigger fires on a late element), latest start first as
+  // Flink's sliding assigner lists them: `emit(slot, window, acc)`.
+  template <typename Emit>
+  void Add(uint32_t slot, const In& value, EventTime ts, EventTime wm,
+           Emit&& emit);
+  // Fires every window that ends at or before the watermark `wm`, for every
+  // slot with data in it, in slot order: `emit(slot, window, acc)`; then
+  // drops the columns no window needs and calls `freed(slot)` for each slot
+  // left without data.
+  template <typename Emit, typename Freed>
+  void Advance(EventTime wm, Emit&& emit, Freed&& freed);
+
+  // --- State seam (window_state_{export,import}_impl.h) ---
+  // Calls `f(start, max, acc)` for each slice (pane) that `slot` holds, in
+  // start order.
+  template <typename F>
+  void ForEachSlice(uint32_t slot, F&& f) const;
+  std::optional<absl::int128> next_window_start() const {
+    if (!has_next_) return std::nullopt;
+    return next_start_;
+  }
+  std::optional<absl::int128> last_fired_start() const {
+    if (!has_fired_) return std::nullopt;
+    return fired_upto_;
+  }
+  // True if `w` is a pane.
+  bool IsSlice(const TimeWindow& w) const {
+    return WindowAssigner::AlignedWindow(w.start_millis, offset_, pane_) == w;
+  }
+  // kDataLoss ("window state: ...") if the saved window starts cannot be
+  // those of this operator at watermark `wm`.
+  absl::Status CheckStarts(const std::optional<absl::int128>& next,
+                           const std::optional<absl::int128>& last_fired,
+                           EventTime wm) const;
+  // Replaces the state: `slices[k]` are slot k's (start, accumulator) pairs,
+  // all panes (checked by the caller: `IsSlice()`, `CheckStarts()`).
+  void Restore(
+      std::vector<std::vector<std::pair<EventTime, Accumulator>>> slices,
+      const std::optional<absl::int128>& next,
+      const std::optional<absl::int128>& last_fired);
+
+ private:
+  struct Column {
+    EventTime start;
+    std::vector<Accumulator> acc;     // by slot
+    std::vector<Accumulator> suffix;  // by slot; valid for [a, mid)
+    std::vector<uint64_t> has;        // bit per slot: holds an element
+  };
+  // The newest two columns not folded into the stacks, as raw pointers for
+  // the element path. Derived by `RefreshHot()` after anything that may move
+  // or fold columns; never saved.
+  struct HotColumn {
+    EventTime start;
+    Accumulator* acc;
+    uint64_t* has;
+    size_t size;
+  };
+
+  EventTime CleanupTime(const TimeWindow& w) const {
+    return SaturatingAdd(w.max_timestamp_millis, lateness_);
+  }
+  bool IsWindowLate(const TimeWindow& w, EventTime wm) const {
+    return CleanupTime(w) <= wm;
+  }
+  TimeWindow SlidingWindowAt(absl::int128 start) const {
+    return TimeWindow{ClampTime(start), ClampTime(start + size_ - 1)};
+  }
+  absl::int128 FirstWindowHolding(EventTime ts) const;
+  TimeWindow LastWindowHolding(EventTime ts) const;
+  template <typename Emit>
+  void FireWindow(const TimeWindow& w, Emit& emit);
+  // Sizes a column's per-slot vectors to the slot count.
+  void FitColumn(Column& c);
+  // Empties the two stacks; the next firing rebuilds them from `next_start_`.
+  void ResetStacks();
+  // The accumulator of one slot over the columns of `w`.
+  Accumulator MergeColumns(uint32_t slot, const TimeWindow& w) const;
+  void RefreshHot();
+
+  const Agg* agg_;
+  int64_t size_, slide_, offset_, lateness_;
+  int64_t pane_ = 1;
+  HotColumn hot_[2] = {};
+  int hot_count_ = 0;
+  std::vector<Column> cols_;  // by start; gaps allowed
+  size_t a_ = 0, mid_ = 0, b_ = 0;
+  std::vector<Accumulator> back_;   // by slot
+  std::vector<int32_t> in_window_;  // by slot: columns in [a, b) with data
+  std::vector<int32_t> retained_;   // by slot: columns with data
+  absl::int128 next_start_ = 0;     // the next window to fire, if `has_next_`
+  bool has_next_ = false;
+  absl::int128 fired_upto_ = 0;  // start of the last window fired, if
+  bool has_fired_ = false;       // `has_fired_`
+};
+
+template <typename In, typename Agg>
+absl::int128 SlicedWindows<In, Agg>::FirstWindowHolding(EventTime ts) const {
   // The smallest start > ts - size on the slide grid; in int64 when it fits
   // (a 128-bit remainder is a slow library call).
   int64_t from, d;
-  if (!__builtin_sub_overflow(ts, assigner_.size_ - 1, &from) &&
-      !__builtin_sub_overflow(from, assigner_.offset_, &d)) {
-    const int64_t slide = assigner_.slide_;
+  if (!__builtin_sub_overflow(ts, size_ - 1, &from) &&
+      !__builtin_sub_overflow(from, offset_, &d)) {
+    const int64_t slide = slide_;
     int64_t r = d % slide;
     if (r < 0) r += slide;
     if (r == 0) return from;
     return absl::int128(from) - r + slide;
   }
-  return internal::AlignUp128(absl::int128(ts) - assigner_.size_ + 1,
-                              assigner_.offset_, assigner_.slide_);
+  return AlignUp128(absl::int128(ts) - size_ + 1, offset_, slide_);
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-TimeWindow WindowOperator<Key, In, Agg, Hash>::LastWindowHolding(
-    EventTime ts) const {
-  const TimeWindow w =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset_, assigner_.slide_);
+template <typename In, typename Agg>
+TimeWindow SlicedWindows<In, Agg>::LastWindowHolding(EventTime ts) const {
+  const TimeWindow w = WindowAssigner::AlignedWindow(ts, offset_, slide_);
   if (w.start_millis != kMinEventTime) {
-    return TimeWindow{w.start_millis, internal::WindowMaxTimestamp(
-                                          w.start_millis, assigner_.size_)};
+    return TimeWindow{w.start_millis,
+                      WindowMaxTimestamp(w.start_millis, size_)};
   }
-  return SlidingWindowAt(
-      internal::AlignDown128(ts, assigner_.offset_, assigner_.slide_));
+  return SlidingWindowAt(AlignDown128(ts, offset_, slide_));
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::RefreshHot() {
+template <typename In, typename Agg>
+void SlicedWindows<In, Agg>::RefreshHot() {
   hot_count_ = 0;
-  if (!sliced_) return;
-  Sliced& sl = state_.sliced;
-  const size_t n = sl.cols.size();
-  for (size_t j = n; j-- > 0 && j + 2 >= n && j >= sl.b;) {
-    Column& c = sl.cols[j];
+  const size_t n = cols_.size();
+  for (size_t j = n; j-- > 0 && j + 2 >= n && j >= b_;) {
+    Column& c = cols_[j];
     if (c.start == kMinEventTime) break;  // clamped: not a whole pane
     hot_[hot_count_++] =
         HotColumn{c.start, c.acc.data(), c.has.data(), c.acc.size()};
   }
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FitColumn(Column& c) {
-  const size_t n = state_.keys.size();
+template <typename In, typename Agg>
+void SlicedWindows<In, Agg>::FitColumn(Column& c) {
+  const size_t n = back_.size();
   if (c.acc.size() >= n) return;
-  c.acc.resize(n, agg_.CreateAccumulator());
-  c.suffix.resize(n, agg_.CreateAccumulator());
+  c.acc.resize(n, agg_->CreateAccumulator());
+  c.suffix.resize(n, agg_->CreateAccumulator());
   c.has.resize((n + 63) / 64, 0);
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ResetStacks() {
-  Sliced& sl = state_.sliced;
-  const absl::int128 from = sl.next_start;
+template <typename In, typename Agg>
+void SlicedWindows<In, Agg>::ResetStacks() {
+  const absl::int128 from = next_start_;
   auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), from,
+      cols_.begin(), cols_.end(), from,
       [](const Column& c, absl::int128 t) { return c.start < t; });
-  sl.a = sl.mid = sl.b = static_cast<size_t>(it - sl.cols.begin());
-  std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
-  std::fill(sl.in_window.begin(), sl.in_window.end(), 0);
+  a_ = mid_ = b_ = static_cast<size_t>(it - cols_.begin());
+  std::fill(back_.begin(), back_.end(), agg_->CreateAccumulator());
+  std::fill(in_window_.begin(), in_window_.end(), 0);
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::Accumulator
-WindowOperator<Key, In, Agg, Hash>::MergeColumns(uint32_t slot,
-                                                 const TimeWindow& w) const {
-  const Sliced& sl = state_.sliced;
-  Accumulator acc = agg_.CreateAccumulator();
+template <typename In, typename Agg>
+typename SlicedWindows<In, Agg>::Accumulator
+SlicedWindows<In, Agg>::MergeColumns(uint32_t slot, const TimeWindow& w) const {
+  Accumulator acc = agg_->CreateAccumulator();
   auto it = std::lower_bound(
-      sl.cols.begin(), sl.cols.end(), w.start_millis,
+      cols_.begin(), cols_.end(), w.start_millis,
       [](const Column& c, EventTime t) { return c.start < t; });
-  for (; it != sl.cols.end() && it->start <= w.max_timestamp_millis; ++it) {
-    if (slot < it->acc.size()) agg_.Merge(acc, it->acc[slot]);
+  for (; it != cols_.end() && it->start <= w.max_timestamp_millis; ++it) {
+    if (slot < it->acc.size()) agg_->Merge(acc, it->acc[slot]);
   }
   return acc;
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
-                                                       const In& value,
-                                                       EventTime ts,
-                                                       Entry* entry) {
-  const int64_t slide = assigner_.slide_;
-  const EventTime wm = state_.watermark;
-  // The last window holding ts; if it is late, all of them are. (When
-  // ts > wm every window holding ts ends after wm: none is late.)
+template <typename In, typename Agg>
+template <typename Emit>
+void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
+                                 EventTime wm, Emit&& emit) {
+  const int64_t slide = slide_;
+  // The last window holding ts (not late: see `AllLate()`). (When ts > wm
+  // every window holding ts ends after wm: none is late.)
   TimeWindow last{0, 0};
-  if (ts <= wm) {
-    last = LastWindowHolding(ts);
-    if (CleanupTime(last) <= wm) {
-      Late(key, value, ts);
-      return;
-    }
-  }
-  // Nothing below inserts into or erases from the map: `e` stays valid.
-  Entry& e = entry != nullptr ? *entry : EntryFor(key);
-  const uint32_t slot = e.slot;
-  Sliced& sl = state_.sliced;
+  if (ts <= wm) last = LastWindowHolding(ts);
   const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, assigner_.offset_, pane_).start_millis;
+      WindowAssigner::AlignedWindow(ts, offset_, pane_).start_millis;
   // The pane's column: usually one of the last few.
-  auto it = sl.cols.end();
-  for (int step = 0; step < 4 && it != sl.cols.begin(); ++step) {
+  auto it = cols_.end();
+  for (int step = 0; step < 4 && it != cols_.begin(); ++step) {
     if ((it - 1)->start < ps) break;
     --it;
   }
-  if (it != sl.cols.begin() && (it - 1)->start >= ps) {
+  if (it != cols_.begin() && (it - 1)->start >= ps) {
     it = std::lower_bound(
-        sl.cols.begin(), it, ps,
+        cols_.begin(), it, ps,
         [](const Column& c, EventTime t) { return c.start < t; });
   }
-  size_t idx = static_cast<size_t>(it - sl.cols.begin());
-  if (it == sl.cols.end() || it->start != ps) {
-    sl.cols.insert(it, Column{ps, {}, {}, {}});
-    ++state_.live;
-    if (idx < sl.a) {
-      ++sl.a, ++sl.mid, ++sl.b;  // before the window: shift
-    } else if (idx < sl.b) {
+  size_t idx = static_cast<size_t>(it - cols_.begin());
+  if (it == cols_.end() || it->start != ps) {
+    cols_.insert(it, Column{ps, {}, {}, {}});
+    if (idx < a_) {
+      ++a_, ++mid_, ++b_;  // before the window: shift
+    } else if (idx < b_) {
       ResetStacks();  // inside the window last fired: rebuild at next firing
     }
   }
-  Column& c = sl.cols[idx];
+  Column& c = cols_[idx];
   FitColumn(c);
-  agg_.Add(c.acc[slot], value);
+  agg_->Add(c.acc[slot], value);
   const uint64_t bit = uint64_t{1} << (slot & 63);
   const bool first = !(c.has[slot >> 6] & bit);
   if (first) {
     c.has[slot >> 6] |= bit;
-    ++sl.retained[slot];
+    ++retained_[slot];
   }
-  if (sl.has_next && idx >= sl.a && idx < sl.b) {
+  if (has_next_ && idx >= a_ && idx < b_) {
     // A column folded into the stacks changed: fix this slot's aggregates.
     // (Without a pending window the stacks are stale: `ResetStacks()`
     // rebuilds them before the next firing, so they are left alone.)
-    if (first) ++sl.in_window[slot];
-    if (idx >= sl.mid) {
-      Accumulator back = agg_.CreateAccumulator();
-      for (size_t i = sl.mid; i < sl.b; ++i) {
-        FitColumn(sl.cols[i]);
-        agg_.Merge(back, sl.cols[i].acc[slot]);
+    if (first) ++in_window_[slot];
+    if (idx >= mid_) {
+      Accumulator back = agg_->CreateAccumulator();
+      for (size_t i = mid_; i < b_; ++i) {
+        FitColumn(cols_[i]);
+        agg_->Merge(back, cols_[i].acc[slot]);
       }
-      sl.back[slot] = std::move(back);
+      back_[slot] = std::move(back);
     } else {
-      for (size_t i = idx + 1; i-- > sl.a;) {
-        Column& ci = sl.cols[i];
+      for (size_t i = idx + 1; i-- > a_;) {
+        Column& ci = cols_[i];
         FitColumn(ci);
         ci.suffix[slot] = ci.acc[slot];
-        if (i + 1 < sl.mid) {
-          FitColumn(sl.cols[i + 1]);
-          agg_.Merge(ci.suffix[slot], sl.cols[i + 1].suffix[slot]);
+        if (i + 1 < mid_) {
+          FitColumn(cols_[i + 1]);
+          agg_->Merge(ci.suffix[slot], cols_[i + 1].suffix[slot]);
         }
       }
     }
@@ -187,13 +357,13 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
     // No window holding ts has fired. The first window holding it must be
     // no later than the next window to fire.
     absl::int128 first_window = FirstWindowHolding(ts);
-    if (sl.has_fired)
-      first_window = std::max(first_window, sl.fired_upto + slide);
-    if (!sl.has_next || first_window < sl.next_start) {
-      sl.next_start = first_window;
-      sl.has_next = true;
+    if (has_fired_) first_window = std::max(first_window, fired_upto_ + slide);
+    if (!has_next_ || first_window < next_start_) {
+      next_start_ = first_window;
+      has_next_ = true;
       ResetStacks();
     }
+    RefreshHot();
     return;
   }
   // Late but within lateness: fire again at once the windows holding ts that
@@ -206,109 +376,109 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessSliced(const Key& key,
   for (absl::int128 s = FirstWindowHolding(ts); s <= last.start_millis;
        s += slide) {
     TimeWindow w = SlidingWindowAt(s);
-    if (IsWindowLate(w)) continue;
+    if (IsWindowLate(w, wm)) continue;
     if (w.max_timestamp_millis <= wm) {
       if (!any) lo = s;
       hi = s;
       any = true;
       continue;
     }
-    if (!sl.has_next || s < sl.next_start) {
-      sl.next_start = s;
-      sl.has_next = true;
+    if (!has_next_ || s < next_start_) {
+      next_start_ = s;
+      has_next_ = true;
       ResetStacks();
     }
     break;
   }
+  RefreshHot();
   for (absl::int128 s = hi; any && s >= lo; s -= slide) {
     const TimeWindow w = SlidingWindowAt(s);
-    EmitWindow(key, w, MergeColumns(slot, w));
+    emit(slot, w, MergeColumns(slot, w));
   }
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FireSlicedWindow(const TimeWindow& w) {
-  Sliced& sl = state_.sliced;
-  const absl::int128 s = sl.next_start;
-  const size_t slots = state_.keys.size();
-  auto& cols = sl.cols;
+template <typename In, typename Agg>
+template <typename Emit>
+void SlicedWindows<In, Agg>::FireWindow(const TimeWindow& w, Emit& emit) {
+  const absl::int128 s = next_start_;
+  const size_t slots = back_.size();
+  auto& cols = cols_;
   // Push the columns that enter the window.
-  while (sl.b < cols.size() && cols[sl.b].start <= w.max_timestamp_millis) {
-    Column& c = cols[sl.b];
+  while (b_ < cols.size() && cols[b_].start <= w.max_timestamp_millis) {
+    Column& c = cols[b_];
     FitColumn(c);
     for (size_t k = 0; k < slots; ++k) {
-      agg_.Merge(sl.back[k], c.acc[k]);
-      sl.in_window[k] += static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
+      agg_->Merge(back_[k], c.acc[k]);
+      in_window_[k] += static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
     }
-    ++sl.b;
+    ++b_;
   }
   // Pop the columns that leave it, flipping when the front stack is empty.
-  while (sl.a < sl.b && cols[sl.a].start < s) {
-    if (sl.a == sl.mid) {
-      for (size_t i = sl.b; i-- > sl.a;) {
+  while (a_ < b_ && cols[a_].start < s) {
+    if (a_ == mid_) {
+      for (size_t i = b_; i-- > a_;) {
         Column& c = cols[i];
         FitColumn(c);
         for (size_t k = 0; k < slots; ++k) {
           c.suffix[k] = c.acc[k];
-          if (i + 1 < sl.b) agg_.Merge(c.suffix[k], cols[i + 1].suffix[k]);
+          if (i + 1 < b_) agg_->Merge(c.suffix[k], cols[i + 1].suffix[k]);
         }
       }
-      sl.mid = sl.b;
-      std::fill(sl.back.begin(), sl.back.end(), agg_.CreateAccumulator());
+      mid_ = b_;
+      std::fill(back_.begin(), back_.end(), agg_->CreateAccumulator());
     }
-    Column& c = cols[sl.a];
+    Column& c = cols[a_];
     FitColumn(c);
     for (size_t k = 0; k < slots; ++k) {
-      sl.in_window[k] -= static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
+      in_window_[k] -= static_cast<int32_t>((c.has[k >> 6] >> (k & 63)) & 1);
     }
-    ++sl.a;
+    ++a_;
   }
-  // Emit for every key with data in the window, in slot order.
-  if (sl.a < cols.size()) FitColumn(cols[sl.a]);  // slots may have grown
+  // Emit for every slot with data in the window, in slot order.
+  if (a_ < cols.size()) FitColumn(cols[a_]);  // slots may have grown
   for (size_t k = 0; k < slots; ++k) {
-    if (sl.in_window[k] <= 0) continue;
-    const Key& key = state_.keys[k].key;
-    if (sl.a == sl.mid) {
-      EmitWindow(key, w, sl.back[k]);
+    if (in_window_[k] <= 0) continue;
+    const uint32_t slot = static_cast<uint32_t>(k);
+    if (a_ == mid_) {
+      emit(slot, w, back_[k]);
     } else {
-      Accumulator acc = cols[sl.a].suffix[k];
-      agg_.Merge(acc, sl.back[k]);
-      EmitWindow(key, w, acc);
+      Accumulator acc = cols[a_].suffix[k];
+      agg_->Merge(acc, back_[k]);
+      emit(slot, w, acc);
     }
   }
 }
 
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
-  Sliced& sl = state_.sliced;
-  const EventTime wm = state_.watermark;
-  while (sl.has_next) {
-    const TimeWindow w = SlidingWindowAt(sl.next_start);
+template <typename In, typename Agg>
+template <typename Emit, typename Freed>
+void SlicedWindows<In, Agg>::Advance(EventTime wm, Emit&& emit, Freed&& freed) {
+  while (has_next_) {
+    const TimeWindow w = SlidingWindowAt(next_start_);
     if (w.max_timestamp_millis > wm) break;
-    FireSlicedWindow(w);
-    sl.fired_upto = sl.next_start;
-    sl.has_fired = true;
+    FireWindow(w, emit);
+    fired_upto_ = next_start_;
+    has_fired_ = true;
     // The next window that holds a column.
-    const absl::int128 next = sl.next_start + assigner_.slide_;
-    size_t i = sl.a;
-    while (i < sl.cols.size() && sl.cols[i].start < next) ++i;
-    if (i == sl.cols.size() || next > internal::kTimeMax) {
-      sl.has_next = false;
+    const absl::int128 next = next_start_ + slide_;
+    size_t i = a_;
+    while (i < cols_.size() && cols_[i].start < next) ++i;
+    if (i == cols_.size() || next > kTimeMax) {
+      has_next_ = false;
       break;
     }
-    sl.next_start = std::max(next, FirstWindowHolding(sl.cols[i].start));
+    next_start_ = std::max(next, FirstWindowHolding(cols_[i].start));
   }
   // Drop the columns that no window needs any more: those before the window
   // being fired (or all, when none is pending) whose last window is past
-  // cleanup. Keys left without data give their slots back.
-  std::vector<uint32_t> freed;
+  // cleanup. Slots left without data are handed back.
+  std::vector<uint32_t> gone;
   size_t drop = 0;
-  while (drop < sl.cols.size() && (drop < sl.a || !sl.has_next)) {
-    const Column& c = sl.cols[drop];
+  while (drop < cols_.size() && (drop < a_ || !has_next_)) {
+    const Column& c = cols_[drop];
     if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
     for (size_t k = 0; k < c.acc.size(); ++k) {
-      if (((c.has[k >> 6] >> (k & 63)) & 1) && --sl.retained[k] == 0) {
-        freed.push_back(static_cast<uint32_t>(k));
+      if (((c.has[k >> 6] >> (k & 63)) & 1) && --retained_[k] == 0) {
+        gone.push_back(static_cast<uint32_t>(k));
       }
     }
     ++drop;
@@ -316,16 +486,101 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceSliced() {
   if (drop > 0) {
     // A handful of columns (one per slide fired), so erasing from the front
     // of a vector is cheap, and indexing stays a plain offset.
-    sl.cols.erase(sl.cols.begin(), sl.cols.begin() + drop);
-    state_.live -= static_cast<int64_t>(drop);
-    sl.a = sl.a > drop ? sl.a - drop : 0;
-    sl.mid = sl.mid > drop ? sl.mid - drop : 0;
-    sl.b = sl.b > drop ? sl.b - drop : 0;
+    cols_.erase(cols_.begin(), cols_.begin() + drop);
+    a_ = a_ > drop ? a_ - drop : 0;
+    mid_ = mid_ > drop ? mid_ - drop : 0;
+    b_ = b_ > drop ? b_ - drop : 0;
   }
-  for (uint32_t k : freed) MaybeFreeSlot(k);
+  RefreshHot();
+  for (uint32_t k : gone) freed(k);
+}
+
+template <typename In, typename Agg>
+template <typename F>
+void SlicedWindows<In, Agg>::ForEachSlice(uint32_t slot, F&& f) const {
+  for (const Column& c : cols_) {
+    if (slot >= c.acc.size() || ((c.has[slot >> 6] >> (slot & 63)) & 1) == 0) {
+      continue;
+    }
+    const TimeWindow pane =
+        WindowAssigner::AlignedWindow(c.start, offset_, pane_);
+    f(c.start, pane.max_timestamp_millis, c.acc[slot]);
+  }
+}
+
+template <typename In, typename Agg>
+absl::Status SlicedWindows<In, Agg>::CheckStarts(
+    const std::optional<absl::int128>& next,
+    const std::optional<absl::int128>& last_fired, EventTime wm) const {
+  auto bad = [](auto&&... what) {
+    return absl::DataLossError(absl::StrCat("window state: ", what...));
+  };
+  const absl::int128 bound = absl::int128(1) << 65;
+  for (const auto* v : {&next, &last_fired}) {
+    if (!v->has_value()) continue;
+    const absl::int128 s = **v;
+    if (s < -bound || s > bound || AlignDown128(s, offset_, slide_) != s) {
+      return bad("sliced window start ", Int128Name(s),
+                 " out of range or off the ", slide_, "ms slide grid");
+    }
+  }
+  if (next && last_fired && *last_fired >= *next) {
+    return bad("sliced last fired start ", Int128Name(*last_fired),
+               " not before the next window start ", Int128Name(*next));
+  }
+  // Windows fire when the watermark passes their end, so the last one
+  // fired is complete and the next one to fire is not.
+  if (last_fired && SlidingWindowAt(*last_fired).max_timestamp_millis > wm) {
+    return bad("sliced last fired window at ", Int128Name(*last_fired),
+               " ends after the watermark ", wm);
+  }
+  if (next && SlidingWindowAt(*next).max_timestamp_millis <= wm) {
+    return bad("sliced next window at ", Int128Name(*next),
+               " ends at or before the watermark ", wm, " but has not fired");
+  }
+  return absl::OkStatus();
+}
+
+template <typename In, typename Agg>
+void SlicedWindows<In, Agg>::Restore(
+    std::vector<std::vector<std::pair<EventTime, Accumulator>>> slices,
+    const std::optional<absl::int128>& next,
+    const std::optional<absl::int128>& last_fired) {
+  const size_t slots = slices.size();
+  cols_.clear();
+  a_ = mid_ = b_ = 0;
+  back_.assign(slots, agg_->CreateAccumulator());
+  in_window_.assign(slots, 0);
+  retained_.assign(slots, 0);
+  std::vector<EventTime> starts;
+  for (const auto& s : slices) {
+    for (const auto& p : s) starts.push_back(p.first);
+  }
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  for (EventTime s : starts) {
+    cols_.push_back(Column{s, {}, {}, {}});
+    FitColumn(cols_.back());
+  }
+  for (size_t k = 0; k < slots; ++k) {
+    for (auto& p : slices[k]) {
+      const size_t i = static_cast<size_t>(
+          std::lower_bound(starts.begin(), starts.end(), p.first) -
+          starts.begin());
+      cols_[i].acc[k] = std::move(p.second);
+      cols_[i].has[k >> 6] |= uint64_t{1} << (k & 63);
+      ++retained_[k];
+    }
+  }
+  has_fired_ = last_fired.has_value();
+  fired_upto_ = last_fired.value_or(0);
+  has_next_ = next.has_value();
+  next_start_ = next.value_or(0);
+  if (has_next_) ResetStacks();  // the next firing folds the columns in
   RefreshHot();
 }
 
+}  // namespace internal
 }  // namespace brook
 
 #endif  // BROOK_INTERNAL_WINDOW_SLICED_IMPL_H_

@@ -146,12 +146,9 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
   out->watermark_millis = state_.watermark;
   out->dropped_late_elements = state_.dropped_late;
   out->late_elements_emitted = state_.late_emitted;
-  const Sliced& sl = state_.sliced;
-  if (sliced_ && sl.has_next) {
-    out->sliced_next_window_start = sl.next_start;
-  }
-  if (sliced_ && sl.has_fired) {
-    out->sliced_last_fired_start = sl.fired_upto;
+  if (sliced_) {
+    out->sliced_next_window_start = slices_.next_window_start();
+    out->sliced_last_fired_start = slices_.last_fired_start();
   }
   // Keys in slot order, so that equal histories give equal bytes.
   std::vector<const std::pair<const Key, Entry>*> entries;
@@ -175,19 +172,14 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
     typename Data::KeyState ks;
     ks.key = kv->first;
     if (sliced_) {
-      for (const Column& c : sl.cols) {
-        if (e.slot >= c.acc.size() ||
-            ((c.has[e.slot >> 6] >> (e.slot & 63)) & 1) == 0) {
-          continue;
-        }
-        const TimeWindow pane =
-            WindowAssigner::AlignedWindow(c.start, assigner_.offset_, pane_);
-        typename Data::Window w;
-        w.start_millis = c.start;
-        w.max_timestamp_millis = pane.max_timestamp_millis;
-        w.acc = c.acc[e.slot];
-        ks.windows.push_back(std::move(w));
-      }
+      slices_.ForEachSlice(
+          e.slot, [&](EventTime start, EventTime max, const Accumulator& acc) {
+            typename Data::Window w;
+            w.start_millis = start;
+            w.max_timestamp_millis = max;
+            w.acc = acc;
+            ks.windows.push_back(std::move(w));
+          });
       out->keys.push_back(std::move(ks));
       continue;
     }

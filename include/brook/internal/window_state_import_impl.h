@@ -78,41 +78,9 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     return bad("sliced window starts given to an operator without slicing");
   }
   if (sliced_) {
-    const absl::int128 bound = absl::int128(1) << 65;
-    for (const auto* v :
-         {&data.sliced_next_window_start, &data.sliced_last_fired_start}) {
-      if (!v->has_value()) continue;
-      const absl::int128 s = **v;
-      if (s < -bound || s > bound ||
-          internal::AlignDown128(s, assigner_.offset_, assigner_.slide_) != s) {
-        return bad("sliced window start ", internal::Int128Name(s),
-                   " out of range or off the ", assigner_.slide_,
-                   "ms slide grid");
-      }
-    }
-    if (data.sliced_next_window_start && data.sliced_last_fired_start &&
-        *data.sliced_last_fired_start >= *data.sliced_next_window_start) {
-      return bad("sliced last fired start ",
-                 internal::Int128Name(*data.sliced_last_fired_start),
-                 " not before the next window start ",
-                 internal::Int128Name(*data.sliced_next_window_start));
-    }
-    // Windows fire when the watermark passes their end, so the last one
-    // fired is complete and the next one to fire is not.
-    if (data.sliced_last_fired_start &&
-        SlidingWindowAt(*data.sliced_last_fired_start).max_timestamp_millis >
-            wm) {
-      return bad("sliced last fired window at ",
-                 internal::Int128Name(*data.sliced_last_fired_start),
-                 " ends after the watermark ", wm);
-    }
-    if (data.sliced_next_window_start &&
-        SlidingWindowAt(*data.sliced_next_window_start).max_timestamp_millis <=
-            wm) {
-      return bad("sliced next window at ",
-                 internal::Int128Name(*data.sliced_next_window_start),
-                 " ends at or before the watermark ", wm, " but has not fired");
-    }
+    absl::Status st = slices_.CheckStarts(data.sliced_next_window_start,
+                                          data.sliced_last_fired_start, wm);
+    if (!st.ok()) return st;
   }
   const bool event_trigger =
       trigger_.kind() == TriggerKind::kEventTime ||
@@ -147,9 +115,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
         }
       }
       if (sliced_) {
-        if (WindowAssigner::AlignedWindow(tw.start_millis, assigner_.offset_,
-                                          pane_) != tw) {
-          return bad(where, " is not a slice of ", pane_, "ms");
+        if (!slices_.IsSlice(tw)) {
+          return bad(where, " is not a slice of ", slices_.pane(), "ms");
         }
         if (!w.has_contents || !w.trigger_state.empty()) {
           return bad(where, ": a slice with trigger state or without contents");
@@ -301,41 +268,14 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     state_.slot_of.emplace(data.keys[k].key, std::move(e));
   }
   if (sliced_) {
-    Sliced& sl = state_.sliced;
-    std::vector<EventTime> starts;
-    for (const auto& ks : data.keys) {
-      for (const auto& w : ks.windows) starts.push_back(w.start_millis);
-    }
-    std::sort(starts.begin(), starts.end());
-    starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-    for (EventTime s : starts) {
-      sl.cols.push_back(Column{s, {}, {}, {}});
-      FitColumn(sl.cols.back());
-    }
-    sl.back.assign(slots, agg_.CreateAccumulator());
-    sl.in_window.assign(slots, 0);
-    sl.retained.assign(slots, 0);
+    std::vector<std::vector<std::pair<EventTime, Accumulator>>> slices(slots);
     for (size_t k = 0; k < slots; ++k) {
       for (auto& w : data.keys[k].windows) {
-        const size_t i = static_cast<size_t>(
-            std::lower_bound(starts.begin(), starts.end(), w.start_millis) -
-            starts.begin());
-        sl.cols[i].acc[k] = std::move(w.acc);
-        sl.cols[i].has[k >> 6] |= uint64_t{1} << (k & 63);
-        ++sl.retained[k];
+        slices[k].emplace_back(w.start_millis, std::move(w.acc));
       }
     }
-    state_.live = static_cast<int64_t>(sl.cols.size());
-    if (data.sliced_last_fired_start) {
-      sl.fired_upto = *data.sliced_last_fired_start;
-      sl.has_fired = true;
-    }
-    if (data.sliced_next_window_start) {
-      sl.next_start = *data.sliced_next_window_start;
-      sl.has_next = true;
-      ResetStacks();  // the next firing folds the columns in
-    }
-    RefreshHot();
+    slices_.Restore(std::move(slices), data.sliced_next_window_start,
+                    data.sliced_last_fired_start);
     return absl::OkStatus();
   }
   for (size_t k = 0; custom_ && k < slots; ++k) {
@@ -390,7 +330,6 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       }
     }
   }
-  RefreshHot();
   return absl::OkStatus();
 }
 
