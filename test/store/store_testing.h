@@ -64,9 +64,12 @@ inline void Crash(std::unique_ptr<Stream> stream) {
 }
 
 // Reads shard `shard_id` from TRIM_HORIZON (or `start`) to its end.
+// Every record of the shard from `start` to its current end; if `skipped` is
+// set, adds to it the records retention removed before they could be read.
 inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
     Stream* stream, const std::string& shard_id,
-    const StartingPosition& start = StartingPosition::TrimHorizon()) {
+    const StartingPosition& start = StartingPosition::TrimHorizon(),
+    uint64_t* skipped = nullptr) {
   Consumer consumer(stream);
   absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(shard_id, start);
   if (!it.ok()) return it.status();
@@ -74,6 +77,7 @@ inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
   for (;;) {
     absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
     if (!r.ok()) return r.status();
+    if (skipped != nullptr) *skipped += r->skipped_records();
     if (r->records().empty()) break;
     for (const Record& rec : r->records()) {
       out.push_back({rec.sequence_number,
