@@ -43,7 +43,6 @@ namespace {
 using nlohmann::json;
 
 constexpr char kDir[] = "/streams/tail";
-constexpr absl::Duration kPatience = absl::Seconds(30);
 
 // An output that another thread may wait on, line by line.
 class LineBuffer : public std::streambuf {
