@@ -385,6 +385,14 @@ class WindowOperator {
     return assigner_.is_event_time() && CleanupTime(w) <= state_.watermark;
   }
   void Late(const Key& key, const In& value, EventTime ts);
+  // Rule 2 of the class comment, for an element that went to no window:
+  // `Late()` if ts + allowed lateness <= watermark (event time only).
+  void LateIfPastLateness(const Key& key, const In& value, EventTime ts) {
+    if (assigner_.is_event_time() &&
+        internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
+      Late(key, value, ts);
+    }
+  }
 
   // Unsliced path.
   WinState* FindWindow(KeyState& ks, const TimeWindow& w);

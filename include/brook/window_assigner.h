@@ -202,6 +202,12 @@ class BROOK_EXPORT WindowAssigner {
 
 namespace internal {
 
+// True if two windows overlap or touch: sessions that do merge.
+inline bool SessionsTouch(const TimeWindow& x, const TimeWindow& y) {
+  return x.start_millis <= SaturatingAdd(y.max_timestamp_millis, 1) &&
+         y.start_millis <= SaturatingAdd(x.max_timestamp_millis, 1);
+}
+
 // Largest start <= t with start == offset (mod size), unclamped.
 inline absl::int128 AlignDown128(absl::int128 t, int64_t offset, int64_t size) {
   absl::int128 r = (t - offset) % size;

@@ -346,10 +346,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
     if (ws == nullptr) ws = &AddCustomWindow(slot, w);
     CustomElement(slot, *ws, value, ts);
   }
-  if (skipped && assigner_.is_event_time() &&
-      internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
-    Late(key, value, ts);
-  }
+  if (skipped) LateIfPastLateness(key, value, ts);
   MaybeFreeSlot(slot);
   return absl::OkStatus();
 }
@@ -363,16 +360,11 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     uint32_t slot, const In& value, EventTime ts, const TimeWindow& w) {
-  auto touches = [](const TimeWindow& x, const TimeWindow& y) {
-    return x.start_millis <=
-               internal::SaturatingAdd(y.max_timestamp_millis, 1) &&
-           y.start_millis <= internal::SaturatingAdd(x.max_timestamp_millis, 1);
-  };
   KeyState& ks = state_.keys[slot];
   TimeWindow merged = w;
   absl::InlinedVector<uint64_t, 4> old;  // ids of the windows merged
   for (const WinState& x : ks.windows) {
-    if (!touches(x.window, w)) continue;
+    if (!internal::SessionsTouch(x.window, w)) continue;
     old.push_back(x.id);
     merged.start_millis = std::min(merged.start_millis, x.window.start_millis);
     merged.max_timestamp_millis =

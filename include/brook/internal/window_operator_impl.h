@@ -291,10 +291,7 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
       SetHot(EntryFor(key), w.start_millis, w.max_timestamp_millis);
     }
   });
-  if (skipped && assigner_.is_event_time() &&
-      internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
-    Late(key, value, ts);
-  }
+  if (skipped) LateIfPastLateness(key, value, ts);
   MaybeFreeSlot(slot);
   return absl::OkStatus();
 }
@@ -436,15 +433,10 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
   KeyState& ks = state_.keys[slot];
   // Sessions of a key never overlap or touch, so everything that merges with
   // the new window touches the new window itself.
-  auto touches = [](const TimeWindow& x, const TimeWindow& y) {
-    return x.start_millis <=
-               internal::SaturatingAdd(y.max_timestamp_millis, 1) &&
-           y.start_millis <= internal::SaturatingAdd(x.max_timestamp_millis, 1);
-  };
   size_t target = ks.windows.size();
   TimeWindow merged = w;
   for (size_t i = 0; i < ks.windows.size();) {
-    if (!touches(ks.windows[i].window, w)) {
+    if (!internal::SessionsTouch(ks.windows[i].window, w)) {
       ++i;
       continue;
     }
