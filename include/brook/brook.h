@@ -7,6 +7,7 @@
 
 #include "brook/codec.h"
 #include "brook/consumer.h"
+#include "brook/consumer_group.h"
 #include "brook/env.h"
 #include "brook/lease.h"
 #include "brook/options.h"
