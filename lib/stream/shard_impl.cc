@@ -309,7 +309,25 @@ absl::Status ShardImpl::CommitFrames(AppendPlan* plan) {
 void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
                         size_t record_count, int64_t arrival_millis) {
   // Index the frames, move the ends, wake readers.
-  MutexLock lock(&mu_);
+  bool wake = false;
+  uint64_t end = 0;
+  uint64_t trim = 0;
+  {
+    MutexLock lock(&mu_);
+    PublishLocked(plan, first_position, record_count, arrival_millis);
+    wake = waiters_ > 0;
+    end = end_position_;
+    trim = trim_position_;
+  }
+  // Woken after `mu_` is released, so that a reader does not wake only to
+  // block on it again (one context switch less on the put-to-read path).
+  // `append_mu_` keeps the ends stable until the store has them.
+  if (wake) published_.SignalAll();
+  store_->Published(number_, end, trim);
+}
+
+void ShardImpl::PublishLocked(const AppendPlan& plan, uint64_t first_position,
+                              size_t record_count, int64_t arrival_millis) {
   for (size_t k = plan.open ? 1 : 0; k < plan.targets.size(); ++k) {
     segments_.push_back(plan.targets[k]);
   }
@@ -324,8 +342,6 @@ void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
     s.last_arrival_millis = arrival_millis;
   }
   end_position_ = first_position + record_count;
-  if (waiters_ > 0) published_.SignalAll();
-  store_->Published(number_, end_position_, trim_position_);
 }
 
 int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {

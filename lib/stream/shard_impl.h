@@ -167,6 +167,9 @@ class ShardImpl final : public Shard {
   void Publish(const AppendPlan& plan, uint64_t first_position,
                size_t record_count, int64_t arrival_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void PublishLocked(const AppendPlan& plan, uint64_t first_position,
+                     size_t record_count, int64_t arrival_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_, mu_);
 
   // Read()'s steps (shard_reader.cc): take a snapshot of the segments to
   // read under `mu_` (false if there is nothing to read), then read each
