@@ -322,10 +322,10 @@ class TailProcess {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  // Reads until `n` lines came or 30 s passed; returns the lines so far.
-  std::vector<std::string> WaitForLines(size_t n) {
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Reads until `n` lines came or `timeout` passed; returns the lines so far.
+  std::vector<std::string> WaitForLines(
+      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (Lines().size() < n && !eof_) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
@@ -427,6 +427,47 @@ TEST_CASE("brook tail binary: follows a writer in this process",
   for (int i = 0; i < 210; ++i) {
     CHECK(Data(json::parse(lines[static_cast<size_t>(i) + 1])) ==
           absl::StrCat(i, big));
+  }
+  const int status = tail.StopWith(SIGINT);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("brook tail binary: --durable-only prints what the writer synced",
+          "[cli][tail][follow]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  StreamOptions options;
+  options.shard_count = 1;
+  options.durability = Durability::kNone;  // durable only by Sync()
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Open(dir, options, OpenMode::kCreateOnly);
+  BROOK_REQUIRE_OK(stream);
+  Producer producer(stream->get());
+  for (int i = 0; i < 5; ++i) Put(producer, "k", absl::StrCat("synced", i));
+  BROOK_REQUIRE_OK((*stream)->Sync());
+  for (int i = 0; i < 3; ++i) Put(producer, "k", absl::StrCat("later", i));
+  TailProcess tail({"--stream-dir", dir, "--shard-iterator-type",
+                    "TRIM_HORIZON", "--durable-only", "true"});
+  REQUIRE(tail.WaitForLines(5).size() == 5);
+  // The three unsynced records are published (a plain tail prints them) but
+  // not durable: a durable-only tail holds them back.
+  {
+    TailProcess plain(
+        {"--stream-dir", dir, "--shard-iterator-type", "TRIM_HORIZON"});
+    REQUIRE(plain.WaitForLines(8).size() == 8);
+  }
+  CHECK(tail.WaitForLines(6, std::chrono::milliseconds(300)).size() == 5);
+  BROOK_REQUIRE_OK((*stream)->Sync());
+  std::vector<std::string> lines = tail.WaitForLines(8);
+  REQUIRE(lines.size() == 8);
+  for (int i = 0; i < 5; ++i) {
+    CHECK(Data(json::parse(lines[static_cast<size_t>(i)])) ==
+          absl::StrCat("synced", i));
+  }
+  for (int i = 0; i < 3; ++i) {
+    CHECK(Data(json::parse(lines[static_cast<size_t>(i) + 5])) ==
+          absl::StrCat("later", i));
   }
   const int status = tail.StopWith(SIGINT);
   REQUIRE(WIFEXITED(status));

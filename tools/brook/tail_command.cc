@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <type_traits>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -61,24 +60,6 @@ class StopSignals {
 
 // How often a tail with nothing to print looks at the stop request.
 constexpr absl::Duration kStopCheckInterval = absl::Milliseconds(100);
-
-// Durable-only reads come with followers (issue 10); this build may predate
-// them, so the option is set only where `GetRecordsOptions` has it.
-template <typename T, typename = void>
-struct HasDurableOnly : std::false_type {};
-template <typename T>
-struct HasDurableOnly<T, std::void_t<decltype(std::declval<T&>().durable_only)>>
-    : std::true_type {};
-
-template <typename T>
-bool SetDurableOnly(T& options) {
-  if constexpr (HasDurableOnly<T>::value) {
-    options.durable_only = true;
-    return true;
-  } else {
-    return false;
-  }
-}
 
 constexpr absl::string_view kShardIteratorTypeNames[] = {
     "TRIM_HORIZON", "LATEST", "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER",
@@ -148,10 +129,7 @@ int RunTail(const Flags& flags, const Session& session) {
     absl::StatusOr<size_t> on =
         ParseChoiceFlag("durable-only", *durable, {"false", "true"});
     if (!on.ok()) return session.Usage(on.status().message());
-    if (*on == 1 && !SetDurableOnly(options.get)) {
-      return session.Usage(
-          "--durable-only: this build cannot read durable records only");
-    }
+    options.get.durable_only = *on == 1;
   }
   const StopSignals signals;
 
