@@ -397,6 +397,64 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "WindowPipeline lineage: with a shard list, it follows the listed shards' "
+    "descendants, and a merge child waits only for followed parents",
+    "[window][pipeline][lineage]") {
+  ManualClockEnv env(1'000'000);
+  Side side(&env, 2);
+  const std::vector<ShardDescription> shards = side.consumer->ListShards();
+  PipelineOptions po = EvOptions(&env);
+  po.shard_ids = {shards[0].shard_id};
+  Run run;
+  run.Make(side, po, Tumbling(100));
+  side.PutAt({"a", 1, 10}, kLow);
+  side.PutAt({"b", 1, 20}, kHigh);
+  run.Round();
+  // Split the listed shard: both children are followed.
+  const HashKey s0 = shards[0].hash_key_range.starting_hash_key;
+  const HashKey e0 = shards[0].hash_key_range.ending_hash_key;
+  BROOK_REQUIRE_OK(side.stream->SplitShard(
+      shards[0].shard_id, HashKeyToString(s0 + (e0 - s0) / 2)));
+  side.PutAt({"a", 2, 30}, kLow);
+  side.PutAt({"b", 2, 40}, kHigh);
+  run.Round();
+  CHECK(run.read == 2);  // a1, a2: shard 1 is not followed
+  auto pos = Pipeline::ReadPositions(run.pipeline->SaveState());
+  BROOK_REQUIRE_OK(pos);
+  REQUIRE(pos->size() == 3);
+  CHECK((*pos)[0].shard_id == shards[0].shard_id);
+  CHECK((*pos)[0].finished);
+  CHECK((*pos)[1].started);
+  CHECK((*pos)[2].started);
+  // Merge the high child with the unlisted shard 1: the merge child is read
+  // once its followed parent ends, without waiting for shard 1.
+  std::string high_child;
+  for (const ShardDescription& d : side.Open()) {
+    if (d.hash_key_range.starting_hash_key == s0 + (e0 - s0) / 2) {
+      high_child = d.shard_id;
+    }
+  }
+  REQUIRE(
+      ((*pos)[1].shard_id == high_child || (*pos)[2].shard_id == high_child));
+  BROOK_REQUIRE_OK(side.stream->MergeShards(high_child, shards[1].shard_id));
+  side.PutAt({"b", 3, 50}, kHigh);
+  run.Round();
+  run.Round();
+  CHECK(run.read == 3);  // and b3, from the merge child
+  pos = Pipeline::ReadPositions(run.pipeline->SaveState());
+  BROOK_REQUIRE_OK(pos);
+  REQUIRE(pos->size() == 4);
+  CHECK((*pos)[(*pos)[1].shard_id == high_child ? 1 : 2].finished);
+  CHECK((*pos)[3].started);
+  CHECK_FALSE((*pos)[3].finished);
+  CHECK_FALSE(run.pipeline->finished());
+  run.pipeline->FinishAll();
+  CHECK(run.pipeline->finished());
+  CHECK(Sorted(run.results) ==
+        std::vector<Out>{{"a", 0, 99, 2}, {"b", 0, 99, 1}});
+}
+
 // --- State saved by format version 1 (test/testdata/pipeline/README.md) ---
 
 std::string PipelineTestdata(const std::string& name) {
