@@ -24,7 +24,10 @@
 // each child's input starts at the lowest of its parents' watermarks, and
 // only then does the parent's input finish. So the combined watermark never
 // passes what unread children may still hold. A shard that ends with no
-// children finishes its input at once (its watermark is released).
+// children finishes its input at once (its watermark is released). A child
+// that gets no records holds the combined watermark at its start, as any
+// shard without records does: set `idle_timeout` if some may stay empty.
+// Following costs O(shards followed) work when a shard ends, none per record.
 //
 // Saved state: `SaveState()` returns, between rounds, bytes holding every
 // shard followed (its parents followed, whether it waits, is read, ended or
