@@ -278,7 +278,10 @@ class WindowPipeline {
     return StartingPosition::TrimHorizon();
   }
   using ShardsById = std::map<absl::string_view, const ShardDescription*>;
+  // The shard's position in `inputs_`, -1 if not followed. O(log n).
   int Find(absl::string_view shard_id) const;
+  // Appends a shard to those followed.
+  void Follow(Input in);
   // Whether the pipeline follows the shard or will (it descends from one
   // that the pipeline follows), by the lineage in `by_id`.
   bool WillFollow(absl::string_view shard_id, const ShardsById& by_id) const;
@@ -295,6 +298,7 @@ class WindowPipeline {
   Env* env_;
   Functions fn_;
   std::vector<Input> inputs_;  // in the order followed: parents first
+  std::map<std::string, int, std::less<>> index_;  // shard id -> inputs_
   size_t finished_count_ = 0;
   // A waiting shard may be ready to start (after a restore or an error).
   bool start_pending_ = false;

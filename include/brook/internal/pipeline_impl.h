@@ -61,7 +61,7 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
     Input in;
     in.shard_id = id;
     in.listed = true;
-    p->inputs_.push_back(std::move(in));
+    p->Follow(std::move(in));
   }
   int started = 0;
   for (Input& in : p->inputs_) {
@@ -111,10 +111,14 @@ WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
 
 template <typename Key, typename In, typename Agg, typename Hash>
 int WindowPipeline<Key, In, Agg, Hash>::Find(absl::string_view shard_id) const {
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (inputs_[i].shard_id == shard_id) return static_cast<int>(i);
-  }
-  return -1;
+  auto it = index_.find(shard_id);
+  return it == index_.end() ? -1 : it->second;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowPipeline<Key, In, Agg, Hash>::Follow(Input in) {
+  index_.emplace(in.shard_id, static_cast<int>(inputs_.size()));
+  inputs_.push_back(std::move(in));
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -242,7 +246,7 @@ absl::Status WindowPipeline<Key, In, Agg, Hash>::EndShard(
       }
       if (WillFollow(p, by_id)) child.parents.push_back(p);
     }
-    inputs_.push_back(std::move(child));
+    Follow(std::move(child));
   }
   start_pending_ = true;
   return StartReady();
@@ -475,7 +479,9 @@ absl::Status WindowPipeline<Key, In, Agg, Hash>::RestoreState(
   // The operator's restore changes nothing on error, so it goes last.
   s = op_->RestoreState(saved->window);
   if (!s.ok()) return s;
-  inputs_ = std::move(next);
+  inputs_.clear();
+  index_.clear();
+  for (Input& in : next) Follow(std::move(in));
   finished_count_ = finished;
   combiner_ = *std::move(combiner);
   SetDrain();
