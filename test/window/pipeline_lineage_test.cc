@@ -498,6 +498,43 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "WindowPipeline lineage: a parent read to its end does not turn idle "
+    "while it holds the watermark for a merge child",
+    "[window][pipeline][lineage][idle]") {
+  ManualClockEnv env(1'000'000);
+  Side side(&env, 2);
+  PipelineOptions po = EvOptions(&env);
+  po.watermarks =
+      *WatermarkStrategy::ForBoundedOutOfOrderness(absl::Milliseconds(0));
+  po.watermarks
+      .WithTimestampAssigner([](const Record& r) { return ParseEv(r).time; })
+      .WithPeriodicInterval(absl::Milliseconds(10));
+  po.idle_timeout = absl::Milliseconds(50);
+  po.read.limit = 1;
+  Run run;
+  run.Make(side, po, Tumbling(100));
+  side.PutAt({"a", 1, 10}, kLow);
+  for (int i = 0; i <= 20; ++i) side.PutAt({"b", i + 1, 500 + i}, kHigh);
+  env.Advance(absl::Milliseconds(20));
+  run.Round();  // shard 0 at 9, shard 1 at 499
+  const std::vector<ShardDescription> shards = side.consumer->ListShards();
+  BROOK_REQUIRE_OK(
+      side.stream->MergeShards(shards[0].shard_id, shards[1].shard_id));
+  side.PutAt({"a", 2, 50}, kLow);  // into the merge child
+  // Shard 0 ends at once; shard 1 takes 20 more rounds (400 ms, far past
+  // the idle timeout) to drain, and the child waits for it.
+  for (int i = 0; i < 30; ++i) {
+    env.Advance(absl::Milliseconds(20));
+    run.Round();
+  }
+  CHECK(run.read == 23);
+  CHECK(run.late.empty());
+  run.pipeline->FinishAll();
+  CHECK(Sorted(run.results) ==
+        std::vector<Out>{{"a", 0, 99, 2}, {"b", 500, 599, 21}});
+}
+
+TEST_CASE(
     "WatermarkCombiner: an added input holds the combined watermark only "
     "from where it is aligned, and the trees grow past a power of two",
     "[window][watermark][lineage]") {
