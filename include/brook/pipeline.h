@@ -11,20 +11,38 @@
 // pipeline. A record's views are valid only during `parse`: copy what the
 // element needs.
 //
-// Shards: each listed shard is one input. A closed shard read to its end
-// finishes its input (its watermark is released); its child shards after a
-// reshard are not picked up by this pipeline (list them in a new one).
+// Shards and lineage: the pipeline follows the shards it is given and every
+// descendant of them, by the rule a KCL worker follows: a child shard is read
+// only after each of its parents that the pipeline follows has been read to
+// its end (a merge child waits for both), so each partition key's records are
+// read in the order they were written, across splits, merges and
+// `UpdateShardCount()`, also when the pipeline starts on a stream resharded
+// before. Children are found as their parents end (`child_shards()`). Each
+// shard being read is one input of the watermark combiner. A parent read to
+// its end hands its place to its children: its input keeps holding the
+// combined watermark at its last value until all its children have started,
+// each child's input starts at the lowest of its parents' watermarks, and
+// only then does the parent's input finish. So the combined watermark never
+// passes what unread children may still hold. A shard that ends with no
+// children finishes its input at once (its watermark is released). A child
+// that gets no records holds the combined watermark at its start, as any
+// shard without records does: set `idle_timeout` if some may stay empty.
+// Following costs O(shards followed) work when a shard ends, none per record.
 //
-// Saved state: `SaveState()` returns, between rounds, bytes holding each
-// shard's last sequence number read, each input's watermark assigner state,
-// the watermark combiner's state and the window operator's state
-// (`WindowOperator::SaveState()`), versioned and checksummed; they survive the
-// process. `RestoreState()` on a pipeline created over the same stream and
-// options (typically in a new process) resumes after those records and fires
-// exactly what the uninterrupted pipeline would have fired from then on,
-// provided the clock reads the same (periodic watermarks follow it) and user
-// watermark generators save their state (see `WatermarkGenerator::SaveState()`).
-// `ReadPositions()` reads the shard positions out of such bytes.
+// Saved state: `SaveState()` returns, between rounds, bytes holding every
+// shard followed (its parents followed, whether it waits, is read, ended or
+// finished, the last sequence number read, its watermark assigner state), the
+// watermark combiner's state and the window operator's state
+// (`WindowOperator::SaveState()`), versioned and checksummed
+// (lib/window/PIPELINE_STATE_FORMAT.md); they survive the process.
+// `RestoreState()` on a pipeline created over the same stream and options
+// (typically in a new process, possibly after further reshards, so it may
+// list shards that did not exist at the save) resumes after those records and
+// fires exactly what the uninterrupted pipeline would have fired from then
+// on, provided the clock reads the same (periodic watermarks follow it) and
+// user watermark generators save their state (see
+// `WatermarkGenerator::SaveState()`). `ReadPositions()` reads the shard
+// positions out of such bytes.
 //
 // Example:
 //   brook::PipelineOptions popts;
@@ -48,6 +66,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,7 +80,7 @@
 #include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/env.h"
-#include "brook/internal/window_state_codec.h"
+#include "brook/internal/pipeline_state.h"
 #include "brook/record.h"
 #include "brook/watermark.h"
 #include "brook/window.h"
@@ -69,11 +88,23 @@
 namespace brook {
 
 struct PipelineOptions {
-  // Shards to read, one input each. Default (empty): every shard the stream
-  // lists when the pipeline is created.
+  // Shards to read, with their descendants (see "Shards and lineage" at the
+  // top). Default (empty): every shard the stream lists when the pipeline is
+  // created, so the whole stream. With a list, the pipeline follows each
+  // listed shard and every child of a shard it follows; a child waits only
+  // for the parents the pipeline follows. A listed shard whose parent is
+  // listed too waits for it. A merge child of a followed shard and one that
+  // is not followed is read once the followed parent ends, without waiting
+  // for the other (whose records this pipeline does not read): two pipelines
+  // over disjoint lists both read such a child, and per-key order across
+  // that merge holds only for one pipeline that follows both parents (or for
+  // a consumer group, consumer_group.h).
   std::vector<std::string> shard_ids;
-  // Where a shard is read from until `RestoreState()` positions it.
-  // Default: TRIM_HORIZON.
+  // Where the listed shards are read from until `RestoreState()` positions
+  // them (their iterators are taken in `Create()`, also for those that wait
+  // for a parent). Children found later start at their first record
+  // (TRIM_HORIZON), or at the timestamp under AT_TIMESTAMP. Default:
+  // TRIM_HORIZON.
   StartingPosition start = StartingPosition::TrimHorizon();
   // Timestamps and watermarks, one generator per shard. Default: monotonous
   // timestamps from the arrival time.
@@ -82,9 +113,12 @@ struct PipelineOptions {
   // Defaults: idleness and alignment off.
   absl::Duration idle_timeout = absl::InfiniteDuration();
   absl::Duration max_drift = absl::InfiniteDuration();
-  // Idle/active changes of each input (numbered as the shards are listed) and
-  // of their combination, as Flink's WatermarkStatus; see
-  // `WatermarkCombinerOptions`. Called inside `RunOnce()` and `FinishAll()`.
+  // Idle/active changes of each input and of their combination, as Flink's
+  // WatermarkStatus; see `WatermarkCombinerOptions`. Inputs are numbered as
+  // shards start: first the listed shards that wait for no parent, in list
+  // order, then each child as it starts (the numbering is saved with the
+  // state). Called inside `RunOnce()` and `FinishAll()`. A shard read to its
+  // end never turns idle while it holds the watermark for its children.
   // Default (null): not called.
   std::function<void(int input, WatermarkStatus status)> on_input_status;
   std::function<void(WatermarkStatus status)> on_combined_status;
@@ -116,36 +150,49 @@ class WindowPipeline {
         late_sink;
   };
 
-  // Where an input stands in saved state (`ReadPositions()`).
+  // Where a shard followed stands in saved state (`ReadPositions()`).
   struct InputPosition {
     std::string shard_id;
     // The last sequence number read; none if nothing was read yet (the
-    // input then resumes at `PipelineOptions::start`).
+    // shard then resumes where it starts: see `PipelineOptions::start`).
     std::optional<SequenceNumber> last;
-    // The input ended (a closed shard read to its end).
+    // The shard ended: read to its end and its children all started (or it
+    // had none), or ended by `FinishAll()`.
     bool finished = false;
+    // False while the shard waits for a parent to be read to its end.
+    bool started = true;
   };
 
-  // Builds the pipeline and positions a shard iterator per input at
+  // Builds the pipeline and positions a shard iterator per listed shard at
   // `options.start`. Returns kInvalidArgument for a null consumer, a missing
-  // function, or invalid watermark or window options; kNotFound for an
-  // unknown shard. To resume from saved state, call `RestoreState()` next.
+  // function, a stream with no shards, or invalid watermark or window
+  // options; kNotFound for an unknown listed shard; errors of
+  // `Consumer::GetShardIterator()`. To resume from saved state, call
+  // `RestoreState()` next.
   static absl::StatusOr<std::unique_ptr<WindowPipeline>> Create(
       Consumer* consumer, const PipelineOptions& options,
       const WindowOptions& window_options, Agg agg, Functions functions);
 
-  // Reads each unfinished, unpaused (alignment) shard once, feeds its records
-  // through, then runs periodic watermark emission, idleness and
-  // processing-time timers. Returns the number of records read. Errors from
-  // GetRecords and from the operator (a non-positive dynamic session gap) are
-  // returned; the records before the failing one have been processed.
+  // Reads each shard being read and not paused (alignment) once, feeds its
+  // records through; a shard that reaches its end lets its children start,
+  // and they are read in the same call. Then runs periodic watermark
+  // emission, idleness and processing-time timers. Returns the number of
+  // records read. Errors from GetShardIterator (a child's), GetRecords and
+  // the operator (a non-positive dynamic session gap) are returned; the
+  // records before the failing one have been processed, and the next call
+  // goes on from there. A shard that must be drained for a merge child to
+  // start (its co-parent has ended) is read even when alignment would pause
+  // it.
   absl::StatusOr<int64_t> RunOnce();
 
-  // Treats every input as ended: the watermark goes to kMaxEventTime and every
-  // event-time window fires. Use at the end of a bounded run.
+  // Treats every shard as ended, waiting children included: the watermark
+  // goes to kMaxEventTime and every event-time window fires. Use at the end
+  // of a bounded run; nothing is read afterwards.
   void FinishAll();
 
-  // True once every input has ended (closed shards read to their end).
+  // True once every shard followed has finished: closed, read to its end and
+  // its children (followed in turn) finished too; or after `FinishAll()`. A
+  // pipeline over a stream with an open shard never finishes by itself.
   bool finished() const { return finished_count_ == inputs_.size(); }
   EventTime current_watermark_millis() const {
     return op_->current_watermark_millis();
@@ -154,58 +201,50 @@ class WindowPipeline {
   const WatermarkCombiner& combiner() const { return *combiner_; }
 
   // The pipeline's state between rounds as bytes (see "Saved state" at the
-  // top): positions, watermark assigner and combiner state, and the window
-  // operator's `SaveState()`. Store them beside the application's other
-  // state. REQUIRES: codecs for the key and accumulator types (codec.h).
-  // Cost: O(state); allocates the bytes.
+  // top): shards, positions, watermark assigner and combiner state, and the
+  // window operator's `SaveState()`. Store them beside the application's
+  // other state. REQUIRES: codecs for the key and accumulator types
+  // (codec.h). Cost: O(state); allocates the bytes.
   std::string SaveState() const;
   // Replaces the pipeline's state with what `SaveState()` saved, possibly in
-  // another process, and positions each unfinished input's shard iterator
-  // just after its saved position (at `PipelineOptions::start` if it had read
-  // nothing). Returns kDataLoss naming what is wrong for damaged bytes or
-  // bytes that are not such state (also from the parts: assigner, combiner,
-  // operator); kInvalidArgument if the state was saved with other inputs
-  // (count or shard ids), other window options (naming the option, see
-  // `WindowOperator::RestoreState()`) or another input count in the
-  // combiner; errors of `Consumer::GetShardIterator()` (e.g. kNotFound). On
-  // error the pipeline is unchanged.
+  // another process and after further reshards: the saved shards (with their
+  // lineage and watermarks) replace the ones `Create()` listed, each shard
+  // being read resumes just after its saved position (where it starts if it
+  // had read nothing), waiting children start when their parents end, and
+  // children the stream has made since are found as their parents end.
+  // State of format version 1 (before lineage) restores too: its shards are
+  // all taken as started. Returns kDataLoss naming what is wrong for damaged
+  // bytes or bytes that are not such state (also from the parts: assigner,
+  // combiner, operator); kInvalidArgument if the state was saved with other
+  // shards (a shard this pipeline lists is neither saved nor a descendant of
+  // a saved one, or an unfinished saved shard is neither listed nor a child
+  // of a saved one), other window options (naming the option, see
+  // `WindowOperator::RestoreState()`) or inconsistent combiner state;
+  // kFailedPrecondition for version 1 state that finished a shard the stream
+  // has since closed (version 1 never read its children, so its windows may
+  // have fired early: start afresh); errors of
+  // `Consumer::GetShardIterator()` (e.g. kNotFound). On error the pipeline
+  // is unchanged.
   absl::Status RestoreState(absl::string_view state);
-  // The input positions held in `SaveState()` bytes, in input order, e.g. to
-  // acknowledge a checkpoint elsewhere. Returns kDataLoss as
-  // `RestoreState()` does for damaged bytes (the parts' own bytes are not
-  // decoded).
+  // The shards held in `SaveState()` bytes, in the order they were followed
+  // (listed shards first), e.g. to acknowledge a checkpoint elsewhere.
+  // Returns kDataLoss as `RestoreState()` does for damaged bytes (the parts'
+  // own bytes are not decoded).
   static absl::StatusOr<std::vector<InputPosition>> ReadPositions(
       absl::string_view state);
 
  private:
-  // `SaveState()` bytes, decoded.
-  struct Saved {
-    struct SavedInput {
-      InputPosition position;
-      std::string watermarks;  // WatermarkAssigner::SaveState()
-    };
-    std::vector<SavedInput> inputs;
-    std::string combiner;  // WatermarkCombiner::SaveState()
-    std::string window;    // WindowOperator::SaveState()
-  };
-  static absl::StatusOr<Saved> DecodeState(absl::string_view state);
-  WatermarkCombinerOptions CombinerOptions() const {
-    WatermarkCombinerOptions co;
-    co.num_inputs = static_cast<int>(inputs_.size());
-    co.idle_timeout = options_.idle_timeout;
-    co.max_drift = options_.max_drift;
-    co.on_input_status = options_.on_input_status;
-    co.on_combined_status = options_.on_combined_status;
-    co.env = env_;
-    return co;
-  }
-
+  using ShardState = internal::PipelineShard;
+  // A shard followed.
   struct Input {
     std::string shard_id;
-    ShardIterator iterator;
-    std::unique_ptr<WatermarkAssigner> watermarks;
+    std::vector<std::string> parents;  // the followed ones
+    ShardState state = ShardState::kReading;
+    bool listed = false;     // by `Create()`: starts at `options.start`
+    ShardIterator iterator;  // invalid until started, and after the end
+    std::unique_ptr<WatermarkAssigner> watermarks;  // null until started
     std::optional<SequenceNumber> last;
-    bool finished = false;
+    int slot = -1;  // combiner input, -1 until started
   };
 
   WindowPipeline(Consumer* consumer, const PipelineOptions& options,
@@ -215,349 +254,62 @@ class WindowPipeline {
         env_(options.env != nullptr ? options.env : Env::Default()),
         fn_(std::move(functions)) {}
 
+  WatermarkCombinerOptions CombinerOptions(int num_inputs) const {
+    WatermarkCombinerOptions co;
+    co.num_inputs = num_inputs;
+    co.idle_timeout = options_.idle_timeout;
+    co.max_drift = options_.max_drift;
+    co.on_input_status = options_.on_input_status;
+    co.on_combined_status = options_.on_combined_status;
+    co.env = env_;
+    return co;
+  }
   void AdvanceCombined() {
     if (combiner_->combined_watermark_millis() >
         op_->current_watermark_millis()) {
       op_->AdvanceWatermark(combiner_->combined_watermark_millis());
     }
   }
-  void FinishInput(size_t i);
+  // Where a shard that has read nothing starts.
+  StartingPosition StartOf(const Input& in) const {
+    if (in.listed || options_.start.type == ShardIteratorType::kAtTimestamp) {
+      return options_.start;
+    }
+    return StartingPosition::TrimHorizon();
+  }
+  using ShardsById = std::map<absl::string_view, const ShardDescription*>;
+  // The shard's position in `inputs_`, -1 if not followed. O(log n).
+  int Find(absl::string_view shard_id) const;
+  // Appends a shard to those followed.
+  void Follow(Input in);
+  // Whether the pipeline follows the shard or will (it descends from one
+  // that the pipeline follows), by the lineage in `by_id`.
+  bool WillFollow(absl::string_view shard_id, const ShardsById& by_id) const;
+  // Shard `i` was read to its end: follow its children, start those ready.
+  absl::Status EndShard(size_t i, const std::vector<ChildShard>& children);
+  // Starts every waiting shard whose followed parents have all ended, then
+  // finishes every ended shard whose children have all started.
+  absl::Status StartReady();
+  void FinishShard(size_t i);
+  void SetDrain();
 
   Consumer* consumer_;
   PipelineOptions options_;
   Env* env_;
   Functions fn_;
-  std::vector<Input> inputs_;
+  std::vector<Input> inputs_;  // in the order followed: parents first
+  std::map<std::string, int, std::less<>> index_;  // shard id -> inputs_
   size_t finished_count_ = 0;
+  // A waiting shard may be ready to start (after a restore or an error).
+  bool start_pending_ = false;
+  // A shard that ended holds the watermark: nothing is paused (`SetDrain()`).
+  bool drain_ = false;
   std::unique_ptr<WatermarkCombiner> combiner_;
   std::unique_ptr<Operator> op_;
 };
 
-// --- Implementation ---------------------------------------------------------
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<std::unique_ptr<WindowPipeline<Key, In, Agg, Hash>>>
-WindowPipeline<Key, In, Agg, Hash>::Create(Consumer* consumer,
-                                           const PipelineOptions& options,
-                                           const WindowOptions& window_options,
-                                           Agg agg, Functions functions) {
-  if (consumer == nullptr) {
-    return absl::InvalidArgumentError("window pipeline: consumer is null");
-  }
-  if (!functions.parse || !functions.key_selector || !functions.sink) {
-    return absl::InvalidArgumentError(
-        "window pipeline: parse, key_selector and sink are required");
-  }
-  std::unique_ptr<WindowPipeline> p(
-      new WindowPipeline(consumer, options, std::move(functions)));
-  Env* env = p->env_;
-
-  std::vector<std::string> ids = options.shard_ids;
-  if (ids.empty()) {
-    for (const ShardDescription& d : consumer->ListShards()) {
-      ids.push_back(d.shard_id);
-    }
-  }
-  if (ids.empty()) {
-    return absl::InvalidArgumentError("window pipeline: no shards to read");
-  }
-  for (size_t i = 0; i < ids.size(); ++i) {
-    Input in;
-    in.shard_id = ids[i];
-    absl::StatusOr<std::unique_ptr<WatermarkAssigner>> wm =
-        WatermarkAssigner::Create(options.watermarks, env);
-    if (!wm.ok()) return wm.status();
-    in.watermarks = *std::move(wm);
-    absl::StatusOr<ShardIterator> it =
-        consumer->GetShardIterator(in.shard_id, options.start);
-    if (!it.ok()) return it.status();
-    in.iterator = *it;
-    p->inputs_.push_back(std::move(in));
-  }
-
-  absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
-      WatermarkCombiner::Create(p->CombinerOptions());
-  if (!combiner.ok()) return combiner.status();
-  p->combiner_ = *std::move(combiner);
-
-  WindowOptions wo = window_options;
-  if (wo.env == nullptr) wo.env = env;
-  typename Operator::Functions ofns;
-  ofns.on_result = p->fn_.sink;
-  ofns.on_late = p->fn_.late_sink;
-  absl::StatusOr<std::unique_ptr<Operator>> op =
-      Operator::Create(wo, std::move(agg), std::move(ofns));
-  if (!op.ok()) return op.status();
-  p->op_ = *std::move(op);
-  return p;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowPipeline<Key, In, Agg, Hash>::FinishInput(size_t i) {
-  Input& in = inputs_[i];
-  if (in.finished) return;
-  in.finished = true;
-  ++finished_count_;
-  in.watermarks->Finish();
-  combiner_->MarkFinished(static_cast<int>(i));
-  AdvanceCombined();
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<int64_t> WindowPipeline<Key, In, Agg, Hash>::RunOnce() {
-  int64_t read = 0;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    Input& in = inputs_[i];
-    const int input = static_cast<int>(i);
-    if (in.finished || combiner_->IsPaused(input)) continue;
-    absl::StatusOr<GetRecordsResult> r =
-        consumer_->GetRecords(in.iterator, options_.read);
-    if (!r.ok()) return r.status();
-    if (!r->records().empty()) {
-      // Active again if it was idle; then what it generated while idle
-      // (ignored then, as Flink ignores watermarks of idle inputs) counts.
-      combiner_->MarkActive(input);
-      if (combiner_->Update(input, in.watermarks->current_watermark_millis())) {
-        AdvanceCombined();
-      }
-    }
-    for (const Record& rec : r->records()) {
-      const EventTime before = in.watermarks->current_watermark_millis();
-      const EventTime ts = in.watermarks->OnRecord(rec);
-      In value = fn_.parse(rec);
-      absl::Status s = op_->ProcessElement(fn_.key_selector(value), value, ts);
-      in.last = rec.sequence_number;
-      ++read;
-      if (!s.ok()) {
-        // Resume after the bad record rather than fail on it forever.
-        absl::StatusOr<ShardIterator> it = consumer_->GetShardIterator(
-            in.shard_id, StartingPosition::AfterSequenceNumber(*in.last));
-        if (it.ok()) in.iterator = *it;
-        return s;
-      }
-      // A per-event generator may have moved the watermark.
-      if (in.watermarks->current_watermark_millis() != before &&
-          combiner_->Update(input, in.watermarks->current_watermark_millis())) {
-        AdvanceCombined();
-      }
-    }
-    in.iterator = r->next_shard_iterator();
-    if (!in.iterator.valid()) FinishInput(i);
-  }
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    Input& in = inputs_[i];
-    if (!in.finished && in.watermarks->OnTick()) {
-      combiner_->Update(static_cast<int>(i),
-                        in.watermarks->current_watermark_millis());
-    }
-  }
-  combiner_->CheckIdleness();
-  AdvanceCombined();
-  op_->AdvanceProcessingTime();
-  return read;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-void WindowPipeline<Key, In, Agg, Hash>::FinishAll() {
-  for (size_t i = 0; i < inputs_.size(); ++i) FinishInput(i);
-}
-
-// "BWPS" (brook window pipeline state) as a little-endian u32, then a format
-// version:
-//   u32 magic, u32 version (1), u64 input count, then per input: string
-//   shard id, bool has last, [u128 last sequence number], bool finished,
-//   string assigner state; then string combiner state, string window
-//   operator state, and a u32 CRC-32C of everything before it.
-// Strings are a u64 length and the bytes (codec.h). Every state written by
-// version 1 must keep loading in later versions.
-namespace internal {
-inline constexpr uint32_t kPipelineStateMagic = 0x53505742;
-inline constexpr uint32_t kPipelineStateVersion = 1;
-}  // namespace internal
-
-template <typename Key, typename In, typename Agg, typename Hash>
-std::string WindowPipeline<Key, In, Agg, Hash>::SaveState() const {
-  std::string out;
-  Codec<uint32_t>::Encode(internal::kPipelineStateMagic, &out);
-  Codec<uint32_t>::Encode(internal::kPipelineStateVersion, &out);
-  Codec<uint64_t>::Encode(inputs_.size(), &out);
-  for (const Input& in : inputs_) {
-    Codec<std::string>::Encode(in.shard_id, &out);
-    Codec<bool>::Encode(in.last.has_value(), &out);
-    if (in.last.has_value())
-      Codec<absl::uint128>::Encode(in.last->value(), &out);
-    Codec<bool>::Encode(in.finished, &out);
-    Codec<std::string>::Encode(in.watermarks->SaveState(), &out);
-  }
-  Codec<std::string>::Encode(combiner_->SaveState(), &out);
-  Codec<std::string>::Encode(op_->SaveState(), &out);
-  Codec<uint32_t>::Encode(internal::WindowStateChecksum(out), &out);
-  return out;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<typename WindowPipeline<Key, In, Agg, Hash>::Saved>
-WindowPipeline<Key, In, Agg, Hash>::DecodeState(absl::string_view state) {
-  auto corrupt = [&state](absl::string_view what, absl::string_view in) {
-    return absl::DataLossError(
-        absl::StrCat("window pipeline state: ", what, " at byte ",
-                     state.size() - 4 - in.size(), " of ", state.size()));
-  };
-  if (state.size() < 12) {
-    return absl::DataLossError(absl::StrCat(
-        "window pipeline state: truncated: ", state.size(), " bytes"));
-  }
-  absl::string_view in = state.substr(0, state.size() - 4);
-  uint32_t magic = 0, version = 0;
-  Codec<uint32_t>::Decode(&in, &magic);
-  Codec<uint32_t>::Decode(&in, &version);
-  if (magic != internal::kPipelineStateMagic) {
-    return absl::DataLossError(
-        absl::StrCat("window pipeline state: bad magic 0x", absl::Hex(magic),
-                     ", not a window pipeline's saved state"));
-  }
-  if (version != internal::kPipelineStateVersion) {
-    return absl::DataLossError(absl::StrCat(
-        "window pipeline state: unknown format version ", version,
-        " (this build reads ", internal::kPipelineStateVersion, ")"));
-  }
-  absl::string_view stored = state.substr(state.size() - 4);
-  uint32_t checksum = 0;
-  Codec<uint32_t>::Decode(&stored, &checksum);
-  if (checksum !=
-      internal::WindowStateChecksum(state.substr(0, state.size() - 4))) {
-    return absl::DataLossError("window pipeline state: checksum mismatch");
-  }
-  uint64_t n = 0;
-  // An input takes at least a shard id length, two flags and a state length.
-  if (!Codec<uint64_t>::Decode(&in, &n))
-    return corrupt("truncated input count", in);
-  if (n > in.size() / 18) return corrupt("input count beyond the bytes", in);
-  Saved saved;
-  for (uint64_t i = 0; i < n; ++i) {
-    typename Saved::SavedInput si;
-    bool has_last = false;
-    if (!Codec<std::string>::Decode(&in, &si.position.shard_id)) {
-      return corrupt(absl::StrCat("input ", i, ": truncated shard id"), in);
-    }
-    if (!Codec<bool>::Decode(&in, &has_last)) {
-      return corrupt(absl::StrCat("input ", i, ": bad position flag"), in);
-    }
-    if (has_last) {
-      absl::uint128 v = 0;
-      if (!Codec<absl::uint128>::Decode(&in, &v)) {
-        return corrupt(absl::StrCat("input ", i, ": truncated position"), in);
-      }
-      si.position.last = SequenceNumber::FromValue(v);
-    }
-    if (!Codec<bool>::Decode(&in, &si.position.finished)) {
-      return corrupt(absl::StrCat("input ", i, ": bad finished flag"), in);
-    }
-    if (!Codec<std::string>::Decode(&in, &si.watermarks)) {
-      return corrupt(absl::StrCat("input ", i, ": truncated assigner state"),
-                     in);
-    }
-    saved.inputs.push_back(std::move(si));
-  }
-  if (!Codec<std::string>::Decode(&in, &saved.combiner)) {
-    return corrupt("truncated combiner state", in);
-  }
-  if (!Codec<std::string>::Decode(&in, &saved.window)) {
-    return corrupt("truncated window operator state", in);
-  }
-  if (!in.empty()) return corrupt("trailing bytes", in);
-  return saved;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::StatusOr<
-    std::vector<typename WindowPipeline<Key, In, Agg, Hash>::InputPosition>>
-WindowPipeline<Key, In, Agg, Hash>::ReadPositions(absl::string_view state) {
-  absl::StatusOr<Saved> saved = DecodeState(state);
-  if (!saved.ok()) return saved.status();
-  std::vector<InputPosition> out;
-  for (typename Saved::SavedInput& si : saved->inputs) {
-    out.push_back(std::move(si.position));
-  }
-  return out;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-absl::Status WindowPipeline<Key, In, Agg, Hash>::RestoreState(
-    absl::string_view state) {
-  absl::StatusOr<Saved> saved = DecodeState(state);
-  if (!saved.ok()) return saved.status();
-  if (saved->inputs.size() != inputs_.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("window pipeline state: saved with ", saved->inputs.size(),
-                     " inputs, this pipeline has ", inputs_.size()));
-  }
-  // Everything that can fail first, into new parts; then swap them in.
-  struct Next {
-    std::unique_ptr<WatermarkAssigner> watermarks;
-    ShardIterator iterator;
-  };
-  std::vector<Next> next(inputs_.size());
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    const InputPosition& pos = saved->inputs[i].position;
-    if (pos.shard_id != inputs_[i].shard_id) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "window pipeline state: input ", i, " was shard ", pos.shard_id,
-          ", this pipeline reads ", inputs_[i].shard_id));
-    }
-    absl::StatusOr<std::unique_ptr<WatermarkAssigner>> wm =
-        WatermarkAssigner::Create(options_.watermarks, env_);
-    if (!wm.ok()) return wm.status();
-    next[i].watermarks = *std::move(wm);
-    absl::Status s =
-        next[i].watermarks->RestoreState(saved->inputs[i].watermarks);
-    if (!s.ok()) {
-      return absl::Status(
-          s.code(),
-          absl::StrCat("window pipeline state: input ", i, ": ", s.message()));
-    }
-    if (pos.finished) continue;
-    absl::StatusOr<ShardIterator> it = consumer_->GetShardIterator(
-        pos.shard_id, pos.last.has_value()
-                          ? StartingPosition::AfterSequenceNumber(*pos.last)
-                          : options_.start);
-    if (!it.ok()) return it.status();
-    next[i].iterator = *it;
-  }
-  absl::StatusOr<std::unique_ptr<WatermarkCombiner>> combiner =
-      WatermarkCombiner::Create(CombinerOptions());
-  if (!combiner.ok()) return combiner.status();
-  absl::Status s = (*combiner)->RestoreState(saved->combiner);
-  if (!s.ok()) {
-    return absl::Status(s.code(),
-                        absl::StrCat("window pipeline state: ", s.message()));
-  }
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    if (saved->inputs[i].position.finished !=
-        (*combiner)->IsFinished(static_cast<int>(i))) {
-      return absl::DataLossError(absl::StrCat(
-          "window pipeline state: input ", i,
-          " is finished in its position but not in the combiner, or the "
-          "reverse"));
-    }
-  }
-  // The operator's restore changes nothing on error, so it goes last.
-  s = op_->RestoreState(saved->window);
-  if (!s.ok()) return s;
-  finished_count_ = 0;
-  for (size_t i = 0; i < inputs_.size(); ++i) {
-    Input& in = inputs_[i];
-    const InputPosition& pos = saved->inputs[i].position;
-    in.watermarks = std::move(next[i].watermarks);
-    in.iterator = next[i].iterator;
-    in.last = pos.last;
-    in.finished = pos.finished;
-    if (in.finished) ++finished_count_;
-  }
-  combiner_ = *std::move(combiner);
-  return absl::OkStatus();
-}
-
 }  // namespace brook
+
+#include "brook/internal/pipeline_impl.h"  // IWYU pragma: export
 
 #endif  // BROOK_PIPELINE_H_

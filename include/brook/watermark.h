@@ -224,7 +224,7 @@ class BROOK_EXPORT WatermarkAssigner {
 };
 
 struct BROOK_EXPORT WatermarkCombinerOptions {
-  // Number of inputs, at least 1. Default: 1.
+  // Number of inputs, at least 1 (`AddInput()` adds more). Default: 1.
   int num_inputs = 1;
   // Idleness (Flink's WatermarksWithIdleness): an input that has received no
   // records (`MarkActive()`) for longer than this becomes idle and stops
@@ -300,6 +300,15 @@ class BROOK_EXPORT WatermarkCombiner {
   // The input ended: see rule 4 above. Returns true if the combined watermark
   // advanced. No effect if the input has already finished.
   bool MarkFinished(int input);
+  // Adds an input with watermark `watermark_millis`, active, and returns its
+  // number (`num_inputs()` before the call), as a pipeline does for a child
+  // shard when its parents end. It holds the combined watermark back (it is
+  // aligned) if `watermark_millis` is at least the combined watermark; else,
+  // as an input back from idleness, it holds nothing back until it catches
+  // up. Never changes the combined watermark. If every other input was idle,
+  // the combined status becomes kActive (`on_combined_status` is called).
+  // Cost: O(log n), or O(n) when the input count passes a power of two.
+  int AddInput(EventTime watermark_millis);
   // Marks inputs idle that have seen no activity for longer than the idle
   // timeout, by the clock (see `WatermarkCombinerOptions::idle_timeout`).
   // Returns true if the combined watermark advanced.

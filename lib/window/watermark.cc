@@ -445,6 +445,26 @@ bool WatermarkCombiner::MarkFinished(int input) {
   return combined_ > before;
 }
 
+int WatermarkCombiner::AddInput(EventTime watermark_millis) {
+  const int input = num_inputs();
+  Input in;
+  in.watermark = watermark_millis;
+  in.aligned = watermark_millis >= combined_;
+  inputs_.push_back(in);
+  ++active_;
+  if (in.aligned) ++aligned_;
+  if (num_inputs() > leaves_) {
+    while (leaves_ < num_inputs()) leaves_ *= 2;
+    RebuildTrees();
+  } else {
+    SetLeaf(input);
+  }
+  if (active_ == 1 && on_combined_status_) {
+    on_combined_status_(WatermarkStatus::kActive);
+  }
+  return input;
+}
+
 bool WatermarkCombiner::CheckIdleness() {
   if (!idleness_) return false;
   const int64_t now_millis = env_->NowMillis();

@@ -51,16 +51,20 @@ void WindowSeeds() {
 }
 
 void PipelineSeeds() {
+  // seed-v1-* (format version 1, before lineage) are kept, not regenerated.
   for (int config = 0; config < kWindowConfigs; ++config) {
-    PipelineFixture f;
-    f.Put(20, 100);
-    auto p = f.Make(config);
-    if (!p.ok()) Fail(p.status().ToString());
-    f.Rounds(**p, 3);
-    std::string bytes = (*p)->SaveState();
-    bytes.resize(bytes.size() - 4);
-    Put("pipeline_state", absl::StrCat(config),
-        std::string(1, static_cast<char>(config)) + bytes);
+    for (int rounds : {0, 3}) {
+      PipelineFixture f;
+      f.Standard();
+      auto p = f.Make(config);
+      if (!p.ok()) Fail(p.status().ToString());
+      f.Rounds(**p, rounds);
+      std::string bytes = (*p)->SaveState();
+      bytes.resize(bytes.size() - 4);
+      Put("pipeline_state",
+          rounds == 0 ? absl::StrCat(config, "-waiting") : absl::StrCat(config),
+          std::string(1, static_cast<char>(config)) + bytes);
+    }
   }
 }
 

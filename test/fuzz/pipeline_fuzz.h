@@ -1,7 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // Shared by the pipeline state fuzz target and the seed generator: a
-// two-shard memory stream, a pipeline over it (elements are the records'
+// two-shard memory stream (the first shard split, see `Standard()`), a
+// pipeline over it (elements are the records'
 // decimal data, which is also their event time; keys are the element modulo
 // 3), and a fixed workload.
 //
@@ -21,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/consumer.h"
+#include "brook/partitioner.h"
 #include "brook/pipeline.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
@@ -62,6 +64,25 @@ struct PipelineFixture {
               .status();
       if (!s.ok()) Fail(s.ToString());
     }
+  }
+
+  // Splits the first shard in two (its lineage then has a parent and two
+  // children: states where children wait, start, and parents end).
+  void Split() {
+    const ShardDescription d = consumer->ListShards()[0];
+    const HashKey lo = d.hash_key_range.starting_hash_key;
+    const HashKey hi = d.hash_key_range.ending_hash_key;
+    absl::Status s =
+        stream->SplitShard(d.shard_id, HashKeyToString(lo + (hi - lo) / 2));
+    if (!s.ok()) Fail(s.ToString());
+  }
+
+  // The stream of the target and the seeds: 20 records over two shards, the
+  // first one split, 10 more records.
+  void Standard() {
+    Put(20, 100);
+    Split();
+    Put(10, 140);
   }
 
   // A pipeline of window configuration `config`. Errors as

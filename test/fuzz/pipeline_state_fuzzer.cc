@@ -1,8 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Fuzzes `WindowPipeline::RestoreState()` (pipeline state, watermark
-// assigner and combiner state, the window operator's state) and a pipeline
-// resumed from it: any bytes either are refused with a status, changing
+// Fuzzes `WindowPipeline::RestoreState()` (pipeline state of format version
+// 1 and 2 with the shards' lineage, watermark assigner and combiner state,
+// the window operator's state) and a pipeline resumed from it, over a stream
+// with a split shard: any bytes either are refused with a status, changing
 // nothing, or resume a pipeline that runs, saves state that restores again,
 // and finishes without crashing. Input format: see pipeline_fuzz.h.
 
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes = brook::fuzz::WithChecksum(
       absl::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
   brook::fuzz::PipelineFixture f;
-  f.Put(20, 100);
+  f.Standard();
   auto p = f.Make(config);
   if (!p.ok()) Fail(p.status().ToString());
   f.Rounds(**p, 1);

@@ -371,13 +371,22 @@ TEST_CASE(
     const std::string mine = single.pipeline->SaveState();
     BROOK_CHECK_CODE(single.pipeline->RestoreState(saved), kInvalidArgument);
     CHECK(single.pipeline->SaveState() == mine);
+    // The other way: the pipeline lists a shard the state does not hold.
+    const std::string one_saved = single.pipeline->SaveState();
+    Run both(f, ClickOptions(0), Tumbling(100));
+    const std::string both_before = both.pipeline->SaveState();
+    absl::Status s = both.pipeline->RestoreState(one_saved);
+    BROOK_CHECK_CODE(s, kInvalidArgument);
+    CHECK(absl::StrContains(s.message(), "shard"));
+    CHECK(both.pipeline->SaveState() == both_before);
+    // The same shards listed in another order: the saved state says which
+    // shards are followed (and numbers their inputs), so it restores.
     PipelineOptions swapped = ClickOptions(0);
     swapped.shard_ids = {f.consumer->ListShards()[1].shard_id,
                          f.consumer->ListShards()[0].shard_id};
     Run reversed(f, swapped, Tumbling(100));
-    absl::Status s = reversed.pipeline->RestoreState(saved);
-    BROOK_CHECK_CODE(s, kInvalidArgument);
-    CHECK(absl::StrContains(s.message(), "shard"));
+    BROOK_CHECK_OK(reversed.pipeline->RestoreState(saved));
+    CHECK(reversed.pipeline->SaveState() == saved);
   }
   // Damaged bytes, everywhere.
   BROOK_CHECK_CODE(other.pipeline->RestoreState(""), kDataLoss);
@@ -399,8 +408,10 @@ TEST_CASE(
   CHECK(other.pipeline->SaveState() == saved);
 }
 
-TEST_CASE("WindowPipeline: a closed shard read to its end releases its input",
-          "[window][pipeline][finished]") {
+TEST_CASE(
+    "WindowPipeline: a closed shard read to its end hands its place to its "
+    "children",
+    "[window][pipeline][finished]") {
   Fixture f;
   Run run(f, ClickOptions(0), Tumbling(100));
   f.Put(kShard0, "a", 10);
@@ -410,16 +421,32 @@ TEST_CASE("WindowPipeline: a closed shard read to its end releases its input",
   CHECK(run.pipeline->current_watermark_millis() ==
         19);  // shard 1 holds it back
   CHECK(run.results.empty());
-  // Splitting shard 1 closes it: its reader reaches the end and is released.
+  // Splitting shard 1 closes it: its reader reaches the end, its children
+  // start at its watermark, and only then is its input released.
   const std::string shard1 = f.consumer->ListShards()[1].shard_id;
   BROOK_REQUIRE_OK(
       f.stream->SplitShard(shard1, "255211775190703847597530955573826158592"));
   run.Round(f);
   CHECK(run.pipeline->combiner().IsFinished(1));
+  REQUIRE(run.pipeline->combiner().num_inputs() == 4);
+  CHECK(run.pipeline->combiner().input_watermark_millis(2) == 19);
+  CHECK(run.pipeline->combiner().input_watermark_millis(3) == 19);
   CHECK_FALSE(run.pipeline->finished());
-  CHECK(run.pipeline->current_watermark_millis() == 149);
+  CHECK(run.pipeline->current_watermark_millis() == 19);
+  CHECK(run.results.empty());
+  // Shard 1's keys go on in a child; the other child, empty, may still get
+  // some, so it holds the watermark.
+  f.Put(kShard1, "b", 160);
+  run.Round(f);
+  CHECK(run.pipeline->combiner().input_watermark_millis(3) == 159);
+  CHECK(run.pipeline->current_watermark_millis() == 19);
+  run.pipeline->FinishAll();
+  CHECK(run.pipeline->finished());
   std::sort(run.results.begin(), run.results.end());
-  CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1}, {"b", 0, 99, 1}});
+  CHECK(run.results == std::vector<Out>{{"a", 0, 99, 1},
+                                        {"a", 100, 199, 1},
+                                        {"b", 0, 99, 1},
+                                        {"b", 100, 199, 1}});
 }
 
 TEST_CASE("WindowPipeline: invalid arguments", "[window][pipeline]") {
