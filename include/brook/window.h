@@ -14,7 +14,9 @@
 // The parts, each in its own header (all included by this one):
 // window_assigner.h (which windows), window_trigger.h (when they fire),
 // window_aggregate.h (what they compute); the operator's general path is in
-// internal/window_operator_impl.h, its sliced path for sliding windows (an
+// internal/window_operator_impl.h (sessions of every path merge through
+// one `internal::MergingWindowSet`, internal/window_merging_set.h, Flink's
+// MergingWindowSet), its sliced path for sliding windows (an
 // operator of its own, `internal::SlicedWindows`, that the public operator
 // owns and drives) in internal/window_sliced_impl.h, its logical state seam (export and import
 // of its state) in internal/window_state_{export,import}_impl.h, and
@@ -68,6 +70,7 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_merging_set.h"
 #include "brook/internal/window_sliced_impl.h"
 #include "brook/internal/window_state.h"
 #include "brook/internal/window_timer_service.h"
@@ -303,6 +306,10 @@ class WindowOperator {
       return id > o.id;
     }
   };
+  // A key's sessions, through the operator's one merge mechanism.
+  using SessionSet =
+      internal::MergingWindowSet<absl::InlinedVector<WinState, 1>>;
+  static SessionSet Sessions(KeyState& ks) { return SessionSet(&ks.windows); }
   using TimerHeap =
       std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
   struct State {

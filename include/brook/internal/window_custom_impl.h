@@ -5,9 +5,10 @@
 // custom one, or the assigner is (a built-in trigger then runs as the
 // `CustomTrigger` of `BuiltinAsCustomTrigger()`). Timers live in an
 // `internal::WindowTimerService`, trigger state beside the windows, by
-// window id; a session merge is Flink's MergingWindowSet callback: OnMerge
-// on the merged window, then Clear() and the timers dropped of every window
-// merged into it. The built-in triggers with built-in assigners keep their
+// window id; a session merge is the merge callback of the operator's one
+// `internal::MergingWindowSet` (window_merging_set.h): OnMerge on the merged
+// window, then Clear() and the timers dropped of every window merged into
+// it. The built-in triggers with built-in assigners keep their
 // own faster paths (window_operator_impl.h, window_sliced_impl.h). Not API:
 // include "brook/window.h".
 //
@@ -351,26 +352,63 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
   return absl::OkStatus();
 }
 
-// Flink's MergingWindowSet for one key's sessions: the new window merges
-// with every session it overlaps or touches (sessions of a key never do so
-// with each other). A merged window is a new window (fresh id, zero trigger
-// state) holding the merged contents; the trigger's OnMerge sets it up from
-// the merged windows' states, then each merged window is cleared and dropped
-// with its timers. A new window inside one session leaves it as it is.
+// Flink's merge function of its WindowOperator, over the operator's one
+// merge mechanism (`internal::MergingWindowSet`): the merged window is a new
+// window for the trigger (fresh id, so fresh trigger state and no timers)
+// whose contents are those of the windows merged, kept in the first one's
+// entry (its state window). The trigger's OnMerge sets the merged window up
+// from the merged windows' states (in the key's list order), then each
+// merged window is cleared and its timers and trigger state dropped. A new
+// window inside one session leaves it as it is.
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     uint32_t slot, const In& value, EventTime ts, const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
-  TimeWindow merged = w;
-  absl::InlinedVector<uint64_t, 4> old;  // ids of the windows merged
-  for (const WinState& x : ks.windows) {
-    if (!internal::SessionsTouch(x.window, w)) continue;
-    old.push_back(x.id);
-    merged.start_millis = std::min(merged.start_millis, x.window.start_millis);
-    merged.max_timestamp_millis =
-        std::max(merged.max_timestamp_millis, x.window.max_timestamp_millis);
-  }
-  if (old.empty()) {
+  const auto added =
+      Sessions(ks).AddWindow(w, [&](const TimeWindow& merged, WinState& t,
+                                    absl::Span<WinState* const> merged_away) {
+        const uint64_t mid = state_.next_id++;
+        state_.trigger_state[mid].assign(custom_trigger_->state_size(), 0);
+        absl::InlinedVector<std::pair<uint64_t, TimeWindow>, 4> old;
+        old.emplace_back(t.id, t.window);
+        for (WinState* o : merged_away) {
+          old.emplace_back(o->id, o->window);
+          if (o->has_data) {
+            MergeContents(t, *o);
+            t.has_data = true;
+          } else if (evictor_.has_value()) {
+            state_.elements.erase(o->id);
+          }
+          --state_.live;
+        }
+        {
+          absl::InlinedVector<absl::Span<const int64_t>, 4> states;
+          for (const auto& [id, window] : old) {
+            states.emplace_back(state_.trigger_state[id]);
+          }
+          CustomContext ctx(this, slot, mid);
+          custom_trigger_->OnMerge(merged, states, ctx);
+        }
+        for (const auto& [id, window] : old) {
+          {
+            CustomContext ctx(this, slot, id);
+            custom_trigger_->Clear(window, ctx);
+          }
+          state_.custom_timers.DropWindow(id);
+          state_.trigger_state.erase(id);
+        }
+        // The state window's contents now belong to the merged window.
+        if (evictor_.has_value()) {
+          auto it = state_.elements.find(t.id);
+          if (it != state_.elements.end()) {
+            auto list = std::move(it->second);
+            state_.elements.erase(it);
+            state_.elements[mid] = std::move(list);
+          }
+        }
+        t.id = mid;
+      });
+  if (added.index == SessionSet::kNew) {
     if (IsWindowLate(w)) {
       if (internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
         Late(ks.key, value, ts);
@@ -380,30 +418,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     CustomElement(slot, AddCustomWindow(slot, w), value, ts);
     return;
   }
-  if (old.size() == 1 && FindWindowById(ks, old[0])->window == merged) {
-    CustomElement(slot, *FindWindowById(ks, old[0]), value, ts);
-    return;
-  }
-  // The merged window, its contents those of the windows merged.
-  WinState& m = AddCustomWindow(slot, merged);
-  const uint64_t mid = m.id;
-  for (uint64_t id : old) {
-    WinState* o = FindWindowById(state_.keys[slot], id);
-    WinState* t = FindWindowById(state_.keys[slot], mid);
-    if (o->has_data) {
-      MergeContents(*t, *o);
-      t->has_data = true;
-    }
-  }
-  {
-    absl::InlinedVector<absl::Span<const int64_t>, 4> states;
-    for (uint64_t id : old) states.emplace_back(state_.trigger_state[id]);
-    CustomContext ctx(this, slot, mid);
-    custom_trigger_->OnMerge(merged, states, ctx);
-  }
-  for (uint64_t id : old) DropCustomWindow(slot, id);
   // (Never late: it ends no earlier than a window that is not.)
-  CustomElement(slot, *FindWindowById(state_.keys[slot], mid), value, ts);
+  CustomElement(slot, ks.windows[added.index], value, ts);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>

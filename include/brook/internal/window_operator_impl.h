@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 #include "brook/codec.h"
 #include "brook/internal/time_math.h"
@@ -425,44 +426,30 @@ void WindowOperator<Key, In, Agg, Hash>::Fire(KeyState& ks, WinState& ws) {
   }
 }
 
+// The built-in triggers' session merge (`internal::MergingWindowSet`): the
+// merged windows' contents, counts and earliest early fire time go to the
+// first merged window, which keeps its id and so its pending timer.
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
                                                         const In& value,
                                                         EventTime ts,
                                                         const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
-  // Sessions of a key never overlap or touch, so everything that merges with
-  // the new window touches the new window itself.
-  size_t target = ks.windows.size();
-  TimeWindow merged = w;
-  for (size_t i = 0; i < ks.windows.size();) {
-    if (!internal::SessionsTouch(ks.windows[i].window, w)) {
-      ++i;
-      continue;
-    }
-    const TimeWindow& x = ks.windows[i].window;
-    merged.start_millis = std::min(merged.start_millis, x.start_millis);
-    merged.max_timestamp_millis =
-        std::max(merged.max_timestamp_millis, x.max_timestamp_millis);
-    if (target == ks.windows.size()) {
-      target = i++;
-      continue;
-    }
-    WinState& t = ks.windows[target];
-    WinState& o = ks.windows[i];
-    MergeContents(t, o);
-    t.has_data = t.has_data || o.has_data;
-    t.count = internal::SaturatingAdd(t.count, o.count);
-    if (o.has_fire && (!t.has_fire || o.next_fire < t.next_fire)) {
-      t.next_fire = o.next_fire;
-      t.has_fire = true;
-    }
-    if (i + 1 != ks.windows.size())
-      ks.windows[i] = std::move(ks.windows.back());
-    ks.windows.pop_back();
-    --state_.live;
-  }
-  if (target == ks.windows.size()) {
+  const auto added = Sessions(ks).AddWindow(
+      w, [this](const TimeWindow&, WinState& t,
+                absl::Span<WinState* const> merged_away) {
+        for (WinState* o : merged_away) {
+          MergeContents(t, *o);
+          t.has_data = t.has_data || o->has_data;
+          t.count = internal::SaturatingAdd(t.count, o->count);
+          if (o->has_fire && (!t.has_fire || o->next_fire < t.next_fire)) {
+            t.next_fire = o->next_fire;
+            t.has_fire = true;
+          }
+          --state_.live;
+        }
+      });
+  if (added.index == SessionSet::kNew) {
     if (IsWindowLate(w)) {
       if (internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
         Late(ks.key, value, ts);
@@ -473,13 +460,12 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
     OnElementInWindow(slot, ws, value, ts);
     return;
   }
-  WinState& t = ks.windows[target];
-  if (t.window != merged) {
-    t.window = merged;
+  WinState& t = ks.windows[added.index];
+  if (added.merged) {
     // Flink's onMerge: the merged window's end timer only if still ahead.
     t.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
                      trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-                    merged.max_timestamp_millis > state_.watermark;
+                    t.window.max_timestamp_millis > state_.watermark;
     ScheduleWindow(slot, t);
   }
   OnElementInWindow(slot, t, value, ts);
