@@ -4,8 +4,8 @@
 // over a `CustomTrigger` and a `TriggerContext`: used when the trigger is a
 // custom one, or the assigner is (a built-in trigger then runs as the
 // `CustomTrigger` of `BuiltinAsCustomTrigger()`). Timers live in an
-// `internal::WindowTimerService`, trigger state beside the windows, by
-// window id; a session merge is the merge callback of the operator's one
+// `internal::WindowTimerService` (by window id), trigger state in each
+// window's entry of its key's `KeyWindowState`; a session merge is the merge callback of the operator's one
 // `internal::MergingWindowSet` (window_merging_set.h): OnMerge on the merged
 // window, then Clear() and the timers dropped of every window merged into
 // it. The built-in triggers with built-in assigners keep their
@@ -181,16 +181,18 @@ class BuiltinAsCustomTrigger final : public CustomTrigger {
 
 }  // namespace internal
 
-// The context of one call into the trigger, for one window.
+// The context of one call into the trigger, for one window: the window
+// with id `id` of key slot `slot`, whose trigger state is `*state` (sized
+// `state_size()`).
 template <typename Key, typename In, typename Agg, typename Hash>
 class WindowOperator<Key, In, Agg, Hash>::CustomContext final
     : public TriggerContext {
  public:
-  CustomContext(WindowOperator* op, uint32_t slot, uint64_t id)
-      : op_(op), slot_(slot), id_(id) {
-    auto it = op->state_.trigger_state.find(id);
-    if (it != op->state_.trigger_state.end()) state_ = it->second.data();
-  }
+  CustomContext(WindowOperator* op, uint32_t slot, uint64_t id,
+                std::vector<int64_t>* state)
+      : op_(op), slot_(slot), id_(id), state_(state->data()) {}
+  CustomContext(WindowOperator* op, uint32_t slot, WinState& ws)
+      : CustomContext(op, slot, ws.id, &ws.Extras().trigger_state) {}
   EventTime current_watermark_millis() const override {
     return op_->state_.watermark;
   }
@@ -244,12 +246,10 @@ template <typename Key, typename In, typename Agg, typename Hash>
 typename WindowOperator<Key, In, Agg, Hash>::WinState&
 WindowOperator<Key, In, Agg, Hash>::AddCustomWindow(uint32_t slot,
                                                     const TimeWindow& w) {
-  KeyState& ks = state_.keys[slot];
-  ks.windows.push_back(WinState{w, agg_.CreateAccumulator()});
+  WinState& ws = state_.keys[slot].Add(WinState{w, agg_.CreateAccumulator()});
   ++state_.live;
-  WinState& ws = ks.windows.back();
   ws.id = state_.next_id++;
-  state_.trigger_state[ws.id].assign(custom_trigger_->state_size(), 0);
+  ws.Extras().trigger_state.assign(custom_trigger_->state_size(), 0);
   return ws;
 }
 
@@ -269,7 +269,7 @@ void WindowOperator<Key, In, Agg, Hash>::ApplyTriggerResult(uint32_t slot,
     }
   }
   if (r == TriggerResult::kPurge || r == TriggerResult::kFireAndPurge) {
-    if (evictor_.has_value()) state_.elements.erase(ws.id);
+    if (ws.extras != nullptr) ClearElements(ws);
     ws.acc = agg_.CreateAccumulator();
     ws.has_data = false;
   }
@@ -281,7 +281,7 @@ void WindowOperator<Key, In, Agg, Hash>::CustomElement(uint32_t slot,
                                                        const In& value,
                                                        EventTime ts) {
   AddToWindow(ws, value, ts);
-  CustomContext ctx(this, slot, ws.id);
+  CustomContext ctx(this, slot, ws);
   const TriggerResult r = custom_trigger_->OnElement(ts, ws.window, ctx);
   ApplyTriggerResult(slot, ws, r);
   RegisterCleanupTimer(slot, ws);
@@ -290,13 +290,11 @@ void WindowOperator<Key, In, Agg, Hash>::CustomElement(uint32_t slot,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::DropCustomWindow(uint32_t slot,
                                                           uint64_t id) {
-  KeyState& ks = state_.keys[slot];
-  if (WinState* ws = FindWindowById(ks, id)) {
-    CustomContext ctx(this, slot, id);
+  if (WinState* ws = state_.keys[slot].FindById(id)) {
+    CustomContext ctx(this, slot, *ws);
     custom_trigger_->Clear(ws->window, ctx);
   }
   state_.custom_timers.DropWindow(id);
-  state_.trigger_state.erase(id);
   EraseWindow(slot, id);
 }
 
@@ -343,7 +341,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
   for (const TimeWindow& w : assigned_) {
     if (IsWindowLate(w)) continue;
     skipped = false;
-    WinState* ws = FindWindow(state_.keys[slot], w);
+    WinState* ws = state_.keys[slot].Find(w);
     if (ws == nullptr) ws = &AddCustomWindow(slot, w);
     CustomElement(slot, *ws, value, ts);
   }
@@ -365,48 +363,37 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     uint32_t slot, const In& value, EventTime ts, const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
   const auto added =
-      Sessions(ks).AddWindow(w, [&](const TimeWindow& merged, WinState& t,
-                                    absl::Span<WinState* const> merged_away) {
+      ks.Sessions().AddWindow(w, [&](const TimeWindow& merged, WinState& t,
+                                     absl::Span<WinState* const> merged_away) {
         const uint64_t mid = state_.next_id++;
-        state_.trigger_state[mid].assign(custom_trigger_->state_size(), 0);
-        absl::InlinedVector<std::pair<uint64_t, TimeWindow>, 4> old;
-        old.emplace_back(t.id, t.window);
+        std::vector<int64_t> merged_state(custom_trigger_->state_size(), 0);
+        absl::InlinedVector<WinState*, 4> old;  // the windows merged
+        old.push_back(&t);
+        old.insert(old.end(), merged_away.begin(), merged_away.end());
         for (WinState* o : merged_away) {
-          old.emplace_back(o->id, o->window);
           if (o->has_data) {
             MergeContents(t, *o);
             t.has_data = true;
-          } else if (evictor_.has_value()) {
-            state_.elements.erase(o->id);
           }
           --state_.live;
         }
         {
           absl::InlinedVector<absl::Span<const int64_t>, 4> states;
-          for (const auto& [id, window] : old) {
-            states.emplace_back(state_.trigger_state[id]);
-          }
-          CustomContext ctx(this, slot, mid);
+          for (WinState* o : old)
+            states.emplace_back(o->Extras().trigger_state);
+          CustomContext ctx(this, slot, mid, &merged_state);
           custom_trigger_->OnMerge(merged, states, ctx);
         }
-        for (const auto& [id, window] : old) {
+        for (WinState* o : old) {
           {
-            CustomContext ctx(this, slot, id);
-            custom_trigger_->Clear(window, ctx);
+            CustomContext ctx(this, slot, *o);
+            custom_trigger_->Clear(o->window, ctx);
           }
-          state_.custom_timers.DropWindow(id);
-          state_.trigger_state.erase(id);
+          state_.custom_timers.DropWindow(o->id);
         }
-        // The state window's contents now belong to the merged window.
-        if (evictor_.has_value()) {
-          auto it = state_.elements.find(t.id);
-          if (it != state_.elements.end()) {
-            auto list = std::move(it->second);
-            state_.elements.erase(it);
-            state_.elements[mid] = std::move(list);
-          }
-        }
+        // The state window (its contents in place) is the merged window.
         t.id = mid;
+        t.Extras().trigger_state = std::move(merged_state);
       });
   if (added.index == SessionSet::kNew) {
     if (IsWindowLate(w)) {
@@ -427,9 +414,9 @@ void WindowOperator<Key, In, Agg, Hash>::FireCustomTimers(
     internal::TimerDomain domain, int64_t upto) {
   internal::WindowTimerService::Timer t;
   while (state_.custom_timers.PopDue(domain, upto, &t)) {
-    WinState* ws = FindWindowById(state_.keys[t.slot], t.id);
+    WinState* ws = state_.keys[t.slot].FindById(t.id);
     if (ws == nullptr) continue;
-    CustomContext ctx(this, t.slot, t.id);
+    CustomContext ctx(this, t.slot, *ws);
     const TriggerResult r =
         domain == internal::TimerDomain::kEventTime
             ? custom_trigger_->OnEventTime(t.time, ws->window, ctx)
@@ -447,8 +434,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 template <typename DataWindow, typename DataTimer>
 void WindowOperator<Key, In, Agg, Hash>::ExportCustomWindow(
     const WinState& ws, DataWindow* w, std::vector<DataTimer>* timers) const {
-  auto it = state_.trigger_state.find(ws.id);
-  if (it != state_.trigger_state.end()) w->trigger_state = it->second;
+  if (ws.extras != nullptr) w->trigger_state = ws.extras->trigger_state;
   for (const auto& [domain, time] : state_.custom_timers.TimersOf(ws.id)) {
     timers->push_back(DataTimer{domain, time, ws.window.start_millis,
                                 ws.window.max_timestamp_millis});
