@@ -105,8 +105,10 @@ class TwoGridsAssigner final : public CustomWindowAssigner {
   std::string name() const override { return "two_grids"; }
   void AssignWindows(EventTime ts, int64_t,
                      std::vector<TimeWindow>* out) const override {
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 10));
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 20));
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(10)));
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(20)));
   }
 };
 

@@ -119,8 +119,10 @@ class TwoSizes : public CustomWindowAssigner {
   std::string name() const override { return "two_sizes"; }
   void AssignWindows(EventTime ts, int64_t,
                      std::vector<TimeWindow>* out) const override {
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 10));
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 20));
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(10)));
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(20)));
   }
 };
 
@@ -131,7 +133,8 @@ class ByClock : public CustomWindowAssigner {
   bool is_event_time() const override { return false; }
   void AssignWindows(EventTime, int64_t now,
                      std::vector<TimeWindow>* out) const override {
-    out->push_back(WindowAssigner::AlignedWindow(now, 0, 100));
+    out->push_back(WindowAssigner::AlignedWindow(now, absl::ZeroDuration(),
+                                                 absl::Milliseconds(100)));
   }
 };
 
