@@ -112,7 +112,9 @@ struct BROOK_EXPORT WindowOptions {
   // emitted when it fires, so a firing costs O(keys held) even for keys
   // without data: for very sparse keys turn this off. Off: one accumulator
   // per window and key (Flink's WindowOperator). Default: true.
-  // Ignored with an evictor.
+  // Ignored with an evictor, and for cumulate windows, which do not slice
+  // yet (lib/window/WINDOW_STATE_FORMAT.md says how their saved state will
+  // restore once they do).
   bool use_slicing = true;
 
   static WindowAssigner DefaultAssigner();
