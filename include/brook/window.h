@@ -14,9 +14,13 @@
 // The parts, each in its own header (all included by this one):
 // window_assigner.h (which windows), window_trigger.h (when they fire),
 // window_aggregate.h (what they compute); the operator's general path is in
-// internal/window_operator_impl.h, its sliced path for sliding windows (an
-// operator of its own, `internal::SlicedWindows`, that the public operator
-// owns and drives) in internal/window_sliced_impl.h, its logical state seam (export and import
+// internal/window_operator_impl.h (a key's windows are an
+// `internal::KeyWindowState`, internal/window_key_state.h; sessions of every
+// path merge through one `internal::MergingWindowSet`,
+// internal/window_merging_set.h, Flink's MergingWindowSet), its sliced path
+// for sliding windows (an operator of its own, `internal::SlicedWindows`,
+// that the public operator owns and drives) in
+// internal/window_sliced_impl.h, its logical state seam (export and import
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
@@ -68,6 +72,7 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_key_state.h"
 #include "brook/internal/window_sliced_impl.h"
 #include "brook/internal/window_state.h"
 #include "brook/internal/window_timer_service.h"
@@ -107,7 +112,9 @@ struct BROOK_EXPORT WindowOptions {
   // emitted when it fires, so a firing costs O(keys held) even for keys
   // without data: for very sparse keys turn this off. Off: one accumulator
   // per window and key (Flink's WindowOperator). Default: true.
-  // Ignored with an evictor.
+  // Ignored with an evictor, and for cumulate windows, which do not slice
+  // yet (lib/window/WINDOW_STATE_FORMAT.md says how their saved state will
+  // restore once they do).
   bool use_slicing = true;
 
   static WindowAssigner DefaultAssigner();
@@ -262,6 +269,16 @@ class WindowOperator {
   absl::Status RestoreState(absl::string_view state);
 
  private:
+  // What only the evicting and generic paths keep of a window, allocated
+  // when first needed: with an evictor its elements with their timestamps,
+  // in insertion order (merged sessions: oldest session first; empty when it
+  // has none), and on the generic path the custom trigger's state.
+  struct WinExtras {
+    std::vector<internal::TimestampedElement<In>> elements;
+    std::vector<int64_t> trigger_state;
+  };
+  // One window of a key: its contents (the accumulator, or with an evictor
+  // the elements in `extras`) and its trigger's and timers' bookkeeping.
   struct WinState {
     TimeWindow window;
     Accumulator acc;
@@ -273,12 +290,16 @@ class WindowOperator {
     bool has_pending = false;
     bool end_pending = false;  // event-time firing at max_timestamp_millis due
     bool has_data = false;
+    std::unique_ptr<WinExtras> extras;  // null on the built-in fast paths
+
+    WinExtras& Extras() {
+      if (extras == nullptr) extras = std::make_unique<WinExtras>();
+      return *extras;
+    }
   };
-  struct KeyState {
-    Key key;
-    uint32_t gen = 0;
-    absl::InlinedVector<WinState, 1> windows;  // unsliced path
-  };
+  // One key's windows on the unsliced and generic paths, with the lookups
+  // and the session merges (internal/window_key_state.h).
+  using KeyState = internal::KeyWindowState<Key, WinState>;
   // The hash map's value for a key. Besides the key's slot it holds the
   // "hot" accumulator of tumbling windows: elements that land in the key's
   // newest window, ahead of the watermark, are added here with a single hash
@@ -303,6 +324,7 @@ class WindowOperator {
       return id > o.id;
     }
   };
+  using SessionSet = typename KeyState::SessionSet;
   using TimerHeap =
       std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>;
   struct State {
@@ -316,15 +338,8 @@ class WindowOperator {
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
     int64_t live = 0;  // unsliced windows
-    // With an evictor: each window's elements, by window id, in insertion
-    // order (merged sessions: oldest session first); no entry for a window
-    // without elements. Empty without an evictor.
-    absl::flat_hash_map<uint64_t, std::vector<internal::TimestampedElement<In>>>
-        elements;
-    // Generic path (custom trigger or assigner) only: its timers, and each
-    // window's trigger state by window id.
+    // Generic path (custom trigger or assigner) only: its timers.
     internal::WindowTimerService custom_timers;
-    absl::flat_hash_map<uint64_t, std::vector<int64_t>> trigger_state;
   };
 
  private:
@@ -395,8 +410,6 @@ class WindowOperator {
   }
 
   // Unsliced path.
-  WinState* FindWindow(KeyState& ks, const TimeWindow& w);
-  WinState* FindWindowById(KeyState& ks, uint64_t id);
   WinState& AddWindow(uint32_t slot, const TimeWindow& w);
   // Makes sure an event timer is pending for the window's next due time.
   void ScheduleWindow(uint32_t slot, WinState& ws);
@@ -421,6 +434,8 @@ class WindowOperator {
   // Fires a window of an evicting operator: evict before, aggregate the
   // rest, emit, evict after, keep the rest (purging: none).
   void FireEvicting(KeyState& ks, WinState& ws);
+  // Drops an evicting window's elements (and frees their memory).
+  void ClearElements(WinState& ws);
   // Merges `other`'s contents into `target`'s (a session merge).
   void MergeContents(WinState& target, WinState& other);
   // Generic path (internal/window_custom_impl.h): a custom trigger, or a

@@ -163,25 +163,32 @@ class BROOK_EXPORT WindowAssigner {
     return custom_;
   }
 
-  // Calls `emit(TimeWindow)` for each window that holds `ts`, the earliest
-  // start first (sliding: latest start first). A session window is
-  // [ts, ts + gap); `gap` (whole milliseconds, > 0) is used only by dynamic
-  // sessions. Cost: O(windows emitted).
+  // Calls `emit(TimeWindow)` for each window that holds `timestamp_millis`,
+  // the earliest start first (sliding: latest start first). A session window
+  // is [timestamp_millis, timestamp_millis + gap); `gap` (whole
+  // milliseconds, > 0) is used only by dynamic sessions. Cost: O(windows
+  // emitted).
   template <typename F>
-  void AssignWindows(EventTime ts, F&& emit,
+  void AssignWindows(EventTime timestamp_millis, F&& emit,
                      absl::Duration gap = absl::ZeroDuration()) const;
   // The same, collected; for tests and tools.
   std::vector<TimeWindow> WindowsFor(
-      EventTime ts, absl::Duration gap = absl::ZeroDuration()) const {
+      EventTime timestamp_millis,
+      absl::Duration gap = absl::ZeroDuration()) const {
     std::vector<TimeWindow> out;
     AssignWindows(
-        ts, [&out](const TimeWindow& w) { out.push_back(w); }, gap);
+        timestamp_millis, [&out](const TimeWindow& w) { out.push_back(w); },
+        gap);
     return out;
   }
 
-  // The window of `size` aligned to `offset` that holds `ts`, clamped to the
-  // int64 range. REQUIRES: size > 0.
-  static TimeWindow AlignedWindow(EventTime ts, int64_t offset, int64_t size);
+  // The window of `size` whose start is `offset` plus a whole number of
+  // sizes (Flink's TimeWindow.getWindowStartWithOffset) that holds
+  // `timestamp_millis`, clamped to the int64 range. REQUIRES: `size` is a
+  // positive whole number of milliseconds, `offset` a whole number of them
+  // (a fraction is truncated toward zero). Cost: O(1).
+  static TimeWindow AlignedWindow(EventTime timestamp_millis,
+                                  absl::Duration offset, absl::Duration size);
 
  private:
   friend struct WindowOptions;
@@ -220,10 +227,11 @@ inline absl::int128 AlignUp128(absl::int128 t, int64_t offset, int64_t size) {
   return s < t ? s + size : s;
 }
 
-}  // namespace internal
-
-inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
-                                                int64_t size) {
+// `WindowAssigner::AlignedWindow()` over milliseconds, for the operator's
+// element path. REQUIRES: size_millis > 0.
+inline TimeWindow AlignedWindowMillis(EventTime ts, int64_t offset_millis,
+                                      int64_t size_millis) {
+  const int64_t offset = offset_millis, size = size_millis;
   int64_t d, start, max_ts;
   // Fast path: everything fits in int64.
   if (!__builtin_sub_overflow(ts, offset, &d)) {
@@ -233,16 +241,27 @@ inline TimeWindow WindowAssigner::AlignedWindow(EventTime ts, int64_t offset,
       return TimeWindow{start, max_ts};
     }
   }
-  absl::int128 s = internal::AlignDown128(ts, offset, size);
-  return TimeWindow{internal::ClampTime(s), internal::ClampTime(s + size - 1)};
+  absl::int128 s = AlignDown128(ts, offset, size);
+  return TimeWindow{ClampTime(s), ClampTime(s + size - 1)};
+}
+
+}  // namespace internal
+
+inline TimeWindow WindowAssigner::AlignedWindow(EventTime timestamp_millis,
+                                                absl::Duration offset,
+                                                absl::Duration size) {
+  return internal::AlignedWindowMillis(timestamp_millis,
+                                       absl::ToInt64Milliseconds(offset),
+                                       absl::ToInt64Milliseconds(size));
 }
 
 template <typename F>
-void WindowAssigner::AssignWindows(EventTime ts, F&& emit,
+void WindowAssigner::AssignWindows(EventTime timestamp_millis, F&& emit,
                                    absl::Duration gap) const {
+  const EventTime ts = timestamp_millis;
   switch (kind_) {
     case WindowAssignerKind::kTumbling:
-      emit(AlignedWindow(ts, offset_, size_));
+      emit(internal::AlignedWindowMillis(ts, offset_, size_));
       return;
     case WindowAssignerKind::kSliding: {
       absl::int128 last = internal::AlignDown128(ts, offset_, slide_);

@@ -19,11 +19,13 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 #include "brook/codec.h"
 #include "brook/env.h"
@@ -35,7 +37,7 @@
 namespace brook {
 namespace fuzz {
 
-inline constexpr int kWindowConfigs = 10;
+inline constexpr int kWindowConfigs = 15;
 
 // `body` followed by its saved-state checksum (window operator and pipeline
 // state share it).
@@ -51,6 +53,62 @@ struct WrapAdd {
   int64_t operator()(int64_t a, int64_t b) const {
     return static_cast<int64_t>(static_cast<uint64_t>(a) +
                                 static_cast<uint64_t>(b));
+  }
+};
+
+// A custom trigger (generic path) that fires every third element of a
+// window and at its end, with one value of state. Safe for any restored
+// state (values out of range count as zero) and any timer.
+class EveryThirdTrigger final : public CustomTrigger {
+ public:
+  std::string name() const override { return "every_third"; }
+  int state_size() const override { return 1; }
+  bool CanMerge() const override { return true; }
+  TriggerResult OnElement(EventTime, const TimeWindow& w,
+                          TriggerContext& ctx) const override {
+    if (w.max_timestamp_millis <= ctx.current_watermark_millis()) {
+      return TriggerResult::kFire;
+    }
+    ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
+    const int64_t n = ctx.state(0) >= 0 && ctx.state(0) < 2 ? ctx.state(0) : 0;
+    ctx.set_state(0, n == 1 ? 0 : n + 1);
+    return n == 1 ? TriggerResult::kFire : TriggerResult::kContinue;
+  }
+  TriggerResult OnEventTime(EventTime time, const TimeWindow& w,
+                            TriggerContext&) const override {
+    return time == w.max_timestamp_millis ? TriggerResult::kFire
+                                          : TriggerResult::kContinue;
+  }
+  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
+                                 TriggerContext&) const override {
+    return TriggerResult::kContinue;
+  }
+  void OnMerge(const TimeWindow& w,
+               absl::Span<const absl::Span<const int64_t>> merged,
+               TriggerContext& ctx) const override {
+    int64_t n = 0;
+    for (auto st : merged) n = st[0] >= 0 && st[0] < 2 ? st[0] : n;
+    ctx.set_state(0, n);
+    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
+      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
+    }
+  }
+  void Clear(const TimeWindow& w, TriggerContext& ctx) const override {
+    ctx.DeleteEventTimeTimer(w.max_timestamp_millis);
+  }
+};
+
+// Tumbling windows of 10 ms and windows of 20 ms on the same grid: an
+// element lies in two windows of unequal size (a custom assigner).
+class TwoGridsAssigner final : public CustomWindowAssigner {
+ public:
+  std::string name() const override { return "two_grids"; }
+  void AssignWindows(EventTime ts, int64_t,
+                     std::vector<TimeWindow>* out) const override {
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(10)));
+    out->push_back(WindowAssigner::AlignedWindow(ts, absl::ZeroDuration(),
+                                                 absl::Milliseconds(20)));
   }
 };
 
@@ -98,6 +156,34 @@ inline WindowOptions ConfigOptions(int config, Env* env) {
     case 8:  // session, purging count trigger
       o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
       o.trigger = Trigger::Purging(*Trigger::Count(2));
+      break;
+    case 10:  // tumbling, count evictor before the aggregate
+      o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(10));
+      o.evictor = *Evictor::Count(2, /*evict_after=*/false);
+      o.allowed_lateness = absl::Milliseconds(5);
+      break;
+    case 11:  // session, time evictor after the aggregate
+      o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
+      o.evictor = *Evictor::Time(absl::Milliseconds(5), /*evict_after=*/true);
+      break;
+    case 12:  // sliding, custom trigger (generic path), with lateness
+      o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(30),
+                                            absl::Milliseconds(10));
+      o.trigger = *Trigger::Custom(std::make_shared<EveryThirdTrigger>());
+      o.allowed_lateness = absl::Milliseconds(5);
+      break;
+    case 13:  // session, purging custom trigger, count evictor
+      o.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
+      o.trigger = Trigger::Purging(
+          *Trigger::Custom(std::make_shared<EveryThirdTrigger>()));
+      o.evictor = *Evictor::Count(3, /*evict_after=*/true);
+      break;
+    case 14:  // custom assigner, built-in count trigger, time evictor
+      o.assigner =
+          *WindowAssigner::Custom(std::make_shared<TwoGridsAssigner>());
+      o.trigger = *Trigger::Count(2);
+      o.evictor = *Evictor::Time(absl::Milliseconds(4), /*evict_after=*/false);
+      o.allowed_lateness = absl::Milliseconds(5);
       break;
     default:  // sliding, sliced, odd pane (gcd 5)
       o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(25),

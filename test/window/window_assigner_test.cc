@@ -246,5 +246,30 @@ TEST_CASE("Window durations must be whole milliseconds", "[window][assign]") {
   CHECK(ct->interval() == absl::Seconds(2));
 }
 
+TEST_CASE(
+    "WindowAssigner: AlignedWindow takes its offset and size as durations "
+    "(Flink's getWindowStartWithOffset), clamped at the int64 ends",
+    "[window]") {
+  using W = TimeWindow;
+  const absl::Duration ten = absl::Milliseconds(10);
+  CHECK(WindowAssigner::AlignedWindow(7, absl::ZeroDuration(), ten) ==
+        (W{0, 9}));
+  CHECK(WindowAssigner::AlignedWindow(-1, absl::ZeroDuration(), ten) ==
+        (W{-10, -1}));
+  CHECK(WindowAssigner::AlignedWindow(7, absl::Milliseconds(2),
+                                      absl::Milliseconds(5)) == (W{7, 11}));
+  CHECK(WindowAssigner::AlignedWindow(6, absl::Milliseconds(-3),
+                                      absl::Milliseconds(5)) == (W{2, 6}));
+  CHECK(WindowAssigner::AlignedWindow(kMaxEventTime, absl::ZeroDuration(), ten)
+            .max_timestamp_millis == kMaxEventTime);
+  CHECK(WindowAssigner::AlignedWindow(kMinEventTime, absl::ZeroDuration(), ten)
+            .start_millis == kMinEventTime);
+  // The tumbling assigner's window is the aligned one.
+  auto t = WindowAssigner::Tumbling(ten, absl::Milliseconds(4));
+  REQUIRE(t.ok());
+  CHECK(t->WindowsFor(3) == std::vector<W>{WindowAssigner::AlignedWindow(
+                                3, absl::Milliseconds(4), ten)});
+}
+
 }  // namespace
 }  // namespace brook

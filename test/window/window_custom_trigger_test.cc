@@ -1,17 +1,13 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Custom triggers (Flink's Trigger over a TriggerContext) and custom
-// assigners. The equivalence test re-implements the built-in triggers as
-// custom ones and checks, on random inputs, that the generic path emits
-// exactly what the built-in paths emit; the other cases pin Flink's rules
-// for triggers, timers, merging and cleanup. Seed: BROOK_TEST_SEED, else
-// random (printed).
+// Custom triggers (Flink's Trigger over a TriggerContext). The equivalence
+// test re-implements the built-in triggers as custom ones and checks, on
+// random inputs, that the generic path emits exactly what the built-in paths
+// emit; the other cases pin Flink's rules for triggers, timers, merging and
+// cleanup. Seed: BROOK_TEST_SEED, else random (printed).
 
 #define CATCH_CONFIG_ENABLE_TUPLE_STRINGMAKER
-#include <algorithm>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <random>
 #include <string>
@@ -26,240 +22,29 @@
 #include "brook/window.h"
 
 #include "testing/status_testing.h"
+#include "window/window_custom_testing.h"
 #include "window/window_state_testing.h"
 
 namespace brook {
 namespace {
 
+using testing::Config;
+using testing::Count;
+using testing::Custom;
+using testing::Fired;
+using testing::Harness;
+using testing::MyContinuous;
+using testing::MyCount;
+using testing::MyEventTime;
+using testing::MyProcessingTime;
+using testing::Op;
+using testing::Options;
+using testing::RandomSteps;
+using testing::Seed;
 using testing::StateConfig;
 using testing::StateHarness;
 using testing::Step;
-
-uint64_t Seed() {
-  uint64_t seed = std::random_device{}();
-  if (const char* s = std::getenv("BROOK_TEST_SEED")) {  // NOLINT
-    seed = std::strtoull(s, nullptr, 10);
-  }
-  std::printf("window custom trigger test seed: %llu (BROOK_TEST_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed),
-              static_cast<unsigned long long>(seed));
-  return seed;
-}
-
-// --- The built-in triggers, written as custom triggers ---------------------
-
-// Flink's EventTimeTrigger.
-class MyEventTime : public CustomTrigger {
- public:
-  std::string name() const override { return "my_event_time"; }
-  bool CanMerge() const override { return true; }
-  TriggerResult OnElement(EventTime, const TimeWindow& w,
-                          TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis <= ctx.current_watermark_millis()) {
-      return TriggerResult::kFire;
-    }
-    ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnEventTime(EventTime t, const TimeWindow& w,
-                            TriggerContext&) const override {
-    return t == w.max_timestamp_millis ? TriggerResult::kFire
-                                       : TriggerResult::kContinue;
-  }
-  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
-                                 TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  void OnMerge(const TimeWindow& w, absl::Span<const absl::Span<const int64_t>>,
-               TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
-      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    }
-  }
-  void Clear(const TimeWindow& w, TriggerContext& ctx) const override {
-    ctx.DeleteEventTimeTimer(w.max_timestamp_millis);
-  }
-};
-
-// Flink's CountTrigger; a merge sums the counts.
-class MyCount : public CustomTrigger {
- public:
-  explicit MyCount(int64_t n) : n_(n) {}
-  std::string name() const override {
-    return absl::StrCat("my_count(", n_, ")");
-  }
-  int state_size() const override { return 1; }
-  bool CanMerge() const override { return true; }
-  TriggerResult OnElement(EventTime, const TimeWindow&,
-                          TriggerContext& ctx) const override {
-    const int64_t c = ctx.state(0) + 1;
-    if (c >= n_) {
-      ctx.set_state(0, 0);
-      return TriggerResult::kFire;
-    }
-    ctx.set_state(0, c);
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnEventTime(EventTime, const TimeWindow&,
-                            TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
-                                 TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  void OnMerge(const TimeWindow&,
-               absl::Span<const absl::Span<const int64_t>> merged,
-               TriggerContext& ctx) const override {
-    int64_t sum = 0;
-    for (auto s : merged) sum += s[0];
-    ctx.set_state(0, sum);
-  }
-  void Clear(const TimeWindow&, TriggerContext& ctx) const override {
-    ctx.set_state(0, 0);
-  }
-
- private:
-  int64_t n_;
-};
-
-// Flink's ContinuousEventTimeTrigger (`ts - ts % interval`, truncating),
-// with the early fire time clamped to the window's end as brook's built-in
-// does. State: {has fire time, fire time}. A merge keeps the earliest.
-class MyContinuous : public CustomTrigger {
- public:
-  explicit MyContinuous(int64_t interval) : interval_(interval) {}
-  std::string name() const override {
-    return absl::StrCat("my_continuous(", interval_, ")");
-  }
-  int state_size() const override { return 2; }
-  bool CanMerge() const override { return true; }
-  TriggerResult OnElement(EventTime ts, const TimeWindow& w,
-                          TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis <= ctx.current_watermark_millis()) {
-      return TriggerResult::kFire;
-    }
-    ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    if (ctx.state(0) == 0) {
-      const EventTime next =
-          std::min(ts - ts % interval_ + interval_, w.max_timestamp_millis);
-      ctx.set_state(0, 1);
-      ctx.set_state(1, next);
-      ctx.RegisterEventTimeTimer(next);
-    }
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnEventTime(EventTime t, const TimeWindow& w,
-                            TriggerContext& ctx) const override {
-    bool fire = t == w.max_timestamp_millis;
-    if (ctx.state(0) != 0 && ctx.state(1) == t) {
-      fire = true;
-      const EventTime next = std::min(t + interval_, w.max_timestamp_millis);
-      if (next > t) {
-        ctx.set_state(1, next);
-        ctx.RegisterEventTimeTimer(next);
-      } else {
-        ctx.set_state(0, 0);
-      }
-    }
-    return fire ? TriggerResult::kFire : TriggerResult::kContinue;
-  }
-  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
-                                 TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  void OnMerge(const TimeWindow& w,
-               absl::Span<const absl::Span<const int64_t>> merged,
-               TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
-      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    }
-    for (auto s : merged) {
-      if (s[0] != 0 && (ctx.state(0) == 0 || s[1] < ctx.state(1))) {
-        ctx.set_state(0, 1);
-        ctx.set_state(1, s[1]);
-      }
-    }
-    if (ctx.state(0) != 0) ctx.RegisterEventTimeTimer(ctx.state(1));
-  }
-  void Clear(const TimeWindow& w, TriggerContext& ctx) const override {
-    ctx.DeleteEventTimeTimer(w.max_timestamp_millis);
-    if (ctx.state(0) != 0) ctx.DeleteEventTimeTimer(ctx.state(1));
-    ctx.set_state(0, 0);
-  }
-
- private:
-  int64_t interval_;
-};
-
-// brook's processing-time trigger: one timer at the window's end, set when
-// the window is made. State: {timer set}.
-class MyProcessingTime : public CustomTrigger {
- public:
-  std::string name() const override { return "my_processing_time"; }
-  int state_size() const override { return 1; }
-  TriggerResult OnElement(EventTime, const TimeWindow& w,
-                          TriggerContext& ctx) const override {
-    if (ctx.state(0) == 0) {
-      ctx.set_state(0, 1);
-      ctx.RegisterProcessingTimeTimer(w.max_timestamp_millis);
-    }
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnEventTime(EventTime, const TimeWindow&,
-                            TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnProcessingTime(int64_t t, const TimeWindow& w,
-                                 TriggerContext&) const override {
-    return t == w.max_timestamp_millis ? TriggerResult::kFire
-                                       : TriggerResult::kContinue;
-  }
-  void Clear(const TimeWindow& w, TriggerContext& ctx) const override {
-    ctx.DeleteProcessingTimeTimer(w.max_timestamp_millis);
-  }
-};
-
-Trigger Custom(std::shared_ptr<const CustomTrigger> t) {
-  absl::StatusOr<Trigger> made = Trigger::Custom(std::move(t));
-  BROOK_REQUIRE_OK(made);
-  return *made;
-}
-
-// Random elements (some late), watermarks and clock ticks.
-std::vector<Step> RandomSteps(std::mt19937_64& rng, int n) {
-  std::vector<Step> steps;
-  int64_t clock = 0, wm = -1000;
-  for (int i = 0; i < n; ++i) {
-    clock += static_cast<int64_t>(rng() % 4);
-    if (rng() % 50 == 0) clock += static_cast<int64_t>(rng() % 80);
-    const int64_t ts = clock - static_cast<int64_t>(rng() % 25);
-    steps.push_back(Step{Step::kElement, absl::StrCat("k", rng() % 4),
-                         static_cast<int64_t>(rng() % 9) + 1, ts});
-    if (rng() % 6 == 0) {
-      wm = std::max(wm, clock - static_cast<int64_t>(rng() % 12));
-      steps.push_back(Step{Step::kWatermark, "", 0, wm});
-    }
-    if (rng() % 5 == 0) {
-      steps.push_back(
-          Step{Step::kTick, "", 0, static_cast<int64_t>(rng() % 9)});
-    }
-  }
-  steps.push_back(Step{Step::kWatermark, "", 0, clock + 200});
-  steps.push_back(Step{Step::kTick, "", 0, 500});
-  return steps;
-}
-
-StateConfig Config(std::string name, WindowAssigner a, Trigger t,
-                   int64_t lateness, Env* env) {
-  WindowOptions o;
-  o.assigner = a;
-  o.trigger = t;
-  o.allowed_lateness = absl::Milliseconds(lateness);
-  o.use_slicing = false;
-  o.env = env;
-  return StateConfig{std::move(name), o, false, true};
-}
+using testing::Tumbling;
 
 TEST_CASE(
     "CustomTrigger: re-implemented built-in triggers emit exactly what the "
@@ -331,104 +116,9 @@ TEST_CASE(
 }
 
 // A built-in assigner, as a custom one.
-class AsCustom : public CustomWindowAssigner {
- public:
-  explicit AsCustom(WindowAssigner a) : a_(a) {}
-  std::string name() const override { return "as_custom"; }
-  void AssignWindows(EventTime ts, int64_t,
-                     std::vector<TimeWindow>* out) const override {
-    a_.AssignWindows(ts, [out](const TimeWindow& w) { out->push_back(w); });
-  }
-
- private:
-  WindowAssigner a_;
-};
-
-TEST_CASE(
-    "CustomAssigner: built-in triggers on a custom assigner emit exactly what "
-    "they emit on the built-in assigner",
-    "[window][custom][assigner]") {
-  std::mt19937_64 rng(Seed());
-  const WindowAssigner assigners[] = {
-      *WindowAssigner::Tumbling(absl::Milliseconds(10)),
-      *WindowAssigner::Sliding(absl::Milliseconds(30), absl::Milliseconds(10)),
-  };
-  const Trigger triggers[] = {
-      Trigger::EventTime(),
-      *Trigger::Count(3),
-      *Trigger::ContinuousEventTime(absl::Milliseconds(5)),
-      Trigger::ProcessingTime(),
-      Trigger::Never(),
-  };
-  for (const WindowAssigner& a : assigners) {
-    WindowAssigner custom =
-        *WindowAssigner::Custom(std::make_shared<AsCustom>(a));
-    for (const Trigger& t : triggers) {
-      for (bool purging : {false, true}) {
-        const std::vector<Step> steps = RandomSteps(rng, 300);
-        CAPTURE(internal::DescribeWindowAssigner(a),
-                internal::DescribeTrigger(t), purging);
-        const Trigger tt = purging ? Trigger::Purging(t) : t;
-        ManualClockEnv env1(0), env2(0);
-        StateHarness h1(Config("builtin", a, tt, 5, &env1));
-        StateHarness h2(Config("custom", custom, tt, 5, &env2));
-        for (const Step& s : steps) {
-          testing::RunStep(h1, env1, s);
-          testing::RunStep(h2, env2, s);
-        }
-        REQUIRE(h1.Sorted() == h2.Sorted());
-        CHECK(h1.op->live_state_count() == h2.op->live_state_count());
-        CHECK(h1.op->dropped_late_elements() == h2.op->dropped_late_elements());
-      }
-    }
-  }
-}
 
 // --- Flink's rules ----------------------------------------------------------
 
-using Count = CountAggregate<int64_t>;
-using Op = WindowOperator<int, int64_t, Count>;
-using Fired = std::tuple<int, EventTime, EventTime, int64_t>;
-
-struct Harness {
-  std::vector<Fired> fired;
-  std::unique_ptr<Op> op;
-
-  explicit Harness(const WindowOptions& o) {
-    Op::Functions fns;
-    fns.on_result = [this](const Op::Result& r) {
-      fired.emplace_back(r.key, r.window.start_millis,
-                         r.window.max_timestamp_millis, r.value);
-    };
-    auto made = Op::Create(o, Count(), std::move(fns));
-    BROOK_REQUIRE_OK(made);
-    op = *std::move(made);
-  }
-  void Add(int key, EventTime ts) {
-    BROOK_REQUIRE_OK(op->ProcessElement(key, 1, ts));
-  }
-  std::vector<Fired> Take() {
-    std::vector<Fired> out;
-    out.swap(fired);
-    return out;
-  }
-};
-
-WindowOptions Options(WindowAssigner a, Trigger t, int64_t lateness = 0,
-                      Env* env = nullptr) {
-  WindowOptions o;
-  o.assigner = a;
-  o.trigger = t;
-  o.allowed_lateness = absl::Milliseconds(lateness);
-  o.env = env;
-  return o;
-}
-
-WindowAssigner Tumbling(int64_t size) {
-  return *WindowAssigner::Tumbling(absl::Milliseconds(size));
-}
-
-// What a scripted trigger saw.
 struct Log {
   std::vector<std::string> calls;
 };
@@ -716,156 +406,6 @@ TEST_CASE("CustomTrigger: restore checks trigger state size and timers",
   StateHarness count(CustomConfigs(&env)[1]);
   absl::Status s = count.op->RestoreState(h.op->SaveState());
   BROOK_CHECK_CODE(s, kInvalidArgument);
-}
-
-// --- Custom assigners --------------------------------------------------------
-
-// "Months" of unequal length: 31, 28, 31, 30 ms, repeating every 120 ms.
-class Calendar : public CustomWindowAssigner {
- public:
-  std::string name() const override { return "calendar"; }
-  void AssignWindows(EventTime ts, int64_t,
-                     std::vector<TimeWindow>* out) const override {
-    static constexpr int64_t kLen[] = {31, 28, 31, 30};
-    const int64_t year = ts >= 0 ? ts / 120 : (ts - 119) / 120;
-    int64_t start = year * 120;
-    for (int64_t len : kLen) {
-      if (ts < start + len) {
-        out->push_back(TimeWindow{start, start + len - 1});
-        return;
-      }
-      start += len;
-    }
-  }
-};
-
-// Each element in its 10 ms and its 20 ms tumbling window.
-class TwoSizes : public CustomWindowAssigner {
- public:
-  std::string name() const override { return "two_sizes"; }
-  void AssignWindows(EventTime ts, int64_t,
-                     std::vector<TimeWindow>* out) const override {
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 10));
-    out->push_back(WindowAssigner::AlignedWindow(ts, 0, 20));
-  }
-};
-
-// Tumbling windows of 100 ms of processing time.
-class ByClock : public CustomWindowAssigner {
- public:
-  std::string name() const override { return "by_clock"; }
-  bool is_event_time() const override { return false; }
-  void AssignWindows(EventTime, int64_t now,
-                     std::vector<TimeWindow>* out) const override {
-    out->push_back(WindowAssigner::AlignedWindow(now, 0, 100));
-  }
-};
-
-// Windows that end before they start, for timestamps over 50.
-class Broken : public CustomWindowAssigner {
- public:
-  std::string name() const override { return "broken"; }
-  void AssignWindows(EventTime ts, int64_t,
-                     std::vector<TimeWindow>* out) const override {
-    out->push_back(ts > 50 ? TimeWindow{ts, ts - 1} : TimeWindow{ts, ts});
-  }
-};
-
-WindowAssigner CustomAssigner(std::shared_ptr<const CustomWindowAssigner> a) {
-  absl::StatusOr<WindowAssigner> made = WindowAssigner::Custom(std::move(a));
-  BROOK_REQUIRE_OK(made);
-  return *made;
-}
-
-WindowOptions AssignerOptions(WindowAssigner a, int64_t lateness = 0,
-                              Env* env = nullptr) {
-  WindowOptions o;
-  o.assigner = a;
-  o.allowed_lateness = absl::Milliseconds(lateness);
-  o.env = env;
-  return o;
-}
-
-TEST_CASE("CustomAssigner: windows of unequal size fire at their ends",
-          "[window][custom][assigner]") {
-  Harness h(AssignerOptions(CustomAssigner(std::make_shared<Calendar>())));
-  for (EventTime ts : {0, 30, 31, 58, 59, 119, 120, -1}) h.Add(1, ts);
-  h.op->AdvanceWatermark(58);
-  CHECK(h.Take() ==
-        std::vector<Fired>{{1, -30, -1, 1}, {1, 0, 30, 2}, {1, 31, 58, 2}});
-  h.op->AdvanceWatermark(200);
-  CHECK(h.Take() ==
-        std::vector<Fired>{{1, 59, 89, 1}, {1, 90, 119, 1}, {1, 120, 150, 1}});
-  CHECK(h.op->live_state_count() == 0);
-}
-
-TEST_CASE("CustomAssigner: an element in two windows; a count trigger",
-          "[window][custom][assigner]") {
-  WindowOptions o =
-      AssignerOptions(CustomAssigner(std::make_shared<TwoSizes>()));
-  o.trigger = *Trigger::Count(2);
-  Harness h(o);
-  h.Add(1, 1);
-  h.Add(1, 12);
-  CHECK(h.Take() == std::vector<Fired>{{1, 0, 19, 2}});
-  h.Add(1, 13);
-  CHECK(h.Take() == std::vector<Fired>{{1, 10, 19, 2}});
-  h.op->AdvanceWatermark(30);
-  CHECK(h.op->live_state_count() == 0);
-}
-
-TEST_CASE("CustomAssigner: processing-time windows fire and end by the clock",
-          "[window][custom][assigner]") {
-  ManualClockEnv env(1'000);
-  Harness h(
-      AssignerOptions(CustomAssigner(std::make_shared<ByClock>()), 0, &env));
-  h.Add(1, -5'000);  // the timestamp does not matter, nor the watermark
-  h.op->AdvanceWatermark(1'000'000);
-  h.Add(1, 7);
-  CHECK(h.op->dropped_late_elements() == 0);
-  env.Advance(absl::Milliseconds(50));
-  h.Add(2, 0);
-  h.op->AdvanceProcessingTime();
-  CHECK(h.Take().empty());
-  env.Advance(absl::Milliseconds(49));  // 1099: the window's end
-  h.op->AdvanceProcessingTime();
-  CHECK(h.Take() == std::vector<Fired>{{1, 1000, 1099, 2}, {2, 1000, 1099, 1}});
-  CHECK(h.op->live_state_count() == 0);
-  CHECK(h.op->key_count() == 0);
-}
-
-TEST_CASE("CustomAssigner: a window ending before its start is refused",
-          "[window][custom][assigner]") {
-  Harness h(AssignerOptions(CustomAssigner(std::make_shared<Broken>())));
-  h.Add(1, 3);
-  const std::string before = h.op->SaveState();
-  absl::Status s = h.op->ProcessElement(1, 1, 60);
-  BROOK_CHECK_CODE(s, kInvalidArgument);
-  CHECK_THAT(std::string(s.message()), Catch::Contains("broken"));
-  CHECK(h.op->SaveState() == before);
-  CHECK(h.op->key_count() == 1);
-}
-
-TEST_CASE("CustomAssigner: its name shapes the saved state",
-          "[window][custom][assigner]") {
-  Harness a(AssignerOptions(CustomAssigner(std::make_shared<TwoSizes>())));
-  a.Add(1, 5);
-  a.Add(2, 15);
-  Harness same(AssignerOptions(CustomAssigner(std::make_shared<TwoSizes>())));
-  BROOK_REQUIRE_OK(same.op->RestoreState(a.op->SaveState()));
-  a.op->AdvanceWatermark(100);
-  same.op->AdvanceWatermark(100);
-  // (Windows due at the same time may fire in another order after a
-  // restore.)
-  std::vector<Fired> x = a.Take(), y = same.Take();
-  std::sort(x.begin(), x.end());
-  std::sort(y.begin(), y.end());
-  CHECK(x == y);
-  CHECK(x.size() == 4);
-  Harness other(AssignerOptions(CustomAssigner(std::make_shared<Calendar>())));
-  absl::Status s = other.op->RestoreState(a.op->SaveState());
-  BROOK_CHECK_CODE(s, kInvalidArgument);
-  CHECK_THAT(std::string(s.message()), Catch::Contains("assigner"));
 }
 
 }  // namespace

@@ -4,10 +4,11 @@
 // over a `CustomTrigger` and a `TriggerContext`: used when the trigger is a
 // custom one, or the assigner is (a built-in trigger then runs as the
 // `CustomTrigger` of `BuiltinAsCustomTrigger()`). Timers live in an
-// `internal::WindowTimerService`, trigger state beside the windows, by
-// window id; a session merge is Flink's MergingWindowSet callback: OnMerge
-// on the merged window, then Clear() and the timers dropped of every window
-// merged into it. The built-in triggers with built-in assigners keep their
+// `internal::WindowTimerService` (by window id), trigger state in each
+// window's entry of its key's `KeyWindowState`; a session merge is the merge callback of the operator's one
+// `internal::MergingWindowSet` (window_merging_set.h): OnMerge on the merged
+// window, then Clear() and the timers dropped of every window merged into
+// it. The built-in triggers with built-in assigners keep their
 // own faster paths (window_operator_impl.h, window_sliced_impl.h). Not API:
 // include "brook/window.h".
 //
@@ -180,16 +181,18 @@ class BuiltinAsCustomTrigger final : public CustomTrigger {
 
 }  // namespace internal
 
-// The context of one call into the trigger, for one window.
+// The context of one call into the trigger, for one window: the window
+// with id `id` of key slot `slot`, whose trigger state is `*state` (sized
+// `state_size()`).
 template <typename Key, typename In, typename Agg, typename Hash>
 class WindowOperator<Key, In, Agg, Hash>::CustomContext final
     : public TriggerContext {
  public:
-  CustomContext(WindowOperator* op, uint32_t slot, uint64_t id)
-      : op_(op), slot_(slot), id_(id) {
-    auto it = op->state_.trigger_state.find(id);
-    if (it != op->state_.trigger_state.end()) state_ = it->second.data();
-  }
+  CustomContext(WindowOperator* op, uint32_t slot, uint64_t id,
+                std::vector<int64_t>* state)
+      : op_(op), slot_(slot), id_(id), state_(state->data()) {}
+  CustomContext(WindowOperator* op, uint32_t slot, WinState& ws)
+      : CustomContext(op, slot, ws.id, &ws.Extras().trigger_state) {}
   EventTime current_watermark_millis() const override {
     return op_->state_.watermark;
   }
@@ -243,12 +246,10 @@ template <typename Key, typename In, typename Agg, typename Hash>
 typename WindowOperator<Key, In, Agg, Hash>::WinState&
 WindowOperator<Key, In, Agg, Hash>::AddCustomWindow(uint32_t slot,
                                                     const TimeWindow& w) {
-  KeyState& ks = state_.keys[slot];
-  ks.windows.push_back(WinState{w, agg_.CreateAccumulator()});
+  WinState& ws = state_.keys[slot].Add(WinState{w, agg_.CreateAccumulator()});
   ++state_.live;
-  WinState& ws = ks.windows.back();
   ws.id = state_.next_id++;
-  state_.trigger_state[ws.id].assign(custom_trigger_->state_size(), 0);
+  ws.Extras().trigger_state.assign(custom_trigger_->state_size(), 0);
   return ws;
 }
 
@@ -268,7 +269,7 @@ void WindowOperator<Key, In, Agg, Hash>::ApplyTriggerResult(uint32_t slot,
     }
   }
   if (r == TriggerResult::kPurge || r == TriggerResult::kFireAndPurge) {
-    if (evictor_.has_value()) state_.elements.erase(ws.id);
+    if (ws.extras != nullptr) ClearElements(ws);
     ws.acc = agg_.CreateAccumulator();
     ws.has_data = false;
   }
@@ -280,7 +281,7 @@ void WindowOperator<Key, In, Agg, Hash>::CustomElement(uint32_t slot,
                                                        const In& value,
                                                        EventTime ts) {
   AddToWindow(ws, value, ts);
-  CustomContext ctx(this, slot, ws.id);
+  CustomContext ctx(this, slot, ws);
   const TriggerResult r = custom_trigger_->OnElement(ts, ws.window, ctx);
   ApplyTriggerResult(slot, ws, r);
   RegisterCleanupTimer(slot, ws);
@@ -289,13 +290,11 @@ void WindowOperator<Key, In, Agg, Hash>::CustomElement(uint32_t slot,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::DropCustomWindow(uint32_t slot,
                                                           uint64_t id) {
-  KeyState& ks = state_.keys[slot];
-  if (WinState* ws = FindWindowById(ks, id)) {
-    CustomContext ctx(this, slot, id);
+  if (WinState* ws = state_.keys[slot].FindById(id)) {
+    CustomContext ctx(this, slot, *ws);
     custom_trigger_->Clear(ws->window, ctx);
   }
   state_.custom_timers.DropWindow(id);
-  state_.trigger_state.erase(id);
   EraseWindow(slot, id);
 }
 
@@ -342,7 +341,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
   for (const TimeWindow& w : assigned_) {
     if (IsWindowLate(w)) continue;
     skipped = false;
-    WinState* ws = FindWindow(state_.keys[slot], w);
+    WinState* ws = state_.keys[slot].Find(w);
     if (ws == nullptr) ws = &AddCustomWindow(slot, w);
     CustomElement(slot, *ws, value, ts);
   }
@@ -351,26 +350,52 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessCustom(const Key& key,
   return absl::OkStatus();
 }
 
-// Flink's MergingWindowSet for one key's sessions: the new window merges
-// with every session it overlaps or touches (sessions of a key never do so
-// with each other). A merged window is a new window (fresh id, zero trigger
-// state) holding the merged contents; the trigger's OnMerge sets it up from
-// the merged windows' states, then each merged window is cleared and dropped
-// with its timers. A new window inside one session leaves it as it is.
+// Flink's merge function of its WindowOperator, over the operator's one
+// merge mechanism (`internal::MergingWindowSet`): the merged window is a new
+// window for the trigger (fresh id, so fresh trigger state and no timers)
+// whose contents are those of the windows merged, kept in the first one's
+// entry (its state window). The trigger's OnMerge sets the merged window up
+// from the merged windows' states (in the key's list order), then each
+// merged window is cleared and its timers and trigger state dropped. A new
+// window inside one session leaves it as it is.
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     uint32_t slot, const In& value, EventTime ts, const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
-  TimeWindow merged = w;
-  absl::InlinedVector<uint64_t, 4> old;  // ids of the windows merged
-  for (const WinState& x : ks.windows) {
-    if (!internal::SessionsTouch(x.window, w)) continue;
-    old.push_back(x.id);
-    merged.start_millis = std::min(merged.start_millis, x.window.start_millis);
-    merged.max_timestamp_millis =
-        std::max(merged.max_timestamp_millis, x.window.max_timestamp_millis);
-  }
-  if (old.empty()) {
+  const auto added =
+      ks.Sessions().AddWindow(w, [&](const TimeWindow& merged, WinState& t,
+                                     absl::Span<WinState* const> merged_away) {
+        const uint64_t mid = state_.next_id++;
+        std::vector<int64_t> merged_state(custom_trigger_->state_size(), 0);
+        absl::InlinedVector<WinState*, 4> old;  // the windows merged
+        old.push_back(&t);
+        old.insert(old.end(), merged_away.begin(), merged_away.end());
+        for (WinState* o : merged_away) {
+          if (o->has_data) {
+            MergeContents(t, *o);
+            t.has_data = true;
+          }
+          --state_.live;
+        }
+        {
+          absl::InlinedVector<absl::Span<const int64_t>, 4> states;
+          for (WinState* o : old)
+            states.emplace_back(o->Extras().trigger_state);
+          CustomContext ctx(this, slot, mid, &merged_state);
+          custom_trigger_->OnMerge(merged, states, ctx);
+        }
+        for (WinState* o : old) {
+          {
+            CustomContext ctx(this, slot, *o);
+            custom_trigger_->Clear(o->window, ctx);
+          }
+          state_.custom_timers.DropWindow(o->id);
+        }
+        // The state window (its contents in place) is the merged window.
+        t.id = mid;
+        t.Extras().trigger_state = std::move(merged_state);
+      });
+  if (added.index == SessionSet::kNew) {
     if (IsWindowLate(w)) {
       if (internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
         Late(ks.key, value, ts);
@@ -380,30 +405,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessCustomMerging(
     CustomElement(slot, AddCustomWindow(slot, w), value, ts);
     return;
   }
-  if (old.size() == 1 && FindWindowById(ks, old[0])->window == merged) {
-    CustomElement(slot, *FindWindowById(ks, old[0]), value, ts);
-    return;
-  }
-  // The merged window, its contents those of the windows merged.
-  WinState& m = AddCustomWindow(slot, merged);
-  const uint64_t mid = m.id;
-  for (uint64_t id : old) {
-    WinState* o = FindWindowById(state_.keys[slot], id);
-    WinState* t = FindWindowById(state_.keys[slot], mid);
-    if (o->has_data) {
-      MergeContents(*t, *o);
-      t->has_data = true;
-    }
-  }
-  {
-    absl::InlinedVector<absl::Span<const int64_t>, 4> states;
-    for (uint64_t id : old) states.emplace_back(state_.trigger_state[id]);
-    CustomContext ctx(this, slot, mid);
-    custom_trigger_->OnMerge(merged, states, ctx);
-  }
-  for (uint64_t id : old) DropCustomWindow(slot, id);
   // (Never late: it ends no earlier than a window that is not.)
-  CustomElement(slot, *FindWindowById(state_.keys[slot], mid), value, ts);
+  CustomElement(slot, ks.windows[added.index], value, ts);
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -411,9 +414,9 @@ void WindowOperator<Key, In, Agg, Hash>::FireCustomTimers(
     internal::TimerDomain domain, int64_t upto) {
   internal::WindowTimerService::Timer t;
   while (state_.custom_timers.PopDue(domain, upto, &t)) {
-    WinState* ws = FindWindowById(state_.keys[t.slot], t.id);
+    WinState* ws = state_.keys[t.slot].FindById(t.id);
     if (ws == nullptr) continue;
-    CustomContext ctx(this, t.slot, t.id);
+    CustomContext ctx(this, t.slot, *ws);
     const TriggerResult r =
         domain == internal::TimerDomain::kEventTime
             ? custom_trigger_->OnEventTime(t.time, ws->window, ctx)
@@ -431,8 +434,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 template <typename DataWindow, typename DataTimer>
 void WindowOperator<Key, In, Agg, Hash>::ExportCustomWindow(
     const WinState& ws, DataWindow* w, std::vector<DataTimer>* timers) const {
-  auto it = state_.trigger_state.find(ws.id);
-  if (it != state_.trigger_state.end()) w->trigger_state = it->second;
+  if (ws.extras != nullptr) w->trigger_state = ws.extras->trigger_state;
   for (const auto& [domain, time] : state_.custom_timers.TimersOf(ws.id)) {
     timers->push_back(DataTimer{domain, time, ws.window.start_millis,
                                 ws.window.max_timestamp_millis});

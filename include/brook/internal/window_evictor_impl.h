@@ -164,12 +164,17 @@ inline void WindowOperator<Key, In, Agg, Hash>::AddToWindow(WinState& ws,
                                                             const In& value,
                                                             EventTime ts) {
   if (evictor_.has_value()) {
-    state_.elements[ws.id].push_back(
-        internal::TimestampedElement<In>{ts, value});
+    ws.Extras().elements.push_back(internal::TimestampedElement<In>{ts, value});
   } else {
     agg_.Add(ws.acc, value);
   }
   ws.has_data = true;
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::ClearElements(WinState& ws) {
+  if (ws.extras == nullptr) return;
+  std::vector<internal::TimestampedElement<In>>().swap(ws.extras->elements);
 }
 
 // Flink's EvictingWindowOperator.emitWindowContents. A window whose elements
@@ -180,19 +185,19 @@ inline void WindowOperator<Key, In, Agg, Hash>::AddToWindow(WinState& ws,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::FireEvicting(KeyState& ks,
                                                       WinState& ws) {
-  auto it = state_.elements.find(ws.id);
-  if (it == state_.elements.end()) {
+  if (ws.extras == nullptr || ws.extras->elements.empty()) {
     ws.has_data = false;
     return;
   }
-  std::vector<internal::TimestampedElement<In>>& list = it->second;
+  std::vector<internal::TimestampedElement<In>>& list = ws.extras->elements;
   if (!evictor_->evict_after()) internal::Evict(*evictor_, &list);
   Accumulator acc = agg_.CreateAccumulator();
   for (const auto& x : list) agg_.Add(acc, x.value);
-  EmitWindow(ks.key, ws.window, acc);  // callbacks do not reenter: `it` holds
+  // (Callbacks do not reenter the operator: `list` stays valid.)
+  EmitWindow(ks.key, ws.window, acc);
   if (evictor_->evict_after()) internal::Evict(*evictor_, &list);
   if (trigger_.purging() || list.empty()) {
-    state_.elements.erase(it);
+    ClearElements(ws);
     ws.has_data = false;
   }
 }
@@ -209,12 +214,12 @@ void WindowOperator<Key, In, Agg, Hash>::MergeContents(WinState& target,
     agg_.Merge(target.acc, other.acc);
     return;
   }
-  auto from = state_.elements.find(other.id);
-  if (from == state_.elements.end()) return;
-  std::vector<internal::TimestampedElement<In>> moved = std::move(from->second);
-  state_.elements.erase(from);
+  if (other.extras == nullptr || other.extras->elements.empty()) return;
+  std::vector<internal::TimestampedElement<In>> moved =
+      std::move(other.extras->elements);
+  ClearElements(other);
   std::vector<internal::TimestampedElement<In>>& into =
-      state_.elements[target.id];
+      target.Extras().elements;
   const EventTime end = other.window.max_timestamp_millis;
   auto at = std::find_if(into.begin(), into.end(), [end](const auto& x) {
     return x.timestamp_millis > end;
@@ -243,10 +248,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
         if (ws.window != TimeWindow{w.start_millis, w.max_timestamp_millis}) {
           continue;
         }
-        auto it = state_.elements.find(ws.id);
-        if (ws.has_data && it != state_.elements.end()) {
+        if (ws.has_data && ws.extras != nullptr &&
+            !ws.extras->elements.empty()) {
           w.has_contents = true;
-          w.acc.elements = it->second;
+          w.acc.elements = ws.extras->elements;
         }
         break;
       }
@@ -301,9 +306,9 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     for (auto& w : kd.windows) {
       if (!w.has_contents) continue;
       WinState* ws =
-          FindWindow(ks, TimeWindow{w.start_millis, w.max_timestamp_millis});
+          ks.Find(TimeWindow{w.start_millis, w.max_timestamp_millis});
       ws->has_data = true;
-      state_.elements[ws->id] = std::move(w.acc.elements);
+      ws->Extras().elements = std::move(w.acc.elements);
     }
   }
   return absl::OkStatus();

@@ -19,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 
 #include "brook/codec.h"
 #include "brook/internal/time_math.h"
@@ -111,9 +112,7 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
     slot = static_cast<uint32_t>(state_.keys.size());
     state_.keys.emplace_back();
   }
-  KeyState& ks = state_.keys[slot];
-  ks.key = key;
-  ks.windows.clear();
+  state_.keys[slot].Reset(key);
   if (sliced_) slices_.FitSlots(state_.keys.size());
   Entry e;
   e.slot = slot;
@@ -125,8 +124,7 @@ template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
   if (!e.hot) return;
   e.hot = false;
-  WinState* ws =
-      FindWindow(state_.keys[e.slot], TimeWindow{e.hot_start, e.hot_max});
+  WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
   if (ws != nullptr) {
     agg_.Merge(ws->acc, e.delta);
     ws->has_data = true;
@@ -265,27 +263,17 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   }
   uint32_t slot = SlotFor(key);
   bool skipped = true;
-  // An element's windows (sliding, cumulate) usually sit next to each other
-  // in the key's list, in the order they are assigned or its reverse: look
-  // beside the last one found before scanning.
-  size_t hint = 0;
-  bool has_hint = false;
+  // Look beside the element's last window first (`KeyState::FindNear`).
+  size_t hint = KeyState::kNoHint;
   assigner_.AssignWindows(ts, [&](const TimeWindow& w) {
     if (IsWindowLate(w)) return;
     skipped = false;
     KeyState& ks = state_.keys[slot];
-    WinState* ws = nullptr;
-    if (has_hint && hint > 0 && ks.windows[hint - 1].window == w) {
-      ws = &ks.windows[--hint];
-    } else if (has_hint && hint + 1 < ks.windows.size() &&
-               ks.windows[hint + 1].window == w) {
-      ws = &ks.windows[++hint];
-    } else {
-      ws = FindWindow(ks, w);
+    WinState* ws = ks.FindNear(w, &hint);
+    if (ws == nullptr) {
+      ws = &AddWindow(slot, w);
+      hint = ks.windows.size() - 1;
     }
-    if (ws == nullptr) ws = &AddWindow(slot, w);
-    hint = static_cast<size_t>(ws - ks.windows.data());
-    has_hint = true;
     OnElementInWindow(slot, *ws, value, ts);
     if (fast_tumbling_ && ts > state_.watermark) {
       SetHot(EntryFor(key), w.start_millis, w.max_timestamp_millis);
@@ -294,25 +282,6 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
   if (skipped) LateIfPastLateness(key, value, ts);
   MaybeFreeSlot(slot);
   return absl::OkStatus();
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::WinState*
-WindowOperator<Key, In, Agg, Hash>::FindWindow(KeyState& ks,
-                                               const TimeWindow& w) {
-  for (size_t i = ks.windows.size(); i-- > 0;) {
-    if (ks.windows[i].window == w) return &ks.windows[i];
-  }
-  return nullptr;
-}
-
-template <typename Key, typename In, typename Agg, typename Hash>
-typename WindowOperator<Key, In, Agg, Hash>::WinState*
-WindowOperator<Key, In, Agg, Hash>::FindWindowById(KeyState& ks, uint64_t id) {
-  for (WinState& ws : ks.windows) {
-    if (ws.id == id) return &ws;
-  }
-  return nullptr;
 }
 
 // Event timers of the unsliced path are lazy: a window has at most one live
@@ -350,9 +319,8 @@ typename WindowOperator<Key, In, Agg, Hash>::WinState&
 WindowOperator<Key, In, Agg, Hash>::AddWindow(uint32_t slot,
                                               const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
-  ks.windows.push_back(WinState{w, agg_.CreateAccumulator()});
+  WinState& ws = ks.Add(WinState{w, agg_.CreateAccumulator()});
   ++state_.live;
-  WinState& ws = ks.windows.back();
   ws.id = state_.next_id++;
   // As Flink's event-time triggers: a window already complete fires on the
   // element instead of getting a timer.
@@ -425,44 +393,30 @@ void WindowOperator<Key, In, Agg, Hash>::Fire(KeyState& ks, WinState& ws) {
   }
 }
 
+// The built-in triggers' session merge (`internal::MergingWindowSet`): the
+// merged windows' contents, counts and earliest early fire time go to the
+// first merged window, which keeps its id and so its pending timer.
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
                                                         const In& value,
                                                         EventTime ts,
                                                         const TimeWindow& w) {
   KeyState& ks = state_.keys[slot];
-  // Sessions of a key never overlap or touch, so everything that merges with
-  // the new window touches the new window itself.
-  size_t target = ks.windows.size();
-  TimeWindow merged = w;
-  for (size_t i = 0; i < ks.windows.size();) {
-    if (!internal::SessionsTouch(ks.windows[i].window, w)) {
-      ++i;
-      continue;
-    }
-    const TimeWindow& x = ks.windows[i].window;
-    merged.start_millis = std::min(merged.start_millis, x.start_millis);
-    merged.max_timestamp_millis =
-        std::max(merged.max_timestamp_millis, x.max_timestamp_millis);
-    if (target == ks.windows.size()) {
-      target = i++;
-      continue;
-    }
-    WinState& t = ks.windows[target];
-    WinState& o = ks.windows[i];
-    MergeContents(t, o);
-    t.has_data = t.has_data || o.has_data;
-    t.count = internal::SaturatingAdd(t.count, o.count);
-    if (o.has_fire && (!t.has_fire || o.next_fire < t.next_fire)) {
-      t.next_fire = o.next_fire;
-      t.has_fire = true;
-    }
-    if (i + 1 != ks.windows.size())
-      ks.windows[i] = std::move(ks.windows.back());
-    ks.windows.pop_back();
-    --state_.live;
-  }
-  if (target == ks.windows.size()) {
+  const auto added = ks.Sessions().AddWindow(
+      w, [this](const TimeWindow&, WinState& t,
+                absl::Span<WinState* const> merged_away) {
+        for (WinState* o : merged_away) {
+          MergeContents(t, *o);
+          t.has_data = t.has_data || o->has_data;
+          t.count = internal::SaturatingAdd(t.count, o->count);
+          if (o->has_fire && (!t.has_fire || o->next_fire < t.next_fire)) {
+            t.next_fire = o->next_fire;
+            t.has_fire = true;
+          }
+          --state_.live;
+        }
+      });
+  if (added.index == SessionSet::kNew) {
     if (IsWindowLate(w)) {
       if (internal::SaturatingAdd(ts, lateness_) <= state_.watermark) {
         Late(ks.key, value, ts);
@@ -473,13 +427,12 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
     OnElementInWindow(slot, ws, value, ts);
     return;
   }
-  WinState& t = ks.windows[target];
-  if (t.window != merged) {
-    t.window = merged;
+  WinState& t = ks.windows[added.index];
+  if (added.merged) {
     // Flink's onMerge: the merged window's end timer only if still ahead.
     t.end_pending = (trigger_.kind() == TriggerKind::kEventTime ||
                      trigger_.kind() == TriggerKind::kContinuousEventTime) &&
-                    merged.max_timestamp_millis > state_.watermark;
+                    t.window.max_timestamp_millis > state_.watermark;
     ScheduleWindow(slot, t);
   }
   OnElementInWindow(slot, t, value, ts);
@@ -488,16 +441,8 @@ void WindowOperator<Key, In, Agg, Hash>::ProcessMerging(uint32_t slot,
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::EraseWindow(uint32_t slot,
                                                      uint64_t id) {
-  KeyState& ks = state_.keys[slot];
-  for (size_t i = 0; i < ks.windows.size(); ++i) {
-    if (ks.windows[i].id != id) continue;
-    if (i + 1 != ks.windows.size())
-      ks.windows[i] = std::move(ks.windows.back());
-    ks.windows.pop_back();
-    --state_.live;
-    if (evictor_.has_value()) state_.elements.erase(id);
-    break;
-  }
+  // (An evicting window's elements go with it.)
+  if (state_.keys[slot].Erase(id)) --state_.live;
   MaybeFreeSlot(slot);
 }
 

@@ -149,7 +149,7 @@ class SlicedWindows {
   }
   // True if `w` is a pane.
   bool IsSlice(const TimeWindow& w) const {
-    return WindowAssigner::AlignedWindow(w.start_millis, offset_, pane_) == w;
+    return AlignedWindowMillis(w.start_millis, offset_, pane_) == w;
   }
   // kDataLoss ("window state: ...") if the saved window starts cannot be
   // those of this operator at watermark `wm`.
@@ -235,7 +235,7 @@ absl::int128 SlicedWindows<In, Agg>::FirstWindowHolding(EventTime ts) const {
 
 template <typename In, typename Agg>
 TimeWindow SlicedWindows<In, Agg>::LastWindowHolding(EventTime ts) const {
-  const TimeWindow w = WindowAssigner::AlignedWindow(ts, offset_, slide_);
+  const TimeWindow w = AlignedWindowMillis(ts, offset_, slide_);
   if (w.start_millis != kMinEventTime) {
     return TimeWindow{w.start_millis,
                       WindowMaxTimestamp(w.start_millis, size_)};
@@ -297,8 +297,7 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
   // every window holding ts ends after wm: none is late.)
   TimeWindow last{0, 0};
   if (ts <= wm) last = LastWindowHolding(ts);
-  const EventTime ps =
-      WindowAssigner::AlignedWindow(ts, offset_, pane_).start_millis;
+  const EventTime ps = AlignedWindowMillis(ts, offset_, pane_).start_millis;
   // The pane's column: usually one of the last few.
   auto it = cols_.end();
   for (int step = 0; step < 4 && it != cols_.begin(); ++step) {
@@ -502,8 +501,7 @@ void SlicedWindows<In, Agg>::ForEachSlice(uint32_t slot, F&& f) const {
     if (slot >= c.acc.size() || ((c.has[slot >> 6] >> (slot & 63)) & 1) == 0) {
       continue;
     }
-    const TimeWindow pane =
-        WindowAssigner::AlignedWindow(c.start, offset_, pane_);
+    const TimeWindow pane = AlignedWindowMillis(c.start, offset_, pane_);
     f(c.start, pane.max_timestamp_millis, c.acc[slot]);
   }
 }

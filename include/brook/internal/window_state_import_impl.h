@@ -287,7 +287,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
           slot, TimeWindow{w.start_millis, w.max_timestamp_millis});
       ws.has_data = w.has_contents;
       if (w.has_contents) ws.acc = std::move(w.acc);
-      state_.trigger_state[ws.id] = std::move(w.trigger_state);
+      ws.Extras().trigger_state = std::move(w.trigger_state);
       RegisterCleanupTimer(slot, ws);
     }
     for (const auto& t : data.keys[k].timers) {
@@ -303,10 +303,8 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     const uint32_t slot = static_cast<uint32_t>(k);
     for (auto& w : data.keys[k].windows) {
       const TimeWindow tw{w.start_millis, w.max_timestamp_millis};
-      KeyState& ks = state_.keys[k];
-      ks.windows.push_back(WinState{tw, agg_.CreateAccumulator()});
+      WinState& ws = state_.keys[k].Add(WinState{tw, agg_.CreateAccumulator()});
       ++state_.live;
-      WinState& ws = ks.windows.back();
       ws.id = state_.next_id++;
       ws.has_data = w.has_contents;
       if (w.has_contents) ws.acc = std::move(w.acc);

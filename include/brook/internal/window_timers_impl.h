@@ -39,7 +39,7 @@ bool WindowOperator<Key, In, Agg, Hash>::TimerLive(const Timer& t) {
 template <typename Key, typename In, typename Agg, typename Hash>
 typename WindowOperator<Key, In, Agg, Hash>::WinState*
 WindowOperator<Key, In, Agg, Hash>::TimerWindow(const Timer& t) {
-  return TimerLive(t) ? FindWindowById(state_.keys[t.slot], t.id) : nullptr;
+  return TimerLive(t) ? state_.keys[t.slot].FindById(t.id) : nullptr;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
