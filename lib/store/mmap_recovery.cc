@@ -94,16 +94,12 @@ absl::Status MapAndScan(const ShardRecoveryOptions& o,
   }
   files.erase(files.begin(), files.begin() + static_cast<long>(dropped));
   // Lazy: a file is left unwalked only if the next one starts with a
-  // checksummed frame at its base, so that damage found in it later is data
+  // committed frame at its base, so that damage found in it later is data
   // loss before valid records, as a full scan would say, never a torn tail
   // or a writer's append in progress.
-  for (size_t i = 0; o.lazy_index && !o.writable && i + 2 < files.size();
-       ++i) {
+  for (size_t i = 0; o.lazy_index && !o.writable && i + 2 < files.size(); ++i) {
     ScannedSegment& s = files[i];
-    if (!ValidFrameAt(files[i + 1], 0, files[i + 1].base) ||
-        !PeekFirstFrame(s, files[i + 1].base)) {
-      ScanFrames(s, o.verify_crc);
-    }
+    if (!PeekFirstFrame(s, files[i + 1])) ScanFrames(s, o.verify_crc);
   }
   return absl::OkStatus();
 }

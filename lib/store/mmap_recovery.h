@@ -122,11 +122,12 @@ struct ShardRecoveryOptions {
 void ContinueScan(ScannedSegment& s, bool verify_crc);
 // Scans `s` from its start.
 void ScanFrames(ScannedSegment& s, bool verify_crc);
-// For a lazy recovery: if the first frame of `s` has a valid header, holds
-// `s.base` and ends at or before `next_base` (the next file's base), marks
-// `s` lazy (see ScannedSegment::lazy) and returns true; else leaves `s`
-// alone and returns false.
-bool PeekFirstFrame(ScannedSegment& s, uint64_t next_base);
+// For a lazy recovery: if the first frame of `s` has a valid, committed
+// header, holds `s.base` and ends at or before the base of `next` (the next
+// file), and `next` starts with a valid, committed header at its base
+// (headers only, no CRC), marks `s` lazy (see ScannedSegment::lazy) and
+// returns true; else leaves `s` alone and returns false.
+bool PeekFirstFrame(ScannedSegment& s, const ScannedSegment& next);
 
 // True if a complete, checksummed frame holding positions at or after
 // `min_position` starts in `s` after the bad frame or end of log at `end`:

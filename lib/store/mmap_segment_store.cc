@@ -93,9 +93,8 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
       segment->indexed = false;
       segment->end_offset = s.size;
       segment->last_arrival_millis =
-          i + 1 < log.segments.size() &&
-                  (log.segments[i + 1].lazy ||
-                   !log.segments[i + 1].batches.empty())
+          i + 1 < log.segments.size() && (log.segments[i + 1].lazy ||
+                                          !log.segments[i + 1].batches.empty())
               ? log.segments[i + 1].first_arrival_millis
               : std::numeric_limits<int64_t>::max();
       BackingOf(*segment).verify_on_index = log.verified_crc || verify_crc;
@@ -149,8 +148,8 @@ absl::Status MmapSegmentStore::IndexSegment(Segment& segment,
                      : absl::StrCat("the next segment starts at position ",
                                     segment.end_position, ", expected ",
                                     s.end_position);
-    status = absl::DataLossError(absl::StrCat("segment ", p.file, " offset ",
-                                              p.offset, ": ", p.reason));
+    status = absl::DataLossError(
+        absl::StrCat("segment ", p.file, " offset ", p.offset, ": ", p.reason));
     report->problems.push_back(std::move(p));
     // The frames before the damage are the segment's (none if its first
     // frame went bad since recovery looked).

@@ -11,14 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include <catch2/catch.hpp>
 
 #include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/stream.h"
-
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 
 #include "store/mmap_segment_store.h"
 #include "store/store_testing.h"
@@ -71,8 +70,8 @@ int MakeLongShard(const std::string& dir, bool clean = true) {
   return segments;
 }
 
-std::vector<OwnedRecord> ReadSome(Stream* stream,
-                                  const StartingPosition& start, int limit) {
+std::vector<OwnedRecord> ReadSome(Stream* stream, const StartingPosition& start,
+                                  int limit) {
   Consumer consumer(stream);
   absl::StatusOr<ShardIterator> it =
       consumer.GetShardIterator("shardId-000000000000", start);
@@ -103,14 +102,13 @@ TEST_CASE("Lazy index: a read-only read walks only the segments it returns",
   options.follow = GENERATE(true, false);
   INFO("follow " << options.follow);
 
-  std::unique_ptr<Stream> reader =
-      OpenOrDie(dir, options, OpenMode::kReadOnly);
+  std::unique_ptr<Stream> reader = OpenOrDie(dir, options, OpenMode::kReadOnly);
   CHECK(Indexed(reader.get()) == 0);
 
   // The first record: the first segment, and the last two (recovery's tail
   // check), nothing else.
-  std::vector<OwnedRecord> first = ReadSome(
-      reader.get(), StartingPosition::TrimHorizon(), 1);
+  std::vector<OwnedRecord> first =
+      ReadSome(reader.get(), StartingPosition::TrimHorizon(), 1);
   REQUIRE(first.size() == 1);
   CHECK(first[0].data.substr(0, 3) == "r0x");
   const int64_t after_first = Indexed(reader.get());
@@ -118,14 +116,13 @@ TEST_CASE("Lazy index: a read-only read walks only the segments it returns",
 
   // A record in the middle, by timestamp: one or two more.
   const int batch = kBatches / 2;
-  std::vector<OwnedRecord> mid = ReadSome(
-      reader.get(), StartingPosition::AtTimestamp(kStartMillis + 10 * batch),
-      3);
+  std::vector<OwnedRecord> mid =
+      ReadSome(reader.get(),
+               StartingPosition::AtTimestamp(kStartMillis + 10 * batch), 3);
   REQUIRE(mid.size() == 3);
   CHECK(mid[0].data.substr(0, 5) ==
         absl::StrCat("r", batch * kPerBatch).substr(0, 5));
-  CHECK(mid[0].arrival ==
-        kStartMillis + 10 * batch);
+  CHECK(mid[0].arrival == kStartMillis + 10 * batch);
   CHECK(Indexed(reader.get()) <= after_first + 2);
 
   // LATEST and the tail read no older segment.

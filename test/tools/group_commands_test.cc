@@ -72,8 +72,8 @@ class GroupCli {
 
   // A 2-shard stream with `per_shard` records in each shard, put at kStart.
   void Create(int per_shard) {
-    RunResult r = Run(
-        {"create-stream", "--stream-dir", kDir, "--shard-count", "2"});
+    RunResult r =
+        Run({"create-stream", "--stream-dir", kDir, "--shard-count", "2"});
     INFO(r.err);
     REQUIRE(r.code == kExitOk);
     std::shared_ptr<Stream> s = backend_.StreamForTesting(kDir);
@@ -122,9 +122,10 @@ void AddLease(LeaseStore& store, const std::string& key,
   REQUIRE(store.CreateLeaseIfNotExists(l).ok());
 }
 
-TEST_CASE("brook CLI: describe-consumer-group shows workers, leader, leases "
-          "and how far behind each is",
-          "[cli][group]") {
+TEST_CASE(
+    "brook CLI: describe-consumer-group shows workers, leader, leases "
+    "and how far behind each is",
+    "[cli][group]") {
   GroupCli cli;
   cli.Create(3);
   const std::vector<SequenceNumber> s0 = cli.Sequences(kShard0);
@@ -172,8 +173,9 @@ TEST_CASE("brook CLI: describe-consumer-group shows workers, leader, leases "
   r = cli.Run({"describe-consumer-group", "--stream-dir", kDir, "--group",
                "orders-app"});
   REQUIRE(r.code == kExitOk);
-  CHECK(r.Json()["ConsumerGroupDescription"]["Leases"][0]
-                ["MillisBehindLatest"] == 0);
+  CHECK(
+      r.Json()["ConsumerGroupDescription"]["Leases"][0]["MillisBehindLatest"] ==
+      0);
 
   // No such group: exit 1, naming it.
   r = cli.Run(
@@ -198,9 +200,10 @@ TEST_CASE("brook CLI: list-consumer-groups lists the groups by name",
   CHECK(r.code == kExitRuntimeError);
 }
 
-TEST_CASE("brook CLI: reset-consumer-group is refused while workers hold "
-          "leases, unless forced",
-          "[cli][group]") {
+TEST_CASE(
+    "brook CLI: reset-consumer-group is refused while workers hold "
+    "leases, unless forced",
+    "[cli][group]") {
   GroupCli cli;
   cli.Create(2);
   const std::vector<SequenceNumber> s0 = cli.Sequences(kShard0);
@@ -209,9 +212,9 @@ TEST_CASE("brook CLI: reset-consumer-group is refused while workers hold "
   AddLease(*store, kShard1, "", ExtendedSequenceNumber::ShardEnd());
 
   // Refused: names the lease and its owner; nothing changes.
-  RunResult r = cli.Run({"reset-consumer-group", "--stream-dir", kDir,
-                         "--group", "orders-app", "--position",
-                         "TRIM_HORIZON"});
+  RunResult r =
+      cli.Run({"reset-consumer-group", "--stream-dir", kDir, "--group",
+               "orders-app", "--position", "TRIM_HORIZON"});
   CHECK(r.code == kExitRuntimeError);
   CHECK(absl::StrContains(r.err, "shardId-000000000000 (w1)"));
   CHECK(store->GetLease(kShard0)->checkpoint ==
@@ -233,8 +236,7 @@ TEST_CASE("brook CLI: reset-consumer-group is refused while workers hold "
 
   // Forced: moved back, owner cleared.
   r = cli.Run({"reset-consumer-group", "--stream-dir", kDir, "--group",
-               "orders-app", "--position", "TRIM_HORIZON", "--force",
-               "true"});
+               "orders-app", "--position", "TRIM_HORIZON", "--force", "true"});
   REQUIRE(r.code == kExitOk);
   absl::StatusOr<Lease> l0 = store->GetLease(kShard0);
   REQUIRE(l0.ok());
@@ -283,9 +285,10 @@ int RunGroupBinary(const std::string& args, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-TEST_CASE("brook binary: consumer-group commands on a durable group; a "
-          "damaged lease file fails naming it",
-          "[cli][group][binary]") {
+TEST_CASE(
+    "brook binary: consumer-group commands on a durable group; a "
+    "damaged lease file fails naming it",
+    "[cli][group][binary]") {
   const std::string dir =
       absl::StrCat(std::filesystem::temp_directory_path().string(),
                    "/brook_cli_group_dir_", getpid());
@@ -306,8 +309,9 @@ TEST_CASE("brook binary: consumer-group commands on a durable group; a "
   CHECK(json::parse(out)["ConsumerGroups"] == json({"orders-app"}));
   REQUIRE(RunGroupBinary("describe-consumer-group --group orders-app" + at,
                          &out) == kExitOk);
-  CHECK(json::parse(out)["ConsumerGroupDescription"]["Leases"][0]
-                        ["checkpoint"] == "TRIM_HORIZON");
+  CHECK(
+      json::parse(out)["ConsumerGroupDescription"]["Leases"][0]["checkpoint"] ==
+      "TRIM_HORIZON");
   REQUIRE(RunGroupBinary("reset-consumer-group --group orders-app --position "
                          "LATEST" +
                              at,

@@ -112,7 +112,8 @@ absl::StatusOr<int64_t> MillisBehind(Stream& stream, const Lease& lease,
   if (!r.ok()) return r.status();
   if (r->records().empty()) return 0;
   return std::max<int64_t>(
-      0, now_millis - r->records().front().approximate_arrival_timestamp_millis);
+      0,
+      now_millis - r->records().front().approximate_arrival_timestamp_millis);
 }
 
 // Sets `name`, `name`SubSequenceNumber (and `name`TimestampMillis for
@@ -146,7 +147,7 @@ Json LeaseJson(const Lease& l, int64_t millis_behind) {
   return json;
 }
 
-const FlagSpec kGroupFlag = {"group", "NAME", true, "the consumer group"};
+constexpr FlagSpec kGroupFlag = {"group", "NAME", true, "the consumer group"};
 
 int RunDescribeConsumerGroup(const Flags& flags, const Session& session) {
   const std::string& dir = StreamDir(flags);
@@ -219,9 +220,8 @@ constexpr absl::string_view kPositionNames[] = {"TRIM_HORIZON", "LATEST",
 int RunResetConsumerGroup(const Flags& flags, const Session& session) {
   const std::string& dir = StreamDir(flags);
   const std::string& group = *FindValue(flags, "group");
-  absl::StatusOr<size_t> which =
-      ParseChoiceFlag("position", *FindValue(flags, "position"),
-                      kPositionNames);
+  absl::StatusOr<size_t> which = ParseChoiceFlag(
+      "position", *FindValue(flags, "position"), kPositionNames);
   if (!which.ok()) return session.Usage(which.status().message());
   const std::string* timestamp = FindValue(flags, "timestamp");
   ExtendedSequenceNumber position = ExtendedSequenceNumber::TrimHorizon();
@@ -267,14 +267,14 @@ int RunResetConsumerGroup(const Flags& flags, const Session& session) {
   }
   if (!owned.empty() && !force) {
     return session.Fail(absl::FailedPreconditionError(absl::StrCat(
-        "consumer group ", group, ": leases are held by workers: ",
-        absl::StrJoin(owned, ", "),
+        "consumer group ", group,
+        ": leases are held by workers: ", absl::StrJoin(owned, ", "),
         "; stop the workers first, or pass --force true")));
   }
   Json reset = Json::array();
   for (const Lease& l : targets) {
-    absl::StatusOr<Lease> done = g->store->UpdateLease(
-        l.lease_key, l.lease_counter, [&](Lease& lease) {
+    absl::StatusOr<Lease> done =
+        g->store->UpdateLease(l.lease_key, l.lease_counter, [&](Lease& lease) {
           lease.checkpoint = position;
           lease.has_pending_checkpoint = false;
           lease.pending_checkpoint = ExtendedSequenceNumber();
