@@ -80,8 +80,15 @@ struct ScannedSegment {
   bool bad = false;
   bool uncommitted = false;
   std::string reason;
+  // Not scanned (ShardRecoveryOptions::lazy_index): only the first frame's
+  // header was checked; `end_position` is the next file's base, `batches` is
+  // empty, and `first_arrival_millis` is the first frame's.
+  bool lazy = false;
+  // The bytes to scan when `region` is null: a segment mapped elsewhere
+  // (MmapSegmentStore::IndexSegment()).
+  const char* borrowed = nullptr;
 
-  const char* data() const { return region ? region->data() : nullptr; }
+  const char* data() const { return region ? region->data() : borrowed; }
 };
 
 // A shard's log as recovery found it: the files holding it, oldest first
@@ -101,6 +108,11 @@ struct ShardRecoveryOptions {
   std::string dir;  // the shard's directory
   bool writable = false;
   bool verify_crc = false;
+  // Read-only only: every file but the last two is mapped and only its
+  // first frame's header checked (`ScannedSegment::lazy`); its frames are
+  // walked when a reader needs them (MmapSegmentStore::IndexSegment()). A
+  // file whose first frame fails the check is scanned as usual.
+  bool lazy_index = false;
   ShardExpectation expect;
 };
 
@@ -110,6 +122,12 @@ struct ShardRecoveryOptions {
 void ContinueScan(ScannedSegment& s, bool verify_crc);
 // Scans `s` from its start.
 void ScanFrames(ScannedSegment& s, bool verify_crc);
+// For a lazy recovery: if the first frame of `s` has a valid, committed
+// header, holds `s.base` and ends at or before the base of `next` (the next
+// file), and `next` starts with a valid, committed header at its base
+// (headers only, no CRC), marks `s` lazy (see ScannedSegment::lazy) and
+// returns true; else leaves `s` alone and returns false.
+bool PeekFirstFrame(ScannedSegment& s, const ScannedSegment& next);
 
 // True if a complete, checksummed frame holding positions at or after
 // `min_position` starts in `s` after the bad frame or end of log at `end`:

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -53,20 +54,23 @@ std::string MmapSegmentStore::ShardDir(uint32_t shard_number) const {
 
 absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     uint32_t shard_number, const ShardExpectation& expect, bool verify_crc,
-    RecoveryReport* report) {
+    RecoveryReport* report, bool lazy_index) {
   ShardState& state = State(shard_number);
   ShardRecoveryOptions o;
   o.env = options_.env;
   o.dir = ShardDir(shard_number);
   o.writable = !options_.read_only;
   o.verify_crc = verify_crc;
+  o.lazy_index = lazy_index && options_.read_only;
   o.expect = expect;
   BROOK_ASSIGN_OR_RETURN(ShardLog log, RecoverShardLog(o, report));
 
   RecoveredShard out;
   out.end_position = log.end_position;
-  for (ScannedSegment& s : log.segments) {
-    if (s.batches.empty()) {
+  for (size_t i = 0; i < log.segments.size(); ++i) {
+    ScannedSegment& s = log.segments[i];
+    if (!s.lazy) indexed_segments_.fetch_add(1, std::memory_order_relaxed);
+    if (s.batches.empty() && !s.lazy) {
       // An empty segment holds no records; only the last one may be, and it
       // stays on disk, telling where the next append starts, until an append
       // reuses it.
@@ -83,6 +87,18 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     segment->first_arrival_millis = s.first_arrival_millis;
     segment->last_arrival_millis = s.last_arrival_millis;
     segment->batches = std::move(s.batches);
+    if (s.lazy) {
+      // Counted as the file's size until indexed; every record in it arrived
+      // no later than the next segment's first (the last two are scanned).
+      segment->indexed = false;
+      segment->end_offset = s.size;
+      segment->last_arrival_millis =
+          i + 1 < log.segments.size() && (log.segments[i + 1].lazy ||
+                                          !log.segments[i + 1].batches.empty())
+              ? log.segments[i + 1].first_arrival_millis
+              : std::numeric_limits<int64_t>::max();
+      BackingOf(*segment).verify_on_index = log.verified_crc || verify_crc;
+    }
     out.segments.push_back(std::move(segment));
   }
   {
@@ -107,6 +123,49 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     }
   }
   return out;
+}
+
+absl::Status MmapSegmentStore::IndexSegment(Segment& segment,
+                                            RecoveryReport* report) {
+  if (segment.indexed) return absl::OkStatus();
+  MmapBacking& b = BackingOf(segment);
+  ScannedSegment s;
+  s.path = b.path;
+  s.base = segment.base_position();
+  s.size = segment.capacity();
+  s.borrowed = segment.data();
+  ScanFrames(s, b.verify_on_index);
+  indexed_segments_.fetch_add(1, std::memory_order_relaxed);
+  const bool damaged = s.bad || s.end_position != segment.end_position;
+  absl::Status status;
+  if (damaged) {
+    RecoveryReport::Problem p;
+    p.file = s.path;
+    p.offset = static_cast<int64_t>(s.end_offset);
+    p.bytes = static_cast<int64_t>(s.size - s.end_offset);
+    p.data_loss = true;
+    p.reason = s.bad ? s.reason
+                     : absl::StrCat("the next segment starts at position ",
+                                    segment.end_position, ", expected ",
+                                    s.end_position);
+    status = absl::DataLossError(
+        absl::StrCat("segment ", p.file, " offset ", p.offset, ": ", p.reason));
+    report->problems.push_back(std::move(p));
+    // The frames before the damage are the segment's (none if its first
+    // frame went bad since recovery looked).
+    segment.end_position = s.end_position;
+  }
+  report->scanned_bytes += static_cast<int64_t>(s.end_offset);
+  report->checksummed_bytes += static_cast<int64_t>(s.checksummed);
+  report->scanned_segments += 1;
+  report->scanned_batches += static_cast<int64_t>(s.batches.size());
+  report->scanned_records += static_cast<int64_t>(s.end_position - s.base);
+  segment.end_offset = s.end_offset;
+  segment.first_arrival_millis = s.first_arrival_millis;
+  segment.last_arrival_millis = s.last_arrival_millis;
+  segment.batches = std::move(s.batches);
+  segment.indexed = true;
+  return status;
 }
 
 absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {

@@ -132,11 +132,31 @@ class MmapSegmentStore final : public SegmentStore {
   // retention meanwhile are not reported (the shard is listed and scanned
   // again while a problem shows), and an append in progress at the end of the
   // shard's last segment ends the log.
+  // With `lazy_index` (read-only only) the shard's segments but the last
+  // two are only mapped and their first frame header checked: they come
+  // back unindexed (`Segment::indexed` false, see segment.h) and are walked
+  // by `IndexSegment()` when a reader needs them; `report` counts only what
+  // was walked. Damage in them is then found by `IndexSegment()`.
   // REQUIRES: called once per shard, before any other use of that shard.
   absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
                                               const ShardExpectation& expect,
                                               bool verify_crc,
-                                              RecoveryReport* report);
+                                              RecoveryReport* report,
+                                              bool lazy_index = false);
+  // Walks the frames of an unindexed segment (see RecoverShard()), checking
+  // each frame's CRC if the shard's recovery did, and fills in its index,
+  // `end_offset` and arrival times; adds what it checked to `report`. If
+  // the frames stop before `segment.end_position` (the next segment's base)
+  // or a frame is bad, adds the damage to `report` (data_loss set), leaves
+  // the segment indexed up to the damage (`end_position` moved back to
+  // there) and returns kDataLoss naming the file, offset and reason; the
+  // shard then ends its log there, as a read-only recovery that walked every
+  // segment would have. REQUIRES: the caller holds the shard's lock.
+  absl::Status IndexSegment(Segment& segment, RecoveryReport* report) override;
+  // Segments walked by recovery and IndexSegment() so far (for tests).
+  int64_t IndexedSegmentsForTesting() const {
+    return indexed_segments_.load(std::memory_order_relaxed);
+  }
 
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
       uint32_t shard_number, uint64_t base_position,
@@ -253,6 +273,7 @@ class MmapSegmentStore final : public SegmentStore {
   mutable Mutex shards_mu_;
   std::vector<std::unique_ptr<ShardState>> shards_ ABSL_GUARDED_BY(shards_mu_);
   std::atomic<uint64_t> spares_made_{0};
+  std::atomic<int64_t> indexed_segments_{0};
   // The sticky error; `has_bg_error_` lets the append path check it without
   // the lock.
   mutable Mutex error_mu_;

@@ -144,6 +144,8 @@ class MmapBacking final : public SegmentBacking {
   // segment, and whether this file took the name of the shard's empty marker.
   uint64_t previous_latest_base = 0;
   bool replaced_marker = false;
+  // An unindexed segment's frames are checked with their CRC when indexed.
+  bool verify_on_index = false;
 
  private:
   std::unique_ptr<MappedRegion> region_;

@@ -58,6 +58,13 @@ class Segment : public std::enable_shared_from_this<Segment> {
   int64_t first_arrival_millis = 0;
   int64_t last_arrival_millis = 0;
   std::vector<BatchIndexEntry> batches;
+  // False for a segment a read-only open left unindexed (lazy recovery,
+  // SegmentStore::IndexSegment()): `batches` is empty, `end_offset` is the
+  // file's size (what the stream counts as stored until it is indexed),
+  // `end_position` is the next segment's base, `first_arrival_millis` is
+  // exact and `last_arrival_millis` an upper bound (the next segment's first
+  // arrival). Readers index it before they look at its frames.
+  bool indexed = true;
 
  private:
   const uint64_t base_position_;

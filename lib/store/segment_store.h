@@ -17,6 +17,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
+#include "brook/recovery.h"
+
 #include "store/segment.h"
 
 namespace brook {
@@ -69,6 +71,19 @@ class SegmentStore {
   // the shard's.
   virtual void Published(uint32_t /*shard_number*/, uint64_t /*end_position*/,
                          uint64_t /*trim_position*/) {}
+
+  // Indexes a segment that a lazy recovery left unindexed (see
+  // Segment::indexed): fills in its `batches`, `end_offset` and arrival
+  // times from its frames, adding what it checked and any damage to
+  // `report`. If the frames are damaged or end before `end_position`, the
+  // segment is indexed up to there, `end_position` moved back to there, and
+  // kDataLoss naming the file returned: the shard's log ends there. Called
+  // under the shard's lock. A store
+  // whose segments are always indexed never gets the call.
+  virtual absl::Status IndexSegment(Segment& /*segment*/,
+                                    RecoveryReport* /*report*/) {
+    return absl::OkStatus();
+  }
 };
 
 // Heap segments of `segment_bytes` each; up to `max_pooled` released buffers

@@ -146,6 +146,7 @@ absl::Status ShardImpl::Follow() {
     size_t tail_offset = 0;
     {
       MutexLock lock(&mu_);
+      if (index_damaged_) break;  // see follow_damaged_ above
       end = end_position_;
       if (!segments_.empty() && segments_.back()->end_position == end) {
         tail = segments_.back();

@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 
 #include "brook/consumer.h"
+#include "brook/recovery.h"
 #include "brook/shard.h"
 
 #include "store/segment_store.h"
@@ -117,6 +118,11 @@ class ShardImpl final : public Shard {
   int64_t DropOldest();
   size_t SegmentCountForTesting() const;
 
+  // Lazy recovery of a read-only open (Segment::indexed): indexes every
+  // segment still unindexed, and moves into `found` what this and earlier
+  // on-demand indexing checked and found (RecoveryReport counts, damage).
+  void IndexAll(RecoveryReport* found);
+
   // Following (shard_follow.cc): a read-only stream that follows its writer
   // (see OpenMode::kReadOnly). Follow() brings the shard's view up to what
   // the writer published in FOLLOW: new committed frames of the newest
@@ -200,14 +206,21 @@ class ShardImpl final : public Shard {
   size_t DroppableFromLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   size_t FindSegmentLocked(uint64_t position) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Indexes `segment` if a lazy recovery left it unindexed (see
+  // Segment::indexed), counting what it checked in `index_found_`; returns
+  // kDataLoss if its frames are damaged.
+  absl::Status IndexLocked(Segment& segment) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The first position whose record arrived at or after `millis`; the end if
-  // none has.
-  uint64_t FirstArrivedAtLocked(int64_t millis) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // none has. Indexes at most the segments it must look inside (one, or two
+  // when an unindexed segment's upper bound misled it); an indexing error
+  // goes to `*error` (the segment's base is returned then).
+  uint64_t FirstArrivedAtLocked(int64_t millis, absl::Status* error) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The oldest readable position: past trimmed segments and past records that
   // retention has expired but whose segment is still kept.
-  uint64_t HorizonLocked(int64_t now_millis) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  uint64_t HorizonLocked(int64_t now_millis, absl::Status* error) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StreamImpl* const stream_;
   SegmentStore* const store_;
@@ -247,6 +260,11 @@ class ShardImpl final : public Shard {
   // Set once by Close(): readers reaching end_position_ get the children.
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<ChildShard> children_ ABSL_GUARDED_BY(mu_);
+  // What indexing unindexed segments checked since the last IndexAll().
+  mutable RecoveryReport index_found_ ABSL_GUARDED_BY(mu_);
+  // Indexing found damage and ended the log there: a follower follows no
+  // further (as follow_damaged_).
+  mutable bool index_damaged_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace internal

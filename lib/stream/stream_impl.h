@@ -291,6 +291,12 @@ class StreamImpl final : public Stream {
   // count what they hold, the others their recorded bytes (a shard without
   // any is recovered first).
   int64_t LazyStoredBytes() const;
+  // EnsureRecovered(), then indexes the segments a lazy recovery left
+  // unindexed, adding what that checked and found to the report.
+  void EnsureIndexed(uint32_t number) const;
+  // Adds what recovering or indexing shard directory `shard_dir` found to
+  // report_, its problems in shard order.
+  void MergeFound(const std::string& shard_dir, RecoveryReport found) const;
 
   // Durable streams only.
   MmapSegmentStore* durable_ = nullptr;  // store_, if it is one

@@ -3,6 +3,10 @@
 // Lazy recovery of a read-only stream (see `OpenMode::kReadOnly`): a shard's
 // segments are recovered at its first read, and only the recovery report and
 // (for a directory not closed cleanly) DescribeStream() recover every shard.
+// A kReadOnly recovery walks only the shard's last two segments; the others
+// are indexed when a reader reaches them (Segment::indexed), so a read at
+// the tail of a long shard touches O(1) segments. The recovery report and
+// DescribeStream() index them all first, so what they say is unchanged.
 
 #include <algorithm>
 #include <iterator>
@@ -41,8 +45,9 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
     verify_crc = !report_.clean_shutdown || verify_all_;
   }
   RecoveryReport found;
-  absl::StatusOr<RecoveredShard> recovered =
-      durable_->RecoverShard(number, lazy.expect, verify_crc, &found);
+  // kReadOnly indexes segments as readers reach them; kVerify walks all.
+  absl::StatusOr<RecoveredShard> recovered = durable_->RecoverShard(
+      number, lazy.expect, verify_crc, &found, /*lazy_index=*/!verify_all_);
   const std::string shard_dir = durable_->ShardDir(number);
   if (!recovered.ok()) {
     lazy.error = recovered.status();
@@ -57,6 +62,16 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
   for (const RecoveryReport::Problem& p : found.problems) {
     damaged = damaged || p.data_loss;
   }
+  MergeFound(shard_dir, std::move(found));
+  if (!recovered.ok()) return lazy.error;
+  shard->Recover(std::move(recovered->segments), recovered->end_position);
+  if (following_) shard->FollowCapRecovered(damaged);
+  lazy.recovered.store(true, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void StreamImpl::MergeFound(const std::string& shard_dir,
+                            RecoveryReport found) const {
   {
     MutexLock report_lock(&report_mu_);
     report_.scanned_segments += found.scanned_segments;
@@ -76,17 +91,25 @@ absl::Status StreamImpl::EnsureRecovered(uint32_t number) const {
     problems.insert(at, std::make_move_iterator(found.problems.begin()),
                     std::make_move_iterator(found.problems.end()));
   }
-  if (!recovered.ok()) return lazy.error;
-  shard->Recover(std::move(recovered->segments), recovered->end_position);
-  if (following_) shard->FollowCapRecovered(damaged);
-  lazy.recovered.store(true, std::memory_order_release);
-  return absl::OkStatus();
+}
+
+void StreamImpl::EnsureIndexed(uint32_t number) const {
+  if (!EnsureRecovered(number).ok()) return;  // listed in the report
+  ShardImpl* shard;
+  {
+    MutexLock lock(&topology_mu_);
+    shard = shards_[number].get();
+  }
+  RecoveryReport found;
+  shard->IndexAll(&found);
+  MergeFound(durable_->ShardDir(number), std::move(found));
 }
 
 const RecoveryReport& StreamImpl::recovery_report() const {
   for (uint32_t i = 0; Lazy(i) != nullptr; ++i) {
-    // A shard that cannot be read is listed in the report.
-    EnsureRecovered(i).IgnoreError();
+    // A shard that cannot be read is listed in the report; so is damage in
+    // a segment no reader had reached yet.
+    EnsureIndexed(i);
   }
   MutexLock lock(&report_mu_);
   return report_;  // complete: nothing writes it any more
@@ -99,9 +122,12 @@ int64_t StreamImpl::LazyStoredBytes() const {
     LazyShard* const entry = Lazy(static_cast<uint32_t>(i));
     if (entry == nullptr) break;
     LazyShard& lazy = *entry;
-    if (lazy.recorded_bytes < 0) {
-      // Nothing recorded (not closed cleanly): only the frames tell.
-      EnsureRecovered(static_cast<uint32_t>(i)).IgnoreError();  // counts 0
+    if (lazy.recorded_bytes < 0 ||
+        lazy.recovered.load(std::memory_order_acquire)) {
+      // Nothing recorded (not closed cleanly): only the frames tell; a shard
+      // a reader recovered counts its unindexed segments' file sizes until
+      // they are indexed.
+      EnsureIndexed(static_cast<uint32_t>(i));  // a failure counts 0
     }
     MutexLock lock(&lazy.mu);
     const bool pending =

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/lease.h"
 
 #include "util/status_macros.h"
 
@@ -92,6 +94,40 @@ std::shared_ptr<Stream> MemoryBackend::StreamForTesting(
 
 void MemoryBackend::AddDamageForTesting(absl::string_view dir, Damage damage) {
   damage_[std::string(dir)].push_back(std::move(damage));
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryBackend::ListConsumerGroups(
+    absl::string_view dir) {
+  BROOK_ASSIGN_OR_RETURN(std::shared_ptr<Stream> stream, Find(dir));
+  std::vector<std::string> names;
+  auto it = groups_.find(dir);
+  if (it == groups_.end()) return names;
+  for (const auto& [name, store] : it->second) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<std::shared_ptr<LeaseStore>> MemoryBackend::OpenLeaseStore(
+    absl::string_view dir, absl::string_view group) {
+  BROOK_ASSIGN_OR_RETURN(std::shared_ptr<Stream> stream, Find(dir));
+  auto it = groups_.find(dir);
+  if (it != groups_.end()) {
+    auto g = it->second.find(std::string(group));
+    if (g != it->second.end()) return g->second;
+  }
+  return absl::NotFoundError(
+      absl::StrCat("consumer group ", group, ": not found in ", dir));
+}
+
+int64_t MemoryBackend::NowMillis() {
+  return (env_ != nullptr ? env_ : Env::Default())->NowMillis();
+}
+
+std::shared_ptr<LeaseStore> MemoryBackend::AddGroupForTesting(
+    absl::string_view dir, absl::string_view group) {
+  std::shared_ptr<LeaseStore>& store =
+      groups_[std::string(dir)][std::string(group)];
+  if (store == nullptr) store = NewMemoryLeaseStore();
+  return store;
 }
 
 }  // namespace cli

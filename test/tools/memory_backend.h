@@ -50,8 +50,20 @@ class MemoryBackend : public CliBackend {
   absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
                                       const ProgressFn& progress) override;
 
+  // Consumer groups: memory lease stores made by AddGroupForTesting().
+  absl::StatusOr<std::vector<std::string>> ListConsumerGroups(
+      absl::string_view dir) override;
+  absl::StatusOr<std::shared_ptr<LeaseStore>> OpenLeaseStore(
+      absl::string_view dir, absl::string_view group) override;
+  // The env's clock (the real one without an env).
+  int64_t NowMillis() override;
+
   // The stream in `dir`, or null.
   std::shared_ptr<Stream> StreamForTesting(absl::string_view dir) const;
+  // Makes consumer group `group` of the stream in `dir`, with an empty
+  // memory lease store, and returns the store (kept by the backend).
+  std::shared_ptr<LeaseStore> AddGroupForTesting(absl::string_view dir,
+                                                 absl::string_view group);
   // Makes `Verify(dir)` report `damage` as well.
   void AddDamageForTesting(absl::string_view dir, Damage damage);
 
@@ -61,6 +73,10 @@ class MemoryBackend : public CliBackend {
   Env* const env_;
   std::map<std::string, std::shared_ptr<Stream>, std::less<>> streams_;
   std::map<std::string, std::vector<Damage>, std::less<>> damage_;
+  // By directory, then group name.
+  std::map<std::string, std::map<std::string, std::shared_ptr<LeaseStore>>,
+           std::less<>>
+      groups_;
 };
 
 }  // namespace cli

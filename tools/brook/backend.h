@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+#include "brook/lease.h"
 #include "brook/options.h"
 #include "brook/stream.h"
 
@@ -111,6 +112,26 @@ class CliBackend {
   // could not be done.
   virtual absl::StatusOr<VerifyReport> Verify(absl::string_view dir,
                                               const ProgressFn& progress) = 0;
+
+  // Consumer groups (describe-consumer-group, list-consumer-groups,
+  // reset-consumer-group). The names of the consumer groups kept beside the
+  // stream in `dir`, sorted; empty if none. Returns kNotFound if `dir` holds
+  // no stream, or the I/O error naming the path. Must not create anything.
+  // The default (a backend without consumer groups) returns kUnimplemented.
+  virtual absl::StatusOr<std::vector<std::string>> ListConsumerGroups(
+      absl::string_view dir);
+
+  // The lease store of consumer group `group` of the stream in `dir`
+  // (include/brook/lease.h). Returns kNotFound naming the group if the
+  // stream has no such group (a group is never created here), or the error
+  // opening it. The default returns kUnimplemented.
+  virtual absl::StatusOr<std::shared_ptr<LeaseStore>> OpenLeaseStore(
+      absl::string_view dir, absl::string_view group);
+
+  // Now, in milliseconds since the Unix epoch, on the clock the backend's
+  // streams stamp arrival times with (MillisBehindLatest). The default is
+  // `Env::Default()`'s.
+  virtual int64_t NowMillis();
 };
 
 // NewDurableBackend()

@@ -2,6 +2,7 @@
 
 #include "tools/brook/command_table.h"
 
+#include "tools/brook/group_commands.h"
 #include "tools/brook/inspect_commands.h"
 #include "tools/brook/record_commands.h"
 #include "tools/brook/reshard_commands.h"
@@ -30,6 +31,9 @@ const Command* const kCommands[] = {
     &kIncreaseStreamRetentionPeriodCommand,
     &kDecreaseStreamRetentionPeriodCommand,
     &kUpdateRetentionBytesCommand,
+    &kListConsumerGroupsCommand,
+    &kDescribeConsumerGroupCommand,
+    &kResetConsumerGroupCommand,
 };
 
 }  // namespace

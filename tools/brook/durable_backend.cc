@@ -3,13 +3,17 @@
 // The `brook` tool's backend over durable stream directories
 // (`Stream::Open()`), as backend.h documents each method.
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 #include "brook/consumer.h"
+#include "brook/env.h"
+#include "brook/lease.h"
 #include "brook/stream.h"
 
 #include "tools/brook/backend.h"
@@ -48,6 +52,43 @@ class DurableBackend : public CliBackend {
   }
 
   absl::Status Sync(Stream& stream) override { return stream.Sync(); }
+
+  // Groups live in <dir>/groups/<group>/ (lib/group/LEASE_FORMAT.md).
+  absl::StatusOr<std::vector<std::string>> ListConsumerGroups(
+      absl::string_view dir) override {
+    Env* const env = Env::Default();
+    absl::StatusOr<bool> stream = env->FileExists(absl::StrCat(dir, "/STREAM"));
+    if (!stream.ok()) return stream.status();
+    if (!*stream) {
+      return absl::NotFoundError(absl::StrCat(dir, ": no stream there"));
+    }
+    const std::string groups_dir = absl::StrCat(dir, "/groups");
+    absl::StatusOr<bool> any = env->FileExists(groups_dir);
+    if (!any.ok()) return any.status();
+    std::vector<std::string> groups;
+    if (!*any) return groups;
+    absl::StatusOr<std::vector<std::string>> names = env->ListDir(groups_dir);
+    if (!names.ok()) return names.status();
+    for (std::string& name : *names) {
+      if (ValidateGroupName(name).ok()) groups.push_back(std::move(name));
+    }
+    std::sort(groups.begin(), groups.end());
+    return groups;
+  }
+
+  absl::StatusOr<std::shared_ptr<LeaseStore>> OpenLeaseStore(
+      absl::string_view dir, absl::string_view group) override {
+    absl::StatusOr<std::vector<std::string>> groups = ListConsumerGroups(dir);
+    if (!groups.ok()) return groups.status();
+    if (std::find(groups->begin(), groups->end(), group) == groups->end()) {
+      return absl::NotFoundError(absl::StrCat(
+          "consumer group ", group, ": not found in ", dir, "/groups"));
+    }
+    absl::StatusOr<std::unique_ptr<LeaseStore>> store =
+        OpenDurableLeaseStore(dir, group, DurableLeaseStoreOptions());
+    if (!store.ok()) return store.status();
+    return std::shared_ptr<LeaseStore>(*std::move(store));
+  }
 
   // A kVerify open checksums every frame of every segment; then every
   // shard is read through, as a consumer would, so that records that decode
