@@ -23,6 +23,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -217,11 +218,21 @@ void RunManualClockProperty(uint64_t seed) {
     members.RunAll();
     env.Advance(absl::Milliseconds(100));
   }
+  if (recorder.distinct_delivered() != total) {
+    std::printf("stalled:\n%s",
+                testing::DescribeStall(*store, stream->get(), recorder.events())
+                    .c_str());
+  }
   members.ShutdownAll();
   INFO("records produced " << total);
   REQUIRE(recorder.unexpected() == "");
-  CheckDelivery(recorder.events(), testing::ReadAllShards(stream->get()),
-                produced, /*strict=*/true);
+  const std::vector<testing::GroupEvent> events = recorder.events();
+  const std::map<std::string, testing::ShardRecords> shards =
+      testing::ReadAllShards(stream->get());
+  std::printf("  seed %llu: %zu records, %zu shards, %s\n",
+              static_cast<unsigned long long>(seed), total, shards.size(),
+              testing::Summary(events).c_str());
+  CheckDelivery(events, shards, produced, /*strict=*/true);
   REQUIRE(recorder.distinct_delivered() == total);
 }
 
@@ -266,47 +277,78 @@ TEST_CASE(
   // key's order that of its counter); the test's thread acts between their
   // batches.
   constexpr int kProducers = 2;
-  constexpr int kBatches = 400;
-  constexpr int kActions = 12;
+  constexpr int kActions = 16;
+  constexpr int kBatchesPerPhase = 40;
   std::mutex mu;
   std::condition_variable cv;
-  int batches_done = 0;  // guarded by mu
+  int phase = 0;            // guarded by mu: producers may write its batches
+  int batches_done = 0;     // guarded by mu
+  size_t records_done = 0;  // guarded by mu
   std::vector<std::map<int, int64_t>> produced(kProducers);
   std::vector<std::thread> producers;
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p, producer_seed = rng()] {
       std::mt19937_64 prng(producer_seed);
       Producer producer(stream->get());
-      for (int b = 0; b < kBatches; ++b) {
-        ProduceBatch(producer, prng, p * 12, 12,
-                     1 + static_cast<int>(prng() % 8), produced[p]);
-        std::lock_guard<std::mutex> lock(mu);
-        ++batches_done;
-        cv.notify_all();
+      for (int f = 0; f <= kActions; ++f) {
+        {
+          std::unique_lock<std::mutex> lock(mu);
+          cv.wait(lock, [&] { return phase >= f; });
+        }
+        for (int b = 0; b < kBatchesPerPhase; ++b) {
+          const int count = 1 + static_cast<int>(prng() % 8);
+          ProduceBatch(producer, prng, p * 12, 12, count, produced[p]);
+          std::lock_guard<std::mutex> lock(mu);
+          ++batches_done;
+          records_done += static_cast<size_t>(count);
+          cv.notify_all();
+        }
       }
     });
   }
+  // Each action starts a phase of production, and runs while the producers
+  // write and the group reads: once a phase was written and the group has
+  // delivered at least half of what was written so far (or 5 s passed).
   for (int a = 0; a < kActions; ++a) {
+    size_t written = 0;
     {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] {
-        return batches_done >= (a + 1) * kProducers * kBatches / (kActions + 1);
+        return batches_done >= (a + 1) * kProducers * kBatchesPerPhase;
       });
+      written = records_done;
+      ++phase;
+      cv.notify_all();
     }
-    switch (rng() % 4) {
+    recorder.WaitForDistinct(written / 2, std::chrono::milliseconds(5000));
+    int action = static_cast<int>(rng() % 4);
+    if (members.size() <= 1 && action >= 2) action = 1;
+    if (members.size() >= 4 && action == 1) action = 2 + rng() % 2;
+    std::printf("  action %d: %s (%zu workers)\n", a,
+                action == 0   ? "reshard"
+                : action == 1 ? "join"
+                : action == 2 ? "leave"
+                              : "kill",
+                members.size());
+    switch (action) {
       case 0:
         BROOK_REQUIRE_OK(RandomReshard(**stream, rng));
         break;
       case 1:
-        if (members.size() < 4) members.Join();
+        members.Join();
         break;
       case 2:
-        if (members.size() > 1) members.Leave();
+        members.Leave();
         break;
       default:
-        if (members.size() > 1) members.Kill();
+        members.Kill();
         break;
     }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    phase = kActions;
+    cv.notify_all();
   }
   for (std::thread& t : producers) t.join();
   std::map<int, int64_t> all;
@@ -315,11 +357,20 @@ TEST_CASE(
   INFO("records produced " << total);
   const bool done =
       recorder.WaitForDistinct(total, std::chrono::milliseconds(60'000));
+  if (!done) {
+    std::printf("stalled:\n%s",
+                testing::DescribeStall(*store, stream->get(), recorder.events())
+                    .c_str());
+  }
   members.ShutdownAll();
   REQUIRE(done);
   REQUIRE(recorder.unexpected() == "");
-  CheckDelivery(recorder.events(), testing::ReadAllShards(stream->get()), all,
-                /*strict=*/false);
+  const std::vector<testing::GroupEvent> events = recorder.events();
+  const std::map<std::string, testing::ShardRecords> shards =
+      testing::ReadAllShards(stream->get());
+  std::printf("  %zu records, %zu shards, %s\n", total, shards.size(),
+              testing::Summary(events).c_str());
+  CheckDelivery(events, shards, all, /*strict=*/false);
 }
 
 }  // namespace

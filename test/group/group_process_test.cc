@@ -228,6 +228,9 @@ class LoggingProcessor : public RecordProcessor {
   options.idle_time_between_reads = absl::Milliseconds(50);
   options.initial_position = ExtendedSequenceNumber::TrimHorizon();
   options.max_records = 50;
+  // Uniform: every worker, worker 2 too, holds its share of the key space,
+  // so that most kills hit a worker that holds shards.
+  options.assignment = AssignmentStrategy::kUniform;
   absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Create(
       stream->get(), store->get(),
       [&](absl::string_view) {
@@ -403,21 +406,32 @@ TEST_CASE(
     logs.push_back(tmp.Sub(absl::StrCat(id, "-", logs.size(), ".log")));
     return logs.back();
   };
-  const pid_t writer = procs.StartWriter(dir, rng(), 2500);
+  const pid_t writer = procs.StartWriter(dir, rng(), 1500);
   std::vector<pid_t> workers;
   for (int w = 0; w < 3; ++w) {
     const std::string id = absl::StrCat("w", w);
     workers.push_back(procs.StartWorker(dir, id, log_path(id), rng()));
   }
   int kills = 0;
+  size_t log_of_2 = 2;
   while (!procs.Exited(writer)) {
-    ::usleep(static_cast<useconds_t>(300'000 + rng() % 400'000));
+    // Kill worker 2 once it has processed records (up to 5 s), at a random
+    // moment after that.
+    for (int i = 0; i < 500; ++i) {
+      if (testing::ReadFileBytes(logs[log_of_2]).find("\nD ") !=
+          std::string::npos) {
+        break;
+      }
+      ::usleep(10'000);  // polls another process's log
+    }
+    ::usleep(static_cast<useconds_t>(rng() % 300'000));
     REQUIRE(::kill(workers[2], SIGKILL) == 0);
     REQUIRE(procs.Wait(workers[2]) == 128 + SIGKILL);
     ++kills;
     const std::string id =
         rng() % 2 == 0 ? std::string("w2") : absl::StrCat("w2-", kills);
     workers[2] = procs.StartWorker(dir, id, log_path(id), rng());
+    log_of_2 = logs.size() - 1;
   }
   REQUIRE(procs.Wait(writer) == 0);
   std::printf("group process test: %d kills\n", kills);
@@ -454,8 +468,21 @@ TEST_CASE(
     INFO("worker exit code (5: shutdown failed, 7: no stop)");
     CHECK(procs.Wait(pid) == 0);
   }
-  std::printf("group process test: %zu records\n", total);
-  CheckDelivery(ReadLogs(logs), shards, produced, /*strict=*/false);
+  const std::vector<GroupEvent> events = ReadLogs(logs);
+  std::printf("group process test: %zu records, %zu shards, %s\n", total,
+              shards.size(), testing::Summary(events).c_str());
+  std::map<std::string, int> per_log;
+  for (const GroupEvent& e : events) {
+    if (e.kind == GroupEvent::kInit) {
+      ++per_log[e.worker.substr(e.worker.rfind('/') + 1)];
+    }
+  }
+  std::string described;
+  for (const auto& [log, n] : per_log)
+    absl::StrAppend(&described, log, ":", n, " ");
+  std::printf("group process test: processors per worker process: %s\n",
+              described.c_str());
+  CheckDelivery(events, shards, produced, /*strict=*/false);
 }
 
 }  // namespace

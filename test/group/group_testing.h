@@ -321,6 +321,53 @@ inline std::map<std::string, ShardRecords> ReadAllShards(Stream* stream) {
   return shards;
 }
 
+// For a group that stalled: every lease of `store` and what was delivered of
+// each shard of `stream`.
+inline std::string DescribeStall(LeaseStore& store, Stream* stream,
+                                 const std::vector<GroupEvent>& events) {
+  std::map<std::string, std::set<absl::uint128>> delivered;
+  for (const GroupEvent& e : events) {
+    if (e.kind == GroupEvent::kDeliver) {
+      delivered[e.shard].insert(e.sequence_number.value());
+    }
+  }
+  std::string out;
+  absl::StatusOr<std::vector<Lease>> leases = store.ListLeases();
+  if (!leases.ok()) return leases.status().ToString();
+  for (const Lease& l : *leases) {
+    absl::StrAppend(&out, l.lease_key, " owner=", l.lease_owner,
+                    " counter=", l.lease_counter,
+                    " checkpoint=", l.checkpoint.DebugString(),
+                    " checkpoint_owner=", l.checkpoint_owner, " parents=");
+    for (const std::string& p : l.parent_shard_ids)
+      absl::StrAppend(&out, p, ",");
+    absl::StrAppend(&out, " children=");
+    for (const std::string& c : l.child_shard_ids)
+      absl::StrAppend(&out, c, ",");
+    absl::StrAppend(&out, "\n");
+  }
+  for (const auto& [id, s] : ReadAllShards(stream)) {
+    absl::StrAppend(&out, id, s.description.is_open() ? " open" : " closed",
+                    " parents=", s.description.parent_shard_id, ",",
+                    s.description.adjacent_parent_shard_id,
+                    " records=", s.sequence_numbers.size(),
+                    " delivered=", delivered[id].size(), "\n");
+  }
+  return out;
+}
+
+// Counts of the events of each kind, for the test's output.
+inline std::string Summary(const std::vector<GroupEvent>& events) {
+  int counts[6] = {0, 0, 0, 0, 0, 0};
+  for (const GroupEvent& e : events) ++counts[e.kind];
+  return absl::StrCat(counts[GroupEvent::kInit], " processors, ",
+                      counts[GroupEvent::kDeliver], " deliveries, ",
+                      counts[GroupEvent::kCheckpoint], " checkpoints, ",
+                      counts[GroupEvent::kEnded], " shard ends, ",
+                      counts[GroupEvent::kShutdown], " shutdowns requested, ",
+                      counts[GroupEvent::kLost], " leases lost");
+}
+
 // The oracle. `produced[k]` is the number of records produced with key k
 // (counters 0 to n-1, appended in that order). `strict`: the events were
 // logged by one thread driving every worker (`RunOnce()`), so the log order
