@@ -230,5 +230,75 @@ TEST_CASE(
   CHECK(a->Stats().shards.empty());
 }
 
+TEST_CASE(
+    "Worker: after a graceful shutdown another worker takes the shards "
+    "and the lead at once, replaying nothing",
+    "[group]") {
+  TestGroup group(2);
+  group.log().behaviour().checkpoint_each_batch = false;  // only on shutdown
+  std::vector<std::string> produced = group.PutMany("a", 10);
+  std::unique_ptr<Worker> a = group.NewWorker("a");
+  std::unique_ptr<Worker> b = group.NewWorker("b");
+  WorkerOptions options = group.Options("a");
+  group.Round({a.get()});
+  group.Round({b.get()});
+  REQUIRE(a->Stats().shards.size() == 2);
+  REQUIRE(a->Stats().is_leader);
+  BROOK_REQUIRE_OK(a->Shutdown());
+  CHECK(group.log().HasEvent("shutdown a " + Shard(0)));
+  CHECK(group.log().HasEvent("shutdown a " + Shard(1)));
+  std::vector<std::string> later = group.PutMany("b", 10);
+  // Well within the failover time.
+  for (int i = 0; i < 2; ++i) group.Round({b.get()});
+  CHECK(b->Stats().is_leader);
+  CHECK(b->Stats().shards.size() == 2);
+  produced.insert(produced.end(), later.begin(), later.end());
+  CHECK(AsSet(group.log().Data()) == AsSet(produced));
+}
+
+TEST_CASE("Worker: uniform assignment splits by hash range", "[group]") {
+  TestGroup group(4);
+  WorkerOptions options = group.Options("a");
+  options.assignment = AssignmentStrategy::kUniform;
+  std::unique_ptr<Worker> a = group.NewWorker(options);
+  options.worker_id = "b";
+  std::unique_ptr<Worker> b = group.NewWorker(options);
+  for (int i = 0; i < 5; ++i) group.Round({a.get(), b.get()});
+  auto ids = [](Worker* w) {
+    std::vector<std::string> ids;
+    for (const auto& shard : w->Stats().shards) ids.push_back(shard.shard_id);
+    return ids;
+  };
+  CHECK(ids(a.get()) == std::vector<std::string>{Shard(0), Shard(1)});
+  CHECK(ids(b.get()) == std::vector<std::string>{Shard(2), Shard(3)});
+}
+
+TEST_CASE(
+    "Worker: load-aware assignment moves leases off a busy worker and "
+    "then stops",
+    "[group]") {
+  TestGroup group(4);
+  std::unique_ptr<Worker> a = group.NewWorker("a");
+  group.Round({a.get()});
+  REQUIRE(a->Stats().shards.size() == 4);
+  std::unique_ptr<Worker> b = group.NewWorker("b");
+  // The same keys each second: every shard keeps its rate.
+  for (int i = 0; i < 12; ++i) {
+    group.PutMany(absl::StrCat("r", i, "-"), 40);
+    group.Round({a.get(), b.get()});
+  }
+  const size_t on_a = a->Stats().shards.size();
+  const size_t on_b = b->Stats().shards.size();
+  CHECK(on_a + on_b == 4);
+  CHECK(on_b >= 1);
+  // Balanced: with unchanged load, nothing moves any more.
+  const uint64_t taken = a->Stats().leases_taken + b->Stats().leases_taken;
+  for (int i = 0; i < 6; ++i) {
+    group.PutMany(absl::StrCat("s", i, "-"), 40);
+    group.Round({a.get(), b.get()});
+  }
+  CHECK(a->Stats().leases_taken + b->Stats().leases_taken == taken);
+}
+
 }  // namespace
 }  // namespace brook
