@@ -330,6 +330,19 @@ std::vector<GroupEvent> ReadLogs(const std::vector<std::string>& paths) {
   return events;
 }
 
+// Whether worker `id` holds a shard lease it has not finished.
+bool HoldsUnfinished(LeaseStore& store, const std::string& id) {
+  absl::StatusOr<std::vector<Lease>> leases = store.ListLeases();
+  if (!leases.ok()) return false;  // e.g. a lease deleted while listed
+  for (const Lease& l : *leases) {
+    if (IsShardLeaseKey(l.lease_key) && l.lease_owner == id &&
+        !l.checkpoint.is_shard_end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
 class Processes {
  public:
   Processes() {
@@ -414,17 +427,26 @@ TEST_CASE(
   }
   int kills = 0;
   size_t log_of_2 = 2;
+  std::string id_of_2 = "w2";
+  // The parent reads the group's leases (never changes them) to time kills.
+  DurableLeaseStoreOptions observer_options;
+  observer_options.sync = false;
+  absl::StatusOr<std::unique_ptr<LeaseStore>> observer =
+      OpenDurableLeaseStore(dir, "app", observer_options);
+  BROOK_REQUIRE_OK(observer);
   while (!procs.Exited(writer)) {
-    // Kill worker 2 once it has processed records (up to 5 s), at a random
-    // moment after that.
+    // Kill worker 2 once it has processed records and holds a shard it has
+    // not finished (up to 5 s), at a random moment after that.
+    ::usleep(static_cast<useconds_t>(rng() % 200'000));
     for (int i = 0; i < 500; ++i) {
       if (testing::ReadFileBytes(logs[log_of_2]).find("\nD ") !=
-          std::string::npos) {
+              std::string::npos &&
+          HoldsUnfinished(**observer, id_of_2)) {
         break;
       }
-      ::usleep(10'000);  // polls another process's log
+      ::usleep(10'000);  // polls another process's log and the store
     }
-    ::usleep(static_cast<useconds_t>(rng() % 300'000));
+    ::usleep(static_cast<useconds_t>(rng() % 100'000));
     REQUIRE(::kill(workers[2], SIGKILL) == 0);
     REQUIRE(procs.Wait(workers[2]) == 128 + SIGKILL);
     ++kills;
@@ -432,6 +454,7 @@ TEST_CASE(
         rng() % 2 == 0 ? std::string("w2") : absl::StrCat("w2-", kills);
     workers[2] = procs.StartWorker(dir, id, log_path(id), rng());
     log_of_2 = logs.size() - 1;
+    id_of_2 = id;
   }
   REQUIRE(procs.Wait(writer) == 0);
   std::printf("group process test: %d kills\n", kills);
@@ -460,6 +483,14 @@ TEST_CASE(
     }
     if (seen.size() >= total) break;
     INFO("delivered " << seen.size() << " of " << total);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      absl::StatusOr<std::unique_ptr<Stream>> stream =
+          Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
+      BROOK_REQUIRE_OK(stream);
+      std::printf("stalled:\n%s", testing::DescribeStall(
+                                      **observer, stream->get(), ReadLogs(logs))
+                                      .c_str());
+    }
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     ::usleep(100'000);  // polls other processes' logs
   }
