@@ -158,7 +158,14 @@ absl::Status WorkerImpl::SyncShards(bool* changed) {
 absl::Status WorkerImpl::CleanUp(bool* changed) {
   std::vector<Lease> shard_leases;
   for (const Lease& lease : listing_) {
-    if (IsShardLeaseKey(lease.lease_key)) shard_leases.push_back(lease);
+    if (IsShardLeaseKey(lease.lease_key)) {
+      shard_leases.push_back(lease);
+    } else if (WorkerIdFromKey(lease.lease_key).has_value() &&
+               lease.lease_owner != options_.worker_id && Expired(lease)) {
+      // A dead worker's entry (a worker that comes back joins again).
+      BROOK_RETURN_IF_ERROR(IgnoreRace(store_->DeleteLease(lease)));
+      *changed = true;
+    }
   }
   const std::vector<std::string> deletable =
       DeletableParentLeaseKeys(shard_leases);

@@ -166,6 +166,11 @@ WorkerStats::HeldShard ShardConsumer::Snapshot() const {
   return held;
 }
 
+absl::Status ShardConsumer::read_status() const {
+  MutexLock lock(&mu_);
+  return read_status_;
+}
+
 void ShardConsumer::Finish(Outcome outcome) {
   processor_.reset();
   finished_millis_.store(context_.env->NowMillis(), std::memory_order_release);
@@ -284,6 +289,15 @@ int64_t ShardConsumer::Read() {
   absl::StatusOr<GetRecordsResult> result =
       consumer_.GetRecords(iterator_, options);
   read_failed_ = !result.ok();
+  {
+    MutexLock lock(&mu_);
+    read_status_ = result.ok()
+                       ? absl::OkStatus()
+                       : absl::Status(result.status().code(),
+                                      absl::StrCat("shard ", shard_id_,
+                                                   ": reading records: ",
+                                                   result.status().message()));
+  }
   if (!result.ok()) return 0;
   absl::Span<const Record> records(result->records());
   // Resuming inside an aggregate: skip the subsequences already checkpointed.

@@ -101,6 +101,9 @@ class ShardConsumer {
     return finished_millis_.load(std::memory_order_acquire);
   }
   WorkerStats::HeldShard Snapshot() const;
+  // OK, or the error of the last read if it failed (retried at the next
+  // step), naming the shard.
+  absl::Status read_status() const;
 
   // Shard side.
 
@@ -144,6 +147,7 @@ class ShardConsumer {
   bool shutdown_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool abandoned_ ABSL_GUARDED_BY(mu_) = false;
   absl::Duration behind_latest_ ABSL_GUARDED_BY(mu_);
+  absl::Status read_status_ ABSL_GUARDED_BY(mu_);
   // Throughput measured since `window_start_millis_`.
   int64_t window_start_millis_ ABSL_GUARDED_BY(mu_) = 0;
   double window_records_ ABSL_GUARDED_BY(mu_) = 0;

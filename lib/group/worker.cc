@@ -192,6 +192,9 @@ void WorkerImpl::CoordinatorLoop() {
         if (stop_) return;
       }
       absl::Status status = Round();
+      for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
+        if (status.ok()) status = consumer->read_status();
+      }
       wake_at = next_renew_millis_;
       if (!status.ok()) {
         // Retry at the next renewal.

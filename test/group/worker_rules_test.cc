@@ -223,5 +223,62 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "Worker: a parent whose records all expired ends at once; its "
+    "children follow",
+    "[group]") {
+  TestGroup group(1);
+  group.PutMany("p", 5);
+  BROOK_REQUIRE_OK(group.stream()->SplitShard(Shard(0), kMidKey));
+  group.env().Advance(absl::Hours(25));  // past the 24 h retention
+  group.stream()->TrimExpired();
+  std::vector<std::string> children = group.PutMany("c", 10);
+  std::unique_ptr<Worker> worker = group.NewWorker("w");
+  for (int i = 0; i < 4; ++i) group.Round({worker.get()});
+  CHECK(group.log().HasEvent("ended w " + Shard(0)));
+  std::vector<std::string> data = group.log().Data();
+  std::sort(data.begin(), data.end());
+  std::sort(children.begin(), children.end());
+  CHECK(data == children);
+}
+
+TEST_CASE(
+    "Worker: a checkpoint inside an aggregate resumes at its record, "
+    "after the checkpointed subsequence",
+    "[group]") {
+  TestGroup group(1);
+  std::vector<SequenceNumber> seqs;
+  for (int i = 0; i < 4; ++i) {
+    seqs.push_back(group.Put("k", absl::StrCat("r", i)));
+  }
+  // As a KPL consumer would leave it: record r1 done up to subsequence 0.
+  Lease lease;
+  lease.lease_key = Shard(0);
+  lease.hash_key_range = group.stream()->ListShards()[0].hash_key_range;
+  lease.checkpoint = ExtendedSequenceNumber::At(seqs[1], 0);
+  SECTION("subsequence 0 of an ordinary record: after it") {}
+  SECTION("a later subsequence: at its record, skipping those done") {
+    lease.checkpoint = ExtendedSequenceNumber::At(seqs[1], 3);
+  }
+  BROOK_REQUIRE_OK(group.store()->CreateLeaseIfNotExists(lease));
+  std::unique_ptr<Worker> worker = group.NewWorker("w");
+  group.Round({worker.get()});
+  CHECK(group.log().Data() == std::vector<std::string>{"r2", "r3"});
+  CHECK(group.log().HasEvent("init w " + Shard(0) + " " +
+                             lease.checkpoint.DebugString()));
+}
+
+TEST_CASE("Worker: the leader removes a dead worker's entry", "[group]") {
+  TestGroup group(1);
+  std::unique_ptr<Worker> a = group.NewWorker("a");
+  std::unique_ptr<Worker> b = group.NewWorker("b");
+  group.Round({a.get(), b.get()});
+  REQUIRE(a->Stats().is_leader);
+  b->Abort();
+  for (int i = 0; i < 12; ++i) group.Round({a.get()});
+  CHECK(absl::IsNotFound(group.store()->GetLease("worker:b").status()));
+  BROOK_CHECK_OK(group.store()->GetLease("worker:a"));
+}
+
 }  // namespace
 }  // namespace brook
