@@ -24,6 +24,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -110,6 +111,7 @@ class Members {
     BROOK_REQUIRE_OK(worker);
     if (start_) BROOK_REQUIRE_OK((*worker)->Start());
     live_.emplace_back(std::move(*worker));
+    Trace("join", id);
   }
 
   // A random worker shuts down gracefully.
@@ -117,6 +119,7 @@ class Members {
     std::unique_ptr<Worker> w = Take();
     BROOK_REQUIRE_OK(w->Shutdown(absl::Seconds(30)));
     gone_.push_back(w->worker_id());
+    Trace("leave", w->worker_id());
   }
 
   // A random worker dies.
@@ -124,6 +127,7 @@ class Members {
     std::unique_ptr<Worker> w = Take();
     w->Abort();
     gone_.push_back(w->worker_id());
+    Trace("kill", w->worker_id());
   }
 
   // One `RunOnce()` of every worker; a lost compare-and-set race (kAborted)
@@ -146,6 +150,13 @@ class Members {
   }
 
  private:
+  // With $BROOK_GROUP_TRACE set, prints each join, leave and kill.
+  static void Trace(const char* what, const std::string& id) {
+    if (std::getenv("BROOK_GROUP_TRACE") != nullptr) {
+      std::printf("  %s %s\n", what, id.c_str());
+    }
+  }
+
   std::unique_ptr<Worker> Take() {
     const size_t i = (*rng_)() % live_.size();
     std::unique_ptr<Worker> w = std::move(live_[i]);
