@@ -348,13 +348,18 @@ class BROOK_EXPORT Worker {
   // shards at their next assignment with no replay and no wait for the
   // failover time. Waits for that, at most `timeout` on the env's clock;
   // returns kDeadlineExceeded if it took longer (the rest is then abandoned
-  // as by `Abort()`), or the lease store's error. Idempotent.
+  // as by `Abort()`), or the lease store's error. Idempotent. With `Start()`,
+  // a shard thread waiting for records notices within
+  // `idle_time_between_reads` on the stream's clock (with a `ManualClockEnv`
+  // stream: when the test moves it that far, or a record arrives).
   virtual absl::Status Shutdown(
       absl::Duration timeout = absl::InfiniteDuration()) = 0;
 
   // Abrupt stop, as if the process died: threads stop, processors get no
   // call (they are destroyed), nothing is written to the store. Leases stay
   // with this worker until others see them expire after `failover_time`.
+  // Returns once the threads have stopped (see `Shutdown()` for how long a
+  // shard thread takes to notice).
   virtual void Abort() = 0;
 
   virtual const std::string& worker_id() const = 0;

@@ -22,8 +22,8 @@ namespace internal {
 
 absl::Status WorkerImpl::Round() {
   const int64_t now = env_->NowMillis();
+  ReapFinished();  // first: a failing round must not leave them for later
   if (!joined_) BROOK_RETURN_IF_ERROR(Join());
-  ReapFinished();
   if (now < next_renew_millis_) return absl::OkStatus();
   next_renew_millis_ =
       now + absl::ToInt64Milliseconds(options_.lease_renewal_interval);

@@ -63,6 +63,7 @@ TEST_CASE(
   std::set<std::string> got(data.begin(), data.end());
   for (const std::string& d : children) CHECK(got.count(d) == 1);
   // The children started, so the parent's lease is gone.
+  CHECK(group.log().HasEvent("ended-checkpoint w " + Shard(0) + " OK"));
   CHECK(absl::IsNotFound(group.store()->GetLease(Shard(0)).status()));
   CHECK(group.GetLease(Shard(1)).parent_shard_ids ==
         std::vector<std::string>{Shard(0)});

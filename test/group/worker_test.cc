@@ -265,9 +265,9 @@ TEST_CASE("Worker: uniform assignment splits by hash range", "[group]") {
   std::unique_ptr<Worker> b = group.NewWorker(options);
   for (int i = 0; i < 5; ++i) group.Round({a.get(), b.get()});
   auto ids = [](Worker* w) {
-    std::vector<std::string> ids;
-    for (const auto& shard : w->Stats().shards) ids.push_back(shard.shard_id);
-    return ids;
+    std::vector<std::string> held;
+    for (const auto& shard : w->Stats().shards) held.push_back(shard.shard_id);
+    return held;
   };
   CHECK(ids(a.get()) == std::vector<std::string>{Shard(0), Shard(1)});
   CHECK(ids(b.get()) == std::vector<std::string>{Shard(2), Shard(3)});
