@@ -191,17 +191,18 @@ void WorkerImpl::CoordinatorLoop() {
         MutexLock lock(&mu_);
         if (stop_) return;
       }
+      const int64_t started = env_->NowMillis();
       absl::Status status = Round();
       for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
         if (status.ok()) status = consumer->read_status();
       }
-      wake_at = next_renew_millis_;
-      if (!status.ok()) {
-        // Retry at the next renewal.
-        wake_at = env_->NowMillis() +
-                  absl::ToInt64Milliseconds(options_.lease_renewal_interval);
-        next_renew_millis_ = std::min(next_renew_millis_, wake_at);
+      if (next_renew_millis_ <= started) {
+        // The round failed before renewing: retry one interval after it
+        // started (not after it ended: the clock may have moved meanwhile).
+        next_renew_millis_ = started + absl::ToInt64Milliseconds(
+                                           options_.lease_renewal_interval);
       }
+      wake_at = next_renew_millis_;
       MutexLock lock(&mu_);
       status_ = status;
     }

@@ -186,5 +186,28 @@ TEST_CASE("Worker threads: a read error shows in status()", "[group]") {
   BROOK_CHECK_OK(worker->Shutdown());
 }
 
+TEST_CASE(
+    "Worker threads: across a split, the parent's records come before "
+    "the children's",
+    "[group]") {
+  TestGroup group(1, Env::Default());
+  std::unique_ptr<Worker> worker = group.NewWorker(ThreadOptions(group, "w"));
+  BROOK_REQUIRE_OK(worker->Start());
+  group.PutMany("p", 30);
+  REQUIRE(group.log().WaitForDeliveries(30));
+  BROOK_REQUIRE_OK(group.stream()->SplitShard(
+      Shard(0), "170141183460469231731687303715884105728"));
+  group.PutMany("c", 30);
+  REQUIRE(AdvanceUntil(group, {worker.get()}, [&] {
+    return group.log().deliveries().size() >= 60 &&
+           absl::IsNotFound(group.store()->GetLease(Shard(0)).status());
+  }));
+  BROOK_REQUIRE_OK(worker->Shutdown());
+  const std::vector<std::string> data = group.log().Data();
+  REQUIRE(data.size() == 60);
+  for (size_t i = 0; i < 30; ++i) CHECK(data[i][0] == 'p');
+  CHECK(group.log().HasEvent("ended-checkpoint w " + Shard(0) + " OK"));
+}
+
 }  // namespace
 }  // namespace brook
