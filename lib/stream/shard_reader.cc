@@ -437,6 +437,15 @@ absl::Status ShardImpl::ReadSegment(const ShardIterator& iterator,
     if (!CheckBatchHeader(h, s.end_offset - off, &reason)) {
       return Corrupt(id_, seg, off, reason);
     }
+    // Frames run on without a gap, so one never starts past the position
+    // the reader is at. If one does, the bytes are not those the index was
+    // built from (changed under the map): returning its records would skip
+    // the positions in between without counting them in skipped_records().
+    if (h.first_position > c->position) {
+      return Corrupt(id_, seg, off,
+                     absl::StrCat("batch starts at position ", h.first_position,
+                                  ", expected ", c->position, " or before"));
+    }
     if (c->position < h.end_position()) {  // else wholly before the position
       const bool first_frame = k == 0 && off == snap.batch_offset;
       BROOK_RETURN_IF_ERROR(
