@@ -187,20 +187,25 @@ absl::Status WorkerImpl::Assign(bool* changed) {
   }
   const std::vector<std::string> ready = ReadyLeaseKeys(shard_leases);
   const std::vector<std::string> workers = LiveWorkers();
-  // The leases that may move: ready ones not in a handoff, with the owner
-  // cleared where it is dead or has let the lease expire.
+  // The leases that may move: ready ones, with the owner cleared where it is
+  // dead or has let the lease expire. A lease in a handoff stays put while
+  // its new owner lives (that owner takes it, at the latest after the
+  // handoff timeout); if the new owner is gone (shut down or dead before it
+  // took the lease), nobody else would ever take it, so it is given away
+  // like any orphan (TakeLease clears the handoff).
   std::vector<Lease> candidates;
   std::map<std::string, const Lease*> originals;
   for (const Lease& lease : shard_leases) {
-    if (!std::binary_search(ready.begin(), ready.end(), lease.lease_key) ||
-        !lease.checkpoint_owner.empty()) {
+    if (!std::binary_search(ready.begin(), ready.end(), lease.lease_key)) {
       continue;
     }
+    const bool in_handoff = !lease.checkpoint_owner.empty();
+    const bool owner_gone =
+        lease.has_owner() &&
+        (!WorkerLive(lease.lease_owner) || (!in_handoff && Expired(lease)));
+    if (in_handoff && !owner_gone) continue;
     Lease candidate = lease;
-    if (candidate.has_owner() &&
-        (!WorkerLive(candidate.lease_owner) || Expired(lease))) {
-      candidate.lease_owner.clear();
-    }
+    if (owner_gone) candidate.lease_owner.clear();
     originals[lease.lease_key] = &lease;
     candidates.push_back(std::move(candidate));
   }

@@ -269,10 +269,7 @@ void RunManualClockProperty(uint64_t seed) {
 TEST_CASE(
     "Consumer group ordering: RunOnce workers on a manual clock, with random "
     "reshards, joins, graceful leaves and kills, deliver every key in order",
-    // [!mayfail]: the worker (branch gw as of 5f6741c) orphans a lease in a
-    // handoff whose new owner shuts down (see the next test); most seeds
-    // stall on it. Remove the tag once that is fixed.
-    "[group][worker][property][!mayfail]") {
+    "[group][worker][property]") {
   const uint64_t seed = testing::GroupSeed("group order (RunOnce)");
   // A few seeds from the one printed, each a different run.
   for (uint64_t i = 0; i < 4; ++i) RunManualClockProperty(seed + i);
@@ -286,9 +283,7 @@ TEST_CASE(
 TEST_CASE(
     "Consumer group: a lease in a handoff whose old owner was aborted is "
     "processed, also if the new owner shuts down",
-    // [!mayfail]: fails with the worker of branch gw as of 5f6741c (the
-    // lease stays with the departed new owner); remove once fixed.
-    "[group][worker][handoff][!mayfail]") {
+    "[group][worker][handoff]") {
   ManualClockEnv env(1'700'000'000'000);
   StreamOptions stream_options;
   stream_options.shard_count = 2;
