@@ -74,21 +74,34 @@ class MergingWindowSet {
   template <typename MergeFn>
   Added AddWindow(const TimeWindow& w, MergeFn&& merge) {
     size_t first = kNew;
-    TimeWindow result = w;
-    absl::InlinedVector<Entry*, 4> away;
     for (size_t i = 0; i < windows_.size(); ++i) {
-      const TimeWindow& x = windows_[i].window;
-      if (!SessionsTouch(x, w)) continue;
-      result.start_millis = std::min(result.start_millis, x.start_millis);
-      result.max_timestamp_millis =
-          std::max(result.max_timestamp_millis, x.max_timestamp_millis);
-      if (first == kNew) {
+      if (SessionsTouch(windows_[i].window, w)) {
         first = i;
-      } else {
-        away.push_back(&windows_[i]);
+        break;
       }
     }
     if (first == kNew) return Added{};
+    // The common case, checked before anything is built: `w` lies inside
+    // the first window it touches. No other window can touch `w` then (it
+    // would touch that window too), so nothing merges.
+    const TimeWindow& x = windows_[first].window;
+    if (x.start_millis <= w.start_millis &&
+        w.max_timestamp_millis <= x.max_timestamp_millis) {
+      return Added{first, false};
+    }
+    TimeWindow result = w;
+    result.start_millis = std::min(result.start_millis, x.start_millis);
+    result.max_timestamp_millis =
+        std::max(result.max_timestamp_millis, x.max_timestamp_millis);
+    absl::InlinedVector<Entry*, 4> away;
+    for (size_t i = first + 1; i < windows_.size(); ++i) {
+      const TimeWindow& y = windows_[i].window;
+      if (!SessionsTouch(y, w)) continue;
+      result.start_millis = std::min(result.start_millis, y.start_millis);
+      result.max_timestamp_millis =
+          std::max(result.max_timestamp_millis, y.max_timestamp_millis);
+      away.push_back(&windows_[i]);
+    }
     Entry& state_window = windows_[first];
     if (away.empty() && state_window.window == result) {
       return Added{first, false};
