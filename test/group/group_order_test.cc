@@ -242,6 +242,20 @@ void RunManualClockProperty(uint64_t seed) {
   // Drain: the group goes on until every record was delivered (a killed
   // worker's leases expire meanwhile).
   if (members.size() == 0) members.Join();
+  if (options.max_leases_per_worker > 0) {
+    // An open shard is held for good, so workers at their lease limit that
+    // hold only open shards take nothing more (KCL does the same): the
+    // drain needs room for every open shard plus one, through which the
+    // closed shards still unread pass in turn.
+    size_t open = 0;
+    for (const ShardDescription& d : (*stream)->ListShards()) {
+      if (d.is_open()) ++open;
+    }
+    while (members.size() * static_cast<size_t>(options.max_leases_per_worker) <
+           open + 1) {
+      members.Join();
+    }
+  }
   const size_t total = static_cast<size_t>(Total(produced));
   for (int round = 0; round < 5000; ++round) {
     if (recorder.distinct_delivered() == total) break;
