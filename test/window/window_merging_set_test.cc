@@ -19,6 +19,7 @@
 #include "brook/window.h"
 
 #include "testing/status_testing.h"
+#include "window/window_custom_testing.h"
 
 namespace brook {
 namespace {
@@ -145,42 +146,11 @@ TEST_CASE("MergingWindowSet: merges at the int64 ends do not overflow",
   CHECK(calls.size() == 2);
 }
 
-// A custom trigger that fires at the window's end, as the built-in one.
-class EndTrigger : public CustomTrigger {
- public:
-  std::string name() const override { return "end"; }
-  bool CanMerge() const override { return true; }
-  TriggerResult OnElement(EventTime, const TimeWindow& w,
-                          TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis <= ctx.current_watermark_millis()) {
-      return TriggerResult::kFire;
-    }
-    ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    return TriggerResult::kContinue;
-  }
-  TriggerResult OnEventTime(EventTime time, const TimeWindow& w,
-                            TriggerContext&) const override {
-    return time == w.max_timestamp_millis ? TriggerResult::kFire
-                                          : TriggerResult::kContinue;
-  }
-  TriggerResult OnProcessingTime(int64_t, const TimeWindow&,
-                                 TriggerContext&) const override {
-    return TriggerResult::kContinue;
-  }
-  void OnMerge(const TimeWindow& w, absl::Span<const absl::Span<const int64_t>>,
-               TriggerContext& ctx) const override {
-    if (w.max_timestamp_millis > ctx.current_watermark_millis()) {
-      ctx.RegisterEventTimeTimer(w.max_timestamp_millis);
-    }
-  }
-  void Clear(const TimeWindow&, TriggerContext&) const override {}
-};
-
 std::vector<std::pair<TimeWindow, std::vector<int>>> RunSessions(bool custom) {
   WindowOptions options;
   options.assigner = *WindowAssigner::Session(absl::Milliseconds(10));
   if (custom) {
-    auto trigger = Trigger::Custom(std::make_shared<EndTrigger>());
+    auto trigger = Trigger::Custom(std::make_shared<testing::MyEventTime>());
     REQUIRE(trigger.ok());
     options.trigger = *trigger;
   }
