@@ -69,6 +69,7 @@ constexpr int kKeys = 32;
 
 struct Shared {
   std::atomic<int> stop;  // 1: workers shut down gracefully and exit
+  std::atomic<int> kills;  // worker kills so far (the parent counts them)
   std::atomic<int64_t> produced[kKeys];  // the writer's counters
 };
 
@@ -100,6 +101,11 @@ StreamOptions WriterOptions() {
   std::vector<std::string> names, datas;
   std::vector<PutRecordsEntry> entries;
   for (int b = 0; b < batches; ++b) {
+    // Wait for the parent's first kill a third of the way in and its second
+    // two thirds in, so that every run kills a worker at least twice while
+    // records are still being written, however slow the machine.
+    const int kills_due = 3 * b / batches;
+    while (shared->kills.load() < kills_due) ::usleep(1000);
     if (rng() % 60 == 0 && !testing::RandomReshard(**stream, rng).ok()) {
       _exit(5);
     }
@@ -450,6 +456,7 @@ TEST_CASE(
     REQUIRE(::kill(workers[2], SIGKILL) == 0);
     REQUIRE(procs.Wait(workers[2]) == 128 + SIGKILL);
     ++kills;
+    shared->kills.store(kills);
     const std::string id =
         rng() % 2 == 0 ? std::string("w2") : absl::StrCat("w2-", kills);
     workers[2] = procs.StartWorker(dir, id, log_path(id), rng());
