@@ -68,7 +68,7 @@ using testing::GroupEvent;
 constexpr int kKeys = 32;
 
 struct Shared {
-  std::atomic<int> stop;  // 1: workers shut down gracefully and exit
+  std::atomic<int> stop;   // 1: workers shut down gracefully and exit
   std::atomic<int> kills;  // worker kills so far (the parent counts them)
   std::atomic<int64_t> produced[kKeys];  // the writer's counters
 };
