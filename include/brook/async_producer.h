@@ -1,0 +1,219 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// An `AsyncProducer` is brook's Kinesis Producer Library (KPL): a put returns
+// at once and its outcome arrives later, through a callback or a future. In
+// between, records wait in a bounded buffer, grouped per shard, and are
+// appended in batches when a batch is full or its oldest record has waited
+// `linger`; failures that a later attempt may cure (a shard closed by a
+// reshard, a throttled or full stream) are retried with exponential backoff
+// and jitter until the record's `record_ttl` runs out.
+//
+// Design: a type beside `Producer`, not a mode of it. `Producer` is a thin,
+// synchronous layer with no threads and no state; this one owns a buffer and
+// a sending thread, and has a life cycle (`Close()`). It works over any
+// `Stream` through its public interface: it keeps a map of the open shards
+// (`Stream::ListShards()`), routes each record by its hash key (as
+// `RouteRecord()` does: MD5 of the partition key, or the explicit hash key),
+// and appends each batch to its shard (`Shard::Append()`, all or none). When
+// an append says the shard was closed by a reshard (kAborted), it reads the
+// shard map anew and moves that shard's waiting records, in order, to the
+// shards that own their keys now.
+//
+// Order: records that one thread puts with the same partition key (or the
+// same explicit hash key) are stored in the order that thread put them,
+// through retries and reshards: a shard's records are appended by one batch
+// at a time, a failed batch is retried before anything put after it, and
+// records moved by a reshard go ahead of records routed to the new shard
+// after the move. Across threads, as across Kinesis clients, no order is
+// promised. A record that fails for good (its TTL ran out, or a
+// non-retryable error) does not hold back the records after it.
+//
+// Thread safety: every method may be called from many threads at once.
+// Callbacks run on the producer's sending thread, one at a time, in the
+// order the records' outcomes became known; a callback must not block for
+// long and must not call `Flush()` or `Close()` (it may call `Put()` with
+// `put_timeout` zero). Lifetime: `stream` must outlive the producer; the
+// destructor calls `Close()` if it was not called.
+//
+// Example:
+//   brook::AsyncProducerOptions options;
+//   options.linger = absl::Milliseconds(5);
+//   absl::StatusOr<std::unique_ptr<brook::AsyncProducer>> producer =
+//       brook::AsyncProducer::Create(stream.get(), options);
+//   (*producer)->Put("user-7", "hi", {},
+//                    [](const absl::StatusOr<brook::AsyncPutResult>& r) {
+//                      if (!r.ok()) LOG(ERROR) << r.status();
+//                    });
+//   absl::Status all = (*producer)->Close();  // waits for every record
+
+#ifndef BROOK_ASYNC_PRODUCER_H_
+#define BROOK_ASYNC_PRODUCER_H_
+
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+#include "brook/export.h"
+#include "brook/record.h"
+
+namespace brook {
+
+class Env;
+class Stream;
+
+// Options of an `AsyncProducer`. Defaults follow KPL's configuration where KPL
+// has one (its name is given). `AsyncProducer::Create()` returns
+// kInvalidArgument naming the first field out of range.
+struct AsyncProducerOptions {
+  // The longest a record waits in the buffer before its batch is appended,
+  // even if the batch is not full (KPL: RecordMaxBufferedTime). Zero appends
+  // as soon as the sending thread sees a record. 0 to 1 hour.
+  // Default: 100 ms.
+  absl::Duration linger = absl::Milliseconds(100);
+
+  // A batch (one `Shard::Append()`) holds at most this many records and
+  // bytes (partition keys plus data) (KPL: CollectionMaxCount,
+  // CollectionMaxSize). A batch is appended once it is full. Records 1 to
+  // 100,000, default 500; bytes 1 to 64 MiB, default 5 MiB.
+  int max_batch_records = 500;
+  int64_t max_batch_bytes = int64_t{5} << 20;
+
+  // Bounds on what the producer holds: records put and not yet completed
+  // (appended or failed), and their bytes (partition keys, explicit hash keys
+  // and data). KPL has no bound and leaves it to the application; an unbounded
+  // buffer is a way to run out of memory, so brook has one. Records 1 to
+  // 2^31-1, default 100,000; bytes at least `max_batch_bytes` and at least
+  // the stream's max record size, default 64 MiB.
+  int64_t max_buffered_records = 100'000;
+  int64_t max_buffered_bytes = int64_t{64} << 20;
+
+  // What `Put()` does when the buffer is full: waits up to this long for
+  // room, then fails with kResourceExhausted. Zero fails at once;
+  // `absl::InfiniteDuration()` waits as long as it takes. Time is the
+  // `env`'s. Default: zero.
+  absl::Duration put_timeout = absl::ZeroDuration();
+
+  // A record not stored this long after its `Put()` fails with
+  // kDeadlineExceeded, whose message carries the last error it met
+  // (KPL: RecordTtl). At least 1 ms. Default: 30 s.
+  absl::Duration record_ttl = absl::Seconds(30);
+
+  // Backoff between attempts at a batch that failed with a retryable error:
+  // the n-th retry waits a random time in [0, min(max_backoff,
+  // min_backoff * 2^(n-1))] ("full jitter"). Retryable: kAborted (shard
+  // closed by a reshard; routed again at once, without backoff),
+  // kResourceExhausted (throttled, or the stream or disk full),
+  // kUnavailable. Every other code fails the batch's records at once.
+  // 1 ms <= min_backoff <= max_backoff <= 1 hour.
+  // Defaults: 100 ms and 5 s.
+  absl::Duration min_backoff = absl::Milliseconds(100);
+  absl::Duration max_backoff = absl::Seconds(5);
+
+  // Seed of the jitter; 0 takes one from the system. Tests set it.
+  // Default: 0.
+  uint64_t seed = 0;
+
+  // Source of time (linger, backoff, TTL, put_timeout). Not owned; must
+  // outlive the producer. Default (null): `Env::Default()`.
+  Env* env = nullptr;
+};
+
+// Where a record was stored.
+struct AsyncPutResult {
+  std::string shard_id;
+  SequenceNumber sequence_number;
+  // 0 unless the record was stored inside an aggregate (KPL aggregation);
+  // then its index there.
+  uint64_t subsequence_number = 0;
+  // Appends tried for this record, 1 if the first one stored it.
+  int attempts = 0;
+};
+
+// Counters of an `AsyncProducer` since it was created.
+struct AsyncProducerStats {
+  int64_t records_put = 0;        // accepted by Put()
+  int64_t records_stored = 0;     // completed OK
+  int64_t records_failed = 0;     // completed with an error
+  int64_t records_buffered = 0;   // accepted and not yet completed
+  int64_t bytes_buffered = 0;
+  int64_t batches_appended = 0;   // successful Shard::Append() calls
+  int64_t retries = 0;            // failed appends that were retried
+  int64_t shard_map_refreshes = 0;
+};
+
+class BROOK_EXPORT AsyncProducer {
+ public:
+  // Called once per record with where it was stored, or why it failed:
+  //   kInvalidArgument     the record is invalid for the stream (also
+  //                        returned by `Put()` at once when it can tell);
+  //   kDeadlineExceeded    `record_ttl` ran out; the message says the last
+  //                        error;
+  //   kFailedPrecondition  the stream was closed or is read-only;
+  //   kCancelled           `Close()` gave up on it (its timeout ran out);
+  //   other codes          a non-retryable append error (e.g. a failed
+  //                        write of a durable stream), as `Shard::Append()`.
+  using Callback =
+      absl::AnyInvocable<void(const absl::StatusOr<AsyncPutResult>&)>;
+
+  // Starts a producer and its sending thread over `stream` (not owned).
+  // Returns kInvalidArgument naming an option out of range, and
+  // kFailedPrecondition for a closed or read-only stream.
+  static absl::StatusOr<std::unique_ptr<AsyncProducer>> Create(
+      Stream* stream, const AsyncProducerOptions& options = {});
+
+  // Closes, as `Close()` with an infinite timeout, if it was not closed.
+  ~AsyncProducer();
+
+  AsyncProducer(const AsyncProducer&) = delete;
+  AsyncProducer& operator=(const AsyncProducer&) = delete;
+
+  // Buffers a copy of the record and returns; `done` is called once with its
+  // outcome (unless Put returns an error: then never). Returns at once:
+  //   kInvalidArgument     an invalid partition key or explicit hash key, or
+  //                        a record over the stream's max record size;
+  //   kResourceExhausted   the buffer stayed full for `put_timeout`;
+  //   kFailedPrecondition  `Close()` was called.
+  // `done` may be empty (fire and forget; failures still count in stats()).
+  absl::Status Put(absl::string_view partition_key, absl::string_view data,
+                   absl::string_view explicit_hash_key = {},
+                   Callback done = nullptr);
+
+  // As above, with the outcome in a future (one allocation per record more
+  // than a callback). A record that `Put()` would refuse gives a future that
+  // is ready with that error.
+  std::future<absl::StatusOr<AsyncPutResult>> PutFuture(
+      absl::string_view partition_key, absl::string_view data,
+      absl::string_view explicit_hash_key = {});
+
+  // Appends every record buffered now without waiting for `linger`, and
+  // waits until each of them has completed (stored or failed; records in
+  // backoff wait out their backoff). Records put meanwhile are not waited
+  // for. Returns OK if all of them were stored, else kUnknown saying how many
+  // failed (each failure went to its callback).
+  absl::Status Flush();
+
+  // Stops accepting records, flushes, and waits up to `timeout` for every
+  // buffered record to complete; records still buffered then complete with
+  // kCancelled. Stops the sending thread. Returns OK if every record the
+  // producer accepted was stored, else kUnknown saying how many failed (each
+  // failure went to its callback). A second call returns the same at once.
+  absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());
+
+  AsyncProducerStats stats() const;
+
+ private:
+  class Impl;
+  explicit AsyncProducer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brook
+
+#endif  // BROOK_ASYNC_PRODUCER_H_
