@@ -122,14 +122,16 @@ absl::StatusOr<std::unique_ptr<MmapBacking>> MmapSegmentStore::TakeReadyFile(
   Env* const env = options_.env;
   RecyclePool::Entry reused;
   while (state.pool->Take(f.capacity, &reused)) {
+    // Old frames follow; a zero header ends the log before them. Zeroed
+    // before the file takes the segment's name, so that a reader listing the
+    // directory never finds old frames under it.
+    std::memset(reused.region->data(), 0, kBatchHeaderBytes);
     absl::Status renamed = env->RenameFile(reused.path, f.path);
     if (!renamed.ok()) {
       reused.region.reset();
       env->RemoveFile(reused.path).IgnoreError();  // ignored at recovery
       continue;
     }
-    // Old frames follow; a zero header ends the log before them.
-    std::memset(reused.region->data(), 0, kBatchHeaderBytes);
     if (options_.durability != Durability::kNone) {
       absl::Status synced = SyncDir(f.dir);
       if (!synced.ok()) {

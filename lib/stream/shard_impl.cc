@@ -177,13 +177,9 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
         absl::StrCat(id_, ": ", reserved.message()));
   }
   // A failed append leaves no segment behind and holds no bytes.
-  absl::Status s = CreateSegments(&plan);
   const uint64_t first_position = next_position_;
   const int64_t arrival = std::max(now_millis, last_arrival_millis_);
-  if (s.ok()) {
-    WriteFrames(records, first_position, arrival, plan);
-    s = CommitFrames(&plan);
-  }
+  absl::Status s = WriteSegments(records, first_position, arrival, &plan);
   if (!s.ok()) {
     DiscardCreated(&plan);
     stream_->Release(plan.total_bytes);
@@ -243,23 +239,63 @@ void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
   }
 }
 
-absl::Status ShardImpl::CreateSegments(AppendPlan* plan) {
+absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
+                                      uint64_t first_position,
+                                      int64_t arrival_millis,
+                                      AppendPlan* plan) {
+  // One segment at a time, oldest first, and a new segment is created only
+  // once the frames before it are committed: the files of the log then end
+  // where the next one begins, or in the last one, at every moment. A
+  // read-only open scanning the files while this runs (another process) sees
+  // a segment after the end of the log only where there is damage, never
+  // because an append spanning two segments is half done.
   if (plan->open) plan->targets.push_back(plan->open);
-  for (size_t k = 0; k < plan->new_capacities.size(); ++k) {
-    // The segment's first record is the first of its first frame.
-    const size_t target = plan->targets.size();
-    uint64_t base = next_position_;
-    for (const FramePlan& f : plan->frames) {
-      if (f.segment == target) {
-        base = next_position_ + f.begin;
-        break;
+  const size_t count = plan->targets.size() + plan->new_capacities.size();
+  for (size_t k = 0; k < count; ++k) {
+    absl::Status s =
+        k < plan->targets.size() ? absl::OkStatus() : CreateSegment(plan);
+    const FramePlan* last = nullptr;
+    if (s.ok()) {
+      // Beyond what readers can see until committed.
+      for (const FramePlan& f : plan->frames) {
+        if (f.segment != k) continue;
+        BatchWriter writer(plan->targets[k]->data() + f.offset,
+                           first_position + f.begin, arrival_millis);
+        for (size_t i = f.begin; i < f.end; ++i) writer.Add(records[i]);
+        writer.Finish();
+        last = &f;
       }
     }
-    absl::StatusOr<std::shared_ptr<Segment>> created =
-        store_->CreateSegment(number_, base, plan->new_capacities[k]);
-    if (!created.ok()) return created.status();
-    plan->targets.push_back(*std::move(created));
+    // The store makes the frames durable as its policy says, before any
+    // reader or producer sees them. On failure nothing is published, the
+    // segments committed so far take their frames back, and the bytes are
+    // overwritten by the next append.
+    if (s.ok() && last != nullptr) {
+      s = store_->Commit(*plan->targets[k], last->offset + last->bytes);
+    }
+    if (!s.ok()) {
+      for (size_t j = 0; j < k; ++j) store_->Abort(*plan->targets[j]);
+      return s;
+    }
   }
+  return absl::OkStatus();
+}
+
+absl::Status ShardImpl::CreateSegment(AppendPlan* plan) {
+  // The segment's first record is the first of its first frame.
+  const size_t target = plan->targets.size();
+  const size_t k = target - (plan->open ? 1 : 0);
+  uint64_t base = next_position_;
+  for (const FramePlan& f : plan->frames) {
+    if (f.segment == target) {
+      base = next_position_ + f.begin;
+      break;
+    }
+  }
+  absl::StatusOr<std::shared_ptr<Segment>> created =
+      store_->CreateSegment(number_, base, plan->new_capacities[k]);
+  if (!created.ok()) return created.status();
+  plan->targets.push_back(*std::move(created));
   return absl::OkStatus();
 }
 
@@ -270,40 +306,6 @@ void ShardImpl::DiscardCreated(AppendPlan* plan) {
     store_->Discard(std::move(plan->targets.back()));
     plan->targets.pop_back();
   }
-}
-
-void ShardImpl::WriteFrames(absl::Span<const RoutedRecord> records,
-                            uint64_t first_position, int64_t arrival_millis,
-                            const AppendPlan& plan) {
-  // Beyond what readers can see.
-  for (const FramePlan& f : plan.frames) {
-    Segment& s = *plan.targets[f.segment];
-    BatchWriter writer(s.data() + f.offset, first_position + f.begin,
-                       arrival_millis);
-    for (size_t i = f.begin; i < f.end; ++i) writer.Add(records[i]);
-    writer.Finish();
-  }
-}
-
-absl::Status ShardImpl::CommitFrames(AppendPlan* plan) {
-  // The store makes the frames durable as its policy says, before any reader
-  // or producer sees them. On failure nothing is published, the segments
-  // committed so far take the frames back, and the bytes are overwritten by
-  // the next append.
-  for (size_t k = 0; k < plan->targets.size(); ++k) {
-    const FramePlan* last = nullptr;
-    for (const FramePlan& f : plan->frames) {
-      if (f.segment == k) last = &f;
-    }
-    if (last == nullptr) continue;
-    absl::Status committed =
-        store_->Commit(*plan->targets[k], last->offset + last->bytes);
-    if (!committed.ok()) {
-      for (size_t j = 0; j < k; ++j) store_->Abort(*plan->targets[j]);
-      return committed;
-    }
-  }
-  return absl::OkStatus();
 }
 
 void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,

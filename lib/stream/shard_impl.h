@@ -153,22 +153,21 @@ class ShardImpl final : public Shard {
       absl::Span<const RoutedRecord> records, int64_t now_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // AppendLocked()'s steps, in order (shard_impl.cc): plan the frames and the
-  // segments they need, create those segments, write the frames, commit them
-  // to the store, publish them to readers. A failure before publishing
-  // discards the segments created.
+  // segments they need; then, segment by segment, create it (if new), write
+  // its frames and commit them to the store; publish them to readers. A
+  // failure before publishing takes back what was committed and discards the
+  // segments created.
   struct AppendPlan;
   void PlanAppend(absl::Span<const RoutedRecord> records, int64_t now_millis,
                   AppendPlan* plan) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
-  absl::Status CreateSegments(AppendPlan* plan)
+  absl::Status WriteSegments(absl::Span<const RoutedRecord> records,
+                             uint64_t first_position, int64_t arrival_millis,
+                             AppendPlan* plan)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  absl::Status CreateSegment(AppendPlan* plan)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void DiscardCreated(AppendPlan* plan)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
-  void WriteFrames(absl::Span<const RoutedRecord> records,
-                   uint64_t first_position, int64_t arrival_millis,
-                   const AppendPlan& plan)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
-  absl::Status CommitFrames(AppendPlan* plan)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void Publish(const AppendPlan& plan, uint64_t first_position,
                size_t record_count, int64_t arrival_millis)
