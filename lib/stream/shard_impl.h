@@ -218,6 +218,9 @@ class ShardImpl final : public Shard {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status IndexLocked(Segment& segment) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Their common part: opens or (`index`) indexes `segment`.
+  absl::Status LoadLocked(Segment& segment, bool index) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // IndexLocked() for a read: returns only kNotFound (look again); after
   // damage the read goes on with what precedes it (the error is kept in
   // `index_error_` for the reads that reach the end).

@@ -60,19 +60,19 @@ absl::Status ShardImpl::LostLocked(Segment& segment, absl::Status status) const
 }
 
 absl::Status ShardImpl::OpenLocked(Segment& segment) const {
-  if (segment.opened) return absl::OkStatus();
-  const std::shared_ptr<Segment> hold = segment.shared_from_this();
-  const int64_t counted = static_cast<int64_t>(segment.end_offset);
-  const absl::Status status = store_->OpenSegment(segment, &index_found_);
-  stream_->Adopt(static_cast<int64_t>(segment.end_offset) - counted);
-  return status.ok() ? status : LostLocked(segment, status);
+  return segment.opened ? absl::OkStatus() : LoadLocked(segment, false);
 }
 
 absl::Status ShardImpl::IndexLocked(Segment& segment) const {
-  if (segment.indexed) return absl::OkStatus();
+  return segment.indexed ? absl::OkStatus() : LoadLocked(segment, true);
+}
+
+absl::Status ShardImpl::LoadLocked(Segment& segment, bool index) const {
   const std::shared_ptr<Segment> hold = segment.shared_from_this();
   const int64_t counted = static_cast<int64_t>(segment.end_offset);
-  const absl::Status status = store_->IndexSegment(segment, &index_found_);
+  const absl::Status status = index
+                                  ? store_->IndexSegment(segment, &index_found_)
+                                  : store_->OpenSegment(segment, &index_found_);
   stream_->Adopt(static_cast<int64_t>(segment.end_offset) - counted);
   return status.ok() ? status : LostLocked(segment, status);
 }
