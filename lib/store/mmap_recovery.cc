@@ -63,19 +63,66 @@ absl::StatusOr<Listing> ListShard(Env* env, const std::string& dir) {
   return out;
 }
 
-// Maps and scans every file. Read-only, files the writer's retention removed
-// since the listing (the oldest go first) are dropped from `files`; sets
-// `*vanished` (and stops) if any other file is gone: a read-only recovery
-// then lists again.
+// Opens and maps the file of `s` (sets `*gone` instead if it does not exist
+// and `o` is read-only).
+absl::Status MapFile(const ShardRecoveryOptions& o, ScannedSegment& s,
+                     bool* gone) {
+  absl::StatusOr<std::unique_ptr<File>> file = o.env->OpenFile(
+      s.path, o.writable ? FileOpenMode::kReadWrite : FileOpenMode::kReadOnly);
+  if (!o.writable && absl::IsNotFound(file.status())) {
+    *gone = true;
+    return absl::OkStatus();
+  }
+  if (!file.ok()) return file.status();
+  BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
+  s.size = static_cast<size_t>(size);
+  if (s.size > 0) {
+    BROOK_ASSIGN_OR_RETURN(s.region, (*file)->Map(s.size, o.writable));
+  }
+  return absl::OkStatus();
+}
+
+// Lazy: walks files from the last back to the first that starts with a
+// committed frame at its base (usually the last), and leaves every older
+// one unopened (`ScannedSegment::lazy`), known by its name and the next
+// file's. That frame is the evidence that damage found in an older file
+// later is data loss before valid records, as a full scan would say, never
+// a torn tail or a writer's append in progress. Sets `*vanished` if a file
+// to walk is gone.
+void MapAndScanTail(const ShardRecoveryOptions& o,
+                    std::vector<ScannedSegment>& files, bool* vanished,
+                    absl::Status* error) {
+  size_t first_walked = files.size();
+  while (first_walked > 0) {
+    ScannedSegment& s = files[--first_walked];
+    *error = MapFile(o, s, vanished);
+    if (!error->ok() || *vanished) return;
+    ScanFrames(s, o.verify_crc);
+    if (!s.batches.empty()) break;
+  }
+  for (size_t i = 0; i < first_walked; ++i) {
+    files[i].lazy = true;
+    files[i].end_position = files[i + 1].base;
+  }
+}
+
+// Maps and scans every file (the tail only, if lazy). Read-only, files the
+// writer's retention removed since the listing (the oldest go first) are
+// dropped from `files`; sets `*vanished` (and stops) if any other file is
+// gone: a read-only recovery then lists again.
 absl::Status MapAndScan(const ShardRecoveryOptions& o,
                         std::vector<ScannedSegment>& files, bool* vanished) {
+  if (o.lazy_index && !o.writable) {
+    absl::Status error;
+    MapAndScanTail(o, files, vanished, &error);
+    return error;
+  }
   size_t dropped = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     ScannedSegment& s = files[i];
-    absl::StatusOr<std::unique_ptr<File>> file =
-        o.env->OpenFile(s.path, o.writable ? FileOpenMode::kReadWrite
-                                           : FileOpenMode::kReadOnly);
-    if (!o.writable && absl::IsNotFound(file.status())) {
+    bool gone = false;
+    BROOK_RETURN_IF_ERROR(MapFile(o, s, &gone));
+    if (gone) {
       if (i != dropped || i + 1 == files.size()) {
         *vanished = true;
         return absl::OkStatus();
@@ -83,24 +130,9 @@ absl::Status MapAndScan(const ShardRecoveryOptions& o,
       ++dropped;
       continue;
     }
-    if (!file.ok()) return file.status();
-    BROOK_ASSIGN_OR_RETURN(const uint64_t size, (*file)->Size());
-    s.size = static_cast<size_t>(size);
-    if (s.size > 0) {
-      BROOK_ASSIGN_OR_RETURN(s.region, (*file)->Map(s.size, o.writable));
-    }
-    if (o.lazy_index && !o.writable && i + 2 < files.size()) continue;
     ScanFrames(s, o.verify_crc);
   }
   files.erase(files.begin(), files.begin() + static_cast<long>(dropped));
-  // Lazy: a file is left unwalked only if the next one starts with a
-  // committed frame at its base, so that damage found in it later is data
-  // loss before valid records, as a full scan would say, never a torn tail
-  // or a writer's append in progress.
-  for (size_t i = 0; o.lazy_index && !o.writable && i + 2 < files.size(); ++i) {
-    ScannedSegment& s = files[i];
-    if (!PeekFirstFrame(s, files[i + 1])) ScanFrames(s, o.verify_crc);
-  }
   return absl::OkStatus();
 }
 
@@ -118,7 +150,9 @@ bool SettleCleanScan(std::vector<ScannedSegment>& files) {
     break;
   }
   if (!doubt) return false;
-  for (ScannedSegment& s : files) ScanFrames(s, /*verify_crc=*/true);
+  for (ScannedSegment& s : files) {
+    if (!s.lazy) ScanFrames(s, /*verify_crc=*/true);  // else when indexed
+  }
   return true;
 }
 

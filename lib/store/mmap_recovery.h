@@ -80,9 +80,8 @@ struct ScannedSegment {
   bool bad = false;
   bool uncommitted = false;
   std::string reason;
-  // Not scanned (ShardRecoveryOptions::lazy_index): only the first frame's
-  // header was checked; `end_position` is the next file's base, `batches` is
-  // empty, and `first_arrival_millis` is the first frame's.
+  // Not opened (ShardRecoveryOptions::lazy_index): `region` is null, `size`
+  // 0, `batches` empty, and `end_position` the next file's base.
   bool lazy = false;
   // The bytes to scan when `region` is null: a segment mapped elsewhere
   // (MmapSegmentStore::IndexSegment()).
@@ -108,10 +107,11 @@ struct ShardRecoveryOptions {
   std::string dir;  // the shard's directory
   bool writable = false;
   bool verify_crc = false;
-  // Read-only only: every file but the last two is mapped and only its
-  // first frame's header checked (`ScannedSegment::lazy`); its frames are
-  // walked when a reader needs them (MmapSegmentStore::IndexSegment()). A
-  // file whose first frame fails the check is scanned as usual.
+  // Read-only only: only the last file is opened and walked (and those
+  // before it while the last walked holds no committed batch); every older
+  // file is left unopened (`ScannedSegment::lazy`), and opened and walked
+  // when a reader needs it (MmapSegmentStore::OpenSegment(),
+  // IndexSegment()).
   bool lazy_index = false;
   ShardExpectation expect;
 };
@@ -122,12 +122,6 @@ struct ShardRecoveryOptions {
 void ContinueScan(ScannedSegment& s, bool verify_crc);
 // Scans `s` from its start.
 void ScanFrames(ScannedSegment& s, bool verify_crc);
-// For a lazy recovery: if the first frame of `s` has a valid, committed
-// header, holds `s.base` and ends at or before the base of `next` (the next
-// file), and `next` starts with a valid, committed header at its base
-// (headers only, no CRC), marks `s` lazy (see ScannedSegment::lazy) and
-// returns true; else leaves `s` alone and returns false.
-bool PeekFirstFrame(ScannedSegment& s, const ScannedSegment& next);
 
 // True if a complete, checksummed frame holding positions at or after
 // `min_position` starts in `s` after the bad frame or end of log at `end`:

@@ -96,34 +96,6 @@ void ScanFrames(ScannedSegment& s, bool verify_crc) {
   ContinueScan(s, verify_crc);
 }
 
-bool PeekFirstFrame(ScannedSegment& s, const ScannedSegment& next) {
-  const uint64_t next_base = next.base;
-  if (s.data() == nullptr || next.data() == nullptr || next_base <= s.base) {
-    return false;
-  }
-  BatchHeader h;
-  std::string reason;
-  // Headers only: a CRC would read the whole frame, which may be the whole
-  // segment.
-  if (CheckFrame(next.data(), next.size, 0, next_base, /*verify_crc=*/false, &h,
-                 &reason) != FrameCheck::kValid) {
-    return false;
-  }
-  if (CheckFrame(s.data(), s.size, 0, s.base, /*verify_crc=*/false, &h,
-                 &reason) != FrameCheck::kValid ||
-      h.first_position + h.record_count > next_base) {
-    return false;
-  }
-  s.lazy = true;
-  s.end_offset = 0;
-  s.end_position = next_base;
-  s.first_arrival_millis = h.arrival_millis;
-  s.last_arrival_millis = h.arrival_millis;
-  s.batches.clear();
-  s.checksummed = 0;
-  return true;
-}
-
 bool ValidFrameAt(const ScannedSegment& s, size_t off, uint64_t expected) {
   if (s.region == nullptr || off >= s.size) return false;
   BatchHeader h;

@@ -88,15 +88,10 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
     segment->last_arrival_millis = s.last_arrival_millis;
     segment->batches = std::move(s.batches);
     if (s.lazy) {
-      // Counted as the file's size until indexed; every record in it arrived
-      // no later than the next segment's first (the last two are scanned).
+      // Not opened: known by its name and the next file's only.
       segment->indexed = false;
-      segment->end_offset = s.size;
-      segment->last_arrival_millis =
-          i + 1 < log.segments.size() && (log.segments[i + 1].lazy ||
-                                          !log.segments[i + 1].batches.empty())
-              ? log.segments[i + 1].first_arrival_millis
-              : std::numeric_limits<int64_t>::max();
+      segment->opened = false;
+      segment->last_arrival_millis = std::numeric_limits<int64_t>::max();
       BackingOf(*segment).verify_on_index = log.verified_crc || verify_crc;
     }
     out.segments.push_back(std::move(segment));
@@ -125,9 +120,94 @@ absl::StatusOr<RecoveredShard> MmapSegmentStore::RecoverShard(
   return out;
 }
 
+absl::Status MmapSegmentStore::OpenSegment(Segment& segment,
+                                           RecoveryReport* report) {
+  if (segment.opened) return absl::OkStatus();
+  MmapBacking& b = BackingOf(segment);
+  absl::StatusOr<std::unique_ptr<File>> file =
+      options_.env->OpenFile(b.path, FileOpenMode::kReadOnly);
+  if (absl::IsNotFound(file.status())) return Vanished(segment, report);
+  absl::StatusOr<uint64_t> size =
+      file.ok() ? (*file)->Size() : absl::StatusOr<uint64_t>(file.status());
+  if (size.ok() && *size > 0) {
+    absl::StatusOr<std::unique_ptr<MappedRegion>> region =
+        (*file)->Map(static_cast<size_t>(*size), /*writable=*/false);
+    if (region.ok()) {
+      b.Attach(*std::move(region));
+    } else {
+      size = region.status();
+    }
+  }
+  if (!size.ok()) {
+    // As a full recovery would have failed on it.
+    return Lost(segment,
+                absl::StrCat("cannot be read: ", size.status().message()),
+                report);
+  }
+  segment.opened = true;
+  opened_segments_.fetch_add(1, std::memory_order_relaxed);
+  // The name says where the file's log starts: its first frame must hold
+  // that position and end by the next file's base (headers only: a CRC
+  // would read the whole frame, which may be the whole file).
+  BatchHeader h;
+  std::string reason;
+  if (CheckFrame(segment.data(), segment.capacity(), 0, segment.base_position(),
+                 /*verify_crc=*/false, &h, &reason) == FrameCheck::kValid &&
+      h.first_position + h.record_count <= segment.end_position) {
+    segment.first_arrival_millis = h.arrival_millis;
+    return absl::OkStatus();
+  }
+  return IndexSegment(segment, report);  // finds and reports the damage
+}
+
+absl::Status MmapSegmentStore::Vanished(Segment& segment,
+                                        RecoveryReport* report) {
+  const std::string& path = BackingOf(segment).path;
+  // Retention moves the shard's bounds marker past a file before it removes
+  // it; without a marker (a version 1 directory) nothing says otherwise.
+  absl::StatusOr<std::vector<std::string>> names =
+      options_.env->ListDir(ShardDir(BackingOf(segment).shard));
+  uint64_t trim = 0;
+  bool known = false;
+  for (const std::string& name :
+       names.ok() ? *names : std::vector<std::string>()) {
+    uint64_t t, h;
+    if (ParseBoundsName(name, &t, &h) && (!known || t > trim)) {
+      known = true;
+      trim = t;
+    }
+  }
+  if (!known || trim >= segment.end_position) {
+    return absl::NotFoundError(
+        absl::StrCat("segment ", path, " was dropped by retention"));
+  }
+  return Lost(
+      segment,
+      absl::StrCat("segment file missing: positions ", segment.base_position(),
+                   " to ", segment.end_position - 1, " are lost"),
+      report);
+}
+
+absl::Status MmapSegmentStore::Lost(Segment& segment, absl::string_view reason,
+                                    RecoveryReport* report) {
+  RecoveryReport::Problem p;
+  p.file = BackingOf(segment).path;
+  p.data_loss = true;
+  p.reason = std::string(reason);
+  absl::Status status =
+      absl::DataLossError(absl::StrCat("segment ", p.file, ": ", p.reason));
+  report->problems.push_back(std::move(p));
+  segment.end_position = segment.base_position();
+  segment.opened = true;  // holds nothing
+  segment.indexed = true;
+  return status;
+}
+
 absl::Status MmapSegmentStore::IndexSegment(Segment& segment,
                                             RecoveryReport* report) {
   if (segment.indexed) return absl::OkStatus();
+  BROOK_RETURN_IF_ERROR(OpenSegment(segment, report));
+  if (segment.indexed) return absl::OkStatus();  // damage found opening it
   MmapBacking& b = BackingOf(segment);
   ScannedSegment s;
   s.path = b.path;
@@ -144,10 +224,13 @@ absl::Status MmapSegmentStore::IndexSegment(Segment& segment,
     p.offset = static_cast<int64_t>(s.end_offset);
     p.bytes = static_cast<int64_t>(s.size - s.end_offset);
     p.data_loss = true;
-    p.reason = s.bad ? s.reason
-                     : absl::StrCat("the next segment starts at position ",
-                                    segment.end_position, ", expected ",
-                                    s.end_position);
+    p.reason =
+        s.bad ? s.reason
+        : s.batches.empty()
+            ? absl::StrCat("no batch at position ", s.base,
+                           ", where the file's name says it starts")
+            : absl::StrCat("the next segment starts at position ",
+                           segment.end_position, ", expected ", s.end_position);
     status = absl::DataLossError(
         absl::StrCat("segment ", p.file, " offset ", p.offset, ": ", p.reason));
     report->problems.push_back(std::move(p));

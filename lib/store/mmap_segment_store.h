@@ -132,11 +132,13 @@ class MmapSegmentStore final : public SegmentStore {
   // retention meanwhile are not reported (the shard is listed and scanned
   // again while a problem shows), and an append in progress at the end of the
   // shard's last segment ends the log.
-  // With `lazy_index` (read-only only) the shard's segments but the last
-  // two are only mapped and their first frame header checked: they come
-  // back unindexed (`Segment::indexed` false, see segment.h) and are walked
-  // by `IndexSegment()` when a reader needs them; `report` counts only what
-  // was walked. Damage in them is then found by `IndexSegment()`.
+  // With `lazy_index` (read-only only) only the shard's last segment file
+  // is opened and walked (and the ones before it while the last holds no
+  // committed batch): every older one comes back unopened and unindexed
+  // (`Segment::opened`, `Segment::indexed`, see segment.h), known by its
+  // name and the next file's, and is opened by `OpenSegment()` and walked
+  // by `IndexSegment()` when a reader needs it; `report` counts only what
+  // was walked. Damage in them is then found by those.
   // REQUIRES: called once per shard, before any other use of that shard.
   absl::StatusOr<RecoveredShard> RecoverShard(uint32_t shard_number,
                                               const ShardExpectation& expect,
@@ -153,9 +155,20 @@ class MmapSegmentStore final : public SegmentStore {
   // shard then ends its log there, as a read-only recovery that walked every
   // segment would have. REQUIRES: the caller holds the shard's lock.
   absl::Status IndexSegment(Segment& segment, RecoveryReport* report) override;
+  // Maps an unopened segment's file (see SegmentStore::OpenSegment()) and
+  // checks its first frame header against its name. A file that is gone was
+  // dropped by retention (kNotFound) if the shard's bounds marker says so
+  // (its trim is at or past the segment's end), or if there is no marker;
+  // else it is lost (kDataLoss); so is one that cannot be opened or mapped.
+  // REQUIRES: the caller holds the shard's lock.
+  absl::Status OpenSegment(Segment& segment, RecoveryReport* report) override;
   // Segments walked by recovery and IndexSegment() so far (for tests).
   int64_t IndexedSegmentsForTesting() const {
     return indexed_segments_.load(std::memory_order_relaxed);
+  }
+  // Segments opened by OpenSegment() so far (for tests).
+  int64_t OpenedSegmentsForTesting() const {
+    return opened_segments_.load(std::memory_order_relaxed);
   }
 
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
@@ -263,6 +276,12 @@ class MmapSegmentStore final : public SegmentStore {
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);
+  // OpenSegment() of a file that is gone: dropped by retention, or lost.
+  absl::Status Vanished(Segment& segment, RecoveryReport* report);
+  // A segment none of whose records can be read: reports it and returns
+  // kDataLoss naming the file; it then holds nothing.
+  absl::Status Lost(Segment& segment, absl::string_view reason,
+                    RecoveryReport* report);
   // The capacity of a segment of `segment_bytes`: only such files are reused.
   size_t StandardCapacity() const;
 
@@ -274,6 +293,7 @@ class MmapSegmentStore final : public SegmentStore {
   std::vector<std::unique_ptr<ShardState>> shards_ ABSL_GUARDED_BY(shards_mu_);
   std::atomic<uint64_t> spares_made_{0};
   std::atomic<int64_t> indexed_segments_{0};
+  std::atomic<int64_t> opened_segments_{0};
   // The sticky error; `has_bg_error_` lets the append path check it without
   // the lock.
   mutable Mutex error_mu_;

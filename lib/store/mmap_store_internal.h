@@ -121,9 +121,15 @@ class MmapBacking final : public SegmentBacking {
     if (pool_ != nullptr) pool_->Give({recycle_path_, std::move(region_)});
   }
 
-  char* data() override { return region_->data(); }
-  size_t capacity() const override { return region_->size(); }
+  // Null and 0 while not mapped (see Segment::opened).
+  char* data() override { return region_ ? region_->data() : nullptr; }
+  size_t capacity() const override { return region_ ? region_->size() : 0; }
   MappedRegion& region() { return *region_; }
+  // Maps a segment a lazy recovery left unopened (null: the file is empty).
+  // REQUIRES: the shard's lock; not mapped yet.
+  void Attach(std::unique_ptr<MappedRegion> region) {
+    region_ = std::move(region);
+  }
 
   // The file was renamed to `recycle_path`; when the last holder lets go of
   // the segment, its map goes to `pool`.

@@ -59,12 +59,17 @@ class Segment : public std::enable_shared_from_this<Segment> {
   int64_t last_arrival_millis = 0;
   std::vector<BatchIndexEntry> batches;
   // False for a segment a read-only open left unindexed (lazy recovery,
-  // SegmentStore::IndexSegment()): `batches` is empty, `end_offset` is the
-  // file's size (what the stream counts as stored until it is indexed),
-  // `end_position` is the next segment's base, `first_arrival_millis` is
-  // exact and `last_arrival_millis` an upper bound (the next segment's first
-  // arrival). Readers index it before they look at its frames.
+  // SegmentStore::IndexSegment()): `batches` is empty, `end_offset` is 0
+  // (the stream counts its bytes once it is indexed), `end_position` is the
+  // next segment's base (from the file names) and `last_arrival_millis`
+  // INT64_MAX (an upper bound). Readers index it before they look at its
+  // frames.
   bool indexed = true;
+  // False for an unindexed segment whose storage is not even opened yet
+  // (SegmentStore::OpenSegment()): `data()` is null, `capacity()` 0 and
+  // `first_arrival_millis` unknown (0). Once opened, `first_arrival_millis`
+  // is exact (its first frame's header).
+  bool opened = true;
 
  private:
   const uint64_t base_position_;

@@ -73,15 +73,32 @@ class SegmentStore {
                          uint64_t /*trim_position*/) {}
 
   // Indexes a segment that a lazy recovery left unindexed (see
-  // Segment::indexed): fills in its `batches`, `end_offset` and arrival
-  // times from its frames, adding what it checked and any damage to
-  // `report`. If the frames are damaged or end before `end_position`, the
-  // segment is indexed up to there, `end_position` moved back to there, and
-  // kDataLoss naming the file returned: the shard's log ends there. Called
-  // under the shard's lock. A store
-  // whose segments are always indexed never gets the call.
+  // Segment::indexed), opening it first if it is not (OpenSegment()): fills
+  // in its `batches`, `end_offset` and arrival times from its frames, adding
+  // what it checked and any damage to `report`. If the frames are damaged or
+  // end before `end_position`, the segment is indexed up to there,
+  // `end_position` moved back to there, and kDataLoss naming the file
+  // returned: the shard's log ends there. Returns what OpenSegment() returns
+  // when that fails. Called under the shard's lock. A store whose segments
+  // are always indexed never gets the call.
   virtual absl::Status IndexSegment(Segment& /*segment*/,
                                     RecoveryReport* /*report*/) {
+    return absl::OkStatus();
+  }
+
+  // Opens a segment that a lazy recovery left unopened (see
+  // Segment::opened) and checks that its first frame holds the segment's
+  // base position and ends by `end_position`, filling in
+  // `first_arrival_millis`; if it does not, indexes it (IndexSegment()),
+  // which reports the damage and returns kDataLoss naming the file. If the
+  // storage is gone, returns kNotFound when retention dropped it (the
+  // shard's readers drop it and every older segment from their view), or
+  // kDataLoss naming it when nothing says it was dropped (the log ends at
+  // its base: `end_position` is moved back there, and the loss added to
+  // `report`); so does storage that cannot be opened. Called under the
+  // shard's lock.
+  virtual absl::Status OpenSegment(Segment& /*segment*/,
+                                   RecoveryReport* /*report*/) {
     return absl::OkStatus();
   }
 };

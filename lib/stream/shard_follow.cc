@@ -101,7 +101,9 @@ void ShardImpl::FollowCapRecovered(bool damaged) {
       std::max(file->Read(number_).published_end, start_position_);
   MutexLock lock(&mu_);
   while (end_position_ > cap && !segments_.empty()) {
-    Segment& s = *segments_.back();
+    const std::shared_ptr<Segment> hold = segments_.back();
+    Segment& s = *hold;
+    if (s.base_position() < cap && !IndexLocked(s).ok()) continue;  // cut
     if (s.base_position() >= cap) {
       stream_->Release(static_cast<int64_t>(s.end_offset));
       segments_.pop_back();

@@ -205,20 +205,45 @@ class ShardImpl final : public Shard {
   size_t DroppableFromLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   size_t FindSegmentLocked(uint64_t position) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // Indexes `segment` if a lazy recovery left it unindexed (see
-  // Segment::indexed), counting what it checked in `index_found_`; returns
-  // kDataLoss if its frames are damaged.
+  // Lazy recovery of a read-only open (shard_lazy.cc). Opens `segment` if
+  // it is not (see Segment::opened), or indexes it if it is not (see
+  // Segment::indexed, which opens it first), counting what it checked in
+  // `index_found_`. Returns kDataLoss naming the file if it is damaged or
+  // missing (the log then ends there: segments_ is cut back, and a follower
+  // follows no further), kNotFound if retention removed its file (it and
+  // every older segment leave the view: the caller looks again). Either
+  // failure changes the view.
+  absl::Status OpenLocked(Segment& segment) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status IndexLocked(Segment& segment) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Their common part: opens or (`index`) indexes `segment`.
+  absl::Status LoadLocked(Segment& segment, bool index) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // IndexLocked() for a read: returns only kNotFound (look again); after
+  // damage the read goes on with what precedes it (the error is kept in
+  // `index_error_` for the reads that reach the end).
+  absl::Status ReachLocked(Segment& segment) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What a failed OpenLocked() or IndexLocked() does to the view; returns
+  // `status`.
+  absl::Status LostLocked(Segment& segment, absl::Status status) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The first position whose record arrived at or after `millis`; the end if
-  // none has. Indexes at most the segments it must look inside (one, or two
-  // when an unindexed segment's upper bound misled it); an indexing error
-  // goes to `*error` (the segment's base is returned then).
+  // none has. Opens O(log n) segments (a binary search on first arrivals)
+  // and indexes at most one; an error of either goes to `*error` (as
+  // OpenLocked() says; a position is returned all the same).
   uint64_t FirstArrivedAtLocked(int64_t millis, absl::Status* error) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The oldest readable position: past trimmed segments and past records that
-  // retention has expired but whose segment is still kept.
+  // retention has expired but whose segment is still kept. Opens the oldest
+  // segment; errors as FirstArrivedAtLocked().
   uint64_t HorizonLocked(int64_t now_millis, absl::Status* error) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // max(`position`, HorizonLocked()), opening only the segment holding
+  // `position` when nothing from there on has expired.
+  uint64_t ReadStartLocked(uint64_t position, int64_t now_millis,
+                           absl::Status* error) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   StreamImpl* const stream_;
@@ -264,6 +289,8 @@ class ShardImpl final : public Shard {
   // Indexing found damage and ended the log there: a follower follows no
   // further (as follow_damaged_).
   mutable bool index_damaged_ ABSL_GUARDED_BY(mu_) = false;
+  // The first such damage: what a read at the log's end then returns.
+  mutable absl::Status index_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace internal

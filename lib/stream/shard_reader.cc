@@ -82,86 +82,16 @@ size_t ShardImpl::FindSegmentLocked(uint64_t position) const {
   return static_cast<size_t>(it - segments_.begin()) - 1;
 }
 
-// The analysis cannot see that `self` is `this`, whose mu_ is held.
-absl::Status ShardImpl::IndexLocked(Segment& segment) const
-    ABSL_NO_THREAD_SAFETY_ANALYSIS {
-  if (segment.indexed) return absl::OkStatus();
-  const int64_t counted = static_cast<int64_t>(segment.end_offset);
-  const std::shared_ptr<Segment> hold = segment.shared_from_this();
-  const absl::Status status = store_->IndexSegment(segment, &index_found_);
-  stream_->Adopt(static_cast<int64_t>(segment.end_offset) - counted);
-  if (!status.ok()) {
-    // Damage (listed in the recovery report): the log ends where it starts,
-    // as after a read-only recovery that walked every segment, and a
-    // follower follows no further.
-    // Readers index as they go, so a const reader changes what is published,
-    // as Follow() does.
-    ShardImpl* const self = const_cast<ShardImpl*>(this);
-    index_damaged_ = true;
-    std::deque<std::shared_ptr<Segment>>& segments = self->segments_;
-    while (!segments.empty() &&
-           (segments.back().get() != &segment ||
-            segment.end_position == segment.base_position())) {
-      const bool last = segments.back().get() == &segment;
-      stream_->Release(static_cast<int64_t>(segments.back()->end_offset));
-      segments.pop_back();
-      if (last) break;
-    }
-    self->end_position_ = std::max(trim_position_, segment.end_position);
-  }
-  return absl::OkStatus();
-}
-
-void ShardImpl::IndexAll(RecoveryReport* found) {
-  MutexLock lock(&mu_);
-  for (size_t i = 0; i < segments_.size(); ++i) {
-    IndexLocked(*segments_[i]).IgnoreError();  // damage cuts segments_ short
-  }
-  found->scanned_segments += index_found_.scanned_segments;
-  found->scanned_batches += index_found_.scanned_batches;
-  found->scanned_records += index_found_.scanned_records;
-  found->scanned_bytes += index_found_.scanned_bytes;
-  found->checksummed_bytes += index_found_.checksummed_bytes;
-  for (RecoveryReport::Problem& p : index_found_.problems) {
-    found->problems.push_back(std::move(p));
-  }
-  index_found_ = RecoveryReport();
-}
-
-uint64_t ShardImpl::FirstArrivedAtLocked(int64_t millis,
-                                         absl::Status* error) const {
-  // Arrival times never decrease within a shard. An unindexed segment's
-  // last arrival is an upper bound, no less than the true one and no more
-  // than the next segment's: the search stays ordered, and once indexed the
-  // segment may turn out to hold no record arriving at or after `millis`.
-  auto seg = std::lower_bound(segments_.begin(), segments_.end(), millis,
-                              [](const std::shared_ptr<Segment>& s, int64_t t) {
-                                return s->last_arrival_millis < t;
-                              });
-  for (; seg != segments_.end(); ++seg) {
-    const absl::Status indexed = IndexLocked(**seg);
-    if (!indexed.ok()) {
-      *error = indexed;
-      return (*seg)->base_position();
-    }
-    if ((*seg)->last_arrival_millis >= millis) break;
-  }
-  if (seg == segments_.end()) return end_position_;
-  const std::vector<BatchIndexEntry>& batches = (*seg)->batches;
-  auto batch = std::lower_bound(
-      batches.begin(), batches.end(), millis,
-      [](const BatchIndexEntry& b, int64_t t) { return b.arrival_millis < t; });
-  return batch->first_position;
-}
-
 uint64_t ShardImpl::HorizonLocked(int64_t now_millis,
                                   absl::Status* error) const {
   // Whole segments go when they expire; records past retention in a segment
   // that still holds newer ones are hidden here, so none is ever returned.
   const int64_t cutoff = stream_->RetentionCutoff(now_millis);
-  if (segments_.empty() || segments_.front()->first_arrival_millis >= cutoff) {
-    return trim_position_;
-  }
+  if (segments_.empty()) return trim_position_;
+  const std::shared_ptr<Segment> front = segments_.front();
+  *error = OpenLocked(*front);
+  if (!error->ok()) return trim_position_;
+  if (front->first_arrival_millis >= cutoff) return trim_position_;
   return std::max(trim_position_, FirstArrivedAtLocked(cutoff, error));
 }
 
@@ -195,19 +125,32 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
   }
   const int64_t now = stream_->env()->NowMillis();
   MutexLock lock(&mu_);
-  absl::Status error;
   switch (start.type) {
-    case ShardIteratorType::kTrimHorizon: {
-      const uint64_t horizon = HorizonLocked(now, &error);
-      if (!error.ok()) return error;
-      return ReadBuilder::MakeIterator(this, horizon);
-    }
+    case ShardIteratorType::kTrimHorizon:
+    case ShardIteratorType::kAtTimestamp:
+      for (;;) {
+        absl::Status error;
+        uint64_t at = HorizonLocked(now, &error);
+        if (error.ok() && wants_timestamp) {
+          at = std::max(at,
+                        FirstArrivedAtLocked(*start.timestamp_millis, &error));
+        }
+        // Retention removed a file since recovery (it left the view): look
+        // again.
+        if (absl::IsNotFound(error)) continue;
+        if (!error.ok()) return error;
+        return ReadBuilder::MakeIterator(this, at);
+      }
     case ShardIteratorType::kLatest:
       return ReadBuilder::MakeIterator(this, end_position_);
     case ShardIteratorType::kAtSequenceNumber:
     case ShardIteratorType::kAfterSequenceNumber: {
       const SequenceNumber n = *start.sequence_number;
       const uint64_t position = PositionOf(n);
+      if (ShardNumberOf(n) == number_ && position >= end_position_ &&
+          !index_error_.ok()) {
+        return index_error_;  // issued, past where damage ends the log
+      }
       if (ShardNumberOf(n) != number_ || position < start_position_ ||
           position >= end_position_) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -219,12 +162,6 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
           this, start.type == ShardIteratorType::kAtSequenceNumber
                     ? position
                     : position + 1);
-    }
-    case ShardIteratorType::kAtTimestamp: {
-      const uint64_t horizon = HorizonLocked(now, &error);
-      const uint64_t at = FirstArrivedAtLocked(*start.timestamp_millis, &error);
-      if (!error.ok()) return error;
-      return ReadBuilder::MakeIterator(this, std::max(horizon, at));
     }
   }
   return absl::InternalError("unreachable");
@@ -285,7 +222,13 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
 
   GetRecordsResult result;
   ReadSnapshot snap;
-  if (!SnapshotForRead(iterator, now, options.limit, cap, &snap)) {
+  bool have = SnapshotForRead(iterator, now, options.limit, cap, &snap);
+  while (!have && absl::IsNotFound(snap.error)) {
+    // Retention removed a file since recovery (it left the view): again.
+    snap = ReadSnapshot();
+    have = SnapshotForRead(iterator, now, options.limit, cap, &snap);
+  }
+  if (!have) {
     if (!snap.error.ok()) return snap.error;
     // Nothing to read: the end of a closed shard, or wait for records.
     if (snap.closed) {
@@ -328,37 +271,34 @@ bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
                                 int limit, uint64_t cap,
                                 ReadSnapshot* snap) const {
   MutexLock lock(&mu_);
-  const uint64_t horizon = HorizonLocked(now, &snap->error);
+  const uint64_t from = ReadStartLocked(iterator.position_, now, &snap->error);
   if (!snap->error.ok()) return false;
   if (!segments_.empty()) {
     // Index what this read looks at (after a lazy recovery): damage found
-    // now ends the log before the snapshot is taken.
-    const uint64_t from = std::max(iterator.position_, horizon);
+    // now ends the log before the snapshot is taken, and the read returns
+    // what precedes it.
     uint64_t covered = 0;
     for (size_t j = FindSegmentLocked(
              std::max(from, segments_.front()->base_position()));
          j < segments_.size() && covered < static_cast<uint64_t>(limit); ++j) {
       const std::shared_ptr<Segment> hold = segments_[j];
       Segment& s = *hold;
-      snap->error = IndexLocked(s);
+      snap->error = ReachLocked(s);
       if (!snap->error.ok()) return false;
       if (j >= segments_.size()) break;
       covered += s.end_position -
                  std::min(s.end_position, std::max(from, s.base_position()));
     }
   }
-  snap->position = iterator.position_;
-  if (snap->position < horizon) {
-    snap->skipped = horizon - snap->position;
-    snap->position = horizon;
-  }
+  snap->position = from;
+  snap->skipped = from - iterator.position_;
   snap->end = std::min(end_position_, cap);
   if (snap->end < end_position_ && !segments_.empty()) {
     // Only whole frames below the cap (durable ends fall between frames).
     const std::shared_ptr<Segment> hold = segments_[FindSegmentLocked(
         std::max(snap->end, segments_.front()->base_position()))];
     const Segment& s = *hold;
-    snap->error = IndexLocked(*hold);
+    snap->error = ReachLocked(*hold);
     if (!snap->error.ok()) return false;
     snap->end = std::min(snap->end, end_position_);
     for (const BatchIndexEntry& b : s.batches) {
@@ -370,17 +310,27 @@ bool ShardImpl::SnapshotForRead(const ShardIterator& iterator, int64_t now,
   }
   snap->closed = closed_ && snap->end >= end_position_;
   if (snap->closed) snap->children = children_;
-  if (snap->position >= snap->end) return false;
+  if (snap->position >= snap->end) {
+    // Where indexing found damage and ended the log, every read says so.
+    if (snap->position >= end_position_) snap->error = index_error_;
+    return false;
+  }
   const size_t i = FindSegmentLocked(snap->position);
   for (size_t j = i; j < segments_.size(); ++j) {
     if (snap->covered >= static_cast<uint64_t>(limit)) {
-      snap->after_arrival = segments_[j]->first_arrival_millis;
+      // Of a segment not opened yet (lazy recovery), the last record's
+      // before it, which is at most that much earlier: a read is not made
+      // to open a segment it returns nothing from.
+      snap->after_arrival =
+          segments_[j]->opened
+              ? segments_[j]->first_arrival_millis
+              : snap->segments.back().segment->last_arrival_millis;
       break;
     }
     const std::shared_ptr<Segment> hold = segments_[j];
     Segment& s = *hold;
     if (s.base_position() >= snap->end) break;
-    snap->error = IndexLocked(s);
+    snap->error = ReachLocked(s);
     if (!snap->error.ok()) return false;
     if (j >= segments_.size()) break;
     snap->end = std::min(snap->end, end_position_);

@@ -63,31 +63,43 @@ inline void Crash(std::unique_ptr<Stream> stream) {
   stream.reset();
 }
 
-// Reads shard `shard_id` from TRIM_HORIZON (or `start`) to its end.
-// Every record of the shard from `start` to its current end; if `skipped` is
-// set, adds to it the records retention removed before they could be read.
-inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
-    Stream* stream, const std::string& shard_id,
-    const StartingPosition& start = StartingPosition::TrimHorizon(),
-    uint64_t* skipped = nullptr) {
+// Reads shard `shard_id` from `start` to its current end into `out`, and
+// returns the error that stopped it (OK at the end), keeping what it read
+// before; if `skipped` is set, adds to it the records retention removed
+// before they could be read.
+inline absl::Status ReadShardInto(Stream* stream, const std::string& shard_id,
+                                  const StartingPosition& start,
+                                  std::vector<OwnedRecord>* out,
+                                  uint64_t* skipped = nullptr) {
   Consumer consumer(stream);
   absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(shard_id, start);
   if (!it.ok()) return it.status();
-  std::vector<OwnedRecord> out;
   for (;;) {
     absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
     if (!r.ok()) return r.status();
     if (skipped != nullptr) *skipped += r->skipped_records();
-    if (r->records().empty()) break;
+    if (r->records().empty()) return absl::OkStatus();
     for (const Record& rec : r->records()) {
-      out.push_back({rec.sequence_number,
-                     rec.approximate_arrival_timestamp_millis, rec.hash_key,
-                     rec.has_explicit_hash_key, std::string(rec.partition_key),
-                     std::string(rec.data)});
+      out->push_back({rec.sequence_number,
+                      rec.approximate_arrival_timestamp_millis, rec.hash_key,
+                      rec.has_explicit_hash_key, std::string(rec.partition_key),
+                      std::string(rec.data)});
     }
-    if (!r->next_shard_iterator().valid()) break;  // a closed shard's end
-    *it = r->next_shard_iterator();
+    if (!r->next_shard_iterator().valid()) return absl::OkStatus();
+    *it = r->next_shard_iterator();  // else a closed shard's end
   }
+}
+
+// Every record of shard `shard_id` from `start` (TRIM_HORIZON) to its
+// current end, or the error that stopped the read (ReadShardInto()).
+inline absl::StatusOr<std::vector<OwnedRecord>> ReadShard(
+    Stream* stream, const std::string& shard_id,
+    const StartingPosition& start = StartingPosition::TrimHorizon(),
+    uint64_t* skipped = nullptr) {
+  std::vector<OwnedRecord> out;
+  const absl::Status status =
+      ReadShardInto(stream, shard_id, start, &out, skipped);
+  if (!status.ok()) return status;
   return out;
 }
 
