@@ -12,8 +12,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +22,7 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
-#include <unistd.h>
+#include "bench_dir.h"
 
 namespace brook {
 namespace {
@@ -34,17 +32,11 @@ namespace {
 class WriterAndFollower {
  public:
   WriterAndFollower() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/brook-pieces-XXXXXX";
-    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
-    dir_ = pattern;
-    writer_ =
-        *Stream::Open(dir_ + "/s", StreamOptions(), OpenMode::kCreateOnly);
+    writer_ = *Stream::Open(dir_.path() + "/s", StreamOptions(),
+                            OpenMode::kCreateOnly);
     StreamOptions options;
     options.follow_spin = absl::Milliseconds(10);
-    follower_ = *Stream::Open(dir_ + "/s", options, OpenMode::kReadOnly);
+    follower_ = *Stream::Open(dir_.path() + "/s", options, OpenMode::kReadOnly);
     producer_ = std::make_unique<Producer>(writer_.get());
     consumer_ = std::make_unique<Consumer>(follower_.get());
     iterator_ = *consumer_->GetShardIterator("shardId-000000000000",
@@ -55,8 +47,6 @@ class WriterAndFollower {
     producer_.reset();
     follower_.reset();
     writer_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
   }
 
   bool Put() { return producer_->PutRecord("k", data_).ok(); }
@@ -70,7 +60,7 @@ class WriterAndFollower {
   }
 
  private:
-  std::string dir_;
+  BenchDir dir_;  // removed after the streams close
   const std::string data_ = std::string(100, 'd');
   std::unique_ptr<Stream> writer_;
   std::unique_ptr<Stream> follower_;
