@@ -36,6 +36,7 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include "bench_dir.h"
 #include <linux/futex.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -191,29 +192,6 @@ void ProduceLoop(benchmark::State& state, Producer& producer,
         static_cast<double>(put_nanos[put_nanos.size() / 2]);
   }
 }
-
-// A directory under $TMPDIR (or /tmp), removed with its contents.
-class BenchDir {
- public:
-  BenchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/brook-latency-XXXXXX";
-    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  BenchDir(const BenchDir&) = delete;
-  BenchDir& operator=(const BenchDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Producer thread and consumer thread in this process. Blocking (spin:0):
 // over one in-memory shard. Spinning (spin:1): the spinning wait is a

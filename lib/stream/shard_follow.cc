@@ -54,6 +54,10 @@ void ShardImpl::AdoptFollowed(const std::shared_ptr<Segment>& segment,
 }
 
 void ShardImpl::FollowTrim(uint64_t trim) {
+  // The view's trim only moves forward: one already applied changes nothing
+  // (checked without mu_, which every reader takes).
+  if (trim <= follow_trim_applied_) return;
+  follow_trim_applied_ = trim;
   MutexLock lock(&mu_);
   if (trim <= trim_position_) return;
   while (!segments_.empty() && segments_.front()->end_position <= trim) {
@@ -136,11 +140,19 @@ absl::Status ShardImpl::Follow() {
   }
   FollowFile* const file = store->FollowForReading();
   uint64_t cap = kNoCap;
+  FollowFile::Slot slot;
   if (file != nullptr) {
-    const FollowFile::Slot slot = file->Read(number_);
+    slot = file->Read(number_);
+    if (follow_caught_up_ && !follow_closing_ &&
+        slot.published_end == follow_seen_end_ &&
+        slot.trim == follow_seen_trim_) {
+      return absl::OkStatus();  // nothing published since the view caught up
+    }
     cap = std::max(slot.published_end, start_position_);
     FollowTrim(std::min(slot.trim, cap));
   }
+  follow_caught_up_ = false;
+  bool reached = false;  // the view's end reached the published end
   // Each pass takes the frames of one segment; a burst of rolls takes a few.
   for (int pass = 0; pass < 64; ++pass) {
     std::shared_ptr<Segment> tail;
@@ -155,13 +167,20 @@ absl::Status ShardImpl::Follow() {
         tail_offset = tail->end_offset;
       }
     }
-    if (end >= cap) break;
+    if (end >= cap) {
+      reached = true;
+      break;
+    }
     CommittedFrames frames;
     if (tail != nullptr) {
       ScanCommitted(tail->data(), tail->capacity(), tail_offset, end, cap,
                     &frames);
       if (!frames.batches.empty()) {
         AdoptFollowed(tail, /*is_new=*/false, frames);
+        if (frames.end_position >= cap) {  // the view's end now
+          reached = true;
+          break;
+        }
         continue;
       }
     }
@@ -202,6 +221,11 @@ absl::Status ShardImpl::Follow() {
           *later));
     }
     break;
+  }
+  if (reached && file != nullptr) {
+    follow_caught_up_ = true;
+    follow_seen_end_ = slot.published_end;
+    follow_seen_trim_ = slot.trim;
   }
   MaybeFollowClose();
   return absl::OkStatus();

@@ -263,6 +263,14 @@ class ShardImpl final : public Shard {
   bool follow_damaged_ ABSL_GUARDED_BY(follow_mu_) = false;
   uint64_t follow_close_end_ ABSL_GUARDED_BY(follow_mu_) = 0;
   std::vector<ChildShard> follow_children_ ABSL_GUARDED_BY(follow_mu_);
+  // The FOLLOW slot the last Follow() read, and whether the view reached
+  // its published end then: while the slot reads the same, Follow() has
+  // nothing to do and returns at once (a spinning reader calls it often).
+  bool follow_caught_up_ ABSL_GUARDED_BY(follow_mu_) = false;
+  uint64_t follow_seen_end_ ABSL_GUARDED_BY(follow_mu_) = 0;
+  uint64_t follow_seen_trim_ ABSL_GUARDED_BY(follow_mu_) = 0;
+  // The highest trim FollowTrim() applied.
+  uint64_t follow_trim_applied_ ABSL_GUARDED_BY(follow_mu_) = 0;
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The appender's view: next position to give, last arrival stamped.

@@ -54,6 +54,8 @@ void StreamImpl::FollowTopology() const {
   if (!following_) return;
   FollowFile* const file = durable_->FollowForReading();
   const uint64_t counter = file != nullptr ? file->change_counter() : 0;
+  // The common case (every read and wait of a follower): nothing changed.
+  if (counter == follow_change_done_.load(std::memory_order_acquire)) return;
   MutexLock follow_lock(&follow_mu_);
   if (counter == follow_change_) return;
   // The counter is read before STREAM, so a change after this read is seen
@@ -132,8 +134,11 @@ void StreamImpl::FollowTopology() const {
     }
     if (recovered) shard->FollowClose(m.end_position(), std::move(children));
   }
-  MutexLock topology(&self->topology_mu_);
-  self->RebuildRoutingLocked();
+  {
+    MutexLock topology(&self->topology_mu_);
+    self->RebuildRoutingLocked();
+  }
+  follow_change_done_.store(counter, std::memory_order_release);
 }
 
 }  // namespace internal

@@ -287,6 +287,9 @@ class StreamImpl final : public Stream {
   bool following_ = false;
   mutable Mutex follow_mu_ ABSL_ACQUIRED_BEFORE(topology_mu_);
   mutable uint64_t follow_change_ ABSL_GUARDED_BY(follow_mu_) = 0;
+  // follow_change_ once STREAM was taken in for it: a reader that sees the
+  // counter equal to it has nothing to take in and skips follow_mu_.
+  mutable std::atomic<uint64_t> follow_change_done_{0};
   // DescribeStream()'s stored_bytes for a read-only stream: recovered shards
   // count what they hold, the others their recorded bytes (a shard without
   // any is recovered first).

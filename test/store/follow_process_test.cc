@@ -15,13 +15,14 @@
 // Every process reports into memory shared with the parent (mapped before
 // the forks): the writers every acknowledged record (shard, position, id),
 // the followers every record they read (shard, position, id, digest of the
-// bytes) and every `skipped_records()` count. The oracle, per follower:
+// bytes) and every `skipped_records()` count with the position the read
+// went on from. The oracle, per follower:
 //   1. per shard, positions run from the shard's first position without a
 //      gap or a repeat, except for skips, each of exactly the count
-//      `skipped_records()` gave (retention removed those before the read),
-//      and a gap before the first record read (a TRIM_HORIZON iterator
-//      starts at the oldest record kept), which the final files must not
-//      hold either;
+//      `skipped_records()` gave, from where the reader was (retention
+//      removed those before the read), and a gap before the first iterator's
+//      position (TRIM_HORIZON starts at the oldest record kept, counting
+//      nothing); the final files hold no record of any gap;
 //   2. every record's bytes are those its writer made for its id, and no id
 //      appears twice;
 //   3. every acknowledged record was read at its shard and position, or lies
@@ -81,9 +82,12 @@ namespace {
 struct Entry {
   uint32_t kind;  // kRecord or kSkip
   uint32_t shard;
-  uint64_t position;  // kSkip: the count skipped
-  uint64_t id;        // (writer incarnation << 32) | counter
-  uint64_t digest;    // of the bytes read (followers only)
+  // kRecord: the record's. kSkip: the position after the records skipped
+  // (of the first record the read returned, or of its next iterator).
+  uint64_t position;
+  uint64_t id;      // kRecord: (writer incarnation << 32) | counter;
+                    // kSkip: the count skipped
+  uint64_t digest;  // of the bytes read (followers only)
 };
 constexpr uint32_t kRecord = 0;
 constexpr uint32_t kSkip = 1;
@@ -233,6 +237,48 @@ bool Reshard(Stream& stream, std::mt19937_64& rng) {
   _exit(0);
 }
 
+// Reads the position of an iterator (the stream's own number for it, which
+// for brook's streams is the position of the next record to read).
+struct IteratorAccess : Stream {
+  using Stream::ShardIteratorPosition;
+};
+
+// Adds what a GetRecords result of shard `shard_id` gave to `report`: its
+// skip, then its records; sets `(*next)[shard number]` past the last record
+// and `*full` if the report is full. False if the shard is unknown.
+bool ReportResult(const Stream& stream, const std::string& shard_id,
+                  const GetRecordsResult& r, Report* report,
+                  std::map<uint64_t, uint64_t>* next, bool* full) {
+  absl::StatusOr<Shard*> shard = stream.GetShard(shard_id);
+  if (!shard.ok()) return false;
+  const ShardDescription d = (*shard)->Describe();
+  const uint32_t number = static_cast<uint32_t>(
+      internal::ShardNumberOf(d.starting_sequence_number));
+  if (r.skipped_records() != 0) {
+    // Where the read went on after the skip: its first record, else its
+    // next iterator, else (the end of a closed shard) the shard's end.
+    uint64_t after;
+    if (!r.records().empty()) {
+      after = internal::PositionOf(r.records().front().sequence_number);
+    } else if (r.next_shard_iterator().valid()) {
+      after = IteratorAccess::ShardIteratorPosition(r.next_shard_iterator());
+    } else if (d.ending_sequence_number.has_value()) {
+      after = internal::PositionOf(*d.ending_sequence_number) + 1;
+    } else {
+      return false;
+    }
+    *full |= !report->Add({kSkip, number, after, r.skipped_records(), 0});
+  }
+  for (const Record& rec : r.records()) {
+    uint64_t id = ~uint64_t{0};
+    ParseId(rec.data, &id);
+    const uint64_t position = internal::PositionOf(rec.sequence_number);
+    *full |= !report->Add({kRecord, number, position, id, Fnv1a(rec.data)});
+    (*next)[number] = position + 1;
+  }
+  return true;
+}
+
 // A follower process: reads every shard in lineage order and reports what
 // it read, until the parent says the last writer closed and it has read
 // every shard to its end. Exit codes: 0 done, 2 open failed, 3 read failed,
@@ -252,21 +298,7 @@ bool Reshard(Stream& stream, std::mt19937_64& rng) {
   bool full = false;
   const cli::LineageReader::Sink sink = [&](const std::string& shard_id,
                                             const GetRecordsResult& r) {
-    absl::StatusOr<Shard*> shard = stream->GetShard(shard_id);
-    if (!shard.ok()) _exit(3);
-    const SequenceNumber start = (*shard)->Describe().starting_sequence_number;
-    const uint32_t number =
-        static_cast<uint32_t>(internal::ShardNumberOf(start));
-    if (r.skipped_records() != 0) {
-      full |= !report->Add({kSkip, number, r.skipped_records(), 0, 0});
-    }
-    for (const Record& rec : r.records()) {
-      uint64_t id = ~uint64_t{0};
-      ParseId(rec.data, &id);
-      const uint64_t position = internal::PositionOf(rec.sequence_number);
-      full |= !report->Add({kRecord, number, position, id, Fnv1a(rec.data)});
-      next[number] = position + 1;
-    }
+    if (!ReportResult(*stream, shard_id, r, report, &next, &full)) _exit(3);
   };
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::seconds(40);
@@ -382,19 +414,25 @@ FollowerView CheckFollower(const Report& report,
       v.span[e.shard].first = i;
       // A shard's first iterator (TRIM_HORIZON) starts at the oldest record
       // kept then, counting nothing skipped: what retention had dropped
-      // before is a gap at the front, which the final files must not hold
-      // either (retention only moves forward).
-      if (e.kind == kRecord && e.position > start) {
-        REQUIRE(e.position <= f->second.first_position);
-        v.skipped[e.shard].push_back({start, e.position});
-        v.next[e.shard] = e.position;
+      // before is a gap at the front. If retention dropped more before the
+      // first read, that read counts the skip from where the iterator
+      // started, not from the shard's start.
+      REQUIRE((e.kind == kRecord || e.position >= e.id));
+      const uint64_t began = e.kind == kRecord ? e.position : e.position - e.id;
+      if (began > start) {
+        v.skipped[e.shard].push_back({start, began});
+        v.next[e.shard] = began;
       }
     }
     v.span[e.shard].second = i;
     uint64_t& next = v.next[e.shard];
     if (e.kind == kSkip) {  // 1.
-      v.skipped[e.shard].push_back({next, next + e.position});
-      next += e.position;
+      // Exactly the records from where the reader was to where it went on.
+      REQUIRE(e.id > 0);
+      REQUIRE(e.position >= next);
+      REQUIRE(e.position - next == e.id);
+      v.skipped[e.shard].push_back({next, e.position});
+      next = e.position;
       continue;
     }
     REQUIRE(e.position == next);  // 1.
@@ -421,6 +459,13 @@ FollowerView CheckFollower(const Report& report,
     }
     const uint64_t reached = v.next[number];
     CHECK(reached == FinalEnd(shard));
+    // Gaps only where retention dropped records: the final files hold none
+    // of a skipped range (retention only moves forward).
+    for (const auto& [from, to] : v.skipped[number]) {
+      INFO("skipped positions " << from << " to " << to);
+      auto kept = shard.ids.lower_bound(from);
+      CHECK((kept == shard.ids.end() || kept->first >= to));
+    }
     // 6.
     for (const std::string* parent :
          {&shard.description.parent_shard_id,
@@ -444,6 +489,33 @@ bool InSkipped(const FollowerView& v, uint64_t shard, uint64_t position) {
     if (position >= from && position < to) return true;
   }
   return false;
+}
+
+// 3. Every record in `writer` (acknowledged) was read by each follower at
+// its shard and position, or lies in a range it skipped. Returns how many
+// (record, follower) pairs were skipped.
+uint64_t CheckAcknowledged(const Report& writer,
+                           const std::vector<FollowerView>& views) {
+  const uint64_t acks = writer.count.load(std::memory_order_acquire);
+  uint64_t skipped = 0;
+  for (uint64_t a = 0; a < acks; ++a) {
+    const Entry& e = writer.entries[a];
+    for (size_t i = 0; i < views.size(); ++i) {
+      INFO("follower " << i << ", acknowledged shard " << e.shard
+                       << " position " << e.position << " id " << e.id);
+      auto shard = views[i].ids.find(e.shard);
+      if (shard != views[i].ids.end()) {
+        auto it = shard->second.find(e.position);
+        if (it != shard->second.end()) {
+          REQUIRE(it->second == e.id);
+          continue;
+        }
+      }
+      REQUIRE(InSkipped(views[i], e.shard, e.position));
+      ++skipped;
+    }
+  }
+  return skipped;
 }
 
 uint64_t FollowSeed() {
@@ -581,26 +653,8 @@ void RunFollowTest(int kills) {
     INFO("follower " << i);
     views.push_back(CheckFollower(shared->followers[i], final));
   }
-  // 3.
   const uint64_t acks = shared->writer.count.load();
-  uint64_t skipped = 0;
-  for (uint64_t a = 0; a < acks; ++a) {
-    const Entry& e = shared->writer.entries[a];
-    for (int i = 0; i < kFollowers; ++i) {
-      INFO("follower " << i << ", acknowledged shard " << e.shard
-                       << " position " << e.position << " id " << e.id);
-      auto shard = views[i].ids.find(e.shard);
-      if (shard != views[i].ids.end()) {
-        auto it = shard->second.find(e.position);
-        if (it != shard->second.end()) {
-          REQUIRE(it->second == e.id);
-          continue;
-        }
-      }
-      REQUIRE(InSkipped(views[i], e.shard, e.position));
-      ++skipped;
-    }
-  }
+  const uint64_t skipped = CheckAcknowledged(shared->writer, views);
   // 5.
   for (const auto& [shard, ids] : views[0].ids) {
     auto other = views[1].ids.find(shard);
@@ -634,6 +688,71 @@ TEST_CASE(
     "in order, across kills, rolls, retention and reshards",
     "[store][follow][process]") {
   RunFollowTest(/*kills=*/4);
+}
+
+// The interleaving behind the rare failures of the test above ("793 vs 528",
+// 2-3% of runs): a shard's TRIM_HORIZON iterator starts past records
+// retention had dropped already (position H, not the shard's first), and
+// retention drops more before the first GetRecords, which then counts the
+// records from H to the new trim in skipped_records(). Forced here in one
+// process: a writer with a byte bound, a following read-only open.
+TEST_CASE(
+    "Follow: a follower's first read after retention passed its TRIM_HORIZON "
+    "iterator counts the skip from where the iterator started",
+    "[store][follow]") {
+  testing::TempDir tmp;
+  const std::string dir = tmp.Sub("s");
+  StreamOptions options = WriterOptions();
+  options.shard_count = 1;
+  options.retention_bytes = 2 * options.segment_bytes;
+  absl::StatusOr<std::unique_ptr<Stream>> writer =
+      Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+  BROOK_REQUIRE_OK(writer);
+  auto acks = std::make_unique<Report>();
+  uint64_t counter = 0;
+  // ~250 bytes a record, ~260 a segment: 1000 records fill 4 segments, of
+  // which the byte bound keeps the last 2.
+  const auto put = [&](int records) {
+    Producer producer(writer->get());
+    for (int i = 0; i < records; ++i) {
+      const uint64_t id = counter++;
+      absl::StatusOr<PutRecordResult> r =
+          producer.PutRecord(absl::StrCat("key-", id % 64), RecordData(id));
+      BROOK_REQUIRE_OK(r);
+      REQUIRE(acks->Add(
+          {kRecord, 0, internal::PositionOf(r->sequence_number), id, 0}));
+    }
+  };
+  put(1000);
+  absl::StatusOr<std::unique_ptr<Stream>> follower =
+      Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
+  BROOK_REQUIRE_OK(follower);
+  Consumer consumer(follower->get());
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(it);
+  put(1000);  // retention passes the iterator
+
+  auto report = std::make_unique<Report>();
+  std::map<uint64_t, uint64_t> next;
+  bool full = false;
+  for (;;) {
+    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
+    BROOK_REQUIRE_OK(r);
+    if (r->records().empty() && r->skipped_records() == 0) break;
+    REQUIRE(ReportResult(**follower, "shardId-000000000000", *r, report.get(),
+                         &next, &full));
+    *it = r->next_shard_iterator();
+  }
+  REQUIRE_FALSE(full);
+  REQUIRE(report->count.load() > 0);
+  CHECK(report->entries[0].kind == kSkip);  // the interleaving happened
+  BROOK_REQUIRE_OK((*writer)->Close());
+
+  const std::map<uint64_t, FinalShard> final = ReadFinal(dir);
+  std::vector<FollowerView> views;
+  views.push_back(CheckFollower(*report, final));
+  CHECK(CheckAcknowledged(*acks, views) > 0);
 }
 
 TEST_CASE("Follow: long cross-process follower loop",
