@@ -37,9 +37,13 @@
 #ifndef BROOK_CONSUMER_H_
 #define BROOK_CONSUMER_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -186,6 +190,48 @@ class BROOK_EXPORT GetRecordsResult {
   std::vector<std::shared_ptr<const void>> pins_;  // storage records point into
 };
 
+// Ends `Consumer::WaitForRecords()` calls early, from another thread: a
+// reader thread blocked at a shard's tip is woken at once when its owner stops
+// (e.g. a consumer group worker's `Shutdown()`), whatever the stream's clock
+// does meanwhile.
+//
+// Once `Interrupt()` was called, every wait given this object (running, or
+// started later) returns false at once unless records are there; there is no
+// reset (make a new one).
+//
+// For `Stream` implementations (`Stream::DoWaitForRecordsInterruptibly()`):
+// `AddWaker()` registers a function that wakes the waiter (e.g. signals the
+// condition variable it sleeps on); `Interrupt()` calls it once, on the
+// interrupting thread, while holding this object's lock, so a waker may take
+// the waiter's mutex but must not call back into this object. After
+// `RemoveWaker()` returns the waker is not running and is never called.
+//
+// Thread safety: every method may be called from any thread. Lifetime: must
+// outlive every wait given it.
+class BROOK_EXPORT WaitInterrupt {
+ public:
+  WaitInterrupt();
+  WaitInterrupt(const WaitInterrupt&) = delete;
+  WaitInterrupt& operator=(const WaitInterrupt&) = delete;
+  ~WaitInterrupt();
+
+  void Interrupt();
+  bool interrupted() const {
+    return interrupted_.load(std::memory_order_acquire);
+  }
+
+  // Returns an id for `RemoveWaker()`. If already interrupted, calls nothing
+  // (the caller checks `interrupted()` after registering, before sleeping).
+  uint64_t AddWaker(std::function<void()> waker);
+  void RemoveWaker(uint64_t id);
+
+ private:
+  std::mutex mu_;
+  std::atomic<bool> interrupted_{false};
+  uint64_t next_id_ = 1;                              // guarded by mu_
+  std::map<uint64_t, std::function<void()>> wakers_;  // guarded by mu_
+};
+
 class BROOK_EXPORT Consumer {
  public:
   // `stream` is not owned and must outlive the consumer.
@@ -217,6 +263,14 @@ class BROOK_EXPORT Consumer {
   // timeout or for an invalid iterator.
   bool WaitForRecords(const ShardIterator& iterator,
                       absl::Duration timeout) const;
+  // As above, but also returns (false unless records are there) as soon as
+  // `interrupt` is interrupted (see `WaitInterrupt`); null is the call above.
+  // A stream whose implementation does not support it (a custom `Stream` that
+  // does not override `Stream::DoWaitForRecordsInterruptibly()`) notices an
+  // interrupt only before it starts waiting. brook's own streams wake at once
+  // (a read-only follower within 50 ms of real time).
+  bool WaitForRecords(const ShardIterator& iterator, absl::Duration timeout,
+                      WaitInterrupt* interrupt) const;
 
  private:
   Stream* stream_;

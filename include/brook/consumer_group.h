@@ -191,7 +191,10 @@ class BROOK_EXPORT RecordProcessor {
 
 // Makes the processor of shard `shard_id`. Called from the worker's threads;
 // must be thread-safe. Returning null is a processor error (see
-// `RecordProcessor::ProcessRecords()`).
+// `RecordProcessor::ProcessRecords()`: the shard is released and retried
+// after `processor_error_backoff`), reported as kInvalidArgument naming the
+// shard by the next `RunOnce()` or `Worker::status()`. An empty factory is
+// refused by `Worker::Create()`.
 using RecordProcessorFactory =
     std::function<std::unique_ptr<RecordProcessor>(absl::string_view shard_id)>;
 
@@ -224,7 +227,11 @@ struct WorkerOptions {
   // watching it, belongs to a dead worker and may be taken. Default: 10 s.
   absl::Duration failover_time = absl::Seconds(10);
   // How often the worker renews its leases and its own entry, and looks for
-  // leases assigned to it. Must be less than `failover_time` / 2.
+  // leases assigned to it. Must be less than `failover_time` / 2. A worker
+  // also runs a round at the moment an entry it watches can first have
+  // expired, so a dead worker's leases are given out (to the leader itself at
+  // once, to another worker at that worker's next round) within
+  // `failover_time` + one interval of the death.
   // Default: `failover_time` / 3 (KCL's renewer runs at about that rate).
   // Zero means that default.
   absl::Duration lease_renewal_interval = absl::ZeroDuration();
@@ -234,7 +241,8 @@ struct WorkerOptions {
   // failover interval; brook's rounds are cheap). Zero means that default.
   absl::Duration assignment_interval = absl::ZeroDuration();
   // maxLeasesForWorker: most leases this worker holds; 0 for no limit.
-  // Default: 0.
+  // Workers of a group may differ: each publishes its limit in its entry and
+  // the leader gives no worker more than its own. Default: 0.
   int max_leases_per_worker = 0;
   // initialPositionInStream: where a shard with no checkpoint starts:
   // TRIM_HORIZON, LATEST or AT_TIMESTAMP (any other value is
@@ -257,12 +265,14 @@ struct WorkerOptions {
   // Default: 10000.
   int max_records = 10000;
   // idleTimeBetweenReadsInMillis: the longest a shard thread waits for new
-  // records before it looks at its lease again; new records wake it at once.
-  // Default: 1 s.
+  // records (on the stream's clock) before it looks at its lease again; new
+  // records, and a lost or moved lease, `Shutdown()` or `Abort()`, wake it at
+  // once. Default: 1 s.
   absl::Duration idle_time_between_reads = absl::Seconds(1);
   // Delivers only durable records (`GetRecordsOptions::durable_only`), so
   // that no checkpoint names a record a power loss could take back. Not for
-  // memory streams. Default: false.
+  // memory streams: `Worker::Create()` returns kFailedPrecondition naming
+  // this option. Default: false.
   bool durable_only = false;
   // How long a shard whose processor returned an error waits before this
   // worker may take it again. Default: 1 s.
@@ -308,9 +318,11 @@ struct WorkerStats {
 class BROOK_EXPORT Worker {
  public:
   // Makes a worker of the group whose leases `leases` holds, reading `stream`,
-  // with processors from `factory`. Touches neither the stream nor the store
-  // yet. Returns kInvalidArgument naming the option for a bad option, or for
-  // a null stream, store or factory.
+  // with processors from `factory`. Touches not the store, nor the stream but
+  // with `durable_only` (one read, to check it has durable records). Returns
+  // kInvalidArgument naming the option for a bad option, or for a null
+  // stream, store or factory (an empty std::function); kFailedPrecondition
+  // naming `durable_only` if it is set for a memory stream.
   //
   // Joining (in `Start()` or the first `RunOnce()`) writes the worker's entry;
   // an entry already there with the same id is taken over (a worker
@@ -334,12 +346,17 @@ class BROOK_EXPORT Worker {
 
   // One round on the caller's thread: joins on the first call; renews the
   // worker's entry and leases if `lease_renewal_interval` has passed on the
-  // env's clock since the last renewal; takes the leases assigned to it and
-  // hands off those moved away; as leader, if `assignment_interval` has
-  // passed, syncs shards and assigns; then reads each held shard once (never
+  // env's clock since the last renewal (or an entry it watches can first have
+  // expired); takes the leases assigned to it and hands off those moved away;
+  // as leader, if `assignment_interval` has passed (or an entry expired),
+  // syncs shards and assigns; then reads each held shard once (never
   // blocking) and calls its processor. Returns the number of records
-  // delivered, or the lease store's error (the round stops there; call again),
-  // or kFailedPrecondition after `Shutdown()`/`Abort()` or with `Start()`.
+  // delivered; or the lease store's error (the round stops there; call
+  // again); or, after the reads, the error of a shard's read (e.g. kDataLoss
+  // from `GetRecords()`, naming the shard; retried at the next call; other
+  // shards' records may have been delivered) or of a processor that could not
+  // start (see `RecordProcessorFactory`); or kFailedPrecondition after
+  // `Shutdown()`/`Abort()` or with `Start()`. `status()` says the same.
   virtual absl::StatusOr<int64_t> RunOnce() = 0;
 
   // Graceful shutdown (KCL's startGracefulShutdown): each processor gets
@@ -349,21 +366,24 @@ class BROOK_EXPORT Worker {
   // failover time. Waits for that, at most `timeout` on the env's clock;
   // returns kDeadlineExceeded if it took longer (the rest is then abandoned
   // as by `Abort()`), or the lease store's error. Idempotent. With `Start()`,
-  // a shard thread waiting for records notices within
-  // `idle_time_between_reads` on the stream's clock (with a `ManualClockEnv`
-  // stream: when the test moves it that far, or a record arrives).
+  // a shard thread waiting for records is woken at once, whatever the
+  // stream's clock does (a read-only follower stream notices within 50 ms of
+  // real time; a custom `Stream` that does not override
+  // `DoWaitForRecordsInterruptibly()` within `idle_time_between_reads`).
   virtual absl::Status Shutdown(
       absl::Duration timeout = absl::InfiniteDuration()) = 0;
 
   // Abrupt stop, as if the process died: threads stop, processors get no
   // call (they are destroyed), nothing is written to the store. Leases stay
   // with this worker until others see them expire after `failover_time`.
-  // Returns once the threads have stopped (see `Shutdown()` for how long a
-  // shard thread takes to notice).
+  // Returns once the threads have stopped (a waiting shard thread is woken at
+  // once; see `Shutdown()`).
   virtual void Abort() = 0;
 
   virtual const std::string& worker_id() const = 0;
-  // OK, or the last error of a background round (cleared by a good round).
+  // OK, or the error of the last round (with `Start()` the background
+  // rounds, with `RunOnce()` the last call): the lease store's, or a shard's
+  // read error, naming the shard (as `RunOnce()`). Cleared by a good round.
   virtual absl::Status status() const = 0;
   virtual WorkerStats Stats() const = 0;
 

@@ -500,6 +500,16 @@ class BROOK_EXPORT Stream {
       const GetRecordsOptions& options) const = 0;
   virtual bool DoWaitForRecords(const ShardIterator& iterator,
                                 absl::Duration timeout) const = 0;
+  // `Consumer::WaitForRecords()` with a `WaitInterrupt` (not null): as
+  // `DoWaitForRecords()`, but returns as soon as `interrupt` is interrupted.
+  // The default checks `interrupt` once, then calls `DoWaitForRecords()`:
+  // override it to wake a sleeping waiter (`WaitInterrupt::AddWaker()`).
+  virtual bool DoWaitForRecordsInterruptibly(const ShardIterator& iterator,
+                                             absl::Duration timeout,
+                                             WaitInterrupt* interrupt) const {
+    if (interrupt->interrupted()) return false;
+    return DoWaitForRecords(iterator, timeout);
+  }
 
   // Helpers for the hooks. An iterator of this stream over `shard` (one of
   // this stream's shards; not null) at `position`, a number whose meaning the

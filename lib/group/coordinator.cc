@@ -6,6 +6,7 @@
 // assigned to this worker and hand off those it moved away.
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -24,7 +25,14 @@ absl::Status WorkerImpl::Round() {
   const int64_t now = env_->NowMillis();
   ReapFinished();  // first: a failing round must not leave them for later
   if (!joined_) BROOK_RETURN_IF_ERROR(Join());
-  if (now < next_renew_millis_) return absl::OkStatus();
+  // A round is due every renewal interval, and also when an entry watched
+  // can first have expired: then the leader reassigns a dead worker's leases
+  // (or a new leader takes over) at that moment, not at the next renewal
+  // tick, so that they move within failover time + one renewal interval of
+  // the death (the last renewal was seen within one interval of it).
+  const bool expiry_due = now >= next_expiry_millis_;
+  if (now < next_renew_millis_ && !expiry_due) return absl::OkStatus();
+  next_expiry_millis_ = std::numeric_limits<int64_t>::max();  // listing sets
   next_renew_millis_ =
       now + absl::ToInt64Milliseconds(options_.lease_renewal_interval);
   BROOK_RETURN_IF_ERROR(RenewOwn());
@@ -36,7 +44,7 @@ absl::Status WorkerImpl::Round() {
   BROOK_RETURN_IF_ERROR(first_error);
   BROOK_RETURN_IF_ERROR(ListAndObserve());
   BROOK_RETURN_IF_ERROR(ElectLeader());
-  if (is_leader_.load() && now >= next_assign_millis_) {
+  if (is_leader_.load() && (now >= next_assign_millis_ || expiry_due)) {
     next_assign_millis_ =
         now + absl::ToInt64Milliseconds(options_.assignment_interval);
     BROOK_RETURN_IF_ERROR(LeaderRound());
@@ -48,6 +56,7 @@ absl::Status WorkerImpl::Join() {
   Lease entry;
   entry.lease_key = WorkerKey(options_.worker_id);
   entry.lease_owner = options_.worker_id;
+  entry.owner_switches_since_checkpoint = options_.max_leases_per_worker;
   absl::Status created = store_->CreateLeaseIfNotExists(entry);
   if (!created.ok() && !absl::IsAlreadyExists(created)) {
     return absl::Status(
@@ -60,6 +69,17 @@ absl::Status WorkerImpl::Join() {
     // A worker restarted under its old id takes its entry over.
     BROOK_ASSIGN_OR_RETURN(stored,
                            store_->TakeLease(stored, options_.worker_id));
+  }
+  if (MaxLeasesOfEntry(stored) != options_.max_leases_per_worker) {
+    // Restarted with another limit: publish it for the leader.
+    const int64_t limit = options_.max_leases_per_worker;
+    BROOK_ASSIGN_OR_RETURN(
+        stored, store_->UpdateLease(stored.lease_key, stored.lease_counter,
+                                    [limit](Lease& lease) {
+                                      lease.owner_switches_since_checkpoint =
+                                          limit;
+                                      return absl::OkStatus();
+                                    }));
   }
   entry_ = std::move(stored);
   joined_ = true;
@@ -95,13 +115,22 @@ absl::Status WorkerImpl::RenewOwn() {
 absl::Status WorkerImpl::ListAndObserve() {
   BROOK_ASSIGN_OR_RETURN(listing_, store_->ListLeases());
   const int64_t now = env_->NowMillis();
+  const int64_t failover = absl::ToInt64Milliseconds(options_.failover_time);
   std::map<std::string, Observation> observed;
+  next_expiry_millis_ = std::numeric_limits<int64_t>::max();
   for (const Lease& lease : listing_) {
     auto it = observed_.find(lease.lease_key);
-    if (it != observed_.end() && it->second.counter == lease.lease_counter) {
-      observed.emplace(lease.lease_key, it->second);
-    } else {
-      observed.emplace(lease.lease_key, Observation{lease.lease_counter, now});
+    const Observation& seen =
+        it != observed_.end() && it->second.counter == lease.lease_counter
+            ? it->second
+            : Observation{lease.lease_counter, now};
+    observed.emplace(lease.lease_key, seen);
+    // Another worker's entry, lease or leadership: when it can first expire
+    // (ones already expired were dealt with by this round).
+    if (lease.has_owner() && lease.lease_owner != options_.worker_id &&
+        seen.since_millis + failover > now) {
+      next_expiry_millis_ =
+          std::min(next_expiry_millis_, seen.since_millis + failover);
     }
   }
   observed_ = std::move(observed);

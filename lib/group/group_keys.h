@@ -8,7 +8,11 @@
 //
 //   worker entry  key "worker:<worker id>", lease_owner = the worker id;
 //                 its counter moves every lease renewal interval while the
-//                 worker lives; removed by a graceful shutdown.
+//                 worker lives; removed by a graceful shutdown. A worker entry
+//                 has no checkpoint, so its owner_switches_since_checkpoint
+//                 (ownerSwitchesSinceCheckpoint) carries the worker's
+//                 max_leases_per_worker (0: no limit), which the leader
+//                 honours when it assigns (`MaxLeasesOfEntry()`).
 //   leader entry  key "coordinator:leader", lease_owner = the leader's worker
 //                 id; renewed by the leader; taken by another worker once its
 //                 counter has not moved for the failover time.
@@ -18,11 +22,15 @@
 #ifndef BROOK_LIB_GROUP_GROUP_KEYS_H_
 #define BROOK_LIB_GROUP_GROUP_KEYS_H_
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+
+#include "brook/lease.h"
 
 namespace brook {
 namespace internal {
@@ -43,6 +51,14 @@ inline std::optional<absl::string_view> WorkerIdFromKey(
 
 inline bool IsLeaderKey(absl::string_view lease_key) {
   return lease_key == kLeaderKey;
+}
+
+// The max_leases_per_worker a worker entry carries (0: no limit).
+inline int MaxLeasesOfEntry(const Lease& worker_entry) {
+  const int64_t limit = worker_entry.owner_switches_since_checkpoint;
+  return limit > 0 && limit <= std::numeric_limits<int>::max()
+             ? static_cast<int>(limit)
+             : 0;
 }
 
 }  // namespace internal

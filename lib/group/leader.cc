@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -209,26 +210,48 @@ absl::Status WorkerImpl::Assign(bool* changed) {
     originals[lease.lease_key] = &lease;
     candidates.push_back(std::move(candidate));
   }
+  // Each worker's own limit, from its entry (workers may differ: giving one
+  // more than it takes would bounce the lease back and forth).
+  LoadBalanceOptions balance;
+  balance.rebalance_threshold = options_.rebalance_threshold;
+  balance.dampening = options_.dampening;
+  balance.max_leases_per_worker = options_.max_leases_per_worker;
+  for (const Lease& lease : listing_) {
+    std::optional<absl::string_view> id = WorkerIdFromKey(lease.lease_key);
+    if (id.has_value()) {
+      balance.max_leases_by_worker[std::string(*id)] = MaxLeasesOfEntry(lease);
+    }
+  }
+  balance.max_leases_by_worker[options_.worker_id] =
+      options_.max_leases_per_worker;
   std::vector<LeaseMove> moves;
   if (options_.assignment == AssignmentStrategy::kUniform) {
     std::map<std::string, int> held;
     for (const Lease& lease : candidates) {
       if (lease.has_owner()) ++held[lease.lease_owner];
     }
+    auto has_room = [&](const std::string& worker) {
+      return held[worker] < MaxLeasesOf(balance, worker);
+    };
     for (LeaseMove& move : AssignUniform(candidates, workers)) {
-      if (options_.max_leases_per_worker > 0 &&
-          held[move.to_worker] >= options_.max_leases_per_worker) {
-        continue;
+      if (!has_room(move.to_worker)) {
+        if (!move.from_worker.empty()) continue;  // stays with its owner
+        // Nobody holds it: the worker with room holding fewest (then the
+        // first by id), so that it is processed at all.
+        std::string best;
+        for (const std::string& worker : workers) {
+          if (has_room(worker) && (best.empty() || held[worker] < held[best])) {
+            best = worker;
+          }
+        }
+        if (best.empty()) continue;
+        move.to_worker = std::move(best);
       }
       ++held[move.to_worker];
       if (!move.from_worker.empty()) --held[move.from_worker];
       moves.push_back(std::move(move));
     }
   } else {
-    LoadBalanceOptions balance;
-    balance.rebalance_threshold = options_.rebalance_threshold;
-    balance.dampening = options_.dampening;
-    balance.max_leases_per_worker = options_.max_leases_per_worker;
     moves = BalanceByLoad(candidates, workers, balance);
   }
   std::map<std::string, const Lease*> by_key;

@@ -165,6 +165,14 @@ std::vector<double> LeaseLoads(absl::Span<const Lease> leases) {
   return loads;
 }
 
+int MaxLeasesOf(const LoadBalanceOptions& options, const std::string& worker) {
+  auto it = options.max_leases_by_worker.find(worker);
+  const int limit = it != options.max_leases_by_worker.end()
+                        ? it->second
+                        : options.max_leases_per_worker;
+  return limit > 0 ? limit : std::numeric_limits<int>::max();
+}
+
 std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
                                      absl::Span<const std::string> workers,
                                      const LoadBalanceOptions& options) {
@@ -172,9 +180,10 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
   const std::vector<std::string> ids = SortedUnique(workers);
   if (ids.empty()) return moves;
   const std::vector<double> loads = LeaseLoads(leases);
-  const int max_leases = options.max_leases_per_worker > 0
-                             ? options.max_leases_per_worker
-                             : std::numeric_limits<int>::max();
+  std::vector<int> max_leases(ids.size());
+  for (size_t w = 0; w < ids.size(); ++w) {
+    max_leases[w] = MaxLeasesOf(options, ids[w]);
+  }
 
   std::vector<WorkerLoad> state(ids.size());
   std::vector<size_t> orphans;
@@ -220,9 +229,10 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
     for (size_t w = 0; w < ids.size(); ++w) by_load.insert(key_of(w));
     for (size_t lease : orphans) {
       // The least loaded worker with room (full workers sort anywhere).
-      auto it = std::find_if(
-          by_load.begin(), by_load.end(),
-          [&](const LoadKey& key) { return std::get<1>(key) < max_leases; });
+      auto it =
+          std::find_if(by_load.begin(), by_load.end(), [&](const LoadKey& key) {
+            return std::get<1>(key) < max_leases[std::get<2>(key)];
+          });
       if (it == by_load.end()) break;
       move(lease, ids.size(), std::get<2>(*it), &by_load);
     }
@@ -252,7 +262,7 @@ std::vector<LeaseMove> BalanceByLoad(absl::Span<const Lease> leases,
     auto receiver_for = [&](double load) -> std::set<LoadKey>::iterator {
       for (auto it = receivers.begin(); it != receivers.end(); ++it) {
         if (std::get<0>(*it) + load > upper + eps) return receivers.end();
-        if (std::get<1>(*it) < max_leases) return it;
+        if (std::get<1>(*it) < max_leases[std::get<2>(*it)]) return it;
       }
       return receivers.end();
     };

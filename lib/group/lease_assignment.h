@@ -16,6 +16,7 @@
 #ifndef BROOK_LIB_GROUP_LEASE_ASSIGNMENT_H_
 #define BROOK_LIB_GROUP_LEASE_ASSIGNMENT_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -111,7 +112,14 @@ struct LoadBalanceOptions {
   // maxLeasesForWorker: no worker is given a lease that takes it above this
   // many; 0 for no limit. Default: 0.
   int max_leases_per_worker = 0;
+  // Per-worker limits (workers may be configured differently): a worker
+  // listed here has this limit instead of `max_leases_per_worker` (0 for no
+  // limit). Default: empty.
+  std::map<std::string, int> max_leases_by_worker;
 };
+
+// The limit of `worker` under `options` (INT_MAX for none).
+int MaxLeasesOf(const LoadBalanceOptions& options, const std::string& worker);
 
 // LeaseLoads()
 //

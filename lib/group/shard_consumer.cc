@@ -123,7 +123,7 @@ absl::Status ShardConsumer::Renew() {
   } else {
     return renewed.status();
   }
-  cv_.SignalAll();
+  WakeLocked();
   return absl::OkStatus();
 }
 
@@ -135,25 +135,38 @@ void ShardConsumer::Observe(const Lease& listed) {
   } else {
     lease_ = listed;
   }
-  cv_.SignalAll();
+  WakeLocked();
 }
 
 void ShardConsumer::MarkLost() {
   MutexLock lock(&mu_);
   lost_ = true;
-  cv_.SignalAll();
+  WakeLocked();
 }
 
 void ShardConsumer::RequestShutdown() {
   MutexLock lock(&mu_);
   shutdown_requested_ = true;
-  cv_.SignalAll();
+  WakeLocked();
 }
 
 void ShardConsumer::Abandon() {
   MutexLock lock(&mu_);
   abandoned_ = true;
+  WakeLocked();
+}
+
+bool ShardConsumer::PendingLocked() const {
+  return lost_ || abandoned_ || shutdown_requested_ ||
+         Classify(lease_) == Claim::kHandingOff;
+}
+
+void ShardConsumer::WakeLocked() {
   cv_.SignalAll();
+  // The shard side has something to do: end its wait for records at once
+  // (the stream's clock may be far from moving). It waits no more after
+  // this, so the interrupt is never reset.
+  if (PendingLocked()) wait_interrupt_.Interrupt();
 }
 
 WorkerStats::HeldShard ShardConsumer::Snapshot() const {
@@ -270,6 +283,20 @@ bool ShardConsumer::Initialize() {
   if (iterator.ok()) processor_ = (*context_.factory)(shard_id_);
   if (!iterator.ok() || processor_ == nullptr) {
     // A shard the stream no longer has, or no processor: give it up.
+    {
+      MutexLock lock(&mu_);
+      read_status_ =
+          !iterator.ok()
+              ? absl::Status(iterator.status().code(),
+                             absl::StrCat("shard ", shard_id_,
+                                          ": getting an iterator at ",
+                                          input.checkpoint.DebugString(), ": ",
+                                          iterator.status().message()))
+              : absl::InvalidArgumentError(
+                    absl::StrCat("shard ", shard_id_,
+                                 ": the record processor factory returned "
+                                 "null"));
+    }
     context_.processor_errors->fetch_add(1, std::memory_order_relaxed);
     Release();
     Finish(Outcome::kProcessorError);
@@ -367,20 +394,17 @@ void ShardConsumer::Wait(absl::Duration idle) {
   bool pending;
   {
     MutexLock lock(&mu_);
-    pending = lost_ || abandoned_ || shutdown_requested_ ||
-              Classify(lease_) == Claim::kHandingOff;
+    pending = PendingLocked();
   }
   if (pending || finished()) return;
   if (initialized_ && !read_failed_) {
-    consumer_.WaitForRecords(iterator_, idle);
+    consumer_.WaitForRecords(iterator_, idle, &wait_interrupt_);
     return;
   }
   MutexLock lock(&mu_);
   int64_t deadline = DeadlineAfter(context_.env, idle);
   if (!initialized_) deadline = std::min(deadline, not_before_millis_);
-  if (!lost_ && !abandoned_ && !shutdown_requested_) {
-    cv_.WaitUntil(&mu_, context_.env, deadline);
-  }
+  if (!PendingLocked()) cv_.WaitUntil(&mu_, context_.env, deadline);
 }
 
 absl::Status ShardConsumer::CheckpointLast() {

@@ -18,7 +18,8 @@
 // run without it (a checkpoint from inside a call takes it).
 //
 // Lock order: the worker's locks, then `ShardConsumer::mu_`; nothing is
-// locked while `mu_` is held but the lease store's own lock.
+// locked while `mu_` is held but the lease store's own lock and, waking the
+// shard side, the `WaitInterrupt`'s lock and then the stream shard's.
 //
 // Thread safety: as above. Lifetime: the context's objects outlive it.
 
@@ -102,7 +103,8 @@ class ShardConsumer {
   }
   WorkerStats::HeldShard Snapshot() const;
   // OK, or the error of the last read if it failed (retried at the next
-  // step), naming the shard.
+  // step), or why the processor could not start (no iterator, or the factory
+  // returned null; the consumer then finished), naming the shard.
   absl::Status read_status() const;
 
   // Shard side.
@@ -121,6 +123,11 @@ class ShardConsumer {
   enum class Claim : int { kOwned, kHandingOff, kLost };
 
   Claim Classify(const Lease& lease) const;
+  // Whether the shard side must end (lost, shutdown, handoff, abort).
+  bool PendingLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Wakes the shard side: signals `cv_` and, if `PendingLocked()`, ends its
+  // wait for records.
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Re-reads the lease after a failed compare-and-set.
   void RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Evicts the lease (owned) or ends the handoff (checkpoint owner).
@@ -153,6 +160,8 @@ class ShardConsumer {
   double window_records_ ABSL_GUARDED_BY(mu_) = 0;
   double window_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   CondVar cv_;  // signalled when the coordinator wants the shard side
+  // Ends the shard side's `Consumer::WaitForRecords()` (taken after `mu_`).
+  WaitInterrupt wait_interrupt_;
 
   // Shard side only.
   std::unique_ptr<RecordProcessor> processor_;

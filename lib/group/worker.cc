@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
+#include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/stream.h"
 
@@ -193,16 +194,16 @@ void WorkerImpl::CoordinatorLoop() {
       }
       const int64_t started = env_->NowMillis();
       absl::Status status = Round();
-      for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
-        if (status.ok()) status = consumer->read_status();
-      }
+      absl::Status shard_errors = ShardErrors();
+      if (status.ok()) status = shard_errors;
       if (next_renew_millis_ <= started) {
         // The round failed before renewing: retry one interval after it
         // started (not after it ended: the clock may have moved meanwhile).
         next_renew_millis_ = started + absl::ToInt64Milliseconds(
                                            options_.lease_renewal_interval);
       }
-      wake_at = next_renew_millis_;
+      // The next renewal, or an expiry to act on at once (Round()).
+      wake_at = std::min(next_renew_millis_, next_expiry_millis_);
       MutexLock lock(&mu_);
       status_ = status;
     }
@@ -250,6 +251,7 @@ void WorkerImpl::ReapFinished() {
             it->second->finished_millis() +
             absl::ToInt64Milliseconds(options_.processor_error_backoff);
       }
+      if (reaped_error_.ok()) reaped_error_ = it->second->read_status();
       auto thread = shard_threads_.find(it->first);
       if (thread != shard_threads_.end()) {
         threads.push_back(std::move(thread->second));
@@ -263,6 +265,15 @@ void WorkerImpl::ReapFinished() {
   for (auto it = backoff_until_.begin(); it != backoff_until_.end();) {
     it = it->second <= now ? backoff_until_.erase(it) : std::next(it);
   }
+}
+
+absl::Status WorkerImpl::ShardErrors() {
+  absl::Status status = std::move(reaped_error_);
+  reaped_error_ = absl::OkStatus();
+  for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
+    if (status.ok() && !consumer->finished()) status = consumer->read_status();
+  }
+  return status;
 }
 
 absl::StatusOr<int64_t> WorkerImpl::RunOnce() {
@@ -284,11 +295,20 @@ absl::StatusOr<int64_t> WorkerImpl::RunOnce() {
           "worker ", options_.worker_id, ": RunOnce() after Shutdown()"));
     }
   }
-  BROOK_RETURN_IF_ERROR(Round());
+  absl::Status status = Round();
   int64_t delivered = 0;
-  for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
-    delivered += consumer->Step();
+  if (status.ok()) {
+    for (const std::shared_ptr<ShardConsumer>& consumer : Consumers()) {
+      delivered += consumer->Step();
+    }
+    ReapFinished();  // so that an error of a shard that ended shows now
+    status = ShardErrors();
   }
+  {
+    MutexLock lock(&mu_);
+    status_ = status;
+  }
+  if (!status.ok()) return status;
   return delivered;
 }
 
@@ -446,6 +466,29 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(
   }
   BROOK_ASSIGN_OR_RETURN(WorkerOptions resolved,
                          internal::ResolveWorkerOptions(options));
+  if (resolved.durable_only) {
+    // A memory stream refuses every durable_only read (GetRecordsOptions):
+    // say so now, naming the option, rather than at each read.
+    std::vector<ShardDescription> shards = stream->ListShards();
+    Consumer consumer(stream);
+    absl::StatusOr<ShardIterator> it =
+        shards.empty() ? absl::StatusOr<ShardIterator>(ShardIterator())
+                       : consumer.GetShardIterator(shards.front().shard_id,
+                                                   StartingPosition::Latest());
+    if (it.ok() && it->valid()) {
+      GetRecordsOptions probe;
+      probe.limit = 1;
+      probe.durable_only = true;
+      absl::StatusOr<GetRecordsResult> read = consumer.GetRecords(*it, probe);
+      if (absl::IsFailedPrecondition(read.status())) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("worker options: durable_only is set but stream ",
+                         stream->options().name,
+                         " has no durable records (a memory stream): ",
+                         read.status().message()));
+      }
+    }
+  }
   return std::unique_ptr<Worker>(new internal::WorkerImpl(
       stream, leases, std::move(factory), std::move(resolved)));
 }

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -74,8 +75,11 @@ class WorkerImpl : public Worker {
   void ShardLoop(std::shared_ptr<ShardConsumer> consumer);
   std::vector<std::shared_ptr<ShardConsumer>> Consumers() const;
   // Removes finished consumers (joining their threads), noting backoffs and
-  // lost leases.
+  // the first error of one (in `reaped_error_`).
   void ReapFinished() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
+  // The shards' errors: `reaped_error_` (then cleared), else the first read
+  // error of a held shard; OK if none.
+  absl::Status ShardErrors() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   // Removes the worker's entry and gives up leadership (graceful shutdown).
   absl::Status Leave() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   void StopThreads();
@@ -127,6 +131,10 @@ class WorkerImpl : public Worker {
   Lease leader_entry_ ABSL_GUARDED_BY(round_mu_);  // valid while leader
   int64_t next_renew_millis_ ABSL_GUARDED_BY(round_mu_) = 0;
   int64_t next_assign_millis_ ABSL_GUARDED_BY(round_mu_) = 0;
+  // The earliest moment an entry of another worker watched can expire
+  // (observed + failover time); INT64_MAX if none.
+  int64_t next_expiry_millis_ ABSL_GUARDED_BY(round_mu_) =
+      std::numeric_limits<int64_t>::max();
   std::vector<Lease> listing_ ABSL_GUARDED_BY(round_mu_);  // every entry
   std::map<std::string, Observation> observed_ ABSL_GUARDED_BY(round_mu_);
   // Leases moved to this worker whose old owner still holds the checkpoint:
@@ -134,6 +142,7 @@ class WorkerImpl : public Worker {
   std::map<std::string, int64_t> incoming_since_ ABSL_GUARDED_BY(round_mu_);
   // Shards whose processor failed: not processed here before then.
   std::map<std::string, int64_t> backoff_until_ ABSL_GUARDED_BY(round_mu_);
+  absl::Status reaped_error_ ABSL_GUARDED_BY(round_mu_);
 
   mutable Mutex mu_;
   CondVar cv_;  // wakes the coordinator thread; signalled by finishing shards

@@ -2,6 +2,8 @@
 
 #include "brook/consumer.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 
 #include "brook/stream.h"
@@ -73,6 +75,37 @@ bool Consumer::WaitForRecords(const ShardIterator& iterator,
                               absl::Duration timeout) const {
   if (!iterator.valid() || iterator.stream_ != stream_) return false;
   return stream_->DoWaitForRecords(iterator, timeout);
+}
+
+bool Consumer::WaitForRecords(const ShardIterator& iterator,
+                              absl::Duration timeout,
+                              WaitInterrupt* interrupt) const {
+  if (interrupt == nullptr) return WaitForRecords(iterator, timeout);
+  if (!iterator.valid() || iterator.stream_ != stream_) return false;
+  return stream_->DoWaitForRecordsInterruptibly(iterator, timeout, interrupt);
+}
+
+WaitInterrupt::WaitInterrupt() = default;
+WaitInterrupt::~WaitInterrupt() = default;
+
+void WaitInterrupt::Interrupt() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (interrupted_.exchange(true, std::memory_order_acq_rel)) return;
+  for (auto& [id, waker] : wakers_) waker();
+}
+
+uint64_t WaitInterrupt::AddWaker(std::function<void()> waker) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const uint64_t id = next_id_++;
+  if (!interrupted_.load(std::memory_order_relaxed)) {
+    wakers_.emplace(id, std::move(waker));
+  }
+  return id;
+}
+
+void WaitInterrupt::RemoveWaker(uint64_t id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wakers_.erase(id);
 }
 
 }  // namespace brook

@@ -231,7 +231,8 @@ absl::Status ShardImpl::Follow() {
   return absl::OkStatus();
 }
 
-bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis) const {
+bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
+                           WaitInterrupt* interrupt) const {
   Env* const env = stream_->env();
   MmapSegmentStore* const store = stream_->durable_store();
   const absl::Duration spin = stream_->fixed_options().follow_spin;
@@ -250,6 +251,8 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis) const {
     }
     const int64_t now = env->NowMillis();
     if (now >= deadline_millis) return false;
+    // Checked once per sleep (at most kLongestSleep).
+    if (interrupt != nullptr && interrupt->interrupted()) return false;
     if (file != nullptr && absl::Now() < spin_until) {
       while (file->notify_value() == seen && absl::Now() < spin_until) {
 #if defined(__x86_64__) || defined(__i386__)

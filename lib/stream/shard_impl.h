@@ -69,12 +69,13 @@ class ShardImpl final : public Shard {
       const StartingPosition& start) const;
   absl::StatusOr<GetRecordsResult> Read(const ShardIterator& iterator,
                                         const GetRecordsOptions& options) const;
-  bool WaitForRecords(const ShardIterator& iterator,
-                      absl::Duration timeout) const;
+  bool WaitForRecords(const ShardIterator& iterator, absl::Duration timeout,
+                      WaitInterrupt* interrupt = nullptr) const;
   // Waits until the record at `position` is published, or the stream's
-  // `Env` clock reaches `deadline_millis` (see DeadlineAfter()); true if it
-  // is published.
-  bool WaitForPosition(uint64_t position, int64_t deadline_millis) const;
+  // `Env` clock reaches `deadline_millis` (see DeadlineAfter()), or
+  // `interrupt` (if not null) is interrupted; true if it is published.
+  bool WaitForPosition(uint64_t position, int64_t deadline_millis,
+                       WaitInterrupt* interrupt = nullptr) const;
 
   // Adopts the segments a durable store recovered, oldest first; the next
   // append gets position `end_position`. Counts their bytes towards the
@@ -144,7 +145,8 @@ class ShardImpl final : public Shard {
   void FollowClose(uint64_t end_position, std::vector<ChildShard> children);
   // WaitForPosition() of a follower: refreshes, then sleeps on the writer's
   // notify futex (after spinning for `follow_spin`, if set).
-  bool FollowWait(uint64_t position, int64_t deadline_millis) const;
+  bool FollowWait(uint64_t position, int64_t deadline_millis,
+                  WaitInterrupt* interrupt = nullptr) const;
   // Publishes the shard's ends to followers (the writer, at open).
   void Republish() const;
 

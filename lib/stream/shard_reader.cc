@@ -464,27 +464,42 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
 }
 
 bool ShardImpl::WaitForRecords(const ShardIterator& iterator,
-                               absl::Duration timeout) const {
+                               absl::Duration timeout,
+                               WaitInterrupt* interrupt) const {
   if (WaitForPosition(iterator.position_,
-                      DeadlineAfter(stream_->env(), timeout))) {
+                      DeadlineAfter(stream_->env(), timeout), interrupt)) {
     return true;
   }
   MutexLock lock(&mu_);
   return closed_;  // its end (and children) are there to read
 }
 
-bool ShardImpl::WaitForPosition(uint64_t position,
-                                int64_t deadline_millis) const {
-  if (stream_->following()) return FollowWait(position, deadline_millis);
-  Env* const env = stream_->env();
-  MutexLock lock(&mu_);
-  ++waiters_;
-  // A closed shard publishes nothing more: stop waiting.
-  while (std::max(position, trim_position_) >= end_position_ && !closed_) {
-    if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
+bool ShardImpl::WaitForPosition(uint64_t position, int64_t deadline_millis,
+                                WaitInterrupt* interrupt) const {
+  if (stream_->following()) {
+    return FollowWait(position, deadline_millis, interrupt);
   }
-  --waiters_;
-  return std::max(position, trim_position_) < end_position_;
+  Env* const env = stream_->env();
+  // Registered before the first look at `interrupt`, so an interrupt after
+  // that look signals us (it takes `mu_`, which the wait releases).
+  const uint64_t waker = interrupt == nullptr ? 0 : interrupt->AddWaker([this] {
+    MutexLock lock(&mu_);
+    published_.SignalAll();
+  });
+  bool published;
+  {
+    MutexLock lock(&mu_);
+    ++waiters_;
+    // A closed shard publishes nothing more: stop waiting.
+    while (std::max(position, trim_position_) >= end_position_ && !closed_ &&
+           (interrupt == nullptr || !interrupt->interrupted())) {
+      if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
+    }
+    --waiters_;
+    published = std::max(position, trim_position_) < end_position_;
+  }
+  if (interrupt != nullptr) interrupt->RemoveWaker(waker);
+  return published;
 }
 
 }  // namespace internal

@@ -115,5 +115,11 @@ bool StreamImpl::DoWaitForRecords(const ShardIterator& iterator,
   return ShardOf(iterator).WaitForRecords(iterator, timeout);
 }
 
+bool StreamImpl::DoWaitForRecordsInterruptibly(const ShardIterator& iterator,
+                                               absl::Duration timeout,
+                                               WaitInterrupt* interrupt) const {
+  return ShardOf(iterator).WaitForRecords(iterator, timeout, interrupt);
+}
+
 }  // namespace internal
 }  // namespace brook

@@ -170,6 +170,9 @@ class StreamImpl final : public Stream {
   absl::StatusOr<GetRecordsResult> DoGetRecords(
       const ShardIterator& iterator,
       const GetRecordsOptions& options) const override;
+  bool DoWaitForRecordsInterruptibly(const ShardIterator& iterator,
+                                     absl::Duration timeout,
+                                     WaitInterrupt* interrupt) const override;
   bool DoWaitForRecords(const ShardIterator& iterator,
                         absl::Duration timeout) const override;
 

@@ -5,8 +5,8 @@
 // threshold of the mean, and leases stop moving once balanced), and the
 // failover time measured with the real clock (a worker aborted -> each of
 // its shards processed again by another worker), bounded by the failover
-// time plus one renewal interval plus a small slack. The figure is printed;
-// bench/README.md ("Issue 11") records it.
+// time plus one renewal interval (plus scheduling noise: see the test). The
+// figure is printed; bench/README.md ("Issue 11") records it.
 
 #include <algorithm>
 #include <chrono>
@@ -249,7 +249,14 @@ TEST_CASE(
   constexpr int kShards = 4;
   const absl::Duration failover = absl::Milliseconds(600);
   const absl::Duration renewal = absl::Milliseconds(100);
-  const absl::Duration slack = absl::Milliseconds(200);
+  // The bound holds by construction (the survivor sees the victim's last
+  // renewal within one interval and runs a round the moment it can have
+  // expired; as leader it takes the leases itself, and their processors start
+  // at once). What it allows beyond is scheduling noise: the few thread
+  // wake-ups between the kill and the first record (the survivor's listing
+  // round, its expiry round, the new shard thread), each late by a few ms on
+  // a loaded machine.
+  const absl::Duration noise = absl::Milliseconds(15);
   StreamOptions stream_options;
   stream_options.shard_count = kShards;
   absl::StatusOr<std::unique_ptr<Stream>> stream =
@@ -348,7 +355,7 @@ TEST_CASE(
         held.size(), millis,
         static_cast<long long>(absl::ToInt64Milliseconds(failover)),
         static_cast<long long>(absl::ToInt64Milliseconds(renewal)));
-    CHECK(millis <= absl::ToDoubleMilliseconds(failover + renewal + slack));
+    CHECK(millis <= absl::ToDoubleMilliseconds(failover + renewal + noise));
     join();  // a new worker, so two are live again
   }
   for (auto& [id, w] : live) BROOK_CHECK_OK(w->Shutdown());

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -253,6 +255,33 @@ class TestGroup {
   std::unique_ptr<LeaseStore> store_;
   GroupLog log_;
 };
+
+// Damages the first frame of every non-empty segment file under `dir` (a
+// durable stream's directory) in place: its frame_bytes becomes 0xFFFFFFFF,
+// which no frame check accepts, so a read of the first records of each shard
+// returns kDataLoss. Segment files are mapped MAP_SHARED, so an open stream
+// sees it too. Returns how many files it damaged.
+inline int DamageFirstFrames(const std::string& dir) {
+  int damaged = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".seg") {
+      continue;
+    }
+    std::fstream file(entry.path(),
+                      std::ios::in | std::ios::out | std::ios::binary);
+    char head[4] = {};
+    if (!file.read(head, sizeof(head)) ||
+        (head[0] == 0 && head[1] == 0 && head[2] == 0 && head[3] == 0)) {
+      continue;
+    }
+    const char bad[4] = {'\xff', '\xff', '\xff', '\xff'};
+    file.seekp(0);
+    file.write(bad, sizeof(bad));
+    file.flush();
+    if (file) ++damaged;
+  }
+  return damaged;
+}
 
 }  // namespace testing
 }  // namespace brook

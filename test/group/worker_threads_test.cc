@@ -12,7 +12,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include <catch2/catch.hpp>
 
 #include "brook/consumer_group.h"
@@ -171,19 +170,6 @@ TEST_CASE(
   REQUIRE(group.log().WaitForDeliveries(20));
   BROOK_REQUIRE_OK(b->Shutdown());
   CHECK(group.log().deliveries().size() == 20);  // a had checkpointed all
-}
-
-TEST_CASE("Worker threads: a read error shows in status()", "[group]") {
-  TestGroup group(1);  // a memory stream: no durable records to read
-  WorkerOptions options = ThreadOptions(group, "w");
-  options.durable_only = true;
-  std::unique_ptr<Worker> worker = group.NewWorker(options);
-  BROOK_REQUIRE_OK(worker->Start());
-  REQUIRE(AdvanceUntil(group, {worker.get()},
-                       [&] { return !worker->status().ok(); }));
-  BROOK_CHECK_CODE(worker->status(), kFailedPrecondition);
-  CHECK(absl::StrContains(worker->status().message(), Shard(0)));
-  BROOK_CHECK_OK(worker->Shutdown());
 }
 
 TEST_CASE(
