@@ -20,7 +20,9 @@
 // internal/window_merging_set.h, Flink's MergingWindowSet), its sliced path
 // for sliding windows (an operator of its own, `internal::SlicedWindows`,
 // that the public operator owns and drives) in
-// internal/window_sliced_impl.h, its logical state seam (export and import
+// internal/window_sliced_impl.h, and for cumulate windows
+// (`internal::SlicedCumulateWindows`) in internal/window_cumulate_impl.h,
+// its logical state seam (export and import
 // of its state) in internal/window_state_{export,import}_impl.h, and
 // `SaveState()`/`RestoreState()` over it in internal/window_state_impl.h;
 // timers and watermark advance are in internal/window_timers_impl.h.
@@ -72,6 +74,7 @@
 #include "brook/env.h"
 #include "brook/export.h"
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_cumulate_impl.h"
 #include "brook/internal/window_key_state.h"
 #include "brook/internal/window_sliced_impl.h"
 #include "brook/internal/window_state.h"
@@ -112,9 +115,14 @@ struct BROOK_EXPORT WindowOptions {
   // emitted when it fires, so a firing costs O(keys held) even for keys
   // without data: for very sparse keys turn this off. Off: one accumulator
   // per window and key (Flink's WindowOperator). Default: true.
-  // Ignored with an evictor, and for cumulate windows, which do not slice
-  // yet (lib/window/WINDOW_STATE_FORMAT.md says how their saved state will
-  // restore once they do).
+  // Cumulate windows with the (non-purging) event-time trigger slice too:
+  // one column per pane of `step`, and a running prefix per key of the epoch
+  // being fired, so an element costs O(1) and a firing O(keys) whatever
+  // max_size/step is. A state saved without slicing restores into an
+  // operator with it and runs on without it (it cannot be cut into panes;
+  // lib/window/WINDOW_STATE_FORMAT.md): after a restore the saved state's
+  // path, not this option, decides.
+  // Ignored with an evictor, a custom trigger or a custom assigner.
   bool use_slicing = true;
 
   static WindowAssigner DefaultAssigner();
@@ -175,9 +183,10 @@ struct WindowFunctions {
 // in the key's hash-map entry and is merged into the window before anything
 // reads it) or, with slicing (`WindowOptions::use_slicing`), in one of the
 // two newest slice columns; otherwise O(windows per element), except sliced
-// sliding windows, which cost O(1) whatever size/slide is. A firing costs
-// O(log timers), or with slicing O(keys) per window for all keys at once
-// (two-stacks over columns). No allocation per element on these paths
+// sliding and cumulate windows, which cost O(1) whatever size/slide or
+// max_size/step is. A firing costs O(log timers), or with slicing O(keys)
+// per window for all keys at once (two-stacks over columns; for cumulate
+// windows a running prefix per key). No allocation per element on these paths
 // (windows are allocated per key and window, columns per pane).
 //
 // With an evictor (`WindowOptions::evictor`, window_evictor.h) none of these
@@ -236,12 +245,15 @@ class WindowOperator {
   int64_t late_elements_emitted() const { return state_.late_emitted; }
   // Windows currently held over all keys, or with slicing the slice columns.
   int64_t live_state_count() const {
-    return sliced_ ? static_cast<int64_t>(slices_.column_count()) : state_.live;
+    if (sliced_) return static_cast<int64_t>(slices_.column_count());
+    if (cumulate_sliced_) return static_cast<int64_t>(cumulate_.column_count());
+    return state_.live;
   }
   // Keys currently holding state.
   size_t key_count() const { return state_.slot_of.size(); }
-  // True if sliding windows use shared slices.
-  bool sliced() const { return sliced_; }
+  // True if sliding or cumulate windows use shared slices (for cumulate
+  // windows, after a restore: if the restored state did).
+  bool sliced() const { return sliced_ || cumulate_sliced_; }
 
   // The operator's whole state (per key: windows, accumulators, trigger
   // state, pending timers; the watermark; the late counters) as bytes in a
@@ -484,6 +496,13 @@ class WindowOperator {
   // The sliced path (`sliced_`), an operator of its own over key slots
   // (internal/window_sliced_impl.h); unused otherwise.
   internal::SlicedWindows<In, Agg> slices_;
+  // The sliced path of cumulate windows (`cumulate_sliced_`,
+  // internal/window_cumulate_impl.h); unused otherwise.
+  // `cumulate_slicing_`: the options would slice cumulate windows, so a
+  // restore may run either path (the saved one).
+  bool cumulate_slicing_ = false;
+  bool cumulate_sliced_ = false;
+  internal::SlicedCumulateWindows<In, Agg> cumulate_;
 };
 
 // MakeWindowOperator()

@@ -124,7 +124,8 @@ class BROOK_EXPORT WindowAssigner {
   // `session_gap` function.
   static WindowAssigner DynamicSession();
   // Flink SQL's CUMULATE: epochs [offset + k*max_size, ...) and, in each,
-  // windows [epoch, epoch + j*step) for j = 1 .. max_size/step. Requires
+  // windows [epoch, epoch + j*step) for j = 1 .. max_size/step (near the
+  // int64 maximum, up to the first one clamped to it). Requires
   // step > 0, max_size > 0, max_size a multiple of step and
   // |offset| < max_size.
   static absl::StatusOr<WindowAssigner> Cumulate(
@@ -276,9 +277,11 @@ void WindowAssigner::AssignWindows(EventTime timestamp_millis, F&& emit,
       int64_t steps = size_ / slide_;
       int64_t first = static_cast<int64_t>((ts - epoch) / slide_) + 1;
       for (int64_t j = first; j <= steps; ++j) {
-        emit(TimeWindow{
-            internal::ClampTime(epoch),
-            internal::ClampTime(epoch + absl::int128(j) * slide_ - 1)});
+        const absl::int128 max = epoch + absl::int128(j) * slide_ - 1;
+        emit(TimeWindow{internal::ClampTime(epoch), internal::ClampTime(max)});
+        // Past the int64 maximum every later window clamps to this one: it
+        // is one window, and holds the element once.
+        if (max >= internal::kTimeMax) break;
       }
       return;
     }

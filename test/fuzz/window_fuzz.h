@@ -37,7 +37,7 @@
 namespace brook {
 namespace fuzz {
 
-inline constexpr int kWindowConfigs = 15;
+inline constexpr int kWindowConfigs = 16;
 
 // `body` followed by its saved-state checksum (window operator and pipeline
 // state share it).
@@ -138,9 +138,10 @@ inline WindowOptions ConfigOptions(int config, Env* env) {
       o.assigner = *WindowAssigner::Tumbling(absl::Milliseconds(20));
       o.trigger = *Trigger::Count(3);
       break;
-    case 5:  // cumulate
+    case 5:  // cumulate, not sliced (its seeds were saved so)
       o.assigner = *WindowAssigner::Cumulate(absl::Milliseconds(40),
                                              absl::Milliseconds(10));
+      o.use_slicing = false;
       break;
     case 6:  // global, count trigger
       // (No continuous event-time trigger: it fires once per interval up to
@@ -184,6 +185,12 @@ inline WindowOptions ConfigOptions(int config, Env* env) {
       o.trigger = *Trigger::Count(2);
       o.evictor = *Evictor::Time(absl::Milliseconds(4), /*evict_after=*/false);
       o.allowed_lateness = absl::Milliseconds(5);
+      break;
+    case 15:  // cumulate, sliced, with offset and lateness
+      o.assigner = *WindowAssigner::Cumulate(absl::Milliseconds(40),
+                                             absl::Milliseconds(10),
+                                             absl::Milliseconds(-15));
+      o.allowed_lateness = absl::Milliseconds(25);
       break;
     default:  // sliding, sliced, odd pane (gcd 5)
       o.assigner = *WindowAssigner::Sliding(absl::Milliseconds(25),

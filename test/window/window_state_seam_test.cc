@@ -131,6 +131,10 @@ std::vector<Config> Configs(Env* env) {
       WindowAssigner::Cumulate(absl::Milliseconds(20), absl::Milliseconds(5),
                                absl::Milliseconds(2)),
       std::nullopt, 4);
+  add("cumulate unsliced",
+      WindowAssigner::Cumulate(absl::Milliseconds(20), absl::Milliseconds(5),
+                               absl::Milliseconds(2)),
+      std::nullopt, 4, false);
   add("session late 5", WindowAssigner::Session(absl::Milliseconds(6)),
       std::nullopt, 5);
   add("dynamic session", WindowAssigner::DynamicSession(), std::nullopt, 0);

@@ -223,8 +223,8 @@ TEST_CASE(
   bytes[0] = 'X';
   rejects(bytes, "bad magic");
   bytes = saved.bytes;
-  bytes[4] = 2;  // version 2
-  rejects(Reseal(bytes), "unknown format version 2");
+  bytes[4] = 3;  // version 3
+  rejects(Reseal(bytes), "unknown format version 3");
   bytes = saved.bytes;
   bytes[bytes.size() / 2] ^= 1;
   rejects(bytes, "checksum mismatch");
@@ -249,8 +249,11 @@ TEST_CASE(
   d.keys[0].timers[0].domain = static_cast<internal::TimerDomain>(7);
   rejects(Encode(saved.shape, d), "unknown domain 7");
   bytes = Encode(saved.shape, empty);
-  bytes[bytes.size() - 13] = 4;  // the sliced flags
+  bytes[bytes.size() - 13] = 4;  // the sliced flags: bit 2 is version 2's
   rejects(Reseal(bytes), "bad sliced flags 4");
+  bytes[4] = 2;
+  bytes[bytes.size() - 13] = 8;
+  rejects(Reseal(bytes), "bad sliced flags 8");
   CHECK(h.op->SaveState() == before);
 }
 
@@ -334,7 +337,7 @@ TEST_CASE(
        }},
       {"global_count", "is not a window of global",
        [](Data& d) { d.keys[0].windows[0].start_millis = 0; }},
-      {"cumulate", "is not a window of cumulate",
+      {"cumulate_unsliced", "is not a window of cumulate",
        [](Data& d) { d.keys[0].windows.back().max_timestamp_millis += 1; }},
       {"processing_time", "two processing-time timers",
        [](Data& d) {

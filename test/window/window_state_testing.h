@@ -86,6 +86,9 @@ inline std::vector<StateConfig> StateConfigs(Env* env) {
   add("cumulate",
       *WindowAssigner::Cumulate(absl::Milliseconds(40), absl::Milliseconds(10)),
       std::nullopt, 5);
+  add("cumulate_unsliced",
+      *WindowAssigner::Cumulate(absl::Milliseconds(40), absl::Milliseconds(10)),
+      std::nullopt, 5, false);
   add("global_count", WindowAssigner::Global(), *CountWindowTrigger(4));
   add("continuous", *WindowAssigner::Tumbling(absl::Milliseconds(50)),
       *Trigger::ContinuousEventTime(absl::Milliseconds(15)), 5);

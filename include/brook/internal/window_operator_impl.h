@@ -74,12 +74,19 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
       fn_(std::move(functions)),
       evictor_(options.evictor),
       slices_(&agg_, assigner_.size_, assigner_.slide_, assigner_.offset_,
-              lateness_) {
+              lateness_),
+      cumulate_(&agg_, assigner_.size_, assigner_.slide_, assigner_.offset_,
+                lateness_) {
   // An evictor needs every window's elements: no fast path keeps them.
   sliced_ = !evictor_.has_value() && options.use_slicing &&
             assigner_.kind() == WindowAssignerKind::kSliding &&
             assigner_.slide_ <= assigner_.size_ &&
             trigger_.kind() == TriggerKind::kEventTime && !trigger_.purging();
+  cumulate_slicing_ = !evictor_.has_value() && options.use_slicing &&
+                      assigner_.kind() == WindowAssignerKind::kCumulate &&
+                      trigger_.kind() == TriggerKind::kEventTime &&
+                      !trigger_.purging();
+  cumulate_sliced_ = cumulate_slicing_;
   fast_tumbling_ = !evictor_.has_value() &&
                    assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
@@ -91,6 +98,7 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
             assigner_.kind() == WindowAssignerKind::kCustom;
   if (custom_) {
     sliced_ = false;
+    cumulate_slicing_ = cumulate_sliced_ = false;
     fast_tumbling_ = false;
     custom_trigger_ = trigger_.kind() == TriggerKind::kCustom
                           ? trigger_.custom()
@@ -114,6 +122,7 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
   }
   state_.keys[slot].Reset(key);
   if (sliced_) slices_.FitSlots(state_.keys.size());
+  if (cumulate_sliced_) cumulate_.FitSlots(state_.keys.size());
   Entry e;
   e.slot = slot;
   e.delta = agg_.CreateAccumulator();
@@ -153,6 +162,7 @@ void WindowOperator<Key, In, Agg, Hash>::MaybeFreeSlot(uint32_t slot) {
   KeyState& ks = state_.keys[slot];
   if (!ks.windows.empty()) return;
   if (sliced_ && slices_.Retains(slot)) return;
+  if (cumulate_sliced_ && cumulate_.Retains(slot)) return;
   state_.slot_of.erase(ks.key);  // its entry is never hot here: flushed
   ++ks.gen;                      // invalidates the slot's pending timers
   state_.free_slots.push_back(slot);
@@ -203,6 +213,15 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
         return absl::OkStatus();
       }
     }
+  } else if (cumulate_sliced_) {
+    auto it = state_.slot_of.find(key);
+    if (it != state_.slot_of.end()) {
+      entry = &it->second;
+      if (ts > state_.watermark &&
+          cumulate_.AddHot(it->second.slot, value, ts)) {
+        return absl::OkStatus();
+      }
+    }
   }
   return ProcessElementSlow(key, value, ts, entry);
 }
@@ -244,6 +263,19 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                 [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
                   EmitWindow(state_.keys[s].key, w, a);
                 });
+    return absl::OkStatus();
+  }
+  if (cumulate_sliced_) {
+    if (cumulate_.AllLate(ts, state_.watermark)) {
+      Late(key, value, ts);
+      return absl::OkStatus();
+    }
+    const uint32_t slot = entry != nullptr ? entry->slot : SlotFor(key);
+    cumulate_.Add(
+        slot, value, ts, state_.watermark,
+        [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
+          EmitWindow(state_.keys[s].key, w, a);
+        });
     return absl::OkStatus();
   }
   if (assigner_.is_merging()) {

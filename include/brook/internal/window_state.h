@@ -100,6 +100,11 @@ struct WindowStateData {
   // ends of the int64 range a sliding window may start outside it.
   std::optional<absl::int128> sliced_next_window_start;
   std::optional<absl::int128> sliced_last_fired_start;
+  // Sliced cumulate windows only (format version 2): the next window to fire
+  // is (`sliced_next_window_start`, the epoch's start; this, its unclamped
+  // max timestamp), since all windows of an epoch share their start. Never
+  // with `sliced_last_fired_start`.
+  std::optional<absl::int128> sliced_next_window_max;
 };
 
 }  // namespace internal

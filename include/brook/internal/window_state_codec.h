@@ -32,8 +32,11 @@ namespace brook {
 namespace internal {
 
 // "BWST" (brook window state) as a little-endian u32, then the version.
+// Version 2 is version 1 with one more sliced field (the next window's max
+// timestamp, sliced cumulate windows only); a state without it is written
+// as version 1, byte for byte as before.
 inline constexpr uint32_t kWindowStateMagic = 0x54535742;
-inline constexpr uint32_t kWindowStateVersion = 1;
+inline constexpr uint32_t kWindowStateVersion = 2;
 // Magic, version, and the trailing CRC-32C.
 inline constexpr size_t kWindowStateOverhead = 4 + 4 + 4;
 
@@ -119,7 +122,7 @@ std::string EncodeWindowState(const WindowStateShape& shape,
     Codec<std::decay_t<decltype(v)>>::Encode(v, &out);
   };
   put(kWindowStateMagic);
-  put(kWindowStateVersion);
+  put(data.sliced_next_window_max ? kWindowStateVersion : uint32_t{1});
   put(static_cast<uint32_t>(shape.options.size()));
   for (const auto& [name, value] : shape.options) {
     put(name);
@@ -129,9 +132,11 @@ std::string EncodeWindowState(const WindowStateShape& shape,
   put(data.dropped_late_elements);
   put(data.late_elements_emitted);
   put(static_cast<uint8_t>((data.sliced_next_window_start ? 1 : 0) |
-                           (data.sliced_last_fired_start ? 2 : 0)));
+                           (data.sliced_last_fired_start ? 2 : 0) |
+                           (data.sliced_next_window_max ? 4 : 0)));
   if (data.sliced_next_window_start) put(*data.sliced_next_window_start);
   if (data.sliced_last_fired_start) put(*data.sliced_last_fired_start);
+  if (data.sliced_next_window_max) put(*data.sliced_next_window_max);
   put(static_cast<uint64_t>(data.keys.size()));
   for (const auto& ks : data.keys) {
     put(ks.key);
@@ -245,10 +250,10 @@ absl::Status DecodeWindowState(absl::string_view bytes, WindowStateShape* shape,
                      ", not a window operator's saved state"));
   }
   r.Get(&version, "version");
-  if (version != kWindowStateVersion) {
+  if (version != 1 && version != kWindowStateVersion) {
     return absl::DataLossError(
         absl::StrCat("window state: unknown format version ", version,
-                     " (this build reads ", kWindowStateVersion, ")"));
+                     " (this build reads 1 to ", kWindowStateVersion, ")"));
   }
   absl::string_view stored = bytes.substr(bytes.size() - 4);
   uint32_t checksum = 0;
@@ -282,7 +287,8 @@ absl::Status DecodeWindowState(absl::string_view bytes, WindowStateShape* shape,
   uint8_t sliced = 0;
   const size_t sliced_at = r.offset();
   r.Get(&sliced, "sliced flags");
-  if (r.ok() && (sliced & ~3u) != 0) {
+  // Bit 2 (the next window's max timestamp) came with version 2.
+  if (r.ok() && (sliced & (version >= 2 ? ~7u : ~3u)) != 0) {
     r.Fail(sliced_at, "bad sliced flags ", static_cast<int>(sliced));
   }
   if (r.ok() && (sliced & 1) != 0) {
@@ -292,6 +298,12 @@ absl::Status DecodeWindowState(absl::string_view bytes, WindowStateShape* shape,
   if (r.ok() && (sliced & 2) != 0) {
     absl::int128 v = 0;
     if (r.Get(&v, "sliced last fired start")) d.sliced_last_fired_start = v;
+  }
+  if (r.ok() && (sliced & 4) != 0) {
+    absl::int128 v = 0;
+    if (r.Get(&v, "sliced next window max timestamp")) {
+      d.sliced_next_window_max = v;
+    }
   }
   uint64_t keys = 0;
   // A key takes at least its window and timer counts.

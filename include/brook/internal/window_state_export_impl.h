@@ -133,7 +133,7 @@ internal::WindowStateShape WindowOperator<Key, In, Agg, Hash>::Shape() const {
   o.emplace_back("allowed_lateness", absl::StrCat(lateness_, "ms"));
   // Whether the sliced path runs, not the option alone: slicing that does
   // not apply (e.g. tumbling windows) does not shape state.
-  o.emplace_back("use_slicing", sliced_ ? "true" : "false");
+  o.emplace_back("use_slicing", sliced_ || cumulate_sliced_ ? "true" : "false");
   o.emplace_back("evictor", internal::DescribeEvictor(evictor_));
   return shape;
 }
@@ -149,6 +149,10 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
   if (sliced_) {
     out->sliced_next_window_start = slices_.next_window_start();
     out->sliced_last_fired_start = slices_.last_fired_start();
+  }
+  if (cumulate_sliced_) {
+    out->sliced_next_window_start = cumulate_.next_epoch_start();
+    out->sliced_next_window_max = cumulate_.next_window_max();
   }
   // Keys in slot order, so that equal histories give equal bytes.
   std::vector<const std::pair<const Key, Entry>*> entries;
@@ -171,15 +175,19 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
     const Entry& e = kv->second;
     typename Data::KeyState ks;
     ks.key = kv->first;
-    if (sliced_) {
-      slices_.ForEachSlice(
-          e.slot, [&](EventTime start, EventTime max, const Accumulator& acc) {
-            typename Data::Window w;
-            w.start_millis = start;
-            w.max_timestamp_millis = max;
-            w.acc = acc;
-            ks.windows.push_back(std::move(w));
-          });
+    if (sliced_ || cumulate_sliced_) {
+      auto slice = [&](EventTime start, EventTime max, const Accumulator& acc) {
+        typename Data::Window w;
+        w.start_millis = start;
+        w.max_timestamp_millis = max;
+        w.acc = acc;
+        ks.windows.push_back(std::move(w));
+      };
+      if (sliced_) {
+        slices_.ForEachSlice(e.slot, slice);
+      } else {
+        cumulate_.ForEachSlice(e.slot, slice);
+      }
       out->keys.push_back(std::move(ks));
       continue;
     }

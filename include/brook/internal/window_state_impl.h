@@ -82,12 +82,31 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::RestoreState(
     }
   }
   internal::WindowStateData<Key, StoredAccumulator> data;
-  absl::Status s = internal::DecodeWindowState<
-      Key, StoredAccumulator,
-      internal::StoredAccumulatorCodec<Agg, StoredAccumulator>>(state, &saved,
-                                                                &data, &mine);
+  auto decode = [&](const internal::WindowStateShape& shape) {
+    return internal::DecodeWindowState<
+        Key, StoredAccumulator,
+        internal::StoredAccumulatorCodec<Agg, StoredAccumulator>>(
+        state, &saved, &data, &shape);
+  };
+  absl::Status s = decode(mine);
+  const bool path = cumulate_sliced_;
+  if (absl::IsInvalidArgument(s) && cumulate_slicing_) {
+    // Cumulate windows that would slice run the saved state's path
+    // (WINDOW_STATE_FORMAT.md): try the shape of the other one.
+    cumulate_sliced_ = !path;
+    const internal::WindowStateShape other = Shape();
+    cumulate_sliced_ = path;
+    absl::Status t = decode(other);
+    if (!absl::IsInvalidArgument(t)) {
+      // (Else the shape differs in more than the path: the first error.)
+      s = t;
+      if (s.ok()) cumulate_sliced_ = !path;
+    }
+  }
   if (!s.ok()) return s;
-  return ImportState(std::move(data));
+  s = ImportState(std::move(data));
+  if (!s.ok()) cumulate_sliced_ = path;  // unchanged on error
+  return s;
 }
 
 }  // namespace brook

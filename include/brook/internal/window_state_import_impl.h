@@ -54,6 +54,13 @@ namespace brook {
 //      on the slide grid within 2^65 of 0, last before next; the last fired
 //      window ends at or before the watermark, the next after it. An
 //      unsliced operator has neither.
+//   6. Sliced cumulate windows: windows are panes of the step, with no
+//      trigger state or timers; no last-fired start; the next window to fire
+//      (epoch start and max timestamp, both or neither) a cumulate window
+//      ending after the watermark; no pane of an epoch past cleanup, and no
+//      pane in a window that has not fired but comes before the next one
+//      (`SlicedCumulateWindows::CheckNext()`). Only these have the next
+//      window's max timestamp.
 template <typename Key, typename In, typename Agg, typename Hash>
 absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     internal::WindowStateData<Key, StoredAccumulator> data) {
@@ -73,10 +80,19 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
   if (data.keys.size() >= std::numeric_limits<uint32_t>::max()) {
     return bad(data.keys.size(), " keys");
   }
-  if (!sliced_ && (data.sliced_next_window_start.has_value() ||
-                   data.sliced_last_fired_start.has_value())) {
+  if (!sliced_ && !cumulate_sliced_ &&
+      (data.sliced_next_window_start.has_value() ||
+       data.sliced_last_fired_start.has_value())) {
     return bad("sliced window starts given to an operator without slicing");
   }
+  if (!cumulate_sliced_ && data.sliced_next_window_max.has_value()) {
+    return bad("a sliced cumulate next window given to an operator without ",
+               "sliced cumulate windows");
+  }
+  if (cumulate_sliced_ && data.sliced_last_fired_start.has_value()) {
+    return bad("a sliced last fired start given to sliced cumulate windows");
+  }
+  std::vector<EventTime> pane_starts;  // sliced cumulate windows
   if (sliced_) {
     absl::Status st = slices_.CheckStarts(data.sliced_next_window_start,
                                           data.sliced_last_fired_start, wm);
@@ -114,10 +130,12 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
           return bad(where, " overlaps or touches the session before it");
         }
       }
-      if (sliced_) {
-        if (!slices_.IsSlice(tw)) {
-          return bad(where, " is not a slice of ", slices_.pane(), "ms");
+      if (sliced_ || cumulate_sliced_) {
+        if (sliced_ ? !slices_.IsSlice(tw) : !cumulate_.IsSlice(tw)) {
+          return bad(where, " is not a slice of ",
+                     sliced_ ? slices_.pane() : cumulate_.pane(), "ms");
         }
+        if (cumulate_sliced_) pane_starts.push_back(tw.start_millis);
         if (!w.has_contents || !w.trigger_state.empty()) {
           return bad(where, ": a slice with trigger state or without contents");
         }
@@ -194,7 +212,7 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
       }
     }
     // Timers.
-    if (sliced_ && !ks.timers.empty()) {
+    if ((sliced_ || cumulate_sliced_) && !ks.timers.empty()) {
       return bad("key ", k, ": timers on the sliced path");
     }
     std::vector<typename Data::Timer> event_timers;
@@ -253,6 +271,13 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     }
   }
 
+  if (cumulate_sliced_) {
+    absl::Status st =
+        cumulate_.CheckNext(data.sliced_next_window_start,
+                            data.sliced_next_window_max, pane_starts, wm);
+    if (!st.ok()) return st;
+  }
+
   // Valid: rebuild the physical state. Nothing below fails.
   state_ = State();
   state_.watermark = wm;
@@ -277,6 +302,19 @@ absl::Status WindowOperator<Key, In, Agg, Hash>::ImportState(
     slices_.Restore(std::move(slices), data.sliced_next_window_start,
                     data.sliced_last_fired_start);
     return absl::OkStatus();
+  }
+  if (cumulate_slicing_) {
+    // Either path may run (the saved one): the other holds nothing.
+    std::vector<std::vector<std::pair<EventTime, Accumulator>>> slices(
+        cumulate_sliced_ ? slots : 0);
+    for (size_t k = 0; cumulate_sliced_ && k < slots; ++k) {
+      for (auto& w : data.keys[k].windows) {
+        slices[k].emplace_back(w.start_millis, std::move(w.acc));
+      }
+    }
+    cumulate_.Restore(std::move(slices), data.sliced_next_window_start,
+                      data.sliced_next_window_max);
+    if (cumulate_sliced_) return absl::OkStatus();
   }
   for (size_t k = 0; custom_ && k < slots; ++k) {
     // Generic path: windows with their trigger state and timers, and the

@@ -124,6 +124,14 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
         },
         [this](uint32_t s) { MaybeFreeSlot(s); });
   }
+  if (cumulate_sliced_) {
+    cumulate_.Advance(
+        watermark,
+        [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
+          EmitWindow(state_.keys[s].key, w, a);
+        },
+        [this](uint32_t s) { MaybeFreeSlot(s); });
+  }
   while (!state_.event_timers.empty() &&
          state_.event_timers.top().time <= watermark) {
     Timer t = state_.event_timers.top();
