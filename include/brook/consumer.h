@@ -153,6 +153,18 @@ struct GetRecordsOptions {
   // but not yet durable. A memory stream has no durable records: with it set,
   // `GetRecords()` returns kFailedPrecondition. Default: false.
   bool durable_only = false;
+  // Expands KPL aggregated records (aggregation.h) into their user records,
+  // in place, as KCL does: each comes out with its own partition key, hash
+  // key and data, the aggregate's sequence number and arrival time, and its
+  // index in the aggregate as `subsequence_number`. `limit` and `max_bytes`
+  // count stored records, so one call returns all of an aggregate or none of
+  // it, and may return more than `limit` records. Records that are not
+  // aggregated come out unchanged; an aggregate that cannot be decoded comes
+  // out as stored with `Record::damaged_aggregate` set (the call does not
+  // fail). The expansion is done by `Consumer::GetRecords()` on what the
+  // stream's `DoGetRecords()` returned, so it works over any `Stream`.
+  // Default: false, as Kinesis's GetRecords returns the records as stored.
+  bool deaggregate = false;
 };
 
 // The output of GetRecords. Its records' views stay valid for as long as this
@@ -180,6 +192,7 @@ class BROOK_EXPORT GetRecordsResult {
 
  private:
   friend class Stream;
+  friend class Consumer;  // GetRecordsOptions::deaggregate
   friend class internal::ReadBuilder;
 
   std::vector<Record> records_;
@@ -273,6 +286,9 @@ class BROOK_EXPORT Consumer {
                       WaitInterrupt* interrupt) const;
 
  private:
+  // GetRecordsOptions::deaggregate.
+  static void ExpandAggregates(GetRecordsResult* result);
+
   Stream* stream_;
 };
 

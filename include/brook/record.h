@@ -112,6 +112,11 @@ struct Record {
   bool has_explicit_hash_key = false;
   absl::string_view partition_key;
   absl::string_view data;
+  // True for a record that `GetRecordsOptions::deaggregate` found to be a KPL
+  // aggregated record but could not de-aggregate (bad MD5, bad protobuf, an
+  // index out of range: see `Deaggregate()` in aggregation.h): it comes out
+  // as stored, whole, for the reader to pass on or drop. False otherwise.
+  bool damaged_aggregate = false;
 };
 
 }  // namespace brook

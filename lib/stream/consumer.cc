@@ -3,9 +3,11 @@
 #include "brook/consumer.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
+#include "brook/aggregation.h"
 #include "brook/stream.h"
 
 namespace brook {
@@ -68,7 +70,26 @@ absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
         absl::StrCat("GetRecords: the iterator for ", iterator.shard_id(),
                      " belongs to another stream"));
   }
-  return stream_->DoGetRecords(iterator, options);
+  absl::StatusOr<GetRecordsResult> result =
+      stream_->DoGetRecords(iterator, options);
+  if (result.ok() && options.deaggregate) ExpandAggregates(&*result);
+  return result;
+}
+
+void Consumer::ExpandAggregates(GetRecordsResult* result) {
+  std::vector<Record>& records = result->records_;
+  size_t i = 0;
+  while (i < records.size() && !IsAggregatedRecord(records[i].data)) ++i;
+  if (i == records.size()) return;  // nothing to expand: no copy
+  std::vector<Record> expanded(records.begin(), records.begin() + i);
+  expanded.reserve(records.size());
+  for (; i < records.size(); ++i) {
+    if (!Deaggregate(records[i], &expanded).ok()) {
+      expanded.push_back(records[i]);
+      expanded.back().damaged_aggregate = true;
+    }
+  }
+  records.swap(expanded);
 }
 
 bool Consumer::WaitForRecords(const ShardIterator& iterator,

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include "brook/aggregation.h"
 #include "brook/producer.h"
 
 #include "fuzz/pipeline_fuzz.h"
@@ -132,6 +133,41 @@ void StreamSeeds() {
   }
 }
 
+// The user records of the KPL vectors (test/testdata/conformance/kpl/), which
+// the builder encodes to the vectors' very bytes (aggregation_test.cc).
+void KplSeeds() {
+  struct User {
+    const char* partition_key;
+    const char* explicit_hash_key;
+    const char* data;
+  };
+  const std::vector<std::vector<User>> vectors = {
+      {{"a", "", "one"}, {"b", "", "two"}, {"a", "", "three"}},
+      {{"p1", "170141183460469231731687303715884105728", "mid"},
+       {"p2", "", "no-ehk"},
+       {"p1", "0", "zero"}},
+      {{"a", "", "solo"}}};
+  int n = 0;
+  for (const std::vector<User>& users : vectors) {
+    AggregateBuilder builder;
+    for (const User& u : users) {
+      if (!builder.Add(u.partition_key, u.explicit_hash_key, u.data).ok()) {
+        Fail("kpl seed: Add");
+      }
+    }
+    absl::StatusOr<AggregateBuilder::Aggregate> a = builder.Finish();
+    if (!a.ok()) Fail(a.status().ToString());
+    // Flag 0: the blob as is; flag 1: the protobuf alone (the target frames
+    // it with the magic and its MD5).
+    Put("kpl_aggregate", absl::StrCat("vector-", n),
+        std::string(1, '\0') + a->data);
+    Put("kpl_aggregate", absl::StrCat("proto-", n),
+        std::string(1, '\1') +
+            a->data.substr(4, a->data.size() - kAggregatedRecordOverheadBytes));
+    ++n;
+  }
+}
+
 }  // namespace
 }  // namespace fuzz
 }  // namespace brook
@@ -145,5 +181,6 @@ int main(int argc, char** argv) {
   brook::fuzz::WindowSeeds();
   brook::fuzz::PipelineSeeds();
   brook::fuzz::StreamSeeds();
+  brook::fuzz::KplSeeds();
   return 0;
 }

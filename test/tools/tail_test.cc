@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include <catch2/catch.hpp>
 
+#include "brook/aggregation.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
 
@@ -475,6 +476,39 @@ TEST_CASE("brook tail binary: --durable-only prints what the writer synced",
 }
 
 #endif  // BROOK_CLI_EXE
+
+}  // namespace
+}  // namespace cli
+}  // namespace brook
+
+namespace brook {
+namespace cli {
+namespace {
+
+TEST_CASE("brook tail: --deaggregate prints user records", "[cli][tail]") {
+  MemoryBackend backend;
+  REQUIRE(backend.CreateStream(kDir, StreamOptions()).ok());
+  std::shared_ptr<Stream> stream = backend.StreamForTesting(kDir);
+  Producer producer(stream.get());
+  AggregateBuilder builder;
+  REQUIRE(*builder.Add("u1", "", "first"));
+  REQUIRE(*builder.Add("u2", "", "second"));
+  const AggregateBuilder::Aggregate a = *builder.Finish();
+  BROOK_REQUIRE_OK(
+      producer.PutRecord(a.partition_key, a.data, a.explicit_hash_key));
+  TailThread tail(backend, {"--stream-dir", kDir, "--shard-iterator-type",
+                            "TRIM_HORIZON", "--deaggregate", "true"});
+  const std::vector<std::string> lines = tail.WaitForLines(2);
+  REQUIRE(tail.Stop() == kExitOk);
+  REQUIRE(lines.size() == 2);
+  for (int i = 0; i < 2; ++i) {
+    const json line = json::parse(lines[i]);
+    CHECK(line["ShardId"] == "shardId-000000000000");
+    CHECK(line["SubSequenceNumber"] == i);
+    CHECK(Data(line) == (i == 0 ? "first" : "second"));
+    CHECK(line["PartitionKey"] == (i == 0 ? "u1" : "u2"));
+  }
+}
 
 }  // namespace
 }  // namespace cli

@@ -321,6 +321,9 @@ int RunGetRecords(const Flags& flags, const Session& session) {
     if (!n.ok()) return session.Usage(n.status().message());
     options.limit = static_cast<int>(*n);
   }
+  absl::StatusOr<bool> deaggregate = ParseDeaggregateFlag(flags);
+  if (!deaggregate.ok()) return session.Usage(deaggregate.status().message());
+  options.deaggregate = *deaggregate;
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
@@ -333,7 +336,9 @@ int RunGetRecords(const Flags& flags, const Session& session) {
   if (!result.ok()) return session.Fail(result.status());
 
   Json records = Json::array();
-  for (const Record& r : result->records()) records.push_back(RecordJson(r));
+  for (const Record& r : result->records()) {
+    records.push_back(RecordJson(r, options.deaggregate));
+  }
   Json out;
   out["Records"] = std::move(records);
   out["MillisBehindLatest"] =
@@ -377,21 +382,35 @@ constexpr FlagSpec kGetRecordsFlags[] = {
     {"timestamp", "MS", false,
      "with AT_TIMESTAMP only: milliseconds since the Unix epoch"},
     {"limit", "L", false, "most records returned, 1 to 10000 (default 10000)"},
+    kDeaggregateFlag,
 };
 
 }  // namespace
 
-Json RecordJson(const Record& r) {
+Json RecordJson(const Record& r, bool deaggregated) {
   Json record;
   record["SequenceNumber"] = r.sequence_number.ToString();
-  if (r.subsequence_number != 0) {
+  if (r.subsequence_number != 0 || deaggregated) {
     record["SubSequenceNumber"] = r.subsequence_number;
   }
   record["ApproximateArrivalTimestamp"] =
       ArrivalSeconds(r.approximate_arrival_timestamp_millis);
   record["Data"] = absl::Base64Escape(r.data);
   record["PartitionKey"] = std::string(r.partition_key);
+  if (deaggregated && r.has_explicit_hash_key) {
+    record["ExplicitHashKey"] = HashKeyToString(r.hash_key);
+  }
+  if (r.damaged_aggregate) record["DamagedAggregate"] = true;
   return record;
+}
+
+absl::StatusOr<bool> ParseDeaggregateFlag(const Flags& flags) {
+  const std::string* value = FindValue(flags, "deaggregate");
+  if (value == nullptr) return false;
+  absl::StatusOr<size_t> on =
+      ParseChoiceFlag("deaggregate", *value, {"false", "true"});
+  if (!on.ok()) return on.status();
+  return *on == 1;
 }
 
 const Command kPutRecordCommand = {
@@ -443,10 +462,16 @@ const Command kGetRecordsCommand = {
     "Each run is a point-in-time read of the records stored when it starts;\n"
     "it does not wait for new ones. So LATEST, which starts after the last\n"
     "record, always prints no records: to follow a shard, note the last\n"
-    "SequenceNumber and run again with AFTER_SEQUENCE_NUMBER.\n",
+    "SequenceNumber and run again with AFTER_SEQUENCE_NUMBER.\n"
+    "With --deaggregate true, each KPL aggregated record comes out as its\n"
+    "user records (--limit counts stored records), each with its\n"
+    "\"SubSequenceNumber\" (and \"ExplicitHashKey\" if it has one); an\n"
+    "aggregate that cannot be decoded comes out as stored with\n"
+    "\"DamagedAggregate\": true.\n",
     RunGetRecords,
     "--stream-dir DIR --shard-id S --shard-iterator-type T\n"
-    "       [--starting-sequence-number N | --timestamp MS] [--limit L]"};
+    "       [--starting-sequence-number N | --timestamp MS] [--limit L]\n"
+    "       [--deaggregate B]"};
 
 }  // namespace cli
 }  // namespace brook

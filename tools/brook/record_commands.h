@@ -9,9 +9,12 @@
 #ifndef BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
 #define BROOK_TOOLS_BROOK_RECORD_COMMANDS_H_
 
+#include "absl/status/statusor.h"
+
 #include "brook/record.h"
 
 #include "tools/brook/command.h"
+#include "tools/brook/flags.h"
 #include "tools/brook/json.h"
 
 namespace brook {
@@ -26,7 +29,22 @@ extern const Command kGetRecordsCommand;
 // A record as get-records prints it: {"SequenceNumber", "SubSequenceNumber"
 // (only when not 0), "ApproximateArrivalTimestamp" (seconds with fraction),
 // "Data" (base64), "PartitionKey"}. `brook tail` prints the same.
-Json RecordJson(const Record& record);
+// `deaggregated` (--deaggregate): "SubSequenceNumber" always, plus
+// "ExplicitHashKey" (decimal) for a user record that has one and
+// "DamagedAggregate": true for an aggregate that could not be expanded.
+Json RecordJson(const Record& record, bool deaggregated = false);
+
+// ParseDeaggregateFlag()
+//
+// The value of --deaggregate ("true" or "false"; false when not given), or
+// kInvalidArgument naming the flag.
+absl::StatusOr<bool> ParseDeaggregateFlag(const Flags& flags);
+
+// The --deaggregate flag of get-records and tail.
+inline constexpr FlagSpec kDeaggregateFlag = {
+    "deaggregate", "B", false,
+    "true: expand KPL aggregated records into their user records, each with "
+    "its SubSequenceNumber (default false)"};
 
 }  // namespace cli
 }  // namespace brook

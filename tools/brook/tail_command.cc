@@ -131,6 +131,9 @@ int RunTail(const Flags& flags, const Session& session) {
     if (!on.ok()) return session.Usage(on.status().message());
     options.get.durable_only = *on == 1;
   }
+  absl::StatusOr<bool> deaggregate = ParseDeaggregateFlag(flags);
+  if (!deaggregate.ok()) return session.Usage(deaggregate.status().message());
+  options.get.deaggregate = *deaggregate;
   const StopSignals signals;
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
@@ -150,7 +153,7 @@ int RunTail(const Flags& flags, const Session& session) {
     for (const Record& r : result.records()) {
       Json line;
       line["ShardId"] = shard_id;
-      const Json record = RecordJson(r);
+      const Json record = RecordJson(r, options.get.deaggregate);
       for (const auto& [key, value] : record.items()) line[key] = value;
       out << line.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';
     }
@@ -181,6 +184,7 @@ constexpr FlagSpec kTailFlags[] = {
      "with AT_TIMESTAMP only: milliseconds since the Unix epoch"},
     {"durable-only", "B", false,
      "true: print only records the writer has made durable (default false)"},
+    kDeaggregateFlag,
 };
 
 }  // namespace
@@ -202,11 +206,13 @@ const Command kTailCommand = {
     "there are at the start (LATEST skips closed ones); children start at\n"
     "their first record (AT_TIMESTAMP: at the timestamp). Records removed by\n"
     "retention before they were read are counted on stderr. Runs until\n"
-    "SIGINT or SIGTERM, then flushes its output and exits 0.\n",
+    "SIGINT or SIGTERM, then flushes its output and exits 0.\n"
+    "--deaggregate true expands KPL aggregated records as get-records does.\n",
     RunTail,
     "--stream-dir DIR [--shard-id S] [--shard-iterator-type T]\n"
     "       [--starting-sequence-number N | --timestamp MS] [--durable-only "
-    "B]"};
+    "B]\n"
+    "       [--deaggregate B]"};
 
 }  // namespace cli
 }  // namespace brook

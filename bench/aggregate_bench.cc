@@ -1,0 +1,140 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// KPL aggregation (issue 12): encoding user records into an aggregated record
+// and decoding them back, in user records per second, each beside baselines
+// on the same bytes in the same run: memcpy of the aggregate's bytes, and
+// protobuf's generated SerializeToString / ParseFromString of the same
+// message (which do no MD5, no key dedup and no hash keys). See
+// bench/README.md.
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include <benchmark/benchmark.h>
+
+#include "brook/aggregation.h"
+
+#include "proto/kpl_aggregate.pb.h"
+
+namespace brook {
+namespace {
+
+constexpr int kDataBytes = 100;
+constexpr int kDistinctKeys = 10;
+
+struct Input {
+  std::vector<std::string> keys;  // one per user record
+  std::string data = std::string(kDataBytes, 'x');
+};
+
+Input MakeInput(int records) {
+  Input in;
+  for (int i = 0; i < records; ++i) {
+    in.keys.push_back(absl::StrCat("user-", 1000003 * (i % kDistinctKeys)));
+  }
+  return in;
+}
+
+std::string Encode(const Input& in) {
+  AggregateBuilder builder;
+  for (const std::string& k : in.keys) {
+    if (!builder.Add(k, "", in.data).ok()) std::abort();
+  }
+  return builder.Finish()->data;
+}
+
+void SetCounters(benchmark::State& state, int records, size_t bytes) {
+  state.SetItemsProcessed(state.iterations() * records);
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(bytes));
+}
+
+void BM_Aggregate_Encode(benchmark::State& state) {
+  const int records = static_cast<int>(state.range(0));
+  const Input in = MakeInput(records);
+  AggregateBuilder builder;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    for (const std::string& k : in.keys) {
+      benchmark::DoNotOptimize(builder.Add(k, "", in.data));
+    }
+    absl::StatusOr<AggregateBuilder::Aggregate> a = builder.Finish();
+    bytes = a->data.size();
+    benchmark::DoNotOptimize(a->data.data());
+  }
+  SetCounters(state, records, bytes);
+}
+BENCHMARK(BM_Aggregate_Encode)->Arg(100)->ArgName("records");
+
+void BM_Aggregate_Decode(benchmark::State& state) {
+  const int records = static_cast<int>(state.range(0));
+  const std::string blob = Encode(MakeInput(records));
+  Record record;
+  record.data = blob;
+  std::vector<Record> out;
+  out.reserve(static_cast<size_t>(records));
+  for (auto _ : state) {
+    out.clear();
+    if (!Deaggregate(record, &out).ok()) std::abort();
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, records, blob.size());
+}
+BENCHMARK(BM_Aggregate_Decode)->Arg(100)->ArgName("records");
+
+void BM_Baseline_Aggregate_Memcpy(benchmark::State& state) {
+  const int records = static_cast<int>(state.range(0));
+  const std::string blob = Encode(MakeInput(records));
+  std::string copy(blob.size(), '\0');
+  for (auto _ : state) {
+    std::memcpy(&copy[0], blob.data(), blob.size());
+    benchmark::DoNotOptimize(copy.data());
+    benchmark::ClobberMemory();
+  }
+  SetCounters(state, records, blob.size());
+}
+BENCHMARK(BM_Baseline_Aggregate_Memcpy)->Arg(100)->ArgName("records");
+
+internal::proto::AggregatedRecord Message(const std::string& blob) {
+  internal::proto::AggregatedRecord m;
+  if (!m.ParseFromArray(blob.data() + 4, static_cast<int>(blob.size() - 20))) {
+    std::abort();
+  }
+  return m;
+}
+
+// The message already built: serialization alone.
+void BM_Baseline_Aggregate_ProtobufSerialize(benchmark::State& state) {
+  const int records = static_cast<int>(state.range(0));
+  const std::string blob = Encode(MakeInput(records));
+  const internal::proto::AggregatedRecord m = Message(blob);
+  std::string out;
+  for (auto _ : state) {
+    m.SerializeToString(&out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  SetCounters(state, records, blob.size());
+}
+BENCHMARK(BM_Baseline_Aggregate_ProtobufSerialize)
+    ->Arg(100)
+    ->ArgName("records");
+
+// Parsing into the generated message (copies every string).
+void BM_Baseline_Aggregate_ProtobufParse(benchmark::State& state) {
+  const int records = static_cast<int>(state.range(0));
+  const std::string blob = Encode(MakeInput(records));
+  internal::proto::AggregatedRecord m;
+  for (auto _ : state) {
+    if (!m.ParseFromArray(blob.data() + 4,
+                          static_cast<int>(blob.size() - 20))) {
+      std::abort();
+    }
+    benchmark::DoNotOptimize(&m);
+  }
+  SetCounters(state, records, blob.size());
+}
+BENCHMARK(BM_Baseline_Aggregate_ProtobufParse)->Arg(100)->ArgName("records");
+
+}  // namespace
+}  // namespace brook

@@ -1,0 +1,125 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// GetRecordsOptions::deaggregate through real streams (memory and durable):
+// aggregates expand in place, plain records pass through, a damaged aggregate
+// comes out whole and flagged, and limits count stored records.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include <catch2/catch.hpp>
+
+#include "brook/aggregation.h"
+#include "brook/consumer.h"
+#include "brook/producer.h"
+#include "brook/stream.h"
+
+#include "testing/status_testing.h"
+#include "testing/temp_dir.h"
+
+namespace brook {
+namespace {
+
+constexpr absl::string_view kShard = "shardId-000000000000";
+
+std::unique_ptr<Stream> MakeStream(const std::string& dir) {
+  StreamOptions options;
+  options.shard_count = 1;
+  absl::StatusOr<std::unique_ptr<Stream>> s =
+      dir.empty() ? Stream::Create(options)
+                  : Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+  BROOK_REQUIRE_OK(s);
+  return *std::move(s);
+}
+
+AggregateBuilder::Aggregate Aggregate(const std::string& prefix, int n) {
+  AggregateBuilder builder;
+  for (int i = 0; i < n; ++i) {
+    REQUIRE(*builder.Add(absl::StrCat(prefix, "-key", i % 3),
+                         i == 1 ? "12345" : "", absl::StrCat(prefix, i)));
+  }
+  return *builder.Finish();
+}
+
+GetRecordsResult ReadAll(Stream* stream, GetRecordsOptions options) {
+  Consumer consumer(stream);
+  absl::StatusOr<ShardIterator> it =
+      consumer.GetShardIterator(kShard, StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(it);
+  absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it, options);
+  BROOK_REQUIRE_OK(r);
+  return *std::move(r);
+}
+
+TEST_CASE("GetRecords deaggregate: expands in place, memory and durable",
+          "[aggregation]") {
+  testing::TempDir tmp;
+  for (const std::string& dir : {std::string(), tmp.Sub("s")}) {
+    INFO("dir \"" << dir << "\"");
+    std::unique_ptr<Stream> stream = MakeStream(dir);
+    Producer producer(stream.get());
+    const AggregateBuilder::Aggregate a = Aggregate("a", 3);
+    const AggregateBuilder::Aggregate b = Aggregate("b", 2);
+    std::string damaged = Aggregate("c", 2).data;
+    damaged[6] = static_cast<char>(damaged[6] ^ 1);
+    BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
+    BROOK_REQUIRE_OK(
+        producer.PutRecord(a.partition_key, a.data, a.explicit_hash_key));
+    BROOK_REQUIRE_OK(producer.PutRecord("c-key0", damaged));
+    BROOK_REQUIRE_OK(
+        producer.PutRecord(b.partition_key, b.data, b.explicit_hash_key));
+
+    // Off (the default): as stored.
+    const GetRecordsResult stored = ReadAll(stream.get(), GetRecordsOptions());
+    REQUIRE(stored.records().size() == 4);
+    CHECK(stored.records()[1].data == a.data);
+    CHECK(!stored.records()[2].damaged_aggregate);
+
+    GetRecordsOptions options;
+    options.deaggregate = true;
+    const GetRecordsResult r = ReadAll(stream.get(), options);
+    const std::vector<Record>& got = r.records();
+    REQUIRE(got.size() == 1 + 3 + 1 + 2);
+    CHECK(got[0].data == "plain");
+    CHECK(got[0].partition_key == "plain-key");
+    for (int i = 0; i < 3; ++i) {
+      const Record& u = got[1 + i];
+      CHECK(u.data == absl::StrCat("a", i));
+      CHECK(u.partition_key == absl::StrCat("a-key", i % 3));
+      CHECK(u.subsequence_number == static_cast<uint64_t>(i));
+      CHECK(u.sequence_number == stored.records()[1].sequence_number);
+      CHECK(u.approximate_arrival_timestamp_millis ==
+            stored.records()[1].approximate_arrival_timestamp_millis);
+      CHECK(u.has_explicit_hash_key == (i == 1));
+      CHECK(u.hash_key ==
+            (i == 1 ? HashKey(12345) : PartitionKeyHash(u.partition_key)));
+      CHECK(!u.damaged_aggregate);
+    }
+    CHECK(got[4].damaged_aggregate);
+    CHECK(got[4].data == damaged);
+    CHECK(got[4].sequence_number == stored.records()[2].sequence_number);
+    CHECK(got[5].data == "b0");
+    CHECK(got[6].data == "b1");
+    CHECK(got[6].subsequence_number == 1);
+    CHECK(got[6].sequence_number == stored.records()[3].sequence_number);
+    CHECK(r.next_shard_iterator().valid());
+
+    // The limit counts stored records: an aggregate is never split.
+    options.limit = 2;
+    const GetRecordsResult two = ReadAll(stream.get(), options);
+    CHECK(two.records().size() == 1 + 3);
+    Consumer consumer(stream.get());
+    absl::StatusOr<GetRecordsResult> rest =
+        consumer.GetRecords(two.next_shard_iterator(), options);
+    BROOK_REQUIRE_OK(rest);
+    REQUIRE(rest->records().size() == 1 + 2);
+    CHECK(rest->records()[0].damaged_aggregate);
+    CHECK(rest->records()[2].data == "b1");
+    if (!dir.empty()) BROOK_CHECK_OK(stream->Close());
+  }
+}
+
+}  // namespace
+}  // namespace brook
