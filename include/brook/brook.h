@@ -5,6 +5,7 @@
 #ifndef BROOK_BROOK_H_
 #define BROOK_BROOK_H_
 
+#include "brook/async_producer.h"
 #include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/consumer_group.h"
