@@ -107,8 +107,7 @@ class AsyncProducer::Impl {
   absl::Duration Backoff(int failures);
   // Completes `r` (runs its callback) with `result`; the counts are settled
   // by Settle().
-  void Complete(PendingRecord&& r,
-                const absl::StatusOr<AsyncPutResult>& result);
+  void Complete(PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result);
   // Counts the records completed since the last call, frees their chunks and
   // wakes waiters.
   void Settle();

@@ -77,8 +77,15 @@ class PendingQueue {
   }
   // Removes and returns the first record.
   PendingRecord pop_front() {
-    PendingRecord r = std::move(items_[head_++]);
-    bytes_ -= r.batch_bytes();
+    PendingRecord r = std::move(items_[head_]);
+    drop_front(1);
+    return r;
+  }
+  // Removes the first `n` records (the caller has completed them in place).
+  void drop_front(size_t n) {
+    for (size_t i = head_; i < head_ + n; ++i)
+      bytes_ -= items_[i].batch_bytes();
+    head_ += n;
     if (head_ == items_.size()) {
       items_.clear();
       head_ = 0;
@@ -86,7 +93,6 @@ class PendingQueue {
       items_.erase(items_.begin(), items_.begin() + head_);
       head_ = 0;
     }
-    return r;
   }
 
  private:

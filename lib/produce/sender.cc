@@ -144,9 +144,9 @@ internal::ShardQueue* AsyncProducer::Impl::QueueFor(HashKey key) {
 void AsyncProducer::Impl::RouteOne(PendingRecord&& r) {
   internal::ShardQueue* q = QueueFor(r.hash_key);
   if (q == nullptr) {
-    Complete(std::move(r), absl::UnavailableError(absl::StrCat(
-                               "async producer: no open shard owns hash key ",
-                               HashKeyToString(r.hash_key))));
+    Complete(r, absl::UnavailableError(
+                    absl::StrCat("async producer: no open shard owns hash key ",
+                                 HashKeyToString(r.hash_key))));
     return;
   }
   q->records.push_back(std::move(r));
@@ -192,7 +192,7 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
       absl::StatusOr<AsyncPutResult> result =
           AsyncPutResult{q->shard_id, *first, 0, 0};
       for (size_t i = 0; i < n; ++i) {
-        PendingRecord r = q->records.pop_front();
+        PendingRecord& r = q->records.at(i);
         if (r.done) {
           // Record i of an append: the first's number plus i * 2^64 (see
           // "Sequence numbers" in async_producer.h).
@@ -200,8 +200,9 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
               first->value() + (absl::uint128(i) << 64));
           result->attempts = r.attempts;
         }
-        Complete(std::move(r), result);
+        Complete(r, result);
       }
+      q->records.drop_front(n);
       Settle();
       continue;
     }
@@ -229,7 +230,8 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
           now + absl::ToInt64Milliseconds(Backoff(q->failures));
       return true;
     }
-    for (size_t i = 0; i < n; ++i) Complete(q->records.pop_front(), s);
+    for (size_t i = 0; i < n; ++i) Complete(q->records.at(i), s);
+    q->records.drop_front(n);
     Settle();
   }
   return true;
@@ -240,12 +242,12 @@ void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
   while (!q->records.empty() &&
          now >= AddSaturated(q->records.front().put_millis, ttl_millis_)) {
     PendingRecord r = q->records.pop_front();
-    std::string why =
+    const std::string why =
         r.attempts == 0 || q->last_error.ok()
             ? std::string("before the record was appended")
             : absl::StrCat("after ", r.attempts,
                            " attempts; last error: ", q->last_error.ToString());
-    Complete(std::move(r),
+    Complete(r,
              absl::DeadlineExceededError(absl::StrCat(
                  "async producer: record_ttl of ",
                  absl::FormatDuration(options_.record_ttl), " ran out ", why)));
@@ -340,7 +342,7 @@ absl::Duration AsyncProducer::Impl::Backoff(int failures) {
 }
 
 void AsyncProducer::Impl::Complete(
-    PendingRecord&& r, const absl::StatusOr<AsyncPutResult>& result) {
+    PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
   if (r.done) {
     r.done(result);
     r.done = nullptr;
@@ -382,9 +384,12 @@ void AsyncProducer::Impl::CancelAll(std::vector<PendingRecord>* intake) {
   const absl::Status cancelled = absl::CancelledError(
       "async producer: Close() timed out before the record was stored");
   for (auto& q : queues_) {
-    while (!q->records.empty()) Complete(q->records.pop_front(), cancelled);
+    for (size_t i = 0; i < q->records.size(); ++i) {
+      Complete(q->records.at(i), cancelled);
+    }
+    q->records.drop_front(q->records.size());
   }
-  for (PendingRecord& r : *intake) Complete(std::move(r), cancelled);
+  for (PendingRecord& r : *intake) Complete(r, cancelled);
   intake->clear();
 }
 
