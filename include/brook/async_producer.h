@@ -19,6 +19,13 @@
 // shard map anew and moves that shard's waiting records, in order, to the
 // shards that own their keys now.
 //
+// Sequence numbers: `Shard::Append()` returns the number of the first record
+// of a batch; the producer gives record i of the batch that number plus
+// i * 2^64, which is how brook's shards number an append (a position in the
+// high 64 bits). A `Stream` of another kind whose shards number records
+// otherwise gets wrong numbers in `AsyncPutResult` (its records are stored
+// all the same).
+//
 // Order: records that one thread puts with the same partition key (or the
 // same explicit hash key) are stored in the order that thread put them,
 // through retries and reshards: a shard's records are appended by one batch
@@ -138,13 +145,13 @@ struct AsyncPutResult {
 
 // Counters of an `AsyncProducer` since it was created.
 struct AsyncProducerStats {
-  int64_t records_put = 0;        // accepted by Put()
-  int64_t records_stored = 0;     // completed OK
-  int64_t records_failed = 0;     // completed with an error
-  int64_t records_buffered = 0;   // accepted and not yet completed
+  int64_t records_put = 0;       // accepted by Put()
+  int64_t records_stored = 0;    // completed OK
+  int64_t records_failed = 0;    // completed with an error
+  int64_t records_buffered = 0;  // accepted and not yet completed
   int64_t bytes_buffered = 0;
-  int64_t batches_appended = 0;   // successful Shard::Append() calls
-  int64_t retries = 0;            // failed appends that were retried
+  int64_t batches_appended = 0;  // successful Shard::Append() calls
+  int64_t retries = 0;           // failed appends that were retried
   int64_t shard_map_refreshes = 0;
 };
 
@@ -163,8 +170,10 @@ class BROOK_EXPORT AsyncProducer {
       absl::AnyInvocable<void(const absl::StatusOr<AsyncPutResult>&)>;
 
   // Starts a producer and its sending thread over `stream` (not owned).
-  // Returns kInvalidArgument naming an option out of range, and
-  // kFailedPrecondition for a closed or read-only stream.
+  // Returns kInvalidArgument naming an option out of range (or a null
+  // `stream`), and kFailedPrecondition for a closed stream. A read-only
+  // stream cannot be told from the public `Stream` interface without writing
+  // to it: its records fail with kFailedPrecondition at their first append.
   static absl::StatusOr<std::unique_ptr<AsyncProducer>> Create(
       Stream* stream, const AsyncProducerOptions& options = {});
 
@@ -206,6 +215,9 @@ class BROOK_EXPORT AsyncProducer {
   // failure went to its callback). A second call returns the same at once.
   absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());
 
+  // The counters now. A record counts as completed once its callback has
+  // returned, so a callback (or a thread it signals) may see it still
+  // buffered; after `Flush()` returns, its records are counted.
   AsyncProducerStats stats() const;
 
  private:

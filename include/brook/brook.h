@@ -6,6 +6,7 @@
 #define BROOK_BROOK_H_
 
 #include "brook/aggregation.h"
+#include "brook/async_producer.h"
 #include "brook/codec.h"
 #include "brook/consumer.h"
 #include "brook/consumer_group.h"

@@ -1,0 +1,370 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// AsyncProducer: options, the put side (checks, copy into the intake, room
+// and back-pressure), Flush() and Close(). The sending thread is in
+// sender.cc; async_producer_impl.h says who owns what.
+
+#include "brook/async_producer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <future>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "brook/env.h"
+#include "brook/partitioner.h"
+#include "brook/stream.h"
+
+#include "produce/async_producer_impl.h"
+
+namespace brook {
+namespace {
+
+// Bytes of a chunk of the intake; a larger record gets a chunk of its own.
+constexpr size_t kChunkBytes = size_t{256} << 10;
+// Empty chunks kept for reuse (8 MiB at most): a fresh chunk costs a page
+// fault per 4 KiB when first written.
+constexpr size_t kFreeChunks = 32;
+
+absl::Status OutOfRange(absl::string_view option, absl::string_view value,
+                        absl::string_view range) {
+  return absl::InvalidArgumentError(absl::StrCat("async producer option ",
+                                                 option, ": ", value,
+                                                 " is out of range ", range));
+}
+
+absl::Status CheckDuration(absl::string_view option, absl::Duration value,
+                           absl::Duration lo, absl::Duration hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return OutOfRange(option, absl::FormatDuration(value),
+                    absl::StrCat("[", absl::FormatDuration(lo), ", ",
+                                 absl::FormatDuration(hi), "]"));
+}
+
+absl::Status CheckInt(absl::string_view option, int64_t value, int64_t lo,
+                      int64_t hi) {
+  if (value >= lo && value <= hi) return absl::OkStatus();
+  return OutOfRange(option, absl::StrCat(value),
+                    absl::StrCat("[", lo, ", ", hi, "]"));
+}
+
+absl::Status CheckOptions(const AsyncProducerOptions& o,
+                          int64_t max_record_bytes) {
+  const absl::Duration hour = absl::Hours(1);
+  const absl::Duration ms = absl::Milliseconds(1);
+  absl::Status s =
+      CheckDuration("linger", o.linger, absl::ZeroDuration(), hour);
+  if (s.ok()) s = CheckInt("max_batch_records", o.max_batch_records, 1, 100000);
+  if (s.ok()) {
+    s = CheckInt("max_batch_bytes", o.max_batch_bytes, 1, int64_t{64} << 20);
+  }
+  if (s.ok()) {
+    s = CheckInt("max_buffered_records", o.max_buffered_records, 1,
+                 std::numeric_limits<int32_t>::max());
+  }
+  if (s.ok()) {
+    const int64_t lo = std::max(o.max_batch_bytes, max_record_bytes);
+    s = CheckInt("max_buffered_bytes", o.max_buffered_bytes, lo,
+                 std::numeric_limits<int64_t>::max());
+  }
+  if (s.ok() && o.put_timeout < absl::ZeroDuration()) {
+    s = OutOfRange("put_timeout", absl::FormatDuration(o.put_timeout),
+                   "[0, inf]");
+  }
+  if (s.ok()) {
+    s = CheckDuration("record_ttl", o.record_ttl, ms, absl::InfiniteDuration());
+  }
+  if (s.ok()) s = CheckDuration("min_backoff", o.min_backoff, ms, hour);
+  if (s.ok()) {
+    s = CheckDuration("max_backoff", o.max_backoff, o.min_backoff, hour);
+  }
+  return s;
+}
+
+int64_t CeilMillis(absl::Duration d) {
+  if (d == absl::InfiniteDuration()) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  return absl::ToInt64Milliseconds(absl::Ceil(d, absl::Milliseconds(1)));
+}
+
+}  // namespace
+
+AsyncProducer::Impl::Impl(Stream* stream, const AsyncProducerOptions& options,
+                          Env* env, int64_t max_record_bytes)
+    : stream_(stream),
+      options_(options),
+      env_(env),
+      max_record_bytes_(max_record_bytes),
+      linger_millis_(CeilMillis(options.linger)),
+      ttl_millis_(CeilMillis(options.record_ttl)),
+      rng_(options.seed != 0 ? options.seed : std::random_device()()) {}
+
+AsyncProducer::Impl::~Impl() = default;
+
+absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
+                                      absl::string_view data,
+                                      absl::string_view explicit_hash_key,
+                                      Callback done) {
+  const size_t size = partition_key.size() + data.size();
+  if (size > static_cast<uint64_t>(max_record_bytes_)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "async producer: record of ", size,
+        " bytes (partition key + data) exceeds the max record size of ",
+        max_record_bytes_));
+  }
+  absl::Status s = ValidatePartitionKey(partition_key);
+  if (!s.ok()) return s;
+  PendingRecord r;
+  if (!explicit_hash_key.empty()) {
+    absl::StatusOr<HashKey> key = ParseHashKey(explicit_hash_key);
+    if (!key.ok()) return key.status();
+    r.hash_key = *key;
+    r.has_explicit_hash_key = true;
+  }
+  r.key_size = static_cast<uint32_t>(partition_key.size());
+  r.data_size = static_cast<uint32_t>(data.size());
+  r.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
+  r.done = std::move(done);
+  const int64_t now = env_->NowMillis();
+  r.put_millis = now;
+  bool wake = false;
+  {
+    internal::MutexLock lock(&mu_);
+    auto has_room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return stats_.records_buffered == 0 ||
+             (stats_.records_buffered < options_.max_buffered_records &&
+              stats_.bytes_buffered + r.buffered_bytes <=
+                  options_.max_buffered_bytes);
+    };
+    if (!closing_ && !has_room() &&
+        options_.put_timeout > absl::ZeroDuration()) {
+      const int64_t deadline =
+          internal::DeadlineAfter(env_, options_.put_timeout);
+      while (!closing_ && !has_room()) {
+        if (room_cv_.WaitUntil(&mu_, env_, deadline)) break;
+      }
+    }
+    if (closing_) {
+      return absl::FailedPreconditionError("async producer: Put after Close()");
+    }
+    if (!has_room()) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "async producer: buffer full (", stats_.records_buffered,
+          " records of max_buffered_records ", options_.max_buffered_records,
+          ", ", stats_.bytes_buffered, " bytes of max_buffered_bytes ",
+          options_.max_buffered_bytes, ") for put_timeout ",
+          absl::FormatDuration(options_.put_timeout)));
+    }
+    r.bytes = CopyIn(partition_key, data, &r.chunk);
+    ++r.chunk->refs;
+    r.epoch = epoch_;
+    ++current_.pending;
+    if (intake_.empty()) intake_oldest_millis_ = now;
+    intake_bytes_ += r.batch_bytes();
+    ++stats_.records_put;
+    ++stats_.records_buffered;
+    stats_.bytes_buffered += r.buffered_bytes;
+    intake_.push_back(std::move(r));
+    const int64_t n = static_cast<int64_t>(intake_.size());
+    wake = sender_waiting_ &&
+           (n >= wake_records_ || intake_bytes_ >= wake_bytes_ ||
+            (n == 1 && now + linger_millis_ < sender_deadline_millis_));
+    if (wake) sender_waiting_ = false;  // one signal is enough
+  }
+  if (wake) wake_cv_.Signal();
+  return absl::OkStatus();
+}
+
+const char* AsyncProducer::Impl::CopyIn(absl::string_view key,
+                                        absl::string_view data,
+                                        ProducerChunk** chunk) {
+  const size_t n = key.size() + data.size();
+  if (chunk_ == nullptr || chunk_->capacity - chunk_->used < n) {
+    if (chunk_ != nullptr) {
+      chunk_->retired = true;
+      MaybeFreeChunk(chunk_);
+      chunk_ = nullptr;
+    }
+    if (n <= kChunkBytes && !free_chunks_.empty()) {
+      chunks_.push_back(std::move(free_chunks_.back()));
+      free_chunks_.pop_back();
+    } else {
+      chunks_.push_back(
+          std::make_unique<ProducerChunk>(std::max(n, kChunkBytes)));
+    }
+    chunk_ = chunks_.back().get();
+  }
+  char* dst = chunk_->bytes.get() + chunk_->used;
+  if (!key.empty()) std::memcpy(dst, key.data(), key.size());
+  if (!data.empty()) std::memcpy(dst + key.size(), data.data(), data.size());
+  chunk_->used += n;
+  *chunk = chunk_;
+  return dst;
+}
+
+void AsyncProducer::Impl::MaybeFreeChunk(ProducerChunk* chunk) {
+  if (chunk->refs != 0) return;
+  if (!chunk->retired) {
+    chunk->used = 0;  // the intake's own chunk: start it again
+    return;
+  }
+  for (size_t i = 0; i < chunks_.size(); ++i) {
+    if (chunks_[i].get() != chunk) continue;
+    std::unique_ptr<ProducerChunk> c = std::move(chunks_[i]);
+    chunks_[i] = std::move(chunks_.back());
+    chunks_.pop_back();
+    if (c->capacity == kChunkBytes && free_chunks_.size() < kFreeChunks) {
+      c->used = 0;
+      c->retired = false;
+      free_chunks_.push_back(std::move(c));
+    }
+    return;
+  }
+}
+
+AsyncProducer::Impl::EpochCount& AsyncProducer::Impl::CountOf(int64_t epoch) {
+  if (epoch == epoch_) return current_;
+  return epochs_[epoch];
+}
+
+absl::Status AsyncProducer::Impl::Flush() {
+  internal::MutexLock lock(&mu_);
+  const int64_t epoch = epoch_;
+  epochs_[epoch] = current_;
+  current_ = EpochCount();
+  ++epoch_;
+  auto failed_so_far = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    int64_t failed = 0;
+    for (const auto& [e, count] : epochs_) {
+      if (e <= epoch) failed += count.failed;
+    }
+    return failed;
+  };
+  auto pending = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [e, count] : epochs_) {
+      if (e <= epoch && count.pending > 0) return true;
+    }
+    return false;
+  };
+  const int64_t failed_before = failed_so_far();
+  ++flushers_;
+  ++wake_generation_;
+  sender_waiting_ = false;
+  wake_cv_.Signal();
+  while (pending()) done_cv_.Wait(&mu_);
+  const int64_t failed = failed_so_far() - failed_before;
+  if (--flushers_ == 0) {
+    for (auto it = epochs_.begin(); it != epochs_.end();) {
+      it = it->second.pending == 0 ? epochs_.erase(it) : std::next(it);
+    }
+  }
+  if (failed == 0) return absl::OkStatus();
+  return absl::UnknownError(absl::StrCat(
+      "async producer: Flush: ", failed,
+      " of the records buffered failed (each failure went to its callback)"));
+}
+
+absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
+  {
+    internal::MutexLock lock(&mu_);
+    if (closing_) {
+      while (!closed_) done_cv_.Wait(&mu_);
+      return close_status_;
+    }
+    closing_ = true;
+    ++wake_generation_;
+    sender_waiting_ = false;
+    wake_cv_.Signal();
+    room_cv_.SignalAll();
+    const int64_t deadline = internal::DeadlineAfter(env_, timeout);
+    while (stats_.records_buffered > 0) {
+      if (done_cv_.WaitUntil(&mu_, env_, deadline)) break;
+    }
+    if (stats_.records_buffered > 0) {
+      cancel_ = true;
+      ++wake_generation_;
+      wake_cv_.Signal();
+    }
+  }
+  if (thread_.joinable()) thread_.join();
+  internal::MutexLock lock(&mu_);
+  closed_ = true;
+  if (stats_.records_failed != 0) {
+    close_status_ = absl::UnknownError(absl::StrCat(
+        "async producer: Close: ", stats_.records_failed, " of the ",
+        stats_.records_put,
+        " records put failed (each failure went to its callback)"));
+  }
+  done_cv_.SignalAll();
+  return close_status_;
+}
+
+AsyncProducerStats AsyncProducer::Impl::stats() const {
+  internal::MutexLock lock(&mu_);
+  return stats_;
+}
+
+// --- AsyncProducer ---
+
+absl::StatusOr<std::unique_ptr<AsyncProducer>> AsyncProducer::Create(
+    Stream* stream, const AsyncProducerOptions& options) {
+  if (stream == nullptr) {
+    return absl::InvalidArgumentError("async producer: stream is null");
+  }
+  const int64_t max_record_bytes = stream->options().max_record_bytes;
+  absl::Status s = CheckOptions(options, max_record_bytes);
+  if (!s.ok()) return s;
+  if (stream->closed()) {
+    return absl::FailedPreconditionError(
+        "async producer: the stream is closed");
+  }
+  Env* env = options.env != nullptr ? options.env : Env::Default();
+  auto impl = std::make_unique<Impl>(stream, options, env, max_record_bytes);
+  s = impl->Start();
+  if (!s.ok()) return s;
+  return std::unique_ptr<AsyncProducer>(new AsyncProducer(std::move(impl)));
+}
+
+AsyncProducer::AsyncProducer(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+AsyncProducer::~AsyncProducer() {
+  impl_->Close(absl::InfiniteDuration())
+      .IgnoreError();  // failures went to the callbacks and stats()
+}
+
+absl::Status AsyncProducer::Put(absl::string_view partition_key,
+                                absl::string_view data,
+                                absl::string_view explicit_hash_key,
+                                Callback done) {
+  return impl_->Put(partition_key, data, explicit_hash_key, std::move(done));
+}
+
+std::future<absl::StatusOr<AsyncPutResult>> AsyncProducer::PutFuture(
+    absl::string_view partition_key, absl::string_view data,
+    absl::string_view explicit_hash_key) {
+  auto promise =
+      std::make_shared<std::promise<absl::StatusOr<AsyncPutResult>>>();
+  std::future<absl::StatusOr<AsyncPutResult>> future = promise->get_future();
+  absl::Status s =
+      impl_->Put(partition_key, data, explicit_hash_key,
+                 [promise](const absl::StatusOr<AsyncPutResult>& r) {
+                   promise->set_value(r);
+                 });
+  if (!s.ok()) promise->set_value(std::move(s));
+  return future;
+}
+
+absl::Status AsyncProducer::Flush() { return impl_->Flush(); }
+
+absl::Status AsyncProducer::Close(absl::Duration timeout) {
+  return impl_->Close(timeout);
+}
+
+AsyncProducerStats AsyncProducer::stats() const { return impl_->stats(); }
+
+}  // namespace brook

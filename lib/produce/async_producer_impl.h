@@ -1,0 +1,174 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The inside of `AsyncProducer` (include/brook/async_producer.h).
+//
+// Two sides meet at `mu_`. Callers of `Put()` copy a record into the intake
+// (a chunk of bytes and a vector of `PendingRecord`s) under `mu_`. The one
+// sending thread swaps the whole intake out under `mu_`, then, without the
+// lock, hashes the partition keys in bulk, routes each record to the queue of
+// the shard that owns its hash key, appends full or lingered batches, retries
+// and completes records (callbacks run then, on that thread, with no lock
+// held); it takes `mu_` again once per batch to count the completions, free
+// chunks and wake `Put()` callers waiting for room and `Flush()`/`Close()`
+// callers waiting for completions.
+//
+// Ownership: the shard map and the queues belong to the sending thread alone
+// (no lock); everything under ABSL_GUARDED_BY(mu_) is shared. Lock order:
+// `mu_` is a leaf; no callback, stream call or Env wait other than the
+// condition-variable waits on `mu_` runs while it is held.
+
+#ifndef BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
+#define BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+#include "brook/async_producer.h"
+#include "brook/env.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+#include "produce/record_buffer.h"
+#include "util/mutex.h"
+
+namespace brook {
+
+class AsyncProducer::Impl {
+  using PendingRecord = internal::PendingRecord;
+  using ProducerChunk = internal::ProducerChunk;
+
+ public:
+  Impl(Stream* stream, const AsyncProducerOptions& options, Env* env,
+       int64_t max_record_bytes);
+  ~Impl();
+
+  // Reads the shard map and starts the sending thread.
+  absl::Status Start();
+
+  absl::Status Put(absl::string_view partition_key, absl::string_view data,
+                   absl::string_view explicit_hash_key, Callback done);
+  absl::Status Flush();
+  absl::Status Close(absl::Duration timeout);
+  AsyncProducerStats stats() const;
+
+ private:
+  // Completions counted per Flush() generation.
+  struct EpochCount {
+    int64_t pending = 0;
+    int64_t failed = 0;
+  };
+  // What the sending thread learned under mu_ when it took the intake.
+  struct Wake {
+    bool flushing = false;  // ignore linger
+    bool closing = false;
+    bool cancel = false;  // Close() timed out: cancel everything
+    bool exit = false;    // closing and nothing is buffered
+  };
+
+  // --- Put side (async_producer.cc) ---
+  // Copies the record's bytes into the intake chunk.
+  const char* CopyIn(absl::string_view key, absl::string_view data,
+                     ProducerChunk** chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Frees `chunk` (to the pool) if nothing points into it any more.
+  void MaybeFreeChunk(ProducerChunk* chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  EpochCount& CountOf(int64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  // --- sending thread (sender.cc) ---
+  void Run();
+  // Waits for something to do, then takes the intake into `intake`.
+  Wake WaitAndTake(std::vector<PendingRecord>* intake);
+  // Hashes and routes `intake` into the shard queues, in order.
+  void Route(std::vector<PendingRecord>* intake);
+  void RouteOne(PendingRecord&& r);
+  // The queue of the open shard that owns `key`, or null.
+  internal::ShardQueue* QueueFor(HashKey key);
+  // Appends what is due in every queue; returns false if the shard map
+  // changed (the caller runs it again).
+  bool SendDue(const Wake& wake);
+  // Appends batches of `q` while it has due records; false if the map
+  // changed.
+  bool SendQueue(internal::ShardQueue* q, const Wake& wake, int64_t now);
+  // Fails the front records of `q` whose TTL has run out.
+  void ExpireFront(internal::ShardQueue* q, int64_t now);
+  // The open shards, sorted by hash key, read until they tile the key space.
+  std::vector<ShardDescription> OpenShards() const;
+  // Reads the open shards anew and moves the records of closed ones.
+  void RefreshShardMap();
+  // The earliest time a queue has something to do (INT64_MAX for never).
+  int64_t NextDeadline(const Wake& wake) const;
+  absl::Duration Backoff(int failures);
+  // Completes `r` (runs its callback) with `result`; the counts are settled
+  // by Settle().
+  void Complete(PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Counts the records completed since the last call, frees their chunks and
+  // wakes waiters.
+  void Settle();
+  // Completes every buffered record with kCancelled.
+  void CancelAll(std::vector<PendingRecord>* intake);
+
+  Stream* const stream_;
+  const AsyncProducerOptions options_;
+  Env* const env_;
+  const int64_t max_record_bytes_;
+  const int64_t linger_millis_;
+  const int64_t ttl_millis_;  // INT64_MAX for none
+
+  mutable internal::Mutex mu_;
+  internal::CondVar room_cv_;  // Put() waiting for buffer room
+  internal::CondVar wake_cv_;  // the sending thread waiting for work
+  internal::CondVar done_cv_;  // Flush()/Close() waiting for completions
+  std::vector<PendingRecord> intake_ ABSL_GUARDED_BY(mu_);
+  int64_t intake_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t intake_oldest_millis_ ABSL_GUARDED_BY(mu_) = 0;
+  ProducerChunk* chunk_ ABSL_GUARDED_BY(mu_) = nullptr;  // Put() fills it
+  std::vector<std::unique_ptr<ProducerChunk>> chunks_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<ProducerChunk>> free_chunks_ ABSL_GUARDED_BY(mu_);
+  // The sending thread sleeps until its deadline unless the intake reaches
+  // these (set by it before it sleeps).
+  bool sender_waiting_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t sender_deadline_millis_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t wake_records_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t wake_bytes_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;  // Flush()/Close()
+  int flushers_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  EpochCount current_ ABSL_GUARDED_BY(mu_);                    // epoch_'s
+  std::map<int64_t, EpochCount> epochs_ ABSL_GUARDED_BY(mu_);  // older ones
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancel_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;  // Close() finished
+  absl::Status close_status_ ABSL_GUARDED_BY(mu_);
+  AsyncProducerStats stats_ ABSL_GUARDED_BY(mu_);
+
+  // Sending thread only.
+  std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
+  std::vector<RoutedRecord> batch_;
+  std::vector<absl::string_view> keys_;  // Route()'s scratch
+  std::vector<size_t> to_hash_;
+  std::vector<std::array<uint8_t, 16>> digests_;
+  std::mt19937_64 rng_;
+  uint64_t seen_generation_ = 0;
+  // Completed since the last Settle().
+  struct Done {
+    ProducerChunk* chunk;
+    int64_t bytes;
+    int64_t epoch;
+    bool ok;
+  };
+  std::vector<Done> done_;
+  int64_t batches_ = 0, retries_ = 0, refreshes_ = 0;
+
+  std::thread thread_;
+};
+
+}  // namespace brook
+
+#endif  // BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_

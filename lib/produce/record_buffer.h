@@ -1,0 +1,121 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// The async producer's record storage: the bytes of buffered records live in
+// chunks (a chunk holds many records, so a put allocates nothing but now and
+// then a chunk), and each record's metadata in a `PendingRecord`, kept in a
+// vector-backed FIFO per shard. Nothing here locks; `AsyncProducer::Impl`
+// says which thread or lock owns what.
+
+#ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
+#define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+#include "brook/async_producer.h"
+#include "brook/partitioner.h"
+#include "brook/record.h"
+#include "brook/shard.h"
+
+namespace brook {
+namespace internal {
+
+// Bytes of records, appended by `Put()` and freed when the last record in it
+// completes. `refs` counts the records that point into it.
+struct ProducerChunk {
+  explicit ProducerChunk(size_t n) : bytes(new char[n]), capacity(n) {}
+  std::unique_ptr<char[]> bytes;
+  size_t capacity;
+  size_t used = 0;
+  int64_t refs = 0;
+  // Set once `Put()` moved on to another chunk: freed at refs == 0.
+  bool retired = false;
+};
+
+// One buffered record. Its partition key and data are adjacent bytes of
+// `chunk`.
+struct PendingRecord {
+  const char* bytes = nullptr;  // partition key, then data
+  uint32_t key_size = 0;
+  uint32_t data_size = 0;
+  // Bytes counted against `max_buffered_bytes` (key, explicit key, data).
+  int64_t buffered_bytes = 0;
+  ProducerChunk* chunk = nullptr;
+  HashKey hash_key = 0;
+  bool has_explicit_hash_key = false;
+  int attempts = 0;
+  int64_t put_millis = 0;
+  int64_t epoch = 0;  // the Flush() generation it was put in
+  AsyncProducer::Callback done;
+
+  absl::string_view partition_key() const { return {bytes, key_size}; }
+  absl::string_view data() const { return {bytes + key_size, data_size}; }
+  // Partition key plus data, what a batch's byte limit counts.
+  int64_t batch_bytes() const { return int64_t{key_size} + data_size; }
+};
+
+// A FIFO of records without a node per record: a vector and a head index.
+class PendingQueue {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  size_t size() const { return items_.size() - head_; }
+  int64_t bytes() const { return bytes_; }
+  PendingRecord& front() { return items_[head_]; }
+  const PendingRecord& front_const() const { return items_[head_]; }
+  PendingRecord& at(size_t i) { return items_[head_ + i]; }
+
+  void push_back(PendingRecord&& r) {
+    bytes_ += r.batch_bytes();
+    items_.push_back(std::move(r));
+  }
+  // Removes and returns the first record.
+  PendingRecord pop_front() {
+    PendingRecord r = std::move(items_[head_]);
+    drop_front(1);
+    return r;
+  }
+  // Removes the first `n` records (the caller has completed them in place).
+  void drop_front(size_t n) {
+    for (size_t i = head_; i < head_ + n; ++i)
+      bytes_ -= items_[i].batch_bytes();
+    head_ += n;
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= 1024 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + head_);
+      head_ = 0;
+    }
+  }
+
+ private:
+  std::vector<PendingRecord> items_;
+  size_t head_ = 0;
+  int64_t bytes_ = 0;
+};
+
+// A shard as the sending thread sees it, and the records bound for it.
+struct ShardQueue {
+  std::string shard_id;
+  Shard* shard = nullptr;
+  HashKeyRange range;
+  PendingQueue records;
+  // Failed appends in a row; the next backoff grows with it.
+  int failures = 0;
+  // No append before this time (backoff after a retryable failure).
+  int64_t backoff_until_millis = 0;
+  // The error of the last failed append, for the TTL's message.
+  absl::Status last_error;
+};
+
+}  // namespace internal
+}  // namespace brook
+
+#endif  // BROOK_LIB_PRODUCE_RECORD_BUFFER_H_

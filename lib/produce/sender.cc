@@ -1,0 +1,396 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// AsyncProducer's sending thread: takes the intake, routes records to per
+// shard queues, appends full or lingered batches, retries with backoff,
+// follows reshards and completes records. Everything here but WaitAndTake()
+// and Settle() runs without `mu_`, on state only this thread touches.
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+#include "brook/partitioner.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+#include "produce/async_producer_impl.h"
+#include "util/md5.h"
+
+namespace brook {
+namespace {
+
+constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
+
+int64_t AddSaturated(int64_t a, int64_t b) {
+  return a > kNever - b ? kNever : a + b;
+}
+
+bool Retryable(const absl::Status& s) {
+  return absl::IsAborted(s) || absl::IsResourceExhausted(s) ||
+         absl::IsUnavailable(s);
+}
+
+}  // namespace
+
+absl::Status AsyncProducer::Impl::Start() {
+  RefreshShardMap();
+  refreshes_ = 0;  // the first read is not a refresh
+  if (queues_.empty()) {
+    return absl::FailedPreconditionError(
+        "async producer: the stream lists no open shard");
+  }
+  thread_ = std::thread([this] { Run(); });
+  return absl::OkStatus();
+}
+
+void AsyncProducer::Impl::Run() {
+  std::vector<PendingRecord> intake;
+  for (;;) {
+    const Wake wake = WaitAndTake(&intake);
+    if (wake.cancel) {
+      CancelAll(&intake);
+      Settle();
+      return;
+    }
+    if (wake.exit) return;
+    Route(&intake);
+    while (!SendDue(wake)) {
+    }
+    Settle();
+  }
+}
+
+AsyncProducer::Impl::Wake AsyncProducer::Impl::WaitAndTake(
+    std::vector<PendingRecord>* intake) {
+  Wake w;
+  internal::MutexLock lock(&mu_);
+  for (;;) {
+    w.cancel = cancel_;
+    w.flushing = flushers_ > 0 || closing_;
+    if (cancel_) break;
+    if (closing_ && stats_.records_buffered == 0) {
+      w.exit = true;
+      return w;
+    }
+    const int64_t n = static_cast<int64_t>(intake_.size());
+    if (n > 0 &&
+        (w.flushing || n >= wake_records_ || intake_bytes_ >= wake_bytes_)) {
+      break;
+    }
+    if (seen_generation_ != wake_generation_) {
+      seen_generation_ = wake_generation_;
+      break;
+    }
+    int64_t deadline = NextDeadline(w);
+    if (n > 0) {
+      deadline = std::min(deadline,
+                          AddSaturated(intake_oldest_millis_, linger_millis_));
+    }
+    if (env_->NowMillis() >= deadline) break;
+    // Put() wakes us early once some shard may have a full batch.
+    int64_t most_records = 0, most_bytes = 0;
+    for (const auto& q : queues_) {
+      most_records = std::max<int64_t>(most_records, q->records.size());
+      most_bytes = std::max(most_bytes, q->records.bytes());
+    }
+    wake_records_ =
+        std::max<int64_t>(1, options_.max_batch_records - most_records);
+    wake_bytes_ = std::max<int64_t>(1, options_.max_batch_bytes - most_bytes);
+    sender_waiting_ = true;
+    sender_deadline_millis_ = deadline;
+    wake_cv_.WaitUntil(&mu_, env_, deadline);
+    sender_waiting_ = false;
+  }
+  intake->swap(intake_);
+  intake_bytes_ = 0;
+  return w;
+}
+
+void AsyncProducer::Impl::Route(std::vector<PendingRecord>* intake) {
+  // MD5 dominates routing; hashing keys together is several times faster.
+  keys_.clear();
+  to_hash_.clear();
+  for (size_t i = 0; i < intake->size(); ++i) {
+    if ((*intake)[i].has_explicit_hash_key) continue;
+    keys_.push_back((*intake)[i].partition_key());
+    to_hash_.push_back(i);
+  }
+  digests_.resize(keys_.size());
+  internal::Md5Many(keys_.data(), keys_.size(), digests_.data());
+  for (size_t k = 0; k < to_hash_.size(); ++k) {
+    (*intake)[to_hash_[k]].hash_key = internal::DigestToUint128(digests_[k]);
+  }
+  for (PendingRecord& r : *intake) RouteOne(std::move(r));
+  intake->clear();
+}
+
+internal::ShardQueue* AsyncProducer::Impl::QueueFor(HashKey key) {
+  // The open shards tile the key space, sorted by their first key.
+  auto it = std::upper_bound(
+      queues_.begin(), queues_.end(), key,
+      [](HashKey k, const std::unique_ptr<internal::ShardQueue>& q) {
+        return k < q->range.starting_hash_key;
+      });
+  if (it == queues_.begin()) return nullptr;
+  internal::ShardQueue* q = std::prev(it)->get();
+  return q->range.Contains(key) ? q : nullptr;
+}
+
+void AsyncProducer::Impl::RouteOne(PendingRecord&& r) {
+  internal::ShardQueue* q = QueueFor(r.hash_key);
+  if (q == nullptr) {
+    Complete(r, absl::UnavailableError(
+                    absl::StrCat("async producer: no open shard owns hash key ",
+                                 HashKeyToString(r.hash_key))));
+    return;
+  }
+  q->records.push_back(std::move(r));
+}
+
+bool AsyncProducer::Impl::SendDue(const Wake& wake) {
+  const int64_t now = env_->NowMillis();
+  for (size_t i = 0; i < queues_.size(); ++i) {
+    if (!SendQueue(queues_[i].get(), wake, now)) return false;
+  }
+  return true;
+}
+
+bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
+                                    int64_t now) {
+  ExpireFront(q, now);
+  if (q->backoff_until_millis > now) return true;
+  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  while (!q->records.empty()) {
+    const bool due =
+        wake.flushing || q->records.size() >= max_records ||
+        q->records.bytes() >= options_.max_batch_bytes ||
+        now >= AddSaturated(q->records.front().put_millis, linger_millis_);
+    if (!due) return true;
+    batch_.clear();
+    int64_t bytes = 0;
+    while (batch_.size() < q->records.size() && batch_.size() < max_records) {
+      PendingRecord& r = q->records.at(batch_.size());
+      if (!batch_.empty() &&
+          bytes + r.batch_bytes() > options_.max_batch_bytes) {
+        break;
+      }
+      bytes += r.batch_bytes();
+      ++r.attempts;
+      batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
+                                    r.has_explicit_hash_key});
+    }
+    const size_t n = batch_.size();
+    absl::StatusOr<SequenceNumber> first = q->shard->Append(batch_);
+    if (first.ok()) {
+      ++batches_;
+      q->failures = 0;
+      absl::StatusOr<AsyncPutResult> result =
+          AsyncPutResult{q->shard_id, *first, 0, 0};
+      for (size_t i = 0; i < n; ++i) {
+        PendingRecord& r = q->records.at(i);
+        if (r.done) {
+          // Record i of an append: the first's number plus i * 2^64 (see
+          // "Sequence numbers" in async_producer.h).
+          result->sequence_number = SequenceNumber::FromValue(
+              first->value() + (absl::uint128(i) << 64));
+          result->attempts = r.attempts;
+        }
+        Complete(r, result);
+      }
+      q->records.drop_front(n);
+      Settle();
+      continue;
+    }
+    const absl::Status s = first.status();
+    if (absl::IsAborted(s)) {
+      // Closed by a reshard: route its records again, at once.
+      const std::string id = q->shard_id;
+      const absl::Status error = s;
+      ++retries_;
+      q->last_error = s;
+      RefreshShardMap();
+      bool still_open = false;
+      for (const auto& open : queues_) still_open |= open->shard_id == id;
+      if (!still_open) return false;  // `q` is gone; the caller starts over
+      q->failures++;
+      q->backoff_until_millis =
+          now + absl::ToInt64Milliseconds(Backoff(q->failures));
+      return true;
+    }
+    if (Retryable(s)) {
+      ++retries_;
+      q->last_error = s;
+      q->failures++;
+      q->backoff_until_millis =
+          now + absl::ToInt64Milliseconds(Backoff(q->failures));
+      return true;
+    }
+    for (size_t i = 0; i < n; ++i) Complete(q->records.at(i), s);
+    q->records.drop_front(n);
+    Settle();
+  }
+  return true;
+}
+
+void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
+  bool expired = false;
+  while (!q->records.empty() &&
+         now >= AddSaturated(q->records.front().put_millis, ttl_millis_)) {
+    PendingRecord r = q->records.pop_front();
+    const std::string why =
+        r.attempts == 0 || q->last_error.ok()
+            ? std::string("before the record was appended")
+            : absl::StrCat("after ", r.attempts,
+                           " attempts; last error: ", q->last_error.ToString());
+    Complete(r,
+             absl::DeadlineExceededError(absl::StrCat(
+                 "async producer: record_ttl of ",
+                 absl::FormatDuration(options_.record_ttl), " ran out ", why)));
+    expired = true;
+  }
+  if (expired) Settle();
+}
+
+std::vector<ShardDescription> AsyncProducer::Impl::OpenShards() const {
+  std::vector<ShardDescription> open;
+  // ListShards() describes shard after shard, so a reshard racing with it
+  // can show a parent closed and not yet its children, or both open: read
+  // again until the open shards tile the key space (a reshard is short).
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    open.clear();
+    for (ShardDescription& d : stream_->ListShards()) {
+      if (d.is_open()) open.push_back(std::move(d));
+    }
+    std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
+      return a.hash_key_range.starting_hash_key <
+             b.hash_key_range.starting_hash_key;
+    });
+    bool tiled =
+        !open.empty() && open.front().hash_key_range.starting_hash_key == 0 &&
+        open.back().hash_key_range.ending_hash_key == absl::Uint128Max();
+    for (size_t i = 1; tiled && i < open.size(); ++i) {
+      tiled = open[i - 1].hash_key_range.ending_hash_key + 1 ==
+              open[i].hash_key_range.starting_hash_key;
+    }
+    if (tiled) break;
+    std::this_thread::yield();
+  }
+  return open;
+}
+
+void AsyncProducer::Impl::RefreshShardMap() {
+  ++refreshes_;
+  std::vector<std::unique_ptr<internal::ShardQueue>> old = std::move(queues_);
+  queues_.clear();
+  for (const ShardDescription& d : OpenShards()) {
+    std::unique_ptr<internal::ShardQueue> q;
+    for (auto& o : old) {
+      if (o != nullptr && o->shard_id == d.shard_id) q = std::move(o);
+    }
+    if (q == nullptr) {
+      absl::StatusOr<Shard*> shard = stream_->GetShard(d.shard_id);
+      if (!shard.ok()) continue;
+      q = std::make_unique<internal::ShardQueue>();
+      q->shard_id = d.shard_id;
+      q->shard = *shard;
+      q->range = d.hash_key_range;
+    }
+    queues_.push_back(std::move(q));  // sorted, as OpenShards() is
+  }
+  // Records of closed shards go, in order, to the shards that own their keys
+  // now: those are new, so the moved records come before any routed later.
+  for (auto& o : old) {
+    if (o == nullptr) continue;
+    while (!o->records.empty()) {
+      PendingRecord r = o->records.pop_front();
+      internal::ShardQueue* to = QueueFor(r.hash_key);
+      if (to != nullptr && to->last_error.ok()) to->last_error = o->last_error;
+      RouteOne(std::move(r));
+    }
+  }
+}
+
+int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
+  int64_t deadline = kNever;
+  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  for (const auto& q : queues_) {
+    if (q->records.empty()) continue;
+    const PendingRecord& front = q->records.front_const();
+    int64_t t = wake.flushing || q->records.size() >= max_records ||
+                        q->records.bytes() >= options_.max_batch_bytes
+                    ? 0
+                    : AddSaturated(front.put_millis, linger_millis_);
+    t = std::max(t, q->backoff_until_millis);
+    t = std::min(t, AddSaturated(front.put_millis, ttl_millis_));
+    deadline = std::min(deadline, t);
+  }
+  return deadline;
+}
+
+absl::Duration AsyncProducer::Impl::Backoff(int failures) {
+  absl::Duration cap = options_.min_backoff;
+  for (int i = 1; i < failures && cap < options_.max_backoff; ++i) cap *= 2;
+  cap = std::min(cap, options_.max_backoff);
+  const int64_t cap_millis = absl::ToInt64Milliseconds(cap);
+  std::uniform_int_distribution<int64_t> jitter(0, cap_millis);
+  return absl::Milliseconds(jitter(rng_));
+}
+
+void AsyncProducer::Impl::Complete(
+    PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
+  if (r.done) {
+    r.done(result);
+    r.done = nullptr;
+  }
+  done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, result.ok()});
+}
+
+void AsyncProducer::Impl::Settle() {
+  if (done_.empty() && batches_ == 0 && retries_ == 0 && refreshes_ == 0) {
+    return;
+  }
+  internal::MutexLock lock(&mu_);
+  stats_.batches_appended += batches_;
+  stats_.retries += retries_;
+  stats_.shard_map_refreshes += refreshes_;
+  batches_ = retries_ = refreshes_ = 0;
+  for (const Done& d : done_) {
+    --stats_.records_buffered;
+    stats_.bytes_buffered -= d.bytes;
+    EpochCount& count = CountOf(d.epoch);
+    --count.pending;
+    if (d.ok) {
+      ++stats_.records_stored;
+    } else {
+      ++stats_.records_failed;
+      ++count.failed;
+    }
+    --d.chunk->refs;
+    MaybeFreeChunk(d.chunk);
+  }
+  if (!done_.empty()) {
+    room_cv_.SignalAll();
+    if (flushers_ > 0 || closing_) done_cv_.SignalAll();
+  }
+  done_.clear();
+}
+
+void AsyncProducer::Impl::CancelAll(std::vector<PendingRecord>* intake) {
+  const absl::Status cancelled = absl::CancelledError(
+      "async producer: Close() timed out before the record was stored");
+  for (auto& q : queues_) {
+    for (size_t i = 0; i < q->records.size(); ++i) {
+      Complete(q->records.at(i), cancelled);
+    }
+    q->records.drop_front(q->records.size());
+  }
+  for (PendingRecord& r : *intake) Complete(r, cancelled);
+  intake->clear();
+}
+
+}  // namespace brook
