@@ -2,7 +2,7 @@
 //
 // A directory for a benchmark's durable streams under $TMPDIR (or /tmp),
 // removed with its contents when it goes. Header-only; shared by the
-// sources of brook_latency_bench.
+// benchmarks that write durable streams.
 
 #ifndef BROOK_BENCH_BENCH_DIR_H_
 #define BROOK_BENCH_BENCH_DIR_H_
@@ -22,7 +22,7 @@ class BenchDir {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern =
         std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/brook-latency-XXXXXX";
+        "/brook-bench-XXXXXX";
     if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
     path_ = pattern;
   }

@@ -18,6 +18,7 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include "bench_dir.h"
 #include "store/batch_format.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
@@ -34,26 +35,6 @@ constexpr int kBatch = 500;                      // records per append
 constexpr int64_t kKeep = int64_t{256} << 20;    // bytes kept on disk
 constexpr int64_t kSegment = int64_t{32} << 20;  // segment / file size
 constexpr int64_t kRecoverBytes = int64_t{512} << 20;
-
-class BenchDir {
- public:
-  BenchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-        "/brook-bench-XXXXXX";
-    if (::mkdtemp(&pattern[0]) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~BenchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::vector<RoutedRecord> Batch(const std::string& data) {
   return std::vector<RoutedRecord>(kBatch,
