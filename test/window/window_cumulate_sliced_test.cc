@@ -138,8 +138,8 @@ TEST_CASE(
         EventTime next = clock - static_cast<EventTime>(rng() % 40);
         if (rng() % 25 == 0) {
           // Saturating: the clock may run within 200 ms of the maximum.
-          next = clock + std::min(static_cast<EventTime>(rng() % 200),
-                                  kMaxEventTime - clock);
+          const EventTime jump = static_cast<EventTime>(rng() % 200);
+          next = clock < kMaxEventTime - jump ? clock + jump : kMaxEventTime;
         }
         wm = std::max(wm, std::min(next, kMaxEventTime));
         for (Run* x : {sliced.get(), plain.get(), adopted.get()}) {
