@@ -51,8 +51,9 @@ inline void AppendTag(std::string* out, int field, int wire_type) {
 // Reads protobuf fields from `data`. Each Read returns false, leaving the
 // reader where the fault is (`offset()`), for bytes that are not protobuf:
 // a truncated varint or field, a varint of more than 10 bytes (or a 10th
-// byte above 1), a tag above 2^32-1, field number 0, or a wire type other
-// than 0, 1, 2 and 5 (groups are not supported). `what()` says which.
+// byte above 1), a tag above 2^32-1 or longer than 5 bytes, field number 0,
+// or a wire type other than 0, 1, 2 and 5 (groups are not supported).
+// `what()` says which.
 class WireReader {
  public:
   explicit WireReader(absl::string_view data)
@@ -80,7 +81,10 @@ class WireReader {
 
   bool ReadTag(uint32_t* field, int* wire_type) {
     uint64_t tag = 0;
+    const char* const start = p_;
     if (!ReadVarint(&tag)) return false;
+    // protobuf reads a tag as at most 5 bytes, padded encodings included.
+    if (p_ - start > 5) return Fail("tag longer than 5 bytes");
     if (tag > 0xffffffffu) return Fail("tag above 2^32-1");
     *field = static_cast<uint32_t>(tag >> 3);
     *wire_type = static_cast<int>(tag & 7);
