@@ -476,6 +476,12 @@ class WindowOperator {
 
   // Marks the window [start, max] of the entry's key hot (see `Entry`).
   void SetHot(Entry& e, EventTime start, EventTime max);
+  // The session fast path (`fast_session_`), for `ts` ahead of the
+  // watermark: if the key in `slot` has one session and the element's
+  // window lies in it or extends it, adds the element there (as
+  // `ProcessMerging()` would) and returns true; else false, changing
+  // nothing.
+  bool AddToSession(uint32_t slot, const In& value, EventTime ts);
 
   WindowAssigner assigner_;
   Trigger trigger_;
@@ -485,6 +491,10 @@ class WindowOperator {
   Functions fn_;
   bool sliced_;
   bool fast_tumbling_;
+  // Sessions of a fixed gap under the event-time trigger, without an
+  // evictor: an element that lands in or extends the key's one session
+  // skips the merge machinery (`AddToSession()`).
+  bool fast_session_ = false;
   std::optional<Evictor> evictor_;
   // Generic path: the trigger it runs (the custom one, or a built-in one
   // as a `CustomTrigger` for a custom assigner), and the windows of one

@@ -179,10 +179,14 @@ TEST_CASE(
     StateHarness h(Config(name, &env));
     BROOK_REQUIRE_OK(h.op->RestoreState(saved));
     CHECK(RunRest(h, env, steps) == expected);
-    // And this version, uninterrupted, agrees with the file.
+    // And this version, uninterrupted, agrees with the file: it saves the
+    // same bytes at the cut (but for cumulate windows, whose file predates
+    // their sliced path and its format version 2), and emits what the file
+    // expects after it.
     ManualClockEnv env2(1'000);
     StateHarness h2(Config(name, &env2));
     for (int i = 0; i < kCut; ++i) testing::RunStep(h2, env2, steps[i]);
+    if (std::string(name) != "cumulate") CHECK(h2.op->SaveState() == saved);
     CHECK(RunRest(h2, env2, steps) == expected);
   }
 }

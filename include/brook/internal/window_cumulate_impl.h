@@ -23,13 +23,12 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_slice_columns.h"
 #include "brook/watermark.h"
 #include "brook/window_assigner.h"
 
 namespace brook {
 namespace internal {
-
-inline std::string Int128Name(absl::int128 v);
 
 // Cumulate windows (Flink SQL's CUMULATE) under the non-purging event-time
 // trigger, over panes: an epoch [E, E + max_size) has the windows
@@ -78,45 +77,24 @@ class SlicedCumulateWindows {
   SlicedCumulateWindows(const SlicedCumulateWindows&) = delete;
   SlicedCumulateWindows& operator=(const SlicedCumulateWindows&) = delete;
 
-  // The pane length (the step), in ms.
+  // The operator's view, as `SlicedWindows`'s: the pane length (the step,
+  // in ms); columns held; whether `slot` holds data in some column; room
+  // for `slots` key slots (slots only grow; columns lazily).
   int64_t pane() const { return step_; }
-  // Columns held (one per pane with data).
   size_t column_count() const { return cols_.size(); }
-  // True if `slot` holds data in some column.
-  bool Retains(uint32_t slot) const {
-    return slot < retained_.size() && retained_[slot] > 0;
-  }
-  // Makes room for `slots` key slots (slots only grow; columns lazily).
+  bool Retains(uint32_t slot) const { return retained_.Retains(slot); }
   void FitSlots(size_t slots) {
     if (prefix_.size() >= slots) return;
     prefix_.resize(slots, agg_->CreateAccumulator());
     prefix_has_.resize(slots, 0);
-    retained_.resize(slots, 0);
+    retained_.Fit(slots);
   }
 
-  // The element fast path, for `ts` ahead of the watermark: adds `value` to
-  // `slot`'s accumulator if `ts` falls in one of the two newest columns, and
-  // returns true; else false, changing nothing. (A pane holding a time
-  // ahead of the watermark is never in the prefix: its first window has not
-  // fired.)
+  // The element fast path, as `SlicedWindows::AddHot()`. (A pane holding a
+  // time ahead of the watermark is never in the prefix: its first window has
+  // not fired.)
   bool AddHot(uint32_t slot, const In& value, EventTime ts) {
-    for (int j = 0; j < hot_count_; ++j) {
-      const HotColumn& h = hot_[j];
-      if (ts >= h.start &&
-          static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
-              static_cast<uint64_t>(step_) &&
-          slot < h.size) {
-        agg_->Add(h.acc[slot], value);
-        uint64_t& word = h.has[slot >> 6];
-        const uint64_t bit = uint64_t{1} << (slot & 63);
-        if (!(word & bit)) {
-          word |= bit;
-          ++retained_[slot];
-        }
-        return true;
-      }
-    }
-    return false;
+    return hot_.Add(*agg_, slot, value, ts, step_, &retained_);
   }
 
   // True if every window holding `ts` is late at watermark `wm` (then so is
@@ -124,22 +102,17 @@ class SlicedCumulateWindows {
   bool AllLate(EventTime ts, EventTime wm) const {
     return ts <= wm && CleanupTime(EpochLastMax(Epoch(ts))) <= wm;
   }
-  // Adds an element of `slot` that is not `AllLate()`. If it lands in
-  // windows already complete but not late, fires them again at once for this
-  // slot, by end ascending: `emit(slot, window, acc)`.
+  // As `SlicedWindows::Add()` and `Advance()`, but windows fire (and late
+  // elements fire again) by end ascending, and `Advance()` drops the
+  // columns of epochs whose last window is past its cleanup time.
   template <typename Emit>
   void Add(uint32_t slot, const In& value, EventTime ts, EventTime wm,
            Emit&& emit);
-  // Fires every window that ends at or before the watermark `wm`, by end,
-  // for every slot with data in it, in slot order: `emit(slot, window,
-  // acc)`; then drops the columns of epochs whose last window is past its
-  // cleanup time and calls `freed(slot)` for each slot left without data.
   template <typename Emit, typename Freed>
   void Advance(EventTime wm, Emit&& emit, Freed&& freed);
 
   // --- State seam (window_state_{export,import}_impl.h) ---
-  // Calls `f(start, max, acc)` for each pane that `slot` holds, in start
-  // order (clamped to the int64 range).
+  // As `SlicedWindows::ForEachSlice()` (panes clamped to the int64 range).
   template <typename F>
   void ForEachSlice(uint32_t slot, F&& f) const;
   // The next window to fire: its epoch start and its unclamped max
@@ -182,14 +155,6 @@ class SlicedCumulateWindows {
     std::vector<Accumulator> acc;  // by slot
     std::vector<uint64_t> has;     // bit per slot: holds an element
   };
-  // The newest two whole columns, as raw pointers for the element path.
-  // Derived by `RefreshHot()`; never saved.
-  struct HotColumn {
-    EventTime start;
-    Accumulator* acc;
-    uint64_t* has;
-    size_t size;
-  };
 
   EventTime CleanupTime(EventTime max) const {
     return SaturatingAdd(max, lateness_);
@@ -210,9 +175,7 @@ class SlicedCumulateWindows {
   bool LastOfEpoch(absl::int128 epoch, absl::int128 max) const {
     return max >= epoch + max_size_ - 1 || max >= kTimeMax;
   }
-  bool HasBit(const Column& c, size_t k) const {
-    return k < c.acc.size() && ((c.has[k >> 6] >> (k & 63)) & 1) != 0;
-  }
+  bool HasBit(const Column& c, size_t k) const { return ColumnHolds(c, k); }
   // First column with start >= t.
   size_t LowerBound(absl::int128 t) const {
     return static_cast<size_t>(
@@ -243,26 +206,25 @@ class SlicedCumulateWindows {
 
   const Agg* agg_;
   int64_t max_size_, step_, offset_, lateness_;
-  std::vector<Column> cols_;  // by start; gaps allowed
-  HotColumn hot_[2] = {};
-  int hot_count_ = 0;
+  std::vector<Column> cols_;         // by start; gaps allowed
+  HotColumns<Accumulator> hot_;      // the newest two whole columns
   std::vector<Accumulator> prefix_;  // by slot, if `prefix_valid_`
   std::vector<uint8_t> prefix_has_;  // by slot: the prefix holds data
   bool prefix_valid_ = false;
-  std::vector<int32_t> retained_;  // by slot: columns with data
-  absl::int128 next_epoch_ = 0;    // the next window to fire, if `has_next_`
-  absl::int128 next_max_ = 0;      // (unclamped)
+  RetainedSlots retained_;       // by slot: columns with data
+  absl::int128 next_epoch_ = 0;  // the next window to fire, if `has_next_`
+  absl::int128 next_max_ = 0;    // (unclamped)
   bool has_next_ = false;
 };
 
 template <typename In, typename Agg>
 void SlicedCumulateWindows<In, Agg>::RefreshHot() {
-  hot_count_ = 0;
-  for (size_t j = cols_.size(); j-- > 0 && hot_count_ < 2;) {
+  hot_.Clear();
+  for (size_t j = cols_.size(); j-- > 0 && !hot_.full();) {
     Column& c = cols_[j];
     if (c.start < kTimeMin) break;  // straddles the minimum: not whole
-    hot_[hot_count_++] = HotColumn{static_cast<EventTime>(c.start),
-                                   c.acc.data(), c.has.data(), c.acc.size()};
+    hot_.Push(static_cast<EventTime>(c.start), c.acc.data(), c.has.data(),
+              c.acc.size());
   }
 }
 
@@ -305,11 +267,7 @@ void SlicedCumulateWindows<In, Agg>::Add(uint32_t slot, const In& value,
   Column& c = cols_[idx];
   FitColumn(c);
   agg_->Add(c.acc[slot], value);
-  const uint64_t bit = uint64_t{1} << (slot & 63);
-  if (!(c.has[slot >> 6] & bit)) {
-    c.has[slot >> 6] |= bit;
-    ++retained_[slot];
-  }
+  retained_.Mark(c.has.data(), slot);
   // A pane already folded into the prefix (a late element): the prefix too.
   if (has_next_ && prefix_valid_ && epoch == next_epoch_ &&
       pane < next_max_ - step_ + 1) {
@@ -401,12 +359,7 @@ void SlicedCumulateWindows<In, Agg>::Advance(EventTime wm, Emit&& emit,
   size_t drop = 0;
   while (drop < cols_.size() &&
          CleanupTime(EpochLastMax(Epoch(cols_[drop].start))) <= wm) {
-    const Column& c = cols_[drop];
-    for (size_t k = 0; k < c.acc.size(); ++k) {
-      if (HasBit(c, k) && --retained_[k] == 0) {
-        gone.push_back(static_cast<uint32_t>(k));
-      }
-    }
+    retained_.Release(cols_[drop], &gone);
     ++drop;
   }
   if (drop > 0) {
@@ -430,9 +383,7 @@ absl::Status SlicedCumulateWindows<In, Agg>::CheckNext(
     const std::optional<absl::int128>& epoch,
     const std::optional<absl::int128>& max,
     const std::vector<EventTime>& pane_starts, EventTime wm) const {
-  auto bad = [](auto&&... what) {
-    return absl::DataLossError(absl::StrCat("window state: ", what...));
-  };
+  auto bad = [](const auto&... what) { return SlicedStateError(what...); };
   if (epoch.has_value() != max.has_value()) {
     return bad("sliced cumulate next window: epoch start and max timestamp ",
                "must come together");
@@ -492,30 +443,17 @@ void SlicedCumulateWindows<In, Agg>::Restore(
     const std::optional<absl::int128>& epoch,
     const std::optional<absl::int128>& max) {
   const size_t slots = slices.size();
-  cols_.clear();
   prefix_.assign(slots, agg_->CreateAccumulator());
   prefix_has_.assign(slots, 0);
-  retained_.assign(slots, 0);
-  std::vector<absl::int128> starts;
-  for (const auto& s : slices) {
-    for (const auto& p : s) {
-      starts.push_back(AlignDown128(p.first, offset_, step_));
-    }
-  }
-  std::sort(starts.begin(), starts.end());
-  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-  for (absl::int128 s : starts) {
-    cols_.push_back(Column{s, {}, {}});
-    FitColumn(cols_.back());
-  }
-  for (size_t k = 0; k < slots; ++k) {
-    for (auto& p : slices[k]) {
-      const size_t i = LowerBound(AlignDown128(p.first, offset_, step_));
-      cols_[i].acc[k] = std::move(p.second);
-      cols_[i].has[k >> 6] |= uint64_t{1} << (k & 63);
-      ++retained_[k];
-    }
-  }
+  retained_.RestoreColumns(
+      std::move(slices),
+      [this](EventTime t) { return AlignDown128(t, offset_, step_); },
+      [this](absl::int128 start) {
+        Column c{start, {}, {}};
+        FitColumn(c);
+        return c;
+      },
+      &cols_);
   has_next_ = false;
   if (epoch && max) SetNext(*epoch, *max);
   RefreshHot();

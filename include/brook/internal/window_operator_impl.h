@@ -90,6 +90,9 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
   fast_tumbling_ = !evictor_.has_value() &&
                    assigner_.kind() == WindowAssignerKind::kTumbling &&
                    trigger_.kind() == TriggerKind::kEventTime;
+  fast_session_ = !evictor_.has_value() &&
+                  assigner_.kind() == WindowAssignerKind::kSession &&
+                  trigger_.kind() == TriggerKind::kEventTime;
   if (options.assigner.kind() == WindowAssignerKind::kCustom &&
       !options.trigger.has_value() && !options.assigner.is_event_time()) {
     trigger_ = Trigger::ProcessingTime();
@@ -100,6 +103,7 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
     sliced_ = false;
     cumulate_slicing_ = cumulate_sliced_ = false;
     fast_tumbling_ = false;
+    fast_session_ = false;
     custom_trigger_ = trigger_.kind() == TriggerKind::kCustom
                           ? trigger_.custom()
                           : std::make_shared<internal::BuiltinAsCustomTrigger>(
@@ -222,8 +226,48 @@ inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
         return absl::OkStatus();
       }
     }
+  } else if (fast_session_) {
+    auto it = state_.slot_of.find(key);
+    if (it != state_.slot_of.end()) {
+      entry = &it->second;
+      if (ts > state_.watermark && AddToSession(it->second.slot, value, ts)) {
+        return absl::OkStatus();
+      }
+    }
   }
   return ProcessElementSlow(key, value, ts, entry);
+}
+
+// What `ProcessMerging()` does when the new window touches the key's only
+// session (nothing else can merge): it lies inside it, or the session grows
+// to the union, gets its end timer again (still ahead: it ends at or after
+// `ts`) and reschedules; then the element is added. The event-time trigger
+// does not fire: the session ends after the watermark.
+template <typename Key, typename In, typename Agg, typename Hash>
+inline bool WindowOperator<Key, In, Agg, Hash>::AddToSession(uint32_t slot,
+                                                             const In& value,
+                                                             EventTime ts) {
+  KeyState& ks = state_.keys[slot];
+  if (ks.windows.size() != 1) return false;
+  WinState& ws = ks.windows[0];
+  const TimeWindow w{ts, internal::WindowMaxTimestamp(ts, assigner_.size_)};
+  if (!internal::SessionsTouch(ws.window, w)) return false;
+  if (w.start_millis < ws.window.start_millis ||
+      w.max_timestamp_millis > ws.window.max_timestamp_millis) {
+    ws.window.start_millis = std::min(ws.window.start_millis, w.start_millis);
+    ws.window.max_timestamp_millis =
+        std::max(ws.window.max_timestamp_millis, w.max_timestamp_millis);
+    ws.end_pending = true;
+    // The window's next due time is now its end (it grew: no earlier), so
+    // a live timer at or before it stays (`ScheduleWindow()`'s own test).
+    if (ws.has_fire || !ws.has_pending ||
+        ws.pending > ws.window.max_timestamp_millis) {
+      ScheduleWindow(slot, ws);
+    }
+  }
+  agg_.Add(ws.acc, value);
+  ws.has_data = true;
+  return true;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -283,12 +327,12 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                          ts, assigner_.kind() == WindowAssignerKind::kSession
                                  ? assigner_.size_
                                  : gap)};
-    auto it = state_.slot_of.find(key);
-    if (it == state_.slot_of.end() && IsWindowLate(w)) {
+    if (entry == nullptr && state_.slot_of.find(key) == state_.slot_of.end() &&
+        IsWindowLate(w)) {
       Late(key, value, ts);  // no session to merge with: late by itself
       return absl::OkStatus();
     }
-    uint32_t slot = it != state_.slot_of.end() ? it->second.slot : SlotFor(key);
+    const uint32_t slot = entry != nullptr ? entry->slot : SlotFor(key);
     ProcessMerging(slot, value, ts, w);
     MaybeFreeSlot(slot);
     return absl::OkStatus();

@@ -22,15 +22,12 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/internal/time_math.h"
+#include "brook/internal/window_slice_columns.h"
 #include "brook/watermark.h"
 #include "brook/window_assigner.h"
 
 namespace brook {
 namespace internal {
-
-// "-9223372036854775808" style names of 128-bit window starts, for messages
-// (defined with the state seam).
-inline std::string Int128Name(absl::int128 v);
 
 // Sliding windows (slide <= size) under the non-purging event-time trigger,
 // over slices: one column per pane (a slice of gcd(size, slide)) that holds
@@ -81,38 +78,20 @@ class SlicedWindows {
   // Columns held (one per pane with data).
   size_t column_count() const { return cols_.size(); }
   // True if `slot` holds data in some column.
-  bool Retains(uint32_t slot) const {
-    return slot < retained_.size() && retained_[slot] > 0;
-  }
+  bool Retains(uint32_t slot) const { return retained_.Retains(slot); }
   // Makes room for `slots` key slots (slots only grow; columns grow lazily).
   void FitSlots(size_t slots) {
     if (back_.size() >= slots) return;
     back_.resize(slots, agg_->CreateAccumulator());
     in_window_.resize(slots, 0);
-    retained_.resize(slots, 0);
+    retained_.Fit(slots);
   }
 
   // The element fast path, for `ts` ahead of the watermark: adds `value` to
   // `slot`'s accumulator if `ts` falls in one of the two newest columns not
   // folded into the stacks, and returns true; else false, changing nothing.
   bool AddHot(uint32_t slot, const In& value, EventTime ts) {
-    for (int j = 0; j < hot_count_; ++j) {
-      const HotColumn& h = hot_[j];
-      if (ts >= h.start &&
-          static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
-              static_cast<uint64_t>(pane_) &&
-          slot < h.size) {
-        agg_->Add(h.acc[slot], value);
-        uint64_t& word = h.has[slot >> 6];
-        const uint64_t bit = uint64_t{1} << (slot & 63);
-        if (!(word & bit)) {
-          word |= bit;
-          ++retained_[slot];
-        }
-        return true;
-      }
-    }
-    return false;
+    return hot_.Add(*agg_, slot, value, ts, pane_, &retained_);
   }
 
   // True if every window holding `ts` is late at watermark `wm` (the element
@@ -170,15 +149,6 @@ class SlicedWindows {
     std::vector<Accumulator> suffix;  // by slot; valid for [a, mid)
     std::vector<uint64_t> has;        // bit per slot: holds an element
   };
-  // The newest two columns not folded into the stacks, as raw pointers for
-  // the element path. Derived by `RefreshHot()` after anything that may move
-  // or fold columns; never saved.
-  struct HotColumn {
-    EventTime start;
-    Accumulator* acc;
-    uint64_t* has;
-    size_t size;
-  };
 
   EventTime CleanupTime(const TimeWindow& w) const {
     return SaturatingAdd(w.max_timestamp_millis, lateness_);
@@ -204,13 +174,13 @@ class SlicedWindows {
   const Agg* agg_;
   int64_t size_, slide_, offset_, lateness_;
   int64_t pane_ = 1;
-  HotColumn hot_[2] = {};
-  int hot_count_ = 0;
+  // The newest two columns not folded into the stacks (`RefreshHot()`).
+  HotColumns<Accumulator> hot_;
   std::vector<Column> cols_;  // by start; gaps allowed
   size_t a_ = 0, mid_ = 0, b_ = 0;
   std::vector<Accumulator> back_;   // by slot
   std::vector<int32_t> in_window_;  // by slot: columns in [a, b) with data
-  std::vector<int32_t> retained_;   // by slot: columns with data
+  RetainedSlots retained_;          // by slot: columns with data
   absl::int128 next_start_ = 0;     // the next window to fire, if `has_next_`
   bool has_next_ = false;
   absl::int128 fired_upto_ = 0;  // start of the last window fired, if
@@ -245,13 +215,12 @@ TimeWindow SlicedWindows<In, Agg>::LastWindowHolding(EventTime ts) const {
 
 template <typename In, typename Agg>
 void SlicedWindows<In, Agg>::RefreshHot() {
-  hot_count_ = 0;
+  hot_.Clear();
   const size_t n = cols_.size();
   for (size_t j = n; j-- > 0 && j + 2 >= n && j >= b_;) {
     Column& c = cols_[j];
     if (c.start == kMinEventTime) break;  // clamped: not a whole pane
-    hot_[hot_count_++] =
-        HotColumn{c.start, c.acc.data(), c.has.data(), c.acc.size()};
+    hot_.Push(c.start, c.acc.data(), c.has.data(), c.acc.size());
   }
 }
 
@@ -321,12 +290,7 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
   Column& c = cols_[idx];
   FitColumn(c);
   agg_->Add(c.acc[slot], value);
-  const uint64_t bit = uint64_t{1} << (slot & 63);
-  const bool first = !(c.has[slot >> 6] & bit);
-  if (first) {
-    c.has[slot >> 6] |= bit;
-    ++retained_[slot];
-  }
+  const bool first = retained_.Mark(c.has.data(), slot);
   if (has_next_ && idx >= a_ && idx < b_) {
     // A column folded into the stacks changed: fix this slot's aggregates.
     // (Without a pending window the stacks are stale: `ResetStacks()`
@@ -475,11 +439,7 @@ void SlicedWindows<In, Agg>::Advance(EventTime wm, Emit&& emit, Freed&& freed) {
   while (drop < cols_.size() && (drop < a_ || !has_next_)) {
     const Column& c = cols_[drop];
     if (CleanupTime(LastWindowHolding(c.start)) > wm) break;
-    for (size_t k = 0; k < c.acc.size(); ++k) {
-      if (((c.has[k >> 6] >> (k & 63)) & 1) && --retained_[k] == 0) {
-        gone.push_back(static_cast<uint32_t>(k));
-      }
-    }
+    retained_.Release(c, &gone);
     ++drop;
   }
   if (drop > 0) {
@@ -498,9 +458,7 @@ template <typename In, typename Agg>
 template <typename F>
 void SlicedWindows<In, Agg>::ForEachSlice(uint32_t slot, F&& f) const {
   for (const Column& c : cols_) {
-    if (slot >= c.acc.size() || ((c.has[slot >> 6] >> (slot & 63)) & 1) == 0) {
-      continue;
-    }
+    if (!ColumnHolds(c, slot)) continue;
     const TimeWindow pane = AlignedWindowMillis(c.start, offset_, pane_);
     f(c.start, pane.max_timestamp_millis, c.acc[slot]);
   }
@@ -510,9 +468,7 @@ template <typename In, typename Agg>
 absl::Status SlicedWindows<In, Agg>::CheckStarts(
     const std::optional<absl::int128>& next,
     const std::optional<absl::int128>& last_fired, EventTime wm) const {
-  auto bad = [](auto&&... what) {
-    return absl::DataLossError(absl::StrCat("window state: ", what...));
-  };
+  auto bad = [](const auto&... what) { return SlicedStateError(what...); };
   const absl::int128 bound = absl::int128(1) << 65;
   for (const auto* v : {&next, &last_fired}) {
     if (!v->has_value()) continue;
@@ -545,31 +501,17 @@ void SlicedWindows<In, Agg>::Restore(
     const std::optional<absl::int128>& next,
     const std::optional<absl::int128>& last_fired) {
   const size_t slots = slices.size();
-  cols_.clear();
   a_ = mid_ = b_ = 0;
   back_.assign(slots, agg_->CreateAccumulator());
   in_window_.assign(slots, 0);
-  retained_.assign(slots, 0);
-  std::vector<EventTime> starts;
-  for (const auto& s : slices) {
-    for (const auto& p : s) starts.push_back(p.first);
-  }
-  std::sort(starts.begin(), starts.end());
-  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
-  for (EventTime s : starts) {
-    cols_.push_back(Column{s, {}, {}, {}});
-    FitColumn(cols_.back());
-  }
-  for (size_t k = 0; k < slots; ++k) {
-    for (auto& p : slices[k]) {
-      const size_t i = static_cast<size_t>(
-          std::lower_bound(starts.begin(), starts.end(), p.first) -
-          starts.begin());
-      cols_[i].acc[k] = std::move(p.second);
-      cols_[i].has[k >> 6] |= uint64_t{1} << (k & 63);
-      ++retained_[k];
-    }
-  }
+  retained_.RestoreColumns(
+      std::move(slices), [](EventTime t) { return t; },
+      [this](EventTime start) {
+        Column c{start, {}, {}, {}};
+        FitColumn(c);
+        return c;
+      },
+      &cols_);
   has_fired_ = last_fired.has_value();
   fired_upto_ = last_fired.value_or(0);
   has_next_ = next.has_value();
