@@ -1,8 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// Latency from put to a waiting consumer's wake-up, and the throughput of a
-// follower (issue 10), each beside its baseline in the same binary. See
-// bench/README.md, section "Issue 10".
+// Latency from put to a waiting consumer's wake-up (issue 10), beside its
+// baselines in the same binary (the follower's throughput is in
+// follow_scan_bench.cc, the pieces of the spinning path in
+// latency_pieces_bench.cc). See bench/README.md, section "Issue 10".
 //
 // Latency benchmarks ping-pong: each iteration puts one 100-byte record whose
 // first 8 bytes are the CLOCK_MONOTONIC time (steady_clock) just before the
@@ -20,7 +21,6 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -306,6 +306,56 @@ void BM_Baseline_CondVarPingPong(benchmark::State& state) {
 }
 BENCHMARK(BM_Baseline_CondVarPingPong)->UseRealTime();
 
+// Spins (with a pause) until `word` differs from `seen`, or `stop` is set;
+// returns the word.
+template <typename Word, typename Stop>
+Word SpinUntilChanged(const std::atomic<Word>& word, Word seen,
+                      const std::atomic<Stop>& stop) {
+  Word now;
+  while ((now = word.load(std::memory_order_acquire)) == seen &&
+         !stop.load(std::memory_order_relaxed)) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+  }
+  return now;
+}
+
+// Baseline for the spinning variants: the same ping-pong through an atomic
+// the consumer spins on (no system call on either side), what the hardware
+// gives for handing a cache line from one core to the other and back.
+void BM_Baseline_SpinPingPong(benchmark::State& state) {
+  std::atomic<uint64_t> posted{0};
+  std::atomic<int64_t> stamp{0};
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> ack{0};
+  std::vector<int64_t> latencies;
+  latencies.reserve(1 << 22);
+  std::thread reader([&] {
+    uint64_t seen = 0;
+    for (;;) {
+      seen = SpinUntilChanged(posted, seen, stop);
+      if (stop.load()) return;
+      latencies.push_back(NowNanos() - stamp.load(std::memory_order_acquire));
+      ack.store(seen, std::memory_order_release);
+    }
+  });
+  uint64_t n = 0;
+  for (auto _ : state) {
+    Gap();
+    stamp.store(NowNanos(), std::memory_order_release);
+    posted.store(++n, std::memory_order_release);
+    if (!WaitForAck(ack, n)) {
+      state.SkipWithError("the spinning thread did not answer");
+      break;
+    }
+  }
+  stop.store(true);
+  reader.join();
+  ReportPercentiles(state, std::move(latencies));
+}
+BENCHMARK(BM_Baseline_SpinPingPong)->UseRealTime();
+
 // What a forked consumer and its parent share (MAP_SHARED | MAP_ANONYMOUS).
 struct CrossProcessShared {
   static constexpr size_t kCapacity = size_t{1} << 20;
@@ -371,6 +421,16 @@ void StopChild(CrossProcessShared& shared, pid_t child) {
   }
 }
 
+// Reports the percentiles of the latencies the child stored.
+void ReportChildLatencies(benchmark::State& state,
+                          const CrossProcessShared& shared) {
+  std::vector<int64_t> latencies(
+      shared.latencies,
+      shared.latencies +
+          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
+  ReportPercentiles(state, std::move(latencies));
+}
+
 // The producer writes a durable stream; the consumer is a forked process
 // that opened it read-only (a follower) and blocks in WaitForRecords.
 void BM_Latency_CrossProcess(benchmark::State& state) {
@@ -419,11 +479,7 @@ void BM_Latency_CrossProcess(benchmark::State& state) {
   Producer producer(stream.get());
   ProduceLoop(state, producer, shared.ack, 0);
   StopChild(shared, child);
-  std::vector<int64_t> latencies(
-      shared.latencies,
-      shared.latencies +
-          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
-  ReportPercentiles(state, std::move(latencies));
+  ReportChildLatencies(state, shared);
 }
 BENCHMARK(BM_Latency_CrossProcess)
     ->Arg(0)
@@ -431,8 +487,10 @@ BENCHMARK(BM_Latency_CrossProcess)
     ->ArgName("spin")
     ->UseRealTime();
 
-// Baseline: a futex ping-pong with a forked process over a shared mapping.
-void BM_Baseline_CrossProcessFutex(benchmark::State& state) {
+// The cross-process baselines: a ping-pong with a forked process over a
+// shared mapping, through the futex word, which the child waits on with
+// futex(2) (`spin` false) or spins on (`spin` true).
+void CrossProcessPingPong(benchmark::State& state, bool spin) {
   SharedMapping mapping;
   CrossProcessShared& shared = *mapping.get();
   const pid_t child = ::fork();
@@ -441,9 +499,11 @@ void BM_Baseline_CrossProcessFutex(benchmark::State& state) {
     uint64_t n = 0;
     shared.ready.store(1, std::memory_order_release);
     while (shared.stop.load() == 0) {
-      const uint32_t now = shared.futex_word.load(std::memory_order_acquire);
+      const uint32_t now =
+          spin ? SpinUntilChanged(shared.futex_word, seen, shared.stop)
+               : shared.futex_word.load(std::memory_order_acquire);
       if (now == seen) {
-        Futex(&shared.futex_word, FUTEX_WAIT, seen);
+        if (!spin) Futex(&shared.futex_word, FUTEX_WAIT, seen);
         continue;
       }
       seen = now;
@@ -466,141 +526,28 @@ void BM_Baseline_CrossProcessFutex(benchmark::State& state) {
     Gap();
     shared.stamp.store(NowNanos(), std::memory_order_release);
     shared.futex_word.fetch_add(1, std::memory_order_release);
-    Futex(&shared.futex_word, FUTEX_WAKE, 1);
+    if (!spin) Futex(&shared.futex_word, FUTEX_WAKE, 1);
     if (!WaitForAck(shared.ack, ++n)) {
       state.SkipWithError("the child did not answer");
       break;
     }
   }
   StopChild(shared, child);
-  std::vector<int64_t> latencies(
-      shared.latencies,
-      shared.latencies +
-          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
-  ReportPercentiles(state, std::move(latencies));
+  ReportChildLatencies(state, shared);
+}
+
+// Baseline: a futex ping-pong with a forked process over a shared mapping.
+void BM_Baseline_CrossProcessFutex(benchmark::State& state) {
+  CrossProcessPingPong(state, /*spin=*/false);
 }
 BENCHMARK(BM_Baseline_CrossProcessFutex)->UseRealTime();
 
-// --- Following throughput -------------------------------------------------
-
-constexpr size_t kScanRecordBytes = 1024;
-constexpr int64_t kScanStreamBytes = int64_t{1} << 30;  // data bytes
-constexpr int kScanBatch = 500;
-
-StreamOptions ScanOptions() {
-  StreamOptions options;
-  options.segment_bytes = 4 << 20;
-  return options;
+// Baseline for the spinning cross-process variant: the same, spinning on
+// the word instead of waiting on it (no system call on either side).
+void BM_Baseline_CrossProcessSpinPingPong(benchmark::State& state) {
+  CrossProcessPingPong(state, /*spin=*/true);
 }
-
-// Appends the scan records (1 GiB of data in 1 KiB records, one shard) to
-// `stream`.
-bool FillScanStream(Stream& stream) {
-  Shard* shard = *stream.GetShard("shardId-000000000000");
-  const std::string data(kScanRecordBytes, 'd');
-  std::vector<RoutedRecord> batch(kScanBatch, RoutedRecord{"k", data, 1, true});
-  for (int64_t bytes = 0; bytes < kScanStreamBytes;
-       bytes += kScanBatch * static_cast<int64_t>(kScanRecordBytes)) {
-    if (!shard->Append(batch).ok()) return false;
-  }
-  return true;
-}
-
-// The 1 GiB stream directory, written once per run by a child process.
-class ScanFixture {
- public:
-  // Written at the first call; removed when the program exits.
-  static ScanFixture& Get() {
-    static ScanFixture fixture;
-    return fixture;
-  }
-  const std::string& path() const { return path_; }
-  bool ok() const { return ok_; }
-
- private:
-  ScanFixture() : path_(dir_.path() + "/s") {
-    const pid_t child = ::fork();
-    if (child == 0) {
-      absl::StatusOr<std::unique_ptr<Stream>> s =
-          Stream::Open(path_, ScanOptions(), OpenMode::kCreateOnly);
-      if (!s.ok() || !FillScanStream(**s) || !(*s)->Close().ok()) _exit(2);
-      _exit(0);
-    }
-    int status = 0;
-    ok_ = ::waitpid(child, &status, 0) == child && WIFEXITED(status) &&
-          WEXITSTATUS(status) == 0;
-  }
-
-  BenchDir dir_;
-  std::string path_;
-  bool ok_ = false;
-};
-
-// Reads the shard from TRIM_HORIZON, 10000 records a call, starting over
-// at its end; the timed part of both scans.
-void ScanLoop(benchmark::State& state, Stream* stream) {
-  Consumer consumer(stream);
-  const ShardIterator horizon = *consumer.GetShardIterator(
-      "shardId-000000000000", StartingPosition::TrimHorizon());
-  // Warm up: one pass, so that a read-only open has mapped its segments.
-  for (ShardIterator it = horizon;;) {
-    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
-    if (!r.ok()) {
-      state.SkipWithError("read failed");
-      return;
-    }
-    if (r->records().empty()) break;
-    it = r->next_shard_iterator();
-  }
-  ShardIterator it = horizon;
-  int64_t bytes = 0;
-  for (auto _ : state) {
-    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
-    if (!r.ok()) {
-      state.SkipWithError("read failed");
-      break;
-    }
-    if (r->records().empty()) {
-      it = horizon;
-      continue;
-    }
-    for (const Record& rec : r->records()) {
-      bytes += static_cast<int64_t>(rec.data.size());
-    }
-    benchmark::DoNotOptimize(r->records().back().data.data());
-    it = r->next_shard_iterator();
-  }
-  state.SetBytesProcessed(bytes);
-  state.SetItemsProcessed(bytes / static_cast<int64_t>(kScanRecordBytes));
-}
-
-// Baseline: the same records in a memory stream of this process.
-void BM_Scan_Memory(benchmark::State& state) {
-  static const std::unique_ptr<Stream> stream = [] {
-    std::unique_ptr<Stream> s = *Stream::Create(ScanOptions());
-    if (!FillScanStream(*s)) std::abort();
-    return s;
-  }();
-  ScanLoop(state, stream.get());
-}
-BENCHMARK(BM_Scan_Memory)->UseRealTime();
-
-// A read-only open (a follower) of the 1 GiB stream another process wrote.
-void BM_Follow_Scan(benchmark::State& state) {
-  ScanFixture& fixture = ScanFixture::Get();
-  if (!fixture.ok()) {
-    state.SkipWithError("writing the 1 GiB stream failed");
-    return;
-  }
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Open(fixture.path(), StreamOptions(), OpenMode::kReadOnly);
-  if (!stream.ok()) {
-    state.SkipWithError("read-only open failed");
-    return;
-  }
-  ScanLoop(state, stream->get());
-}
-BENCHMARK(BM_Follow_Scan)->UseRealTime();
+BENCHMARK(BM_Baseline_CrossProcessSpinPingPong)->UseRealTime();
 
 }  // namespace
 }  // namespace brook

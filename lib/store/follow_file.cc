@@ -187,9 +187,13 @@ void FollowFile::Publish(uint32_t shard, uint64_t published_end,
     if (!Reserve(shard + 1).ok()) return;  // followers then see nothing new
   }
   const size_t slot = SlotOffset(shard);
-  __atomic_store_n(dword(slot + kTrimOffset), trim, __ATOMIC_SEQ_CST);
+  // Release suffices (plain stores on x86, where sequentially consistent
+  // ones are locked exchanges): a follower that reads the new end (Read(),
+  // end first) then reads this trim or a later one; Wake()'s locked add
+  // orders both before the notify word.
+  __atomic_store_n(dword(slot + kTrimOffset), trim, __ATOMIC_RELEASE);
   __atomic_store_n(dword(slot + kPublishedOffset), published_end,
-                   __ATOMIC_SEQ_CST);
+                   __ATOMIC_RELEASE);
   Wake();
 }
 

@@ -104,6 +104,8 @@ void ShardImpl::FollowCapRecovered(bool damaged) {
   const uint64_t cap =
       std::max(file->Read(number_).published_end, start_position_);
   MutexLock lock(&mu_);
+  trim_floor_millis_.store(std::numeric_limits<int64_t>::min(),
+                           std::memory_order_release);
   while (end_position_ > cap && !segments_.empty()) {
     const std::shared_ptr<Segment> hold = segments_.back();
     Segment& s = *hold;
@@ -171,7 +173,11 @@ absl::Status ShardImpl::Follow() {
       reached = true;
       break;
     }
-    CommittedFrames frames;
+    if (follow_frames_ == nullptr) {
+      follow_frames_ = std::make_unique<CommittedFrames>();
+    }
+    CommittedFrames& frames = *follow_frames_;
+    frames.batches.clear();  // keeps its capacity
     if (tail != nullptr) {
       ScanCommitted(tail->data(), tail->capacity(), tail_offset, end, cap,
                     &frames);
@@ -236,8 +242,9 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
   Env* const env = stream_->env();
   MmapSegmentStore* const store = stream_->durable_store();
   const absl::Duration spin = stream_->fixed_options().follow_spin;
-  const absl::Time spin_until =
-      spin > absl::ZeroDuration() ? absl::Now() + spin : absl::InfinitePast();
+  // Set at the first look that finds nothing: a wait that finds the record
+  // at once reads no clock for it.
+  absl::Time spin_until = absl::InfinitePast();
   for (;;) {
     FollowFile* const file = store->FollowForReading();
     // Read before looking, so that a publication after the look changes it.
@@ -253,13 +260,17 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
     if (now >= deadline_millis) return false;
     // Checked once per sleep (at most kLongestSleep).
     if (interrupt != nullptr && interrupt->interrupted()) return false;
-    if (file != nullptr && absl::Now() < spin_until) {
-      while (file->notify_value() == seen && absl::Now() < spin_until) {
+    if (file != nullptr && spin > absl::ZeroDuration()) {
+      const absl::Time t = absl::Now();
+      if (spin_until == absl::InfinitePast()) spin_until = t + spin;
+      if (t < spin_until) {
+        while (file->notify_value() == seen && absl::Now() < spin_until) {
 #if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
+          __builtin_ia32_pause();
 #endif
+        }
+        continue;
       }
-      continue;
     }
     const absl::Duration left =
         deadline_millis == std::numeric_limits<int64_t>::max()

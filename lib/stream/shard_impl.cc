@@ -3,6 +3,7 @@
 #include "stream/shard_impl.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -11,6 +12,7 @@
 #include "brook/partitioner.h"
 
 #include "store/batch_format.h"
+#include "store/follow_file.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 #include "util/status_macros.h"
@@ -354,6 +356,9 @@ int64_t ShardImpl::TrimBefore(int64_t cutoff_millis) {
 int64_t ShardImpl::TryTrimBefore(int64_t cutoff_millis) const {
   // Retention changes what is stored, not what the shard is; readers apply
   // it too, so a shard nobody writes to still lets go of expired segments.
+  if (cutoff_millis <= trim_floor_millis_.load(std::memory_order_acquire)) {
+    return 0;  // nothing old enough: no lock
+  }
   auto* self = const_cast<ShardImpl*>(this);
   if (!self->append_mu_.TryLock()) return 0;
   const int64_t records = self->TrimBeforeLocked(cutoff_millis);
@@ -362,6 +367,9 @@ int64_t ShardImpl::TryTrimBefore(int64_t cutoff_millis) const {
 }
 
 int64_t ShardImpl::TrimBeforeLocked(int64_t cutoff_millis) {
+  if (cutoff_millis <= trim_floor_millis_.load(std::memory_order_acquire)) {
+    return 0;  // nothing old enough: no lock
+  }
   int64_t records = 0;
   MutexLock lock(&mu_);
   while (!segments_.empty() &&
@@ -370,6 +378,12 @@ int64_t ShardImpl::TrimBeforeLocked(int64_t cutoff_millis) {
     records += static_cast<int64_t>(front.end_position - front.base_position());
     RemoveFrontLocked();
   }
+  // An unindexed segment's last arrival is an upper bound (INT64_MAX) that
+  // indexing lowers: no floor from it.
+  trim_floor_millis_.store(!segments_.empty() && segments_.front()->indexed
+                               ? segments_.front()->last_arrival_millis
+                               : std::numeric_limits<int64_t>::min(),
+                           std::memory_order_release);
   return records;
 }
 
@@ -424,6 +438,8 @@ void ShardImpl::Recover(std::vector<std::shared_ptr<Segment>> segments,
   next_position_ = end_position;
   segments_.assign(std::make_move_iterator(segments.begin()),
                    std::make_move_iterator(segments.end()));
+  trim_floor_millis_.store(std::numeric_limits<int64_t>::min(),
+                           std::memory_order_release);
   stream_->Adopt(bytes);
 }
 

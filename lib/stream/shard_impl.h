@@ -16,8 +16,10 @@
 #ifndef BROOK_LIB_STREAM_SHARD_IMPL_H_
 #define BROOK_LIB_STREAM_SHARD_IMPL_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -273,6 +275,9 @@ class ShardImpl final : public Shard {
   uint64_t follow_seen_trim_ ABSL_GUARDED_BY(follow_mu_) = 0;
   // The highest trim FollowTrim() applied.
   uint64_t follow_trim_applied_ ABSL_GUARDED_BY(follow_mu_) = 0;
+  // Follow()'s scan of the newest segment, kept so that its frame list
+  // keeps its capacity (no allocation per frame adopted).
+  std::unique_ptr<CommittedFrames> follow_frames_ ABSL_GUARDED_BY(follow_mu_);
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   // The appender's view: next position to give, last arrival stamped.
@@ -301,6 +306,16 @@ class ShardImpl final : public Shard {
   mutable bool index_damaged_ ABSL_GUARDED_BY(mu_) = false;
   // The first such damage: what a read at the log's end then returns.
   mutable absl::Status index_error_ ABSL_GUARDED_BY(mu_);
+  // A lower bound of the oldest segment's `last_arrival_millis`, stored
+  // under `mu_` and read without it: while the retention cutoff is at or
+  // below it, TrimBefore*() have nothing to drop and return without taking
+  // a lock (a read and an append then skip two and one mutex round trips).
+  // Set from an indexed oldest segment after each trim; the arrivals of the
+  // segments behind it are at least as late, so dropping the oldest keeps
+  // the bound. Reset to the minimum (check) where a segment's last arrival
+  // can go down: Recover(), FollowCapRecovered(), LostLocked().
+  mutable std::atomic<int64_t> trim_floor_millis_{
+      std::numeric_limits<int64_t>::min()};
 };
 
 }  // namespace internal

@@ -8,6 +8,7 @@
 // older one. Searches by arrival time open only the segments they probe.
 
 #include <algorithm>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -27,6 +28,8 @@ absl::Status ShardImpl::LostLocked(Segment& segment, absl::Status status) const
       const_cast<ShardImpl*>(this)->segments_;
   uint64_t& trim = const_cast<ShardImpl*>(this)->trim_position_;
   uint64_t& end = const_cast<ShardImpl*>(this)->end_position_;
+  trim_floor_millis_.store(std::numeric_limits<int64_t>::min(),
+                           std::memory_order_release);
   if (absl::IsNotFound(status)) {
     // Dropped by retention: so was every older segment.
     auto it = std::find_if(

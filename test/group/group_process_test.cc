@@ -50,13 +50,12 @@
 #include "brook/stream.h"
 
 #include "group/group_testing.h"
+#include "testing/child_processes.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace brook {
@@ -349,58 +348,27 @@ bool HoldsUnfinished(LeaseStore& store, const std::string& id) {
   return false;
 }
 
+// The workers' and writer's processes, and the memory they share.
 class Processes {
  public:
-  Processes() {
-    void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(p != MAP_FAILED);
-    shared_ = static_cast<Shared*>(p);  // zero-filled
-  }
-  ~Processes() {
-    for (pid_t pid : pids_) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-    ::munmap(shared_, sizeof(Shared));
-  }
-  Processes(const Processes&) = delete;
-  Processes& operator=(const Processes&) = delete;
-
-  Shared* shared() const { return shared_; }
+  Shared* shared() const { return shared_.get(); }
 
   pid_t StartWriter(const std::string& dir, uint64_t seed, int batches) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) RunWriter(dir, seed, batches, shared_);
-    pids_.push_back(pid);
-    return pid;
+    return children_.Fork(
+        [&] { RunWriter(dir, seed, batches, shared_.get()); });
   }
   pid_t StartWorker(const std::string& dir, const std::string& id,
                     const std::string& log_path, uint64_t seed) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) RunWorker(dir, id, log_path, seed, shared_);
-    pids_.push_back(pid);
-    return pid;
+    return children_.Fork(
+        [&] { RunWorker(dir, id, log_path, seed, shared_.get()); });
   }
   // Reaps `pid`; its exit code, or 128 + the signal that ended it.
-  int Wait(pid_t pid) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    pids_.erase(std::find(pids_.begin(), pids_.end(), pid));
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  bool Exited(pid_t pid) {
-    siginfo_t info{};
-    return ::waitid(P_PID, static_cast<id_t>(pid), &info,
-                    WEXITED | WNOHANG | WNOWAIT) == 0 &&
-           info.si_pid == pid;
-  }
+  int Wait(pid_t pid) { return children_.Wait(pid); }
+  bool Exited(pid_t pid) { return testing::ChildProcesses::Exited(pid); }
 
  private:
-  Shared* shared_ = nullptr;
-  std::vector<pid_t> pids_;
+  testing::SharedMapping<Shared> shared_;
+  testing::ChildProcesses children_;  // killed before shared_ is unmapped
 };
 
 TEST_CASE(

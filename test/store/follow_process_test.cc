@@ -13,28 +13,10 @@
 // `skipped_records()` (checked to have happened).
 //
 // Every process reports into memory shared with the parent (mapped before
-// the forks): the writers every acknowledged record (shard, position, id),
-// the followers every record they read (shard, position, id, digest of the
-// bytes) and every `skipped_records()` count with the position the read
-// went on from. The oracle, per follower:
-//   1. per shard, positions run from the shard's first position without a
-//      gap or a repeat, except for skips, each of exactly the count
-//      `skipped_records()` gave, from where the reader was (retention
-//      removed those before the read), and a gap before the first iterator's
-//      position (TRIM_HORIZON starts at the oldest record kept, counting
-//      nothing); the final files hold no record of any gap;
-//   2. every record's bytes are those its writer made for its id, and no id
-//      appears twice;
-//   3. every acknowledged record was read at its shard and position, or lies
-//      in a skipped range;
-//   4. a record read but never acknowledged (its writer was killed before the
-//      ack) is in the files at that position after the last writer closed,
-//      unless retention removed it (its position is below the first one
-//      the shard still holds): no follower saw a record that recovery then
-//      truncated;
-//   5. the two followers agree on every position both read, and each read
-//      every shard to its end (the last writer's, or the closed shard's);
-//   6. a child shard's first record comes after its parents' last ones.
+// the forks): the writers every acknowledged record, the followers every
+// record they read and every `skipped_records()` count; the oracle
+// (follow_oracle.h) checks each follower against what was acknowledged and
+// what the files hold at the end.
 //
 // The seed is printed; BROOK_FOLLOW_SEED=<n> replays the writers' choices
 // (the kill moments depend on timing).
@@ -65,48 +47,31 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "follow_oracle.h"
 #include "stream/sequence.h"
+#include "testing/child_processes.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 #include "tools/brook/lineage_reader.h"
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace brook {
 namespace {
 
-// One line of a report: a record (acknowledged or read) or a skip.
-struct Entry {
-  uint32_t kind;  // kRecord or kSkip
-  uint32_t shard;
-  // kRecord: the record's. kSkip: the position after the records skipped
-  // (of the first record the read returned, or of its next iterator).
-  uint64_t position;
-  uint64_t id;      // kRecord: (writer incarnation << 32) | counter;
-                    // kSkip: the count skipped
-  uint64_t digest;  // of the bytes read (followers only)
-};
-constexpr uint32_t kRecord = 0;
-constexpr uint32_t kSkip = 1;
-
-// Entries [0, count) are published; a writer fills entries, then raises
-// `count` (release).
-struct Report {
-  static constexpr size_t kCapacity = size_t{1} << 18;
-  std::atomic<uint64_t> count;
-  Entry entries[kCapacity];
-
-  bool Add(const Entry& e) {
-    const uint64_t at = count.load(std::memory_order_relaxed);
-    if (at >= kCapacity) return false;
-    entries[at] = e;
-    count.store(at + 1, std::memory_order_release);
-    return true;
-  }
-};
+using testing::CheckAcknowledged;
+using testing::CheckFollower;
+using testing::Entry;
+using testing::FinalShard;
+using testing::FollowerView;
+using testing::kRecord;
+using testing::kSkip;
+using testing::ParseId;
+using testing::ReadFinal;
+using testing::RecordData;
+using testing::Report;
+using testing::ReportResult;
 
 constexpr int kFollowers = 2;
 constexpr size_t kMaxShards = 4096;
@@ -125,35 +90,6 @@ struct Shared {
   Report writer;
   Report followers[kFollowers];
 };
-
-uint64_t Fnv1a(absl::string_view bytes) {
-  uint64_t h = 14695981039346656037u;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211u;
-  }
-  return h;
-}
-
-// The bytes of record `id`: "r<id>:" and a body of 20 to 400 bytes.
-std::string RecordData(uint64_t id) {
-  uint64_t x = id * 0x9E3779B97F4A7C15u + 7;
-  const size_t n = 20 + static_cast<size_t>((x >> 20) % 381);
-  std::string d = absl::StrCat("r", id, ":");
-  for (size_t i = 0; i < n; ++i) {
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    d.push_back(static_cast<char>('a' + (x * 0x2545F4914F6CDD1Du >> 59)));
-  }
-  return d;
-}
-
-bool ParseId(absl::string_view data, uint64_t* id) {
-  const size_t colon = data.find(':');
-  return !data.empty() && data[0] == 'r' && colon != absl::string_view::npos &&
-         absl::SimpleAtoi(data.substr(1, colon - 1), id);
-}
 
 StreamOptions WriterOptions() {
   StreamOptions options;
@@ -237,48 +173,6 @@ bool Reshard(Stream& stream, std::mt19937_64& rng) {
   _exit(0);
 }
 
-// Reads the position of an iterator (the stream's own number for it, which
-// for brook's streams is the position of the next record to read).
-struct IteratorAccess : Stream {
-  using Stream::ShardIteratorPosition;
-};
-
-// Adds what a GetRecords result of shard `shard_id` gave to `report`: its
-// skip, then its records; sets `(*next)[shard number]` past the last record
-// and `*full` if the report is full. False if the shard is unknown.
-bool ReportResult(const Stream& stream, const std::string& shard_id,
-                  const GetRecordsResult& r, Report* report,
-                  std::map<uint64_t, uint64_t>* next, bool* full) {
-  absl::StatusOr<Shard*> shard = stream.GetShard(shard_id);
-  if (!shard.ok()) return false;
-  const ShardDescription d = (*shard)->Describe();
-  const uint32_t number = static_cast<uint32_t>(
-      internal::ShardNumberOf(d.starting_sequence_number));
-  if (r.skipped_records() != 0) {
-    // Where the read went on after the skip: its first record, else its
-    // next iterator, else (the end of a closed shard) the shard's end.
-    uint64_t after;
-    if (!r.records().empty()) {
-      after = internal::PositionOf(r.records().front().sequence_number);
-    } else if (r.next_shard_iterator().valid()) {
-      after = IteratorAccess::ShardIteratorPosition(r.next_shard_iterator());
-    } else if (d.ending_sequence_number.has_value()) {
-      after = internal::PositionOf(*d.ending_sequence_number) + 1;
-    } else {
-      return false;
-    }
-    *full |= !report->Add({kSkip, number, after, r.skipped_records(), 0});
-  }
-  for (const Record& rec : r.records()) {
-    uint64_t id = ~uint64_t{0};
-    ParseId(rec.data, &id);
-    const uint64_t position = internal::PositionOf(rec.sequence_number);
-    *full |= !report->Add({kRecord, number, position, id, Fnv1a(rec.data)});
-    (*next)[number] = position + 1;
-  }
-  return true;
-}
-
 // A follower process: reads every shard in lineage order and reports what
 // it read, until the parent says the last writer closed and it has read
 // every shard to its end. Exit codes: 0 done, 2 open failed, 3 read failed,
@@ -335,189 +229,6 @@ bool ReportResult(const Stream& stream, const std::string& shard_id,
   }
 }
 
-// What one shard holds after the last writer closed.
-struct FinalShard {
-  ShardDescription description;
-  uint64_t first_position = 0;       // of the first record kept (or the end)
-  std::map<uint64_t, uint64_t> ids;  // position -> id
-};
-
-std::map<uint64_t, FinalShard> ReadFinal(const std::string& dir) {
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
-  BROOK_REQUIRE_OK(stream);
-  Consumer consumer(stream->get());
-  std::map<uint64_t, FinalShard> shards;
-  for (const ShardDescription& d : (*stream)->ListShards()) {
-    FinalShard& f = shards[internal::ShardNumberOf(d.starting_sequence_number)];
-    f.description = d;
-    f.first_position =
-        d.is_open() ? internal::PositionOf(d.starting_sequence_number)
-                    : internal::PositionOf(*d.ending_sequence_number) + 1;
-    absl::StatusOr<ShardIterator> it =
-        consumer.GetShardIterator(d.shard_id, StartingPosition::TrimHorizon());
-    BROOK_REQUIRE_OK(it);
-    for (;;) {
-      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
-      BROOK_REQUIRE_OK(r);
-      for (const Record& rec : r->records()) {
-        const uint64_t position = internal::PositionOf(rec.sequence_number);
-        if (f.ids.empty()) f.first_position = position;
-        uint64_t id = 0;
-        REQUIRE(ParseId(rec.data, &id));
-        REQUIRE(rec.data == RecordData(id));
-        f.ids[position] = id;
-      }
-      if (!r->next_shard_iterator().valid() || r->records().empty()) break;
-      *it = r->next_shard_iterator();
-    }
-  }
-  return shards;
-}
-
-// The end a follower must reach in each shard: after the last record of an
-// open shard, after the ending position of a closed one.
-uint64_t FinalEnd(const FinalShard& f) {
-  if (!f.description.is_open()) {
-    return internal::PositionOf(*f.description.ending_sequence_number) + 1;
-  }
-  if (f.ids.empty()) {
-    return internal::PositionOf(f.description.starting_sequence_number);
-  }
-  return f.ids.rbegin()->first + 1;
-}
-
-// What a follower read: per shard, position -> id, the skipped ranges, and
-// the index in its report of its first and last entry.
-struct FollowerView {
-  std::map<uint64_t, std::map<uint64_t, uint64_t>> ids;
-  std::map<uint64_t, std::vector<std::pair<uint64_t, uint64_t>>> skipped;
-  std::map<uint64_t, std::pair<uint64_t, uint64_t>> span;  // first, last
-  std::map<uint64_t, uint64_t> next;
-};
-
-FollowerView CheckFollower(const Report& report,
-                           const std::map<uint64_t, FinalShard>& final) {
-  FollowerView v;
-  std::set<uint64_t> seen;
-  const uint64_t count = report.count.load(std::memory_order_acquire);
-  for (uint64_t i = 0; i < count; ++i) {
-    const Entry& e = report.entries[i];
-    INFO("report entry " << i << ": shard " << e.shard << " position "
-                         << e.position << " id " << e.id);
-    auto f = final.find(e.shard);
-    REQUIRE(f != final.end());
-    if (v.next.count(e.shard) == 0) {
-      const uint64_t start =
-          internal::PositionOf(f->second.description.starting_sequence_number);
-      v.next[e.shard] = start;
-      v.span[e.shard].first = i;
-      // A shard's first iterator (TRIM_HORIZON) starts at the oldest record
-      // kept then, counting nothing skipped: what retention had dropped
-      // before is a gap at the front. If retention dropped more before the
-      // first read, that read counts the skip from where the iterator
-      // started, not from the shard's start.
-      REQUIRE((e.kind == kRecord || e.position >= e.id));
-      const uint64_t began = e.kind == kRecord ? e.position : e.position - e.id;
-      if (began > start) {
-        v.skipped[e.shard].push_back({start, began});
-        v.next[e.shard] = began;
-      }
-    }
-    v.span[e.shard].second = i;
-    uint64_t& next = v.next[e.shard];
-    if (e.kind == kSkip) {  // 1.
-      // Exactly the records from where the reader was to where it went on.
-      REQUIRE(e.id > 0);
-      REQUIRE(e.position >= next);
-      REQUIRE(e.position - next == e.id);
-      v.skipped[e.shard].push_back({next, e.position});
-      next = e.position;
-      continue;
-    }
-    REQUIRE(e.position == next);  // 1.
-    ++next;
-    REQUIRE(e.digest == Fnv1a(RecordData(e.id)));  // 2.
-    REQUIRE(seen.insert(e.id).second);
-    v.ids[e.shard][e.position] = e.id;
-    // 4.
-    const FinalShard& shard = f->second;
-    if (e.position >= shard.first_position) {
-      auto kept = shard.ids.find(e.position);
-      REQUIRE(kept != shard.ids.end());
-      REQUIRE(kept->second == e.id);
-    }
-  }
-  for (const auto& [number, shard] : final) {  // 5.
-    INFO("shard " << shard.description.shard_id);
-    if (v.next.count(number) == 0) {
-      // Nothing read: retention had dropped all it had, if anything.
-      const uint64_t start =
-          internal::PositionOf(shard.description.starting_sequence_number);
-      v.skipped[number].push_back({start, shard.first_position});
-      v.next[number] = shard.first_position;
-    }
-    const uint64_t reached = v.next[number];
-    CHECK(reached == FinalEnd(shard));
-    // Gaps only where retention dropped records: the final files hold none
-    // of a skipped range (retention only moves forward).
-    for (const auto& [from, to] : v.skipped[number]) {
-      INFO("skipped positions " << from << " to " << to);
-      auto kept = shard.ids.lower_bound(from);
-      CHECK((kept == shard.ids.end() || kept->first >= to));
-    }
-    // 6.
-    for (const std::string* parent :
-         {&shard.description.parent_shard_id,
-          &shard.description.adjacent_parent_shard_id}) {
-      if (parent->empty() || v.span.count(number) == 0) continue;
-      for (const auto& [p, ps] : final) {
-        if (ps.description.shard_id != *parent || v.span.count(p) == 0) {
-          continue;
-        }
-        CHECK(v.span[p].second < v.span[number].first);
-      }
-    }
-  }
-  return v;
-}
-
-bool InSkipped(const FollowerView& v, uint64_t shard, uint64_t position) {
-  auto it = v.skipped.find(shard);
-  if (it == v.skipped.end()) return false;
-  for (const auto& [from, to] : it->second) {
-    if (position >= from && position < to) return true;
-  }
-  return false;
-}
-
-// 3. Every record in `writer` (acknowledged) was read by each follower at
-// its shard and position, or lies in a range it skipped. Returns how many
-// (record, follower) pairs were skipped.
-uint64_t CheckAcknowledged(const Report& writer,
-                           const std::vector<FollowerView>& views) {
-  const uint64_t acks = writer.count.load(std::memory_order_acquire);
-  uint64_t skipped = 0;
-  for (uint64_t a = 0; a < acks; ++a) {
-    const Entry& e = writer.entries[a];
-    for (size_t i = 0; i < views.size(); ++i) {
-      INFO("follower " << i << ", acknowledged shard " << e.shard
-                       << " position " << e.position << " id " << e.id);
-      auto shard = views[i].ids.find(e.shard);
-      if (shard != views[i].ids.end()) {
-        auto it = shard->second.find(e.position);
-        if (it != shard->second.end()) {
-          REQUIRE(it->second == e.id);
-          continue;
-        }
-      }
-      REQUIRE(InSkipped(views[i], e.shard, e.position));
-      ++skipped;
-    }
-  }
-  return skipped;
-}
-
 uint64_t FollowSeed() {
   uint64_t seed = std::random_device()();
   if (const char* env = std::getenv("BROOK_FOLLOW_SEED")) {
@@ -526,38 +237,20 @@ uint64_t FollowSeed() {
   return seed;
 }
 
+// The writer and follower processes, and the memory they share.
 class Processes {
  public:
-  Processes() {
-    void* p = ::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    REQUIRE(p != MAP_FAILED);
-    shared_ = static_cast<Shared*>(p);  // zero-filled
-  }
-  ~Processes() {
-    for (pid_t pid : pids_) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-    ::munmap(shared_, sizeof(Shared));
-  }
-  Processes(const Processes&) = delete;
-  Processes& operator=(const Processes&) = delete;
-
-  Shared* shared() const { return shared_; }
+  Shared* shared() const { return shared_.get(); }
 
   // Starts a writer; returns once it opened the stream.
   pid_t StartWriter(const std::string& dir, uint32_t incarnation, uint64_t seed,
                     int batches) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
+    const pid_t pid = children_.Fork([&] {
       ::close(fds[0]);
-      RunWriter(dir, incarnation, seed, batches, shared_, fds[1]);
-    }
-    pids_.push_back(pid);
+      RunWriter(dir, incarnation, seed, batches, shared_.get(), fds[1]);
+    });
     ::close(fds[1]);
     char ready = 0;
     const bool is_ready = ::read(fds[0], &ready, 1) == 1;
@@ -567,37 +260,25 @@ class Processes {
   }
 
   pid_t StartFollower(const std::string& dir, int i) {
-    const pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) RunFollower(dir, shared_, &shared_->followers[i], i == 1);
-    pids_.push_back(pid);
-    return pid;
+    Shared* shared = shared_.get();
+    return children_.Fork(
+        [&] { RunFollower(dir, shared, &shared->followers[i], i == 1); });
   }
 
   // Reaps `pid`; its exit code, or 128 + the signal that ended it.
-  int Wait(pid_t pid) {
-    int status = 0;
-    REQUIRE(::waitpid(pid, &status, 0) == pid);
-    pids_.erase(std::find(pids_.begin(), pids_.end(), pid));
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  int Wait(pid_t pid) { return children_.Wait(pid); }
 
   // Returns once the writers acknowledged `n` records, or `pid` exited.
   void WaitForAcks(uint64_t n, pid_t pid) {
-    while (shared_->writer.count.load(std::memory_order_acquire) < n) {
-      siginfo_t info{};
-      if (::waitid(P_PID, static_cast<id_t>(pid), &info,
-                   WEXITED | WNOHANG | WNOWAIT) == 0 &&
-          info.si_pid == pid) {
-        return;
-      }
+    while (shared()->writer.count.load(std::memory_order_acquire) < n) {
+      if (testing::ChildProcesses::Exited(pid)) return;
       ::usleep(200);  // polls another process: nothing to block on
     }
   }
 
  private:
-  Shared* shared_ = nullptr;
-  std::vector<pid_t> pids_;
+  testing::SharedMapping<Shared> shared_;
+  testing::ChildProcesses children_;  // killed before shared_ is unmapped
 };
 
 void RunFollowTest(int kills) {

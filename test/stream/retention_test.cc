@@ -244,5 +244,51 @@ TEST_CASE("Retention: a clock near INT64_MIN does not overflow the cutoff",
         std::vector<std::string>{"kept", "also kept"});
 }
 
+// Appends and reads skip the trim (and its locks) while the retention cutoff
+// is below the oldest segment's newest arrival as last checked; a segment
+// that takes newer records after that check must still go once they expire,
+// and not before.
+TEST_CASE(
+    "Retention: a segment that took records after a trim check goes only "
+    "once its newest record expires",
+    "[retention]") {
+  const bool durable = GENERATE(false, true);
+  INFO("durable " << durable);
+  testing::TempDir tmp;
+  ManualClockEnv env(1'000'000);
+  StreamOptions options;
+  options.env = &env;
+  options.shard_count = 1;
+  options.retention_period = absl::Milliseconds(1000);
+  std::unique_ptr<Stream> stream =
+      MakeStream(options, durable ? tmp.Sub("s") : "");
+  Producer producer(stream.get());
+  Consumer consumer(stream.get());
+  BROOK_REQUIRE_OK(producer.PutRecord("k", "old"));
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(it);
+  absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);  // checks
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(r->records().size() == 1);
+  env.Advance(absl::Milliseconds(600));
+  BROOK_REQUIRE_OK(producer.PutRecord("k", "new"));  // the same segment
+  env.Advance(absl::Milliseconds(600));              // "old" expired, "new" not
+  r = consumer.GetRecords(*it);
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(r->records().size() == 1);
+  CHECK(r->records()[0].data == "new");
+  CHECK(r->skipped_records() == 1);
+  CHECK(Impl(stream.get())->SegmentCountForTesting() == 1);
+  env.Advance(absl::Milliseconds(500));  // both expired
+  r = consumer.GetRecords(r->next_shard_iterator());
+  BROOK_REQUIRE_OK(r);
+  CHECK(r->records().empty());
+  CHECK(Impl(stream.get())->SegmentCountForTesting() == 0);
+  BROOK_REQUIRE_OK(producer.PutRecord("k", "fresh"));
+  CHECK(ReadEveryShard(stream.get()).at("shardId-000000000000") ==
+        std::vector<std::string>{"fresh"});
+}
+
 }  // namespace
 }  // namespace brook
