@@ -130,6 +130,36 @@ struct AsyncProducerOptions {
   // Source of time (linger, backoff, TTL, put_timeout). Not owned; must
   // outlive the producer. Default (null): `Env::Default()`.
   Env* env = nullptr;
+
+  // KPL aggregation (KPL: AggregationEnabled): when true, the user records of
+  // a batch bound for one shard are packed into aggregated records (the KPL
+  // format; brook/aggregation.h), each stored as one record of the stream,
+  // so that many small records cost one append slot. An aggregate holds only
+  // records whose hash key (explicit, or the MD5 of the partition key) lies
+  // in the range of the shard it is appended to, and carries the first
+  // one's hash key as its explicit hash key; after a reshard, buffered
+  // records are packed again by the new ranges, so no aggregate straddles a
+  // shard boundary. Each record's `AsyncPutResult` carries the aggregate's
+  // sequence number and its index in it as `subsequence_number`. A record
+  // that does not fit an empty aggregate of `aggregation_max_bytes`, and a
+  // record that would be alone in its aggregate, is stored as it is.
+  //
+  // Default: false, unlike KPL (true). A brook reader sees an aggregate as
+  // one record of opaque bytes unless it asks for de-aggregation
+  // (`GetRecordsOptions::deaggregate`, default false, in consumer.h), so with
+  // aggregation on, every reader of the stream must ask for it. Turn it on
+  // when they do, or when the stream's readers are KCL-style consumers.
+  bool aggregation_enabled = false;
+
+  // Most user records in one aggregate (KPL: AggregationMaxCount). 1 to
+  // 2^32-1. Default: 4294967295, as KPL (no limit but the size).
+  int64_t aggregation_max_count = 4294967295;
+
+  // Most bytes of one aggregated record, partition key plus data (magic,
+  // protobuf and MD5), as the stream counts a record against its max record
+  // size (KPL: AggregationMaxSize). At least 64; a value above the stream's
+  // max record size counts as that size. Default: 51200, as KPL.
+  int64_t aggregation_max_bytes = 51200;
 };
 
 // Where a record was stored.

@@ -81,6 +81,14 @@ absl::Status CheckOptions(const AsyncProducerOptions& o,
   if (s.ok()) {
     s = CheckDuration("max_backoff", o.max_backoff, o.min_backoff, hour);
   }
+  if (s.ok()) {
+    s = CheckInt("aggregation_max_count", o.aggregation_max_count, 1,
+                 int64_t{4294967295});
+  }
+  if (s.ok()) {
+    s = CheckInt("aggregation_max_bytes", o.aggregation_max_bytes, 64,
+                 std::numeric_limits<int64_t>::max());
+  }
   return s;
 }
 
@@ -101,7 +109,15 @@ AsyncProducer::Impl::Impl(Stream* stream, const AsyncProducerOptions& options,
       max_record_bytes_(max_record_bytes),
       linger_millis_(CeilMillis(options.linger)),
       ttl_millis_(CeilMillis(options.record_ttl)),
-      rng_(options.seed != 0 ? options.seed : std::random_device()()) {}
+      rng_(options.seed != 0 ? options.seed : std::random_device()()),
+      builder_(std::min(options.aggregation_max_bytes, max_record_bytes)) {
+  // Vectors sized once for a full batch, so that the hot path does not grow
+  // them record by record (each growth of a large vector faults in new pages).
+  const size_t reserve = static_cast<size_t>(std::min<int64_t>(
+      options.max_buffered_records, options.max_batch_records * int64_t{4}));
+  internal::MutexLock lock(&mu_);
+  intake_.reserve(reserve);
+}
 
 AsyncProducer::Impl::~Impl() = default;
 
@@ -124,6 +140,10 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     if (!key.ok()) return key.status();
     r.hash_key = *key;
     r.has_explicit_hash_key = true;
+  } else {
+    // Routing (MD5) on the caller's thread, outside the lock: putters hash in
+    // parallel and the sending thread only looks the shard up.
+    r.hash_key = PartitionKeyHash(partition_key);
   }
   r.key_size = static_cast<uint32_t>(partition_key.size());
   r.data_size = static_cast<uint32_t>(data.size());

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
+#include "brook/aggregation.h"
 #include "brook/async_producer.h"
 #include "brook/env.h"
 #include "brook/shard.h"
@@ -96,6 +97,17 @@ class AsyncProducer::Impl {
   // Appends batches of `q` while it has due records; false if the map
   // changed.
   bool SendQueue(internal::ShardQueue* q, const Wake& wake, int64_t now);
+  // Fills `batch_` (and `groups_`) from the front of `q`, within the batch
+  // limits; returns the number of user records taken.
+  size_t FillBatch(internal::ShardQueue* q);
+  // As FillBatch(), packing the records into aggregates.
+  size_t FillAggregatedBatch(internal::ShardQueue* q);
+  // Closes the aggregate being built as a group of `groups_` starting at
+  // user record `begin` of the queue; a lone record is stored as it is.
+  void CloseGroup(size_t begin, int64_t* bytes);
+  // User records that make a shard's batch full (the sending thread does
+  // not wait for linger then).
+  int64_t FullBatchRecords() const;
   // Fails the front records of `q` whose TTL has run out.
   void ExpireFront(internal::ShardQueue* q, int64_t now);
   // The open shards, sorted by hash key, read until they tile the key space.
@@ -151,10 +163,18 @@ class AsyncProducer::Impl {
   // Sending thread only.
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<RoutedRecord> batch_;
-  std::vector<absl::string_view> keys_;  // Route()'s scratch
-  std::vector<size_t> to_hash_;
-  std::vector<std::array<uint8_t, 16>> digests_;
   std::mt19937_64 rng_;
+  // KPL aggregation (SendQueue()'s scratch): the stored records of the batch
+  // being formed, each a run of user records of the queue's front, packed
+  // into `aggregates_[aggregate]` or stored as it is (aggregate -1).
+  struct Group {
+    size_t begin;
+    size_t count;
+    int aggregate;
+  };
+  AggregateBuilder builder_;
+  std::vector<Group> groups_;
+  std::vector<AggregateBuilder::Aggregate> aggregates_;
   uint64_t seen_generation_ = 0;
   // Completed since the last Settle().
   struct Done {
