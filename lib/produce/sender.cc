@@ -49,18 +49,16 @@ absl::Status AsyncProducer::Impl::Start() {
 
 void AsyncProducer::Impl::Run() {
   std::vector<PendingRecord> intake;
-  {
-    internal::MutexLock lock(&mu_);
-    intake.reserve(intake_.capacity());  // swapped with intake_ each round
-  }
+  intake.reserve(static_cast<size_t>(options_.max_batch_records));
   for (;;) {
-    const Wake wake = WaitAndTake(&intake);
+    const Wake wake = Wait();
+    Drain(&intake);
     if (wake.cancel) {
       CancelAll(&intake);
       Settle();
       return;
     }
-    if (wake.exit) return;
+    if (wake.exit && intake.empty()) return;
     Route(&intake);
     while (!SendDue(wake)) {
     }
@@ -68,49 +66,120 @@ void AsyncProducer::Impl::Run() {
   }
 }
 
-AsyncProducer::Impl::Wake AsyncProducer::Impl::WaitAndTake(
-    std::vector<PendingRecord>* intake) {
+AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
   Wake w;
-  internal::MutexLock lock(&mu_);
   for (;;) {
-    w.cancel = cancel_;
-    w.flushing = flushers_ > 0 || closing_;
-    if (cancel_) break;
-    if (closing_ && stats_.records_buffered == 0) {
-      w.exit = true;
+    int64_t deadline;
+    {
+      internal::MutexLock lock(&mu_);
+      w.cancel = cancel_;
+      w.flushing = flushers_ > 0 || closing_.load();
+      if (cancel_) return w;
+      if (closing_.load() && buffered_records_.load() == 0) {
+        w.exit = true;
+        return w;
+      }
+      if (seen_generation_ != wake_generation_) {
+        seen_generation_ = wake_generation_;
+        return w;
+      }
+      deadline = NextDeadline(w);
+      // Put() wakes us early once some shard may have a full batch.
+      int64_t most_records = 0, most_bytes = 0;
+      for (const auto& q : queues_) {
+        most_records = std::max<int64_t>(most_records, q->records.size());
+        most_bytes = std::max(most_bytes, q->records.bytes());
+      }
+      wake_records_.store(
+          std::max<int64_t>(1, FullBatchRecords() - most_records),
+          std::memory_order_relaxed);
+      wake_bytes_.store(
+          std::max<int64_t>(1, options_.max_batch_bytes - most_bytes),
+          std::memory_order_relaxed);
+    }
+    const int64_t now = env_->NowMillis();
+    if (now >= deadline) return w;
+    // Publish the wish, then look at the intakes once more: a put either
+    // sees the wish or its record is seen here (seq_cst on both sides).
+    wake_deadline_.store(deadline, std::memory_order_relaxed);
+    sender_waiting_.store(true);
+    if (IntakesDue(w.flushing, now, &deadline)) {
+      sender_waiting_.store(false);
       return w;
     }
-    const int64_t n = static_cast<int64_t>(intake_.size());
-    if (n > 0 &&
-        (w.flushing || n >= wake_records_ || intake_bytes_ >= wake_bytes_)) {
-      break;
+    wake_deadline_.store(deadline, std::memory_order_relaxed);
+    internal::MutexLock lock(&mu_);
+    if (sender_waiting_.load() && seen_generation_ == wake_generation_ &&
+        !cancel_) {
+      wake_cv_.WaitUntil(&mu_, env_, deadline);
     }
-    if (seen_generation_ != wake_generation_) {
-      seen_generation_ = wake_generation_;
-      break;
+    sender_waiting_.store(false);
+    if (seen_generation_ == wake_generation_) {
+      w.flushing = flushers_ > 0 || closing_.load();
+      return w;  // woken by a put, or the deadline came: drain and send
     }
-    int64_t deadline = NextDeadline(w);
-    if (n > 0) {
-      deadline = std::min(deadline,
-                          AddSaturated(intake_oldest_millis_, linger_millis_));
-    }
-    if (env_->NowMillis() >= deadline) break;
-    // Put() wakes us early once some shard may have a full batch.
-    int64_t most_records = 0, most_bytes = 0;
-    for (const auto& q : queues_) {
-      most_records = std::max<int64_t>(most_records, q->records.size());
-      most_bytes = std::max(most_bytes, q->records.bytes());
-    }
-    wake_records_ = std::max<int64_t>(1, FullBatchRecords() - most_records);
-    wake_bytes_ = std::max<int64_t>(1, options_.max_batch_bytes - most_bytes);
-    sender_waiting_ = true;
-    sender_deadline_millis_ = deadline;
-    wake_cv_.WaitUntil(&mu_, env_, deadline);
-    sender_waiting_ = false;
   }
-  intake->swap(intake_);
-  intake_bytes_ = 0;
-  return w;
+}
+
+bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
+                                     int64_t* deadline) {
+  {
+    internal::MutexLock lock(&mu_);
+    if (sender_intakes_.size() != intakes_.size()) {
+      sender_intakes_.clear();
+      for (const auto& in : intakes_) sender_intakes_.push_back(in.get());
+    }
+  }
+  const int64_t full = wake_records_.load(std::memory_order_relaxed);
+  const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
+  for (internal::Intake* in : sender_intakes_) {
+    internal::MutexLock lock(&in->mu);
+    if (in->records.empty()) continue;
+    const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
+    if (flushing || now >= due ||
+        static_cast<int64_t>(in->records.size()) >= full ||
+        in->bytes >= full_bytes) {
+      return true;
+    }
+    *deadline = std::min(*deadline, due);
+  }
+  return false;
+}
+
+void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
+  uint64_t drain;
+  {
+    internal::MutexLock lock(&mu_);
+    drain = drain_requested_;
+    if (sender_intakes_.size() != intakes_.size()) {
+      sender_intakes_.clear();
+      for (const auto& in : intakes_) sender_intakes_.push_back(in.get());
+    }
+  }
+  for (internal::Intake* in : sender_intakes_) {
+    internal::MutexLock lock(&in->mu);
+    if (in->records.empty()) continue;
+    in->bytes = 0;
+    if (intake->empty()) {
+      intake->swap(in->records);  // `in` keeps our empty vector's capacity
+      continue;
+    }
+    for (PendingRecord& r : in->records) intake->push_back(std::move(r));
+    in->records.clear();
+  }
+  internal::MutexLock lock(&mu_);
+  // Count the records in their Flush() epochs, a run at a time.
+  for (size_t i = 0; i < intake->size();) {
+    const int64_t epoch = (*intake)[i].epoch;
+    size_t j = i + 1;
+    while (j < intake->size() && (*intake)[j].epoch == epoch) ++j;
+    CountOf(epoch).pending += static_cast<int64_t>(j - i);
+    i = j;
+  }
+  if (drained_ != drain) {
+    drained_ = drain;
+    done_cv_.SignalAll();
+  }
 }
 
 void AsyncProducer::Impl::Route(std::vector<PendingRecord>* intake) {
@@ -448,9 +517,9 @@ void AsyncProducer::Impl::Settle() {
   stats_.retries += retries_;
   stats_.shard_map_refreshes += refreshes_;
   batches_ = retries_ = refreshes_ = 0;
+  int64_t bytes = 0;
   for (const Done& d : done_) {
-    --stats_.records_buffered;
-    stats_.bytes_buffered -= d.bytes;
+    bytes += d.bytes;
     EpochCount& count = CountOf(d.epoch);
     --count.pending;
     if (d.ok) {
@@ -459,12 +528,14 @@ void AsyncProducer::Impl::Settle() {
       ++stats_.records_failed;
       ++count.failed;
     }
-    --d.chunk->refs;
-    MaybeFreeChunk(d.chunk);
+    ++d.chunk->done_count;
   }
+  buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
+  buffered_bytes_.fetch_sub(bytes);
+  if (!retired_.empty()) FreeDoneChunks();
   if (!done_.empty()) {
     room_cv_.SignalAll();
-    if (flushers_ > 0 || closing_) done_cv_.SignalAll();
+    if (flushers_ > 0 || closing_.load()) done_cv_.SignalAll();
   }
   done_.clear();
 }
