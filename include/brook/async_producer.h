@@ -22,7 +22,9 @@
 // Sequence numbers: `Shard::Append()` returns the number of the first record
 // of a batch; the producer gives record i of the batch that number plus
 // i * 2^64, which is how brook's shards number an append (a position in the
-// high 64 bits). A `Stream` of another kind whose shards number records
+// high 64 bits). With aggregation (`aggregation_enabled`), record i of the
+// batch may be an aggregate: each of its user records gets that number and
+// its index in the aggregate as subsequence number. A `Stream` of another kind whose shards number records
 // otherwise gets wrong numbers in `AsyncPutResult` (its records are stored
 // all the same).
 //
@@ -36,6 +38,12 @@
 // non-retryable error) does not hold back the records after it.
 //
 // Thread safety: every method may be called from many threads at once.
+// Each thread that puts gets an intake of its own (kept until the producer is
+// destroyed, with up to one 256 KiB chunk of record bytes): `Put()` hashes
+// the partition key on the calling thread and takes no lock that other
+// putting threads take, unless the buffer is full or the sending thread is
+// asleep and must be woken. A thread that alternates between several
+// producers pays a lock and a search of the intakes at each switch.
 // Callbacks run on the producer's sending thread, one at a time, in the
 // order the records' outcomes became known; a callback must not block for
 // long and must not call `Flush()` or `Close()` (it may call `Put()` with
@@ -142,7 +150,11 @@ struct AsyncProducerOptions {
   // shard boundary. Each record's `AsyncPutResult` carries the aggregate's
   // sequence number and its index in it as `subsequence_number`. A record
   // that does not fit an empty aggregate of `aggregation_max_bytes`, and a
-  // record that would be alone in its aggregate, is stored as it is.
+  // record that would be alone in its aggregate, is stored as it is. The
+  // batch limits then count stored records (aggregates) and their bytes, and
+  // a shard's batch counts as full by `max_batch_bytes` only (else it waits
+  // for `linger`). Aggregates are encoded on the sending thread when a batch
+  // is appended (and again if it is retried).
   //
   // Default: false, unlike KPL (true). A brook reader sees an aggregate as
   // one record of opaque bytes unless it asks for de-aggregation
