@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -24,12 +25,14 @@
 #include "brook/env.h"
 #include "brook/stream.h"
 
+#include "produce/fault_stream.h"
 #include "produce/outcomes.h"
 #include "testing/status_testing.h"
 
 namespace brook {
 namespace {
 
+using testing::MemoryStream;
 using testing::Outcomes;
 
 // A record as put, and where its callback said it went.
@@ -135,22 +138,32 @@ void CheckReadBack(Stream* stream, AsyncProducer* p,
   }
 }
 
-std::unique_ptr<Stream> MemoryStream(Env* env, int shards) {
-  StreamOptions options;
-  options.shard_count = shards;
-  options.env = env;
-  absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Create(options);
-  REQUIRE(s.ok());
-  return std::move(*s);
-}
-
-AsyncProducerOptions Aggregating(Env* env) {
-  AsyncProducerOptions o;
-  o.env = env;
-  o.linger = absl::Milliseconds(100);  // records wait for Flush()
-  o.aggregation_enabled = true;
-  return o;
-}
+// A test's setup: a seed (printed), a manual clock, a memory stream and an
+// aggregating producer whose records wait for Flush() (`tune` may change its
+// options).
+struct Rig {
+  explicit Rig(int shards,
+               const std::function<void(AsyncProducerOptions*)>& tune = {})
+      : seed(std::random_device()()), rng(seed) {
+    std::printf("AsyncProducer aggregation: seed %llu\n",
+                static_cast<unsigned long long>(seed));
+    stream = MemoryStream(&clock, shards);
+    options.env = &clock;
+    options.linger = absl::Milliseconds(100);
+    options.aggregation_enabled = true;
+    if (tune) tune(&options);
+    absl::StatusOr<std::unique_ptr<AsyncProducer>> p =
+        AsyncProducer::Create(stream.get(), options);
+    REQUIRE(p.ok());
+    producer = std::move(*p);
+  }
+  const uint64_t seed;
+  std::mt19937_64 rng;
+  ManualClockEnv clock{1'700'000'000'000};
+  std::unique_ptr<Stream> stream;
+  AsyncProducerOptions options;
+  std::unique_ptr<AsyncProducer> producer;
+};
 
 // Random keys, and explicit hash keys at and next to every shard's edges.
 std::vector<Put> MixedRecords(Stream* stream, std::mt19937_64& rng, int n) {
@@ -191,28 +204,23 @@ absl::Status PutAll(AsyncProducer* p, const std::vector<Put>& puts,
   return absl::OkStatus();
 }
 
-uint64_t Seed() {
-  const uint64_t seed = std::random_device()();
-  std::printf("AsyncProducer aggregation: seed %llu\n",
-              static_cast<unsigned long long>(seed));
-  return seed;
+// Puts `n` MixedRecords() and checks them read back; returns them.
+std::vector<Put> PutMixedAndCheck(Rig* rig, int n, Outcomes* out) {
+  const std::vector<Put> puts = MixedRecords(rig->stream.get(), rig->rng, n);
+  BROOK_REQUIRE_OK(PutAll(rig->producer.get(), puts, out));
+  CheckReadBack(rig->stream.get(), rig->producer.get(), puts, out);
+  return puts;
 }
 
 TEST_CASE("AsyncProducer aggregation: read back equals what was put",
           "[produce][aggregation]") {
-  const uint64_t seed = Seed();
-  INFO("seed " << seed);
-  std::mt19937_64 rng(seed);
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = MemoryStream(&clock, 4);
-  std::unique_ptr<AsyncProducer> p =
-      *AsyncProducer::Create(stream.get(), Aggregating(&clock));
-  const std::vector<Put> puts = MixedRecords(stream.get(), rng, 2000);
+  Rig rig(4);
+  INFO("seed " << rig.seed);
+  Stream* stream = rig.stream.get();
   Outcomes out;
-  BROOK_REQUIRE_OK(PutAll(p.get(), puts, &out));
-  CheckReadBack(stream.get(), p.get(), puts, &out);
+  const std::vector<Put> puts = PutMixedAndCheck(&rig, 2000, &out);
   // 2000 records of ~130 bytes in 4 shards: a few aggregates each.
-  const int aggregates = CheckStored(stream.get(), 4294967295, 51200);
+  const int aggregates = CheckStored(stream, 4294967295, 51200);
   CHECK(aggregates >= 4);
   CHECK(aggregates <= 40);
   // Subsequence numbers were given, not all zero.
@@ -225,29 +233,21 @@ TEST_CASE("AsyncProducer aggregation: read back equals what was put",
 
 TEST_CASE("AsyncProducer aggregation: max count and max size are respected",
           "[produce][aggregation]") {
-  const uint64_t seed = Seed();
-  INFO("seed " << seed);
-  std::mt19937_64 rng(seed);
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = MemoryStream(&clock, 2);
-  AsyncProducerOptions o = Aggregating(&clock);
-  o.aggregation_max_count = 7;
-  o.aggregation_max_bytes = 1000;
-  std::unique_ptr<AsyncProducer> p = *AsyncProducer::Create(stream.get(), o);
-  const std::vector<Put> puts = MixedRecords(stream.get(), rng, 500);
+  Rig rig(2, [](AsyncProducerOptions* o) {
+    o->aggregation_max_count = 7;
+    o->aggregation_max_bytes = 1000;
+  });
+  INFO("seed " << rig.seed);
   Outcomes out;
-  BROOK_REQUIRE_OK(PutAll(p.get(), puts, &out));
-  CheckReadBack(stream.get(), p.get(), puts, &out);
-  CHECK(CheckStored(stream.get(), 7, 1000) >= 500 / 7 / 2);
+  PutMixedAndCheck(&rig, 500, &out);
+  CHECK(CheckStored(rig.stream.get(), 7, 1000) >= 500 / 7 / 2);
 }
 
 TEST_CASE("AsyncProducer aggregation: a record too big to aggregate goes alone",
           "[produce][aggregation]") {
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = MemoryStream(&clock, 1);
-  AsyncProducerOptions o = Aggregating(&clock);
-  o.aggregation_max_bytes = 300;
-  std::unique_ptr<AsyncProducer> p = *AsyncProducer::Create(stream.get(), o);
+  Rig rig(1, [](AsyncProducerOptions* o) { o->aggregation_max_bytes = 300; });
+  Stream* stream = rig.stream.get();
+  AsyncProducer* p = rig.producer.get();
   std::vector<Put> puts;
   for (int i = 0; i < 7; ++i) {
     const std::string key = absl::StrCat("k", i % 2);
@@ -255,11 +255,11 @@ TEST_CASE("AsyncProducer aggregation: a record too big to aggregate goes alone",
     puts.back().hash_key = PartitionKeyHash(key);
   }
   Outcomes out;
-  BROOK_REQUIRE_OK(PutAll(p.get(), puts, &out));
-  CheckReadBack(stream.get(), p.get(), puts, &out);
+  BROOK_REQUIRE_OK(PutAll(p, puts, &out));
+  CheckReadBack(stream, p, puts, &out);
   // Stored: an aggregate of records 0-2, record 3 as it is, an aggregate of
   // records 4-6.
-  const std::vector<Read> stored = ReadShards(stream.get(), false);
+  const std::vector<Read> stored = ReadShards(stream, false);
   REQUIRE(stored.size() == 3);
   CHECK(IsAggregatedRecord(stored[0].data));
   CHECK(stored[1].data == puts[3].data);
@@ -272,13 +272,11 @@ TEST_CASE("AsyncProducer aggregation: a record too big to aggregate goes alone",
 
 TEST_CASE("AsyncProducer aggregation: a reshard while records are buffered",
           "[produce][aggregation]") {
-  const uint64_t seed = Seed();
-  INFO("seed " << seed);
-  std::mt19937_64 rng(seed);
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = MemoryStream(&clock, 2);
-  std::unique_ptr<AsyncProducer> p =
-      *AsyncProducer::Create(stream.get(), Aggregating(&clock));
+  Rig rig(2);
+  INFO("seed " << rig.seed);
+  std::mt19937_64& rng = rig.rng;
+  Stream* stream = rig.stream.get();
+  AsyncProducer* p = rig.producer.get();
   // Edges of the children too: split both shards at a random key first
   // known to the test, after the producer read the map.
   std::vector<std::pair<std::string, HashKey>> splits;
@@ -289,23 +287,23 @@ TEST_CASE("AsyncProducer aggregation: a reshard while records are buffered",
                            (r.ending_hash_key - r.starting_hash_key);
     splits.push_back({d.shard_id, at});
   }
-  std::vector<Put> puts = MixedRecords(stream.get(), rng, 1500);
+  std::vector<Put> puts = MixedRecords(stream, rng, 1500);
   for (int i = 0; i < 200; ++i) {  // at and next to the split points
     const auto& [id, at] = splits[rng() % splits.size()];
     puts.push_back(
         {absl::StrCat("edge-", i), absl::StrCat("e", i), at - 1 + rng() % 3});
   }
   Outcomes out;
-  BROOK_REQUIRE_OK(PutAll(p.get(), puts, &out));
+  BROOK_REQUIRE_OK(PutAll(p, puts, &out));
   CHECK(p->stats().records_buffered == static_cast<int64_t>(puts.size()));
   for (const auto& [id, at] : splits) {
     BROOK_REQUIRE_OK(stream->SplitShard(id, HashKeyToString(at)));
   }
-  CheckReadBack(stream.get(), p.get(), puts, &out);
-  CHECK(CheckStored(stream.get(), 4294967295, 51200) >= 4);
+  CheckReadBack(stream, p, puts, &out);
+  CHECK(CheckStored(stream, 4294967295, 51200) >= 4);
   CHECK(p->stats().shard_map_refreshes > 0);
   // Nothing went to the parents: every record was buffered at the split.
-  for (const Read& r : ReadShards(stream.get(), false)) {
+  for (const Read& r : ReadShards(stream, false)) {
     CHECK(r.shard_id != splits[0].first);
     CHECK(r.shard_id != splits[1].first);
   }
