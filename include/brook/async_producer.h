@@ -252,7 +252,8 @@ class BROOK_EXPORT AsyncProducer {
 
   // Stops accepting records, flushes, and waits up to `timeout` for every
   // buffered record to complete; records still buffered then complete with
-  // kCancelled. Stops the sending thread. Returns OK if every record the
+  // kCancelled (the callback of one whose `Put()` raced with `Close()` may
+  // then run on the thread calling `Close()`). Stops the sending thread. Returns OK if every record the
   // producer accepted was stored, else kUnknown saying how many failed (each
   // failure went to its callback). A second call returns the same at once.
   absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());

@@ -168,14 +168,6 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     s = WaitForRoom(r.buffered_bytes);
     if (!s.ok()) return s;
   }
-  // After the reservation, so that Close() either sees it (and waits for the
-  // record) or this put sees Close() (seq_cst on both sides).
-  if (closing_.load()) {
-    Unreserve(r.buffered_bytes);
-    internal::MutexLock lock(&mu_);
-    done_cv_.SignalAll();  // Close() may be waiting for this reservation
-    return absl::FailedPreconditionError("async producer: Put after Close()");
-  }
   const int64_t now = env_->NowMillis();
   r.put_millis = now;
   r.epoch = epoch_.load();
@@ -183,6 +175,16 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   int64_t n, bytes;
   {
     internal::MutexLock lock(&in->mu);
+    // After the reservation, so that Close() either sees it (and waits for
+    // the record) or this put sees Close() (seq_cst on both sides); under
+    // the intake's lock, so that Close()'s last look at the intakes sees the
+    // record if this put did not see Close().
+    if (closing_.load()) {
+      Unreserve(r.buffered_bytes);
+      internal::MutexLock close_lock(&mu_);
+      done_cv_.SignalAll();  // Close() may be waiting for this reservation
+      return absl::FailedPreconditionError("async producer: Put after Close()");
+    }
     r.bytes = CopyIn(in, partition_key, data, &r.chunk);
     ++in->records_put;
     if (in->records.empty()) in->oldest_millis = now;
@@ -396,6 +398,13 @@ absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
     }
   }
   if (thread_.joinable()) thread_.join();
+  // A put that reserved room before Close() and published its record after
+  // the sending thread's last look (possible only when it was cancelled):
+  // cancelled here, on this thread, now that the sending thread is gone.
+  std::vector<PendingRecord> left;
+  Drain(&left);
+  CancelAll(&left);
+  Settle();
   const int64_t put = stats().records_put;
   internal::MutexLock lock(&mu_);
   closed_ = true;
