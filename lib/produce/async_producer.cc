@@ -262,14 +262,18 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
     for (const auto& in : intakes_) {
       if (in->owner == me) found = in.get();
     }
-    if (found == nullptr) {
-      auto in = std::make_unique<internal::Intake>();
-      in->owner = me;
+  }
+  if (found == nullptr) {
+    // Made before mu_ is taken: its lock comes before mu_ (lock order).
+    auto in = std::make_unique<internal::Intake>();
+    in->owner = me;
+    {
       internal::MutexLock intake_lock(&in->mu);  // not shared yet
       in->records.reserve(static_cast<size_t>(options_.max_batch_records));
-      found = in.get();
-      intakes_.push_back(std::move(in));
     }
+    found = in.get();
+    internal::MutexLock lock(&mu_);
+    intakes_.push_back(std::move(in));
   }
   this_thread_intake = {id_, found};
   return found;
