@@ -22,7 +22,9 @@
 // Sequence numbers: `Shard::Append()` returns the number of the first record
 // of a batch; the producer gives record i of the batch that number plus
 // i * 2^64, which is how brook's shards number an append (a position in the
-// high 64 bits). A `Stream` of another kind whose shards number records
+// high 64 bits). With aggregation (`aggregation_enabled`), record i of the
+// batch may be an aggregate: each of its user records gets that number and
+// its index in the aggregate as subsequence number. A `Stream` of another kind whose shards number records
 // otherwise gets wrong numbers in `AsyncPutResult` (its records are stored
 // all the same).
 //
@@ -36,6 +38,12 @@
 // non-retryable error) does not hold back the records after it.
 //
 // Thread safety: every method may be called from many threads at once.
+// Each thread that puts gets an intake of its own (kept until the producer is
+// destroyed, with up to one 256 KiB chunk of record bytes): `Put()` hashes
+// the partition key on the calling thread and takes no lock that other
+// putting threads take, unless the buffer is full or the sending thread is
+// asleep and must be woken. A thread that alternates between several
+// producers pays a lock and a search of the intakes at each switch.
 // Callbacks run on the producer's sending thread, one at a time, in the
 // order the records' outcomes became known; a callback must not block for
 // long and must not call `Flush()` or `Close()` (it may call `Put()` with
@@ -130,6 +138,40 @@ struct AsyncProducerOptions {
   // Source of time (linger, backoff, TTL, put_timeout). Not owned; must
   // outlive the producer. Default (null): `Env::Default()`.
   Env* env = nullptr;
+
+  // KPL aggregation (KPL: AggregationEnabled): when true, the user records of
+  // a batch bound for one shard are packed into aggregated records (the KPL
+  // format; brook/aggregation.h), each stored as one record of the stream,
+  // so that many small records cost one append slot. An aggregate holds only
+  // records whose hash key (explicit, or the MD5 of the partition key) lies
+  // in the range of the shard it is appended to, and carries the first
+  // one's hash key as its explicit hash key; after a reshard, buffered
+  // records are packed again by the new ranges, so no aggregate straddles a
+  // shard boundary. Each record's `AsyncPutResult` carries the aggregate's
+  // sequence number and its index in it as `subsequence_number`. A record
+  // that does not fit an empty aggregate of `aggregation_max_bytes`, and a
+  // record that would be alone in its aggregate, is stored as it is. The
+  // batch limits then count stored records (aggregates) and their bytes, and
+  // a shard's batch counts as full by `max_batch_bytes` only (else it waits
+  // for `linger`). Aggregates are encoded on the sending thread when a batch
+  // is appended (and again if it is retried).
+  //
+  // Default: false, unlike KPL (true). A brook reader sees an aggregate as
+  // one record of opaque bytes unless it asks for de-aggregation
+  // (`GetRecordsOptions::deaggregate`, default false, in consumer.h), so with
+  // aggregation on, every reader of the stream must ask for it. Turn it on
+  // when they do, or when the stream's readers are KCL-style consumers.
+  bool aggregation_enabled = false;
+
+  // Most user records in one aggregate (KPL: AggregationMaxCount). 1 to
+  // 2^32-1. Default: 4294967295, as KPL (no limit but the size).
+  int64_t aggregation_max_count = 4294967295;
+
+  // Most bytes of one aggregated record, partition key plus data (magic,
+  // protobuf and MD5), as the stream counts a record against its max record
+  // size (KPL: AggregationMaxSize). At least 64; a value above the stream's
+  // max record size counts as that size. Default: 51200, as KPL.
+  int64_t aggregation_max_bytes = 51200;
 };
 
 // Where a record was stored.
@@ -210,7 +252,8 @@ class BROOK_EXPORT AsyncProducer {
 
   // Stops accepting records, flushes, and waits up to `timeout` for every
   // buffered record to complete; records still buffered then complete with
-  // kCancelled. Stops the sending thread. Returns OK if every record the
+  // kCancelled (the callback of one whose `Put()` raced with `Close()` may
+  // then run on the thread calling `Close()`). Stops the sending thread. Returns OK if every record the
   // producer accepted was stored, else kUnknown saying how many failed (each
   // failure went to its callback). A second call returns the same at once.
   absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());

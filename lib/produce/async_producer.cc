@@ -7,10 +7,14 @@
 #include "brook/async_producer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <future>
 #include <limits>
+#include <memory>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 
@@ -81,7 +85,32 @@ absl::Status CheckOptions(const AsyncProducerOptions& o,
   if (s.ok()) {
     s = CheckDuration("max_backoff", o.max_backoff, o.min_backoff, hour);
   }
+  if (s.ok()) {
+    s = CheckInt("aggregation_max_count", o.aggregation_max_count, 1,
+                 int64_t{4294967295});
+  }
+  if (s.ok()) {
+    s = CheckInt("aggregation_max_bytes", o.aggregation_max_bytes, 64,
+                 std::numeric_limits<int64_t>::max());
+  }
   return s;
+}
+
+// Producer ids (never reused) name producers in the thread_local cache below,
+// which a destroyed producer's address could otherwise match.
+std::atomic<uint64_t> next_producer_id{0};
+
+// The calling thread's intake of the producer it put to last.
+struct ThreadIntake {
+  uint64_t producer = 0;
+  internal::Intake* intake = nullptr;
+};
+thread_local ThreadIntake this_thread_intake;
+
+int64_t AddSaturatedMillis(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b
+             ? std::numeric_limits<int64_t>::max()
+             : a + b;
 }
 
 int64_t CeilMillis(absl::Duration d) {
@@ -101,7 +130,9 @@ AsyncProducer::Impl::Impl(Stream* stream, const AsyncProducerOptions& options,
       max_record_bytes_(max_record_bytes),
       linger_millis_(CeilMillis(options.linger)),
       ttl_millis_(CeilMillis(options.record_ttl)),
-      rng_(options.seed != 0 ? options.seed : std::random_device()()) {}
+      id_(next_producer_id.fetch_add(1) + 1),
+      rng_(options.seed != 0 ? options.seed : std::random_device()()),
+      builder_(std::min(options.aggregation_max_bytes, max_record_bytes)) {}
 
 AsyncProducer::Impl::~Impl() = default;
 
@@ -124,70 +155,143 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     if (!key.ok()) return key.status();
     r.hash_key = *key;
     r.has_explicit_hash_key = true;
+  } else {
+    // Routing (MD5) on the caller's thread, outside the lock: putters hash in
+    // parallel and the sending thread only looks the shard up.
+    r.hash_key = PartitionKeyHash(partition_key);
   }
   r.key_size = static_cast<uint32_t>(partition_key.size());
   r.data_size = static_cast<uint32_t>(data.size());
   r.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
   r.done = std::move(done);
+  if (!TryReserve(r.buffered_bytes)) {
+    s = WaitForRoom(r.buffered_bytes);
+    if (!s.ok()) return s;
+  }
   const int64_t now = env_->NowMillis();
   r.put_millis = now;
-  bool wake = false;
+  r.epoch = epoch_.load();
+  internal::Intake* in = IntakeOfThisThread();
+  int64_t n, bytes;
   {
-    internal::MutexLock lock(&mu_);
-    auto has_room = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return stats_.records_buffered == 0 ||
-             (stats_.records_buffered < options_.max_buffered_records &&
-              stats_.bytes_buffered + r.buffered_bytes <=
-                  options_.max_buffered_bytes);
-    };
-    if (!closing_ && !has_room() &&
-        options_.put_timeout > absl::ZeroDuration()) {
-      const int64_t deadline =
-          internal::DeadlineAfter(env_, options_.put_timeout);
-      while (!closing_ && !has_room()) {
-        if (room_cv_.WaitUntil(&mu_, env_, deadline)) break;
-      }
-    }
-    if (closing_) {
+    internal::MutexLock lock(&in->mu);
+    // After the reservation, so that Close() either sees it (and waits for
+    // the record) or this put sees Close() (seq_cst on both sides); under
+    // the intake's lock, so that Close()'s last look at the intakes sees the
+    // record if this put did not see Close().
+    if (closing_.load()) {
+      Unreserve(r.buffered_bytes);
+      internal::MutexLock close_lock(&mu_);
+      done_cv_.SignalAll();  // Close() may be waiting for this reservation
       return absl::FailedPreconditionError("async producer: Put after Close()");
     }
-    if (!has_room()) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "async producer: buffer full (", stats_.records_buffered,
-          " records of max_buffered_records ", options_.max_buffered_records,
-          ", ", stats_.bytes_buffered, " bytes of max_buffered_bytes ",
-          options_.max_buffered_bytes, ") for put_timeout ",
-          absl::FormatDuration(options_.put_timeout)));
-    }
-    r.bytes = CopyIn(partition_key, data, &r.chunk);
-    ++r.chunk->refs;
-    r.epoch = epoch_;
-    ++current_.pending;
-    if (intake_.empty()) intake_oldest_millis_ = now;
-    intake_bytes_ += r.batch_bytes();
-    ++stats_.records_put;
-    ++stats_.records_buffered;
-    stats_.bytes_buffered += r.buffered_bytes;
-    intake_.push_back(std::move(r));
-    const int64_t n = static_cast<int64_t>(intake_.size());
-    wake = sender_waiting_ &&
-           (n >= wake_records_ || intake_bytes_ >= wake_bytes_ ||
-            (n == 1 && now + linger_millis_ < sender_deadline_millis_));
-    if (wake) sender_waiting_ = false;  // one signal is enough
+    r.bytes = CopyIn(in, partition_key, data, &r.chunk);
+    ++in->records_put;
+    if (in->records.empty()) in->oldest_millis = now;
+    in->bytes += r.batch_bytes();
+    in->records.push_back(std::move(r));
+    n = static_cast<int64_t>(in->records.size());
+    bytes = in->bytes;
   }
-  if (wake) wake_cv_.Signal();
+  // Wakes the sending thread if it sleeps and wished to be woken by this
+  // (see async_producer_impl.h); otherwise no shared lock.
+  if (sender_waiting_.load() &&
+      (n >= wake_records_.load(std::memory_order_relaxed) ||
+       bytes >= wake_bytes_.load(std::memory_order_relaxed) ||
+       AddSaturatedMillis(now, linger_millis_) <
+           wake_deadline_.load(std::memory_order_relaxed))) {
+    internal::MutexLock lock(&mu_);
+    if (sender_waiting_.exchange(false)) wake_cv_.Signal();
+  }
   return absl::OkStatus();
 }
 
-const char* AsyncProducer::Impl::CopyIn(absl::string_view key,
+bool AsyncProducer::Impl::TryReserve(int64_t bytes) {
+  int64_t records = buffered_records_.load();
+  do {
+    if (records != 0 && records >= options_.max_buffered_records) {
+      return false;
+    }
+  } while (!buffered_records_.compare_exchange_weak(records, records + 1));
+  int64_t held = buffered_bytes_.load();
+  do {
+    // A record alone in the buffer always fits (max_buffered_bytes is at
+    // least the max record size; its explicit hash key may add a little).
+    if (records != 0 && held + bytes > options_.max_buffered_bytes) {
+      buffered_records_.fetch_sub(1);
+      return false;
+    }
+  } while (!buffered_bytes_.compare_exchange_weak(held, held + bytes));
+  return true;
+}
+
+void AsyncProducer::Impl::Unreserve(int64_t bytes) {
+  buffered_records_.fetch_sub(1);
+  buffered_bytes_.fetch_sub(bytes);
+}
+
+absl::Status AsyncProducer::Impl::WaitForRoom(int64_t bytes) {
+  internal::MutexLock lock(&mu_);
+  const int64_t deadline =
+      options_.put_timeout > absl::ZeroDuration()
+          ? internal::DeadlineAfter(env_, options_.put_timeout)
+          : 0;
+  for (;;) {
+    if (closing_.load()) {
+      return absl::FailedPreconditionError("async producer: Put after Close()");
+    }
+    // Settle() releases room under mu_, so no release is missed here.
+    if (TryReserve(bytes)) return absl::OkStatus();
+    if (deadline == 0 || room_cv_.WaitUntil(&mu_, env_, deadline)) break;
+  }
+  if (TryReserve(bytes)) return absl::OkStatus();
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "async producer: buffer full (", buffered_records_.load(),
+      " records of max_buffered_records ", options_.max_buffered_records, ", ",
+      buffered_bytes_.load(), " bytes of max_buffered_bytes ",
+      options_.max_buffered_bytes, ") for put_timeout ",
+      absl::FormatDuration(options_.put_timeout)));
+}
+
+internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
+  if (this_thread_intake.producer == id_) return this_thread_intake.intake;
+  const std::thread::id me = std::this_thread::get_id();
+  internal::Intake* found = nullptr;
+  {
+    internal::MutexLock lock(&mu_);
+    for (const auto& in : intakes_) {
+      if (in->owner == me) found = in.get();
+    }
+  }
+  if (found == nullptr) {
+    // Made before mu_ is taken: its lock comes before mu_ (lock order).
+    auto in = std::make_unique<internal::Intake>();
+    in->owner = me;
+    {
+      internal::MutexLock intake_lock(&in->mu);  // not shared yet
+      in->records.reserve(static_cast<size_t>(options_.max_batch_records));
+    }
+    found = in.get();
+    internal::MutexLock lock(&mu_);
+    intakes_.push_back(std::move(in));
+  }
+  this_thread_intake = {id_, found};
+  return found;
+}
+
+const char* AsyncProducer::Impl::CopyIn(internal::Intake* in,
+                                        absl::string_view key,
                                         absl::string_view data,
                                         ProducerChunk** chunk) {
   const size_t n = key.size() + data.size();
-  if (chunk_ == nullptr || chunk_->capacity - chunk_->used < n) {
-    if (chunk_ != nullptr) {
-      chunk_->retired = true;
-      MaybeFreeChunk(chunk_);
-      chunk_ = nullptr;
+  ProducerChunk* c = in->chunk;
+  if (c == nullptr || c->capacity - c->used < n) {
+    internal::MutexLock lock(&mu_);
+    if (c != nullptr) {  // moves on: freed once its records complete
+      c->retired = true;
+      c->final_count = c->put_count;
+      retired_.push_back(c);
+      FreeDoneChunks();
     }
     if (n <= kChunkBytes && !free_chunks_.empty()) {
       chunks_.push_back(std::move(free_chunks_.back()));
@@ -196,47 +300,50 @@ const char* AsyncProducer::Impl::CopyIn(absl::string_view key,
       chunks_.push_back(
           std::make_unique<ProducerChunk>(std::max(n, kChunkBytes)));
     }
-    chunk_ = chunks_.back().get();
+    c = chunks_.back().get();
+    in->chunk = c;
   }
-  char* dst = chunk_->bytes.get() + chunk_->used;
+  char* dst = c->bytes.get() + c->used;
   if (!key.empty()) std::memcpy(dst, key.data(), key.size());
   if (!data.empty()) std::memcpy(dst + key.size(), data.data(), data.size());
-  chunk_->used += n;
-  *chunk = chunk_;
+  c->used += n;
+  ++c->put_count;
+  *chunk = c;
   return dst;
 }
 
-void AsyncProducer::Impl::MaybeFreeChunk(ProducerChunk* chunk) {
-  if (chunk->refs != 0) return;
-  if (!chunk->retired) {
-    chunk->used = 0;  // the intake's own chunk: start it again
-    return;
-  }
-  for (size_t i = 0; i < chunks_.size(); ++i) {
-    if (chunks_[i].get() != chunk) continue;
-    std::unique_ptr<ProducerChunk> c = std::move(chunks_[i]);
-    chunks_[i] = std::move(chunks_.back());
-    chunks_.pop_back();
-    if (c->capacity == kChunkBytes && free_chunks_.size() < kFreeChunks) {
-      c->used = 0;
-      c->retired = false;
-      free_chunks_.push_back(std::move(c));
+void AsyncProducer::Impl::FreeDoneChunks() {
+  for (size_t r = 0; r < retired_.size();) {
+    ProducerChunk* chunk = retired_[r];
+    if (chunk->done_count != chunk->final_count) {
+      ++r;
+      continue;
     }
-    return;
+    retired_[r] = retired_.back();
+    retired_.pop_back();
+    for (size_t i = 0; i < chunks_.size(); ++i) {
+      if (chunks_[i].get() != chunk) continue;
+      std::unique_ptr<ProducerChunk> c = std::move(chunks_[i]);
+      chunks_[i] = std::move(chunks_.back());
+      chunks_.pop_back();
+      if (c->capacity == kChunkBytes && free_chunks_.size() < kFreeChunks) {
+        c->used = 0;
+        c->put_count = c->done_count = c->final_count = 0;
+        c->retired = false;
+        free_chunks_.push_back(std::move(c));
+      }
+      break;
+    }
   }
 }
 
 AsyncProducer::Impl::EpochCount& AsyncProducer::Impl::CountOf(int64_t epoch) {
-  if (epoch == epoch_) return current_;
   return epochs_[epoch];
 }
 
 absl::Status AsyncProducer::Impl::Flush() {
   internal::MutexLock lock(&mu_);
-  const int64_t epoch = epoch_;
-  epochs_[epoch] = current_;
-  current_ = EpochCount();
-  ++epoch_;
+  const int64_t epoch = epoch_.fetch_add(1);
   auto failed_so_far = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     int64_t failed = 0;
     for (const auto& [e, count] : epochs_) {
@@ -253,8 +360,12 @@ absl::Status AsyncProducer::Impl::Flush() {
   const int64_t failed_before = failed_so_far();
   ++flushers_;
   ++wake_generation_;
+  const uint64_t drain = ++drain_requested_;
   sender_waiting_ = false;
   wake_cv_.Signal();
+  // Every record put before this call is counted in its epoch once the
+  // sending thread has drained the intakes after the request.
+  while (drained_ < drain) done_cv_.Wait(&mu_);
   while (pending()) done_cv_.Wait(&mu_);
   const int64_t failed = failed_so_far() - failed_before;
   if (--flushers_ == 0) {
@@ -271,32 +382,39 @@ absl::Status AsyncProducer::Impl::Flush() {
 absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
   {
     internal::MutexLock lock(&mu_);
-    if (closing_) {
+    if (closing_.load()) {
       while (!closed_) done_cv_.Wait(&mu_);
       return close_status_;
     }
-    closing_ = true;
+    closing_.store(true);
     ++wake_generation_;
     sender_waiting_ = false;
     wake_cv_.Signal();
     room_cv_.SignalAll();
     const int64_t deadline = internal::DeadlineAfter(env_, timeout);
-    while (stats_.records_buffered > 0) {
+    while (buffered_records_.load() > 0) {
       if (done_cv_.WaitUntil(&mu_, env_, deadline)) break;
     }
-    if (stats_.records_buffered > 0) {
+    if (buffered_records_.load() > 0) {
       cancel_ = true;
       ++wake_generation_;
       wake_cv_.Signal();
     }
   }
   if (thread_.joinable()) thread_.join();
+  // A put that reserved room before Close() and published its record after
+  // the sending thread's last look (possible only when it was cancelled):
+  // cancelled here, on this thread, now that the sending thread is gone.
+  std::vector<PendingRecord> left;
+  Drain(&left);
+  CancelAll(&left);
+  Settle();
+  const int64_t put = stats().records_put;
   internal::MutexLock lock(&mu_);
   closed_ = true;
   if (stats_.records_failed != 0) {
     close_status_ = absl::UnknownError(absl::StrCat(
-        "async producer: Close: ", stats_.records_failed, " of the ",
-        stats_.records_put,
+        "async producer: Close: ", stats_.records_failed, " of the ", put,
         " records put failed (each failure went to its callback)"));
   }
   done_cv_.SignalAll();
@@ -304,8 +422,21 @@ absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
 }
 
 AsyncProducerStats AsyncProducer::Impl::stats() const {
-  internal::MutexLock lock(&mu_);
-  return stats_;
+  AsyncProducerStats stats;
+  std::vector<internal::Intake*> intakes;
+  {
+    internal::MutexLock lock(&mu_);
+    stats = stats_;
+    for (const auto& in : intakes_) intakes.push_back(in.get());
+  }
+  // Not under mu_: an intake's lock comes first (see the lock order).
+  for (internal::Intake* in : intakes) {
+    internal::MutexLock lock(&in->mu);
+    stats.records_put += in->records_put;
+  }
+  stats.records_buffered = buffered_records_.load();
+  stats.bytes_buffered = buffered_bytes_.load();
+  return stats;
 }
 
 // --- AsyncProducer ---

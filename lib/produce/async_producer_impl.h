@@ -2,25 +2,36 @@
 //
 // The inside of `AsyncProducer` (include/brook/async_producer.h).
 //
-// Two sides meet at `mu_`. Callers of `Put()` copy a record into the intake
-// (a chunk of bytes and a vector of `PendingRecord`s) under `mu_`. The one
-// sending thread swaps the whole intake out under `mu_`, then, without the
-// lock, hashes the partition keys in bulk, routes each record to the queue of
-// the shard that owns its hash key, appends full or lingered batches, retries
-// and completes records (callbacks run then, on that thread, with no lock
-// held); it takes `mu_` again once per batch to count the completions, free
-// chunks and wake `Put()` callers waiting for room and `Flush()`/`Close()`
-// callers waiting for completions.
+// Callers of `Put()` check and hash the record (MD5, on their own thread),
+// reserve room in the bounded buffer with atomic counters, and copy the
+// record into their own thread's `Intake` (its chunk of bytes and vector of
+// `PendingRecord`s), under that intake's lock, which only the putting thread
+// and the sending thread take: no lock shared by the putters in the common
+// case. The one sending thread swaps each intake's records out, routes them to
+// the queue of the shard that owns their hash key, appends full or lingered
+// batches, retries and completes records (callbacks run then, on that thread,
+// with no lock held); it takes `mu_` once per batch to count the completions,
+// free chunks and wake `Put()` callers waiting for room and
+// `Flush()`/`Close()` callers waiting for completions.
 //
 // Ownership: the shard map and the queues belong to the sending thread alone
-// (no lock); everything under ABSL_GUARDED_BY(mu_) is shared. Lock order:
-// `mu_` is a leaf; no callback, stream call or Env wait other than the
-// condition-variable waits on `mu_` runs while it is held.
+// (no lock); an intake's records under its `mu`; everything under
+// ABSL_GUARDED_BY(mu_) is shared. Lock order: an intake's `mu` before `mu_`
+// (a put takes `mu_` for a new chunk while it holds its intake's); the
+// sending thread never holds both. No callback, stream call or Env wait other
+// than the condition-variable waits on `mu_` runs while a lock is held.
+//
+// Waking the sending thread: before it sleeps it publishes when it wants to
+// be woken (`sender_waiting_`, `wake_records_`, `wake_deadline_`), then looks
+// at every intake once more; a put that finds it waiting and its wish met
+// takes `mu_` and signals it. Flush() asks it to drain every intake
+// (`drain_requested_`) and waits until it has (`drained_`), so every record
+// put before Flush() was called is counted in its epoch before Flush() looks.
 
 #ifndef BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
 #define BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
 
-#include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -31,6 +42,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
+#include "brook/aggregation.h"
 #include "brook/async_producer.h"
 #include "brook/env.h"
 #include "brook/shard.h"
@@ -74,17 +86,31 @@ class AsyncProducer::Impl {
   };
 
   // --- Put side (async_producer.cc) ---
-  // Copies the record's bytes into the intake chunk.
-  const char* CopyIn(absl::string_view key, absl::string_view data,
-                     ProducerChunk** chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Frees `chunk` (to the pool) if nothing points into it any more.
-  void MaybeFreeChunk(ProducerChunk* chunk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The calling thread's intake (made on its first put).
+  internal::Intake* IntakeOfThisThread();
+  // Reserves room for one record of `bytes`; false if the buffer is full.
+  bool TryReserve(int64_t bytes);
+  void Unreserve(int64_t bytes);
+  // Waits up to put_timeout for room; OK once reserved.
+  absl::Status WaitForRoom(int64_t bytes);
+  // Copies the record's bytes into the intake's chunk.
+  const char* CopyIn(internal::Intake* in, absl::string_view key,
+                     absl::string_view data, ProducerChunk** chunk)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+  // Frees retired chunks whose records have all completed (to the pool).
+  void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   EpochCount& CountOf(int64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   // --- sending thread (sender.cc) ---
   void Run();
-  // Waits for something to do, then takes the intake into `intake`.
-  Wake WaitAndTake(std::vector<PendingRecord>* intake);
+  // Waits for something to do.
+  Wake Wait();
+  // Takes the records of every intake into `intake` and counts them in their
+  // Flush() epochs.
+  void Drain(std::vector<PendingRecord>* intake);
+  // True if some intake holds records due now (or that fill a batch);
+  // lowers `*deadline` to the earliest linger deadline among them.
+  bool IntakesDue(bool flushing, int64_t now, int64_t* deadline);
   // Hashes and routes `intake` into the shard queues, in order.
   void Route(std::vector<PendingRecord>* intake);
   void RouteOne(PendingRecord&& r);
@@ -96,6 +122,17 @@ class AsyncProducer::Impl {
   // Appends batches of `q` while it has due records; false if the map
   // changed.
   bool SendQueue(internal::ShardQueue* q, const Wake& wake, int64_t now);
+  // Fills `batch_` (and `groups_`) from the front of `q`, within the batch
+  // limits; returns the number of user records taken.
+  size_t FillBatch(internal::ShardQueue* q);
+  // As FillBatch(), packing the records into aggregates.
+  size_t FillAggregatedBatch(internal::ShardQueue* q);
+  // Closes the aggregate being built as a group of `groups_` starting at
+  // user record `begin` of the queue; a lone record is stored as it is.
+  void CloseGroup(size_t begin, int64_t* bytes);
+  // User records that make a shard's batch full (the sending thread does
+  // not wait for linger then).
+  int64_t FullBatchRecords() const;
   // Fails the front records of `q` whose TTL has run out.
   void ExpireFront(internal::ShardQueue* q, int64_t now);
   // The open shards, sorted by hash key, read until they tile the key space.
@@ -121,40 +158,57 @@ class AsyncProducer::Impl {
   const int64_t linger_millis_;
   const int64_t ttl_millis_;  // INT64_MAX for none
 
+  const uint64_t id_;  // tells this producer's intakes in thread_local caches
+
   mutable internal::Mutex mu_;
   internal::CondVar room_cv_;  // Put() waiting for buffer room
   internal::CondVar wake_cv_;  // the sending thread waiting for work
   internal::CondVar done_cv_;  // Flush()/Close() waiting for completions
-  std::vector<PendingRecord> intake_ ABSL_GUARDED_BY(mu_);
-  int64_t intake_bytes_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t intake_oldest_millis_ ABSL_GUARDED_BY(mu_) = 0;
-  ProducerChunk* chunk_ ABSL_GUARDED_BY(mu_) = nullptr;  // Put() fills it
+  // Intakes, one per putting thread, kept until the producer is destroyed.
+  std::vector<std::unique_ptr<internal::Intake>> intakes_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<ProducerChunk>> chunks_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<ProducerChunk>> free_chunks_ ABSL_GUARDED_BY(mu_);
-  // The sending thread sleeps until its deadline unless the intake reaches
-  // these (set by it before it sleeps).
-  bool sender_waiting_ ABSL_GUARDED_BY(mu_) = false;
-  int64_t sender_deadline_millis_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t wake_records_ ABSL_GUARDED_BY(mu_) = 1;
-  int64_t wake_bytes_ ABSL_GUARDED_BY(mu_) = 1;
+  std::vector<ProducerChunk*> retired_ ABSL_GUARDED_BY(mu_);  // refs left
+  // Records (and their bytes) accepted and not completed: reserved by Put()
+  // without a lock, released by Settle() under mu_ (so a waiter on mu_ does
+  // not miss the release).
+  std::atomic<int64_t> buffered_records_{0};
+  std::atomic<int64_t> buffered_bytes_{0};
+  std::atomic<int64_t> epoch_{0};     // raised by Flush() under mu_
+  std::atomic<bool> closing_{false};  // set under mu_
+  // The sending thread sleeps until wake_deadline_ unless an intake reaches
+  // wake_records_ (set by it before it sleeps).
+  std::atomic<bool> sender_waiting_{false};
+  std::atomic<int64_t> wake_deadline_{0};
+  std::atomic<int64_t> wake_records_{1};
+  std::atomic<int64_t> wake_bytes_{1};
   uint64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;  // Flush()/Close()
+  uint64_t drain_requested_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t drained_ ABSL_GUARDED_BY(mu_) = 0;
   int flushers_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
-  EpochCount current_ ABSL_GUARDED_BY(mu_);                    // epoch_'s
-  std::map<int64_t, EpochCount> epochs_ ABSL_GUARDED_BY(mu_);  // older ones
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<int64_t, EpochCount> epochs_ ABSL_GUARDED_BY(mu_);
   bool cancel_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;  // Close() finished
   absl::Status close_status_ ABSL_GUARDED_BY(mu_);
-  AsyncProducerStats stats_ ABSL_GUARDED_BY(mu_);
+  AsyncProducerStats stats_ ABSL_GUARDED_BY(mu_);  // all but put and buffered
 
   // Sending thread only.
+  std::vector<internal::Intake*> sender_intakes_;  // a copy of intakes_
+  std::vector<PendingRecord> scratch_;             // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<RoutedRecord> batch_;
-  std::vector<absl::string_view> keys_;  // Route()'s scratch
-  std::vector<size_t> to_hash_;
-  std::vector<std::array<uint8_t, 16>> digests_;
   std::mt19937_64 rng_;
+  // KPL aggregation (SendQueue()'s scratch): the stored records of the batch
+  // being formed, each a run of user records of the queue's front, packed
+  // into `aggregates_[aggregate]` or stored as it is (aggregate -1).
+  struct Group {
+    size_t begin;
+    size_t count;
+    int aggregate;
+  };
+  AggregateBuilder builder_;
+  std::vector<Group> groups_;
+  std::vector<AggregateBuilder::Aggregate> aggregates_;
   uint64_t seen_generation_ = 0;
   // Completed since the last Settle().
   struct Done {

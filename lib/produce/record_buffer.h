@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,19 +25,28 @@
 #include "brook/record.h"
 #include "brook/shard.h"
 
+#include "util/mutex.h"
+
 namespace brook {
 namespace internal {
 
-// Bytes of records, appended by `Put()` and freed when the last record in it
-// completes. `refs` counts the records that point into it.
+// Bytes of records, appended by `Put()` through one thread's intake and
+// recycled once every record in it has completed. Fields by owner: `used` and
+// `put_count` belong to the intake that fills the chunk (under its `mu`);
+// `retired` and `final_count` are set under the producer's `mu_` when the
+// intake moves on to another chunk; `done_count` belongs to the sending
+// thread (which completes records).
 struct ProducerChunk {
   explicit ProducerChunk(size_t n) : bytes(new char[n]), capacity(n) {}
   std::unique_ptr<char[]> bytes;
   size_t capacity;
   size_t used = 0;
-  int64_t refs = 0;
-  // Set once `Put()` moved on to another chunk: freed at refs == 0.
+  int64_t put_count = 0;   // records copied in
+  int64_t done_count = 0;  // records completed
+  // Set once the intake moved on to another chunk; freed (to the pool) when
+  // done_count reaches final_count.
   bool retired = false;
+  int64_t final_count = 0;
 };
 
 // One buffered record. Its partition key and data are adjacent bytes of
@@ -59,6 +69,19 @@ struct PendingRecord {
   absl::string_view data() const { return {bytes + key_size, data_size}; }
   // Partition key plus data, what a batch's byte limit counts.
   int64_t batch_bytes() const { return int64_t{key_size} + data_size; }
+};
+
+// One putting thread's intake: the records it put that the sending thread
+// has not taken yet, in the order put, and the chunk their bytes go to. Only
+// that thread and the sending thread lock `mu`, so it is rarely contended.
+struct Intake {
+  Mutex mu;
+  std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
+  int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of records[0]
+  int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
+  ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
+  int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
+  std::thread::id owner;                        // set before it is shared
 };
 
 // A FIFO of records without a node per record: a vector and a head index.

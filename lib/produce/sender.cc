@@ -19,7 +19,6 @@
 #include "brook/stream.h"
 
 #include "produce/async_producer_impl.h"
-#include "util/md5.h"
 
 namespace brook {
 namespace {
@@ -50,14 +49,16 @@ absl::Status AsyncProducer::Impl::Start() {
 
 void AsyncProducer::Impl::Run() {
   std::vector<PendingRecord> intake;
+  intake.reserve(static_cast<size_t>(options_.max_batch_records));
   for (;;) {
-    const Wake wake = WaitAndTake(&intake);
+    const Wake wake = Wait();
+    Drain(&intake);
     if (wake.cancel) {
       CancelAll(&intake);
       Settle();
       return;
     }
-    if (wake.exit) return;
+    if (wake.exit && intake.empty()) return;
     Route(&intake);
     while (!SendDue(wake)) {
     }
@@ -65,66 +66,124 @@ void AsyncProducer::Impl::Run() {
   }
 }
 
-AsyncProducer::Impl::Wake AsyncProducer::Impl::WaitAndTake(
-    std::vector<PendingRecord>* intake) {
+AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
   Wake w;
-  internal::MutexLock lock(&mu_);
   for (;;) {
-    w.cancel = cancel_;
-    w.flushing = flushers_ > 0 || closing_;
-    if (cancel_) break;
-    if (closing_ && stats_.records_buffered == 0) {
-      w.exit = true;
+    int64_t deadline;
+    {
+      internal::MutexLock lock(&mu_);
+      w.cancel = cancel_;
+      w.flushing = flushers_ > 0 || closing_.load();
+      if (cancel_) return w;
+      if (closing_.load() && buffered_records_.load() == 0) {
+        w.exit = true;
+        return w;
+      }
+      if (seen_generation_ != wake_generation_) {
+        seen_generation_ = wake_generation_;
+        return w;
+      }
+      deadline = NextDeadline(w);
+      // Put() wakes us early once some shard may have a full batch.
+      int64_t most_records = 0, most_bytes = 0;
+      for (const auto& q : queues_) {
+        most_records = std::max<int64_t>(most_records, q->records.size());
+        most_bytes = std::max(most_bytes, q->records.bytes());
+      }
+      wake_records_.store(
+          std::max<int64_t>(1, FullBatchRecords() - most_records),
+          std::memory_order_relaxed);
+      wake_bytes_.store(
+          std::max<int64_t>(1, options_.max_batch_bytes - most_bytes),
+          std::memory_order_relaxed);
+    }
+    const int64_t now = env_->NowMillis();
+    if (now >= deadline) return w;
+    // Publish the wish, then look at the intakes once more: a put either
+    // sees the wish or its record is seen here (seq_cst on both sides).
+    wake_deadline_.store(deadline, std::memory_order_relaxed);
+    sender_waiting_.store(true);
+    if (IntakesDue(w.flushing, now, &deadline)) {
+      sender_waiting_.store(false);
       return w;
     }
-    const int64_t n = static_cast<int64_t>(intake_.size());
-    if (n > 0 &&
-        (w.flushing || n >= wake_records_ || intake_bytes_ >= wake_bytes_)) {
-      break;
+    wake_deadline_.store(deadline, std::memory_order_relaxed);
+    internal::MutexLock lock(&mu_);
+    if (sender_waiting_.load() && seen_generation_ == wake_generation_ &&
+        !cancel_) {
+      wake_cv_.WaitUntil(&mu_, env_, deadline);
     }
-    if (seen_generation_ != wake_generation_) {
-      seen_generation_ = wake_generation_;
-      break;
+    sender_waiting_.store(false);
+    if (seen_generation_ == wake_generation_) {
+      w.flushing = flushers_ > 0 || closing_.load();
+      return w;  // woken by a put, or the deadline came: drain and send
     }
-    int64_t deadline = NextDeadline(w);
-    if (n > 0) {
-      deadline = std::min(deadline,
-                          AddSaturated(intake_oldest_millis_, linger_millis_));
-    }
-    if (env_->NowMillis() >= deadline) break;
-    // Put() wakes us early once some shard may have a full batch.
-    int64_t most_records = 0, most_bytes = 0;
-    for (const auto& q : queues_) {
-      most_records = std::max<int64_t>(most_records, q->records.size());
-      most_bytes = std::max(most_bytes, q->records.bytes());
-    }
-    wake_records_ =
-        std::max<int64_t>(1, options_.max_batch_records - most_records);
-    wake_bytes_ = std::max<int64_t>(1, options_.max_batch_bytes - most_bytes);
-    sender_waiting_ = true;
-    sender_deadline_millis_ = deadline;
-    wake_cv_.WaitUntil(&mu_, env_, deadline);
-    sender_waiting_ = false;
   }
-  intake->swap(intake_);
-  intake_bytes_ = 0;
-  return w;
+}
+
+bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
+                                     int64_t* deadline) {
+  {
+    internal::MutexLock lock(&mu_);
+    if (sender_intakes_.size() != intakes_.size()) {
+      sender_intakes_.clear();
+      for (const auto& in : intakes_) sender_intakes_.push_back(in.get());
+    }
+  }
+  const int64_t full = wake_records_.load(std::memory_order_relaxed);
+  const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
+  for (internal::Intake* in : sender_intakes_) {
+    internal::MutexLock lock(&in->mu);
+    if (in->records.empty()) continue;
+    const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
+    if (flushing || now >= due ||
+        static_cast<int64_t>(in->records.size()) >= full ||
+        in->bytes >= full_bytes) {
+      return true;
+    }
+    *deadline = std::min(*deadline, due);
+  }
+  return false;
+}
+
+void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
+  uint64_t drain;
+  {
+    internal::MutexLock lock(&mu_);
+    drain = drain_requested_;
+    if (sender_intakes_.size() != intakes_.size()) {
+      sender_intakes_.clear();
+      for (const auto& in : intakes_) sender_intakes_.push_back(in.get());
+    }
+  }
+  for (internal::Intake* in : sender_intakes_) {
+    internal::MutexLock lock(&in->mu);
+    if (in->records.empty()) continue;
+    in->bytes = 0;
+    if (intake->empty()) {
+      intake->swap(in->records);  // `in` keeps our empty vector's capacity
+      continue;
+    }
+    for (PendingRecord& r : in->records) intake->push_back(std::move(r));
+    in->records.clear();
+  }
+  internal::MutexLock lock(&mu_);
+  // Count the records in their Flush() epochs, a run at a time.
+  for (size_t i = 0; i < intake->size();) {
+    const int64_t epoch = (*intake)[i].epoch;
+    size_t j = i + 1;
+    while (j < intake->size() && (*intake)[j].epoch == epoch) ++j;
+    CountOf(epoch).pending += static_cast<int64_t>(j - i);
+    i = j;
+  }
+  if (drained_ != drain) {
+    drained_ = drain;
+    done_cv_.SignalAll();
+  }
 }
 
 void AsyncProducer::Impl::Route(std::vector<PendingRecord>* intake) {
-  // MD5 dominates routing; hashing keys together is several times faster.
-  keys_.clear();
-  to_hash_.clear();
-  for (size_t i = 0; i < intake->size(); ++i) {
-    if ((*intake)[i].has_explicit_hash_key) continue;
-    keys_.push_back((*intake)[i].partition_key());
-    to_hash_.push_back(i);
-  }
-  digests_.resize(keys_.size());
-  internal::Md5Many(keys_.data(), keys_.size(), digests_.data());
-  for (size_t k = 0; k < to_hash_.size(); ++k) {
-    (*intake)[to_hash_[k]].hash_key = internal::DigestToUint128(digests_[k]);
-  }
+  // Put() hashed the keys; only the shard is looked up here.
   for (PendingRecord& r : *intake) RouteOne(std::move(r));
   intake->clear();
 }
@@ -164,43 +223,37 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
                                     int64_t now) {
   ExpireFront(q, now);
   if (q->backoff_until_millis > now) return true;
-  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  const size_t full = static_cast<size_t>(FullBatchRecords());
   while (!q->records.empty()) {
     const bool due =
-        wake.flushing || q->records.size() >= max_records ||
+        wake.flushing || q->records.size() >= full ||
         q->records.bytes() >= options_.max_batch_bytes ||
         now >= AddSaturated(q->records.front().put_millis, linger_millis_);
     if (!due) return true;
-    batch_.clear();
-    int64_t bytes = 0;
-    while (batch_.size() < q->records.size() && batch_.size() < max_records) {
-      PendingRecord& r = q->records.at(batch_.size());
-      if (!batch_.empty() &&
-          bytes + r.batch_bytes() > options_.max_batch_bytes) {
-        break;
-      }
-      bytes += r.batch_bytes();
-      ++r.attempts;
-      batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
-                                    r.has_explicit_hash_key});
-    }
-    const size_t n = batch_.size();
+    const size_t n =
+        options_.aggregation_enabled ? FillAggregatedBatch(q) : FillBatch(q);
     absl::StatusOr<SequenceNumber> first = q->shard->Append(batch_);
     if (first.ok()) {
       ++batches_;
       q->failures = 0;
       absl::StatusOr<AsyncPutResult> result =
           AsyncPutResult{q->shard_id, *first, 0, 0};
-      for (size_t i = 0; i < n; ++i) {
-        PendingRecord& r = q->records.at(i);
-        if (r.done) {
-          // Record i of an append: the first's number plus i * 2^64 (see
-          // "Sequence numbers" in async_producer.h).
-          result->sequence_number = SequenceNumber::FromValue(
-              first->value() + (absl::uint128(i) << 64));
-          result->attempts = r.attempts;
+      for (size_t g = 0; g < groups_.size(); ++g) {
+        // Stored record g of an append: the first's number plus g * 2^64
+        // (see "Sequence numbers" in async_producer.h); the user records of
+        // an aggregate share it, each with its index.
+        const SequenceNumber seq = SequenceNumber::FromValue(
+            first->value() + (absl::uint128(g) << 64));
+        const Group& group = groups_[g];
+        for (size_t k = 0; k < group.count; ++k) {
+          PendingRecord& r = q->records.at(group.begin + k);
+          if (r.done) {
+            result->sequence_number = seq;
+            result->subsequence_number = group.aggregate < 0 ? 0 : k;
+            result->attempts = r.attempts;
+          }
+          Complete(r, result);
         }
-        Complete(r, result);
       }
       q->records.drop_front(n);
       Settle();
@@ -235,6 +288,111 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
     Settle();
   }
   return true;
+}
+
+int64_t AsyncProducer::Impl::FullBatchRecords() const {
+  if (!options_.aggregation_enabled) return options_.max_batch_records;
+  // Aggregates fill a batch: wait for the bytes (or linger), not a count.
+  return std::numeric_limits<int32_t>::max();
+}
+
+size_t AsyncProducer::Impl::FillBatch(internal::ShardQueue* q) {
+  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  batch_.clear();
+  int64_t bytes = 0;
+  while (batch_.size() < q->records.size() && batch_.size() < max_records) {
+    PendingRecord& r = q->records.at(batch_.size());
+    if (!batch_.empty() && bytes + r.batch_bytes() > options_.max_batch_bytes) {
+      break;
+    }
+    bytes += r.batch_bytes();
+    ++r.attempts;
+    batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
+                                  r.has_explicit_hash_key});
+  }
+  groups_.clear();
+  for (size_t i = 0; i < batch_.size(); ++i) groups_.push_back({i, 1, -1});
+  return batch_.size();
+}
+
+void AsyncProducer::Impl::CloseGroup(size_t begin, int64_t* bytes) {
+  const int64_t count = builder_.record_count();
+  if (count == 0) return;
+  if (count == 1) {  // alone: stored as it is, without the aggregate's bytes
+    builder_.Clear();
+    groups_.push_back({begin, 1, -1});
+    return;
+  }
+  absl::StatusOr<AggregateBuilder::Aggregate> a = builder_.Finish();
+  *bytes += static_cast<int64_t>(a->partition_key.size() + a->data.size());
+  aggregates_.push_back(std::move(*a));
+  groups_.push_back({begin, static_cast<size_t>(count),
+                     static_cast<int>(aggregates_.size() - 1)});
+}
+
+size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
+  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  groups_.clear();
+  aggregates_.clear();
+  builder_.Clear();
+  int64_t bytes = 0;  // of the closed groups
+  size_t begin = 0;   // the first user record in `builder_`
+  size_t i = 0;
+  std::string explicit_key;
+  for (; i < q->records.size(); ++i) {
+    PendingRecord& r = q->records.at(i);
+    // The batch's byte limit, counted before the record goes in (an
+    // aggregate cannot take a record back); the first record always goes.
+    if (i > 0 && bytes + builder_.size_bytes() + r.batch_bytes() >
+                     options_.max_batch_bytes) {
+      break;
+    }
+    if (builder_.record_count() >= options_.aggregation_max_count) {
+      CloseGroup(begin, &bytes);
+      begin = i;
+    }
+    if (groups_.size() >= max_records) break;
+    explicit_key.clear();
+    if (r.has_explicit_hash_key) explicit_key = HashKeyToString(r.hash_key);
+    absl::StatusOr<bool> added =
+        builder_.Add(r.partition_key(), explicit_key, r.data());
+    if (added.ok() && !*added) {  // full: close it, start the next
+      CloseGroup(begin, &bytes);
+      begin = i;
+      if (groups_.size() >= max_records) break;
+      added = builder_.Add(r.partition_key(), explicit_key, r.data());
+    }
+    if (!added.ok() || !*added) {
+      // Too large for an empty aggregate: stored alone, as it is.
+      CloseGroup(begin, &bytes);
+      if (groups_.size() >= max_records) break;
+      groups_.push_back({i, 1, -1});
+      bytes += r.batch_bytes();
+      begin = i + 1;
+    }
+  }
+  if (groups_.size() < max_records) {
+    CloseGroup(begin, &bytes);
+  } else if (!builder_.empty()) {
+    i = begin;  // the records in the builder wait for the next batch
+    builder_.Clear();
+  }
+  // Views into `aggregates_` are taken once it no longer grows.
+  batch_.clear();
+  for (const Group& g : groups_) {
+    for (size_t k = 0; k < g.count; ++k) ++q->records.at(g.begin + k).attempts;
+    const PendingRecord& r = q->records.at(g.begin);
+    if (g.aggregate < 0) {
+      batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
+                                    r.has_explicit_hash_key});
+    } else {
+      // The aggregate goes by its first user record's hash key, which is in
+      // this shard's range as every other one's is.
+      const AggregateBuilder::Aggregate& a = aggregates_[g.aggregate];
+      batch_.push_back(RoutedRecord{a.partition_key, a.data, r.hash_key, true});
+    }
+  }
+  return i;
 }
 
 void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
@@ -317,7 +475,7 @@ void AsyncProducer::Impl::RefreshShardMap() {
 
 int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
   int64_t deadline = kNever;
-  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
+  const size_t max_records = static_cast<size_t>(FullBatchRecords());
   for (const auto& q : queues_) {
     if (q->records.empty()) continue;
     const PendingRecord& front = q->records.front_const();
@@ -359,9 +517,9 @@ void AsyncProducer::Impl::Settle() {
   stats_.retries += retries_;
   stats_.shard_map_refreshes += refreshes_;
   batches_ = retries_ = refreshes_ = 0;
+  int64_t bytes = 0;
   for (const Done& d : done_) {
-    --stats_.records_buffered;
-    stats_.bytes_buffered -= d.bytes;
+    bytes += d.bytes;
     EpochCount& count = CountOf(d.epoch);
     --count.pending;
     if (d.ok) {
@@ -370,12 +528,14 @@ void AsyncProducer::Impl::Settle() {
       ++stats_.records_failed;
       ++count.failed;
     }
-    --d.chunk->refs;
-    MaybeFreeChunk(d.chunk);
+    ++d.chunk->done_count;
   }
+  buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
+  buffered_bytes_.fetch_sub(bytes);
+  if (!retired_.empty()) FreeDoneChunks();
   if (!done_.empty()) {
     room_cv_.SignalAll();
-    if (flushers_ > 0 || closing_) done_cv_.SignalAll();
+    if (flushers_ > 0 || closing_.load()) done_cv_.SignalAll();
   }
   done_.clear();
 }

@@ -30,21 +30,13 @@ namespace brook {
 namespace {
 
 using testing::FaultStream;
+using testing::MemoryStream;
 using testing::ObservingEnv;
 using testing::Outcomes;
 using testing::ReadAll;
 using testing::StoredRecord;
 
 constexpr int64_t kStart = 1'700'000'000'000;
-
-std::unique_ptr<Stream> MemoryStream(Env* env, int shards = 1) {
-  StreamOptions options;
-  options.shard_count = shards;
-  options.env = env;
-  absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Create(options);
-  REQUIRE(s.ok());
-  return std::move(*s);
-}
 
 std::unique_ptr<AsyncProducer> MakeProducer(Stream* stream,
                                             const AsyncProducerOptions& o) {

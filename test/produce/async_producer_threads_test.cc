@@ -1,14 +1,17 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // AsyncProducer order and concurrency: per-key order through random reshards
-// while records are buffered, and several putting threads at once (in the
-// tsan preset's filter: "AsyncProducer threads").
+// while records are buffered, several putting threads at once, and the
+// buffer's bound with several putters (in the tsan preset's filter:
+// "AsyncProducer threads").
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -167,6 +170,107 @@ TEST_CASE("AsyncProducer threads: several putters, a flusher, per-key order",
     REQUIRE(values.size() == kPerThread / 8);
     for (size_t j = 1; j < values.size(); ++j) {
       CHECK(std::stoi(values[j - 1]) < std::stoi(values[j]));
+    }
+  }
+}
+
+// Blocks every append until opened (a gate, not a sleep).
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  void Pass() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+// Several threads put at once while appends are held back, each until the
+// buffer refuses it: the records accepted fill the bound exactly (records) or
+// up to less than one record short of it (bytes), never over it; once appends
+// go on, each accepted record is stored, per thread and key in order.
+TEST_CASE("AsyncProducer threads: the buffer bound holds with several putters",
+          "[produce][threads]") {
+  for (const bool by_bytes : {false, true}) {
+    INFO("bound by " << (by_bytes ? "bytes" : "records"));
+    StreamOptions so;
+    so.shard_count = 4;
+    so.max_record_bytes = 1000;
+    std::unique_ptr<Stream> target = *Stream::Create(so);
+    testing::FaultStream stream(target.get());
+    Gate gate;
+    stream.set_fault([&](absl::string_view, absl::Span<const RoutedRecord>) {
+      gate.Pass();
+      return absl::OkStatus();
+    });
+    AsyncProducerOptions o;
+    o.linger = absl::ZeroDuration();
+    o.max_batch_bytes = 1000;
+    o.max_buffered_records = by_bytes ? 100'000 : 300;
+    o.max_buffered_bytes = by_bytes ? 30'000 : int64_t{1} << 30;
+    o.put_timeout = absl::ZeroDuration();
+    std::unique_ptr<AsyncProducer> p = *AsyncProducer::Create(&stream, o);
+    constexpr int kThreads = 4;
+    constexpr int kRecordBytes = 100;  // partition key plus data
+    testing::Barrier start(kThreads);
+    std::vector<int> accepted(kThreads, 0);
+    std::atomic<int> other_errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        start.ArriveAndWait();
+        for (int i = 0;; ++i) {
+          const std::string key = absl::StrCat("t", t, "-k", i % 8);
+          std::string data = absl::StrCat(i, ":");
+          data.resize(kRecordBytes - key.size(), 'x');
+          absl::Status s = p->Put(key, data);
+          if (absl::IsResourceExhausted(s)) break;
+          if (!s.ok()) other_errors.fetch_add(1);
+          ++accepted[t];
+        }
+      });
+    }
+    for (std::thread& t : threads) t.join();
+    CHECK(other_errors.load() == 0);
+    int total = 0;
+    for (int n : accepted) total += n;
+    const AsyncProducerStats held = p->stats();
+    CHECK(held.records_buffered == total);
+    CHECK(held.records_put == total);
+    if (by_bytes) {
+      CHECK(held.bytes_buffered == int64_t{total} * kRecordBytes);
+      CHECK(held.bytes_buffered <= o.max_buffered_bytes);
+      CHECK(held.bytes_buffered > o.max_buffered_bytes - kRecordBytes);
+    } else {
+      CHECK(total == o.max_buffered_records);
+    }
+    gate.Open();
+    BROOK_REQUIRE_OK(p->Close());
+    CHECK(p->stats().records_stored == total);
+    // Per thread and key, the values in the order put, none missing.
+    const std::map<std::string, std::vector<std::string>> by_key =
+        PerKey(target.get());
+    std::map<int, int> stored_per_thread;
+    for (const auto& [key, values] : by_key) {
+      INFO(key);
+      const int t = std::stoi(key.substr(1));
+      for (size_t j = 0; j < values.size(); ++j) {
+        const int i = std::stoi(values[j]);
+        CHECK(i % 8 == std::stoi(key.substr(key.find('k') + 1)));
+        if (j > 0) CHECK(std::stoi(values[j - 1]) + 8 == i);
+      }
+      stored_per_thread[t] += static_cast<int>(values.size());
+    }
+    for (int t = 0; t < kThreads; ++t) {
+      CHECK(stored_per_thread[t] == accepted[t]);
     }
   }
 }

@@ -12,11 +12,13 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include <catch2/catch.hpp>
 
 #include "brook/consumer.h"
 #include "brook/stream.h"
@@ -162,6 +164,16 @@ struct StoredRecord {
   std::string partition_key;
   std::string data;
 };
+
+// A memory stream of `shards` shards on `env`'s clock.
+inline std::unique_ptr<Stream> MemoryStream(Env* env, int shards = 1) {
+  StreamOptions options;
+  options.shard_count = shards;
+  options.env = env;
+  absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Create(options);
+  REQUIRE(s.ok());
+  return std::move(*s);
+}
 
 // Every record of every shard of `stream`, open and closed, from
 // TRIM_HORIZON, in shard-id then sequence-number order.
