@@ -8,6 +8,7 @@
 #include "brook/aggregation.h"
 #include "brook/async_producer.h"
 #include "brook/codec.h"
+#include "brook/compression.h"
 #include "brook/consumer.h"
 #include "brook/consumer_group.h"
 #include "brook/env.h"

@@ -168,8 +168,10 @@ struct GetRecordsOptions {
 };
 
 // The output of GetRecords. Its records' views stay valid for as long as this
-// object lives (it holds the storage they point into); copy what must outlive
-// it. Movable, not copyable.
+// object lives (it holds the storage they point into: the stream's segments,
+// and for a stream that compresses (`StreamOptions::compression_level`) the
+// buffer the records of compressed batches were decompressed into, one per
+// call, not per batch); copy what must outlive it. Movable, not copyable.
 class BROOK_EXPORT GetRecordsResult {
  public:
   GetRecordsResult();

@@ -183,6 +183,19 @@ struct StreamOptions {
   // wait sleeps on a futex until the writer publishes. Of this open; not
   // persisted. 0 to 1 s. Default: zero.
   absl::Duration follow_spin = absl::ZeroDuration();
+
+  // zstd compression of stored batches: 0 stores records as they are; 1 to
+  // 19 compresses each batch frame with zstd at that level (1 fastest; 3 is
+  // zstd's default; higher levels compress better and slower; zstd's "ultra"
+  // levels 20 to 22 are not offered). A frame that does not get smaller is
+  // stored uncompressed. Readers decompress transparently (every reader:
+  // `Consumer`, subscriptions, groups, followers, the CLI); a frame
+  // compressed with a trained dictionary (`TrainCompressionDictionary()` in
+  // compression.h) names it, and reads of it need the dictionary's file. A
+  // durable stream with compression is written in a format version (3) that
+  // builds before compression refuse. Stored with the stream; cannot change
+  // after creation. Default: 0.
+  int compression_level = 0;
 };
 
 }  // namespace brook

@@ -19,6 +19,39 @@ uint32_t ComputeFrameCrc(const char* frame, size_t frame_bytes) {
                 frame_bytes - batch_field::kCrcStart);
 }
 
+size_t BatchWriter::FinishCompressed() {
+  const size_t raw = static_cast<size_t>(p_ - scratch_);
+  // Stored compressed only if that is smaller and can hold a record header
+  // (recovery's checks want a frame at least that long).
+  const size_t z = CompressFrame(*compression_, scratch_, raw,
+                                 dst_ + kBatchHeaderBytes, raw - 1);
+  if (z >= kRecordHeaderBytes) {
+    header_.flags |= static_cast<uint32_t>(BatchCodec::kZstd)
+                     << kBatchCodecShift;
+    header_.frame_bytes = static_cast<uint32_t>(kBatchHeaderBytes + z);
+  } else {
+    std::memcpy(dst_ + kBatchHeaderBytes, scratch_, raw);
+    header_.frame_bytes = static_cast<uint32_t>(kBatchHeaderBytes + raw);
+  }
+  EncodeBatchHeader(dst_, header_);
+  return header_.frame_bytes;
+}
+
+absl::Status DecompressRecords(const char* frame, const BatchHeader& h,
+                               const FrameCodec* codec, std::string* buffer) {
+  const char* const payload = frame + kBatchHeaderBytes;
+  const size_t n = h.frame_bytes - kBatchHeaderBytes;
+  absl::StatusOr<size_t> size = DecompressedBytes(payload, n);
+  if (!size.ok()) return size.status();
+  if (*size / kRecordHeaderBytes < h.record_count) {
+    return absl::DataLossError(absl::StrCat("compressed records: ", *size,
+                                            " bytes cannot hold ",
+                                            h.record_count, " records"));
+  }
+  buffer->resize(*size);
+  return DecompressFrame(payload, n, codec, &(*buffer)[0], *size);
+}
+
 bool AllZero(const char* p, size_t n) {
   for (; n >= 8; n -= 8, p += 8) {
     uint64_t v;
@@ -65,29 +98,56 @@ bool CheckBatchHeader(const BatchHeader& h, size_t available,
     *reason = "batch of no records";
     return false;
   }
-  // Codec hook: once a codec exists, a frame of a codec this build does not
-  // know is refused here.
+  const BatchCodec codec = h.codec();
+  if (codec != BatchCodec::kNone && codec != BatchCodec::kZstd) {
+    *reason =
+        absl::StrCat("batch of unknown codec ", static_cast<uint32_t>(codec),
+                     " (this build reads 0 and 1)");
+    return false;
+  }
   return true;
 }
 
 namespace {
 
-// With the CRC matched: the records must fill the frame exactly.
-bool CheckRecords(const char* frame, const BatchHeader& h,
-                  std::string* reason) {
-  BatchReader records(frame, h);
+bool CheckRecordLayout(BatchReader records, const BatchHeader& h,
+                       std::string* reason) {
   for (uint32_t i = 0; i < h.record_count; ++i) {
     if (!records.Skip()) {
       *reason = absl::StrCat("record ", i, " overruns its batch");
       return false;
     }
   }
-  if (records.offset() != h.frame_bytes) {
-    *reason = absl::StrCat(h.frame_bytes - records.offset(),
+  if (records.offset() != records.frame_bytes()) {
+    *reason = absl::StrCat(records.frame_bytes() - records.offset(),
                            " bytes after the batch's last record");
     return false;
   }
   return true;
+}
+
+// With the CRC matched: the records must fill the frame exactly.
+bool CheckRecords(const char* frame, const BatchHeader& h,
+                  std::string* reason) {
+  if (h.codec() == BatchCodec::kZstd) {
+    const char* const payload = frame + kBatchHeaderBytes;
+    const size_t n = h.frame_bytes - kBatchHeaderBytes;
+    if (DictionaryIdOf(payload, n) != 0) {
+      absl::StatusOr<size_t> size = DecompressedBytes(payload, n);
+      if (size.ok()) return true;
+      *reason = std::string(size.status().message());
+      return false;
+    }
+    thread_local std::string buffer;
+    absl::Status s = DecompressRecords(frame, h, nullptr, &buffer);
+    if (!s.ok()) {
+      *reason = std::string(s.message());
+      return false;
+    }
+    return CheckRecordLayout(BatchReader(buffer.data(), buffer.size(), h), h,
+                             reason);
+  }
+  return CheckRecordLayout(BatchReader(frame, h), h, reason);
 }
 
 }  // namespace
@@ -144,8 +204,9 @@ FrameCheck CheckFrame(const char* data, size_t size, size_t off,
 bool PlausibleCommittedHeader(const char* data, size_t size, size_t off) {
   const BatchHeader h = DecodeBatchHeader(data + off);
   return h.frame_bytes >= kBatchHeaderBytes + kRecordHeaderBytes &&
-         h.frame_bytes <= size - off && h.flags == kBatchHasCrc &&
-         h.record_count != 0;
+         h.frame_bytes <= size - off &&
+         (h.flags & ~kBatchCodecMask) == kBatchHasCrc &&
+         h.codec() <= BatchCodec::kZstd && h.record_count != 0;
 }
 
 }  // namespace internal

@@ -29,14 +29,14 @@
 // A record's sequence number is not stored: it is derived from its position
 // and the shard number, by the stream layer.
 //
-// Where compression and aggregation plug in: a frame's flags carry its codec
-// (`BatchCodec`, bits 1-3) and whether its records are KPL aggregates (bit 4).
-// Both are 0 today and nothing sets them. A compressed frame keeps this header
-// and stores its records' bytes compressed after it: `BatchWriter::Finish()`
-// is where they are compressed, `BatchReader`'s constructor where they are
-// decompressed (into a buffer its record views then point into), and
-// `CheckBatchHeader()` where a reader will refuse a codec it does not know
-// (today it ignores the reserved bits, as every earlier version did).
+// Compression: a frame's flags carry its codec (`BatchCodec`, bits 1-3); bit
+// 4 (KPL aggregates) is reserved and 0. A zstd frame (codec 1) keeps this
+// header and stores its records' bytes as one zstd frame after it
+// (frame_codec.h), `frame_bytes` counting the compressed bytes and the CRC
+// covering them: `BatchWriter::Finish()` compresses, a reader decompresses
+// (`DecompressRecords()`) into a buffer it owns and walks the records there
+// with `BatchReader`, and `CheckBatchHeader()` refuses a codec this build
+// does not know.
 //
 // Thread safety: pure functions and single-threaded value types. A frame is
 // final for readers once its bytes are published (see segment.h);
@@ -57,6 +57,7 @@
 
 #include "brook/record.h"
 
+#include "store/frame_codec.h"
 #include "util/coding.h"
 
 namespace brook {
@@ -78,7 +79,7 @@ inline constexpr uint32_t kBatchAggregated = 1u << 4;
 // How a frame's record bytes are stored. Persisted: never renumber.
 enum class BatchCodec : uint32_t {
   kNone = 0,  // records as laid out above
-  // 1 is reserved for zstd.
+  kZstd = 1,  // records as laid out above, compressed as one zstd frame
 };
 
 // Record flags. Persisted: never renumber.
@@ -215,6 +216,22 @@ class BatchWriter {
     header_.first_position = first_position;
     header_.arrival_millis = arrival_millis;
   }
+  // Starts a frame whose records are compressed as `compression` says (level
+  // 0: not at all) at Finish(). `raw_bytes` is the frame's size
+  // uncompressed, header included: the records are encoded in a buffer of
+  // the calling thread first. A frame that compression does not make smaller
+  // is stored uncompressed, so the frame never takes more than `raw_bytes`.
+  // REQUIRES: `dst` has room for `raw_bytes`; `compression` outlives the
+  // writer.
+  BatchWriter(char* dst, size_t raw_bytes, uint64_t first_position,
+              int64_t arrival_millis, const FrameCompression& compression)
+      : BatchWriter(dst, first_position, arrival_millis) {
+    if (compression.level > 0) {
+      compression_ = &compression;
+      scratch_ = CompressionScratch(raw_bytes - kBatchHeaderBytes);
+      p_ = scratch_;
+    }
+  }
 
   void Add(const RoutedRecord& r) {
     p_ += EncodeRecord(p_, r);
@@ -224,17 +241,20 @@ class BatchWriter {
   // Writes the header; returns the frame's bytes.
   // REQUIRES: at least one record was added.
   size_t Finish() {
-    // Codec hook: a compressing writer would compress [kBatchHeaderBytes,
-    // p_ - dst_) here and set the codec bits.
+    if (compression_ != nullptr) return FinishCompressed();
     header_.frame_bytes = static_cast<uint32_t>(p_ - dst_);
     EncodeBatchHeader(dst_, header_);
     return header_.frame_bytes;
   }
 
  private:
+  size_t FinishCompressed();
+
   char* const dst_;
   char* p_;
   BatchHeader header_;
+  const FrameCompression* compression_ = nullptr;
+  char* scratch_ = nullptr;  // the records, uncompressed, when compressing
 };
 
 // Commits the frame written at `frame`: stores its CRC, which covers the
@@ -287,15 +307,21 @@ class BatchReader {
  public:
   // Reads the frame at `frame` whose header `header` passed
   // CheckBatchHeader(); the views it gives live as long as the frame's bytes.
+  // REQUIRES: an uncompressed frame (BatchCodec::kNone).
   BatchReader(const char* frame, const BatchHeader& header)
-      : frame_(frame),
-        frame_bytes_(header.frame_bytes),
+      : BatchReader(frame + kBatchHeaderBytes,
+                    header.frame_bytes - kBatchHeaderBytes, header) {}
+  // Reads the records of the frame `header` describes from `records[0,
+  // records_bytes)`: a compressed frame's, decompressed (DecompressRecords()).
+  // Offsets count as if the records followed the header; the views live as
+  // long as `records`.
+  BatchReader(const char* records, size_t records_bytes,
+              const BatchHeader& header)
+      : records_(records),
+        frame_bytes_(records_bytes + kBatchHeaderBytes),
         offset_(kBatchHeaderBytes),
         position_(header.first_position),
-        end_position_(header.end_position()) {
-    // Codec hook: a compressed frame would be decompressed here into a buffer
-    // the reader owns, and `frame_` point into it.
-  }
+        end_position_(header.end_position()) {}
 
   // Moves to the record at byte `offset` of the frame, which holds
   // `position`: where an earlier reader of the frame was (offset() and
@@ -316,8 +342,7 @@ class BatchReader {
   // past it. Returns false, and stays, if the record overruns the frame.
   // REQUIRES: !done().
   bool Next(Record* out) {
-    const size_t n =
-        DecodeRecord(frame_ + offset_, frame_bytes_ - offset_, out);
+    const size_t n = DecodeRecord(at(offset_), frame_bytes_ - offset_, out);
     if (n == 0) return false;
     offset_ += n;
     ++position_;
@@ -328,7 +353,7 @@ class BatchReader {
   bool Skip() {
     const size_t left = frame_bytes_ - offset_;
     if (left < kRecordHeaderBytes) return false;
-    const size_t n = RecordBytesAt(frame_ + offset_);
+    const size_t n = RecordBytesAt(at(offset_));
     if (n > left) return false;
     offset_ += n;
     ++position_;
@@ -336,10 +361,16 @@ class BatchReader {
   }
 
   // Where the next record's bytes start, for prefetching.
-  const char* next_bytes() const { return frame_ + offset_; }
+  const char* next_bytes() const { return at(offset_); }
+  // The frame's bytes uncompressed, header included.
+  size_t frame_bytes() const { return frame_bytes_; }
 
  private:
-  const char* frame_;
+  const char* at(size_t offset) const {
+    return records_ + (offset - kBatchHeaderBytes);
+  }
+
+  const char* records_;
   size_t frame_bytes_;
   size_t offset_;
   uint64_t position_;
@@ -353,8 +384,17 @@ class BatchReader {
 // bytes from the frame's start to the end of what may be read: the frame
 // fits and can hold a record, and it holds at least one. On failure sets
 // `*reason` and returns false. Never reads frame bytes.
+// A frame of a codec this build does not know fails it too.
 bool CheckBatchHeader(const BatchHeader& h, size_t available,
                       std::string* reason);
+
+// The records of the compressed frame at `frame` (header `h`, passed
+// CheckBatchHeader()), decompressed into `buffer` (resized to them; its
+// capacity is reused): kDataLoss saying what is wrong if they do not
+// decompress, or not to a size that can hold `h.record_count` records.
+// `codec` gives dictionaries (null: a frame that needs one fails).
+absl::Status DecompressRecords(const char* frame, const BatchHeader& h,
+                               const FrameCodec* codec, std::string* buffer);
 
 // What CheckFrame() found at an offset.
 enum class FrameCheck {
@@ -370,7 +410,10 @@ enum class FrameCheck {
 // header, the end of `data`, or an old checksummed frame of a recycled file
 // (position below `expected`). A valid frame passes CheckBatchHeader(), has
 // the expected position and kBatchHasCrc and, if `verify_crc`, its CRC
-// matches and its records fill it exactly. A bad one sets `*reason`.
+// matches and its records fill it exactly (a compressed frame's once
+// decompressed; of one compressed with a dictionary, which recovery does
+// not load, only the zstd header: its records are checked when read). A bad
+// one sets `*reason`.
 FrameCheck CheckFrame(const char* data, size_t size, size_t off,
                       uint64_t expected, bool verify_crc, BatchHeader* h,
                       std::string* reason);

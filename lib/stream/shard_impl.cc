@@ -187,6 +187,12 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
     stream_->Release(plan.total_bytes);
     return absl::Status(s.code(), absl::StrCat(id_, ": ", s.message()));
   }
+  // Compression made the frames smaller than reserved: give the rest back.
+  int64_t written = 0;
+  for (const FramePlan& f : plan.frames) {
+    written += static_cast<int64_t>(f.bytes);
+  }
+  if (written < plan.total_bytes) stream_->Release(plan.total_bytes - written);
   Publish(plan, first_position, records.size(), arrival);
   next_position_ = first_position + records.size();
   last_arrival_millis_ = arrival;
@@ -252,6 +258,9 @@ absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
   // a segment after the end of the log only where there is damage, never
   // because an append spanning two segments is half done.
   if (plan->open) plan->targets.push_back(plan->open);
+  // Compressed frames come out smaller than planned: each then starts where
+  // the one before it ended.
+  const FrameCompression compression = stream_->codec().compression();
   const size_t count = plan->targets.size() + plan->new_capacities.size();
   for (size_t k = 0; k < count; ++k) {
     absl::Status s =
@@ -259,12 +268,17 @@ absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
     const FramePlan* last = nullptr;
     if (s.ok()) {
       // Beyond what readers can see until committed.
-      for (const FramePlan& f : plan->frames) {
+      size_t saved = 0;  // by compression, in this segment so far
+      for (FramePlan& f : plan->frames) {
         if (f.segment != k) continue;
-        BatchWriter writer(plan->targets[k]->data() + f.offset,
-                           first_position + f.begin, arrival_millis);
+        f.offset -= saved;
+        BatchWriter writer(plan->targets[k]->data() + f.offset, f.bytes,
+                           first_position + f.begin, arrival_millis,
+                           compression);
         for (size_t i = f.begin; i < f.end; ++i) writer.Add(records[i]);
-        writer.Finish();
+        const size_t bytes = writer.Finish();
+        saved += f.bytes - bytes;
+        f.bytes = bytes;
         last = &f;
       }
     }

@@ -64,6 +64,29 @@ struct SegmentSnapshot {
   int64_t first_arrival_millis;
 };
 
+// Where a read decompresses compressed frames: blocks that never move, so
+// the records of every frame decompressed stay where they are while the
+// result that pins the arena lives. One block serves many frames.
+class FrameArena {
+ public:
+  char* Allocate(size_t n) {
+    if (blocks_.empty() || block_bytes_ - used_ < n) {
+      block_bytes_ = std::max(kBlockBytes, n);
+      blocks_.emplace_back(new char[block_bytes_]);
+      used_ = 0;
+    }
+    char* p = blocks_.back().get() + used_;
+    used_ += n;
+    return p;
+  }
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{256} << 10;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_bytes_ = 0;
+  size_t used_ = 0;
+};
+
 absl::Status Corrupt(const std::string& shard_id, const Segment& segment,
                      size_t offset, absl::string_view what) {
   return absl::DataLossError(absl::StrCat(shard_id, ": segment at position ",
@@ -189,6 +212,8 @@ struct ShardImpl::ReadCursor {
   bool stopped = false;   // by the limit or max_bytes, at `next`
   ShardIterator next;
   int64_t next_arrival = 0;  // arrival of the record at `next`
+  // Decompressed frames, made at the first compressed frame.
+  std::shared_ptr<FrameArena> arena;
 };
 
 absl::StatusOr<GetRecordsResult> ShardImpl::Read(
@@ -254,6 +279,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
       ReadBuilder::Pin(result, snap.segments[k].segment);
     }
   }
+  if (c.arena != nullptr) ReadBuilder::Pin(result, std::move(c.arena));
   const uint64_t next_position = c.stopped ? c.next.position_ : c.position;
   const int64_t behind = next_position >= snap.end
                              ? 0
@@ -423,13 +449,33 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
                                   const BatchHeader& h, bool first_frame,
                                   ReadCursor* c,
                                   std::vector<Record>* out) const {
-  BatchReader reader(seg.data() + off, h);
+  const char* records = seg.data() + off + kBatchHeaderBytes;
+  size_t records_bytes = h.frame_bytes - kBatchHeaderBytes;
+  if (h.codec() == BatchCodec::kZstd) {
+    // Into the read's arena: the records then point there.
+    absl::StatusOr<size_t> size = DecompressedBytes(records, records_bytes);
+    if (!size.ok()) return Corrupt(id_, seg, off, size.status().message());
+    if (*size / kRecordHeaderBytes < h.record_count) {
+      return Corrupt(
+          id_, seg, off,
+          absl::StrCat("compressed records: ", *size, " bytes cannot hold ",
+                       h.record_count, " records"));
+    }
+    if (c->arena == nullptr) c->arena = std::make_shared<FrameArena>();
+    char* const dst = c->arena->Allocate(*size);
+    absl::Status s =
+        DecompressFrame(records, records_bytes, &stream_->codec(), dst, *size);
+    if (!s.ok()) return Corrupt(id_, seg, off, s.message());
+    records = dst;
+    records_bytes = *size;
+  }
+  BatchReader reader(records, records_bytes, h);
   // Resume mid-batch: from the hint, else by skipping records.
   if (first_frame && c->position > h.first_position) {
     const uint64_t hint_record = iterator.hint_offset_ & 0xffffffffu;
     if (iterator.hint_segment_ == seg.base_position() &&
         iterator.position_ == c->position && hint_record > off &&
-        hint_record < off + h.frame_bytes) {
+        hint_record < off + reader.frame_bytes()) {
       reader.Resume(hint_record - off, c->position);
     }
   }

@@ -103,6 +103,12 @@ absl::Status ValidateOptions(const StreamOptions& o) {
     return bad("follow_spin must be 0 to 1s, got ",
                absl::FormatDuration(o.follow_spin));
   }
+  if (o.compression_level != 0 &&
+      (o.compression_level < kMinCompressionLevel ||
+       o.compression_level > kMaxCompressionLevel)) {
+    return bad("compression_level must be 0 (none) or ", kMinCompressionLevel,
+               " to ", kMaxCompressionLevel, ", got ", o.compression_level);
+  }
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_interval == absl::ZeroDuration()) {
     return bad(
@@ -114,8 +120,8 @@ absl::Status ValidateOptions(const StreamOptions& o) {
 // The metadata of a new stream: `options` and uniform shards.
 proto::StreamMeta NewStreamMeta(const StreamOptions& options) {
   proto::StreamMeta meta;
-  meta.set_format_version(kStreamMetaVersion);
   OptionsToMeta(options, meta.mutable_options());
+  meta.set_format_version(MetaVersionFor(meta));
   const std::vector<HashKeyRange> ranges =
       UniformHashKeyRanges(options.shard_count);
   for (size_t i = 0; i < ranges.size(); ++i) {
@@ -131,6 +137,8 @@ StreamImpl::StreamImpl(const StreamOptions& options,
       segment_roll_millis_(absl::ToInt64Milliseconds(options.segment_roll_age)),
       env_(options.env != nullptr ? options.env : Env::Default()),
       store_(std::move(store)),
+      codec_(std::make_shared<FrameCodec>(env_, std::string(),
+                                          options.compression_level)),
       retention_period_millis_(
           absl::ToInt64Milliseconds(options.retention_period)),
       retention_bytes_(options.retention_bytes),

@@ -20,6 +20,7 @@
 #include "brook/stream.h"
 
 #include "proto/stream_meta.pb.h"
+#include "store/frame_codec.h"
 #include "store/mmap_segment_store.h"
 #include "store/segment_store.h"
 #include "stream/reshard_plan.h"
@@ -77,6 +78,13 @@ class StreamImpl final : public Stream {
   const RecoveryReport& recovery_report() const override;
 
   Env* env() const { return env_; }
+  // How frames are compressed, and the dictionaries reads need.
+  FrameCodec& codec() const { return *codec_; }
+  // Makes `dictionary` the one new frames are compressed with: writes its
+  // file and STREAM (durable streams). kFailedPrecondition for a read-only
+  // or closed stream, or one without compression.
+  absl::Status InstallCompressionDictionary(
+      std::shared_ptr<const CompressionDictionary> dictionary);
   // Shards ever created, open and closed; shard numbers are below it.
   size_t shard_count() const;
 
@@ -188,6 +196,8 @@ class StreamImpl final : public Stream {
   const int64_t segment_roll_millis_;  // options_.segment_roll_age
   Env* const env_;
   std::unique_ptr<SegmentStore> store_;
+  // Set before the shards are made; a durable stream's knows its directory.
+  std::shared_ptr<FrameCodec> codec_;
   // Held for a whole reshard (and by Close()), so reshards are serialised and
   // the topology changes only under it; a reshard plans and prepares holding
   // only this lock, and takes topology_mu_ just to switch.

@@ -16,6 +16,13 @@ std::string StreamMetaPath(absl::string_view dir) {
   return absl::StrCat(dir, "/STREAM");
 }
 
+uint32_t MetaVersionFor(const proto::StreamMeta& meta) {
+  return meta.options().compression_level() != 0 ||
+                 meta.compression_dictionary_id() != 0
+             ? kCompressedStreamMetaVersion
+             : kStreamMetaVersion;
+}
+
 absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
                                                  absl::string_view dir) {
   const std::string path = StreamMetaPath(dir);
@@ -31,11 +38,11 @@ absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
     return absl::DataLossError(absl::StrCat(path, ": does not parse"));
   }
   if (meta.format_version() < kOldestStreamMetaVersion ||
-      meta.format_version() > kStreamMetaVersion) {
+      meta.format_version() > kCompressedStreamMetaVersion) {
     return absl::DataLossError(
         absl::StrCat(path, ": format version ", meta.format_version(),
                      " is not one this build reads (", kOldestStreamMetaVersion,
-                     " to ", kStreamMetaVersion, ")"));
+                     " to ", kCompressedStreamMetaVersion, ")"));
   }
   return meta;
 }
@@ -72,6 +79,7 @@ void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
   m->set_group_commit_millis(
       absl::ToInt64Milliseconds(o.group_commit_interval));
   m->set_segment_roll_millis(absl::ToInt64Milliseconds(o.segment_roll_age));
+  m->set_compression_level(o.compression_level);
 }
 
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
@@ -87,6 +95,7 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   o.group_commit_bytes = m.group_commit_bytes();
   o.group_commit_interval = absl::Milliseconds(m.group_commit_millis());
   o.segment_roll_age = absl::Milliseconds(m.segment_roll_millis());
+  o.compression_level = m.compression_level();
   return o;
 }
 
@@ -165,6 +174,10 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
     return differs("segment_roll_age",
                    absl::FormatDuration(stored.segment_roll_age),
                    absl::FormatDuration(passed.segment_roll_age));
+  }
+  if (passed.compression_level != stored.compression_level) {
+    return differs("compression_level", stored.compression_level,
+                   passed.compression_level);
   }
   return absl::OkStatus();
 }

@@ -32,6 +32,12 @@ namespace internal {
 // version 1 directory is upgraded by the first writable open.
 inline constexpr uint32_t kStreamMetaVersion = 2;
 inline constexpr uint32_t kOldestStreamMetaVersion = 1;
+// Version 3: the stream may hold zstd-compressed frames (codec bits, which
+// older builds ignore). Written instead of 2 while the stream compresses
+// (MetaVersionFor()), so that an older build refuses it.
+inline constexpr uint32_t kCompressedStreamMetaVersion = 3;
+// The version `meta` is to be written in: 3 with compression, else 2.
+uint32_t MetaVersionFor(const proto::StreamMeta& meta);
 
 std::string StreamMetaPath(absl::string_view dir);
 

@@ -244,6 +244,13 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
   stream->dir_ = std::string(dir);
   stream->read_only_ = read_only;
   stream->reader_lock_ = std::move(reader_lock);
+  stream->codec_ =
+      std::make_shared<FrameCodec>(env, stream->dir_, opened.compression_level);
+  if (!read_only && meta.compression_dictionary_id() != 0) {
+    // New frames go on with the dictionary they were compressed with.
+    BROOK_RETURN_IF_ERROR(
+        stream->codec_->UseDictionary(meta.compression_dictionary_id()));
+  }
   // A new stream has nothing to check.
   stream->report_.clean_shutdown = created || meta.clean_shutdown();
   if (read_only) {
@@ -282,7 +289,7 @@ absl::StatusOr<std::unique_ptr<StreamImpl>> StreamImpl::Open(
       MutexLock l(&stream->close_mu_);
       stream->meta_.set_clean_shutdown(false);
       // Bounds markers are kept from now on (an older version's are not).
-      stream->meta_.set_format_version(kStreamMetaVersion);
+      stream->meta_.set_format_version(MetaVersionFor(stream->meta_));
       dirty = stream->meta_;
     }
     BROOK_RETURN_IF_ERROR(WriteStreamMeta(env, dir, dirty));

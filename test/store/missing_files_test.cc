@@ -226,13 +226,14 @@ TEST_CASE("Recovery: a version 1 directory opens and is upgraded",
   CHECK(FilesWith(dir + kShard0, ".bounds").size() == 1);
 
   // A version this build does not know is refused with a clear error.
-  meta->set_format_version(3);
+  meta->set_format_version(4);
   BROOK_REQUIRE_OK(internal::WriteStreamMeta(env, dir, *meta));
   absl::StatusOr<std::unique_ptr<Stream>> newer =
       Stream::Open(dir, StreamOptions(), OpenMode::kReadOnly);
   BROOK_CHECK_CODE(newer, kDataLoss);
-  CHECK(absl::StrContains(newer.status().message(),
-                          "format version 3 is not one this build reads"));
+  CHECK(absl::StrContains(
+      newer.status().message(),
+      "format version 4 is not one this build reads (1 to 3)"));
 }
 
 }  // namespace

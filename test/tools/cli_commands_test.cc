@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include <catch2/catch.hpp>
 
+#include "brook/consumer.h"
 #include "brook/env.h"
 #include "brook/stream.h"
 
@@ -162,6 +163,68 @@ TEST_CASE("brook CLI: create-stream stores the retention flags", "[cli]") {
     CHECK(d.retention_period == absl::Hours(24));
     CHECK(d.retention_bytes == 0);
   }
+}
+
+TEST_CASE("brook CLI: create-stream --compression-level and train-dictionary",
+          "[cli]") {
+  Cli cli;
+  RunResult r = cli.Run({"create-stream", "--stream-dir", kDir, "--shard-count",
+                         "1", "--compression-level", "3"});
+  INFO(r.err);
+  REQUIRE(r.code == kExitOk);
+  CHECK(cli.stream()->options().compression_level == 3);
+  CHECK(cli.Run({"create-stream", "--stream-dir", "/x", "--shard-count", "1",
+                 "--compression-level", "20"})
+            .code == kExitUsage);
+  // Too little to train on: a runtime error naming the command.
+  RunResult empty = cli.Run({"train-dictionary", "--stream-dir", kDir});
+  CHECK(empty.code == kExitRuntimeError);
+  CHECK_THAT(empty.err, Catch::Contains("brook train-dictionary: "));
+  Shard* shard = *cli.stream()->GetShard("shardId-000000000000");
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<std::string> data;
+    std::vector<RoutedRecord> records;
+    for (int i = 0; i < 100; ++i) {
+      const int n = batch * 100 + i;
+      data.push_back(absl::StrCat(
+          "{\"device\":\"dev-", n % 37, "\",\"temperature\":", (n * 7919) % 400,
+          ",\"seq\":", n, ",\"status\":\"", n % 5 ? "ok" : "degraded", "\"}"));
+    }
+    for (const std::string& d : data) {
+      RoutedRecord rec;
+      rec.partition_key = "k";
+      rec.data = d;
+      records.push_back(rec);
+    }
+    REQUIRE(shard->Append(records).ok());
+  }
+  RunResult trained =
+      cli.Run({"train-dictionary", "--stream-dir", kDir, "--max-sample-records",
+               "2000", "--dictionary-bytes", "4096"});
+  INFO(trained.err);
+  REQUIRE(trained.code == kExitOk);
+  CHECK(trained.Json()["DictionaryId"].get<int64_t>() > 0);
+  // Reads (get-records) decompress what comes after.
+  RoutedRecord last;
+  last.partition_key = "k";
+  last.data = "{\"device\":\"dev-1\",\"temperature\":1,\"seq\":9}";
+  REQUIRE(shard->Append({last}).ok());
+  Consumer consumer(cli.stream().get());
+  auto it = consumer.GetShardIterator("shardId-000000000000",
+                                      StartingPosition::TrimHorizon());
+  REQUIRE(it.ok());
+  size_t n = 0;
+  std::string final_data;
+  for (;;) {
+    auto got = consumer.GetRecords(*it);
+    REQUIRE(got.ok());
+    if (got->records().empty()) break;
+    n += got->records().size();
+    final_data = std::string(got->records().back().data);
+    *it = got->next_shard_iterator();
+  }
+  CHECK(n == 2001);
+  CHECK(final_data == last.data);
 }
 
 TEST_CASE("brook CLI: describe-stream-summary shows StoredBytes", "[cli]") {

@@ -31,6 +31,7 @@ const Command* const kCommands[] = {
     &kIncreaseStreamRetentionPeriodCommand,
     &kDecreaseStreamRetentionPeriodCommand,
     &kUpdateRetentionBytesCommand,
+    &kTrainDictionaryCommand,
     &kListConsumerGroupsCommand,
     &kDescribeConsumerGroupCommand,
     &kResetConsumerGroupCommand,

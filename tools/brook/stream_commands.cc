@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
+#include "brook/compression.h"
 #include "brook/options.h"
 #include "brook/partitioner.h"
 #include "brook/stream.h"
@@ -115,6 +116,12 @@ int RunCreateStream(const Flags& flags, const Session& session) {
   if (int code = RetentionFlags(flags, session, &options); code != kExitOk) {
     return code;
   }
+  if (const std::string* level = FindValue(flags, "compression-level")) {
+    absl::StatusOr<int64_t> n =
+        ParseIntFlag("compression-level", *level, 0, 19);
+    if (!n.ok()) return session.Usage(n.status().message());
+    options.compression_level = static_cast<int>(*n);
+  }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().CreateStream(StreamDir(flags), options);
@@ -188,6 +195,35 @@ int RunUpdateRetentionBytes(const Flags& flags, const Session& session) {
   return kExitOk;
 }
 
+int RunTrainDictionary(const Flags& flags, const Session& session) {
+  DictionaryTrainingOptions options;
+  if (const std::string* n = FindValue(flags, "max-sample-records")) {
+    absl::StatusOr<int64_t> v =
+        ParseIntFlag("max-sample-records", *n, 100, 10000000);
+    if (!v.ok()) return session.Usage(v.status().message());
+    options.max_sample_records = *v;
+  }
+  if (const std::string* n = FindValue(flags, "dictionary-bytes")) {
+    absl::StatusOr<int64_t> v =
+        ParseIntFlag("dictionary-bytes", *n, 1024, int64_t{1} << 20);
+    if (!v.ok()) return session.Usage(v.status().message());
+    options.dictionary_bytes = *v;
+  }
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenForWrite(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  absl::StatusOr<uint32_t> id =
+      TrainCompressionDictionary(stream->get(), options);
+  if (!id.ok()) return session.Fail(id.status());
+  if (absl::Status s = session.backend().Sync(**stream); !s.ok()) {
+    return session.Fail(s);
+  }
+  Json out;
+  out["DictionaryId"] = *id;
+  session.Print(out);
+  return kExitOk;
+}
+
 int RunListShards(const Flags& flags, const Session& session) {
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
@@ -215,6 +251,16 @@ constexpr FlagSpec kCreateStreamFlags[] = {
     {"on-full", "P", false,
      "at --retention-bytes: reject-writes (default; writes fail) or "
      "drop-oldest (the oldest records are dropped)"},
+    {"compression-level", "N", false,
+     "zstd level batches are stored at, 1 to 19; 0 (the default) stores "
+     "them uncompressed"},
+};
+constexpr FlagSpec kTrainDictionaryFlags[] = {
+    kStreamDirFlag,
+    {"max-sample-records", "N", false,
+     "records sampled from the oldest on, 100 to 10000000 (default 100000)"},
+    {"dictionary-bytes", "B", false,
+     "size of the dictionary, 1024 to 1048576 (default 114688)"},
 };
 constexpr FlagSpec kRetentionPeriodFlags[] = {
     kStreamDirFlag,
@@ -274,6 +320,16 @@ const Command kDecreaseStreamRetentionPeriodCommand = {
     "be longer than the current one. Records older than it are no longer\n"
     "readable and their segments are freed at once.\n",
     RunDecreaseStreamRetentionPeriod};
+
+const Command kTrainDictionaryCommand = {
+    "train-dictionary",
+    "Trains a zstd dictionary from the stream's records (brook only).",
+    kTrainDictionaryFlags,
+    "Prints {\"DictionaryId\": N}. The stream must have been created with\n"
+    "--compression-level; batches written from then on are compressed with\n"
+    "the dictionary, which is kept in the stream directory\n"
+    "(DICTIONARY-<id>). Earlier batches keep theirs.\n",
+    RunTrainDictionary};
 
 const Command kUpdateRetentionBytesCommand = {
     "update-retention-bytes",

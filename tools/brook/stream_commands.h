@@ -23,6 +23,7 @@ extern const Command kListShardsCommand;
 extern const Command kIncreaseStreamRetentionPeriodCommand;
 extern const Command kDecreaseStreamRetentionPeriodCommand;
 extern const Command kUpdateRetentionBytesCommand;
+extern const Command kTrainDictionaryCommand;
 
 }  // namespace cli
 }  // namespace brook
