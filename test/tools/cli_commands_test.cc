@@ -26,6 +26,7 @@
 #include "brook/stream.h"
 
 #include "tools/brook/cli.h"
+#include "tools/cli_run.h"
 #include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -41,15 +42,7 @@ constexpr char kDir[] = "/streams/orders";
 // Where Kinesis splits a 2-shard stream's key space.
 constexpr char kHalf[] = "170141183460469231731687303715884105728";
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json Json() const {
-    INFO("stdout: " << out << "stderr: " << err);
-    return json::parse(out);
-  }
-};
+using RunResult = CliRun;
 
 // Counts the backend calls that could touch a stream.
 class CountingBackend : public MemoryBackend {
@@ -74,18 +67,7 @@ class Cli {
 
   RunResult Run(const std::vector<std::string>& args,
                 const std::string& stdin_text = "") {
-    std::vector<const char*> argv = {"brook"};
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    std::istringstream in(stdin_text);
-    std::ostringstream out;
-    std::ostringstream err;
-    const CliIo io = {in, out, err};
-    RunResult r;
-    r.code =
-        RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend_);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    return RunCli(backend_, args, stdin_text);
   }
 
   void Create(int shards) {

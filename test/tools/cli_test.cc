@@ -28,6 +28,7 @@
 #include "brook/stream.h"
 
 #include "testing/status_testing.h"
+#include "tools/cli_run.h"
 #include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -96,20 +97,8 @@ class CountingBackend : public CliBackend {
   MemoryBackend* memory_;
 };
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json Json() const {
-    INFO("stdout: " << out);
-    return json::parse(out);
-  }
-};
-
-struct Terminal {
-  bool out = false;
-  bool err = false;
-};
+using RunResult = CliRun;
+using Terminal = CliTerminal;
 
 // A record as read back, with owned bytes.
 struct Stored {
@@ -125,18 +114,7 @@ class CliFixture {
 
   RunResult Run(const std::vector<std::string>& args,
                 const std::string& stdin_text = "", Terminal terminal = {}) {
-    std::vector<const char*> argv = {"brook"};
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    std::istringstream in(stdin_text);
-    std::ostringstream out;
-    std::ostringstream err;
-    const CliIo io = {in, out, err, terminal.out, terminal.err};
-    RunResult r;
-    r.code =
-        RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend_);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    return RunCli(backend_, args, stdin_text, terminal);
   }
 
   void CreateStream(const std::string& dir, int shards) {

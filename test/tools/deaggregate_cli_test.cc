@@ -17,6 +17,7 @@
 
 #include "testing/status_testing.h"
 #include "tools/brook/cli.h"
+#include "tools/cli_run.h"
 #include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 
@@ -28,24 +29,10 @@ using nlohmann::json;
 
 constexpr char kDir[] = "/streams/kpl";
 
-struct Output {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using Output = CliRun;
 
 Output Run(CliBackend& backend, const std::vector<std::string>& args) {
-  std::vector<const char*> argv = {"brook"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::istringstream in;
-  std::ostringstream out;
-  std::ostringstream err;
-  const CliIo io = {in, out, err};
-  Output r;
-  r.code = RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+  return RunCli(backend, args);
 }
 
 std::string Data(const json& record) {

@@ -25,6 +25,7 @@
 #include "brook/stream.h"
 
 #include "tools/brook/cli.h"
+#include "tools/cli_run.h"
 #include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
@@ -41,33 +42,14 @@ constexpr int64_t kStart = 1'700'000'000'000;
 constexpr char kShard0[] = "shardId-000000000000";
 constexpr char kShard1[] = "shardId-000000000001";
 
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-  json Json() const {
-    INFO("stdout: " << out << "stderr: " << err);
-    return json::parse(out);
-  }
-};
+using RunResult = CliRun;
 
 class GroupCli {
  public:
   GroupCli() : env_(kStart), backend_(&env_) {}
 
   RunResult Run(const std::vector<std::string>& args) {
-    std::vector<const char*> argv = {"brook"};
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    std::istringstream in;
-    std::ostringstream out;
-    std::ostringstream err;
-    const CliIo io = {in, out, err};
-    RunResult r;
-    r.code =
-        RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend_);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+    return RunCli(backend_, args);
   }
 
   // A 2-shard stream with `per_shard` records in each shard, put at kStart.

@@ -30,6 +30,7 @@
 #include "testing/temp_dir.h"
 #include "tools/brook/cli.h"
 #include "tools/brook/tail_command.h"
+#include "tools/cli_run.h"
 #include "tools/memory_backend.h"
 #include <nlohmann/json.hpp>
 #include <poll.h>
@@ -265,15 +266,11 @@ TEST_CASE("brook tail: bad flags are usage errors", "[cli][tail]") {
   MemoryBackend backend;
   REQUIRE(backend.CreateStream(kDir, StreamOptions()).ok());
   auto run = [&](std::vector<std::string> args) {
-    std::vector<const char*> argv = {"brook", "tail", "--stream-dir", kDir};
-    for (const std::string& a : args) argv.push_back(a.c_str());
-    std::istringstream in;
-    std::ostringstream out, err;
-    const int code = RunBrookCli(static_cast<int>(argv.size()), argv.data(),
-                                 {in, out, err}, backend);
-    INFO(err.str());
-    CHECK(out.str().empty());
-    return std::make_pair(code, err.str());
+    args.insert(args.begin(), {"tail", "--stream-dir", kDir});
+    const CliRun r = RunCli(backend, args);
+    INFO(r.err);
+    CHECK(r.out.empty());
+    return std::make_pair(r.code, r.err);
   };
   auto [code, err] = run({"--shard-iterator-type", "AT_SEQUENCE_NUMBER",
                           "--starting-sequence-number", "1"});
