@@ -191,10 +191,9 @@ void ShardImpl::CountAppendLocked(absl::Span<const RoutedRecord> records) {
     const RoutedRecord& r = records[i];
     // The key's MD5 (its hash key) is a ready, well-mixed hash; an explicit
     // hash key says nothing of the partition key, which is hashed then.
-    const uint64_t hash =
-        r.has_explicit_hash_key
-            ? absl::Hash<absl::string_view>()(r.partition_key)
-            : absl::Uint128High64(r.hash_key);
+    const uint64_t hash = r.has_explicit_hash_key
+                              ? absl::Hash<absl::string_view>()(r.partition_key)
+                              : absl::Uint128High64(r.hash_key);
     hot_keys_->Add(r.partition_key, hash);
   }
   hot_key_next_ = i - records.size();
