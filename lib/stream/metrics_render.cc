@@ -290,24 +290,28 @@ std::string MetricsToPrometheus(
       }
     }
   }
-  Family(&out, "brook_hot_key_records", "gauge",
-         "Estimated records of a hot partition key since the stream was "
-         "opened (an over-estimate by at most brook_hot_key_max_error).");
-  for (const StreamMetricsSnapshot& m : streams) {
-    for (const HotKey& k : m.hot_keys) {
-      Sample(&out, "brook_hot_key_records",
-             Labels(m.stream, "partition_key", k.partition_key),
-             absl::StrCat(k.count));
-    }
-  }
-  Family(&out, "brook_hot_key_max_error", "gauge",
-         "Most by which brook_hot_key_records over-estimates the key's "
-         "records.");
-  for (const StreamMetricsSnapshot& m : streams) {
-    for (const HotKey& k : m.hot_keys) {
-      Sample(&out, "brook_hot_key_max_error",
-             Labels(m.stream, "partition_key", k.partition_key),
-             absl::StrCat(k.max_error));
+  struct HotKeyFamily {
+    const char* name;
+    const char* help;
+    int64_t HotKey::*field;
+  };
+  static constexpr HotKeyFamily kHotKeyFamilies[] = {
+      {"brook_hot_key_records",
+       "Estimated records of a hot partition key since the stream was "
+       "opened (an over-estimate by at most brook_hot_key_max_error).",
+       &HotKey::count},
+      {"brook_hot_key_max_error",
+       "Most by which brook_hot_key_records over-estimates the key's "
+       "records.",
+       &HotKey::max_error},
+  };
+  for (const HotKeyFamily& f : kHotKeyFamilies) {
+    Family(&out, f.name, "gauge", f.help);
+    for (const StreamMetricsSnapshot& m : streams) {
+      for (const HotKey& k : m.hot_keys) {
+        Sample(&out, f.name, Labels(m.stream, "partition_key", k.partition_key),
+               absl::StrCat(k.*f.field));
+      }
     }
   }
   bool producer = false;
