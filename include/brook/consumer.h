@@ -288,8 +288,11 @@ class BROOK_EXPORT Consumer {
                       WaitInterrupt* interrupt) const;
 
  private:
-  // GetRecordsOptions::deaggregate.
-  static void ExpandAggregates(GetRecordsResult* result);
+  // GetRecordsOptions::deaggregate. Adds to `size_counts` (kHistogramBuckets
+  // entries, metrics.h) the sizes of the aggregates it expanded; returns
+  // their user records in all.
+  static int64_t ExpandAggregates(GetRecordsResult* result,
+                                  int64_t* size_counts);
 
   Stream* stream_;
 };

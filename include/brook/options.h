@@ -196,6 +196,24 @@ struct StreamOptions {
   // builds before compression refuse. Stored with the stream; cannot change
   // after creation. Default: 0.
   int compression_level = 0;
+
+  // Metrics (include/brook/metrics.h, `Stream::GetMetrics()`). All of this
+  // open; not persisted; fixed after the open.
+  // Keeps the per-shard counters, histograms and hot-key summaries. Costs
+  // per append call two reads of the steady clock (put latency) and a few
+  // relaxed atomic stores, plus the hot-key summary's work per sampled
+  // record; per GetRecords call a few relaxed atomic adds. False keeps none
+  // of them (snapshots then hold zero counters, no hot keys, and the
+  // `stored_*` fields). Default: true.
+  bool metrics = true;
+  // Partition keys the hot-key report tracks (k, the space-saving summary's
+  // counters per shard; metrics.h states the error bound, N/k), 0 to 4096;
+  // 0 keeps no hot-key summary. Memory: about 64 bytes plus the key per
+  // counter, per shard that was appended to. Default: 32.
+  int hot_key_count = 32;
+  // The hot-key summary counts every n-th record of each shard's appends
+  // (n = this, 1 to 65536; 1 counts every record). Default: 4.
+  int hot_key_sample_every = 4;
 };
 
 }  // namespace brook

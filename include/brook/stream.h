@@ -43,6 +43,7 @@
 
 #include "brook/consumer.h"
 #include "brook/export.h"
+#include "brook/metrics.h"
 #include "brook/options.h"
 #include "brook/producer.h"
 #include "brook/recovery.h"
@@ -453,6 +454,20 @@ class BROOK_EXPORT Stream {
   // valid for the stream's lifetime and does not change afterwards.
   virtual const RecoveryReport& recovery_report() const = 0;
 
+  // The stream's metrics now (metrics.h): per shard and in total, records
+  // and bytes in and out, throttled calls, put latency, batch and
+  // aggregation sizes, iterator age, what each shard stores, and the
+  // hot-key report. Counters count what this `Stream` object did since it
+  // was created or opened (`live`); a read-only stream has none of its own
+  // (its writer's are in the writer's process) and reports only what it
+  // stores, for the shards it has read (`ShardMetricsSnapshot::
+  // stored_known`; `recovery_report()` reads them all first).
+  // Thread-safe; reads each shard's counters without stopping appends,
+  // takes each shard's append lock briefly to copy its hot-key summary
+  // (k entries), and allocates the snapshot. The default, for a `Stream`
+  // subclass that keeps no metrics, lists `ListShards()` with `live` false.
+  virtual StreamMetricsSnapshot GetMetrics() const;
+
  protected:
   Stream() = default;
 
@@ -509,6 +524,20 @@ class BROOK_EXPORT Stream {
                                              WaitInterrupt* interrupt) const {
     if (interrupt->interrupted()) return false;
     return DoWaitForRecords(iterator, timeout);
+  }
+
+  // `Consumer::GetRecords()` with `GetRecordsOptions::deaggregate`, after
+  // expanding a result of `iterator` that held at least one aggregate that
+  // could be expanded: `counts` has `kHistogramBuckets` entries, entry i the
+  // number of those aggregates whose user-record count falls in histogram
+  // bucket i (metrics.h); `user_records` is their user records in all. For
+  // the stream's metrics (`aggregation_records`); the default ignores it.
+  virtual void DoCountAggregates(const ShardIterator& iterator,
+                                 absl::Span<const int64_t> counts,
+                                 int64_t user_records) const {
+    (void)iterator;
+    (void)counts;
+    (void)user_records;
   }
 
   // Helpers for the hooks. An iterator of this stream over `shard` (one of

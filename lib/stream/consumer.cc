@@ -8,7 +8,10 @@
 #include "absl/strings/str_cat.h"
 
 #include "brook/aggregation.h"
+#include "brook/metrics.h"
 #include "brook/stream.h"
+
+#include "stream/shard_metrics.h"
 
 namespace brook {
 namespace {
@@ -72,24 +75,39 @@ absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
   }
   absl::StatusOr<GetRecordsResult> result =
       stream_->DoGetRecords(iterator, options);
-  if (result.ok() && options.deaggregate) ExpandAggregates(&*result);
+  if (result.ok() && options.deaggregate) {
+    int64_t counts[kHistogramBuckets] = {};
+    const int64_t user_records = ExpandAggregates(&*result, counts);
+    if (user_records > 0) {
+      stream_->DoCountAggregates(iterator, counts, user_records);
+    }
+  }
   return result;
 }
 
-void Consumer::ExpandAggregates(GetRecordsResult* result) {
+int64_t Consumer::ExpandAggregates(GetRecordsResult* result,
+                                   int64_t* size_counts) {
   std::vector<Record>& records = result->records_;
   size_t i = 0;
   while (i < records.size() && !IsAggregatedRecord(records[i].data)) ++i;
-  if (i == records.size()) return;  // nothing to expand: no copy
+  if (i == records.size()) return 0;  // nothing to expand: no copy
   std::vector<Record> expanded(records.begin(), records.begin() + i);
   expanded.reserve(records.size());
+  int64_t user_records = 0;
   for (; i < records.size(); ++i) {
+    const bool aggregated = IsAggregatedRecord(records[i].data);
+    const size_t before = expanded.size();
     if (!Deaggregate(records[i], &expanded).ok()) {
       expanded.push_back(records[i]);
       expanded.back().damaged_aggregate = true;
+    } else if (aggregated) {
+      const size_t users = expanded.size() - before;
+      ++size_counts[internal::HistogramBucket(users)];
+      user_records += static_cast<int64_t>(users);
     }
   }
   records.swap(expanded);
+  return user_records;
 }
 
 bool Consumer::WaitForRecords(const ShardIterator& iterator,

@@ -3,10 +3,12 @@
 #include "stream/shard_impl.h"
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 #include "brook/partitioner.h"
@@ -128,6 +130,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     absl::Span<const RoutedRecord> records) {
+  // Put latency: the steady clock, read only when metrics are kept.
+  const bool metrics = stream_->fixed_options().metrics;
+  std::chrono::steady_clock::time_point start;
+  if (metrics) start = std::chrono::steady_clock::now();
   const int64_t now = stream_->env()->NowMillis();
   absl::StatusOr<SequenceNumber> first;
   for (int attempt = 0; attempt < 2; ++attempt) {
@@ -153,8 +159,60 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     // included; never for a closed stream (appends fail there).
     stream_->MaybeTrimExpired(now);
     stream_->EnforceByteBound();
+    if (metrics) {
+      metrics_.AddPutLatency(
+          std::chrono::duration_cast<std::chrono::microseconds>(
+              std::chrono::steady_clock::now() - start)
+              .count());
+    }
   }
   return first;
+}
+
+void ShardImpl::CountAppendLocked(absl::Span<const RoutedRecord> records) {
+  const StreamOptions& options = stream_->fixed_options();
+  if (!options.metrics) return;
+  int64_t bytes = 0;
+  for (const RoutedRecord& r : records) {
+    bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+  }
+  metrics_.AddAppend(static_cast<int64_t>(records.size()), bytes);
+  if (options.hot_key_count == 0) return;
+  // Every n-th record, counting on from the previous append.
+  size_t i = hot_key_next_;
+  if (i >= records.size()) {
+    hot_key_next_ = i - records.size();
+    return;
+  }
+  if (hot_keys_ == nullptr) {
+    hot_keys_ = std::make_unique<SpaceSaving>(
+        static_cast<size_t>(options.hot_key_count));
+  }
+  const size_t every = static_cast<size_t>(options.hot_key_sample_every);
+  for (; i < records.size(); i += every) {
+    const RoutedRecord& r = records[i];
+    // The key's MD5 (its hash key) is a ready, well-mixed hash; an explicit
+    // hash key says nothing of the partition key, which is hashed then.
+    const uint64_t hash = r.has_explicit_hash_key
+                              ? absl::Hash<absl::string_view>()(r.partition_key)
+                              : absl::Uint128High64(r.hash_key);
+    hot_keys_->Add(r.partition_key, hash);
+  }
+  hot_key_next_ = i - records.size();
+}
+
+void ShardImpl::HotKeys(std::vector<SpaceSaving::Entry>* entries,
+                        int64_t* floor, int64_t* sampled) const {
+  MutexLock lock(&append_mu_);
+  if (hot_keys_ == nullptr) {
+    entries->clear();
+    *floor = 0;
+    *sampled = 0;
+    return;
+  }
+  *entries = hot_keys_->Entries();
+  *floor = hot_keys_->floor();
+  *sampled = hot_keys_->total();
 }
 
 // An append, planned before anything is written so that nothing is unless
@@ -194,6 +252,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   }
   if (written < plan.total_bytes) stream_->Release(plan.total_bytes - written);
   Publish(plan, first_position, records.size(), arrival);
+  CountAppendLocked(records);
   next_position_ = first_position + records.size();
   last_arrival_millis_ = arrival;
   return MakeSequenceNumber(first_position, number_);

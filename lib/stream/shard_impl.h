@@ -33,7 +33,9 @@
 #include "brook/shard.h"
 
 #include "store/segment_store.h"
+#include "stream/shard_metrics.h"
 #include "util/mutex.h"
+#include "util/space_saving.h"
 
 namespace brook {
 namespace internal {
@@ -152,6 +154,18 @@ class ShardImpl final : public Shard {
   // Publishes the shard's ends to followers (the writer, at open).
   void Republish() const;
 
+  // Metrics (metrics.h; counted in shard_impl.cc and shard_reader.cc, read
+  // in metrics.cc). The counters, for the throttle points and readers.
+  ShardMetrics& metrics() const { return metrics_; }
+  // Fills the `stored_*`, `segments` and `newest_arrival_millis` fields of
+  // `out`. Takes `mu_`.
+  void StoredMetrics(ShardMetricsSnapshot* out) const;
+  // The hot-key summary's entries, its floor() and total() (records
+  // sampled); empty and zero before the first sampled append. Takes
+  // `append_mu_` for a copy of at most `hot_key_count` entries.
+  void HotKeys(std::vector<SpaceSaving::Entry>* entries, int64_t* floor,
+               int64_t* sampled) const;
+
  private:
   absl::StatusOr<SequenceNumber> AppendLocked(
       absl::Span<const RoutedRecord> records, int64_t now_millis)
@@ -203,6 +217,9 @@ class ShardImpl final : public Shard {
                          size_t off, const BatchHeader& h, bool first_frame,
                          ReadCursor* c, std::vector<Record>* out) const;
   int64_t TrimBeforeLocked(int64_t cutoff_millis)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Counts a successful append in the metrics and hot-key summary.
+  void CountAppendLocked(absl::Span<const RoutedRecord> records)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The fewest segments the shard must hold for its oldest to be droppable.
@@ -288,6 +305,11 @@ class ShardImpl final : public Shard {
   // Sealed with its stream (Seal()): closed or read-only, still open in the
   // Kinesis sense.
   bool sealed_ ABSL_GUARDED_BY(append_mu_) = false;
+  // The hot-key summary (made at the first sampled append), and the index
+  // in the next append of the next record to sample.
+  std::unique_ptr<SpaceSaving> hot_keys_ ABSL_GUARDED_BY(append_mu_);
+  size_t hot_key_next_ ABSL_GUARDED_BY(append_mu_) = 0;
+  mutable ShardMetrics metrics_;
 
   mutable Mutex mu_;
   mutable CondVar published_;

@@ -253,8 +253,10 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
     snap = ReadSnapshot();
     have = SnapshotForRead(iterator, now, options.limit, cap, &snap);
   }
+  const bool metrics = stream_->fixed_options().metrics;
   if (!have) {
     if (!snap.error.ok()) return snap.error;
+    if (metrics) metrics_.AddRead(0, 0, 0, now);
     // Nothing to read: the end of a closed shard, or wait for records.
     if (snap.closed) {
       ReadBuilder::SetChildren(result, std::move(snap.children));
@@ -290,6 +292,9 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
     c.next = ShardIterator();
   }
   ReadBuilder::Finish(result, c.next, behind, snap.skipped);
+  if (metrics) {
+    metrics_.AddRead(static_cast<int64_t>(out.size()), c.bytes, behind, now);
+  }
   return result;
 }
 

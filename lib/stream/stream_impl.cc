@@ -109,6 +109,13 @@ absl::Status ValidateOptions(const StreamOptions& o) {
     return bad("compression_level must be 0 (none) or ", kMinCompressionLevel,
                " to ", kMaxCompressionLevel, ", got ", o.compression_level);
   }
+  if (o.hot_key_count < 0 || o.hot_key_count > 4096) {
+    return bad("hot_key_count must be 0 to 4096, got ", o.hot_key_count);
+  }
+  if (o.hot_key_sample_every < 1 || o.hot_key_sample_every > 65536) {
+    return bad("hot_key_sample_every must be 1 to 65536, got ",
+               o.hot_key_sample_every);
+  }
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_interval == absl::ZeroDuration()) {
     return bad(
@@ -143,7 +150,9 @@ StreamImpl::StreamImpl(const StreamOptions& options,
           absl::ToInt64Milliseconds(options.retention_period)),
       retention_bytes_(options.retention_bytes),
       expired_before_millis_(kTimeMin),
-      next_sweep_millis_(kTimeMin) {}
+      next_sweep_millis_(kTimeMin) {
+  metrics_since_millis_ = env_->NowMillis();
+}
 
 StreamImpl::~StreamImpl() {
   // A stream that was not closed is closed now; its caller did not ask what

@@ -76,6 +76,8 @@ class StreamImpl final : public Stream {
   bool closed() const override;
   // Recovers, first, the shards a read-only stream has not read yet.
   const RecoveryReport& recovery_report() const override;
+  // metrics.cc.
+  StreamMetricsSnapshot GetMetrics() const override;
 
   Env* env() const { return env_; }
   // How frames are compressed, and the dictionaries reads need.
@@ -183,6 +185,9 @@ class StreamImpl final : public Stream {
                                      WaitInterrupt* interrupt) const override;
   bool DoWaitForRecords(const ShardIterator& iterator,
                         absl::Duration timeout) const override;
+  void DoCountAggregates(const ShardIterator& iterator,
+                         absl::Span<const int64_t> counts,
+                         int64_t user_records) const override;
 
  private:
   StreamImpl(const StreamOptions& options, std::unique_ptr<SegmentStore> store);
@@ -332,6 +337,8 @@ class StreamImpl final : public Stream {
   mutable Mutex close_mu_;
   proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
+  // When the metric counters started (Env clock): set by the constructor.
+  int64_t metrics_since_millis_ = 0;
 };
 
 }  // namespace internal

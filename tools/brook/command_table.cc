@@ -25,6 +25,7 @@ const Command* const kCommands[] = {
     &kTailCommand,
     &kVerifyCommand,
     &kDumpCommand,
+    &kStatsCommand,
     &kSplitShardCommand,
     &kMergeShardsCommand,
     &kUpdateShardCountCommand,

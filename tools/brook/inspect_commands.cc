@@ -21,6 +21,7 @@
 
 #include "brook/consumer.h"
 #include "brook/env.h"
+#include "brook/metrics.h"
 #include "brook/options.h"
 #include "brook/stream.h"
 
@@ -178,6 +179,33 @@ int RunDump(const Flags& flags, const Session& session) {
   return dumped.ok() ? kExitOk : session.Fail(dumped);
 }
 
+// What the directory holds, per shard, through the API's JSON rendering. A
+// read-only open has no live counters of its own (they are in the writing
+// process), which the output says.
+int RunStats(const Flags& flags, const Session& session) {
+  absl::StatusOr<std::shared_ptr<Stream>> stream =
+      session.backend().OpenReadOnly(StreamDir(flags));
+  if (!stream.ok()) return session.Fail(stream.status());
+  // Reads every shard, so that what each one stores is known.
+  const RecoveryReport& report = (*stream)->recovery_report();
+  const StreamMetricsSnapshot metrics = (*stream)->GetMetrics();
+  absl::StatusOr<Json> json = ParseJson(MetricsToJson(metrics));
+  if (!json.ok()) return session.Fail(json.status());
+  if (!metrics.live) {
+    (*json)["note"] =
+        "live rates need the writer: records and bytes in and out, put "
+        "latency, batch and aggregation sizes, iterator age and hot keys are "
+        "counted in the process that has the stream open for writing (serve "
+        "them from it with Stream::GetMetrics() and MetricsToPrometheus()); "
+        "this shows what the stream directory holds";
+  }
+  if (!report.problems.empty()) {
+    (*json)["damaged_places"] = static_cast<int64_t>(report.problems.size());
+  }
+  session.Print(*json);
+  return kExitOk;
+}
+
 constexpr FlagSpec kDumpFlags[] = {
     kStreamDirFlag,
     {"shard-id", "S", false, "shard to dump (default: every shard)"},
@@ -197,6 +225,21 @@ const Command kVerifyCommand = {
     "3 if Damage is not empty. Never modifies the stream. Shows progress on\n"
     "stderr when it is a terminal.\n",
     RunVerify};
+
+const Command kStatsCommand = {
+    "stats", "Prints the stream's metrics as JSON: what each shard stores.",
+    kStreamDirOnlyFlags,
+    "Prints MetricsToJson() of a read-only open (include/brook/metrics.h):\n"
+    "{\"stream\", \"live\": false, \"total\", \"shards\": [{\"shard_id\", "
+    "\"open\",\n"
+    "\"stored_records\", \"stored_bytes\", \"segments\", "
+    "\"newest_arrival_millis\"}],\n"
+    "\"hot_keys\": [], \"note\"}. Reads every shard's segments. Live "
+    "counters\n"
+    "(rates, latency, hot keys) are kept by the process writing the stream,\n"
+    "which serves them with Stream::GetMetrics(); \"note\" says so. Never\n"
+    "modifies the stream.\n",
+    RunStats};
 
 const Command kDumpCommand = {
     "dump", "Prints the records of a shard, or of every shard, one a line.",

@@ -2,7 +2,7 @@
 //
 // The commands of the `brook` tool that inspect a stream directory without
 // changing it, beyond what `aws kinesis` offers: verify (checks every segment)
-// and dump (prints every record, one a line). Each is a `Command`
+// dump (prints every record, one a line) and stats (the stream's metrics). Each is a `Command`
 // (command.h) that command_table.cc lists. Internal to the tool.
 //
 // Thread safety: as `RunBrookCli()`.
@@ -17,6 +17,7 @@ namespace cli {
 
 extern const Command kVerifyCommand;
 extern const Command kDumpCommand;
+extern const Command kStatsCommand;
 
 }  // namespace cli
 }  // namespace brook
