@@ -3,6 +3,7 @@
 #include "stream/shard_impl.h"
 
 #include <algorithm>
+#include <memory>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -45,7 +46,21 @@ ShardImpl::ShardImpl(StreamImpl* stream, SegmentStore* store, uint32_t number,
       parents_(std::move(parents)),
       next_position_(start_position),
       trim_position_(start_position),
-      end_position_(start_position) {}
+      end_position_(start_position),
+      throttle_(stream->fixed_options().throughput.provisioned
+                    ? std::make_unique<ShardThrottle>(
+                          stream->fixed_options().throughput,
+                          stream->fixed_options().name, id_,
+                          stream->env()->NowMillis())
+                    : nullptr) {
+  const ThroughputOptions& t = stream->fixed_options().throughput;
+  if (t.on_demand) {
+    MutexLock lock(&append_mu_);
+    sampler_ = std::make_unique<SplitSampler>(
+        t.split_bytes_per_second, t.split_window,
+        0x9E3779B97F4A7C15ULL * (uint64_t{number} + 1));
+  }
+}
 
 ShardImpl::~ShardImpl() = default;
 
@@ -125,8 +140,21 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
-    absl::Span<const RoutedRecord> records) {
+    absl::Span<const RoutedRecord> records, PartialAppend* partial) {
   const int64_t now = stream_->env()->NowMillis();
+  if (partial != nullptr) partial->appended = records.size();
+  if (throttle_ != nullptr) {
+    absl::Status refused;
+    const size_t admitted =
+        throttle_->AdmitWrites(records, partial == nullptr, now, &refused);
+    if (admitted == 0) return refused;
+    if (partial != nullptr) {
+      partial->appended = admitted;
+      partial->rest = refused;
+    }
+    records = records.first(admitted);
+  }
+  SplitDecision split;
   absl::StatusOr<SequenceNumber> first;
   for (int attempt = 0; attempt < 2; ++attempt) {
     {
@@ -141,6 +169,11 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
       }
       TrimBeforeLocked(stream_->RetentionCutoff(now));
       first = AppendLocked(records, now);
+      if (first.ok() && sampler_ != nullptr) {
+        split = sampler_->Add(records, now, range_);
+        // A hot key is reported once; the shard is not measured again.
+        if (split.kind == SplitDecision::Kind::kHotKey) sampler_.reset();
+      }
     }
     // Trim before reject: expired records of any shard may make room.
     if (attempt > 0 || !absl::IsResourceExhausted(first.status())) break;
@@ -151,6 +184,11 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
     // included; never for a closed stream (appends fail there).
     stream_->MaybeTrimExpired(now);
     stream_->EnforceByteBound();
+    if (split.kind != SplitDecision::Kind::kNone) {
+      stream_->AutoSplit(this, split, now);
+    }
+  } else if (throttle_ != nullptr) {
+    throttle_->RefundWrites(records);
   }
   return first;
 }

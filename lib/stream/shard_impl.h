@@ -31,6 +31,7 @@
 #include "brook/shard.h"
 
 #include "store/segment_store.h"
+#include "stream/throughput_limits.h"
 #include "util/mutex.h"
 
 namespace brook {
@@ -61,9 +62,25 @@ class ShardImpl final : public Shard {
   const StreamImpl* stream() const { return stream_; }
 
   // Append() without the per-record checks, for callers that made them.
+  // Under provisioned-mode limits (`throttle()` not null) a write the
+  // buckets refuse fails with kResourceExhausted storing nothing; with
+  // `partial` (PutRecords) only the refused suffix does: the longest prefix
+  // admitted is stored, `partial->appended` says how many records that is
+  // (all of them when nothing was refused) and `partial->rest` holds the
+  // refusal. The call returns the first stored record's number, or the
+  // refusal if nothing was stored. Under on-demand mode a successful append
+  // may then split the shard (see `ThroughputOptions`), with no lock held.
   // REQUIRES: `records` is not empty; every record is valid for this shard.
+  struct PartialAppend {
+    size_t appended = 0;
+    absl::Status rest;
+  };
   absl::StatusOr<SequenceNumber> AppendValidated(
-      absl::Span<const RoutedRecord> records);
+      absl::Span<const RoutedRecord> records, PartialAppend* partial = nullptr);
+
+  // The shard's provisioned-mode limiter, or null when the stream has no
+  // limits. Its `throttled_calls()` counts the shard's throttled calls.
+  ShardThrottle* throttle() const { return throttle_.get(); }
 
   absl::StatusOr<ShardIterator> NewIterator(
       const StartingPosition& start) const;
@@ -275,6 +292,9 @@ class ShardImpl final : public Shard {
   uint64_t follow_trim_applied_ ABSL_GUARDED_BY(follow_mu_) = 0;
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // On-demand mode's measure of the writes (null when off, and once the
+  // shard was reported as holding a hot key).
+  std::unique_ptr<SplitSampler> sampler_ ABSL_GUARDED_BY(append_mu_);
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
@@ -301,6 +321,9 @@ class ShardImpl final : public Shard {
   mutable bool index_damaged_ ABSL_GUARDED_BY(mu_) = false;
   // The first such damage: what a read at the log's end then returns.
   mutable absl::Status index_error_ ABSL_GUARDED_BY(mu_);
+
+  // Provisioned-mode limits (null when off); thread-safe.
+  const std::unique_ptr<ShardThrottle> throttle_;
 };
 
 }  // namespace internal

@@ -15,6 +15,7 @@
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "stream/stream_open.h"
+#include "stream/throughput_options.h"
 #include "util/duration.h"
 #include "util/status_macros.h"
 
@@ -103,6 +104,7 @@ absl::Status ValidateOptions(const StreamOptions& o) {
     return bad("follow_spin must be 0 to 1s, got ",
                absl::FormatDuration(o.follow_spin));
   }
+  BROOK_RETURN_IF_ERROR(ValidateThroughputOptions(context, o.throughput));
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_interval == absl::ZeroDuration()) {
     return bad(

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "store/segment_store.h"
 #include "stream/reshard_plan.h"
 #include "stream/shard_impl.h"
+#include "stream/throughput_limits.h"
 #include "util/mutex.h"
 
 namespace brook {
@@ -75,6 +77,13 @@ class StreamImpl final : public Stream {
   bool closed() const override;
   // Recovers, first, the shards a read-only stream has not read yet.
   const RecoveryReport& recovery_report() const override;
+  std::vector<AutoSplitEvent> AutoSplitEvents() const override;
+
+  // On-demand mode: acts on what `shard`'s sampler decided at `now_millis`
+  // (splits it through SplitShard(), or reports its hot key) and records the
+  // event. REQUIRES: the caller holds no lock of the stream or of a shard.
+  void AutoSplit(ShardImpl* shard, const SplitDecision& decision,
+                 int64_t now_millis);
 
   Env* env() const { return env_; }
   // Shards ever created, open and closed; shard numbers are below it.
@@ -322,6 +331,10 @@ class StreamImpl final : public Stream {
   mutable Mutex close_mu_;
   proto::StreamMeta meta_ ABSL_GUARDED_BY(close_mu_);
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
+
+  // AutoSplitEvents(), the newest last. A leaf lock.
+  mutable Mutex auto_split_mu_;
+  std::deque<AutoSplitEvent> auto_split_events_ ABSL_GUARDED_BY(auto_split_mu_);
 };
 
 }  // namespace internal

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+#include "stream/throughput_options.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -72,6 +73,7 @@ void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
   m->set_group_commit_millis(
       absl::ToInt64Milliseconds(o.group_commit_interval));
   m->set_segment_roll_millis(absl::ToInt64Milliseconds(o.segment_roll_age));
+  ThroughputToMeta(o.throughput, m->mutable_throughput());
 }
 
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
@@ -87,6 +89,7 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   o.group_commit_bytes = m.group_commit_bytes();
   o.group_commit_interval = absl::Milliseconds(m.group_commit_millis());
   o.segment_roll_age = absl::Milliseconds(m.segment_roll_millis());
+  o.throughput = ThroughputFromMeta(m);
   return o;
 }
 
@@ -166,7 +169,12 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
                    absl::FormatDuration(stored.segment_roll_age),
                    absl::FormatDuration(passed.segment_roll_age));
   }
-  return absl::OkStatus();
+  return CompareThroughput(
+      stored.throughput, passed.throughput,
+      [&differs](absl::string_view option, const std::string& in_stream,
+                 const std::string& in_options) {
+        return differs(option, in_stream, in_options);
+      });
 }
 
 proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,
