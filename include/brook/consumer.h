@@ -165,6 +165,13 @@ struct GetRecordsOptions {
   // stream's `DoGetRecords()` returned, so it works over any `Stream`.
   // Default: false, as Kinesis's GetRecords returns the records as stored.
   bool deaggregate = false;
+  // The read is a push subscriber's (subscription.h sets it): under
+  // provisioned-mode limits (`ThroughputOptions`) it is not counted in the
+  // shard's polling limits, as Kinesis gives each enhanced fan-out consumer
+  // its own throughput; the subscriber paces itself instead. A polling
+  // reader that sets it escapes the limits, which only emulate Kinesis's.
+  // Default: false.
+  bool dedicated_throughput = false;
 };
 
 // The output of GetRecords. Its records' views stay valid for as long as this

@@ -81,6 +81,90 @@ enum class Durability : int {
   kAlways = 2,
 };
 
+// Throughput limits of a stream: Kinesis's provisioned-mode per-shard limits
+// (`provisioned`) and on-demand mode's automatic splitting of a busy shard
+// (`on_demand`), emulated so that an application can be tested against them.
+// Both are off by default; either may be on without the other. Stored with
+// the stream, all fields: `Stream::Open()` of an existing stream compares
+// them as it compares the other stored options; they cannot change after
+// creation. Rates are per shard and per second of the stream's `Env` clock
+// (a `ManualClockEnv` in tests decides when buckets refill). Sizes count
+// partition key plus data bytes, as `max_record_bytes` does.
+//
+// Provisioned mode. Each limit is a token bucket that refills at its rate
+// and holds at most `burst` worth of it (1 MiB of write bytes at the
+// defaults), full when the shard is made. A record larger than a whole
+// bucket goes through a full bucket, which then owes the difference.
+//  - Writes (`Producer::PutRecord()`, `PutRecords()`, `Shard::Append()`):
+//    bytes and records are counted separately. A throttled write stores
+//    nothing and fails with kResourceExhausted and the message
+//    "stream <name>: provisioned throughput exceeded for shard <shard id>:
+//    write limit of <n> bytes/s" (or "... <n> records/s"). A `PutRecords()`
+//    batch is decided per shard in input order, as Kinesis decides per
+//    entry: of the entries bound for one shard, the longest prefix the
+//    buckets admit is stored and every later entry of that shard fails with
+//    that status (so a retry keeps per-key order; Kinesis may fail entries
+//    out of order). `PutRecord()` and `Shard::Append()` are all or nothing;
+//    a batch larger than a whole bucket goes through a full one as a large
+//    record does (the async producer's batches do), so it is never refused
+//    for ever.
+//  - Polling reads (`Consumer::GetRecords()`, which consumer groups and the
+//    pipeline use): `read_calls_per_second` calls and
+//    `read_bytes_per_second` bytes shared by every reader of the shard in
+//    this `Stream` object. A call is admitted while its calls bucket holds a
+//    call and its bytes bucket is not in debt; the bytes it returns are then
+//    taken, into debt if need be (Kinesis: "if a call returns 10 MiB, calls
+//    in the next 5 seconds are throttled"). A throttled call returns
+//    kResourceExhausted naming "GetRecords limit of 5 calls/s" or "...
+//    bytes/s" in the message above, and reads nothing. `WaitForRecords()`
+//    and `GetShardIterator()` are not counted. A read-only open (a follower,
+//    in this process or another) has buckets of its own: the limits count
+//    the readers of one `Stream` object, never readers of other processes.
+//  - Push subscribers (subscription.h): each subscription has a bucket of
+//    its own at `subscriber_bytes_per_second`, and is not counted in the
+//    polling limits. It paces rather than fails: its reader waits (on the
+//    `Env` clock) until the bucket is out of debt before each read.
+//
+// On-demand mode: a shard whose writes (bytes accepted) averaged more than
+// `split_bytes_per_second` over a window of `split_window` is split in two
+// at the median hash key of those writes (weighted by bytes, estimated from a
+// uniform sample of 512 records of the window), not at the middle of its
+// range, so that each child gets about half of the traffic. The check runs
+// in the writing thread, at the first append after the window closes (after
+// that append is stored), through `Stream::SplitShard()`: lineage,
+// followers and consumer groups see an ordinary split, and the metadata
+// write of a durable stream is paid by that append. A shard whose traffic no
+// split can divide (one hash key carries more than 90% of it, or the median
+// is a key no split may start at) is not split: the stream reports it once
+// in `Stream::AutoSplitEvents()` and never checks that shard again. Nothing
+// is split on a read-only stream.
+struct ThroughputOptions {
+  // Enables the provisioned-mode limits below. Default: false.
+  bool provisioned = false;
+  // Write bytes per shard per second, 1 KiB to 1 GiB. Default: 1 MiB.
+  int64_t write_bytes_per_second = int64_t{1} << 20;
+  // Records written per shard per second, 1 to 1,000,000. Default: 1000.
+  int64_t write_records_per_second = 1000;
+  // GetRecords calls per shard per second, 1 to 10,000. Default: 5.
+  int64_t read_calls_per_second = 5;
+  // GetRecords bytes per shard per second, 1 KiB to 1 GiB. Default: 2 MiB.
+  int64_t read_bytes_per_second = int64_t{2} << 20;
+  // Bytes per push subscriber per second, 1 KiB to 1 GiB. Default: 2 MiB.
+  int64_t subscriber_bytes_per_second = int64_t{2} << 20;
+  // How much of its rate each bucket holds at most: 1 ms to 1 hour, a whole
+  // number of milliseconds; a bucket holds at least one token. Default: 1 s.
+  absl::Duration burst = absl::Seconds(1);
+
+  // Enables automatic splitting (on-demand mode). Default: false.
+  bool on_demand = false;
+  // A shard is split when its writes averaged more than this over a
+  // `split_window`: 1 byte to 1 GiB per second. Default: 500 KB/s (500,000).
+  int64_t split_bytes_per_second = 500000;
+  // The window: 1 ms to 24 hours, a whole number of milliseconds.
+  // Default: 1 minute.
+  absl::Duration split_window = absl::Minutes(1);
+};
+
 struct StreamOptions {
   // The stream's name, used in DescribeStream and in error messages.
   // Stored with the stream. Default: "stream".
@@ -214,6 +298,10 @@ struct StreamOptions {
   // The hot-key summary counts every n-th record of each shard's appends
   // (n = this, 1 to 65536; 1 counts every record). Default: 4.
   int hot_key_sample_every = 4;
+
+  // Provisioned-mode limits and on-demand splitting; see
+  // `ThroughputOptions`. Stored with the stream. Default: both off.
+  ThroughputOptions throughput;
 };
 
 }  // namespace brook

@@ -49,6 +49,10 @@ struct PutRecordResult {
 // One entry's outcome; `status` is OK or says why this entry (alone) failed:
 //   kInvalidArgument     a bad entry (partition key, explicit hash key, size);
 //   kResourceExhausted   the stream is full (kRejectWrites), or the disk is;
+//                        or (provisioned mode, `ThroughputOptions`) the
+//                        shard's write limit: "...: provisioned throughput
+//                        exceeded for shard <id>: ..." (only a suffix of the
+//                        entries bound for one shard fails so);
 //   kAborted             its shard was closed by a reshard, and so were the
 //                        shards it was routed to again, 64 times over (a
 //                        stream resharded without pause); put it again;

@@ -150,7 +150,13 @@ StreamMetricsSnapshot StreamImpl::GetMetrics() const {
     s.stored_known =
         lazy == nullptr || lazy->recovered.load(std::memory_order_acquire);
     if (s.stored_known) shard->StoredMetrics(&s);
-    if (m.live) shard->metrics().Snapshot(&s);
+    if (m.live) {
+      shard->metrics().Snapshot(&s);
+      // Provisioned-mode limits count their refusals in the shard's throttle.
+      if (shard->throttle() != nullptr) {
+        s.throttled_calls += shard->throttle()->throttled_calls();
+      }
+    }
     if (hot_keys) {
       int64_t floor = 0;
       int64_t sampled = 0;

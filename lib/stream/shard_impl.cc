@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <memory>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -49,7 +50,21 @@ ShardImpl::ShardImpl(StreamImpl* stream, SegmentStore* store, uint32_t number,
       parents_(std::move(parents)),
       next_position_(start_position),
       trim_position_(start_position),
-      end_position_(start_position) {}
+      end_position_(start_position),
+      throttle_(stream->fixed_options().throughput.provisioned
+                    ? std::make_unique<ShardThrottle>(
+                          stream->fixed_options().throughput,
+                          stream->fixed_options().name, id_,
+                          stream->env()->NowMillis())
+                    : nullptr) {
+  const ThroughputOptions& t = stream->fixed_options().throughput;
+  if (t.on_demand) {
+    MutexLock lock(&append_mu_);
+    sampler_ = std::make_unique<SplitSampler>(
+        t.split_bytes_per_second, t.split_window,
+        0x9E3779B97F4A7C15ULL * (uint64_t{number} + 1));
+  }
+}
 
 ShardImpl::~ShardImpl() = default;
 
@@ -129,12 +144,25 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
-    absl::Span<const RoutedRecord> records) {
+    absl::Span<const RoutedRecord> records, PartialAppend* partial) {
   // Put latency: the steady clock, read only when metrics are kept.
   const bool metrics = stream_->fixed_options().metrics;
   std::chrono::steady_clock::time_point start;
   if (metrics) start = std::chrono::steady_clock::now();
   const int64_t now = stream_->env()->NowMillis();
+  if (partial != nullptr) partial->appended = records.size();
+  if (throttle_ != nullptr) {
+    absl::Status refused;
+    const size_t admitted =
+        throttle_->AdmitWrites(records, partial == nullptr, now, &refused);
+    if (admitted == 0) return refused;
+    if (partial != nullptr) {
+      partial->appended = admitted;
+      partial->rest = refused;
+    }
+    records = records.first(admitted);
+  }
+  SplitDecision split;
   absl::StatusOr<SequenceNumber> first;
   for (int attempt = 0; attempt < 2; ++attempt) {
     {
@@ -149,6 +177,11 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
       }
       TrimBeforeLocked(stream_->RetentionCutoff(now));
       first = AppendLocked(records, now);
+      if (first.ok() && sampler_ != nullptr) {
+        split = sampler_->Add(records, now, range_);
+        // A hot key is reported once; the shard is not measured again.
+        if (split.kind == SplitDecision::Kind::kHotKey) sampler_.reset();
+      }
     }
     // Trim before reject: expired records of any shard may make room.
     if (attempt > 0 || !absl::IsResourceExhausted(first.status())) break;
@@ -165,6 +198,11 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
               std::chrono::steady_clock::now() - start)
               .count());
     }
+    if (split.kind != SplitDecision::Kind::kNone) {
+      stream_->AutoSplit(this, split, now);
+    }
+  } else if (throttle_ != nullptr) {
+    throttle_->RefundWrites(records);
   }
   return first;
 }

@@ -34,6 +34,8 @@
 
 #include "store/segment_store.h"
 #include "stream/shard_metrics.h"
+
+#include "stream/throughput_limits.h"
 #include "util/mutex.h"
 #include "util/space_saving.h"
 
@@ -65,9 +67,25 @@ class ShardImpl final : public Shard {
   const StreamImpl* stream() const { return stream_; }
 
   // Append() without the per-record checks, for callers that made them.
+  // Under provisioned-mode limits (`throttle()` not null) a write the
+  // buckets refuse fails with kResourceExhausted storing nothing; with
+  // `partial` (PutRecords) only the refused suffix does: the longest prefix
+  // admitted is stored, `partial->appended` says how many records that is
+  // (all of them when nothing was refused) and `partial->rest` holds the
+  // refusal. The call returns the first stored record's number, or the
+  // refusal if nothing was stored. Under on-demand mode a successful append
+  // may then split the shard (see `ThroughputOptions`), with no lock held.
   // REQUIRES: `records` is not empty; every record is valid for this shard.
+  struct PartialAppend {
+    size_t appended = 0;
+    absl::Status rest;
+  };
   absl::StatusOr<SequenceNumber> AppendValidated(
-      absl::Span<const RoutedRecord> records);
+      absl::Span<const RoutedRecord> records, PartialAppend* partial = nullptr);
+
+  // The shard's provisioned-mode limiter, or null when the stream has no
+  // limits. Its `throttled_calls()` counts the shard's throttled calls.
+  ShardThrottle* throttle() const { return throttle_.get(); }
 
   absl::StatusOr<ShardIterator> NewIterator(
       const StartingPosition& start) const;
@@ -297,6 +315,9 @@ class ShardImpl final : public Shard {
   std::unique_ptr<CommittedFrames> follow_frames_ ABSL_GUARDED_BY(follow_mu_);
 
   mutable Mutex append_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  // On-demand mode's measure of the writes (null when off, and once the
+  // shard was reported as holding a hot key).
+  std::unique_ptr<SplitSampler> sampler_ ABSL_GUARDED_BY(append_mu_);
   // The appender's view: next position to give, last arrival stamped.
   uint64_t next_position_ ABSL_GUARDED_BY(append_mu_);
   int64_t last_arrival_millis_ ABSL_GUARDED_BY(append_mu_) = 0;
@@ -338,6 +359,9 @@ class ShardImpl final : public Shard {
   // can go down: Recover(), FollowCapRecovered(), LostLocked().
   mutable std::atomic<int64_t> trim_floor_millis_{
       std::numeric_limits<int64_t>::min()};
+
+  // Provisioned-mode limits (null when off); thread-safe.
+  const std::unique_ptr<ShardThrottle> throttle_;
 };
 
 }  // namespace internal

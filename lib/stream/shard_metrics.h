@@ -84,9 +84,10 @@ class ShardMetrics {
   void AddAggregates(const int64_t* counts, int64_t user_records) {
     aggregation_records_.AddCounts(counts, user_records);
   }
-  // A call refused by the shard's throughput limit (any thread). The
-  // throttle points of the stream's provisioned-mode emulation call it once
-  // per refused call, read or write.
+  // A call refused by a throughput limit kept outside the shard's
+  // `ShardThrottle` (any thread). The provisioned-mode limits count their
+  // own refusals in `ShardThrottle::throttled_calls()`, which
+  // `Stream::GetMetrics()` adds to this.
   void AddThrottled() {
     throttled_calls_.fetch_add(1, std::memory_order_relaxed);
   }

@@ -237,6 +237,9 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
     }
     cap = stream_->DurableEnd(number_);
   }
+  if (throttle_ != nullptr && !options.dedicated_throughput) {
+    BROOK_RETURN_IF_ERROR(throttle_->AdmitRead(stream_->env()->NowMillis()));
+  }
   if (stream_->following()) {
     stream_->FollowTopology();
     BROOK_RETURN_IF_ERROR(const_cast<ShardImpl*>(this)->Follow());
@@ -290,6 +293,13 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
     // The end of a closed shard: no next iterator, and where its keys went.
     ReadBuilder::SetChildren(result, std::move(snap.children));
     c.next = ShardIterator();
+  }
+  if (throttle_ != nullptr && !options.dedicated_throughput) {
+    int64_t bytes = 0;
+    for (const Record& r : out) {
+      bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+    }
+    throttle_->ChargeRead(bytes);
   }
   ReadBuilder::Finish(result, c.next, behind, snap.skipped);
   if (metrics) {

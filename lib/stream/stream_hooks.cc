@@ -80,7 +80,11 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
         batch.push_back(records[order[end]]);
         ++end;
       }
-      absl::StatusOr<SequenceNumber> first = shard->AppendValidated(batch);
+      // Under provisioned-mode limits only a prefix may be stored; the
+      // rest of the group fails with `partial.rest` (see ShardImpl).
+      ShardImpl::PartialAppend partial;
+      absl::StatusOr<SequenceNumber> first =
+          shard->AppendValidated(batch, &partial);
       if (!first.ok() && absl::IsAborted(first.status()) &&
           attempt < kMaxReroutes) {
         retry.insert(retry.end(), order.begin() + begin, order.begin() + end);
@@ -89,7 +93,9 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
       }
       for (size_t k = begin; k < end; ++k) {
         PutRecordsResultEntry& r = results[order[k]];
-        if (first.ok()) {
+        if (first.ok() && k - begin >= partial.appended) {
+          r.status = partial.rest;
+        } else if (first.ok()) {
           r.shard_id = shard->id();
           r.sequence_number = MakeSequenceNumber(
               PositionOf(*first) + (k - begin), shard->number());

@@ -15,6 +15,7 @@
 #include "stream/sequence.h"
 #include "stream/stream_meta.h"
 #include "stream/stream_open.h"
+#include "stream/throughput_options.h"
 #include "util/duration.h"
 #include "util/status_macros.h"
 
@@ -116,6 +117,8 @@ absl::Status ValidateOptions(const StreamOptions& o) {
     return bad("hot_key_sample_every must be 1 to 65536, got ",
                o.hot_key_sample_every);
   }
+
+  BROOK_RETURN_IF_ERROR(ValidateThroughputOptions(context, o.throughput));
   if (o.durability == Durability::kGroupCommit && o.group_commit_bytes == 0 &&
       o.group_commit_interval == absl::ZeroDuration()) {
     return bad(

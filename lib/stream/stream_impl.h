@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "store/segment_store.h"
 #include "stream/reshard_plan.h"
 #include "stream/shard_impl.h"
+#include "stream/throughput_limits.h"
 #include "util/mutex.h"
 
 namespace brook {
@@ -78,6 +80,14 @@ class StreamImpl final : public Stream {
   const RecoveryReport& recovery_report() const override;
   // metrics.cc.
   StreamMetricsSnapshot GetMetrics() const override;
+
+  std::vector<AutoSplitEvent> AutoSplitEvents() const override;
+
+  // On-demand mode: acts on what `shard`'s sampler decided at `now_millis`
+  // (splits it through SplitShard(), or reports its hot key) and records the
+  // event. REQUIRES: the caller holds no lock of the stream or of a shard.
+  void AutoSplit(ShardImpl* shard, const SplitDecision& decision,
+                 int64_t now_millis);
 
   Env* env() const { return env_; }
   // How frames are compressed, and the dictionaries reads need.
@@ -339,6 +349,10 @@ class StreamImpl final : public Stream {
   bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
   // When the metric counters started (Env clock): set by the constructor.
   int64_t metrics_since_millis_ = 0;
+
+  // AutoSplitEvents(), the newest last. A leaf lock.
+  mutable Mutex auto_split_mu_;
+  std::deque<AutoSplitEvent> auto_split_events_ ABSL_GUARDED_BY(auto_split_mu_);
 };
 
 }  // namespace internal

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+#include "stream/throughput_options.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -80,6 +81,8 @@ void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
       absl::ToInt64Milliseconds(o.group_commit_interval));
   m->set_segment_roll_millis(absl::ToInt64Milliseconds(o.segment_roll_age));
   m->set_compression_level(o.compression_level);
+
+  ThroughputToMeta(o.throughput, m->mutable_throughput());
 }
 
 StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
@@ -96,6 +99,8 @@ StreamOptions OptionsFromMeta(const proto::OptionsMeta& m) {
   o.group_commit_interval = absl::Milliseconds(m.group_commit_millis());
   o.segment_roll_age = absl::Milliseconds(m.segment_roll_millis());
   o.compression_level = m.compression_level();
+
+  o.throughput = ThroughputFromMeta(m);
   return o;
 }
 
@@ -182,7 +187,13 @@ absl::Status CheckStoredOptions(const proto::StreamMeta& meta,
     return differs("compression_level", stored.compression_level,
                    passed.compression_level);
   }
-  return absl::OkStatus();
+
+  return CompareThroughput(
+      stored.throughput, passed.throughput,
+      [&differs](absl::string_view option, const std::string& in_stream,
+                 const std::string& in_options) {
+        return differs(option, in_stream, in_options);
+      });
 }
 
 proto::ShardMeta ShardMetaOf(uint32_t number, const HashKeyRange& range,

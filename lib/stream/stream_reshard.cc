@@ -64,6 +64,47 @@ absl::Status StreamImpl::SplitShard(absl::string_view shard_to_split,
   return SplitLocked(*parent, *key);
 }
 
+void StreamImpl::AutoSplit(ShardImpl* shard, const SplitDecision& decision,
+                           int64_t now_millis) {
+  AutoSplitEvent event;
+  event.at_millis = now_millis;
+  event.shard_id = shard->id();
+  event.bytes_per_second = decision.bytes_per_second;
+  event.hash_key = decision.key;
+  if (decision.kind == SplitDecision::Kind::kHotKey) {
+    event.outcome = AutoSplitOutcome::kHotKey;
+    event.share_percent = decision.share_percent;
+  } else {
+    // SplitShard()'s path, with the key as a number.
+    MutexLock reshard(&reshard_mu_);
+    MutexLock lock(&topology_mu_);
+    absl::StatusOr<ShardImpl*> parent =
+        FindOpenShardLocked(shard->id(), "SplitShard");
+    absl::Status s =
+        parent.ok() ? SplitLocked(*parent, decision.key) : parent.status();
+    if (s.ok()) {
+      event.outcome = AutoSplitOutcome::kSplit;
+      const size_t n = shards_.size();
+      event.child_shard_ids = {shards_[n - 2]->id(), shards_[n - 1]->id()};
+    } else {
+      event.outcome = AutoSplitOutcome::kFailed;
+      event.status = absl::Status(
+          s.code(),
+          absl::StrCat("automatic split of ", shard->id(), " of stream ",
+                       options_.name, ": ", s.message()));
+    }
+  }
+  MutexLock lock(&auto_split_mu_);
+  auto_split_events_.push_back(std::move(event));
+  constexpr size_t kKeptEvents = 64;
+  if (auto_split_events_.size() > kKeptEvents) auto_split_events_.pop_front();
+}
+
+std::vector<AutoSplitEvent> StreamImpl::AutoSplitEvents() const {
+  MutexLock lock(&auto_split_mu_);
+  return {auto_split_events_.begin(), auto_split_events_.end()};
+}
+
 absl::Status StreamImpl::SplitLocked(ShardImpl* parent, HashKey key) {
   const HashKeyRange range = parent->hash_key_range();
   // Kinesis's rule: start + 1 < key < end.

@@ -4,6 +4,7 @@
 
 #include "brook/subscription.h"
 
+#include <algorithm>
 #include <cassert>
 #include <exception>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "stream/subscription_core.h"
+#include "stream/throughput_limits.h"
 
 namespace brook {
 
@@ -38,7 +40,14 @@ SubscriptionCore::SubscriptionCore(Stream* stream,
       shard_id_(std::move(shard_id)),
       options_(options),
       handler_(std::move(handler)),
-      iterator_(iterator) {}
+      iterator_(iterator) {
+  const ThroughputOptions throughput = stream->options().throughput;
+  if (throughput.provisioned) {
+    MutexLock lock(&mu_);
+    pace_.emplace(MakeBucket(throughput.subscriber_bytes_per_second,
+                             throughput.burst, env_->NowMillis()));
+  }
+}
 
 SubscriptionCore::~SubscriptionCore() {
   assert(!reader_.joinable() && !delivery_.joinable());
@@ -98,6 +107,7 @@ void SubscriptionCore::ReadLoop() {
       while (!final_.has_value() && BufferFullLocked()) space_.Wait(&mu_);
       if (final_.has_value()) return;
       read.max_bytes = options_.max_buffered_bytes - bytes_;
+      if (!PaceLocked(&read)) return;
     }
     absl::StatusOr<GetRecordsResult> result =
         consumer_.GetRecords(iterator_, read);
@@ -139,6 +149,7 @@ void SubscriptionCore::ReadLoop() {
     {
       MutexLock lock(&mu_);
       if (final_.has_value()) return;
+      if (pace_.has_value()) pace_->Take(bytes);
       buffer_.push_back(std::move(event));
       event_bytes_.push_back(bytes);
       bytes_ += bytes;
@@ -149,6 +160,21 @@ void SubscriptionCore::ReadLoop() {
       return;
     }
   }
+}
+
+bool SubscriptionCore::PaceLocked(GetRecordsOptions* read) {
+  read->dedicated_throughput = true;  // not a polling reader
+  if (!pace_.has_value()) return true;
+  for (;;) {
+    if (final_.has_value()) return false;
+    const int64_t now = env_->NowMillis();
+    pace_->Refill(now);
+    if (pace_->Positive()) break;
+    space_.WaitUntil(&mu_, env_, now + pace_->MillisUntilPositive());
+  }
+  read->max_bytes =
+      std::min(read->max_bytes, std::max<int64_t>(1, pace_->tokens()));
+  return true;
 }
 
 void SubscriptionCore::DeliverLoop() {

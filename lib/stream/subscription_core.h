@@ -34,6 +34,7 @@
 #include "brook/subscription.h"
 
 #include "util/mutex.h"
+#include "util/token_bucket.h"
 
 namespace brook {
 namespace internal {
@@ -102,6 +103,12 @@ class SubscriptionCore {
   std::optional<absl::Status> final_ ABSL_GUARDED_BY(mu_);
   bool in_handler_ ABSL_GUARDED_BY(mu_) = false;
   bool delivery_done_ ABSL_GUARDED_BY(mu_) = false;
+  // Provisioned mode (`ThroughputOptions`): the subscriber's own bucket.
+  // The reader waits (space_, on env_'s clock) until it is out of debt,
+  // reads at most what it holds and takes what it read. Empty when off.
+  std::optional<TokenBucket> pace_ ABSL_GUARDED_BY(mu_);
+  // Waits for `pace_` as above; false if the subscription ended meanwhile.
+  bool PaceLocked(GetRecordsOptions* read) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   std::thread reader_;
   std::thread delivery_;
