@@ -54,23 +54,37 @@ GetRecordsResult ReadAll(Stream* stream, GetRecordsOptions options) {
   return *std::move(r);
 }
 
+// What `PutMixed()` put, in this order: "plain" (key "plain-key"), aggregate
+// `a` (3 user records), `damaged` (aggregate "c" with a flipped byte),
+// aggregate `b` (2 user records).
+struct Mixed {
+  AggregateBuilder::Aggregate a;
+  AggregateBuilder::Aggregate b;
+  std::string damaged;
+};
+
+Mixed PutMixed(Stream* stream) {
+  Mixed m{Aggregate("a", 3), Aggregate("b", 2), Aggregate("c", 2).data};
+  m.damaged[6] = static_cast<char>(m.damaged[6] ^ 1);
+  Producer producer(stream);
+  BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
+  BROOK_REQUIRE_OK(
+      producer.PutRecord(m.a.partition_key, m.a.data, m.a.explicit_hash_key));
+  BROOK_REQUIRE_OK(producer.PutRecord("c-key0", m.damaged));
+  BROOK_REQUIRE_OK(
+      producer.PutRecord(m.b.partition_key, m.b.data, m.b.explicit_hash_key));
+  return m;
+}
+
 TEST_CASE("GetRecords deaggregate: expands in place, memory and durable",
           "[aggregation]") {
   testing::TempDir tmp;
   for (const std::string& dir : {std::string(), tmp.Sub("s")}) {
     INFO("dir \"" << dir << "\"");
     std::unique_ptr<Stream> stream = MakeStream(dir);
-    Producer producer(stream.get());
-    const AggregateBuilder::Aggregate a = Aggregate("a", 3);
-    const AggregateBuilder::Aggregate b = Aggregate("b", 2);
-    std::string damaged = Aggregate("c", 2).data;
-    damaged[6] = static_cast<char>(damaged[6] ^ 1);
-    BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
-    BROOK_REQUIRE_OK(
-        producer.PutRecord(a.partition_key, a.data, a.explicit_hash_key));
-    BROOK_REQUIRE_OK(producer.PutRecord("c-key0", damaged));
-    BROOK_REQUIRE_OK(
-        producer.PutRecord(b.partition_key, b.data, b.explicit_hash_key));
+    const Mixed mixed = PutMixed(stream.get());
+    const AggregateBuilder::Aggregate& a = mixed.a;
+    const std::string& damaged = mixed.damaged;
 
     // Off (the default): as stored.
     const GetRecordsResult stored = ReadAll(stream.get(), GetRecordsOptions());
@@ -129,17 +143,10 @@ TEST_CASE(
   const bool deaggregate = GENERATE(false, true);
   INFO("deaggregate " << deaggregate);
   std::unique_ptr<Stream> stream = MakeStream("");
-  Producer producer(stream.get());
-  const AggregateBuilder::Aggregate a = Aggregate("a", 3);
-  const AggregateBuilder::Aggregate b = Aggregate("b", 2);
-  std::string damaged = Aggregate("c", 2).data;
-  damaged[6] = static_cast<char>(damaged[6] ^ 1);
-  BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
-  BROOK_REQUIRE_OK(
-      producer.PutRecord(a.partition_key, a.data, a.explicit_hash_key));
-  BROOK_REQUIRE_OK(producer.PutRecord("c-key0", damaged));
-  BROOK_REQUIRE_OK(
-      producer.PutRecord(b.partition_key, b.data, b.explicit_hash_key));
+  const Mixed mixed = PutMixed(stream.get());
+  const AggregateBuilder::Aggregate& a = mixed.a;
+  const AggregateBuilder::Aggregate& b = mixed.b;
+  const std::string& damaged = mixed.damaged;
   const GetRecordsResult stored = ReadAll(stream.get(), GetRecordsOptions());
   REQUIRE(stored.records().size() == 4);
   FanOut fan_out(stream.get());
