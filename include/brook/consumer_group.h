@@ -229,9 +229,14 @@ struct WorkerOptions {
   // How often the worker renews its leases and its own entry, and looks for
   // leases assigned to it. Must be less than `failover_time` / 2. A worker
   // also runs a round at the moment an entry it watches can first have
-  // expired, so a dead worker's leases are given out (to the leader itself at
-  // once, to another worker at that worker's next round) within
-  // `failover_time` + one interval of the death.
+  // expired; the leader then gives a dead worker's leases out, and a worker
+  // that does not lead lists the group every settle delay (this interval /
+  // 10, whole milliseconds, at least 1 ms) for one interval and one settle
+  // delay after that moment, to take what the leader gives it as soon as it
+  // does. So with any number of workers a dead worker's leases are taken
+  // within `failover_time` + one interval + one settle delay of the death
+  // (by the leader itself: `failover_time` + one interval). These listings
+  // happen only after an expiry (a worker that died or stopped renewing).
   // Default: `failover_time` / 3 (KCL's renewer runs at about that rate).
   // Zero means that default.
   absl::Duration lease_renewal_interval = absl::ZeroDuration();
@@ -281,6 +286,20 @@ struct WorkerOptions {
   // the worker. Default: null, meaning `Env::Default()`; tests pass a
   // `ManualClockEnv` and move it by hand.
   Env* env = nullptr;
+  // Expands KPL aggregated records (aggregation.h) into their user records
+  // before `ProcessRecords()`, as KCL does (`GetRecordsOptions::deaggregate`):
+  // each user record comes with its own partition key, hash key and data, the
+  // aggregate's sequence number and its index in the aggregate as
+  // `Record::subsequence_number`; records that are not aggregated come as
+  // stored (subsequence 0); an aggregate that cannot be decoded comes whole,
+  // with `Record::damaged_aggregate` set. A batch holds whole aggregates, so
+  // it may exceed `max_records`. A checkpoint at (sequence, subsequence)
+  // resumes at the next user record, also inside an aggregate (KCL's
+  // ExtendedSequenceNumber), after a failover, handoff or restart; a
+  // checkpoint at a subsequence not delivered is kInvalidArgument (see
+  // `Checkpointer`). The workers of a group should agree on it. Off, the
+  // per-record cost is unchanged. Default: false (records as stored).
+  bool deaggregate = false;
 };
 
 // A snapshot of what a worker holds and has done.

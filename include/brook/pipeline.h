@@ -122,7 +122,13 @@ struct PipelineOptions {
   // Default (null): not called.
   std::function<void(int input, WatermarkStatus status)> on_input_status;
   std::function<void(WatermarkStatus status)> on_combined_status;
-  // Limits of each GetRecords call. Default: Kinesis's.
+  // Limits of each GetRecords call. Default: Kinesis's. With
+  // `read.deaggregate` set, KPL aggregates are expanded and `parse` gets each
+  // user record (with its `subsequence_number`; a damaged aggregate comes
+  // whole with `Record::damaged_aggregate` set); a read takes whole
+  // aggregates, so saved positions (`SaveState()`) stay at whole stored
+  // records and a restored pipeline resumes after the last aggregate read.
+  // Default: off (records as stored).
   GetRecordsOptions read;
   // Clock for periodic watermarks, idleness and processing-time triggers.
   // Not owned. Default (null): `Env::Default()`.

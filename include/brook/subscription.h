@@ -179,6 +179,17 @@ struct SubscribeOptions {
   // thread, and how late a subscription notices `Stream::Close()`. 1 ms to 1
   // hour. Default: 100 ms.
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // Expands KPL aggregated records (aggregation.h) into their user records,
+  // as `GetRecordsOptions::deaggregate` does: each comes with its own
+  // partition key, hash key and data, the aggregate's sequence number and its
+  // index in the aggregate as `Record::subsequence_number`; records that are
+  // not aggregated come as stored; an aggregate that cannot be decoded comes
+  // whole with `Record::damaged_aggregate` set, and the subscription goes on.
+  // An event holds whole aggregates (`max_records_per_event` and the byte
+  // bound count stored records, so an event may hold more user records), so
+  // `continuation_sequence_number()` still resumes exactly after the event.
+  // Default: false (records as stored, as Kinesis pushes them).
+  bool deaggregate = false;
 };
 
 // A live subscription to one shard, owned by whoever subscribed.

@@ -31,7 +31,10 @@ absl::Status WorkerImpl::Round() {
   // tick, so that they move within failover time + one renewal interval of
   // the death (the last renewal was seen within one interval of it).
   const bool expiry_due = now >= next_expiry_millis_;
-  if (now < next_renew_millis_ && !expiry_due) return absl::OkStatus();
+  if (now < next_renew_millis_ && !expiry_due) {
+    if (now < next_poll_millis_) return absl::OkStatus();
+    return PollAssignments(now);
+  }
   next_expiry_millis_ = std::numeric_limits<int64_t>::max();  // listing sets
   next_renew_millis_ =
       now + absl::ToInt64Milliseconds(options_.lease_renewal_interval);
@@ -49,6 +52,30 @@ absl::Status WorkerImpl::Round() {
         now + absl::ToInt64Milliseconds(options_.assignment_interval);
     BROOK_RETURN_IF_ERROR(LeaderRound());
   }
+  if (expiry_due && !is_leader_.load()) {
+    // The leader acts on the same expiry at its own expiry moment, which
+    // comes up to one renewal interval after ours (each of us saw the dead
+    // worker's last renewal at its own next listing, at most one interval
+    // after it): look for what it assigns us every settle delay until then,
+    // and one settle delay past (its round and ours may share a moment).
+    const int64_t settle = absl::ToInt64Milliseconds(SettleDelay(options_));
+    poll_until_millis_ =
+        now + absl::ToInt64Milliseconds(options_.lease_renewal_interval) +
+        settle;
+    next_poll_millis_ = now + settle;
+  }
+  return ApplyListing();
+}
+
+absl::Status WorkerImpl::PollAssignments(int64_t now) {
+  next_poll_millis_ =
+      now >= poll_until_millis_
+          ? std::numeric_limits<int64_t>::max()
+          : std::min(poll_until_millis_,
+                     now + absl::ToInt64Milliseconds(SettleDelay(options_)));
+  // Nothing watched has expired since the last listing (or this would be an
+  // expiry round), so listing now skips no expiry moment.
+  BROOK_RETURN_IF_ERROR(ListAndObserve());
   return ApplyListing();
 }
 

@@ -11,6 +11,8 @@
 #include "brook/env.h"
 #include "brook/stream.h"
 
+#include "util/status_macros.h"
+
 namespace brook {
 
 Checkpointer::~Checkpointer() = default;
@@ -19,17 +21,27 @@ RecordProcessor::~RecordProcessor() = default;
 namespace internal {
 namespace {
 
+// Whether processing resumes AT the checkpoint's record, skipping the user
+// records up to it: inside an aggregate (subsequence > 0), and whenever
+// records are de-aggregated (a checkpoint at subsequence 0 of an aggregate
+// resumes at its subsequence 1), as KCL does.
+bool ResumesInside(const ExtendedSequenceNumber& checkpoint, bool deaggregate) {
+  return checkpoint.is_sequence_number() &&
+         (deaggregate || checkpoint.subsequence_number() > 0);
+}
+
 // The iterator that resumes after `checkpoint` (at it for an initial
-// position). A checkpoint inside an aggregate (subsequence > 0) resumes AT
-// its record; the caller skips the subsequences already done.
-StartingPosition ResumePosition(const ExtendedSequenceNumber& checkpoint) {
+// position; at its record if `ResumesInside()`, the caller skipping the
+// user records already done).
+StartingPosition ResumePosition(const ExtendedSequenceNumber& checkpoint,
+                                bool deaggregate) {
   switch (checkpoint.kind()) {
     case ExtendedSequenceNumber::Kind::kLatest:
       return StartingPosition::Latest();
     case ExtendedSequenceNumber::Kind::kAtTimestamp:
       return StartingPosition::AtTimestamp(checkpoint.timestamp_millis());
     case ExtendedSequenceNumber::Kind::kSequenceNumber:
-      if (checkpoint.subsequence_number() > 0) {
+      if (ResumesInside(checkpoint, deaggregate)) {
         return StartingPosition::AtSequenceNumber(checkpoint.sequence_number());
       }
       return StartingPosition::AfterSequenceNumber(
@@ -278,8 +290,9 @@ bool ShardConsumer::Initialize() {
     Finish(Outcome::kShardEnded);
     return false;
   }
-  absl::StatusOr<ShardIterator> iterator =
-      consumer_.GetShardIterator(shard_id_, ResumePosition(input.checkpoint));
+  const bool deaggregate = context_.options->deaggregate;
+  absl::StatusOr<ShardIterator> iterator = consumer_.GetShardIterator(
+      shard_id_, ResumePosition(input.checkpoint, deaggregate));
   if (iterator.ok()) processor_ = (*context_.factory)(shard_id_);
   if (!iterator.ok() || processor_ == nullptr) {
     // A shard the stream no longer has, or no processor: give it up.
@@ -304,6 +317,7 @@ bool ShardConsumer::Initialize() {
   }
   iterator_ = *std::move(iterator);
   initial_checkpoint_ = input.checkpoint;
+  skip_to_checkpoint_ = ResumesInside(input.checkpoint, deaggregate);
   processor_->Initialize(input);
   initialized_ = true;
   return true;
@@ -313,6 +327,7 @@ int64_t ShardConsumer::Read() {
   GetRecordsOptions options;
   options.limit = context_.options->max_records;
   options.durable_only = context_.options->durable_only;
+  options.deaggregate = context_.options->deaggregate;
   absl::StatusOr<GetRecordsResult> result =
       consumer_.GetRecords(iterator_, options);
   read_failed_ = !result.ok();
@@ -327,9 +342,8 @@ int64_t ShardConsumer::Read() {
   }
   if (!result.ok()) return 0;
   absl::Span<const Record> records(result->records());
-  // Resuming inside an aggregate: skip the subsequences already checkpointed.
-  if (initial_checkpoint_.is_sequence_number() &&
-      initial_checkpoint_.subsequence_number() > 0) {
+  // Resuming at the checkpoint's record: skip the user records up to it.
+  if (skip_to_checkpoint_) {
     size_t skip = 0;
     while (skip < records.size() &&
            ExtendedSequenceNumber::At(records[skip].sequence_number,
@@ -337,6 +351,7 @@ int64_t ShardConsumer::Read() {
                initial_checkpoint_) {
       ++skip;
     }
+    if (skip < records.size()) skip_to_checkpoint_ = false;  // past it
     records.remove_prefix(skip);
   }
   int64_t delivered = 0;
@@ -431,16 +446,45 @@ absl::Status ShardConsumer::CheckpointAt(SequenceNumber sequence_number,
         ")"));
   }
   if (in_range && target != first_delivered_ && target != last_delivered_) {
-    // Between two delivered records: it must be one of the shard's.
-    absl::StatusOr<ShardIterator> it = consumer_.GetShardIterator(
-        shard_id_, StartingPosition::AtSequenceNumber(sequence_number));
-    if (!it.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "shard ", shard_id_, ": checkpoint at ", target.DebugString(),
-          " names no record of the shard: ", it.status().message()));
-    }
+    // Between two delivered records: it must be one of those delivered.
+    BROOK_RETURN_IF_ERROR(CheckDelivered(target));
   }
   return StoreCheckpoint(target);
+}
+
+absl::Status ShardConsumer::CheckDelivered(
+    const ExtendedSequenceNumber& target) {
+  auto refuse = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("shard ", shard_id_, ": checkpoint at ",
+                     target.DebugString(), " names no record ", why));
+  };
+  absl::StatusOr<ShardIterator> it = consumer_.GetShardIterator(
+      shard_id_, StartingPosition::AtSequenceNumber(target.sequence_number()));
+  if (!it.ok()) {
+    return refuse(absl::StrCat("of the shard: ", it.status().message()));
+  }
+  // The stored record, expanded as it was delivered (one stored record:
+  // every user record of an aggregate).
+  GetRecordsOptions options;
+  options.limit = 1;
+  options.deaggregate = context_.options->deaggregate;
+  absl::StatusOr<GetRecordsResult> read = consumer_.GetRecords(*it, options);
+  if (!read.ok()) {
+    return refuse(
+        absl::StrCat("that can be read back: ", read.status().message()));
+  }
+  for (const Record& record : read->records()) {
+    if (record.sequence_number == target.sequence_number() &&
+        record.subsequence_number == target.subsequence_number()) {
+      return absl::OkStatus();
+    }
+  }
+  return refuse(
+      options.deaggregate
+          ? "delivered to this processor (no such subsequence)"
+          : "delivered to this processor (records are not de-aggregated: "
+            "subsequence numbers are 0)");
 }
 
 absl::Status ShardConsumer::StoreCheckpoint(

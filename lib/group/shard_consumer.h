@@ -140,6 +140,9 @@ class ShardConsumer {
   absl::Status CheckpointLast();
   absl::Status CheckpointAt(SequenceNumber sequence_number,
                             uint64_t subsequence_number);
+  // kInvalidArgument unless `target` names a (user) record of the shard as
+  // this consumer delivers records.
+  absl::Status CheckDelivered(const ExtendedSequenceNumber& target);
   absl::Status StoreCheckpoint(const ExtendedSequenceNumber& checkpoint);
   ExtendedSequenceNumber LastCheckpoint() const;
 
@@ -171,6 +174,9 @@ class ShardConsumer {
   Mode mode_ = Mode::kNone;
   ShardIterator iterator_;
   ExtendedSequenceNumber initial_checkpoint_;
+  // Until the first record after `initial_checkpoint_` was read: skip those
+  // up to it (see `ResumesInside()` in the .cc).
+  bool skip_to_checkpoint_ = false;
   bool delivered_any_ = false;
   ExtendedSequenceNumber first_delivered_;
   ExtendedSequenceNumber last_delivered_;

@@ -140,6 +140,12 @@ absl::StatusOr<WorkerOptions> ResolveWorkerOptions(WorkerOptions options) {
   return options;
 }
 
+absl::Duration SettleDelay(const WorkerOptions& options) {
+  return std::max(
+      absl::Milliseconds(1),
+      absl::Trunc(options.lease_renewal_interval / 10, absl::Milliseconds(1)));
+}
+
 WorkerImpl::WorkerImpl(Stream* stream, LeaseStore* store,
                        RecordProcessorFactory factory, WorkerOptions options)
     : stream_(stream),
@@ -202,8 +208,10 @@ void WorkerImpl::CoordinatorLoop() {
         next_renew_millis_ = started + absl::ToInt64Milliseconds(
                                            options_.lease_renewal_interval);
       }
-      // The next renewal, or an expiry to act on at once (Round()).
-      wake_at = std::min(next_renew_millis_, next_expiry_millis_);
+      // The next renewal, an expiry to act on at once, or a look for leases
+      // the leader assigned after one (Round()).
+      wake_at = std::min(
+          {next_renew_millis_, next_expiry_millis_, next_poll_millis_});
       MutexLock lock(&mu_);
       status_ = status;
     }

@@ -48,6 +48,12 @@ namespace internal {
 // worker id). Returns kInvalidArgument naming the field.
 absl::StatusOr<WorkerOptions> ResolveWorkerOptions(WorkerOptions options);
 
+// How often a worker that is not the leader lists the group after a watched
+// entry expired, until the leader's own expiry round has surely passed:
+// `lease_renewal_interval` / 10 (whole milliseconds, at least 1 ms). See
+// `WorkerOptions::lease_renewal_interval`.
+absl::Duration SettleDelay(const WorkerOptions& options);
+
 class WorkerImpl : public Worker {
  public:
   WorkerImpl(Stream* stream, LeaseStore* store, RecordProcessorFactory factory,
@@ -93,6 +99,10 @@ class WorkerImpl : public Worker {
   absl::Status ListAndObserve() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   absl::Status ElectLeader() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   absl::Status ApplyListing() ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
+  // Between renewals, after an expiry round of a worker that does not lead:
+  // lists the group and takes what the leader assigned to this worker.
+  absl::Status PollAssignments(int64_t now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
   // Starts processing `lease` (owned by this worker as stored).
   absl::Status Hold(const Lease& lease)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(round_mu_);
@@ -135,6 +145,12 @@ class WorkerImpl : public Worker {
   // (observed + failover time); INT64_MAX if none.
   int64_t next_expiry_millis_ ABSL_GUARDED_BY(round_mu_) =
       std::numeric_limits<int64_t>::max();
+  // After an expiry round as a non-leader: the next listing that looks for
+  // leases the leader assigned to this worker, and the last such moment
+  // (INT64_MAX / 0 when none is due).
+  int64_t next_poll_millis_ ABSL_GUARDED_BY(round_mu_) =
+      std::numeric_limits<int64_t>::max();
+  int64_t poll_until_millis_ ABSL_GUARDED_BY(round_mu_) = 0;
   std::vector<Lease> listing_ ABSL_GUARDED_BY(round_mu_);  // every entry
   std::map<std::string, Observation> observed_ ABSL_GUARDED_BY(round_mu_);
   // Leases moved to this worker whose old owner still holds the checkpoint:

@@ -102,6 +102,7 @@ void SubscriptionCore::ReadLoop() {
   for (;;) {
     GetRecordsOptions read;
     read.limit = options_.max_records_per_event;
+    read.deaggregate = options_.deaggregate;
     {
       MutexLock lock(&mu_);
       while (!final_.has_value() && BufferFullLocked()) space_.Wait(&mu_);

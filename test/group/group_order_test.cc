@@ -197,12 +197,8 @@ void RunManualClockProperty(uint64_t seed) {
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
   ManualClockEnv env(1'700'000'000'000);
-  StreamOptions stream_options;
-  stream_options.shard_count = 1 + static_cast<int>(rng() % 3);
-  stream_options.env = &env;
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Create(stream_options);
-  BROOK_REQUIRE_OK(stream);
+  std::unique_ptr<Stream> stream =
+      testing::NewMemoryStream(1 + static_cast<int>(rng() % 3), &env);
   std::unique_ptr<LeaseStore> store = NewMemoryLeaseStore();
   Recorder recorder(seed);
   recorder.error_odds = 0.01;
@@ -217,12 +213,12 @@ void RunManualClockProperty(uint64_t seed) {
   options.assignment = rng() % 2 == 0 ? AssignmentStrategy::kLoadAware
                                       : AssignmentStrategy::kUniform;
   options.max_leases_per_worker = rng() % 3 == 0 ? 3 : 0;
-  Members members(stream->get(), store.get(), &recorder, options, &rng,
+  Members members(stream.get(), store.get(), &recorder, options, &rng,
                   /*start=*/false);
   members.Join();
   members.Join();
 
-  Producer producer(stream->get());
+  Producer producer(stream.get());
   std::map<int, int64_t> produced;
   constexpr int kRounds = 1500;
   for (int round = 0; round < kRounds; ++round) {
@@ -231,7 +227,7 @@ void RunManualClockProperty(uint64_t seed) {
       ProduceBatch(producer, rng, 0, 24, 1 + static_cast<int>(rng() % 16),
                    produced);
     }
-    if (rng() % 100 < 2) BROOK_REQUIRE_OK(RandomReshard(**stream, rng));
+    if (rng() % 100 < 2) BROOK_REQUIRE_OK(RandomReshard(*stream, rng));
     if (rng() % 100 < 2 && members.size() < 4) members.Join();
     if (rng() % 1000 < 15 && members.size() > 1) members.Leave();
     if (rng() % 1000 < 15 && members.size() > 1) members.Kill();
@@ -248,7 +244,7 @@ void RunManualClockProperty(uint64_t seed) {
     // drain needs room for every open shard plus one, through which the
     // closed shards still unread pass in turn.
     size_t open = 0;
-    for (const ShardDescription& d : (*stream)->ListShards()) {
+    for (const ShardDescription& d : stream->ListShards()) {
       if (d.is_open()) ++open;
     }
     while (members.size() * static_cast<size_t>(options.max_leases_per_worker) <
@@ -264,7 +260,7 @@ void RunManualClockProperty(uint64_t seed) {
   }
   if (recorder.distinct_delivered() != total) {
     std::printf("stalled:\n%s",
-                testing::DescribeStall(*store, stream->get(), recorder.events())
+                testing::DescribeStall(*store, stream.get(), recorder.events())
                     .c_str());
   }
   members.ShutdownAll();
@@ -272,7 +268,7 @@ void RunManualClockProperty(uint64_t seed) {
   REQUIRE(recorder.unexpected() == "");
   const std::vector<testing::GroupEvent> events = recorder.events();
   const std::map<std::string, testing::ShardRecords> shards =
-      testing::ReadAllShards(stream->get());
+      testing::ReadAllShards(stream.get());
   std::printf("  seed %llu: %zu records, %zu shards, %s\n",
               static_cast<unsigned long long>(seed), total, shards.size(),
               testing::Summary(events).c_str());
@@ -299,12 +295,7 @@ TEST_CASE(
     "processed, also if the new owner shuts down",
     "[group][worker][handoff]") {
   ManualClockEnv env(1'700'000'000'000);
-  StreamOptions stream_options;
-  stream_options.shard_count = 2;
-  stream_options.env = &env;
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Create(stream_options);
-  BROOK_REQUIRE_OK(stream);
+  std::unique_ptr<Stream> stream = testing::NewMemoryStream(2, &env);
   std::unique_ptr<LeaseStore> store = NewMemoryLeaseStore();
   Recorder recorder(1);
   WorkerOptions options;
@@ -317,7 +308,7 @@ TEST_CASE(
   auto make = [&](const std::string& id) {
     options.worker_id = id;
     absl::StatusOr<std::unique_ptr<Worker>> w = Worker::Create(
-        stream->get(), store.get(), recorder.Factory(id), options);
+        stream.get(), store.get(), recorder.Factory(id), options);
     BROOK_REQUIRE_OK(w);
     return std::move(*w);
   };
@@ -372,11 +363,7 @@ TEST_CASE(
   const uint64_t seed = testing::GroupSeed("group order (threads)");
   INFO("seed " << seed);
   std::mt19937_64 rng(seed);
-  StreamOptions stream_options;
-  stream_options.shard_count = 2;
-  absl::StatusOr<std::unique_ptr<Stream>> stream =
-      Stream::Create(stream_options);
-  BROOK_REQUIRE_OK(stream);
+  std::unique_ptr<Stream> stream = testing::NewMemoryStream(2);
   std::unique_ptr<LeaseStore> store = NewMemoryLeaseStore();
   Recorder recorder(seed);
 
@@ -388,7 +375,7 @@ TEST_CASE(
   options.initial_position = ExtendedSequenceNumber::TrimHorizon();
   options.assignment = rng() % 2 == 0 ? AssignmentStrategy::kLoadAware
                                       : AssignmentStrategy::kUniform;
-  Members members(stream->get(), store.get(), &recorder, options, &rng,
+  Members members(stream.get(), store.get(), &recorder, options, &rng,
                   /*start=*/true);
   members.Join();
   members.Join();
@@ -409,7 +396,7 @@ TEST_CASE(
   for (int p = 0; p < kProducers; ++p) {
     producers.emplace_back([&, p, producer_seed = rng()] {
       std::mt19937_64 prng(producer_seed);
-      Producer producer(stream->get());
+      Producer producer(stream.get());
       for (int f = 0; f <= kActions; ++f) {
         {
           std::unique_lock<std::mutex> lock(mu);
@@ -452,7 +439,7 @@ TEST_CASE(
                 members.size());
     switch (action) {
       case 0:
-        BROOK_REQUIRE_OK(RandomReshard(**stream, rng));
+        BROOK_REQUIRE_OK(RandomReshard(*stream, rng));
         break;
       case 1:
         members.Join();
@@ -479,7 +466,7 @@ TEST_CASE(
       recorder.WaitForDistinct(total, std::chrono::milliseconds(60'000));
   if (!done) {
     std::printf("stalled:\n%s",
-                testing::DescribeStall(*store, stream->get(), recorder.events())
+                testing::DescribeStall(*store, stream.get(), recorder.events())
                     .c_str());
   }
   members.ShutdownAll();
@@ -487,7 +474,7 @@ TEST_CASE(
   REQUIRE(recorder.unexpected() == "");
   const std::vector<testing::GroupEvent> events = recorder.events();
   const std::map<std::string, testing::ShardRecords> shards =
-      testing::ReadAllShards(stream->get());
+      testing::ReadAllShards(stream.get());
   std::printf("  %zu records, %zu shards, %s\n", total, shards.size(),
               testing::Summary(events).c_str());
   CheckDelivery(events, shards, all, /*strict=*/false);

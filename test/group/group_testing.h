@@ -44,6 +44,17 @@ namespace brook {
 namespace testing {
 
 // Record data: "<key>:<counter>", the partition key "k<key>".
+// A memory stream of `shards` shards on `env` (null: the default Env): the
+// stream most group tests read.
+inline std::unique_ptr<Stream> NewMemoryStream(int shards, Env* env = nullptr) {
+  StreamOptions options;
+  options.shard_count = shards;
+  options.env = env;
+  absl::StatusOr<std::unique_ptr<Stream>> stream = Stream::Create(options);
+  BROOK_REQUIRE_OK(stream);
+  return *std::move(stream);
+}
+
 inline std::string KeyName(int key) { return absl::StrCat("k", key); }
 inline std::string KeyedData(int key, int64_t counter) {
   return absl::StrCat(key, ":", counter);

@@ -10,6 +10,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -142,6 +143,80 @@ TEST_CASE(
                                   options.lease_renewal_interval));
   CHECK(taken - killed >= absl::ToInt64Milliseconds(options.failover_time));
   BROOK_CHECK_OK(b->Shutdown());
+}
+
+TEST_CASE(
+    "Worker: with 3 or 4 workers a dead worker's leases the leader gives to "
+    "others are processed within failover time + one renewal interval + the "
+    "settle delay (hand-moved clock)",
+    "[group]") {
+  // Worst phase: the leader "a" renews 100 ms before the victim "b", so it
+  // sees b's last renewal 2.9 s late and reassigns b's shards only then. The
+  // others ("c", "d") renew 800 ms after b: they see that renewal at once, so
+  // their expiry round comes 2.1 s before the leader's assignment, and their
+  // next renewal tick 100 ms before it. Uniform assignment over 2n shards
+  // gives one of b's shards to "c" after the death (not to the leader).
+  const int n = GENERATE(3, 4);
+  INFO(n << " workers");
+  TestGroup group(2 * n);
+  WorkerOptions options = group.Options("a");
+  options.lease_renewal_interval = absl::Seconds(3);
+  options.assignment = AssignmentStrategy::kUniform;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (int w = 0; w < n; ++w) {
+    options.worker_id = std::string(1, static_cast<char>('a' + w));
+    workers.push_back(group.NewWorker(options));
+  }
+  std::vector<Worker*> all;
+  for (const auto& w : workers) all.push_back(w.get());
+  const absl::Duration step = absl::Milliseconds(100);
+  const int64_t start = group.env().NowMillis();
+  // a joins (and leads) at 0, b at 100 ms, the others at 900 ms; then every
+  // worker runs every 100 ms (each renews on its own ticks) until 6.1 s,
+  // just after b's third renewal; then b dies.
+  while (group.env().NowMillis() <= start + 6100) {
+    const int64_t t = group.env().NowMillis() - start;
+    group.Round({all.begin(), all.begin() + (t < 100   ? 1
+                                             : t < 900 ? 2
+                                                       : n)},
+                step);
+  }
+  std::set<std::string> held;
+  for (const WorkerStats::HeldShard& s : all[1]->Stats().shards) {
+    held.insert(s.shard_id);
+  }
+  REQUIRE(held.size() == 2);
+  const int64_t killed = start + 6100;
+  all[1]->Abort();
+  all.erase(all.begin() + 1);
+  std::map<std::string, std::pair<std::string, int64_t>> taken;  // by, when
+  while (taken.size() < held.size() &&
+         group.env().NowMillis() < killed + 30'000) {
+    for (Worker* w : all) BROOK_REQUIRE_OK(w->RunOnce());
+    for (Worker* w : all) {
+      for (const WorkerStats::HeldShard& s : w->Stats().shards) {
+        if (held.count(s.shard_id) > 0 && taken.count(s.shard_id) == 0) {
+          taken[s.shard_id] = {w->worker_id(), group.env().NowMillis()};
+        }
+      }
+    }
+    group.env().Advance(step);
+  }
+  REQUIRE(taken.size() == held.size());
+  bool by_other = false;
+  for (const auto& [shard, by] : taken) {
+    INFO(shard << " taken by " << by.first << " " << by.second - killed
+               << " ms after the death");
+    by_other = by_other || by.first != "a";
+    CHECK(by.second - killed <=
+          absl::ToInt64Milliseconds(options.failover_time +
+                                    options.lease_renewal_interval +
+                                    options.lease_renewal_interval / 10));
+    CHECK(by.second - killed >=
+          absl::ToInt64Milliseconds(options.failover_time));
+  }
+  CHECK(by_other);  // the case under test: a worker that does not lead
+  for (Worker* w : all) BROOK_CHECK_OK(w->Shutdown());
 }
 
 // A durable stream of one shard in `dir`, three records, its first frame

@@ -39,6 +39,8 @@ struct Delivery {
   std::string shard;
   std::string data;
   SequenceNumber sequence_number;
+  uint64_t subsequence_number = 0;
+  bool damaged_aggregate = false;
 };
 
 // What processors do, set by the test (read under the log's lock).
@@ -130,7 +132,8 @@ class LoggingProcessor : public RecordProcessor {
   absl::Status ProcessRecords(const ProcessRecordsInput& input) override {
     for (const Record& record : input.records) {
       log_->Add(Delivery{worker_, shard_, std::string(record.data),
-                         record.sequence_number});
+                         record.sequence_number, record.subsequence_number,
+                         record.damaged_aggregate});
     }
     const ProcessorBehaviour& b = log_->behaviour();
     if (b.on_batch) {

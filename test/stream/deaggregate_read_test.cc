@@ -15,6 +15,7 @@
 #include "brook/consumer.h"
 #include "brook/producer.h"
 #include "brook/stream.h"
+#include "brook/subscription.h"
 
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
@@ -53,23 +54,37 @@ GetRecordsResult ReadAll(Stream* stream, GetRecordsOptions options) {
   return *std::move(r);
 }
 
+// What `PutMixed()` put, in this order: "plain" (key "plain-key"), aggregate
+// `a` (3 user records), `damaged` (aggregate "c" with a flipped byte),
+// aggregate `b` (2 user records).
+struct Mixed {
+  AggregateBuilder::Aggregate a;
+  AggregateBuilder::Aggregate b;
+  std::string damaged;
+};
+
+Mixed PutMixed(Stream* stream) {
+  Mixed m{Aggregate("a", 3), Aggregate("b", 2), Aggregate("c", 2).data};
+  m.damaged[6] = static_cast<char>(m.damaged[6] ^ 1);
+  Producer producer(stream);
+  BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
+  BROOK_REQUIRE_OK(
+      producer.PutRecord(m.a.partition_key, m.a.data, m.a.explicit_hash_key));
+  BROOK_REQUIRE_OK(producer.PutRecord("c-key0", m.damaged));
+  BROOK_REQUIRE_OK(
+      producer.PutRecord(m.b.partition_key, m.b.data, m.b.explicit_hash_key));
+  return m;
+}
+
 TEST_CASE("GetRecords deaggregate: expands in place, memory and durable",
           "[aggregation]") {
   testing::TempDir tmp;
   for (const std::string& dir : {std::string(), tmp.Sub("s")}) {
     INFO("dir \"" << dir << "\"");
     std::unique_ptr<Stream> stream = MakeStream(dir);
-    Producer producer(stream.get());
-    const AggregateBuilder::Aggregate a = Aggregate("a", 3);
-    const AggregateBuilder::Aggregate b = Aggregate("b", 2);
-    std::string damaged = Aggregate("c", 2).data;
-    damaged[6] = static_cast<char>(damaged[6] ^ 1);
-    BROOK_REQUIRE_OK(producer.PutRecord("plain-key", "plain"));
-    BROOK_REQUIRE_OK(
-        producer.PutRecord(a.partition_key, a.data, a.explicit_hash_key));
-    BROOK_REQUIRE_OK(producer.PutRecord("c-key0", damaged));
-    BROOK_REQUIRE_OK(
-        producer.PutRecord(b.partition_key, b.data, b.explicit_hash_key));
+    const Mixed mixed = PutMixed(stream.get());
+    const AggregateBuilder::Aggregate& a = mixed.a;
+    const std::string& damaged = mixed.damaged;
 
     // Off (the default): as stored.
     const GetRecordsResult stored = ReadAll(stream.get(), GetRecordsOptions());
@@ -119,6 +134,76 @@ TEST_CASE("GetRecords deaggregate: expands in place, memory and durable",
     CHECK(rest->records()[2].data == "b1");
     if (!dir.empty()) BROOK_CHECK_OK(stream->Close());
   }
+}
+
+TEST_CASE(
+    "Subscription deaggregate: events carry user records, a damaged "
+    "aggregate flagged, and resume after whole aggregates",
+    "[aggregation][subscription]") {
+  const bool deaggregate = GENERATE(false, true);
+  INFO("deaggregate " << deaggregate);
+  std::unique_ptr<Stream> stream = MakeStream("");
+  const Mixed mixed = PutMixed(stream.get());
+  const AggregateBuilder::Aggregate& a = mixed.a;
+  const AggregateBuilder::Aggregate& b = mixed.b;
+  const std::string& damaged = mixed.damaged;
+  const GetRecordsResult stored = ReadAll(stream.get(), GetRecordsOptions());
+  REQUIRE(stored.records().size() == 4);
+  FanOut fan_out(stream.get());
+  BROOK_REQUIRE_OK(fan_out.RegisterStreamConsumer("app"));
+  SubscribeOptions options;
+  options.max_records_per_event = 2;  // stored records
+  options.deaggregate = deaggregate;
+  // Everything from `start`, and each event's continuation.
+  auto read = [&](const StartingPosition& start,
+                  std::vector<SequenceNumber>* continuations) {
+    absl::StatusOr<std::unique_ptr<Subscription>> sub =
+        fan_out.SubscribeToShard("app", kShard, start, options);
+    BROOK_REQUIRE_OK(sub);
+    std::vector<Record> got;
+    while (got.empty() ||
+           got.back().sequence_number != stored.records()[3].sequence_number ||
+           got.back().subsequence_number != (deaggregate ? 1u : 0u)) {
+      absl::StatusOr<SubscribeToShardEvent> event =
+          (*sub)->Next(absl::Seconds(30));  // a hang guard, not a timing
+      BROOK_REQUIRE_OK(event);
+      REQUIRE(event->continuation_sequence_number().has_value());
+      CHECK(*event->continuation_sequence_number() ==
+            event->records().back().sequence_number);
+      continuations->push_back(*event->continuation_sequence_number());
+      got.insert(got.end(), event->records().begin(), event->records().end());
+    }
+    return got;
+  };
+  std::vector<SequenceNumber> continuations;
+  const std::vector<Record> got =
+      read(StartingPosition::TrimHorizon(), &continuations);
+  std::vector<std::string> data;
+  for (const Record& r : got) data.push_back(std::string(r.data));
+  if (!deaggregate) {
+    CHECK(data == std::vector<std::string>{"plain", a.data, damaged, b.data});
+    for (const Record& r : got) CHECK(!r.damaged_aggregate);
+  } else {
+    CHECK(data == std::vector<std::string>{"plain", "a0", "a1", "a2", damaged,
+                                           "b0", "b1"});
+    for (int i = 0; i < 3; ++i) {
+      CHECK(got[1 + i].subsequence_number == static_cast<uint64_t>(i));
+      CHECK(got[1 + i].sequence_number == stored.records()[1].sequence_number);
+      CHECK(got[1 + i].partition_key == absl::StrCat("a-key", i));
+    }
+    CHECK(got[4].damaged_aggregate);
+    CHECK(got[6].subsequence_number == 1);
+  }
+  // The first event ended after aggregate "a" as a whole: resuming after its
+  // continuation starts at the damaged record, with no user record of "a".
+  REQUIRE(continuations.size() == 2);
+  CHECK(continuations[0] == stored.records()[1].sequence_number);
+  std::vector<SequenceNumber> more;
+  const std::vector<Record> resumed =
+      read(StartingPosition::AfterSequenceNumber(continuations[0]), &more);
+  REQUIRE(!resumed.empty());
+  CHECK(resumed.front().data == damaged);
+  CHECK(resumed.front().damaged_aggregate == deaggregate);
 }
 
 }  // namespace

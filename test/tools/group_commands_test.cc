@@ -117,7 +117,11 @@ TEST_CASE(
   // Shard 0: checkpointed at its first record; shard 1: at its last.
   AddLease(*store, kShard0, "w1", ExtendedSequenceNumber::At(s0[0]));
   AddLease(*store, kShard1, "w2", ExtendedSequenceNumber::At(s1.back(), 7));
-  AddLease(*store, "worker:w1", "w1", ExtendedSequenceNumber());
+  Lease entry;  // a worker's entry carries its max_leases_per_worker
+  entry.lease_key = "worker:w1";
+  entry.lease_owner = "w1";
+  entry.owner_switches_since_checkpoint = 5;
+  REQUIRE(store->CreateLeaseIfNotExists(entry).ok());
   AddLease(*store, "coordinator:leader", "w1", ExtendedSequenceNumber());
   cli.clock().Advance(absl::Milliseconds(4500));
 
@@ -132,8 +136,10 @@ TEST_CASE(
   CHECK(d["Workers"][0]["WorkerId"] == "w1");
   CHECK(d["Workers"][0]["Registered"] == true);
   CHECK(d["Workers"][0]["OwnedLeaseCount"] == 1);
+  CHECK(d["Workers"][0]["MaxLeasesForWorker"] == 5);
   CHECK(d["Workers"][1]["WorkerId"] == "w2");
   CHECK(d["Workers"][1]["Registered"] == false);
+  CHECK(!d["Workers"][1].contains("MaxLeasesForWorker"));  // not registered
   REQUIRE(d["Leases"].size() == 2);  // the worker and leader entries are not
   const json l0 = d["Leases"][0];
   CHECK(l0["leaseKey"] == kShard0);

@@ -166,6 +166,8 @@ int RunDescribeConsumerGroup(const Flags& flags, const Session& session) {
     json["WorkerId"] = w.lease_owner;
     json["Registered"] = true;
     json["LeaseCounter"] = w.lease_counter;
+    // The worker's max_leases_per_worker as it published it; 0: no limit.
+    json["MaxLeasesForWorker"] = internal::MaxLeasesOfEntry(w);
     json["OwnedLeaseCount"] = 0;
     workers[w.lease_owner] = std::move(json);
   }
@@ -326,7 +328,8 @@ const Command kDescribeConsumerGroupCommand = {
     kDescribeFlags,
     "Prints {\"ConsumerGroupDescription\": {...}}: ConsumerGroupName, Leader\n"
     "(when one holds the leader entry), Workers (registered workers and\n"
-    "owners of leases, with how many leases each owns) and Leases, one per\n"
+    "owners of leases, with how many leases each owns; a registered one\n"
+    "also with its MaxLeasesForWorker, 0 for no limit) and Leases, one per\n"
     "shard lease with KCL's lease table attribute names (leaseKey,\n"
     "leaseOwner, leaseCounter, checkpoint, checkpointSubSequenceNumber,\n"
     "pendingCheckpoint, checkpointOwner, ownerSwitchesSinceCheckpoint,\n"
