@@ -34,7 +34,6 @@
 
 #include "store/segment_store.h"
 #include "stream/shard_metrics.h"
-
 #include "stream/throughput_limits.h"
 #include "util/mutex.h"
 #include "util/space_saving.h"
