@@ -296,8 +296,12 @@ struct StreamOptions {
   // counter, per shard that was appended to. Default: 32.
   int hot_key_count = 32;
   // The hot-key summary counts every n-th record of each shard's appends
-  // (n = this, 1 to 65536; 1 counts every record). Default: 4.
-  int hot_key_sample_every = 4;
+  // (n = this, 1 to 65536; 1 counts every record). A sampled record costs
+  // the append path about 0.2 us when it takes a counter over (many distinct
+  // keys), so 1 in 64 keeps the summary within about 2% of a 100 B append;
+  // a key hot enough to matter is still sampled thousands of times a
+  // second. Default: 64.
+  int hot_key_sample_every = 64;
 
   // Provisioned-mode limits and on-demand splitting; see
   // `ThroughputOptions`. Stored with the stream. Default: both off.
