@@ -115,7 +115,12 @@ class BROOK_EXPORT Checkpointer {
   // (processing resumes after it): it must be a record delivered to this
   // processor since it was initialized, or the checkpoint it was initialized
   // at (kInvalidArgument otherwise, e.g. a number after the last delivered
-  // record, or one of another shard).
+  // record, or one of another shard). With `WorkerOptions::deaggregate`, a
+  // user record of a KPL aggregate is its aggregate's sequence number plus
+  // its index there as the subsequence number, and checkpointing a
+  // subsequence the processor was not given (e.g. past the aggregate's last
+  // user record) is also kInvalidArgument; after a checkpoint inside an
+  // aggregate, processing resumes at the aggregate's next user record.
   virtual absl::Status Checkpoint(SequenceNumber sequence_number,
                                   uint64_t subsequence_number = 0) = 0;
 
