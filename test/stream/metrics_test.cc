@@ -191,8 +191,8 @@ TEST_CASE("Metrics: aggregation sizes seen by de-aggregating readers",
 
   GetRecordsResult r = Read(stream.get(), kShard0, 10, /*deaggregate=*/true);
   REQUIRE(r.records().size() == 3 + 5 + 1);
-  const HistogramSnapshot& h =
-      stream->GetMetrics().shards[0].aggregation_records;
+  const StreamMetricsSnapshot m = stream->GetMetrics();
+  const HistogramSnapshot& h = m.shards[0].aggregation_records;
   CHECK(h.count == 2);
   CHECK(h.sum == 8);
   CHECK(h.buckets[2] == 1);                                // 3: (2, 4]
