@@ -7,6 +7,7 @@
 
 #include "brook/aggregation.h"
 #include "brook/async_producer.h"
+#include "brook/auto_split.h"
 #include "brook/codec.h"
 #include "brook/compression.h"
 #include "brook/consumer.h"

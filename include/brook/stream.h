@@ -41,6 +41,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 
+#include "brook/auto_split.h"
 #include "brook/consumer.h"
 #include "brook/export.h"
 #include "brook/metrics.h"
@@ -76,40 +77,6 @@ struct UpdateShardCountOptions {
   // other limits (scalings per 24 hours, calls per second) are not enforced.
   // Default: true.
   bool kinesis_scaling_limits = true;
-};
-
-// What on-demand mode (`ThroughputOptions::on_demand`) did about a shard
-// whose writes ran above `split_bytes_per_second` over a window. Not
-// persisted (see `Stream::AutoSplitEvents()`).
-enum class AutoSplitOutcome : int {
-  // The shard was split at `hash_key`, the median of its writes; the
-  // children are `child_shard_ids` (low range first).
-  kSplit = 0,
-  // No split divides the shard's writes: one hash key, `hash_key`, carries
-  // `share_percent` (more than 90) percent of them, or the median is a key
-  // no split may start at. The shard stays as it is and is not checked
-  // again (a manual `SplitShard()` still works).
-  kHotKey = 1,
-  // The split was attempted and failed with `status` (an I/O error writing
-  // the metadata, or a reshard closed the shard first). Not retried for
-  // this window; the next window over the threshold tries again.
-  kFailed = 2,
-};
-
-struct AutoSplitEvent {
-  // When it happened, on the `Env` clock (ms since the epoch).
-  int64_t at_millis = 0;
-  std::string shard_id;
-  AutoSplitOutcome outcome = AutoSplitOutcome::kSplit;
-  // The window's write rate, bytes per second.
-  int64_t bytes_per_second = 0;
-  // kSplit: the children's new starting hash key; kHotKey: the hot key.
-  HashKey hash_key = 0;
-  // kHotKey: the percentage of the window's (sampled) bytes the larger side
-  // of the best split would have taken.
-  int share_percent = 0;
-  std::vector<std::string> child_shard_ids;  // kSplit only
-  absl::Status status;                       // kFailed only
 };
 
 // How `Stream::Open()` treats the directory.
