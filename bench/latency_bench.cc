@@ -107,15 +107,15 @@ void Gap() {
 // The spinning wait of a follower (issue 10) is a stream option; this build
 // may predate it, so it is set only where `StreamOptions` has it.
 template <typename T, typename = void>
-struct HasFollowSpin : std::false_type {};
+struct HasWaitSpin : std::false_type {};
 template <typename T>
-struct HasFollowSpin<T, std::void_t<decltype(std::declval<T&>().follow_spin)>>
+struct HasWaitSpin<T, std::void_t<decltype(std::declval<T&>().wait_spin)>>
     : std::true_type {};
 
 template <typename T>
-bool SetFollowSpin(T& options) {
-  if constexpr (HasFollowSpin<T>::value) {
-    options.follow_spin = absl::Milliseconds(10);
+bool SetWaitSpin(T& options) {
+  if constexpr (HasWaitSpin<T>::value) {
+    options.wait_spin = absl::Milliseconds(10);
     return true;
   } else {
     return false;
@@ -123,7 +123,7 @@ bool SetFollowSpin(T& options) {
 }
 
 constexpr char kNoSpin[] =
-    "this build has no spinning wait (StreamOptions::follow_spin, issue 10)";
+    "this build has no spinning wait (StreamOptions::wait_spin, issue 10)";
 
 std::string Stamped(int64_t nanos) {
   std::string data(kRecordBytes, 'd');
@@ -193,29 +193,20 @@ void ProduceLoop(benchmark::State& state, Producer& producer,
   }
 }
 
-// Producer thread and consumer thread in this process. Blocking (spin:0):
-// over one in-memory shard. Spinning (spin:1): the spinning wait is a
-// follower's (`StreamOptions::follow_spin`), so the producer writes a durable
-// stream and the consumer reads a read-only open of it in this process.
+// Producer thread and consumer thread in this process, over one in-memory
+// shard. Blocking (spin:0): the consumer sleeps on the shard's condition
+// variable. Spinning (spin:1): `StreamOptions::wait_spin`, the consumer
+// polls the shard's wake-up counter.
 void BM_Latency_InProcess(benchmark::State& state) {
   const bool spin = state.range(0) == 1;
-  StreamOptions follower_options;
-  if (spin && !SetFollowSpin(follower_options)) {
+  StreamOptions options;
+  if (spin && !SetWaitSpin(options)) {
     state.SkipWithError(kNoSpin);
     return;
   }
-  BenchDir dir;
-  std::unique_ptr<Stream> stream;
-  std::unique_ptr<Stream> follower;
-  if (spin) {
-    const std::string path = dir.path() + "/s";
-    stream = *Stream::Open(path, StreamOptions(), OpenMode::kCreateOnly);
-    follower = *Stream::Open(path, follower_options, OpenMode::kReadOnly);
-  } else {
-    stream = *Stream::Create(StreamOptions());
-  }
+  std::unique_ptr<Stream> stream = *Stream::Create(options);
   Producer producer(stream.get());
-  Consumer consumer(spin ? follower.get() : stream.get());
+  Consumer consumer(stream.get());
   const ShardIterator it = *consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
   std::vector<int64_t> latencies(1 << 22);
@@ -436,7 +427,7 @@ void ReportChildLatencies(benchmark::State& state,
 void BM_Latency_CrossProcess(benchmark::State& state) {
   const bool spin = state.range(0) == 1;
   StreamOptions options;
-  if (spin && !SetFollowSpin(options)) {
+  if (spin && !SetWaitSpin(options)) {
     state.SkipWithError(kNoSpin);
     return;
   }

@@ -35,7 +35,7 @@ class WriterAndFollower {
     writer_ = *Stream::Open(dir_.path() + "/s", StreamOptions(),
                             OpenMode::kCreateOnly);
     StreamOptions options;
-    options.follow_spin = absl::Milliseconds(10);
+    options.wait_spin = absl::Milliseconds(10);
     follower_ = *Stream::Open(dir_.path() + "/s", options, OpenMode::kReadOnly);
     producer_ = std::make_unique<Producer>(writer_.get());
     consumer_ = std::make_unique<Consumer>(follower_.get());

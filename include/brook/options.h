@@ -261,12 +261,15 @@ struct StreamOptions {
   // it (kVerify never follows). Of this open; not persisted. Default: true.
   bool follow = true;
 
-  // For a following read-only open: how long `Consumer::WaitForRecords()`
-  // spins (real time, polling the writer's notify word, one core busy)
-  // before it sleeps, for the lowest wake-up latency. Zero never spins: the
-  // wait sleeps on a futex until the writer publishes. Of this open; not
-  // persisted. 0 to 1 s. Default: zero.
-  absl::Duration follow_spin = absl::ZeroDuration();
+  // How long `Consumer::WaitForRecords()` (and a subscription's delivery
+  // thread, which waits the same way) spins before it sleeps, for the lowest
+  // wake-up latency: real time with one core busy per waiting thread. A wait
+  // on a stream written in this process polls the shard's wake-up counter
+  // (no lock held); a following read-only open polls the writer's notify
+  // word in the FOLLOW file. Zero never spins: the wait sleeps on a
+  // condition variable (in process) or a futex (a follower) until the
+  // writer publishes. Of this open; not persisted. 0 to 1 s. Default: zero.
+  absl::Duration wait_spin = absl::ZeroDuration();
 
   // zstd compression of stored batches: 0 stores records as they are; 1 to
   // 19 compresses each batch frame with zstd at that level (1 fastest; 3 is

@@ -119,7 +119,7 @@ enum class OpenMode : int {
   // counts itself as waiting, so an append pays one atomic increment and
   // one load otherwise); a futex needs no descriptor or thread and works
   // across processes that map the same file, unlike an eventfd, and wakes
-  // on publication, unlike inotify. `StreamOptions::follow_spin` spins
+  // on publication, unlike inotify. `StreamOptions::wait_spin` spins
   // first, for the lowest latency. A sleeping follower looks at the `Env`
   // clock at least every 50 ms, so the timeout is on that clock, as for
   // every wait. Any publication of any shard wakes every waiting follower

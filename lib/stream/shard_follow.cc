@@ -19,6 +19,7 @@
 #include "store/follow_file.h"
 #include "stream/shard_impl.h"
 #include "stream/stream_impl.h"
+#include "util/spin.h"
 
 namespace brook {
 namespace internal {
@@ -50,7 +51,7 @@ void ShardImpl::AdoptFollowed(const std::shared_ptr<Segment>& segment,
   s.end_position = frames.end_position;
   if (is_new) segments_.push_back(segment);
   end_position_ = frames.end_position;
-  if (waiters_ > 0) published_.SignalAll();
+  if (waiters_ > 0) WakeWaiters();
 }
 
 void ShardImpl::FollowTrim(uint64_t trim) {
@@ -241,7 +242,7 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
                            WaitInterrupt* interrupt) const {
   Env* const env = stream_->env();
   MmapSegmentStore* const store = stream_->durable_store();
-  const absl::Duration spin = stream_->fixed_options().follow_spin;
+  const absl::Duration spin = stream_->fixed_options().wait_spin;
   // Set at the first look that finds nothing: a wait that finds the record
   // at once reads no clock for it.
   absl::Time spin_until = absl::InfinitePast();
@@ -262,13 +263,11 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
     if (interrupt != nullptr && interrupt->interrupted()) return false;
     if (file != nullptr && spin > absl::ZeroDuration()) {
       const absl::Time t = absl::Now();
-      if (spin_until == absl::InfinitePast()) spin_until = t + spin;
+      if (spin_until == absl::InfinitePast()) {
+        spin_until = SpinDeadline(env, spin, deadline_millis, t);
+      }
       if (t < spin_until) {
-        while (file->notify_value() == seen && absl::Now() < spin_until) {
-#if defined(__x86_64__) || defined(__i386__)
-          __builtin_ia32_pause();
-#endif
-        }
+        SpinUntil(spin_until, [&] { return file->notify_value() != seen; });
         continue;
       }
     }

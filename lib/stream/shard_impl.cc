@@ -105,7 +105,7 @@ void ShardImpl::Close(std::vector<ChildShard> children) {
     MutexLock lock(&mu_);
     closed_ = true;
     children_ = std::move(children);
-    if (waiters_ > 0) published_.SignalAll();
+    if (waiters_ > 0) WakeWaiters();
   }
   // No segment will be created here again; storage kept for one can go.
   store_->RetireShard(number_);
@@ -421,6 +421,11 @@ void ShardImpl::DiscardCreated(AppendPlan* plan) {
   }
 }
 
+void ShardImpl::WakeWaiters() const {
+  wake_count_.fetch_add(1, std::memory_order_release);
+  published_.SignalAll();
+}
+
 void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
                         size_t record_count, int64_t arrival_millis) {
   // Index the frames, move the ends, wake readers.
@@ -437,7 +442,7 @@ void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
   // Woken after `mu_` is released, so that a reader does not wake only to
   // block on it again (one context switch less on the put-to-read path).
   // `append_mu_` keeps the ends stable until the store has them.
-  if (wake) published_.SignalAll();
+  if (wake) WakeWaiters();
   store_->Published(number_, end, trim);
 }
 

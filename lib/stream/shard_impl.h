@@ -97,6 +97,8 @@ class ShardImpl final : public Shard {
   // `interrupt` (if not null) is interrupted; true if it is published.
   bool WaitForPosition(uint64_t position, int64_t deadline_millis,
                        WaitInterrupt* interrupt = nullptr) const;
+  // Wakes every waiter: raises `wake_count_` and signals `published_`.
+  void WakeWaiters() const;
 
   // Adopts the segments a durable store recovered, oldest first; the next
   // append gets position `end_position`. Counts their bytes towards the
@@ -165,7 +167,7 @@ class ShardImpl final : public Shard {
   // once the view reaches it.
   void FollowClose(uint64_t end_position, std::vector<ChildShard> children);
   // WaitForPosition() of a follower: refreshes, then sleeps on the writer's
-  // notify futex (after spinning for `follow_spin`, if set).
+  // notify futex (after spinning for `wait_spin`, if set).
   bool FollowWait(uint64_t position, int64_t deadline_millis,
                   WaitInterrupt* interrupt = nullptr) const;
   // Publishes the shard's ends to followers (the writer, at open).
@@ -338,6 +340,12 @@ class ShardImpl final : public Shard {
   uint64_t trim_position_ ABSL_GUARDED_BY(mu_);
   uint64_t end_position_ ABSL_GUARDED_BY(mu_);
   mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
+  // Raised (release) by WakeWaiters() after each change a waiter waits for
+  // (a publication, Close(), an interrupt), so that a wait spinning without
+  // `mu_` (`StreamOptions::wait_spin`) sees it. Alone on its cache line:
+  // the spinning reader holds the line, and the writer takes it once per
+  // publication only while someone waits.
+  alignas(64) mutable std::atomic<uint64_t> wake_count_{0};
   // Set once by Close(): readers reaching end_position_ get the children.
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<ChildShard> children_ ABSL_GUARDED_BY(mu_);

@@ -13,11 +13,13 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 #include "store/batch_format.h"
 #include "stream/sequence.h"
 #include "stream/shard_impl.h"
 #include "stream/stream_impl.h"
+#include "util/spin.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -259,7 +261,7 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   const bool metrics = stream_->fixed_options().metrics;
   if (!have) {
     if (!snap.error.ok()) return snap.error;
-    if (metrics) metrics_.AddRead(0, 0, 0, now);
+    if (metrics) metrics_.AddRead(0, 0, 0, now, options.reader);
     // Nothing to read: the end of a closed shard, or wait for records.
     if (snap.closed) {
       ReadBuilder::SetChildren(result, std::move(snap.children));
@@ -303,7 +305,8 @@ absl::StatusOr<GetRecordsResult> ShardImpl::Read(
   }
   ReadBuilder::Finish(result, c.next, behind, snap.skipped);
   if (metrics) {
-    metrics_.AddRead(static_cast<int64_t>(out.size()), c.bytes, behind, now);
+    metrics_.AddRead(static_cast<int64_t>(out.size()), c.bytes, behind, now,
+                     options.reader);
   }
   return result;
 }
@@ -541,12 +544,16 @@ bool ShardImpl::WaitForPosition(uint64_t position, int64_t deadline_millis,
     return FollowWait(position, deadline_millis, interrupt);
   }
   Env* const env = stream_->env();
+  const absl::Duration spin = stream_->fixed_options().wait_spin;
   // Registered before the first look at `interrupt`, so an interrupt after
   // that look signals us (it takes `mu_`, which the wait releases).
   const uint64_t waker = interrupt == nullptr ? 0 : interrupt->AddWaker([this] {
     MutexLock lock(&mu_);
-    published_.SignalAll();
+    WakeWaiters();
   });
+  // Set at the first look that finds nothing: a wait that finds the record
+  // at once reads no clock for it.
+  absl::Time spin_until = absl::InfinitePast();
   bool published;
   {
     MutexLock lock(&mu_);
@@ -554,6 +561,23 @@ bool ShardImpl::WaitForPosition(uint64_t position, int64_t deadline_millis,
     // A closed shard publishes nothing more: stop waiting.
     while (std::max(position, trim_position_) >= end_position_ && !closed_ &&
            (interrupt == nullptr || !interrupt->interrupted())) {
+      if (spin > absl::ZeroDuration()) {
+        // Spin without `mu_` until a wake-up (WakeWaiters() raises the
+        // counter after every change looked at here, and our `waiters_`
+        // makes the writer call it), then look again under `mu_`.
+        const absl::Time now = absl::Now();
+        if (spin_until == absl::InfinitePast()) {
+          spin_until = SpinDeadline(env, spin, deadline_millis, now);
+        }
+        if (now < spin_until) {
+          const uint64_t seen = wake_count_.load(std::memory_order_acquire);
+          mu_.Unlock();
+          const bool woken = SpinWhileEqual(wake_count_, seen, spin_until);
+          mu_.Lock();
+          if (!woken && env->NowMillis() >= deadline_millis) break;
+          continue;
+        }
+      }
       if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
     }
     --waiters_;

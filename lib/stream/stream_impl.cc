@@ -99,10 +99,9 @@ absl::Status ValidateOptions(const StreamOptions& o) {
   BROOK_RETURN_IF_ERROR(
       WholeMillis(context, "group_commit_interval", o.group_commit_interval, 0)
           .status());
-  if (o.follow_spin < absl::ZeroDuration() ||
-      o.follow_spin > absl::Seconds(1)) {
-    return bad("follow_spin must be 0 to 1s, got ",
-               absl::FormatDuration(o.follow_spin));
+  if (o.wait_spin < absl::ZeroDuration() || o.wait_spin > absl::Seconds(1)) {
+    return bad("wait_spin must be 0 to 1s, got ",
+               absl::FormatDuration(o.wait_spin));
   }
   if (o.compression_level != 0 &&
       (o.compression_level < kMinCompressionLevel ||

@@ -113,7 +113,7 @@ StreamOptions OpenedOptions(const proto::OptionsMeta& meta,
   o.env = passed.env;
   o.accept_stored_options = passed.accept_stored_options;
   o.follow = passed.follow;
-  o.follow_spin = passed.follow_spin;
+  o.wait_spin = passed.wait_spin;
   o.metrics = passed.metrics;
   o.hot_key_count = passed.hot_key_count;
   o.hot_key_sample_every = passed.hot_key_sample_every;

@@ -10,9 +10,11 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include <catch2/catch.hpp>
 
 #include "brook/consumer.h"
@@ -151,6 +153,87 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
       expected.push_back(i);
     }
     CHECK(counters == expected);
+  }
+}
+
+// StreamOptions::wait_spin on a stream written in this process: the waiting
+// reader polls the shard's wake-up counter instead of sleeping. Every put,
+// the reshard that closes the shard and an interrupt must reach it.
+TEST_CASE(
+    "Concurrency: a spinning wait sees each put, a reshard and an interrupt",
+    "[concurrency]") {
+  StreamOptions options;
+  options.wait_spin = absl::Seconds(1);
+  absl::StatusOr<std::unique_ptr<Stream>> created = Stream::Create(options);
+  BROOK_REQUIRE_OK(created.status());
+  Stream& stream = **created;
+  Producer producer(&stream);
+  Consumer consumer(&stream);
+  absl::StatusOr<ShardIterator> start = consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(start.status());
+
+  constexpr int kRounds = 300;
+  testing::Barrier round(2);
+  std::atomic<bool> failed{false};
+  ShardIterator at = *start;
+  std::thread reader([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      // Waits for put i (made after the barrier, or already there).
+      if (!consumer.WaitForRecords(at, absl::Minutes(1))) failed = true;
+      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(at);
+      if (!r.ok() || r->records().size() != 1 ||
+          r->records()[0].data != absl::StrCat("r", i)) {
+        failed = true;
+      }
+      if (r.ok()) at = r->next_shard_iterator();
+      round.ArriveAndWait();
+    }
+    // The reshard below closes the shard: the wait ends with it.
+    round.ArriveAndWait();
+    if (!consumer.WaitForRecords(at, absl::Minutes(1))) failed = true;
+  });
+  for (int i = 0; i < kRounds; ++i) {
+    BROOK_REQUIRE_OK(producer.PutRecord("k", absl::StrCat("r", i)).status());
+    round.ArriveAndWait();
+  }
+  round.ArriveAndWait();
+  BROOK_REQUIRE_OK(stream.UpdateShardCount(2));
+  reader.join();
+  REQUIRE_FALSE(failed);
+  absl::StatusOr<GetRecordsResult> end = consumer.GetRecords(at);
+  BROOK_REQUIRE_OK(end.status());
+  CHECK(end->records().empty());
+  CHECK(end->child_shards().size() == 2);
+
+  // An interrupt ends a spinning wait on an open shard with nothing to read.
+  absl::StatusOr<ShardIterator> child = consumer.GetShardIterator(
+      end->child_shards()[0].shard_id, StartingPosition::Latest());
+  BROOK_REQUIRE_OK(child.status());
+  WaitInterrupt interrupt;
+  bool waited = true;
+  std::thread waiter([&] {
+    round.ArriveAndWait();
+    waited =
+        consumer.WaitForRecords(*child, absl::InfiniteDuration(), &interrupt);
+  });
+  round.ArriveAndWait();
+  interrupt.Interrupt();
+  waiter.join();
+  CHECK_FALSE(waited);
+
+  // A timeout that has passed ends the wait at once, spinning or not.
+  CHECK_FALSE(consumer.WaitForRecords(*child, absl::ZeroDuration()));
+}
+
+TEST_CASE("Concurrency: wait_spin out of range is kInvalidArgument",
+          "[concurrency]") {
+  for (absl::Duration spin : {absl::Milliseconds(-1), absl::Seconds(2)}) {
+    StreamOptions options;
+    options.wait_spin = spin;
+    absl::StatusOr<std::unique_ptr<Stream>> created = Stream::Create(options);
+    CHECK(absl::IsInvalidArgument(created.status()));
+    CHECK(absl::StrContains(created.status().message(), "wait_spin"));
   }
 }
 
