@@ -172,6 +172,14 @@ struct GetRecordsOptions {
   // reader that sets it escapes the limits, which only emulate Kinesis's.
   // Default: false.
   bool dedicated_throughput = false;
+  // Who reads, for the per-reader iterator age in the stream's metrics
+  // (`ShardMetricsSnapshot::readers`): a registered consumer's ARN for a
+  // push subscription, the worker id for a consumer-group worker (both set
+  // it), or any name the application gives a polling reader. Read during
+  // the call only. Empty counts only in the shard-wide figure. A shard
+  // tracks at most `kMaxNamedReaders` names (metrics.h); later ones count
+  // only in the shard-wide figure. Default: empty.
+  absl::string_view reader;
 };
 
 // The output of GetRecords. Its records' views stay valid for as long as this

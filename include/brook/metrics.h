@@ -61,6 +61,18 @@ struct HistogramSnapshot {
   static int64_t upper_bound(int i);
 };
 
+// Most reader names (`GetRecordsOptions::reader`) a shard keeps an iterator
+// age for; the names after these count only in the shard-wide figure.
+inline constexpr int kMaxNamedReaders = 64;
+
+// How far behind one named reader was at its latest GetRecords call on a
+// shard (KCL's MillisBehindLatest, per worker and shard).
+struct ReaderIteratorAge {
+  std::string reader;  // GetRecordsOptions::reader
+  int64_t iterator_age_millis = 0;
+  int64_t last_read_millis = 0;  // Env clock, ms since the epoch
+};
+
 // One shard's metrics.
 struct ShardMetricsSnapshot {
   std::string shard_id;
@@ -100,6 +112,10 @@ struct ShardMetricsSnapshot {
   // `last_read_millis` is when that call was made (Env clock; 0 for never).
   int64_t iterator_age_millis = 0;
   int64_t last_read_millis = 0;
+  // The same per named reader (`GetRecordsOptions::reader`), by name: the
+  // age at each reader's own latest call. In `StreamMetricsSnapshot::total`,
+  // each reader's largest age over the shards and its latest read.
+  std::vector<ReaderIteratorAge> readers;
 
   // What the shard holds now, whoever wrote it: records readers can reach
   // (retention's horizon to the end), the bytes of its frames, and its
@@ -194,8 +210,8 @@ inline constexpr char kPrometheusContentType[] =
 // Renders `streams` in the Prometheus text exposition format 0.0.4: one
 // `# HELP` and `# TYPE` line per metric family, then its samples, every
 // family once whatever the number of streams. Labels: `stream` and
-// `shard_id` (per-shard families; sum them for the stream), `partition_key`
-// (hot keys); label values are escaped (`\\`, `\"`, `\n`). Families (times in
+// `shard_id` (per-shard families; sum them for the stream), `reader`
+// (per named reader), `partition_key` (hot keys); label values are escaped (`\\`, `\"`, `\n`). Families (times in
 // seconds, Prometheus's base unit):
 //   brook_records_in_total, brook_bytes_in_total, brook_records_out_total,
 //   brook_bytes_out_total, brook_throttled_calls_total      counters
@@ -205,6 +221,7 @@ inline constexpr char kPrometheusContentType[] =
 //   brook_iterator_age_seconds, brook_stored_records, brook_stored_bytes,
 //   brook_segments               gauges (stored_*: shards with
 //                                `stored_known` only)
+//   brook_reader_iterator_age_seconds   gauge per shard and named reader
 //   brook_hot_key_records, brook_hot_key_max_error    gauges per hot key
 //   brook_producer_*             the producer's, when set
 // Counters and histograms are rendered only for `live` snapshots. No

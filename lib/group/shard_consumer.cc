@@ -328,6 +328,7 @@ int64_t ShardConsumer::Read() {
   options.limit = context_.options->max_records;
   options.durable_only = context_.options->durable_only;
   options.deaggregate = context_.options->deaggregate;
+  options.reader = *context_.worker_id;
   absl::StatusOr<GetRecordsResult> result =
       consumer_.GetRecords(iterator_, options);
   read_failed_ = !result.ok();

@@ -43,6 +43,20 @@ void AddToTotal(const ShardMetricsSnapshot& s, ShardMetricsSnapshot* total) {
       std::max(total->iterator_age_millis, s.iterator_age_millis);
   total->last_read_millis =
       std::max(total->last_read_millis, s.last_read_millis);
+  for (const ReaderIteratorAge& r : s.readers) {
+    auto it = std::lower_bound(
+        total->readers.begin(), total->readers.end(), r.reader,
+        [](const ReaderIteratorAge& a, const std::string& name) {
+          return a.reader < name;
+        });
+    if (it == total->readers.end() || it->reader != r.reader) {
+      total->readers.insert(it, r);
+      continue;
+    }
+    it->iterator_age_millis =
+        std::max(it->iterator_age_millis, r.iterator_age_millis);
+    it->last_read_millis = std::max(it->last_read_millis, r.last_read_millis);
+  }
   total->stored_known = total->stored_known && s.stored_known;
   total->stored_records += s.stored_records;
   total->stored_bytes += s.stored_bytes;
@@ -115,6 +129,26 @@ void ShardMetrics::Snapshot(ShardMetricsSnapshot* out) const {
   out->iterator_age_millis =
       iterator_age_millis_.load(std::memory_order_relaxed);
   out->last_read_millis = last_read_millis_.load(std::memory_order_relaxed);
+  MutexLock lock(&readers_mu_);
+  out->readers = readers_;
+  std::sort(out->readers.begin(), out->readers.end(),
+            [](const ReaderIteratorAge& a, const ReaderIteratorAge& b) {
+              return a.reader < b.reader;
+            });
+}
+
+void ShardMetrics::AddNamedRead(absl::string_view reader, int64_t age_millis,
+                                int64_t now_millis) {
+  MutexLock lock(&readers_mu_);
+  for (ReaderIteratorAge& r : readers_) {
+    if (r.reader == reader) {
+      r.iterator_age_millis = age_millis;
+      r.last_read_millis = now_millis;
+      return;
+    }
+  }
+  if (readers_.size() >= static_cast<size_t>(kMaxNamedReaders)) return;
+  readers_.push_back({std::string(reader), age_millis, now_millis});
 }
 
 void ShardImpl::StoredMetrics(ShardMetricsSnapshot* out) const {

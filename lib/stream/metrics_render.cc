@@ -232,7 +232,16 @@ void AppendJsonShard(std::string* out, const ShardMetricsSnapshot& s,
     out->append(",\"aggregation_records\":");
     AppendJsonHistogram(out, s.aggregation_records);
     absl::StrAppend(out, ",\"iterator_age_millis\":", s.iterator_age_millis,
-                    ",\"last_read_millis\":", s.last_read_millis, ",");
+                    ",\"last_read_millis\":", s.last_read_millis,
+                    ",\"readers\":[");
+    for (size_t i = 0; i < s.readers.size(); ++i) {
+      out->append(i == 0 ? "{\"reader\":" : ",{\"reader\":");
+      AppendJsonString(out, s.readers[i].reader);
+      absl::StrAppend(
+          out, ",\"iterator_age_millis\":", s.readers[i].iterator_age_millis,
+          ",\"last_read_millis\":", s.readers[i].last_read_millis, "}");
+    }
+    out->append("],");
   }
   absl::StrAppend(out, "\"stored_known\":", s.stored_known ? "true" : "false");
   if (s.stored_known) {
@@ -278,6 +287,22 @@ std::string MetricsToPrometheus(
       Sample(&out, "brook_iterator_age_seconds",
              Labels(m.stream, "shard_id", s.shard_id),
              Millionths(s.iterator_age_millis * 1000));
+    }
+  }
+  Family(&out, "brook_reader_iterator_age_seconds", "gauge",
+         "How far behind the shard's newest record a named reader's latest "
+         "GetRecords call on the shard was.");
+  for (const StreamMetricsSnapshot& m : streams) {
+    if (!m.live) continue;
+    for (const ShardMetricsSnapshot& s : m.shards) {
+      for (const ReaderIteratorAge& r : s.readers) {
+        std::string labels = Labels(m.stream, "shard_id", s.shard_id);
+        labels.append(",reader=\"");
+        AppendLabelValue(&labels, r.reader);
+        labels.push_back('"');
+        Sample(&out, "brook_reader_iterator_age_seconds", labels,
+               Millionths(r.iterator_age_millis * 1000));
+      }
     }
   }
   for (const CounterFamily& f : kStoredGauges) {

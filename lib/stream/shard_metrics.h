@@ -9,7 +9,9 @@
 // lines so that readers and the appender do not share one.
 //
 // Thread safety: every method may be called from any thread; snapshots read
-// each counter once (relaxed), so they are consistent per counter only.
+// each counter once (relaxed), so they are consistent per counter only. The
+// per-reader ages (named reads only) are kept under a mutex of their own,
+// taken once per named GetRecords call.
 
 #ifndef BROOK_LIB_STREAM_SHARD_METRICS_H_
 #define BROOK_LIB_STREAM_SHARD_METRICS_H_
@@ -17,8 +19,13 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <vector>
+
+#include "absl/strings/string_view.h"
 
 #include "brook/metrics.h"
+
+#include "util/mutex.h"
 
 namespace brook {
 namespace internal {
@@ -71,14 +78,16 @@ class ShardMetrics {
   }
   // A GetRecords call returned `records` records of `bytes` bytes, `age`
   // milliseconds behind the tip, at `now_millis` (any thread).
+  // `reader` is GetRecordsOptions::reader (empty: unnamed).
   void AddRead(int64_t records, int64_t bytes, int64_t age_millis,
-               int64_t now_millis) {
+               int64_t now_millis, absl::string_view reader) {
     if (records > 0) {
       records_out_.fetch_add(records, std::memory_order_relaxed);
       bytes_out_.fetch_add(bytes, std::memory_order_relaxed);
     }
     iterator_age_millis_.store(age_millis, std::memory_order_relaxed);
     last_read_millis_.store(now_millis, std::memory_order_relaxed);
+    if (!reader.empty()) AddNamedRead(reader, age_millis, now_millis);
   }
   // De-aggregating readers: per-bucket counts of user records per aggregate.
   void AddAggregates(const int64_t* counts, int64_t user_records) {
@@ -96,6 +105,9 @@ class ShardMetrics {
   void Snapshot(ShardMetricsSnapshot* out) const;
 
  private:
+  void AddNamedRead(absl::string_view reader, int64_t age_millis,
+                    int64_t now_millis);
+
   // Written by the appender (under the shard's append lock).
   alignas(64) std::atomic<int64_t> records_in_{0};
   std::atomic<int64_t> bytes_in_{0};
@@ -108,6 +120,9 @@ class ShardMetrics {
   std::atomic<int64_t> iterator_age_millis_{0};
   std::atomic<int64_t> last_read_millis_{0};
   AtomicHistogram aggregation_records_;
+  // Named readers, in the order first seen; at most kMaxNamedReaders.
+  mutable Mutex readers_mu_;
+  std::vector<ReaderIteratorAge> readers_ ABSL_GUARDED_BY(readers_mu_);
 };
 
 }  // namespace internal

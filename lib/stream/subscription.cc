@@ -103,6 +103,7 @@ void SubscriptionCore::ReadLoop() {
     GetRecordsOptions read;
     read.limit = options_.max_records_per_event;
     read.deaggregate = options_.deaggregate;
+    read.reader = consumer_arn_;
     {
       MutexLock lock(&mu_);
       while (!final_.has_value() && BufferFullLocked()) space_.Wait(&mu_);

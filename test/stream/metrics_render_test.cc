@@ -199,6 +199,7 @@ StreamMetricsSnapshot Example(const std::string& name) {
     s.batch_records.count = 3;
     s.batch_records.sum = 20;
     s.iterator_age_millis = 1500;
+    s.readers.push_back({"worker \"1\"", 250, 2900});
     s.stored_records = 7;
     s.stored_known = i == 0;
   }
@@ -236,6 +237,8 @@ TEST_CASE("MetricsToPrometheus: strict exposition format 0.0.4",
           "brook_put_latency_seconds_count" + labels0 + "} 4",
           "brook_put_batch_records_bucket" + labels0 + R"(,le="8"} 3)",
           "brook_iterator_age_seconds" + labels0 + "} 1.5",
+          "brook_reader_iterator_age_seconds" + labels0 +
+              R"(,reader="worker \"1\""} 0.25)",
           "brook_stored_records" + labels0 + "} 7",
           R"(brook_hot_key_records{stream="clicks",partition_key="a\"b\\c\nd"} 12)",
           R"(brook_hot_key_max_error{stream="clicks",partition_key="plain"} 0)",
@@ -308,6 +311,10 @@ TEST_CASE("MetricsToJson: parses back with the documented fields",
   CHECK(s0.at("put_latency_micros").at("buckets").at(1).at("le") == 16);
   CHECK(s0.at("put_latency_micros").at("buckets").at(2).at("le") == nullptr);
   CHECK(j.at("shards").at(1).count("stored_records") == 0);
+  CHECK(s0.at("readers").size() == 1);
+  CHECK(s0.at("readers").at(0).at("reader") == "worker \"1\"");
+  CHECK(s0.at("readers").at(0).at("iterator_age_millis") == 250);
+  CHECK(s0.at("readers").at(0).at("last_read_millis") == 2900);
   CHECK(j.at("hot_keys").at(0).at("partition_key") == "a\"b\\c\nd");
   CHECK(j.at("hot_keys").at(0).at("max_error") == 3);
   CHECK(j.at("hot_keys").at(1).at("records_per_second") == 2.5);

@@ -153,6 +153,56 @@ TEST_CASE("Metrics: iterator age is the latest read's distance to the tip",
   CHECK(stream->GetMetrics().shards[0].iterator_age_millis == 0);
 }
 
+TEST_CASE("Metrics: iterator age per named reader, and the cap on names",
+          "[metrics]") {
+  ManualClockEnv env(5'000);
+  std::unique_ptr<Stream> stream = MakeStream(&env, 2);
+  Producer producer(stream.get());
+  Consumer consumer(stream.get());
+  BROOK_REQUIRE_OK(producer.PutRecord("k", "old"));
+  env.SetNowMillis(7'000);
+  BROOK_REQUIRE_OK(producer.PutRecord("k", "new"));
+  const std::string shard(producer.PutRecord("k", "newest")->shard_id);
+  env.SetNowMillis(12'000);
+  absl::StatusOr<ShardIterator> it =
+      consumer.GetShardIterator(shard, StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(it);
+  GetRecordsOptions options;
+  options.limit = 1;
+  options.reader = "slow";  // one record: 5 s behind
+  BROOK_REQUIRE_OK(consumer.GetRecords(*it, options));
+  options.limit = 10;
+  options.reader = "fast";  // to the tip
+  BROOK_REQUIRE_OK(consumer.GetRecords(*it, options));
+  options.reader = "";  // unnamed: the shard-wide figure only
+  options.limit = 1;
+  BROOK_REQUIRE_OK(consumer.GetRecords(*it, options));
+
+  StreamMetricsSnapshot m = stream->GetMetrics();
+  const ShardMetricsSnapshot& s =
+      m.shards[0].shard_id == shard ? m.shards[0] : m.shards[1];
+  CHECK(s.iterator_age_millis == 5'000);  // the latest call, unnamed
+  REQUIRE(s.readers.size() == 2);         // by name
+  CHECK(s.readers[0].reader == "fast");
+  CHECK(s.readers[0].iterator_age_millis == 0);
+  CHECK(s.readers[1].reader == "slow");
+  CHECK(s.readers[1].iterator_age_millis == 5'000);
+  CHECK(s.readers[1].last_read_millis == 12'000);
+  REQUIRE(m.total.readers.size() == 2);
+  CHECK(m.total.readers[1].iterator_age_millis == 5'000);
+
+  // Names past kMaxNamedReaders count only in the shard-wide figure.
+  for (int i = 0; i < kMaxNamedReaders + 5; ++i) {
+    const std::string name = absl::StrCat("r", i);
+    options.reader = name;
+    BROOK_REQUIRE_OK(consumer.GetRecords(*it, options));
+  }
+  m = stream->GetMetrics();
+  const ShardMetricsSnapshot& capped =
+      m.shards[0].shard_id == shard ? m.shards[0] : m.shards[1];
+  CHECK(capped.readers.size() == static_cast<size_t>(kMaxNamedReaders));
+}
+
 TEST_CASE("Metrics: throttled calls counted through the internal hook",
           "[metrics]") {
   ManualClockEnv env(0);
