@@ -69,13 +69,20 @@ void PipelineSeeds() {
   }
 }
 
-// A closed stream directory with `shards` shards and `records` records.
-std::string MakeStream(int shards, int records, int per_batch) {
+// A closed stream directory with `shards` shards and `records` records. With
+// `compressed`, the stream compresses (zstd level 1) and each record carries
+// a repetitive JSON body, so that its batches do get smaller and are stored
+// as zstd frames.
+std::string MakeStream(int shards, int records, int per_batch,
+                       bool compressed = false) {
   const std::string dir = FreshDir(absl::StrCat("seed-", shards));
   StreamOptions o;
   o.name = "fuzz";
   o.shard_count = shards;
   o.segment_bytes = 64 << 10;
+  o.compression_level = compressed ? 1 : 0;
+  const std::string body =
+      compressed ? R"({"sensor":"temp-0001","unit":"C","value":21.5})" : "";
   auto s = Stream::Open(dir, o, OpenMode::kCreateIfMissing);
   if (!s.ok()) Fail(s.status().ToString());
   Producer producer(s->get());
@@ -84,7 +91,7 @@ std::string MakeStream(int shards, int records, int per_batch) {
       std::vector<std::string> keys, data;
       for (int j = 0; j < per_batch && i + j < records; ++j) {
         keys.push_back(absl::StrCat("k", i + j));
-        data.push_back(absl::StrCat("r", i + j));
+        data.push_back(absl::StrCat("r", i + j, body));
       }
       std::vector<PutRecordsEntry> batch;
       for (size_t j = 0; j < keys.size(); ++j) {
@@ -116,20 +123,27 @@ void StreamSeeds() {
     Put("stream_meta", absl::StrCat("shards-", shards),
         ReadAll(dir + "/STREAM"));
   }
-  for (int per_batch : {1, 3}) {
-    const std::string dir = MakeStream(1, 7, per_batch);
+  for (int per_batch : {1, 3, 12}) {
+    // 12 per batch: zstd frames (flag bit 3 makes the target's stream a
+    // compressing one).
+    const bool compressed = per_batch == 12;
+    const std::string dir =
+        MakeStream(1, compressed ? 24 : 7, per_batch, compressed);
     const std::string seg = Trimmed(
         ReadAll(dir + "/shardId-000000000000/00000000000000000001.seg"));
-    const std::string name = absl::StrCat("batch-", per_batch);
+    const std::string name =
+        absl::StrCat(compressed ? "zstd-batch-" : "batch-", per_batch);
+    const char z = compressed ? 8 : 0;
     // Flags (see segment_recovery_fuzzer.cc), then 4 bytes of split data.
-    Put("segment_recovery", name + "-unclean", std::string(5, '\0') + seg);
+    Put("segment_recovery", name + "-unclean",
+        std::string(1, z) + std::string(4, '\0') + seg);
     Put("segment_recovery", name + "-clean",
-        std::string(1, '\1') + std::string(4, '\0') + seg);
+        std::string(1, z | 1) + std::string(4, '\0') + seg);
     Put("segment_recovery", name + "-fixcrc",
-        std::string(1, '\4') + std::string(4, '\0') + seg);
+        std::string(1, z | 4) + std::string(4, '\0') + seg);
     // Two segments: split at 40 bytes in, the second named for position 3.
     Put("segment_recovery", name + "-split",
-        std::string("\x02\x28\x00\x02\x00", 5) + seg);
+        std::string(1, z | 2) + std::string("\x28\x00\x02\x00", 4) + seg);
   }
 }
 

@@ -12,7 +12,9 @@
 // the rest into two segments, at the offset in bytes 1-2 (little-endian,
 // modulo the length), the second named for the position in bytes 3-4 (plus
 // 1); bit 2 has the target set the CRC of every frame it can walk, so that
-// mutations get past the checksum. The rest is segment bytes.
+// mutations get past the checksum; bit 3 makes the stream a compressing one
+// (compression_level 1, STREAM version 3), as the seeds with zstd frames
+// need to reach the decompression. The rest is segment bytes.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,13 +36,14 @@
 
 namespace {
 
-std::string StreamBytes(bool clean) {
+std::string StreamBytes(bool clean, bool compressed) {
   brook::StreamOptions o;
   o.name = "fuzz";
   o.segment_bytes = 64 << 10;
+  o.compression_level = compressed ? 1 : 0;
   brook::internal::proto::StreamMeta meta;
-  meta.set_format_version(brook::internal::kStreamMetaVersion);
   brook::internal::OptionsToMeta(o, meta.mutable_options());
+  meta.set_format_version(brook::internal::MetaVersionFor(meta));
   auto* shard = meta.add_shards();
   shard->set_number(0);
   shard->mutable_range()->set_ending_high(~uint64_t{0});
@@ -75,6 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 5) return 0;
   const uint8_t flags = data[0];
   const bool clean = (flags & 1) != 0;
+  const bool compressed = (flags & 8) != 0;
   std::string rest(reinterpret_cast<const char*>(data) + 5, size - 5);
   std::vector<std::pair<uint64_t, std::string>> segments;
   if ((flags & 2) != 0 && !rest.empty()) {
@@ -91,12 +95,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string dir = brook::fuzz::FreshDir("seg");
   const std::string shard_dir = dir + "/shardId-000000000000";
   std::filesystem::create_directories(shard_dir);
-  brook::fuzz::WriteFile(dir + "/STREAM", StreamBytes(clean));
+  brook::fuzz::WriteFile(dir + "/STREAM", StreamBytes(clean, compressed));
   for (const auto& [base, bytes] : segments) {
     brook::fuzz::WriteFile(shard_dir + "/" + SegmentName(base), bytes);
   }
 
   brook::StreamOptions options;
+  options.compression_level = compressed ? 1 : 0;
   std::vector<std::string> read_only;
   bool read_only_ok = false;
   {
