@@ -2,10 +2,10 @@
 //
 // The inside of `AsyncProducer` (include/brook/async_producer.h).
 //
-// Callers of `Put()` check and hash the record (MD5, on their own thread),
-// reserve room in the bounded buffer with atomic counters, and copy the
+// Callers of `Put()` check the record, reserve room in the bounded buffer with atomic counters, and copy the
 // record into their own thread's `Intake` (its chunk of bytes and vector of
-// `PendingRecord`s), under that intake's lock, which only the putting thread
+// `PendingRecord`s) and hash its partition keys 16 at a time (MD5, several
+// lanes at once), under that intake's lock, which only the putting thread
 // and the sending thread take: no lock shared by the putters in the common
 // case. The one sending thread swaps each intake's records out, routes them to
 // the queue of the shard that owns their hash key, appends full or lingered
@@ -93,9 +93,10 @@ class AsyncProducer::Impl {
   void Unreserve(int64_t bytes);
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
-  // Copies the record's bytes into the intake's chunk.
-  const char* CopyIn(internal::Intake* in, absl::string_view key,
-                     absl::string_view data, ProducerChunk** chunk)
+  // Copies the record's bytes, and moves `done` (if any), into the intake's
+  // chunk; sets `r`'s bytes, chunk and done.
+  void CopyIn(internal::Intake* in, absl::string_view key,
+              absl::string_view data, Callback done, PendingRecord* r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Frees retired chunks whose records have all completed (to the pool).
   void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

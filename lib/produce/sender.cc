@@ -160,13 +160,16 @@ void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
     internal::MutexLock lock(&in->mu);
     if (in->records.empty()) continue;
     in->bytes = 0;
+    in->hash_from = 0;
     if (intake->empty()) {
       intake->swap(in->records);  // `in` keeps our empty vector's capacity
       continue;
     }
-    for (PendingRecord& r : in->records) intake->push_back(std::move(r));
+    intake->insert(intake->end(), in->records.begin(), in->records.end());
     in->records.clear();
   }
+  // The keys the putting threads left unhashed (fewer than a group each).
+  internal::HashPendingKeys(intake->data(), intake->size());
   internal::MutexLock lock(&mu_);
   // Count the records in their Flush() epochs, a run at a time.
   for (size_t i = 0; i < intake->size();) {
@@ -247,7 +250,7 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
         const Group& group = groups_[g];
         for (size_t k = 0; k < group.count; ++k) {
           PendingRecord& r = q->records.at(group.begin + k);
-          if (r.done) {
+          if (r.done != nullptr) {
             result->sequence_number = seq;
             result->subsequence_number = group.aggregate < 0 ? 0 : k;
             result->attempts = r.attempts;
@@ -501,8 +504,9 @@ absl::Duration AsyncProducer::Impl::Backoff(int failures) {
 
 void AsyncProducer::Impl::Complete(
     PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
-  if (r.done) {
-    r.done(result);
+  if (r.done != nullptr) {
+    (*r.done)(result);
+    r.done->~Callback();  // it lives in r.chunk, freed once all completed
     r.done = nullptr;
   }
   done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, result.ok()});
@@ -518,18 +522,33 @@ void AsyncProducer::Impl::Settle() {
   stats_.shard_map_refreshes += refreshes_;
   batches_ = retries_ = refreshes_ = 0;
   int64_t bytes = 0;
+  // Runs of records of one epoch and one chunk are counted at once (a batch
+  // is mostly one run).
+  EpochCount* count = nullptr;
+  int64_t count_epoch = 0;
+  ProducerChunk* chunk = nullptr;
+  int64_t chunk_done = 0;
   for (const Done& d : done_) {
     bytes += d.bytes;
-    EpochCount& count = CountOf(d.epoch);
-    --count.pending;
+    if (count == nullptr || d.epoch != count_epoch) {
+      count = &CountOf(d.epoch);  // std::map: the pointer stays valid
+      count_epoch = d.epoch;
+    }
+    --count->pending;
     if (d.ok) {
       ++stats_.records_stored;
     } else {
       ++stats_.records_failed;
-      ++count.failed;
+      ++count->failed;
     }
-    ++d.chunk->done_count;
+    if (d.chunk != chunk) {
+      if (chunk != nullptr) chunk->done_count += chunk_done;
+      chunk = d.chunk;
+      chunk_done = 0;
+    }
+    ++chunk_done;
   }
+  if (chunk != nullptr) chunk->done_count += chunk_done;
   buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
   buffered_bytes_.fetch_sub(bytes);
   if (!retired_.empty()) FreeDoneChunks();
