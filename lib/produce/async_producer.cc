@@ -176,7 +176,7 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   internal::Intake* in = IntakeOfThisThread();
   int64_t n, bytes;
   {
-    internal::MutexLock lock(&in->mu);
+    internal::SpinThenLock lock(&in->mu);
     // After the reservation, so that Close() either sees it (and waits for
     // the record) or this put sees Close() (seq_cst on both sides); under
     // the intake's lock, so that Close()'s last look at the intakes sees the
@@ -211,8 +211,13 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
        bytes >= wake_bytes_.load(std::memory_order_relaxed) ||
        AddSaturatedMillis(now, linger_millis_) <
            wake_deadline_.load(std::memory_order_relaxed))) {
-    internal::MutexLock lock(&mu_);
-    if (sender_waiting_.exchange(false)) wake_cv_.Signal();
+    if (sender_waiting_.exchange(false)) {
+      // The sending thread checks the flag and waits under mu_: once this
+      // thread holds mu_, it is waiting (or saw the flag down). Signalled
+      // after the unlock, so that it does not wake only to block on mu_.
+      { internal::MutexLock lock(&mu_); }
+      wake_cv_.Signal();
+    }
   }
   return absl::OkStatus();
 }

@@ -109,6 +109,31 @@ inline void HashPendingKeys(PendingRecord* records, size_t n) {
   }
 }
 
+// Takes `mu` as `MutexLock` does, after a few tries that do not block: an
+// intake's lock is held only for the copy of one record or the swap of a
+// vector, and a thread that went to sleep on it would make the holder pay a
+// futex wake (a system call) when it unlocks.
+class ABSL_SCOPED_LOCKABLE SpinThenLock {
+ public:
+  explicit SpinThenLock(Mutex* mu)
+      ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) ABSL_NO_THREAD_SAFETY_ANALYSIS
+      : mu_(mu) {
+    for (int i = 0; i < 64; ++i) {
+      if (mu_->TryLock()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    mu_->Lock();
+  }
+  SpinThenLock(const SpinThenLock&) = delete;
+  SpinThenLock& operator=(const SpinThenLock&) = delete;
+  ~SpinThenLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  Mutex* const mu_;
+};
+
 // One putting thread's intake: the records it put that the sending thread
 // has not taken yet, in the order put, and the chunk their bytes go to. Only
 // that thread and the sending thread lock `mu`, so it is rarely contended.
