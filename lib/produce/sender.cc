@@ -160,6 +160,10 @@ void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
     internal::SpinThenLock lock(&in->mu);
     if (in->records.empty()) continue;
     in->bytes = 0;
+    // The keys its putting thread left unhashed (fewer than a group): only
+    // the tail, not a pass over every record taken.
+    internal::HashPendingKeys(in->records.data() + in->hash_from,
+                              in->records.size() - in->hash_from);
     in->hash_from = 0;
     if (intake->empty()) {
       intake->swap(in->records);  // `in` keeps our empty vector's capacity
@@ -168,8 +172,6 @@ void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
     intake->insert(intake->end(), in->records.begin(), in->records.end());
     in->records.clear();
   }
-  // The keys the putting threads left unhashed (fewer than a group each).
-  internal::HashPendingKeys(intake->data(), intake->size());
   internal::MutexLock lock(&mu_);
   // Count the records in their Flush() epochs, a run at a time.
   for (size_t i = 0; i < intake->size();) {
