@@ -183,9 +183,10 @@ BENCHMARK(BM_PutRecords_Metrics)
 // the producer's sending thread. `items_per_cpu_second` divides by the CPU
 // time of all the process's threads instead (putters and sending thread), the
 // figure to compare with BM_PutRecords_Routed's on a loaded machine, where
-// real time also counts the time the threads wait for a core. The buffer holds at most 20,000 records and
-// a full buffer blocks Put(), so the rate is what the producer sustains; the
-// records still buffered when the run ends (20,000 at most) are not timed.
+// real time also counts the time the threads wait for a core. The buffer
+// holds at most 20,000 records and a full buffer blocks Put(), so the rate is
+// what the producer sustains; the records still buffered when the run ends
+// (20,000 at most) are not timed.
 void BM_Producer_Async(benchmark::State& state) {
   static std::unique_ptr<Stream> stream;
   static std::unique_ptr<AsyncProducer> producer;
