@@ -18,6 +18,8 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include <time.h>
+
 namespace brook {
 namespace {
 
@@ -48,6 +50,25 @@ void WarmUp(Stream* stream, benchmark::State& state) {
       if (!shard->Append(batch).ok()) state.SkipWithError("warm-up failed");
     }
   }
+}
+
+// CPU seconds used by the whole process so far (every thread's).
+double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Sets `items_per_cpu_second`: items over the CPU time of every thread of the
+// process since `cpu_start`, the like-for-like rate of work done on several
+// threads (the producer's putters and its sending thread) and on one. Call
+// from one thread only (counters are summed over threads).
+void SetItemsPerCpuSecond(benchmark::State& state, int64_t items,
+                          double cpu_start) {
+  const double cpu = ProcessCpuSeconds() - cpu_start;
+  state.counters["items_per_cpu_second"] =
+      cpu > 0 ? static_cast<double>(items) / cpu : 0.0;
 }
 
 // Partition keys of 16 to 36 bytes, as the design's MD5 figure assumes.
@@ -121,11 +142,13 @@ void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size) {
     }
   }
   size_t b = 0;
+  const double cpu_start = ProcessCpuSeconds();
   for (auto _ : state) {
     absl::StatusOr<PutRecordsResult> r = producer.PutRecords(batches[b]);
     if (!r.ok() || r->failed_record_count != 0) state.SkipWithError("failed");
     b = (b + 1) % batches.size();
   }
+  SetItemsPerCpuSecond(state, state.iterations() * kBatch, cpu_start);
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetBytesProcessed(state.iterations() * kBatch *
                           static_cast<int64_t>(size));
@@ -157,9 +180,13 @@ BENCHMARK(BM_PutRecords_Metrics)
 // over the same 4-shard stream, from 1 or 2 threads, with linger 0 or 5 ms,
 // with KPL aggregation off or on (aggregate:1; items are user records);
 // compare items/s with BM_PutRecords_Routed. Real time: the appends run on
-// the producer's sending thread. The buffer holds at most 20,000 records and
-// a full buffer blocks Put(), so the rate is what the producer sustains; the
-// records still buffered when the run ends (20,000 at most) are not timed.
+// the producer's sending thread. `items_per_cpu_second` divides by the CPU
+// time of all the process's threads instead (putters and sending thread), the
+// figure to compare with BM_PutRecords_Routed's on a loaded machine, where
+// real time also counts the time the threads wait for a core. The buffer
+// holds at most 20,000 records and a full buffer blocks Put(), so the rate is
+// what the producer sustains; the records still buffered when the run ends
+// (20,000 at most) are not timed.
 void BM_Producer_Async(benchmark::State& state) {
   static std::unique_ptr<Stream> stream;
   static std::unique_ptr<AsyncProducer> producer;
@@ -177,11 +204,17 @@ void BM_Producer_Async(benchmark::State& state) {
   const std::vector<std::string> keys = Keys(4096);
   const std::string data(size, 'd');
   size_t k = static_cast<size_t>(state.thread_index()) * 1024;
+  const double cpu_start = ProcessCpuSeconds();
   for (auto _ : state) {
     for (int i = 0; i < kBatch; ++i) {
       if (!producer->Put(keys[k], data).ok()) state.SkipWithError("failed");
       k = (k + 1) & 4095;
     }
+  }
+  if (state.thread_index() == 0) {
+    // Every putting thread ran as many iterations as this one.
+    SetItemsPerCpuSecond(state, state.iterations() * kBatch * state.threads(),
+                         cpu_start);
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetBytesProcessed(state.iterations() * kBatch *

@@ -39,10 +39,11 @@
 //
 // Thread safety: every method may be called from many threads at once.
 // Each thread that puts gets an intake of its own (kept until the producer is
-// destroyed, with up to one 256 KiB chunk of record bytes): `Put()` hashes
-// the partition key on the calling thread and takes no lock that other
-// putting threads take, unless the buffer is full or the sending thread is
-// asleep and must be woken. A thread that alternates between several
+// destroyed, with up to one 256 KiB chunk of record bytes): the calling
+// thread hashes its partition keys (MD5) 16 at a time, the sending thread the
+// few left when it takes them, and `Put()` takes no lock that other putting
+// threads take, unless the buffer is full or the sending thread is asleep and
+// must be woken. A thread that alternates between several
 // producers pays a lock and a search of the intakes at each switch.
 // Callbacks run on the producer's sending thread, one at a time, in the
 // order the records' outcomes became known; a callback must not block for
@@ -232,6 +233,9 @@ class BROOK_EXPORT AsyncProducer {
   //   kResourceExhausted   the buffer stayed full for `put_timeout`;
   //   kFailedPrecondition  `Close()` was called.
   // `done` may be empty (fire and forget; failures still count in stats()).
+  // The record's bytes and `done` are kept in the thread's chunk: a put
+  // allocates nothing itself (a callable too large for `AnyInvocable`'s
+  // inline storage allocates when it is made, as ever).
   absl::Status Put(absl::string_view partition_key, absl::string_view data,
                    absl::string_view explicit_hash_key = {},
                    Callback done = nullptr);

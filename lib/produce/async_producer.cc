@@ -12,6 +12,7 @@
 #include <future>
 #include <limits>
 #include <memory>
+#include <new>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -29,6 +30,9 @@ namespace {
 
 // Bytes of a chunk of the intake; a larger record gets a chunk of its own.
 constexpr size_t kChunkBytes = size_t{256} << 10;
+// Keys a putting thread hashes at once (internal::Md5Many() runs four MD5s
+// in parallel lanes).
+constexpr size_t kHashGroup = 16;
 // Empty chunks kept for reuse (8 MiB at most): a fresh chunk costs a page
 // fault per 4 KiB when first written.
 constexpr size_t kFreeChunks = 32;
@@ -156,14 +160,12 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     r.hash_key = *key;
     r.has_explicit_hash_key = true;
   } else {
-    // Routing (MD5) on the caller's thread, outside the lock: putters hash in
-    // parallel and the sending thread only looks the shard up.
-    r.hash_key = PartitionKeyHash(partition_key);
+    // Routing (MD5) later, a group of keys at once (see below).
+    r.hash_pending = true;
   }
   r.key_size = static_cast<uint32_t>(partition_key.size());
   r.data_size = static_cast<uint32_t>(data.size());
   r.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
-  r.done = std::move(done);
   if (!TryReserve(r.buffered_bytes)) {
     s = WaitForRoom(r.buffered_bytes);
     if (!s.ok()) return s;
@@ -174,7 +176,7 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   internal::Intake* in = IntakeOfThisThread();
   int64_t n, bytes;
   {
-    internal::MutexLock lock(&in->mu);
+    internal::SpinThenLock lock(&in->mu);
     // After the reservation, so that Close() either sees it (and waits for
     // the record) or this put sees Close() (seq_cst on both sides); under
     // the intake's lock, so that Close()'s last look at the intakes sees the
@@ -185,13 +187,22 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
       done_cv_.SignalAll();  // Close() may be waiting for this reservation
       return absl::FailedPreconditionError("async producer: Put after Close()");
     }
-    r.bytes = CopyIn(in, partition_key, data, &r.chunk);
+    CopyIn(in, partition_key, data, std::move(done), &r);
     ++in->records_put;
     if (in->records.empty()) in->oldest_millis = now;
     in->bytes += r.batch_bytes();
-    in->records.push_back(std::move(r));
-    n = static_cast<int64_t>(in->records.size());
+    in->records.push_back(r);
+    const size_t held = in->records.size();
+    n = static_cast<int64_t>(held);
     bytes = in->bytes;
+    // Routing (MD5) on the caller's thread, a group of keys at once (several
+    // MD5s in parallel lanes); the sending thread hashes the rest when it
+    // takes them, and only looks the shard up.
+    if (held - in->hash_from >= kHashGroup) {
+      internal::HashPendingKeys(in->records.data() + in->hash_from,
+                                held - in->hash_from);
+      in->hash_from = held;
+    }
   }
   // Wakes the sending thread if it sleeps and wished to be woken by this
   // (see async_producer_impl.h); otherwise no shared lock.
@@ -200,8 +211,13 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
        bytes >= wake_bytes_.load(std::memory_order_relaxed) ||
        AddSaturatedMillis(now, linger_millis_) <
            wake_deadline_.load(std::memory_order_relaxed))) {
-    internal::MutexLock lock(&mu_);
-    if (sender_waiting_.exchange(false)) wake_cv_.Signal();
+    if (sender_waiting_.exchange(false)) {
+      // The sending thread checks the flag and waits under mu_: once this
+      // thread holds mu_, it is waiting (or saw the flag down). Signalled
+      // after the unlock, so that it does not wake only to block on mu_.
+      { internal::MutexLock lock(&mu_); }
+      wake_cv_.Signal();
+    }
   }
   return absl::OkStatus();
 }
@@ -279,11 +295,13 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
   return found;
 }
 
-const char* AsyncProducer::Impl::CopyIn(internal::Intake* in,
-                                        absl::string_view key,
-                                        absl::string_view data,
-                                        ProducerChunk** chunk) {
-  const size_t n = key.size() + data.size();
+void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,
+                                 absl::string_view data, Callback done,
+                                 PendingRecord* r) {
+  const size_t bytes = key.size() + data.size();
+  // Room for the callback too, aligned, when there is one.
+  const size_t n =
+      done ? bytes + sizeof(Callback) + alignof(Callback) - 1 : bytes;
   ProducerChunk* c = in->chunk;
   if (c == nullptr || c->capacity - c->used < n) {
     internal::MutexLock lock(&mu_);
@@ -306,10 +324,17 @@ const char* AsyncProducer::Impl::CopyIn(internal::Intake* in,
   char* dst = c->bytes.get() + c->used;
   if (!key.empty()) std::memcpy(dst, key.data(), key.size());
   if (!data.empty()) std::memcpy(dst + key.size(), data.data(), data.size());
-  c->used += n;
+  c->used += bytes;
+  if (done) {
+    const uintptr_t at = reinterpret_cast<uintptr_t>(dst + bytes);
+    const uintptr_t aligned =
+        (at + alignof(Callback) - 1) & ~uintptr_t{alignof(Callback) - 1};
+    r->done = new (reinterpret_cast<char*>(aligned)) Callback(std::move(done));
+    c->used += (aligned - at) + sizeof(Callback);
+  }
   ++c->put_count;
-  *chunk = c;
-  return dst;
+  r->bytes = dst;
+  r->chunk = c;
 }
 
 void AsyncProducer::Impl::FreeDoneChunks() {

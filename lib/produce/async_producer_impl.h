@@ -2,17 +2,18 @@
 //
 // The inside of `AsyncProducer` (include/brook/async_producer.h).
 //
-// Callers of `Put()` check and hash the record (MD5, on their own thread),
-// reserve room in the bounded buffer with atomic counters, and copy the
-// record into their own thread's `Intake` (its chunk of bytes and vector of
-// `PendingRecord`s), under that intake's lock, which only the putting thread
-// and the sending thread take: no lock shared by the putters in the common
-// case. The one sending thread swaps each intake's records out, routes them to
-// the queue of the shard that owns their hash key, appends full or lingered
-// batches, retries and completes records (callbacks run then, on that thread,
-// with no lock held); it takes `mu_` once per batch to count the completions,
-// free chunks and wake `Put()` callers waiting for room and
-// `Flush()`/`Close()` callers waiting for completions.
+// Callers of `Put()` check the record, reserve room in the bounded buffer
+// with atomic counters, copy the record (and its callback) into their own
+// thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s) and
+// hash its partition keys 16 at a time (MD5, several lanes at once), under
+// that intake's lock, which only the putting thread and the sending thread
+// take: no lock shared by the putters in the common case. The one sending
+// thread hashes each intake's unhashed tail, swaps its records out, routes
+// them to the queue of the shard that owns their hash key, appends full or
+// lingered batches, retries and completes records (callbacks run then, on
+// that thread, with no lock held); it takes `mu_` once per batch to count
+// the completions, free chunks and wake (after its unlock) `Put()` callers
+// waiting for room and `Flush()`/`Close()` callers waiting for completions.
 //
 // Ownership: the shard map and the queues belong to the sending thread alone
 // (no lock); an intake's records under its `mu`; everything under
@@ -24,7 +25,9 @@
 // Waking the sending thread: before it sleeps it publishes when it wants to
 // be woken (`sender_waiting_`, `wake_records_`, `wake_deadline_`), then looks
 // at every intake once more; a put that finds it waiting and its wish met
-// takes `mu_` and signals it. Flush() asks it to drain every intake
+// clears `sender_waiting_`, takes and releases `mu_` (the sending thread
+// checks the flag and waits under it) and then signals it, so that the woken
+// thread does not block on `mu_` at once. Flush() asks it to drain every intake
 // (`drain_requested_`) and waits until it has (`drained_`), so every record
 // put before Flush() was called is counted in its epoch before Flush() looks.
 
@@ -93,9 +96,10 @@ class AsyncProducer::Impl {
   void Unreserve(int64_t bytes);
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
-  // Copies the record's bytes into the intake's chunk.
-  const char* CopyIn(internal::Intake* in, absl::string_view key,
-                     absl::string_view data, ProducerChunk** chunk)
+  // Copies the record's bytes, and moves `done` (if any), into the intake's
+  // chunk; sets `r`'s bytes, chunk and done.
+  void CopyIn(internal::Intake* in, absl::string_view key,
+              absl::string_view data, Callback done, PendingRecord* r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Frees retired chunks whose records have all completed (to the pool).
   void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

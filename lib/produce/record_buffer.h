@@ -9,11 +9,13 @@
 #ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 #define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -25,6 +27,7 @@
 #include "brook/record.h"
 #include "brook/shard.h"
 
+#include "util/md5.h"
 #include "util/mutex.h"
 
 namespace brook {
@@ -50,7 +53,8 @@ struct ProducerChunk {
 };
 
 // One buffered record. Its partition key and data are adjacent bytes of
-// `chunk`.
+// `chunk`, followed by its callback (if it has one). Trivially copyable: a
+// record moves through vectors as plain bytes.
 struct PendingRecord {
   const char* bytes = nullptr;  // partition key, then data
   uint32_t key_size = 0;
@@ -60,15 +64,74 @@ struct PendingRecord {
   ProducerChunk* chunk = nullptr;
   HashKey hash_key = 0;
   bool has_explicit_hash_key = false;
+  // `hash_key` is still to be computed (MD5 of the partition key): keys are
+  // hashed a group at a time (`HashPendingKeys()`), by the putting thread
+  // once its intake holds a group, else by the sending thread when it takes
+  // them.
+  bool hash_pending = false;
   int attempts = 0;
   int64_t put_millis = 0;
   int64_t epoch = 0;  // the Flush() generation it was put in
-  AsyncProducer::Callback done;
+  // The caller's callback, constructed in `chunk` after the record's bytes
+  // (no allocation per record); null if none. Completing the record runs and
+  // destroys it.
+  AsyncProducer::Callback* done = nullptr;
 
   absl::string_view partition_key() const { return {bytes, key_size}; }
   absl::string_view data() const { return {bytes + key_size, data_size}; }
   // Partition key plus data, what a batch's byte limit counts.
   int64_t batch_bytes() const { return int64_t{key_size} + data_size; }
+};
+static_assert(std::is_trivially_copyable<PendingRecord>::value,
+              "records are moved as plain bytes");
+
+// Computes the hash keys of the records among `records[0..n)` whose
+// `hash_pending` is set, several MD5s at once (`internal::Md5Many()`).
+inline void HashPendingKeys(PendingRecord* records, size_t n) {
+  constexpr size_t kGroup = 16;
+  absl::string_view keys[kGroup];
+  PendingRecord* of[kGroup];
+  std::array<uint8_t, 16> digests[kGroup];
+  size_t k = 0;
+  for (size_t i = 0; i <= n; ++i) {
+    if (k == kGroup || (i == n && k > 0)) {
+      Md5Many(keys, k, digests);
+      for (size_t j = 0; j < k; ++j) {
+        of[j]->hash_key = DigestToUint128(digests[j]);
+        of[j]->hash_pending = false;
+      }
+      k = 0;
+    }
+    if (i == n) break;
+    if (!records[i].hash_pending) continue;
+    keys[k] = records[i].partition_key();
+    of[k++] = &records[i];
+  }
+}
+
+// Takes `mu` as `MutexLock` does, after a few tries that do not block: an
+// intake's lock is held only for the copy of one record or the swap of a
+// vector, and a thread that went to sleep on it would make the holder pay a
+// futex wake (a system call) when it unlocks.
+class ABSL_SCOPED_LOCKABLE SpinThenLock {
+ public:
+  explicit SpinThenLock(Mutex* mu)
+      ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) ABSL_NO_THREAD_SAFETY_ANALYSIS
+      : mu_(mu) {
+    for (int i = 0; i < 64; ++i) {
+      if (mu_->TryLock()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+    }
+    mu_->Lock();
+  }
+  SpinThenLock(const SpinThenLock&) = delete;
+  SpinThenLock& operator=(const SpinThenLock&) = delete;
+  ~SpinThenLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  Mutex* const mu_;
 };
 
 // One putting thread's intake: the records it put that the sending thread
@@ -80,6 +143,8 @@ struct Intake {
   int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of records[0]
   int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
   ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
+  // records[hash_from..] have not been looked at by HashPendingKeys() yet.
+  size_t hash_from ABSL_GUARDED_BY(mu) = 0;
   int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
   std::thread::id owner;                        // set before it is shared
 };

@@ -133,7 +133,7 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   const int64_t full = wake_records_.load(std::memory_order_relaxed);
   const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
   for (internal::Intake* in : sender_intakes_) {
-    internal::MutexLock lock(&in->mu);
+    internal::SpinThenLock lock(&in->mu);
     if (in->records.empty()) continue;
     const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
     if (flushing || now >= due ||
@@ -157,14 +157,19 @@ void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
     }
   }
   for (internal::Intake* in : sender_intakes_) {
-    internal::MutexLock lock(&in->mu);
+    internal::SpinThenLock lock(&in->mu);
     if (in->records.empty()) continue;
     in->bytes = 0;
+    // The keys its putting thread left unhashed (fewer than a group): only
+    // the tail, not a pass over every record taken.
+    internal::HashPendingKeys(in->records.data() + in->hash_from,
+                              in->records.size() - in->hash_from);
+    in->hash_from = 0;
     if (intake->empty()) {
       intake->swap(in->records);  // `in` keeps our empty vector's capacity
       continue;
     }
-    for (PendingRecord& r : in->records) intake->push_back(std::move(r));
+    intake->insert(intake->end(), in->records.begin(), in->records.end());
     in->records.clear();
   }
   internal::MutexLock lock(&mu_);
@@ -247,7 +252,7 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
         const Group& group = groups_[g];
         for (size_t k = 0; k < group.count; ++k) {
           PendingRecord& r = q->records.at(group.begin + k);
-          if (r.done) {
+          if (r.done != nullptr) {
             result->sequence_number = seq;
             result->subsequence_number = group.aggregate < 0 ? 0 : k;
             result->attempts = r.attempts;
@@ -501,8 +506,9 @@ absl::Duration AsyncProducer::Impl::Backoff(int failures) {
 
 void AsyncProducer::Impl::Complete(
     PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
-  if (r.done) {
-    r.done(result);
+  if (r.done != nullptr) {
+    (*r.done)(result);
+    r.done->~Callback();  // it lives in r.chunk, freed once all completed
     r.done = nullptr;
   }
   done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, result.ok()});
@@ -512,30 +518,52 @@ void AsyncProducer::Impl::Settle() {
   if (done_.empty() && batches_ == 0 && retries_ == 0 && refreshes_ == 0) {
     return;
   }
-  internal::MutexLock lock(&mu_);
-  stats_.batches_appended += batches_;
-  stats_.retries += retries_;
-  stats_.shard_map_refreshes += refreshes_;
-  batches_ = retries_ = refreshes_ = 0;
-  int64_t bytes = 0;
-  for (const Done& d : done_) {
-    bytes += d.bytes;
-    EpochCount& count = CountOf(d.epoch);
-    --count.pending;
-    if (d.ok) {
-      ++stats_.records_stored;
-    } else {
-      ++stats_.records_failed;
-      ++count.failed;
+  bool wake_done = false;
+  {
+    internal::MutexLock lock(&mu_);
+    stats_.batches_appended += batches_;
+    stats_.retries += retries_;
+    stats_.shard_map_refreshes += refreshes_;
+    batches_ = retries_ = refreshes_ = 0;
+    int64_t bytes = 0;
+    // Runs of records of one epoch and one chunk are counted at once (a batch
+    // is mostly one run).
+    EpochCount* count = nullptr;
+    int64_t count_epoch = 0;
+    ProducerChunk* chunk = nullptr;
+    int64_t chunk_done = 0;
+    for (const Done& d : done_) {
+      bytes += d.bytes;
+      if (count == nullptr || d.epoch != count_epoch) {
+        count = &CountOf(d.epoch);  // std::map: the pointer stays valid
+        count_epoch = d.epoch;
+      }
+      --count->pending;
+      if (d.ok) {
+        ++stats_.records_stored;
+      } else {
+        ++stats_.records_failed;
+        ++count->failed;
+      }
+      if (d.chunk != chunk) {
+        if (chunk != nullptr) chunk->done_count += chunk_done;
+        chunk = d.chunk;
+        chunk_done = 0;
+      }
+      ++chunk_done;
     }
-    ++d.chunk->done_count;
+    if (chunk != nullptr) chunk->done_count += chunk_done;
+    buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
+    buffered_bytes_.fetch_sub(bytes);
+    if (!retired_.empty()) FreeDoneChunks();
+    wake_done = flushers_ > 0 || closing_.load();
   }
-  buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
-  buffered_bytes_.fetch_sub(bytes);
-  if (!retired_.empty()) FreeDoneChunks();
+  // After the unlock, so that a woken waiter does not block on mu_ at once:
+  // a waiter checks its condition and waits under mu_, so it is waiting
+  // already or sees what changed above.
   if (!done_.empty()) {
     room_cv_.SignalAll();
-    if (flushers_ > 0 || closing_.load()) done_cv_.SignalAll();
+    if (wake_done) done_cv_.SignalAll();
   }
   done_.clear();
 }

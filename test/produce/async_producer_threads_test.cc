@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <map>
@@ -124,6 +125,95 @@ TEST_CASE("AsyncProducer: per-key order holds through random reshards",
   CHECK(p->stats().records_stored == 3000);
   CHECK(p->stats().shard_map_refreshes > 0);
   CHECK(PerKey(stream.get()) == put);
+}
+
+// Records one thread put, buffered in the queues of four shards (every append
+// held back with a retryable error, retried each 1 ms of a manual clock),
+// when the shards are merged in pairs:
+// each record is stored once, in a merged child (none in a parent), and each
+// key's records in the order put.
+TEST_CASE("AsyncProducer: per-key order holds when buffered shards are merged",
+          "[produce]") {
+  ManualClockEnv clock(1'700'000'000'000);
+  std::unique_ptr<Stream> target = testing::MemoryStream(&clock, 4);
+  testing::FaultStream stream(target.get());
+  constexpr int kRecords = 1000;
+  const std::string last = absl::StrCat(kRecords - 1);
+  std::atomic<bool> hold{true};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool last_tried = false;  // under mu
+  stream.set_fault([&](absl::string_view, absl::Span<const RoutedRecord> rs) {
+    if (!hold.load()) return absl::OkStatus();
+    for (const RoutedRecord& r : rs) {
+      if (r.data == last) {
+        std::lock_guard<std::mutex> lock(mu);
+        last_tried = true;
+        cv.notify_all();
+      }
+    }
+    return absl::UnavailableError("injected: held back");
+  });
+  AsyncProducerOptions o;
+  o.linger = absl::ZeroDuration();
+  o.max_batch_records = 100000;  // a queue's whole content in each attempt
+  o.min_backoff = absl::Milliseconds(1);
+  o.max_backoff = absl::Milliseconds(1);
+  o.record_ttl = absl::Hours(24);  // the test moves the clock in a loop
+  o.env = &clock;
+  o.seed = 7;
+  std::unique_ptr<AsyncProducer> p = *AsyncProducer::Create(&stream, o);
+  std::map<std::string, std::vector<std::string>> put;
+  for (int i = 0; i < kRecords; ++i) {
+    const std::string key = absl::StrCat("key-", i % 32);
+    const std::string data = absl::StrCat(i);
+    BROOK_REQUIRE_OK(p->Put(key, data));
+    put[key].push_back(data);
+  }
+  // Once the last record was tried, every record is in a shard's queue: the
+  // sending thread took them in order and routed them. A queue retries after
+  // its backoff (up to 1 ms) on the manual clock, with what was routed since.
+  bool tried = false;
+  for (int round = 0; round < 6000 && !tried; ++round) {
+    clock.Advance(absl::Milliseconds(1));
+    std::unique_lock<std::mutex> lock(mu);
+    tried = cv.wait_for(lock, std::chrono::milliseconds(10),
+                        [&] { return last_tried; });
+  }
+  // Lets appends through and closes; Close() waits out the backoffs on the
+  // manual clock, which this thread moves meanwhile.
+  auto close = [&] {
+    hold = false;
+    std::atomic<bool> closed{false};
+    absl::Status status;
+    std::thread closer([&] {
+      status = p->Close();
+      closed = true;
+    });
+    while (!closed.load()) {
+      clock.Advance(absl::Milliseconds(1));
+      std::this_thread::yield();
+    }
+    closer.join();
+    return status;
+  };
+  if (!tried) close().IgnoreError();  // closed before the test fails
+  REQUIRE(tried);
+  std::vector<std::string> parents;
+  for (const ShardDescription& d : target->ListShards()) {
+    parents.push_back(d.shard_id);
+  }
+  REQUIRE(parents.size() == 4);
+  BROOK_REQUIRE_OK(target->MergeShards(parents[0], parents[1]));
+  BROOK_REQUIRE_OK(target->MergeShards(parents[2], parents[3]));
+  BROOK_REQUIRE_OK(close());
+  CHECK(p->stats().records_stored == kRecords);
+  CHECK(p->stats().shard_map_refreshes > 0);
+  CHECK(PerKey(target.get()) == put);
+  for (const StoredRecord& r : ReadAll(target.get())) {
+    CHECK(std::find(parents.begin(), parents.end(), r.shard_id) ==
+          parents.end());
+  }
 }
 
 TEST_CASE("AsyncProducer threads: several putters, a flusher, per-key order",
