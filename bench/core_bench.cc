@@ -3,6 +3,7 @@
 // Core data path benchmarks, each beside its baseline in the same binary so
 // that ratios hold on a noisy machine. See bench/README.md.
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -107,17 +108,23 @@ void BM_Append_Memory(benchmark::State& state) {
 }
 BENCHMARK(BM_Append_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
 
-// Puts batches of kBatch records of `size` bytes, keyed by 4096 distinct
-// keys, through `stream`'s routing, after filling its shards once.
-void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size) {
+// Puts batches of kBatch records of `size` bytes through `stream`'s routing,
+// after filling its shards once. Keys are `keys` in order (`repeat` false) or
+// drawn at random from `keys` (`repeat` true).
+void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size,
+                      const std::vector<std::string>& keys, bool repeat) {
   WarmUp(stream, state);
   Producer producer(stream);
-  const std::vector<std::string> keys = Keys(4096);
   const std::string data(size, 'd');
-  std::vector<std::vector<PutRecordsEntry>> batches(8);
+  const size_t records = std::max<size_t>(keys.size(), 8 * kBatch);
+  std::vector<std::vector<PutRecordsEntry>> batches((records + kBatch - 1) /
+                                                    kBatch);
+  std::mt19937 rng(7);
   for (size_t b = 0; b < batches.size(); ++b) {
     for (int i = 0; i < kBatch; ++i) {
-      batches[b].push_back({keys[(b * kBatch + i) % keys.size()], data});
+      const size_t k =
+          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
+      batches[b].push_back({keys[k], data});
     }
   }
   size_t b = 0;
@@ -131,13 +138,31 @@ void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size) {
                           static_cast<int64_t>(size));
 }
 
+// Distinct keys: more than the producer's key -> hash cache holds (16,384
+// keys a thread), so every key is MD5-hashed, as with ever-new keys.
+const std::vector<std::string>& DistinctKeys() {
+  static const std::vector<std::string> keys = Keys(size_t{1} << 20);
+  return keys;
+}
+
 // PutRecords of records whose 16-36 byte partition keys must be MD5-hashed and
 // routed over 4 shards.
 void BM_PutRecords_Routed(benchmark::State& state) {
   std::unique_ptr<Stream> stream = BenchStream(4);
-  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)));
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   DistinctKeys(), false);
 }
 BENCHMARK(BM_PutRecords_Routed)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// BM_PutRecords_Routed with keys drawn at random from 10,000 (device ids, in
+// the same 16-36 byte range): most are found in the key -> hash cache.
+void BM_PutRecords_RepeatedKeys(benchmark::State& state) {
+  std::unique_ptr<Stream> stream = BenchStream(4);
+  static const std::vector<std::string> keys = Keys(10000);
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   keys, true);
+}
+BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
 
 // BM_PutRecords_Routed with the metrics (include/brook/metrics.h) off (0),
 // counters and latency only (1), and as by default, with the hot-key summary
@@ -147,7 +172,8 @@ void BM_PutRecords_Metrics(benchmark::State& state) {
   options.metrics = state.range(1) > 0;
   if (state.range(1) == 1) options.hot_key_count = 0;
   std::unique_ptr<Stream> stream = BenchStream(4, options);
-  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)));
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   DistinctKeys(), false);
 }
 BENCHMARK(BM_PutRecords_Metrics)
     ->ArgsProduct({{100}, {0, 1, 2}})
