@@ -16,6 +16,7 @@
 
 #include "util/key_hash_cache.h"
 #include "util/md5.h"
+#include "util/utf8.h"
 
 namespace brook {
 namespace {
@@ -31,8 +32,14 @@ absl::Status CheckEntry(int64_t max_record_bytes, const PutRecordsEntry& entry,
         " bytes (partition key + data) exceeds the max record size of ",
         max_record_bytes));
   }
-  absl::Status s = ValidatePartitionKey(entry.partition_key);
-  if (!s.ok()) return s;
+  // The common key (1 to 256 ASCII bytes) inline; anything else is checked
+  // in full.
+  const absl::string_view pk = entry.partition_key;
+  if (pk.empty() || pk.size() > static_cast<size_t>(kMaxPartitionKeyChars) ||
+      !internal::IsAscii(pk)) {
+    absl::Status s = ValidatePartitionKey(pk);
+    if (!s.ok()) return s;
+  }
   out->partition_key = entry.partition_key;
   out->data = entry.data;
   if (!entry.explicit_hash_key.empty()) {

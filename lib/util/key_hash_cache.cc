@@ -13,8 +13,7 @@ void KeyHashCache::Insert(absl::string_view key, absl::uint128 hash_key) {
   Entry* slot = nullptr;
   for (size_t w = 0; w < kWays; ++w) {
     Entry& e = set[w];
-    if (e.size == key.size() + 1 &&
-        std::memcmp(e.key, key.data(), key.size()) == 0) {
+    if (e.size == key.size() + 1 && Equal(e.key, key)) {
       return;  // cached already (a key twice in one batch)
     }
     if (e.size == 0 && slot == nullptr) slot = &e;

@@ -42,8 +42,7 @@ class KeyHashCache {
     const Entry* set = &entries_[SetOf(key) * kWays];
     for (size_t w = 0; w < kWays; ++w) {
       const Entry& e = set[w];
-      if (e.size == key.size() + 1 &&
-          std::memcmp(e.key, key.data(), key.size()) == 0) {
+      if (e.size == key.size() + 1 && Equal(e.key, key)) {
         *hash_key = absl::MakeUint128(e.high, e.low);
         return true;
       }
@@ -64,6 +63,28 @@ class KeyHashCache {
     char key[kMaxKeyBytes];
   };
   static_assert(sizeof(Entry) == 64, "one cache line per entry");
+
+  // True if the first key.size() bytes of `cached` are `key`'s; inline and
+  // without a call, in words that may overlap.
+  static bool Equal(const char* cached, absl::string_view key) {
+    const char* p = key.data();
+    const size_t n = key.size();
+    uint64_t diff = 0;
+    if (n >= 8) {
+      for (size_t i = 0; i + 8 <= n; i += 8)
+        diff |= Load64(cached + i) ^ Load64(p + i);
+      diff |= Load64(cached + n - 8) ^ Load64(p + n - 8);
+    } else {
+      for (size_t i = 0; i < n; ++i)
+        diff |= static_cast<uint8_t>(cached[i] ^ p[i]);
+    }
+    return diff == 0;
+  }
+  static uint64_t Load64(const char* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+  }
 
   static size_t SetOf(absl::string_view key) {
     // Length, first and last (up to) eight bytes, multiplied and folded:
