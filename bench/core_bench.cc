@@ -313,19 +313,22 @@ void BM_Baseline_FrameWalk(benchmark::State& state) {
 BENCHMARK(BM_Baseline_FrameWalk)->Arg(100)->Arg(1024)->ArgName("record_bytes");
 
 // MD5 of 16-36 byte keys in batches of kBatch, by each Md5Many()
-// implementation: 0 portable (four lanes interleaved), 1 AVX2 (sixteen lanes;
-// skipped where the CPU lacks it).
+// implementation: 0 portable (four lanes interleaved), 1 AVX2 (sixteen
+// lanes), 2 AVX-512 (thirty-two lanes); skipped where the CPU lacks it.
 void BM_Md5Many(benchmark::State& state) {
-  const bool avx2 = state.range(0) == 1;
-  if (avx2 && !internal::Md5Avx2Available()) {
-    state.SkipWithError("no AVX2");
+  const int64_t impl = state.range(0);
+  if ((impl == 1 && !internal::Md5Avx2Available()) ||
+      (impl == 2 && !internal::Md5Avx512Available())) {
+    state.SkipWithError("not supported by this CPU");
     return;
   }
   const std::vector<std::string> owned = Keys(kBatch);
   const std::vector<absl::string_view> keys(owned.begin(), owned.end());
   std::vector<std::array<uint8_t, 16>> digests(kBatch);
   for (auto _ : state) {
-    if (avx2) {
+    if (impl == 2) {
+      internal::Md5ManyAvx512(keys.data(), keys.size(), digests.data());
+    } else if (impl == 1) {
       internal::Md5ManyAvx2(keys.data(), keys.size(), digests.data());
     } else {
       internal::Md5ManyPortable(keys.data(), keys.size(), digests.data());
@@ -334,7 +337,7 @@ void BM_Md5Many(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
-BENCHMARK(BM_Md5Many)->Arg(0)->Arg(1)->ArgName("avx2");
+BENCHMARK(BM_Md5Many)->Arg(0)->Arg(1)->Arg(2)->ArgName("impl");
 
 // Routing one key: validate, MD5, read the digest as a hash key.
 void BM_Route_Md5(benchmark::State& state) {

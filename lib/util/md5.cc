@@ -134,14 +134,23 @@ void StoreDigest(const uint32_t state[4], uint8_t* out) {
   }
 }
 
-bool ChooseAvx2() {
-#if defined(BROOK_HAVE_AVX2_MD5)
+enum class Md5Impl { kPortable, kAvx2, kAvx512 };
+
+Md5Impl ChooseImpl() {
   const char* forced = std::getenv("BROOK_MD5");  // read once, at first use
-  if (forced != nullptr && std::strcmp(forced, "portable") == 0) return false;
-  return __builtin_cpu_supports("avx2");
-#else
-  return false;
-#endif
+  const bool portable =
+      forced != nullptr && std::strcmp(forced, "portable") == 0;
+  const bool avx2_only = forced != nullptr && std::strcmp(forced, "avx2") == 0;
+  if (portable) return Md5Impl::kPortable;
+  if (!avx2_only && Md5Avx512Available()) return Md5Impl::kAvx512;
+  if (Md5Avx2Available()) return Md5Impl::kAvx2;
+  return Md5Impl::kPortable;
+}
+
+// Chosen once, on first use.
+Md5Impl Chosen() {
+  static const Md5Impl impl = ChooseImpl();
+  return impl;
 }
 
 }  // namespace
@@ -197,9 +206,14 @@ void Md5ManyPortable(const absl::string_view* messages, size_t n,
 }
 
 #if !defined(BROOK_HAVE_AVX2_MD5)
+// Never called: Md5Avx2Available() and Md5Avx512Available() are false.
 void Md5ManyAvx2(const absl::string_view* messages, size_t n,
                  std::array<uint8_t, 16>* digests) {
-  Md5ManyPortable(messages, n, digests);  // never called: not available
+  Md5ManyPortable(messages, n, digests);
+}
+void Md5ManyAvx512(const absl::string_view* messages, size_t n,
+                   std::array<uint8_t, 16>* digests) {
+  Md5ManyPortable(messages, n, digests);
 }
 #endif
 
@@ -211,19 +225,39 @@ bool Md5Avx2Available() {
 #endif
 }
 
+bool Md5Avx512Available() {
+#if defined(BROOK_HAVE_AVX2_MD5)
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
 const char* Md5ManyImplementation() {
-  static const bool avx2 = ChooseAvx2();
-  return avx2 ? "avx2" : "portable";
+  switch (Chosen()) {
+    case Md5Impl::kAvx512:
+      return "avx512";
+    case Md5Impl::kAvx2:
+      return "avx2";
+    case Md5Impl::kPortable:
+      break;
+  }
+  return "portable";
 }
 
 void Md5Many(const absl::string_view* messages, size_t n,
              std::array<uint8_t, 16>* digests) {
-  static const bool avx2 = ChooseAvx2();
-  if (avx2) {
-    Md5ManyAvx2(messages, n, digests);
-  } else {
-    Md5ManyPortable(messages, n, digests);
+  switch (Chosen()) {
+    case Md5Impl::kAvx512:
+      Md5ManyAvx512(messages, n, digests);
+      return;
+    case Md5Impl::kAvx2:
+      Md5ManyAvx2(messages, n, digests);
+      return;
+    case Md5Impl::kPortable:
+      break;
   }
+  Md5ManyPortable(messages, n, digests);
 }
 
 std::array<uint8_t, 16> Md5(absl::string_view data) {

@@ -38,25 +38,29 @@ inline absl::uint128 DigestToUint128(const std::array<uint8_t, 16>& d) {
 inline constexpr size_t kMaxOneBlockBytes = 55;
 
 // The digests of `n` messages into `digests[0..n)`. Messages of up to
-// kMaxOneBlockBytes are hashed several at a time: sixteen in AVX2 lanes
-// (md5_avx2.cc) on CPUs that have AVX2, else four interleaved in scalar
-// registers (about three times the throughput of one at a time); longer
-// ones one by one. The choice is made once, on first use (cpuid); setting
-// the environment variable BROOK_MD5=portable before then forces the
-// portable version. Thread safety: pure function.
+// kMaxOneBlockBytes are hashed many at a time: thirty-two in AVX-512 lanes
+// (md5_avx512.cc) on CPUs that have AVX-512F, else sixteen in AVX2 lanes
+// (md5_avx2.cc), else four interleaved in scalar registers (about three
+// times the throughput of one at a time); longer ones one by one. The choice
+// is made once, on first use (cpuid); the environment variable
+// BROOK_MD5=avx2 or BROOK_MD5=portable, set before then, caps it.
+// Thread safety: pure function.
 void Md5Many(const absl::string_view* messages, size_t n,
              std::array<uint8_t, 16>* digests);
 
 // The implementations behind Md5Many(), for tests and benchmarks; all give
 // the same digests. Md5ManyAvx2() may only be called when
-// Md5Avx2Available().
+// Md5Avx2Available(), Md5ManyAvx512() when Md5Avx512Available().
 void Md5ManyPortable(const absl::string_view* messages, size_t n,
                      std::array<uint8_t, 16>* digests);
 void Md5ManyAvx2(const absl::string_view* messages, size_t n,
                  std::array<uint8_t, 16>* digests);
-// True if this build has the AVX2 version and the CPU can run it.
+void Md5ManyAvx512(const absl::string_view* messages, size_t n,
+                   std::array<uint8_t, 16>* digests);
+// True if this build has the AVX2 (AVX-512) version and the CPU can run it.
 bool Md5Avx2Available();
-// "avx2" or "portable": the implementation Md5Many() uses.
+bool Md5Avx512Available();
+// "avx512", "avx2" or "portable": the implementation Md5Many() uses.
 const char* Md5ManyImplementation();
 
 }  // namespace internal

@@ -198,6 +198,9 @@ std::vector<std::pair<std::string, decltype(&internal::Md5Many)>> Md5Paths() {
   if (internal::Md5Avx2Available()) {
     paths.push_back({"avx2", &internal::Md5ManyAvx2});
   }
+  if (internal::Md5Avx512Available()) {
+    paths.push_back({"avx512", &internal::Md5ManyAvx512});
+  }
   return paths;
 }
 
@@ -235,8 +238,10 @@ TEST_CASE("Md5Many: every path gives every kinesalite routing digest",
 TEST_CASE("Md5Many: every path agrees with Md5 on a million random keys",
           "[partition]") {
   const uint64_t seed = std::random_device()();
-  WARN("Md5Many random keys: seed " << seed << ", paths use "
-                                    << internal::Md5ManyImplementation());
+  WARN("Md5Many random keys: seed "
+       << seed << "; Md5Many uses " << internal::Md5ManyImplementation()
+       << "; avx2 " << internal::Md5Avx2Available() << ", avx512 "
+       << internal::Md5Avx512Available());
   std::mt19937_64 rng(seed);
   constexpr size_t kKeys = 1000000;
   constexpr size_t kChunk = 10000;
