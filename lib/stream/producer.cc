@@ -14,7 +14,6 @@
 #include "brook/partitioner.h"
 #include "brook/stream.h"
 
-#include "util/key_hash_cache.h"
 #include "util/md5.h"
 #include "util/utf8.h"
 
@@ -49,26 +48,6 @@ absl::Status CheckEntry(int64_t max_record_bytes, const PutRecordsEntry& entry,
     out->has_explicit_hash_key = true;
   }
   return absl::OkStatus();
-}
-
-// Each thread that puts keeps a KeyHashCache (1 MiB, allocated on its first
-// PutRecords), so repeated keys skip MD5 without any lock. The cache pays
-// only when keys repeat: every kProbeRecords looked-up keys the hit rate is
-// checked, and below 1 in 8 the thread hashes the next kSkipRecords keys
-// without the cache (no lookups, no inserts) before probing again.
-struct ThreadKeyCache {
-  static constexpr int64_t kProbeRecords = 1024;
-  static constexpr int64_t kSkipRecords = 16 * 1024;
-
-  internal::KeyHashCache cache;
-  int64_t lookups = 0;
-  int64_t hits = 0;
-  int64_t skip = 0;  // keys left to hash without the cache
-};
-
-ThreadKeyCache& KeyCache() {
-  thread_local ThreadKeyCache cache;
-  return cache;
 }
 
 }  // namespace
@@ -106,19 +85,11 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   std::vector<absl::string_view> keys;
   to_hash.reserve(n);
   keys.reserve(n);
-  ThreadKeyCache& cache = KeyCache();
-  const bool use_cache = cache.skip <= 0;
-  int64_t hits = 0;
   for (size_t i = 0; i < n; ++i) {
     absl::Status s = CheckEntry(max_record_bytes, entries[i], &routed[i]);
     if (!s.ok()) {
       result.records[i].status = std::move(s);
     } else if (!routed[i].has_explicit_hash_key) {
-      if (use_cache &&
-          cache.cache.Find(entries[i].partition_key, &routed[i].hash_key)) {
-        ++hits;
-        continue;
-      }
       to_hash.push_back(static_cast<uint32_t>(i));
       keys.push_back(entries[i].partition_key);
     }
@@ -129,22 +100,6 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   internal::Md5Many(keys.data(), keys.size(), digests.data());
   for (size_t k = 0; k < to_hash.size(); ++k) {
     routed[to_hash[k]].hash_key = internal::DigestToUint128(digests[k]);
-  }
-  if (use_cache) {
-    for (size_t k = 0; k < to_hash.size(); ++k) {
-      cache.cache.Insert(keys[k], routed[to_hash[k]].hash_key);
-    }
-    cache.hits += hits;
-    cache.lookups += hits + static_cast<int64_t>(keys.size());
-    if (cache.lookups >= ThreadKeyCache::kProbeRecords) {
-      if (cache.hits * 8 < cache.lookups) {
-        cache.skip = ThreadKeyCache::kSkipRecords;
-      }
-      cache.lookups = 0;
-      cache.hits = 0;
-    }
-  } else {
-    cache.skip -= static_cast<int64_t>(keys.size());
   }
   // The stream stores the entries still OK and reports on each.
   stream_->DoPutRecords(routed, absl::MakeSpan(result.records));

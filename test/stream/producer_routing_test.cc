@@ -1,7 +1,6 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 
-#include "util/key_hash_cache.h"
-
+#include <memory>
 #include <random>
 #include <string>
 #include <thread>
@@ -19,39 +18,6 @@
 
 namespace brook {
 namespace {
-
-TEST_CASE("KeyHashCache: a hit is always the inserted hash key",
-          "[partition]") {
-  internal::KeyHashCache cache;
-  // Four times its capacity, so sets overflow and evict.
-  std::vector<std::string> keys;
-  for (int i = 0; i < 65536; ++i) keys.push_back(absl::StrCat("device-", i));
-  keys.push_back("");
-  keys.push_back(std::string(47, 'x'));  // the longest cached key
-  size_t hits = 0;
-  for (int round = 0; round < 2; ++round) {
-    for (const std::string& k : keys) {
-      absl::uint128 h = 0;
-      if (cache.Find(k, &h)) {
-        ++hits;
-        INFO("key " << k);
-        REQUIRE(h == PartitionKeyHash(k));
-      } else {
-        cache.Insert(k, PartitionKeyHash(k));
-      }
-    }
-  }
-  CHECK(hits > 0);
-  absl::uint128 h = 0;
-  // The last keys inserted are still there; a longer key is never cached.
-  CHECK(cache.Find(std::string(47, 'x'), &h));
-  CHECK(h == PartitionKeyHash(std::string(47, 'x')));
-  cache.Insert(std::string(48, 'y'), 1);
-  CHECK_FALSE(cache.Find(std::string(48, 'y'), &h));
-  // A prefix or extension of a cached key is another key.
-  cache.Insert("device-7", PartitionKeyHash("device-7"));
-  CHECK_FALSE((cache.Find("device-", &h) && h == PartitionKeyHash("device-7")));
-}
 
 TEST_CASE("Producer: threads putting repeated keys route each by its MD5",
           "[partition][concurrency]") {
