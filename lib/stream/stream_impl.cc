@@ -369,20 +369,6 @@ std::shared_ptr<const StreamImpl::RoutingTable> StreamImpl::routing() const {
   return routing_;
 }
 
-ShardImpl* StreamImpl::RoutingTable::Route(HashKey key) const {
-  // The last range starting at or below `key` (starts_[0] is 0). Branchless:
-  // hash keys are uniform, so a branch per step would be mispredicted half
-  // the time.
-  const HashKey* base = starts_.data();
-  size_t n = starts_.size();
-  while (n > 1) {
-    const size_t half = n / 2;
-    base = base[half] <= key ? base + half : base;
-    n -= half;
-  }
-  return shards_[static_cast<size_t>(base - starts_.data())];
-}
-
 size_t StreamImpl::shard_count() const {
   MutexLock lock(&topology_mu_);
   return shards_.size();
