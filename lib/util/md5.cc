@@ -227,7 +227,8 @@ bool Md5Avx2Available() {
 
 bool Md5Avx512Available() {
 #if defined(BROOK_HAVE_AVX2_MD5)
-  return __builtin_cpu_supports("avx512f");
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw");
 #else
   return false;
 #endif

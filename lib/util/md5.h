@@ -39,7 +39,7 @@ inline constexpr size_t kMaxOneBlockBytes = 55;
 
 // The digests of `n` messages into `digests[0..n)`. Messages of up to
 // kMaxOneBlockBytes are hashed many at a time: thirty-two in AVX-512 lanes
-// (md5_avx512.cc) on CPUs that have AVX-512F, else sixteen in AVX2 lanes
+// (md5_avx512.cc) on CPUs that have AVX-512F and BW, else sixteen in AVX2 lanes
 // (md5_avx2.cc), else four interleaved in scalar registers (about three
 // times the throughput of one at a time); longer ones one by one. The choice
 // is made once, on first use (cpuid); the environment variable

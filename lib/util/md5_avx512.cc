@@ -3,8 +3,9 @@
 // MD5 of one-block messages (up to kMaxOneBlockBytes), thirty-two at a time:
 // two groups of sixteen AVX-512 lanes, one message per 32-bit lane, with a
 // three-input logic instruction for each round function and a rotate
-// instruction. The only file built with -mavx512f; md5.cc calls it only when
-// the CPU (and OS) support AVX-512F.
+// instruction; each message's padded block is one masked load and one OR.
+// The only file built with -mavx512f -mavx512bw; md5.cc calls it only when
+// the CPU (and OS) support AVX-512F and AVX-512BW.
 
 #include <cstring>
 
@@ -18,6 +19,25 @@ namespace {
 
 constexpr int kGroups = 2;  // independent groups of 16 lanes, interleaved
 constexpr int kLanes = 16 * kGroups;
+
+// For each message length that fits one block: the block's padding (0x80
+// after the message, the length in bits in the last eight bytes), to OR over
+// the message.
+struct PadTable {
+  alignas(64) unsigned char pad[kMaxOneBlockBytes + 1][64];
+};
+constexpr PadTable MakePadTable() {
+  PadTable t{};
+  for (size_t len = 0; len <= kMaxOneBlockBytes; ++len) {
+    t.pad[len][len] = 0x80;
+    const uint64_t bits = len * 8;
+    for (int b = 0; b < 8; ++b) {
+      t.pad[len][56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+    }
+  }
+  return t;
+}
+constexpr PadTable kPad = MakePadTable();
 
 // The round functions as vpternlogd truth tables of (x, y, z).
 constexpr int kF = 0xca;  // (x & y) | (~x & z)
@@ -119,12 +139,13 @@ void Md5ManyAvx512(const absl::string_view* messages, size_t n,
         digests[i] = Md5(m);
         continue;
       }
-      unsigned char* block = blocks + 64 * count;
-      std::memset(block, 0, 64);
-      if (!m.empty()) std::memcpy(block, m.data(), m.size());
-      block[m.size()] = 0x80;
-      const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
-      std::memcpy(block + 56, &bits, 8);  // little-endian, as MD5 wants
+      // The message's bytes (a masked load reads none past its end), then
+      // its padding.
+      const __mmask64 mask = (uint64_t{1} << m.size()) - 1;
+      __m512i block = m.empty() ? _mm512_setzero_si512()
+                                : _mm512_maskz_loadu_epi8(mask, m.data());
+      block = _mm512_or_si512(block, _mm512_load_si512(kPad.pad[m.size()]));
+      _mm512_store_si512(blocks + 64 * count, block);
       lanes[count++] = i;
     }
     if (count == 0) break;
