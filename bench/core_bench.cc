@@ -3,7 +3,6 @@
 // Core data path benchmarks, each beside its baseline in the same binary so
 // that ratios hold on a noisy machine. See bench/README.md.
 
-#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
