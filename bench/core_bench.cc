@@ -3,6 +3,7 @@
 // Core data path benchmarks, each beside its baseline in the same binary so
 // that ratios hold on a noisy machine. See bench/README.md.
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -19,6 +20,9 @@
 #include "brook/stream.h"
 
 #include <time.h>
+
+#include "store/batch_format.h"
+#include "util/md5.h"
 
 namespace brook {
 namespace {
@@ -128,17 +132,25 @@ void BM_Append_Memory(benchmark::State& state) {
 }
 BENCHMARK(BM_Append_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
 
-// Puts batches of kBatch records of `size` bytes, keyed by 4096 distinct
-// keys, through `stream`'s routing, after filling its shards once.
-void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size) {
+// Puts batches of kBatch records of `size` bytes through `stream`'s routing,
+// after filling its shards once. Keys are `keys` in order (`repeat` false) or
+// drawn at random from `keys` (`repeat` true).
+void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size,
+                      const std::vector<std::string>& keys, bool repeat) {
   WarmUp(stream, state);
   Producer producer(stream);
-  const std::vector<std::string> keys = Keys(4096);
   const std::string data(size, 'd');
-  std::vector<std::vector<PutRecordsEntry>> batches(8);
+  // Cycled keys: 8 batches, as before repeated keys were measured; random
+  // ones: enough batches to draw each key about twice.
+  const size_t batch_count =
+      repeat ? 2 * (keys.size() + kBatch - 1) / kBatch : 8;
+  std::vector<std::vector<PutRecordsEntry>> batches(batch_count);
+  std::mt19937 rng(7);
   for (size_t b = 0; b < batches.size(); ++b) {
     for (int i = 0; i < kBatch; ++i) {
-      batches[b].push_back({keys[(b * kBatch + i) % keys.size()], data});
+      const size_t k =
+          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
+      batches[b].push_back({keys[k], data});
     }
   }
   size_t b = 0;
@@ -154,13 +166,30 @@ void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size) {
                           static_cast<int64_t>(size));
 }
 
+// The keys of BM_PutRecords_Routed: 4096 of them, cycled.
+const std::vector<std::string>& RoutedKeys() {
+  static const std::vector<std::string> keys = Keys(4096);
+  return keys;
+}
+
 // PutRecords of records whose 16-36 byte partition keys must be MD5-hashed and
 // routed over 4 shards.
 void BM_PutRecords_Routed(benchmark::State& state) {
   std::unique_ptr<Stream> stream = BenchStream(4);
-  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)));
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   RoutedKeys(), false);
 }
 BENCHMARK(BM_PutRecords_Routed)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// BM_PutRecords_Routed with keys drawn at random from 10,000 (device ids, in
+// the same 16-36 byte range), as a stream keyed by device repeats them.
+void BM_PutRecords_RepeatedKeys(benchmark::State& state) {
+  std::unique_ptr<Stream> stream = BenchStream(4);
+  static const std::vector<std::string> keys = Keys(10000);
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   keys, true);
+}
+BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
 
 // BM_PutRecords_Routed with the metrics (include/brook/metrics.h) off (0),
 // counters and latency only (1), and as by default, with the hot-key summary
@@ -170,7 +199,8 @@ void BM_PutRecords_Metrics(benchmark::State& state) {
   options.metrics = state.range(1) > 0;
   if (state.range(1) == 1) options.hot_key_count = 0;
   std::unique_ptr<Stream> stream = BenchStream(4, options);
-  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)));
+  PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
+                   RoutedKeys(), false);
 }
 BENCHMARK(BM_PutRecords_Metrics)
     ->ArgsProduct({{100}, {0, 1, 2}})
@@ -264,6 +294,83 @@ void BM_Scan_Memory(benchmark::State& state) {
   state.SetBytesProcessed(records * static_cast<int64_t>(size));
 }
 BENCHMARK(BM_Scan_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// The floor for BM_Scan_Memory: a plain loop over the same stored bytes
+// (frames of kBatch records, 64 MiB, encoded as the stream stores them)
+// reading each frame header and each record's key and data lengths and
+// summing them, 10,000 records an iteration as the scan reads per call.
+void BM_Baseline_FrameWalk(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const std::string data(size, 'd');
+  const RoutedRecord record{"k", data, 1, true};
+  const size_t frame_bytes = internal::kBatchHeaderBytes +
+                             kBatch * internal::EncodedRecordBytes(record);
+  const size_t frames = kRing / frame_bytes;
+  std::vector<char> bytes(frames * frame_bytes);
+  for (size_t f = 0; f < frames; ++f) {
+    char* frame = bytes.data() + f * frame_bytes;
+    internal::BatchHeader h;
+    h.frame_bytes = static_cast<uint32_t>(frame_bytes);
+    h.first_position = f * kBatch;
+    h.record_count = kBatch;
+    internal::EncodeBatchHeader(frame, h);
+    char* p = frame + internal::kBatchHeaderBytes;
+    for (int i = 0; i < kBatch; ++i) p += internal::EncodeRecord(p, record);
+  }
+  size_t off = 0;
+  int64_t records = 0;
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    for (int walked = 0; walked < 10000;) {
+      if (off >= bytes.size()) off = 0;
+      const char* frame = bytes.data() + off;
+      const internal::BatchHeader h = internal::DecodeBatchHeader(frame);
+      const char* p = frame + internal::kBatchHeaderBytes;
+      for (uint32_t i = 0; i < h.record_count; ++i) {
+        uint32_t data_bytes;
+        uint16_t key_bytes;
+        std::memcpy(&data_bytes, p, 4);
+        std::memcpy(&key_bytes, p + 4, 2);
+        sum += data_bytes + key_bytes;
+        p += internal::kRecordHeaderBytes + key_bytes + data_bytes;
+      }
+      walked += static_cast<int>(h.record_count);
+      off += h.frame_bytes;
+    }
+    records += 10000;
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetItemsProcessed(records);
+  state.SetBytesProcessed(records * static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Baseline_FrameWalk)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// MD5 of 16-36 byte keys in batches of kBatch, by each Md5Many()
+// implementation: 0 portable (four lanes interleaved), 1 AVX2 (sixteen
+// lanes), 2 AVX-512 (thirty-two lanes); skipped where the CPU lacks it.
+void BM_Md5Many(benchmark::State& state) {
+  const int64_t impl = state.range(0);
+  if ((impl == 1 && !internal::Md5Avx2Available()) ||
+      (impl == 2 && !internal::Md5Avx512Available())) {
+    state.SkipWithError("not supported by this CPU");
+    return;
+  }
+  const std::vector<std::string> owned = Keys(kBatch);
+  const std::vector<absl::string_view> keys(owned.begin(), owned.end());
+  std::vector<std::array<uint8_t, 16>> digests(kBatch);
+  for (auto _ : state) {
+    if (impl == 2) {
+      internal::Md5ManyAvx512(keys.data(), keys.size(), digests.data());
+    } else if (impl == 1) {
+      internal::Md5ManyAvx2(keys.data(), keys.size(), digests.data());
+    } else {
+      internal::Md5ManyPortable(keys.data(), keys.size(), digests.data());
+    }
+    benchmark::DoNotOptimize(digests.data());
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_Md5Many)->Arg(0)->Arg(1)->Arg(2)->ArgName("impl");
 
 // Routing one key: validate, MD5, read the digest as a hash key.
 void BM_Route_Md5(benchmark::State& state) {

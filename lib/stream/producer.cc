@@ -15,6 +15,7 @@
 #include "brook/stream.h"
 
 #include "util/md5.h"
+#include "util/utf8.h"
 
 namespace brook {
 namespace {
@@ -30,8 +31,14 @@ absl::Status CheckEntry(int64_t max_record_bytes, const PutRecordsEntry& entry,
         " bytes (partition key + data) exceeds the max record size of ",
         max_record_bytes));
   }
-  absl::Status s = ValidatePartitionKey(entry.partition_key);
-  if (!s.ok()) return s;
+  // The common key (1 to 256 ASCII bytes) inline; anything else is checked
+  // in full.
+  const absl::string_view pk = entry.partition_key;
+  if (pk.empty() || pk.size() > static_cast<size_t>(kMaxPartitionKeyChars) ||
+      !internal::IsAscii(pk)) {
+    absl::Status s = ValidatePartitionKey(pk);
+    if (!s.ok()) return s;
+  }
   out->partition_key = entry.partition_key;
   out->data = entry.data;
   if (!entry.explicit_hash_key.empty()) {
@@ -76,6 +83,8 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   std::vector<RoutedRecord> routed(n);
   std::vector<uint32_t> to_hash;
   std::vector<absl::string_view> keys;
+  to_hash.reserve(n);
+  keys.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     absl::Status s = CheckEntry(max_record_bytes, entries[i], &routed[i]);
     if (!s.ok()) {
@@ -85,7 +94,8 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
       keys.push_back(entries[i].partition_key);
     }
   }
-  // MD5 dominates routing; hashing keys together quadruples its throughput.
+  // MD5 dominates routing; hashing keys together (Md5Many) multiplies its
+  // throughput.
   std::vector<std::array<uint8_t, 16>> digests(keys.size());
   internal::Md5Many(keys.data(), keys.size(), digests.data());
   for (size_t k = 0; k < to_hash.size(); ++k) {

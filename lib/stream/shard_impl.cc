@@ -19,6 +19,7 @@
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace brook {
 namespace internal {
@@ -111,6 +112,38 @@ void ShardImpl::Close(std::vector<ChildShard> children) {
   store_->RetireShard(number_);
 }
 
+namespace {
+
+// `a` <= `b`, without a branch (uniform hash keys make branches coin tosses).
+inline bool LessEqual(HashKey a, HashKey b) {
+  const uint64_t ah = absl::Uint128High64(a);
+  const uint64_t bh = absl::Uint128High64(b);
+  return (ah < bh) |
+         ((ah == bh) & (absl::Uint128Low64(a) <= absl::Uint128Low64(b)));
+}
+
+// True if every record has its hash key in `range`, fits `max_record_bytes`
+// and has a partition key of 1 to 256 ASCII characters: what Append()
+// checks, in one pass without a call or a branch per check. False sends
+// Append() to its record-by-record checks, which also accept non-ASCII
+// UTF-8 keys.
+bool AllPlainRecords(absl::Span<const RoutedRecord> records,
+                     const HashKeyRange& range, int64_t max_record_bytes) {
+  bool ok = true;
+  const size_t max_bytes = static_cast<size_t>(max_record_bytes);
+  for (const RoutedRecord& r : records) {
+    const size_t key = r.partition_key.size();
+    ok &= LessEqual(range.starting_hash_key, r.hash_key) &
+          LessEqual(r.hash_key, range.ending_hash_key) &
+          (key + r.data.size() <= max_bytes) &
+          (key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
+          internal::IsAscii(r.partition_key);
+  }
+  return ok;
+}
+
+}  // namespace
+
 absl::StatusOr<SequenceNumber> ShardImpl::Append(
     absl::Span<const RoutedRecord> records) {
   if (records.empty()) {
@@ -118,6 +151,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
         absl::StrCat(id_, ": append of no records"));
   }
   const int64_t max_record_bytes = stream_->fixed_options().max_record_bytes;
+  if (AllPlainRecords(records, range_, max_record_bytes)) {
+    return AppendValidated(records);
+  }
+  // Something is wrong: find the first bad record and say why.
   for (size_t i = 0; i < records.size(); ++i) {
     const RoutedRecord& r = records[i];
     if (!range_.Contains(r.hash_key)) {

@@ -61,6 +61,7 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
   // (kAborted) and is routed again with the newer routing table.
   std::vector<uint32_t> order, retry, slot;
   std::vector<RoutedRecord> batch;
+  batch.reserve(pending.size());  // no regrowth while grouping
   for (int attempt = 0; !pending.empty(); ++attempt) {
     std::shared_ptr<const RoutingTable> routing = this->routing();
     for (uint32_t i : pending) shards[i] = routing->Route(records[i].hash_key);
@@ -74,11 +75,11 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
     retry.clear();
     for (size_t begin = 0; begin < order.size();) {
       ShardImpl* shard = shards[order[begin]];
-      size_t end = begin;
-      batch.clear();
-      while (end < order.size() && shards[order[end]] == shard) {
-        batch.push_back(records[order[end]]);
-        ++end;
+      size_t end = begin + 1;
+      while (end < order.size() && shards[order[end]] == shard) ++end;
+      batch.resize(end - begin);
+      for (size_t k = begin; k < end; ++k) {
+        batch[k - begin] = records[order[k]];
       }
       // Under provisioned-mode limits only a prefix may be stored; the
       // rest of the group fails with `partial.rest` (see ShardImpl).

@@ -368,11 +368,6 @@ std::shared_ptr<const StreamImpl::RoutingTable> StreamImpl::routing() const {
   return routing_;
 }
 
-ShardImpl* StreamImpl::RoutingTable::Route(HashKey key) const {
-  auto it = std::upper_bound(starts_.begin(), starts_.end(), key);
-  return shards_[static_cast<size_t>(it - starts_.begin()) - 1];
-}
-
 size_t StreamImpl::shard_count() const {
   MutexLock lock(&topology_mu_);
   return shards_.size();

@@ -140,8 +140,25 @@ class StreamImpl final : public Stream {
   class RoutingTable {
    public:
     // The open shard whose range holds `key`. Never null: open shards tile
-    // the key space.
-    ShardImpl* Route(HashKey key) const;
+    // the key space. Inline: PutRecords routes every record.
+    ShardImpl* Route(HashKey key) const {
+      // The last range starting at or below `key` (starts_[0] is 0), by a
+      // branchless search of 64-bit halves: hash keys are uniform, so a
+      // branch per step would be mispredicted half the time.
+      const uint64_t kh = absl::Uint128High64(key);
+      const uint64_t kl = absl::Uint128Low64(key);
+      const HashKey* base = starts_.data();
+      size_t n = starts_.size();
+      while (n > 1) {
+        const size_t half = n / 2;
+        const uint64_t sh = absl::Uint128High64(base[half]);
+        const bool at_or_below =
+            (sh < kh) | ((sh == kh) & (absl::Uint128Low64(base[half]) <= kl));
+        base = at_or_below ? base + half : base;
+        n -= half;
+      }
+      return shards_[static_cast<size_t>(base - starts_.data())];
+    }
 
    private:
     friend class StreamImpl;

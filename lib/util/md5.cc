@@ -5,24 +5,16 @@
 
 #include "util/md5.h"
 
+#include <cstdlib>
 #include <cstring>
+
+#include "util/md5_internal.h"
 
 namespace brook {
 namespace internal {
 namespace {
 
-constexpr uint32_t kK[64] = {
-    0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee, 0xf57c0faf, 0x4787c62a,
-    0xa8304613, 0xfd469501, 0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
-    0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821, 0xf61e2562, 0xc040b340,
-    0x265e5a51, 0xe9b6c7aa, 0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-    0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed, 0xa9e3e905, 0xfcefa3f8,
-    0x676f02d9, 0x8d2a4c8a, 0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
-    0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70, 0x289b7ec6, 0xeaa127fa,
-    0xd4ef3085, 0x04881d05, 0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-    0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039, 0x655b59c3, 0x8f0ccc92,
-    0xffeff47d, 0x85845dd1, 0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
-    0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391};
+constexpr const uint32_t* kK = kMd5K;
 
 inline uint32_t RotateLeft(uint32_t x, int n) {
   return (x << n) | (x >> (32 - n));
@@ -142,46 +134,131 @@ void StoreDigest(const uint32_t state[4], uint8_t* out) {
   }
 }
 
+enum class Md5Impl { kPortable, kAvx2, kAvx512 };
+
+Md5Impl ChooseImpl() {
+  const char* forced = std::getenv("BROOK_MD5");  // read once, at first use
+  const bool portable =
+      forced != nullptr && std::strcmp(forced, "portable") == 0;
+  const bool avx2_only = forced != nullptr && std::strcmp(forced, "avx2") == 0;
+  if (portable) return Md5Impl::kPortable;
+  if (!avx2_only && Md5Avx512Available()) return Md5Impl::kAvx512;
+  if (Md5Avx2Available()) return Md5Impl::kAvx2;
+  return Md5Impl::kPortable;
+}
+
+// Chosen once, on first use.
+Md5Impl Chosen() {
+  static const Md5Impl impl = ChooseImpl();
+  return impl;
+}
+
 }  // namespace
 
-void Md5Many(const absl::string_view* messages, size_t n,
-             std::array<uint8_t, 16>* digests) {
+void Md5Blocks4(const unsigned char* blocks, int count,
+                uint8_t (*digests)[16]) {
+  uint32_t state[4][4];
+  uint32_t w[16][4] = {};
+  for (int l = 0; l < 4; ++l) {
+    state[l][0] = 0x67452301;
+    state[l][1] = 0xefcdab89;
+    state[l][2] = 0x98badcfe;
+    state[l][3] = 0x10325476;
+    // Unused lanes hash zeros; their digests are dropped.
+    if (l >= count) continue;
+    for (int k = 0; k < 16; ++k) w[k][l] = LoadLe32(blocks + 64 * l + 4 * k);
+  }
+  ProcessBlocks4(state, w);
+  for (int l = 0; l < count; ++l) StoreDigest(state[l], digests[l]);
+}
+
+void Md5ManyPortable(const absl::string_view* messages, size_t n,
+                     std::array<uint8_t, 16>* digests) {
+  unsigned char blocks[4 * 64];
+  uint8_t out[4][16];
+  size_t lanes[4];
   size_t i = 0;
   while (i < n) {
     // Gather up to four one-block messages; longer ones go alone.
-    size_t lanes[4];
     int count = 0;
     for (; i < n && count < 4; ++i) {
-      if (messages[i].size() <= kMaxOneBlockBytes) {
-        lanes[count++] = i;
-      } else {
-        digests[i] = Md5(messages[i]);
+      const absl::string_view m = messages[i];
+      if (m.size() > kMaxOneBlockBytes) {
+        digests[i] = Md5(m);
+        continue;
       }
-    }
-    if (count == 0) break;
-    uint32_t state[4][4];
-    uint32_t w[16][4] = {};
-    for (int l = 0; l < 4; ++l) {
-      state[l][0] = 0x67452301;
-      state[l][1] = 0xefcdab89;
-      state[l][2] = 0x98badcfe;
-      state[l][3] = 0x10325476;
-      // Unused lanes hash an empty message; their digests are dropped.
-      const absl::string_view m = l < count ? messages[lanes[l]] : "";
-      unsigned char block[64] = {};
+      unsigned char* block = blocks + 64 * count;
+      std::memset(block, 0, 64);
       if (!m.empty()) std::memcpy(block, m.data(), m.size());
       block[m.size()] = 0x80;
       const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
       for (int b = 0; b < 8; ++b) {
         block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
       }
-      for (int k = 0; k < 16; ++k) w[k][l] = LoadLe32(block + 4 * k);
+      lanes[count++] = i;
     }
-    ProcessBlocks4(state, w);
+    if (count == 0) break;
+    Md5Blocks4(blocks, count, out);
     for (int l = 0; l < count; ++l) {
-      StoreDigest(state[l], digests[lanes[l]].data());
+      std::memcpy(digests[lanes[l]].data(), out[l], 16);
     }
   }
+}
+
+#if !defined(BROOK_HAVE_AVX2_MD5)
+// Never called: Md5Avx2Available() and Md5Avx512Available() are false.
+void Md5ManyAvx2(const absl::string_view* messages, size_t n,
+                 std::array<uint8_t, 16>* digests) {
+  Md5ManyPortable(messages, n, digests);
+}
+void Md5ManyAvx512(const absl::string_view* messages, size_t n,
+                   std::array<uint8_t, 16>* digests) {
+  Md5ManyPortable(messages, n, digests);
+}
+#endif
+
+bool Md5Avx2Available() {
+#if defined(BROOK_HAVE_AVX2_MD5)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+
+bool Md5Avx512Available() {
+#if defined(BROOK_HAVE_AVX2_MD5)
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw");
+#else
+  return false;
+#endif
+}
+
+const char* Md5ManyImplementation() {
+  switch (Chosen()) {
+    case Md5Impl::kAvx512:
+      return "avx512";
+    case Md5Impl::kAvx2:
+      return "avx2";
+    case Md5Impl::kPortable:
+      break;
+  }
+  return "portable";
+}
+
+void Md5Many(const absl::string_view* messages, size_t n,
+             std::array<uint8_t, 16>* digests) {
+  switch (Chosen()) {
+    case Md5Impl::kAvx512:
+      Md5ManyAvx512(messages, n, digests);
+      return;
+    case Md5Impl::kAvx2:
+      Md5ManyAvx2(messages, n, digests);
+      return;
+    case Md5Impl::kPortable:
+      break;
+  }
+  Md5ManyPortable(messages, n, digests);
 }
 
 std::array<uint8_t, 16> Md5(absl::string_view data) {

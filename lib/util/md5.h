@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
@@ -22,10 +23,14 @@ std::array<uint8_t, 16> Md5(absl::string_view data);
 // A digest read as a big-endian 128-bit number (how Kinesis turns a partition
 // key into a hash key).
 inline absl::uint128 DigestToUint128(const std::array<uint8_t, 16>& d) {
-  uint64_t high = 0;
-  uint64_t low = 0;
-  for (int i = 0; i < 8; ++i) high = (high << 8) | d[i];
-  for (int i = 8; i < 16; ++i) low = (low << 8) | d[i];
+  uint64_t high;
+  uint64_t low;
+  std::memcpy(&high, d.data(), 8);
+  std::memcpy(&low, d.data() + 8, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  high = __builtin_bswap64(high);
+  low = __builtin_bswap64(low);
+#endif
   return absl::MakeUint128(high, low);
 }
 
@@ -33,10 +38,30 @@ inline absl::uint128 DigestToUint128(const std::array<uint8_t, 16>& d) {
 inline constexpr size_t kMaxOneBlockBytes = 55;
 
 // The digests of `n` messages into `digests[0..n)`. Messages of up to
-// kMaxOneBlockBytes are hashed four at a time, about three times the
-// throughput of one at a time; longer ones one by one.
+// kMaxOneBlockBytes are hashed many at a time: thirty-two in AVX-512 lanes
+// (md5_avx512.cc) on CPUs that have AVX-512F and BW, else sixteen in AVX2 lanes
+// (md5_avx2.cc), else four interleaved in scalar registers (about three
+// times the throughput of one at a time); longer ones one by one. The choice
+// is made once, on first use (cpuid); the environment variable
+// BROOK_MD5=avx2 or BROOK_MD5=portable, set before then, caps it.
+// Thread safety: pure function.
 void Md5Many(const absl::string_view* messages, size_t n,
              std::array<uint8_t, 16>* digests);
+
+// The implementations behind Md5Many(), for tests and benchmarks; all give
+// the same digests. Md5ManyAvx2() may only be called when
+// Md5Avx2Available(), Md5ManyAvx512() when Md5Avx512Available().
+void Md5ManyPortable(const absl::string_view* messages, size_t n,
+                     std::array<uint8_t, 16>* digests);
+void Md5ManyAvx2(const absl::string_view* messages, size_t n,
+                 std::array<uint8_t, 16>* digests);
+void Md5ManyAvx512(const absl::string_view* messages, size_t n,
+                   std::array<uint8_t, 16>* digests);
+// True if this build has the AVX2 (AVX-512) version and the CPU can run it.
+bool Md5Avx2Available();
+bool Md5Avx512Available();
+// "avx512", "avx2" or "portable": the implementation Md5Many() uses.
+const char* Md5ManyImplementation();
 
 }  // namespace internal
 }  // namespace brook

@@ -23,14 +23,27 @@ struct Utf8Check {
 // True if every byte of `text` is ASCII: the common case, checked inline.
 inline bool IsAscii(absl::string_view text) {
   const char* p = text.data();
-  size_t n = text.size();
+  const size_t n = text.size();
   uint64_t bits = 0;
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t word;
-    std::memcpy(&word, p, 8);
-    bits |= word;
+  if (n >= 8) {
+    // Whole words, then the last eight bytes (overlapping the words).
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      uint64_t word;
+      std::memcpy(&word, p + i, 8);
+      bits |= word;
+    }
+    uint64_t last;
+    std::memcpy(&last, p + n - 8, 8);
+    bits |= last;
+  } else if (n >= 4) {
+    uint32_t first;
+    uint32_t last;
+    std::memcpy(&first, p, 4);
+    std::memcpy(&last, p + n - 4, 4);
+    bits = first | last;
+  } else {
+    for (size_t i = 0; i < n; ++i) bits |= static_cast<unsigned char>(p[i]);
   }
-  for (; n > 0; ++p, --n) bits |= static_cast<unsigned char>(*p);
   return (bits & 0x8080808080808080ULL) == 0;
 }
 

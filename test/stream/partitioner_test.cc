@@ -2,7 +2,11 @@
 
 #include "brook/partitioner.h"
 
+#include <algorithm>
+#include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -176,6 +180,101 @@ TEST_CASE("Md5Many: same digests as one at a time, any mix of lengths",
     for (size_t i = 0; i < n; ++i) {
       INFO("n " << n << " message " << i << " length " << owned[i].size());
       CHECK(digests[i] == internal::Md5(owned[i]));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+// Every Md5Many() implementation this machine can run, with its name.
+std::vector<std::pair<std::string, decltype(&internal::Md5Many)>> Md5Paths() {
+  std::vector<std::pair<std::string, decltype(&internal::Md5Many)>> paths = {
+      {"dispatch", &internal::Md5Many},
+      {"portable", &internal::Md5ManyPortable}};
+  if (internal::Md5Avx2Available()) {
+    paths.push_back({"avx2", &internal::Md5ManyAvx2});
+  }
+  if (internal::Md5Avx512Available()) {
+    paths.push_back({"avx512", &internal::Md5ManyAvx512});
+  }
+  return paths;
+}
+
+TEST_CASE("Md5Many: every path gives every kinesalite routing digest",
+          "[partition][conformance]") {
+  const nlohmann::json doc = testing::LoadConformance("kinesis/routing.json");
+  std::vector<std::string> keys;
+  std::vector<std::string> want;
+  for (const auto& key : doc["keys"]) {
+    keys.push_back(key["partition_key"]);
+    want.push_back(key["md5"]);
+  }
+  REQUIRE(!keys.empty());
+  INFO("Md5Many uses " << internal::Md5ManyImplementation());
+  for (const auto& [name, md5_many] : Md5Paths()) {
+    // Every vector at each position of a lane group: batches of 1 to 33
+    // starting at every offset.
+    for (size_t batch = 1; batch <= 33; ++batch) {
+      for (size_t begin = 0; begin < keys.size(); begin += batch) {
+        const size_t n = std::min(batch, keys.size() - begin);
+        std::vector<absl::string_view> views(keys.begin() + begin,
+                                             keys.begin() + begin + n);
+        std::vector<std::array<uint8_t, 16>> digests(n);
+        md5_many(views.data(), n, digests.data());
+        for (size_t i = 0; i < n; ++i) {
+          INFO("path " << name << " batch " << batch << " key "
+                       << keys[begin + i]);
+          CHECK(Hex(digests[i]) == want[begin + i]);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("Md5Many: every path agrees with Md5 on a million random keys",
+          "[partition]") {
+  const uint64_t seed = std::random_device()();
+  WARN("Md5Many random keys: seed "
+       << seed << "; Md5Many uses " << internal::Md5ManyImplementation()
+       << "; avx2 " << internal::Md5Avx2Available() << ", avx512 "
+       << internal::Md5Avx512Available());
+  std::mt19937_64 rng(seed);
+  constexpr size_t kKeys = 1000000;
+  constexpr size_t kChunk = 10000;
+  std::vector<std::string> keys(kChunk);
+  std::vector<absl::string_view> views(kChunk);
+  std::vector<std::array<uint8_t, 16>> want(kChunk);
+  std::vector<std::array<uint8_t, 16>> got(kChunk);
+  const auto paths = Md5Paths();
+  for (size_t done = 0; done < kKeys; done += kChunk) {
+    for (size_t i = 0; i < kChunk; ++i) {
+      // Mostly one-block lengths (0-55), some up to two blocks and beyond,
+      // any byte values.
+      const uint64_t r = rng();
+      const size_t len = (r & 15) == 0 ? (r >> 8) % 140 : (r >> 8) % 56;
+      keys[i].resize(len);
+      for (char& c : keys[i]) c = static_cast<char>(rng());
+      views[i] = keys[i];
+      want[i] = internal::Md5(keys[i]);
+    }
+    for (const auto& [name, md5_many] : paths) {
+      // Uneven batch sizes, so every lane count is reached.
+      for (size_t begin = 0; begin < kChunk;) {
+        const size_t n = std::min<size_t>(1 + rng() % 40, kChunk - begin);
+        md5_many(views.data() + begin, n, got.data() + begin);
+        begin += n;
+      }
+      for (size_t i = 0; i < kChunk; ++i) {
+        if (got[i] != want[i]) {
+          FAIL("path " << name << " seed " << seed << " key " << done + i
+                       << " length " << keys[i].size() << ": " << Hex(got[i])
+                       << " != " << Hex(want[i]));
+        }
+      }
     }
   }
 }

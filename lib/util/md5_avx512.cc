@@ -1,0 +1,170 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// MD5 of one-block messages (up to kMaxOneBlockBytes), thirty-two at a time:
+// two groups of sixteen AVX-512 lanes, one message per 32-bit lane, with a
+// three-input logic instruction for each round function and a rotate
+// instruction; each message's padded block is one masked load and one OR.
+// The only file built with -mavx512f -mavx512bw; md5.cc calls it only when
+// the CPU (and OS) support AVX-512F and AVX-512BW.
+
+#include <cstring>
+
+#include "util/md5.h"
+#include "util/md5_internal.h"
+#include <immintrin.h>
+
+namespace brook {
+namespace internal {
+namespace {
+
+constexpr int kGroups = 2;  // independent groups of 16 lanes, interleaved
+constexpr int kLanes = 16 * kGroups;
+
+// For each message length that fits one block: the block's padding (0x80
+// after the message, the length in bits in the last eight bytes), to OR over
+// the message.
+struct PadTable {
+  alignas(64) unsigned char pad[kMaxOneBlockBytes + 1][64];
+};
+constexpr PadTable MakePadTable() {
+  PadTable t{};
+  for (size_t len = 0; len <= kMaxOneBlockBytes; ++len) {
+    t.pad[len][len] = 0x80;
+    const uint64_t bits = len * 8;
+    for (int b = 0; b < 8; ++b) {
+      t.pad[len][56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+    }
+  }
+  return t;
+}
+constexpr PadTable kPad = MakePadTable();
+
+// The round functions as vpternlogd truth tables of (x, y, z).
+constexpr int kF = 0xca;  // (x & y) | (~x & z)
+constexpr int kG = 0xe4;  // (x & z) | (y & ~z)
+constexpr int kH = 0x96;  // x ^ y ^ z
+constexpr int kI = 0x39;  // y ^ (x | ~z)
+
+// Hashes `groups` * 16 padded blocks (`blocks`, 64 bytes each) into
+// `digests`.
+template <int kUsed>
+void ProcessBlocks(const unsigned char* blocks, uint8_t (*digests)[16]) {
+  // Word k of lane l is the 32-bit word at 16 * l + k.
+  const __m512i lane_base = _mm512_mullo_epi32(
+      _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+      _mm512_set1_epi32(16));
+  __m512i w[kUsed][16];
+  for (int g = 0; g < kUsed; ++g) {
+    const unsigned char* base = blocks + 1024 * g;
+    for (int k = 0; k < 16; ++k) {
+      w[g][k] = _mm512_i32gather_epi32(
+          _mm512_add_epi32(lane_base, _mm512_set1_epi32(k)), base, 4);
+    }
+  }
+  __m512i a[kUsed], b[kUsed], c[kUsed], d[kUsed];
+  for (int g = 0; g < kUsed; ++g) {
+    a[g] = _mm512_set1_epi32(0x67452301);
+    b[g] = _mm512_set1_epi32(static_cast<int>(0xefcdab89));
+    c[g] = _mm512_set1_epi32(static_cast<int>(0x98badcfe));
+    d[g] = _mm512_set1_epi32(0x10325476);
+  }
+#define BROOK_MD5_ZSTEP(f, a, b, c, d, word, i, s)                             \
+  for (int g = 0; g < kUsed; ++g) {                                            \
+    const __m512i mk = _mm512_add_epi32(                                       \
+        w[g][word], _mm512_set1_epi32(static_cast<int>(kMd5K[i])));            \
+    a[g] = _mm512_add_epi32(                                                   \
+        a[g],                                                                  \
+        _mm512_add_epi32(_mm512_ternarylogic_epi32(b[g], c[g], d[g], f), mk)); \
+    a[g] = _mm512_add_epi32(_mm512_rol_epi32(a[g], s), b[g]);                  \
+  }
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_ZSTEP(kF, a, b, c, d, i, i, 7);
+    BROOK_MD5_ZSTEP(kF, d, a, b, c, i + 1, i + 1, 12);
+    BROOK_MD5_ZSTEP(kF, c, d, a, b, i + 2, i + 2, 17);
+    BROOK_MD5_ZSTEP(kF, b, c, d, a, i + 3, i + 3, 22);
+  }
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_ZSTEP(kG, a, b, c, d, (5 * i + 1) & 15, i, 5);
+    BROOK_MD5_ZSTEP(kG, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
+    BROOK_MD5_ZSTEP(kG, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
+    BROOK_MD5_ZSTEP(kG, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
+  }
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_ZSTEP(kH, a, b, c, d, (3 * i + 5) & 15, i, 4);
+    BROOK_MD5_ZSTEP(kH, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
+    BROOK_MD5_ZSTEP(kH, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
+    BROOK_MD5_ZSTEP(kH, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
+  }
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_ZSTEP(kI, a, b, c, d, (7 * i) & 15, i, 6);
+    BROOK_MD5_ZSTEP(kI, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
+    BROOK_MD5_ZSTEP(kI, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
+    BROOK_MD5_ZSTEP(kI, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
+  }
+#undef BROOK_MD5_ZSTEP
+  alignas(64) uint32_t out[4][16];
+  for (int g = 0; g < kUsed; ++g) {
+    _mm512_store_si512(out[0],
+                       _mm512_add_epi32(a[g], _mm512_set1_epi32(0x67452301)));
+    _mm512_store_si512(
+        out[1], _mm512_add_epi32(
+                    b[g], _mm512_set1_epi32(static_cast<int>(0xefcdab89))));
+    _mm512_store_si512(
+        out[2], _mm512_add_epi32(
+                    c[g], _mm512_set1_epi32(static_cast<int>(0x98badcfe))));
+    _mm512_store_si512(out[3],
+                       _mm512_add_epi32(d[g], _mm512_set1_epi32(0x10325476)));
+    // Lane l's digest: its a, b, c, d in little-endian bytes.
+    for (int l = 0; l < 16; ++l) {
+      const uint32_t words[4] = {out[0][l], out[1][l], out[2][l], out[3][l]};
+      std::memcpy(digests[16 * g + l], words, 16);
+    }
+  }
+}
+
+}  // namespace
+
+void Md5ManyAvx512(const absl::string_view* messages, size_t n,
+                   std::array<uint8_t, 16>* digests) {
+  alignas(64) unsigned char blocks[kLanes * 64];
+  uint8_t out[kLanes][16];
+  size_t lanes[kLanes];
+  size_t i = 0;
+  while (i < n) {
+    // Gather up to kLanes one-block messages; longer ones go alone.
+    int count = 0;
+    for (; i < n && count < kLanes; ++i) {
+      const absl::string_view m = messages[i];
+      if (m.size() > kMaxOneBlockBytes) {
+        digests[i] = Md5(m);
+        continue;
+      }
+      // The message's bytes (a masked load reads none past its end), then
+      // its padding.
+      const __mmask64 mask = (uint64_t{1} << m.size()) - 1;
+      __m512i block = m.empty() ? _mm512_setzero_si512()
+                                : _mm512_maskz_loadu_epi8(mask, m.data());
+      block = _mm512_or_si512(block, _mm512_load_si512(kPad.pad[m.size()]));
+      _mm512_store_si512(blocks + 64 * count, block);
+      lanes[count++] = i;
+    }
+    if (count == 0) break;
+    if (count <= 4) {
+      // Too few to pay for sixteen lanes (the tail of a batch).
+      Md5Blocks4(blocks, count, out);
+    } else if (count <= 16) {
+      // Unused lanes hash zeros; their digests are dropped below.
+      std::memset(blocks + 64 * count, 0, 64 * (16 - count));
+      ProcessBlocks<1>(blocks, out);
+    } else {
+      std::memset(blocks + 64 * count, 0, 64 * (kLanes - count));
+      ProcessBlocks<kGroups>(blocks, out);
+    }
+    for (int l = 0; l < count; ++l) {
+      std::memcpy(digests[lanes[l]].data(), out[l], 16);
+    }
+  }
+}
+
+}  // namespace internal
+}  // namespace brook
