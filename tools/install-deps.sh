@@ -11,6 +11,11 @@ packages=(
 if [ "${BROOK_WITH_CLANG:-0}" = 1 ]; then
   packages+=(clang libclang-rt-14-dev clang-format)
 fi
+# The peer stores bench/peers/ measures brook against (issue 13); the
+# benchmark is built only when they are found, so the default install skips them.
+if [ "${BROOK_WITH_PEERS:-0}" = 1 ]; then
+  packages+=(librocksdb-dev liblmdb-dev libleveldb-dev)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
