@@ -198,6 +198,8 @@ absl::StatusOr<nlohmann::json> AwsJsonClient::Attempt(
                                               /*allow_exceptions=*/false);
   const bool parsed = !json.is_discarded();
   if (response->status == 200) {
+    // Operations without output (CreateStream, ...) answer with no body.
+    if (response->body.empty()) return nlohmann::json::object();
     if (!parsed || !json.is_object()) {
       return absl::InternalError(
           absl::StrCat(options_.service, " ", operation,

@@ -61,7 +61,7 @@ class AwsJsonClient {
 
   // Calls `operation` with `request` (a JSON object); returns the response
   // object. Errors as the file comment says; kInternal if a 200 response is
-  // not a JSON object.
+  // not a JSON object (an empty body is `{}`: operations without output).
   absl::StatusOr<nlohmann::json> Call(absl::string_view operation,
                                       const nlohmann::json& request);
 
