@@ -163,7 +163,7 @@ absl::StatusOr<nlohmann::json> AwsJsonClient::Attempt(
   signing.path = "/";
   signing.headers = {
       {"Host", host_},
-      {"Content-Type", "application/x-amz-json-1.1"},
+      {"Content-Type", options_.content_type},
       {"X-Amz-Date", AmzDate(now)},
       {"X-Amz-Target", absl::StrCat(options_.target_prefix, ".", operation)},
   };

@@ -31,6 +31,8 @@ struct AwsJsonClientOptions {
   AwsConfig config;
   std::string service = "kinesis";                 // signing scope
   std::string target_prefix = "Kinesis_20131202";  // X-Amz-Target prefix
+  // Kinesis speaks JSON 1.1; DynamoDB (DynamoDB_20120810) speaks 1.0.
+  std::string content_type = "application/x-amz-json-1.1";
   absl::Duration request_timeout = absl::Seconds(10);
   // Throttling, 5xx responses and transport failures are retried until this
   // long after the call began; then kResourceExhausted (throttled) or
