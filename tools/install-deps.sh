@@ -6,6 +6,7 @@ packages=(
   g++ cmake ninja-build git ca-certificates
   libabsl-dev libprotobuf-dev protobuf-compiler libzstd-dev
   catch2 libbenchmark-dev nlohmann-json3-dev pkgconf
+  libcurl4-openssl-dev libssl-dev  # the Kinesis HTTP client (lib/remote)
 )
 # Sanitizer builds and the format check (.ci/run) use clang's tools.
 if [ "${BROOK_WITH_CLANG:-0}" = 1 ]; then
@@ -16,6 +17,13 @@ fi
 if [ "${BROOK_WITH_PEERS:-0}" = 1 ]; then
   packages+=(librocksdb-dev liblmdb-dev libleveldb-dev)
 fi
+# The remote tests run kinesalite (a Kinesis emulator, an npm package) with
+# Node.js; without them those tests skip. Node.js comes from Debian unless a
+# `node` and `npm` are there already.
+if [ "${BROOK_WITH_NODE:-0}" = 1 ] &&
+  ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -25,4 +33,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# kinesalite into the checkout's .deps/node (where the tests look for it),
+# at the version the conformance vectors were made with.
+if [ "${BROOK_WITH_NODE:-0}" = 1 ]; then
+  node_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/node"
+  if [ ! -f "$node_dir/node_modules/kinesalite/package.json" ]; then
+    mkdir -p "$node_dir"
+    npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error \
+      kinesalite@3.3.3
+  fi
 fi

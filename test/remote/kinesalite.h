@@ -1,0 +1,70 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// A kinesalite server for one test: started with Node.js on 127.0.0.1 on a
+// port the system picks (test/remote/kinesalite_server.js prints it), in
+// memory, with streams ACTIVE at once; stopped when the object goes (its
+// standard input closes, and SIGTERM follows). Tests skip, with the reason
+// printed, when Node.js or kinesalite is not installed
+// (`BROOK_WITH_NODE=1 bash tools/install-deps.sh` installs both).
+//
+// Environment: BROOK_NODE (default "node" on PATH), BROOK_KINESALITE_DIR
+// (default: the configured one, .deps/node/node_modules/kinesalite).
+//
+// Thread safety: not thread-safe; use from the test's thread.
+
+#ifndef BROOK_TEST_REMOTE_KINESALITE_H_
+#define BROOK_TEST_REMOTE_KINESALITE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+#include <sys/types.h>
+
+namespace brook {
+namespace testing {
+
+class Kinesalite {
+ public:
+  // Starts a server. kFailedPrecondition when Node.js or kinesalite is
+  // absent (the message says what to install: skip the test), another code
+  // when it was there but did not start.
+  static absl::StatusOr<std::unique_ptr<Kinesalite>> Start();
+  ~Kinesalite();
+
+  // "http://127.0.0.1:<port>".
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  Kinesalite(pid_t pid, int stdin_fd, std::string endpoint)
+      : pid_(pid), stdin_fd_(stdin_fd), endpoint_(std::move(endpoint)) {}
+
+  pid_t pid_;
+  int stdin_fd_;
+  std::string endpoint_;
+};
+
+// A loopback port nothing listens on (bound, then closed), for tests of an
+// unreachable endpoint.
+int UnusedLoopbackPort();
+
+}  // namespace testing
+}  // namespace brook
+
+// Starts kinesalite into `var` (a std::unique_ptr<Kinesalite>), or prints why
+// not and leaves the test case (it counts as passed: a skip).
+#define BROOK_START_KINESALITE_OR_SKIP(var)                                 \
+  std::unique_ptr<::brook::testing::Kinesalite> var;                        \
+  {                                                                         \
+    auto started = ::brook::testing::Kinesalite::Start();                   \
+    if (!started.ok() &&                                                    \
+        started.status().code() == absl::StatusCode::kFailedPrecondition) { \
+      WARN("SKIPPED: " << started.status().message());                      \
+      return;                                                               \
+    }                                                                       \
+    REQUIRE(started.status() == absl::OkStatus());                          \
+    var = std::move(*started);                                              \
+  }
+
+#endif  // BROOK_TEST_REMOTE_KINESALITE_H_
