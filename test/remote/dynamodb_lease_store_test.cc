@@ -357,6 +357,15 @@ TEST_CASE("DynamoDbLeaseStore: on dynalite, two stores share one table",
   CHECK((*item)["Item"]["leaseCounter"] == json{{"N", "5"}});
   CHECK(!(*item)["Item"].contains("checkpointOwner"));
 
+  // Numbers DynamoDB must take in exponent form read back exactly.
+  absl::StatusOr<Lease> measured = (*b)->UpdateThroughput(
+      *(*b)->GetLease("shardId-000000000001"), 1e-7, 0.1);
+  BROOK_REQUIRE_OK(measured);
+  absl::StatusOr<Lease> reread = (*a)->GetLease("shardId-000000000001");
+  BROOK_REQUIRE_OK(reread);
+  CHECK(reread->throughput_records_per_second == 1e-7);
+  CHECK(reread->throughput_bytes_per_second == 0.1);
+
   // Scan pages: more leases than one small page.
   for (int i = 10; i < 40; ++i) {
     Lease lease;
