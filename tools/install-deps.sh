@@ -17,8 +17,9 @@ fi
 if [ "${BROOK_WITH_PEERS:-0}" = 1 ]; then
   packages+=(librocksdb-dev liblmdb-dev libleveldb-dev)
 fi
-# The remote tests run kinesalite (a Kinesis emulator, an npm package) with
-# Node.js; without them those tests skip. Node.js comes from Debian unless a
+# The remote tests run kinesalite and dynalite (Kinesis and DynamoDB
+# emulators, npm packages) with Node.js; without them those tests skip.
+# Node.js comes from Debian unless a
 # `node` and `npm` are there already.
 if [ "${BROOK_WITH_NODE:-0}" = 1 ] &&
   ! { command -v node && command -v npm; } >/dev/null 2>&1; then
@@ -35,13 +36,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# kinesalite into the checkout's .deps/node (where the tests look for it),
-# at the version the conformance vectors were made with.
+# kinesalite (at the version the conformance vectors were made with) and
+# dynalite into the checkout's .deps/node, where the tests look for them.
 if [ "${BROOK_WITH_NODE:-0}" = 1 ]; then
   node_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/node"
-  if [ ! -f "$node_dir/node_modules/kinesalite/package.json" ]; then
+  if [ ! -f "$node_dir/node_modules/kinesalite/package.json" ] ||
+    [ ! -f "$node_dir/node_modules/dynalite/package.json" ]; then
     mkdir -p "$node_dir"
     npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error \
-      kinesalite@3.3.3
+      kinesalite@3.3.3 dynalite@4.0.0
   fi
 fi

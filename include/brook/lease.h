@@ -5,11 +5,13 @@
 // shard's checkpoint (an `ExtendedSequenceNumber`). A `LeaseStore` holds a
 // group's leases; every change to a lease is a compare-and-set on its
 // `lease_counter`, so two workers can never both believe they own a shard.
-// Two stores come with brook: `NewMemoryLeaseStore()` (one process) and
+// Three stores come with brook: `NewMemoryLeaseStore()` (one process),
 // `OpenDurableLeaseStore()` (a directory beside a durable stream's, shared by
-// processes, surviving crashes; format: lib/group/LEASE_FORMAT.md). Their
-// fields carry the names of KCL's DynamoDB lease table attributes, so a
-// DynamoDB-backed store is one more implementation of the same interface.
+// processes, surviving crashes; format: lib/group/LEASE_FORMAT.md) and, when
+// brook is built with its AWS client, `OpenDynamoDbLeaseStore()`
+// (brook/dynamodb_lease_store.h: a DynamoDB table in KCL's lease table
+// schema, shared by machines). The fields carry the names of KCL's lease
+// table attributes.
 //
 // Thread safety: `ExtendedSequenceNumber` and `Lease` are plain values. Every
 // method of a `LeaseStore` is thread-safe; see each store for processes.

@@ -1,7 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // What every LeaseStore must do, run against the memory store and the durable
-// store alike.
+// store alike (brook_group_tests), and against the DynamoDB store on dynalite
+// (brook_remote_tests, which compiles this file with
+// BROOK_LEASE_TEST_DYNAMODB; see group/lease_testing.h).
 
 #include <atomic>
 #include <functional>
@@ -27,11 +29,11 @@ using ESN = ExtendedSequenceNumber;
 
 SequenceNumber Seq(uint64_t n) { return SequenceNumber::FromValue(n); }
 
-TEST_CASE("LeaseStore: create, get and list", "[group]") {
-  const bool durable = GENERATE(false, true);
-  INFO((durable ? "durable" : "memory"));
+TEST_CASE(BROOK_LEASE_TEST_NAME("create, get and list"), "[group]") {
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
   testing::TempDir dir;
-  std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
 
   Lease lease = MakeLease(3, 1, 2);
   lease.parent_shard_ids = {ShardKey(0), ShardKey(1)};
@@ -68,11 +70,13 @@ TEST_CASE("LeaseStore: create, get and list", "[group]") {
   CHECK((*all)[1].lease_key == ShardKey(3));
 }
 
-TEST_CASE("LeaseStore: bad lease keys and values are kInvalidArgument",
-          "[group]") {
-  const bool durable = GENERATE(false, true);
+TEST_CASE(
+    BROOK_LEASE_TEST_NAME("bad lease keys and values are kInvalidArgument"),
+    "[group]") {
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
   testing::TempDir dir;
-  std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
   for (const char* key : {"", ".hidden", "a/b", "a b", "../x"}) {
     INFO(key);
     Lease lease;
@@ -92,12 +96,13 @@ TEST_CASE("LeaseStore: bad lease keys and values are kInvalidArgument",
   BROOK_CHECK_CODE(store->GetLease(ShardKey(0)), kNotFound);
 }
 
-TEST_CASE("LeaseStore: each change bumps the counter and does its part",
-          "[group]") {
-  const bool durable = GENERATE(false, true);
-  INFO((durable ? "durable" : "memory"));
+TEST_CASE(
+    BROOK_LEASE_TEST_NAME("each change bumps the counter and does its part"),
+    "[group]") {
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
   testing::TempDir dir;
-  std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
   BROOK_REQUIRE_OK(store->CreateLeaseIfNotExists(MakeLease(0)));
   Lease lease = *store->GetLease(ShardKey(0));
 
@@ -164,12 +169,13 @@ TEST_CASE("LeaseStore: each change bumps the counter and does its part",
 }
 
 TEST_CASE(
-    "LeaseStore: every change with a stale counter is kAborted and "
-    "changes nothing",
+    BROOK_LEASE_TEST_NAME("every change with a stale counter is kAborted and "
+                          "changes nothing"),
     "[group]") {
-  const bool durable = GENERATE(false, true);
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
   testing::TempDir dir;
-  std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
   BROOK_REQUIRE_OK(store->CreateLeaseIfNotExists(MakeLease(0)));
   const Lease stale = *store->TakeLease(*store->GetLease(ShardKey(0)), "w1");
   const Lease current = *store->RenewLease(stale);  // someone else moved on
@@ -225,12 +231,13 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "LeaseStore: of threads taking one lease at one counter, exactly "
-    "one wins",
+    BROOK_LEASE_TEST_NAME("of threads taking one lease at one counter, exactly "
+                          "one wins"),
     "[group]") {
-  const bool durable = GENERATE(false, true);
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
   testing::TempDir dir;
-  std::unique_ptr<LeaseStore> store = testing::NewStoreOfKind(durable, dir);
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
   BROOK_REQUIRE_OK(store->CreateLeaseIfNotExists(MakeLease(0)));
   constexpr int kThreads = 4;
   constexpr int kRounds = 20;
@@ -260,6 +267,7 @@ TEST_CASE(
   }
 }
 
+#ifndef BROOK_LEASE_TEST_DYNAMODB
 TEST_CASE("Lease names: group names are validated", "[group]") {
   for (const char* good : {"app", "my-app_2.prod", "..a"}) {
     BROOK_CHECK_OK(ValidateGroupName(good));
@@ -273,6 +281,7 @@ TEST_CASE("Lease names: group names are validated", "[group]") {
   }
   BROOK_CHECK_CODE(ValidateGroupName(std::string(256, 'a')), kInvalidArgument);
 }
+#endif  // BROOK_LEASE_TEST_DYNAMODB
 
 }  // namespace
 }  // namespace brook

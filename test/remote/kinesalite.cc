@@ -47,12 +47,15 @@ void StopChild(pid_t pid, int stdin_fd) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
+absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
+                             const std::string& default_dir,
+                             const std::string& script, pid_t* child_pid,
+                             int* child_stdin, std::string* endpoint) {
   const std::string node = EnvOr("BROOK_NODE", "node");
-  const std::string dir = EnvOr("BROOK_KINESALITE_DIR", BROOK_KINESALITE_DIR);
+  const std::string dir = EnvOr(dir_var, default_dir.c_str());
   if (!Exists(dir + "/package.json")) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "kinesalite is not installed at ", dir,
+        package, " is not installed at ", dir,
         " (BROOK_WITH_NODE=1 bash tools/install-deps.sh installs it)"));
   }
   int in[2], out[2];
@@ -66,7 +69,6 @@ absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  std::string script = BROOK_KINESALITE_SERVER_JS;
   char* argv[] = {const_cast<char*>(node.c_str()),
                   const_cast<char*>(script.c_str()),
                   const_cast<char*>(dir.c_str()), nullptr};
@@ -109,8 +111,24 @@ absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
     return absl::UnavailableError(absl::StrCat(
         node, " ", script, " did not report a port (output: \"", line, "\")"));
   }
+  *child_pid = pid;
+  *child_stdin = in[1];
+  *endpoint = absl::StrCat("http://127.0.0.1:", port);
+  return absl::OkStatus();
+}
+
+void StopNodeServer(pid_t pid, int stdin_fd) { StopChild(pid, stdin_fd); }
+
+absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
+  pid_t pid = 0;
+  int stdin_fd = -1;
+  std::string endpoint;
+  absl::Status s = SpawnNodeServer(
+      "kinesalite", "BROOK_KINESALITE_DIR", BROOK_KINESALITE_DIR,
+      BROOK_KINESALITE_SERVER_JS, &pid, &stdin_fd, &endpoint);
+  if (!s.ok()) return s;
   return std::unique_ptr<Kinesalite>(
-      new Kinesalite(pid, in[1], absl::StrCat("http://127.0.0.1:", port)));
+      new Kinesalite(pid, stdin_fd, std::move(endpoint)));
 }
 
 Kinesalite::~Kinesalite() { StopChild(pid_, stdin_fd_); }
