@@ -445,8 +445,38 @@ absl::Status ShardImpl::CreateSegment(AppendPlan* plan) {
   absl::StatusOr<std::shared_ptr<Segment>> created =
       store_->CreateSegment(number_, base, plan->new_capacities[k]);
   if (!created.ok()) return created.status();
+  ReserveIndex(**created);
   plan->targets.push_back(*std::move(created));
   return absl::OkStatus();
+}
+
+void ShardImpl::ReserveIndex(Segment& segment) {
+  // The index of a new segment gets its room now, at the roll, so that no
+  // append into it reallocates (and copies, and faults in) a vector that
+  // grows by doubling to one entry per frame (issue 13). The room: as many
+  // entries as the segment before it needed, plus a quarter, never more than
+  // the segment has frames for. A shard at its retention bound reuses the
+  // index of the segment it dropped last, whose pages are already touched.
+  size_t want = 0;
+  std::vector<BatchIndexEntry> spare;
+  {
+    MutexLock lock(&mu_);
+    if (!segments_.empty()) {
+      const Segment& before = *segments_.back();
+      want = before.batches.size() + before.batches.size() / 4;
+    }
+    spare = std::move(spare_index_);
+    spare_index_ = {};
+  }
+  want = std::min(want, segment.capacity() / kBatchHeaderBytes + 1);
+  // Not published yet: only this appender sees `segment`, no lock needed.
+  if (spare.capacity() >= want && spare.capacity() > 0) {
+    segment.batches = std::move(spare);
+    segment.batches.clear();
+  } else if (want > 0) {
+    segment.batches.reserve(want);
+  }
+  // A spare too small for this segment is freed here, outside `mu_`.
 }
 
 void ShardImpl::DiscardCreated(AppendPlan* plan) {
@@ -546,6 +576,13 @@ int64_t ShardImpl::RemoveFrontLocked() {
   trim_position_ = front->end_position;
   store_->Published(number_, end_position_, trim_position_);
   const int64_t bytes = static_cast<int64_t>(front->end_offset);
+  // Readers look at an index only under `mu_`, and only of segments in
+  // `segments_`: the dropped segment's index can be reused by the next roll
+  // (ReserveIndex()). The larger of the two is kept.
+  if (front->batches.capacity() > spare_index_.capacity()) {
+    std::swap(spare_index_, front->batches);
+    spare_index_.clear();
+  }
   stream_->Release(bytes);
   store_->Remove(std::move(front));
   return bytes;

@@ -204,6 +204,11 @@ class ShardImpl final : public Shard {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status CreateSegment(AppendPlan* plan)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  // Gives the index of `segment`, just created and not yet published, room
+  // for the frames it will likely hold: the index a dropped segment left
+  // (spare_index_) or a reservation sized from the segment before it.
+  void ReserveIndex(Segment& segment) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void DiscardCreated(AppendPlan* plan)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void Publish(const AppendPlan& plan, uint64_t first_position,
@@ -336,6 +341,10 @@ class ShardImpl final : public Shard {
   mutable Mutex mu_;
   mutable CondVar published_;
   std::deque<std::shared_ptr<Segment>> segments_ ABSL_GUARDED_BY(mu_);
+  // The emptied index (capacity kept) of the last segment retention dropped,
+  // for the next new segment (ReserveIndex()): at the retention bound, an
+  // append's index entry then lands in memory that is already faulted in.
+  std::vector<BatchIndexEntry> spare_index_ ABSL_GUARDED_BY(mu_);
   // Positions [trim_position_, end_position_) are readable.
   uint64_t trim_position_ ABSL_GUARDED_BY(mu_);
   uint64_t end_position_ ABSL_GUARDED_BY(mu_);
