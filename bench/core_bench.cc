@@ -19,10 +19,9 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
-#include <time.h>
-
 #include "store/batch_format.h"
 #include "util/md5.h"
+#include <time.h>
 
 namespace brook {
 namespace {
