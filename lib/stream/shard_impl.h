@@ -1,9 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // The shard log every store shares: appends batches to segments, indexes them,
-// serves readers, applies retention. The append and retention side is in
-// shard_impl.cc, the reader side (iterators, GetRecords, waits) in
-// shard_reader.cc.
+// serves readers, applies retention. The append side is in shard_impl.cc,
+// retention in shard_retention.cc, the reader side (iterators, GetRecords,
+// waits) in shard_reader.cc.
 //
 // Thread safety: thread-safe. Appenders are serialised by `append_mu_`;
 // `mu_` guards the segment list and what has been published to readers, and is
