@@ -129,17 +129,19 @@ inline bool LessEqual(HashKey a, HashKey b) {
 // UTF-8 keys.
 bool AllPlainRecords(absl::Span<const RoutedRecord> records,
                      const HashKeyRange& range, int64_t max_record_bytes) {
-  bool ok = true;
+  // Each check as 0 or 1, combined with `&` (not `&&`): no branch.
+  auto bit = [](bool b) { return static_cast<unsigned>(b); };
+  unsigned ok = 1;
   const size_t max_bytes = static_cast<size_t>(max_record_bytes);
   for (const RoutedRecord& r : records) {
     const size_t key = r.partition_key.size();
-    ok &= LessEqual(range.starting_hash_key, r.hash_key) &
-          LessEqual(r.hash_key, range.ending_hash_key) &
-          (key + r.data.size() <= max_bytes) &
-          (key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
-          internal::IsAscii(r.partition_key);
+    ok &= bit(LessEqual(range.starting_hash_key, r.hash_key)) &
+          bit(LessEqual(r.hash_key, range.ending_hash_key)) &
+          bit(key + r.data.size() <= max_bytes) &
+          bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
+          bit(internal::IsAscii(r.partition_key));
   }
-  return ok;
+  return ok != 0;
 }
 
 }  // namespace

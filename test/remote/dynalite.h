@@ -21,6 +21,7 @@
 
 #include "brook/dynamodb_lease_store.h"
 
+#include "emulator_skip.h"
 #include <sys/types.h>
 
 namespace brook {
@@ -59,18 +60,8 @@ Dynalite* SharedDynalite(std::string* why);
 }  // namespace brook
 
 // Starts dynalite into `var` (a std::unique_ptr<Dynalite>), or prints why not
-// and leaves the test case (it counts as passed: a skip).
-#define BROOK_START_DYNALITE_OR_SKIP(var)                                   \
-  std::unique_ptr<::brook::testing::Dynalite> var;                          \
-  {                                                                         \
-    auto started = ::brook::testing::Dynalite::Start();                     \
-    if (!started.ok() &&                                                    \
-        started.status().code() == absl::StatusCode::kFailedPrecondition) { \
-      WARN("SKIPPED: " << started.status().message());                      \
-      return;                                                               \
-    }                                                                       \
-    REQUIRE(started.status() == absl::OkStatus());                          \
-    var = std::move(*started);                                              \
-  }
+// and leaves the test case (emulator_skip.h).
+#define BROOK_START_DYNALITE_OR_SKIP(var) \
+  BROOK_START_EMULATOR_OR_SKIP(::brook::testing::Dynalite, var)
 
 #endif  // BROOK_TEST_REMOTE_DYNALITE_H_

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+#include "emulator_skip.h"
 #include <sys/types.h>
 
 namespace brook {
@@ -65,19 +66,9 @@ int UnusedLoopbackPort();
 }  // namespace testing
 }  // namespace brook
 
-// Starts kinesalite into `var` (a std::unique_ptr<Kinesalite>), or prints why
-// not and leaves the test case (it counts as passed: a skip).
-#define BROOK_START_KINESALITE_OR_SKIP(var)                                 \
-  std::unique_ptr<::brook::testing::Kinesalite> var;                        \
-  {                                                                         \
-    auto started = ::brook::testing::Kinesalite::Start();                   \
-    if (!started.ok() &&                                                    \
-        started.status().code() == absl::StatusCode::kFailedPrecondition) { \
-      WARN("SKIPPED: " << started.status().message());                      \
-      return;                                                               \
-    }                                                                       \
-    REQUIRE(started.status() == absl::OkStatus());                          \
-    var = std::move(*started);                                              \
-  }
+// Starts kinesalite into `var` (a std::unique_ptr<Kinesalite>), or prints why not
+// and leaves the test case (emulator_skip.h).
+#define BROOK_START_KINESALITE_OR_SKIP(var) \
+  BROOK_START_EMULATOR_OR_SKIP(::brook::testing::Kinesalite, var)
 
 #endif  // BROOK_TEST_REMOTE_KINESALITE_H_
