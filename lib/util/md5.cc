@@ -187,14 +187,7 @@ void Md5ManyPortable(const absl::string_view* messages, size_t n,
         digests[i] = Md5(m);
         continue;
       }
-      unsigned char* block = blocks + 64 * count;
-      std::memset(block, 0, 64);
-      if (!m.empty()) std::memcpy(block, m.data(), m.size());
-      block[m.size()] = 0x80;
-      const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
-      for (int b = 0; b < 8; ++b) {
-        block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
-      }
+      PadOneBlock(m, blocks + 64 * count);
       lanes[count++] = i;
     }
     if (count == 0) break;

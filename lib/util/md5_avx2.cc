@@ -164,12 +164,7 @@ void Md5ManyAvx2(const absl::string_view* messages, size_t n,
         digests[i] = Md5(m);
         continue;
       }
-      unsigned char* block = blocks + 64 * count;
-      std::memset(block, 0, 64);
-      if (!m.empty()) std::memcpy(block, m.data(), m.size());
-      block[m.size()] = 0x80;
-      const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
-      std::memcpy(block + 56, &bits, 8);  // little-endian, as MD5 wants
+      PadOneBlock(m, blocks + 64 * count);
       lanes[count++] = i;
     }
     if (count == 0) break;

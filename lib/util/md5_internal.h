@@ -7,6 +7,9 @@
 #define BROOK_LIB_UTIL_MD5_INTERNAL_H_
 
 #include <cstdint>
+#include <cstring>
+
+#include "absl/strings/string_view.h"
 
 namespace brook {
 namespace internal {
@@ -29,6 +32,18 @@ inline constexpr uint32_t kMd5K[64] = {
 // for lane l, into `digests[0..count)`, four lanes interleaved in scalar
 // registers.
 void Md5Blocks4(const unsigned char* blocks, int count, uint8_t (*digests)[16]);
+
+// Writes `m` (at most 55 bytes) into `block` as MD5's single padded block:
+// the bytes, 0x80, zeros, and the length in bits, little-endian.
+inline void PadOneBlock(absl::string_view m, unsigned char* block) {
+  std::memset(block, 0, 64);
+  if (!m.empty()) std::memcpy(block, m.data(), m.size());
+  block[m.size()] = 0x80;
+  const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
+  for (int b = 0; b < 8; ++b) {
+    block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+  }
+}
 
 }  // namespace internal
 }  // namespace brook
