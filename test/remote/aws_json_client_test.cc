@@ -18,6 +18,7 @@
 #include "brook/kinesis_client.h"
 
 #include "remote/kinesis_client_impl.h"
+#include "remote/scripted_transport.h"
 #include "remote/sigv4.h"
 #include "testing/status_testing.h"
 
@@ -27,34 +28,10 @@ namespace {
 
 using nlohmann::json;
 
-// Answers each Post() with the next scripted response (the last repeats),
-// keeping every request it saw.
-class ScriptedTransport : public HttpTransport {
- public:
-  std::vector<HttpRequest> requests;
-  std::deque<absl::StatusOr<HttpResponse>> script;
-
-  absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
-    requests.push_back(request);
-    REQUIRE(!script.empty());
-    absl::StatusOr<HttpResponse> r = script.front();
-    if (script.size() > 1) script.pop_front();
-    return r;
-  }
-};
-
-HttpResponse Ok(const json& body) { return HttpResponse{200, body.dump(), {}}; }
 HttpResponse Error(int status, const std::string& type,
                    const std::string& message) {
   return HttpResponse{
       status, json{{"__type", type}, {"message", message}}.dump(), {}};
-}
-
-std::string HeaderOf(const HttpRequest& r, const std::string& name) {
-  for (const auto& [n, v] : r.headers) {
-    if (n == name) return v;
-  }
-  return "";
 }
 
 const int64_t kNow = 1764583200000;  // 2025-12-01T10:00:00Z

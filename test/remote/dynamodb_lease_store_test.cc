@@ -23,6 +23,7 @@
 #include "remote/dynalite.h"
 #include "remote/dynamodb_lease_store_impl.h"
 #include "remote/kinesalite.h"
+#include "remote/scripted_transport.h"
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -32,22 +33,6 @@ namespace {
 using nlohmann::json;
 using ESN = ExtendedSequenceNumber;
 
-// Answers each Post() with the next scripted response, keeping every request.
-class ScriptedTransport : public HttpTransport {
- public:
-  std::vector<HttpRequest> requests;
-  std::deque<HttpResponse> script;
-
-  absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
-    requests.push_back(request);
-    REQUIRE(!script.empty());
-    HttpResponse r = script.front();
-    script.pop_front();
-    return r;
-  }
-};
-
-HttpResponse Ok(const json& body) { return HttpResponse{200, body.dump(), {}}; }
 HttpResponse ConditionFailed() {
   return HttpResponse{
       400,
@@ -56,13 +41,6 @@ HttpResponse ConditionFailed() {
            {"message", "The conditional request failed"}}
           .dump(),
       {}};
-}
-
-std::string HeaderOf(const HttpRequest& r, const std::string& name) {
-  for (const auto& [n, v] : r.headers) {
-    if (n == name) return v;
-  }
-  return "";
 }
 
 struct Fixture {
@@ -79,6 +57,7 @@ struct Fixture {
     config.endpoint_url = "http://127.0.0.1:8000";
     config.credentials = AwsCredentials{"AKIDTEST", "testsecret"};
     auto t = std::make_unique<ScriptedTransport>();
+    t->repeat_last = false;  // a request past the script fails the test
     transport = t.get();
     store = std::make_unique<DynamoDbLeaseStore>(options, config, std::move(t));
   }
