@@ -11,7 +11,10 @@
 // offers a spinning wait), reads it, takes the time and acknowledges; the
 // producer waits for the acknowledgement before the next put, so every record
 // finds the consumer waiting. Counters `p50`, `p99` and `p999` are the
-// percentiles of those put-to-read times in nanoseconds. CLOCK_MONOTONIC is
+// percentiles of the put-to-wake-up times in nanoseconds (the time the
+// consumer's WaitForRecords returned, as the baselines' waits), and
+// `read_p50`, `read_p99` and `read_p999` those of put to records in hand
+// (after the GetRecords that follows the wake-up). CLOCK_MONOTONIC is
 // system-wide, so the cross-process figures use the same clock.
 
 #include <algorithm>
@@ -58,8 +61,10 @@ int64_t NowNanos() {
       .count();
 }
 
-// Sets the counters from latency samples in nanoseconds.
-void ReportPercentiles(benchmark::State& state, std::vector<int64_t> samples) {
+// Sets the counters `<prefix>p50`, `<prefix>p99` and `<prefix>p999` from
+// latency samples in nanoseconds (and `samples`).
+void ReportPercentiles(benchmark::State& state, std::vector<int64_t> samples,
+                       const std::string& prefix = "") {
   if (samples.empty()) return;
   std::sort(samples.begin(), samples.end());
   auto at = [&](double q) {
@@ -67,9 +72,9 @@ void ReportPercentiles(benchmark::State& state, std::vector<int64_t> samples) {
         std::min(samples.size() - 1, static_cast<size_t>(q * samples.size()));
     return static_cast<double>(samples[i]);
   };
-  state.counters["p50"] = at(0.5);
-  state.counters["p99"] = at(0.99);
-  state.counters["p999"] = at(0.999);
+  state.counters[prefix + "p50"] = at(0.5);
+  state.counters[prefix + "p99"] = at(0.99);
+  state.counters[prefix + "p999"] = at(0.999);
   state.counters["samples"] = static_cast<double>(samples.size());
 }
 
@@ -138,18 +143,23 @@ int64_t StampOf(absl::string_view data) {
 }
 
 // The consumer side: waits on the shard from `it` on, and for each record
-// read stores its latency and raises `ack`, until `stop`.
+// read stores its put-to-wake-up latency in `woke[n]` and its put-to-read
+// latency in `read[n]` (n < capacity) and raises `ack`, until `stop`.
 void ConsumeLoop(const Consumer& consumer, ShardIterator it,
                  const std::atomic<bool>& stop, std::atomic<uint64_t>& ack,
-                 int64_t* latencies, size_t capacity) {
+                 int64_t* woke, int64_t* read, size_t capacity) {
   uint64_t n = ack.load();
   while (!stop.load(std::memory_order_relaxed)) {
     if (!consumer.WaitForRecords(it, absl::Milliseconds(50))) continue;
+    const int64_t woke_at = NowNanos();
     absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
     if (!r.ok()) return;
     const int64_t now = NowNanos();
     for (const Record& rec : r->records()) {
-      if (n < capacity) latencies[n] = now - StampOf(rec.data);
+      if (n < capacity) {
+        woke[n] = woke_at - StampOf(rec.data);
+        read[n] = now - StampOf(rec.data);
+      }
       ++n;
     }
     ack.store(n, std::memory_order_release);
@@ -209,17 +219,20 @@ void BM_Latency_InProcess(benchmark::State& state) {
   Consumer consumer(stream.get());
   const ShardIterator it = *consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
-  std::vector<int64_t> latencies(1 << 22);
+  std::vector<int64_t> woke(1 << 22);
+  std::vector<int64_t> read(woke.size());
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> ack{0};
   std::thread reader([&] {
-    ConsumeLoop(consumer, it, stop, ack, latencies.data(), latencies.size());
+    ConsumeLoop(consumer, it, stop, ack, woke.data(), read.data(), woke.size());
   });
   ProduceLoop(state, producer, ack, 0);
   stop.store(true);
   reader.join();
-  latencies.resize(std::min<size_t>(ack.load(), latencies.size()));
-  ReportPercentiles(state, std::move(latencies));
+  woke.resize(std::min<size_t>(ack.load(), woke.size()));
+  read.resize(woke.size());
+  ReportPercentiles(state, std::move(woke));
+  ReportPercentiles(state, std::move(read), "read_");
 }
 BENCHMARK(BM_Latency_InProcess)->Arg(0)->Arg(1)->ArgName("spin")->UseRealTime();
 
@@ -353,9 +366,10 @@ struct CrossProcessShared {
   std::atomic<uint64_t> ack;
   std::atomic<uint32_t> ready;
   std::atomic<uint32_t> stop;
-  std::atomic<uint32_t> futex_word;  // the futex baseline's sequence
-  std::atomic<int64_t> stamp;        // the futex baseline's send time
-  int64_t latencies[kCapacity];
+  std::atomic<uint32_t> futex_word;   // the futex baseline's sequence
+  std::atomic<int64_t> stamp;         // the futex baseline's send time
+  int64_t latencies[kCapacity];       // put to wake-up (or the baseline's)
+  int64_t read_latencies[kCapacity];  // put to read (BM_Latency_* only)
 };
 
 class SharedMapping {
@@ -412,14 +426,20 @@ void StopChild(CrossProcessShared& shared, pid_t child) {
   }
 }
 
-// Reports the percentiles of the latencies the child stored.
+// Reports the percentiles of the latencies the child stored (with `read`,
+// also those of `read_latencies`).
 void ReportChildLatencies(benchmark::State& state,
-                          const CrossProcessShared& shared) {
-  std::vector<int64_t> latencies(
-      shared.latencies,
-      shared.latencies +
-          std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity));
-  ReportPercentiles(state, std::move(latencies));
+                          const CrossProcessShared& shared, bool read = false) {
+  const size_t n =
+      std::min<uint64_t>(shared.ack.load(), CrossProcessShared::kCapacity);
+  ReportPercentiles(
+      state, std::vector<int64_t>(shared.latencies, shared.latencies + n));
+  if (read) {
+    ReportPercentiles(
+        state,
+        std::vector<int64_t>(shared.read_latencies, shared.read_latencies + n),
+        "read_");
+  }
 }
 
 // The producer writes a durable stream; the consumer is a forked process
@@ -458,7 +478,7 @@ void BM_Latency_CrossProcess(benchmark::State& state) {
     });
     shared.ready.store(1, std::memory_order_release);
     ConsumeLoop(consumer, *it, stop, shared.ack, shared.latencies,
-                CrossProcessShared::kCapacity);
+                shared.read_latencies, CrossProcessShared::kCapacity);
     watcher.join();
     _exit(0);
   }
@@ -470,7 +490,7 @@ void BM_Latency_CrossProcess(benchmark::State& state) {
   Producer producer(stream.get());
   ProduceLoop(state, producer, shared.ack, 0);
   StopChild(shared, child);
-  ReportChildLatencies(state, shared);
+  ReportChildLatencies(state, shared, /*read=*/true);
 }
 BENCHMARK(BM_Latency_CrossProcess)
     ->Arg(0)

@@ -51,7 +51,7 @@ void ShardImpl::AdoptFollowed(const std::shared_ptr<Segment>& segment,
   s.end_position = frames.end_position;
   if (is_new) segments_.push_back(segment);
   end_position_ = frames.end_position;
-  if (waiters_ > 0) WakeWaiters();
+  if (wake_.waiters.load(std::memory_order_relaxed) > 0) WakeWaiters();
 }
 
 void ShardImpl::FollowTrim(uint64_t trim) {
@@ -246,16 +246,35 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
   // Set at the first look that finds nothing: a wait that finds the record
   // at once reads no clock for it.
   absl::Time spin_until = absl::InfinitePast();
+  // Set once a look of this wait found the view caught up with the writer's
+  // published end (so it is healthy: no damage, nothing it cannot adopt).
+  // From then on the writer's slot alone says whether a record at or past
+  // `position` is published: the wait returns on it without adopting the
+  // frames, which the read that follows does (every read follows first).
+  // A spinning wait so returns one cache-line transfer after the writer
+  // published, not after checking and indexing the new frames too.
+  bool caught_up = false;
   for (;;) {
     FollowFile* const file = store->FollowForReading();
     // Read before looking, so that a publication after the look changes it.
     const uint32_t seen = file != nullptr ? file->notify_value() : 0;
+    // Whether the writer's slot shows a record at or past `position`.
+    auto published_past = [&](const FollowFile::Slot& slot) {
+      return std::max(position, slot.trim) < slot.published_end;
+    };
+    uint64_t published_end = 0;
+    if (file != nullptr) {
+      const FollowFile::Slot slot = file->Read(number_);
+      if (caught_up && published_past(slot)) return true;
+      published_end = slot.published_end;
+    }
     stream_->FollowTopology();
     const_cast<ShardImpl*>(this)->Follow().IgnoreError();  // Read() reports it
     {
       MutexLock lock(&mu_);
       if (std::max(position, trim_position_) < end_position_) return true;
       if (closed_) return false;
+      caught_up = file != nullptr && end_position_ >= published_end;
     }
     const int64_t now = env->NowMillis();
     if (now >= deadline_millis) return false;
@@ -267,7 +286,12 @@ bool ShardImpl::FollowWait(uint64_t position, int64_t deadline_millis,
         spin_until = SpinDeadline(env, spin, deadline_millis, t);
       }
       if (t < spin_until) {
-        SpinUntil(spin_until, [&] { return file->notify_value() != seen; });
+        // The slot too: the writer stores it before it raises the notify
+        // word, so watching it saves the wake-up one cache-line transfer.
+        SpinUntil(spin_until, [&] {
+          return file->notify_value() != seen ||
+                 (caught_up && published_past(file->Read(number_)));
+        });
         continue;
       }
     }

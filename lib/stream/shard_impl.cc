@@ -106,7 +106,7 @@ void ShardImpl::Close(std::vector<ChildShard> children) {
     MutexLock lock(&mu_);
     closed_ = true;
     children_ = std::move(children);
-    if (waiters_ > 0) WakeWaiters();
+    if (wake_.waiters.load(std::memory_order_relaxed) > 0) WakeWaiters();
   }
   // No segment will be created here again; storage kept for one can go.
   store_->RetireShard(number_);
@@ -491,7 +491,7 @@ void ShardImpl::DiscardCreated(AppendPlan* plan) {
 }
 
 void ShardImpl::WakeWaiters() const {
-  wake_count_.fetch_add(1, std::memory_order_release);
+  wake_.count.fetch_add(1, std::memory_order_release);
   published_.SignalAll();
 }
 
@@ -504,14 +504,17 @@ void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
   {
     MutexLock lock(&mu_);
     PublishLocked(plan, first_position, record_count, arrival_millis);
-    wake = waiters_ > 0;
+    wake = wake_.waiters.load(std::memory_order_relaxed) > 0;
     end = end_position_;
     trim = trim_position_;
   }
   // Woken after `mu_` is released, so that a reader does not wake only to
   // block on it again (one context switch less on the put-to-read path).
   // `append_mu_` keeps the ends stable until the store has them.
-  if (wake) WakeWaiters();
+  if (wake) {
+    wake_.end.store(end, std::memory_order_relaxed);  // ordered by the count
+    WakeWaiters();
+  }
   store_->Published(number_, end, trim);
 }
 

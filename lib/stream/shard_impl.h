@@ -97,7 +97,7 @@ class ShardImpl final : public Shard {
   // `interrupt` (if not null) is interrupted; true if it is published.
   bool WaitForPosition(uint64_t position, int64_t deadline_millis,
                        WaitInterrupt* interrupt = nullptr) const;
-  // Wakes every waiter: raises `wake_count_` and signals `published_`.
+  // Wakes every waiter: raises `wake_.count` and signals `published_`.
   void WakeWaiters() const;
 
   // Adopts the segments a durable store recovered, oldest first; the next
@@ -348,15 +348,28 @@ class ShardImpl final : public Shard {
   // Positions [trim_position_, end_position_) are readable.
   uint64_t trim_position_ ABSL_GUARDED_BY(mu_);
   uint64_t end_position_ ABSL_GUARDED_BY(mu_);
-  mutable int waiters_ ABSL_GUARDED_BY(mu_) = 0;
-  // Raised (release) by WakeWaiters() after each change a waiter waits for
-  // (a publication, Close(), an interrupt), so that a wait spinning without
-  // `mu_` (`StreamOptions::wait_spin`) sees it. Alone on its cache line:
-  // the spinning reader holds the line, and the writer takes it once per
-  // publication only while someone waits.
-  alignas(64) mutable std::atomic<uint64_t> wake_count_{0};
+  // What a wait spinning without `mu_` (`StreamOptions::wait_spin`) watches,
+  // on one cache line of its own: the spinning reader holds the line, and
+  // the writer takes it once per publication only while someone waits, so
+  // the reader learns of a publication in one line transfer.
+  // - `wake_count_`: raised (release) by WakeWaiters() after each change a
+  //   waiter waits for (a publication, Close(), an interrupt).
+  // - `wake_end_`: the end a publication reached, stored (relaxed) before
+  //   its wake-up; it only grows. A spinning wait for a position below it
+  //   returns without taking `mu_`.
+  // - `waiters_`: waits under way. Raised under `mu_` before the wait's
+  //   first look (so a publication after that look sees it and wakes);
+  //   lowered with or without `mu_` (a wait leaving early only costs an
+  //   extra wake-up). Publish() reads it under `mu_`.
+  struct alignas(64) WakeLine {
+    std::atomic<uint64_t> count{0};
+    std::atomic<uint64_t> end{0};
+    std::atomic<int> waiters{0};
+  };
+  mutable WakeLine wake_;
   // Set once by Close(): readers reaching end_position_ get the children.
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  // (Aligned so that nothing shares `wake_`'s line.)
+  alignas(64) bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<ChildShard> children_ ABSL_GUARDED_BY(mu_);
   // What indexing unindexed segments checked since the last IndexAll().
   mutable RecoveryReport index_found_ ABSL_GUARDED_BY(mu_);

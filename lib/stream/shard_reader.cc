@@ -551,40 +551,49 @@ bool ShardImpl::WaitForPosition(uint64_t position, int64_t deadline_millis,
     MutexLock lock(&mu_);
     WakeWaiters();
   });
+  auto leave = [&](bool published) {
+    wake_.waiters.fetch_sub(1, std::memory_order_relaxed);
+    if (interrupt != nullptr) interrupt->RemoveWaker(waker);
+    return published;
+  };
   // Set at the first look that finds nothing: a wait that finds the record
   // at once reads no clock for it.
   absl::Time spin_until = absl::InfinitePast();
-  bool published;
-  {
-    MutexLock lock(&mu_);
-    ++waiters_;
-    // A closed shard publishes nothing more: stop waiting.
-    while (std::max(position, trim_position_) >= end_position_ && !closed_ &&
-           (interrupt == nullptr || !interrupt->interrupted())) {
-      if (spin > absl::ZeroDuration()) {
-        // Spin without `mu_` until a wake-up (WakeWaiters() raises the
-        // counter after every change looked at here, and our `waiters_`
-        // makes the writer call it), then look again under `mu_`.
-        const absl::Time now = absl::Now();
-        if (spin_until == absl::InfinitePast()) {
-          spin_until = SpinDeadline(env, spin, deadline_millis, now);
-        }
-        if (now < spin_until) {
-          const uint64_t seen = wake_count_.load(std::memory_order_acquire);
-          mu_.Unlock();
-          const bool woken = SpinWhileEqual(wake_count_, seen, spin_until);
-          mu_.Lock();
-          if (!woken && env->NowMillis() >= deadline_millis) break;
-          continue;
-        }
+  mu_.Lock();
+  wake_.waiters.fetch_add(1, std::memory_order_relaxed);
+  // A closed shard publishes nothing more: stop waiting.
+  while (std::max(position, trim_position_) >= end_position_ && !closed_ &&
+         (interrupt == nullptr || !interrupt->interrupted())) {
+    if (spin > absl::ZeroDuration()) {
+      // Spin without `mu_` until a wake-up (WakeWaiters() raises the counter
+      // after every change looked at here, and our `waiters` makes the
+      // writer call it). A publication past `position` returns at once: the
+      // record is readable (the trim moves at most up to the end, and a new
+      // record lands in the open shard's newest segment, which retention
+      // keeps). Anything else is looked at again under `mu_`.
+      const absl::Time now = absl::Now();
+      if (spin_until == absl::InfinitePast()) {
+        spin_until = SpinDeadline(env, spin, deadline_millis, now);
       }
-      if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
+      if (now < spin_until) {
+        const uint64_t seen = wake_.count.load(std::memory_order_acquire);
+        mu_.Unlock();
+        const bool woken = SpinWhileEqual(wake_.count, seen, spin_until);
+        // Stored before the count that woken saw (acquire): at least that
+        // publication's end.
+        if (woken && wake_.end.load(std::memory_order_relaxed) > position) {
+          return leave(true);
+        }
+        mu_.Lock();
+        if (!woken && env->NowMillis() >= deadline_millis) break;
+        continue;
+      }
     }
-    --waiters_;
-    published = std::max(position, trim_position_) < end_position_;
+    if (published_.WaitUntil(&mu_, env, deadline_millis)) break;
   }
-  if (interrupt != nullptr) interrupt->RemoveWaker(waker);
-  return published;
+  const bool published = std::max(position, trim_position_) < end_position_;
+  mu_.Unlock();
+  return leave(published);
 }
 
 }  // namespace internal

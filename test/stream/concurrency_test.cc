@@ -23,6 +23,7 @@
 
 #include "testing/barrier.h"
 #include "testing/status_testing.h"
+#include "testing/temp_dir.h"
 
 namespace brook {
 namespace {
@@ -156,19 +157,16 @@ TEST_CASE("Concurrency: producers and consumers keep every record in key order",
   }
 }
 
-// StreamOptions::wait_spin on a stream written in this process: the waiting
-// reader polls the shard's wake-up counter instead of sleeping. Every put,
-// the reshard that closes the shard and an interrupt must reach it.
-TEST_CASE(
-    "Concurrency: a spinning wait sees each put, a reshard and an interrupt",
-    "[concurrency]") {
-  StreamOptions options;
-  options.wait_spin = absl::Seconds(1);
-  absl::StatusOr<std::unique_ptr<Stream>> created = Stream::Create(options);
-  BROOK_REQUIRE_OK(created.status());
-  Stream& stream = **created;
-  Producer producer(&stream);
-  Consumer consumer(&stream);
+// StreamOptions::wait_spin: the waiting reader polls (the shard's wake-up
+// line in process, the writer's FOLLOW slot and notify word for a follower)
+// instead of sleeping. Every put, the reshard that closes the shard and an
+// interrupt must reach it, and a wait that returns true must be followed by
+// a GetRecords that returns the record (WaitForRecords' contract), also when
+// the wait returned on the published end alone. `writer` takes the puts;
+// `read` (the same stream, or a follower of it) is read.
+void CheckSpinningWait(Stream& writer, Stream& read) {
+  Producer producer(&writer);
+  Consumer consumer(&read);
   absl::StatusOr<ShardIterator> start = consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
   BROOK_REQUIRE_OK(start.status());
@@ -198,13 +196,13 @@ TEST_CASE(
     round.ArriveAndWait();
   }
   round.ArriveAndWait();
-  BROOK_REQUIRE_OK(stream.UpdateShardCount(2));
+  BROOK_REQUIRE_OK(writer.UpdateShardCount(2));
   reader.join();
   REQUIRE_FALSE(failed);
   absl::StatusOr<GetRecordsResult> end = consumer.GetRecords(at);
   BROOK_REQUIRE_OK(end.status());
   CHECK(end->records().empty());
-  CHECK(end->child_shards().size() == 2);
+  REQUIRE(end->child_shards().size() == 2);
 
   // An interrupt ends a spinning wait on an open shard with nothing to read.
   absl::StatusOr<ShardIterator> child = consumer.GetShardIterator(
@@ -224,6 +222,28 @@ TEST_CASE(
 
   // A timeout that has passed ends the wait at once, spinning or not.
   CHECK_FALSE(consumer.WaitForRecords(*child, absl::ZeroDuration()));
+}
+
+TEST_CASE(
+    "Concurrency: a spinning wait sees each put, a reshard and an interrupt",
+    "[concurrency]") {
+  StreamOptions options;
+  options.wait_spin = absl::Seconds(1);
+  SECTION("in process") {
+    absl::StatusOr<std::unique_ptr<Stream>> created = Stream::Create(options);
+    BROOK_REQUIRE_OK(created.status());
+    CheckSpinningWait(**created, **created);
+  }
+  SECTION("a follower of a writer") {
+    testing::TempDir dir;
+    absl::StatusOr<std::unique_ptr<Stream>> writer =
+        Stream::Open(dir.Sub("s"), StreamOptions(), OpenMode::kCreateOnly);
+    BROOK_REQUIRE_OK(writer.status());
+    absl::StatusOr<std::unique_ptr<Stream>> follower =
+        Stream::Open(dir.Sub("s"), options, OpenMode::kReadOnly);
+    BROOK_REQUIRE_OK(follower.status());
+    CheckSpinningWait(**writer, **follower);
+  }
 }
 
 TEST_CASE("Concurrency: wait_spin out of range is kInvalidArgument",
