@@ -296,12 +296,20 @@ void ShardImpl::HotKeys(std::vector<SpaceSaving::Entry>* entries,
 // it all fits: its frames, and the segments they go to, the open one (if
 // any) first.
 struct ShardImpl::AppendPlan {
-  std::shared_ptr<Segment> open;  // the shard's last segment, if any
+  // The shard's last segment, if any. Not owned: it stays in `segments_`
+  // while `append_mu_` is held (only an appender or a trim under that mutex
+  // removes an open shard's newest segment). A raw pointer keeps the append
+  // off the segment's reference count, which every read holding the segment
+  // changes: one cache line less moving between a writer's and a reader's
+  // cores per append.
+  Segment* open = nullptr;
   absl::InlinedVector<FramePlan, 4> frames;
   absl::InlinedVector<size_t, 4> new_capacities;  // segments to create
   int64_t total_bytes = 0;
   // `open`, then the segments created, as frames' `segment` index them.
-  absl::InlinedVector<std::shared_ptr<Segment>, 4> targets;
+  absl::InlinedVector<Segment*, 4> targets;
+  // The segments created, owned until published (or discarded).
+  absl::InlinedVector<std::shared_ptr<Segment>, 2> created;
 };
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
@@ -346,7 +354,7 @@ void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
   {
     MutexLock lock(&mu_);
     if (!segments_.empty()) {
-      plan->open = segments_.back();
+      plan->open = segments_.back().get();
       open_offset = plan->open->end_offset;
       const int64_t roll_millis = stream_->segment_roll_millis();
       open_aged = roll_millis > 0 && !plan->open->batches.empty() &&
@@ -448,7 +456,8 @@ absl::Status ShardImpl::CreateSegment(AppendPlan* plan) {
       store_->CreateSegment(number_, base, plan->new_capacities[k]);
   if (!created.ok()) return created.status();
   ReserveIndex(**created);
-  plan->targets.push_back(*std::move(created));
+  plan->targets.push_back(created->get());
+  plan->created.push_back(*std::move(created));
   return absl::OkStatus();
 }
 
@@ -484,9 +493,10 @@ void ShardImpl::ReserveIndex(Segment& segment) {
 void ShardImpl::DiscardCreated(AppendPlan* plan) {
   // The store deletes the segments the append created, newest first (see
   // SegmentStore::Discard()).
-  while (plan->targets.size() > (plan->open ? 1u : 0u)) {
-    store_->Discard(std::move(plan->targets.back()));
+  while (!plan->created.empty()) {
     plan->targets.pop_back();
+    store_->Discard(std::move(plan->created.back()));
+    plan->created.pop_back();
   }
 }
 
@@ -520,8 +530,8 @@ void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
 
 void ShardImpl::PublishLocked(const AppendPlan& plan, uint64_t first_position,
                               size_t record_count, int64_t arrival_millis) {
-  for (size_t k = plan.open ? 1 : 0; k < plan.targets.size(); ++k) {
-    segments_.push_back(plan.targets[k]);
+  for (const std::shared_ptr<Segment>& created : plan.created) {
+    segments_.push_back(created);
   }
   for (const FramePlan& f : plan.frames) {
     Segment& s = *plan.targets[f.segment];
