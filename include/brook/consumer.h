@@ -287,7 +287,8 @@ class BROOK_EXPORT Consumer {
   // Blocks until the shard holds a record at `iterator`, the shard is closed,
   // or `timeout` passes on the clock of the stream's `Env` (real time with the
   // default Env; with a `ManualClockEnv`, when the test moves the clock that
-  // far), without spinning. A part of a millisecond counts as a whole one;
+  // far), without spinning unless the stream's `StreamOptions::wait_spin`
+  // asks for it. A part of a millisecond counts as a whole one;
   // `absl::InfiniteDuration()` waits without a timeout. Returns true if a
   // GetRecords call now would return records or the shard's end, false on
   // timeout or for an invalid iterator.

@@ -264,9 +264,13 @@ struct StreamOptions {
   // How long `Consumer::WaitForRecords()` (and a subscription's delivery
   // thread, which waits the same way) spins before it sleeps, for the lowest
   // wake-up latency: real time with one core busy per waiting thread. A wait
-  // on a stream written in this process polls the shard's wake-up counter
-  // (no lock held); a following read-only open polls the writer's notify
-  // word in the FOLLOW file. Zero never spins: the wait sleeps on a
+  // on a stream written in this process polls the shard's wake-up line (no
+  // lock held); a following read-only open polls the writer's notify word
+  // and the shard's published end in the FOLLOW file. Either returns as soon
+  // as a record at the iterator is published (one cache-line transfer after
+  // the writer's publication); the GetRecords that follows then reads it
+  // (a follower checks and indexes the new frames then, not in the wait).
+  // Zero never spins: the wait sleeps on a
   // condition variable (in process) or a futex (a follower) until the
   // writer publishes. Of this open; not persisted. 0 to 1 s. Default: zero.
   absl::Duration wait_spin = absl::ZeroDuration();
