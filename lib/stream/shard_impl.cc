@@ -508,23 +508,24 @@ void ShardImpl::WakeWaiters() const {
 void ShardImpl::Publish(const AppendPlan& plan, uint64_t first_position,
                         size_t record_count, int64_t arrival_millis) {
   // Index the frames, move the ends, wake readers.
-  bool wake = false;
   uint64_t end = 0;
   uint64_t trim = 0;
   {
     MutexLock lock(&mu_);
     PublishLocked(plan, first_position, record_count, arrival_millis);
-    wake = wake_.waiters.load(std::memory_order_relaxed) > 0;
     end = end_position_;
     trim = trim_position_;
   }
   // Woken after `mu_` is released, so that a reader does not wake only to
   // block on it again (one context switch less on the put-to-read path).
-  // `append_mu_` keeps the ends stable until the store has them.
-  if (wake) {
-    wake_.end.store(end, std::memory_order_relaxed);  // ordered by the count
-    WakeWaiters();
-  }
+  // `append_mu_` keeps the ends stable until the store has them. The end
+  // is stored whether or not anyone waits, before the waiter count is read:
+  // the wake line is then this core's when it is read and written, one
+  // transfer of it rather than two when a reader spins on it. A wait that
+  // counted itself before our `mu_` section shows in the count here (it
+  // counted itself under `mu_`); one after it saw the new end under `mu_`.
+  wake_.end.store(end, std::memory_order_relaxed);  // ordered by the count
+  if (wake_.waiters.load(std::memory_order_relaxed) > 0) WakeWaiters();
   store_->Published(number_, end, trim);
 }
 

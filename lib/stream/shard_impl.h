@@ -350,17 +350,18 @@ class ShardImpl final : public Shard {
   uint64_t end_position_ ABSL_GUARDED_BY(mu_);
   // What a wait spinning without `mu_` (`StreamOptions::wait_spin`) watches,
   // on one cache line of its own: the spinning reader holds the line, and
-  // the writer takes it once per publication only while someone waits, so
-  // the reader learns of a publication in one line transfer.
-  // - `wake_count_`: raised (release) by WakeWaiters() after each change a
+  // the writer takes it once per publication, so the reader learns of a
+  // publication in one line transfer.
+  // - `count`: raised (release) by WakeWaiters() after each change a
   //   waiter waits for (a publication, Close(), an interrupt).
-  // - `wake_end_`: the end a publication reached, stored (relaxed) before
-  //   its wake-up; it only grows. A spinning wait for a position below it
-  //   returns without taking `mu_`.
-  // - `waiters_`: waits under way. Raised under `mu_` before the wait's
+  // - `end`: the end the last publication reached, stored (relaxed) by every
+  //   publication, before its wake-up; it only grows. A spinning wait woken
+  //   for a position below it returns without taking `mu_`.
+  // - `waiters`: waits under way. Raised under `mu_` before the wait's
   //   first look (so a publication after that look sees it and wakes);
   //   lowered with or without `mu_` (a wait leaving early only costs an
-  //   extra wake-up). Publish() reads it under `mu_`.
+  //   extra wake-up). Publish() reads it after its `mu_` section, which
+  //   orders it after the raise of any wait that looked before it.
   struct alignas(64) WakeLine {
     std::atomic<uint64_t> count{0};
     std::atomic<uint64_t> end{0};
