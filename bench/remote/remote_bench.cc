@@ -7,7 +7,9 @@
 //   kinesalite  the emulator, started here on a free loopback port (in
 //               memory, 4-shard streams "brook" and "sdk");
 //   stub        bench/remote/stub_server.js, which answers at once and
-//               stores nothing: the client's own ceiling.
+//               stores nothing: the client's ceiling over loopback HTTP;
+//   InProcess   brook alone, on a transport that answers in the process
+//               (no SDK counterpart): its own work per record.
 // Same record size (100 B), batch (500, or PutRecord for one), partition
 // keys ("pk-<i % 1000>") and requests in flight: `threads:N` blocking brook
 // calls on one client, N promises on one SDK client; both keep their HTTP/1.1
@@ -39,6 +41,8 @@
 
 #include "brook/kinesis_client.h"
 
+#include "remote/http_transport.h"
+#include "remote/kinesis_client_impl.h"
 #include "remote/node_server.h"
 #include <time.h>
 #include <unistd.h>
@@ -325,6 +329,62 @@ void BM_Remote_PutRecords(benchmark::State& state, Target target) {
 void BM_Remote_PutRecord(benchmark::State& state, Target target) {
   RunPuts(state, target, 1);
 }
+
+// An endpoint in the process that answers every PutRecords at once with a
+// canned success for `batch` entries: the client's own work per record
+// (request body, signing, response parsing) without sockets, a server or
+// the machine's load in the way. Its instruction counts under callgrind are
+// the load-independent figure.
+class CannedTransport : public internal::HttpTransport {
+ public:
+  explicit CannedTransport(int batch) {
+    response_.status = 200;
+    response_.body = "{\"FailedRecordCount\":0,\"Records\":[";
+    for (int i = 0; i < batch; ++i) {
+      absl::StrAppend(&response_.body, i == 0 ? "" : ",",
+                      "{\"SequenceNumber\":\"4959033827149025660855969253836",
+                      "1571095921575989136588898\",\"ShardId\":",
+                      "\"shardId-000000000000\"}");
+    }
+    response_.body += "]}";
+  }
+  absl::StatusOr<internal::HttpResponse> Post(
+      const internal::HttpRequest& request) override {
+    benchmark::DoNotOptimize(request.body.data());
+    return response_;
+  }
+
+ private:
+  internal::HttpResponse response_;
+};
+
+void BM_Remote_PutRecords_InProcess(benchmark::State& state) {
+  const int batch = static_cast<int>(state.range(0));
+  KinesisClientOptions options;
+  AwsConfig config;
+  config.region = "us-east-1";
+  config.endpoint_url = "http://127.0.0.1:1";
+  config.credentials = AwsCredentials{"AKIDBENCH", "benchsecret"};
+  internal::KinesisClientImpl client(options, config,
+                                     std::make_unique<CannedTransport>(batch));
+  const std::string data(kRecordBytes, 'a');
+  std::vector<std::string> keys;
+  std::vector<KinesisPutRecordsEntry> entries;
+  for (int i = 0; i < batch; ++i) keys.push_back(absl::StrCat("pk-", i % 1000));
+  for (int i = 0; i < batch; ++i) entries.push_back({keys[i], data});
+  for (auto _ : state) {
+    absl::StatusOr<KinesisPutRecordsResult> put =
+        client.PutRecords("brook", entries);
+    if (!put.ok()) {
+      state.SkipWithError(std::string(put.status().message()).c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(put->records.data());
+  }
+  state.SetItemsProcessed(state.iterations() * batch);
+}
+
+BENCHMARK(BM_Remote_PutRecords_InProcess)->ArgName("batch")->Arg(500);
 
 BENCHMARK_CAPTURE(BM_Remote_PutRecords, kinesalite, kKinesalite)
     ->ArgName("batch")
