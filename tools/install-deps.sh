@@ -36,14 +36,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# kinesalite (at the version the conformance vectors were made with) and
-# dynalite into the checkout's .deps/node, where the tests look for them.
+# kinesalite (at the version the conformance vectors were made with),
+# dynalite, and the AWS SDK for JavaScript v3 Kinesis client (the baseline
+# bench/remote/ measures brook's client against) into the checkout's
+# .deps/node, where the tests and benchmarks look for them. Pinned versions.
 if [ "${BROOK_WITH_NODE:-0}" = 1 ]; then
   node_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/node"
   if [ ! -f "$node_dir/node_modules/kinesalite/package.json" ] ||
-    [ ! -f "$node_dir/node_modules/dynalite/package.json" ]; then
+    [ ! -f "$node_dir/node_modules/dynalite/package.json" ] ||
+    [ ! -f "$node_dir/node_modules/@aws-sdk/client-kinesis/package.json" ]; then
     mkdir -p "$node_dir"
     npm install --prefix "$node_dir" --no-audit --no-fund --loglevel=error \
-      kinesalite@3.3.3 dynalite@4.0.0
+      kinesalite@3.3.3 dynalite@4.0.0 @aws-sdk/client-kinesis@3.1143.0
   fi
 fi

@@ -126,13 +126,28 @@ AwsJsonClient::AwsJsonClient(AwsJsonClientOptions options,
 
 absl::StatusOr<nlohmann::json> AwsJsonClient::Call(
     absl::string_view operation, const nlohmann::json& request) {
-  const std::string body = request.dump();
+  absl::StatusOr<std::string> body = CallRaw(operation, request.dump());
+  if (!body.ok()) return body.status();
+  // Operations without output (CreateStream, ...) answer with no body.
+  if (body->empty()) return nlohmann::json::object();
+  nlohmann::json json = nlohmann::json::parse(*body, nullptr,
+                                              /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return absl::InternalError(absl::StrCat(
+        options_.service, " ", operation,
+        ": the 200 response is not a JSON object (", body->size(), " bytes)"));
+  }
+  return json;
+}
+
+absl::StatusOr<std::string> AwsJsonClient::CallRaw(absl::string_view operation,
+                                                   const std::string& body) {
   const int64_t start = env_->NowMillis();
   const int64_t deadline =
       start + absl::ToInt64Milliseconds(options_.retry_deadline);
   for (int attempt = 0;; ++attempt) {
     bool retryable = false, throttled = false;
-    absl::StatusOr<nlohmann::json> result =
+    absl::StatusOr<std::string> result =
         Attempt(operation, body, &retryable, &throttled);
     if (result.ok() || !retryable) return result;
     const absl::Duration cap = std::min(
@@ -154,9 +169,10 @@ absl::StatusOr<nlohmann::json> AwsJsonClient::Call(
   }
 }
 
-absl::StatusOr<nlohmann::json> AwsJsonClient::Attempt(
-    absl::string_view operation, const std::string& body, bool* retryable,
-    bool* throttled) {
+absl::StatusOr<std::string> AwsJsonClient::Attempt(absl::string_view operation,
+                                                   const std::string& body,
+                                                   bool* retryable,
+                                                   bool* throttled) {
   const absl::Time now = absl::FromUnixMillis(env_->NowMillis());
   SigV4Request signing;
   signing.method = "POST";
@@ -185,7 +201,7 @@ absl::StatusOr<nlohmann::json> AwsJsonClient::Attempt(
   request.url = url_;
   request.headers = std::move(signing.headers);
   request.headers.emplace_back("Authorization", signature->authorization);
-  request.body = body;
+  request.body = std::move(signing.body);  // signed; now sent
   request.timeout = options_.request_timeout;
 
   absl::StatusOr<HttpResponse> response = transport_->Post(request);
@@ -194,20 +210,10 @@ absl::StatusOr<nlohmann::json> AwsJsonClient::Attempt(
     return absl::UnavailableError(absl::StrCat(
         options_.service, " ", operation, ": ", response.status().message()));
   }
+  if (response->status == 200) return std::move(response->body);
   nlohmann::json json = nlohmann::json::parse(response->body, nullptr,
                                               /*allow_exceptions=*/false);
   const bool parsed = !json.is_discarded();
-  if (response->status == 200) {
-    // Operations without output (CreateStream, ...) answer with no body.
-    if (response->body.empty()) return nlohmann::json::object();
-    if (!parsed || !json.is_object()) {
-      return absl::InternalError(
-          absl::StrCat(options_.service, " ", operation,
-                       ": the 200 response is not a JSON object (",
-                       response->body.size(), " bytes)"));
-    }
-    return json;
-  }
   const std::string code = ErrorCode(*response, parsed ? &json : nullptr);
   std::string message = ErrorMessage(parsed ? &json : nullptr);
   if (message.empty() && code.empty()) {

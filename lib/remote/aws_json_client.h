@@ -66,13 +66,19 @@ class AwsJsonClient {
   // not a JSON object (an empty body is `{}`: operations without output).
   absl::StatusOr<nlohmann::json> Call(absl::string_view operation,
                                       const nlohmann::json& request);
+  // As `Call()` without JSON trees: `body` is one JSON object, sent as is
+  // (the caller escaped its strings), and the result is the body of the 200
+  // response, unparsed ("" for operations without output). Errors as
+  // `Call()`'s. For PutRecords' batches, written and read as streams.
+  absl::StatusOr<std::string> CallRaw(absl::string_view operation,
+                                      const std::string& body);
 
   const AwsJsonClientOptions& options() const { return options_; }
 
  private:
-  absl::StatusOr<nlohmann::json> Attempt(absl::string_view operation,
-                                         const std::string& body,
-                                         bool* retryable, bool* throttled);
+  absl::StatusOr<std::string> Attempt(absl::string_view operation,
+                                      const std::string& body, bool* retryable,
+                                      bool* throttled);
 
   const AwsJsonClientOptions options_;
   Env* const env_;

@@ -13,7 +13,9 @@
 #include "absl/strings/str_cat.h"
 
 #include "remote/kinesis_client_impl.h"
+#include "remote/put_records_json.h"
 #include "util/status_macros.h"
+#include "util/utf8.h"
 
 namespace brook {
 namespace internal {
@@ -35,13 +37,33 @@ absl::Status CheckStreamName(absl::string_view op, absl::string_view name) {
       "\" is not 1 to 128 of [a-zA-Z0-9_.-]"));
 }
 
+// A partition key must be text: JSON carries nothing else.
 absl::Status CheckPartitionKey(absl::string_view op, absl::string_view key,
                                absl::string_view where) {
   if (key.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("kinesis ", op, ": ", where, "partition key is empty"));
   }
+  if (!IsAscii(key)) {
+    const Utf8Check utf8 = CheckUtf8(key);
+    if (!utf8.valid) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kinesis ", op, ": ", where,
+          "partition key is not valid UTF-8 (byte ", utf8.error_offset, ")"));
+    }
+  }
   return absl::OkStatus();
+}
+
+// "" or decimal digits (the service checks the range).
+absl::Status CheckExplicitHashKey(absl::string_view op, absl::string_view key,
+                                  absl::string_view where) {
+  if (std::all_of(key.begin(), key.end(), absl::ascii_isdigit)) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "kinesis ", op, ": ", where, "explicit hash key \"",
+      absl::CHexEscape(key.substr(0, 50)), "\" is not a decimal number"));
 }
 
 std::string String(const json& object, const char* key) {
@@ -204,6 +226,8 @@ absl::StatusOr<KinesisPutRecordResult> KinesisClientImpl::PutRecord(
     absl::string_view data, absl::string_view explicit_hash_key) {
   BROOK_RETURN_IF_ERROR(CheckStreamName("PutRecord", stream_name));
   BROOK_RETURN_IF_ERROR(CheckPartitionKey("PutRecord", partition_key, ""));
+  BROOK_RETURN_IF_ERROR(
+      CheckExplicitHashKey("PutRecord", explicit_hash_key, ""));
   json request = {{"StreamName", std::string(stream_name)},
                   {"PartitionKey", std::string(partition_key)},
                   {"Data", absl::Base64Escape(data)}};
@@ -229,43 +253,25 @@ absl::StatusOr<KinesisPutRecordsResult> KinesisClientImpl::PutRecords(
         absl::StrCat("kinesis PutRecords: ", entries.size(),
                      " entries; a request takes 1 to 500"));
   }
-  json records = json::array();
+  // Keys must be valid UTF-8 (JSON carries nothing else): ASCII, the common
+  // case, is checked inline; anything else fully.
   for (size_t i = 0; i < entries.size(); ++i) {
     const KinesisPutRecordsEntry& e = entries[i];
-    BROOK_RETURN_IF_ERROR(CheckPartitionKey("PutRecords", e.partition_key,
-                                            absl::StrCat("entry ", i, ": ")));
-    json record = {{"PartitionKey", std::string(e.partition_key)},
-                   {"Data", absl::Base64Escape(e.data)}};
-    if (!e.explicit_hash_key.empty()) {
-      record["ExplicitHashKey"] = std::string(e.explicit_hash_key);
+    if (e.partition_key.empty() || !IsAscii(e.partition_key) ||
+        !e.explicit_hash_key.empty()) {
+      const std::string where = absl::StrCat("entry ", i, ": ");
+      BROOK_RETURN_IF_ERROR(
+          CheckPartitionKey("PutRecords", e.partition_key, where));
+      BROOK_RETURN_IF_ERROR(
+          CheckExplicitHashKey("PutRecords", e.explicit_hash_key, where));
     }
-    records.push_back(std::move(record));
   }
-  BROOK_ASSIGN_OR_RETURN(
-      json response,
-      json_.Call("PutRecords", {{"StreamName", std::string(stream_name)},
-                                {"Records", std::move(records)}}));
-  auto results = response.find("Records");
-  if (results == response.end() || !results->is_array() ||
-      results->size() != entries.size()) {
-    return Malformed("PutRecords", "Records is not one entry per record");
-  }
+  // Written and read without JSON trees (put_records_json.h).
   KinesisPutRecordsResult out;
-  out.records.reserve(entries.size());
-  for (const json& r : *results) {
-    KinesisPutRecordsResultEntry entry;
-    if (r.is_object()) {
-      entry.shard_id = String(r, "ShardId");
-      entry.sequence_number = String(r, "SequenceNumber");
-      entry.error_code = String(r, "ErrorCode");
-      entry.error_message = String(r, "ErrorMessage");
-    }
-    if (entry.error_code.empty() && entry.sequence_number.empty()) {
-      return Malformed("PutRecords", "an entry with neither result nor error");
-    }
-    if (!entry.ok()) ++out.failed_record_count;
-    out.records.push_back(std::move(entry));
-  }
+  BROOK_ASSIGN_OR_RETURN(
+      std::string response,
+      json_.CallRaw("PutRecords", PutRecordsBody(stream_name, entries)));
+  BROOK_RETURN_IF_ERROR(ReadPutRecordsResponse(response, entries.size(), &out));
   return out;
 }
 

@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include <catch2/catch.hpp>
 
 #include "brook/env.h"
@@ -288,6 +290,119 @@ TEST_CASE("KinesisClient: PutRecords reports each entry", "[remote]") {
   f.transport->script = {
       Ok({{"FailedRecordCount", 0}, {"Records", json::array()}})};
   BROOK_CHECK_CODE(f.client->PutRecords("s", entries), kInternal);
+}
+
+// PutRecords writes its body without a JSON tree: it must still be JSON that
+// reads back as the entries, whatever bytes the keys and data hold.
+TEST_CASE("KinesisClient: PutRecords' body reads back as its entries",
+          "[remote]") {
+  Fixture f;
+  const std::string binary("\0\x01\xff\x80\"\\", 6);
+  const std::vector<std::string> data = {
+      "", "a", "ab", "abc", "abcd", binary, std::string(1000, 'z')};
+  const std::vector<std::string> keys = {
+      "plain",
+      "quote\" back\\ slash",
+      "tab\t nl\n nul",
+      "\x1f\x7f",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+      "k",
+      "k"};
+  std::vector<KinesisPutRecordsEntry> entries;
+  for (size_t i = 0; i < data.size(); ++i) {
+    entries.push_back({keys[i], data[i], i == 5 ? "123456789" : ""});
+  }
+  json records = json::array();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    records.push_back({{"ShardId", "shardId-000000000000"},
+                       {"SequenceNumber", absl::StrCat(i)}});
+  }
+  f.transport->script = {Ok({{"FailedRecordCount", 0}, {"Records", records}})};
+  BROOK_REQUIRE_OK(f.client->PutRecords("s.1-x_", entries));
+  const json body = json::parse(f.transport->requests[0].body);
+  CHECK(body["StreamName"] == "s.1-x_");
+  REQUIRE(body["Records"].size() == entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    INFO("entry " << i);
+    const json& r = body["Records"][i];
+    CHECK(r["PartitionKey"] == keys[i]);
+    CHECK(r["Data"] == absl::Base64Escape(data[i]));
+    CHECK(r.contains("ExplicitHashKey") == (i == 5));
+  }
+  CHECK(body["Records"][5]["ExplicitHashKey"] == "123456789");
+}
+
+// PutRecords reads its response as a stream (put_records_json.h): members it
+// does not know are skipped at any depth; a response it cannot trust is
+// kInternal.
+TEST_CASE(
+    "KinesisClient: PutRecords reads responses as the service writes "
+    "them",
+    "[remote]") {
+  Fixture f;
+  std::vector<KinesisPutRecordsEntry> entries = {{"a", "1"}, {"b", "2"}};
+  f.transport->script = {
+      Ok({{"EncryptionType", "NONE"},
+          {"Extra", {{"Records", {1, 2, 3}}, {"ShardId", "no"}}},
+          {"FailedRecordCount", 1},
+          {"Records",
+           {{{"SequenceNumber", "9"},
+             {"Nested", {{"ShardId", "inner"}}},
+             {"ShardId", "shardId-000000000001"}},
+            {{"ErrorCode", "InternalFailure"},
+             {"ErrorMessage", "try again"},
+             {"ShardId", nullptr}}}}})};
+  absl::StatusOr<KinesisPutRecordsResult> r =
+      f.client->PutRecords("s", entries);
+  BROOK_REQUIRE_OK(r);
+  CHECK(r->failed_record_count == 1);
+  REQUIRE(r->records.size() == 2);
+  CHECK(r->records[0].shard_id == "shardId-000000000001");
+  CHECK(r->records[0].sequence_number == "9");
+  CHECK(r->records[1].error_code == "InternalFailure");
+  CHECK(r->records[1].error_message == "try again");
+  CHECK(r->records[1].shard_id.empty());
+
+  const std::vector<std::string> untrusted = {
+      "",
+      "not json",
+      "[]",
+      "{\"Records\": [{\"SequenceNumber\": \"1\"}, 7]}",
+      "{\"Records\": [{\"SequenceNumber\": \"1\"}, []]}",
+      "{\"Records\": [{\"SequenceNumber\": \"1\"}, {}]}",
+      "{\"Records\": [{\"SequenceNumber\": \"1\"}]}",
+      "{\"Records\": [{\"SequenceNumber\": \"1\"}, {\"SequenceNumber\": "
+      "\"2\"}",
+      "{\"Other\": [{\"SequenceNumber\": \"1\"}, {\"SequenceNumber\": "
+      "\"2\"}]}",
+  };
+  for (const std::string& body : untrusted) {
+    INFO(body);
+    f.transport->script = {HttpResponse{200, body, {}}};
+    BROOK_CHECK_CODE(f.client->PutRecords("s", entries), kInternal);
+  }
+}
+
+TEST_CASE("KinesisClient: keys that JSON cannot carry are kInvalidArgument",
+          "[remote]") {
+  Fixture f;
+  const std::string bad_utf8 = "ok\xc3(";
+  std::vector<KinesisPutRecordsEntry> entries = {{"a", "1"}, {bad_utf8, "2"}};
+  absl::Status s = f.client->PutRecords("s", entries).status();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(s.message() ==
+        "kinesis PutRecords: entry 1: partition key is not valid UTF-8 "
+        "(byte 2)");
+  s = f.client->PutRecord("s", bad_utf8, "v", "").status();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  entries = {{"a", "1", "12x"}};
+  s = f.client->PutRecords("s", entries).status();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(s.message() ==
+        "kinesis PutRecords: entry 0: explicit hash key \"12x\" is not a "
+        "decimal number");
+  BROOK_CHECK_CODE(f.client->PutRecord("s", "k", "v", "-1"), kInvalidArgument);
+  CHECK(f.transport->requests.empty());  // nothing was sent
 }
 
 TEST_CASE("KinesisClient: GetRecords decodes data and child shards",

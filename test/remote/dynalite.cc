@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "remote/kinesalite.h"
+#include "remote/node_server.h"
 
 namespace brook {
 namespace testing {

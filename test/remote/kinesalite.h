@@ -19,9 +19,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 
 #include "emulator_skip.h"
+#include "remote/node_server.h"
 #include <sys/types.h>
 
 namespace brook {
@@ -46,22 +46,6 @@ class Kinesalite {
   int stdin_fd_;
   std::string endpoint_;
 };
-
-// Starts `node <script> <package dir>` (the directory from environment
-// variable `dir_var`, else `default_dir`) and reads the port the script
-// prints; the server exits when `*child_stdin` closes. kFailedPrecondition
-// when Node.js or the package is absent, naming what to install. Shared by
-// the kinesalite and dynalite helpers.
-absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
-                             const std::string& default_dir,
-                             const std::string& script, pid_t* child_pid,
-                             int* child_stdin, std::string* endpoint);
-// Closes the server's standard input, sends SIGTERM and waits for it.
-void StopNodeServer(pid_t pid, int stdin_fd);
-
-// A loopback port nothing listens on (bound, then closed), for tests of an
-// unreachable endpoint.
-int UnusedLoopbackPort();
 
 }  // namespace testing
 }  // namespace brook
