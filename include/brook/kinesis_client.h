@@ -94,6 +94,14 @@ struct KinesisStreamSummary {
   int open_shard_count = 0;
   int retention_period_hours = 0;
   int consumer_count = 0;
+  // PROVISIONED or ON_DEMAND (StreamModeDetails); "" when the endpoint does
+  // not say (kinesalite).
+  std::string stream_mode;
+  // NONE or KMS; "" when the endpoint does not say.
+  std::string encryption_type;
+  // The enhanced (shard-level) CloudWatch metrics enabled, e.g.
+  // "IncomingBytes"; empty for none.
+  std::vector<std::string> shard_level_metrics;
 };
 
 struct KinesisPutRecordResult {

@@ -135,6 +135,23 @@ absl::StatusOr<KinesisStreamSummary> KinesisClientImpl::DescribeStreamSummary(
   out.retention_period_hours =
       static_cast<int>(Int(*it, "RetentionPeriodHours"));
   out.consumer_count = static_cast<int>(Int(*it, "ConsumerCount"));
+  if (auto mode = it->find("StreamModeDetails");
+      mode != it->end() && mode->is_object()) {
+    out.stream_mode = String(*mode, "StreamMode");
+  }
+  out.encryption_type = String(*it, "EncryptionType");
+  if (auto monitoring = it->find("EnhancedMonitoring");
+      monitoring != it->end() && monitoring->is_array()) {
+    for (const json& m : *monitoring) {
+      auto metrics = m.is_object() ? m.find("ShardLevelMetrics") : m.end();
+      if (metrics == m.end() || !metrics->is_array()) continue;
+      for (const json& name : *metrics) {
+        if (name.is_string()) {
+          out.shard_level_metrics.push_back(name.get<std::string>());
+        }
+      }
+    }
+  }
   return out;
 }
 
