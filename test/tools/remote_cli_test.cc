@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include <catch2/catch.hpp>
 
+#include "brook/aggregation.h"
 #include "brook/aws_config.h"
 #include "brook/kinesis_client.h"
 
@@ -289,6 +290,43 @@ TEST_CASE("brook --stream-name: put-record, put-records, get-records agree",
                           "--starting-sequence-number", after, "--limit", "1"});
   REQUIRE(next.code == kExitOk);
   CHECK(next.Json()["Records"][0] == remote["Records"][1]);
+}
+
+TEST_CASE("brook --stream-name: get-records --deaggregate agrees with local",
+          "[cli][remote][aggregation]") {
+  BROOK_START_KINESALITE_OR_SKIP(kinesalite);
+  Fixture f(kinesalite->endpoint());
+  f.Both("create-stream", {"--shard-count", "1"});
+  AggregateBuilder builder;
+  REQUIRE(*builder.Add("u1", "", "first"));
+  REQUIRE(*builder.Add("u2", "99", "second"));
+  const AggregateBuilder::Aggregate a = *builder.Finish();
+  std::string damaged = a.data;
+  damaged[5] = static_cast<char>(damaged[5] ^ 1);
+  f.Both("put-record", {"--partition-key", a.partition_key, "--data-base64",
+                        absl::Base64Escape(a.data), "--explicit-hash-key",
+                        a.explicit_hash_key});
+  f.Both("put-record", {"--partition-key", "d", "--data-base64",
+                        absl::Base64Escape(damaged)});
+  f.Both("put-record", {"--partition-key", "plain", "--data", "text"});
+  for (const char* deaggregate : {"true", "false"}) {
+    CAPTURE(deaggregate);
+    auto [local, remote] =
+        f.Both("get-records",
+               {"--shard-id", "shardId-000000000000", "--shard-iterator-type",
+                "TRIM_HORIZON", "--deaggregate", deaggregate});
+    REQUIRE(remote["Records"].size() == local["Records"].size());
+    for (size_t i = 0; i < local["Records"].size(); ++i) {
+      json l = local["Records"][i];
+      json r = remote["Records"][i];
+      CHECK(IsDecimal(r["SequenceNumber"]));
+      for (json* record : {&l, &r}) {
+        record->erase("SequenceNumber");
+        record->erase("ApproximateArrivalTimestamp");
+      }
+      CHECK(r == l);
+    }
+  }
 }
 
 TEST_CASE(

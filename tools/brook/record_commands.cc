@@ -327,7 +327,6 @@ int RunGetRecords(const Flags& flags, const Session& session) {
                             options.limit, options.deaggregate);
   }
 
-
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
@@ -463,7 +462,9 @@ const Command kPutRecordsCommand = {
     "ProvisionedThroughputExceededException (stream full) or "
     "InternalFailure.\n"
     "Failed entries do not change the exit code, as with the AWS CLI. There\n"
-    "is no 500-entry limit.\n",
+    "is no 500-entry limit: with --stream-name the entries are sent in\n"
+    "requests of at most 500 entries and 5 MiB, in order; entries with an\n"
+    "invalid key fail without being sent, as locally.\n",
     RunPutRecords};
 
 const Command kGetRecordsCommand = {
@@ -487,7 +488,12 @@ const Command kGetRecordsCommand = {
     "user records (--limit counts stored records), each with its\n"
     "\"SubSequenceNumber\" (and \"ExplicitHashKey\" if it has one); an\n"
     "aggregate that cannot be decoded comes out as stored with\n"
-    "\"DamagedAggregate\": true.\n",
+    "\"DamagedAggregate\": true.\n"
+    "With --stream-name: one GetShardIterator and one GetRecords on the\n"
+    "Kinesis stream; sequence numbers are the service's (56 digits). Kinesis\n"
+    "reports a closed shard's end only on a read that returns no records,\n"
+    "so ChildShards (taken from ListShards) appear on the read after the\n"
+    "last record.\n",
     RunGetRecords,
     "(--stream-dir DIR | --stream-name NAME) --shard-id S\n"
     "       --shard-iterator-type T\n"

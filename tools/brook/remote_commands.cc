@@ -169,7 +169,19 @@ absl::StatusOr<std::unique_ptr<KinesisClient>> ConnectRemote(
   if (const std::string* profile = FindValue(flags, "profile")) {
     options.aws.profile = *profile;
   }
-  return session.backend().ConnectKinesis(options);
+  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
+      session.backend().ConnectKinesis(options);
+  if (!client.ok() &&
+      client.status().code() != absl::StatusCode::kUnimplemented) {
+    // The resolver's message names the options and variables of the API;
+    // say which flags set them here.
+    return absl::Status(
+        client.status().code(),
+        absl::StrCat(client.status().message(),
+                     " (the command line's --region, --endpoint-url and "
+                     "--profile override the environment)"));
+  }
+  return client;
 }
 
 int RemotePutRecord(const Flags& flags, const Session& session,

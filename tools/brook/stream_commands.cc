@@ -314,7 +314,7 @@ constexpr FlagSpec kRetentionBytesFlags[] = {
 
 const Command kCreateStreamCommand = {
     "create-stream",
-    "Creates a stream in an empty directory.",
+    "Creates a stream in an empty directory (or a Kinesis stream).",
     kCreateStreamFlags,
     "Prints nothing on success, as `aws kinesis create-stream` does. Fails\n"
     "(exit 1), changing nothing, if the directory already holds a stream or\n"

@@ -155,8 +155,7 @@ int RunTail(const Flags& flags, const Session& session) {
     }
     at.timestamp_millis = start->timestamp_millis.value_or(0);
     return RemoteTail(flags, session, options.shard_id, at,
-                      options.get.deaggregate,
-                      [] { return tail_stop.load(); });
+                      options.get.deaggregate, [] { return tail_stop.load(); });
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
