@@ -78,15 +78,9 @@ const char* IteratorTypeName(KinesisIteratorType type) {
 
 AwsJsonClientOptions JsonOptions(const KinesisClientOptions& options,
                                  AwsConfig config) {
-  AwsJsonClientOptions out;
-  out.config = std::move(config);
+  AwsJsonClientOptions out = JsonClientOptions(options, std::move(config));
   out.service = "kinesis";
   out.target_prefix = "Kinesis_20131202";
-  out.request_timeout = options.request_timeout;
-  out.retry_deadline = options.retry_deadline;
-  out.initial_backoff = options.initial_backoff;
-  out.max_backoff = options.max_backoff;
-  out.env = options.env;
   return out;
 }
 
@@ -429,6 +423,7 @@ std::string AwsErrorCode(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<KinesisClient>> KinesisClient::Create(
     const KinesisClientOptions& options) {
+  BROOK_RETURN_IF_ERROR(ValidateAwsRequestOptions(options));
   BROOK_ASSIGN_OR_RETURN(AwsConfig config,
                          ResolveAwsConfig(options.aws, "kinesis"));
   internal::CurlTransportOptions transport;
