@@ -330,7 +330,7 @@ TEST_CASE("brook --stream-name: get-records --deaggregate agrees with local",
 }
 
 TEST_CASE(
-    "brook --stream-name: split-shard and merge-shards agree; tail "
+    "brook --stream-name: split-shard and merge-shards agree, and tail "
     "follows children after parents",
     "[cli][remote]") {
   BROOK_START_KINESALITE_OR_SKIP(kinesalite);
