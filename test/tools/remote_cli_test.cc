@@ -19,6 +19,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include <catch2/catch.hpp>
 
 #include "brook/aggregation.h"
@@ -273,6 +275,30 @@ TEST_CASE("brook --stream-name: put-record, put-records, get-records agree",
 
   // Every shard read back: the same records in the same shards and order.
   CHECK(ReadAll(f, /*remote=*/true, 3) == ReadAll(f, /*remote=*/false, 3));
+
+  // dump prints the same lines but for the sequence numbers and arrivals.
+  const auto dump_lines = [](const CliRun& r) {
+    INFO(r.err);
+    REQUIRE(r.code == kExitOk);
+    std::vector<std::string> lines;
+    for (absl::string_view line :
+         absl::StrSplit(r.out, '\n', absl::SkipEmpty())) {
+      std::vector<std::string> words = absl::StrSplit(line, ' ');
+      REQUIRE(words.size() > 3);
+      CHECK(absl::StartsWith(words[1], "seq="));
+      CHECK(absl::StartsWith(words[2], "arrival="));
+      words.erase(words.begin() + 1, words.begin() + 3);
+      lines.push_back(absl::StrJoin(words, " "));
+    }
+    return lines;
+  };
+  const std::vector<std::string> dumped = dump_lines(f.Local("dump"));
+  CHECK(dumped.size() == 603);
+  CHECK(dump_lines(f.Remote("dump")) == dumped);
+  CHECK(dump_lines(f.Remote("dump", {"--shard-id", "shardId-000000000001",
+                                     "--data-limit", "1"})) ==
+        dump_lines(f.Local("dump", {"--shard-id", "shardId-000000000001",
+                                    "--data-limit", "1"})));
 
   // Reading on from a 56-digit sequence number, with a limit.
   std::tie(local, remote) = f.Both(
