@@ -32,6 +32,8 @@
 
 namespace brook {
 
+class Env;
+
 // An AWS access key pair, with the session token of temporary credentials.
 struct AwsCredentials {
   // The access key id (`AKIA...`): 1 to 128 ASCII letters and digits.
@@ -97,6 +99,40 @@ struct AwsConfigOptions {
   // call. Default: null, meaning `AwsConfigSource::Default()`.
   AwsConfigSource* source = nullptr;
 };
+
+// How a client of an AWS service times and retries its calls: the part of
+// `KinesisClientOptions` and `DynamoDbLeaseStoreOptions` (which derive from
+// it, as RocksDB's `Options` derive from `DBOptions`) that is the same for
+// every service. `KinesisClient::Create()` and `OpenDynamoDbLeaseStore()`
+// check it with `ValidateAwsRequestOptions()`.
+struct AwsRequestOptions {
+  // Time for one HTTP exchange, from sending the request to the end of the
+  // response. More than zero. Default: 10 s.
+  absl::Duration request_timeout = absl::Seconds(10);
+  // Time to open a connection. More than zero. Default: 3 s.
+  absl::Duration connect_timeout = absl::Seconds(3);
+  // Throttling, 5xx and connection failures are retried, with exponential
+  // back-off and jitter, until this long after a call began; then the call
+  // returns kResourceExhausted (throttled) or kUnavailable. Zero or more;
+  // zero: no retry. Default: 30 s.
+  absl::Duration retry_deadline = absl::Seconds(30);
+  // The first back-off; each next one doubles, up to `max_backoff`; each is
+  // drawn at random from [half, all] of that. More than zero, and
+  // `initial_backoff` <= `max_backoff`. Defaults: 50 ms, 2 s.
+  absl::Duration initial_backoff = absl::Milliseconds(50);
+  absl::Duration max_backoff = absl::Seconds(2);
+  // Clock for signing dates, credential expiry and retry sleeps (and whatever
+  // else the client waits for). Not owned; must outlive the client. Default:
+  // null, meaning `Env::Default()`.
+  Env* env = nullptr;
+};
+
+// ValidateAwsRequestOptions()
+//
+// Returns OK if every field of `options` is in the range its comment gives,
+// else kInvalidArgument naming the field and its value.
+BROOK_EXPORT absl::Status ValidateAwsRequestOptions(
+    const AwsRequestOptions& options);
 
 // What `ResolveAwsConfig()` found.
 struct AwsConfig {

@@ -64,7 +64,17 @@
 
 namespace brook {
 
-struct DynamoDbLeaseStoreOptions {
+// The timeouts, retries and clock (`request_timeout`, `connect_timeout`,
+// `retry_deadline`, `initial_backoff`, `max_backoff`, `env`) are
+// `AwsRequestOptions`' (aws_config.h), documented there. Here, `env` also
+// times the wait for the table, and must outlive the store. On
+// `retry_deadline`: a conditional write retried after its first attempt was
+// applied finds its condition failed. For a change, the store then reads the
+// lease back, and if it holds exactly what the change stored (counter
+// included), returns it as a success (so two callers making the very same
+// change, same owner included, at one counter may both succeed); a creation
+// returns kAlreadyExists and a deletion kNotFound.
+struct DynamoDbLeaseStoreOptions : AwsRequestOptions {
   // The lease table (KCL names it after the application): 3 to 255
   // characters of [A-Za-z0-9_.-] (see `ValidateGroupName()`). Required.
   std::string table_name;
@@ -80,28 +90,6 @@ struct DynamoDbLeaseStoreOptions {
   // kDeadlineExceeded. Default: 5 minutes (DynamoDB takes seconds to a
   // minute).
   absl::Duration table_active_timeout = absl::Minutes(5);
-  // Time for one HTTP exchange. Default: 10 s.
-  absl::Duration request_timeout = absl::Seconds(10);
-  // Time to open a connection. Default: 3 s.
-  absl::Duration connect_timeout = absl::Seconds(3);
-  // Throttling, 5xx and connection failures are retried with exponential
-  // back-off and jitter until this long after a call began; then the call
-  // returns kResourceExhausted (throttled) or kUnavailable. A conditional
-  // write retried after its first attempt was applied finds its condition
-  // failed. For a change, the store then reads the lease back, and if it
-  // holds exactly what the change stored (counter included), returns it as
-  // a success (so two callers making the very same change, same owner
-  // included, at one counter may both succeed); a creation returns
-  // kAlreadyExists and a deletion kNotFound. Zero: no retry.
-  // Default: 30 s.
-  absl::Duration retry_deadline = absl::Seconds(30);
-  // The first back-off, doubled each retry up to `max_backoff`; each drawn
-  // at random from [half, all] of that. Defaults: 50 ms, 2 s.
-  absl::Duration initial_backoff = absl::Milliseconds(50);
-  absl::Duration max_backoff = absl::Seconds(2);
-  // Clock for signing, expiry, retry sleeps and waiting for the table. Not
-  // owned; must outlive the store. Default: null, meaning `Env::Default()`.
-  Env* env = nullptr;
 };
 
 // OpenDynamoDbLeaseStore()
@@ -109,7 +97,8 @@ struct DynamoDbLeaseStoreOptions {
 // Resolves the configuration, then checks the table (DescribeTable),
 // creating it and waiting for ACTIVE if it is missing and
 // `create_table_if_missing`. Returns kInvalidArgument for a bad table name
-// (naming it) or configuration (`ResolveAwsConfig()`'s errors), kNotFound for
+// (naming it), request options (`ValidateAwsRequestOptions()`) or
+// configuration (`ResolveAwsConfig()`'s errors), kNotFound for
 // a missing table it may not create, kFailedPrecondition if the table's hash
 // key is not the string `leaseKey`, kDeadlineExceeded if it is not ACTIVE in
 // time, or the client's errors above.

@@ -50,25 +50,12 @@
 
 namespace brook {
 
-struct KinesisClientOptions {
+// The timeouts, retries and clock (`request_timeout`, `connect_timeout`,
+// `retry_deadline`, `initial_backoff`, `max_backoff`, `env`) are
+// `AwsRequestOptions`' (aws_config.h), documented there.
+struct KinesisClientOptions : AwsRequestOptions {
   // Region, endpoint, profile and credentials (see `ResolveAwsConfig()`).
   AwsConfigOptions aws;
-  // Time for one HTTP exchange. Default: 10 s.
-  absl::Duration request_timeout = absl::Seconds(10);
-  // Time to open a connection. Default: 3 s.
-  absl::Duration connect_timeout = absl::Seconds(3);
-  // Throttling, 5xx and connection failures are retried, with exponential
-  // back-off and jitter, until this long after a call began; then the call
-  // returns kResourceExhausted (throttled) or kUnavailable. Zero: no retry.
-  // Default: 30 s.
-  absl::Duration retry_deadline = absl::Seconds(30);
-  // The first back-off; each next one doubles, up to `max_backoff`; each is
-  // drawn at random from [half, all] of that. Defaults: 50 ms, 2 s.
-  absl::Duration initial_backoff = absl::Milliseconds(50);
-  absl::Duration max_backoff = absl::Seconds(2);
-  // Clock for signing dates, credential expiry and retry sleeps. Not owned.
-  // Default: null, meaning `Env::Default()`.
-  Env* env = nullptr;
 };
 
 // AwsErrorCode()
@@ -94,6 +81,14 @@ struct KinesisStreamSummary {
   int open_shard_count = 0;
   int retention_period_hours = 0;
   int consumer_count = 0;
+  // PROVISIONED or ON_DEMAND (StreamModeDetails); "" when the endpoint does
+  // not say (kinesalite).
+  std::string stream_mode;
+  // NONE or KMS; "" when the endpoint does not say.
+  std::string encryption_type;
+  // The enhanced (shard-level) CloudWatch metrics enabled, e.g.
+  // "IncomingBytes"; empty for none.
+  std::vector<std::string> shard_level_metrics;
 };
 
 struct KinesisPutRecordResult {
@@ -157,7 +152,8 @@ struct KinesisGetRecordsResult {
 
 class BROOK_EXPORT KinesisClient {
  public:
-  // Resolves the configuration (`ResolveAwsConfig()`, whose errors it
+  // Checks `options` (`ValidateAwsRequestOptions()`, kInvalidArgument),
+  // resolves the configuration (`ResolveAwsConfig()`, whose errors it
   // returns) and prepares a connection pool; sends nothing.
   static absl::StatusOr<std::unique_ptr<KinesisClient>> Create(
       const KinesisClientOptions& options);

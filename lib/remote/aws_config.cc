@@ -21,6 +21,8 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 
+#include "util/status_macros.h"
+
 namespace brook {
 namespace {
 
@@ -80,8 +82,8 @@ class DefaultSource : public AwsConfigSource {
 };
 
 // Non-empty value of `name`, else nullopt (the CLI treats "" as unset).
-std::optional<std::string> Env(AwsConfigSource* source,
-                               absl::string_view name) {
+std::optional<std::string> EnvVar(AwsConfigSource* source,
+                                  absl::string_view name) {
   std::optional<std::string> v = source->GetEnv(name);
   if (v.has_value() && v->empty()) return std::nullopt;
   return v;
@@ -222,11 +224,11 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
   const bool profile_explicit = !options.profile.empty();
   out.profile = profile_explicit
                     ? options.profile
-                    : Env(source, "AWS_PROFILE").value_or("default");
+                    : EnvVar(source, "AWS_PROFILE").value_or("default");
 
-  std::string home = Env(source, "HOME").value_or("");
+  std::string home = EnvVar(source, "HOME").value_or("");
   auto file_path = [&](const char* var, const char* name) -> std::string {
-    if (std::optional<std::string> p = Env(source, var)) return *p;
+    if (std::optional<std::string> p = EnvVar(source, var)) return *p;
     if (home.empty()) return "";
     return absl::StrCat(home, "/.aws/", name);
   };
@@ -256,10 +258,10 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
   // Region.
   if (!options.region.empty()) {
     out.region = options.region;
-  } else if (std::optional<std::string> r = Env(source, "AWS_REGION")) {
+  } else if (std::optional<std::string> r = EnvVar(source, "AWS_REGION")) {
     out.region = *r;
   } else if (std::optional<std::string> r2 =
-                 Env(source, "AWS_DEFAULT_REGION")) {
+                 EnvVar(source, "AWS_DEFAULT_REGION")) {
     out.region = *r2;
   } else if (auto it = config_file.values.find("region");
              it != config_file.values.end()) {
@@ -286,11 +288,12 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
         CheckEndpoint(options.endpoint_url, "AwsConfigOptions::endpoint_url");
     if (!e.ok()) return e.status();
     out.endpoint_url = *e;
-  } else if (std::optional<std::string> v = Env(source, service_var)) {
+  } else if (std::optional<std::string> v = EnvVar(source, service_var)) {
     absl::StatusOr<std::string> e = CheckEndpoint(*v, service_var);
     if (!e.ok()) return e.status();
     out.endpoint_url = *e;
-  } else if (std::optional<std::string> v2 = Env(source, "AWS_ENDPOINT_URL")) {
+  } else if (std::optional<std::string> v2 =
+                 EnvVar(source, "AWS_ENDPOINT_URL")) {
     absl::StatusOr<std::string> e = CheckEndpoint(*v2, "AWS_ENDPOINT_URL");
     if (!e.ok()) return e.status();
     out.endpoint_url = *e;
@@ -306,8 +309,8 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
     out.credentials_source = "options";
   }
   if (!credentials.has_value() && !profile_explicit) {
-    std::optional<std::string> id = Env(source, "AWS_ACCESS_KEY_ID");
-    std::optional<std::string> secret = Env(source, "AWS_SECRET_ACCESS_KEY");
+    std::optional<std::string> id = EnvVar(source, "AWS_ACCESS_KEY_ID");
+    std::optional<std::string> secret = EnvVar(source, "AWS_SECRET_ACCESS_KEY");
     if (id.has_value() != secret.has_value()) {
       return absl::InvalidArgumentError(
           id.has_value()
@@ -318,7 +321,7 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
       AwsCredentials c;
       c.access_key_id = *id;
       c.secret_access_key = *secret;
-      c.session_token = Env(source, "AWS_SESSION_TOKEN").value_or("");
+      c.session_token = EnvVar(source, "AWS_SESSION_TOKEN").value_or("");
       credentials = std::move(c);
       out.credentials_source = "environment";
     }
@@ -349,6 +352,33 @@ absl::StatusOr<AwsConfig> ResolveAwsConfig(const AwsConfigOptions& options,
   }
   out.credentials = std::move(*credentials);
   return out;
+}
+
+absl::Status ValidateAwsRequestOptions(const AwsRequestOptions& options) {
+  const auto positive = [](absl::string_view field, absl::Duration d) {
+    if (d > absl::ZeroDuration()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        absl::StrCat("aws request options: ", field,
+                     " must be more than 0, got ", absl::FormatDuration(d)));
+  };
+  BROOK_RETURN_IF_ERROR(positive("request_timeout", options.request_timeout));
+  BROOK_RETURN_IF_ERROR(positive("connect_timeout", options.connect_timeout));
+  BROOK_RETURN_IF_ERROR(positive("initial_backoff", options.initial_backoff));
+  BROOK_RETURN_IF_ERROR(positive("max_backoff", options.max_backoff));
+  if (options.retry_deadline < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("aws request options: retry_deadline must not be "
+                     "negative, got ",
+                     absl::FormatDuration(options.retry_deadline)));
+  }
+  if (options.initial_backoff > options.max_backoff) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("aws request options: initial_backoff ",
+                     absl::FormatDuration(options.initial_backoff),
+                     " is more than max_backoff ",
+                     absl::FormatDuration(options.max_backoff)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace brook

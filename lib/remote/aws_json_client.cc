@@ -70,6 +70,18 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 }  // namespace
 
+AwsJsonClientOptions JsonClientOptions(const AwsRequestOptions& request,
+                                       AwsConfig config) {
+  AwsJsonClientOptions out;
+  out.config = std::move(config);
+  out.request_timeout = request.request_timeout;
+  out.retry_deadline = request.retry_deadline;
+  out.initial_backoff = request.initial_backoff;
+  out.max_backoff = request.max_backoff;
+  out.env = request.env;
+  return out;
+}
+
 std::string AwsErrorCodeOf(const absl::Status& status) {
   absl::optional<absl::Cord> code = status.GetPayload(kErrorCodePayload);
   return code.has_value() ? std::string(*code) : std::string();

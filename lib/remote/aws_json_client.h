@@ -45,6 +45,12 @@ struct AwsJsonClientOptions {
   Env* env = nullptr;  // clock and sleeps; null: Env::Default()
 };
 
+// The options of a client with `config` and the timeouts, retries and clock
+// of `request` (shared by every AWS client); the service fields keep their
+// defaults (Kinesis) for the caller to set.
+AwsJsonClientOptions JsonClientOptions(const AwsRequestOptions& request,
+                                       AwsConfig config);
+
 // The service's error code carried by a status this client returned (e.g.
 // "ExpiredIteratorException"), or "" if it carries none.
 std::string AwsErrorCodeOf(const absl::Status& status);

@@ -34,16 +34,10 @@ json Key(absl::string_view lease_key) {
 
 AwsJsonClientOptions JsonOptions(const DynamoDbLeaseStoreOptions& options,
                                  AwsConfig config) {
-  AwsJsonClientOptions out;
-  out.config = std::move(config);
+  AwsJsonClientOptions out = JsonClientOptions(options, std::move(config));
   out.service = "dynamodb";
   out.target_prefix = "DynamoDB_20120810";
   out.content_type = "application/x-amz-json-1.0";
-  out.request_timeout = options.request_timeout;
-  out.retry_deadline = options.retry_deadline;
-  out.initial_backoff = options.initial_backoff;
-  out.max_backoff = options.max_backoff;
-  out.env = options.env;
   return out;
 }
 
@@ -239,6 +233,7 @@ absl::StatusOr<std::unique_ptr<LeaseStore>> OpenDynamoDbLeaseStore(
     return absl::InvalidArgumentError(
         absl::StrCat("dynamodb lease table: ", s.message()));
   }
+  BROOK_RETURN_IF_ERROR(ValidateAwsRequestOptions(options));
   BROOK_ASSIGN_OR_RETURN(AwsConfig config,
                          ResolveAwsConfig(options.aws, "dynamodb"));
   internal::CurlTransportOptions transport;

@@ -100,15 +100,9 @@ const char* IteratorTypeName(KinesisIteratorType type) {
 
 AwsJsonClientOptions JsonOptions(const KinesisClientOptions& options,
                                  AwsConfig config) {
-  AwsJsonClientOptions out;
-  out.config = std::move(config);
+  AwsJsonClientOptions out = JsonClientOptions(options, std::move(config));
   out.service = "kinesis";
   out.target_prefix = "Kinesis_20131202";
-  out.request_timeout = options.request_timeout;
-  out.retry_deadline = options.retry_deadline;
-  out.initial_backoff = options.initial_backoff;
-  out.max_backoff = options.max_backoff;
-  out.env = options.env;
   return out;
 }
 
@@ -157,6 +151,23 @@ absl::StatusOr<KinesisStreamSummary> KinesisClientImpl::DescribeStreamSummary(
   out.retention_period_hours =
       static_cast<int>(Int(*it, "RetentionPeriodHours"));
   out.consumer_count = static_cast<int>(Int(*it, "ConsumerCount"));
+  if (auto mode = it->find("StreamModeDetails");
+      mode != it->end() && mode->is_object()) {
+    out.stream_mode = String(*mode, "StreamMode");
+  }
+  out.encryption_type = String(*it, "EncryptionType");
+  if (auto monitoring = it->find("EnhancedMonitoring");
+      monitoring != it->end() && monitoring->is_array()) {
+    for (const json& m : *monitoring) {
+      auto metrics = m.is_object() ? m.find("ShardLevelMetrics") : m.end();
+      if (metrics == m.end() || !metrics->is_array()) continue;
+      for (const json& name : *metrics) {
+        if (name.is_string()) {
+          out.shard_level_metrics.push_back(name.get<std::string>());
+        }
+      }
+    }
+  }
   return out;
 }
 
@@ -418,6 +429,7 @@ std::string AwsErrorCode(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<KinesisClient>> KinesisClient::Create(
     const KinesisClientOptions& options) {
+  BROOK_RETURN_IF_ERROR(ValidateAwsRequestOptions(options));
   BROOK_ASSIGN_OR_RETURN(AwsConfig config,
                          ResolveAwsConfig(options.aws, "kinesis"));
   internal::CurlTransportOptions transport;

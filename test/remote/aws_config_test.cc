@@ -235,5 +235,35 @@ TEST_CASE("AwsConfig: credentials expire", "[remote]") {
   CHECK(Contains(s, "access key AKID expired at 1970-01-01T00:16:40"));
 }
 
+TEST_CASE("AwsRequestOptions: out-of-range fields are named", "[remote]") {
+  BROOK_CHECK_OK(ValidateAwsRequestOptions(AwsRequestOptions()));
+  AwsRequestOptions no_retry;
+  no_retry.retry_deadline = absl::ZeroDuration();
+  BROOK_CHECK_OK(ValidateAwsRequestOptions(no_retry));
+  struct Row {
+    void (*change)(AwsRequestOptions*);
+    const char* message;
+  };
+  const Row row = GENERATE(values<Row>({
+      {[](AwsRequestOptions* o) { o->request_timeout = absl::ZeroDuration(); },
+       "request_timeout must be more than 0, got 0"},
+      {[](AwsRequestOptions* o) { o->connect_timeout = -absl::Seconds(1); },
+       "connect_timeout must be more than 0, got -1s"},
+      {[](AwsRequestOptions* o) { o->retry_deadline = -absl::Seconds(1); },
+       "retry_deadline must not be negative, got -1s"},
+      {[](AwsRequestOptions* o) { o->initial_backoff = absl::ZeroDuration(); },
+       "initial_backoff must be more than 0"},
+      {[](AwsRequestOptions* o) { o->max_backoff = absl::ZeroDuration(); },
+       "max_backoff must be more than 0"},
+      {[](AwsRequestOptions* o) { o->initial_backoff = absl::Seconds(3); },
+       "initial_backoff 3s is more than max_backoff 2s"},
+  }));
+  AwsRequestOptions options;
+  row.change(&options);
+  const absl::Status s = ValidateAwsRequestOptions(options);
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(Contains(s, row.message));
+}
+
 }  // namespace
 }  // namespace brook

@@ -289,5 +289,16 @@ TEST_CASE("KinesisClient: an endpoint that does not answer is kUnavailable",
                          "http://127.0.0.1:"));
 }
 
+TEST_CASE("KinesisClient: Create() checks the request options", "[remote]") {
+  KinesisClientOptions options;
+  options.aws.endpoint_url = "http://127.0.0.1:1";
+  options.aws.region = "us-east-1";
+  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
+  options.max_backoff = absl::Milliseconds(10);  // below initial_backoff
+  absl::Status s = KinesisClient::Create(options).status();
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(s.message(), "more than max_backoff"));
+}
+
 }  // namespace
 }  // namespace brook

@@ -200,8 +200,11 @@ TEST_CASE("brook CLI: --help prints usage and exits 0", "[cli]") {
     CHECK(absl::StrContains(cli.Run({"--help"}).out, command));
     RunResult r = cli.Run({command, "--help"});
     CHECK(r.code == kExitOk);
+    const bool local_only = absl::string_view(command) == "verify";
     CHECK(absl::StartsWith(
-        r.out, absl::StrCat("usage: brook ", command, " --stream-dir DIR")));
+        r.out,
+        absl::StrCat("usage: brook ", command,
+                     local_only ? " --stream-dir DIR" : " (--stream-dir DIR")));
     CHECK(r.err.empty());
   }
   // --help where a flag may stand wins over missing flags; as a value it is
@@ -615,7 +618,8 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
   };
 
   const BadArgs row = GENERATE_COPY(values<BadArgs>({
-      {{"list-shards"}, "missing required flag --stream-dir"},
+      {{"list-shards"}, "give --stream-dir DIR (a local stream) or"},
+      {{"verify"}, "missing required flag --stream-dir"},
       {{"list-shards", "--stream-dir"}, "--stream-dir needs a value"},
       {{"list-shards", "--stream-dir="}, "--stream-dir must not be empty"},
       {{"list-shards", "--stream-dir", d, "--bogus", "1"},

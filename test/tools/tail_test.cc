@@ -32,6 +32,7 @@
 #include "tools/brook/tail_command.h"
 #include "tools/cli_run.h"
 #include "tools/memory_backend.h"
+#include "tools/tail_thread.h"
 #include <nlohmann/json.hpp>
 #include <poll.h>
 #include <signal.h>
@@ -45,78 +46,6 @@ namespace {
 using nlohmann::json;
 
 constexpr char kDir[] = "/streams/tail";
-
-// An output that another thread may wait on, line by line.
-class LineBuffer : public std::streambuf {
- public:
-  // Waits until at least `n` whole lines were written; returns them all
-  // (fewer on timeout).
-  std::vector<std::string> WaitForLines(
-      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return lines_.size() >= n; });
-    return lines_;
-  }
-
- protected:
-  int_type overflow(int_type c) override {
-    if (c == traits_type::eof()) return traits_type::not_eof(c);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (c == '\n') {
-      lines_.push_back(std::move(partial_));
-      partial_.clear();
-      cv_.notify_all();
-    } else {
-      partial_.push_back(static_cast<char>(c));
-    }
-    return c;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::string partial_;
-  std::vector<std::string> lines_;
-};
-
-// A tail running on its own thread; stopped and joined by Stop().
-class TailThread {
- public:
-  TailThread(CliBackend& backend, std::vector<std::string> args)
-      : args_(std::move(args)) {
-    thread_ = std::thread([this, &backend] {
-      std::vector<const char*> argv = {"brook", "tail"};
-      for (const std::string& a : args_) argv.push_back(a.c_str());
-      std::istringstream in;
-      std::ostream out(&out_);
-      const CliIo io = {in, out, err_};
-      code_ =
-          RunBrookCli(static_cast<int>(argv.size()), argv.data(), io, backend);
-    });
-  }
-  ~TailThread() {
-    if (thread_.joinable()) Stop();
-  }
-
-  std::vector<std::string> WaitForLines(
-      size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    return out_.WaitForLines(n, timeout);
-  }
-  // Requests the stop, joins, returns the exit code.
-  int Stop() {
-    RequestTailStop();
-    thread_.join();
-    return code_;
-  }
-  std::string err() const { return err_.str(); }
-
- private:
-  const std::vector<std::string> args_;
-  LineBuffer out_;
-  std::ostringstream err_;  // read after the join only
-  int code_ = -1;
-  std::thread thread_;
-};
 
 std::string Data(const json& line) {
   std::string bytes;

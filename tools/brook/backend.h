@@ -1,8 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// `CliBackend` is the only way the `brook` tool reaches stream directories:
-// creating a stream in one, opening one for writing or for reading, and
-// verifying one. The tool itself (cli.h) never touches the file system for
+// `CliBackend` is the only way the `brook` tool reaches stream directories
+// (creating a stream in one, opening one for writing or for reading, and
+// verifying one) and Kinesis streams (`ConnectKinesis()`). The tool itself (cli.h) never touches the file system for
 // streams, so it can be tested against `MemoryBackend` (test/tools/) and
 // connected to the durable store through `NewDurableBackend()`
 // (durable_backend.cc) without changes.
@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
+#include "brook/kinesis_client.h"
 #include "brook/lease.h"
 #include "brook/options.h"
 #include "brook/stream.h"
@@ -127,6 +128,17 @@ class CliBackend {
   // opening it. The default returns kUnimplemented.
   virtual absl::StatusOr<std::shared_ptr<LeaseStore>> OpenLeaseStore(
       absl::string_view dir, absl::string_view group);
+
+  // Kinesis streams (every command run with --stream-name). A client made
+  // with `options`, whose `aws` field holds the command line's --region,
+  // --endpoint-url and --profile (empty when not given). Returns the errors
+  // of `KinesisClient::Create()` (no region, no credentials, an unknown
+  // profile: see `ResolveAwsConfig()`). The default returns kUnimplemented:
+  // a backend of stream directories only. The installed binary's
+  // (`NewDurableBackend()`) calls `KinesisClient::Create()`; tests point it at
+  // a local emulator.
+  virtual absl::StatusOr<std::unique_ptr<KinesisClient>> ConnectKinesis(
+      const KinesisClientOptions& options);
 
   // Now, in milliseconds since the Unix epoch, on the clock the backend's
   // streams stamp arrival times with (MillisBehindLatest). The default is

@@ -12,7 +12,15 @@ std::string CommandUsageLine(const Command& command) {
   if (!command.synopsis.empty()) {
     return absl::StrCat(line, " ", command.synopsis);
   }
+  const bool remote = TakesStreamName(command.flags);
+  if (remote)
+    absl::StrAppend(&line, " (--stream-dir DIR | --stream-name NAME)");
   for (const FlagSpec& flag : command.flags) {
+    if (remote && (flag.name == "stream-dir" || flag.name == "stream-name" ||
+                   flag.name == "region" || flag.name == "endpoint-url" ||
+                   flag.name == "profile")) {
+      continue;  // the --stream-name group, said once above
+    }
     const std::string text =
         absl::StrCat("--", flag.name, " ", flag.value_name);
     absl::StrAppend(&line, flag.required ? " " : " [", text,

@@ -10,7 +10,10 @@
 // e.g. stream_commands.{h,cc}; a new family gets a new pair):
 //   1. In the .cc, in an anonymous namespace: the flags, a `FlagSpec` array
 //      whose first entry is `kStreamDirFlag` (`RunBrookCli()` requires it of
-//      every command), and a `RunFn` that takes the parsed flags and returns
+//      every command), or `kStreamDirOrNameFlag` followed by the other four
+//      Kinesis flags (flags.h) for a command that also works on a Kinesis
+//      stream (its `RunFn` then branches on `IsRemote()` to a function of
+//      remote_commands.h), and a `RunFn` that takes the parsed flags and returns
 //      the exit code (cli.h), printing through `session`: `Print()` for the
 //      JSON result, `Usage()` for a bad flag value (before the backend is
 //      called), `Fail()` for a runtime error.
@@ -20,8 +23,10 @@
 //   3. In command_table.cc: `&kFooCommand` at the place in the table where
 //      `brook --help` should list it.
 // `RunBrookCli()` has by then checked the flags against the `FlagSpec`s
-// (unknown, repeated, missing required flags, an empty --stream-dir), so a
-// `RunFn` checks only the values and the combinations of flags.
+// (unknown, repeated, missing required flags, an empty --stream-dir or
+// --stream-name, exactly one of the two, the Kinesis flags only with
+// --stream-name), so a `RunFn` checks only the values and the combinations of
+// its own flags.
 //
 // Thread safety: a `Session` belongs to one run of `RunBrookCli()`.
 
@@ -58,6 +63,9 @@ struct Command {
   // The flags part of the usage line when `flags` alone cannot say it (flags
   // that exclude each other); empty to derive it from `flags`.
   absl::string_view synopsis = {};
+  // True for create-stream alone: --stream-name with --stream-dir names the
+  // local stream, so the two may go together there.
+  bool dir_takes_stream_name = false;
 };
 
 // What one run of the tool works with, and how it reports.

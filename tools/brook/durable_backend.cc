@@ -53,6 +53,13 @@ class DurableBackend : public CliBackend {
 
   absl::Status Sync(Stream& stream) override { return stream.Sync(); }
 
+#if BROOK_CLI_WITH_REMOTE
+  absl::StatusOr<std::unique_ptr<KinesisClient>> ConnectKinesis(
+      const KinesisClientOptions& options) override {
+    return KinesisClient::Create(options);
+  }
+#endif
+
   // Groups live in <dir>/groups/<group>/ (lib/group/LEASE_FORMAT.md).
   absl::StatusOr<std::vector<std::string>> ListConsumerGroups(
       absl::string_view dir) override {

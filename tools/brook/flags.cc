@@ -85,7 +85,18 @@ const std::string* FindValue(const Flags& flags, absl::string_view name) {
 }
 
 const std::string& StreamDir(const Flags& flags) {
-  return *FindValue(flags, "stream-dir");  // required by every command
+  static const std::string* const kNone = new std::string();
+  const std::string* dir = FindValue(flags, "stream-dir");
+  return dir != nullptr ? *dir : *kNone;
+}
+
+bool IsRemote(const Flags& flags) {
+  return FindValue(flags, "stream-name") != nullptr &&
+         FindValue(flags, "stream-dir") == nullptr;
+}
+
+bool TakesStreamName(absl::Span<const FlagSpec> specs) {
+  return FindFlag(specs, "stream-name") != nullptr;
 }
 
 absl::StatusOr<int64_t> ParseIntFlag(absl::string_view name,

@@ -40,6 +40,37 @@ inline constexpr FlagSpec kStreamDirFlag = {"stream-dir", "DIR", true,
 // The flags of a command that takes only --stream-dir.
 inline constexpr FlagSpec kStreamDirOnlyFlags[] = {kStreamDirFlag};
 
+// A command that works on a local stream or on a Kinesis stream takes these
+// five first, in this order, instead of `kStreamDirFlag`: --stream-dir is
+// then optional, and `RunBrookCli()` requires exactly one of --stream-dir
+// and --stream-name. --region, --endpoint-url and --profile go with
+// --stream-name only; left out, they are found as the AWS CLI finds them
+// (`ResolveAwsConfig()`, include/brook/aws_config.h).
+inline constexpr FlagSpec kStreamDirOrNameFlag = {
+    "stream-dir", "DIR", false,
+    "directory that holds the stream (or --stream-name for a Kinesis stream)"};
+inline constexpr FlagSpec kStreamNameFlag = {
+    "stream-name", "NAME", false,
+    "Kinesis stream to work on instead of a directory"};
+inline constexpr FlagSpec kRegionFlag = {
+    "region", "R", false,
+    "with --stream-name: AWS region, e.g. eu-west-1 (default: AWS_REGION, "
+    "AWS_DEFAULT_REGION, else the profile's region)"};
+inline constexpr FlagSpec kEndpointUrlFlag = {
+    "endpoint-url", "URL", false,
+    "with --stream-name: http(s)://host[:port] of the service, e.g. a local "
+    "emulator (default: AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL, else "
+    "https://kinesis.<region>.amazonaws.com)"};
+inline constexpr FlagSpec kProfileFlag = {
+    "profile", "P", false,
+    "with --stream-name: profile of ~/.aws/credentials and ~/.aws/config "
+    "(default: AWS_PROFILE, else default); credentials otherwise come from "
+    "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN"};
+// The flags of a command that takes only a stream, local or Kinesis.
+inline constexpr FlagSpec kStreamOnlyFlags[] = {kStreamDirOrNameFlag,
+                                                kStreamNameFlag, kRegionFlag,
+                                                kEndpointUrlFlag, kProfileFlag};
+
 // The flags given, by name (without "--"), each with its value.
 using Flags = std::map<std::string, std::string, std::less<>>;
 
@@ -70,9 +101,22 @@ const std::string* FindValue(const Flags& flags, absl::string_view name);
 
 // StreamDir()
 //
-// The value of --stream-dir. REQUIRES: `flags` were parsed against specs that
-// hold `kStreamDirFlag`, as every command's do.
+// The value of --stream-dir, or "" when it was not given (a command run on a
+// Kinesis stream, `IsRemote()`).
 const std::string& StreamDir(const Flags& flags);
+
+// IsRemote()
+//
+// True when the command is to work on a Kinesis stream: --stream-name was
+// given without --stream-dir (create-stream takes both for a local stream
+// with a name).
+bool IsRemote(const Flags& flags);
+
+// TakesStreamName()
+//
+// True if `specs` hold `kStreamNameFlag`: the command can work on a Kinesis
+// stream.
+bool TakesStreamName(absl::Span<const FlagSpec> specs);
 
 // ParseIntFlag()
 //

@@ -21,9 +21,12 @@
 
 #include "brook/consumer.h"
 #include "brook/env.h"
+#include "brook/kinesis_client.h"
 #include "brook/metrics.h"
 #include "brook/options.h"
 #include "brook/stream.h"
+
+#include "tools/brook/remote_commands.h"
 
 namespace brook {
 namespace cli {
@@ -103,10 +106,10 @@ int RunVerify(const Flags& flags, const Session& session) {
   return kExitDamage;
 }
 
-// One readable line per record.
-void DumpRecord(absl::string_view shard_id, const Record& r, size_t data_limit,
-                std::ostream& out) {
-  out << shard_id << " seq=" << r.sequence_number.ToString();
+// One readable line per record; `sequence_number` as printed.
+void DumpRecord(absl::string_view shard_id, absl::string_view sequence_number,
+                const Record& r, size_t data_limit, std::ostream& out) {
+  out << shard_id << " seq=" << sequence_number;
   if (r.subsequence_number != 0) out << " subseq=" << r.subsequence_number;
   const bool cut = data_limit != 0 && r.data.size() > data_limit;
   out << " arrival="
@@ -134,11 +137,45 @@ absl::Status DumpShards(Stream* stream, absl::Span<const std::string> shard_ids,
       if (!r.ok()) return r.status();
       if (r->records().empty()) break;  // the tip of an open shard
       for (const Record& record : r->records()) {
-        DumpRecord(shard_id, record, data_limit, out);
+        DumpRecord(shard_id, record.sequence_number.ToString(), record,
+                   data_limit, out);
       }
       dumped += static_cast<int64_t>(r->records().size());
       progress.Update({shard_id, dumped, 0});
       *it = r->next_shard_iterator();
+    }
+  }
+  out.flush();
+  return absl::OkStatus();
+}
+
+// DumpShards() on a Kinesis stream: each shard from TRIM_HORIZON until a
+// read returns no records with nothing behind the tip (MillisBehindLatest 0:
+// Kinesis may return none before the tip), or the shard's end.
+absl::Status DumpRemoteShards(KinesisClient& client, const std::string& stream,
+                              absl::Span<const std::string> shard_ids,
+                              size_t data_limit, std::ostream& out,
+                              ProgressLine& progress) {
+  int64_t dumped = 0;
+  for (const std::string& shard_id : shard_ids) {
+    absl::StatusOr<std::string> it = client.GetShardIterator(
+        stream, shard_id, KinesisStartingPosition());  // TRIM_HORIZON
+    if (!it.ok()) return it.status();
+    while (!it->empty()) {
+      absl::StatusOr<KinesisGetRecordsResult> r = client.GetRecords(*it);
+      if (!r.ok()) return r.status();
+      for (const KinesisRecord& kr : r->records) {
+        Record record;
+        record.partition_key = kr.partition_key;
+        record.data = kr.data;
+        record.approximate_arrival_timestamp_millis =
+            kr.approximate_arrival_timestamp_millis;
+        DumpRecord(shard_id, kr.sequence_number, record, data_limit, out);
+      }
+      dumped += static_cast<int64_t>(r->records.size());
+      progress.Update({shard_id, dumped, 0});
+      if (r->records.empty() && r->millis_behind_latest == 0) break;
+      *it = std::move(r->next_shard_iterator);
     }
   }
   out.flush();
@@ -152,6 +189,34 @@ int RunDump(const Flags& flags, const Session& session) {
         ParseIntFlag("data-limit", *limit, 0, kLargestMaxRecordBytes);
     if (!n.ok()) return session.Usage(n.status().message());
     data_limit = *n;
+  }
+  if (IsRemote(flags)) {
+    absl::StatusOr<std::unique_ptr<KinesisClient>> client =
+        ConnectRemote(flags, session);
+    if (!client.ok()) return session.Fail(client.status());
+    const std::string& name = RemoteStreamName(flags);
+    std::vector<std::string> shard_ids;
+    if (const std::string* id = FindValue(flags, "shard-id")) {
+      shard_ids.push_back(*id);
+    } else {
+      absl::StatusOr<std::vector<KinesisShard>> shards =
+          (*client)->ListShards(name);
+      if (!shards.ok()) return session.Fail(shards.status());
+      for (const KinesisShard& shard : *shards) {
+        shard_ids.push_back(shard.shard_id);
+      }
+    }
+    absl::Status dumped;
+    {
+      ProgressLine progress(
+          session.io().err,
+          session.io().err_is_terminal && !session.io().out_is_terminal, "dump",
+          "records");
+      dumped = DumpRemoteShards(**client, name, shard_ids,
+                                static_cast<size_t>(data_limit),
+                                session.io().out, progress);
+    }
+    return dumped.ok() ? kExitOk : session.Fail(dumped);
   }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
@@ -207,7 +272,11 @@ int RunStats(const Flags& flags, const Session& session) {
 }
 
 constexpr FlagSpec kDumpFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"shard-id", "S", false, "shard to dump (default: every shard)"},
     {"data-limit", "N", false,
      "data bytes shown per record, 0 for all (default 200)"},
@@ -250,7 +319,9 @@ const Command kDumpCommand = {
     "(on one line) with C escapes for bytes that are not printable ASCII;\n"
     "\"...\" marks data cut at --data-limit. Shows progress on stderr when "
     "it\n"
-    "is a terminal and stdout is not.\n",
+    "is a terminal and stdout is not.\n"
+    "With --stream-name: GetRecords on each shard from TRIM_HORIZON until a\n"
+    "read returns nothing with MillisBehindLatest 0, or the shard's end.\n",
     RunDump};
 
 }  // namespace cli

@@ -2,7 +2,8 @@
 //
 // The commands of the `brook` tool that inspect a stream directory without
 // changing it, beyond what `aws kinesis` offers: verify (checks every segment)
-// dump (prints every record, one a line) and stats (the stream's metrics). Each is a `Command`
+// dump (prints every record, one a line; also of a Kinesis stream, with
+// --stream-name) and stats (the stream's metrics). Each is a `Command`
 // (command.h) that command_table.cc lists. Internal to the tool.
 //
 // Thread safety: as `RunBrookCli()`.

@@ -22,6 +22,8 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "tools/brook/remote_commands.h"
+
 namespace brook {
 namespace cli {
 namespace {
@@ -41,17 +43,6 @@ absl::StatusOr<std::string> DecodeBase64(absl::string_view text) {
 // The AWS CLI prints timestamps as seconds since the epoch with a fraction.
 double ArrivalSeconds(int64_t millis) {
   return static_cast<double>(millis) / 1000.0;
-}
-
-absl::string_view PutRecordsErrorCode(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kInvalidArgument:
-      return "InvalidArgumentException";
-    case absl::StatusCode::kResourceExhausted:
-      return "ProvisionedThroughputExceededException";
-    default:
-      return "InternalFailure";
-  }
 }
 
 int RunPutRecord(const Flags& flags, const Session& session) {
@@ -82,6 +73,10 @@ int RunPutRecord(const Flags& flags, const Session& session) {
     }
     explicit_hash_key = *ehk;
   }
+  if (IsRemote(flags)) {
+    return RemotePutRecord(flags, session, *FindValue(flags, "partition-key"),
+                           data, explicit_hash_key);
+  }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenForWrite(StreamDir(flags));
@@ -99,16 +94,6 @@ int RunPutRecord(const Flags& flags, const Session& session) {
   session.Print(out);
   return kExitOk;
 }
-
-// A PutRecords entry that owns its bytes.
-struct OwnedEntry {
-  std::string partition_key;
-  std::string data;
-  std::string explicit_hash_key;
-  // Set for "ExplicitHashKey": "", which the producer's API cannot tell from
-  // no key: the entry fails on its own, as put-record's flag does.
-  bool empty_explicit_hash_key = false;
-};
 
 absl::StatusOr<std::string> ReadRecordsFile(absl::string_view path,
                                             std::istream& stdin_stream) {
@@ -137,7 +122,7 @@ absl::StatusOr<std::string> ReadRecordsFile(absl::string_view path,
 // over-long partition key, a malformed explicit hash key) are left to it, so
 // that they fail as single entries; so is an empty explicit hash key. A field
 // given twice in one object is rejected, not resolved (last wins) by guessing.
-absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
+absl::StatusOr<std::vector<OwnedPutEntry>> ParseRecordsDocument(
     absl::string_view text) {
   absl::StatusOr<Json> parsed = ParseJson(text);
   if (!parsed.ok()) return parsed.status();
@@ -157,7 +142,7 @@ absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
   if (records.empty()) {
     return absl::InvalidArgumentError("\"Records\" is empty");
   }
-  std::vector<OwnedEntry> entries;
+  std::vector<OwnedPutEntry> entries;
   entries.reserve(records.size());
   for (size_t i = 0; i < records.size(); ++i) {
     const Json& r = records[i];
@@ -166,7 +151,7 @@ absl::StatusOr<std::vector<OwnedEntry>> ParseRecordsDocument(
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": expected an object"));
     }
-    OwnedEntry entry;
+    OwnedPutEntry entry;
     bool has_data = false;
     bool has_key = false;
     for (const auto& [key, value] : r.items()) {
@@ -209,14 +194,16 @@ int RunPutRecords(const Flags& flags, const Session& session) {
   const std::string& path = *FindValue(flags, "records-file");
   absl::StatusOr<std::string> text = ReadRecordsFile(path, session.io().in);
   if (!text.ok()) return session.Usage(text.status().message());
-  absl::StatusOr<std::vector<OwnedEntry>> owned = ParseRecordsDocument(*text);
+  absl::StatusOr<std::vector<OwnedPutEntry>> owned =
+      ParseRecordsDocument(*text);
   if (!owned.ok()) {
     return session.Usage(
         absl::StrCat("--records-file ", path, ": ", owned.status().message()));
   }
+  if (IsRemote(flags)) return RemotePutRecords(flags, session, *owned);
   std::vector<PutRecordsEntry> entries;
   entries.reserve(owned->size());
-  for (const OwnedEntry& e : *owned) {
+  for (const OwnedPutEntry& e : *owned) {
     if (e.empty_explicit_hash_key) continue;  // fails below, on its own
     entries.push_back({e.partition_key, e.data, e.explicit_hash_key});
   }
@@ -256,7 +243,7 @@ int RunPutRecords(const Flags& flags, const Session& session) {
       entry["SequenceNumber"] = r.sequence_number.ToString();
       entry["ShardId"] = std::string(r.shard_id);
     } else {
-      entry["ErrorCode"] = std::string(PutRecordsErrorCode(r.status));
+      entry["ErrorCode"] = PutRecordsErrorCode(r.status);
       entry["ErrorMessage"] = std::string(r.status.message());
     }
     records.push_back(std::move(entry));
@@ -301,13 +288,20 @@ int RunGetRecords(const Flags& flags, const Session& session) {
         wants_timestamp ? "is required with " : "does not go with ",
         type_name));
   }
+  const bool remote = IsRemote(flags);
   if (sequence != nullptr) {
-    absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(*sequence);
-    if (!n.ok()) {
-      return session.Usage(
-          absl::StrCat("--starting-sequence-number: ", n.status().message()));
+    // A Kinesis stream's numbers are longer than `SequenceNumber` holds: the
+    // service judges them; only their form is checked here.
+    absl::Status checked = CheckSequenceNumberText(*sequence);
+    if (!remote && checked.ok()) {
+      absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(*sequence);
+      if (n.ok()) start.sequence_number = *n;
+      checked = n.status();
     }
-    start.sequence_number = *n;
+    if (!checked.ok()) {
+      return session.Usage(
+          absl::StrCat("--starting-sequence-number: ", checked.message()));
+    }
   }
   if (timestamp != nullptr) {
     absl::StatusOr<int64_t> millis =
@@ -324,6 +318,14 @@ int RunGetRecords(const Flags& flags, const Session& session) {
   absl::StatusOr<bool> deaggregate = ParseDeaggregateFlag(flags);
   if (!deaggregate.ok()) return session.Usage(deaggregate.status().message());
   options.deaggregate = *deaggregate;
+  if (remote) {
+    KinesisStartingPosition at;
+    at.type = KinesisIteratorTypeOf(*type);
+    if (sequence != nullptr) at.sequence_number = *sequence;
+    at.timestamp_millis = start.timestamp_millis.value_or(0);
+    return RemoteGetRecords(flags, session, *FindValue(flags, "shard-id"), at,
+                            options.limit, options.deaggregate);
+  }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
@@ -359,7 +361,11 @@ int RunGetRecords(const Flags& flags, const Session& session) {
 }
 
 constexpr FlagSpec kPutRecordFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"partition-key", "K", true, "partition key, 1 to 256 characters"},
     {"data", "S", false, "the record's bytes, given as text"},
     {"data-base64", "B", false, "the record's bytes, base64-encoded"},
@@ -367,12 +373,20 @@ constexpr FlagSpec kPutRecordFlags[] = {
      "decimal hash key that overrides the partition key's MD5"},
 };
 constexpr FlagSpec kPutRecordsFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"records-file", "F", true,
      "JSON file of records, or - for standard input"},
 };
 constexpr FlagSpec kGetRecordsFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"shard-id", "S", true, "shard to read, e.g. shardId-000000000000"},
     {"shard-iterator-type", "T", true,
      "TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER or "
@@ -388,8 +402,13 @@ constexpr FlagSpec kGetRecordsFlags[] = {
 }  // namespace
 
 Json RecordJson(const Record& r, bool deaggregated) {
+  return RecordJson(r, deaggregated, r.sequence_number.ToString());
+}
+
+Json RecordJson(const Record& r, bool deaggregated,
+                absl::string_view sequence_number) {
   Json record;
-  record["SequenceNumber"] = r.sequence_number.ToString();
+  record["SequenceNumber"] = std::string(sequence_number);
   if (r.subsequence_number != 0 || deaggregated) {
     record["SubSequenceNumber"] = r.subsequence_number;
   }
@@ -420,8 +439,8 @@ const Command kPutRecordCommand = {
     "Give exactly one of --data and --data-base64. An invalid partition key\n"
     "or a record over the stream's max record size is a runtime error.\n",
     RunPutRecord,
-    "--stream-dir DIR --partition-key K (--data S | --data-base64 B)\n"
-    "       [--explicit-hash-key H]"};
+    "(--stream-dir DIR | --stream-name NAME) --partition-key K\n"
+    "       (--data S | --data-base64 B) [--explicit-hash-key H]"};
 
 const Command kPutRecordsCommand = {
     "put-records",
@@ -443,7 +462,9 @@ const Command kPutRecordsCommand = {
     "ProvisionedThroughputExceededException (stream full) or "
     "InternalFailure.\n"
     "Failed entries do not change the exit code, as with the AWS CLI. There\n"
-    "is no 500-entry limit.\n",
+    "is no 500-entry limit: with --stream-name the entries are sent in\n"
+    "requests of at most 500 entries and 5 MiB, in order; entries with an\n"
+    "invalid key fail without being sent, as locally.\n",
     RunPutRecords};
 
 const Command kGetRecordsCommand = {
@@ -467,9 +488,15 @@ const Command kGetRecordsCommand = {
     "user records (--limit counts stored records), each with its\n"
     "\"SubSequenceNumber\" (and \"ExplicitHashKey\" if it has one); an\n"
     "aggregate that cannot be decoded comes out as stored with\n"
-    "\"DamagedAggregate\": true.\n",
+    "\"DamagedAggregate\": true.\n"
+    "With --stream-name: one GetShardIterator and one GetRecords on the\n"
+    "Kinesis stream; sequence numbers are the service's (56 digits). Kinesis\n"
+    "reports a closed shard's end only on a read that returns no records,\n"
+    "so ChildShards (taken from ListShards) appear on the read after the\n"
+    "last record.\n",
     RunGetRecords,
-    "--stream-dir DIR --shard-id S --shard-iterator-type T\n"
+    "(--stream-dir DIR | --stream-name NAME) --shard-id S\n"
+    "       --shard-iterator-type T\n"
     "       [--starting-sequence-number N | --timestamp MS] [--limit L]\n"
     "       [--deaggregate B]"};
 

@@ -33,6 +33,10 @@ extern const Command kGetRecordsCommand;
 // "ExplicitHashKey" (decimal) for a user record that has one and
 // "DamagedAggregate": true for an aggregate that could not be expanded.
 Json RecordJson(const Record& record, bool deaggregated = false);
+// The same with `sequence_number` printed instead of the record's own (a
+// Kinesis stream's decimal string, which `SequenceNumber` cannot hold).
+Json RecordJson(const Record& record, bool deaggregated,
+                absl::string_view sequence_number);
 
 // ParseDeaggregateFlag()
 //

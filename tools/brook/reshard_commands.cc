@@ -15,6 +15,8 @@
 #include "brook/partitioner.h"
 #include "brook/stream.h"
 
+#include "tools/brook/remote_commands.h"
+
 namespace brook {
 namespace cli {
 namespace {
@@ -41,6 +43,7 @@ int RunSplitShard(const Flags& flags, const Session& session) {
     return session.Usage(
         absl::StrCat("--new-starting-hash-key: ", k.status().message()));
   }
+  if (IsRemote(flags)) return RemoteSplitShard(flags, session, shard, key);
   return Reshard(flags, session, [&](Stream& stream) {
     return stream.SplitShard(shard, key);
   });  // silent on success, as `aws kinesis split-shard` is
@@ -58,6 +61,9 @@ int RunMergeShards(const Flags& flags, const Session& session) {
         "--shard-to-merge and --adjacent-shard-to-merge are the same shard ",
         shard));
   }
+  if (IsRemote(flags)) {
+    return RemoteMergeShards(flags, session, shard, adjacent);
+  }
   return Reshard(flags, session, [&](Stream& stream) {
     return stream.MergeShards(shard, adjacent);
   });  // silent on success, as `aws kinesis merge-shards` is
@@ -72,6 +78,9 @@ int RunUpdateShardCount(const Flags& flags, const Session& session) {
     absl::StatusOr<size_t> i =
         ParseChoiceFlag("scaling-type", *type, kScalingTypes);
     if (!i.ok()) return session.Usage(i.status().message());
+  }
+  if (IsRemote(flags)) {
+    return RemoteUpdateShardCount(flags, session, static_cast<int>(*target));
   }
   std::string name;
   int current = 0;
@@ -91,7 +100,11 @@ int RunUpdateShardCount(const Flags& flags, const Session& session) {
 }
 
 constexpr FlagSpec kSplitShardFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"shard-to-split", "S", true,
      "open shard to split, e.g. shardId-000000000000"},
     {"new-starting-hash-key", "K", true,
@@ -100,7 +113,11 @@ constexpr FlagSpec kSplitShardFlags[] = {
 };
 
 constexpr FlagSpec kMergeShardsFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"shard-to-merge", "S", true, "open shard; the child's ParentShardId"},
     {"adjacent-shard-to-merge", "A", true,
      "open shard whose range touches the first one's; the child's "
@@ -108,7 +125,11 @@ constexpr FlagSpec kMergeShardsFlags[] = {
 };
 
 constexpr FlagSpec kUpdateShardCountFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"target-shard-count", "N", true, "open shards wanted, 1 to 10000"},
     {"scaling-type", "T", false,
      "UNIFORM_SCALING, the only type (default, as in Kinesis)"},
@@ -124,7 +145,8 @@ const Command kSplitShardCommand = {
     "closed (it keeps its records until retention removes them) and the two\n"
     "children, with the next shard ids, take new records (see list-shards).\n"
     "An unknown or closed shard, or a key outside the shard, is a runtime\n"
-    "error.\n",
+    "error. With --stream-name it waits (up to 5 minutes) until the stream is\n"
+    "ACTIVE again, so that the split is done when it returns there too.\n",
     RunSplitShard};
 
 const Command kMergeShardsCommand = {
@@ -134,7 +156,9 @@ const Command kMergeShardsCommand = {
     "Kinesis the merge is done when the command returns: both parents are\n"
     "closed and the child, with the next shard id, covers both ranges. The\n"
     "two shards may be given in either order of their ranges. An unknown or\n"
-    "closed shard, or shards that are not adjacent, is a runtime error.\n",
+    "closed shard, or shards that are not adjacent, is a runtime error.\n"
+    "With --stream-name it waits (up to 5 minutes) until the stream is\n"
+    "ACTIVE again.\n",
     RunMergeShards};
 
 const Command kUpdateShardCountCommand = {
@@ -148,7 +172,10 @@ const Command kUpdateShardCountCommand = {
     "As in Kinesis, a call may at most double and at least halve the open\n"
     "shard count, and it creates short-lived shards besides the final ones:\n"
     "one split (2 new shards) per new boundary, one merge (1 new shard) per\n"
-    "old boundary inside a target range; 7 -> 10 creates 24 shards.\n",
+    "old boundary inside a target range; 7 -> 10 creates 24 shards.\n"
+    "With --stream-name it also prints StreamARN, as the AWS CLI does, and\n"
+    "waits (up to 5 minutes) until the stream is ACTIVE again. kinesalite\n"
+    "has no UpdateShardCount (the command fails there, naming it).\n",
     RunUpdateShardCount};
 
 }  // namespace cli

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -17,6 +18,8 @@
 #include "brook/options.h"
 #include "brook/partitioner.h"
 #include "brook/stream.h"
+
+#include "tools/brook/remote_commands.h"
 
 namespace brook {
 namespace cli {
@@ -112,6 +115,24 @@ int RunCreateStream(const Flags& flags, const Session& session) {
   if (name != nullptr && name->empty()) {
     return session.Usage("--stream-name must not be empty");
   }
+  if (IsRemote(flags)) {
+    for (absl::string_view local :
+         {"retention-bytes", "on-full", "compression-level"}) {
+      if (FindValue(flags, local) != nullptr) {
+        return session.Usage(absl::StrCat(
+            "--", local,
+            " is for a local stream (--stream-dir); Kinesis has no such "
+            "setting"));
+      }
+    }
+    std::optional<int> hours;
+    if (const std::string* h = FindValue(flags, "retention-period-hours")) {
+      absl::StatusOr<absl::Duration> period = ParseRetentionPeriod(*h);
+      if (!period.ok()) return session.Usage(period.status().message());
+      hours = static_cast<int>(absl::ToInt64Hours(*period));
+    }
+    return RemoteCreateStream(flags, session, options.shard_count, hours);
+  }
   options.name = name != nullptr ? *name : DefaultStreamName(StreamDir(flags));
   if (int code = RetentionFlags(flags, session, &options); code != kExitOk) {
     return code;
@@ -133,6 +154,7 @@ int RunCreateStream(const Flags& flags, const Session& session) {
 }
 
 int RunDescribeStreamSummary(const Flags& flags, const Session& session) {
+  if (IsRemote(flags)) return RemoteDescribeStreamSummary(flags, session);
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
@@ -163,6 +185,11 @@ int RunChangeRetentionPeriod(const Flags& flags, const Session& session,
   absl::StatusOr<absl::Duration> period =
       ParseRetentionPeriod(*FindValue(flags, "retention-period-hours"));
   if (!period.ok()) return session.Usage(period.status().message());
+  if (IsRemote(flags)) {
+    return RemoteChangeRetentionPeriod(
+        flags, session, static_cast<int>(absl::ToInt64Hours(*period)),
+        increase);
+  }
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenForWrite(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
@@ -225,6 +252,7 @@ int RunTrainDictionary(const Flags& flags, const Session& session) {
 }
 
 int RunListShards(const Flags& flags, const Session& session) {
+  if (IsRemote(flags)) return RemoteListShards(flags, session);
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
   if (!stream.ok()) return session.Fail(stream.status());
@@ -239,10 +267,14 @@ int RunListShards(const Flags& flags, const Session& session) {
 }
 
 constexpr FlagSpec kCreateStreamFlags[] = {
-    kStreamDirFlag,
-    {"shard-count", "N", true, "number of shards, 1 to 10000"},
+    kStreamDirOrNameFlag,
     {"stream-name", "NAME", false,
-     "name shown by describe-stream-summary (default: the directory's name)"},
+     "with --stream-dir: the name describe-stream-summary shows (default: "
+     "the directory's name); without: the Kinesis stream to create"},
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
+    {"shard-count", "N", true, "number of shards, 1 to 10000"},
     {"retention-period-hours", "H", false,
      "hours a record is kept, 1 to 8760 (default 24, as in Kinesis)"},
     {"retention-bytes", "B", false,
@@ -263,7 +295,11 @@ constexpr FlagSpec kTrainDictionaryFlags[] = {
      "size of the dictionary, 1024 to 1048576 (default 114688)"},
 };
 constexpr FlagSpec kRetentionPeriodFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"retention-period-hours", "N", true,
      "the new retention period in hours, 1 to 8760"},
 };
@@ -277,30 +313,44 @@ constexpr FlagSpec kRetentionBytesFlags[] = {
 }  // namespace
 
 const Command kCreateStreamCommand = {
-    "create-stream", "Creates a stream in an empty directory.",
+    "create-stream",
+    "Creates a stream in an empty directory (or a Kinesis stream).",
     kCreateStreamFlags,
     "Prints nothing on success, as `aws kinesis create-stream` does. Fails\n"
     "(exit 1), changing nothing, if the directory already holds a stream or\n"
     "is being created by another command at the same time. The options are\n"
-    "stored with the stream.\n",
-    RunCreateStream};
+    "stored with the stream.\n"
+    "With --stream-name alone it creates the Kinesis stream NAME and waits\n"
+    "(up to 5 minutes) until it is ACTIVE; --retention-period-hours (24 to\n"
+    "8760 there) is then set on it; --retention-bytes, --on-full and\n"
+    "--compression-level are local only.\n",
+    RunCreateStream,
+    "(--stream-dir DIR [--stream-name NAME] | --stream-name NAME)\n"
+    "       --shard-count N [--retention-period-hours H]\n"
+    "       [--retention-bytes B [--on-full P]] [--compression-level N]",
+    /*dir_takes_stream_name=*/true};
 
 const Command kDescribeStreamSummaryCommand = {
     "describe-stream-summary",
     "Prints {\"StreamDescriptionSummary\": {...}} as the AWS CLI does.",
-    kStreamDirOnlyFlags,
+    kStreamOnlyFlags,
     "StreamARN and StreamCreationTimestamp are left out: a local stream has\n"
     "neither. ConsumerCount is 0 and EncryptionType NONE. StoredBytes, not\n"
     "in Kinesis, is what the records take in storage now, headers included\n"
-    "(the figure create-stream --retention-bytes bounds).\n",
+    "(the figure create-stream --retention-bytes bounds).\n"
+    "With --stream-name: the service's summary, with StreamARN and without\n"
+    "StoredBytes; StreamModeDetails and EncryptionType are printed as the\n"
+    "service reports them (kinesalite reports no StreamModeDetails).\n",
     RunDescribeStreamSummary};
 
 const Command kListShardsCommand = {
     "list-shards",
     "Prints {\"Shards\": [...]}: every shard, open and closed, in id order.",
-    kStreamDirOnlyFlags,
+    kStreamOnlyFlags,
     "ParentShardId, AdjacentParentShardId and EndingSequenceNumber appear\n"
-    "only when set (after resharding; for closed shards).\n",
+    "only when set (after resharding; for closed shards). With --stream-name,\n"
+    "sequence numbers are the service's decimal strings (56 digits), every\n"
+    "page of ListShards read.\n",
     RunListShards};
 
 const Command kIncreaseStreamRetentionPeriodCommand = {

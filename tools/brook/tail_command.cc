@@ -19,6 +19,7 @@
 
 #include "tools/brook/lineage_reader.h"
 #include "tools/brook/record_commands.h"
+#include "tools/brook/remote_commands.h"
 #include <signal.h>
 
 namespace brook {
@@ -100,12 +101,18 @@ absl::StatusOr<StartingPosition> ParseStart(const Flags& flags) {
         absl::StrCat("--shard-id is required with ", type_name));
   }
   if (sequence != nullptr) {
-    absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(*sequence);
-    if (!n.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--starting-sequence-number: ", n.status().message()));
+    // A Kinesis stream's numbers are longer than `SequenceNumber` holds (the
+    // remote tail takes the text).
+    absl::Status checked = CheckSequenceNumberText(*sequence);
+    if (checked.ok() && !IsRemote(flags)) {
+      absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(*sequence);
+      if (n.ok()) start.sequence_number = *n;
+      checked = n.status();
     }
-    start.sequence_number = *n;
+    if (!checked.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--starting-sequence-number: ", checked.message()));
+    }
   }
   if (timestamp != nullptr) {
     absl::StatusOr<int64_t> millis =
@@ -135,6 +142,21 @@ int RunTail(const Flags& flags, const Session& session) {
   if (!deaggregate.ok()) return session.Usage(deaggregate.status().message());
   options.get.deaggregate = *deaggregate;
   const StopSignals signals;
+  if (IsRemote(flags)) {
+    if (options.get.durable_only) {
+      return session.Usage(
+          "--durable-only is for a local stream (--stream-dir): what Kinesis "
+          "returns is durable");
+    }
+    KinesisStartingPosition at;
+    at.type = KinesisIteratorTypeOf(start->type);
+    if (const std::string* n = FindValue(flags, "starting-sequence-number")) {
+      at.sequence_number = *n;
+    }
+    at.timestamp_millis = start->timestamp_millis.value_or(0);
+    return RemoteTail(flags, session, options.shard_id, at,
+                      options.get.deaggregate, [] { return tail_stop.load(); });
+  }
 
   absl::StatusOr<std::shared_ptr<Stream>> stream =
       session.backend().OpenReadOnly(StreamDir(flags));
@@ -172,7 +194,11 @@ int RunTail(const Flags& flags, const Session& session) {
 }
 
 constexpr FlagSpec kTailFlags[] = {
-    kStreamDirFlag,
+    kStreamDirOrNameFlag,
+    kStreamNameFlag,
+    kRegionFlag,
+    kEndpointUrlFlag,
+    kProfileFlag,
     {"shard-id", "S", false,
      "follow this shard and its descendants only (default: every shard)"},
     {"shard-iterator-type", "T", false,
@@ -207,9 +233,13 @@ const Command kTailCommand = {
     "their first record (AT_TIMESTAMP: at the timestamp). Records removed by\n"
     "retention before they were read are counted on stderr. Runs until\n"
     "SIGINT or SIGTERM, then flushes its output and exits 0.\n"
-    "--deaggregate true expands KPL aggregated records as get-records does.\n",
+    "--deaggregate true expands KPL aggregated records as get-records does.\n"
+    "With --stream-name it polls the Kinesis stream: one GetRecords per\n"
+    "shard at most every 200 ms (Kinesis allows 5 a second), children after\n"
+    "their parents as above, found with ListShards when a parent ends.\n",
     RunTail,
-    "--stream-dir DIR [--shard-id S] [--shard-iterator-type T]\n"
+    "(--stream-dir DIR | --stream-name NAME) [--shard-id S]\n"
+    "       [--shard-iterator-type T]\n"
     "       [--starting-sequence-number N | --timestamp MS] [--durable-only "
     "B]\n"
     "       [--deaggregate B]"};
