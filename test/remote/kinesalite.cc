@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -50,7 +52,8 @@ void StopChild(pid_t pid, int stdin_fd) {
 absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
                              const std::string& default_dir,
                              const std::string& script, pid_t* child_pid,
-                             int* child_stdin, std::string* endpoint) {
+                             int* child_stdin, std::string* endpoint,
+                             const std::vector<std::string>& extra_args) {
   const std::string node = EnvOr("BROOK_NODE", "node");
   const std::string dir = EnvOr(dir_var, default_dir.c_str());
   if (!Exists(dir + "/package.json")) {
@@ -69,12 +72,16 @@ absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, in[0], 0);
   posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  char* argv[] = {const_cast<char*>(node.c_str()),
-                  const_cast<char*>(script.c_str()),
-                  const_cast<char*>(dir.c_str()), nullptr};
+  std::vector<char*> argv = {const_cast<char*>(node.c_str()),
+                             const_cast<char*>(script.c_str()),
+                             const_cast<char*>(dir.c_str())};
+  for (const std::string& arg : extra_args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
+  argv.push_back(nullptr);
   pid_t pid = 0;
   const int rc =
-      posix_spawnp(&pid, node.c_str(), &actions, nullptr, argv, environ);
+      posix_spawnp(&pid, node.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(in[0]);
   ::close(out[1]);
@@ -120,12 +127,20 @@ absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
 void StopNodeServer(pid_t pid, int stdin_fd) { StopChild(pid, stdin_fd); }
 
 absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
+  return Start(0, "");
+}
+
+absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start(
+    int port, const std::string& path) {
   pid_t pid = 0;
   int stdin_fd = -1;
   std::string endpoint;
+  std::vector<std::string> args;
+  if (port != 0 || !path.empty()) args.push_back(std::to_string(port));
+  if (!path.empty()) args.push_back(path);
   absl::Status s = SpawnNodeServer(
       "kinesalite", "BROOK_KINESALITE_DIR", BROOK_KINESALITE_DIR,
-      BROOK_KINESALITE_SERVER_JS, &pid, &stdin_fd, &endpoint);
+      BROOK_KINESALITE_SERVER_JS, &pid, &stdin_fd, &endpoint, args);
   if (!s.ok()) return s;
   return std::unique_ptr<Kinesalite>(
       new Kinesalite(pid, stdin_fd, std::move(endpoint)));

@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -33,6 +34,11 @@ class Kinesalite {
   // absent (the message says what to install: skip the test), another code
   // when it was there but did not start.
   static absl::StatusOr<std::unique_ptr<Kinesalite>> Start();
+  // As above, on loopback port `port` (0: one the system picks), keeping
+  // the streams in LevelDB files under directory `path` (empty: in memory),
+  // so that a server started again on the same port and path has them.
+  static absl::StatusOr<std::unique_ptr<Kinesalite>> Start(
+      int port, const std::string& path);
   ~Kinesalite();
 
   // "http://127.0.0.1:<port>".
@@ -49,13 +55,15 @@ class Kinesalite {
 
 // Starts `node <script> <package dir>` (the directory from environment
 // variable `dir_var`, else `default_dir`) and reads the port the script
-// prints; the server exits when `*child_stdin` closes. kFailedPrecondition
+// prints; the server exits when `*child_stdin` closes. `extra_args` follow
+// the package directory on the script's command line. kFailedPrecondition
 // when Node.js or the package is absent, naming what to install. Shared by
 // the kinesalite and dynalite helpers.
 absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
                              const std::string& default_dir,
                              const std::string& script, pid_t* child_pid,
-                             int* child_stdin, std::string* endpoint);
+                             int* child_stdin, std::string* endpoint,
+                             const std::vector<std::string>& extra_args = {});
 // Closes the server's standard input, sends SIGTERM and waits for it.
 void StopNodeServer(pid_t pid, int stdin_fd);
 
