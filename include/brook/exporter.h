@@ -23,8 +23,11 @@
 //      and every later record of its shard wait for it). Records of that
 //      shard after the failed entry that the service had accepted are then
 //      sent again: the remote stream holds them twice, and a key's records
-//      are in order among their last copies (PutRecords has no way to make a
-//      later entry wait for an earlier one within one request).
+//      are in order among their last copies (PutRecords goes on with later
+//      entries after a failed one and does not promise order past it).
+//      `ExporterOptions::strict_key_order` puts at most one record of a key
+//      in a request, so that a key's records are stored in order, once each
+//      (crashes apart), whatever fails.
 //   4. Routing: each record is sent with its local hash key as
 //      ExplicitHashKey, so the remote stream puts a key in the shard whose
 //      range holds the same hash key brook used.
@@ -103,6 +106,14 @@ struct ExporterOptions {
   // 1 to 5 MiB. A single record larger than this is sent alone. Default:
   // 5 MiB.
   int64_t batch_bytes = kMaxExportBatchBytes;
+  // Puts at most one record of each partition key in a request, so that a
+  // key's records reach the service in order even when entries fail:
+  // PutRecords goes on with later entries after a failed one, so without
+  // this a key's later record may be stored before an earlier one that
+  // failed and is resent (guarantee 3 above). The price: a request holds one
+  // record per key, so a stream of few hot keys is sent in small requests.
+  // Default: false (order holds among the last copies, see 3).
+  bool strict_key_order = false;
   // Rate limits, in records per second and bytes (keys plus data) per
   // second, with a burst of one second's worth; 0 means unlimited. Range:
   // 0 to 2^40. Defaults: 0 (the service throttles, and the exporter backs
@@ -126,7 +137,8 @@ struct ExporterOptions {
   absl::Duration poll_interval = absl::Milliseconds(100);
   // Called (on the exporting thread) before each back-off wait, with the
   // failed request's status, or kUnavailable naming the first failed entry's
-  // error code. Must not call back into the exporter. Default: none.
+  // error code; the wait's end on the `env` clock is fixed before the call.
+  // Must not call back into the exporter. Default: none.
   std::function<void(const absl::Status&)> on_retry;
   // Called (on the exporting thread) when retention removed records of a
   // shard before they were exported, with the shard id and the count.
@@ -139,9 +151,12 @@ struct ExporterOptions {
 };
 
 // What an exporter has done since it was created (the counts marked
-// "persisted" since the checkpoint's first save).
+// "persisted": over every run that used the checkpoint).
 struct ExportProgress {
-  int64_t records_sent = 0;     // acknowledged by the service (with duplicates)
+  // Records acknowledged by the service, each once per time it was read
+  // from the local stream: a record resent after a failed entry before it
+  // counts once; one resent after a restart from the checkpoint counts again.
+  int64_t records_sent = 0;
   int64_t bytes_sent = 0;       // partition keys plus data of those
   int64_t requests = 0;         // PutRecords calls made, failed ones included
   int64_t failed_requests = 0;  // calls that returned an error (retried)
@@ -191,9 +206,10 @@ class BROOK_EXPORT Exporter {
   // checkpoint write's error.
   virtual absl::Status Run() = 0;
 
-  // Exports every record the stream holds at the call (following children
-  // that exist by the time their parents are done), saves the checkpoint and
-  // returns OK. Errors as `Run()`; kCancelled if `Stop()` came first.
+  // Exports until nothing is left to send (every shard read to its newest
+  // record, children included, everything acknowledged), saves the
+  // checkpoint and returns OK. A writer appending faster than the export
+  // keeps it going. Errors as `Run()`; kCancelled after `Stop()`.
   virtual absl::Status RunUntilCaughtUp() = 0;
 
   // Sends at most one request's worth of records, retrying it until it is

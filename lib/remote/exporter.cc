@@ -21,33 +21,21 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 #include "brook/consumer.h"
 
 #include "remote/export_checkpoint.h"
+#include "remote/export_rate_limit.h"
 #include "remote/exporter_options.h"
+#include "util/decimal.h"
 #include "util/status_macros.h"
-#include "util/token_bucket.h"
 
 namespace brook {
 namespace internal {
 namespace {
-
-// Appends the decimal form of `value` to `out`.
-void AppendDecimal(absl::uint128 value, std::string* out) {
-  unsigned __int128 v =
-      (static_cast<unsigned __int128>(absl::Uint128High64(value)) << 64) |
-      absl::Uint128Low64(value);
-  char buf[40];
-  char* end = buf + sizeof(buf);
-  char* p = end;
-  do {
-    *--p = static_cast<char>('0' + static_cast<unsigned>(v % 10));
-    v /= 10;
-  } while (v != 0);
-  out->append(p, end);
-}
 
 class ExporterImpl : public Exporter {
  public:
@@ -58,15 +46,9 @@ class ExporterImpl : public Exporter {
         client_(client),
         options_(options),
         env_(env),
-        random_(static_cast<uint32_t>(env->NowMillis())) {
-    if (options.max_records_per_second > 0) {
-      record_bucket_.emplace(options.max_records_per_second,
-                             options.max_records_per_second, env->NowMillis());
-    }
-    if (options.max_bytes_per_second > 0) {
-      byte_bucket_.emplace(options.max_bytes_per_second,
-                           options.max_bytes_per_second, env->NowMillis());
-    }
+        random_(static_cast<uint32_t>(env->NowMillis())),
+        rate_limit_(options.max_records_per_second,
+                    options.max_bytes_per_second, env->NowMillis()) {
     backoff_ = options.initial_backoff;
     last_checkpoint_millis_ = env->NowMillis();
   }
@@ -216,6 +198,7 @@ class ExporterImpl : public Exporter {
   struct Entry {
     ShardState* shard;
     SequenceNumber sequence_number;
+    uint64_t key_hash;  // of the partition key, for `strict_key_order`
     size_t key, key_len, data, data_len, hash, hash_len;
   };
 
@@ -242,22 +225,29 @@ class ExporterImpl : public Exporter {
 
   // Waits `d` on the Env clock, or less if stopped; false if stopped.
   bool WaitFor(absl::Duration d) {
+    return WaitUntil(env_->NowMillis() +
+                     std::max<int64_t>(absl::ToInt64Milliseconds(d), 0));
+  }
+
+  // Waits until the Env clock reaches `deadline_millis`, or a stop; false
+  // if stopped.
+  bool WaitUntil(int64_t deadline_millis) {
     std::unique_lock<std::mutex> lock(mu_);
-    const int64_t deadline =
-        env_->NowMillis() + std::max<int64_t>(absl::ToInt64Milliseconds(d), 0);
     while (!stop_) {
-      if (env_->WaitUntil(cv_, lock, deadline)) break;
+      if (env_->WaitUntil(cv_, lock, deadline_millis)) break;
     }
     return !stop_;
   }
 
+  // The back-off's end is fixed before `on_retry` runs, so a test's
+  // callback may move the clock past it.
   bool Backoff(const absl::Status& why) {
-    if (options_.on_retry) options_.on_retry(why);
     const int64_t full = absl::ToInt64Milliseconds(backoff_);
     std::uniform_int_distribution<int64_t> pick(full / 2, full);
-    const absl::Duration wait = absl::Milliseconds(pick(random_));
+    const int64_t deadline = env_->NowMillis() + pick(random_);
     backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-    return WaitFor(wait);
+    if (options_.on_retry) options_.on_retry(why);
+    return WaitUntil(deadline);
   }
 
   // Takes the batch's records and bytes from the rate limits, waiting until
@@ -265,30 +255,12 @@ class ExporterImpl : public Exporter {
   bool WaitForRate() {
     const int64_t records = static_cast<int64_t>(batch_.entries.size());
     for (;;) {
-      const int64_t now = env_->NowMillis();
-      int64_t wait = 0;
-      if (record_bucket_.has_value()) {
-        record_bucket_->Refill(now);
-        if (!record_bucket_->Admits(records)) {
-          wait = std::max<int64_t>(wait, (records - record_bucket_->tokens()) *
-                                                 1000 / record_bucket_->rate() +
-                                             1);
-        }
-      }
-      if (byte_bucket_.has_value()) {
-        byte_bucket_->Refill(now);
-        if (!byte_bucket_->Admits(batch_.bytes)) {
-          wait =
-              std::max<int64_t>(wait, (batch_.bytes - byte_bucket_->tokens()) *
-                                              1000 / byte_bucket_->rate() +
-                                          1);
-        }
-      }
+      const int64_t wait = rate_limit_.MillisUntilAdmitted(
+          records, batch_.bytes, env_->NowMillis());
       if (wait == 0) break;
       if (!WaitFor(absl::Milliseconds(wait))) return false;
     }
-    if (record_bucket_.has_value()) record_bucket_->Take(records);
-    if (byte_bucket_.has_value()) byte_bucket_->Take(batch_.bytes);
+    rate_limit_.Take(records, batch_.bytes);
     return true;
   }
 
@@ -328,6 +300,8 @@ class ExporterImpl : public Exporter {
       acked_bytes += static_cast<int64_t>(e.key_len + e.data_len);
     }
     batch_ = std::move(kept);
+    keys_in_batch_.clear();
+    for (const Entry& e : batch_.entries) keys_in_batch_.insert(e.key_hash);
     *sent += acked;
     Count([&](ExportProgress& p) {
       p.records_sent += acked;
@@ -443,7 +417,9 @@ class ExporterImpl : public Exporter {
             [&](ExportProgress& p) { p.records_lost += r.skipped_records(); });
         if (options_.on_loss) options_.on_loss(id, r.skipped_records());
       }
-      bool cut = false;  // a record did not fit: read it again next time
+      // A record that does not fit (or, with `strict_key_order`, whose key
+      // is in the batch already) is read again for the next batch.
+      bool cut = false;
       for (const Record& rec : r.records()) {
         const int64_t size =
             static_cast<int64_t>(rec.partition_key.size() + rec.data.size());
@@ -452,7 +428,14 @@ class ExporterImpl : public Exporter {
           cut = true;
           break;
         }
+        const uint64_t key_hash = absl::HashOf(rec.partition_key);
+        if (options_.strict_key_order &&
+            !keys_in_batch_.insert(key_hash).second) {
+          cut = true;
+          break;
+        }
         Entry e;
+        e.key_hash = key_hash;
         e.shard = &shard;
         e.sequence_number = rec.sequence_number;
         e.key = batch_.arena.size();
@@ -462,7 +445,7 @@ class ExporterImpl : public Exporter {
         e.data_len = rec.data.size();
         batch_.arena.append(rec.data.data(), rec.data.size());
         e.hash = batch_.arena.size();
-        AppendDecimal(rec.hash_key, &batch_.arena);
+        AppendDecimalUint128(rec.hash_key, &batch_.arena);
         e.hash_len = batch_.arena.size() - e.hash;
         batch_.bytes += size;
         batch_.entries.push_back(e);
@@ -544,8 +527,7 @@ class ExporterImpl : public Exporter {
   const ExporterOptions options_;
   Env* const env_;
   std::mt19937_64 random_;
-  std::optional<TokenBucket> record_bucket_;
-  std::optional<TokenBucket> byte_bucket_;
+  ExportRateLimit rate_limit_;
   absl::Duration backoff_;
   int64_t last_checkpoint_millis_ = 0;
 
@@ -553,6 +535,9 @@ class ExporterImpl : public Exporter {
   // Checkpointed shards not listed by the stream yet.
   std::map<std::string, ExportShardCheckpoint> restored_;
   Batch batch_;
+  // Hashes of the batch's partition keys (`strict_key_order`); a collision
+  // only ends a batch early.
+  absl::flat_hash_set<uint64_t> keys_in_batch_;
   WaitInterrupt interrupt_;
 
   mutable std::mutex mu_;

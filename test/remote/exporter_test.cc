@@ -1,8 +1,7 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// The exporter: option ranges and checkpoint errors (no emulator needed), and
-// against kinesalite on loopback (skipped, with the reason printed, when
-// Node.js or kinesalite is absent): everything arrives in per-key order
+// The exporter against kinesalite on loopback (skipped, with the reason
+// printed, when Node.js or kinesalite is absent): everything arrives in per-key order
 // across a reshard, routed by brook's hash keys; an exporter destroyed
 // without saving its checkpoint and started again re-sends only a suffix of
 // each shard; an export survives kinesalite stopped and started again on the
@@ -13,7 +12,6 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -31,7 +29,7 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
-#include "remote/export_checkpoint.h"
+#include "remote/exporter_testing.h"
 #include "remote/kinesalite.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
@@ -39,39 +37,9 @@
 namespace brook {
 namespace {
 
-std::unique_ptr<KinesisClient> ClientFor(
-    const std::string& endpoint,
-    absl::Duration retry_deadline = absl::Seconds(10)) {
-  KinesisClientOptions options;
-  options.aws.endpoint_url = endpoint;
-  options.aws.region = "us-east-1";
-  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
-  options.retry_deadline = retry_deadline;
-  options.connect_timeout = absl::Milliseconds(500);
-  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
-      KinesisClient::Create(options);
-  REQUIRE(client.status() == absl::OkStatus());
-  return std::move(*client);
-}
-
-std::unique_ptr<Stream> OpenStream(const std::string& dir, int shards = 2) {
-  StreamOptions options;
-  options.name = "local";
-  options.shard_count = shards;
-  absl::StatusOr<std::unique_ptr<Stream>> s =
-      Stream::Open(dir, options, OpenMode::kCreateIfMissing);
-  REQUIRE(s.status() == absl::OkStatus());
-  return std::move(*s);
-}
-
-ExporterOptions BaseOptions(const std::string& stream_dir) {
-  ExporterOptions options;
-  options.remote_stream_name = "remote";
-  options.checkpoint_path = DefaultExportCheckpointPath(stream_dir, "remote");
-  options.initial_backoff = absl::Milliseconds(5);
-  options.max_backoff = absl::Milliseconds(50);
-  return options;
-}
+using testing::BaseOptions;
+using testing::ClientFor;
+using testing::OpenStream;
 
 // Writes records "k<i % keys>:<n>" where n counts per key from `next[key]`.
 void Write(Stream* stream, int count, int keys,
@@ -167,124 +135,6 @@ bool PrefixThenSuffix(const std::vector<int>& got, int n, int* duplicates) {
   for (int i = j; i < n; ++i) want.push_back(i);
   *duplicates = static_cast<int>(m) - j;
   return rest == want;
-}
-
-TEST_CASE("Exporter: options out of range are kInvalidArgument", "[remote]") {
-  testing::TempDir dir;
-  auto stream = OpenStream(dir.Sub("s"));
-  auto client = ClientFor(
-      absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort()));
-  struct Case {
-    const char* field;
-    std::function<void(ExporterOptions&)> change;
-  };
-  const std::vector<Case> cases = {
-      {"remote_stream_name",
-       [](ExporterOptions& o) { o.remote_stream_name = ""; }},
-      {"remote_stream_name",
-       [](ExporterOptions& o) { o.remote_stream_name = "a b"; }},
-      {"checkpoint_path", [](ExporterOptions& o) { o.checkpoint_path = ""; }},
-      {"batch_records", [](ExporterOptions& o) { o.batch_records = 0; }},
-      {"batch_records", [](ExporterOptions& o) { o.batch_records = 501; }},
-      {"batch_bytes", [](ExporterOptions& o) { o.batch_bytes = 0; }},
-      {"batch_bytes",
-       [](ExporterOptions& o) { o.batch_bytes = (int64_t{5} << 20) + 1; }},
-      {"max_records_per_second",
-       [](ExporterOptions& o) { o.max_records_per_second = -1; }},
-      {"max_bytes_per_second",
-       [](ExporterOptions& o) { o.max_bytes_per_second = int64_t{1} << 41; }},
-      {"checkpoint_interval",
-       [](ExporterOptions& o) { o.checkpoint_interval = -absl::Seconds(1); }},
-      {"checkpoint_interval",
-       [](ExporterOptions& o) { o.checkpoint_interval = absl::Hours(2); }},
-      {"initial_backoff",
-       [](ExporterOptions& o) { o.initial_backoff = absl::ZeroDuration(); }},
-      {"max_backoff",
-       [](ExporterOptions& o) { o.max_backoff = absl::Milliseconds(1); }},
-      {"poll_interval",
-       [](ExporterOptions& o) { o.poll_interval = absl::ZeroDuration(); }},
-  };
-  for (const Case& c : cases) {
-    ExporterOptions options = BaseOptions(dir.Sub("s"));
-    c.change(options);
-    absl::StatusOr<std::unique_ptr<Exporter>> e =
-        Exporter::Create(stream.get(), client.get(), options);
-    INFO(c.field << ": " << e.status());
-    CHECK(absl::IsInvalidArgument(e.status()));
-    CHECK(absl::StrContains(e.status().message(), c.field));
-  }
-  // The bounds themselves are accepted.
-  ExporterOptions options = BaseOptions(dir.Sub("s"));
-  options.batch_records = 500;
-  options.batch_bytes = int64_t{5} << 20;
-  options.max_records_per_second = int64_t{1} << 40;
-  options.checkpoint_interval = absl::ZeroDuration();
-  BROOK_REQUIRE_OK(
-      Exporter::Create(stream.get(), client.get(), options).status());
-}
-
-TEST_CASE("Exporter: a damaged or foreign checkpoint is a clear error",
-          "[remote]") {
-  testing::TempDir dir;
-  auto stream = OpenStream(dir.Sub("s"));
-  auto client = ClientFor(
-      absl::StrCat("http://127.0.0.1:", testing::UnusedLoopbackPort()));
-  const ExporterOptions options = BaseOptions(dir.Sub("s"));
-  internal::ExportCheckpointData data;
-  data.local_stream_name = "local";
-  data.remote_stream_name = "remote";
-  data.shards.push_back(
-      {"shardId-000000000000", false, SequenceNumber::FromValue(42)});
-  const std::string good = internal::EncodeExportCheckpoint(data);
-  auto write = [&](const std::string& bytes) {
-    BROOK_REQUIRE_OK(Env::Default()->CreateDir(dir.Sub("s/exports")));
-    std::ofstream out(options.checkpoint_path,
-                      std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-  };
-  auto create = [&] {
-    return Exporter::Create(stream.get(), client.get(), options).status();
-  };
-
-  SECTION("a good one is read") {
-    write(good);
-    BROOK_REQUIRE_OK(create());
-  }
-  SECTION("garbage") {
-    write("not a checkpoint at all");
-    const absl::Status s = create();
-    CHECK(absl::IsDataLoss(s));
-    CHECK(absl::StrContains(s.message(), options.checkpoint_path));
-    CHECK(absl::StrContains(s.message(), "bad magic"));
-  }
-  SECTION("a flipped byte") {
-    std::string bad = good;
-    bad[bad.size() - 6] ^= 0x20;
-    write(bad);
-    const absl::Status s = create();
-    CHECK(absl::IsDataLoss(s));
-    CHECK(absl::StrContains(s.message(), "checksum mismatch"));
-  }
-  SECTION("cut short") {
-    write(good.substr(0, good.size() - 1));
-    CHECK(absl::IsDataLoss(create()));
-  }
-  SECTION("a newer version") {
-    std::string bad = good;
-    bad[8] = 2;
-    write(bad);
-    const absl::Status s = create();
-    CHECK(absl::IsFailedPrecondition(s));
-    CHECK(absl::StrContains(s.message(), "format version 2"));
-  }
-  SECTION("written for another remote stream") {
-    data.remote_stream_name = "elsewhere";
-    write(internal::EncodeExportCheckpoint(data));
-    const absl::Status s = create();
-    CHECK(absl::IsFailedPrecondition(s));
-    CHECK(absl::StrContains(s.message(), "\"elsewhere\""));
-  }
 }
 
 TEST_CASE("Exporter: everything arrives in per-key order across reshards",
