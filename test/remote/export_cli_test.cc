@@ -242,8 +242,9 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("brook export: SIGINT saves the checkpoint and exits 0",
-          "[remote][cli]") {
+TEST_CASE(
+    "brook export: SIGINT saves the checkpoint and exits 0 (strict key order)",
+    "[remote][cli]") {
   BROOK_START_KINESALITE_OR_SKIP(server);
   auto client = ClientFor(server->endpoint());
   BROOK_REQUIRE_OK(client->CreateStream("remote", 1));
@@ -261,7 +262,9 @@ TEST_CASE("brook export: SIGINT saves the checkpoint and exits 0",
                                            "--checkpoint-interval-ms",
                                            "3600000",
                                            "--progress-interval-ms",
-                                           "10"};
+                                           "10",
+                                           "--strict-key-order",
+                                           "true"};
   {
     BrookChild child(common);
     std::string line;
@@ -301,6 +304,7 @@ TEST_CASE("brook export: bad flag values are usage errors", "[remote][cli]") {
            std::vector<std::string>{"--batch-records", "501"},
            std::vector<std::string>{"--batch-bytes", "0"},
            std::vector<std::string>{"--until-caught-up", "yes"},
+           std::vector<std::string>{"--strict-key-order", "1"},
            std::vector<std::string>{"--checkpoint-interval-ms", "-1"},
        }) {
     std::vector<std::string> args = {"export", "--stream-dir", dir.Sub("s"),

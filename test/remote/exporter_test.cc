@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -373,6 +374,15 @@ TEST_CASE("Exporter: a read-only follower of a writer is exported",
   Write(writer.get(), 100, 4, &next);
   BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
   CHECK((*exporter)->progress().records_sent == 200);
+  // The checkpoint in <dir>/exports/ does not disturb the stream's reopen.
+  CHECK(std::filesystem::exists(dir.Sub("s/exports/remote.checkpoint")));
+  exporter->reset();
+  follower->reset();
+  writer.reset();
+  StreamOptions reopen;
+  reopen.accept_stored_options = true;
+  BROOK_REQUIRE_OK(
+      Stream::Open(dir.Sub("s"), reopen, OpenMode::kMustExist).status());
   for (const auto& [key, numbers] : ByKey(ReadRemote(client.get(), "remote"))) {
     INFO(key);
     CHECK(numbers == Iota(next[key]));

@@ -103,6 +103,12 @@ int RunExport(const Flags& flags, const Session& session) {
   }
   options.batch_records = static_cast<int>(batch_records);
   options.checkpoint_interval = absl::Milliseconds(checkpoint_interval_ms);
+  if (const std::string* strict = FindValue(flags, "strict-key-order")) {
+    absl::StatusOr<size_t> on =
+        ParseChoiceFlag("strict-key-order", *strict, {"false", "true"});
+    if (!on.ok()) return session.Usage(on.status().message());
+    options.strict_key_order = *on == 1;
+  }
   bool until_caught_up = false;
   if (const std::string* until = FindValue(flags, "until-caught-up")) {
     absl::StatusOr<size_t> on =
@@ -228,6 +234,9 @@ constexpr FlagSpec kExportFlags[] = {
      "rate limit in records per second, 0 for none (default 0)"},
     {"max-bytes-per-second", "N", false,
      "rate limit in bytes per second, 0 for none (default 0)"},
+    {"strict-key-order", "B", false,
+     "true: at most one record of a partition key per request, so a failed "
+     "entry is never overtaken by its key's next record (default false)"},
     {"checkpoint-path", "PATH", false,
      "the checkpoint file (default DIR/exports/NAME.checkpoint)"},
     {"checkpoint-interval-ms", "MS", false,
@@ -272,7 +281,8 @@ const Command kExportCommand = {
     "--stream-dir DIR --stream-name NAME [--endpoint-url URL] [--region R]\n"
     "       [--profile P] [--batch-records N] [--batch-bytes N]\n"
     "       [--max-records-per-second N] [--max-bytes-per-second N]\n"
-    "       [--checkpoint-path PATH] [--checkpoint-interval-ms MS]\n"
+    "       [--strict-key-order B] [--checkpoint-path PATH]\n"
+    "       [--checkpoint-interval-ms MS]\n"
     "       [--until-caught-up B] [--progress-interval-ms MS]"};
 
 }  // namespace cli
