@@ -120,9 +120,10 @@ struct ExporterOptions {
   // off).
   int64_t max_records_per_second = 0;
   int64_t max_bytes_per_second = 0;
-  // How often the checkpoint is saved while records are sent; zero saves
-  // after every acknowledged request. A crash re-sends at most about this
-  // much. Range: 0 to 1 hour. Default: 1 s.
+  // How often the checkpoint is saved while records are sent (an idle
+  // exporter writes nothing); zero saves after every acknowledged request.
+  // A crash re-sends at most about this much. Range: 0 to 1 hour.
+  // Default: 1 s.
   absl::Duration checkpoint_interval = absl::Seconds(1);
   // Back-off after a failed request or failed entries: starts at
   // `initial_backoff`, doubles up to `max_backoff`, each wait drawn from

@@ -155,6 +155,7 @@ class ExporterImpl : public Exporter {
     BROOK_RETURN_IF_ERROR(
         WriteExportCheckpoint(env_, options_.checkpoint_path, data));
     last_checkpoint_millis_ = env_->NowMillis();
+    dirty_ = false;
     Count([](ExportProgress& p) { ++p.checkpoints_saved; });
     return absl::OkStatus();
   }
@@ -300,6 +301,7 @@ class ExporterImpl : public Exporter {
       acked_bytes += static_cast<int64_t>(e.key_len + e.data_len);
     }
     batch_ = std::move(kept);
+    if (acked > 0) dirty_ = true;
     keys_in_batch_.clear();
     for (const Entry& e : batch_.entries) keys_in_batch_.insert(e.key_hash);
     *sent += acked;
@@ -317,6 +319,7 @@ class ExporterImpl : public Exporter {
       if (shard.phase == Phase::kReading && shard.reached_end &&
           shard.in_batch == 0) {
         shard.phase = Phase::kFinished;
+        dirty_ = true;
         shard.iterator = ShardIterator();
         shard.has_iterator = false;
       }
@@ -416,6 +419,7 @@ class ExporterImpl : public Exporter {
         Count(
             [&](ExportProgress& p) { p.records_lost += r.skipped_records(); });
         if (options_.on_loss) options_.on_loss(id, r.skipped_records());
+        dirty_ = true;
       }
       // A record that does not fit (or, with `strict_key_order`, whose key
       // is in the batch already) is read again for the next batch.
@@ -467,9 +471,12 @@ class ExporterImpl : public Exporter {
     return absl::OkStatus();
   }
 
+  // Saves the checkpoint if it changed and `checkpoint_interval` passed
+  // since the last save, so an idle exporter writes nothing.
   absl::Status MaybeCheckpoint() {
-    if (env_->NowMillis() - last_checkpoint_millis_ <
-        absl::ToInt64Milliseconds(options_.checkpoint_interval)) {
+    if (!dirty_ ||
+        env_->NowMillis() - last_checkpoint_millis_ <
+            absl::ToInt64Milliseconds(options_.checkpoint_interval)) {
       return absl::OkStatus();
     }
     return SaveCheckpoint();
@@ -530,6 +537,7 @@ class ExporterImpl : public Exporter {
   ExportRateLimit rate_limit_;
   absl::Duration backoff_;
   int64_t last_checkpoint_millis_ = 0;
+  bool dirty_ = false;  // positions changed since the last save
 
   std::map<std::string, ShardState> shards_;  // by id: parents first
   // Checkpointed shards not listed by the stream yet.

@@ -5,6 +5,7 @@
 // resent whole, failed entries resent from the shard's first failed one,
 // back-offs on a manual clock, `strict_key_order`).
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -310,6 +311,32 @@ TEST_CASE(
   CHECK(Entries(requests[1]) == std::vector<std::string>{"a:0:1", "b:0:2"});
   CHECK(Entries(requests[2]) == std::vector<std::string>{"a:1:1", "b:1:2"});
   CHECK((*exporter)->progress().records_sent == 4);
+}
+
+TEST_CASE("Exporter: an idle exporter writes no checkpoint", "[remote]") {
+  ScriptedClient scripted;
+  StreamOptions stream_options;
+  stream_options.name = "local";
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Create(stream_options);
+  BROOK_REQUIRE_OK(stream.status());
+  testing::TempDir dir;
+  ExporterOptions options = BaseOptions(dir.path());
+  options.checkpoint_path = dir.Sub("checkpoint");
+  options.checkpoint_interval = absl::ZeroDuration();
+  auto exporter =
+      Exporter::Create(stream->get(), scripted.client.get(), options);
+  BROOK_REQUIRE_OK(exporter.status());
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<int64_t> n = (*exporter)->ExportBatch();
+    BROOK_REQUIRE_OK(n.status());
+    CHECK(*n == 0);
+  }
+  CHECK((*exporter)->progress().checkpoints_saved == 0);
+  CHECK(scripted.transport->requests.empty());
+  CHECK_FALSE(std::filesystem::exists(options.checkpoint_path));
+  BROOK_REQUIRE_OK((*exporter)->SaveCheckpoint());  // an explicit save writes
+  CHECK(std::filesystem::exists(options.checkpoint_path));
 }
 
 }  // namespace
