@@ -164,7 +164,9 @@ struct ExportProgress {
   int64_t failed_entries = 0;   // entries the service rejected (resent)
   // Records retention removed before they were exported. Persisted.
   uint64_t records_lost = 0;
-  // Records acknowledged over the exporter's whole history. Persisted.
+  // Records acknowledged over the exporter's whole history (as of each
+  // save: acknowledgements after the last one count again when resent).
+  // Persisted.
   uint64_t total_records_exported = 0;
   int64_t checkpoints_saved = 0;
   int shards_finished = 0;  // local shards exported to their end (closed)
@@ -189,7 +191,8 @@ class BROOK_EXPORT Exporter {
   // contents; the message names the file); kFailedPrecondition for a
   // checkpoint of a newer format version, or one written for another local
   // or remote stream (the message names both); the file system's error
-  // otherwise. REQUIRES: `stream` and `client` are not null.
+  // otherwise. `options` are copied; they cannot change later.
+  // REQUIRES: `stream` and `client` are not null.
   static absl::StatusOr<std::unique_ptr<Exporter>> Create(
       Stream* stream, KinesisClient* client, const ExporterOptions& options);
 
@@ -202,9 +205,11 @@ class BROOK_EXPORT Exporter {
   // kDeadlineExceeded, kInternal from the client; failed entries) are
   // retried with back-off for as long as it takes; a permanent one (e.g.
   // kNotFound for a missing remote stream, kInvalidArgument,
-  // kUnauthenticated, kPermissionDenied) ends the run and is returned. Saves
-  // the checkpoint before returning; returns OK after `Stop()`, or the
-  // checkpoint write's error.
+  // kUnauthenticated, kPermissionDenied; kInvalidArgument also for a record
+  // the service refuses, e.g. one over its size limit) ends the run and is
+  // returned, as is an error reading the local stream (e.g. kDataLoss).
+  // Saves the checkpoint before returning; returns OK after `Stop()`, or
+  // the checkpoint write's error.
   virtual absl::Status Run() = 0;
 
   // Exports until nothing is left to send (every shard read to its newest
@@ -215,17 +220,19 @@ class BROOK_EXPORT Exporter {
 
   // Sends at most one request's worth of records, retrying it until it is
   // acknowledged, and returns how many records it sent (0: nothing to send
-  // now). Saves the checkpoint if `checkpoint_interval` has passed. Errors
-  // as `Run()`; kCancelled after `Stop()`.
+  // now). Saves the checkpoint if it changed and `checkpoint_interval` has
+  // passed. Errors as `Run()`; kCancelled after `Stop()`.
   virtual absl::StatusOr<int64_t> ExportBatch() = 0;
 
   // Writes the checkpoint now. Returns the file system's error.
   virtual absl::Status SaveCheckpoint() = 0;
 
-  // Makes `Run()` return soon (after saving the checkpoint), and every later
-  // call of the methods above return kCancelled (`Run()`: OK). A request in
-  // flight is finished (the client's own retries included) first; back-off
-  // waits end at once. Thread-safe; not async-signal-safe.
+  // Makes `Run()` return soon (after saving the checkpoint); later
+  // `ExportBatch()` and `RunUntilCaughtUp()` calls return kCancelled and
+  // `Run()` returns OK at once (both save first). There is no restart: make
+  // a new exporter. A request in flight is finished (the client's own
+  // retries included) first; back-off and rate-limit waits end at once, and
+  // so does a wait for local records. Thread-safe; not async-signal-safe.
   virtual void Stop() = 0;
 
   // A snapshot of the counts. Thread-safe.
