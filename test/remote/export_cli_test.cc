@@ -3,8 +3,9 @@
 // `brook export`, the real binary as a child process, against kinesalite on
 // loopback (skipped, with the reason printed, when Node.js or kinesalite is
 // absent): SIGKILLed mid-run and started again, every record arrives in
-// per-key order (a re-sent suffix at most); SIGINT saves the checkpoint and
-// exits 0; bad flags are usage errors.
+// per-key order (a re-sent suffix at most); it follows records this process
+// appends meanwhile; SIGINT saves the checkpoint and exits 0; bad flags are
+// usage errors.
 
 #include <cerrno>
 #include <cstdlib>
@@ -243,7 +244,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "brook export: SIGINT saves the checkpoint and exits 0 (strict key order)",
+    "brook export: follows a writer in another process; SIGINT saves the "
+    "checkpoint and exits 0 (strict key order)",
     "[remote][cli]") {
   BROOK_START_KINESALITE_OR_SKIP(server);
   auto client = ClientFor(server->endpoint());
@@ -274,13 +276,26 @@ TEST_CASE(
       const nlohmann::json j = Parse(line);
       if (j["Event"] == "Progress") sent = j["RecordsSent"].get<int64_t>();
     }
+    // This process appends while the child follows it, read-only.
+    Producer producer(writer.get());
+    for (int i = 0; i < 30; ++i) {
+      const std::string key = absl::StrCat("k", i % 3);
+      BROOK_REQUIRE_OK(
+          producer.PutRecord(key, absl::StrCat(key, ":", next[key]++))
+              .status());
+    }
+    while (sent < 80) {
+      REQUIRE(child.ReadLine(&line));
+      const nlohmann::json j = Parse(line);
+      if (j["Event"] == "Progress") sent = j["RecordsSent"].get<int64_t>();
+    }
     child.Signal(SIGINT);
     std::string last = line;
     while (child.ReadLine(&line)) last = line;
     CHECK(child.Wait() == 0);
     const nlohmann::json j = Parse(last);
     CHECK(j["Event"] == "Stopped");
-    CHECK(j["RecordsSent"] == 50);
+    CHECK(j["RecordsSent"] == 80);
   }
   std::vector<std::string> args = common;
   args.push_back("--until-caught-up");
@@ -291,10 +306,12 @@ TEST_CASE(
   REQUIRE(child.Wait() == 0);
   const nlohmann::json j = Parse(last);
   CHECK(j["Event"] == "CaughtUp");
-  CHECK(j["RecordsSent"] == 0);  // the checkpoint had all 50
-  CHECK(j["TotalRecordsExported"] == 50);
+  CHECK(j["RecordsSent"] == 0);  // the checkpoint had all 80
+  CHECK(j["TotalRecordsExported"] == 80);
   for (const auto& [key, numbers] : RemoteByKey(client.get())) {
-    CHECK(static_cast<int>(numbers.size()) == next[key]);
+    std::vector<int> want;
+    for (int i = 0; i < next[key]; ++i) want.push_back(i);
+    CHECK(numbers == want);
   }
 }
 
