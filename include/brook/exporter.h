@@ -114,6 +114,12 @@ struct ExporterOptions {
   // record per key, so a stream of few hot keys is sent in small requests.
   // Default: false (order holds among the last copies, see 3).
   bool strict_key_order = false;
+  // Exports only records the local writer has made durable
+  // (`GetRecordsOptions::durable_only`), so that a power loss of the writer's
+  // machine cannot take back (and its reopen give out again) a record that
+  // was already exported. A stream in memory has no durable records: with
+  // it set, `Run()` returns kFailedPrecondition. Default: false.
+  bool durable_only = false;
   // Rate limits, in records per second and bytes (keys plus data) per
   // second, with a burst of one second's worth; 0 means unlimited. Range:
   // 0 to 2^40. Defaults: 0 (the service throttles, and the exporter backs

@@ -189,6 +189,10 @@ class ExporterImpl : public Exporter {
     std::optional<SequenceNumber> acknowledged;
     // Last sequence number put into a batch (>= acknowledged).
     std::optional<SequenceNumber> read;
+    // A record read but left for the next batch: the next iterator starts
+    // at it (not after `read`, which would count records retention removed
+    // in between as lost a second time).
+    std::optional<SequenceNumber> next_at;
     ShardIterator iterator;  // at `read` + 1 when `has_iterator`
     bool has_iterator = false;
     bool reached_end = false;  // the closed shard was read to its end
@@ -402,9 +406,12 @@ class ExporterImpl : public Exporter {
     while (!BatchFull()) {
       if (!shard.has_iterator) {
         const StartingPosition start =
-            shard.read.has_value()
+            shard.next_at.has_value()
+                ? StartingPosition::AtSequenceNumber(*shard.next_at)
+            : shard.read.has_value()
                 ? StartingPosition::AfterSequenceNumber(*shard.read)
                 : StartingPosition::TrimHorizon();
+        shard.next_at.reset();
         BROOK_ASSIGN_OR_RETURN(shard.iterator,
                                consumer_.GetShardIterator(id, start));
         shard.has_iterator = true;
@@ -413,6 +420,7 @@ class ExporterImpl : public Exporter {
       get.limit =
           options_.batch_records - static_cast<int>(batch_.entries.size());
       get.max_bytes = std::max<int64_t>(options_.batch_bytes - batch_.bytes, 1);
+      get.durable_only = options_.durable_only;
       BROOK_ASSIGN_OR_RETURN(GetRecordsResult r,
                              consumer_.GetRecords(shard.iterator, get));
       if (r.skipped_records() != 0) {
@@ -427,15 +435,13 @@ class ExporterImpl : public Exporter {
       for (const Record& rec : r.records()) {
         const int64_t size =
             static_cast<int64_t>(rec.partition_key.size() + rec.data.size());
-        if (!batch_.entries.empty() &&
-            batch_.bytes + size > options_.batch_bytes) {
-          cut = true;
-          break;
-        }
         const uint64_t key_hash = absl::HashOf(rec.partition_key);
-        if (options_.strict_key_order &&
-            !keys_in_batch_.insert(key_hash).second) {
+        if ((!batch_.entries.empty() &&
+             batch_.bytes + size > options_.batch_bytes) ||
+            (options_.strict_key_order &&
+             !keys_in_batch_.insert(key_hash).second)) {
           cut = true;
+          shard.next_at = rec.sequence_number;
           break;
         }
         Entry e;
@@ -457,7 +463,7 @@ class ExporterImpl : public Exporter {
         shard.read = rec.sequence_number;
       }
       if (cut) {
-        shard.has_iterator = false;  // again after `read`
+        shard.has_iterator = false;  // again at `next_at`
         return absl::OkStatus();
       }
       if (!r.next_shard_iterator().valid()) {

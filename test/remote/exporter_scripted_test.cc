@@ -339,5 +339,50 @@ TEST_CASE("Exporter: an idle exporter writes no checkpoint", "[remote]") {
   CHECK(std::filesystem::exists(options.checkpoint_path));
 }
 
+TEST_CASE(
+    "Exporter: records retention removed are counted once when the next "
+    "record waits for another batch",
+    "[remote]") {
+  ScriptedClient scripted;
+  ManualClockEnv stream_clock(1'000'000'000'000);
+  StreamOptions stream_options;
+  stream_options.name = "local";
+  stream_options.shard_count = 2;
+  stream_options.env = &stream_clock;
+  absl::StatusOr<std::unique_ptr<Stream>> stream =
+      Stream::Create(stream_options);
+  BROOK_REQUIRE_OK(stream.status());
+  Producer producer(stream->get());
+  const std::string top = HashKeyToString(~absl::uint128(0));
+  const std::string big(100, 'x');
+  BROOK_REQUIRE_OK(producer.PutRecord("a", big, "0").status());  // shard 0
+  BROOK_REQUIRE_OK(producer.PutRecord("b", big, top).status());  // shard 1
+  // Requests of two records, two records, then one.
+  scripted.transport->script = {PutRecordsResponse({"", ""}),
+                                PutRecordsResponse({"", ""}),
+                                PutRecordsResponse({""})};
+  testing::TempDir dir;
+  ExporterOptions options = BaseOptions(dir.path());
+  options.checkpoint_path = dir.Sub("checkpoint");
+  options.batch_bytes = 250;  // two of the records, not three
+  auto exporter =
+      Exporter::Create(stream->get(), scripted.client.get(), options);
+  BROOK_REQUIRE_OK(exporter.status());
+  BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
+  for (int i = 0; i < 30; ++i) {
+    BROOK_REQUIRE_OK(producer.PutRecord("b", big, top).status());
+  }
+  stream_clock.Advance(absl::Hours(25));  // the 30 expire
+  BROOK_REQUIRE_OK(producer.PutRecord("a", big, "0").status());
+  BROOK_REQUIRE_OK(producer.PutRecord("a", big, "0").status());
+  BROOK_REQUIRE_OK(producer.PutRecord("b", big, top).status());
+  // The first batch takes shard 0's two records; shard 1's read reports the
+  // 30 lost and a record that waits for the next batch.
+  BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
+  const ExportProgress p = (*exporter)->progress();
+  CHECK(p.records_lost == 30);
+  CHECK(p.records_sent == 5);
+}
+
 }  // namespace
 }  // namespace brook

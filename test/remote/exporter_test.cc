@@ -433,5 +433,37 @@ TEST_CASE(
   CHECK((*again)->progress().records_lost == 30);
 }
 
+TEST_CASE("Exporter: durable_only exports only what the writer has synced",
+          "[remote]") {
+  BROOK_START_KINESALITE_OR_SKIP(server);
+  auto client = ClientFor(server->endpoint());
+  BROOK_REQUIRE_OK(client->CreateStream("remote", 1));
+  testing::TempDir dir;
+  auto stream = OpenStream(dir.Sub("s"), 1);  // Durability::kNone
+  std::map<std::string, int> next;
+  Write(stream.get(), 10, 2, &next);
+  ExporterOptions options = BaseOptions(dir.Sub("s"));
+  options.durable_only = true;
+  auto exporter = Exporter::Create(stream.get(), client.get(), options);
+  BROOK_REQUIRE_OK(exporter.status());
+  BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
+  CHECK((*exporter)->progress().records_sent == 0);
+  BROOK_REQUIRE_OK(stream->Sync());
+  BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
+  CHECK((*exporter)->progress().records_sent == 10);
+
+  // A stream in memory has nothing durable: a clear error, not a hang.
+  StreamOptions memory_options;
+  memory_options.name = "local";
+  absl::StatusOr<std::unique_ptr<Stream>> memory =
+      Stream::Create(memory_options);
+  BROOK_REQUIRE_OK(memory.status());
+  options.checkpoint_path = dir.Sub("memory.checkpoint");
+  auto on_memory = Exporter::Create(memory->get(), client.get(), options);
+  BROOK_REQUIRE_OK(on_memory.status());
+  BROOK_REQUIRE_OK(Producer(memory->get()).PutRecord("k", "v").status());
+  CHECK(absl::IsFailedPrecondition((*on_memory)->RunUntilCaughtUp()));
+}
+
 }  // namespace
 }  // namespace brook

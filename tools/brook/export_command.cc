@@ -103,6 +103,12 @@ int RunExport(const Flags& flags, const Session& session) {
   }
   options.batch_records = static_cast<int>(batch_records);
   options.checkpoint_interval = absl::Milliseconds(checkpoint_interval_ms);
+  if (const std::string* durable = FindValue(flags, "durable-only")) {
+    absl::StatusOr<size_t> on =
+        ParseChoiceFlag("durable-only", *durable, {"false", "true"});
+    if (!on.ok()) return session.Usage(on.status().message());
+    options.durable_only = *on == 1;
+  }
   if (const std::string* strict = FindValue(flags, "strict-key-order")) {
     absl::StatusOr<size_t> on =
         ParseChoiceFlag("strict-key-order", *strict, {"false", "true"});
@@ -234,6 +240,9 @@ constexpr FlagSpec kExportFlags[] = {
      "rate limit in records per second, 0 for none (default 0)"},
     {"max-bytes-per-second", "N", false,
      "rate limit in bytes per second, 0 for none (default 0)"},
+    {"durable-only", "B", false,
+     "true: export only records the writer has made durable, so a power loss "
+     "cannot take back an exported record (default false)"},
     {"strict-key-order", "B", false,
      "true: at most one record of a partition key per request, so a failed "
      "entry is never overtaken by its key's next record (default false)"},
@@ -281,8 +290,8 @@ const Command kExportCommand = {
     "--stream-dir DIR --stream-name NAME [--endpoint-url URL] [--region R]\n"
     "       [--profile P] [--batch-records N] [--batch-bytes N]\n"
     "       [--max-records-per-second N] [--max-bytes-per-second N]\n"
-    "       [--strict-key-order B] [--checkpoint-path PATH]\n"
-    "       [--checkpoint-interval-ms MS]\n"
+    "       [--strict-key-order B] [--durable-only B]\n"
+    "       [--checkpoint-path PATH] [--checkpoint-interval-ms MS]\n"
     "       [--until-caught-up B] [--progress-interval-ms MS]"};
 
 }  // namespace cli
