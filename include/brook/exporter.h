@@ -195,8 +195,10 @@ class BROOK_EXPORT Exporter {
   // kInvalidArgument naming an out-of-range option or a missing required
   // one; kDataLoss for a checkpoint that is damaged (bad magic, checksum or
   // contents; the message names the file); kFailedPrecondition for a
-  // checkpoint of a newer format version, or one written for another local
-  // or remote stream (the message names both); the file system's error
+  // checkpoint of a newer format version, one written for another local or
+  // remote stream (the message names both), or one another exporter (in
+  // this or another process) has open: an exporter holds an flock on
+  // "<checkpoint_path>.lock" for its lifetime; the file system's error
   // otherwise. `options` are copied; they cannot change later.
   // REQUIRES: `stream` and `client` are not null.
   static absl::StatusOr<std::unique_ptr<Exporter>> Create(

@@ -112,6 +112,28 @@ absl::StatusOr<ExportCheckpointData> DecodeExportCheckpoint(
   return data;
 }
 
+absl::StatusOr<std::unique_ptr<FileLock>> LockExportCheckpoint(
+    Env* env, absl::string_view path) {
+  const size_t slash = path.rfind('/');
+  if (slash != absl::string_view::npos && slash > 0) {
+    const absl::string_view dir = path.substr(0, slash);
+    const size_t parent = dir.rfind('/');
+    if (dir.substr(parent == absl::string_view::npos ? 0 : parent + 1) ==
+        "exports") {
+      BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
+    }
+  }
+  absl::StatusOr<std::unique_ptr<FileLock>> lock =
+      env->LockFile(absl::StrCat(path, ".lock"), /*shared=*/false);
+  if (absl::IsFailedPrecondition(lock.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("export checkpoint ", path,
+                     ": in use by another exporter (this or another "
+                     "process)"));
+  }
+  return lock;
+}
+
 absl::StatusOr<std::optional<ExportCheckpointData>> ReadExportCheckpoint(
     Env* env, absl::string_view path) {
   absl::StatusOr<std::unique_ptr<File>> file =

@@ -10,6 +10,7 @@
 #define BROOK_LIB_REMOTE_EXPORT_CHECKPOINT_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,14 @@ std::string EncodeExportCheckpoint(const ExportCheckpointData& data);
 // kFailedPrecondition for a version other than kExportCheckpointVersion.
 absl::StatusOr<ExportCheckpointData> DecodeExportCheckpoint(
     absl::string_view path, absl::string_view bytes);
+
+// Takes the exclusive flock on "<path>.lock" that one exporter holds on its
+// checkpoint for its lifetime (two would both send and overwrite each
+// other's positions), first creating the directory of `path` if it is named
+// "exports" (the default place, `DefaultExportCheckpointPath()`).
+// kFailedPrecondition, naming the path, if another holds it.
+absl::StatusOr<std::unique_ptr<FileLock>> LockExportCheckpoint(
+    Env* env, absl::string_view path);
 
 // Reads and decodes `path`; nullopt if there is no such file.
 absl::StatusOr<std::optional<ExportCheckpointData>> ReadExportCheckpoint(

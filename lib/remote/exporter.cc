@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -40,8 +41,10 @@ namespace {
 class ExporterImpl : public Exporter {
  public:
   ExporterImpl(Stream* stream, KinesisClient* client,
-               const ExporterOptions& options, Env* env)
-      : stream_(stream),
+               const ExporterOptions& options, Env* env,
+               std::unique_ptr<FileLock> lock)
+      : lock_(std::move(lock)),
+        stream_(stream),
         consumer_(stream),
         client_(client),
         options_(options),
@@ -534,6 +537,7 @@ class ExporterImpl : public Exporter {
     return status.ok() ? saved : status;
   }
 
+  const std::unique_ptr<FileLock> lock_;  // <checkpoint>.lock, held
   Stream* const stream_;
   Consumer consumer_;
   KinesisClient* const client_;
@@ -580,18 +584,14 @@ absl::StatusOr<std::unique_ptr<Exporter>> Exporter::Create(
   assert(stream != nullptr && client != nullptr);
   BROOK_RETURN_IF_ERROR(internal::CheckExporterOptions(options));
   Env* const env = options.env != nullptr ? options.env : Env::Default();
-  const size_t slash = options.checkpoint_path.rfind('/');
-  if (slash != std::string::npos && slash > 0) {
-    const std::string dir = options.checkpoint_path.substr(0, slash);
-    if (absl::string_view(dir).substr(dir.rfind('/') + 1) == "exports") {
-      BROOK_RETURN_IF_ERROR(env->CreateDir(dir));
-    }
-  }
+  BROOK_ASSIGN_OR_RETURN(
+      std::unique_ptr<FileLock> lock,
+      internal::LockExportCheckpoint(env, options.checkpoint_path));
   BROOK_ASSIGN_OR_RETURN(
       std::optional<internal::ExportCheckpointData> checkpoint,
       internal::ReadExportCheckpoint(env, options.checkpoint_path));
-  auto exporter =
-      std::make_unique<internal::ExporterImpl>(stream, client, options, env);
+  auto exporter = std::make_unique<internal::ExporterImpl>(
+      stream, client, options, env, std::move(lock));
   if (checkpoint.has_value()) {
     BROOK_RETURN_IF_ERROR(exporter->Restore(*checkpoint));
   }

@@ -119,6 +119,15 @@ TEST_CASE("Exporter: a damaged or foreign checkpoint is a clear error",
     write(good);
     BROOK_REQUIRE_OK(create());
   }
+  SECTION("one held by another exporter") {
+    auto first = Exporter::Create(stream.get(), client.get(), options);
+    BROOK_REQUIRE_OK(first.status());
+    const absl::Status s = create();
+    CHECK(absl::IsFailedPrecondition(s));
+    CHECK(absl::StrContains(s.message(), "in use by another exporter"));
+    first->reset();
+    BROOK_REQUIRE_OK(create());  // released with the first
+  }
   SECTION("garbage") {
     write("not a checkpoint at all");
     const absl::Status s = create();

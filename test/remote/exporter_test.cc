@@ -189,6 +189,7 @@ TEST_CASE("Exporter: everything arrives in per-key order across reshards",
   // A second run sends nothing new.
   BROOK_REQUIRE_OK((*exporter)->RunUntilCaughtUp());
   CHECK((*exporter)->progress().records_sent == 902);
+  exporter->reset();  // one exporter per checkpoint at a time
   auto again = Exporter::Create(stream.get(), client.get(), options);
   BROOK_REQUIRE_OK(again.status());
   BROOK_REQUIRE_OK((*again)->RunUntilCaughtUp());
@@ -428,6 +429,7 @@ TEST_CASE(
   CHECK(losses[0].first == "shardId-000000000000");
   CHECK(losses[0].second == 30);
   // The count is persisted.
+  exporter->reset();
   auto again = Exporter::Create(stream->get(), client.get(), options);
   BROOK_REQUIRE_OK(again.status());
   CHECK((*again)->progress().records_lost == 30);
