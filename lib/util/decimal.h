@@ -43,7 +43,9 @@ inline DecimalError ParseDecimalUint128(absl::string_view text,
   return DecimalError::kNone;
 }
 
-inline std::string FormatDecimalUint128(absl::uint128 value) {
+// Appends the decimal form of `value` to `out` (no allocation beyond the
+// string's own growth).
+inline void AppendDecimalUint128(absl::uint128 value, std::string* out) {
   unsigned __int128 v =
       (static_cast<unsigned __int128>(absl::Uint128High64(value)) << 64) |
       absl::Uint128Low64(value);
@@ -54,7 +56,13 @@ inline std::string FormatDecimalUint128(absl::uint128 value) {
     *--p = static_cast<char>('0' + static_cast<unsigned>(v % 10));
     v /= 10;
   } while (v != 0);
-  return std::string(p, end);
+  out->append(p, end);
+}
+
+inline std::string FormatDecimalUint128(absl::uint128 value) {
+  std::string out;
+  AppendDecimalUint128(value, &out);
+  return out;
 }
 
 }  // namespace internal

@@ -2,18 +2,28 @@
 
 #include "remote/kinesalite.h"
 
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace brook {
 namespace testing {
 
 absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start() {
+  return Start(0, "");
+}
+
+absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start(
+    int port, const std::string& path) {
   pid_t pid = 0;
   int stdin_fd = -1;
   std::string endpoint;
+  std::vector<std::string> args;
+  if (port != 0 || !path.empty()) args.push_back(std::to_string(port));
+  if (!path.empty()) args.push_back(path);
   absl::Status s = SpawnNodeServer(
       "kinesalite", "BROOK_KINESALITE_DIR", BROOK_KINESALITE_DIR,
-      BROOK_KINESALITE_SERVER_JS, &pid, &stdin_fd, &endpoint);
+      BROOK_KINESALITE_SERVER_JS, &pid, &stdin_fd, &endpoint, args);
   if (!s.ok()) return s;
   return std::unique_ptr<Kinesalite>(
       new Kinesalite(pid, stdin_fd, std::move(endpoint)));

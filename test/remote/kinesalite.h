@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -33,6 +34,11 @@ class Kinesalite {
   // absent (the message says what to install: skip the test), another code
   // when it was there but did not start.
   static absl::StatusOr<std::unique_ptr<Kinesalite>> Start();
+  // As above, on loopback port `port` (0: one the system picks), keeping
+  // the streams in LevelDB files under directory `path` (empty: in memory),
+  // so that a server started again on the same port and path has them.
+  static absl::StatusOr<std::unique_ptr<Kinesalite>> Start(
+      int port, const std::string& path);
   ~Kinesalite();
 
   // "http://127.0.0.1:<port>".

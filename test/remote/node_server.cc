@@ -114,7 +114,8 @@ absl::Status SpawnNode(const std::string& script,
 absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
                              const std::string& default_dir,
                              const std::string& script, pid_t* child_pid,
-                             int* child_stdin, std::string* endpoint) {
+                             int* child_stdin, std::string* endpoint,
+                             const std::vector<std::string>& extra_args) {
   const std::string dir = NodePackageDir(dir_var, default_dir);
   if (!Exists(dir + "/package.json")) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -124,8 +125,10 @@ absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
   pid_t pid = 0;
   int stdin_fd = -1;
   std::string line;
+  std::vector<std::string> args = {dir};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
   absl::Status s =
-      SpawnNode(script, {dir}, absl::Seconds(20), &pid, &stdin_fd, &line);
+      SpawnNode(script, args, absl::Seconds(20), &pid, &stdin_fd, &line);
   if (!s.ok()) return s;
   int port = 0;
   if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(line), &port) || port <= 0) {

@@ -38,15 +38,16 @@ absl::Status SpawnNode(const std::string& script,
                        absl::Duration wait, pid_t* child_pid, int* child_stdin,
                        std::string* first_line);
 
-// Starts `node <script> <package dir>` (the directory from environment
-// variable `dir_var`, else `default_dir`) and reads the port the script
-// prints; the server exits when `*child_stdin` closes. kFailedPrecondition
+// Starts `node <script> <package dir> <extra_args...>` (the directory from
+// environment variable `dir_var`, else `default_dir`) and reads the port the
+// script prints; the server exits when `*child_stdin` closes. kFailedPrecondition
 // when Node.js or the package is absent, naming what to install. Shared by
 // the kinesalite and dynalite helpers and the remote benchmark.
 absl::Status SpawnNodeServer(absl::string_view package, const char* dir_var,
                              const std::string& default_dir,
                              const std::string& script, pid_t* child_pid,
-                             int* child_stdin, std::string* endpoint);
+                             int* child_stdin, std::string* endpoint,
+                             const std::vector<std::string>& extra_args = {});
 
 // Closes the child's standard input, sends SIGTERM and waits for it.
 void StopNodeServer(pid_t pid, int stdin_fd);

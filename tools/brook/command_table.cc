@@ -2,6 +2,9 @@
 
 #include "tools/brook/command_table.h"
 
+#ifdef BROOK_CLI_WITH_EXPORT
+#include "tools/brook/export_command.h"
+#endif
 #include "tools/brook/group_commands.h"
 #include "tools/brook/inspect_commands.h"
 #include "tools/brook/record_commands.h"
@@ -23,6 +26,9 @@ const Command* const kCommands[] = {
     &kPutRecordsCommand,
     &kGetRecordsCommand,
     &kTailCommand,
+#ifdef BROOK_CLI_WITH_EXPORT
+    &kExportCommand,
+#endif
     &kVerifyCommand,
     &kDumpCommand,
     &kStatsCommand,

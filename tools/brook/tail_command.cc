@@ -20,7 +20,7 @@
 #include "tools/brook/lineage_reader.h"
 #include "tools/brook/record_commands.h"
 #include "tools/brook/remote_commands.h"
-#include <signal.h>
+#include "tools/brook/stop_signals.h"
 
 namespace brook {
 namespace cli {
@@ -32,32 +32,6 @@ static_assert(std::atomic<bool>::is_always_lock_free,
               "RequestTailStop() must be async-signal-safe");
 
 extern "C" void OnTailSignal(int /*signal*/) { RequestTailStop(); }
-
-// Installs the stop handler for SIGINT and SIGTERM for the life of the
-// object and puts the old handlers back after. No SA_RESTART: a blocking
-// wait returns early on the signal.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction action = {};
-    action.sa_handler = OnTailSignal;
-    sigemptyset(&action.sa_mask);
-    installed_ = ::sigaction(SIGINT, &action, &old_int_) == 0 &&
-                 ::sigaction(SIGTERM, &action, &old_term_) == 0;
-  }
-  ~StopSignals() {
-    if (!installed_) return;
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
- private:
-  bool installed_ = false;
-  struct sigaction old_int_ = {};
-  struct sigaction old_term_ = {};
-};
 
 // How often a tail with nothing to print looks at the stop request.
 constexpr absl::Duration kStopCheckInterval = absl::Milliseconds(100);
@@ -141,7 +115,7 @@ int RunTail(const Flags& flags, const Session& session) {
   absl::StatusOr<bool> deaggregate = ParseDeaggregateFlag(flags);
   if (!deaggregate.ok()) return session.Usage(deaggregate.status().message());
   options.get.deaggregate = *deaggregate;
-  const StopSignals signals;
+  const StopSignals signals(OnTailSignal);
   if (IsRemote(flags)) {
     if (options.get.durable_only) {
       return session.Usage(
