@@ -59,13 +59,17 @@ absl::string_view FindRemoteFlag(absl::Span<const char* const> args) {
 }
 
 // Checks --stream-dir and the Kinesis flags of a parsed command line: exactly
-// one of --stream-dir and --stream-name (both only where `command` allows),
-// neither empty, and --region, --endpoint-url and --profile with
-// --stream-name only. Returns the problem, or "" if there is none.
+// one of --stream-dir and --stream-name (both only where `command` allows;
+// export takes both, see `Command::local_to_kinesis`), neither empty, and
+// --region, --endpoint-url and --profile with --stream-name only. Returns the problem, or "" if there is none.
 std::string CheckStreamFlags(const Command& command, const Flags& flags) {
   const std::string* dir = FindValue(flags, "stream-dir");
   const std::string* name = FindValue(flags, "stream-name");
-  if (TakesStreamName(command.flags)) {
+  if (command.local_to_kinesis) {
+    if (name != nullptr && name->empty()) {
+      return "--stream-name must not be empty";
+    }
+  } else if (TakesStreamName(command.flags)) {
     if (dir == nullptr && name == nullptr) {
       return "give --stream-dir DIR (a local stream) or --stream-name NAME (a "
              "Kinesis stream)";

@@ -66,6 +66,11 @@ struct Command {
   // True for create-stream alone: --stream-name with --stream-dir names the
   // local stream, so the two may go together there.
   bool dir_takes_stream_name = false;
+  // True for export alone: it reads the local stream of --stream-dir and
+  // writes the Kinesis stream of --stream-name (with --region,
+  // --endpoint-url, --profile), so it takes both, as required flags, and
+  // the one-or-the-other rule of the other commands does not apply.
+  bool local_to_kinesis = false;
 };
 
 // What one run of the tool works with, and how it reports.

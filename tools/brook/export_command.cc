@@ -292,7 +292,9 @@ const Command kExportCommand = {
     "       [--max-records-per-second N] [--max-bytes-per-second N]\n"
     "       [--strict-key-order B] [--durable-only B]\n"
     "       [--checkpoint-path PATH] [--checkpoint-interval-ms MS]\n"
-    "       [--until-caught-up B] [--progress-interval-ms MS]"};
+    "       [--until-caught-up B] [--progress-interval-ms MS]",
+    /*dir_takes_stream_name=*/false,
+    /*local_to_kinesis=*/true};
 
 }  // namespace cli
 }  // namespace brook
