@@ -11,6 +11,7 @@
 #include "proto/lease.pb.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/replace_file.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -207,18 +208,7 @@ absl::StatusOr<Lease> ReadLeaseFile(Env* env, absl::string_view dir,
 absl::Status WriteLeaseFile(Env* env, absl::string_view dir, const Lease& lease,
                             bool sync) {
   const std::string path = LeaseFilePath(dir, lease.lease_key);
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  const std::string bytes = EncodeLeaseFile(lease);
-  {
-    BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                           env->OpenFile(tmp, FileOpenMode::kCreate));
-    BROOK_RETURN_IF_ERROR(file->Truncate(0));
-    BROOK_RETURN_IF_ERROR(file->Write(0, bytes));
-    if (sync) BROOK_RETURN_IF_ERROR(file->Sync());
-  }
-  BROOK_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  if (sync) BROOK_RETURN_IF_ERROR(env->SyncDir(dir));
-  return absl::OkStatus();
+  return ReplaceFile(env, dir, path, EncodeLeaseFile(lease), sync);
 }
 
 }  // namespace internal

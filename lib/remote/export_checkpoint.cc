@@ -12,6 +12,7 @@
 #include "proto/export_checkpoint.pb.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/replace_file.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -160,22 +161,12 @@ absl::StatusOr<std::optional<ExportCheckpointData>> ReadExportCheckpoint(
 
 absl::Status WriteExportCheckpoint(Env* env, absl::string_view path,
                                    const ExportCheckpointData& data) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  const std::string bytes = EncodeExportCheckpoint(data);
-  {
-    BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                           env->OpenFile(tmp, FileOpenMode::kCreate));
-    BROOK_RETURN_IF_ERROR(file->Truncate(0));
-    BROOK_RETURN_IF_ERROR(file->Write(0, bytes));
-    BROOK_RETURN_IF_ERROR(file->Sync());
-  }
-  BROOK_RETURN_IF_ERROR(env->RenameFile(tmp, path));
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == absl::string_view::npos
           ? std::string(".")
           : std::string(path.substr(0, slash == 0 ? 1 : slash));
-  return env->SyncDir(dir);
+  return ReplaceFile(env, dir, path, EncodeExportCheckpoint(data));
 }
 
 }  // namespace internal

@@ -14,6 +14,7 @@
 
 #include "util/coding.h"
 #include "util/crc32c.h"
+#include "util/replace_file.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -221,7 +222,6 @@ std::string DictionaryPath(absl::string_view dir, uint32_t id) {
 absl::Status WriteDictionaryFile(Env* env, absl::string_view dir,
                                  const CompressionDictionary& dictionary) {
   const std::string path = DictionaryPath(dir, dictionary.id());
-  const std::string tmp = path + ".tmp";
   const std::string& bytes = dictionary.bytes();
   std::string file(kDictionaryHeaderBytes, '\0');
   std::memcpy(&file[0], kDictionaryMagic, sizeof(kDictionaryMagic));
@@ -230,15 +230,7 @@ absl::Status WriteDictionaryFile(Env* env, absl::string_view dir,
   EncodeFixed<uint32_t>(&file[16], static_cast<uint32_t>(bytes.size()));
   EncodeFixed<uint32_t>(&file[20], Crc32c(bytes.data(), bytes.size()));
   file += bytes;
-  {
-    BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> f,
-                           env->OpenFile(tmp, FileOpenMode::kCreate));
-    BROOK_RETURN_IF_ERROR(f->Truncate(0));
-    BROOK_RETURN_IF_ERROR(f->Write(0, file));
-    BROOK_RETURN_IF_ERROR(f->Sync());
-  }
-  BROOK_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  return env->SyncDir(dir);
+  return ReplaceFile(env, dir, path, file);
 }
 
 absl::StatusOr<std::string> ReadDictionaryFile(Env* env, absl::string_view dir,

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 
 #include "stream/throughput_options.h"
+#include "util/replace_file.h"
 #include "util/status_macros.h"
 
 namespace brook {
@@ -51,20 +52,11 @@ absl::StatusOr<proto::StreamMeta> ReadStreamMeta(Env* env,
 absl::Status WriteStreamMeta(Env* env, absl::string_view dir,
                              const proto::StreamMeta& meta) {
   const std::string path = StreamMetaPath(dir);
-  const std::string tmp = path + ".tmp";
   std::string bytes;
   if (!meta.SerializeToString(&bytes)) {
     return absl::InternalError(absl::StrCat(path, ": does not serialize"));
   }
-  {
-    BROOK_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                           env->OpenFile(tmp, FileOpenMode::kCreate));
-    BROOK_RETURN_IF_ERROR(file->Truncate(0));
-    BROOK_RETURN_IF_ERROR(file->Write(0, bytes));
-    BROOK_RETURN_IF_ERROR(file->Sync());
-  }
-  BROOK_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  return env->SyncDir(dir);
+  return ReplaceFile(env, dir, path, bytes);
 }
 
 void OptionsToMeta(const StreamOptions& o, proto::OptionsMeta* m) {
