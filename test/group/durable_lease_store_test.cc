@@ -280,7 +280,7 @@ uint32_t FileVersion(const std::string& bytes) {
 }
 
 TEST_CASE(
-    "DurableLeaseStore: local checkpoints keep version 1 byte for byte; "
+    "DurableLeaseStore: local checkpoints keep version 1 byte for byte, "
     "56-digit ones round-trip in version 2",
     "[group][sequence]") {
   testing::TempDir dir;
