@@ -99,7 +99,7 @@ class BROOK_EXPORT ExtendedSequenceNumber {
   // a sequence number may have one other than 0) and, for "AT_TIMESTAMP",
   // the timestamp (KCL keeps it in its configuration, not in the lease).
   // Returns kInvalidArgument naming the text for anything else (lower-case
-  // sentinels, a sign, a number of 2^128 or more, a subsequence number on a
+  // sentinels, a sign, a number of 2^192 or more, a subsequence number on a
   // sentinel).
   static absl::StatusOr<ExtendedSequenceNumber> Parse(
       absl::string_view checkpoint, uint64_t subsequence_number = 0,

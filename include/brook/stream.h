@@ -398,7 +398,8 @@ class BROOK_EXPORT Stream {
   //   OK                   the record is durable (also if retention has
   //                        dropped it since);
   //   kNotFound            unknown shard;
-  //   kInvalidArgument     `n` belongs to another shard;
+  //   kInvalidArgument     `n` belongs to another shard, or to no local
+  //                        stream (`n.high() != 0`, a remote number);
   //   kDeadlineExceeded    `n` was not appended, or (kGroupCommit) not made
   //                        durable, within `timeout`;
   //   kFailedPrecondition  a memory stream, or a closed or read-only one;

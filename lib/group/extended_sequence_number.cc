@@ -40,7 +40,8 @@ absl::StatusOr<ExtendedSequenceNumber> ExtendedSequenceNumber::Parse(
       return absl::InvalidArgumentError(
           absl::StrCat("checkpoint \"", checkpoint,
                        "\": neither a sentinel (TRIM_HORIZON, LATEST, "
-                       "AT_TIMESTAMP, SHARD_END) nor a sequence number"));
+                       "AT_TIMESTAMP, SHARD_END) nor a sequence number (",
+                       number.status().message(), ")"));
     }
     return At(*number, subsequence_number);
   }

@@ -28,6 +28,7 @@ void ToProto(const ExtendedSequenceNumber& value, proto::CheckpointValue* out) {
     const absl::uint128 n = value.sequence_number().value();
     out->set_sequence_high(absl::Uint128High64(n));
     out->set_sequence_low(absl::Uint128Low64(n));
+    out->set_sequence_top(value.sequence_number().high());
     out->set_subsequence_number(value.subsequence_number());
   }
   if (value.kind() == ExtendedSequenceNumber::Kind::kAtTimestamp) {
@@ -47,7 +48,8 @@ absl::StatusOr<ExtendedSequenceNumber> FromProto(
       return ExtendedSequenceNumber::Latest();
     case static_cast<int32_t>(Kind::kSequenceNumber):
       return ExtendedSequenceNumber::At(
-          SequenceNumber::FromValue(
+          SequenceNumber::FromParts(
+              value.sequence_top(),
               absl::MakeUint128(value.sequence_high(), value.sequence_low())),
           value.subsequence_number());
     case static_cast<int32_t>(Kind::kShardEnd):
@@ -97,9 +99,12 @@ std::string EncodeLeaseFile(const Lease& lease) {
 
   std::string payload;
   record.SerializeToString(&payload);  // cannot fail: no required fields
+  // Version 1 unless a sequence number needs its top word (lease_file.h).
+  const bool wide = record.checkpoint().sequence_top() != 0 ||
+                    record.pending_checkpoint().sequence_top() != 0;
   std::string bytes(kLeaseFileHeaderBytes, '\0');
   std::memcpy(&bytes[0], kMagic, sizeof(kMagic));
-  EncodeFixed<uint32_t>(&bytes[8], kLeaseFileVersion);
+  EncodeFixed<uint32_t>(&bytes[8], wide ? 2 : 1);
   EncodeFixed<uint32_t>(&bytes[12], static_cast<uint32_t>(payload.size()));
   bytes += payload;
   char crc[kLeaseFileTrailerBytes];
@@ -146,6 +151,11 @@ absl::StatusOr<Lease> DecodeLeaseFile(absl::string_view path,
   if (record.lease_key() != lease_key) {
     return Damaged(path, absl::StrCat("holds lease \"", record.lease_key(),
                                       "\", not ", lease_key));
+  }
+  if (version < 2 && (record.checkpoint().sequence_top() != 0 ||
+                      record.pending_checkpoint().sequence_top() != 0)) {
+    return Damaged(path,
+                   "a sequence number of 2^128 or more in a version 1 file");
   }
   Lease lease;
   lease.lease_key = record.lease_key();

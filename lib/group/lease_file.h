@@ -21,8 +21,11 @@
 namespace brook {
 namespace internal {
 
-// The format version this build writes, and the oldest it reads.
-inline constexpr uint32_t kLeaseFileVersion = 1;
+// The newest format version this build reads and writes, and the oldest it
+// reads. It writes version 1 unless a checkpoint's sequence number needs its
+// top 64 bits (`CheckpointValue.sequence_top`), then version 2, which builds
+// that read only version 1 refuse rather than misread.
+inline constexpr uint32_t kLeaseFileVersion = 2;
 inline constexpr uint32_t kOldestLeaseFileVersion = 1;
 // Bytes before the payload (magic, version, length) and after it (CRC).
 inline constexpr size_t kLeaseFileHeaderBytes = 16;

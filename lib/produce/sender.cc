@@ -247,8 +247,8 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
         // Stored record g of an append: the first's number plus g * 2^64
         // (see "Sequence numbers" in async_producer.h); the user records of
         // an aggregate share it, each with its index.
-        const SequenceNumber seq = SequenceNumber::FromValue(
-            first->value() + (absl::uint128(g) << 64));
+        const SequenceNumber seq = SequenceNumber::FromParts(
+            first->high(), first->value() + (absl::uint128(g) << 64));
         const Group& group = groups_[g];
         for (size_t k = 0; k < group.count; ++k) {
           PendingRecord& r = q->records.at(group.begin + k);

@@ -9,18 +9,31 @@
 namespace brook {
 
 absl::StatusOr<SequenceNumber> SequenceNumber::Parse(absl::string_view text) {
-  absl::uint128 value;
-  if (internal::ParseDecimalUint128(text, &value) !=
-      internal::DecimalError::kNone) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sequence number: \"", text.substr(0, 64),
-                     "\" is not a canonical decimal number below 2^128"));
+  uint64_t high = 0;
+  absl::uint128 low = 0;
+  const char* fault = nullptr;
+  switch (internal::ParseDecimalUint192(text, &high, &low)) {
+    case internal::DecimalError::kNone:
+      return SequenceNumber(high, low);
+    case internal::DecimalError::kEmpty:
+      return absl::InvalidArgumentError("sequence number: empty");
+    case internal::DecimalError::kNotDigits:
+      fault = "is not a decimal number (digits only, no sign or spaces)";
+      break;
+    case internal::DecimalError::kLeadingZero:
+      fault = "has a leading zero";
+      break;
+    case internal::DecimalError::kTooLarge:
+      fault = "is 2^192 or more";
+      break;
   }
-  return SequenceNumber(value);
+  return absl::InvalidArgumentError(
+      absl::StrCat("sequence number: \"", text.substr(0, 80), "\"",
+                   text.size() > 80 ? "..." : "", " ", fault));
 }
 
 std::string SequenceNumber::ToString() const {
-  return internal::FormatDecimalUint128(value_);
+  return internal::FormatDecimalUint192(high_, value());
 }
 
 }  // namespace brook

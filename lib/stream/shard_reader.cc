@@ -171,6 +171,11 @@ absl::StatusOr<ShardIterator> ShardImpl::NewIterator(
     case ShardIteratorType::kAtSequenceNumber:
     case ShardIteratorType::kAfterSequenceNumber: {
       const SequenceNumber n = *start.sequence_number;
+      if (!IsLocalSequenceNumber(n)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(id_, ": sequence number ", n.ToString(),
+                         " was not issued by this stream (2^128 or more)"));
+      }
       const uint64_t position = PositionOf(n);
       if (ShardNumberOf(n) == number_ && position >= end_position_ &&
           !index_error_.ok()) {

@@ -259,6 +259,11 @@ absl::Status StreamImpl::WaitForDurable(absl::string_view shard_id,
   }
   const int64_t deadline = DeadlineAfter(env_, timeout);
   BROOK_ASSIGN_OR_RETURN(ShardImpl * shard, FindShard(shard_id));
+  if (!IsLocalSequenceNumber(n)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(shard->id(), ": sequence number ", n.ToString(),
+                     " was not issued by this stream (2^128 or more)"));
+  }
   if (ShardNumberOf(n) != shard->number()) {
     return absl::InvalidArgumentError(
         absl::StrCat(shard->id(), ": sequence number ", n.ToString(),

@@ -74,7 +74,8 @@ absl::Status ReadV1Shards(Reader& r, PipelineState* out) {
   return absl::OkStatus();
 }
 
-absl::Status ReadV2Shards(Reader& r, PipelineState* out) {
+// Versions 2 and 3: a version 3 position adds its top 64 bits.
+absl::Status ReadV2Shards(Reader& r, uint32_t version, PipelineState* out) {
   uint64_t n = 0;
   if (!r.Get(&n)) return r.Corrupt("truncated shard count");
   // A shard takes at least an id length, its state, a parent count, a
@@ -103,8 +104,11 @@ absl::Status ReadV2Shards(Reader& r, PipelineState* out) {
     if (!r.Get(&has_last)) return r.Corrupt(at + "bad position flag");
     if (has_last) {
       absl::uint128 v = 0;
-      if (!r.Get(&v)) return r.Corrupt(at + "truncated position");
-      s.last = SequenceNumber::FromValue(v);
+      uint64_t high = 0;
+      if (!r.Get(&v) || (version >= 3 && !r.Get(&high))) {
+        return r.Corrupt(at + "truncated position");
+      }
+      s.last = SequenceNumber::FromParts(high, v);
     }
     if (!r.Get(&input)) return r.Corrupt(at + "truncated input");
     if (input != kNoInput && input > 0x7FFFFFFF) {
@@ -167,9 +171,14 @@ absl::Status CheckShards(const PipelineState& state) {
 }  // namespace
 
 std::string EncodePipelineState(const PipelineState& state) {
+  // The oldest version that holds every position exactly.
+  uint32_t version = 2;
+  for (const PipelineShardState& s : state.shards) {
+    if (s.last.has_value() && s.last->high() != 0) version = 3;
+  }
   std::string out;
   Codec<uint32_t>::Encode(kPipelineStateMagic, &out);
-  Codec<uint32_t>::Encode(kPipelineStateVersion, &out);
+  Codec<uint32_t>::Encode(version, &out);
   Codec<uint64_t>::Encode(state.shards.size(), &out);
   for (const PipelineShardState& s : state.shards) {
     Codec<std::string>::Encode(s.shard_id, &out);
@@ -177,7 +186,10 @@ std::string EncodePipelineState(const PipelineState& state) {
     Codec<uint64_t>::Encode(s.parents.size(), &out);
     for (const std::string& p : s.parents) Codec<std::string>::Encode(p, &out);
     Codec<bool>::Encode(s.last.has_value(), &out);
-    if (s.last.has_value()) Codec<absl::uint128>::Encode(s.last->value(), &out);
+    if (s.last.has_value()) {
+      Codec<absl::uint128>::Encode(s.last->value(), &out);
+      if (version >= 3) Codec<uint64_t>::Encode(s.last->high(), &out);
+    }
     Codec<uint32_t>::Encode(
         s.input < 0 ? kNoInput : static_cast<uint32_t>(s.input), &out);
     Codec<std::string>::Encode(s.watermarks, &out);
@@ -202,7 +214,7 @@ absl::StatusOr<PipelineState> DecodePipelineState(absl::string_view bytes) {
         absl::StrCat("window pipeline state: bad magic 0x", absl::Hex(magic),
                      ", not a window pipeline's saved state"));
   }
-  if (version != 1 && version != kPipelineStateVersion) {
+  if (version < 1 || version > kPipelineStateVersion) {
     return absl::DataLossError(
         absl::StrCat("window pipeline state: unknown format version ", version,
                      " (this build reads 1 to ", kPipelineStateVersion, ")"));
@@ -217,7 +229,7 @@ absl::StatusOr<PipelineState> DecodePipelineState(absl::string_view bytes) {
   state.version = version;
   Reader r(bytes, in);
   absl::Status s =
-      version == 1 ? ReadV1Shards(r, &state) : ReadV2Shards(r, &state);
+      version == 1 ? ReadV1Shards(r, &state) : ReadV2Shards(r, version, &state);
   if (!s.ok()) return s;
   if (!r.Get(&state.combiner)) return r.Corrupt("truncated combiner state");
   if (!r.Get(&state.window)) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include <catch2/catch.hpp>
 
 #include "brook/lease.h"
@@ -221,7 +222,7 @@ TEST_CASE(
     }
   }
   SECTION("a format version this build does not read") {
-    for (uint32_t version : {0u, 2u, 1000u}) {
+    for (uint32_t version : {0u, 3u, 1000u}) {
       std::string bad = good;
       internal::EncodeFixed<uint32_t>(&bad[8], version);
       const size_t body = bad.size() - internal::kLeaseFileTrailerBytes;
@@ -249,6 +250,115 @@ TEST_CASE(
       CHECK_THAT(std::string(s.message()), Catch::Contains(path));
     }
   }
+}
+
+// A lease with local checkpoints as the build before version 2 encoded it
+// (main at 96adfc1, `EncodeLeaseFile(LocalLease())`), in hex.
+constexpr char kVersion1Hex[] =
+    "42524b4c4541534501000000690000000a14736861726449642d303030303030"
+    "30303030303412027731180722080804100c180320022a060804100d18033202"
+    "77304214736861726449642d3030303030303030303030315080808080808080"
+    "80800160ffffffffffffffffbf0168ffffffffffffffffff01a19fc0c3";
+
+Lease LocalLease() {
+  Lease lease = MakeLease(4, 2, 4);
+  lease.lease_owner = "w1";
+  lease.lease_counter = 7;
+  lease.checkpoint =
+      ESN::At(SequenceNumber::FromValue(absl::MakeUint128(12, 3)), 2);
+  lease.has_pending_checkpoint = true;
+  lease.pending_checkpoint =
+      ESN::At(SequenceNumber::FromValue(absl::MakeUint128(13, 3)));
+  lease.checkpoint_owner = "w0";
+  lease.parent_shard_ids = {ShardKey(1)};
+  return lease;
+}
+
+uint32_t FileVersion(const std::string& bytes) {
+  REQUIRE(bytes.size() >= internal::kLeaseFileHeaderBytes);
+  return internal::DecodeFixed<uint32_t>(bytes.data() + 8);
+}
+
+TEST_CASE(
+    "DurableLeaseStore: local checkpoints keep version 1 byte for byte, "
+    "56-digit ones round-trip in version 2",
+    "[group][sequence]") {
+  testing::TempDir dir;
+  std::unique_ptr<LeaseStore> store = OpenStore(dir.path(), /*sync=*/false);
+  const std::string path = LeasePath(dir, 4);
+  const Lease local = LocalLease();
+
+  // Old bytes (no sequence_top) read, and this build writes the same bytes.
+  const std::string old = absl::HexStringToBytes(kVersion1Hex);
+  CHECK(absl::BytesToHexString(internal::EncodeLeaseFile(local)) ==
+        kVersion1Hex);
+  { std::ofstream(path, std::ios::binary) << old; }
+  absl::StatusOr<Lease> read = store->GetLease(ShardKey(4));
+  BROOK_REQUIRE_OK(read);
+  CHECK(read->lease_owner == local.lease_owner);
+  CHECK(read->lease_counter == local.lease_counter);
+  CHECK(read->checkpoint == local.checkpoint);
+  CHECK(read->checkpoint.subsequence_number() == 2);
+  REQUIRE(read->has_pending_checkpoint);
+  CHECK(read->pending_checkpoint == local.pending_checkpoint);
+  CHECK(read->checkpoint_owner == local.checkpoint_owner);
+  CHECK(read->parent_shard_ids == local.parent_shard_ids);
+  CHECK(read->hash_key_range == local.hash_key_range);
+  CHECK(internal::EncodeLeaseFile(*read) == old);
+
+  // A remote stream's checkpoint: version 2, read back exactly.
+  absl::StatusOr<SequenceNumber> remote = SequenceNumber::Parse(
+      "49680734675281032265112259006898146605674192670837178370");
+  BROOK_REQUIRE_OK(remote);
+  absl::StatusOr<Lease> wide =
+      store->UpdateCheckpoint(*read, ESN::At(*remote, 5));
+  BROOK_REQUIRE_OK(wide);
+  CHECK(FileVersion(testing::ReadFileBytes(path)) == 2);
+  read = store->GetLease(ShardKey(4));
+  BROOK_REQUIRE_OK(read);
+  CHECK(read->checkpoint == ESN::At(*remote, 5));
+  CHECK(read->checkpoint.sequence_number().high() == remote->high());
+  CHECK_FALSE(read->has_pending_checkpoint);
+
+  // Only the pending checkpoint wide: version 2 as well.
+  absl::StatusOr<Lease> pending =
+      store->UpdateLease(ShardKey(4), read->lease_counter, [&](Lease& l) {
+        l.checkpoint = local.checkpoint;
+        l.has_pending_checkpoint = true;
+        l.pending_checkpoint = ESN::At(*remote);
+        return absl::OkStatus();
+      });
+  BROOK_REQUIRE_OK(pending);
+  CHECK(FileVersion(testing::ReadFileBytes(path)) == 2);
+  read = store->GetLease(ShardKey(4));
+  BROOK_REQUIRE_OK(read);
+  CHECK(read->pending_checkpoint == ESN::At(*remote));
+  CHECK(read->checkpoint == local.checkpoint);
+
+  // Back to local numbers: version 1 again.
+  BROOK_REQUIRE_OK(
+      store->UpdateLease(ShardKey(4), read->lease_counter, [&](Lease& l) {
+        l.checkpoint = local.checkpoint;
+        l.has_pending_checkpoint = false;
+        return absl::OkStatus();
+      }));
+  CHECK(FileVersion(testing::ReadFileBytes(path)) == 1);
+
+  // A version 1 file with a top word was not written by any build: damage.
+  Lease remote_lease = local;
+  remote_lease.checkpoint = ESN::At(*remote, 5);
+  std::string bad = internal::EncodeLeaseFile(remote_lease);
+  REQUIRE(FileVersion(bad) == 2);
+  internal::EncodeFixed<uint32_t>(&bad[8], 1);
+  const size_t body = bad.size() - internal::kLeaseFileTrailerBytes;
+  internal::EncodeFixed<uint32_t>(&bad[body],
+                                  internal::Crc32cExtend(0, bad.data(), body));
+  std::filesystem::remove(path);
+  { std::ofstream(path, std::ios::binary) << bad; }
+  absl::StatusOr<Lease> damaged = store->GetLease(ShardKey(4));
+  BROOK_CHECK_CODE(damaged, kDataLoss);
+  CHECK_THAT(std::string(damaged.status().message()),
+             Catch::Contains("2^128 or more in a version 1 file"));
 }
 
 // Reads exactly `n` bytes from `fd`; false at end of file.

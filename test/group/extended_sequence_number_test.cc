@@ -32,6 +32,11 @@ TEST_CASE(
       ESN::At(Seq(7), 2),
       ESN::At(Seq(8)),
       ESN::At(SequenceNumber::FromValue(~absl::uint128(0)), ~uint64_t{0}),
+      // A remote stream's numbers (2^128 and more) come after every local one.
+      ESN::At(SequenceNumber::FromParts(1, 0)),
+      ESN::At(SequenceNumber::FromParts(1, 0), 1),
+      ESN::At(SequenceNumber::FromParts(~uint64_t{0}, ~absl::uint128(0)),
+              ~uint64_t{0}),
       ESN::ShardEnd(),
   };
   for (size_t i = 0; i < ordered.size(); ++i) {
@@ -49,11 +54,13 @@ TEST_CASE(
 
 TEST_CASE("ExtendedSequenceNumber: KCL's spelling round-trips", "[group]") {
   const ESN values[] = {
-      ESN::TrimHorizon(),
-      ESN::Latest(),
-      ESN::ShardEnd(),
+      ESN::TrimHorizon(), ESN::Latest(), ESN::ShardEnd(),
       ESN::AtTimestamp(1'700'000'000'123),
       ESN::At(*SequenceNumber::Parse("49590338271490256608559692538361571095")),
+      // 56 digits, as Kinesis and kinesalite give them.
+      ESN::At(*SequenceNumber::Parse(
+                  "49680734675281032265112259006898146605674192670837178370"),
+              7),
       ESN::At(Seq(12345), 3)};
   for (const ESN& value : values) {
     absl::StatusOr<ESN> parsed = ESN::Parse(
@@ -75,7 +82,7 @@ TEST_CASE("ExtendedSequenceNumber: bad text is kInvalidArgument naming it",
           "[group]") {
   for (const char* text :
        {"", "trim_horizon", "Latest", "-1", "+5", "01", "1e3", "SHARD_END ",
-        "340282366920938463463374607431768211456"}) {
+        "6277101735386680763835789423207666416102355444464034512896"}) {
     INFO(text);
     absl::StatusOr<ESN> parsed = ESN::Parse(text);
     BROOK_CHECK_CODE(parsed, kInvalidArgument);

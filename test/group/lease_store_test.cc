@@ -70,6 +70,64 @@ TEST_CASE(BROOK_LEASE_TEST_NAME("create, get and list"), "[group]") {
   CHECK((*all)[1].lease_key == ShardKey(3));
 }
 
+TEST_CASE(BROOK_LEASE_TEST_NAME("a remote stream's 56-digit checkpoints "
+                                "are kept exactly"),
+          "[group][sequence]") {
+  const testing::StoreKind kind = GENERATE(BROOK_LEASE_STORE_KINDS);
+  INFO(testing::StoreKindName(kind));
+  testing::TempDir dir;
+  BROOK_NEW_LEASE_STORE_OR_SKIP(store, kind, dir);
+  // Numbers as kinesalite issues them (186 bits), and the largest of 192.
+  absl::StatusOr<SequenceNumber> remote = SequenceNumber::Parse(
+      "49680734675281032265112259006898146605674192670837178370");
+  BROOK_REQUIRE_OK(remote);
+  const SequenceNumber top =
+      SequenceNumber::FromParts(~uint64_t{0}, ~absl::uint128(0));
+
+  Lease lease = MakeLease(2);
+  lease.checkpoint = ESN::At(*remote, 3);
+  BROOK_REQUIRE_OK(store->CreateLeaseIfNotExists(lease));
+  absl::StatusOr<Lease> got = store->GetLease(ShardKey(2));
+  BROOK_REQUIRE_OK(got);
+  CHECK(got->checkpoint == ESN::At(*remote, 3));
+  CHECK(got->checkpoint.sequence_number().high() == remote->high());
+
+  absl::StatusOr<Lease> taken = store->TakeLease(*got, "w1");
+  BROOK_REQUIRE_OK(taken);
+  absl::StatusOr<Lease> updated =
+      store->UpdateLease(ShardKey(2), taken->lease_counter, [&](Lease& l) {
+        l.checkpoint = ESN::At(top, ~uint64_t{0} >> 1);
+        l.has_pending_checkpoint = true;
+        l.pending_checkpoint = ESN::At(SequenceNumber::FromParts(1, 0));
+        return absl::OkStatus();
+      });
+  BROOK_REQUIRE_OK(updated);
+  got = store->GetLease(ShardKey(2));
+  BROOK_REQUIRE_OK(got);
+  CHECK(got->checkpoint == ESN::At(top, ~uint64_t{0} >> 1));
+  CHECK(got->checkpoint.ToString() ==
+        "6277101735386680763835789423207666416102355444464034512895");
+  REQUIRE(got->has_pending_checkpoint);
+  CHECK(got->pending_checkpoint == ESN::At(SequenceNumber::FromParts(1, 0)));
+  // Checkpoints only move forward, by all 192 bits: a local number is
+  // before every remote one.
+  BROOK_CHECK_CODE(store->UpdateCheckpoint(*got, ESN::At(Seq(100), 2)),
+                   kInvalidArgument);
+  // Moved back on purpose: nothing of the top word is left.
+  absl::StatusOr<Lease> local =
+      store->UpdateLease(ShardKey(2), got->lease_counter, [](Lease& l) {
+        l.checkpoint = ESN::At(Seq(100), 2);
+        l.has_pending_checkpoint = false;
+        l.pending_checkpoint = ESN();
+        return absl::OkStatus();
+      });
+  BROOK_REQUIRE_OK(local);
+  got = store->GetLease(ShardKey(2));
+  BROOK_REQUIRE_OK(got);
+  CHECK(got->checkpoint == ESN::At(Seq(100), 2));
+  CHECK(got->checkpoint.sequence_number().high() == 0);
+}
+
 TEST_CASE(
     BROOK_LEASE_TEST_NAME("bad lease keys and values are kInvalidArgument"),
     "[group]") {

@@ -18,6 +18,7 @@
 
 #include "brook/env.h"
 #include "brook/kinesis_client.h"
+#include "brook/record.h"
 
 #include "remote/kinesis_client_impl.h"
 #include "remote/scripted_transport.h"
@@ -429,6 +430,89 @@ TEST_CASE("KinesisClient: GetRecords decodes data and child shards",
   BROOK_CHECK_CODE(f.client->GetRecords("it", 100), kInternal);
   f.transport->script = {HttpResponse{200, "not json", {}}};
   BROOK_CHECK_CODE(f.client->GetRecords("it", 100), kInternal);
+}
+
+// Sequence numbers as kinesalite and Kinesis give them: 56 digits, 186 bits.
+constexpr char kSeqA[] =
+    "49680734675281032265112259006898146605674192670837178370";
+constexpr char kSeqB[] =
+    "49680734675281032265112259006899355531493807300011884546";
+
+// `text` read as a SequenceNumber prints back as `text`, with a top word.
+void CheckWide(const std::string& text) {
+  INFO(text);
+  absl::StatusOr<SequenceNumber> n = SequenceNumber::Parse(text);
+  BROOK_REQUIRE_OK(n);
+  CHECK(n->high() != 0);
+  CHECK(n->ToString() == text);
+}
+
+TEST_CASE("KinesisClient: 56-digit sequence numbers go through unchanged",
+          "[remote][sequence]") {
+  Fixture f;
+  json shard = ShardJson("shardId-000000000000", "0", "9");
+  shard["SequenceNumberRange"] = {{"StartingSequenceNumber", kSeqA},
+                                  {"EndingSequenceNumber", kSeqB}};
+  f.transport->script = {
+      Ok({{"Shards", {shard}}}),
+      Ok({{"ShardId", "shardId-000000000000"}, {"SequenceNumber", kSeqA}}),
+      Ok({{"FailedRecordCount", 0},
+          {"Records",
+           {{{"ShardId", "shardId-000000000000"},
+             {"SequenceNumber", kSeqB}}}}}),
+      Ok({{"ShardIterator", "it-1"}}),
+      Ok({{"Records",
+           {{{"SequenceNumber", kSeqA},
+             {"PartitionKey", "k"},
+             {"Data", "aGVsbG8="},
+             {"ApproximateArrivalTimestamp", 1764583200.123}},
+            {{"SequenceNumber", kSeqB},
+             {"PartitionKey", "k"},
+             {"Data", "aGVsbG8="},
+             {"ApproximateArrivalTimestamp", 1764583200.124}}}},
+          {"NextShardIterator", "it-2"},
+          {"MillisBehindLatest", 0}})};
+
+  absl::StatusOr<std::vector<KinesisShard>> shards = f.client->ListShards("s");
+  BROOK_REQUIRE_OK(shards);
+  REQUIRE(shards->size() == 1);
+  CHECK((*shards)[0].starting_sequence_number == kSeqA);
+  CHECK((*shards)[0].ending_sequence_number == kSeqB);
+
+  absl::StatusOr<KinesisPutRecordResult> put =
+      f.client->PutRecord("s", "k", "v", "");
+  BROOK_REQUIRE_OK(put);
+  CHECK(put->sequence_number == kSeqA);
+
+  std::vector<KinesisPutRecordsEntry> entries = {{"k", "v", ""}};
+  absl::StatusOr<KinesisPutRecordsResult> puts =
+      f.client->PutRecords("s", entries);
+  BROOK_REQUIRE_OK(puts);
+  REQUIRE(puts->records.size() == 1);
+  CHECK(puts->records[0].sequence_number == kSeqB);
+
+  // A SequenceNumber made from the response goes back out unchanged.
+  absl::StatusOr<SequenceNumber> after = SequenceNumber::Parse(kSeqA);
+  BROOK_REQUIRE_OK(after);
+  KinesisStartingPosition position;
+  position.type = KinesisIteratorType::kAfterSequenceNumber;
+  position.sequence_number = after->ToString();
+  BROOK_REQUIRE_OK(
+      f.client->GetShardIterator("s", "shardId-000000000000", position));
+  CHECK(json::parse(
+            f.transport->requests.back().body)["StartingSequenceNumber"] ==
+        kSeqA);
+
+  absl::StatusOr<KinesisGetRecordsResult> got =
+      f.client->GetRecords("it-1", 100);
+  BROOK_REQUIRE_OK(got);
+  REQUIRE(got->records.size() == 2);
+  CHECK(got->records[0].sequence_number == kSeqA);
+  CHECK(got->records[1].sequence_number == kSeqB);
+
+  for (const char* text : {kSeqA, kSeqB}) CheckWide(text);
+  // Order by number agrees with the service's (the later put is greater).
+  CHECK(*SequenceNumber::Parse(kSeqA) < *SequenceNumber::Parse(kSeqB));
 }
 
 }  // namespace

@@ -259,6 +259,70 @@ TEST_CASE("DynamoDbLeaseStore: items as KCL writes them, and damaged ones",
   }
 }
 
+TEST_CASE(
+    "DynamoDbLeaseStore: 56-digit checkpoints go through items "
+    "unchanged",
+    "[remote][sequence]") {
+  // As KCL writes a lease of a real stream: the checkpoint is the service's
+  // decimal sequence number (here one kinesalite gave, 186 bits).
+  const std::string kSeqA =
+      "49680734675281032265112259006898146605674192670837178370";
+  const std::string kSeqB =
+      "49680734675281032265112259006899355531493807300011884546";
+  const json kcl = json::parse(R"({
+    "leaseKey": {"S": "shardId-000000000000"},
+    "leaseOwner": {"S": "kcl-worker"},
+    "leaseCounter": {"N": "5"},
+    "checkpoint": {"S": ")" + kSeqA +
+                               R"("},
+    "checkpointSubSequenceNumber": {"N": "3"},
+    "pendingCheckpoint": {"S": ")" +
+                               kSeqB + R"("},
+    "pendingCheckpointSubSequenceNumber": {"N": "0"}})");
+  absl::StatusOr<Lease> lease = LeaseFromItem(kcl, "t");
+  BROOK_REQUIRE_OK(lease);
+  REQUIRE(lease->checkpoint.is_sequence_number());
+  CHECK(lease->checkpoint.sequence_number() == *SequenceNumber::Parse(kSeqA));
+  CHECK(lease->checkpoint.sequence_number().high() != 0);
+  CHECK(lease->checkpoint.subsequence_number() == 3);
+  REQUIRE(lease->has_pending_checkpoint);
+  CHECK(lease->pending_checkpoint.sequence_number() ==
+        *SequenceNumber::Parse(kSeqB));
+  CHECK(lease->checkpoint < lease->pending_checkpoint);
+
+  // Written back, the attributes are the same strings.
+  const json item = LeaseToItem(*lease);
+  CHECK(item["checkpoint"] == json{{"S", kSeqA}});
+  CHECK(item["checkpointSubSequenceNumber"] == json{{"N", "3"}});
+  CHECK(item["pendingCheckpoint"] == json{{"S", kSeqB}});
+  absl::StatusOr<Lease> back = LeaseFromItem(item, "t");
+  BROOK_REQUIRE_OK(back);
+  CHECK(SameLease(*back, *lease));
+
+  // A checkpoint is a conditional UpdateItem carrying the number as is.
+  Fixture f;
+  Lease stored = StoredLease();
+  f.transport->script = {Ok({{"Item", LeaseToItem(stored)}}),
+                         Ok(json::object())};
+  absl::StatusOr<Lease> updated = f.store->UpdateCheckpoint(
+      stored, ESN::At(*SequenceNumber::Parse(kSeqB), 1));
+  BROOK_REQUIRE_OK(updated);
+  CHECK(updated->checkpoint.sequence_number().ToString() == kSeqB);
+  REQUIRE_FALSE(f.transport->requests.empty());
+  const HttpRequest& update = f.transport->requests.back();
+  CHECK(HeaderOf(update, "X-Amz-Target") == "DynamoDB_20120810.UpdateItem");
+  CHECK(json::parse(update.body)["ExpressionAttributeValues"][":checkpoint"] ==
+        json{{"S", kSeqB}});
+
+  // 2^192 and more is not a sequence number: the item is damaged.
+  json too_big = kcl;
+  too_big["checkpoint"] =
+      json{{"S", "6277101735386680763835789423207666416102355444464034512896"}};
+  absl::StatusOr<Lease> bad = LeaseFromItem(too_big, "t");
+  BROOK_CHECK_CODE(bad, kDataLoss);
+  CHECK_THAT(std::string(bad.status().message()), Catch::Contains("2^192"));
+}
+
 TEST_CASE("DynamoDbLeaseStore: opening checks its arguments", "[remote]") {
   DynamoDbLeaseStoreOptions options;
   options.aws.region = "us-east-1";

@@ -16,6 +16,7 @@
 #include <catch2/catch.hpp>
 
 #include "brook/partitioner.h"
+#include "brook/record.h"
 
 #include "remote/kinesalite.h"
 #include "testing/status_testing.h"
@@ -135,6 +136,15 @@ TEST_CASE("Kinesalite: put and read back, every iterator type", "[remote]") {
   for (const KinesisPutRecordsResultEntry& e : batch->records) {
     CHECK(e.shard_id == first->shard_id);
     CHECK(DecimalLess(previous, e.sequence_number));  // in order within a shard
+    // brook's SequenceNumber carries the service's numbers (56 digits, over
+    // 2^128) exactly, in the same order.
+    absl::StatusOr<SequenceNumber> a = SequenceNumber::Parse(previous);
+    absl::StatusOr<SequenceNumber> b = SequenceNumber::Parse(e.sequence_number);
+    BROOK_REQUIRE_OK(a);
+    BROOK_REQUIRE_OK(b);
+    CHECK(b->ToString() == e.sequence_number);
+    CHECK(b->high() != 0);
+    CHECK(*a < *b);
     previous = e.sequence_number;
   }
 

@@ -280,6 +280,14 @@ TEST_CASE("MmapSegmentStore: durability policies and WaitForDurable",
                      kDeadlineExceeded);
     BROOK_CHECK_CODE(
         stream->WaitForDurable("nope", first, absl::ZeroDuration()), kNotFound);
+    // A remote stream's number (2^128 or more) whose low bits equal a
+    // number this shard issued is not this shard's.
+    absl::Status remote = stream->WaitForDurable(
+        "shardId-000000000000", SequenceNumber::FromParts(1, first.value()),
+        absl::ZeroDuration());
+    BROOK_CHECK_CODE(remote, kInvalidArgument);
+    CHECK(remote.message().find("not issued by this stream") !=
+          absl::string_view::npos);
   }
   SECTION("kGroupCommit syncs every group_commit_bytes") {
     options.durability = Durability::kGroupCommit;

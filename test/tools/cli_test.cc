@@ -698,6 +698,11 @@ TEST_CASE("brook CLI: bad arguments exit 2 and never reach the stream",
       {get_records({"--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
                     "--starting-sequence-number", "12x"}),
        "--starting-sequence-number: "},
+      {get_records(
+           {"--shard-iterator-type", "AFTER_SEQUENCE_NUMBER",
+            "--starting-sequence-number",
+            "6277101735386680763835789423207666416102355444464034512896"}),
+       "is 2^192 or more"},
       {get_records({"--shard-iterator-type", "AT_TIMESTAMP"}),
        "--timestamp is required with AT_TIMESTAMP"},
       {get_records({"--shard-iterator-type", "LATEST", "--timestamp", "5"}),
@@ -759,6 +764,16 @@ TEST_CASE("brook CLI: runtime errors exit 1 with one line", "[cli]") {
   CHECK(absl::StrContains(shard.err, "shardId-000000000009"));
   RunResult dump = cli.Run({"dump", "--stream-dir", kDir, "--shard-id", "x"});
   CHECK(dump.code == kExitRuntimeError);
+  // A remote stream's 56-digit number parses; a local stream did not issue it.
+  const std::string remote =
+      "49680734675281032265112259006898146605674192670837178370";
+  RunResult foreign =
+      cli.Run({"get-records", "--stream-dir", kDir, "--shard-id",
+               "shardId-000000000000", "--shard-iterator-type",
+               "AT_SEQUENCE_NUMBER", "--starting-sequence-number", remote});
+  CHECK(foreign.code == kExitRuntimeError);
+  CHECK(absl::StrContains(foreign.err, remote));
+  CHECK(absl::StrContains(foreign.err, "not issued by this stream"));
 }
 
 TEST_CASE("brook CLI: verify reports counts, damage and exit code 3", "[cli]") {

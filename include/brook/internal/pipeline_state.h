@@ -5,7 +5,8 @@
 // watermark combiner's state and the window operator's state, versioned and
 // checksummed. The layout is documented in
 // lib/window/PIPELINE_STATE_FORMAT.md; keep the two in sync. State written by
-// format version 1 keeps loading (test/testdata/pipeline/ holds such states).
+// format versions 1 and 2 keeps loading (test/testdata/pipeline/ holds such
+// states).
 //
 // Not API: include "brook/pipeline.h".
 //
@@ -30,8 +31,12 @@ namespace internal {
 
 // "BWPS" (brook window pipeline state) as a little-endian u32.
 inline constexpr uint32_t kPipelineStateMagic = 0x53505742;
-// The version `EncodePipelineState()` writes.
-inline constexpr uint32_t kPipelineStateVersion = 2;
+// The newest version this build reads and writes. `EncodePipelineState()`
+// writes version 2 when every saved position is below 2^128 (every local
+// stream's), so builds that read only versions 1 and 2 still restore it, and
+// version 3 (positions with their top 64 bits: a remote stream's 56-digit
+// sequence numbers) otherwise, which those builds refuse rather than misread.
+inline constexpr uint32_t kPipelineStateVersion = 3;
 
 // Where a shard the pipeline follows stands. Persisted: never renumber.
 enum class PipelineShard : uint8_t {
@@ -64,19 +69,20 @@ struct PipelineShardState {
 
 // Decoded pipeline state.
 struct PipelineState {
-  // The version the bytes were written with (1 or 2). Version 1 bytes come
-  // out as version 2 would hold them: input i is combiner input i, reading
-  // or finished, with no parents.
+  // The version the bytes were written with (1, 2 or 3). Version 1 bytes
+  // come out as version 2 would hold them: input i is combiner input i,
+  // reading or finished, with no parents.
   uint32_t version = kPipelineStateVersion;
   std::vector<PipelineShardState> shards;
   std::string combiner;  // WatermarkCombiner::SaveState()
   std::string window;    // WindowOperator::SaveState()
 };
 
-// Encodes `state` in the current version (its `version` is ignored).
+// Encodes `state` in version 2, or 3 if a shard's `last` has a non-zero
+// `high()` (its `version` is ignored).
 BROOK_EXPORT std::string EncodePipelineState(const PipelineState& state);
 
-// Decodes bytes of version 1 or 2. Returns kDataLoss, naming what is wrong
+// Decodes bytes of version 1, 2 or 3. Returns kDataLoss, naming what is wrong
 // and where, for truncated or damaged bytes, a bad magic, an unknown version,
 // a checksum mismatch, trailing bytes, or a state that is inconsistent in
 // itself: a shard id twice, a shard its own parent, started shards whose combiner inputs are not 0..n-1 each
