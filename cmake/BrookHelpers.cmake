@@ -10,6 +10,12 @@ function(brook_add_test name)
   target_compile_definitions(${name} PRIVATE
     BROOK_CONFORMANCE_DIR="${BROOK_CONFORMANCE_DIR}")
   catch_discover_tests(${name})
+  # catch_discover_tests() cuts a test name at a semicolon (a CMake list
+  # separator) into names that match no test case, and CTest then "passes"
+  # them having run nothing: no name may hold one (\073 is ';').
+  add_test(NAME "${name}: no test case name holds a semicolon"
+    COMMAND sh -c "! \"$0\" --list-test-names-only | grep -F \"$(printf '\\073')\""
+      $<TARGET_FILE:${name}>)
 endfunction()
 
 # brook_add_bench(NAME SOURCES...): a Google Benchmark binary.

@@ -251,7 +251,7 @@ Lease Measured(int n, const std::string& owner, double bytes, double records) {
 }
 
 TEST_CASE(
-    "LoadAware: lease loads count bytes and records; unmeasured leases "
+    "LoadAware: lease loads count bytes and records, unmeasured leases "
     "count as the mean",
     "[group]") {
   const std::vector<double> loads =
@@ -288,7 +288,7 @@ TEST_CASE("LoadAware: unowned leases go to the least loaded workers first",
 }
 
 TEST_CASE(
-    "LoadAware: within the threshold nothing moves; above it, at most "
+    "LoadAware: within the threshold nothing moves, above it, at most "
     "the dampened amount",
     "[group]") {
   SECTION("within the threshold") {

@@ -322,7 +322,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker: an empty factory is refused; one returning null is an error "
+    "Worker: an empty factory is refused, one returning null is an error "
     "naming the shard",
     "[group]") {
   TestGroup group(1);
@@ -355,7 +355,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker: workers with different max_leases_per_worker settle; leases "
+    "Worker: workers with different max_leases_per_worker settle, leases "
     "stop moving",
     "[group]") {
   const bool limited_leads = GENERATE(false, true);

@@ -104,7 +104,7 @@ TEST_CASE("Worker: max_leases_per_worker caps what a worker holds", "[group]") {
 }
 
 TEST_CASE(
-    "Worker: a processor error releases the shard; it is delivered "
+    "Worker: a processor error releases the shard, it is delivered "
     "again after the backoff",
     "[group]") {
   TestGroup group(1);
@@ -225,7 +225,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker: a parent whose records all expired ends at once; its "
+    "Worker: a parent whose records all expired ends at once, its "
     "children follow",
     "[group]") {
   TestGroup group(1);

@@ -141,7 +141,7 @@ TEST_CASE("Worker: checkpointer refuses undelivered, backward and lost",
 
 TEST_CASE(
     "Worker: a dead worker's shard is taken after the failover time, "
-    "resuming after its checkpoint; the leader changes",
+    "resuming after its checkpoint, the leader changes",
     "[group]") {
   TestGroup group(1);
   std::vector<std::string> produced = group.PutMany("a", 5);

@@ -119,7 +119,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker threads: a second worker gets half by graceful handoff; "
+    "Worker threads: a second worker gets half by graceful handoff, "
     "nothing is delivered twice",
     "[group]") {
   TestGroup group(4, Env::Default());
@@ -149,7 +149,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker threads: Abort leaves the leases to expire; another worker "
+    "Worker threads: Abort leaves the leases to expire, another worker "
     "takes them after the failover time",
     "[group]") {
   TestGroup group(2, Env::Default());

@@ -244,7 +244,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "brook export: follows a writer in another process; SIGINT saves the "
+    "brook export: follows a writer in another process, SIGINT saves the "
     "checkpoint and exits 0 (strict key order)",
     "[remote][cli]") {
   BROOK_START_KINESALITE_OR_SKIP(server);

@@ -175,7 +175,7 @@ bool SameShards(const std::vector<ShardDescription>& a,
 
 TEST_CASE(
     "Read-only open: listing and describing a cleanly closed stream open no "
-    "segment file; a read opens only its shard's",
+    "segment file, a read opens only its shard's",
     "[store][readonly]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
@@ -227,7 +227,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Read-only open: reading a shard at its tail opens and maps only its last "
-    "segment file; a TRIM_HORIZON read adds only its first",
+    "segment file, a TRIM_HORIZON read adds only its first",
     "[store][readonly][lazy]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");
@@ -318,7 +318,7 @@ TEST_CASE(
 
 TEST_CASE(
     "Read-only open: a shard that cannot be recovered fails its reads and is "
-    "listed in the report; the others read",
+    "listed in the report, the others read",
     "[store][readonly]") {
   TempDir tmp;
   const std::string dir = tmp.Sub("s");

@@ -274,7 +274,7 @@ int RunGroupBinary(const std::string& args, std::string* output) {
 }
 
 TEST_CASE(
-    "brook binary: consumer-group commands on a durable group; a "
+    "brook binary: consumer-group commands on a durable group, a "
     "damaged lease file fails naming it",
     "[cli][group][binary]") {
   const std::string dir =

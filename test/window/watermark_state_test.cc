@@ -42,7 +42,7 @@ TEST_CASE("BoundedOutOfOrderness: saved state is exactly a decimal",
   BROOK_CHECK_CODE(NewNoWatermarksGenerator()->RestoreState("x"), kDataLoss);
 }
 
-TEST_CASE("WatermarkAssigner: state survives bytes; damaged bytes refused",
+TEST_CASE("WatermarkAssigner: state survives bytes, damaged bytes refused",
           "[watermark][state]") {
   ManualClockEnv env(1000);
   auto strategy =

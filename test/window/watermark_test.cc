@@ -261,7 +261,7 @@ TEST_CASE("WatermarkCombiner: finished inputs are released",
 }
 
 TEST_CASE(
-    "WatermarkCombiner: Flink's rule: the idle timeout must be positive; "
+    "WatermarkCombiner: Flink's rule: the idle timeout must be positive, "
     "infinite turns idleness off",
     "[watermark][combine][idle]") {
   WatermarkCombinerOptions o;
@@ -357,7 +357,7 @@ TEST_CASE(
 
 TEST_CASE(
     "WatermarkCombiner: Flink's rule: a watermark of an idle input is "
-    "ignored; only records make it active again",
+    "ignored, only records make it active again",
     "[watermark][combine][idle]") {
   ManualClockEnv env(0);
   const absl::Duration timeout = absl::Milliseconds(100);

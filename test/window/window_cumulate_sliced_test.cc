@@ -282,7 +282,7 @@ TEST_CASE("Cumulate sliced: an element near the int64 minimum",
 
 TEST_CASE(
     "Cumulate sliced: saved state is format version 2 with its next "
-    "window; unsliced stays version 1",
+    "window, unsliced stays version 1",
     "[window][cumulate][state]") {
   std::unique_ptr<Run> s = MakeRun(Options(40, 10, 0, 5, true));
   std::unique_ptr<Run> u = MakeRun(Options(40, 10, 0, 5, false));

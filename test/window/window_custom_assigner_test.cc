@@ -176,7 +176,7 @@ TEST_CASE("CustomAssigner: windows of unequal size fire at their ends",
   CHECK(h.op->live_state_count() == 0);
 }
 
-TEST_CASE("CustomAssigner: an element in two windows; a count trigger",
+TEST_CASE("CustomAssigner: an element in two windows, a count trigger",
           "[window][custom][assigner]") {
   WindowOptions o =
       AssignerOptions(CustomAssigner(std::make_shared<TwoSizes>()));

@@ -188,7 +188,7 @@ class Scripted : public CustomTrigger {
   int64_t delete_at_;
 };
 
-TEST_CASE("CustomTrigger: kFireAndPurge emits and clears; Purging(kFire) too",
+TEST_CASE("CustomTrigger: kFireAndPurge emits and clears, Purging(kFire) too",
           "[window][custom]") {
   for (bool wrap : {false, true}) {
     Log log;

@@ -61,7 +61,7 @@ std::vector<int> Ids(const List& list) {
   return out;
 }
 
-TEST_CASE("MergingWindowSet: a window touching none is new; merge not called",
+TEST_CASE("MergingWindowSet: a window touching none is new, merge not called",
           "[window][merging]") {
   List list;
   list.push_back(FakeEntry{TimeWindow{0, 9}, 1, {1}});

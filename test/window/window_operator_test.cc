@@ -143,7 +143,7 @@ TEST_CASE("WindowOperator: int64 extremes", "[window][operator]") {
 }
 
 TEST_CASE(
-    "WindowOperator: allowed lateness re-fires; beyond it, side output "
+    "WindowOperator: allowed lateness re-fires, beyond it, side output "
     "or drop counter",
     "[window][operator][late]") {
   for (bool side : {false, true}) {
