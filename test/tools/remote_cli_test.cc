@@ -160,7 +160,8 @@ std::vector<std::string> ReadAll(Fixture& f, bool remote, int shards) {
         remote ? f.Remote("get-records", args) : f.Local("get-records", args);
     INFO(r.err);
     REQUIRE(r.code == kExitOk);
-    for (const json& record : r.Json()["Records"]) {
+    const json out = r.Json();  // a range-for over Json()[...] would dangle
+    for (const json& record : out["Records"]) {
       std::string data;
       REQUIRE(absl::Base64Unescape(record["Data"].get<std::string>(), &data));
       all.push_back(absl::StrCat(
