@@ -113,16 +113,7 @@ class BrookChild {
   std::string buffer_;
 };
 
-std::unique_ptr<KinesisClient> ClientFor(const std::string& endpoint) {
-  KinesisClientOptions options;
-  options.aws.endpoint_url = endpoint;
-  options.aws.region = "us-east-1";
-  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
-  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
-      KinesisClient::Create(options);
-  REQUIRE(client.status() == absl::OkStatus());
-  return std::move(*client);
-}
+using testing::ClientFor;
 
 std::unique_ptr<Stream> WriteStream(const std::string& dir, int records,
                                     int keys,

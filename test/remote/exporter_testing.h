@@ -16,24 +16,10 @@
 #include "brook/kinesis_client.h"
 #include "brook/stream.h"
 
+#include "remote/kinesalite.h"
+
 namespace brook {
 namespace testing {
-
-// A client of `endpoint` with fixed credentials (kinesalite takes any).
-inline std::unique_ptr<KinesisClient> ClientFor(
-    const std::string& endpoint,
-    absl::Duration retry_deadline = absl::Seconds(10)) {
-  KinesisClientOptions options;
-  options.aws.endpoint_url = endpoint;
-  options.aws.region = "us-east-1";
-  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
-  options.retry_deadline = retry_deadline;
-  options.connect_timeout = absl::Milliseconds(500);
-  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
-      KinesisClient::Create(options);
-  REQUIRE(client.status() == absl::OkStatus());
-  return std::move(*client);
-}
 
 // A durable stream "local" of `shards` shards in `dir`.
 inline std::unique_ptr<Stream> OpenStream(const std::string& dir,

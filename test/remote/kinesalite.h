@@ -17,9 +17,14 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include <catch2/catch.hpp>
+
+#include "brook/kinesis_client.h"
 
 #include "emulator_skip.h"
 #include "remote/node_server.h"
@@ -52,6 +57,23 @@ class Kinesalite {
   int stdin_fd_;
   std::string endpoint_;
 };
+
+// A client of `endpoint` (an emulator on loopback) with fixed credentials
+// (kinesalite and dynalite take any) and a short connect timeout.
+inline std::unique_ptr<KinesisClient> ClientFor(
+    const std::string& endpoint,
+    absl::Duration retry_deadline = absl::Seconds(10)) {
+  KinesisClientOptions options;
+  options.aws.endpoint_url = endpoint;
+  options.aws.region = "us-east-1";
+  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
+  options.retry_deadline = retry_deadline;
+  options.connect_timeout = absl::Milliseconds(500);
+  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
+      KinesisClient::Create(options);
+  REQUIRE(client.status() == absl::OkStatus());
+  return std::move(*client);
+}
 
 }  // namespace testing
 }  // namespace brook

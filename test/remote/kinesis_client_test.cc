@@ -25,19 +25,7 @@
 namespace brook {
 namespace {
 
-std::unique_ptr<KinesisClient> ClientFor(
-    const std::string& endpoint,
-    absl::Duration retry_deadline = absl::Seconds(10)) {
-  KinesisClientOptions options;
-  options.aws.endpoint_url = endpoint;
-  options.aws.region = "us-east-1";
-  options.aws.credentials = AwsCredentials{"AKIDLOCAL", "localsecret"};
-  options.retry_deadline = retry_deadline;
-  absl::StatusOr<std::unique_ptr<KinesisClient>> client =
-      KinesisClient::Create(options);
-  REQUIRE(client.status() == absl::OkStatus());
-  return std::move(*client);
-}
+using testing::ClientFor;
 
 // Decimal strings compared as numbers (no leading zeros).
 bool DecimalLess(const std::string& a, const std::string& b) {
