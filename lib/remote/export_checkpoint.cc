@@ -9,6 +9,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
+#include "brook/exporter.h"
+
 #include "proto/export_checkpoint.pb.h"
 #include "util/coding.h"
 #include "util/crc32c.h"
@@ -170,4 +172,12 @@ absl::Status WriteExportCheckpoint(Env* env, absl::string_view path,
 }
 
 }  // namespace internal
+
+// Public (exporter.h), kept with the checkpoint's format.
+std::string DefaultExportCheckpointPath(absl::string_view stream_dir,
+                                        absl::string_view remote_stream_name) {
+  return absl::StrCat(stream_dir, "/exports/", remote_stream_name,
+                      ".checkpoint");
+}
+
 }  // namespace brook

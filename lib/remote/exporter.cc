@@ -573,12 +573,6 @@ class ExporterImpl : public Exporter {
 
 Exporter::~Exporter() = default;
 
-std::string DefaultExportCheckpointPath(absl::string_view stream_dir,
-                                        absl::string_view remote_stream_name) {
-  return absl::StrCat(stream_dir, "/exports/", remote_stream_name,
-                      ".checkpoint");
-}
-
 absl::StatusOr<std::unique_ptr<Exporter>> Exporter::Create(
     Stream* stream, KinesisClient* client, const ExporterOptions& options) {
   assert(stream != nullptr && client != nullptr);

@@ -2,8 +2,9 @@
 //
 // The shard log every store shares: appends batches to segments, indexes them,
 // serves readers, applies retention. The append side is in shard_impl.cc,
-// retention in shard_retention.cc, the reader side (iterators, GetRecords,
-// waits) in shard_reader.cc.
+// retention in shard_retention.cc, the reader side (iterators, GetRecords)
+// in shard_reader.cc, waits in shard_wait.cc (a follower's in
+// shard_follow.cc).
 //
 // Thread safety: thread-safe. Appenders are serialised by `append_mu_`;
 // `mu_` guards the segment list and what has been published to readers, and is
