@@ -128,8 +128,8 @@ class BROOK_EXPORT Env {
   Env& operator=(const Env&) = delete;
   virtual ~Env();
 
-  // The process-wide default environment: the system's real-time clock and
-  // the POSIX file system. Never null; owned by brook; lives until the process
+  // The process-wide default environment: the system's real-time clock (read
+  // through Abseil's `absl::GetCurrentTimeNanos()`) and the POSIX file system. Never null; owned by brook; lives until the process
   // exits.
   static Env* Default();
 

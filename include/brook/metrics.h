@@ -93,10 +93,13 @@ struct ShardMetricsSnapshot {
   int64_t throttled_calls = 0;
 
   // Per successful append call (one `Shard::Append()`, or one shard's part
-  // of a `PutRecords` call), not per record: its duration in microseconds
-  // of the steady clock (the real clock, not the `Env`'s, whose unit is the
-  // millisecond), waiting for the shard's lock included; empty when
-  // `StreamOptions::metrics` is off.
+  // of a `PutRecords` call), not per record: its duration in microseconds,
+  // waiting for the shard's lock included; empty when
+  // `StreamOptions::metrics` is off. Timed on Abseil's clock
+  // (`absl::GetCurrentTimeNanos()`, the real clock, not the `Env`'s, whose
+  // unit is the millisecond), which costs under half a steady-clock read on
+  // a virtual machine; a step of the system clock during a call distorts
+  // that one sample (a step back counts as 0 us).
   HistogramSnapshot put_latency_micros;
   // Per successful append call: the records it appended.
   HistogramSnapshot batch_records;

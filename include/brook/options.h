@@ -291,7 +291,7 @@ struct StreamOptions {
   // Metrics (include/brook/metrics.h, `Stream::GetMetrics()`). All of this
   // open; not persisted; fixed after the open.
   // Keeps the per-shard counters, histograms and hot-key summaries. Costs
-  // per append call two reads of the steady clock (put latency) and a few
+  // per append call two clock reads (put latency; see metrics.h) and a few
   // relaxed atomic stores, plus the hot-key summary's work per sampled
   // record; per GetRecords call a few relaxed atomic adds. False keeps none
   // of them (snapshots then hold zero counters, no hot keys, and the

@@ -200,11 +200,11 @@ class PosixFileLock final : public FileLock {
 
 class PosixEnv final : public Env {
  public:
-  int64_t NowMillis() override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  // Abseil's clock: the system's real-time clock, read through the cycle
+  // counter between calibrations (about 20 ns a read on a KVM guest with
+  // kvm-clock, where clock_gettime(CLOCK_REALTIME) takes about 55 ns). Every
+  // append reads it for the arrival time.
+  int64_t NowMillis() override { return absl::GetCurrentTimeNanos() / 1000000; }
 
   void SleepFor(absl::Duration duration) override {
     if (duration > absl::ZeroDuration()) absl::SleepFor(duration);

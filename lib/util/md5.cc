@@ -264,11 +264,14 @@ std::array<uint8_t, 16> Md5(absl::string_view data) {
     p += 64;
     n -= 64;
   }
-  // Final one or two blocks: the tail, 0x80, zeros, then the bit length.
-  unsigned char tail[128] = {};
+  // Final one or two blocks: the tail, 0x80, zeros, then the bit length
+  // (little-endian). Only the blocks used are cleared: a partition key (one
+  // block) is hashed on every put.
+  unsigned char tail[128];
+  const size_t tail_size = n + 1 + 8 <= 64 ? 64 : 128;
+  std::memset(tail, 0, tail_size - 8);
   if (n > 0) std::memcpy(tail, p, n);
   tail[n] = 0x80;
-  const size_t tail_size = n + 1 + 8 <= 64 ? 64 : 128;
   for (int i = 0; i < 8; ++i) {
     tail[tail_size - 8 + i] = static_cast<unsigned char>(bit_length >> (8 * i));
   }
