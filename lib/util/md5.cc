@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "util/coding.h"
 #include "util/md5_internal.h"
 
 namespace brook {
@@ -272,9 +273,8 @@ std::array<uint8_t, 16> Md5(absl::string_view data) {
   std::memset(tail, 0, tail_size - 8);
   if (n > 0) std::memcpy(tail, p, n);
   tail[n] = 0x80;
-  for (int i = 0; i < 8; ++i) {
-    tail[tail_size - 8 + i] = static_cast<unsigned char>(bit_length >> (8 * i));
-  }
+  EncodeFixed<uint64_t>(reinterpret_cast<char*>(tail) + tail_size - 8,
+                        bit_length);
   ProcessBlock(state, tail);
   if (tail_size == 128) ProcessBlock(state, tail + 64);
 
