@@ -258,6 +258,40 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "RemoteStream: Shard::Append is a PutRecords call, not atomic: an error "
+    "says how many records were stored",
+    "[remote]") {
+  Fixture f;
+  absl::StatusOr<Shard*> shard = f.stream->GetShard("shardId-000000000000");
+  BROOK_REQUIRE_OK(shard);
+  std::vector<RoutedRecord> records = {{"a", "d0", 1, true},
+                                       {"a", "d1", 2, true}};
+  f.transport->script = {
+      PutRecordsResponse(
+          {PutOk("shardId-000000000000", 7), PutOk("shardId-000000000000", 8)}),
+      PutRecordsResponse({PutOk("shardId-000000000000", 9),
+                          PutFailed("KMSAccessDeniedException")})};
+  absl::StatusOr<SequenceNumber> first = (*shard)->Append(records);
+  BROOK_REQUIRE_OK(first);
+  CHECK(first->ToString() == Seq(7));
+  absl::StatusOr<SequenceNumber> partial = (*shard)->Append(records);
+  CHECK(partial.status().code() == absl::StatusCode::kUnknown);
+  CHECK(absl::StrContains(partial.status().message(),
+                          "1 of 2 records stored (not atomic)"));
+  CHECK(absl::StrContains(partial.status().message(),
+                          "KMSAccessDeniedException"));
+  CHECK(f.transport->requests.size() == 2);  // not retried
+
+  // Checked before sending: a key outside the shard.
+  records[0].hash_key = ~HashKey(0);
+  CHECK((*shard)->Append(records).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK((*shard)->Append({}).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(f.transport->requests.size() == 2);
+}
+
+TEST_CASE(
     "RemoteStream: an expired iterator is re-created after the last record "
     "read and the read retried once",
     "[remote]") {
