@@ -144,8 +144,8 @@ struct Fixture {
 };
 
 TEST_CASE(
-    "RemoteStream: PutRecords goes per shard with brook's hash keys; failed "
-    "entries are retried alone after a back-off",
+    "RemoteStream: PutRecords goes per shard with brook's hash keys, and "
+    "failed entries are retried alone after a back-off",
     "[remote]") {
   Fixture f;
   const std::string upper =
@@ -192,7 +192,7 @@ TEST_CASE(
 
 TEST_CASE(
     "RemoteStream: an entry still failing at the put deadline fails alone "
-    "with kResourceExhausted or kUnavailable; a refused call fails at once",
+    "with kResourceExhausted or kUnavailable, and a refused call fails at once",
     "[remote]") {
   Fixture f(absl::Seconds(1));
   f.transport->script = {

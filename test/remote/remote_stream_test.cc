@@ -249,7 +249,7 @@ TEST_CASE("RemoteStream: every iterator type, limits and bad starts",
 }
 
 TEST_CASE(
-    "RemoteStream: split and merge keep lineage; parents read to their end "
+    "RemoteStream: split and merge keep lineage, and parents read to their end "
     "name their children",
     "[remote]") {
   BROOK_START_KINESALITE_OR_SKIP(server);
