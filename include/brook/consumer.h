@@ -132,6 +132,10 @@ class BROOK_EXPORT ShardIterator {
   // Where that record was last seen, to skip the search on the next read.
   uint64_t hint_segment_ = 0;
   uint64_t hint_offset_ = 0;
+  // What a stream that keeps records elsewhere needs besides `position_`
+  // (a remote stream: the service's iterator); null for brook's own streams,
+  // so copying their iterators touches no reference count.
+  std::shared_ptr<const void> cursor_;
 };
 
 struct GetRecordsOptions {

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -560,12 +561,27 @@ class BROOK_EXPORT Stream {
     it.position_ = position;
     return it;
   }
-  // The shard and position `MakeShardIterator()` was given.
+  // As above, with an opaque `cursor` the iterator carries (and shares with
+  // its copies) for the stream that made it: state a position number cannot
+  // hold, such as a remote service's iterator. The stream defines what it is
+  // and must make it safe to use from the threads that use the copies.
+  ShardIterator MakeShardIterator(const Shard* shard, uint64_t position,
+                                  std::shared_ptr<const void> cursor) const {
+    ShardIterator it = MakeShardIterator(shard, position);
+    it.cursor_ = std::move(cursor);
+    return it;
+  }
+  // The shard, position and cursor `MakeShardIterator()` was given (the
+  // cursor is null if none was).
   static const Shard* ShardIteratorShard(const ShardIterator& iterator) {
     return iterator.shard_;
   }
   static uint64_t ShardIteratorPosition(const ShardIterator& iterator) {
     return iterator.position_;
+  }
+  static const std::shared_ptr<const void>& ShardIteratorCursor(
+      const ShardIterator& iterator) {
+    return iterator.cursor_;
   }
   // A result of `records`, whose views point into `storage` (or into
   // storage that outlives every result), which the result keeps alive.
