@@ -89,6 +89,7 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   // together while its entries are in cache (Md5Many fills 32 SIMD lanes at
   // a time; a block is two fills).
   constexpr size_t kBlock = 64;
+  auto bit = [](bool b) { return static_cast<unsigned>(b); };
   absl::string_view keys[kBlock];
   uint32_t hashed[kBlock];
   std::array<uint8_t, 16> digests[kBlock];
@@ -100,14 +101,16 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
       RoutedRecord& r = routed[i];
       r.partition_key = e.partition_key;
       r.data = e.data;
-      // The common entry, checked inline without a branch per check: a key
-      // of 1 to 256 ASCII characters, no explicit hash key, within the size.
+      // The common entry, checked inline without a branch per check (each
+      // as 0 or 1, combined with `&`): a key of 1 to 256 ASCII characters,
+      // no explicit hash key, within the size.
       const size_t key = e.partition_key.size();
-      const bool plain =
-          (key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
-          (key + e.data.size() <= max_record_bytes) &
-          e.explicit_hash_key.empty() & internal::IsAscii(e.partition_key);
-      if (ABSL_PREDICT_TRUE(plain)) {
+      const unsigned plain =
+          bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
+          bit(key + e.data.size() <= max_record_bytes) &
+          bit(e.explicit_hash_key.empty()) &
+          bit(internal::IsAscii(e.partition_key));
+      if (ABSL_PREDICT_TRUE(plain != 0)) {
         keys[m] = e.partition_key;
         hashed[m++] = static_cast<uint32_t>(i);
         continue;
