@@ -54,6 +54,7 @@
 
 #include "absl/numeric/int128.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 #include "brook/record.h"
 
@@ -158,10 +159,17 @@ inline size_t EncodedRecordBytes(const RoutedRecord& r) {
   return kRecordHeaderBytes + r.partition_key.size() + r.data.size();
 }
 
-// Copies `n` bytes; keys are short, so this avoids a call for most of them.
+// Copies `n` bytes; keys are short, so this avoids a call for most of them:
+// up to 32 bytes with two overlapping moves of the widest size that fits.
 inline void CopyShort(char* dst, const char* src, size_t n) {
-  if (n >= 16) {
+  if (n > 32) {
     std::memcpy(dst, src, n);
+  } else if (n >= 16) {
+    char a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
   } else if (n >= 8) {
     uint64_t a, b;
     std::memcpy(&a, src, 8);
@@ -183,11 +191,14 @@ inline void CopyShort(char* dst, const char* src, size_t n) {
 
 // Writes `r` at `dst` and returns the bytes written (EncodedRecordBytes(r)).
 inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
-  EncodeFixed<uint32_t>(dst, static_cast<uint32_t>(r.data.size()));
-  EncodeFixed<uint16_t>(dst + 4, static_cast<uint16_t>(r.partition_key.size()));
-  dst[6] =
-      static_cast<char>(r.has_explicit_hash_key ? kRecordExplicitHashKey : 0);
-  dst[7] = 0;
+  // The first eight header bytes as one word: data_bytes,
+  // partition_key_bytes, the record flags and the reserved byte (0).
+  const uint64_t flags =
+      r.has_explicit_hash_key ? uint64_t{kRecordExplicitHashKey} : 0;
+  EncodeFixed<uint64_t>(
+      dst, uint64_t{static_cast<uint32_t>(r.data.size())} |
+               uint64_t{static_cast<uint16_t>(r.partition_key.size())} << 32 |
+               flags << 48);
   EncodeFixed<uint64_t>(dst + 8, absl::Uint128Low64(r.hash_key));
   EncodeFixed<uint64_t>(dst + 16, absl::Uint128High64(r.hash_key));
   CopyShort(dst + kRecordHeaderBytes, r.partition_key.data(),
@@ -236,6 +247,14 @@ class BatchWriter {
   void Add(const RoutedRecord& r) {
     p_ += EncodeRecord(p_, r);
     ++header_.record_count;
+  }
+  // Adds every record of `records`, in order; the write position stays in a
+  // register across them.
+  void Add(absl::Span<const RoutedRecord> records) {
+    char* p = p_;
+    for (const RoutedRecord& r : records) p += EncodeRecord(p, r);
+    p_ = p;
+    header_.record_count += static_cast<uint32_t>(records.size());
   }
 
   // Writes the header; returns the frame's bytes.

@@ -6,9 +6,12 @@
 
 #include "brook/producer.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <vector>
 
+#include "absl/base/optimization.h"
 #include "absl/strings/str_cat.h"
 
 #include "brook/partitioner.h"
@@ -76,30 +79,55 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   if (entries.empty()) {
     return absl::InvalidArgumentError("PutRecords: no records");
   }
-  const int64_t max_record_bytes = stream_->max_record_bytes();
+  const size_t max_record_bytes =
+      static_cast<size_t>(stream_->max_record_bytes());
   const size_t n = entries.size();
   PutRecordsResult result;
   result.records.resize(n);
   std::vector<RoutedRecord> routed(n);
-  std::vector<uint32_t> to_hash;
-  std::vector<absl::string_view> keys;
-  to_hash.reserve(n);
-  keys.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    absl::Status s = CheckEntry(max_record_bytes, entries[i], &routed[i]);
-    if (!s.ok()) {
-      result.records[i].status = std::move(s);
-    } else if (!routed[i].has_explicit_hash_key) {
-      to_hash.push_back(static_cast<uint32_t>(i));
-      keys.push_back(entries[i].partition_key);
+  // One pass over blocks of entries: check each, then hash the block's keys
+  // together while its entries are in cache (Md5Many fills 32 SIMD lanes at
+  // a time; a block is two fills).
+  constexpr size_t kBlock = 64;
+  auto bit = [](bool b) { return static_cast<unsigned>(b); };
+  absl::string_view keys[kBlock];
+  uint32_t hashed[kBlock];
+  std::array<uint8_t, 16> digests[kBlock];
+  for (size_t block = 0; block < n; block += kBlock) {
+    const size_t end = std::min(n, block + kBlock);
+    size_t m = 0;
+    for (size_t i = block; i < end; ++i) {
+      const PutRecordsEntry& e = entries[i];
+      RoutedRecord& r = routed[i];
+      r.partition_key = e.partition_key;
+      r.data = e.data;
+      // The common entry, checked inline without a branch per check (each
+      // as 0 or 1, combined with `&`): a key of 1 to 256 ASCII characters,
+      // no explicit hash key, within the size.
+      const size_t key = e.partition_key.size();
+      const unsigned plain =
+          bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
+          bit(key + e.data.size() <= max_record_bytes) &
+          bit(e.explicit_hash_key.empty()) &
+          bit(internal::IsAscii(e.partition_key));
+      if (ABSL_PREDICT_TRUE(plain != 0)) {
+        keys[m] = e.partition_key;
+        hashed[m++] = static_cast<uint32_t>(i);
+        continue;
+      }
+      absl::Status s =
+          CheckEntry(static_cast<int64_t>(max_record_bytes), e, &r);
+      if (!s.ok()) {
+        result.records[i].status = std::move(s);
+      } else if (!r.has_explicit_hash_key) {
+        keys[m] = e.partition_key;
+        hashed[m++] = static_cast<uint32_t>(i);
+      }
     }
-  }
-  // MD5 dominates routing; hashing keys together (Md5Many) multiplies its
-  // throughput.
-  std::vector<std::array<uint8_t, 16>> digests(keys.size());
-  internal::Md5Many(keys.data(), keys.size(), digests.data());
-  for (size_t k = 0; k < to_hash.size(); ++k) {
-    routed[to_hash[k]].hash_key = internal::DigestToUint128(digests[k]);
+    internal::Md5Many(keys, m, digests);
+    for (size_t k = 0; k < m; ++k) {
+      routed[hashed[k]].hash_key = internal::DigestToUint128(digests[k]);
+    }
   }
   // The stream stores the entries still OK and reports on each.
   stream_->DoPutRecords(routed, absl::MakeSpan(result.records));

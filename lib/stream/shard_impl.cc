@@ -114,12 +114,21 @@ void ShardImpl::Close(std::vector<ChildShard> children) {
 
 namespace {
 
-// `a` <= `b`, without a branch (uniform hash keys make branches coin tosses).
-inline bool LessEqual(HashKey a, HashKey b) {
-  const uint64_t ah = absl::Uint128High64(a);
-  const uint64_t bh = absl::Uint128High64(b);
-  return (ah < bh) |
-         ((ah == bh) & (absl::Uint128Low64(a) <= absl::Uint128Low64(b)));
+// `key` in [`first`, `first` + `span`] (`span` = last - first), without a
+// branch: one unsigned subtraction and compare, on 128-bit registers where
+// the compiler has them.
+inline bool InRange(HashKey key, HashKey first, HashKey span) {
+#if defined(ABSL_HAVE_INTRINSIC_INT128)
+  using Wide = unsigned __int128;
+  return static_cast<Wide>(key) - static_cast<Wide>(first) <=
+         static_cast<Wide>(span);
+#else
+  const HashKey d = key - first;
+  const uint64_t dh = absl::Uint128High64(d);
+  const uint64_t sh = absl::Uint128High64(span);
+  return (dh < sh) |
+         ((dh == sh) & (absl::Uint128Low64(d) <= absl::Uint128Low64(span)));
+#endif
 }
 
 // True if every record has its hash key in `range`, fits `max_record_bytes`
@@ -133,10 +142,11 @@ bool AllPlainRecords(absl::Span<const RoutedRecord> records,
   auto bit = [](bool b) { return static_cast<unsigned>(b); };
   unsigned ok = 1;
   const size_t max_bytes = static_cast<size_t>(max_record_bytes);
+  const HashKey first = range.starting_hash_key;
+  const HashKey span = range.ending_hash_key - range.starting_hash_key;
   for (const RoutedRecord& r : records) {
     const size_t key = r.partition_key.size();
-    ok &= bit(LessEqual(range.starting_hash_key, r.hash_key)) &
-          bit(LessEqual(r.hash_key, range.ending_hash_key)) &
+    ok &= bit(InRange(r.hash_key, first, span)) &
           bit(key + r.data.size() <= max_bytes) &
           bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
           bit(internal::IsAscii(r.partition_key));
@@ -244,13 +254,10 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
   return first;
 }
 
-void ShardImpl::CountAppendLocked(absl::Span<const RoutedRecord> records) {
+void ShardImpl::CountAppendLocked(absl::Span<const RoutedRecord> records,
+                                  int64_t bytes) {
   const StreamOptions& options = stream_->fixed_options();
   if (!options.metrics) return;
-  int64_t bytes = 0;
-  for (const RoutedRecord& r : records) {
-    bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
-  }
   metrics_.AddAppend(static_cast<int64_t>(records.size()), bytes);
   if (options.hot_key_count == 0) return;
   // Every n-th record, counting on from the previous append.
@@ -335,7 +342,11 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   }
   if (written < plan.total_bytes) stream_->Release(plan.total_bytes - written);
   Publish(plan, first_position, records.size(), arrival);
-  CountAppendLocked(records);
+  // The keys and data: the planned (uncompressed) frames less their headers.
+  CountAppendLocked(
+      records, plan.total_bytes -
+                   static_cast<int64_t>(plan.frames.size() * kBatchHeaderBytes +
+                                        records.size() * kRecordHeaderBytes));
   next_position_ = first_position + records.size();
   last_arrival_millis_ = arrival;
   return MakeSequenceNumber(first_position, number_);
@@ -365,6 +376,19 @@ void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
   size_t offset = open_offset;
   size_t capacity =
       open ? (open_aged ? open_offset : plan->open->capacity()) : 0;
+  // The common case first: the whole batch as one frame in the open
+  // segment, sized by one tight pass over the records.
+  size_t key_and_data = 0;
+  for (const RoutedRecord& r : records) {
+    key_and_data += r.partition_key.size() + r.data.size();
+  }
+  const size_t one_frame =
+      kBatchHeaderBytes + records.size() * kRecordHeaderBytes + key_and_data;
+  if (open && capacity - offset >= one_frame) {
+    plan->frames.push_back({0, 0, records.size(), offset, one_frame});
+    plan->total_bytes = static_cast<int64_t>(one_frame);
+    return;
+  }
   for (size_t i = 0; i < records.size();) {
     const size_t first_bytes =
         kBatchHeaderBytes + EncodedRecordBytes(records[i]);
@@ -417,7 +441,7 @@ absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
         BatchWriter writer(plan->targets[k]->data() + f.offset, f.bytes,
                            first_position + f.begin, arrival_millis,
                            compression);
-        for (size_t i = f.begin; i < f.end; ++i) writer.Add(records[i]);
+        writer.Add(records.subspan(f.begin, f.end - f.begin));
         const size_t bytes = writer.Finish();
         saved += f.bytes - bytes;
         f.bytes = bytes;

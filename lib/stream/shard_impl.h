@@ -243,8 +243,9 @@ class ShardImpl final : public Shard {
                          ReadCursor* c, std::vector<Record>* out) const;
   int64_t TrimBeforeLocked(int64_t cutoff_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
-  // Counts a successful append in the metrics and hot-key summary.
-  void CountAppendLocked(absl::Span<const RoutedRecord> records)
+  // Counts a successful append of `records`, `bytes` of keys and data, in
+  // the metrics and hot-key summary.
+  void CountAppendLocked(absl::Span<const RoutedRecord> records, int64_t bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   int64_t RemoveFrontLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The fewest segments the shard must hold for its oldest to be droppable.

@@ -4,7 +4,6 @@
 // checked records to shards and appending them, re-routing around shards a
 // reshard closed; making iterators, reading and waiting.
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -50,64 +49,106 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
       }
     }
   }
-  std::vector<ShardImpl*> shards(n, nullptr);
-  std::vector<uint32_t> pending;
-  pending.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (results[i].status.ok()) pending.push_back(static_cast<uint32_t>(i));
-  }
   // Group by shard, keeping input order within a shard, and append each group
-  // as one batch. A group whose shard a reshard closed meanwhile fails whole
-  // (kAborted) and is routed again with the newer routing table.
-  std::vector<uint32_t> order, retry, slot;
+  // as one batch. Three passes over the entries: route and count, copy each
+  // into its group's place, then each result. A group whose shard a reshard
+  // closed meanwhile fails whole (kAborted) and is routed again with the
+  // newer routing table.
+  // `group[i]`: entry i's group (its shard's index in the routing table) in
+  // this attempt, or kDone once its result is set (or it failed before).
+  constexpr uint32_t kDone = ~uint32_t{0};
+  std::vector<uint32_t> group(n);
+  for (size_t i = 0; i < n; ++i) {
+    group[i] = results[i].status.ok() ? 0 : kDone;
+  }
+  // Per routing-table index: first the group's size, then its place in
+  // `outcomes`, which holds only the groups that have records.
+  std::vector<uint32_t> slot;
+  struct Outcome {
+    size_t begin = 0;  // the group's first record in `batch`
+    size_t count = 0;
+    size_t next = 0;      // records placed, then results set, so far
+    size_t ok_below = 0;  // results [0, ok_below) of the group are stored
+    ShardImpl* shard = nullptr;
+    absl::string_view shard_id;
+    uint32_t shard_number = 0;
+    uint64_t first_position = 0;
+    bool retry = false;
+    absl::StatusOr<SequenceNumber> first;
+    ShardImpl::PartialAppend partial;
+  };
+  std::vector<Outcome> outcomes;
   std::vector<RoutedRecord> batch;
-  batch.reserve(pending.size());  // no regrowth while grouping
-  for (int attempt = 0; !pending.empty(); ++attempt) {
+  for (int attempt = 0;; ++attempt) {
     std::shared_ptr<const RoutingTable> routing = this->routing();
-    for (uint32_t i : pending) shards[i] = routing->Route(records[i].hash_key);
-    // A counting sort by shard number: stable, linear in entries + shards.
-    slot.assign(shard_count() + 1, 0);
-    for (uint32_t i : pending) ++slot[shards[i]->number() + 1];
-    for (size_t k = 1; k < slot.size(); ++k) slot[k] += slot[k - 1];
-    order.resize(pending.size());
-    for (uint32_t i : pending) order[slot[shards[i]->number()]++] = i;
-
-    retry.clear();
-    for (size_t begin = 0; begin < order.size();) {
-      ShardImpl* shard = shards[order[begin]];
-      size_t end = begin + 1;
-      while (end < order.size() && shards[order[end]] == shard) ++end;
-      batch.resize(end - begin);
-      for (size_t k = begin; k < end; ++k) {
-        batch[k - begin] = records[order[k]];
+    slot.assign(routing->size(), 0);
+    size_t todo = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (group[i] == kDone) continue;
+      const uint32_t g =
+          static_cast<uint32_t>(routing->RouteIndex(records[i].hash_key));
+      group[i] = g;
+      ++slot[g];
+      ++todo;
+    }
+    if (todo == 0) return;
+    outcomes.clear();
+    size_t begin = 0;
+    for (size_t g = 0; g < slot.size(); ++g) {
+      if (slot[g] == 0) continue;
+      Outcome& o = outcomes.emplace_back();
+      o.begin = begin;
+      o.count = slot[g];
+      o.shard = routing->shard(g);
+      begin += o.count;
+      slot[g] = static_cast<uint32_t>(outcomes.size() - 1);
+    }
+    // One group of every entry (one shard, or all keys in one): the entries
+    // are the batch as they stand.
+    absl::Span<const RoutedRecord> stored = records;
+    if (outcomes.size() > 1 || todo < n) {
+      batch.resize(todo);
+      for (size_t i = 0; i < n; ++i) {
+        if (group[i] == kDone) continue;
+        Outcome& o = outcomes[slot[group[i]]];
+        batch[o.begin + o.next++] = records[i];
       }
+      stored = batch;
+    }
+    bool retry = false;
+    for (Outcome& o : outcomes) {
+      o.next = 0;
       // Under provisioned-mode limits only a prefix may be stored; the
       // rest of the group fails with `partial.rest` (see ShardImpl).
-      ShardImpl::PartialAppend partial;
-      absl::StatusOr<SequenceNumber> first =
-          shard->AppendValidated(batch, &partial);
-      if (!first.ok() && absl::IsAborted(first.status()) &&
-          attempt < kMaxReroutes) {
-        retry.insert(retry.end(), order.begin() + begin, order.begin() + end);
-        begin = end;
-        continue;
+      o.first = o.shard->AppendValidated(stored.subspan(o.begin, o.count),
+                                         &o.partial);
+      if (o.first.ok()) {
+        o.ok_below = o.partial.appended;
+        o.shard_id = o.shard->id();
+        o.shard_number = o.shard->number();
+        o.first_position = PositionOf(*o.first);
+      } else if (absl::IsAborted(o.first.status()) && attempt < kMaxReroutes) {
+        o.retry = true;
+        retry = true;
       }
-      for (size_t k = begin; k < end; ++k) {
-        PutRecordsResultEntry& r = results[order[k]];
-        if (first.ok() && k - begin >= partial.appended) {
-          r.status = partial.rest;
-        } else if (first.ok()) {
-          r.shard_id = shard->id();
-          r.sequence_number = MakeSequenceNumber(
-              PositionOf(*first) + (k - begin), shard->number());
-        } else {
-          r.status = first.status();
-        }
-      }
-      begin = end;
     }
-    std::sort(retry.begin(), retry.end());  // input order again
-    pending.swap(retry);
+    for (size_t i = 0; i < n; ++i) {
+      if (group[i] == kDone) continue;
+      Outcome& o = outcomes[slot[group[i]]];
+      const size_t k = o.next++;
+      PutRecordsResultEntry& r = results[i];
+      if (k < o.ok_below) {
+        r.shard_id = o.shard_id;
+        r.sequence_number =
+            MakeSequenceNumber(o.first_position + k, o.shard_number);
+      } else if (o.retry) {
+        continue;  // routed again, with the entries still to do, below
+      } else {
+        r.status = o.first.ok() ? o.partial.rest : o.first.status();
+      }
+      group[i] = kDone;
+    }
+    if (!retry) return;
   }
 }
 

@@ -365,7 +365,22 @@ void StreamImpl::RebuildRoutingLocked() {
     table->starts_.push_back(shard->hash_key_range().starting_hash_key);
     table->shards_.push_back(shard);
   }
+  table->IndexSlices();
   routing_ = std::move(table);
+}
+
+void StreamImpl::RoutingTable::IndexSlices() {
+  const auto last_at_or_below = [this](HashKey key) {
+    const auto it = std::upper_bound(starts_.begin(), starts_.end(), key);
+    return static_cast<uint32_t>(it - starts_.begin() - 1);
+  };
+  if (starts_.empty()) return;  // no open shard: nothing is routed
+  constexpr int kShift = 128 - kSliceBits;
+  for (size_t i = 0; i < (size_t{1} << kSliceBits); ++i) {
+    const HashKey first = HashKey(i) << kShift;
+    const HashKey last = first + ((HashKey(1) << kShift) - 1);
+    slices_[i] = {last_at_or_below(first), last_at_or_below(last)};
+  }
 }
 
 std::shared_ptr<const StreamImpl::RoutingTable> StreamImpl::routing() const {

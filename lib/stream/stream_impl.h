@@ -141,14 +141,22 @@ class StreamImpl final : public Stream {
    public:
     // The open shard whose range holds `key`. Never null: open shards tile
     // the key space. Inline: PutRecords routes every record.
-    ShardImpl* Route(HashKey key) const {
-      // The last range starting at or below `key` (starts_[0] is 0), by a
-      // branchless search of 64-bit halves: hash keys are uniform, so a
-      // branch per step would be mispredicted half the time.
+    ShardImpl* Route(HashKey key) const { return shards_[RouteIndex(key)]; }
+
+    // The index of that shard in this table (`shard()`, below `size()`).
+    // One load for a key whose top byte's slice of the key space lies in one
+    // shard (every key when the shards split the space at multiples of
+    // 2^120, as 1, 2, 4, ... 256 equal shards do), else a branchless search
+    // of the few shards that slice overlaps: hash keys are uniform, so a
+    // branch per step would be mispredicted half the time.
+    size_t RouteIndex(HashKey key) const {
       const uint64_t kh = absl::Uint128High64(key);
+      const Slice s = slices_[kh >> (64 - kSliceBits)];
+      if (s.first == s.last) return s.first;
       const uint64_t kl = absl::Uint128Low64(key);
-      const HashKey* base = starts_.data();
-      size_t n = starts_.size();
+      const HashKey* const starts = starts_.data();
+      const HashKey* base = starts + s.first;
+      size_t n = size_t{s.last} - s.first + 1;
       while (n > 1) {
         const size_t half = n / 2;
         const uint64_t sh = absl::Uint128High64(base[half]);
@@ -157,13 +165,26 @@ class StreamImpl final : public Stream {
         base = at_or_below ? base + half : base;
         n -= half;
       }
-      return shards_[static_cast<size_t>(base - starts_.data())];
+      return static_cast<size_t>(base - starts);
     }
+    ShardImpl* shard(size_t index) const { return shards_[index]; }
+    size_t size() const { return shards_.size(); }
 
    private:
     friend class StreamImpl;
+    // The key space cut by its top kSliceBits bits; for each slice, the
+    // indexes of the shards holding its first and its last key.
+    static constexpr int kSliceBits = 8;
+    struct Slice {
+      uint32_t first = 0;
+      uint32_t last = 0;
+    };
+    // Fills `slices_` from `starts_` (sorted, starts_[0] == 0).
+    void IndexSlices();
+
     std::vector<HashKey> starts_;
     std::vector<ShardImpl*> shards_;
+    Slice slices_[size_t{1} << kSliceBits];
   };
   std::shared_ptr<const RoutingTable> routing() const;
 

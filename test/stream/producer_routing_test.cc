@@ -75,5 +75,49 @@ TEST_CASE("Producer: threads putting repeated keys route each by its MD5",
   for (const std::string& e : errors) CHECK(e.empty());
 }
 
+TEST_CASE(
+    "Producer: every hash key goes to the shard whose range holds it, with "
+    "shard bounds inside the routing table's slices",
+    "[partition]") {
+  // 3 shards put their bounds inside slices of the key space's top byte;
+  // 300 put several shards in each slice.
+  const int shard_count = GENERATE(1, 3, 4, 300);
+  StreamOptions options;
+  options.shard_count = shard_count;
+  absl::StatusOr<std::unique_ptr<Stream>> created = Stream::Create(options);
+  BROOK_REQUIRE_OK(created);
+  Stream* stream = created->get();
+  const std::vector<ShardDescription> shards = stream->ListShards();
+  REQUIRE(shards.size() == static_cast<size_t>(shard_count));
+  // Every bound and its neighbours, then random keys.
+  std::vector<HashKey> keys;
+  for (const ShardDescription& d : shards) {
+    const HashKey first = d.hash_key_range.starting_hash_key;
+    const HashKey last = d.hash_key_range.ending_hash_key;
+    keys.insert(keys.end(), {first, first + 1, last - 1, last});
+  }
+  const uint64_t seed = std::random_device()();
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 2000; ++i)
+    keys.push_back(absl::MakeUint128(rng(), rng()));
+  std::vector<std::string> decimal;
+  for (HashKey k : keys) decimal.push_back(HashKeyToString(k));
+  std::vector<PutRecordsEntry> entries;
+  for (const std::string& d : decimal) entries.push_back({"k", "d", d});
+  Producer producer(stream);
+  absl::StatusOr<PutRecordsResult> r = producer.PutRecords(entries);
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(r->failed_record_count == 0);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    for (const ShardDescription& d : shards) {
+      if (d.hash_key_range.Contains(keys[i])) {
+        INFO("hash key " << decimal[i]);
+        CHECK(r->records[i].shard_id == d.shard_id);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace brook
