@@ -212,7 +212,10 @@ class AsyncProducer::Impl {
   };
   AggregateBuilder builder_;
   std::vector<Group> groups_;
+  // The batch's aggregates are aggregates_[0..aggregate_count_); the rest
+  // are kept for their buffers.
   std::vector<AggregateBuilder::Aggregate> aggregates_;
+  size_t aggregate_count_ = 0;
   uint64_t seen_generation_ = 0;
   // Completed since the last Settle().
   struct Done {

@@ -18,6 +18,7 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include "kpl/aggregate_internal.h"
 #include "produce/async_producer_impl.h"
 
 namespace brook {
@@ -328,17 +329,22 @@ void AsyncProducer::Impl::CloseGroup(size_t begin, int64_t* bytes) {
     groups_.push_back({begin, 1, -1});
     return;
   }
-  absl::StatusOr<AggregateBuilder::Aggregate> a = builder_.Finish();
-  *bytes += static_cast<int64_t>(a->partition_key.size() + a->data.size());
-  aggregates_.push_back(std::move(*a));
+  // Into a kept aggregate (no allocation once they have grown); its MD5
+  // trailer is written by FillAggregatedBatch(), with the other aggregates of
+  // the batch, in SIMD lanes.
+  if (aggregate_count_ == aggregates_.size()) aggregates_.emplace_back();
+  AggregateBuilder::Aggregate& a = aggregates_[aggregate_count_];
+  internal::AggregateBuilderAccess::FinishWithoutDigest(builder_, &a)
+      .IgnoreError();  // fails only when empty
+  *bytes += static_cast<int64_t>(a.partition_key.size() + a.data.size());
   groups_.push_back({begin, static_cast<size_t>(count),
-                     static_cast<int>(aggregates_.size() - 1)});
+                     static_cast<int>(aggregate_count_++)});
 }
 
 size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
   const size_t max_records = static_cast<size_t>(options_.max_batch_records);
   groups_.clear();
-  aggregates_.clear();
+  aggregate_count_ = 0;
   builder_.Clear();
   int64_t bytes = 0;  // of the closed groups
   size_t begin = 0;   // the first user record in `builder_`
@@ -382,6 +388,8 @@ size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
     i = begin;  // the records in the builder wait for the next batch
     builder_.Clear();
   }
+  // The MD5 trailers of the batch's aggregates, several at once.
+  internal::SignAggregates(aggregates_.data(), aggregate_count_);
   // Views into `aggregates_` are taken once it no longer grows.
   batch_.clear();
   for (const Group& g : groups_) {
