@@ -9,6 +9,7 @@
 #ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 #define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -134,19 +135,65 @@ class ABSL_SCOPED_LOCKABLE SpinThenLock {
   Mutex* const mu_;
 };
 
+// Records of one intake routed to one shard, in the order put.
+struct IntakeSlot {
+  std::vector<PendingRecord> records;
+  int64_t bytes = 0;  // their batch_bytes()
+};
+
 // One putting thread's intake: the records it put that the sending thread
-// has not taken yet, in the order put, and the chunk their bytes go to. Only
-// that thread and the sending thread lock `mu`, so it is rarely contended.
+// has not taken yet, and the chunk their bytes go to. Only that thread and
+// the sending thread lock `mu`, so it is rarely contended.
+//
+// A put appends to `records`; once they are a hash group, the putting thread
+// hashes their keys at once and routes them into `slots`, one per open shard
+// of the shard map it last read (`ranges`, `route_version`), so that the
+// sending thread takes each slot whole into its shard's queue. A key's
+// records are all in one slot, in the order put, and `records` holds only
+// records put after every slotted one.
 struct Intake {
   Mutex mu;
+  // Put, not hashed nor routed yet (fewer than a hash group).
   std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
-  int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of records[0]
+  // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
+  // records that no open shard owned (the sending thread fails them).
+  std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
+  std::vector<HashKeyRange> ranges ABSL_GUARDED_BY(mu);
+  uint64_t route_version ABSL_GUARDED_BY(mu) = 0;  // 0: no map read yet
+  // Records held (in `records` and `slots`), and the most in one slot.
+  int64_t count ABSL_GUARDED_BY(mu) = 0;
+  int64_t fullest_slot ABSL_GUARDED_BY(mu) = 0;
+  // Runs of the records held with one Flush() epoch: (epoch, records).
+  std::vector<std::pair<int64_t, int64_t>> epochs ABSL_GUARDED_BY(mu);
+  int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of the oldest
   int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
   ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
-  // records[hash_from..] have not been looked at by HashPendingKeys() yet.
-  size_t hash_from ABSL_GUARDED_BY(mu) = 0;
   int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
   std::thread::id owner;                        // set before it is shared
+
+  // Records that could make one shard's batch full: the fullest slot's,
+  // plus the unrouted ones (they may all go there).
+  int64_t MostForOneShard() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return fullest_slot + static_cast<int64_t>(records.size());
+  }
+
+  // Appends `r` (hashed) to the slot of the shard of `ranges` that owns its
+  // hash key, or to the last slot.
+  void RouteToSlot(const PendingRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    // The open shards tile the key space, sorted by their first key.
+    size_t i = static_cast<size_t>(
+        std::upper_bound(ranges.begin(), ranges.end(), r.hash_key,
+                         [](HashKey k, const HashKeyRange& range) {
+                           return k < range.starting_hash_key;
+                         }) -
+        ranges.begin());
+    i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+    IntakeSlot& slot = slots[i];
+    slot.records.push_back(r);
+    slot.bytes += r.batch_bytes();
+    fullest_slot =
+        std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+  }
 };
 
 // A FIFO of records without a node per record: a vector and a head index.
@@ -162,6 +209,20 @@ class PendingQueue {
   void push_back(PendingRecord&& r) {
     bytes_ += r.batch_bytes();
     items_.push_back(std::move(r));
+  }
+  // Appends every record of `slot` (as a whole: a swap of vectors when this
+  // queue is empty) and empties it.
+  void take_all(IntakeSlot* slot) {
+    if (empty()) {
+      items_.clear();
+      head_ = 0;
+      items_.swap(slot->records);  // `slot` keeps our capacity
+    } else {
+      items_.insert(items_.end(), slot->records.begin(), slot->records.end());
+      slot->records.clear();
+    }
+    bytes_ += slot->bytes;
+    slot->bytes = 0;
   }
   // Removes and returns the first record.
   PendingRecord pop_front() {
