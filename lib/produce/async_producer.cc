@@ -298,11 +298,11 @@ void AsyncProducer::Impl::RouteIntake(internal::Intake* in, bool sender) {
   const uint64_t version = route_version_.load(std::memory_order_acquire);
   if (in->route_version != version) {
     if (sender) {
-      in->ranges = sender_ranges_;
+      in->SetRanges(sender_ranges_);
       in->route_version = version;
     } else {
       internal::MutexLock lock(&mu_);  // after in->mu (the lock order)
-      in->ranges = route_ranges_;
+      in->SetRanges(route_ranges_);
       in->route_version = route_version_.load();
     }
     // Records slotted by the older map, slot by slot: a key's records stay

@@ -159,6 +159,11 @@ struct Intake {
   // records that no open shard owned (the sending thread fails them).
   std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
   std::vector<HashKeyRange> ranges ABSL_GUARDED_BY(mu);
+  std::vector<HashKey> starts ABSL_GUARDED_BY(mu);  // of `ranges`
+  // `ranges` are at most 16 and tile the key space; `starts` as the
+  // compiler's 128-bit integers.
+  bool small_tiled ABSL_GUARDED_BY(mu) = false;
+  std::vector<unsigned __int128> small_starts ABSL_GUARDED_BY(mu);
   uint64_t route_version ABSL_GUARDED_BY(mu) = 0;  // 0: no map read yet
   // Records held (in `records` and `slots`), and the most in one slot.
   int64_t count ABSL_GUARDED_BY(mu) = 0;
@@ -180,19 +185,50 @@ struct Intake {
   // Appends `r` (hashed) to the slot of the shard of `ranges` that owns its
   // hash key, or to the last slot.
   void RouteToSlot(const PendingRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    // The open shards tile the key space, sorted by their first key.
-    size_t i = static_cast<size_t>(
-        std::upper_bound(ranges.begin(), ranges.end(), r.hash_key,
-                         [](HashKey k, const HashKeyRange& range) {
-                           return k < range.starting_hash_key;
-                         }) -
-        ranges.begin());
-    i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+    size_t i;
+    if (small_tiled) {
+      // A few shards that tile the key space (the usual map): count the
+      // first keys at or below the key, without branches.
+      // (As the compiler's own 128-bit integer: absl::uint128 compares with
+      // branches.)
+      const unsigned __int128 key =
+          (static_cast<unsigned __int128>(absl::Uint128High64(r.hash_key))
+           << 64) |
+          absl::Uint128Low64(r.hash_key);
+      i = 0;
+      for (const unsigned __int128 start : small_starts) i += key >= start;
+      --i;  // small_starts[0] is 0
+    } else {
+      i = static_cast<size_t>(
+          std::upper_bound(starts.begin(), starts.end(), r.hash_key) -
+          starts.begin());
+      i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+    }
     IntakeSlot& slot = slots[i];
     slot.records.push_back(r);
     slot.bytes += r.batch_bytes();
     fullest_slot =
         std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+  }
+
+  // Sets `ranges` (sorted by first key) and what RouteToSlot() derives.
+  void SetRanges(const std::vector<HashKeyRange>& map)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    ranges = map;
+    starts.clear();
+    for (const HashKeyRange& r : ranges) starts.push_back(r.starting_hash_key);
+    bool tiled = !ranges.empty() && ranges.front().starting_hash_key == 0 &&
+                 ranges.back().ending_hash_key == absl::Uint128Max();
+    for (size_t i = 1; tiled && i < ranges.size(); ++i) {
+      tiled = ranges[i - 1].ending_hash_key + 1 == ranges[i].starting_hash_key;
+    }
+    small_tiled = tiled && ranges.size() <= 16;
+    small_starts.clear();
+    for (const HashKey& k : starts) {
+      small_starts.push_back(
+          (static_cast<unsigned __int128>(absl::Uint128High64(k)) << 64) |
+          absl::Uint128Low64(k));
+    }
   }
 };
 
