@@ -113,7 +113,7 @@ class AsyncProducer::Impl {
   void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   EpochCount& CountOf(int64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // --- sending thread (sender.cc) ---
+  // --- sending thread (sender.cc; aggregates in aggregated_batch.cc) ---
   void Run();
   // Waits for something to do.
   Wake Wait();
