@@ -234,8 +234,14 @@ void AggregateBuilder::Clear() {
   t.partition_key_section.clear();
   t.hash_key_section.clear();
   t.record_section.clear();
+  // clear() frees a table of over 127 slots; room for as many keys as the
+  // last aggregate had is one allocation, not a series of rehashes.
+  const size_t partition_keys = t.partition_key_index.size();
+  const size_t hash_keys = t.hash_key_index.size();
   t.partition_key_index.clear();
   t.hash_key_index.clear();
+  t.partition_key_index.reserve(partition_keys);
+  t.hash_key_index.reserve(hash_keys);
   t.first_partition_key.clear();
   t.first_explicit_hash_key.clear();
   t.first_hash_key = 0;
