@@ -117,6 +117,10 @@ BROOK_EXPORT absl::Status CheckAggregateInRange(absl::string_view data,
 // Cost: `Add()` is O(size of the record) with no re-serialization; it
 // allocates only when the builder's buffers grow or a key is new. Reusing a
 // builder after `Finish()` keeps its buffers.
+namespace internal {
+class AggregateBuilderAccess;  // lib/kpl/aggregate_internal.h
+}  // namespace internal
+
 class BROOK_EXPORT AggregateBuilder {
  public:
   // What `Finish()` gives: the record to put.
@@ -174,7 +178,12 @@ class BROOK_EXPORT AggregateBuilder {
   void Clear();
 
  private:
+  friend class internal::AggregateBuilderAccess;
   struct Tables;  // the protobuf built so far and the key tables
+
+  // Finish() into `*out` (its strings' capacity reused), with the MD5
+  // trailer left as 16 zero bytes when `!digest`.
+  absl::Status FinishImpl(bool digest, Aggregate* out);
 
   int64_t max_bytes_;
   int64_t record_count_ = 0;

@@ -6,6 +6,8 @@
 // input (test/stream/aggregation_test.cc checks both). The size is kept as
 // records are added; nothing is serialized twice.
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -16,6 +18,7 @@
 
 #include "brook/aggregation.h"
 
+#include "kpl/aggregate_internal.h"
 #include "kpl/wire.h"
 #include "util/md5.h"
 
@@ -157,30 +160,73 @@ absl::StatusOr<bool> AggregateBuilder::Add(absl::string_view partition_key,
 }
 
 absl::StatusOr<AggregateBuilder::Aggregate> AggregateBuilder::Finish() {
+  Aggregate a;
+  if (absl::Status s = FinishImpl(/*digest=*/true, &a); !s.ok()) return s;
+  return a;
+}
+
+absl::Status AggregateBuilder::FinishImpl(bool digest, Aggregate* out) {
   if (empty()) {
     return absl::FailedPreconditionError(
         "aggregate: Finish() with no user record added");
   }
   Tables& t = *tables_;
-  Aggregate a;
-  a.partition_key = std::move(t.first_partition_key);
-  a.explicit_hash_key = t.first_explicit_hash_key.empty()
-                            ? HashKeyToString(t.first_hash_key)
-                            : std::move(t.first_explicit_hash_key);
+  Aggregate& a = *out;  // assigned, not moved into: `out` may be reused
+  a.partition_key.assign(t.first_partition_key);
+  if (t.first_explicit_hash_key.empty()) {
+    a.explicit_hash_key = HashKeyToString(t.first_hash_key);
+  } else {
+    a.explicit_hash_key.assign(t.first_explicit_hash_key);
+  }
   a.record_count = record_count_;
   const size_t proto_size = t.partition_key_section.size() +
                             t.hash_key_section.size() + t.record_section.size();
+  a.data.clear();
   a.data.reserve(proto_size + kAggregatedRecordOverheadBytes);
   a.data.append(kAggregatedRecordMagic.data(), kAggregatedRecordMagic.size());
   a.data.append(t.partition_key_section);
   a.data.append(t.hash_key_section);
   a.data.append(t.record_section);
-  const std::array<uint8_t, 16> digest = internal::Md5(
-      absl::string_view(a.data).substr(kAggregatedRecordMagic.size()));
-  a.data.append(reinterpret_cast<const char*>(digest.data()), digest.size());
+  if (digest) {
+    const std::array<uint8_t, 16> md5 = internal::Md5(
+        absl::string_view(a.data).substr(kAggregatedRecordMagic.size()));
+    a.data.append(reinterpret_cast<const char*>(md5.data()), md5.size());
+  } else {
+    a.data.append(internal::kAggregateDigestBytes, '\0');
+  }
   Clear();
-  return a;
+  return absl::OkStatus();
 }
+
+namespace internal {
+
+absl::Status AggregateBuilderAccess::FinishWithoutDigest(
+    AggregateBuilder& builder, AggregateBuilder::Aggregate* out) {
+  return builder.FinishImpl(/*digest=*/false, out);
+}
+
+void SignAggregates(AggregateBuilder::Aggregate* aggregates, size_t n) {
+  constexpr size_t kGroup = 32;  // a few times the widest lane count
+  absl::string_view protos[kGroup];
+  std::array<uint8_t, 16> digests[kGroup];
+  const size_t magic = kAggregatedRecordMagic.size();
+  for (size_t begin = 0; begin < n; begin += kGroup) {
+    const size_t count = std::min(kGroup, n - begin);
+    for (size_t i = 0; i < count; ++i) {
+      const std::string& data = aggregates[begin + i].data;
+      protos[i] = absl::string_view(data).substr(
+          magic, data.size() - magic - kAggregateDigestBytes);
+    }
+    Md5ManyLong(protos, count, digests);
+    for (size_t i = 0; i < count; ++i) {
+      std::string& data = aggregates[begin + i].data;
+      std::memcpy(&data[data.size() - kAggregateDigestBytes], digests[i].data(),
+                  kAggregateDigestBytes);
+    }
+  }
+}
+
+}  // namespace internal
 
 void AggregateBuilder::Clear() {
   if (tables_ == nullptr) tables_ = std::make_unique<Tables>();
@@ -188,8 +234,14 @@ void AggregateBuilder::Clear() {
   t.partition_key_section.clear();
   t.hash_key_section.clear();
   t.record_section.clear();
+  // clear() frees a table of over 127 slots; room for as many keys as the
+  // last aggregate had is one allocation, not a series of rehashes.
+  const size_t partition_keys = t.partition_key_index.size();
+  const size_t hash_keys = t.hash_key_index.size();
   t.partition_key_index.clear();
   t.hash_key_index.clear();
+  t.partition_key_index.reserve(partition_keys);
+  t.hash_key_index.reserve(hash_keys);
   t.first_partition_key.clear();
   t.first_explicit_hash_key.clear();
   t.first_hash_key = 0;

@@ -30,8 +30,8 @@ namespace {
 
 // Bytes of a chunk of the intake; a larger record gets a chunk of its own.
 constexpr size_t kChunkBytes = size_t{256} << 10;
-// Keys a putting thread hashes at once (internal::Md5Many() runs four MD5s
-// in parallel lanes).
+// Keys a putting thread hashes (internal::Md5Many(), several MD5s in
+// parallel lanes) and routes at once.
 constexpr size_t kHashGroup = 16;
 // Empty chunks kept for reuse (8 MiB at most): a fresh chunk costs a page
 // fault per 4 KiB when first written.
@@ -189,20 +189,19 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     }
     CopyIn(in, partition_key, data, std::move(done), &r);
     ++in->records_put;
-    if (in->records.empty()) in->oldest_millis = now;
+    if (in->count++ == 0) in->oldest_millis = now;
     in->bytes += r.batch_bytes();
-    in->records.push_back(r);
-    const size_t held = in->records.size();
-    n = static_cast<int64_t>(held);
-    bytes = in->bytes;
-    // Routing (MD5) on the caller's thread, a group of keys at once (several
-    // MD5s in parallel lanes); the sending thread hashes the rest when it
-    // takes them, and only looks the shard up.
-    if (held - in->hash_from >= kHashGroup) {
-      internal::HashPendingKeys(in->records.data() + in->hash_from,
-                                held - in->hash_from);
-      in->hash_from = held;
+    if (in->epochs.empty() || in->epochs.back().first != r.epoch) {
+      in->epochs.push_back({r.epoch, 0});
     }
+    ++in->epochs.back().second;
+    in->records.push_back(r);
+    // Routing on the caller's thread, a group of keys at once (several MD5s
+    // in parallel lanes) into the intake's per-shard slots; the sending
+    // thread routes the rest when it takes them.
+    if (in->records.size() >= kHashGroup) RouteIntake(in, /*sender=*/false);
+    n = in->MostForOneShard();
+    bytes = in->bytes;
   }
   // Wakes the sending thread if it sleeps and wished to be woken by this
   // (see async_producer_impl.h); otherwise no shared lock.
@@ -285,7 +284,7 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
     in->owner = me;
     {
       internal::MutexLock intake_lock(&in->mu);  // not shared yet
-      in->records.reserve(static_cast<size_t>(options_.max_batch_records));
+      in->records.reserve(kHashGroup);
     }
     found = in.get();
     internal::MutexLock lock(&mu_);
@@ -293,6 +292,31 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
   }
   this_thread_intake = {id_, found};
   return found;
+}
+
+void AsyncProducer::Impl::RouteIntake(internal::Intake* in, bool sender) {
+  const uint64_t version = route_version_.load(std::memory_order_acquire);
+  if (in->route_version != version) {
+    if (sender) {
+      in->SetRanges(sender_ranges_);
+      in->route_version = version;
+    } else {
+      internal::MutexLock lock(&mu_);  // after in->mu (the lock order)
+      in->SetRanges(route_ranges_);
+      in->route_version = route_version_.load();
+    }
+    // Records slotted by the older map, slot by slot: a key's records stay
+    // in the order put, and ahead of the unrouted ones put after them.
+    std::vector<internal::IntakeSlot> old = std::move(in->slots);
+    in->slots.assign(in->ranges.size() + 1, internal::IntakeSlot());
+    in->fullest_slot = 0;
+    for (const internal::IntakeSlot& slot : old) {
+      for (const PendingRecord& r : slot.records) in->RouteToSlot(r);
+    }
+  }
+  internal::HashPendingKeys(in->records.data(), in->records.size());
+  for (const PendingRecord& r : in->records) in->RouteToSlot(r);
+  in->records.clear();
 }
 
 void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,

@@ -4,12 +4,14 @@
 //
 // Callers of `Put()` check the record, reserve room in the bounded buffer
 // with atomic counters, copy the record (and its callback) into their own
-// thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s) and
-// hash its partition keys 16 at a time (MD5, several lanes at once), under
-// that intake's lock, which only the putting thread and the sending thread
-// take: no lock shared by the putters in the common case. The one sending
-// thread hashes each intake's unhashed tail, swaps its records out, routes
-// them to the queue of the shard that owns their hash key, appends full or
+// thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s), and
+// hash its partition keys 16 at a time (MD5, several lanes at once) and route
+// them into the intake's per-shard slots (by the shard map the sending thread
+// published last, `route_ranges_`), under that intake's lock, which only the
+// putting thread and the sending thread take: no lock shared by the putters
+// in the common case. The one sending thread routes each intake's short
+// unrouted tail, takes each slot whole into its shard's queue (a slot routed
+// by an older map is routed again, record by record), appends full or
 // lingered batches, retries and completes records (callbacks run then, on
 // that thread, with no lock held); it takes `mu_` once per batch to count
 // the completions, free chunks and wake (after its unlock) `Put()` callers
@@ -101,17 +103,24 @@ class AsyncProducer::Impl {
   void CopyIn(internal::Intake* in, absl::string_view key,
               absl::string_view data, Callback done, PendingRecord* r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+  // Hashes and routes `in->records` into `in->slots`, first reading the
+  // shard map anew (and routing the slotted records again by it) if the
+  // sending thread published a newer one. `sender` says the caller is the
+  // sending thread (which reads its own copy of the map, without `mu_`).
+  void RouteIntake(internal::Intake* in, bool sender)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Frees retired chunks whose records have all completed (to the pool).
   void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   EpochCount& CountOf(int64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // --- sending thread (sender.cc) ---
+  // --- sending thread (sender.cc; aggregates in aggregated_batch.cc) ---
   void Run();
   // Waits for something to do.
   Wake Wait();
-  // Takes the records of every intake into `intake` and counts them in their
-  // Flush() epochs.
-  void Drain(std::vector<PendingRecord>* intake);
+  // Takes the records of every intake, each slot whole into its shard's
+  // queue (records no open shard owned into `intake`, for Route()), and
+  // counts them in their Flush() epochs. Returns the records taken.
+  int64_t Drain(std::vector<PendingRecord>* intake);
   // True if some intake holds records due now (or that fill a batch);
   // lowers `*deadline` to the earliest linger deadline among them.
   bool IntakesDue(bool flushing, int64_t now, int64_t* deadline);
@@ -186,6 +195,10 @@ class AsyncProducer::Impl {
   std::atomic<int64_t> wake_deadline_{0};
   std::atomic<int64_t> wake_records_{1};
   std::atomic<int64_t> wake_bytes_{1};
+  // The open shards' ranges, in the order of `queues_`, for the putters'
+  // routing; route_version_ is raised (under mu_) each time they change.
+  std::vector<HashKeyRange> route_ranges_ ABSL_GUARDED_BY(mu_);
+  std::atomic<uint64_t> route_version_{0};
   uint64_t wake_generation_ ABSL_GUARDED_BY(mu_) = 0;  // Flush()/Close()
   uint64_t drain_requested_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t drained_ ABSL_GUARDED_BY(mu_) = 0;
@@ -197,9 +210,11 @@ class AsyncProducer::Impl {
   AsyncProducerStats stats_ ABSL_GUARDED_BY(mu_);  // all but put and buffered
 
   // Sending thread only.
-  std::vector<internal::Intake*> sender_intakes_;  // a copy of intakes_
-  std::vector<PendingRecord> scratch_;             // Drain()'s
+  std::vector<internal::Intake*> sender_intakes_;        // a copy of intakes_
+  std::vector<PendingRecord> scratch_;                   // Drain()'s
+  std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
+  std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
   std::vector<RoutedRecord> batch_;
   std::mt19937_64 rng_;
   // KPL aggregation (SendQueue()'s scratch): the stored records of the batch
@@ -212,13 +227,19 @@ class AsyncProducer::Impl {
   };
   AggregateBuilder builder_;
   std::vector<Group> groups_;
+  // The batch's aggregates are aggregates_[0..aggregate_count_); the rest
+  // are kept for their buffers.
   std::vector<AggregateBuilder::Aggregate> aggregates_;
+  size_t aggregate_count_ = 0;
   uint64_t seen_generation_ = 0;
   // Completed since the last Settle().
+  // A run of records completed alike (one chunk, epoch and outcome): a
+  // batch of records without callbacks is mostly one.
   struct Done {
     ProducerChunk* chunk;
     int64_t bytes;
     int64_t epoch;
+    int64_t count;
     bool ok;
   };
   std::vector<Done> done_;

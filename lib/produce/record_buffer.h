@@ -9,6 +9,7 @@
 #ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 #define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -134,19 +135,101 @@ class ABSL_SCOPED_LOCKABLE SpinThenLock {
   Mutex* const mu_;
 };
 
+// Records of one intake routed to one shard, in the order put.
+struct IntakeSlot {
+  std::vector<PendingRecord> records;
+  int64_t bytes = 0;  // their batch_bytes()
+};
+
 // One putting thread's intake: the records it put that the sending thread
-// has not taken yet, in the order put, and the chunk their bytes go to. Only
-// that thread and the sending thread lock `mu`, so it is rarely contended.
+// has not taken yet, and the chunk their bytes go to. Only that thread and
+// the sending thread lock `mu`, so it is rarely contended.
+//
+// A put appends to `records`; once they are a hash group, the putting thread
+// hashes their keys at once and routes them into `slots`, one per open shard
+// of the shard map it last read (`ranges`, `route_version`), so that the
+// sending thread takes each slot whole into its shard's queue. A key's
+// records are all in one slot, in the order put, and `records` holds only
+// records put after every slotted one.
 struct Intake {
   Mutex mu;
+  // Put, not hashed nor routed yet (fewer than a hash group).
   std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
-  int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of records[0]
+  // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
+  // records that no open shard owned (the sending thread fails them).
+  std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
+  std::vector<HashKeyRange> ranges ABSL_GUARDED_BY(mu);
+  std::vector<HashKey> starts ABSL_GUARDED_BY(mu);  // of `ranges`
+  // `ranges` are at most 16 and tile the key space; `starts` as the
+  // compiler's 128-bit integers.
+  bool small_tiled ABSL_GUARDED_BY(mu) = false;
+  std::vector<unsigned __int128> small_starts ABSL_GUARDED_BY(mu);
+  uint64_t route_version ABSL_GUARDED_BY(mu) = 0;  // 0: no map read yet
+  // Records held (in `records` and `slots`), and the most in one slot.
+  int64_t count ABSL_GUARDED_BY(mu) = 0;
+  int64_t fullest_slot ABSL_GUARDED_BY(mu) = 0;
+  // Runs of the records held with one Flush() epoch: (epoch, records).
+  std::vector<std::pair<int64_t, int64_t>> epochs ABSL_GUARDED_BY(mu);
+  int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of the oldest
   int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
   ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
-  // records[hash_from..] have not been looked at by HashPendingKeys() yet.
-  size_t hash_from ABSL_GUARDED_BY(mu) = 0;
   int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
   std::thread::id owner;                        // set before it is shared
+
+  // Records that could make one shard's batch full: the fullest slot's,
+  // plus the unrouted ones (they may all go there).
+  int64_t MostForOneShard() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return fullest_slot + static_cast<int64_t>(records.size());
+  }
+
+  // Appends `r` (hashed) to the slot of the shard of `ranges` that owns its
+  // hash key, or to the last slot.
+  void RouteToSlot(const PendingRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    size_t i;
+    if (small_tiled) {
+      // A few shards that tile the key space (the usual map): count the
+      // first keys at or below the key, without branches.
+      // (As the compiler's own 128-bit integer: absl::uint128 compares with
+      // branches.)
+      const unsigned __int128 key =
+          (static_cast<unsigned __int128>(absl::Uint128High64(r.hash_key))
+           << 64) |
+          absl::Uint128Low64(r.hash_key);
+      i = 0;
+      for (const unsigned __int128 start : small_starts) i += key >= start;
+      --i;  // small_starts[0] is 0
+    } else {
+      i = static_cast<size_t>(
+          std::upper_bound(starts.begin(), starts.end(), r.hash_key) -
+          starts.begin());
+      i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+    }
+    IntakeSlot& slot = slots[i];
+    slot.records.push_back(r);
+    slot.bytes += r.batch_bytes();
+    fullest_slot =
+        std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+  }
+
+  // Sets `ranges` (sorted by first key) and what RouteToSlot() derives.
+  void SetRanges(const std::vector<HashKeyRange>& map)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    ranges = map;
+    starts.clear();
+    for (const HashKeyRange& r : ranges) starts.push_back(r.starting_hash_key);
+    bool tiled = !ranges.empty() && ranges.front().starting_hash_key == 0 &&
+                 ranges.back().ending_hash_key == absl::Uint128Max();
+    for (size_t i = 1; tiled && i < ranges.size(); ++i) {
+      tiled = ranges[i - 1].ending_hash_key + 1 == ranges[i].starting_hash_key;
+    }
+    small_tiled = tiled && ranges.size() <= 16;
+    small_starts.clear();
+    for (const HashKey& k : starts) {
+      small_starts.push_back(
+          (static_cast<unsigned __int128>(absl::Uint128High64(k)) << 64) |
+          absl::Uint128Low64(k));
+    }
+  }
 };
 
 // A FIFO of records without a node per record: a vector and a head index.
@@ -162,6 +245,20 @@ class PendingQueue {
   void push_back(PendingRecord&& r) {
     bytes_ += r.batch_bytes();
     items_.push_back(std::move(r));
+  }
+  // Appends every record of `slot` (as a whole: a swap of vectors when this
+  // queue is empty) and empties it.
+  void take_all(IntakeSlot* slot) {
+    if (empty()) {
+      items_.clear();
+      head_ = 0;
+      items_.swap(slot->records);  // `slot` keeps our capacity
+    } else {
+      items_.insert(items_.end(), slot->records.begin(), slot->records.end());
+      slot->records.clear();
+    }
+    bytes_ += slot->bytes;
+    slot->bytes = 0;
   }
   // Removes and returns the first record.
   PendingRecord pop_front() {

@@ -1,9 +1,11 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// AsyncProducer's sending thread: takes the intake, routes records to per
-// shard queues, appends full or lingered batches, retries with backoff,
-// follows reshards and completes records. Everything here but WaitAndTake()
-// and Settle() runs without `mu_`, on state only this thread touches.
+// AsyncProducer's sending thread: takes the intakes' per-shard slots into
+// the shard queues, appends full or lingered batches, retries with backoff,
+// follows reshards and completes records (batches of aggregates are filled
+// in aggregated_batch.cc). It works on state only this thread touches,
+// without `mu_`, which it takes only to wait, to count what it took and
+// completed, and to publish the shard map to the putters.
 
 #include <algorithm>
 #include <array>
@@ -52,13 +54,13 @@ void AsyncProducer::Impl::Run() {
   intake.reserve(static_cast<size_t>(options_.max_batch_records));
   for (;;) {
     const Wake wake = Wait();
-    Drain(&intake);
+    const int64_t taken = Drain(&intake);
     if (wake.cancel) {
       CancelAll(&intake);
       Settle();
       return;
     }
-    if (wake.exit && intake.empty()) return;
+    if (wake.exit && taken == 0) return;
     Route(&intake);
     while (!SendDue(wake)) {
     }
@@ -134,10 +136,9 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
   for (internal::Intake* in : sender_intakes_) {
     internal::SpinThenLock lock(&in->mu);
-    if (in->records.empty()) continue;
+    if (in->count == 0) continue;
     const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
-    if (flushing || now >= due ||
-        static_cast<int64_t>(in->records.size()) >= full ||
+    if (flushing || now >= due || in->MostForOneShard() >= full ||
         in->bytes >= full_bytes) {
       return true;
     }
@@ -146,7 +147,7 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   return false;
 }
 
-void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
+int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
   uint64_t drain;
   {
     internal::MutexLock lock(&mu_);
@@ -156,39 +157,47 @@ void AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
       for (const auto& in : intakes_) sender_intakes_.push_back(in.get());
     }
   }
+  int64_t taken = 0;
+  epoch_runs_.clear();
   for (internal::Intake* in : sender_intakes_) {
     internal::SpinThenLock lock(&in->mu);
-    if (in->records.empty()) continue;
-    in->bytes = 0;
-    // The keys its putting thread left unhashed (fewer than a group): only
-    // the tail, not a pass over every record taken.
-    internal::HashPendingKeys(in->records.data() + in->hash_from,
-                              in->records.size() - in->hash_from);
-    in->hash_from = 0;
-    if (intake->empty()) {
-      intake->swap(in->records);  // `in` keeps our empty vector's capacity
-      continue;
+    if (in->count == 0) continue;
+    // The few its putting thread left unrouted (fewer than a group), and the
+    // slots routed again if the map changed since.
+    RouteIntake(in, /*sender=*/true);
+    const size_t open = in->slots.size() - 1;
+    for (size_t i = 0; i < open; ++i) {
+      if (!in->slots[i].records.empty()) {
+        queues_[i]->records.take_all(&in->slots[i]);
+      }
     }
-    intake->insert(intake->end(), in->records.begin(), in->records.end());
-    in->records.clear();
+    internal::IntakeSlot& nowhere = in->slots[open];
+    intake->insert(intake->end(), nowhere.records.begin(),
+                   nowhere.records.end());
+    nowhere.records.clear();
+    nowhere.bytes = 0;
+    taken += in->count;
+    in->count = 0;
+    in->fullest_slot = 0;
+    in->bytes = 0;
+    epoch_runs_.insert(epoch_runs_.end(), in->epochs.begin(), in->epochs.end());
+    in->epochs.clear();
   }
   internal::MutexLock lock(&mu_);
   // Count the records in their Flush() epochs, a run at a time.
-  for (size_t i = 0; i < intake->size();) {
-    const int64_t epoch = (*intake)[i].epoch;
-    size_t j = i + 1;
-    while (j < intake->size() && (*intake)[j].epoch == epoch) ++j;
-    CountOf(epoch).pending += static_cast<int64_t>(j - i);
-    i = j;
+  for (const auto& [epoch, records] : epoch_runs_) {
+    CountOf(epoch).pending += records;
   }
   if (drained_ != drain) {
     drained_ = drain;
     done_cv_.SignalAll();
   }
+  return taken;
 }
 
 void AsyncProducer::Impl::Route(std::vector<PendingRecord>* intake) {
-  // Put() hashed the keys; only the shard is looked up here.
+  // Records no open shard owned when they were slotted (hashed): looked up
+  // once more, and failed if still so.
   for (PendingRecord& r : *intake) RouteOne(std::move(r));
   intake->clear();
 }
@@ -320,86 +329,6 @@ size_t AsyncProducer::Impl::FillBatch(internal::ShardQueue* q) {
   return batch_.size();
 }
 
-void AsyncProducer::Impl::CloseGroup(size_t begin, int64_t* bytes) {
-  const int64_t count = builder_.record_count();
-  if (count == 0) return;
-  if (count == 1) {  // alone: stored as it is, without the aggregate's bytes
-    builder_.Clear();
-    groups_.push_back({begin, 1, -1});
-    return;
-  }
-  absl::StatusOr<AggregateBuilder::Aggregate> a = builder_.Finish();
-  *bytes += static_cast<int64_t>(a->partition_key.size() + a->data.size());
-  aggregates_.push_back(std::move(*a));
-  groups_.push_back({begin, static_cast<size_t>(count),
-                     static_cast<int>(aggregates_.size() - 1)});
-}
-
-size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
-  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
-  groups_.clear();
-  aggregates_.clear();
-  builder_.Clear();
-  int64_t bytes = 0;  // of the closed groups
-  size_t begin = 0;   // the first user record in `builder_`
-  size_t i = 0;
-  std::string explicit_key;
-  for (; i < q->records.size(); ++i) {
-    PendingRecord& r = q->records.at(i);
-    // The batch's byte limit, counted before the record goes in (an
-    // aggregate cannot take a record back); the first record always goes.
-    if (i > 0 && bytes + builder_.size_bytes() + r.batch_bytes() >
-                     options_.max_batch_bytes) {
-      break;
-    }
-    if (builder_.record_count() >= options_.aggregation_max_count) {
-      CloseGroup(begin, &bytes);
-      begin = i;
-    }
-    if (groups_.size() >= max_records) break;
-    explicit_key.clear();
-    if (r.has_explicit_hash_key) explicit_key = HashKeyToString(r.hash_key);
-    absl::StatusOr<bool> added =
-        builder_.Add(r.partition_key(), explicit_key, r.data());
-    if (added.ok() && !*added) {  // full: close it, start the next
-      CloseGroup(begin, &bytes);
-      begin = i;
-      if (groups_.size() >= max_records) break;
-      added = builder_.Add(r.partition_key(), explicit_key, r.data());
-    }
-    if (!added.ok() || !*added) {
-      // Too large for an empty aggregate: stored alone, as it is.
-      CloseGroup(begin, &bytes);
-      if (groups_.size() >= max_records) break;
-      groups_.push_back({i, 1, -1});
-      bytes += r.batch_bytes();
-      begin = i + 1;
-    }
-  }
-  if (groups_.size() < max_records) {
-    CloseGroup(begin, &bytes);
-  } else if (!builder_.empty()) {
-    i = begin;  // the records in the builder wait for the next batch
-    builder_.Clear();
-  }
-  // Views into `aggregates_` are taken once it no longer grows.
-  batch_.clear();
-  for (const Group& g : groups_) {
-    for (size_t k = 0; k < g.count; ++k) ++q->records.at(g.begin + k).attempts;
-    const PendingRecord& r = q->records.at(g.begin);
-    if (g.aggregate < 0) {
-      batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
-                                    r.has_explicit_hash_key});
-    } else {
-      // The aggregate goes by its first user record's hash key, which is in
-      // this shard's range as every other one's is.
-      const AggregateBuilder::Aggregate& a = aggregates_[g.aggregate];
-      batch_.push_back(RoutedRecord{a.partition_key, a.data, r.hash_key, true});
-    }
-  }
-  return i;
-}
-
 void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
   bool expired = false;
   while (!q->records.empty() &&
@@ -465,6 +394,15 @@ void AsyncProducer::Impl::RefreshShardMap() {
     }
     queues_.push_back(std::move(q));  // sorted, as OpenShards() is
   }
+  // The putters route by the new map from their next group on; slots they
+  // routed by the old one are routed again when taken (RouteIntake()).
+  sender_ranges_.clear();
+  for (const auto& q : queues_) sender_ranges_.push_back(q->range);
+  {
+    internal::MutexLock lock(&mu_);
+    route_ranges_ = sender_ranges_;
+    route_version_.fetch_add(1);
+  }
   // Records of closed shards go, in order, to the shards that own their keys
   // now: those are new, so the moved records come before any routed later.
   for (auto& o : old) {
@@ -511,7 +449,16 @@ void AsyncProducer::Impl::Complete(
     r.done->~Callback();  // it lives in r.chunk, freed once all completed
     r.done = nullptr;
   }
-  done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, result.ok()});
+  if (!done_.empty()) {
+    Done& last = done_.back();
+    if (last.chunk == r.chunk && last.epoch == r.epoch &&
+        last.ok == result.ok()) {
+      last.bytes += r.buffered_bytes;
+      ++last.count;
+      return;
+    }
+  }
+  done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, 1, result.ok()});
 }
 
 void AsyncProducer::Impl::Settle() {
@@ -526,34 +473,23 @@ void AsyncProducer::Impl::Settle() {
     stats_.shard_map_refreshes += refreshes_;
     batches_ = retries_ = refreshes_ = 0;
     int64_t bytes = 0;
-    // Runs of records of one epoch and one chunk are counted at once (a batch
+    int64_t records = 0;
+    // Each run of records of one epoch, chunk and outcome at once (a batch
     // is mostly one run).
-    EpochCount* count = nullptr;
-    int64_t count_epoch = 0;
-    ProducerChunk* chunk = nullptr;
-    int64_t chunk_done = 0;
     for (const Done& d : done_) {
       bytes += d.bytes;
-      if (count == nullptr || d.epoch != count_epoch) {
-        count = &CountOf(d.epoch);  // std::map: the pointer stays valid
-        count_epoch = d.epoch;
-      }
-      --count->pending;
+      records += d.count;
+      EpochCount& count = CountOf(d.epoch);
+      count.pending -= d.count;
       if (d.ok) {
-        ++stats_.records_stored;
+        stats_.records_stored += d.count;
       } else {
-        ++stats_.records_failed;
-        ++count->failed;
+        stats_.records_failed += d.count;
+        count.failed += d.count;
       }
-      if (d.chunk != chunk) {
-        if (chunk != nullptr) chunk->done_count += chunk_done;
-        chunk = d.chunk;
-        chunk_done = 0;
-      }
-      ++chunk_done;
+      d.chunk->done_count += d.count;
     }
-    if (chunk != nullptr) chunk->done_count += chunk_done;
-    buffered_records_.fetch_sub(static_cast<int64_t>(done_.size()));
+    buffered_records_.fetch_sub(records);
     buffered_bytes_.fetch_sub(bytes);
     if (!retired_.empty()) FreeDoneChunks();
     wake_done = flushers_ > 0 || closing_.load();

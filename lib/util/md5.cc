@@ -199,8 +199,34 @@ void Md5ManyPortable(const absl::string_view* messages, size_t n,
   }
 }
 
+void Md5ManyLongPortable(const absl::string_view* messages, size_t n,
+                         std::array<uint8_t, 16>* digests) {
+  HashLongInLanes<4>(
+      messages, n, digests,
+      [](const unsigned char* const* blocks, uint32_t(*state)[4]) {
+        uint32_t lanes[4][4];
+        uint32_t w[16][4];
+        for (int l = 0; l < 4; ++l) {
+          for (int k = 0; k < 4; ++k) lanes[l][k] = state[k][l];
+          for (int k = 0; k < 16; ++k) w[k][l] = LoadLe32(blocks[l] + 4 * k);
+        }
+        ProcessBlocks4(lanes, w);
+        for (int l = 0; l < 4; ++l) {
+          for (int k = 0; k < 4; ++k) state[k][l] = lanes[l][k];
+        }
+      });
+}
+
 #if !defined(BROOK_HAVE_AVX2_MD5)
 // Never called: Md5Avx2Available() and Md5Avx512Available() are false.
+void Md5ManyLongAvx2(const absl::string_view* messages, size_t n,
+                     std::array<uint8_t, 16>* digests) {
+  Md5ManyLongPortable(messages, n, digests);
+}
+void Md5ManyLongAvx512(const absl::string_view* messages, size_t n,
+                       std::array<uint8_t, 16>* digests) {
+  Md5ManyLongPortable(messages, n, digests);
+}
 void Md5ManyAvx2(const absl::string_view* messages, size_t n,
                  std::array<uint8_t, 16>* digests) {
   Md5ManyPortable(messages, n, digests);
@@ -253,6 +279,25 @@ void Md5Many(const absl::string_view* messages, size_t n,
       break;
   }
   Md5ManyPortable(messages, n, digests);
+}
+
+void Md5ManyLong(const absl::string_view* messages, size_t n,
+                 std::array<uint8_t, 16>* digests) {
+  if (n == 1) {  // one message: no lanes to fill
+    digests[0] = Md5(messages[0]);
+    return;
+  }
+  switch (Chosen()) {
+    case Md5Impl::kAvx512:
+      Md5ManyLongAvx512(messages, n, digests);
+      return;
+    case Md5Impl::kAvx2:
+      Md5ManyLongAvx2(messages, n, digests);
+      return;
+    case Md5Impl::kPortable:
+      break;
+  }
+  Md5ManyLongPortable(messages, n, digests);
 }
 
 std::array<uint8_t, 16> Md5(absl::string_view data) {

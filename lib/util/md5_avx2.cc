@@ -147,7 +147,92 @@ void ProcessBlocks(const unsigned char* blocks, uint8_t (*digests)[16]) {
   }
 }
 
+// As Transpose8(), for rows anywhere: row i (words `first`..`first`+7) at
+// `rows[i]`.
+inline void Transpose8At(const unsigned char* const* rows, int first,
+                         __m256i out[8]) {
+  __m256i r[8];
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm256_loadu_si256(
+        reinterpret_cast<const __m256i*>(rows[i] + 4 * first));
+  }
+  __m256i t[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  __m256i u[8];
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = _mm256_unpacklo_epi64(t[i], t[i + 2]);
+    u[i + 1] = _mm256_unpackhi_epi64(t[i], t[i + 2]);
+    u[i + 2] = _mm256_unpacklo_epi64(t[i + 1], t[i + 3]);
+    u[i + 3] = _mm256_unpackhi_epi64(t[i + 1], t[i + 3]);
+  }
+  for (int k = 0; k < 4; ++k) {
+    out[k] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x20);
+    out[k + 4] = _mm256_permute2x128_si256(u[k], u[k + 4], 0x31);
+  }
+}
+
+// One block of each of eight lanes (`blocks[l]`) through MD5's compression,
+// from and into `state[word][lane]`.
+void CompressLanes(const unsigned char* const* blocks, uint32_t (*state)[8]) {
+  __m256i w[16];
+  Transpose8At(blocks, 0, w);
+  Transpose8At(blocks, 8, w + 8);
+  const __m256i a0 = _mm256_load_si256(reinterpret_cast<__m256i*>(state[0]));
+  const __m256i b0 = _mm256_load_si256(reinterpret_cast<__m256i*>(state[1]));
+  const __m256i c0 = _mm256_load_si256(reinterpret_cast<__m256i*>(state[2]));
+  const __m256i d0 = _mm256_load_si256(reinterpret_cast<__m256i*>(state[3]));
+  __m256i a = a0, b = b0, c = c0, d = d0;
+#define BROOK_MD5_LSTEP(f, a, b, c, d, word, i, s)               \
+  {                                                              \
+    const __m256i mk = _mm256_add_epi32(                         \
+        w[word], _mm256_set1_epi32(static_cast<int>(kMd5K[i]))); \
+    a = _mm256_add_epi32(_mm256_add_epi32(a, mk), f(b, c, d));   \
+    a = _mm256_add_epi32(Rotl(a, s), b);                         \
+  }
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_LSTEP(F, a, b, c, d, i, i, 7);
+    BROOK_MD5_LSTEP(F, d, a, b, c, i + 1, i + 1, 12);
+    BROOK_MD5_LSTEP(F, c, d, a, b, i + 2, i + 2, 17);
+    BROOK_MD5_LSTEP(F, b, c, d, a, i + 3, i + 3, 22);
+  }
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_LSTEP(G, a, b, c, d, (5 * i + 1) & 15, i, 5);
+    BROOK_MD5_LSTEP(G, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
+    BROOK_MD5_LSTEP(G, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
+    BROOK_MD5_LSTEP(G, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
+  }
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_LSTEP(H, a, b, c, d, (3 * i + 5) & 15, i, 4);
+    BROOK_MD5_LSTEP(H, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
+    BROOK_MD5_LSTEP(H, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
+    BROOK_MD5_LSTEP(H, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
+  }
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_LSTEP(I, a, b, c, d, (7 * i) & 15, i, 6);
+    BROOK_MD5_LSTEP(I, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
+    BROOK_MD5_LSTEP(I, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
+    BROOK_MD5_LSTEP(I, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
+  }
+#undef BROOK_MD5_LSTEP
+  _mm256_store_si256(reinterpret_cast<__m256i*>(state[0]),
+                     _mm256_add_epi32(a, a0));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(state[1]),
+                     _mm256_add_epi32(b, b0));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(state[2]),
+                     _mm256_add_epi32(c, c0));
+  _mm256_store_si256(reinterpret_cast<__m256i*>(state[3]),
+                     _mm256_add_epi32(d, d0));
+}
+
 }  // namespace
+
+void Md5ManyLongAvx2(const absl::string_view* messages, size_t n,
+                     std::array<uint8_t, 16>* digests) {
+  HashLongInLanes<8>(messages, n, digests, CompressLanes);
+}
 
 void Md5ManyAvx2(const absl::string_view* messages, size_t n,
                  std::array<uint8_t, 16>* digests) {

@@ -151,7 +151,94 @@ void ProcessBlocks(const unsigned char* blocks, uint8_t (*digests)[16]) {
   }
 }
 
+// Sixteen rows of sixteen 32-bit words (row l = lane l's block) into sixteen
+// vectors (vector k = word k of every lane): 32-bit and 64-bit unpacks
+// transpose 4x4 within each 128-bit part, two rounds of 128-bit shuffles move
+// the parts to their lanes.
+inline void Transpose16(const unsigned char* const* rows, __m512i out[16]) {
+  __m512i r[16];
+  for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_si512(rows[l]);
+  __m512i t[16];
+  for (int l = 0; l < 16; l += 2) {
+    t[l] = _mm512_unpacklo_epi32(r[l], r[l + 1]);
+    t[l + 1] = _mm512_unpackhi_epi32(r[l], r[l + 1]);
+  }
+  // u[4g + j], part p: word 4p + j of rows 4g .. 4g + 3.
+  __m512i u[16];
+  for (int g = 0; g < 16; g += 4) {
+    u[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+    u[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+    u[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+    u[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+  }
+  for (int j = 0; j < 4; ++j) {
+    // Parts 0 and 2 (x0, y0) or 1 and 3 (x1, y1) of rows 0-7 and 8-15.
+    const __m512i x0 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0x88);
+    const __m512i x1 = _mm512_shuffle_i32x4(u[j], u[4 + j], 0xdd);
+    const __m512i y0 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0x88);
+    const __m512i y1 = _mm512_shuffle_i32x4(u[8 + j], u[12 + j], 0xdd);
+    out[j] = _mm512_shuffle_i32x4(x0, y0, 0x88);
+    out[8 + j] = _mm512_shuffle_i32x4(x0, y0, 0xdd);
+    out[4 + j] = _mm512_shuffle_i32x4(x1, y1, 0x88);
+    out[12 + j] = _mm512_shuffle_i32x4(x1, y1, 0xdd);
+  }
+}
+
+// One block of each of sixteen lanes (`blocks[l]`) through MD5's
+// compression, from and into `state[word][lane]`.
+void CompressLanes(const unsigned char* const* blocks, uint32_t (*state)[16]) {
+  __m512i w[16];
+  Transpose16(blocks, w);
+  const __m512i a0 = _mm512_load_si512(state[0]);
+  const __m512i b0 = _mm512_load_si512(state[1]);
+  const __m512i c0 = _mm512_load_si512(state[2]);
+  const __m512i d0 = _mm512_load_si512(state[3]);
+  __m512i a = a0, b = b0, c = c0, d = d0;
+#define BROOK_MD5_LSTEP(f, a, b, c, d, word, i, s)               \
+  {                                                              \
+    const __m512i mk = _mm512_add_epi32(                         \
+        w[word], _mm512_set1_epi32(static_cast<int>(kMd5K[i]))); \
+    a = _mm512_add_epi32(_mm512_add_epi32(a, mk),                \
+                         _mm512_ternarylogic_epi32(b, c, d, f)); \
+    a = _mm512_add_epi32(_mm512_rol_epi32(a, s), b);             \
+  }
+  for (int i = 0; i < 16; i += 4) {
+    BROOK_MD5_LSTEP(kF, a, b, c, d, i, i, 7);
+    BROOK_MD5_LSTEP(kF, d, a, b, c, i + 1, i + 1, 12);
+    BROOK_MD5_LSTEP(kF, c, d, a, b, i + 2, i + 2, 17);
+    BROOK_MD5_LSTEP(kF, b, c, d, a, i + 3, i + 3, 22);
+  }
+  for (int i = 16; i < 32; i += 4) {
+    BROOK_MD5_LSTEP(kG, a, b, c, d, (5 * i + 1) & 15, i, 5);
+    BROOK_MD5_LSTEP(kG, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
+    BROOK_MD5_LSTEP(kG, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
+    BROOK_MD5_LSTEP(kG, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
+  }
+  for (int i = 32; i < 48; i += 4) {
+    BROOK_MD5_LSTEP(kH, a, b, c, d, (3 * i + 5) & 15, i, 4);
+    BROOK_MD5_LSTEP(kH, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
+    BROOK_MD5_LSTEP(kH, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
+    BROOK_MD5_LSTEP(kH, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
+  }
+  for (int i = 48; i < 64; i += 4) {
+    BROOK_MD5_LSTEP(kI, a, b, c, d, (7 * i) & 15, i, 6);
+    BROOK_MD5_LSTEP(kI, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
+    BROOK_MD5_LSTEP(kI, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
+    BROOK_MD5_LSTEP(kI, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
+  }
+#undef BROOK_MD5_LSTEP
+  _mm512_store_si512(state[0], _mm512_add_epi32(a, a0));
+  _mm512_store_si512(state[1], _mm512_add_epi32(b, b0));
+  _mm512_store_si512(state[2], _mm512_add_epi32(c, c0));
+  _mm512_store_si512(state[3], _mm512_add_epi32(d, d0));
+}
+
 }  // namespace
+
+void Md5ManyLongAvx512(const absl::string_view* messages, size_t n,
+                       std::array<uint8_t, 16>* digests) {
+  HashLongInLanes<16>(messages, n, digests, CompressLanes);
+}
 
 void Md5ManyAvx512(const absl::string_view* messages, size_t n,
                    std::array<uint8_t, 16>* digests) {

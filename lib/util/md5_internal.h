@@ -6,6 +6,8 @@
 #ifndef BROOK_LIB_UTIL_MD5_INTERNAL_H_
 #define BROOK_LIB_UTIL_MD5_INTERNAL_H_
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -42,6 +44,94 @@ inline void PadOneBlock(absl::string_view m, unsigned char* block) {
   const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
   for (int b = 0; b < 8; ++b) {
     block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
+  }
+}
+
+// MD5's initial state (a, b, c, d).
+inline constexpr uint32_t kMd5Init[4] = {0x67452301, 0xefcdab89, 0x98badcfe,
+                                         0x10325476};
+
+// Hashes `n` messages of any lengths into `digests[0..n)`, `kLanes` at a
+// time: lane l hashes one message block after block, and a lane whose message
+// has ended takes the next one, so messages of different lengths keep every
+// lane busy until the last ones. `process(blocks, state)` runs one 64-byte
+// block per lane (`blocks[l]`) through MD5's compression, reading and
+// updating the lanes' states (`state[word][l]`: a, b, c, d of lane l); an
+// idle lane gets a block of zeros and its state is thrown away. The tail of a
+// message (its last partial block, the 0x80, the length) is copied into one
+// or two padded blocks; full blocks are read in place.
+template <int kLanes, typename Process>
+void HashLongInLanes(const absl::string_view* messages, size_t n,
+                     std::array<uint8_t, 16>* digests, Process&& process) {
+  static constexpr unsigned char kZeros[64] = {};
+  constexpr size_t kIdle = ~size_t{0};
+  struct Lane {
+    size_t message = kIdle;
+    const unsigned char* next = nullptr;  // its next full block
+    size_t full = 0;                      // full blocks left
+    int tail_blocks = 0;
+    int tail_done = 0;
+    alignas(64) unsigned char tail[128];
+  };
+  alignas(64) uint32_t state[4][kLanes];
+  Lane lanes[kLanes];
+  const unsigned char* blocks[kLanes];
+  size_t next_message = 0;
+  int active = 0;
+  auto start = [&](int l) {
+    Lane& lane = lanes[l];
+    if (next_message == n) {
+      lane.message = kIdle;
+      return;
+    }
+    const absl::string_view m = messages[next_message];
+    lane.message = next_message++;
+    lane.next = reinterpret_cast<const unsigned char*>(m.data());
+    lane.full = m.size() / 64;
+    const size_t rest = m.size() % 64;
+    std::memset(lane.tail, 0, sizeof(lane.tail));
+    if (rest > 0) std::memcpy(lane.tail, m.data() + 64 * lane.full, rest);
+    lane.tail[rest] = 0x80;
+    lane.tail_blocks = rest + 1 + 8 <= 64 ? 1 : 2;
+    lane.tail_done = 0;
+    const uint64_t bits = static_cast<uint64_t>(m.size()) * 8;
+    unsigned char* length = lane.tail + 64 * lane.tail_blocks - 8;
+    for (int b = 0; b < 8; ++b) {
+      length[b] = static_cast<unsigned char>(bits >> (8 * b));
+    }
+    for (int w = 0; w < 4; ++w) state[w][l] = kMd5Init[w];
+    ++active;
+  };
+  for (int l = 0; l < kLanes; ++l) start(l);
+  while (active > 0) {
+    for (int l = 0; l < kLanes; ++l) {
+      Lane& lane = lanes[l];
+      if (lane.message == kIdle) {
+        blocks[l] = kZeros;
+      } else if (lane.full > 0) {
+        blocks[l] = lane.next;
+        lane.next += 64;
+        --lane.full;
+      } else {
+        blocks[l] = lane.tail + 64 * lane.tail_done++;
+      }
+    }
+    process(blocks, state);
+    for (int l = 0; l < kLanes; ++l) {
+      Lane& lane = lanes[l];
+      if (lane.message == kIdle || lane.full > 0 ||
+          lane.tail_done < lane.tail_blocks) {
+        continue;
+      }
+      uint8_t* out = digests[lane.message].data();
+      for (int w = 0; w < 4; ++w) {
+        for (int b = 0; b < 4; ++b) {
+          out[4 * w + b] = static_cast<uint8_t>(state[w][l] >> (8 * b));
+        }
+      }
+      --active;
+      start(l);
+    }
   }
 }
 

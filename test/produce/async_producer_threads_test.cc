@@ -367,3 +367,75 @@ TEST_CASE("AsyncProducer threads: the buffer bound holds with several putters",
 
 }  // namespace
 }  // namespace brook
+
+namespace brook {
+namespace {
+
+// Putters keep putting while the shards are split and merged under them:
+// records routed into a putter's per-shard slots by a shard map that has
+// since changed are routed again, and every key's records are stored once
+// each, in the order put.
+TEST_CASE("AsyncProducer threads: several putters through random reshards",
+          "[produce][threads]") {
+  const uint64_t seed = std::random_device()();
+  std::printf("AsyncProducer threads reshard: seed %llu\n",
+              static_cast<unsigned long long>(seed));
+  INFO("seed " << seed);
+  std::mt19937_64 rng(seed);
+  StreamOptions so;
+  so.shard_count = 3;
+  std::unique_ptr<Stream> stream = *Stream::Create(so);
+  AsyncProducerOptions o;
+  o.linger = absl::Milliseconds(1);
+  o.max_batch_records = 20;
+  o.max_buffered_records = 300;
+  o.put_timeout = absl::InfiniteDuration();
+  o.seed = seed;
+  std::unique_ptr<AsyncProducer> p = *AsyncProducer::Create(stream.get(), o);
+  constexpr int kThreads = 3;
+  constexpr int kPerThread = 3200;  // a multiple of the 16 keys
+  testing::Barrier start(kThreads + 1);
+  std::atomic<int> done{0};
+  std::atomic<int> stored{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      start.ArriveAndWait();
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::Status s =
+            p->Put(absl::StrCat("t", t, "-k", i % 16), absl::StrCat(i), {},
+                   [&](const absl::StatusOr<AsyncPutResult>& r) {
+                     (r.ok() ? stored : errors).fetch_add(1);
+                   });
+        if (!s.ok()) errors.fetch_add(1);
+      }
+      done.fetch_add(1);
+    });
+  }
+  start.ArriveAndWait();
+  int reshards = 0;
+  while (done.load() < kThreads) {
+    RandomReshard(stream.get(), rng);
+    ++reshards;
+    std::this_thread::yield();
+  }
+  for (std::thread& t : threads) t.join();
+  BROOK_REQUIRE_OK(p->Close());
+  INFO("reshards " << reshards);
+  CHECK(errors.load() == 0);
+  CHECK(stored.load() == kThreads * kPerThread);
+  const std::map<std::string, std::vector<std::string>> by_key =
+      PerKey(stream.get());
+  REQUIRE(by_key.size() == kThreads * 16);
+  for (const auto& [key, values] : by_key) {
+    INFO(key);
+    REQUIRE(values.size() == kPerThread / 16);
+    for (size_t j = 1; j < values.size(); ++j) {
+      CHECK(std::stoi(values[j - 1]) < std::stoi(values[j]));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brook

@@ -3,11 +3,14 @@
 #include "brook/partitioner.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include <catch2/catch.hpp>
 
 #include "testing/conformance.h"
@@ -275,6 +278,121 @@ TEST_CASE("Md5Many: every path agrees with Md5 on a million random keys",
                        << " != " << Hex(want[i]));
         }
       }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace brook
+
+namespace brook {
+namespace {
+
+// Every Md5ManyLong() implementation this machine can run, with its name.
+std::vector<std::pair<std::string, decltype(&internal::Md5ManyLong)>>
+Md5LongPaths() {
+  std::vector<std::pair<std::string, decltype(&internal::Md5ManyLong)>> paths =
+      {{"dispatch", &internal::Md5ManyLong},
+       {"portable", &internal::Md5ManyLongPortable}};
+  if (internal::Md5Avx2Available()) {
+    paths.push_back({"avx2", &internal::Md5ManyLongAvx2});
+  }
+  if (internal::Md5Avx512Available()) {
+    paths.push_back({"avx512", &internal::Md5ManyLongAvx512});
+  }
+  return paths;
+}
+
+// Hashes `messages` with `md5_many` in calls of 1, 2, ... `max_batch`
+// messages (so that lanes are left idle, refilled and mixed) and checks each
+// digest against Md5().
+void CheckLongPath(const std::string& name,
+                   decltype(&internal::Md5ManyLong) md5_many,
+                   const std::vector<std::string>& messages, size_t max_batch) {
+  std::vector<absl::string_view> views(messages.begin(), messages.end());
+  std::vector<std::array<uint8_t, 16>> want;
+  for (const std::string& m : messages) want.push_back(internal::Md5(m));
+  for (size_t batch = 1; batch <= max_batch; ++batch) {
+    std::vector<std::array<uint8_t, 16>> got(messages.size());
+    for (size_t begin = 0; begin < messages.size(); begin += batch) {
+      const size_t n = std::min(batch, messages.size() - begin);
+      md5_many(views.data() + begin, n, got.data() + begin);
+    }
+    for (size_t i = 0; i < messages.size(); ++i) {
+      if (got[i] != want[i]) {
+        FAIL("path " << name << " batch " << batch << " message " << i
+                     << " length " << messages[i].size() << ": " << Hex(got[i])
+                     << " != " << Hex(want[i]));
+      }
+    }
+  }
+}
+
+TEST_CASE("Md5ManyLong: every path gives the RFC, routing and KPL digests",
+          "[partition][conformance]") {
+  std::vector<std::string> messages = {
+      "",
+      "a",
+      "abc",
+      "message digest",
+      "abcdefghijklmnopqrstuvwxyz",
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+      "1234567890123456789012345678901234567890123456789012345678901234567890"
+      "1234567890"};
+  // Every length around one, two and three blocks' padding.
+  for (size_t len = 50; len <= 200; ++len) {
+    messages.push_back(std::string(len, static_cast<char>('a' + len % 26)));
+  }
+  const nlohmann::json routing =
+      testing::LoadConformance("kinesis/routing.json");
+  for (const auto& key : routing["keys"]) {
+    messages.push_back(key["partition_key"]);
+  }
+  // The protobuf each KPL vector's MD5 trailer covers (between the 4-byte
+  // magic and the 16-byte trailer).
+  const nlohmann::json kpl = testing::LoadConformance("kpl/vectors.json");
+  for (const auto& v : kpl["vectors"]) {
+    const std::string blob =
+        absl::HexStringToBytes(v["blob_hex"].get<std::string>());
+    REQUIRE(blob.size() >= 20);
+    const std::string proto = blob.substr(4, blob.size() - 20);
+    std::array<uint8_t, 16> trailer;
+    std::memcpy(trailer.data(), blob.data() + blob.size() - 16, 16);
+    CHECK(internal::Md5(proto) == trailer);
+    messages.push_back(proto);
+  }
+  CHECK(Hex(internal::Md5(messages[3])) == "f96b697d7cb7938d525a2f31aaf161d0");
+  INFO("Md5ManyLong uses " << internal::Md5ManyImplementation());
+  for (const auto& [name, md5_many] : Md5LongPaths()) {
+    CheckLongPath(name, md5_many, messages, 40);
+  }
+}
+
+TEST_CASE(
+    "Md5ManyLong: every path agrees with Md5 on random messages of "
+    "random lengths up to 200 KB",
+    "[partition]") {
+  const uint64_t seed = std::random_device()();
+  WARN("Md5ManyLong random messages: seed "
+       << seed << "; Md5ManyLong uses " << internal::Md5ManyImplementation());
+  std::mt19937_64 rng(seed);
+  const auto paths = Md5LongPaths();
+  for (int round = 0; round < 4; ++round) {
+    // 48 messages: mostly 0..200 KB, some within a few blocks, any bytes.
+    std::vector<std::string> messages(48);
+    for (std::string& m : messages) {
+      const uint64_t r = rng();
+      const size_t len =
+          (r & 3) == 0 ? (r >> 8) % 300 : (r >> 8) % (200 * 1024 + 1);
+      m.resize(len);
+      for (size_t i = 0; i < len; i += 8) {
+        const uint64_t bytes = rng();
+        std::memcpy(&m[i], &bytes, std::min<size_t>(8, len - i));
+      }
+    }
+    for (const auto& [name, md5_many] : paths) {
+      INFO("seed " << seed << " round " << round);
+      CheckLongPath(name, md5_many, messages, 20);
     }
   }
 }
