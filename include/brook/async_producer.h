@@ -19,14 +19,13 @@
 // shard map anew and moves that shard's waiting records, in order, to the
 // shards that own their keys now.
 //
-// Sequence numbers: `Shard::Append()` returns the number of the first record
-// of a batch; the producer gives record i of the batch that number plus
-// i * 2^64, which is how brook's shards number an append (a position in the
-// high 64 bits). With aggregation (`aggregation_enabled`), record i of the
-// batch may be an aggregate: each of its user records gets that number and
-// its index in the aggregate as subsequence number. A `Stream` of another kind whose shards number records
-// otherwise gets wrong numbers in `AsyncPutResult` (its records are stored
-// all the same).
+// Sequence numbers: a batch is stored with
+// `Shard::AppendWithSequenceNumbers()`, so each record gets the number its
+// shard gave it: brook's own shards number a batch's records one position
+// apart, a remote stream's (remote_stream.h) take the service's numbers.
+// With aggregation (`aggregation_enabled`), a stored record may be an
+// aggregate: each of its user records gets the aggregate's number and its
+// index in the aggregate as subsequence number.
 //
 // Order: records that one thread puts with the same partition key (or the
 // same explicit hash key) are stored in the order that thread put them,

@@ -138,6 +138,8 @@ BROOK_EXPORT absl::StatusOr<std::unique_ptr<Stream>> OpenRemoteStream(
 // are stored. If a reshard closed the shard meanwhile, the service stores
 // the records in the child that owns their keys and the call returns
 // kAborted saying so: retrying then stores them twice.
+// `Shard::AppendWithSequenceNumbers()` (what `AsyncProducer` uses) gives each
+// record the number the service gave it.
 
 }  // namespace brook
 

@@ -89,6 +89,20 @@ class BROOK_EXPORT Shard {
   virtual absl::StatusOr<SequenceNumber> Append(
       absl::Span<const RoutedRecord> records) = 0;
 
+  // As `Append()`, and on OK stores record g's sequence number in
+  // `sequence_numbers[g]` for every g. brook's own shards number the records
+  // of one call `first`, then `first` plus g * 2^64 (see `SequenceNumber`);
+  // a shard of a remote stream (remote_stream.h) gives each record the
+  // number the service gave it, which follows no such rule. The default
+  // calls `Append()` and numbers as brook's shards do. Returns
+  // kInvalidArgument, storing nothing, if `sequence_numbers.size()` differs
+  // from `records.size()`; otherwise what `Append()` returns (and, on an
+  // error, leaves `sequence_numbers` unspecified).
+  // Thread safety: as `Append()`.
+  virtual absl::Status AppendWithSequenceNumbers(
+      absl::Span<const RoutedRecord> records,
+      absl::Span<SequenceNumber> sequence_numbers);
+
  protected:
   Shard() = default;
 };

@@ -216,6 +216,7 @@ class AsyncProducer::Impl {
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
   std::vector<RoutedRecord> batch_;
+  std::vector<SequenceNumber> numbers_;  // of `batch_`'s records, once stored
   std::mt19937_64 rng_;
   // KPL aggregation (SendQueue()'s scratch): the stored records of the batch
   // being formed, each a run of user records of the queue's front, packed

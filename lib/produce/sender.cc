@@ -246,18 +246,19 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
     if (!due) return true;
     const size_t n =
         options_.aggregation_enabled ? FillAggregatedBatch(q) : FillBatch(q);
-    absl::StatusOr<SequenceNumber> first = q->shard->Append(batch_);
-    if (first.ok()) {
+    numbers_.resize(batch_.size());
+    const absl::Status appended =
+        q->shard->AppendWithSequenceNumbers(batch_, absl::MakeSpan(numbers_));
+    if (appended.ok()) {
       ++batches_;
       q->failures = 0;
       absl::StatusOr<AsyncPutResult> result =
-          AsyncPutResult{q->shard_id, *first, 0, 0};
+          AsyncPutResult{q->shard_id, numbers_.front(), 0, 0};
       for (size_t g = 0; g < groups_.size(); ++g) {
-        // Stored record g of an append: the first's number plus g * 2^64
-        // (see "Sequence numbers" in async_producer.h); the user records of
-        // an aggregate share it, each with its index.
-        const SequenceNumber seq = SequenceNumber::FromParts(
-            first->high(), first->value() + (absl::uint128(g) << 64));
+        // Stored record g of an append, numbered by its shard (see
+        // "Sequence numbers" in async_producer.h); the user records of an
+        // aggregate share its number, each with its index.
+        const SequenceNumber seq = numbers_[g];
         const Group& group = groups_[g];
         for (size_t k = 0; k < group.count; ++k) {
           PendingRecord& r = q->records.at(group.begin + k);
@@ -273,7 +274,7 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
       Settle();
       continue;
     }
-    const absl::Status s = first.status();
+    const absl::Status& s = appended;
     if (absl::IsAborted(s)) {
       // Closed by a reshard: route its records again, at once.
       const std::string id = q->shard_id;

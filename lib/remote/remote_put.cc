@@ -17,6 +17,7 @@
 
 #include "remote/remote_stream_impl.h"
 #include "util/decimal.h"
+#include "util/status_macros.h"
 
 namespace brook {
 namespace internal {
@@ -212,6 +213,29 @@ void RemoteStream::Put(absl::Span<const RoutedRecord> records,
 
 absl::StatusOr<SequenceNumber> RemoteShard::Append(
     absl::Span<const RoutedRecord> records) {
+  std::vector<PutRecordsResultEntry> results;
+  BROOK_RETURN_IF_ERROR(Put(records, &results));
+  return results.front().sequence_number;
+}
+
+absl::Status RemoteShard::AppendWithSequenceNumbers(
+    absl::Span<const RoutedRecord> records,
+    absl::Span<SequenceNumber> sequence_numbers) {
+  if (sequence_numbers.size() != records.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "shard ", id_, ": AppendWithSequenceNumbers: ", sequence_numbers.size(),
+        " sequence numbers for ", records.size(), " records"));
+  }
+  std::vector<PutRecordsResultEntry> results;
+  BROOK_RETURN_IF_ERROR(Put(records, &results));
+  for (size_t g = 0; g < records.size(); ++g) {
+    sequence_numbers[g] = results[g].sequence_number;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RemoteShard::Put(absl::Span<const RoutedRecord> records,
+                              std::vector<PutRecordsResultEntry>* results) {
   if (records.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("shard ", id_, ": Append of no records"));
@@ -240,12 +264,12 @@ absl::StatusOr<SequenceNumber> RemoteShard::Append(
     return absl::AbortedError(absl::StrCat(
         "shard ", id_, " is closed by a reshard: route the records again"));
   }
-  std::vector<PutRecordsResultEntry> results(records.size());
-  stream_->Put(records, absl::MakeSpan(results));
+  results->assign(records.size(), PutRecordsResultEntry());
+  stream_->Put(records, absl::MakeSpan(*results));
   size_t stored = 0;
   const absl::Status* first_error = nullptr;
   absl::string_view elsewhere;
-  for (const PutRecordsResultEntry& e : results) {
+  for (const PutRecordsResultEntry& e : *results) {
     if (!e.status.ok()) {
       if (first_error == nullptr) first_error = &e.status;
       continue;
@@ -267,7 +291,7 @@ absl::StatusOr<SequenceNumber> RemoteShard::Append(
                      "records in its child ",
                      elsewhere, " (a retry stores them again)"));
   }
-  return results.front().sequence_number;
+  return absl::OkStatus();
 }
 
 }  // namespace internal

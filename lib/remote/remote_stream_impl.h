@@ -41,6 +41,10 @@ class RemoteShard : public Shard {
   ShardDescription Describe() const override;
   absl::StatusOr<SequenceNumber> Append(
       absl::Span<const RoutedRecord> records) override;
+  // Each record's number as the service gave it.
+  absl::Status AppendWithSequenceNumbers(
+      absl::Span<const RoutedRecord> records,
+      absl::Span<SequenceNumber> sequence_numbers) override;
 
   void set_description(ShardDescription d) {
     MutexLock lock(&mu_);
@@ -52,6 +56,11 @@ class RemoteShard : public Shard {
   }
 
  private:
+  // Both appends: checks, puts, and fills `results` (one per record); OK
+  // only if every record was stored in this shard.
+  absl::Status Put(absl::Span<const RoutedRecord> records,
+                   std::vector<PutRecordsResultEntry>* results);
+
   RemoteStream* const stream_;
   const std::string id_;
   const HashKeyRange range_;

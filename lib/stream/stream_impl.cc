@@ -24,6 +24,22 @@ namespace brook {
 Stream::~Stream() = default;
 Shard::~Shard() = default;
 
+absl::Status Shard::AppendWithSequenceNumbers(
+    absl::Span<const RoutedRecord> records,
+    absl::Span<SequenceNumber> sequence_numbers) {
+  if (sequence_numbers.size() != records.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        id(), ": AppendWithSequenceNumbers: ", sequence_numbers.size(),
+        " sequence numbers for ", records.size(), " records"));
+  }
+  BROOK_ASSIGN_OR_RETURN(const SequenceNumber first, Append(records));
+  for (size_t g = 0; g < records.size(); ++g) {
+    sequence_numbers[g] = SequenceNumber::FromParts(
+        first.high(), first.value() + (absl::uint128(g) << 64));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<Stream>> Stream::Create(
     const StreamOptions& options) {
   const size_t pooled =

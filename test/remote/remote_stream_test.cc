@@ -10,6 +10,7 @@
 
 #include "brook/remote_stream.h"
 
+#include <future>
 #include <map>
 #include <memory>
 #include <set>
@@ -20,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include <catch2/catch.hpp>
 
+#include "brook/async_producer.h"
 #include "brook/consumer.h"
 #include "brook/consumer_group.h"
 #include "brook/dynamodb_lease_store.h"
@@ -155,6 +157,65 @@ TEST_CASE("RemoteStream: puts route as brook does and read back in order",
   for (const auto& [key, values] : order) {
     INFO(key);
     CHECK(std::is_sorted(values.begin(), values.end()));
+  }
+}
+
+TEST_CASE(
+    "RemoteStream: the async producer gives each record the service's number",
+    "[remote]") {
+  BROOK_START_KINESALITE_OR_SKIP(server);
+  std::unique_ptr<Stream> stream = OpenNew(*server, "async", 2);
+  for (const bool aggregate : {false, true}) {
+    INFO("aggregation " << aggregate);
+    AsyncProducerOptions options;
+    options.linger = absl::Milliseconds(1);
+    options.aggregation_enabled = aggregate;
+    absl::StatusOr<std::unique_ptr<AsyncProducer>> producer =
+        AsyncProducer::Create(stream.get(), options);
+    BROOK_REQUIRE_OK(producer);
+    const std::string tag = aggregate ? "agg" : "plain";
+    std::vector<std::future<absl::StatusOr<AsyncPutResult>>> futures;
+    std::vector<std::string> keys, data;
+    for (int i = 0; i < 40; ++i) {
+      keys.push_back(absl::StrCat("key", i % 5));
+      data.push_back(absl::StrCat(tag, "-", i));
+    }
+    for (int i = 0; i < 40; ++i) {
+      futures.push_back((*producer)->PutFuture(keys[i], data[i]));
+    }
+    BROOK_REQUIRE_OK((*producer)->Close());
+    std::map<std::string, AsyncPutResult> result_of;
+    for (int i = 0; i < 40; ++i) {
+      absl::StatusOr<AsyncPutResult> r = futures[i].get();
+      BROOK_REQUIRE_OK(r);
+      result_of[data[i]] = *r;
+    }
+    // Read back (de-aggregated): each record carries the number and
+    // subsequence number its future gave, and sits in the shard it named.
+    Consumer consumer(stream.get());
+    GetRecordsOptions read_options;
+    read_options.deaggregate = true;
+    int seen = 0;
+    for (const ShardDescription& d : stream->ListShards()) {
+      absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+          d.shard_id, StartingPosition::TrimHorizon());
+      BROOK_REQUIRE_OK(it);
+      absl::StatusOr<GetRecordsResult> r =
+          consumer.GetRecords(*it, read_options);
+      BROOK_REQUIRE_OK(r);
+      for (const Record& rec : r->records()) {
+        const std::string value(rec.data);
+        if (!absl::StartsWith(value, tag + "-")) continue;
+        INFO(value);
+        auto found = result_of.find(value);
+        REQUIRE(found != result_of.end());
+        CHECK(found->second.shard_id == d.shard_id);
+        CHECK(found->second.sequence_number == rec.sequence_number);
+        CHECK(found->second.subsequence_number == rec.subsequence_number);
+        ++seen;
+      }
+    }
+    CHECK(seen == 40);
   }
 }
 

@@ -241,5 +241,53 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("Shard: AppendWithSequenceNumbers gives each record its number",
+          "[shard]") {
+  StreamOptions options;
+  options.shard_count = 2;
+  absl::StatusOr<std::unique_ptr<Stream>> stream = Stream::Create(options);
+  BROOK_REQUIRE_OK(stream);
+  Shard* shard = *(*stream)->GetShard("shardId-000000000001");
+  const HashKey start = shard->hash_key_range().starting_hash_key;
+  BROOK_REQUIRE_OK(shard->Append({{"a", "0", start, true}}));
+  std::vector<RoutedRecord> batch = {{"a", "1", start, true},
+                                     {"b", "2", start + 1, true},
+                                     {"c", "3", start + 2, true}};
+  std::vector<SequenceNumber> numbers(batch.size());
+  BROOK_REQUIRE_OK(
+      shard->AppendWithSequenceNumbers(batch, absl::MakeSpan(numbers)));
+
+  // Each number is the one a reader sees on that record.
+  Consumer consumer(stream->get());
+  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+      shard->id(), StartingPosition::AtSequenceNumber(numbers[0]));
+  BROOK_REQUIRE_OK(it);
+  absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it);
+  BROOK_REQUIRE_OK(r);
+  REQUIRE(r->records().size() == 3);
+  for (size_t g = 0; g < 3; ++g) {
+    INFO(g);
+    CHECK(r->records()[g].sequence_number == numbers[g]);
+    CHECK(r->records()[g].data == batch[g].data);
+  }
+
+  // A span of the wrong size is refused, storing nothing.
+  std::vector<SequenceNumber> two(2);
+  BROOK_CHECK_CODE(shard->AppendWithSequenceNumbers(batch, absl::MakeSpan(two)),
+                   kInvalidArgument);
+  // As Append(): a record outside the shard's range spoils the batch.
+  batch.push_back({"d", "4", start - 1, true});
+  std::vector<SequenceNumber> four(4);
+  BROOK_CHECK_CODE(
+      shard->AppendWithSequenceNumbers(batch, absl::MakeSpan(four)),
+      kInvalidArgument);
+  absl::StatusOr<ShardIterator> all =
+      consumer.GetShardIterator(shard->id(), StartingPosition::TrimHorizon());
+  BROOK_REQUIRE_OK(all);
+  absl::StatusOr<GetRecordsResult> every = consumer.GetRecords(*all);
+  BROOK_REQUIRE_OK(every);
+  CHECK(every->records().size() == 4);
+}
+
 }  // namespace
 }  // namespace brook
