@@ -45,34 +45,10 @@ void ProcessBlock(uint32_t state[4], const unsigned char* block) {
   uint32_t m[16];
   for (int i = 0; i < 16; ++i) m[i] = LoadLe32(block + 4 * i);
   uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
-  // Round 1: message words in order.
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_STEP(F, a, b, c, d, m[i], kK[i], 7);
-    BROOK_MD5_STEP(F, d, a, b, c, m[i + 1], kK[i + 1], 12);
-    BROOK_MD5_STEP(F, c, d, a, b, m[i + 2], kK[i + 2], 17);
-    BROOK_MD5_STEP(F, b, c, d, a, m[i + 3], kK[i + 3], 22);
-  }
-  // Round 2: word (5i + 1) mod 16.
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_STEP(G, a, b, c, d, m[(5 * i + 1) & 15], kK[i], 5);
-    BROOK_MD5_STEP(G, d, a, b, c, m[(5 * i + 6) & 15], kK[i + 1], 9);
-    BROOK_MD5_STEP(G, c, d, a, b, m[(5 * i + 11) & 15], kK[i + 2], 14);
-    BROOK_MD5_STEP(G, b, c, d, a, m[(5 * i + 16) & 15], kK[i + 3], 20);
-  }
-  // Round 3: word (3i + 5) mod 16.
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_STEP(H, a, b, c, d, m[(3 * i + 5) & 15], kK[i], 4);
-    BROOK_MD5_STEP(H, d, a, b, c, m[(3 * i + 8) & 15], kK[i + 1], 11);
-    BROOK_MD5_STEP(H, c, d, a, b, m[(3 * i + 11) & 15], kK[i + 2], 16);
-    BROOK_MD5_STEP(H, b, c, d, a, m[(3 * i + 14) & 15], kK[i + 3], 23);
-  }
-  // Round 4: word 7i mod 16.
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_STEP(I, a, b, c, d, m[(7 * i) & 15], kK[i], 6);
-    BROOK_MD5_STEP(I, d, a, b, c, m[(7 * i + 7) & 15], kK[i + 1], 10);
-    BROOK_MD5_STEP(I, c, d, a, b, m[(7 * i + 14) & 15], kK[i + 2], 15);
-    BROOK_MD5_STEP(I, b, c, d, a, m[(7 * i + 21) & 15], kK[i + 3], 21);
-  }
+#define BROOK_MD5_WORD_STEP(f, a, b, c, d, word, i, s) \
+  BROOK_MD5_STEP(f, a, b, c, d, m[word], kK[i], s)
+  BROOK_MD5_64_STEPS(BROOK_MD5_WORD_STEP, F, G, H, I)
+#undef BROOK_MD5_WORD_STEP
   state[0] += a;
   state[1] += b;
   state[2] += c;
@@ -89,34 +65,11 @@ void ProcessBlocks4(uint32_t state[4][4], const uint32_t w[16][4]) {
     c[l] = state[l][2];
     d[l] = state[l][3];
   }
-#define BROOK_MD5_STEP4(f, a, b, c, d, word, k, s)               \
-  for (int l = 0; l < 4; ++l) {                                  \
-    BROOK_MD5_STEP(f, a[l], b[l], c[l], d[l], w[word][l], k, s); \
+#define BROOK_MD5_STEP4(f, a, b, c, d, word, i, s)                   \
+  for (int l = 0; l < 4; ++l) {                                      \
+    BROOK_MD5_STEP(f, a[l], b[l], c[l], d[l], w[word][l], kK[i], s); \
   }
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_STEP4(F, a, b, c, d, i, kK[i], 7);
-    BROOK_MD5_STEP4(F, d, a, b, c, i + 1, kK[i + 1], 12);
-    BROOK_MD5_STEP4(F, c, d, a, b, i + 2, kK[i + 2], 17);
-    BROOK_MD5_STEP4(F, b, c, d, a, i + 3, kK[i + 3], 22);
-  }
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_STEP4(G, a, b, c, d, (5 * i + 1) & 15, kK[i], 5);
-    BROOK_MD5_STEP4(G, d, a, b, c, (5 * i + 6) & 15, kK[i + 1], 9);
-    BROOK_MD5_STEP4(G, c, d, a, b, (5 * i + 11) & 15, kK[i + 2], 14);
-    BROOK_MD5_STEP4(G, b, c, d, a, (5 * i + 16) & 15, kK[i + 3], 20);
-  }
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_STEP4(H, a, b, c, d, (3 * i + 5) & 15, kK[i], 4);
-    BROOK_MD5_STEP4(H, d, a, b, c, (3 * i + 8) & 15, kK[i + 1], 11);
-    BROOK_MD5_STEP4(H, c, d, a, b, (3 * i + 11) & 15, kK[i + 2], 16);
-    BROOK_MD5_STEP4(H, b, c, d, a, (3 * i + 14) & 15, kK[i + 3], 23);
-  }
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_STEP4(I, a, b, c, d, (7 * i) & 15, kK[i], 6);
-    BROOK_MD5_STEP4(I, d, a, b, c, (7 * i + 7) & 15, kK[i + 1], 10);
-    BROOK_MD5_STEP4(I, c, d, a, b, (7 * i + 14) & 15, kK[i + 2], 15);
-    BROOK_MD5_STEP4(I, b, c, d, a, (7 * i + 21) & 15, kK[i + 3], 21);
-  }
+  BROOK_MD5_64_STEPS(BROOK_MD5_STEP4, F, G, H, I)
 #undef BROOK_MD5_STEP4
 #undef BROOK_MD5_STEP
   for (int l = 0; l < 4; ++l) {

@@ -85,30 +85,7 @@ void ProcessBlocks(const unsigned char* blocks, uint8_t (*digests)[16]) {
     a[g] = _mm256_add_epi32(a[g], _mm256_add_epi32(f(b[g], c[g], d[g]), mk)); \
     a[g] = _mm256_add_epi32(Rotl(a[g], s), b[g]);                             \
   }
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_VSTEP(F, a, b, c, d, i, i, 7);
-    BROOK_MD5_VSTEP(F, d, a, b, c, i + 1, i + 1, 12);
-    BROOK_MD5_VSTEP(F, c, d, a, b, i + 2, i + 2, 17);
-    BROOK_MD5_VSTEP(F, b, c, d, a, i + 3, i + 3, 22);
-  }
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_VSTEP(G, a, b, c, d, (5 * i + 1) & 15, i, 5);
-    BROOK_MD5_VSTEP(G, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
-    BROOK_MD5_VSTEP(G, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
-    BROOK_MD5_VSTEP(G, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
-  }
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_VSTEP(H, a, b, c, d, (3 * i + 5) & 15, i, 4);
-    BROOK_MD5_VSTEP(H, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
-    BROOK_MD5_VSTEP(H, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
-    BROOK_MD5_VSTEP(H, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
-  }
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_VSTEP(I, a, b, c, d, (7 * i) & 15, i, 6);
-    BROOK_MD5_VSTEP(I, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
-    BROOK_MD5_VSTEP(I, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
-    BROOK_MD5_VSTEP(I, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
-  }
+  BROOK_MD5_64_STEPS(BROOK_MD5_VSTEP, F, G, H, I)
 #undef BROOK_MD5_VSTEP
   for (int g = 0; g < kGroups; ++g) {
     a[g] = _mm256_add_epi32(a[g], _mm256_set1_epi32(0x67452301));
@@ -192,30 +169,7 @@ void CompressLanes(const unsigned char* const* blocks, uint32_t (*state)[8]) {
     a = _mm256_add_epi32(_mm256_add_epi32(a, mk), f(b, c, d));   \
     a = _mm256_add_epi32(Rotl(a, s), b);                         \
   }
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_LSTEP(F, a, b, c, d, i, i, 7);
-    BROOK_MD5_LSTEP(F, d, a, b, c, i + 1, i + 1, 12);
-    BROOK_MD5_LSTEP(F, c, d, a, b, i + 2, i + 2, 17);
-    BROOK_MD5_LSTEP(F, b, c, d, a, i + 3, i + 3, 22);
-  }
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_LSTEP(G, a, b, c, d, (5 * i + 1) & 15, i, 5);
-    BROOK_MD5_LSTEP(G, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
-    BROOK_MD5_LSTEP(G, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
-    BROOK_MD5_LSTEP(G, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
-  }
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_LSTEP(H, a, b, c, d, (3 * i + 5) & 15, i, 4);
-    BROOK_MD5_LSTEP(H, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
-    BROOK_MD5_LSTEP(H, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
-    BROOK_MD5_LSTEP(H, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
-  }
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_LSTEP(I, a, b, c, d, (7 * i) & 15, i, 6);
-    BROOK_MD5_LSTEP(I, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
-    BROOK_MD5_LSTEP(I, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
-    BROOK_MD5_LSTEP(I, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
-  }
+  BROOK_MD5_64_STEPS(BROOK_MD5_LSTEP, F, G, H, I)
 #undef BROOK_MD5_LSTEP
   _mm256_store_si256(reinterpret_cast<__m256i*>(state[0]),
                      _mm256_add_epi32(a, a0));

@@ -106,30 +106,7 @@ void ProcessBlocks(const unsigned char* blocks, uint8_t (*digests)[16]) {
         _mm512_add_epi32(_mm512_ternarylogic_epi32(b[g], c[g], d[g], f), mk)); \
     a[g] = _mm512_add_epi32(_mm512_rol_epi32(a[g], s), b[g]);                  \
   }
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_ZSTEP(kF, a, b, c, d, i, i, 7);
-    BROOK_MD5_ZSTEP(kF, d, a, b, c, i + 1, i + 1, 12);
-    BROOK_MD5_ZSTEP(kF, c, d, a, b, i + 2, i + 2, 17);
-    BROOK_MD5_ZSTEP(kF, b, c, d, a, i + 3, i + 3, 22);
-  }
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_ZSTEP(kG, a, b, c, d, (5 * i + 1) & 15, i, 5);
-    BROOK_MD5_ZSTEP(kG, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
-    BROOK_MD5_ZSTEP(kG, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
-    BROOK_MD5_ZSTEP(kG, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
-  }
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_ZSTEP(kH, a, b, c, d, (3 * i + 5) & 15, i, 4);
-    BROOK_MD5_ZSTEP(kH, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
-    BROOK_MD5_ZSTEP(kH, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
-    BROOK_MD5_ZSTEP(kH, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
-  }
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_ZSTEP(kI, a, b, c, d, (7 * i) & 15, i, 6);
-    BROOK_MD5_ZSTEP(kI, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
-    BROOK_MD5_ZSTEP(kI, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
-    BROOK_MD5_ZSTEP(kI, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
-  }
+  BROOK_MD5_64_STEPS(BROOK_MD5_ZSTEP, kF, kG, kH, kI)
 #undef BROOK_MD5_ZSTEP
   alignas(64) uint32_t out[4][16];
   for (int g = 0; g < kUsed; ++g) {
@@ -202,30 +179,7 @@ void CompressLanes(const unsigned char* const* blocks, uint32_t (*state)[16]) {
                          _mm512_ternarylogic_epi32(b, c, d, f)); \
     a = _mm512_add_epi32(_mm512_rol_epi32(a, s), b);             \
   }
-  for (int i = 0; i < 16; i += 4) {
-    BROOK_MD5_LSTEP(kF, a, b, c, d, i, i, 7);
-    BROOK_MD5_LSTEP(kF, d, a, b, c, i + 1, i + 1, 12);
-    BROOK_MD5_LSTEP(kF, c, d, a, b, i + 2, i + 2, 17);
-    BROOK_MD5_LSTEP(kF, b, c, d, a, i + 3, i + 3, 22);
-  }
-  for (int i = 16; i < 32; i += 4) {
-    BROOK_MD5_LSTEP(kG, a, b, c, d, (5 * i + 1) & 15, i, 5);
-    BROOK_MD5_LSTEP(kG, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);
-    BROOK_MD5_LSTEP(kG, c, d, a, b, (5 * i + 11) & 15, i + 2, 14);
-    BROOK_MD5_LSTEP(kG, b, c, d, a, (5 * i + 16) & 15, i + 3, 20);
-  }
-  for (int i = 32; i < 48; i += 4) {
-    BROOK_MD5_LSTEP(kH, a, b, c, d, (3 * i + 5) & 15, i, 4);
-    BROOK_MD5_LSTEP(kH, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);
-    BROOK_MD5_LSTEP(kH, c, d, a, b, (3 * i + 11) & 15, i + 2, 16);
-    BROOK_MD5_LSTEP(kH, b, c, d, a, (3 * i + 14) & 15, i + 3, 23);
-  }
-  for (int i = 48; i < 64; i += 4) {
-    BROOK_MD5_LSTEP(kI, a, b, c, d, (7 * i) & 15, i, 6);
-    BROOK_MD5_LSTEP(kI, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);
-    BROOK_MD5_LSTEP(kI, c, d, a, b, (7 * i + 14) & 15, i + 2, 15);
-    BROOK_MD5_LSTEP(kI, b, c, d, a, (7 * i + 21) & 15, i + 3, 21);
-  }
+  BROOK_MD5_64_STEPS(BROOK_MD5_LSTEP, kF, kG, kH, kI)
 #undef BROOK_MD5_LSTEP
   _mm512_store_si512(state[0], _mm512_add_epi32(a, a0));
   _mm512_store_si512(state[1], _mm512_add_epi32(b, b0));

@@ -1,7 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// What md5.cc shares with md5_avx2.cc: the round constants and the portable
-// four-lane block function. Not for other callers.
+// What md5.cc shares with md5_avx2.cc and md5_avx512.cc: the round
+// constants, the 64-step schedule, the padding and the portable
+// four-lane block function, and the lanes of long messages. Not for other
+// callers.
 
 #ifndef BROOK_LIB_UTIL_MD5_INTERNAL_H_
 #define BROOK_LIB_UTIL_MD5_INTERNAL_H_
@@ -46,6 +48,40 @@ inline void PadOneBlock(absl::string_view m, unsigned char* block) {
     block[56 + b] = static_cast<unsigned char>(bits >> (8 * b));
   }
 }
+
+// MD5's 64 steps (RFC 1321, section 3.4), written once for every
+// implementation: STEP(f, a, b, c, d, word, i, s) is step i (0-63), which
+// adds message word `word` (0-15), constant kMd5K[i] and round function f of
+// (b, c, d) to a, rotates a left by s and adds b. Round 1 takes the words
+// in order, round 2 word (5i + 1) mod 16, round 3 (3i + 5) mod 16, round 4
+// 7i mod 16; a, b, c, d (in scope under those names) change roles from step
+// to step. Each implementation passes its own STEP and round functions
+// (scalar, interleaved, AVX2, AVX-512 ternary-logic immediates).
+#define BROOK_MD5_64_STEPS(STEP, F, G, H, I)           \
+  for (int i = 0; i < 16; i += 4) {                    \
+    STEP(F, a, b, c, d, i, i, 7);                      \
+    STEP(F, d, a, b, c, i + 1, i + 1, 12);             \
+    STEP(F, c, d, a, b, i + 2, i + 2, 17);             \
+    STEP(F, b, c, d, a, i + 3, i + 3, 22);             \
+  }                                                    \
+  for (int i = 16; i < 32; i += 4) {                   \
+    STEP(G, a, b, c, d, (5 * i + 1) & 15, i, 5);       \
+    STEP(G, d, a, b, c, (5 * i + 6) & 15, i + 1, 9);   \
+    STEP(G, c, d, a, b, (5 * i + 11) & 15, i + 2, 14); \
+    STEP(G, b, c, d, a, (5 * i + 16) & 15, i + 3, 20); \
+  }                                                    \
+  for (int i = 32; i < 48; i += 4) {                   \
+    STEP(H, a, b, c, d, (3 * i + 5) & 15, i, 4);       \
+    STEP(H, d, a, b, c, (3 * i + 8) & 15, i + 1, 11);  \
+    STEP(H, c, d, a, b, (3 * i + 11) & 15, i + 2, 16); \
+    STEP(H, b, c, d, a, (3 * i + 14) & 15, i + 3, 23); \
+  }                                                    \
+  for (int i = 48; i < 64; i += 4) {                   \
+    STEP(I, a, b, c, d, (7 * i) & 15, i, 6);           \
+    STEP(I, d, a, b, c, (7 * i + 7) & 15, i + 1, 10);  \
+    STEP(I, c, d, a, b, (7 * i + 14) & 15, i + 2, 15); \
+    STEP(I, b, c, d, a, (7 * i + 21) & 15, i + 3, 21); \
+  }
 
 // MD5's initial state (a, b, c, d).
 inline constexpr uint32_t kMd5Init[4] = {0x67452301, 0xefcdab89, 0x98badcfe,
