@@ -1,8 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // The shard log every store shares: appends batches to segments, indexes them,
-// serves readers, applies retention. The append side is in shard_impl.cc,
-// retention in shard_retention.cc, the reader side (iterators, GetRecords)
+// serves readers, applies retention. The append side is in shard_impl.cc
+// (the public `Append()`'s checks in shard_append.cc), retention in
+// shard_retention.cc, the reader side (iterators, GetRecords)
 // in shard_reader.cc, waits in shard_wait.cc (a follower's in
 // shard_follow.cc).
 //
