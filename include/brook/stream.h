@@ -506,8 +506,11 @@ class BROOK_EXPORT Stream {
   // `shard_id` and `sequence_number`, or its `status` to why that record
   // alone failed (the codes of `PutRecordsResultEntry`); entries that are
   // not OK on entry are skipped and left as they are. Records bound for one
-  // shard are stored in input order. A shard closed by a reshard meanwhile is
-  // routed around (brook's stream routes again, at most 64 times).
+  // shard are stored in input order (a remote stream, remote_stream.h, keeps
+  // that order unless the service fails an entry alone and stores a later
+  // one: the retried entry then lands after it). A shard closed by a reshard
+  // meanwhile is routed around (brook's stream routes again, at most 64
+  // times).
   // REQUIRES: `records.size() == results.size()`; every record to store
   // passed `Producer`'s checks (size, partition key) and has its hash key.
   // The views in `records` are valid only during the call.
