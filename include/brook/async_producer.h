@@ -23,6 +23,10 @@
 // `Shard::AppendWithSequenceNumbers()`, so each record gets the number its
 // shard gave it: brook's own shards number a batch's records one position
 // apart, a remote stream's (remote_stream.h) take the service's numbers.
+// A remote shard's append is not atomic: a batch the service stored in part
+// and failed in part is retried whole, so some of its records may be stored
+// twice (at least once, as with the KPL); brook's own shards store a batch
+// all or none.
 // With aggregation (`aggregation_enabled`), a stored record may be an
 // aggregate: each of its user records gets the aggregate's number and its
 // index in the aggregate as subsequence number.
