@@ -74,6 +74,28 @@ struct KinesisShard {
   std::string ending_sequence_number;  // "" while the shard is open
 };
 
+// ListShards' ShardFilter: which shards the service lists. kNone sends no
+// filter (the service then lists as FROM_TRIM_HORIZON: every shard within the
+// retention period); kinesalite has no ShardFilter and ignores it.
+enum class KinesisShardFilterType {
+  kNone,
+  kAfterShardId,     // the shards after `shard_id`, in id order
+  kAtTrimHorizon,    // the shards that were open at TRIM_HORIZON
+  kFromTrimHorizon,  // every shard within the retention period
+  kAtLatest,         // the open shards only
+  kAtTimestamp,      // the shards open at `timestamp_millis`
+  kFromTimestamp,    // the shards open at or after `timestamp_millis`
+};
+
+struct KinesisShardFilter {
+  KinesisShardFilterType type = KinesisShardFilterType::kNone;
+  // For kAfterShardId (required, and only then): the shard to list after.
+  std::string shard_id;
+  // For kAtTimestamp and kFromTimestamp: milliseconds since the Unix epoch,
+  // >= 0 (the service corrects a time before TRIM_HORIZON to it).
+  int64_t timestamp_millis = 0;
+};
+
 struct KinesisStreamSummary {
   std::string stream_name;
   std::string stream_arn;
@@ -175,11 +197,20 @@ class BROOK_EXPORT KinesisClient {
   // the stream is ACTIVE; kDeadlineExceeded after `timeout`.
   virtual absl::Status WaitForStreamActive(absl::string_view stream_name,
                                            absl::Duration timeout) = 0;
-  // Every shard of the stream, open and closed, following NextToken until
-  // the service has no more pages. kFailedPrecondition if a token expired
-  // mid-way (ExpiredNextTokenException: call again).
+  // The shards of the stream that `filter` selects (every shard, open and
+  // closed, for kNone), following NextToken until the service has no more
+  // pages (the filter goes with the first request only, as the service
+  // wants). kInvalidArgument naming the field for a filter that is not
+  // well-formed (a shard id without kAfterShardId or missing with it, a
+  // negative timestamp); kFailedPrecondition if a token expired mid-way
+  // (ExpiredNextTokenException: call again).
   virtual absl::StatusOr<std::vector<KinesisShard>> ListShards(
-      absl::string_view stream_name) = 0;
+      absl::string_view stream_name, const KinesisShardFilter& filter) = 0;
+  // Every shard of the stream (no filter).
+  absl::StatusOr<std::vector<KinesisShard>> ListShards(
+      absl::string_view stream_name) {
+    return ListShards(stream_name, KinesisShardFilter());
+  }
 
   // Writes one record; `explicit_hash_key` "" routes by the partition key's
   // MD5. kInvalidArgument for an empty partition key.

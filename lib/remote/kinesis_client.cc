@@ -191,11 +191,77 @@ absl::Status KinesisClientImpl::WaitForStreamActive(
                    " after ", absl::FormatDuration(timeout)));
 }
 
+namespace {
+
+// The ShardFilter object of a ListShards request for `filter` (null for
+// kNone), or why `filter` is not well-formed.
+absl::StatusOr<json> ShardFilterJson(const KinesisShardFilter& filter) {
+  using T = KinesisShardFilterType;
+  const bool after = filter.type == T::kAfterShardId;
+  const bool timed =
+      filter.type == T::kAtTimestamp || filter.type == T::kFromTimestamp;
+  if (after == filter.shard_id.empty()) {
+    return absl::InvalidArgumentError(
+        after ? "kinesis ListShards: ShardFilter.ShardId is required with "
+                "AFTER_SHARD_ID"
+              : "kinesis ListShards: ShardFilter.ShardId is allowed only "
+                "with AFTER_SHARD_ID");
+  }
+  if (filter.timestamp_millis != 0 && !timed) {
+    return absl::InvalidArgumentError(
+        "kinesis ListShards: ShardFilter.Timestamp is allowed only with "
+        "AT_TIMESTAMP and FROM_TIMESTAMP");
+  }
+  if (filter.timestamp_millis < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kinesis ListShards: ShardFilter.Timestamp ",
+                     filter.timestamp_millis, " is before the epoch"));
+  }
+  const char* type = nullptr;
+  switch (filter.type) {
+    case T::kNone:
+      return json();
+    case T::kAfterShardId:
+      type = "AFTER_SHARD_ID";
+      break;
+    case T::kAtTrimHorizon:
+      type = "AT_TRIM_HORIZON";
+      break;
+    case T::kFromTrimHorizon:
+      type = "FROM_TRIM_HORIZON";
+      break;
+    case T::kAtLatest:
+      type = "AT_LATEST";
+      break;
+    case T::kAtTimestamp:
+      type = "AT_TIMESTAMP";
+      break;
+    case T::kFromTimestamp:
+      type = "FROM_TIMESTAMP";
+      break;
+  }
+  if (type == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("kinesis ListShards: unknown ShardFilter type ",
+                     static_cast<int>(filter.type)));
+  }
+  json out = {{"Type", type}};
+  if (after) out["ShardId"] = filter.shard_id;
+  if (timed) {
+    out["Timestamp"] = static_cast<double>(filter.timestamp_millis) / 1000.0;
+  }
+  return out;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<KinesisShard>> KinesisClientImpl::ListShards(
-    absl::string_view stream_name) {
+    absl::string_view stream_name, const KinesisShardFilter& filter) {
   BROOK_RETURN_IF_ERROR(CheckStreamName("ListShards", stream_name));
+  BROOK_ASSIGN_OR_RETURN(json shard_filter, ShardFilterJson(filter));
   std::vector<KinesisShard> out;
   json request = {{"StreamName", std::string(stream_name)}};
+  if (!shard_filter.is_null()) request["ShardFilter"] = std::move(shard_filter);
   for (int page = 0;; ++page) {
     BROOK_ASSIGN_OR_RETURN(json response, json_.Call("ListShards", request));
     auto shards = response.find("Shards");

@@ -32,8 +32,9 @@ class KinesisClientImpl : public KinesisClient {
       absl::string_view stream_name) override;
   absl::Status WaitForStreamActive(absl::string_view stream_name,
                                    absl::Duration timeout) override;
+  using KinesisClient::ListShards;
   absl::StatusOr<std::vector<KinesisShard>> ListShards(
-      absl::string_view stream_name) override;
+      absl::string_view stream_name, const KinesisShardFilter& filter) override;
   absl::StatusOr<KinesisPutRecordResult> PutRecord(
       absl::string_view stream_name, absl::string_view partition_key,
       absl::string_view data, absl::string_view explicit_hash_key) override;

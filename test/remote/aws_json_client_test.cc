@@ -264,6 +264,64 @@ TEST_CASE("KinesisClient: ListShards follows NextToken", "[remote]") {
         json{{"NextToken", "page3"}});
 }
 
+TEST_CASE(
+    "KinesisClient: ListShards sends ShardFilter with the first page only, "
+    "and refuses a filter that is not well-formed",
+    "[remote]") {
+  using T = KinesisShardFilterType;
+  struct Case {
+    KinesisShardFilter filter;
+    json expected;
+  };
+  const std::vector<Case> cases = {
+      {{T::kAtLatest, "", 0}, {{"Type", "AT_LATEST"}}},
+      {{T::kAtTrimHorizon, "", 0}, {{"Type", "AT_TRIM_HORIZON"}}},
+      {{T::kFromTrimHorizon, "", 0}, {{"Type", "FROM_TRIM_HORIZON"}}},
+      {{T::kAfterShardId, "shardId-000000000004", 0},
+       {{"Type", "AFTER_SHARD_ID"}, {"ShardId", "shardId-000000000004"}}},
+      {{T::kAtTimestamp, "", 1'700'000'000'250},
+       {{"Type", "AT_TIMESTAMP"}, {"Timestamp", 1'700'000'000.25}}},
+      {{T::kFromTimestamp, "", 0},
+       {{"Type", "FROM_TIMESTAMP"}, {"Timestamp", 0.0}}},
+  };
+  for (const Case& c : cases) {
+    INFO("filter " << c.expected.dump());
+    Fixture f;
+    f.transport->script = {
+        Ok({{"Shards", {ShardJson("shardId-000000000005", "0", "9")}},
+            {"NextToken", "page2"}}),
+        Ok({{"Shards", json::array()}})};
+    absl::StatusOr<std::vector<KinesisShard>> shards =
+        f.client->ListShards("s", c.filter);
+    BROOK_REQUIRE_OK(shards);
+    CHECK(shards->size() == 1);
+    REQUIRE(f.transport->requests.size() == 2);
+    CHECK(json::parse(f.transport->requests[0].body) ==
+          json{{"StreamName", "s"}, {"ShardFilter", c.expected}});
+    // The token stands for the stream and the filter.
+    CHECK(json::parse(f.transport->requests[1].body) ==
+          json{{"NextToken", "page2"}});
+  }
+
+  const std::vector<std::pair<KinesisShardFilter, std::string>> bad = {
+      {{T::kAfterShardId, "", 0}, "ShardFilter.ShardId is required"},
+      {{T::kAtLatest, "shardId-000000000001", 0},
+       "ShardFilter.ShardId is allowed only"},
+      {{T::kAtLatest, "", 5}, "ShardFilter.Timestamp is allowed only"},
+      {{T::kAtTimestamp, "", -1}, "before the epoch"},
+      {{static_cast<T>(99), "", 0}, "unknown ShardFilter type 99"},
+  };
+  for (const auto& [filter, why] : bad) {
+    INFO(why);
+    Fixture f;
+    absl::StatusOr<std::vector<KinesisShard>> shards =
+        f.client->ListShards("s", filter);
+    BROOK_CHECK_CODE(shards, kInvalidArgument);
+    CHECK(absl::StrContains(shards.status().message(), why));
+    CHECK(f.transport->requests.empty());  // nothing was sent
+  }
+}
+
 TEST_CASE("KinesisClient: PutRecords reports each entry", "[remote]") {
   Fixture f;
   f.transport->script = {

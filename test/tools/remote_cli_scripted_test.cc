@@ -59,8 +59,9 @@ class ScriptedKinesis : public KinesisClient {
   absl::Status WaitForStreamActive(absl::string_view, absl::Duration) override {
     return No();
   }
+  using KinesisClient::ListShards;
   absl::StatusOr<std::vector<KinesisShard>> ListShards(
-      absl::string_view) override {
+      absl::string_view, const KinesisShardFilter&) override {
     KinesisShard shard;
     shard.shard_id = "shardId-000000000000";
     shard.starting_hash_key = "0";
