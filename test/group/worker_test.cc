@@ -2,6 +2,9 @@
 //
 // The consumer group worker driven by RunOnce() with the clock moved by hand:
 // taking shards, checkpoints, expiry and stealing, leader change, handoff.
+// Compiled twice: into brook_group_tests on the memory lease store, and into
+// brook_remote_tests with BROOK_GROUP_TEST_DYNAMODB on DynamoDB leases on
+// dynalite, a store per worker (group_lease_table.h).
 
 #include <algorithm>
 #include <set>
@@ -27,8 +30,11 @@ std::multiset<std::string> AsSet(const std::vector<std::string>& v) {
   return std::multiset<std::string>(v.begin(), v.end());
 }
 
-TEST_CASE("Worker: one worker takes every shard and delivers each record once",
-          "[group]") {
+TEST_CASE(
+    BROOK_GROUP_TEST_NAME(
+        "Worker: one worker takes every shard and delivers each record once"),
+    "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(2);
   std::vector<std::string> produced = group.PutMany("a", 20);
   std::unique_ptr<Worker> worker = group.NewWorker("w1");
@@ -59,7 +65,10 @@ TEST_CASE("Worker: one worker takes every shard and delivers each record once",
   BROOK_CHECK_CODE(worker->RunOnce(), kFailedPrecondition);
 }
 
-TEST_CASE("Worker: options are validated, naming the field", "[group]") {
+TEST_CASE(
+    BROOK_GROUP_TEST_NAME("Worker: options are validated, naming the field"),
+    "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(1);
   auto create = [&](const WorkerOptions& options) {
     return Worker::Create(
@@ -97,8 +106,10 @@ TEST_CASE("Worker: options are validated, naming the field", "[group]") {
                    kInvalidArgument);
 }
 
-TEST_CASE("Worker: checkpointer refuses undelivered, backward and lost",
+TEST_CASE(BROOK_GROUP_TEST_NAME(
+              "Worker: checkpointer refuses undelivered, backward and lost"),
           "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(1);
   const SequenceNumber first = group.Put("k", "r0");
   const SequenceNumber second = group.Put("k", "r1");
@@ -139,10 +150,11 @@ TEST_CASE("Worker: checkpointer refuses undelivered, backward and lost",
   CHECK(worker->Stats().leases_lost == 1);
 }
 
-TEST_CASE(
-    "Worker: a dead worker's shard is taken after the failover time, "
-    "resuming after its checkpoint, the leader changes",
-    "[group]") {
+TEST_CASE(BROOK_GROUP_TEST_NAME(
+              "Worker: a dead worker's shard is taken after the failover time, "
+              "resuming after its checkpoint, the leader changes"),
+          "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(1);
   std::vector<std::string> produced = group.PutMany("a", 5);
   std::unique_ptr<Worker> a = group.NewWorker("a");
@@ -166,10 +178,15 @@ TEST_CASE(
   for (const testing::Delivery& d : group.log().deliveries()) {
     CHECK(d.worker == (d.data[0] == 'a' ? "a" : "b"));
   }
-  CHECK(group.GetLease(Shard(0)).owner_switches_since_checkpoint == 0);
+  const Lease lease = group.GetLease(Shard(0));
+  CHECK(lease.lease_owner == "b");
+  CHECK(lease.checkpoint.is_sequence_number());
+  CHECK(lease.owner_switches_since_checkpoint == 0);
 }
 
-TEST_CASE("Worker: graceful handoff replays nothing", "[group]") {
+TEST_CASE(BROOK_GROUP_TEST_NAME("Worker: graceful handoff replays nothing"),
+          "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(2);
   group.log().behaviour().checkpoint_each_batch = false;  // only on shutdown
   std::vector<std::string> produced = group.PutMany("a", 20);
@@ -194,10 +211,11 @@ TEST_CASE("Worker: graceful handoff replays nothing", "[group]") {
   CHECK(AsSet(group.log().Data()) == AsSet(produced));
 }
 
-TEST_CASE(
-    "Worker: a handoff the old owner does not finish is forced after "
-    "the timeout",
-    "[group]") {
+TEST_CASE(BROOK_GROUP_TEST_NAME(
+              "Worker: a handoff the old owner does not finish is forced after "
+              "the timeout"),
+          "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(1);
   group.PutMany("a", 3);
   WorkerOptions options = group.Options("a");
@@ -231,9 +249,11 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "Worker: after a graceful shutdown another worker takes the shards "
-    "and the lead at once, replaying nothing",
+    BROOK_GROUP_TEST_NAME(
+        "Worker: after a graceful shutdown another worker takes the shards "
+        "and the lead at once, replaying nothing"),
     "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(2);
   group.log().behaviour().checkpoint_each_batch = false;  // only on shutdown
   std::vector<std::string> produced = group.PutMany("a", 10);
@@ -256,7 +276,10 @@ TEST_CASE(
   CHECK(AsSet(group.log().Data()) == AsSet(produced));
 }
 
-TEST_CASE("Worker: uniform assignment splits by hash range", "[group]") {
+TEST_CASE(
+    BROOK_GROUP_TEST_NAME("Worker: uniform assignment splits by hash range"),
+    "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(4);
   WorkerOptions options = group.Options("a");
   options.assignment = AssignmentStrategy::kUniform;
@@ -274,9 +297,11 @@ TEST_CASE("Worker: uniform assignment splits by hash range", "[group]") {
 }
 
 TEST_CASE(
-    "Worker: load-aware assignment moves leases off a busy worker and "
-    "then stops",
+    BROOK_GROUP_TEST_NAME(
+        "Worker: load-aware assignment moves leases off a busy worker and "
+        "then stops"),
     "[group]") {
+  BROOK_GROUP_LEASE_TABLE_OR_SKIP();
   TestGroup group(4);
   std::unique_ptr<Worker> a = group.NewWorker("a");
   group.Round({a.get()});

@@ -28,6 +28,7 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "group/group_lease_table.h"
 #include "testing/status_testing.h"
 
 namespace brook {
@@ -176,7 +177,16 @@ inline std::string Shard(int n) {
                       std::string(12 - std::to_string(n).size(), '0'), n);
 }
 
-// A group on a memory stream of `shards` shards, with a manual clock.
+#ifdef BROOK_GROUP_TEST_DYNAMODB
+inline namespace dynamodb_leases {
+#else
+inline namespace memory_leases {
+#endif
+
+// A group on a memory stream of `shards` shards, with a manual clock, its
+// leases in a `GroupLeaseTable` (group_lease_table.h: a memory store, or
+// DynamoDB on dynalite with a store per worker). A test compiled for both
+// starts with `BROOK_GROUP_LEASE_TABLE_OR_SKIP()`.
 class TestGroup {
  public:
   explicit TestGroup(int shards, Env* stream_env = nullptr) : env_(1'000'000) {
@@ -186,12 +196,12 @@ class TestGroup {
     absl::StatusOr<std::unique_ptr<Stream>> stream = Stream::Create(options);
     BROOK_REQUIRE_OK(stream);
     stream_ = *std::move(stream);
-    store_ = NewMemoryLeaseStore();
   }
 
   ManualClockEnv& env() { return env_; }
   Stream* stream() { return stream_.get(); }
-  LeaseStore* store() { return store_.get(); }
+  // The test's own store of the group's lease table.
+  LeaseStore* store() { return table_.store(); }
   GroupLog& log() { return log_; }
 
   // Failover 10 s, renewal 1 s, TRIM_HORIZON, the manual clock.
@@ -205,12 +215,14 @@ class TestGroup {
     return options;
   }
 
+  // A worker on `store`, or (null) on a store of its own of the group's
+  // lease table (`GroupLeaseTable::WorkerStore()`).
   std::unique_ptr<Worker> NewWorker(const WorkerOptions& options,
                                     LeaseStore* store = nullptr) {
     GroupLog* log = &log_;
     const std::string id = options.worker_id;
     absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Create(
-        stream_.get(), store == nullptr ? store_.get() : store,
+        stream_.get(), store == nullptr ? table_.WorkerStore() : store,
         [log, id](absl::string_view) {
           return std::make_unique<LoggingProcessor>(log, id);
         },
@@ -247,7 +259,7 @@ class TestGroup {
   }
 
   Lease GetLease(const std::string& key) {
-    absl::StatusOr<Lease> lease = store_->GetLease(key);
+    absl::StatusOr<Lease> lease = store()->GetLease(key);
     BROOK_REQUIRE_OK(lease);
     return *lease;
   }
@@ -255,9 +267,11 @@ class TestGroup {
  private:
   ManualClockEnv env_;
   std::unique_ptr<Stream> stream_;
-  std::unique_ptr<LeaseStore> store_;
+  GroupLeaseTable table_;
   GroupLog log_;
 };
+
+}  // namespace dynamodb_leases / memory_leases
 
 // Damages the first frame of every non-empty segment file under `dir` (a
 // durable stream's directory) in place: its frame_bytes becomes 0xFFFFFFFF,

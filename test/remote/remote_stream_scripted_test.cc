@@ -3,9 +3,11 @@
 // The remote stream (`OpenRemoteStream()`) on a scripted transport with a
 // manual clock: what kinesalite cannot show quickly or at all. Partial
 // PutRecords failures retried alone until the deadline, an expired iterator
-// re-created after the last record read, ChildShards from the service, and
-// waits that poll on the Env clock and keep what they fetched.
+// re-created after the last record read, ChildShards from the service, waits
+// that poll on the Env clock and keep what they fetched, and UpdateShardCount
+// (kinesalite has none) with the service's errors for it.
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,11 +71,11 @@ json TwoShards() {
             ShardJson("shardId-000000000001", kHalf, kMax)}}};
 }
 
-json Summary() {
+json Summary(const std::string& status = "ACTIVE", int open_shards = 2) {
   return {{"StreamDescriptionSummary",
            {{"StreamName", "s"},
-            {"StreamStatus", "ACTIVE"},
-            {"OpenShardCount", 2},
+            {"StreamStatus", status},
+            {"OpenShardCount", open_shards},
             {"RetentionPeriodHours", 24}}}};
 }
 
@@ -115,10 +117,14 @@ struct Fixture {
   internal::ScriptedTransport* transport = nullptr;
   std::unique_ptr<Stream> stream;
 
-  explicit Fixture(absl::Duration put_retry_deadline = absl::Seconds(30)) {
+  // `client_retry_deadline`: how long the client retries throttling (none by
+  // default).
+  explicit Fixture(
+      absl::Duration put_retry_deadline = absl::Seconds(30),
+      absl::Duration client_retry_deadline = absl::ZeroDuration()) {
     KinesisClientOptions client_options;
     client_options.env = &clock;
-    client_options.retry_deadline = absl::ZeroDuration();  // no client retries
+    client_options.retry_deadline = client_retry_deadline;
     AwsConfig config;
     config.region = "us-east-1";
     config.endpoint_url = "http://127.0.0.1:4567";
@@ -405,6 +411,149 @@ TEST_CASE(
       consumer.WaitForRecords(got->next_shard_iterator(), absl::Seconds(3)));
   CHECK(f.clock.NowMillis() - start == 3000);
   CHECK(f.transport->requests.size() == 4 + 6);
+}
+
+TEST_CASE(
+    "RemoteStream: UpdateShardCount asks for uniform scaling, waits for "
+    "ACTIVE, and then lists and routes by the new shards",
+    "[remote]") {
+  Fixture f;
+  const HashKey quarter = HashKey(1) << 126;
+  auto dec = [](HashKey k) { return internal::FormatDecimalUint128(k); };
+  // 2 -> 4: each parent split in two, the parents closed.
+  json six = {{"Shards",
+               {ShardJson("shardId-000000000000", "0", kHalfMinusOne, "", true),
+                ShardJson("shardId-000000000001", kHalf, kMax, "", true),
+                ShardJson("shardId-000000000002", "0", dec(quarter - 1),
+                          "shardId-000000000000"),
+                ShardJson("shardId-000000000003", dec(quarter), kHalfMinusOne,
+                          "shardId-000000000000"),
+                ShardJson("shardId-000000000004", kHalf, dec(3 * quarter - 1),
+                          "shardId-000000000001"),
+                ShardJson("shardId-000000000005", dec(3 * quarter), kMax,
+                          "shardId-000000000001")}}};
+  six["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"] = Seq(41);
+  six["Shards"][1]["SequenceNumberRange"]["EndingSequenceNumber"] = Seq(42);
+  f.transport->script = {Ok({{"StreamName", "s"},
+                             {"CurrentShardCount", 2},
+                             {"TargetShardCount", 4}}),
+                         Ok(Summary("UPDATING")), Ok(Summary("ACTIVE", 4)),
+                         Ok(six)};
+  const int64_t before = f.clock.NowMillis();
+  BROOK_REQUIRE_OK(f.stream->UpdateShardCount(4));
+  REQUIRE(f.transport->requests.size() == 4);
+  const HttpRequest& update = f.transport->requests[0];
+  CHECK(Target(update) == "Kinesis_20131202.UpdateShardCount");
+  CHECK(Body(update) == json{{"StreamName", "s"},
+                             {"TargetShardCount", 4},
+                             {"ScalingType", "UNIFORM_SCALING"}});
+  // Waited for ACTIVE on the Env clock, then listed the shards.
+  CHECK(Target(f.transport->requests[1]) ==
+        "Kinesis_20131202.DescribeStreamSummary");
+  CHECK(Target(f.transport->requests[2]) ==
+        "Kinesis_20131202.DescribeStreamSummary");
+  CHECK(f.clock.NowMillis() - before == 50);
+  CHECK(Target(f.transport->requests[3]) == "Kinesis_20131202.ListShards");
+  CHECK(f.stream->options().shard_count == 4);
+
+  // The stream's view: the new shards, and the parents closed at the
+  // service's ending sequence numbers.
+  f.transport->requests.clear();
+  f.transport->script = {Ok(six)};
+  std::map<std::string, ShardDescription> shards;
+  for (ShardDescription& d : f.stream->ListShards()) {
+    shards.emplace(d.shard_id, std::move(d));
+  }
+  REQUIRE(shards.size() == 6);
+  CHECK(f.transport->requests.size() == 1);
+  const ShardDescription& p0 = shards["shardId-000000000000"];
+  const ShardDescription& p1 = shards["shardId-000000000001"];
+  REQUIRE(p0.ending_sequence_number.has_value());
+  CHECK(p0.ending_sequence_number->ToString() == Seq(41));
+  REQUIRE(p1.ending_sequence_number.has_value());
+  CHECK(p1.ending_sequence_number->ToString() == Seq(42));
+  for (int i = 2; i < 6; ++i) {
+    const ShardDescription& child =
+        shards[absl::StrCat("shardId-00000000000", i)];
+    INFO(child.shard_id);
+    CHECK(child.is_open());
+    CHECK(child.parent_shard_id ==
+          (i < 4 ? "shardId-000000000000" : "shardId-000000000001"));
+    CHECK(child.hash_key_range.starting_hash_key ==
+          quarter * static_cast<uint64_t>(i - 2));
+  }
+
+  // A producer's next put goes by the new ranges: keys 0 and 2^126 (both in
+  // the old shard 0) now go in two calls, one per new shard, with no
+  // ListShards in between.
+  f.transport->requests.clear();
+  f.transport->script = {
+      PutRecordsResponse({PutOk("shardId-000000000002", 100)}),
+      PutRecordsResponse({PutOk("shardId-000000000003", 101)}),
+      PutRecordsResponse({PutOk("shardId-000000000005", 102)})};
+  Producer producer(f.stream.get());
+  const std::string second_quarter = dec(quarter);  // entries are views
+  std::vector<PutRecordsEntry> entries = {
+      {"a", "d0", "0"}, {"b", "d1", second_quarter}, {"c", "d2", kMax}};
+  absl::StatusOr<PutRecordsResult> put = producer.PutRecords(entries);
+  BROOK_REQUIRE_OK(put);
+  CHECK(put->failed_record_count == 0);
+  REQUIRE(f.transport->requests.size() == 3);
+  const std::vector<std::string> sent_keys = {"0", second_quarter, kMax};
+  const std::vector<std::string> stored_in = {
+      "shardId-000000000002", "shardId-000000000003", "shardId-000000000005"};
+  for (int i = 0; i < 3; ++i) {
+    INFO(i);
+    const HttpRequest& r = f.transport->requests[i];
+    CHECK(Target(r) == "Kinesis_20131202.PutRecords");
+    const json records = Body(r)["Records"];
+    REQUIRE(records.size() == 1);
+    CHECK(records[0]["ExplicitHashKey"] == sent_keys[i]);
+    CHECK(put->records[i].shard_id == stored_in[i]);
+    CHECK(put->records[i].sequence_number.ToString() == Seq(100 + i));
+  }
+}
+
+TEST_CASE(
+    "RemoteStream: UpdateShardCount's service errors: throttling retried "
+    "until the deadline, then kResourceExhausted, a stream in use or a bad "
+    "target at once",
+    "[remote]") {
+  Fixture f(absl::Seconds(30), /*client_retry_deadline=*/absl::Seconds(2));
+  f.transport->repeat_last = true;
+  f.transport->script = {
+      Error("LimitExceededException", "too many shard operations")};
+  const int64_t before = f.clock.NowMillis();
+  absl::Status limited = f.stream->UpdateShardCount(4);
+  CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(absl::StrContains(limited.message(), "UpdateShardCount"));
+  CHECK(absl::StrContains(limited.message(), "LimitExceededException"));
+  CHECK(f.transport->requests.size() > 1);
+  for (const HttpRequest& r : f.transport->requests) {
+    CHECK(Target(r) == "Kinesis_20131202.UpdateShardCount");
+  }
+  // Given up before the deadline, on the Env clock.
+  CHECK(f.clock.NowMillis() - before > 0);
+  CHECK(f.clock.NowMillis() - before <= 2000);
+
+  struct Case {
+    std::string error;
+    absl::StatusCode code;
+  };
+  for (const Case& c :
+       {Case{"ResourceInUseException", absl::StatusCode::kFailedPrecondition},
+        Case{"InvalidArgumentException", absl::StatusCode::kInvalidArgument}}) {
+    INFO(c.error);
+    f.transport->requests.clear();
+    f.transport->script = {Error(c.error, "no")};
+    absl::Status refused = f.stream->UpdateShardCount(9);
+    CHECK(refused.code() == c.code);
+    CHECK(absl::StrContains(refused.message(), "UpdateShardCount"));
+    CHECK(absl::StrContains(refused.message(), c.error));
+    CHECK(f.transport->requests.size() == 1);  // not retried
+  }
+  // Nothing changed: the stream still routes by its two shards.
+  CHECK(f.stream->options().shard_count == 2);
 }
 
 }  // namespace
