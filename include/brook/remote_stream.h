@@ -35,13 +35,16 @@
 //     `has_explicit_hash_key` is false; `subsequence_number` is 0;
 //     `skipped_records()` is 0 (the service does not say).
 //   - Resharding calls the service, then waits until the stream is ACTIVE
-//     again (`reshard_timeout`) and reloads the shards. `ListShards()` and
-//     `DescribeStream()` ask the service each time, so readers (consumer
-//     groups) see reshards made by other processes; if it cannot be reached
-//     they answer from the cache. `GetShard()` and the put path use the
-//     cache, reloading it when the service names a shard it does not hold.
-//     `UpdateShardCount()` ignores `kinesis_scaling_limits`: the service
-//     applies its own limits whatever it says.
+//     again (`reshard_timeout`) and reloads the shards. A split or merge of
+//     a shard the stream knows to be closed is refused first with
+//     kFailedPrecondition, as `Stream` says (kinesalite would make it), and
+//     an `UpdateShardCount()` target outside 1..10000 with kInvalidArgument.
+//     `ListShards()` and `DescribeStream()` ask the service each time, so
+//     readers (consumer groups) see reshards made by other processes; if it
+//     cannot be reached they answer from the cache. `GetShard()` and the put
+//     path use the cache, reloading it when the service names a shard it
+//     does not hold. `UpdateShardCount()` ignores `kinesis_scaling_limits`:
+//     the service applies its own limits whatever it says.
 //   - `Sync()`, `WaitForDurable()` return OK at once: a record the service
 //     acknowledged is durable there. `TrimExpired()` returns 0; retention is
 //     the service's (whole hours). `UpdateRetentionBytes()` is kUnimplemented.
