@@ -47,7 +47,11 @@
 //     the service applies its own limits whatever it says.
 //   - `Sync()`, `WaitForDurable()` return OK at once: a record the service
 //     acknowledged is durable there. `TrimExpired()` returns 0; retention is
-//     the service's (whole hours). `UpdateRetentionBytes()` is kUnimplemented.
+//     the service's, in whole hours: `IncreaseStreamRetentionPeriod()` and
+//     `DecreaseStreamRetentionPeriod()` return kInvalidArgument for a period
+//     that is not whole hours, not 1 to 8760 hours, or shorter (an increase)
+//     or longer (a decrease) than the period now. `UpdateRetentionBytes()`
+//     is kUnimplemented.
 //   - kinesalite lacks UpdateShardCount (kUnimplemented from it), ChildShards
 //     in GetRecords (the children are then found with ListShards, as their
 //     parent ids name the closed shard) and SubscribeToShard (brook's push

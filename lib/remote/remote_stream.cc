@@ -84,7 +84,12 @@ absl::StatusOr<int> RetentionHours(absl::string_view op,
         absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
                      " is not 1 to 8760 hours (the service's range)"));
   }
-  return static_cast<int>(absl::Ceil(period, absl::Hours(1)) / absl::Hours(1));
+  if (period % absl::Hours(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
+                     " is not a whole number of hours (the service's unit)"));
+  }
+  return static_cast<int>(period / absl::Hours(1));
 }
 
 }  // namespace
@@ -302,6 +307,23 @@ absl::Status RemoteStream::ChangeRetention(bool increase,
         absl::StrCat(op, ": stream ", name_, " is closed"));
   }
   BROOK_ASSIGN_OR_RETURN(int hours, RetentionHours(op, period));
+  // The direction, against the period now (kinesalite lets a "decrease"
+  // lengthen it; Kinesis refuses, as brook's own streams do).
+  if (absl::StatusOr<KinesisStreamSummary> now =
+          client_->DescribeStreamSummary(name_);
+      now.ok()) {
+    retention_millis_.store(int64_t{now->retention_period_hours} * 3600000,
+                            std::memory_order_relaxed);
+  }
+  const absl::Duration existing =
+      absl::Milliseconds(retention_millis_.load(std::memory_order_relaxed));
+  if (increase ? period < existing : period > existing) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
+                     " can not be ", increase ? "shorter" : "longer",
+                     " than the existing retention period (",
+                     absl::FormatDuration(existing), ")"));
+  }
   BROOK_RETURN_IF_ERROR(
       increase ? client_->IncreaseStreamRetentionPeriod(name_, hours)
                : client_->DecreaseStreamRetentionPeriod(name_, hours));
