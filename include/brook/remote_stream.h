@@ -30,6 +30,12 @@
 //     last record read (or at its original start if none was) and the call
 //     retried once. A LATEST iterator that expires before it read anything
 //     restarts at LATEST, so records put in between are not read by it.
+//   - A closed shard's end: a read that returns a closed shard's last
+//     records ends the shard (no next iterator, the child shards), as
+//     brook's own streams do; for that, a read at a shard the stream knows
+//     to be closed fetches the next batch ahead (kept for the next read).
+//     Its `ending_sequence_number` is the service's, at or after its last
+//     record's number (brook's own streams give the last record's).
 //   - Records read back: the service returns no explicit hash key, so a
 //     record's `hash_key` is its partition key's MD5 and
 //     `has_explicit_hash_key` is false; `subsequence_number` is 0;
