@@ -30,21 +30,34 @@
 //     last record read (or at its original start if none was) and the call
 //     retried once. A LATEST iterator that expires before it read anything
 //     restarts at LATEST, so records put in between are not read by it.
+//   - A closed shard's end: a read that returns a closed shard's last
+//     records ends the shard (no next iterator, the child shards), as
+//     brook's own streams do; for that, a read at a shard the stream knows
+//     to be closed fetches the next batch ahead (kept for the next read).
+//     Its `ending_sequence_number` is the service's, at or after its last
+//     record's number (brook's own streams give the last record's).
 //   - Records read back: the service returns no explicit hash key, so a
 //     record's `hash_key` is its partition key's MD5 and
 //     `has_explicit_hash_key` is false; `subsequence_number` is 0;
 //     `skipped_records()` is 0 (the service does not say).
 //   - Resharding calls the service, then waits until the stream is ACTIVE
-//     again (`reshard_timeout`) and reloads the shards. `ListShards()` and
-//     `DescribeStream()` ask the service each time, so readers (consumer
-//     groups) see reshards made by other processes; if it cannot be reached
-//     they answer from the cache. `GetShard()` and the put path use the
-//     cache, reloading it when the service names a shard it does not hold.
-//     `UpdateShardCount()` ignores `kinesis_scaling_limits`: the service
-//     applies its own limits whatever it says.
+//     again (`reshard_timeout`) and reloads the shards. A split or merge of
+//     a shard the stream knows to be closed is refused first with
+//     kFailedPrecondition, as `Stream` says (kinesalite would make it), and
+//     an `UpdateShardCount()` target outside 1..10000 with kInvalidArgument.
+//     `ListShards()` and `DescribeStream()` ask the service each time, so
+//     readers (consumer groups) see reshards made by other processes; if it
+//     cannot be reached they answer from the cache. `GetShard()` and the put
+//     path use the cache, reloading it when the service names a shard it
+//     does not hold. `UpdateShardCount()` ignores `kinesis_scaling_limits`:
+//     the service applies its own limits whatever it says.
 //   - `Sync()`, `WaitForDurable()` return OK at once: a record the service
 //     acknowledged is durable there. `TrimExpired()` returns 0; retention is
-//     the service's (whole hours). `UpdateRetentionBytes()` is kUnimplemented.
+//     the service's, in whole hours: `IncreaseStreamRetentionPeriod()` and
+//     `DecreaseStreamRetentionPeriod()` return kInvalidArgument for a period
+//     that is not whole hours, not 1 to 8760 hours, or shorter (an increase)
+//     or longer (a decrease) than the period now. `UpdateRetentionBytes()`
+//     is kUnimplemented.
 //   - kinesalite lacks UpdateShardCount (kUnimplemented from it), ChildShards
 //     in GetRecords (the children are then found with ListShards, as their
 //     parent ids name the closed shard) and SubscribeToShard (brook's push

@@ -275,7 +275,24 @@ absl::StatusOr<GetRecordsResult> RemoteStream::DoGetRecords(
   if (end < batch->records.size()) {
     next = MakeShardIterator(shard, end, cursor);
   } else if (!batch->at_end()) {
-    next = MakeShardIterator(shard, 0, c->Next(*batch));
+    std::shared_ptr<const RemoteCursor> after = c->Next(*batch);
+    // At a closed shard, look one batch ahead (kept for the next read):
+    // kinesalite, unlike Kinesis, ends a shard only on the call after its
+    // last records, and `Stream` ends it with them.
+    std::shared_ptr<const FetchedBatch> ahead;
+    if (!static_cast<const RemoteShard*>(shard)->is_open()) {
+      absl::StatusOr<std::shared_ptr<const FetchedBatch>> peek =
+          after->Fetch(*this, shard->id(), options.limit);
+      // An error: the next read returns it.
+      if (peek.ok() && (*peek)->records.empty() && (*peek)->at_end()) {
+        ahead = *std::move(peek);
+      }
+    }
+    if (ahead == nullptr) {
+      next = MakeShardIterator(shard, 0, std::move(after));
+    } else {
+      children = ChildrenOf(shard->id(), ahead->child_shard_ids);
+    }
   } else {
     children = ChildrenOf(shard->id(), batch->child_shard_ids);
   }

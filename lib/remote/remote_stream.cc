@@ -84,7 +84,12 @@ absl::StatusOr<int> RetentionHours(absl::string_view op,
         absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
                      " is not 1 to 8760 hours (the service's range)"));
   }
-  return static_cast<int>(absl::Ceil(period, absl::Hours(1)) / absl::Hours(1));
+  if (period % absl::Hours(1) != absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
+                     " is not a whole number of hours (the service's unit)"));
+  }
+  return static_cast<int>(period / absl::Hours(1));
 }
 
 }  // namespace
@@ -228,6 +233,20 @@ absl::StatusOr<Shard*> RemoteStream::GetShard(
   return shard;
 }
 
+absl::Status RemoteStream::CheckReshardable(absl::string_view op,
+                                            absl::string_view shard_id) const {
+  if (closed()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(op, ": stream ", name_, " is closed"));
+  }
+  const RemoteShard* shard = FindShard(shard_id);
+  if (shard != nullptr && !shard->is_open()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        op, ": stream ", name_, ": shard ", shard_id, " is closed"));
+  }
+  return absl::OkStatus();  // unknown shards: the service says so
+}
+
 absl::Status RemoteStream::AfterChange(absl::string_view op) {
   absl::Status active =
       client_->WaitForStreamActive(name_, options_.reshard_timeout);
@@ -242,10 +261,7 @@ absl::Status RemoteStream::AfterChange(absl::string_view op) {
 
 absl::Status RemoteStream::SplitShard(absl::string_view shard_to_split,
                                       absl::string_view new_starting_hash_key) {
-  if (closed()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("SplitShard: stream ", name_, " is closed"));
-  }
+  BROOK_RETURN_IF_ERROR(CheckReshardable("SplitShard", shard_to_split));
   BROOK_RETURN_IF_ERROR(
       client_->SplitShard(name_, shard_to_split, new_starting_hash_key));
   return AfterChange("SplitShard");
@@ -254,10 +270,9 @@ absl::Status RemoteStream::SplitShard(absl::string_view shard_to_split,
 absl::Status RemoteStream::MergeShards(
     absl::string_view shard_to_merge,
     absl::string_view adjacent_shard_to_merge) {
-  if (closed()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("MergeShards: stream ", name_, " is closed"));
-  }
+  BROOK_RETURN_IF_ERROR(CheckReshardable("MergeShards", shard_to_merge));
+  BROOK_RETURN_IF_ERROR(
+      CheckReshardable("MergeShards", adjacent_shard_to_merge));
   BROOK_RETURN_IF_ERROR(
       client_->MergeShards(name_, shard_to_merge, adjacent_shard_to_merge));
   return AfterChange("MergeShards");
@@ -272,6 +287,13 @@ absl::Status RemoteStream::UpdateShardCount(
     return absl::FailedPreconditionError(
         absl::StrCat("UpdateShardCount: stream ", name_, " is closed"));
   }
+  // Stream's contract, checked before the service is asked (kinesalite
+  // does not know the call at all).
+  if (target_shard_count < 1 || target_shard_count > 10000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("UpdateShardCount: stream ", name_, ": target ",
+                     target_shard_count, " is not in 1..10000"));
+  }
   BROOK_RETURN_IF_ERROR(client_->UpdateShardCount(name_, target_shard_count));
   return AfterChange("UpdateShardCount");
 }
@@ -285,6 +307,23 @@ absl::Status RemoteStream::ChangeRetention(bool increase,
         absl::StrCat(op, ": stream ", name_, " is closed"));
   }
   BROOK_ASSIGN_OR_RETURN(int hours, RetentionHours(op, period));
+  // The direction, against the period now (kinesalite lets a "decrease"
+  // lengthen it; Kinesis refuses, as brook's own streams do).
+  if (absl::StatusOr<KinesisStreamSummary> now =
+          client_->DescribeStreamSummary(name_);
+      now.ok()) {
+    retention_millis_.store(int64_t{now->retention_period_hours} * 3600000,
+                            std::memory_order_relaxed);
+  }
+  const absl::Duration existing =
+      absl::Milliseconds(retention_millis_.load(std::memory_order_relaxed));
+  if (increase ? period < existing : period > existing) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(op, ": retention period ", absl::FormatDuration(period),
+                     " can not be ", increase ? "shorter" : "longer",
+                     " than the existing retention period (",
+                     absl::FormatDuration(existing), ")"));
+  }
   BROOK_RETURN_IF_ERROR(
       increase ? client_->IncreaseStreamRetentionPeriod(name_, hours)
                : client_->DecreaseStreamRetentionPeriod(name_, hours));

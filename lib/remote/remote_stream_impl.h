@@ -164,6 +164,11 @@ class RemoteStream : public Stream {
                                      const std::vector<std::string>& ids) const;
   // Waits for ACTIVE after a change, then reloads the cache.
   absl::Status AfterChange(absl::string_view op);
+  // kFailedPrecondition if the stream is closed or `shard_id` is a shard
+  // known to be closed (Kinesis refuses to reshard one; kinesalite does
+  // not, so brook refuses first, as its own streams do).
+  absl::Status CheckReshardable(absl::string_view op,
+                                absl::string_view shard_id) const;
   absl::Status ChangeRetention(bool increase, absl::Duration period);
 
   const std::string name_;

@@ -31,5 +31,15 @@ absl::StatusOr<std::unique_ptr<Kinesalite>> Kinesalite::Start(
 
 Kinesalite::~Kinesalite() { StopNodeServer(pid_, stdin_fd_); }
 
+Kinesalite* SharedKinesalite(std::string* why) {
+  static absl::StatusOr<std::unique_ptr<Kinesalite>>* server =
+      new absl::StatusOr<std::unique_ptr<Kinesalite>>(Kinesalite::Start());
+  if (!server->ok()) {
+    *why = std::string(server->status().message());
+    return nullptr;
+  }
+  return server->value().get();
+}
+
 }  // namespace testing
 }  // namespace brook

@@ -58,6 +58,11 @@ class Kinesalite {
   std::string endpoint_;
 };
 
+// One server for the whole test process (started at the first call), or
+// null when kinesalite is not installed; `*why` then says why. Tests sharing
+// it name their streams apart.
+Kinesalite* SharedKinesalite(std::string* why);
+
 // A client of `endpoint` (an emulator on loopback) with fixed credentials
 // (kinesalite and dynalite take any) and a short connect timeout.
 inline std::unique_ptr<KinesisClient> ClientFor(

@@ -19,6 +19,7 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
+#include "stream/subscription_testing.h"
 #include "testing/barrier.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
@@ -26,7 +27,14 @@
 namespace brook {
 namespace {
 
-constexpr absl::string_view kShard0 = "shardId-000000000000";
+using testing::Append;
+using testing::CheckInOrder;
+using testing::Collector;
+using testing::Drain;
+using testing::FastOptions;
+using testing::kShard0;
+using testing::Payload;
+using testing::ReadN;
 
 std::unique_ptr<Stream> MakeStream(const std::string& dir = "",
                                    Env* env = nullptr) {
@@ -39,118 +47,6 @@ std::unique_ptr<Stream> MakeStream(const std::string& dir = "",
                   : Stream::Open(dir, options, OpenMode::kCreateIfMissing);
   REQUIRE(s.ok());
   return *std::move(s);
-}
-
-std::string Payload(int i) { return absl::StrCat("record-", i); }
-
-void Append(Stream* stream, int from, int to) {
-  Producer producer(stream);
-  for (int i = from; i < to; ++i) {
-    REQUIRE(producer.PutRecord("key", Payload(i)).ok());
-  }
-}
-
-// Options for tests: a short poll so that joins are quick on the real clock.
-SubscribeOptions FastOptions() {
-  SubscribeOptions o;
-  o.poll_interval = absl::Milliseconds(5);
-  return o;
-}
-
-// What a handler saw, and a wait for it without sleeping.
-class Collector {
- public:
-  absl::Status Add(const SubscribeToShardEvent& event) {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++events_;
-    if (event.records().empty()) ++empty_events_;
-    for (const Record& r : event.records()) {
-      data_.emplace_back(r.data);
-      sequence_.push_back(r.sequence_number);
-    }
-    if (!event.records().empty()) {
-      continuation_ok_ &= event.continuation_sequence_number().has_value() &&
-                          *event.continuation_sequence_number() ==
-                              event.records().back().sequence_number;
-    }
-    if (!event.child_shards().empty()) children_ = event.child_shards();
-    cv_.notify_all();
-    return absl::OkStatus();
-  }
-  void WaitForRecords(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return data_.size() >= n; });
-  }
-  std::vector<std::string> data() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return data_;
-  }
-  int events() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return events_;
-  }
-  bool continuation_ok() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return continuation_ok_;
-  }
-  bool increasing() {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (size_t i = 1; i < sequence_.size(); ++i) {
-      if (!(sequence_[i - 1] < sequence_[i])) return false;
-    }
-    return true;
-  }
-  std::vector<ChildShard> children() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return children_;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int events_ = 0;
-  int empty_events_ = 0;
-  bool continuation_ok_ = true;
-  std::vector<std::string> data_;
-  std::vector<SequenceNumber> sequence_;
-  std::vector<ChildShard> children_;
-};
-
-void CheckInOrder(const std::vector<std::string>& data, int n) {
-  REQUIRE(static_cast<int>(data.size()) == n);
-  for (int i = 0; i < n; ++i) {
-    if (data[i] != Payload(i)) FAIL("record " << i << " is " << data[i]);
-  }
-}
-
-// Drains a pull-style subscription until it ends; returns the records.
-std::vector<std::string> Drain(Subscription* sub,
-                               std::vector<ChildShard>* children = nullptr) {
-  std::vector<std::string> out;
-  for (;;) {
-    absl::StatusOr<SubscribeToShardEvent> e =
-        sub->Next(absl::InfiniteDuration());
-    if (!e.ok()) {
-      CHECK(absl::IsOutOfRange(e.status()));
-      return out;
-    }
-    for (const Record& r : e->records()) out.emplace_back(r.data);
-    if (children != nullptr && !e->child_shards().empty()) {
-      *children = e->child_shards();
-    }
-  }
-}
-
-// Takes `n` records from a pull-style subscription.
-std::vector<std::string> ReadN(Subscription* sub, int n) {
-  std::vector<std::string> out;
-  while (static_cast<int>(out.size()) < n) {
-    absl::StatusOr<SubscribeToShardEvent> e =
-        sub->Next(absl::InfiniteDuration());
-    REQUIRE(e.ok());
-    for (const Record& r : e->records()) out.emplace_back(r.data);
-  }
-  return out;
 }
 
 TEST_CASE("FanOut: registers, describes, lists and deregisters consumers",
@@ -211,80 +107,6 @@ TEST_CASE("FanOut: registers, describes, lists and deregisters consumers",
   BROOK_CHECK_CODE(fan_out.RegisterStreamConsumer("late").status(),
                    kFailedPrecondition);
   CHECK(fan_out.ListStreamConsumers().size() == kMaxStreamConsumers);
-}
-
-TEST_CASE("Subscription: events arrive in order across many events",
-          "[subscription]") {
-  testing::TempDir dir;
-  const bool durable = GENERATE(false, true);
-  INFO((durable ? "durable" : "memory") << " stream");
-  std::unique_ptr<Stream> stream = MakeStream(durable ? dir.Sub("s") : "");
-  FanOut fan_out(stream.get());
-  REQUIRE(fan_out.RegisterStreamConsumer("app").ok());
-  constexpr int kRecords = 3000;
-  SubscribeOptions options = FastOptions();
-  options.max_records_per_event = 7;
-  options.max_buffered_events = 3;
-
-  Append(stream.get(), 0, kRecords / 2);
-  SECTION("handler") {
-    Collector seen;
-    absl::StatusOr<std::unique_ptr<Subscription>> sub =
-        fan_out.SubscribeToShard(
-            "app", kShard0, StartingPosition::TrimHorizon(), options,
-            [&](SubscribeToShardEvent& e) { return seen.Add(e); });
-    REQUIRE(sub.ok());
-    CHECK((*sub)->shard_id() == kShard0);
-    Append(stream.get(), kRecords / 2, kRecords);  // while it delivers
-    seen.WaitForRecords(kRecords);
-    CheckInOrder(seen.data(), kRecords);
-    CHECK(seen.increasing());
-    CHECK(seen.continuation_ok());
-    CHECK(seen.events() >= kRecords / 7);
-    CHECK_FALSE((*sub)->final_status().has_value());
-    (*sub)->Unsubscribe();
-    BROOK_CHECK_CODE((*sub)->Wait(), kCancelled);
-  }
-  SECTION("pull") {
-    absl::StatusOr<std::unique_ptr<Subscription>> sub =
-        fan_out.SubscribeToShard("app", kShard0,
-                                 StartingPosition::TrimHorizon(), options);
-    REQUIRE(sub.ok());
-    std::thread producer([&] { Append(stream.get(), kRecords / 2, kRecords); });
-    std::vector<std::string> data;
-    std::optional<SequenceNumber> last;
-    while (static_cast<int>(data.size()) < kRecords) {
-      absl::StatusOr<SubscribeToShardEvent> e =
-          (*sub)->Next(absl::InfiniteDuration());
-      REQUIRE(e.ok());
-      REQUIRE(!e->records().empty());
-      REQUIRE(e->records().size() <= 7);
-      for (const Record& r : e->records()) data.emplace_back(r.data);
-      REQUIRE(e->continuation_sequence_number() ==
-              e->records().back().sequence_number);
-      if (last.has_value()) CHECK(*last < e->records().front().sequence_number);
-      last = e->continuation_sequence_number();
-    }
-    producer.join();
-    CheckInOrder(data, kRecords);
-    // Nothing more: Next times out (a zero timeout does not wait).
-    BROOK_CHECK_CODE((*sub)->Next(absl::ZeroDuration()).status(),
-                     kDeadlineExceeded);
-
-    // Resuming from the continuation, as after Kinesis's 5-minute expiry.
-    (*sub)->Unsubscribe();
-    Append(stream.get(), kRecords, kRecords + 5);
-    absl::StatusOr<std::unique_ptr<Subscription>> again =
-        fan_out.SubscribeToShard("app", kShard0,
-                                 StartingPosition::AfterSequenceNumber(*last),
-                                 options);
-    REQUIRE(again.ok());
-    absl::StatusOr<SubscribeToShardEvent> e =
-        (*again)->Next(absl::InfiniteDuration());
-    REQUIRE(e.ok());
-    REQUIRE(e->records().size() == 5);
-    CHECK(e->records()[0].data == Payload(kRecords));
-  }
 }
 
 TEST_CASE(
@@ -349,45 +171,6 @@ TEST_CASE(
   CheckInOrder(slow_seen.data(), kRecords);
   CHECK(slow_seen.increasing());
   CHECK_FALSE((*slow)->final_status().has_value());
-}
-
-TEST_CASE(
-    "Subscription: the end of a split shard delivers its children and "
-    "ends OK",
-    "[subscription]") {
-  testing::TempDir dir;
-  const bool durable = GENERATE(false, true);
-  INFO((durable ? "durable" : "memory") << " stream");
-  std::unique_ptr<Stream> stream = MakeStream(durable ? dir.Sub("s") : "");
-  FanOut fan_out(stream.get());
-  REQUIRE(fan_out.RegisterStreamConsumer("app").ok());
-  Append(stream.get(), 0, 10);
-  absl::StatusOr<std::unique_ptr<Subscription>> pull = fan_out.SubscribeToShard(
-      "app", kShard0, StartingPosition::TrimHorizon(), FastOptions());
-  REQUIRE(pull.ok());
-  CHECK(ReadN(pull->get(), 10).size() == 10);
-  BROOK_REQUIRE_OK(stream->SplitShard(
-      kShard0, "170141183460469231731687303715884105728"));  // 2^127
-
-  std::vector<ChildShard> children;
-  CHECK(Drain(pull->get(), &children).empty());
-  REQUIRE(children.size() == 2);
-  CHECK(children[0].shard_id == "shardId-000000000001");
-  CHECK(children[1].shard_id == "shardId-000000000002");
-  REQUIRE((*pull)->final_status().has_value());
-  BROOK_CHECK_OK(*(*pull)->final_status());
-  BROOK_CHECK_OK((*pull)->Wait());
-
-  // The slot is free again once it ended: a handler sees the same end.
-  Collector seen;
-  absl::StatusOr<std::unique_ptr<Subscription>> handler =
-      fan_out.SubscribeToShard(
-          "app", kShard0, StartingPosition::TrimHorizon(), FastOptions(),
-          [&](SubscribeToShardEvent& e) { return seen.Add(e); });
-  REQUIRE(handler.ok());
-  BROOK_CHECK_OK((*handler)->Wait());
-  CheckInOrder(seen.data(), 10);
-  CHECK(seen.children().size() == 2);
 }
 
 TEST_CASE("Subscription: unsubscribing from inside the handler stops delivery",
