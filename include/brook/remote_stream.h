@@ -51,6 +51,8 @@
 //     path use the cache, reloading it when the service names a shard it
 //     does not hold. `UpdateShardCount()` ignores `kinesis_scaling_limits`:
 //     the service applies its own limits whatever it says.
+//     `DescribeStream().stored_bytes` is 0: the service does not report
+//     the bytes a stream holds.
 //   - `Sync()`, `WaitForDurable()` return OK at once: a record the service
 //     acknowledged is durable there. `TrimExpired()` returns 0; retention is
 //     the service's, in whole hours: `IncreaseStreamRetentionPeriod()` and
