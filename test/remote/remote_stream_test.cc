@@ -34,6 +34,7 @@
 #include "group/worker_testing.h"
 #include "remote/dynalite.h"
 #include "remote/kinesalite.h"
+#include "stream/shard_read_testing.h"
 #include "testing/status_testing.h"
 #include "util/decimal.h"
 
@@ -57,41 +58,7 @@ std::unique_ptr<Stream> OpenNew(const testing::Kinesalite& server,
   return *std::move(stream);
 }
 
-// Every record of shard `id` from TRIM_HORIZON to where it ends (its end if
-// closed, else the tip), with the child shards at a closed shard's end.
-struct ShardRead {
-  std::vector<Record> records;
-  std::vector<std::string> data;
-  std::vector<GetRecordsResult> results;  // keep the views alive
-  std::vector<ChildShard> children;
-  bool ended = false;
-};
-
-ShardRead ReadAll(const Consumer& consumer, const std::string& id,
-                  StartingPosition start = StartingPosition::TrimHorizon(),
-                  int limit = 10000) {
-  ShardRead out;
-  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(id, start);
-  BROOK_REQUIRE_OK(it);
-  GetRecordsOptions options;
-  options.limit = limit;
-  for (int empty = 0; it->valid() && empty < 3;) {
-    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it, options);
-    BROOK_REQUIRE_OK(r);
-    if (r->records().empty()) ++empty;
-    for (const Record& rec : r->records()) {
-      out.records.push_back(rec);
-      out.data.emplace_back(rec.data);
-    }
-    *it = r->next_shard_iterator();
-    if (!it->valid()) {
-      out.ended = true;
-      out.children = r->child_shards();
-    }
-    out.results.push_back(*std::move(r));
-  }
-  return out;
-}
+using testing::ShardRead;
 
 std::string OpenShardFor(const Stream& stream, HashKey key) {
   for (const ShardDescription& d : stream.ListShards()) {
@@ -140,11 +107,10 @@ TEST_CASE("RemoteStream: puts route as brook does and read back in order",
 
   // Read every shard: each record once, in put order per key, with its
   // sequence number and partition key.
-  Consumer consumer(stream.get());
   std::map<std::string, std::vector<int>> order;
   int total = 0;
   for (const ShardDescription& d : stream->ListShards()) {
-    ShardRead read = ReadAll(consumer, d.shard_id);
+    ShardRead read = testing::ReadShard(stream.get(), d.shard_id);
     CHECK_FALSE(read.ended);
     for (const Record& r : read.records) {
       if (r.data == "explicit") continue;
@@ -235,15 +201,16 @@ TEST_CASE(
   Consumer consumer(stream.get());
   using V = std::vector<std::string>;
   // A limit of 2 reads 2 at a time.
-  CHECK(ReadAll(consumer, shard, StartingPosition::TrimHorizon(), 2).data ==
-        V{"r0", "r1", "r2", "r3", "r4"});
+  GetRecordsOptions two;
+  two.limit = 2;
+  CHECK(testing::ReadShard(stream.get(), shard, StartingPosition::TrimHorizon(),
+                           two)
+            .data == V{"r0", "r1", "r2", "r3", "r4"});
   // A wait fetches the whole batch; reads with a limit slice it.
   absl::StatusOr<ShardIterator> it =
       consumer.GetShardIterator(shard, StartingPosition::TrimHorizon());
   BROOK_REQUIRE_OK(it);
   REQUIRE(consumer.WaitForRecords(*it, absl::Seconds(10)));
-  GetRecordsOptions two;
-  two.limit = 2;
   std::vector<size_t> sizes;
   for (int i = 0; i < 3; ++i) {
     absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it, two);
@@ -274,7 +241,6 @@ TEST_CASE(
   BROOK_START_KINESALITE_OR_SKIP(server);
   std::unique_ptr<Stream> stream = OpenNew(*server, "reshard", 1);
   Producer producer(stream.get());
-  Consumer consumer(stream.get());
   std::vector<std::string> keys;
   for (int i = 0; i < 8; ++i) keys.push_back(absl::StrCat("key", i));
   auto put_round = [&](const std::string& tag) {
@@ -295,7 +261,7 @@ TEST_CASE(
   CHECK(stream->options().shard_count == 2);
   put_round("b");  // routed to the children by the refreshed cache
 
-  ShardRead parent = ReadAll(consumer, "shardId-000000000000");
+  ShardRead parent = testing::ReadShard(stream.get(), "shardId-000000000000");
   CHECK(parent.data.size() == keys.size());
   REQUIRE(parent.ended);
   REQUIRE(parent.children.size() == 2);
@@ -305,7 +271,7 @@ TEST_CASE(
   CHECK(parent.children[1].hash_key_range.starting_hash_key == mid);
   int in_children = 0;
   for (const ChildShard& c : parent.children) {
-    ShardRead child = ReadAll(consumer, c.shard_id);
+    ShardRead child = testing::ReadShard(stream.get(), c.shard_id);
     for (const Record& r : child.records) {
       CHECK(absl::StartsWith(r.data, "b:"));
       CHECK(c.hash_key_range.Contains(r.hash_key));
@@ -322,14 +288,15 @@ TEST_CASE(
   CHECK(shards[3].parent_shard_id == "shardId-000000000001");
   CHECK(shards[3].adjacent_parent_shard_id == "shardId-000000000002");
   put_round("c");
-  ShardRead left = ReadAll(consumer, "shardId-000000000001");
+  ShardRead left = testing::ReadShard(stream.get(), "shardId-000000000001");
   REQUIRE(left.ended);
   REQUIRE(left.children.size() == 1);
   CHECK(left.children[0].shard_id == "shardId-000000000003");
   CHECK(
       left.children[0].parent_shards ==
       std::vector<std::string>{"shardId-000000000001", "shardId-000000000002"});
-  CHECK(ReadAll(consumer, "shardId-000000000003").data.size() == keys.size());
+  CHECK(testing::ReadShard(stream.get(), "shardId-000000000003").data.size() ==
+        keys.size());
 
   // A shard of the stream appends (non-atomic PutRecords) and refuses keys
   // outside its range and a closed shard.

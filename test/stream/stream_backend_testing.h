@@ -28,6 +28,7 @@
 #include "brook/open_mode.h"
 #include "brook/stream.h"
 
+#include "stream/shard_read_testing.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
 
@@ -150,52 +151,6 @@ class TestStreams {
   TempDir dir_;
   int count_ = 0;
 };
-
-// Every record of `shard_id` from `start` up to the tip (or the end of a
-// closed shard), reading with `options`. The results stay alive for the
-// records' views; `ended` says the shard ended (its children in
-// `children`). A remote read may come back empty before the tip, so the
-// read stops at the second empty result in a row.
-struct ShardRead {
-  std::vector<GetRecordsResult> results;
-  std::vector<Record> records;
-  std::vector<std::string> data;
-  std::vector<ChildShard> children;
-  bool ended = false;
-};
-
-inline ShardRead ReadShard(
-    Stream* stream, const std::string& shard_id,
-    const StartingPosition& start = StartingPosition::TrimHorizon(),
-    const GetRecordsOptions& options = GetRecordsOptions()) {
-  Consumer consumer(stream);
-  ShardRead out;
-  absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(shard_id, start);
-  BROOK_REQUIRE_OK(it);
-  for (int empty = 0; it->valid() && empty < 2;) {
-    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(*it, options);
-    BROOK_REQUIRE_OK(r);
-    empty = r->records().empty() ? empty + 1 : 0;
-    for (const Record& rec : r->records()) {
-      out.records.push_back(rec);
-      out.data.emplace_back(rec.data);
-    }
-    *it = r->next_shard_iterator();
-    if (!it->valid()) {
-      out.ended = true;
-      out.children = r->child_shards();
-    }
-    out.results.push_back(*std::move(r));
-  }
-  return out;
-}
-
-// The data of `shard_id` from `start` to the tip.
-inline std::vector<std::string> ReadAll(
-    Stream* stream, const std::string& shard_id,
-    const StartingPosition& start = StartingPosition::TrimHorizon()) {
-  return ReadShard(stream, shard_id, start).data;
-}
 
 }  // namespace testing
 }  // namespace brook
