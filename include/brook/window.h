@@ -316,13 +316,17 @@ class WindowOperator {
   // "hot" accumulator of tumbling windows: elements that land in the key's
   // newest window, ahead of the watermark, are added here with a single hash
   // lookup, and merged into the window (`Flush()`) before anything else reads
-  // or changes that key's state.
+  // or changes that key's state. Not hot, the window is empty (start above
+  // max), so the element path tests only `hot_start <= ts <= hot_max`: a hot
+  // window never starts at kMinEventTime (the refused timestamp) and always
+  // ends after the watermark (its end timer flushes it first).
   struct Entry {
-    uint32_t slot = 0;
-    bool hot = false;
-    EventTime hot_start = 0;  // the hot window
-    EventTime hot_max = 0;
+    EventTime hot_start = kMaxEventTime;  // the hot window, if hot()
+    EventTime hot_max = kMinEventTime;
     Accumulator delta;
+    uint32_t slot = 0;
+
+    bool hot() const { return hot_start <= hot_max; }
   };
   struct Timer {
     EventTime time;
@@ -495,6 +499,9 @@ class WindowOperator {
   // evictor: an element that lands in or extends the key's one session
   // skips the merge machinery (`AddToSession()`).
   bool fast_session_ = false;
+  // One of the fast paths above (or sliced cumulate windows) may take an
+  // element after the one hash lookup `ProcessElement()` makes.
+  bool any_fast_ = false;
   std::optional<Evictor> evictor_;
   // Generic path: the trigger it runs (the custom one, or a built-in one
   // as a `CustomTrigger` for a custom assigner), and the windows of one

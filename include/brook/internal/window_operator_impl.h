@@ -109,6 +109,9 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
                           : std::make_shared<internal::BuiltinAsCustomTrigger>(
                                 trigger_.kind(), trigger_.param_);
   }
+  // (A restore may switch cumulate windows off the sliced path, never on
+  // it unless `cumulate_slicing_`.)
+  any_fast_ = fast_tumbling_ || sliced_ || cumulate_slicing_ || fast_session_;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -135,13 +138,14 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
-  if (!e.hot) return;
-  e.hot = false;
+  if (!e.hot()) return;
   WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
   if (ws != nullptr) {
     agg_.Merge(ws->acc, e.delta);
     ws->has_data = true;
   }
+  e.hot_start = kMaxEventTime;  // not hot: an empty window
+  e.hot_max = kMinEventTime;
   e.delta = agg_.CreateAccumulator();
 }
 
@@ -155,8 +159,7 @@ void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::SetHot(Entry& e, EventTime start,
                                                 EventTime max) {
-  if (e.hot && (e.hot_start != start || e.hot_max != max)) Flush(e);
-  e.hot = true;
+  if (e.hot_start != start || e.hot_max != max) Flush(e);
   e.hot_start = start;
   e.hot_max = max;
 }
@@ -191,48 +194,35 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
-    const Key& key, const In& value, EventTime ts) {
-  // The common cases, kept small enough to inline: one hash lookup and an
-  // add.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status
+WindowOperator<Key, In, Agg, Hash>::ProcessElement(const Key& key,
+                                                   const In& value,
+                                                   EventTime ts) {
+  // The common cases, inlined into the caller: one hash lookup (shared by
+  // the fast paths) and an add.
   Entry* entry = nullptr;
-  if (fast_tumbling_) {
+  if (any_fast_) {
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
-      if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
-          ts <= e.hot_max) {
-        agg_.Add(e.delta, value);
-        return absl::OkStatus();
+      if (fast_tumbling_) {
+        // In the key's hot window, which ends after the watermark and does
+        // not start at kMinEventTime (see `Entry`): no other test needed.
+        if (ts >= e.hot_start && ts <= e.hot_max) {
+          agg_.Add(e.delta, value);
+          return absl::OkStatus();
+        }
+      } else if (ts > state_.watermark) {
+        // Sliced: in one of the two newest columns, neither folded into the
+        // stacks.
+        if (sliced_ ? slices_.AddHot(e.slot, value, ts)
+            : cumulate_sliced_
+                ? cumulate_.AddHot(e.slot, value, ts)
+                : fast_session_ && AddToSession(e.slot, value, ts)) {
+          return absl::OkStatus();
+        }
       }
       entry = &e;
-    }
-  } else if (sliced_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      // Ahead of the watermark, in one of the two newest columns, neither
-      // folded into the stacks.
-      if (ts > state_.watermark && slices_.AddHot(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
-    }
-  } else if (cumulate_sliced_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      if (ts > state_.watermark &&
-          cumulate_.AddHot(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
-    }
-  } else if (fast_session_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      if (ts > state_.watermark && AddToSession(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
     }
   }
   return ProcessElementSlow(key, value, ts, entry);
@@ -351,7 +341,10 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
       hint = ks.windows.size() - 1;
     }
     OnElementInWindow(slot, *ws, value, ts);
-    if (fast_tumbling_ && ts > state_.watermark) {
+    // (`Entry`: a hot window ends after the watermark, as it does here,
+    // and does not start at kMinEventTime.)
+    if (fast_tumbling_ && ts > state_.watermark &&
+        w.start_millis != kMinEventTime) {
       SetHot(EntryFor(key), w.start_millis, w.max_timestamp_millis);
     }
   });

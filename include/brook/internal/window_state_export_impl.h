@@ -195,7 +195,7 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       typename Data::Window w;
       w.start_millis = ws.window.start_millis;
       w.max_timestamp_millis = ws.window.max_timestamp_millis;
-      const bool hot = e.hot && e.hot_start == ws.window.start_millis &&
+      const bool hot = e.hot() && e.hot_start == ws.window.start_millis &&
                        e.hot_max == ws.window.max_timestamp_millis;
       w.has_contents = ws.has_data || hot;
       w.acc = ws.has_data ? ws.acc : agg_.CreateAccumulator();
