@@ -178,16 +178,19 @@ struct WindowFunctions {
 //   5. An element at kMinEventTime (Flink's Long.MIN_VALUE "no timestamp"
 //      marker) is refused with kInvalidArgument.
 //
-// Cost per element: one hash lookup and an add when the element lands, ahead
-// of the watermark, in the key's newest tumbling window (its accumulator sits
-// in the key's hash-map entry and is merged into the window before anything
-// reads it) or, with slicing (`WindowOptions::use_slicing`), in one of the
-// two newest slice columns; otherwise O(windows per element), except sliced
-// sliding and cumulate windows, which cost O(1) whatever size/slide or
-// max_size/step is. A firing costs O(log timers), or with slicing O(keys)
-// per window for all keys at once (two-stacks over columns; for cumulate
-// windows a running prefix per key). No allocation per element on these paths
-// (windows are allocated per key and window, columns per pane).
+// Cost per element: one hash lookup and an add when the element lands in
+// the key's newest tumbling window, not yet fired, or with slicing
+// (`WindowOptions::use_slicing`) of sliding windows in the key's newest pane
+// (either way its accumulator sits in the key's hash-map entry and is merged
+// into the window or pane before anything reads it); the same plus a column
+// access when, ahead of the watermark, it lands in one of the two newest
+// slice columns; otherwise O(windows per element), except sliced sliding and
+// cumulate windows, which cost O(1) whatever size/slide or max_size/step
+// is. A firing costs O(log timers), or with slicing O(keys) per window for
+// all keys at once (two-stacks over columns, after merging the keys' newest
+// panes; for cumulate windows a running prefix per key). No allocation per
+// element on these paths (windows are allocated per key and window, columns
+// per pane).
 //
 // With an evictor (`WindowOptions::evictor`, window_evictor.h) none of these
 // fast paths runs: a window keeps its elements and the aggregate runs over
@@ -319,7 +322,11 @@ class WindowOperator {
   // or changes that key's state. Not hot, the window is empty (start above
   // max), so the element path tests only `hot_start <= ts <= hot_max`: a hot
   // window never starts at kMinEventTime (the refused timestamp) and always
-  // ends after the watermark (its end timer flushes it first).
+  // ends after the watermark (its end timer flushes it first). Sliced
+  // sliding windows keep the same way the key's newest pane (one of the two
+  // unfolded columns), merged into its column before the key's slow path
+  // and, for all keys at once (`FlushAll()`), before any firing: no window
+  // holding a hot pane has fired.
   struct Entry {
     EventTime hot_start = kMaxEventTime;  // the hot window, if hot()
     EventTime hot_max = kMinEventTime;
@@ -353,7 +360,8 @@ class WindowOperator {
     EventTime watermark = kMinEventTime;
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
-    int64_t live = 0;  // unsliced windows
+    int64_t live = 0;         // unsliced windows
+    bool sliced_hot = false;  // some entry holds a hot pane (sliced)
     // Generic path (custom trigger or assigner) only: its timers.
     internal::WindowTimerService custom_timers;
   };
@@ -406,6 +414,8 @@ class WindowOperator {
   Entry& EntryFor(const Key& key);
   // Merges the entry's hot accumulator into its window.
   void Flush(Entry& e);
+  // Flushes every entry (sliced sliding windows, before a firing).
+  void FlushAll();
   void FlushSlot(uint32_t slot);
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {

@@ -139,14 +139,24 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
   if (!e.hot()) return;
-  WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
-  if (ws != nullptr) {
-    agg_.Merge(ws->acc, e.delta);
-    ws->has_data = true;
+  if (sliced_) {
+    slices_.MergeIntoPane(e.slot, e.hot_start, e.delta);
+  } else {
+    WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
+    if (ws != nullptr) {
+      agg_.Merge(ws->acc, e.delta);
+      ws->has_data = true;
+    }
   }
   e.hot_start = kMaxEventTime;  // not hot: an empty window
   e.hot_max = kMinEventTime;
   e.delta = agg_.CreateAccumulator();
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::FlushAll() {
+  for (auto& kv : state_.slot_of) Flush(kv.second);
+  state_.sliced_hot = false;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -205,17 +215,19 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElement(const Key& key,
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
-      if (fast_tumbling_) {
-        // In the key's hot window, which ends after the watermark and does
-        // not start at kMinEventTime (see `Entry`): no other test needed.
-        if (ts >= e.hot_start && ts <= e.hot_max) {
-          agg_.Add(e.delta, value);
-          return absl::OkStatus();
-        }
-      } else if (ts > state_.watermark) {
+      // Tumbling windows, sliced sliding windows: in the key's hot window or
+      // pane, which is not late and does not start at kMinEventTime (see
+      // `Entry`): no other test needed. Never hot on the other paths.
+      if (ts >= e.hot_start && ts <= e.hot_max) {
+        agg_.Add(e.delta, value);
+        return absl::OkStatus();
+      }
+      if (!fast_tumbling_ && ts > state_.watermark) {
         // Sliced: in one of the two newest columns, neither folded into the
-        // stacks.
-        if (sliced_ ? slices_.AddHot(e.slot, value, ts)
+        // stacks, and before the hot pane (a later pane takes the slow path,
+        // which makes it the hot one).
+        if (sliced_ ? e.hot() && ts < e.hot_start &&
+                          slices_.AddHot(e.slot, value, ts)
             : cumulate_sliced_
                 ? cumulate_.AddHot(e.slot, value, ts)
                 : fast_session_ && AddToSession(e.slot, value, ts)) {
@@ -297,6 +309,14 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                 [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
                   EmitWindow(state_.keys[s].key, w, a);
                 });
+    if (ts > state_.watermark) {
+      // The key's next elements in this pane wait in its entry.
+      if (const auto pane = slices_.HotPaneOf(ts)) {
+        SetHot(entry != nullptr ? *entry : EntryFor(key), pane->start_millis,
+               pane->max_timestamp_millis);
+        state_.sliced_hot = true;
+      }
+    }
     return absl::OkStatus();
   }
   if (cumulate_sliced_) {

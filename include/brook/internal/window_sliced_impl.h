@@ -93,6 +93,41 @@ class SlicedWindows {
   bool AddHot(uint32_t slot, const In& value, EventTime ts) {
     return hot_.Add(*agg_, slot, value, ts, pane_, &retained_);
   }
+  // The owner's own fast path: a key's additions to one pane kept aside in
+  // the owner's hash entry, merged later (`MergeIntoPane()`), so that an
+  // element costs the one lookup. Right after `Add()` of an element ahead
+  // of the watermark: the element's pane if its column is one of the two
+  // newest not folded into the stacks (as for `AddHot()`), so that the key
+  // may keep its next elements in that pane aside; else nullopt. Such a
+  // column holds the key's data (its bit is set), and stays unfolded until
+  // an `Advance()` for which `AdvanceChanges()` is true.
+  std::optional<TimeWindow> HotPaneOf(EventTime ts) const {
+    const TimeWindow p = AlignedWindowMillis(ts, offset_, pane_);
+    if (p.start_millis == kMinEventTime) return std::nullopt;  // clamped
+    for (size_t j = cols_.size();
+         j-- > 0 && j + 2 >= cols_.size() && j >= b_;) {
+      if (cols_[j].start == p.start_millis) return p;
+    }
+    return std::nullopt;
+  }
+  // Merges `delta` into `slot`'s accumulator of the pane that starts at
+  // `start`. REQUIRES: `HotPaneOf()` gave that pane for `slot`'s element,
+  // and no `Advance()` with `AdvanceChanges()` ran since.
+  void MergeIntoPane(uint32_t slot, EventTime start, const Accumulator& delta) {
+    for (size_t j = cols_.size(); j-- > 0;) {  // one of the last few
+      if (cols_[j].start == start) {
+        agg_->Merge(cols_[j].acc[slot], delta);
+        return;
+      }
+    }
+  }
+  // True if `Advance(wm)` may fire a window or drop a column: before it, the
+  // owner merges what it kept aside.
+  bool AdvanceChanges(EventTime wm) const {
+    if (cols_.empty()) return false;
+    return !has_next_ ||
+           SlidingWindowAt(next_start_).max_timestamp_millis <= wm;
+  }
 
   // True if every window holding `ts` is late at watermark `wm` (the element
   // then belongs to the owner's late output, and gets no slot).

@@ -181,6 +181,8 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
         w.start_millis = start;
         w.max_timestamp_millis = max;
         w.acc = acc;
+        // (The key's hot pane, sliced sliding windows: with its entry's.)
+        if (e.hot() && start == e.hot_start) agg_.Merge(w.acc, e.delta);
         ks.windows.push_back(std::move(w));
       };
       if (sliced_) {
