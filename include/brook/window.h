@@ -325,8 +325,8 @@ class WindowOperator {
   // ends after the watermark (its end timer flushes it first). Sliced
   // sliding windows keep the same way the key's newest pane (one of the two
   // unfolded columns), merged into its column before the key's slow path
-  // and, for all keys at once (`FlushAll()`), before any firing: no window
-  // holding a hot pane has fired.
+  // and, for all keys at once (`FlushPanesUpTo()`), before a firing that
+  // may read it: no window holding a hot pane has fired.
   struct Entry {
     EventTime hot_start = kMaxEventTime;  // the hot window, if hot()
     EventTime hot_max = kMinEventTime;
@@ -414,8 +414,10 @@ class WindowOperator {
   Entry& EntryFor(const Key& key);
   // Merges the entry's hot accumulator into its window.
   void Flush(Entry& e);
-  // Flushes every entry (sliced sliding windows, before a firing).
-  void FlushAll();
+  // Sliced sliding windows, before the watermark moves to `wm` and fires:
+  // flushes every entry whose hot pane starts at or before `wm` (a firing
+  // up to `wm` reads or folds no later pane).
+  void FlushPanesUpTo(EventTime wm);
   void FlushSlot(uint32_t slot);
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {

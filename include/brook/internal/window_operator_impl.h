@@ -154,9 +154,18 @@ void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-void WindowOperator<Key, In, Agg, Hash>::FlushAll() {
-  for (auto& kv : state_.slot_of) Flush(kv.second);
-  state_.sliced_hot = false;
+void WindowOperator<Key, In, Agg, Hash>::FlushPanesUpTo(EventTime wm) {
+  bool any = false;
+  for (auto& kv : state_.slot_of) {
+    Entry& e = kv.second;
+    if (!e.hot()) continue;
+    if (e.hot_start <= wm) {
+      Flush(e);
+    } else {
+      any = true;  // no window holding it ends by wm
+    }
+  }
+  state_.sliced_hot = any;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>

@@ -198,8 +198,9 @@ class SlicedWindows {
   TimeWindow LastWindowHolding(EventTime ts) const;
   template <typename Emit>
   void FireWindow(const TimeWindow& w, Emit& emit);
-  // Sizes a column's per-slot vectors to the slot count.
-  void FitColumn(Column& c);
+  // Sizes a column's per-slot vectors to the slot count; true if they grew
+  // (pointers into them moved).
+  bool FitColumn(Column& c);
   // Empties the two stacks; the next firing rebuilds them from `next_start_`.
   void ResetStacks();
   // The accumulator of one slot over the columns of `w`.
@@ -260,12 +261,13 @@ void SlicedWindows<In, Agg>::RefreshHot() {
 }
 
 template <typename In, typename Agg>
-void SlicedWindows<In, Agg>::FitColumn(Column& c) {
+bool SlicedWindows<In, Agg>::FitColumn(Column& c) {
   const size_t n = back_.size();
-  if (c.acc.size() >= n) return;
+  if (c.acc.size() >= n) return false;
   c.acc.resize(n, agg_->CreateAccumulator());
   c.suffix.resize(n, agg_->CreateAccumulator());
   c.has.resize((n + 63) / 64, 0);
+  return true;
 }
 
 template <typename In, typename Agg>
@@ -314,7 +316,11 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
         [](const Column& c, EventTime t) { return c.start < t; });
   }
   size_t idx = static_cast<size_t>(it - cols_.begin());
+  // Whether the hot columns (`hot_`) must be derived again: a column was
+  // inserted or grew, or the stacks were reset.
+  bool moved = false;
   if (it == cols_.end() || it->start != ps) {
+    moved = true;
     cols_.insert(it, Column{ps, {}, {}, {}});
     if (idx < a_) {
       ++a_, ++mid_, ++b_;  // before the window: shift
@@ -323,7 +329,7 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
     }
   }
   Column& c = cols_[idx];
-  FitColumn(c);
+  moved |= FitColumn(c);
   agg_->Add(c.acc[slot], value);
   const bool first = retained_.Mark(c.has.data(), slot);
   if (has_next_ && idx >= a_ && idx < b_) {
@@ -360,8 +366,11 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
       next_start_ = first_window;
       has_next_ = true;
       ResetStacks();
+      moved = true;
     }
-    RefreshHot();
+    // (Columns folded into the stacks are not hot: their growing above
+    // moves nothing hot.)
+    if (moved) RefreshHot();
     return;
   }
   // Late but within lateness: fire again at once the windows holding ts that
