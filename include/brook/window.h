@@ -178,16 +178,19 @@ struct WindowFunctions {
 //   5. An element at kMinEventTime (Flink's Long.MIN_VALUE "no timestamp"
 //      marker) is refused with kInvalidArgument.
 //
-// Cost per element: one hash lookup and an add when the element lands, ahead
-// of the watermark, in the key's newest tumbling window (its accumulator sits
-// in the key's hash-map entry and is merged into the window before anything
-// reads it) or, with slicing (`WindowOptions::use_slicing`), in one of the
-// two newest slice columns; otherwise O(windows per element), except sliced
-// sliding and cumulate windows, which cost O(1) whatever size/slide or
-// max_size/step is. A firing costs O(log timers), or with slicing O(keys)
-// per window for all keys at once (two-stacks over columns; for cumulate
-// windows a running prefix per key). No allocation per element on these paths
-// (windows are allocated per key and window, columns per pane).
+// Cost per element: one hash lookup and an add when the element lands in
+// the key's newest tumbling window, not yet fired, or with slicing
+// (`WindowOptions::use_slicing`) of sliding windows in the key's newest pane
+// (either way its accumulator sits in the key's hash-map entry and is merged
+// into the window or pane before anything reads it); the same plus a column
+// access when, ahead of the watermark, it lands in one of the two newest
+// slice columns; otherwise O(windows per element), except sliced sliding and
+// cumulate windows, which cost O(1) whatever size/slide or max_size/step
+// is. A firing costs O(log timers), or with slicing O(keys) per window for
+// all keys at once (two-stacks over columns, after merging the keys' newest
+// panes; for cumulate windows a running prefix per key). No allocation per
+// element on these paths (windows are allocated per key and window, columns
+// per pane).
 //
 // With an evictor (`WindowOptions::evictor`, window_evictor.h) none of these
 // fast paths runs: a window keeps its elements and the aggregate runs over
@@ -316,13 +319,21 @@ class WindowOperator {
   // "hot" accumulator of tumbling windows: elements that land in the key's
   // newest window, ahead of the watermark, are added here with a single hash
   // lookup, and merged into the window (`Flush()`) before anything else reads
-  // or changes that key's state.
+  // or changes that key's state. Not hot, the window is empty (start above
+  // max), so the element path tests only `hot_start <= ts <= hot_max`: a hot
+  // window never starts at kMinEventTime (the refused timestamp) and always
+  // ends after the watermark (its end timer flushes it first). Sliced
+  // sliding windows keep the same way the key's newest pane (one of the two
+  // unfolded columns), merged into its column before the key's slow path
+  // and, for all keys at once (`FlushPanesUpTo()`), before a firing that
+  // may read it: no window holding a hot pane has fired.
   struct Entry {
-    uint32_t slot = 0;
-    bool hot = false;
-    EventTime hot_start = 0;  // the hot window
-    EventTime hot_max = 0;
+    EventTime hot_start = kMaxEventTime;  // the hot window, if hot()
+    EventTime hot_max = kMinEventTime;
     Accumulator delta;
+    uint32_t slot = 0;
+
+    bool hot() const { return hot_start <= hot_max; }
   };
   struct Timer {
     EventTime time;
@@ -349,7 +360,8 @@ class WindowOperator {
     EventTime watermark = kMinEventTime;
     int64_t dropped_late = 0;
     int64_t late_emitted = 0;
-    int64_t live = 0;  // unsliced windows
+    int64_t live = 0;         // unsliced windows
+    bool sliced_hot = false;  // some entry holds a hot pane (sliced)
     // Generic path (custom trigger or assigner) only: its timers.
     internal::WindowTimerService custom_timers;
   };
@@ -402,6 +414,10 @@ class WindowOperator {
   Entry& EntryFor(const Key& key);
   // Merges the entry's hot accumulator into its window.
   void Flush(Entry& e);
+  // Sliced sliding windows, before the watermark moves to `wm` and fires:
+  // flushes every entry whose hot pane starts at or before `wm` (a firing
+  // up to `wm` reads or folds no later pane).
+  void FlushPanesUpTo(EventTime wm);
   void FlushSlot(uint32_t slot);
   void MaybeFreeSlot(uint32_t slot);
   EventTime CleanupTime(const TimeWindow& w) const {
@@ -495,6 +511,9 @@ class WindowOperator {
   // evictor: an element that lands in or extends the key's one session
   // skips the merge machinery (`AddToSession()`).
   bool fast_session_ = false;
+  // One of the fast paths above (or sliced cumulate windows) may take an
+  // element after the one hash lookup `ProcessElement()` makes.
+  bool any_fast_ = false;
   std::optional<Evictor> evictor_;
   // Generic path: the trigger it runs (the custom one, or a built-in one
   // as a `CustomTrigger` for a custom assigner), and the windows of one

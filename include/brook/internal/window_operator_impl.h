@@ -109,6 +109,9 @@ WindowOperator<Key, In, Agg, Hash>::WindowOperator(const WindowOptions& options,
                           : std::make_shared<internal::BuiltinAsCustomTrigger>(
                                 trigger_.kind(), trigger_.param_);
   }
+  // (A restore may switch cumulate windows off the sliced path, never on
+  // it unless `cumulate_slicing_`.)
+  any_fast_ = fast_tumbling_ || sliced_ || cumulate_slicing_ || fast_session_;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -135,14 +138,34 @@ WindowOperator<Key, In, Agg, Hash>::EntryFor(const Key& key) {
 
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::Flush(Entry& e) {
-  if (!e.hot) return;
-  e.hot = false;
-  WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
-  if (ws != nullptr) {
-    agg_.Merge(ws->acc, e.delta);
-    ws->has_data = true;
+  if (!e.hot()) return;
+  if (sliced_) {
+    slices_.MergeIntoPane(e.slot, e.hot_start, e.delta);
+  } else {
+    WinState* ws = state_.keys[e.slot].Find(TimeWindow{e.hot_start, e.hot_max});
+    if (ws != nullptr) {
+      agg_.Merge(ws->acc, e.delta);
+      ws->has_data = true;
+    }
   }
+  e.hot_start = kMaxEventTime;  // not hot: an empty window
+  e.hot_max = kMinEventTime;
   e.delta = agg_.CreateAccumulator();
+}
+
+template <typename Key, typename In, typename Agg, typename Hash>
+void WindowOperator<Key, In, Agg, Hash>::FlushPanesUpTo(EventTime wm) {
+  bool any = false;
+  for (auto& kv : state_.slot_of) {
+    Entry& e = kv.second;
+    if (!e.hot()) continue;
+    if (e.hot_start <= wm) {
+      Flush(e);
+    } else {
+      any = true;  // no window holding it ends by wm
+    }
+  }
+  state_.sliced_hot = any;
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
@@ -155,8 +178,7 @@ void WindowOperator<Key, In, Agg, Hash>::FlushSlot(uint32_t slot) {
 template <typename Key, typename In, typename Agg, typename Hash>
 void WindowOperator<Key, In, Agg, Hash>::SetHot(Entry& e, EventTime start,
                                                 EventTime max) {
-  if (e.hot && (e.hot_start != start || e.hot_max != max)) Flush(e);
-  e.hot = true;
+  if (e.hot_start != start || e.hot_max != max) Flush(e);
   e.hot_start = start;
   e.hot_max = max;
 }
@@ -191,48 +213,37 @@ void WindowOperator<Key, In, Agg, Hash>::EmitWindow(const Key& key,
 }
 
 template <typename Key, typename In, typename Agg, typename Hash>
-inline absl::Status WindowOperator<Key, In, Agg, Hash>::ProcessElement(
-    const Key& key, const In& value, EventTime ts) {
-  // The common cases, kept small enough to inline: one hash lookup and an
-  // add.
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline absl::Status
+WindowOperator<Key, In, Agg, Hash>::ProcessElement(const Key& key,
+                                                   const In& value,
+                                                   EventTime ts) {
+  // The common cases, inlined into the caller: one hash lookup (shared by
+  // the fast paths) and an add.
   Entry* entry = nullptr;
-  if (fast_tumbling_) {
+  if (any_fast_) {
     auto it = state_.slot_of.find(key);
     if (it != state_.slot_of.end()) {
       Entry& e = it->second;
-      if (e.hot && ts > state_.watermark && ts >= e.hot_start &&
-          ts <= e.hot_max) {
+      // Tumbling windows, sliced sliding windows: in the key's hot window or
+      // pane, which is not late and does not start at kMinEventTime (see
+      // `Entry`): no other test needed. Never hot on the other paths.
+      if (ts >= e.hot_start && ts <= e.hot_max) {
         agg_.Add(e.delta, value);
         return absl::OkStatus();
       }
+      if (!fast_tumbling_ && ts > state_.watermark) {
+        // Sliced: in one of the two newest columns, neither folded into the
+        // stacks, and before the hot pane (a later pane takes the slow path,
+        // which makes it the hot one).
+        if (sliced_ ? e.hot() && ts < e.hot_start &&
+                          slices_.AddHot(e.slot, value, ts)
+            : cumulate_sliced_
+                ? cumulate_.AddHot(e.slot, value, ts)
+                : fast_session_ && AddToSession(e.slot, value, ts)) {
+          return absl::OkStatus();
+        }
+      }
       entry = &e;
-    }
-  } else if (sliced_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      // Ahead of the watermark, in one of the two newest columns, neither
-      // folded into the stacks.
-      if (ts > state_.watermark && slices_.AddHot(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
-    }
-  } else if (cumulate_sliced_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      if (ts > state_.watermark &&
-          cumulate_.AddHot(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
-    }
-  } else if (fast_session_) {
-    auto it = state_.slot_of.find(key);
-    if (it != state_.slot_of.end()) {
-      entry = &it->second;
-      if (ts > state_.watermark && AddToSession(it->second.slot, value, ts)) {
-        return absl::OkStatus();
-      }
     }
   }
   return ProcessElementSlow(key, value, ts, entry);
@@ -307,6 +318,14 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
                 [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
                   EmitWindow(state_.keys[s].key, w, a);
                 });
+    if (ts > state_.watermark) {
+      // The key's next elements in this pane wait in its entry.
+      if (const auto pane = slices_.HotPaneOf(ts)) {
+        SetHot(entry != nullptr ? *entry : EntryFor(key), pane->start_millis,
+               pane->max_timestamp_millis);
+        state_.sliced_hot = true;
+      }
+    }
     return absl::OkStatus();
   }
   if (cumulate_sliced_) {
@@ -351,7 +370,10 @@ WindowOperator<Key, In, Agg, Hash>::ProcessElementSlow(const Key& key,
       hint = ks.windows.size() - 1;
     }
     OnElementInWindow(slot, *ws, value, ts);
-    if (fast_tumbling_ && ts > state_.watermark) {
+    // (`Entry`: a hot window ends after the watermark, as it does here,
+    // and does not start at kMinEventTime.)
+    if (fast_tumbling_ && ts > state_.watermark &&
+        w.start_millis != kMinEventTime) {
       SetHot(EntryFor(key), w.start_millis, w.max_timestamp_millis);
     }
   });

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -123,7 +124,10 @@ class RetainedSlots {
 template <typename Accumulator>
 class HotColumns {
  public:
-  void Clear() { count_ = 0; }
+  void Clear() {
+    cols_[0] = cols_[1] = Column{};
+    count_ = 0;
+  }
   bool full() const { return count_ == 2; }
   // REQUIRES: !full(). `acc` and `has` are the column's, `size` its slots;
   // the column holds [start, start + pane).
@@ -133,29 +137,35 @@ class HotColumns {
   // The element fast path: adds `value` to `slot`'s accumulator if `ts`
   // falls in one of the columns, each `pane` ms long, and returns true (the
   // slot's bit set and counted in `retained`); else false, changing nothing.
+  // Both entries are tested, unrolled: one not pushed has no slots.
   template <typename Agg, typename In>
-  bool Add(const Agg& agg, uint32_t slot, const In& value, EventTime ts,
-           int64_t pane, RetainedSlots* retained) const {
-    for (int j = 0; j < count_; ++j) {
-      const Column& h = cols_[j];
-      if (ts >= h.start &&
-          static_cast<uint64_t>(ts) - static_cast<uint64_t>(h.start) <
-              static_cast<uint64_t>(pane) &&
-          slot < h.size) {
-        agg.Add(h.acc[slot], value);
-        retained->Mark(h.has, slot);
-        return true;
-      }
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool Add(const Agg& agg, uint32_t slot,
+                                        const In& value, EventTime ts,
+                                        int64_t pane,
+                                        RetainedSlots* retained) const {
+    const Column* h = &cols_[0];
+    if (!h->Holds(slot, ts, pane)) {
+      h = &cols_[1];
+      if (!h->Holds(slot, ts, pane)) return false;
     }
-    return false;
+    agg.Add(h->acc[slot], value);
+    retained->Mark(h->has, slot);
+    return true;
   }
 
  private:
   struct Column {
-    EventTime start;
-    Accumulator* acc;
-    uint64_t* has;
-    size_t size;
+    EventTime start = 0;
+    Accumulator* acc = nullptr;
+    uint64_t* has = nullptr;
+    size_t size = 0;  // none: matches no slot
+
+    // `ts >= start` also where start + pane wraps past kMaxEventTime.
+    bool Holds(uint32_t slot, EventTime ts, int64_t pane) const {
+      return slot < size && ts >= start &&
+             static_cast<uint64_t>(ts) - static_cast<uint64_t>(start) <
+                 static_cast<uint64_t>(pane);
+    }
   };
   Column cols_[2] = {};
   int count_ = 0;

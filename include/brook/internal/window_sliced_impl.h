@@ -93,6 +93,41 @@ class SlicedWindows {
   bool AddHot(uint32_t slot, const In& value, EventTime ts) {
     return hot_.Add(*agg_, slot, value, ts, pane_, &retained_);
   }
+  // The owner's own fast path: a key's additions to one pane kept aside in
+  // the owner's hash entry, merged later (`MergeIntoPane()`), so that an
+  // element costs the one lookup. Right after `Add()` of an element ahead
+  // of the watermark: the element's pane if its column is one of the two
+  // newest not folded into the stacks (as for `AddHot()`), so that the key
+  // may keep its next elements in that pane aside; else nullopt. Such a
+  // column holds the key's data (its bit is set), and stays unfolded until
+  // an `Advance()` for which `AdvanceChanges()` is true.
+  std::optional<TimeWindow> HotPaneOf(EventTime ts) const {
+    const TimeWindow p = AlignedWindowMillis(ts, offset_, pane_);
+    if (p.start_millis == kMinEventTime) return std::nullopt;  // clamped
+    for (size_t j = cols_.size();
+         j-- > 0 && j + 2 >= cols_.size() && j >= b_;) {
+      if (cols_[j].start == p.start_millis) return p;
+    }
+    return std::nullopt;
+  }
+  // Merges `delta` into `slot`'s accumulator of the pane that starts at
+  // `start`. REQUIRES: `HotPaneOf()` gave that pane for `slot`'s element,
+  // and no `Advance()` with `AdvanceChanges()` ran since.
+  void MergeIntoPane(uint32_t slot, EventTime start, const Accumulator& delta) {
+    for (size_t j = cols_.size(); j-- > 0;) {  // one of the last few
+      if (cols_[j].start == start) {
+        agg_->Merge(cols_[j].acc[slot], delta);
+        return;
+      }
+    }
+  }
+  // True if `Advance(wm)` may fire a window or drop a column: before it, the
+  // owner merges what it kept aside.
+  bool AdvanceChanges(EventTime wm) const {
+    if (cols_.empty()) return false;
+    return !has_next_ ||
+           SlidingWindowAt(next_start_).max_timestamp_millis <= wm;
+  }
 
   // True if every window holding `ts` is late at watermark `wm` (the element
   // then belongs to the owner's late output, and gets no slot).
@@ -163,8 +198,9 @@ class SlicedWindows {
   TimeWindow LastWindowHolding(EventTime ts) const;
   template <typename Emit>
   void FireWindow(const TimeWindow& w, Emit& emit);
-  // Sizes a column's per-slot vectors to the slot count.
-  void FitColumn(Column& c);
+  // Sizes a column's per-slot vectors to the slot count; true if they grew
+  // (pointers into them moved).
+  bool FitColumn(Column& c);
   // Empties the two stacks; the next firing rebuilds them from `next_start_`.
   void ResetStacks();
   // The accumulator of one slot over the columns of `w`.
@@ -225,12 +261,13 @@ void SlicedWindows<In, Agg>::RefreshHot() {
 }
 
 template <typename In, typename Agg>
-void SlicedWindows<In, Agg>::FitColumn(Column& c) {
+bool SlicedWindows<In, Agg>::FitColumn(Column& c) {
   const size_t n = back_.size();
-  if (c.acc.size() >= n) return;
+  if (c.acc.size() >= n) return false;
   c.acc.resize(n, agg_->CreateAccumulator());
   c.suffix.resize(n, agg_->CreateAccumulator());
   c.has.resize((n + 63) / 64, 0);
+  return true;
 }
 
 template <typename In, typename Agg>
@@ -279,7 +316,11 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
         [](const Column& c, EventTime t) { return c.start < t; });
   }
   size_t idx = static_cast<size_t>(it - cols_.begin());
+  // Whether the hot columns (`hot_`) must be derived again: a column was
+  // inserted or grew, or the stacks were reset.
+  bool moved = false;
   if (it == cols_.end() || it->start != ps) {
+    moved = true;
     cols_.insert(it, Column{ps, {}, {}, {}});
     if (idx < a_) {
       ++a_, ++mid_, ++b_;  // before the window: shift
@@ -288,7 +329,7 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
     }
   }
   Column& c = cols_[idx];
-  FitColumn(c);
+  moved |= FitColumn(c);
   agg_->Add(c.acc[slot], value);
   const bool first = retained_.Mark(c.has.data(), slot);
   if (has_next_ && idx >= a_ && idx < b_) {
@@ -325,8 +366,11 @@ void SlicedWindows<In, Agg>::Add(uint32_t slot, const In& value, EventTime ts,
       next_start_ = first_window;
       has_next_ = true;
       ResetStacks();
+      moved = true;
     }
-    RefreshHot();
+    // (Columns folded into the stacks are not hot: their growing above
+    // moves nothing hot.)
+    if (moved) RefreshHot();
     return;
   }
   // Late but within lateness: fire again at once the windows holding ts that

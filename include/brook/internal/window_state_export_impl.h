@@ -181,6 +181,8 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
         w.start_millis = start;
         w.max_timestamp_millis = max;
         w.acc = acc;
+        // (The key's hot pane, sliced sliding windows: with its entry's.)
+        if (e.hot() && start == e.hot_start) agg_.Merge(w.acc, e.delta);
         ks.windows.push_back(std::move(w));
       };
       if (sliced_) {
@@ -195,7 +197,7 @@ void WindowOperator<Key, In, Agg, Hash>::ExportState(
       typename Data::Window w;
       w.start_millis = ws.window.start_millis;
       w.max_timestamp_millis = ws.window.max_timestamp_millis;
-      const bool hot = e.hot && e.hot_start == ws.window.start_millis &&
+      const bool hot = e.hot() && e.hot_start == ws.window.start_millis &&
                        e.hot_max == ws.window.max_timestamp_millis;
       w.has_contents = ws.has_data || hot;
       w.acc = ws.has_data ? ws.acc : agg_.CreateAccumulator();

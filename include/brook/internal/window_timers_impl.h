@@ -117,6 +117,11 @@ void WindowOperator<Key, In, Agg, Hash>::AdvanceWatermark(EventTime watermark) {
   }
   state_.watermark = watermark;
   if (sliced_) {
+    // Panes kept aside in the entries are merged before any firing reads
+    // them (once per firing: O(keys), as the firing).
+    if (state_.sliced_hot && slices_.AdvanceChanges(watermark)) {
+      FlushPanesUpTo(watermark);
+    }
     slices_.Advance(
         watermark,
         [this](uint32_t s, const TimeWindow& w, const Accumulator& a) {
