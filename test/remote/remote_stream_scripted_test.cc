@@ -71,6 +71,16 @@ json TwoShards() {
             ShardJson("shardId-000000000001", kHalf, kMax)}}};
 }
 
+// TwoShards() after shard 0 closed at sequence number 50 and a child,
+// shard 2, took its range.
+json ShardZeroReplaced() {
+  json three = TwoShards();
+  three["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"] = Seq(50);
+  three["Shards"].push_back(ShardJson("shardId-000000000002", "0",
+                                      kHalfMinusOne, "shardId-000000000000"));
+  return three;
+}
+
 json Summary(const std::string& status = "ACTIVE", int open_shards = 2) {
   return {{"StreamDescriptionSummary",
            {{"StreamName", "s"},
@@ -240,10 +250,7 @@ TEST_CASE(
     "reloads the shards",
     "[remote]") {
   Fixture f;
-  json three = TwoShards();
-  three["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"] = Seq(50);
-  three["Shards"].push_back(ShardJson("shardId-000000000002", "0",
-                                      kHalfMinusOne, "shardId-000000000000"));
+  const json three = ShardZeroReplaced();
   f.transport->script = {
       PutRecordsResponse({PutOk("shardId-000000000002", 60)}), Ok(three)};
   Producer producer(f.stream.get());
@@ -345,10 +352,7 @@ TEST_CASE(
     "given with their ranges",
     "[remote]") {
   Fixture f;
-  json three = TwoShards();
-  three["Shards"][0]["SequenceNumberRange"]["EndingSequenceNumber"] = Seq(50);
-  three["Shards"].push_back(ShardJson("shardId-000000000002", "0",
-                                      kHalfMinusOne, "shardId-000000000000"));
+  const json three = ShardZeroReplaced();
   f.transport->script = {
       Ok({{"ShardIterator", "it1"}}),
       GetRecordsResponse(
