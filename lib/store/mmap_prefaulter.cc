@@ -5,6 +5,7 @@
 // faulted in) while the current one fills, into the shard's pool of ready
 // files, where dropped segment files also go for reuse.
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -49,7 +50,13 @@ void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
     env->RemoveFile(path).IgnoreError();  // as above; recovery removes it too
     return;
   }
-  (*region)->Prefault(0, capacity);
+  // In 2 MiB steps: a populate holds the process's mmap lock throughout,
+  // and an appender mapping its own new segment meanwhile would wait for the
+  // whole file, and its faults behind that.
+  constexpr size_t kStep = size_t{2} << 20;
+  for (size_t off = 0; off < capacity; off += kStep) {
+    (*region)->Prefault(off, std::min(kStep, capacity - off));
+  }
   state.pool->Give({path, *std::move(region)});
 }
 
