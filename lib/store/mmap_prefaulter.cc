@@ -52,9 +52,13 @@ void MmapSegmentStore::PrepareSpare(uint32_t shard_number, size_t capacity) {
   }
   // In 2 MiB steps: a populate holds the process's mmap lock throughout,
   // and an appender mapping its own new segment meanwhile would wait for the
-  // whole file, and its faults behind that.
+  // whole file, and its faults behind that. Not under a syncing durability:
+  // a page faulted in for writing is dirty whole, and the syncs would write
+  // it all out (see FrameTarget()).
   constexpr size_t kStep = size_t{2} << 20;
-  for (size_t off = 0; off < capacity; off += kStep) {
+  const size_t populate =
+      options_.durability == Durability::kNone ? capacity : 0;
+  for (size_t off = 0; off < populate; off += kStep) {
     (*region)->Prefault(off, std::min(kStep, capacity - off));
   }
   state.pool->Give({path, *std::move(region)});

@@ -177,7 +177,11 @@ absl::StatusOr<std::unique_ptr<MmapBacking>> MmapSegmentStore::CreateFreshFile(
     DropCreated(state, f.path, f.marker);
     return s;
   }
-  region->Prefault(0, std::min(f.capacity, kPrefaultAhead));
+  // Under a syncing durability the first writes fault pages in (see
+  // PrepareSpare()).
+  if (options_.durability == Durability::kNone) {
+    region->Prefault(0, std::min(f.capacity, kPrefaultAhead));
+  }
   auto backing =
       std::make_unique<MmapBacking>(f.path, state.number, std::move(region));
   backing->prefaulted_offset = std::min(f.capacity, kPrefaultAhead);

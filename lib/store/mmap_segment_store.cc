@@ -251,26 +251,68 @@ absl::Status MmapSegmentStore::IndexSegment(Segment& segment,
   return status;
 }
 
+char* MmapSegmentStore::FrameTarget(Segment& segment, size_t offset,
+                                    size_t bytes) {
+  MmapBacking& b = BackingOf(segment);
+  // The append's first frame decides for all of it.
+  if (offset == segment.end_offset) {
+    b.staged = options_.durability != Durability::kNone &&
+               bytes >= kWriteThroughMinBytes;
+  }
+  if (!b.staged) return segment.data() + offset;
+  std::vector<char>& staging = State(b.shard).staging;
+  // Room for the frames so far, this one, and the zero header after them.
+  const size_t need = offset - segment.end_offset + bytes + kBatchHeaderBytes;
+  if (staging.size() < need) staging.resize(need);
+  return staging.data() + (offset - segment.end_offset);
+}
+
+absl::Status MmapSegmentStore::WriteStaged(MmapBacking& b, const char* frames,
+                                           size_t from, size_t end) {
+  if (b.file == nullptr) {
+    BROOK_ASSIGN_OR_RETURN(
+        b.file, options_.env->OpenFile(b.path, FileOpenMode::kReadWrite));
+  }
+  // All but the first frame's length first, then that: until the last write
+  // a reader in another process finds the end of the log at `from` (a zero
+  // length), never a frame whose bytes are still on their way.
+  constexpr size_t kLength = 4;  // frame_bytes, batch_format.h
+  BROOK_RETURN_IF_ERROR(
+      b.file->Write(from + kLength,
+                    absl::string_view(frames + kLength, end - from - kLength)));
+  return b.file->Write(from, absl::string_view(frames, kLength));
+}
+
 absl::Status MmapSegmentStore::Commit(Segment& segment, size_t end_offset) {
   MmapBacking& b = BackingOf(segment);
   ShardState& state = State(b.shard);
   // Frames [from, end_offset) are new: only this appender touches them.
   const size_t from = segment.end_offset;
   char* const data = segment.data();
+  // Where the appender encoded them: the map, or the shard's staging buffer.
+  char* const frames = b.staged ? state.staging.data() : data + from;
   uint64_t first_position = 0;
   uint64_t end_position = 0;
-  for (size_t off = from; off < end_offset;) {
-    const BatchHeader h = CommitFrame(data + off);
-    if (off == from) first_position = h.first_position;
+  for (size_t off = 0; off < end_offset - from;) {
+    const BatchHeader h = CommitFrame(frames + off);
+    if (off == 0) first_position = h.first_position;
     end_position = h.end_position();
     off += h.frame_bytes;
   }
   // An explicit end of log: the file may hold old frames (recycled) or an
   // earlier torn append's bytes past this point.
-  std::memset(data + end_offset, 0,
-              std::min(kBatchHeaderBytes, segment.capacity() - end_offset));
-  if (b.prefaulted_offset < end_offset + kPrefaultAhead / 2 &&
-      b.prefaulted_offset < segment.capacity()) {
+  const size_t tail =
+      std::min(kBatchHeaderBytes, segment.capacity() - end_offset);
+  std::memset(frames + (end_offset - from), 0, tail);
+  if (b.staged) {
+    absl::Status s = WriteStaged(b, frames, from, end_offset + tail);
+    if (!s.ok()) {
+      std::memset(data + from, 0, kBatchHeaderBytes);  // not part of the log
+      return s;
+    }
+  } else if (options_.durability == Durability::kNone &&
+             b.prefaulted_offset < end_offset + kPrefaultAhead / 2 &&
+             b.prefaulted_offset < segment.capacity()) {
     const size_t to = std::min(segment.capacity(), end_offset + kPrefaultAhead);
     b.region().Prefault(b.prefaulted_offset, to - b.prefaulted_offset);
     b.prefaulted_offset = to;

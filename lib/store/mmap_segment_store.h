@@ -3,7 +3,9 @@
 // The durable segment store: one file per segment,
 // <dir>/<shardId>/<20-digit base position>.seg, preallocated to the segment's
 // capacity and mapped shared into memory. The shard writes frames straight
-// into the map; `Commit()` checksums them (CRC-32C into each frame header, see
+// into the map (or, for large appends under a syncing durability, into a
+// buffer `Commit()` writes with pwrite(2): see `FrameTarget()`); `Commit()`
+// checksums them (CRC-32C into each frame header, see
 // batch_format.h) and applies the stream's `Durability`. A preallocated file
 // is zero-filled, and a zero frame length reads as the end of the log.
 //
@@ -42,7 +44,9 @@
 // Lock order: a shard's sync_mu, then `shards_mu_` or a shard's mu (any
 // shard's), then `error_mu_`.
 // Page faults: a background thread prepares each shard's next segment file
-// (fallocate, map, fault every page in) while the current one fills, so a
+// (fallocate, map, fault every page in; under a syncing durability only
+// fallocate and map, since faulting in for writing dirties every page, which
+// the syncs would then write out) while the current one fills, so a
 // roll takes a ready map; a dropped segment's file and map are reused the
 // same way. Only when neither is ready does the appender fault pages in
 // itself, 1 MiB at a time (MADV_POPULATE_WRITE), not one fault per page.
@@ -174,6 +178,13 @@ class MmapSegmentStore final : public SegmentStore {
   absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
       uint32_t shard_number, uint64_t base_position,
       size_t min_capacity) override;
+  // Under Durability::kNone, the map. Under a syncing durability, for an
+  // append of at least kWriteThroughMinBytes (16 KiB) of frames, a buffer
+  // of the shard's that `Commit()` writes to the file with pwrite(2): a
+  // write through the map dirties its whole (2 MiB) page, which every sync
+  // then writes out again, where write(2) dirties only the blocks it wrote.
+  // Readers see the same bytes through their maps either way.
+  char* FrameTarget(Segment& segment, size_t offset, size_t bytes) override;
   absl::Status Commit(Segment& segment, size_t end_offset) override;
   // Zeroes the header at the published end (synced if the frames may have
   // been; best effort) and rolls the shard's committed and synced positions
@@ -241,6 +252,10 @@ class MmapSegmentStore final : public SegmentStore {
   class Syncer;
   class Preparer;
   absl::Status SyncShardState(ShardState& shard, uint64_t end_position);
+  // Writes a staged append's frames, bytes [from, end) of `b`'s file, from
+  // `frames` (FrameTarget()).
+  absl::Status WriteStaged(MmapBacking& b, const char* frames, size_t from,
+                           size_t end);
   // Undoes the creation of segment file `path` of `shard` for an append that
   // will not publish it: the shard's empty marker (`marker`) is emptied
   // again, any other file removed or else remembered in `stray_paths`.

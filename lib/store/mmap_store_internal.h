@@ -34,6 +34,9 @@ namespace internal {
 
 // The writer keeps this much of its segment faulted in ahead of itself.
 constexpr size_t kPrefaultAhead = size_t{1} << 20;
+// Under a syncing durability, an append of at least this many bytes of
+// frames goes to its file by write(2), not through the map (FrameTarget()).
+constexpr size_t kWriteThroughMinBytes = size_t{16} << 10;
 // Dropped segment files a shard keeps mapped for reuse.
 constexpr size_t kRecycledPerShard = 2;
 
@@ -146,6 +149,11 @@ class MmapBacking final : public SegmentBacking {
   size_t synced_offset = 0;
   // Appender only: bytes below this have been prefaulted.
   size_t prefaulted_offset = 0;
+  // Appender only: the current append's frames are in the shard's `staging`
+  // and go to the file by write(2) (see MmapSegmentStore::FrameTarget()),
+  // through `file`, opened by the first such append.
+  bool staged = false;
+  std::unique_ptr<File> file;
   // Set by CreateSegment() for Discard(): the shard's newest base before this
   // segment, and whether this file took the name of the shard's empty marker.
   uint64_t previous_latest_base = 0;
@@ -170,6 +178,8 @@ struct MmapSegmentStore::ShardState {
   const std::shared_ptr<RecyclePool> pool;  // null when read-only
   Mutex sync_mu ABSL_ACQUIRED_BEFORE(mu);   // one sync at a time
   Mutex mu;
+  // Appender only: where a staged append encodes its frames (FrameTarget()).
+  std::vector<char> staging;
   // Segments that may hold committed but unsynced bytes, oldest first. Weak:
   // a segment retention dropped needs no sync, and its map must go.
   std::vector<std::weak_ptr<Segment>> dirty ABSL_GUARDED_BY(mu);

@@ -34,6 +34,16 @@ class SegmentStore {
   virtual absl::StatusOr<std::shared_ptr<Segment>> CreateSegment(
       uint32_t shard_number, uint64_t base_position, size_t min_capacity) = 0;
 
+  // Where the shard's appender encodes the frame of `bytes` bytes that goes
+  // at byte `offset` of `segment`, at or past its `end_offset`; `Commit()`
+  // then puts it in the segment. The frames of one append to one segment are
+  // asked for in order and lie back to back from the segment's `end_offset`.
+  // The default is the segment's own bytes; a store may hand out a buffer of
+  // its own and write it to storage in `Commit()`.
+  virtual char* FrameTarget(Segment& segment, size_t offset, size_t /*bytes*/) {
+    return segment.data() + offset;
+  }
+
   // Called by the shard's appender after it wrote frames up to byte
   // `end_offset` of `segment` and before they are published to readers (and
   // acknowledged to producers). A durable store applies its sync policy here;

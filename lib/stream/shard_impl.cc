@@ -357,9 +357,9 @@ absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
       for (FramePlan& f : plan->frames) {
         if (f.segment != k) continue;
         f.offset -= saved;
-        BatchWriter writer(plan->targets[k]->data() + f.offset, f.bytes,
-                           first_position + f.begin, arrival_millis,
-                           compression);
+        BatchWriter writer(
+            store_->FrameTarget(*plan->targets[k], f.offset, f.bytes), f.bytes,
+            first_position + f.begin, arrival_millis, compression);
         writer.Add(records.subspan(f.begin, f.end - f.begin));
         const size_t bytes = writer.Finish();
         saved += f.bytes - bytes;

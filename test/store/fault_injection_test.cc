@@ -34,6 +34,13 @@ using testing::TempDir;
 
 constexpr char kShard[] = "shardId-000000000000";
 
+// Record sizes for the durable cases: batches of 10 small records go through
+// the segment's map; batches of 10 of 2000 bytes (20 KiB, at least
+// kWriteThroughMinBytes) are written to the file with pwrite(2) under a
+// syncing durability (MmapSegmentStore::FrameTarget()).
+constexpr size_t kMappedBytes = 100;
+constexpr size_t kWrittenBytes = 2000;
+
 // Appends records "r<first>".. one batch of `count` to shard 0; returns the
 // status instead of requiring it.
 absl::Status TryAppend(Stream* stream, int first, int count,
@@ -92,6 +99,8 @@ void PowerLossThenCheck(FaultInjectionEnv& env, std::unique_ptr<Stream> stream,
 
 TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
           "[store][fault]") {
+  const size_t bytes = GENERATE(kMappedBytes, kWrittenBytes);
+  INFO("record bytes " << bytes);
   TempDir tmp;
   FaultInjectionEnv env;
   StreamOptions options;
@@ -101,28 +110,29 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
 
   SECTION("kNone: what Sync() covered") {
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
-    for (int b = 0; b < 50; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+    for (int b = 0; b < 50; ++b) AppendBatch(stream.get(), b * 10, 10, bytes);
     BROOK_REQUIRE_OK(stream->Sync());
-    for (int b = 50; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+    for (int b = 50; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, bytes);
     PowerLossThenCheck(env, std::move(stream), dir, options, 500);
   }
   SECTION("kAlways: every acknowledged record") {
     options.durability = Durability::kAlways;
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
-    for (int b = 0; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+    for (int b = 0; b < 80; ++b) AppendBatch(stream.get(), b * 10, 10, bytes);
     PowerLossThenCheck(env, std::move(stream), dir, options, 800);
   }
   SECTION("kGroupCommit: everything up to the last group and WaitForDurable") {
     options.durability = Durability::kGroupCommit;
-    options.group_commit_bytes = 16 << 10;
+    // About sixteen batches, so that the last batch below stays unsynced.
+    options.group_commit_bytes = static_cast<int64_t>(16 * 10 * bytes);
     options.group_commit_interval = absl::Milliseconds(0);
     std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
     SequenceNumber last;
     for (int b = 0; b < 61; ++b)
-      last = AppendBatch(stream.get(), b * 10, 10, 100);
+      last = AppendBatch(stream.get(), b * 10, 10, bytes);
     BROOK_REQUIRE_OK(
         stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
-    for (int b = 61; b < 62; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+    for (int b = 61; b < 62; ++b) AppendBatch(stream.get(), b * 10, 10, bytes);
     PowerLossThenCheck(env, std::move(stream), dir, options, 610);
   }
 }
@@ -130,22 +140,25 @@ TEST_CASE("FaultInjection: a power loss keeps exactly the synced records",
 TEST_CASE(
     "FaultInjection: garbage in unsynced pages is cut off by the checksums",
     "[store][fault]") {
+  const size_t bytes = GENERATE(kMappedBytes, kWrittenBytes);
+  INFO("record bytes " << bytes);
   TempDir tmp;
   FaultInjectionEnv env;
   StreamOptions options;
   options.env = &env;
   options.segment_bytes = 64 << 10;
   options.durability = Durability::kGroupCommit;
-  options.group_commit_bytes = 1 << 20;  // not reached by the 78 KiB below
+  // Not reached by the 78 KiB (or 1.2 MiB) of unsynced appends below.
+  options.group_commit_bytes = 4 << 20;
   options.group_commit_interval = absl::Milliseconds(0);
   const std::string dir = tmp.Sub("s");
   std::unique_ptr<Stream> stream = OpenOrDie(dir, options);
   SequenceNumber last;
   for (int b = 0; b < 100; ++b)
-    last = AppendBatch(stream.get(), b * 10, 10, 100);
+    last = AppendBatch(stream.get(), b * 10, 10, bytes);
   BROOK_REQUIRE_OK(stream->WaitForDurable(kShard, last, absl::ZeroDuration()));
   // Unsynced appends, some rolling into a new segment, then torn pages.
-  for (int b = 100; b < 160; ++b) AppendBatch(stream.get(), b * 10, 10, 100);
+  for (int b = 100; b < 160; ++b) AppendBatch(stream.get(), b * 10, 10, bytes);
   PowerLossThenCheck(env, std::move(stream), dir, options, 1000,
                      FaultInjectionEnv::Unsynced::kGarbage);
 }
@@ -157,6 +170,7 @@ TEST_CASE(
       Durability::kAlways, Durability::kGroupCommit, Durability::kNone);
   const absl::StatusCode code = GENERATE(absl::StatusCode::kUnavailable,
                                          absl::StatusCode::kResourceExhausted);
+  const size_t bytes = GENERATE(size_t{300}, kWrittenBytes);
   TempDir tmp;
   StreamOptions options;
   options.segment_bytes = 64 << 10;
@@ -165,8 +179,8 @@ TEST_CASE(
   options.group_commit_interval = absl::Milliseconds(0);
   for (int n = 1; n <= 60; ++n) {
     INFO("durability " << static_cast<int>(durability) << ", code "
-                       << absl::StatusCodeToString(code) << ", failing op "
-                       << n);
+                       << absl::StatusCodeToString(code) << ", failing op " << n
+                       << ", record bytes " << bytes);
     FaultInjectionEnv env;
     options.env = &env;
     const std::string dir = tmp.Sub(absl::StrCat("s", n));
@@ -174,6 +188,10 @@ TEST_CASE(
     int acknowledged = 0;
     int durable = 0;  // records the stream reported durable
     bool failed = false;
+    // An append failed after its first frames were synced, and the sync that
+    // removes them again failed too (the sticky error): Shard::Append() says
+    // some of its records may then reappear after a power loss.
+    int may_reappear = 0;
     {
       absl::StatusOr<std::unique_ptr<Stream>> opened =
           Stream::Open(dir, options, OpenMode::kCreateIfMissing);
@@ -183,7 +201,7 @@ TEST_CASE(
       } else {
         std::unique_ptr<Stream> stream = *std::move(opened);
         for (int b = 0; b < 60; ++b) {
-          absl::Status s = TryAppend(stream.get(), acknowledged, 10, 300);
+          absl::Status s = TryAppend(stream.get(), acknowledged, 10, bytes);
           if (!s.ok()) {
             failed = true;
             CHECK(s.code() == code);
@@ -198,12 +216,13 @@ TEST_CASE(
         // It keeps working once the fault has passed, unless the fault hit a
         // sync: that error is sticky until the stream is reopened.
         if (failed && SyncFailed(stream.get())) {
-          absl::Status s = TryAppend(stream.get(), acknowledged, 10, 300);
+          may_reappear = 10;
+          absl::Status s = TryAppend(stream.get(), acknowledged, 10, bytes);
           CHECK(s.code() == code);
           CHECK(s.message().find("closed and reopened") !=
                 absl::string_view::npos);
         } else if (failed) {
-          absl::Status s = TryAppend(stream.get(), acknowledged, 10, 300);
+          absl::Status s = TryAppend(stream.get(), acknowledged, 10, bytes);
           BROOK_CHECK_OK(s);
           if (s.ok()) acknowledged += 10;
         }
@@ -236,10 +255,10 @@ TEST_CASE(
     BROOK_REQUIRE_OK(records);
     const int survived = static_cast<int>(records->size());
     CHECK(survived >= durable);
-    CHECK(survived <= acknowledged);
+    CHECK(survived <= acknowledged + may_reappear);
     CheckNumbered(*records, survived);
     // The reopened stream takes appends again.
-    BROOK_CHECK_OK(TryAppend(reopened.get(), survived, 10, 300));
+    BROOK_CHECK_OK(TryAppend(reopened.get(), survived, 10, bytes));
   }
 }
 
