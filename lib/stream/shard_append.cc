@@ -88,10 +88,15 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
     absl::StatusOr<SequenceNumber> first =
         AppendValidated(records, nullptr, &checks);
     if (first.ok()) return first;
-    absl::Status bad = FirstBadRecord(records, id_, range_, max_record_bytes);
-    if (!bad.ok()) return bad;
-    // Refused only for a non-ASCII (valid UTF-8) partition key.
-    if (checks.failed) return AppendValidated(records);
+    // The slow record-by-record checks only for a batch that is not plain
+    // (the fast pass first: a full stream refusing good batches stays
+    // cheap to retry).
+    if (checks.failed || !AllPlainRecords(records, range_, max_record_bytes)) {
+      absl::Status bad = FirstBadRecord(records, id_, range_, max_record_bytes);
+      if (!bad.ok()) return bad;
+      // Refused only for a non-ASCII (valid UTF-8) partition key.
+      if (checks.failed) return AppendValidated(records);
+    }
     return first;
   }
   // Under provisioned limits the checks come first, so that a bad batch

@@ -156,6 +156,40 @@ TEST_CASE("Shard: a bad record anywhere fails the batch, stores nothing",
   CHECK(ReadAll(stream.get(), shard->id()) == stored);
 }
 
+TEST_CASE("Shard: a bad record is reported before a full stream",
+          "[shard][append]") {
+  // As before the checks moved into the append: a batch with a bad record
+  // gets kInvalidArgument naming it even where a good batch gets
+  // kResourceExhausted.
+  StreamOptions o;
+  o.segment_bytes = 64 << 10;
+  o.retention_bytes = 128 << 10;  // kRejectWrites by default
+  std::unique_ptr<Stream> stream = *Stream::Create(o);
+  Shard* shard = *stream->GetShard("shardId-000000000000");
+  const std::string data(1000, 'd');
+  std::vector<RoutedRecord> good(10, RoutedRecord{"k", data, 7, true});
+  absl::StatusOr<SequenceNumber> s;
+  for (int i = 0; i < 100 && (s = shard->Append(good)).ok(); ++i) {
+  }
+  REQUIRE(absl::IsResourceExhausted(s.status()));
+  std::vector<RoutedRecord> bad = good;
+  bad[3].partition_key = "";
+  s = shard->Append(bad);
+  BROOK_CHECK_CODE(s, kInvalidArgument);
+  CHECK(s.status().message().find("record 3:") != absl::string_view::npos);
+  // A bad key character is found after the stream refused the bytes.
+  bad = good;
+  bad[4].partition_key = "ab\xff";
+  s = shard->Append(bad);
+  BROOK_CHECK_CODE(s, kInvalidArgument);
+  CHECK(s.status().message().find("record 4:") != absl::string_view::npos);
+  // A valid key the fast checks do not take (not ASCII): full, not bad.
+  std::vector<RoutedRecord> utf8 = good;
+  utf8[5].partition_key = "caf\xc3\xa9";
+  BROOK_CHECK_CODE(shard->Append(utf8), kResourceExhausted);
+  BROOK_CHECK_CODE(shard->Append(good), kResourceExhausted);
+}
+
 TEST_CASE("Shard: a non-ASCII byte at any place of a key is seen",
           "[shard][append]") {
   std::unique_ptr<Stream> stream = OpenStream(false, 1 << 20, nullptr);
