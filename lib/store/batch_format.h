@@ -189,16 +189,65 @@ inline void CopyShort(char* dst, const char* src, size_t n) {
   }
 }
 
-// Writes `r` at `dst` and returns the bytes written (EncodedRecordBytes(r)).
-inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
-  // The first eight header bytes as one word: data_bytes,
-  // partition_key_bytes, the record flags and the reserved byte (0).
+// CopyShort() that also ORs into `*bits` the key's bytes as the copy reads
+// them (words that overlap, so every byte at least once): the key is ASCII
+// when no byte of `*bits` has its high bit set. Keys of more than 32 bytes
+// are read a second time for that.
+inline void CopyKey(char* dst, const char* src, size_t n, uint64_t* bits) {
+  if (n > 32) {
+    std::memcpy(dst, src, n);
+    uint64_t w;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+      std::memcpy(&w, src + i, 8);
+      *bits |= w;
+    }
+    std::memcpy(&w, src + n - 8, 8);
+    *bits |= w;
+  } else if (n >= 16) {
+    uint64_t a[2], b[2];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
+    *bits |= a[0] | a[1] | b[0] | b[1];
+  } else if (n >= 8) {
+    uint64_t a, b;
+    std::memcpy(&a, src, 8);
+    std::memcpy(&b, src + n - 8, 8);
+    std::memcpy(dst, &a, 8);
+    std::memcpy(dst + n - 8, &b, 8);
+    *bits |= a | b;
+  } else if (n >= 4) {
+    uint32_t a, b;
+    std::memcpy(&a, src, 4);
+    std::memcpy(&b, src + n - 4, 4);
+    std::memcpy(dst, &a, 4);
+    std::memcpy(dst + n - 4, &b, 4);
+    *bits |= a | b;
+  } else if (n > 0) {
+    const unsigned char a = static_cast<unsigned char>(src[0]);
+    const unsigned char b = static_cast<unsigned char>(src[n / 2]);
+    const unsigned char c = static_cast<unsigned char>(src[n - 1]);
+    dst[0] = static_cast<char>(a);
+    dst[n / 2] = static_cast<char>(b);
+    dst[n - 1] = static_cast<char>(c);
+    *bits |= a | b | c;
+  }
+}
+
+// The first eight bytes of a record's header as one word: data_bytes,
+// partition_key_bytes, the record flags and the reserved byte (0).
+inline uint64_t RecordHeaderWord(const RoutedRecord& r) {
   const uint64_t flags =
       r.has_explicit_hash_key ? uint64_t{kRecordExplicitHashKey} : 0;
-  EncodeFixed<uint64_t>(
-      dst, uint64_t{static_cast<uint32_t>(r.data.size())} |
-               uint64_t{static_cast<uint16_t>(r.partition_key.size())} << 32 |
-               flags << 48);
+  return uint64_t{static_cast<uint32_t>(r.data.size())} |
+         uint64_t{static_cast<uint16_t>(r.partition_key.size())} << 32 |
+         flags << 48;
+}
+
+// Writes `r` at `dst` and returns the bytes written (EncodedRecordBytes(r)).
+inline size_t EncodeRecord(char* dst, const RoutedRecord& r) {
+  EncodeFixed<uint64_t>(dst, RecordHeaderWord(r));
   EncodeFixed<uint64_t>(dst + 8, absl::Uint128Low64(r.hash_key));
   EncodeFixed<uint64_t>(dst + 16, absl::Uint128High64(r.hash_key));
   CopyShort(dst + kRecordHeaderBytes, r.partition_key.data(),
@@ -256,7 +305,27 @@ class BatchWriter {
     p_ = p;
     header_.record_count += static_cast<uint32_t>(records.size());
   }
-
+  // Add() that also checks that every partition key is ASCII, reading the
+  // key bytes as they are copied (for an append that checks its records in
+  // the passes it makes anyway): true if they all are. The records are
+  // written either way; a caller that gets false must not Finish() the
+  // frame or publish its bytes.
+  bool AddCheckingKeys(absl::Span<const RoutedRecord> records) {
+    char* p = p_;
+    uint64_t key_bits = 0;
+    for (const RoutedRecord& r : records) {
+      EncodeFixed<uint64_t>(p, RecordHeaderWord(r));
+      EncodeFixed<uint64_t>(p + 8, absl::Uint128Low64(r.hash_key));
+      EncodeFixed<uint64_t>(p + 16, absl::Uint128High64(r.hash_key));
+      const size_t key = r.partition_key.size();
+      CopyKey(p + kRecordHeaderBytes, r.partition_key.data(), key, &key_bits);
+      std::memcpy(p + kRecordHeaderBytes + key, r.data.data(), r.data.size());
+      p += kRecordHeaderBytes + key + r.data.size();
+    }
+    p_ = p;
+    header_.record_count += static_cast<uint32_t>(records.size());
+    return (key_bits & 0x8080808080808080ULL) == 0;
+  }
   // Writes the header; returns the frame's bytes.
   // REQUIRES: at least one record was added.
   size_t Finish() {

@@ -84,7 +84,10 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
   const size_t n = entries.size();
   PutRecordsResult result;
   result.records.resize(n);
-  std::vector<RoutedRecord> routed(n);
+  // Filled in order, each entry written once (no value-initialising pass
+  // over the whole request first).
+  std::vector<RoutedRecord> routed;
+  routed.reserve(n);
   // One pass over blocks of entries: check each, then hash the block's keys
   // together while its entries are in cache (Md5Many fills 32 SIMD lanes at
   // a time; a block is two fills).
@@ -98,7 +101,7 @@ absl::StatusOr<PutRecordsResult> Producer::PutRecords(
     size_t m = 0;
     for (size_t i = block; i < end; ++i) {
       const PutRecordsEntry& e = entries[i];
-      RoutedRecord& r = routed[i];
+      RoutedRecord& r = routed.emplace_back();
       r.partition_key = e.partition_key;
       r.data = e.data;
       // The common entry, checked inline without a branch per check (each

@@ -1,11 +1,11 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // `ShardImpl::Append()`, the public `Shard::Append()`: the checks of a batch
-// appended directly (hash key in the shard's range, size, partition key), in
-// one branchless pass for the common batch and record by record, naming the
-// first bad record, otherwise. What passes goes on to `AppendValidated()`
-// (shard_impl.cc), which `Producer`'s already checked records reach
-// directly.
+// appended directly (hash key in the shard's range, size, partition key).
+// The common batch is checked while `AppendValidated()` (shard_impl.cc)
+// sizes and writes it; a batch that fails is checked record by record,
+// naming the first bad record. `Producer`'s already checked records reach
+// `AppendValidated()` directly.
 
 #include <cstdint>
 
@@ -20,30 +20,6 @@
 namespace brook {
 namespace internal {
 
-namespace {
-
-// `key` in [`first`, `first` + `span`] (`span` = last - first), without a
-// branch: one unsigned subtraction and compare, on 128-bit registers where
-// the compiler has them.
-inline bool InRange(HashKey key, HashKey first, HashKey span) {
-#if defined(ABSL_HAVE_INTRINSIC_INT128)
-  using Wide = unsigned __int128;
-  return static_cast<Wide>(key) - static_cast<Wide>(first) <=
-         static_cast<Wide>(span);
-#else
-  const HashKey d = key - first;
-  const uint64_t dh = absl::Uint128High64(d);
-  const uint64_t sh = absl::Uint128High64(span);
-  return (dh < sh) |
-         ((dh == sh) & (absl::Uint128Low64(d) <= absl::Uint128Low64(span)));
-#endif
-}
-
-// True if every record has its hash key in `range`, fits `max_record_bytes`
-// and has a partition key of 1 to 256 ASCII characters: what Append()
-// checks, in one pass without a call or a branch per check. False sends
-// Append() to its record-by-record checks, which also accept non-ASCII
-// UTF-8 keys.
 bool AllPlainRecords(absl::Span<const RoutedRecord> records,
                      const HashKeyRange& range, int64_t max_record_bytes) {
   // Each check as 0 or 1, combined with `&` (not `&&`): no branch.
@@ -54,12 +30,43 @@ bool AllPlainRecords(absl::Span<const RoutedRecord> records,
   const HashKey span = range.ending_hash_key - range.starting_hash_key;
   for (const RoutedRecord& r : records) {
     const size_t key = r.partition_key.size();
-    ok &= bit(InRange(r.hash_key, first, span)) &
+    ok &= bit(InHashKeyRange(r.hash_key, first, span)) &
           bit(key + r.data.size() <= max_bytes) &
           bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
           bit(internal::IsAscii(r.partition_key));
   }
   return ok != 0;
+}
+
+namespace {
+
+// The first record of `records` that Append() refuses, and why; OK if none.
+absl::Status FirstBadRecord(absl::Span<const RoutedRecord> records,
+                            const std::string& id, const HashKeyRange& range,
+                            int64_t max_record_bytes) {
+  for (size_t i = 0; i < records.size(); ++i) {
+    const RoutedRecord& r = records[i];
+    if (!range.Contains(r.hash_key)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          id, ": record ", i, ": hash key ", HashKeyToString(r.hash_key),
+          " is outside the shard's range ",
+          HashKeyToString(range.starting_hash_key), "..",
+          HashKeyToString(range.ending_hash_key)));
+    }
+    const size_t size = r.partition_key.size() + r.data.size();
+    if (size > static_cast<uint64_t>(max_record_bytes)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          id, ": record ", i, ": ", size,
+          " bytes (partition key + data) exceed the max record size of ",
+          max_record_bytes));
+    }
+    absl::Status s = ValidatePartitionKey(r.partition_key);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(id, ": record ", i, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -71,31 +78,32 @@ absl::StatusOr<SequenceNumber> ShardImpl::Append(
         absl::StrCat(id_, ": append of no records"));
   }
   const int64_t max_record_bytes = stream_->fixed_options().max_record_bytes;
-  if (AllPlainRecords(records, range_, max_record_bytes)) {
-    return AppendValidated(records);
+  if (throttle_ == nullptr) {
+    // The common batch is checked as it is sized and written (one pass less
+    // over the records). On any failure the batch is checked record by
+    // record, so that a bad record is reported as it was before the append
+    // was tried, whatever else failed.
+    AppendChecks checks;
+    checks.max_record_bytes = max_record_bytes;
+    absl::StatusOr<SequenceNumber> first =
+        AppendValidated(records, nullptr, &checks);
+    if (first.ok()) return first;
+    // The slow record-by-record checks only for a batch that is not plain
+    // (the fast pass first: a full stream refusing good batches stays
+    // cheap to retry).
+    if (checks.failed || !AllPlainRecords(records, range_, max_record_bytes)) {
+      absl::Status bad = FirstBadRecord(records, id_, range_, max_record_bytes);
+      if (!bad.ok()) return bad;
+      // Refused only for a non-ASCII (valid UTF-8) partition key.
+      if (checks.failed) return AppendValidated(records);
+    }
+    return first;
   }
-  // Something is wrong: find the first bad record and say why.
-  for (size_t i = 0; i < records.size(); ++i) {
-    const RoutedRecord& r = records[i];
-    if (!range_.Contains(r.hash_key)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          id_, ": record ", i, ": hash key ", HashKeyToString(r.hash_key),
-          " is outside the shard's range ",
-          HashKeyToString(range_.starting_hash_key), "..",
-          HashKeyToString(range_.ending_hash_key)));
-    }
-    const size_t size = r.partition_key.size() + r.data.size();
-    if (size > static_cast<uint64_t>(max_record_bytes)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          id_, ": record ", i, ": ", size,
-          " bytes (partition key + data) exceed the max record size of ",
-          max_record_bytes));
-    }
-    absl::Status s = ValidatePartitionKey(r.partition_key);
-    if (!s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(id_, ": record ", i, ": ", s.message()));
-    }
+  // Under provisioned limits the checks come first, so that a bad batch
+  // takes nothing from the shard's buckets.
+  if (!AllPlainRecords(records, range_, max_record_bytes)) {
+    absl::Status bad = FirstBadRecord(records, id_, range_, max_record_bytes);
+    if (!bad.ok()) return bad;
   }
   return AppendValidated(records);
 }

@@ -3,6 +3,7 @@
 #include "stream/shard_impl.h"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 #include <memory>
 #include <utility>
@@ -112,7 +113,9 @@ void ShardImpl::Close(std::vector<ChildShard> children) {
 }
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
-    absl::Span<const RoutedRecord> records, PartialAppend* partial) {
+    absl::Span<const RoutedRecord> records, PartialAppend* partial,
+    AppendChecks* checks) {
+  assert(checks == nullptr || (partial == nullptr && throttle_ == nullptr));
   // Put latency, read only when metrics are kept, on Abseil's clock (see
   // `ShardMetricsSnapshot::put_latency_micros` for why not the steady one).
   const bool metrics = stream_->fixed_options().metrics;
@@ -144,7 +147,7 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendValidated(
             absl::StrCat(id_, ": the stream is closed or read-only"));
       }
       TrimBeforeLocked(stream_->RetentionCutoff(now));
-      first = AppendLocked(records, now);
+      first = AppendLocked(records, now, checks);
       if (first.ok() && sampler_ != nullptr) {
         split = sampler_->Add(records, now, range_);
         // A hot key is reported once; the shard is not measured again.
@@ -234,12 +237,21 @@ struct ShardImpl::AppendPlan {
   absl::InlinedVector<Segment*, 4> targets;
   // The segments created, owned until published (or discarded).
   absl::InlinedVector<std::shared_ptr<Segment>, 2> created;
+  // Not null when the records' partition key characters are to be checked
+  // as they are written (`AppendChecks`; the rest was checked while
+  // planning).
+  AppendChecks* checks = nullptr;
 };
 
 absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
-    absl::Span<const RoutedRecord> records, int64_t now_millis) {
+    absl::Span<const RoutedRecord> records, int64_t now_millis,
+    AppendChecks* checks) {
   AppendPlan plan;
-  PlanAppend(records, now_millis, &plan);
+  if (!PlanAppend(records, now_millis, checks, &plan)) {
+    checks->failed = true;
+    return absl::InvalidArgumentError(
+        absl::StrCat(id_, ": a record fails the append's checks"));
+  }
   absl::Status reserved = stream_->Reserve(plan.total_bytes);
   if (!reserved.ok()) {
     return absl::ResourceExhaustedError(
@@ -271,8 +283,9 @@ absl::StatusOr<SequenceNumber> ShardImpl::AppendLocked(
   return MakeSequenceNumber(first_position, number_);
 }
 
-void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
-                           int64_t now_millis, AppendPlan* plan) const {
+bool ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
+                           int64_t now_millis, AppendChecks* checks,
+                           AppendPlan* plan) const {
   const size_t segment_bytes =
       static_cast<size_t>(stream_->fixed_options().segment_bytes);
 
@@ -298,15 +311,42 @@ void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
   // The common case first: the whole batch as one frame in the open
   // segment, sized by one tight pass over the records.
   size_t key_and_data = 0;
-  for (const RoutedRecord& r : records) {
-    key_and_data += r.partition_key.size() + r.data.size();
+  if (checks == nullptr) {
+    for (const RoutedRecord& r : records) {
+      key_and_data += r.partition_key.size() + r.data.size();
+    }
+  } else {
+    // The checks that need no key bytes in the same pass, without a branch
+    // per check, before any segment is planned for the records; the key
+    // characters are checked as they are copied.
+    auto bit = [](bool b) { return static_cast<unsigned>(b); };
+    const size_t max_bytes = static_cast<size_t>(checks->max_record_bytes);
+    const HashKey first = range_.starting_hash_key;
+    const HashKey span = range_.ending_hash_key - range_.starting_hash_key;
+    unsigned ok = 1;
+    for (const RoutedRecord& r : records) {
+      const size_t key = r.partition_key.size();
+      const size_t bytes = key + r.data.size();
+      key_and_data += bytes;
+      ok &= bit(bytes <= max_bytes) &
+            bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
+            bit(InHashKeyRange(r.hash_key, first, span));
+    }
+    if (ok == 0) return false;
   }
   const size_t one_frame =
       kBatchHeaderBytes + records.size() * kRecordHeaderBytes + key_and_data;
   if (open && capacity - offset >= one_frame) {
     plan->frames.push_back({0, 0, records.size(), offset, one_frame});
     plan->total_bytes = static_cast<int64_t>(one_frame);
-    return;
+    // The rest of the checks as the one frame is written.
+    plan->checks = checks;
+    return true;
+  }
+  // A batch that rolls: checked whole before it is planned.
+  if (checks != nullptr &&
+      !AllPlainRecords(records, range_, checks->max_record_bytes)) {
+    return false;
   }
   for (size_t i = 0; i < records.size();) {
     const size_t first_bytes =
@@ -330,6 +370,7 @@ void ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
     plan->total_bytes += static_cast<int64_t>(bytes);
     i = end;
   }
+  return true;
 }
 
 absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
@@ -360,7 +401,17 @@ absl::Status ShardImpl::WriteSegments(absl::Span<const RoutedRecord> records,
         BatchWriter writer(
             store_->FrameTarget(*plan->targets[k], f.offset, f.bytes), f.bytes,
             first_position + f.begin, arrival_millis, compression);
-        writer.Add(records.subspan(f.begin, f.end - f.begin));
+        const absl::Span<const RoutedRecord> frame =
+            records.subspan(f.begin, f.end - f.begin);
+        if (plan->checks == nullptr) {
+          writer.Add(frame);
+        } else if (!writer.AddCheckingKeys(frame)) {
+          // Written but never finished, committed or published: the next
+          // append writes over it.
+          plan->checks->failed = true;
+          s = absl::InvalidArgumentError("a record fails the append's checks");
+          break;
+        }
         const size_t bytes = writer.Finish();
         saved += f.bytes - bytes;
         f.bytes = bytes;

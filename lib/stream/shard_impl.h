@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <memory>
@@ -46,6 +47,36 @@ namespace internal {
 class StreamImpl;
 struct BatchHeader;
 struct CommittedFrames;
+
+// `key` in [`first`, `first` + `span`] (`span` = last - first), without a
+// branch: one unsigned subtraction and compare, on 128-bit registers where
+// the compiler has them.
+inline bool InHashKeyRange(HashKey key, HashKey first, HashKey span) {
+#if defined(ABSL_HAVE_INTRINSIC_INT128)
+  // Copied, not converted: absl::uint128's conversion operator builds the
+  // value with a shift and an add, where a copy is two register loads.
+  using Wide = unsigned __int128;
+  static_assert(sizeof(Wide) == sizeof(HashKey), "uint128 layout");
+  Wide k, f, s;
+  std::memcpy(&k, &key, sizeof(k));
+  std::memcpy(&f, &first, sizeof(f));
+  std::memcpy(&s, &span, sizeof(s));
+  return k - f <= s;
+#else
+  const HashKey d = key - first;
+  const uint64_t dh = absl::Uint128High64(d);
+  const uint64_t sh = absl::Uint128High64(span);
+  return (dh < sh) |
+         ((dh == sh) & (absl::Uint128Low64(d) <= absl::Uint128Low64(span)));
+#endif
+}
+
+// True if every record has its hash key in `range`, fits `max_record_bytes`
+// and has a partition key of 1 to 256 ASCII characters: the checks of
+// `Shard::Append()` for a plain batch, in one pass without a call or a
+// branch per check (shard_append.cc).
+bool AllPlainRecords(absl::Span<const RoutedRecord> records,
+                     const HashKeyRange& range, int64_t max_record_bytes);
 
 class ShardImpl final : public Shard {
  public:
@@ -81,8 +112,22 @@ class ShardImpl final : public Shard {
     size_t appended = 0;
     absl::Status rest;
   };
+  // The checks of Append() (hash key in the shard's range, partition key
+  // plus data within `max_record_bytes`, a partition key of 1 to 256 ASCII
+  // characters), for AppendValidated() to make as it sizes and writes the
+  // records instead of in a pass of their own. A record that fails them
+  // fails the append whole with kInvalidArgument, storing nothing, and sets
+  // `failed`; Append() then says which record and why (or appends a batch
+  // whose only fault was a non-ASCII UTF-8 key, which the checks refuse).
+  struct AppendChecks {
+    int64_t max_record_bytes = 0;
+    bool failed = false;
+  };
+  // With `checks`, as above. REQUIRES: `partial` is null and the shard has
+  // no throttle (`throttle()` is null).
   absl::StatusOr<SequenceNumber> AppendValidated(
-      absl::Span<const RoutedRecord> records, PartialAppend* partial = nullptr);
+      absl::Span<const RoutedRecord> records, PartialAppend* partial = nullptr,
+      AppendChecks* checks = nullptr);
 
   // The shard's provisioned-mode limiter, or null when the stream has no
   // limits. Its `throttled_calls()` counts the shard's throttled calls.
@@ -189,16 +234,17 @@ class ShardImpl final : public Shard {
 
  private:
   absl::StatusOr<SequenceNumber> AppendLocked(
-      absl::Span<const RoutedRecord> records, int64_t now_millis)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+      absl::Span<const RoutedRecord> records, int64_t now_millis,
+      AppendChecks* checks) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // AppendLocked()'s steps, in order (shard_impl.cc): plan the frames and the
   // segments they need; then, segment by segment, create it (if new), write
   // its frames and commit them to the store; publish them to readers. A
   // failure before publishing takes back what was committed and discards the
   // segments created.
   struct AppendPlan;
-  void PlanAppend(absl::Span<const RoutedRecord> records, int64_t now_millis,
-                  AppendPlan* plan) const
+  // False if `checks` (may be null) found a record at fault.
+  bool PlanAppend(absl::Span<const RoutedRecord> records, int64_t now_millis,
+                  AppendChecks* checks, AppendPlan* plan) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status WriteSegments(absl::Span<const RoutedRecord> records,
                              uint64_t first_position, int64_t arrival_millis,

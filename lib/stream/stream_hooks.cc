@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 #include "stream/sequence.h"
@@ -78,7 +80,14 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
     ShardImpl::PartialAppend partial;
   };
   std::vector<Outcome> outcomes;
-  std::vector<RoutedRecord> batch;
+  // The entries grouped by shard, copied into place (scattered), so left
+  // uninitialised until then: RoutedRecord is trivially copyable and
+  // destructible, and every slot of [0, todo) is written before it is read.
+  static_assert(std::is_trivially_copyable<RoutedRecord>::value &&
+                    std::is_trivially_destructible<RoutedRecord>::value,
+                "RoutedRecord is copied into raw storage");
+  std::unique_ptr<unsigned char[]> batch_storage;
+  size_t batch_capacity = 0;
   for (int attempt = 0;; ++attempt) {
     std::shared_ptr<const RoutingTable> routing = this->routing();
     slot.assign(routing->size(), 0);
@@ -107,13 +116,21 @@ void StreamImpl::DoPutRecords(absl::Span<const RoutedRecord> records,
     // are the batch as they stand.
     absl::Span<const RoutedRecord> stored = records;
     if (outcomes.size() > 1 || todo < n) {
-      batch.resize(todo);
+      if (batch_capacity < todo) {
+        // operator new[] aligns for any fundamental type (16 bytes here).
+        static_assert(alignof(RoutedRecord) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                      "RoutedRecord needs over-aligned storage");
+        batch_storage.reset(new unsigned char[todo * sizeof(RoutedRecord)]);
+        batch_capacity = todo;
+      }
+      RoutedRecord* batch =
+          reinterpret_cast<RoutedRecord*>(batch_storage.get());
       for (size_t i = 0; i < n; ++i) {
         if (group[i] == kDone) continue;
         Outcome& o = outcomes[slot[group[i]]];
-        batch[o.begin + o.next++] = records[i];
+        new (&batch[o.begin + o.next++]) RoutedRecord(records[i]);
       }
-      stored = batch;
+      stored = absl::MakeConstSpan(batch, todo);
     }
     bool retry = false;
     for (Outcome& o : outcomes) {
