@@ -43,6 +43,16 @@ inline void AppendVarint(std::string* out, uint64_t v) {
   out->append(buf, static_cast<size_t>(n));
 }
 
+// Writes `v` as a varint at `p` (room for 10 bytes); returns the byte after.
+inline char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
 // A tag of a field number below 16 (one byte).
 inline void AppendTag(std::string* out, int field, int wire_type) {
   out->push_back(static_cast<char>((field << 3) | wire_type));

@@ -45,7 +45,6 @@ size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
   int64_t bytes = 0;  // of the closed groups
   size_t begin = 0;   // the first user record in `builder_`
   size_t i = 0;
-  std::string explicit_key;
   for (; i < q->records.size(); ++i) {
     PendingRecord& r = q->records.at(i);
     // The batch's byte limit, counted before the record goes in (an
@@ -59,15 +58,16 @@ size_t AsyncProducer::Impl::FillAggregatedBatch(internal::ShardQueue* q) {
       begin = i;
     }
     if (groups_.size() >= max_records) break;
-    explicit_key.clear();
-    if (r.has_explicit_hash_key) explicit_key = HashKeyToString(r.hash_key);
+    // Checked by Put(), and hashed: added without checks or hashing again.
+    const RoutedRecord routed{r.partition_key(), r.data(), r.hash_key,
+                              r.has_explicit_hash_key};
     absl::StatusOr<bool> added =
-        builder_.Add(r.partition_key(), explicit_key, r.data());
+        internal::AggregateBuilderAccess::AddRouted(builder_, routed);
     if (added.ok() && !*added) {  // full: close it, start the next
       CloseGroup(begin, &bytes);
       begin = i;
       if (groups_.size() >= max_records) break;
-      added = builder_.Add(r.partition_key(), explicit_key, r.data());
+      added = internal::AggregateBuilderAccess::AddRouted(builder_, routed);
     }
     if (!added.ok() || !*added) {
       // Too large for an empty aggregate: stored alone, as it is.
