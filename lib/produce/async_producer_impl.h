@@ -5,7 +5,7 @@
 // Callers of `Put()` check the record, reserve room in the bounded buffer
 // with atomic counters, copy the record (and its callback) into their own
 // thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s), and
-// hash its partition keys 16 at a time (MD5, several lanes at once) and route
+// hash its partition keys 32 at a time (MD5, several lanes at once) and route
 // them into the intake's per-shard slots (by the shard map the sending thread
 // published last, `route_ranges_`), under that intake's lock, which only the
 // putting thread and the sending thread take: no lock shared by the putters
@@ -71,7 +71,7 @@ class AsyncProducer::Impl {
   absl::Status Start();
 
   absl::Status Put(absl::string_view partition_key, absl::string_view data,
-                   absl::string_view explicit_hash_key, Callback done);
+                   absl::string_view explicit_hash_key, Callback&& done);
   absl::Status Flush();
   absl::Status Close(absl::Duration timeout);
   AsyncProducerStats stats() const;
@@ -98,10 +98,10 @@ class AsyncProducer::Impl {
   void Unreserve(int64_t bytes);
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
-  // Copies the record's bytes, and moves `done` (if any), into the intake's
-  // chunk; sets `r`'s bytes, chunk and done.
+  // Copies the record's bytes, and moves `*done` (if not empty), into the
+  // intake's chunk; sets `r`'s bytes, chunk and done.
   void CopyIn(internal::Intake* in, absl::string_view key,
-              absl::string_view data, Callback done, PendingRecord* r)
+              absl::string_view data, Callback* done, PendingRecord* r)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Hashes and routes `in->records` into `in->slots`, first reading the
   // shard map anew (and routing the slotted records again by it) if the
@@ -158,6 +158,22 @@ class AsyncProducer::Impl {
   // Completes `r` (runs its callback) with `result`; the counts are settled
   // by Settle().
   void Complete(PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Runs and destroys `r`'s callback (REQUIRES: it has one).
+  void RunCallback(PendingRecord& r,
+                   const absl::StatusOr<AsyncPutResult>& result);
+  // Counts `r` as completed (in `done_`, for the next Settle()): a run of
+  // records of one chunk, epoch and outcome is one entry.
+  void CountDone(const PendingRecord& r, bool ok) {
+    if (!done_.empty()) {
+      Done& last = done_.back();
+      if (last.chunk == r.chunk && last.epoch == r.epoch && last.ok == ok) {
+        last.bytes += r.buffered_bytes;
+        ++last.count;
+        return;
+      }
+    }
+    done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, 1, ok});
+  }
   // Counts the records completed since the last call, frees their chunks and
   // wakes waiters.
   void Settle();

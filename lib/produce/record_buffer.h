@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -30,6 +31,7 @@
 
 #include "util/md5.h"
 #include "util/mutex.h"
+#include "util/spin.h"
 
 namespace brook {
 namespace internal {
@@ -89,7 +91,7 @@ static_assert(std::is_trivially_copyable<PendingRecord>::value,
 // Computes the hash keys of the records among `records[0..n)` whose
 // `hash_pending` is set, several MD5s at once (`internal::Md5Many()`).
 inline void HashPendingKeys(PendingRecord* records, size_t n) {
-  constexpr size_t kGroup = 16;
+  constexpr size_t kGroup = 32;  // Md5Many()'s widest lane count
   absl::string_view keys[kGroup];
   PendingRecord* of[kGroup];
   std::array<uint8_t, 16> digests[kGroup];
@@ -110,29 +112,60 @@ inline void HashPendingKeys(PendingRecord* records, size_t n) {
   }
 }
 
-// Takes `mu` as `MutexLock` does, after a few tries that do not block: an
-// intake's lock is held only for the copy of one record or the swap of a
-// vector, and a thread that went to sleep on it would make the holder pay a
-// futex wake (a system call) when it unlocks.
-class ABSL_SCOPED_LOCKABLE SpinThenLock {
+// An intake's lock: a flag taken with one atomic exchange and released with
+// a store. It is taken by the intake's putting thread once per put, by the
+// sending thread once per look at the intake, and by `stats()`, each time
+// for a short copy, so it is rarely contended; a `std::mutex` costs a second
+// atomic read-modify-write (and a library call each way) per put.
+// A waiter spins with the CPU's pause hint, then yields its core, since the
+// holder may have been preempted (the machine may have fewer cores than
+// threads).
+class ABSL_LOCKABLE IntakeLock {
  public:
-  explicit SpinThenLock(Mutex* mu)
-      ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) ABSL_NO_THREAD_SAFETY_ANALYSIS
-      : mu_(mu) {
-    for (int i = 0; i < 64; ++i) {
-      if (mu_->TryLock()) return;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    mu_->Lock();
+  IntakeLock() = default;
+  IntakeLock(const IntakeLock&) = delete;
+  IntakeLock& operator=(const IntakeLock&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    if (!locked_.exchange(true, std::memory_order_acquire)) return;
+    LockSlow();
   }
-  SpinThenLock(const SpinThenLock&) = delete;
-  SpinThenLock& operator=(const SpinThenLock&) = delete;
-  ~SpinThenLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    locked_.store(false, std::memory_order_release);
+  }
 
  private:
-  Mutex* const mu_;
+  void LockSlow() {
+    for (int polls = 0;; ++polls) {
+      // Read until it looks free, so that waiting writes nothing.
+      if (!locked_.load(std::memory_order_relaxed) &&
+          !locked_.exchange(true, std::memory_order_acquire)) {
+        return;
+      }
+      if (polls < 64) {
+        CpuRelax();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+  std::atomic<bool> locked_{false};
+};
+
+// Holds an `IntakeLock` for its scope.
+class ABSL_SCOPED_LOCKABLE IntakeLockHolder {
+ public:
+  explicit IntakeLockHolder(IntakeLock* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    mu_->Lock();
+  }
+  IntakeLockHolder(const IntakeLockHolder&) = delete;
+  IntakeLockHolder& operator=(const IntakeLockHolder&) = delete;
+  ~IntakeLockHolder() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  IntakeLock* const mu_;
 };
 
 // Records of one intake routed to one shard, in the order put.
@@ -152,7 +185,7 @@ struct IntakeSlot {
 // records are all in one slot, in the order put, and `records` holds only
 // records put after every slotted one.
 struct Intake {
-  Mutex mu;
+  IntakeLock mu;
   // Put, not hashed nor routed yet (fewer than a hash group).
   std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
   // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
@@ -182,36 +215,48 @@ struct Intake {
     return fullest_slot + static_cast<int64_t>(records.size());
   }
 
-  // Appends `r` (hashed) to the slot of the shard of `ranges` that owns its
-  // hash key, or to the last slot.
-  void RouteToSlot(const PendingRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    size_t i;
+  // Appends `put[0..n)` (hashed), in order, each to the slot of the
+  // shard of `ranges` that owns its hash key, or to the last slot.
+  void RouteToSlots(const PendingRecord* put, size_t n)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    IntakeSlot* const to = slots.data();
     if (small_tiled) {
       // A few shards that tile the key space (the usual map): count the
-      // first keys at or below the key, without branches.
-      // (As the compiler's own 128-bit integer: absl::uint128 compares with
-      // branches.)
-      const unsigned __int128 key =
-          (static_cast<unsigned __int128>(absl::Uint128High64(r.hash_key))
-           << 64) |
-          absl::Uint128Low64(r.hash_key);
-      i = 0;
-      for (const unsigned __int128 start : small_starts) i += key >= start;
-      --i;  // small_starts[0] is 0
+      // first keys at or below the key, without branches. (As the
+      // compiler's own 128-bit integers: absl::uint128 compares with
+      // branches.) small_starts[0] is 0, so it is skipped.
+      const unsigned __int128* const first = small_starts.data();
+      const size_t shards = small_starts.size();
+      for (size_t r = 0; r < n; ++r) {
+        const PendingRecord& record = put[r];
+        const unsigned __int128 key = (static_cast<unsigned __int128>(
+                                           absl::Uint128High64(record.hash_key))
+                                       << 64) |
+                                      absl::Uint128Low64(record.hash_key);
+        size_t i = 0;
+        for (size_t s = 1; s < shards; ++s) i += key >= first[s];
+        to[i].records.push_back(record);
+        to[i].bytes += record.batch_bytes();
+      }
     } else {
-      i = static_cast<size_t>(
-          std::upper_bound(starts.begin(), starts.end(), r.hash_key) -
-          starts.begin());
-      i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+      for (size_t r = 0; r < n; ++r) {
+        const PendingRecord& record = put[r];
+        size_t i = static_cast<size_t>(
+            std::upper_bound(starts.begin(), starts.end(), record.hash_key) -
+            starts.begin());
+        i = i > 0 && ranges[i - 1].Contains(record.hash_key) ? i - 1
+                                                             : ranges.size();
+        to[i].records.push_back(record);
+        to[i].bytes += record.batch_bytes();
+      }
     }
-    IntakeSlot& slot = slots[i];
-    slot.records.push_back(r);
-    slot.bytes += r.batch_bytes();
-    fullest_slot =
-        std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+    for (const IntakeSlot& slot : slots) {
+      fullest_slot =
+          std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+    }
   }
 
-  // Sets `ranges` (sorted by first key) and what RouteToSlot() derives.
+  // Sets `ranges` (sorted by first key) and what RouteToSlots() derives.
   void SetRanges(const std::vector<HashKeyRange>& map)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     ranges = map;
@@ -268,8 +313,13 @@ class PendingQueue {
   }
   // Removes the first `n` records (the caller has completed them in place).
   void drop_front(size_t n) {
-    for (size_t i = head_; i < head_ + n; ++i)
-      bytes_ -= items_[i].batch_bytes();
+    int64_t bytes = 0;
+    for (size_t i = head_; i < head_ + n; ++i) bytes += items_[i].batch_bytes();
+    drop_front(n, bytes);
+  }
+  // As above, when the caller has summed their batch_bytes(): `bytes`.
+  void drop_front(size_t n, int64_t bytes) {
+    bytes_ -= bytes;
     head_ += n;
     if (head_ == items_.size()) {
       items_.clear();

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -135,7 +136,7 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   const int64_t full = wake_records_.load(std::memory_order_relaxed);
   const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
   for (internal::Intake* in : sender_intakes_) {
-    internal::SpinThenLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     if (in->count == 0) continue;
     const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
     if (flushing || now >= due || in->MostForOneShard() >= full ||
@@ -160,7 +161,7 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
   int64_t taken = 0;
   epoch_runs_.clear();
   for (internal::Intake* in : sender_intakes_) {
-    internal::SpinThenLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     if (in->count == 0) continue;
     // The few its putting thread left unrouted (fewer than a group), and the
     // slots routed again if the map changed since.
@@ -252,25 +253,31 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
     if (appended.ok()) {
       ++batches_;
       q->failures = 0;
-      absl::StatusOr<AsyncPutResult> result =
-          AsyncPutResult{q->shard_id, numbers_.front(), 0, 0};
+      // Made when a record has a callback (only then is it read).
+      std::optional<absl::StatusOr<AsyncPutResult>> result;
+      int64_t user_bytes = 0;
       for (size_t g = 0; g < groups_.size(); ++g) {
         // Stored record g of an append, numbered by its shard (see
         // "Sequence numbers" in async_producer.h); the user records of an
         // aggregate share its number, each with its index.
-        const SequenceNumber seq = numbers_[g];
         const Group& group = groups_[g];
         for (size_t k = 0; k < group.count; ++k) {
           PendingRecord& r = q->records.at(group.begin + k);
+          user_bytes += r.batch_bytes();
           if (r.done != nullptr) {
-            result->sequence_number = seq;
-            result->subsequence_number = group.aggregate < 0 ? 0 : k;
-            result->attempts = r.attempts;
+            if (!result.has_value()) {
+              result.emplace(AsyncPutResult{q->shard_id, numbers_[g], 0, 0});
+            }
+            AsyncPutResult& stored = **result;
+            stored.sequence_number = numbers_[g];
+            stored.subsequence_number = group.aggregate < 0 ? 0 : k;
+            stored.attempts = r.attempts;
+            RunCallback(r, *result);
           }
-          Complete(r, result);
+          CountDone(r, /*ok=*/true);
         }
       }
-      q->records.drop_front(n);
+      q->records.drop_front(n, user_bytes);
       Settle();
       continue;
     }
@@ -443,23 +450,17 @@ absl::Duration AsyncProducer::Impl::Backoff(int failures) {
   return absl::Milliseconds(jitter(rng_));
 }
 
+void AsyncProducer::Impl::RunCallback(
+    PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
+  (*r.done)(result);
+  r.done->~Callback();  // it lives in r.chunk, freed once all completed
+  r.done = nullptr;
+}
+
 void AsyncProducer::Impl::Complete(
     PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
-  if (r.done != nullptr) {
-    (*r.done)(result);
-    r.done->~Callback();  // it lives in r.chunk, freed once all completed
-    r.done = nullptr;
-  }
-  if (!done_.empty()) {
-    Done& last = done_.back();
-    if (last.chunk == r.chunk && last.epoch == r.epoch &&
-        last.ok == result.ok()) {
-      last.bytes += r.buffered_bytes;
-      ++last.count;
-      return;
-    }
-  }
-  done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, 1, result.ok()});
+  if (r.done != nullptr) RunCallback(r, result);
+  CountDone(r, result.ok());
 }
 
 void AsyncProducer::Impl::Settle() {
