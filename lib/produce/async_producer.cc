@@ -162,26 +162,24 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     s = ValidatePartitionKey(partition_key);
     if (!s.ok()) return s;
   }
-  PendingRecord r;
+  // Its views are set by CopyIn(); its hash key (MD5), unless explicit,
+  // later, a group of keys at once (see below).
+  RoutedRecord routed;
+  RecordMeta meta;
   if (!explicit_hash_key.empty()) {
     absl::StatusOr<HashKey> key = ParseHashKey(explicit_hash_key);
     if (!key.ok()) return key.status();
-    r.hash_key = *key;
-    r.has_explicit_hash_key = true;
-  } else {
-    // Routing (MD5) later, a group of keys at once (see below).
-    r.hash_pending = true;
+    routed.hash_key = *key;
+    routed.has_explicit_hash_key = true;
   }
-  r.key_size = static_cast<uint32_t>(partition_key.size());
-  r.data_size = static_cast<uint32_t>(data.size());
-  r.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
-  if (!TryReserve(r.buffered_bytes)) {
-    s = WaitForRoom(r.buffered_bytes);
+  meta.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
+  if (!TryReserve(meta.buffered_bytes)) {
+    s = WaitForRoom(meta.buffered_bytes);
     if (!s.ok()) return s;
   }
   const int64_t now = env_->NowMillis();
-  r.put_millis = now;
-  r.epoch = epoch_.load();
+  meta.put_millis = now;
+  meta.epoch = epoch_.load();
   internal::Intake* in = IntakeOfThisThread();
   int64_t n, bytes;
   {
@@ -191,20 +189,20 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
     // the intake's lock, so that Close()'s last look at the intakes sees the
     // record if this put did not see Close().
     if (closing_.load()) {
-      Unreserve(r.buffered_bytes);
+      Unreserve(meta.buffered_bytes);
       internal::MutexLock close_lock(&mu_);
       done_cv_.SignalAll();  // Close() may be waiting for this reservation
       return absl::FailedPreconditionError("async producer: Put after Close()");
     }
-    CopyIn(in, partition_key, data, &done, &r);
+    CopyIn(in, partition_key, data, &done, &routed, &meta);
     ++in->records_put;
     if (in->count++ == 0) in->oldest_millis = now;
-    in->bytes += r.batch_bytes();
-    if (in->epochs.empty() || in->epochs.back().first != r.epoch) {
-      in->epochs.push_back({r.epoch, 0});
+    in->bytes += static_cast<int64_t>(size);
+    if (in->epochs.empty() || in->epochs.back().first != meta.epoch) {
+      in->epochs.push_back({meta.epoch, 0});
     }
     ++in->epochs.back().second;
-    in->records.push_back(r);
+    in->records.push_back(routed, meta);
     // Routing on the caller's thread, a group of keys at once (several MD5s
     // in parallel lanes) into the intake's per-shard slots; the sending
     // thread routes the rest when it takes them.
@@ -293,7 +291,8 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
     in->owner = me;
     {
       internal::IntakeLockHolder intake_lock(&in->mu);  // not shared yet
-      in->records.reserve(kHashGroup);
+      in->records.routed.reserve(kHashGroup);
+      in->records.meta.reserve(kHashGroup);
     }
     found = in.get();
     internal::MutexLock lock(&mu_);
@@ -319,18 +318,16 @@ void AsyncProducer::Impl::RouteIntake(internal::Intake* in, bool sender) {
     std::vector<internal::IntakeSlot> old = std::move(in->slots);
     in->slots.assign(in->ranges.size() + 1, internal::IntakeSlot());
     in->fullest_slot = 0;
-    for (const internal::IntakeSlot& slot : old) {
-      in->RouteToSlots(slot.records.data(), slot.records.size());
-    }
+    for (const internal::IntakeSlot& slot : old) in->RouteToSlots(slot.records);
   }
-  internal::HashPendingKeys(in->records.data(), in->records.size());
-  in->RouteToSlots(in->records.data(), in->records.size());
+  internal::HashKeysOf(in->records.routed.data(), in->records.size());
+  in->RouteToSlots(in->records);
   in->records.clear();
 }
 
 void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,
                                  absl::string_view data, Callback* done,
-                                 PendingRecord* r) {
+                                 RoutedRecord* routed, RecordMeta* meta) {
   const size_t bytes = key.size() + data.size();
   // Room for the callback too, aligned, when there is one.
   const bool has_done = static_cast<bool>(*done);
@@ -363,12 +360,14 @@ void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,
     const uintptr_t at = reinterpret_cast<uintptr_t>(dst + bytes);
     const uintptr_t aligned =
         (at + alignof(Callback) - 1) & ~uintptr_t{alignof(Callback) - 1};
-    r->done = new (reinterpret_cast<char*>(aligned)) Callback(std::move(*done));
+    meta->done =
+        new (reinterpret_cast<char*>(aligned)) Callback(std::move(*done));
     c->used += (aligned - at) + sizeof(Callback);
   }
   ++c->put_count;
-  r->bytes = dst;
-  r->chunk = c;
+  routed->partition_key = absl::string_view(dst, key.size());
+  routed->data = absl::string_view(dst + key.size(), data.size());
+  meta->chunk = c;
 }
 
 void AsyncProducer::Impl::FreeDoneChunks() {

@@ -61,6 +61,7 @@ namespace brook {
 class AsyncProducer::Impl {
   using PendingRecord = internal::PendingRecord;
   using ProducerChunk = internal::ProducerChunk;
+  using RecordMeta = internal::RecordMeta;
 
  public:
   Impl(Stream* stream, const AsyncProducerOptions& options, Env* env,
@@ -99,10 +100,10 @@ class AsyncProducer::Impl {
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
   // Copies the record's bytes, and moves `*done` (if not empty), into the
-  // intake's chunk; sets `r`'s bytes, chunk and done.
+  // intake's chunk; sets `routed`'s views and `meta`'s chunk and done.
   void CopyIn(internal::Intake* in, absl::string_view key,
-              absl::string_view data, Callback* done, PendingRecord* r)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+              absl::string_view data, Callback* done, RoutedRecord* routed,
+              RecordMeta* meta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Hashes and routes `in->records` into `in->slots`, first reading the
   // shard map anew (and routing the slotted records again by it) if the
   // sending thread published a newer one. `sender` says the caller is the
@@ -135,8 +136,8 @@ class AsyncProducer::Impl {
   // Appends batches of `q` while it has due records; false if the map
   // changed.
   bool SendQueue(internal::ShardQueue* q, const Wake& wake, int64_t now);
-  // Fills `batch_` (and `groups_`) from the front of `q`, within the batch
-  // limits; returns the number of user records taken.
+  // Sets `batch_span_` (and `groups_`) to the front records of `q`, within
+  // the batch limits; returns the number of user records taken.
   size_t FillBatch(internal::ShardQueue* q);
   // As FillBatch(), packing the records into aggregates.
   size_t FillAggregatedBatch(internal::ShardQueue* q);
@@ -155,15 +156,14 @@ class AsyncProducer::Impl {
   // The earliest time a queue has something to do (INT64_MAX for never).
   int64_t NextDeadline(const Wake& wake) const;
   absl::Duration Backoff(int failures);
-  // Completes `r` (runs its callback) with `result`; the counts are settled
-  // by Settle().
-  void Complete(PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Completes the record of `r` (runs its callback) with `result`; the
+  // counts are settled by Settle().
+  void Complete(RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result);
   // Runs and destroys `r`'s callback (REQUIRES: it has one).
-  void RunCallback(PendingRecord& r,
-                   const absl::StatusOr<AsyncPutResult>& result);
-  // Counts `r` as completed (in `done_`, for the next Settle()): a run of
-  // records of one chunk, epoch and outcome is one entry.
-  void CountDone(const PendingRecord& r, bool ok) {
+  void RunCallback(RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Counts `r`'s record as completed (in `done_`, for the next Settle()): a
+  // run of records of one chunk, epoch and outcome is one entry.
+  void CountDone(const RecordMeta& r, bool ok) {
     if (!done_.empty()) {
       Done& last = done_.back();
       if (last.chunk == r.chunk && last.epoch == r.epoch && last.ok == ok) {
@@ -231,6 +231,9 @@ class AsyncProducer::Impl {
   std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
+  // The batch being appended: the front of a queue as it lies, or
+  // `batch_` (aggregated batches).
+  absl::Span<const RoutedRecord> batch_span_;
   std::vector<RoutedRecord> batch_;
   std::vector<SequenceNumber> numbers_;  // of `batch_`'s records, once stored
   std::mt19937_64 rng_;

@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 #include "brook/async_producer.h"
 #include "brook/partitioner.h"
@@ -55,45 +56,82 @@ struct ProducerChunk {
   int64_t final_count = 0;
 };
 
-// One buffered record. Its partition key and data are adjacent bytes of
-// `chunk`, followed by its callback (if it has one). Trivially copyable: a
-// record moves through vectors as plain bytes.
-struct PendingRecord {
-  const char* bytes = nullptr;  // partition key, then data
-  uint32_t key_size = 0;
-  uint32_t data_size = 0;
+// What the producer keeps of one buffered record beside its `RoutedRecord`
+// (whose partition key and data are adjacent bytes of `chunk`, followed by
+// its callback if it has one). Records are kept as two parallel arrays, the
+// `RoutedRecord`s and their `RecordMeta`s (`RecordList`), so that a batch is
+// appended straight from its shard's queue (`Shard::Append()` takes a span of
+// `RoutedRecord`s): no record is copied to form a batch. Both are trivially
+// copyable: records move through vectors as plain bytes.
+struct RecordMeta {
+  ProducerChunk* chunk = nullptr;
   // Bytes counted against `max_buffered_bytes` (key, explicit key, data).
   int64_t buffered_bytes = 0;
-  ProducerChunk* chunk = nullptr;
-  HashKey hash_key = 0;
-  bool has_explicit_hash_key = false;
-  // `hash_key` is still to be computed (MD5 of the partition key): keys are
-  // hashed a group at a time (`HashPendingKeys()`), by the putting thread
-  // once its intake holds a group, else by the sending thread when it takes
-  // them.
-  bool hash_pending = false;
-  int attempts = 0;
   int64_t put_millis = 0;
   int64_t epoch = 0;  // the Flush() generation it was put in
   // The caller's callback, constructed in `chunk` after the record's bytes
   // (no allocation per record); null if none. Completing the record runs and
   // destroys it.
   AsyncProducer::Callback* done = nullptr;
-
-  absl::string_view partition_key() const { return {bytes, key_size}; }
-  absl::string_view data() const { return {bytes + key_size, data_size}; }
-  // Partition key plus data, what a batch's byte limit counts.
-  int64_t batch_bytes() const { return int64_t{key_size} + data_size; }
+  int attempts = 0;
 };
-static_assert(std::is_trivially_copyable<PendingRecord>::value,
+static_assert(std::is_trivially_copyable<RecordMeta>::value,
+              "records are moved as plain bytes");
+static_assert(std::is_trivially_copyable<RoutedRecord>::value,
               "records are moved as plain bytes");
 
-// Computes the hash keys of the records among `records[0..n)` whose
-// `hash_pending` is set, several MD5s at once (`internal::Md5Many()`).
-inline void HashPendingKeys(PendingRecord* records, size_t n) {
+// Partition key plus data: what a batch's byte limit counts.
+inline int64_t BatchBytes(const RoutedRecord& r) {
+  return static_cast<int64_t>(r.partition_key.size() + r.data.size());
+}
+
+// One record on its own (as the sending thread's rarer paths move it).
+struct PendingRecord {
+  RoutedRecord routed;
+  RecordMeta meta;
+};
+
+// Records in order, as two parallel arrays (see `RecordMeta`).
+struct RecordList {
+  std::vector<RoutedRecord> routed;
+  std::vector<RecordMeta> meta;
+
+  size_t size() const { return routed.size(); }
+  bool empty() const { return routed.empty(); }
+  void push_back(const RoutedRecord& r, const RecordMeta& m) {
+    routed.push_back(r);
+    meta.push_back(m);
+  }
+  void clear() {
+    routed.clear();
+    meta.clear();
+  }
+  void swap(RecordList& other) {
+    routed.swap(other.routed);
+    meta.swap(other.meta);
+  }
+  // Appends `other[from..)`.
+  void append(const RecordList& other, size_t from = 0) {
+    routed.insert(routed.end(), other.routed.begin() + from,
+                  other.routed.end());
+    meta.insert(meta.end(), other.meta.begin() + from, other.meta.end());
+  }
+  // Removes the first `n`.
+  void erase_front(size_t n) {
+    routed.erase(routed.begin(), routed.begin() + n);
+    meta.erase(meta.begin(), meta.begin() + n);
+  }
+};
+
+// Computes the hash keys (MD5 of the partition key) of `records[0..n)`
+// that have no explicit hash key, several MD5s at once
+// (`internal::Md5Many()`). Keys are hashed a group at a time, by the
+// putting thread once its intake holds a group, else by the sending thread
+// when it takes them.
+inline void HashKeysOf(RoutedRecord* records, size_t n) {
   constexpr size_t kGroup = 32;  // Md5Many()'s widest lane count
   absl::string_view keys[kGroup];
-  PendingRecord* of[kGroup];
+  RoutedRecord* of[kGroup];
   std::array<uint8_t, 16> digests[kGroup];
   size_t k = 0;
   for (size_t i = 0; i <= n; ++i) {
@@ -101,13 +139,12 @@ inline void HashPendingKeys(PendingRecord* records, size_t n) {
       Md5Many(keys, k, digests);
       for (size_t j = 0; j < k; ++j) {
         of[j]->hash_key = DigestToUint128(digests[j]);
-        of[j]->hash_pending = false;
       }
       k = 0;
     }
     if (i == n) break;
-    if (!records[i].hash_pending) continue;
-    keys[k] = records[i].partition_key();
+    if (records[i].has_explicit_hash_key) continue;
+    keys[k] = records[i].partition_key;
     of[k++] = &records[i];
   }
 }
@@ -170,8 +207,8 @@ class ABSL_SCOPED_LOCKABLE IntakeLockHolder {
 
 // Records of one intake routed to one shard, in the order put.
 struct IntakeSlot {
-  std::vector<PendingRecord> records;
-  int64_t bytes = 0;  // their batch_bytes()
+  RecordList records;
+  int64_t bytes = 0;  // their BatchBytes()
 };
 
 // One putting thread's intake: the records it put that the sending thread
@@ -187,7 +224,7 @@ struct IntakeSlot {
 struct Intake {
   IntakeLock mu;
   // Put, not hashed nor routed yet (fewer than a hash group).
-  std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
+  RecordList records ABSL_GUARDED_BY(mu);
   // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
   // records that no open shard owned (the sending thread fails them).
   std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
@@ -204,7 +241,7 @@ struct Intake {
   // Runs of the records held with one Flush() epoch: (epoch, records).
   std::vector<std::pair<int64_t, int64_t>> epochs ABSL_GUARDED_BY(mu);
   int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of the oldest
-  int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
+  int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their BatchBytes()
   ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
   int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
   std::thread::id owner;                        // set before it is shared
@@ -215,11 +252,12 @@ struct Intake {
     return fullest_slot + static_cast<int64_t>(records.size());
   }
 
-  // Appends `put[0..n)` (hashed), in order, each to the slot of the
+  // Appends `put[from..)` (hashed), in order, each to the slot of the
   // shard of `ranges` that owns its hash key, or to the last slot.
-  void RouteToSlots(const PendingRecord* put, size_t n)
+  void RouteToSlots(const RecordList& put, size_t from = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     IntakeSlot* const to = slots.data();
+    const size_t n = put.size();
     if (small_tiled) {
       // A few shards that tile the key space (the usual map): count the
       // first keys at or below the key, without branches. (As the
@@ -227,27 +265,27 @@ struct Intake {
       // branches.) small_starts[0] is 0, so it is skipped.
       const unsigned __int128* const first = small_starts.data();
       const size_t shards = small_starts.size();
-      for (size_t r = 0; r < n; ++r) {
-        const PendingRecord& record = put[r];
+      for (size_t r = from; r < n; ++r) {
+        const RoutedRecord& record = put.routed[r];
         const unsigned __int128 key = (static_cast<unsigned __int128>(
                                            absl::Uint128High64(record.hash_key))
                                        << 64) |
                                       absl::Uint128Low64(record.hash_key);
         size_t i = 0;
         for (size_t s = 1; s < shards; ++s) i += key >= first[s];
-        to[i].records.push_back(record);
-        to[i].bytes += record.batch_bytes();
+        to[i].records.push_back(record, put.meta[r]);
+        to[i].bytes += BatchBytes(record);
       }
     } else {
-      for (size_t r = 0; r < n; ++r) {
-        const PendingRecord& record = put[r];
+      for (size_t r = from; r < n; ++r) {
+        const RoutedRecord& record = put.routed[r];
         size_t i = static_cast<size_t>(
             std::upper_bound(starts.begin(), starts.end(), record.hash_key) -
             starts.begin());
         i = i > 0 && ranges[i - 1].Contains(record.hash_key) ? i - 1
                                                              : ranges.size();
-        to[i].records.push_back(record);
-        to[i].bytes += record.batch_bytes();
+        to[i].records.push_back(record, put.meta[r]);
+        to[i].bytes += BatchBytes(record);
       }
     }
     for (const IntakeSlot& slot : slots) {
@@ -277,19 +315,27 @@ struct Intake {
   }
 };
 
-// A FIFO of records without a node per record: a vector and a head index.
+// A FIFO of records without a node per record: a `RecordList` and a head
+// index. Its first records are a batch as they lie (`routed_front()`).
 class PendingQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
   int64_t bytes() const { return bytes_; }
-  PendingRecord& front() { return items_[head_]; }
-  const PendingRecord& front_const() const { return items_[head_]; }
-  PendingRecord& at(size_t i) { return items_[head_ + i]; }
+  const RoutedRecord& routed(size_t i) const {
+    return items_.routed[head_ + i];
+  }
+  RecordMeta& meta(size_t i) { return items_.meta[head_ + i]; }
+  const RecordMeta& front_meta() const { return items_.meta[head_]; }
+  // The first `n` records, as `Shard::Append()` takes them; valid until the
+  // queue changes.
+  absl::Span<const RoutedRecord> routed_front(size_t n) const {
+    return absl::Span<const RoutedRecord>(items_.routed.data() + head_, n);
+  }
 
-  void push_back(PendingRecord&& r) {
-    bytes_ += r.batch_bytes();
-    items_.push_back(std::move(r));
+  void push_back(const PendingRecord& r) {
+    bytes_ += BatchBytes(r.routed);
+    items_.push_back(r.routed, r.meta);
   }
   // Appends every record of `slot` (as a whole: a swap of vectors when this
   // queue is empty) and empties it.
@@ -299,7 +345,7 @@ class PendingQueue {
       head_ = 0;
       items_.swap(slot->records);  // `slot` keeps our capacity
     } else {
-      items_.insert(items_.end(), slot->records.begin(), slot->records.end());
+      items_.append(slot->records);
       slot->records.clear();
     }
     bytes_ += slot->bytes;
@@ -307,17 +353,19 @@ class PendingQueue {
   }
   // Removes and returns the first record.
   PendingRecord pop_front() {
-    PendingRecord r = std::move(items_[head_]);
+    PendingRecord r{items_.routed[head_], items_.meta[head_]};
     drop_front(1);
     return r;
   }
   // Removes the first `n` records (the caller has completed them in place).
   void drop_front(size_t n) {
     int64_t bytes = 0;
-    for (size_t i = head_; i < head_ + n; ++i) bytes += items_[i].batch_bytes();
+    for (size_t i = head_; i < head_ + n; ++i) {
+      bytes += BatchBytes(items_.routed[i]);
+    }
     drop_front(n, bytes);
   }
-  // As above, when the caller has summed their batch_bytes(): `bytes`.
+  // As above, when the caller has summed their BatchBytes(): `bytes`.
   void drop_front(size_t n, int64_t bytes) {
     bytes_ -= bytes;
     head_ += n;
@@ -325,13 +373,13 @@ class PendingQueue {
       items_.clear();
       head_ = 0;
     } else if (head_ >= 1024 && head_ * 2 >= items_.size()) {
-      items_.erase(items_.begin(), items_.begin() + head_);
+      items_.erase_front(head_);
       head_ = 0;
     }
   }
 
  private:
-  std::vector<PendingRecord> items_;
+  RecordList items_;
   size_t head_ = 0;
   int64_t bytes_ = 0;
 };
