@@ -24,12 +24,9 @@ inline constexpr int kWireLengthDelimited = 2;
 inline constexpr int kWireFixed32 = 5;
 
 inline int VarintSize(uint64_t v) {
-  int n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+  // 7 bits a byte: (significant bits + 6) / 7, at least 1 (without a loop).
+  const int bits = 64 - __builtin_clzll(v | 1);
+  return (bits + 6) / 7;
 }
 
 inline void AppendVarint(std::string* out, uint64_t v) {
