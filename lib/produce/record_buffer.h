@@ -337,17 +337,19 @@ class PendingQueue {
     bytes_ += BatchBytes(r.routed);
     items_.push_back(r.routed, r.meta);
   }
-  // Appends every record of `slot` (as a whole: a swap of vectors when this
-  // queue is empty) and empties it.
+  // Appends every record of `slot` (one bulk copy) and empties it. Copied,
+  // not swapped even into an empty queue: each side keeps its own arrays,
+  // which stop growing once they are as large as they need to be (a swap
+  // hands the putting thread arrays the sending thread last wrote, and
+  // arrays of another size, so both reallocate, and fault in fresh pages,
+  // over and over).
   void take_all(IntakeSlot* slot) {
     if (empty()) {
       items_.clear();
       head_ = 0;
-      items_.swap(slot->records);  // `slot` keeps our capacity
-    } else {
-      items_.append(slot->records);
-      slot->records.clear();
     }
+    items_.append(slot->records);
+    slot->records.clear();
     bytes_ += slot->bytes;
     slot->bytes = 0;
   }
