@@ -4,7 +4,8 @@
 //
 // Callers of `Put()` check the record, reserve room in the bounded buffer
 // with atomic counters, copy the record (and its callback) into their own
-// thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s), and
+// thread's `Intake` (its chunk of bytes and arrays of `RoutedRecord` and
+// `RecordMeta`), and
 // hash its partition keys 32 at a time (MD5, several lanes at once) and route
 // them into the intake's per-shard slots (by the shard map the sending thread
 // published last, `route_ranges_`), under that intake's lock, which only the

@@ -2,9 +2,10 @@
 //
 // The async producer's record storage: the bytes of buffered records live in
 // chunks (a chunk holds many records, so a put allocates nothing but now and
-// then a chunk), and each record's metadata in a `PendingRecord`, kept in a
-// vector-backed FIFO per shard. Nothing here locks; `AsyncProducer::Impl`
-// says which thread or lock owns what.
+// then a chunk), and each record's views and metadata as a `RoutedRecord`
+// and a `RecordMeta` in parallel arrays (`RecordList`), in an intake's slots
+// and in a vector-backed FIFO per shard. Nothing here locks;
+// `AsyncProducer::Impl` says which thread or lock owns what.
 
 #ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 #define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
@@ -105,10 +106,6 @@ struct RecordList {
   void clear() {
     routed.clear();
     meta.clear();
-  }
-  void swap(RecordList& other) {
-    routed.swap(other.routed);
-    meta.swap(other.meta);
   }
   // Appends `other[from..)`.
   void append(const RecordList& other, size_t from = 0) {
