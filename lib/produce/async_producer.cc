@@ -24,6 +24,7 @@
 #include "brook/stream.h"
 
 #include "produce/async_producer_impl.h"
+#include "store/batch_format.h"  // CopyShort()
 #include "util/utf8.h"
 
 namespace brook {
@@ -180,7 +181,11 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   const int64_t now = env_->NowMillis();
   meta.put_millis = now;
   meta.epoch = epoch_.load();
-  internal::Intake* in = IntakeOfThisThread();
+  // The calling thread's intake: found in its thread_local cache, inline,
+  // unless it last put to another producer.
+  internal::Intake* in = this_thread_intake.producer == id_
+                             ? this_thread_intake.intake
+                             : IntakeOfThisThread();
   int64_t n, bytes;
   {
     internal::IntakeLockHolder lock(&in->mu);
@@ -325,35 +330,43 @@ void AsyncProducer::Impl::RouteIntake(internal::Intake* in, bool sender) {
   in->records.clear();
 }
 
-void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,
-                                 absl::string_view data, Callback* done,
-                                 RoutedRecord* routed, RecordMeta* meta) {
+internal::ProducerChunk* AsyncProducer::Impl::NextChunk(internal::Intake* in,
+                                                        size_t bytes) {
+  ProducerChunk* c = in->chunk;
+  internal::MutexLock lock(&mu_);
+  if (c != nullptr) {  // moves on: freed once its records complete
+    c->retired = true;
+    c->final_count = c->put_count;
+    retired_.push_back(c);
+    FreeDoneChunks();
+  }
+  if (bytes <= kChunkBytes && !free_chunks_.empty()) {
+    chunks_.push_back(std::move(free_chunks_.back()));
+    free_chunks_.pop_back();
+  } else {
+    chunks_.push_back(
+        std::make_unique<ProducerChunk>(std::max(bytes, kChunkBytes)));
+  }
+  c = chunks_.back().get();
+  in->chunk = c;
+  return c;
+}
+
+inline void AsyncProducer::Impl::CopyIn(internal::Intake* in,
+                                        absl::string_view key,
+                                        absl::string_view data, Callback* done,
+                                        RoutedRecord* routed,
+                                        RecordMeta* meta) {
   const size_t bytes = key.size() + data.size();
   // Room for the callback too, aligned, when there is one.
   const bool has_done = static_cast<bool>(*done);
   const size_t n =
       has_done ? bytes + sizeof(Callback) + alignof(Callback) - 1 : bytes;
   ProducerChunk* c = in->chunk;
-  if (c == nullptr || c->capacity - c->used < n) {
-    internal::MutexLock lock(&mu_);
-    if (c != nullptr) {  // moves on: freed once its records complete
-      c->retired = true;
-      c->final_count = c->put_count;
-      retired_.push_back(c);
-      FreeDoneChunks();
-    }
-    if (n <= kChunkBytes && !free_chunks_.empty()) {
-      chunks_.push_back(std::move(free_chunks_.back()));
-      free_chunks_.pop_back();
-    } else {
-      chunks_.push_back(
-          std::make_unique<ProducerChunk>(std::max(n, kChunkBytes)));
-    }
-    c = chunks_.back().get();
-    in->chunk = c;
-  }
+  if (c == nullptr || c->capacity - c->used < n) c = NextChunk(in, n);
   char* dst = c->bytes.get() + c->used;
-  if (!key.empty()) std::memcpy(dst, key.data(), key.size());
+  // Keys are short: most are copied without a call.
+  internal::CopyShort(dst, key.data(), key.size());
   if (!data.empty()) std::memcpy(dst + key.size(), data.data(), data.size());
   c->used += bytes;
   if (has_done) {

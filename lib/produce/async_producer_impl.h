@@ -45,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -102,9 +103,18 @@ class AsyncProducer::Impl {
   absl::Status WaitForRoom(int64_t bytes);
   // Copies the record's bytes, and moves `*done` (if not empty), into the
   // intake's chunk; sets `routed`'s views and `meta`'s chunk and done.
-  void CopyIn(internal::Intake* in, absl::string_view key,
-              absl::string_view data, Callback* done, RoutedRecord* routed,
-              RecordMeta* meta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+  // Inlined into Put() (once per put); the rare path is NextChunk().
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void CopyIn(internal::Intake* in,
+                                           absl::string_view key,
+                                           absl::string_view data,
+                                           Callback* done, RoutedRecord* routed,
+                                           RecordMeta* meta)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+  // Retires the intake's chunk (if any) and gives it one with room for
+  // `bytes` (CopyIn()'s rare path).
+  ABSL_ATTRIBUTE_NOINLINE ProducerChunk* NextChunk(internal::Intake* in,
+                                                   size_t bytes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Hashes and routes `in->records` into `in->slots`, first reading the
   // shard map anew (and routing the slotted records again by it) if the
   // sending thread published a newer one. `sender` says the caller is the
