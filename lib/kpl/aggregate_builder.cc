@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/hash/hash.h"
 #include "absl/numeric/int128.h"
 #include "absl/status/status.h"
@@ -97,13 +98,8 @@ class KeyTable {
   // its MD5, or null if the caller does not have it.
   uint64_t HashOf(absl::string_view key, const uint64_t* md5) {
     if (entries_.empty()) by_md5_ = md5 != nullptr;
-    if (by_md5_) {
-      if (md5 != nullptr) return *md5;
-      by_md5_ = false;  // this key has none: every key by absl::Hash
-      for (Entry& e : entries_) e.hash = absl::HashOf(View(e));
-      Rehash(slots_.size());
-    }
-    return absl::HashOf(key);
+    if (by_md5_ && md5 != nullptr) return *md5;
+    return HashOfBytes(key);
   }
 
   // The entry number of `key` (whose HashOf() is `hash`), or size() if it is
@@ -156,6 +152,16 @@ class KeyTable {
     uint32_t entry = 0;
   };
 
+  // HashOf() of a key without its MD5: absl::Hash, after moving the table
+  // to it if it was by MD5 (this key has none).
+  ABSL_ATTRIBUTE_NOINLINE uint64_t HashOfBytes(absl::string_view key) {
+    if (by_md5_) {
+      by_md5_ = false;
+      for (Entry& e : entries_) e.hash = absl::HashOf(View(e));
+      Rehash(slots_.size());
+    }
+    return absl::HashOf(key);
+  }
   absl::string_view View(const Entry& e) const {
     return absl::string_view(section_.data() + e.offset, e.size);
   }
