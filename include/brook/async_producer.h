@@ -43,7 +43,7 @@
 // Thread safety: every method may be called from many threads at once.
 // Each thread that puts gets an intake of its own (kept until the producer is
 // destroyed, with up to one 256 KiB chunk of record bytes): the calling
-// thread hashes its partition keys (MD5) 16 at a time and sorts them by
+// thread hashes its partition keys (MD5) 32 at a time and sorts them by
 // shard, by the shard map the sending thread last read (records sorted by a
 // map that has since changed are sorted again), the sending thread does so
 // for the few left when it takes them, and `Put()` takes no lock that other

@@ -24,12 +24,9 @@ inline constexpr int kWireLengthDelimited = 2;
 inline constexpr int kWireFixed32 = 5;
 
 inline int VarintSize(uint64_t v) {
-  int n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
+  // 7 bits a byte: (significant bits + 6) / 7, at least 1 (without a loop).
+  const int bits = 64 - __builtin_clzll(v | 1);
+  return (bits + 6) / 7;
 }
 
 inline void AppendVarint(std::string* out, uint64_t v) {
@@ -41,6 +38,16 @@ inline void AppendVarint(std::string* out, uint64_t v) {
   }
   buf[n++] = static_cast<char>(v);
   out->append(buf, static_cast<size_t>(n));
+}
+
+// Writes `v` as a varint at `p` (room for 10 bytes); returns the byte after.
+inline char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
 }
 
 // A tag of a field number below 16 (one byte).

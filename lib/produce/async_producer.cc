@@ -24,6 +24,8 @@
 #include "brook/stream.h"
 
 #include "produce/async_producer_impl.h"
+#include "store/batch_format.h"  // CopyShort()
+#include "util/utf8.h"
 
 namespace brook {
 namespace {
@@ -31,8 +33,9 @@ namespace {
 // Bytes of a chunk of the intake; a larger record gets a chunk of its own.
 constexpr size_t kChunkBytes = size_t{256} << 10;
 // Keys a putting thread hashes (internal::Md5Many(), several MD5s in
-// parallel lanes) and routes at once.
-constexpr size_t kHashGroup = 16;
+// parallel lanes) and routes at once: 32 fill Md5Many's AVX-512 lanes (16
+// its AVX2 ones twice).
+constexpr size_t kHashGroup = 32;
 // Empty chunks kept for reuse (8 MiB at most): a fresh chunk costs a page
 // fault per 4 KiB when first written.
 constexpr size_t kFreeChunks = 32;
@@ -143,7 +146,7 @@ AsyncProducer::Impl::~Impl() = default;
 absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
                                       absl::string_view data,
                                       absl::string_view explicit_hash_key,
-                                      Callback done) {
+                                      Callback&& done) {
   const size_t size = partition_key.size() + data.size();
   if (size > static_cast<uint64_t>(max_record_bytes_)) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -151,51 +154,60 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
         " bytes (partition key + data) exceeds the max record size of ",
         max_record_bytes_));
   }
-  absl::Status s = ValidatePartitionKey(partition_key);
-  if (!s.ok()) return s;
-  PendingRecord r;
+  // The common key (1 to 256 ASCII characters) checked inline, as
+  // `Producer::PutRecords()` does; any other in full.
+  absl::Status s;
+  if (partition_key.empty() ||
+      partition_key.size() > static_cast<size_t>(kMaxPartitionKeyChars) ||
+      !internal::IsAscii(partition_key)) {
+    s = ValidatePartitionKey(partition_key);
+    if (!s.ok()) return s;
+  }
+  // Its views are set by CopyIn(); its hash key (MD5), unless explicit,
+  // later, a group of keys at once (see below).
+  RoutedRecord routed;
+  RecordMeta meta;
   if (!explicit_hash_key.empty()) {
     absl::StatusOr<HashKey> key = ParseHashKey(explicit_hash_key);
     if (!key.ok()) return key.status();
-    r.hash_key = *key;
-    r.has_explicit_hash_key = true;
-  } else {
-    // Routing (MD5) later, a group of keys at once (see below).
-    r.hash_pending = true;
+    routed.hash_key = *key;
+    routed.has_explicit_hash_key = true;
   }
-  r.key_size = static_cast<uint32_t>(partition_key.size());
-  r.data_size = static_cast<uint32_t>(data.size());
-  r.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
-  if (!TryReserve(r.buffered_bytes)) {
-    s = WaitForRoom(r.buffered_bytes);
+  meta.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
+  if (!TryReserve(meta.buffered_bytes)) {
+    s = WaitForRoom(meta.buffered_bytes);
     if (!s.ok()) return s;
   }
   const int64_t now = env_->NowMillis();
-  r.put_millis = now;
-  r.epoch = epoch_.load();
-  internal::Intake* in = IntakeOfThisThread();
+  meta.put_millis = now;
+  meta.epoch = epoch_.load();
+  // The calling thread's intake: found in its thread_local cache, inline,
+  // unless it last put to another producer.
+  internal::Intake* in = this_thread_intake.producer == id_
+                             ? this_thread_intake.intake
+                             : IntakeOfThisThread();
   int64_t n, bytes;
   {
-    internal::SpinThenLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     // After the reservation, so that Close() either sees it (and waits for
     // the record) or this put sees Close() (seq_cst on both sides); under
     // the intake's lock, so that Close()'s last look at the intakes sees the
     // record if this put did not see Close().
     if (closing_.load()) {
-      Unreserve(r.buffered_bytes);
+      Unreserve(meta.buffered_bytes);
       internal::MutexLock close_lock(&mu_);
       done_cv_.SignalAll();  // Close() may be waiting for this reservation
       return absl::FailedPreconditionError("async producer: Put after Close()");
     }
-    CopyIn(in, partition_key, data, std::move(done), &r);
+    CopyIn(in, partition_key, data, &done, &routed, &meta);
     ++in->records_put;
     if (in->count++ == 0) in->oldest_millis = now;
-    in->bytes += r.batch_bytes();
-    if (in->epochs.empty() || in->epochs.back().first != r.epoch) {
-      in->epochs.push_back({r.epoch, 0});
+    in->bytes += static_cast<int64_t>(size);
+    if (in->epochs.empty() || in->epochs.back().first != meta.epoch) {
+      in->epochs.push_back({meta.epoch, 0});
     }
     ++in->epochs.back().second;
-    in->records.push_back(r);
+    in->records.push_back(routed, meta);
     // Routing on the caller's thread, a group of keys at once (several MD5s
     // in parallel lanes) into the intake's per-shard slots; the sending
     // thread routes the rest when it takes them.
@@ -283,8 +295,9 @@ internal::Intake* AsyncProducer::Impl::IntakeOfThisThread() {
     auto in = std::make_unique<internal::Intake>();
     in->owner = me;
     {
-      internal::MutexLock intake_lock(&in->mu);  // not shared yet
-      in->records.reserve(kHashGroup);
+      internal::IntakeLockHolder intake_lock(&in->mu);  // not shared yet
+      in->records.routed.reserve(kHashGroup);
+      in->records.meta.reserve(kHashGroup);
     }
     found = in.get();
     internal::MutexLock lock(&mu_);
@@ -310,55 +323,64 @@ void AsyncProducer::Impl::RouteIntake(internal::Intake* in, bool sender) {
     std::vector<internal::IntakeSlot> old = std::move(in->slots);
     in->slots.assign(in->ranges.size() + 1, internal::IntakeSlot());
     in->fullest_slot = 0;
-    for (const internal::IntakeSlot& slot : old) {
-      for (const PendingRecord& r : slot.records) in->RouteToSlot(r);
-    }
+    for (const internal::IntakeSlot& slot : old) in->RouteToSlots(slot.records);
   }
-  internal::HashPendingKeys(in->records.data(), in->records.size());
-  for (const PendingRecord& r : in->records) in->RouteToSlot(r);
+  internal::HashKeysOf(in->records.routed.data(), in->records.size());
+  in->RouteToSlots(in->records);
   in->records.clear();
 }
 
-void AsyncProducer::Impl::CopyIn(internal::Intake* in, absl::string_view key,
-                                 absl::string_view data, Callback done,
-                                 PendingRecord* r) {
+internal::ProducerChunk* AsyncProducer::Impl::NextChunk(internal::Intake* in,
+                                                        size_t bytes) {
+  ProducerChunk* c = in->chunk;
+  internal::MutexLock lock(&mu_);
+  if (c != nullptr) {  // moves on: freed once its records complete
+    c->retired = true;
+    c->final_count = c->put_count;
+    retired_.push_back(c);
+    FreeDoneChunks();
+  }
+  if (bytes <= kChunkBytes && !free_chunks_.empty()) {
+    chunks_.push_back(std::move(free_chunks_.back()));
+    free_chunks_.pop_back();
+  } else {
+    chunks_.push_back(
+        std::make_unique<ProducerChunk>(std::max(bytes, kChunkBytes)));
+  }
+  c = chunks_.back().get();
+  in->chunk = c;
+  return c;
+}
+
+inline void AsyncProducer::Impl::CopyIn(internal::Intake* in,
+                                        absl::string_view key,
+                                        absl::string_view data, Callback* done,
+                                        RoutedRecord* routed,
+                                        RecordMeta* meta) {
   const size_t bytes = key.size() + data.size();
   // Room for the callback too, aligned, when there is one.
+  const bool has_done = static_cast<bool>(*done);
   const size_t n =
-      done ? bytes + sizeof(Callback) + alignof(Callback) - 1 : bytes;
+      has_done ? bytes + sizeof(Callback) + alignof(Callback) - 1 : bytes;
   ProducerChunk* c = in->chunk;
-  if (c == nullptr || c->capacity - c->used < n) {
-    internal::MutexLock lock(&mu_);
-    if (c != nullptr) {  // moves on: freed once its records complete
-      c->retired = true;
-      c->final_count = c->put_count;
-      retired_.push_back(c);
-      FreeDoneChunks();
-    }
-    if (n <= kChunkBytes && !free_chunks_.empty()) {
-      chunks_.push_back(std::move(free_chunks_.back()));
-      free_chunks_.pop_back();
-    } else {
-      chunks_.push_back(
-          std::make_unique<ProducerChunk>(std::max(n, kChunkBytes)));
-    }
-    c = chunks_.back().get();
-    in->chunk = c;
-  }
+  if (c == nullptr || c->capacity - c->used < n) c = NextChunk(in, n);
   char* dst = c->bytes.get() + c->used;
-  if (!key.empty()) std::memcpy(dst, key.data(), key.size());
+  // Keys are short: most are copied without a call.
+  internal::CopyShort(dst, key.data(), key.size());
   if (!data.empty()) std::memcpy(dst + key.size(), data.data(), data.size());
   c->used += bytes;
-  if (done) {
+  if (has_done) {
     const uintptr_t at = reinterpret_cast<uintptr_t>(dst + bytes);
     const uintptr_t aligned =
         (at + alignof(Callback) - 1) & ~uintptr_t{alignof(Callback) - 1};
-    r->done = new (reinterpret_cast<char*>(aligned)) Callback(std::move(done));
+    meta->done =
+        new (reinterpret_cast<char*>(aligned)) Callback(std::move(*done));
     c->used += (aligned - at) + sizeof(Callback);
   }
   ++c->put_count;
-  r->bytes = dst;
-  r->chunk = c;
+  routed->partition_key = absl::string_view(dst, key.size());
+  routed->data = absl::string_view(dst + key.size(), data.size());
+  meta->chunk = c;
 }
 
 void AsyncProducer::Impl::FreeDoneChunks() {
@@ -480,7 +502,7 @@ AsyncProducerStats AsyncProducer::Impl::stats() const {
   }
   // Not under mu_: an intake's lock comes first (see the lock order).
   for (internal::Intake* in : intakes) {
-    internal::MutexLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     stats.records_put += in->records_put;
   }
   stats.records_buffered = buffered_records_.load();

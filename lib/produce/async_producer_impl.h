@@ -4,8 +4,9 @@
 //
 // Callers of `Put()` check the record, reserve room in the bounded buffer
 // with atomic counters, copy the record (and its callback) into their own
-// thread's `Intake` (its chunk of bytes and vector of `PendingRecord`s), and
-// hash its partition keys 16 at a time (MD5, several lanes at once) and route
+// thread's `Intake` (its chunk of bytes and arrays of `RoutedRecord` and
+// `RecordMeta`), and
+// hash its partition keys 32 at a time (MD5, several lanes at once) and route
 // them into the intake's per-shard slots (by the shard map the sending thread
 // published last, `route_ranges_`), under that intake's lock, which only the
 // putting thread and the sending thread take: no lock shared by the putters
@@ -44,6 +45,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/base/attributes.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 
@@ -61,6 +63,7 @@ namespace brook {
 class AsyncProducer::Impl {
   using PendingRecord = internal::PendingRecord;
   using ProducerChunk = internal::ProducerChunk;
+  using RecordMeta = internal::RecordMeta;
 
  public:
   Impl(Stream* stream, const AsyncProducerOptions& options, Env* env,
@@ -71,7 +74,7 @@ class AsyncProducer::Impl {
   absl::Status Start();
 
   absl::Status Put(absl::string_view partition_key, absl::string_view data,
-                   absl::string_view explicit_hash_key, Callback done);
+                   absl::string_view explicit_hash_key, Callback&& done);
   absl::Status Flush();
   absl::Status Close(absl::Duration timeout);
   AsyncProducerStats stats() const;
@@ -98,10 +101,19 @@ class AsyncProducer::Impl {
   void Unreserve(int64_t bytes);
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
-  // Copies the record's bytes, and moves `done` (if any), into the intake's
-  // chunk; sets `r`'s bytes, chunk and done.
-  void CopyIn(internal::Intake* in, absl::string_view key,
-              absl::string_view data, Callback done, PendingRecord* r)
+  // Copies the record's bytes, and moves `*done` (if not empty), into the
+  // intake's chunk; sets `routed`'s views and `meta`'s chunk and done.
+  // Inlined into Put() (once per put); the rare path is NextChunk().
+  ABSL_ATTRIBUTE_ALWAYS_INLINE void CopyIn(internal::Intake* in,
+                                           absl::string_view key,
+                                           absl::string_view data,
+                                           Callback* done, RoutedRecord* routed,
+                                           RecordMeta* meta)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
+  // Retires the intake's chunk (if any) and gives it one with room for
+  // `bytes` (CopyIn()'s rare path).
+  ABSL_ATTRIBUTE_NOINLINE ProducerChunk* NextChunk(internal::Intake* in,
+                                                   size_t bytes)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(in->mu);
   // Hashes and routes `in->records` into `in->slots`, first reading the
   // shard map anew (and routing the slotted records again by it) if the
@@ -135,8 +147,8 @@ class AsyncProducer::Impl {
   // Appends batches of `q` while it has due records; false if the map
   // changed.
   bool SendQueue(internal::ShardQueue* q, const Wake& wake, int64_t now);
-  // Fills `batch_` (and `groups_`) from the front of `q`, within the batch
-  // limits; returns the number of user records taken.
+  // Sets `batch_span_` (and `groups_`) to the front records of `q`, within
+  // the batch limits; returns the number of user records taken.
   size_t FillBatch(internal::ShardQueue* q);
   // As FillBatch(), packing the records into aggregates.
   size_t FillAggregatedBatch(internal::ShardQueue* q);
@@ -155,9 +167,24 @@ class AsyncProducer::Impl {
   // The earliest time a queue has something to do (INT64_MAX for never).
   int64_t NextDeadline(const Wake& wake) const;
   absl::Duration Backoff(int failures);
-  // Completes `r` (runs its callback) with `result`; the counts are settled
-  // by Settle().
-  void Complete(PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Completes the record of `r` (runs its callback) with `result`; the
+  // counts are settled by Settle().
+  void Complete(RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Runs and destroys `r`'s callback (REQUIRES: it has one).
+  void RunCallback(RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result);
+  // Counts `r`'s record as completed (in `done_`, for the next Settle()): a
+  // run of records of one chunk, epoch and outcome is one entry.
+  void CountDone(const RecordMeta& r, bool ok) {
+    if (!done_.empty()) {
+      Done& last = done_.back();
+      if (last.chunk == r.chunk && last.epoch == r.epoch && last.ok == ok) {
+        last.bytes += r.buffered_bytes;
+        ++last.count;
+        return;
+      }
+    }
+    done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, 1, ok});
+  }
   // Counts the records completed since the last call, frees their chunks and
   // wakes waiters.
   void Settle();
@@ -215,6 +242,9 @@ class AsyncProducer::Impl {
   std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
+  // The batch being appended: the front of a queue as it lies, or
+  // `batch_` (aggregated batches).
+  absl::Span<const RoutedRecord> batch_span_;
   std::vector<RoutedRecord> batch_;
   std::vector<SequenceNumber> numbers_;  // of `batch_`'s records, once stored
   std::mt19937_64 rng_;

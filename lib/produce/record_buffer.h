@@ -2,15 +2,17 @@
 //
 // The async producer's record storage: the bytes of buffered records live in
 // chunks (a chunk holds many records, so a put allocates nothing but now and
-// then a chunk), and each record's metadata in a `PendingRecord`, kept in a
-// vector-backed FIFO per shard. Nothing here locks; `AsyncProducer::Impl`
-// says which thread or lock owns what.
+// then a chunk), and each record's views and metadata as a `RoutedRecord`
+// and a `RecordMeta` in parallel arrays (`RecordList`), in an intake's slots
+// and in a vector-backed FIFO per shard. Nothing here locks;
+// `AsyncProducer::Impl` says which thread or lock owns what.
 
 #ifndef BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 #define BROOK_LIB_PRODUCE_RECORD_BUFFER_H_
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,6 +24,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 #include "brook/async_producer.h"
 #include "brook/partitioner.h"
@@ -30,6 +33,7 @@
 
 #include "util/md5.h"
 #include "util/mutex.h"
+#include "util/spin.h"
 
 namespace brook {
 namespace internal {
@@ -53,45 +57,78 @@ struct ProducerChunk {
   int64_t final_count = 0;
 };
 
-// One buffered record. Its partition key and data are adjacent bytes of
-// `chunk`, followed by its callback (if it has one). Trivially copyable: a
-// record moves through vectors as plain bytes.
-struct PendingRecord {
-  const char* bytes = nullptr;  // partition key, then data
-  uint32_t key_size = 0;
-  uint32_t data_size = 0;
+// What the producer keeps of one buffered record beside its `RoutedRecord`
+// (whose partition key and data are adjacent bytes of `chunk`, followed by
+// its callback if it has one). Records are kept as two parallel arrays, the
+// `RoutedRecord`s and their `RecordMeta`s (`RecordList`), so that a batch is
+// appended straight from its shard's queue (`Shard::Append()` takes a span of
+// `RoutedRecord`s): no record is copied to form a batch. Both are trivially
+// copyable: records move through vectors as plain bytes.
+struct RecordMeta {
+  ProducerChunk* chunk = nullptr;
   // Bytes counted against `max_buffered_bytes` (key, explicit key, data).
   int64_t buffered_bytes = 0;
-  ProducerChunk* chunk = nullptr;
-  HashKey hash_key = 0;
-  bool has_explicit_hash_key = false;
-  // `hash_key` is still to be computed (MD5 of the partition key): keys are
-  // hashed a group at a time (`HashPendingKeys()`), by the putting thread
-  // once its intake holds a group, else by the sending thread when it takes
-  // them.
-  bool hash_pending = false;
-  int attempts = 0;
   int64_t put_millis = 0;
   int64_t epoch = 0;  // the Flush() generation it was put in
   // The caller's callback, constructed in `chunk` after the record's bytes
   // (no allocation per record); null if none. Completing the record runs and
   // destroys it.
   AsyncProducer::Callback* done = nullptr;
-
-  absl::string_view partition_key() const { return {bytes, key_size}; }
-  absl::string_view data() const { return {bytes + key_size, data_size}; }
-  // Partition key plus data, what a batch's byte limit counts.
-  int64_t batch_bytes() const { return int64_t{key_size} + data_size; }
+  int attempts = 0;
 };
-static_assert(std::is_trivially_copyable<PendingRecord>::value,
+static_assert(std::is_trivially_copyable<RecordMeta>::value,
+              "records are moved as plain bytes");
+static_assert(std::is_trivially_copyable<RoutedRecord>::value,
               "records are moved as plain bytes");
 
-// Computes the hash keys of the records among `records[0..n)` whose
-// `hash_pending` is set, several MD5s at once (`internal::Md5Many()`).
-inline void HashPendingKeys(PendingRecord* records, size_t n) {
-  constexpr size_t kGroup = 16;
+// Partition key plus data: what a batch's byte limit counts.
+inline int64_t BatchBytes(const RoutedRecord& r) {
+  return static_cast<int64_t>(r.partition_key.size() + r.data.size());
+}
+
+// One record on its own (as the sending thread's rarer paths move it).
+struct PendingRecord {
+  RoutedRecord routed;
+  RecordMeta meta;
+};
+
+// Records in order, as two parallel arrays (see `RecordMeta`).
+struct RecordList {
+  std::vector<RoutedRecord> routed;
+  std::vector<RecordMeta> meta;
+
+  size_t size() const { return routed.size(); }
+  bool empty() const { return routed.empty(); }
+  void push_back(const RoutedRecord& r, const RecordMeta& m) {
+    routed.push_back(r);
+    meta.push_back(m);
+  }
+  void clear() {
+    routed.clear();
+    meta.clear();
+  }
+  // Appends `other[from..)`.
+  void append(const RecordList& other, size_t from = 0) {
+    routed.insert(routed.end(), other.routed.begin() + from,
+                  other.routed.end());
+    meta.insert(meta.end(), other.meta.begin() + from, other.meta.end());
+  }
+  // Removes the first `n`.
+  void erase_front(size_t n) {
+    routed.erase(routed.begin(), routed.begin() + n);
+    meta.erase(meta.begin(), meta.begin() + n);
+  }
+};
+
+// Computes the hash keys (MD5 of the partition key) of `records[0..n)`
+// that have no explicit hash key, several MD5s at once
+// (`internal::Md5Many()`). Keys are hashed a group at a time, by the
+// putting thread once its intake holds a group, else by the sending thread
+// when it takes them.
+inline void HashKeysOf(RoutedRecord* records, size_t n) {
+  constexpr size_t kGroup = 32;  // Md5Many()'s widest lane count
   absl::string_view keys[kGroup];
-  PendingRecord* of[kGroup];
+  RoutedRecord* of[kGroup];
   std::array<uint8_t, 16> digests[kGroup];
   size_t k = 0;
   for (size_t i = 0; i <= n; ++i) {
@@ -99,46 +136,76 @@ inline void HashPendingKeys(PendingRecord* records, size_t n) {
       Md5Many(keys, k, digests);
       for (size_t j = 0; j < k; ++j) {
         of[j]->hash_key = DigestToUint128(digests[j]);
-        of[j]->hash_pending = false;
       }
       k = 0;
     }
     if (i == n) break;
-    if (!records[i].hash_pending) continue;
-    keys[k] = records[i].partition_key();
+    if (records[i].has_explicit_hash_key) continue;
+    keys[k] = records[i].partition_key;
     of[k++] = &records[i];
   }
 }
 
-// Takes `mu` as `MutexLock` does, after a few tries that do not block: an
-// intake's lock is held only for the copy of one record or the swap of a
-// vector, and a thread that went to sleep on it would make the holder pay a
-// futex wake (a system call) when it unlocks.
-class ABSL_SCOPED_LOCKABLE SpinThenLock {
+// An intake's lock: a flag taken with one atomic exchange and released with
+// a store. It is taken by the intake's putting thread once per put, by the
+// sending thread once per look at the intake, and by `stats()`, each time
+// for a short copy, so it is rarely contended; a `std::mutex` costs a second
+// atomic read-modify-write (and a library call each way) per put.
+// A waiter spins with the CPU's pause hint, then yields its core, since the
+// holder may have been preempted (the machine may have fewer cores than
+// threads).
+class ABSL_LOCKABLE IntakeLock {
  public:
-  explicit SpinThenLock(Mutex* mu)
-      ABSL_EXCLUSIVE_LOCK_FUNCTION(mu) ABSL_NO_THREAD_SAFETY_ANALYSIS
-      : mu_(mu) {
-    for (int i = 0; i < 64; ++i) {
-      if (mu_->TryLock()) return;
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
-    mu_->Lock();
+  IntakeLock() = default;
+  IntakeLock(const IntakeLock&) = delete;
+  IntakeLock& operator=(const IntakeLock&) = delete;
+
+  void Lock() ABSL_EXCLUSIVE_LOCK_FUNCTION() {
+    if (!locked_.exchange(true, std::memory_order_acquire)) return;
+    LockSlow();
   }
-  SpinThenLock(const SpinThenLock&) = delete;
-  SpinThenLock& operator=(const SpinThenLock&) = delete;
-  ~SpinThenLock() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+  void Unlock() ABSL_UNLOCK_FUNCTION() {
+    locked_.store(false, std::memory_order_release);
+  }
 
  private:
-  Mutex* const mu_;
+  void LockSlow() {
+    for (int polls = 0;; ++polls) {
+      // Read until it looks free, so that waiting writes nothing.
+      if (!locked_.load(std::memory_order_relaxed) &&
+          !locked_.exchange(true, std::memory_order_acquire)) {
+        return;
+      }
+      if (polls < 64) {
+        CpuRelax();
+      } else {
+        std::this_thread::yield();
+      }
+    }
+  }
+
+  std::atomic<bool> locked_{false};
+};
+
+// Holds an `IntakeLock` for its scope.
+class ABSL_SCOPED_LOCKABLE IntakeLockHolder {
+ public:
+  explicit IntakeLockHolder(IntakeLock* mu) ABSL_EXCLUSIVE_LOCK_FUNCTION(mu)
+      : mu_(mu) {
+    mu_->Lock();
+  }
+  IntakeLockHolder(const IntakeLockHolder&) = delete;
+  IntakeLockHolder& operator=(const IntakeLockHolder&) = delete;
+  ~IntakeLockHolder() ABSL_UNLOCK_FUNCTION() { mu_->Unlock(); }
+
+ private:
+  IntakeLock* const mu_;
 };
 
 // Records of one intake routed to one shard, in the order put.
 struct IntakeSlot {
-  std::vector<PendingRecord> records;
-  int64_t bytes = 0;  // their batch_bytes()
+  RecordList records;
+  int64_t bytes = 0;  // their BatchBytes()
 };
 
 // One putting thread's intake: the records it put that the sending thread
@@ -152,9 +219,9 @@ struct IntakeSlot {
 // records are all in one slot, in the order put, and `records` holds only
 // records put after every slotted one.
 struct Intake {
-  Mutex mu;
+  IntakeLock mu;
   // Put, not hashed nor routed yet (fewer than a hash group).
-  std::vector<PendingRecord> records ABSL_GUARDED_BY(mu);
+  RecordList records ABSL_GUARDED_BY(mu);
   // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
   // records that no open shard owned (the sending thread fails them).
   std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
@@ -171,7 +238,7 @@ struct Intake {
   // Runs of the records held with one Flush() epoch: (epoch, records).
   std::vector<std::pair<int64_t, int64_t>> epochs ABSL_GUARDED_BY(mu);
   int64_t oldest_millis ABSL_GUARDED_BY(mu) = 0;  // put time of the oldest
-  int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their batch_bytes()
+  int64_t bytes ABSL_GUARDED_BY(mu) = 0;          // their BatchBytes()
   ProducerChunk* chunk ABSL_GUARDED_BY(mu) = nullptr;
   int64_t records_put ABSL_GUARDED_BY(mu) = 0;  // for stats()
   std::thread::id owner;                        // set before it is shared
@@ -182,36 +249,49 @@ struct Intake {
     return fullest_slot + static_cast<int64_t>(records.size());
   }
 
-  // Appends `r` (hashed) to the slot of the shard of `ranges` that owns its
-  // hash key, or to the last slot.
-  void RouteToSlot(const PendingRecord& r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    size_t i;
+  // Appends `put[from..)` (hashed), in order, each to the slot of the
+  // shard of `ranges` that owns its hash key, or to the last slot.
+  void RouteToSlots(const RecordList& put, size_t from = 0)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    IntakeSlot* const to = slots.data();
+    const size_t n = put.size();
     if (small_tiled) {
       // A few shards that tile the key space (the usual map): count the
-      // first keys at or below the key, without branches.
-      // (As the compiler's own 128-bit integer: absl::uint128 compares with
-      // branches.)
-      const unsigned __int128 key =
-          (static_cast<unsigned __int128>(absl::Uint128High64(r.hash_key))
-           << 64) |
-          absl::Uint128Low64(r.hash_key);
-      i = 0;
-      for (const unsigned __int128 start : small_starts) i += key >= start;
-      --i;  // small_starts[0] is 0
+      // first keys at or below the key, without branches. (As the
+      // compiler's own 128-bit integers: absl::uint128 compares with
+      // branches.) small_starts[0] is 0, so it is skipped.
+      const unsigned __int128* const first = small_starts.data();
+      const size_t shards = small_starts.size();
+      for (size_t r = from; r < n; ++r) {
+        const RoutedRecord& record = put.routed[r];
+        const unsigned __int128 key = (static_cast<unsigned __int128>(
+                                           absl::Uint128High64(record.hash_key))
+                                       << 64) |
+                                      absl::Uint128Low64(record.hash_key);
+        size_t i = 0;
+        for (size_t s = 1; s < shards; ++s) i += key >= first[s];
+        to[i].records.push_back(record, put.meta[r]);
+        to[i].bytes += BatchBytes(record);
+      }
     } else {
-      i = static_cast<size_t>(
-          std::upper_bound(starts.begin(), starts.end(), r.hash_key) -
-          starts.begin());
-      i = i > 0 && ranges[i - 1].Contains(r.hash_key) ? i - 1 : ranges.size();
+      for (size_t r = from; r < n; ++r) {
+        const RoutedRecord& record = put.routed[r];
+        size_t i = static_cast<size_t>(
+            std::upper_bound(starts.begin(), starts.end(), record.hash_key) -
+            starts.begin());
+        i = i > 0 && ranges[i - 1].Contains(record.hash_key) ? i - 1
+                                                             : ranges.size();
+        to[i].records.push_back(record, put.meta[r]);
+        to[i].bytes += BatchBytes(record);
+      }
     }
-    IntakeSlot& slot = slots[i];
-    slot.records.push_back(r);
-    slot.bytes += r.batch_bytes();
-    fullest_slot =
-        std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+    for (const IntakeSlot& slot : slots) {
+      fullest_slot =
+          std::max(fullest_slot, static_cast<int64_t>(slot.records.size()));
+    }
   }
 
-  // Sets `ranges` (sorted by first key) and what RouteToSlot() derives.
+  // Sets `ranges` (sorted by first key) and what RouteToSlots() derives.
   void SetRanges(const std::vector<HashKeyRange>& map)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     ranges = map;
@@ -232,56 +312,73 @@ struct Intake {
   }
 };
 
-// A FIFO of records without a node per record: a vector and a head index.
+// A FIFO of records without a node per record: a `RecordList` and a head
+// index. Its first records are a batch as they lie (`routed_front()`).
 class PendingQueue {
  public:
   bool empty() const { return head_ == items_.size(); }
   size_t size() const { return items_.size() - head_; }
   int64_t bytes() const { return bytes_; }
-  PendingRecord& front() { return items_[head_]; }
-  const PendingRecord& front_const() const { return items_[head_]; }
-  PendingRecord& at(size_t i) { return items_[head_ + i]; }
-
-  void push_back(PendingRecord&& r) {
-    bytes_ += r.batch_bytes();
-    items_.push_back(std::move(r));
+  const RoutedRecord& routed(size_t i) const {
+    return items_.routed[head_ + i];
   }
-  // Appends every record of `slot` (as a whole: a swap of vectors when this
-  // queue is empty) and empties it.
+  RecordMeta& meta(size_t i) { return items_.meta[head_ + i]; }
+  const RecordMeta& front_meta() const { return items_.meta[head_]; }
+  // The first `n` records, as `Shard::Append()` takes them; valid until the
+  // queue changes.
+  absl::Span<const RoutedRecord> routed_front(size_t n) const {
+    return absl::Span<const RoutedRecord>(items_.routed.data() + head_, n);
+  }
+
+  void push_back(const PendingRecord& r) {
+    bytes_ += BatchBytes(r.routed);
+    items_.push_back(r.routed, r.meta);
+  }
+  // Appends every record of `slot` (one bulk copy) and empties it. Copied,
+  // not swapped even into an empty queue: each side keeps its own arrays,
+  // which stop growing once they are as large as they need to be (a swap
+  // hands the putting thread arrays the sending thread last wrote, and
+  // arrays of another size, so both reallocate, and fault in fresh pages,
+  // over and over).
   void take_all(IntakeSlot* slot) {
     if (empty()) {
       items_.clear();
       head_ = 0;
-      items_.swap(slot->records);  // `slot` keeps our capacity
-    } else {
-      items_.insert(items_.end(), slot->records.begin(), slot->records.end());
-      slot->records.clear();
     }
+    items_.append(slot->records);
+    slot->records.clear();
     bytes_ += slot->bytes;
     slot->bytes = 0;
   }
   // Removes and returns the first record.
   PendingRecord pop_front() {
-    PendingRecord r = std::move(items_[head_]);
+    PendingRecord r{items_.routed[head_], items_.meta[head_]};
     drop_front(1);
     return r;
   }
   // Removes the first `n` records (the caller has completed them in place).
   void drop_front(size_t n) {
-    for (size_t i = head_; i < head_ + n; ++i)
-      bytes_ -= items_[i].batch_bytes();
+    int64_t bytes = 0;
+    for (size_t i = head_; i < head_ + n; ++i) {
+      bytes += BatchBytes(items_.routed[i]);
+    }
+    drop_front(n, bytes);
+  }
+  // As above, when the caller has summed their BatchBytes(): `bytes`.
+  void drop_front(size_t n, int64_t bytes) {
+    bytes_ -= bytes;
     head_ += n;
     if (head_ == items_.size()) {
       items_.clear();
       head_ = 0;
     } else if (head_ >= 1024 && head_ * 2 >= items_.size()) {
-      items_.erase(items_.begin(), items_.begin() + head_);
+      items_.erase_front(head_);
       head_ = 0;
     }
   }
 
  private:
-  std::vector<PendingRecord> items_;
+  RecordList items_;
   size_t head_ = 0;
   int64_t bytes_ = 0;
 };

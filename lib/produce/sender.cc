@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -23,6 +24,8 @@
 #include "produce/async_producer_impl.h"
 
 namespace brook {
+
+using internal::BatchBytes;
 namespace {
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
@@ -135,7 +138,7 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   const int64_t full = wake_records_.load(std::memory_order_relaxed);
   const int64_t full_bytes = wake_bytes_.load(std::memory_order_relaxed);
   for (internal::Intake* in : sender_intakes_) {
-    internal::SpinThenLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     if (in->count == 0) continue;
     const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
     if (flushing || now >= due || in->MostForOneShard() >= full ||
@@ -160,7 +163,7 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
   int64_t taken = 0;
   epoch_runs_.clear();
   for (internal::Intake* in : sender_intakes_) {
-    internal::SpinThenLock lock(&in->mu);
+    internal::IntakeLockHolder lock(&in->mu);
     if (in->count == 0) continue;
     // The few its putting thread left unrouted (fewer than a group), and the
     // slots routed again if the map changed since.
@@ -172,8 +175,10 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
       }
     }
     internal::IntakeSlot& nowhere = in->slots[open];
-    intake->insert(intake->end(), nowhere.records.begin(),
-                   nowhere.records.end());
+    for (size_t i = 0; i < nowhere.records.size(); ++i) {
+      intake->push_back(
+          PendingRecord{nowhere.records.routed[i], nowhere.records.meta[i]});
+    }
     nowhere.records.clear();
     nowhere.bytes = 0;
     taken += in->count;
@@ -215,14 +220,14 @@ internal::ShardQueue* AsyncProducer::Impl::QueueFor(HashKey key) {
 }
 
 void AsyncProducer::Impl::RouteOne(PendingRecord&& r) {
-  internal::ShardQueue* q = QueueFor(r.hash_key);
+  internal::ShardQueue* q = QueueFor(r.routed.hash_key);
   if (q == nullptr) {
-    Complete(r, absl::UnavailableError(
-                    absl::StrCat("async producer: no open shard owns hash key ",
-                                 HashKeyToString(r.hash_key))));
+    Complete(r.meta, absl::UnavailableError(absl::StrCat(
+                         "async producer: no open shard owns hash key ",
+                         HashKeyToString(r.routed.hash_key))));
     return;
   }
-  q->records.push_back(std::move(r));
+  q->records.push_back(r);
 }
 
 bool AsyncProducer::Impl::SendDue(const Wake& wake) {
@@ -242,35 +247,45 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
     const bool due =
         wake.flushing || q->records.size() >= full ||
         q->records.bytes() >= options_.max_batch_bytes ||
-        now >= AddSaturated(q->records.front().put_millis, linger_millis_);
+        now >= AddSaturated(q->records.front_meta().put_millis, linger_millis_);
     if (!due) return true;
     const size_t n =
         options_.aggregation_enabled ? FillAggregatedBatch(q) : FillBatch(q);
-    numbers_.resize(batch_.size());
-    const absl::Status appended =
-        q->shard->AppendWithSequenceNumbers(batch_, absl::MakeSpan(numbers_));
+    numbers_.resize(batch_span_.size());
+    const absl::Status appended = q->shard->AppendWithSequenceNumbers(
+        batch_span_, absl::MakeSpan(numbers_));
     if (appended.ok()) {
       ++batches_;
       q->failures = 0;
-      absl::StatusOr<AsyncPutResult> result =
-          AsyncPutResult{q->shard_id, numbers_.front(), 0, 0};
-      for (size_t g = 0; g < groups_.size(); ++g) {
-        // Stored record g of an append, numbered by its shard (see
-        // "Sequence numbers" in async_producer.h); the user records of an
+      // Made when a record has a callback (only then is it read).
+      std::optional<absl::StatusOr<AsyncPutResult>> result;
+      int64_t user_bytes = 0;
+      size_t stored = 0;  // the batch's first stored record of the group
+      for (const Group& group : groups_) {
+        // Each stored record of an append is numbered by its shard (see
+        // "Sequence numbers" in async_producer.h): a group of records
+        // stored as they are has one number each; the user records of an
         // aggregate share its number, each with its index.
-        const SequenceNumber seq = numbers_[g];
-        const Group& group = groups_[g];
+        const bool plain = group.aggregate < 0;
         for (size_t k = 0; k < group.count; ++k) {
-          PendingRecord& r = q->records.at(group.begin + k);
+          user_bytes += BatchBytes(q->records.routed(group.begin + k));
+          RecordMeta& r = q->records.meta(group.begin + k);
           if (r.done != nullptr) {
-            result->sequence_number = seq;
-            result->subsequence_number = group.aggregate < 0 ? 0 : k;
-            result->attempts = r.attempts;
+            const SequenceNumber& seq = numbers_[plain ? stored + k : stored];
+            if (!result.has_value()) {
+              result.emplace(AsyncPutResult{q->shard_id, seq, 0, 0});
+            }
+            AsyncPutResult& where = **result;
+            where.sequence_number = seq;
+            where.subsequence_number = plain ? 0 : k;
+            where.attempts = r.attempts;
+            RunCallback(r, *result);
           }
-          Complete(r, result);
+          CountDone(r, /*ok=*/true);
         }
+        stored += plain ? group.count : 1;
       }
-      q->records.drop_front(n);
+      q->records.drop_front(n, user_bytes);
       Settle();
       continue;
     }
@@ -298,7 +313,7 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
           now + absl::ToInt64Milliseconds(Backoff(q->failures));
       return true;
     }
-    for (size_t i = 0; i < n; ++i) Complete(q->records.at(i), s);
+    for (size_t i = 0; i < n; ++i) Complete(q->records.meta(i), s);
     q->records.drop_front(n);
     Settle();
   }
@@ -312,35 +327,34 @@ int64_t AsyncProducer::Impl::FullBatchRecords() const {
 }
 
 size_t AsyncProducer::Impl::FillBatch(internal::ShardQueue* q) {
-  const size_t max_records = static_cast<size_t>(options_.max_batch_records);
-  batch_.clear();
+  // The queue's front records as they lie: only how many is decided here.
+  const size_t most = std::min(q->records.size(),
+                               static_cast<size_t>(options_.max_batch_records));
   int64_t bytes = 0;
-  while (batch_.size() < q->records.size() && batch_.size() < max_records) {
-    PendingRecord& r = q->records.at(batch_.size());
-    if (!batch_.empty() && bytes + r.batch_bytes() > options_.max_batch_bytes) {
-      break;
-    }
-    bytes += r.batch_bytes();
-    ++r.attempts;
-    batch_.push_back(RoutedRecord{r.partition_key(), r.data(), r.hash_key,
-                                  r.has_explicit_hash_key});
+  size_t n = 0;
+  for (; n < most; ++n) {
+    const int64_t b = BatchBytes(q->records.routed(n));
+    if (n > 0 && bytes + b > options_.max_batch_bytes) break;
+    bytes += b;
+    ++q->records.meta(n).attempts;
   }
+  batch_span_ = q->records.routed_front(n);
   groups_.clear();
-  for (size_t i = 0; i < batch_.size(); ++i) groups_.push_back({i, 1, -1});
-  return batch_.size();
+  groups_.push_back({0, n, -1});  // stored as they are, one number each
+  return n;
 }
 
 void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
   bool expired = false;
   while (!q->records.empty() &&
-         now >= AddSaturated(q->records.front().put_millis, ttl_millis_)) {
+         now >= AddSaturated(q->records.front_meta().put_millis, ttl_millis_)) {
     PendingRecord r = q->records.pop_front();
     const std::string why =
-        r.attempts == 0 || q->last_error.ok()
+        r.meta.attempts == 0 || q->last_error.ok()
             ? std::string("before the record was appended")
-            : absl::StrCat("after ", r.attempts,
+            : absl::StrCat("after ", r.meta.attempts,
                            " attempts; last error: ", q->last_error.ToString());
-    Complete(r,
+    Complete(r.meta,
              absl::DeadlineExceededError(absl::StrCat(
                  "async producer: record_ttl of ",
                  absl::FormatDuration(options_.record_ttl), " ran out ", why)));
@@ -410,7 +424,7 @@ void AsyncProducer::Impl::RefreshShardMap() {
     if (o == nullptr) continue;
     while (!o->records.empty()) {
       PendingRecord r = o->records.pop_front();
-      internal::ShardQueue* to = QueueFor(r.hash_key);
+      internal::ShardQueue* to = QueueFor(r.routed.hash_key);
       if (to != nullptr && to->last_error.ok()) to->last_error = o->last_error;
       RouteOne(std::move(r));
     }
@@ -422,7 +436,7 @@ int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
   const size_t max_records = static_cast<size_t>(FullBatchRecords());
   for (const auto& q : queues_) {
     if (q->records.empty()) continue;
-    const PendingRecord& front = q->records.front_const();
+    const RecordMeta& front = q->records.front_meta();
     int64_t t = wake.flushing || q->records.size() >= max_records ||
                         q->records.bytes() >= options_.max_batch_bytes
                     ? 0
@@ -443,23 +457,17 @@ absl::Duration AsyncProducer::Impl::Backoff(int failures) {
   return absl::Milliseconds(jitter(rng_));
 }
 
+void AsyncProducer::Impl::RunCallback(
+    RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result) {
+  (*r.done)(result);
+  r.done->~Callback();  // it lives in r.chunk, freed once all completed
+  r.done = nullptr;
+}
+
 void AsyncProducer::Impl::Complete(
-    PendingRecord& r, const absl::StatusOr<AsyncPutResult>& result) {
-  if (r.done != nullptr) {
-    (*r.done)(result);
-    r.done->~Callback();  // it lives in r.chunk, freed once all completed
-    r.done = nullptr;
-  }
-  if (!done_.empty()) {
-    Done& last = done_.back();
-    if (last.chunk == r.chunk && last.epoch == r.epoch &&
-        last.ok == result.ok()) {
-      last.bytes += r.buffered_bytes;
-      ++last.count;
-      return;
-    }
-  }
-  done_.push_back(Done{r.chunk, r.buffered_bytes, r.epoch, 1, result.ok()});
+    RecordMeta& r, const absl::StatusOr<AsyncPutResult>& result) {
+  if (r.done != nullptr) RunCallback(r, result);
+  CountDone(r, result.ok());
 }
 
 void AsyncProducer::Impl::Settle() {
@@ -510,11 +518,11 @@ void AsyncProducer::Impl::CancelAll(std::vector<PendingRecord>* intake) {
       "async producer: Close() timed out before the record was stored");
   for (auto& q : queues_) {
     for (size_t i = 0; i < q->records.size(); ++i) {
-      Complete(q->records.at(i), cancelled);
+      Complete(q->records.meta(i), cancelled);
     }
     q->records.drop_front(q->records.size());
   }
-  for (PendingRecord& r : *intake) Complete(r, cancelled);
+  for (PendingRecord& r : *intake) Complete(r.meta, cancelled);
   intake->clear();
 }
 

@@ -115,6 +115,50 @@ TEST_CASE("AsyncProducer: nothing is appended before linger, all after",
   BROOK_CHECK_OK(p->Close());
 }
 
+// A batch of records with and without callbacks: only the ones with a
+// callback get a result (none is made for the others), each with its own
+// stored record's sequence number; every record is stored and counted.
+TEST_CASE(
+    "AsyncProducer: in a batch mixing callbacks and none, each callback gets "
+    "its record's number",
+    "[produce]") {
+  ManualClockEnv clock(kStart);
+  std::unique_ptr<Stream> stream = MemoryStream(&clock);
+  AsyncProducerOptions o;
+  o.linger = absl::Milliseconds(100);
+  o.env = &clock;
+  std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
+  Outcomes out;
+  constexpr int kRecords = 9;
+  for (int i = 0; i < kRecords; ++i) {
+    // Callbacks on every third record, and on the last.
+    AsyncProducer::Callback done =
+        i % 3 == 1 || i == kRecords - 1 ? out.Slot(i) : nullptr;
+    BROOK_REQUIRE_OK(p->Put("key", absl::StrCat("r", i), {}, std::move(done)));
+  }
+  clock.Advance(absl::Milliseconds(100));
+  out.WaitFor(4);
+  BROOK_REQUIRE_OK(p->Flush());
+  const std::vector<StoredRecord> stored = ReadAll(stream.get());
+  REQUIRE(stored.size() == kRecords);
+  for (int i = 0; i < kRecords; ++i) {
+    INFO("record " << i);
+    CHECK(stored[i].data == absl::StrCat("r", i));
+    if (!out.has(i)) continue;
+    absl::StatusOr<AsyncPutResult> r = out.at(i);
+    BROOK_REQUIRE_OK(r);
+    CHECK(r->shard_id == stored[i].shard_id);
+    CHECK(r->sequence_number == stored[i].sequence_number);
+    CHECK(r->subsequence_number == 0);
+    CHECK(r->attempts == 1);
+  }
+  CHECK(out.count() == 4);
+  const AsyncProducerStats stats = p->stats();
+  CHECK(stats.batches_appended == 1);
+  CHECK(stats.records_stored == kRecords);
+  CHECK(stats.records_buffered == 0);
+}
+
 TEST_CASE("AsyncProducer: a batch is appended once full", "[produce]") {
   ManualClockEnv clock(kStart);
   std::unique_ptr<Stream> target = MemoryStream(&clock);

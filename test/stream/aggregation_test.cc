@@ -340,5 +340,100 @@ TEST_CASE("Aggregation: trailers signed together equal Finish()'s",
   }
 }
 
+TEST_CASE(
+    "Aggregation: a builder reused across Finish(), and records added routed, "
+    "give a fresh builder's bytes",
+    "[aggregation]") {
+  const uint64_t seed = std::random_device()();
+  WARN("Aggregation reused builder: seed " << seed);
+  std::mt19937_64 rng(seed);
+  // Keys shared by the aggregates (found again in a table that was cleared,
+  // not freed) and keys new to each; up to 3000 in one aggregate, so the
+  // tables grow, then fewer, so they are reused at a size they outgrew.
+  std::vector<std::string> shared;
+  for (int k = 0; k < 500; ++k)
+    shared.push_back(RandomKey(rng, 1 + rng() % 40));
+  AggregateBuilder reused, routed, mixed;
+  for (int round = 0; round < 60; ++round) {
+    INFO("seed " << seed << " round " << round);
+    const size_t records = 1 + rng() % (round % 10 == 3 ? 3000 : 300);
+    std::vector<UserRecord> in(records);
+    for (UserRecord& u : in) {
+      u.partition_key = rng() % 2 ? shared[rng() % shared.size()]
+                                  : RandomKey(rng, 1 + rng() % 40);
+      // Explicit hash keys in decimal as AddRouted() writes them.
+      if (rng() % 5 == 0) {
+        u.explicit_hash_key =
+            HashKeyToString(absl::MakeUint128(rng() % 4, rng() % 3));
+      }
+      u.data = RandomBytes(rng, rng() % 50);
+    }
+    const AggregateBuilder::Aggregate want = BuildOrFail(in);
+    for (size_t i = 0; i < in.size(); ++i) {
+      const UserRecord& u = in[i];
+      BROOK_REQUIRE_OK(
+          reused.Add(u.partition_key, u.explicit_hash_key, u.data));
+      RoutedRecord r{u.partition_key, u.data, 0, !u.explicit_hash_key.empty()};
+      r.hash_key = r.has_explicit_hash_key ? *ParseHashKey(u.explicit_hash_key)
+                                           : PartitionKeyHash(u.partition_key);
+      absl::StatusOr<bool> added =
+          internal::AggregateBuilderAccess::AddRouted(routed, r);
+      BROOK_REQUIRE_OK(added);
+      REQUIRE(*added);
+      // One path then the other within an aggregate: the key table moves
+      // from the MD5 to absl::Hash and must still find every key.
+      if ((i / 7 + round) % 2 == 0) {
+        added = internal::AggregateBuilderAccess::AddRouted(mixed, r);
+      } else {
+        added = mixed.Add(u.partition_key, u.explicit_hash_key, u.data);
+      }
+      BROOK_REQUIRE_OK(added);
+      REQUIRE(*added);
+    }
+    for (AggregateBuilder* b : {&reused, &routed, &mixed}) {
+      REQUIRE(b->record_count() == static_cast<int64_t>(in.size()));
+      absl::StatusOr<AggregateBuilder::Aggregate> got = b->Finish();
+      BROOK_REQUIRE_OK(got);
+      CHECK(got->data == want.data);
+      CHECK(got->partition_key == want.partition_key);
+      CHECK(got->explicit_hash_key == want.explicit_hash_key);
+      CHECK(got->record_count == want.record_count);
+    }
+  }
+}
+
+TEST_CASE("Aggregation: AddRouted refuses what fits no aggregate",
+          "[aggregation]") {
+  AggregateBuilder builder(100);
+  const std::string data(200, 'd');
+  const RoutedRecord big{"k", data, PartitionKeyHash("k"), false};
+  BROOK_CHECK_CODE(internal::AggregateBuilderAccess::AddRouted(builder, big),
+                   kInvalidArgument);
+  CHECK(builder.empty());
+  const RoutedRecord small{"k", "x", PartitionKeyHash("k"), false};
+  absl::StatusOr<bool> added =
+      internal::AggregateBuilderAccess::AddRouted(builder, small);
+  BROOK_REQUIRE_OK(added);
+  CHECK(*added);
+  // Added until full; the one that does not fit changes nothing.
+  const std::string rest(30, 'r');
+  const RoutedRecord more{"other-key", rest, PartitionKeyHash("other-key"),
+                          false};
+  int64_t count = 1;
+  for (;;) {
+    const int64_t size = builder.size_bytes();
+    added = internal::AggregateBuilderAccess::AddRouted(builder, more);
+    BROOK_REQUIRE_OK(added);
+    if (!*added) {
+      CHECK(builder.size_bytes() == size);
+      break;
+    }
+    ++count;
+    REQUIRE(count < 10);
+  }
+  CHECK(count > 1);
+  CHECK(builder.record_count() == count);
+}
+
 }  // namespace
 }  // namespace brook
