@@ -275,7 +275,9 @@ absl::Status MmapSegmentStore::WriteStaged(MmapBacking& b, const char* frames,
   }
   // All but the first frame's length first, then that: until the last write
   // a reader in another process finds the end of the log at `from` (a zero
-  // length), never a frame whose bytes are still on their way.
+  // length), never a frame whose bytes are still on their way. An append
+  // puts one frame in a segment (ShardImpl::PlanAppend()), so no valid frame
+  // follows the zero length meanwhile for recovery to take for lost data.
   constexpr size_t kLength = 4;  // frame_bytes, batch_format.h
   BROOK_RETURN_IF_ERROR(
       b.file->Write(from + kLength,
