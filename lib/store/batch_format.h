@@ -161,69 +161,44 @@ inline size_t EncodedRecordBytes(const RoutedRecord& r) {
 
 // Copies `n` bytes; keys are short, so this avoids a call for most of them:
 // up to 32 bytes with two overlapping moves of the widest size that fits.
-inline void CopyShort(char* dst, const char* src, size_t n) {
+// With kCheck, also ORs into `*bits` the bytes as the copy reads them (words
+// that overlap, so every byte at least once): the key is ASCII when no byte
+// of `*bits` has its high bit set. Keys of more than 32 bytes are read a
+// second time for that.
+template <bool kCheck>
+inline void CopyKeyBytes(char* dst, const char* src, size_t n, uint64_t* bits) {
   if (n > 32) {
     std::memcpy(dst, src, n);
-  } else if (n >= 16) {
-    char a[16], b[16];
-    std::memcpy(a, src, 16);
-    std::memcpy(b, src + n - 16, 16);
-    std::memcpy(dst, a, 16);
-    std::memcpy(dst + n - 16, b, 16);
-  } else if (n >= 8) {
-    uint64_t a, b;
-    std::memcpy(&a, src, 8);
-    std::memcpy(&b, src + n - 8, 8);
-    std::memcpy(dst, &a, 8);
-    std::memcpy(dst + n - 8, &b, 8);
-  } else if (n >= 4) {
-    uint32_t a, b;
-    std::memcpy(&a, src, 4);
-    std::memcpy(&b, src + n - 4, 4);
-    std::memcpy(dst, &a, 4);
-    std::memcpy(dst + n - 4, &b, 4);
-  } else if (n > 0) {
-    dst[0] = src[0];
-    dst[n / 2] = src[n / 2];
-    dst[n - 1] = src[n - 1];
-  }
-}
-
-// CopyShort() that also ORs into `*bits` the key's bytes as the copy reads
-// them (words that overlap, so every byte at least once): the key is ASCII
-// when no byte of `*bits` has its high bit set. Keys of more than 32 bytes
-// are read a second time for that.
-inline void CopyKey(char* dst, const char* src, size_t n, uint64_t* bits) {
-  if (n > 32) {
-    std::memcpy(dst, src, n);
-    uint64_t w;
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-      std::memcpy(&w, src + i, 8);
+    if constexpr (kCheck) {
+      uint64_t w;
+      for (size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, src + i, 8);
+        *bits |= w;
+      }
+      std::memcpy(&w, src + n - 8, 8);
       *bits |= w;
     }
-    std::memcpy(&w, src + n - 8, 8);
-    *bits |= w;
   } else if (n >= 16) {
     uint64_t a[2], b[2];
     std::memcpy(a, src, 16);
     std::memcpy(b, src + n - 16, 16);
     std::memcpy(dst, a, 16);
     std::memcpy(dst + n - 16, b, 16);
-    *bits |= a[0] | a[1] | b[0] | b[1];
+    if constexpr (kCheck) *bits |= a[0] | a[1] | b[0] | b[1];
   } else if (n >= 8) {
     uint64_t a, b;
     std::memcpy(&a, src, 8);
     std::memcpy(&b, src + n - 8, 8);
     std::memcpy(dst, &a, 8);
     std::memcpy(dst + n - 8, &b, 8);
-    *bits |= a | b;
+    if constexpr (kCheck) *bits |= a | b;
   } else if (n >= 4) {
     uint32_t a, b;
     std::memcpy(&a, src, 4);
     std::memcpy(&b, src + n - 4, 4);
     std::memcpy(dst, &a, 4);
     std::memcpy(dst + n - 4, &b, 4);
-    *bits |= a | b;
+    if constexpr (kCheck) *bits |= a | b;
   } else if (n > 0) {
     const unsigned char a = static_cast<unsigned char>(src[0]);
     const unsigned char b = static_cast<unsigned char>(src[n / 2]);
@@ -231,8 +206,16 @@ inline void CopyKey(char* dst, const char* src, size_t n, uint64_t* bits) {
     dst[0] = static_cast<char>(a);
     dst[n / 2] = static_cast<char>(b);
     dst[n - 1] = static_cast<char>(c);
-    *bits |= a | b | c;
+    if constexpr (kCheck) *bits |= a | b | c;
   }
+}
+
+inline void CopyShort(char* dst, const char* src, size_t n) {
+  CopyKeyBytes<false>(dst, src, n, nullptr);
+}
+
+inline void CopyKey(char* dst, const char* src, size_t n, uint64_t* bits) {
+  CopyKeyBytes<true>(dst, src, n, bits);
 }
 
 // The first eight bytes of a record's header as one word: data_bytes,
