@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,22 @@
 namespace brook {
 namespace {
 
+// A new stream of `shards` shards and 64 KiB segments in `dir`; null (and
+// the benchmark skipped with an error) if it cannot be opened.
+std::unique_ptr<Stream> OpenSmallSegments(benchmark::State& state,
+                                          const std::string& dir, int shards) {
+  StreamOptions options;
+  options.shard_count = shards;
+  options.segment_bytes = 64 << 10;
+  absl::StatusOr<std::unique_ptr<Stream>> s =
+      Stream::Open(dir, options, OpenMode::kCreateIfMissing);
+  if (!s.ok()) {
+    state.SkipWithError("open failed");
+    return nullptr;
+  }
+  return *std::move(s);
+}
+
 // UpdateShardCount on a durable stream (kNone; the metadata write is synced
 // whatever the policy) from state.range(0) to state.range(1) open shards,
 // the Kinesis limits lifted. Each iteration opens a fresh directory, outside
@@ -42,24 +59,17 @@ void BM_UpdateShardCount(benchmark::State& state) {
     state.PauseTiming();
     {
       BenchDir dir;
-      StreamOptions options;
-      options.shard_count = from;
-      options.segment_bytes = 64 << 10;
-      absl::StatusOr<std::unique_ptr<Stream>> s =
-          Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
-      if (!s.ok()) {
-        state.SkipWithError("open failed");
-        break;
-      }
+      std::unique_ptr<Stream> s = OpenSmallSegments(state, dir.path(), from);
+      if (s == nullptr) break;
       state.ResumeTiming();
-      absl::Status updated = (*s)->UpdateShardCount(to, any_target);
+      absl::Status updated = s->UpdateShardCount(to, any_target);
       state.PauseTiming();
       if (!updated.ok()) {
         state.SkipWithError("UpdateShardCount failed");
         break;
       }
-      created = (*s)->ListShards().size() - static_cast<size_t>(from);
-      if (!(*s)->Close().ok()) state.SkipWithError("close failed");
+      created = s->ListShards().size() - static_cast<size_t>(from);
+      if (!s->Close().ok()) state.SkipWithError("close failed");
     }
     state.ResumeTiming();
   }
@@ -85,28 +95,22 @@ void BM_UpdateShardCount_OneCallPerSplit(benchmark::State& state) {
     state.PauseTiming();
     {
       BenchDir dir;
-      StreamOptions options;
-      options.segment_bytes = 64 << 10;
-      absl::StatusOr<std::unique_ptr<Stream>> s =
-          Stream::Open(dir.path(), options, OpenMode::kCreateIfMissing);
-      if (!s.ok()) {
-        state.SkipWithError("open failed");
-        break;
-      }
+      std::unique_ptr<Stream> s = OpenSmallSegments(state, dir.path(), 1);
+      if (s == nullptr) break;
       const std::vector<HashKeyRange> target = UniformHashKeyRanges(to);
       state.ResumeTiming();
       // Boundary i falls in the high child of the previous split.
       for (int i = 1; i < to; ++i) {
         const uint32_t parent = i == 1 ? 0 : static_cast<uint32_t>(2 * i - 2);
-        if (!(*s)->SplitShard(internal::ShardIdFromNumber(parent),
-                              HashKeyToString(target[i].starting_hash_key))
+        if (!s->SplitShard(internal::ShardIdFromNumber(parent),
+                           HashKeyToString(target[i].starting_hash_key))
                  .ok()) {
           state.SkipWithError("SplitShard failed");
           break;
         }
       }
       state.PauseTiming();
-      if (!(*s)->Close().ok()) state.SkipWithError("close failed");
+      if (!s->Close().ok()) state.SkipWithError("close failed");
     }
     state.ResumeTiming();
   }

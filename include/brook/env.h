@@ -98,7 +98,8 @@ class BROOK_EXPORT File {
   virtual absl::Status Sync() = 0;
 
   // Maps bytes [0, length) of the file, shared with the file (MAP_SHARED):
-  // writes to a writable region reach the file. REQUIRES: the file was opened
+  // writes to a writable region reach the file. (The POSIX `Env` asks for
+  // huge pages, MADV_HUGEPAGE, on writable maps of 2 MiB or more.) REQUIRES: the file was opened
   // writable if `writable`.
   virtual absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
                                                             bool writable) = 0;

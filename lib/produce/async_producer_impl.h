@@ -238,7 +238,6 @@ class AsyncProducer::Impl {
 
   // Sending thread only.
   std::vector<internal::Intake*> sender_intakes_;        // a copy of intakes_
-  std::vector<PendingRecord> scratch_;                   // Drain()'s
   std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_

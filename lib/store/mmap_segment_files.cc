@@ -179,12 +179,13 @@ absl::StatusOr<std::unique_ptr<MmapBacking>> MmapSegmentStore::CreateFreshFile(
   }
   // Under a syncing durability the first writes fault pages in (see
   // PrepareSpare()).
-  if (options_.durability == Durability::kNone) {
-    region->Prefault(0, std::min(f.capacity, kPrefaultAhead));
-  }
+  const size_t prefaulted = options_.durability == Durability::kNone
+                                ? std::min(f.capacity, kPrefaultAhead)
+                                : 0;
+  if (prefaulted > 0) region->Prefault(0, prefaulted);
   auto backing =
       std::make_unique<MmapBacking>(f.path, state.number, std::move(region));
-  backing->prefaulted_offset = std::min(f.capacity, kPrefaultAhead);
+  backing->prefaulted_offset = prefaulted;
   return backing;
 }
 

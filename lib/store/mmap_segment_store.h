@@ -48,8 +48,9 @@
 // fallocate and map, since faulting in for writing dirties every page, which
 // the syncs would then write out) while the current one fills, so a
 // roll takes a ready map; a dropped segment's file and map are reused the
-// same way. Only when neither is ready does the appender fault pages in
-// itself, 1 MiB at a time (MADV_POPULATE_WRITE), not one fault per page.
+// same way. Only when neither is ready does the appender (under kNone)
+// fault pages in itself, 1 MiB at a time (MADV_POPULATE_WRITE), not one
+// fault per page.
 // Lifetime: a segment's map lives until the last `shared_ptr<Segment>` goes,
 // even after `Remove()` unlinked its file. A dropped file is then reused for a
 // new segment of the same shard (its pages are already in memory) unless a

@@ -23,17 +23,13 @@ namespace internal {
 bool AllPlainRecords(absl::Span<const RoutedRecord> records,
                      const HashKeyRange& range, int64_t max_record_bytes) {
   // Each check as 0 or 1, combined with `&` (not `&&`): no branch.
-  auto bit = [](bool b) { return static_cast<unsigned>(b); };
   unsigned ok = 1;
   const size_t max_bytes = static_cast<size_t>(max_record_bytes);
   const HashKey first = range.starting_hash_key;
   const HashKey span = range.ending_hash_key - range.starting_hash_key;
   for (const RoutedRecord& r : records) {
-    const size_t key = r.partition_key.size();
-    ok &= bit(InHashKeyRange(r.hash_key, first, span)) &
-          bit(key + r.data.size() <= max_bytes) &
-          bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
-          bit(internal::IsAscii(r.partition_key));
+    ok &= PlainRecordBits(r, max_bytes, first, span) &
+          static_cast<unsigned>(internal::IsAscii(r.partition_key));
   }
   return ok != 0;
 }

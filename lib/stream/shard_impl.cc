@@ -319,18 +319,13 @@ bool ShardImpl::PlanAppend(absl::Span<const RoutedRecord> records,
     // The checks that need no key bytes in the same pass, without a branch
     // per check, before any segment is planned for the records; the key
     // characters are checked as they are copied.
-    auto bit = [](bool b) { return static_cast<unsigned>(b); };
     const size_t max_bytes = static_cast<size_t>(checks->max_record_bytes);
     const HashKey first = range_.starting_hash_key;
     const HashKey span = range_.ending_hash_key - range_.starting_hash_key;
     unsigned ok = 1;
     for (const RoutedRecord& r : records) {
-      const size_t key = r.partition_key.size();
-      const size_t bytes = key + r.data.size();
-      key_and_data += bytes;
-      ok &= bit(bytes <= max_bytes) &
-            bit(key - 1 < static_cast<size_t>(kMaxPartitionKeyChars)) &
-            bit(InHashKeyRange(r.hash_key, first, span));
+      key_and_data += r.partition_key.size() + r.data.size();
+      ok &= PlainRecordBits(r, max_bytes, first, span);
     }
     if (ok == 0) return false;
   }

@@ -71,6 +71,19 @@ inline bool InHashKeyRange(HashKey key, HashKey first, HashKey span) {
 #endif
 }
 
+// 1 if `r` has its hash key in [`first`, `first` + `span`], a partition key
+// plus data of at most `max_bytes` and a partition key of 1 to 256 bytes,
+// else 0; without a branch (the checks of a plain record that need no key
+// bytes).
+inline unsigned PlainRecordBits(const RoutedRecord& r, size_t max_bytes,
+                                HashKey first, HashKey span) {
+  const size_t key = r.partition_key.size();
+  return static_cast<unsigned>(InHashKeyRange(r.hash_key, first, span)) &
+         static_cast<unsigned>(key + r.data.size() <= max_bytes) &
+         static_cast<unsigned>(key - 1 <
+                               static_cast<size_t>(kMaxPartitionKeyChars));
+}
+
 // True if every record has its hash key in `range`, fits `max_record_bytes`
 // and has a partition key of 1 to 256 ASCII characters: the checks of
 // `Shard::Append()` for a plain batch, in one pass without a call or a
