@@ -191,9 +191,12 @@ void BM_Open_ManyShards(benchmark::State& state) {
     }
   }
   int64_t checksummed = 0;
+  // The writer's reopen takes the stored options (1,000 shards) as they are.
+  StreamOptions reopen;
+  reopen.accept_stored_options = true;
   for (auto _ : state) {
     absl::StatusOr<std::unique_ptr<Stream>> s =
-        Stream::Open(dir.path(), StreamOptions(),
+        Stream::Open(dir.path(), reopen,
                      mode == 0 ? OpenMode::kMustExist : OpenMode::kReadOnly);
     if (!s.ok() || (*s)->recovery_report().clean_shutdown != (mode != 2)) {
       state.SkipWithError("open failed or found the wrong state");
