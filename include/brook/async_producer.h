@@ -96,7 +96,10 @@ class Stream;
 struct AsyncProducerOptions {
   // The longest a record waits in the buffer before its batch is appended,
   // even if the batch is not full (KPL: RecordMaxBufferedTime). Zero appends
-  // as soon as the sending thread sees a record. 0 to 1 hour.
+  // as soon as the sending thread sees a record. A put that finds the buffer
+  // full (`max_buffered_records` or `max_buffered_bytes`) cuts the wait
+  // short: the sending thread then appends what it holds at once, since
+  // nothing more can come in until something goes out. 0 to 1 hour.
   // Default: 100 ms.
   absl::Duration linger = absl::Milliseconds(100);
 

@@ -175,6 +175,7 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   }
   meta.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
   if (!TryReserve(meta.buffered_bytes)) {
+    WantRoom();
     s = WaitForRoom(meta.buffered_bytes);
     if (!s.ok()) return s;
   }
@@ -222,15 +223,27 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
        bytes >= wake_bytes_.load(std::memory_order_relaxed) ||
        AddSaturatedMillis(now, linger_millis_) <
            wake_deadline_.load(std::memory_order_relaxed))) {
-    if (sender_waiting_.exchange(false)) {
-      // The sending thread checks the flag and waits under mu_: once this
-      // thread holds mu_, it is waiting (or saw the flag down). Signalled
-      // after the unlock, so that it does not wake only to block on mu_.
-      { internal::MutexLock lock(&mu_); }
-      wake_cv_.Signal();
-    }
+    WakeSender();
   }
   return absl::OkStatus();
+}
+
+void AsyncProducer::Impl::WakeSender() {
+  if (sender_waiting_.exchange(false)) {
+    // The sending thread checks the flag and waits under mu_: once this
+    // thread holds mu_, it is waiting (or saw the flag down). Signalled
+    // after the unlock, so that it does not wake only to block on mu_.
+    { internal::MutexLock lock(&mu_); }
+    wake_cv_.Signal();
+  }
+}
+
+void AsyncProducer::Impl::WantRoom() {
+  // seq_cst, as sender_waiting_: the sending thread either sees the wish
+  // before it sleeps (it looks again after raising sender_waiting_) or is
+  // seen asleep here and woken.
+  room_wanted_.store(true);
+  if (sender_waiting_.load()) WakeSender();
 }
 
 bool AsyncProducer::Impl::TryReserve(int64_t bytes) {
@@ -269,6 +282,10 @@ absl::Status AsyncProducer::Impl::WaitForRoom(int64_t bytes) {
     }
     // Settle() releases room under mu_, so no release is missed here.
     if (TryReserve(bytes)) return absl::OkStatus();
+    // Still full after what the sending thread sent: it sends again, at
+    // once. (It waits under mu_, which this thread holds: signalled here.)
+    room_wanted_.store(true);
+    if (sender_waiting_.exchange(false)) wake_cv_.Signal();
     if (deadline == 0 || room_cv_.WaitUntil(&mu_, env_, deadline)) break;
   }
   if (TryReserve(bytes)) return absl::OkStatus();

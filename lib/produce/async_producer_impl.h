@@ -33,6 +33,8 @@
 // thread does not block on `mu_` at once. Flush() asks it to drain every intake
 // (`drain_requested_`) and waits until it has (`drained_`), so every record
 // put before Flush() was called is counted in its epoch before Flush() looks.
+// A put that finds the buffer full raises `room_wanted_` and wakes it the
+// same way; it then sends as for Flush() (no linger) once.
 
 #ifndef BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
 #define BROOK_LIB_PRODUCE_ASYNC_PRODUCER_IMPL_H_
@@ -101,6 +103,11 @@ class AsyncProducer::Impl {
   void Unreserve(int64_t bytes);
   // Waits up to put_timeout for room; OK once reserved.
   absl::Status WaitForRoom(int64_t bytes);
+  // Tells the sending thread that a put found the buffer full (it then sends
+  // what it holds without waiting for linger), waking it if it sleeps.
+  void WantRoom();
+  // Wakes the sending thread if it sleeps (clears `sender_waiting_`).
+  void WakeSender();
   // Copies the record's bytes, and moves `*done` (if not empty), into the
   // intake's chunk; sets `routed`'s views and `meta`'s chunk and done.
   // Inlined into Put() (once per put); the rare path is NextChunk().
@@ -222,6 +229,10 @@ class AsyncProducer::Impl {
   std::atomic<int64_t> wake_deadline_{0};
   std::atomic<int64_t> wake_records_{1};
   std::atomic<int64_t> wake_bytes_{1};
+  // Raised by a put that found the buffer full; while raised, the sending
+  // thread sends as for Flush() (no linger), and it lowers it each time it
+  // looks (a put still short of room raises it again).
+  std::atomic<bool> room_wanted_{false};
   // The open shards' ranges, in the order of `queues_`, for the putters'
   // routing; route_version_ is raised (under mu_) each time they change.
   std::vector<HashKeyRange> route_ranges_ ABSL_GUARDED_BY(mu_);

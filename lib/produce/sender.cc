@@ -78,7 +78,10 @@ AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
     {
       internal::MutexLock lock(&mu_);
       w.cancel = cancel_;
-      w.flushing = flushers_ > 0 || closing_.load();
+      // A put that found the buffer full: nothing more can come in before
+      // something goes out, so waiting for linger would only hold it up.
+      w.flushing =
+          flushers_ > 0 || closing_.load() || room_wanted_.exchange(false);
       if (cancel_) return w;
       if (closing_.load() && buffered_records_.load() == 0) {
         w.exit = true;
@@ -108,7 +111,7 @@ AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
     // sees the wish or its record is seen here (seq_cst on both sides).
     wake_deadline_.store(deadline, std::memory_order_relaxed);
     sender_waiting_.store(true);
-    if (IntakesDue(w.flushing, now, &deadline)) {
+    if (room_wanted_.load() || IntakesDue(w.flushing, now, &deadline)) {
       sender_waiting_.store(false);
       return w;
     }
@@ -120,7 +123,8 @@ AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
     }
     sender_waiting_.store(false);
     if (seen_generation_ == wake_generation_) {
-      w.flushing = flushers_ > 0 || closing_.load();
+      w.flushing =
+          flushers_ > 0 || closing_.load() || room_wanted_.exchange(false);
       return w;  // woken by a put, or the deadline came: drain and send
     }
   }

@@ -6,9 +6,12 @@
 #include "brook/async_producer.h"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -234,15 +237,30 @@ TEST_CASE("AsyncProducer: a full buffer fails a put at once", "[produce]") {
 
 TEST_CASE("AsyncProducer: put_timeout waits for room, then fails",
           "[produce]") {
-  ManualClockEnv clock(kStart);
-  ObservingEnv obs(&clock);
-  std::unique_ptr<Stream> stream = MemoryStream(&clock);
-  AsyncProducerOptions o;
-  o.linger = absl::Hours(1);
-  o.max_buffered_records = 1;
-  o.put_timeout = absl::Seconds(1);
-  o.env = &obs;
-  std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
+  // The stream holds the first append until `release`: "first" stays in the
+  // buffer, which holds one record, while a second put waits for room.
+  Rig rig;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool entered = false, release = false;
+  rig.stream.set_fault([&](absl::string_view, absl::Span<const RoutedRecord>) {
+    std::unique_lock<std::mutex> lock(mu);
+    if (!entered) {
+      entered = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return release; });
+    }
+    return absl::OkStatus();
+  });
+  auto release_append = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+    cv.notify_all();
+  };
+  rig.options.linger = absl::Hours(1);
+  rig.options.max_buffered_records = 1;
+  rig.options.put_timeout = absl::Seconds(1);
+  std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, rig.options);
   BROOK_REQUIRE_OK(p->Put("k", "first"));
   absl::Status second;
   std::atomic<bool> returned{false};
@@ -250,29 +268,73 @@ TEST_CASE("AsyncProducer: put_timeout waits for room, then fails",
     second = p->Put("k", "second");
     returned = true;
   });
+  rig.obs.AwaitBlockedBy(putter.get_id(), 1);
+  {
+    // A put that found the buffer full makes the sending thread append what
+    // it holds at once: the clock has not moved, and linger is an hour.
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(
+        cv.wait_for(lock, std::chrono::seconds(60), [&] { return entered; }));
+  }
   SECTION("the timeout runs out") {
-    obs.AwaitBlockedBy(putter.get_id(), 1);
-    clock.Advance(absl::Milliseconds(999));
+    rig.clock.Advance(absl::Milliseconds(999));
     CHECK(!returned);
-    clock.Advance(absl::Milliseconds(1));
+    rig.clock.Advance(absl::Milliseconds(1));
     putter.join();
     BROOK_CHECK_CODE(second, kResourceExhausted);
     CHECK(p->stats().records_put == 1);
+    release_append();
+    BROOK_CHECK_OK(p->Close());
+    CHECK(ReadAll(rig.target.get()).size() == 1);
   }
   SECTION("room appears") {
-    obs.AwaitBlockedBy(putter.get_id(), 1);
-    BROOK_REQUIRE_OK(p->Flush());  // stores "first", which makes room
+    release_append();  // stores "first", which makes room
     putter.join();
     BROOK_CHECK_OK(second);
     BROOK_CHECK_OK(p->Close());
-    CHECK(ReadAll(stream.get()).size() == 2);
+    CHECK(ReadAll(rig.target.get()).size() == 2);
   }
   SECTION("Close() ends the wait") {
-    obs.AwaitBlockedBy(putter.get_id(), 1);
-    BROOK_CHECK_OK(p->Close());
+    absl::Status closed;
+    std::thread closer([&] { closed = p->Close(); });
     putter.join();
     BROOK_CHECK_CODE(second, kFailedPrecondition);
+    release_append();
+    closer.join();
+    BROOK_CHECK_OK(closed);
+    CHECK(ReadAll(rig.target.get()).size() == 1);
   }
+}
+
+TEST_CASE("AsyncProducer: a full buffer is appended without waiting for linger",
+          "[produce]") {
+  // Many shards, none with a full batch: before, a full buffer sat out the
+  // whole linger while puts failed.
+  ManualClockEnv clock(kStart);
+  StreamOptions so;
+  so.shard_count = 8;
+  so.env = &clock;
+  std::unique_ptr<Stream> stream = *Stream::Create(so);
+  AsyncProducerOptions o;
+  o.linger = absl::Hours(1);
+  o.max_buffered_records = 16;
+  o.env = &clock;
+  std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
+  Outcomes outcomes;
+  int accepted = 0;
+  for (int i = 0; i < 16; ++i) {
+    BROOK_REQUIRE_OK(
+        p->Put(absl::StrCat("key-", i), "x", {}, outcomes.Slot(i)));
+    ++accepted;
+  }
+  BROOK_CHECK_CODE(p->Put("key-16", "x"), kResourceExhausted);
+  // The failed put woke the sending thread: all 16 are stored, the clock
+  // still where it was.
+  outcomes.WaitFor(16);
+  for (int i = 0; i < 16; ++i) BROOK_CHECK_OK(outcomes.at(i));
+  BROOK_CHECK_OK(p->Put("key-16", "x"));  // room again
+  BROOK_CHECK_OK(p->Close());
+  CHECK(ReadAll(stream.get()).size() == static_cast<size_t>(accepted) + 1);
 }
 
 TEST_CASE("AsyncProducer: retryable errors are retried with backoff",
