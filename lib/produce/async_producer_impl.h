@@ -137,8 +137,11 @@ class AsyncProducer::Impl {
   // Waits for something to do.
   Wake Wait();
   // Takes the records of every intake, each slot whole into its shard's
-  // queue (records no open shard owned into `intake`, for Route()), and
-  // counts them in their Flush() epochs. Returns the records taken.
+  // queue (records no open shard owned, and the few its putting thread left
+  // unhashed, into `intake`, for Route()), and counts them in their Flush()
+  // epochs. Holds an intake's lock only to swap its arrays for empty ones
+  // (and to route them again if the shard map changed). Returns the records
+  // taken.
   int64_t Drain(std::vector<PendingRecord>* intake);
   // True if some intake holds records due now (or that fill a batch);
   // lowers `*deadline` to the earliest linger deadline among them.
@@ -252,6 +255,9 @@ class AsyncProducer::Impl {
   std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
+  // Drain()'s: what it swaps out of an intake under its lock (emptied after).
+  std::vector<internal::IntakeSlot> spare_slots_;
+  internal::RecordList spare_tail_;
   // The batch being appended: the front of a queue as it lies, or
   // `batch_` (aggregated batches).
   absl::Span<const RoutedRecord> batch_span_;

@@ -167,30 +167,59 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
   int64_t taken = 0;
   epoch_runs_.clear();
   for (internal::Intake* in : sender_intakes_) {
-    internal::IntakeLockHolder lock(&in->mu);
-    if (in->count == 0) continue;
-    // The few its putting thread left unrouted (fewer than a group), and the
-    // slots routed again if the map changed since.
-    RouteIntake(in, /*sender=*/true);
-    const size_t open = in->slots.size() - 1;
+    size_t open;
+    {
+      // Under the intake's lock only what its putting thread must not see
+      // half done, so that a put rarely waits for it: the slots and the
+      // unrouted tail are swapped with the sending thread's own (emptied)
+      // ones, and copied into the queues after the unlock.
+      internal::IntakeLockHolder lock(&in->mu);
+      if (in->count == 0) continue;
+      if (in->route_version != route_version_.load(std::memory_order_acquire)) {
+        // Slotted by an older map (or none yet): routed again, here.
+        RouteIntake(in, /*sender=*/true);
+      }
+      open = in->slots.size() - 1;
+      if (spare_slots_.size() < in->slots.size()) {
+        spare_slots_.resize(in->slots.size());
+      }
+      for (size_t i = 0; i <= open; ++i) {
+        if (!in->slots[i].records.empty()) {
+          std::swap(in->slots[i], spare_slots_[i]);
+        }
+      }
+      std::swap(in->records, spare_tail_);
+      taken += in->count;
+      in->count = 0;
+      in->fullest_slot = 0;
+      in->bytes = 0;
+      epoch_runs_.insert(epoch_runs_.end(), in->epochs.begin(),
+                         in->epochs.end());
+      in->epochs.clear();
+    }
+    // In the order put: each slot's records were put before the tail's.
     for (size_t i = 0; i < open; ++i) {
-      if (!in->slots[i].records.empty()) {
-        queues_[i]->records.take_all(&in->slots[i]);
+      if (!spare_slots_[i].records.empty()) {
+        queues_[i]->records.take_all(&spare_slots_[i]);
       }
     }
-    internal::IntakeSlot& nowhere = in->slots[open];
+    // The slot of records no open shard owned, and the few the putting
+    // thread left unhashed (fewer than a group): routed by Route().
+    internal::IntakeSlot& nowhere = spare_slots_[open];
     for (size_t i = 0; i < nowhere.records.size(); ++i) {
       intake->push_back(
           PendingRecord{nowhere.records.routed[i], nowhere.records.meta[i]});
     }
     nowhere.records.clear();
     nowhere.bytes = 0;
-    taken += in->count;
-    in->count = 0;
-    in->fullest_slot = 0;
-    in->bytes = 0;
-    epoch_runs_.insert(epoch_runs_.end(), in->epochs.begin(), in->epochs.end());
-    in->epochs.clear();
+    if (!spare_tail_.empty()) {
+      internal::HashKeysOf(spare_tail_.routed.data(), spare_tail_.size());
+      for (size_t i = 0; i < spare_tail_.size(); ++i) {
+        intake->push_back(
+            PendingRecord{spare_tail_.routed[i], spare_tail_.meta[i]});
+      }
+      spare_tail_.clear();
+    }
   }
   internal::MutexLock lock(&mu_);
   // Count the records in their Flush() epochs, a run at a time.
