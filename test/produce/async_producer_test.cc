@@ -1,13 +1,11 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// AsyncProducer behaviour on a ManualClockEnv: linger, batch limits, the
-// bounded buffer, retries and backoff, TTL, Flush, Close, options.
+// AsyncProducer behaviour on a ManualClockEnv: linger, batch limits, retries
+// and backoff, TTL, Flush, Close, options. The bounded buffer is in
+// async_producer_buffer_test.cc.
 
 #include "brook/async_producer.h"
 
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,6 +23,7 @@
 
 #include "produce/fault_stream.h"
 #include "produce/outcomes.h"
+#include "produce/producer_rig.h"
 #include "testing/observing_env.h"
 #include "testing/status_testing.h"
 #include "testing/temp_dir.h"
@@ -32,53 +31,16 @@
 namespace brook {
 namespace {
 
+using testing::DriveUntil;
 using testing::FaultStream;
+using testing::kStart;
+using testing::MakeProducer;
 using testing::MemoryStream;
 using testing::ObservingEnv;
 using testing::Outcomes;
 using testing::ReadAll;
+using testing::Rig;
 using testing::StoredRecord;
-
-constexpr int64_t kStart = 1'700'000'000'000;
-
-std::unique_ptr<AsyncProducer> MakeProducer(Stream* stream,
-                                            const AsyncProducerOptions& o) {
-  absl::StatusOr<std::unique_ptr<AsyncProducer>> p =
-      AsyncProducer::Create(stream, o);
-  BROOK_REQUIRE_OK(p);
-  return std::move(*p);
-}
-
-// A memory stream behind a FaultStream, a manual clock, an ObservingEnv over
-// it for the producer (its waits), and options that use it.
-struct Rig {
-  Rig() {
-    options.env = &obs;
-    options.linger = absl::ZeroDuration();
-  }
-  void FailAlways(absl::Status error) {
-    stream.set_fault([error](absl::string_view,
-                             absl::Span<const RoutedRecord>) { return error; });
-  }
-  ManualClockEnv clock{kStart};
-  ObservingEnv obs{&clock};
-  std::unique_ptr<Stream> target = MemoryStream(&clock);
-  FaultStream stream{target.get()};
-  AsyncProducerOptions options;
-};
-
-// Drives the clock for a producer whose only waits on `obs` are its sending
-// thread's: each round waits until that thread blocks again (in a backoff, or
-// idle once done), then moves the clock by `step`, until `done()`.
-void DriveUntil(ObservingEnv* obs, ManualClockEnv* clock, absl::Duration step,
-                const std::function<bool()>& done) {
-  int64_t waits = 1;
-  for (int round = 0; !done(); ++round) {
-    REQUIRE(round < 1000);
-    waits = obs->AwaitBlocked(waits) + 1;
-    clock->Advance(step);
-  }
-}
 
 TEST_CASE("AsyncProducer: nothing is appended before linger, all after",
           "[produce]") {
@@ -202,139 +164,6 @@ TEST_CASE("AsyncProducer: a batch is appended once full", "[produce]") {
   }
   CHECK(out.count() == n);
   CHECK(ReadAll(target.get()).size() == static_cast<size_t>(n));
-}
-
-TEST_CASE("AsyncProducer: a full buffer fails a put at once", "[produce]") {
-  ManualClockEnv clock(kStart);
-  StreamOptions so;
-  so.max_record_bytes = 100;
-  so.env = &clock;
-  std::unique_ptr<Stream> stream = *Stream::Create(so);
-  AsyncProducerOptions o;
-  o.linger = absl::Hours(1);
-  o.env = &clock;
-  SECTION("records") { o.max_buffered_records = 2; }
-  SECTION("bytes") {
-    // Two records of 50 buffered bytes: key, explicit hash key and data. A
-    // batch counts 31 of them (no explicit hash key), so none is full.
-    o.max_batch_bytes = 100;
-    o.max_buffered_bytes = 100;
-  }
-  std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
-  const std::string data(30, 'd');
-  const std::string hash_key(19, '1');
-  BROOK_REQUIRE_OK(p->Put("k", data, hash_key));
-  BROOK_REQUIRE_OK(p->Put("k", data, hash_key));
-  const absl::Status full = p->Put("k", data, hash_key);
-  BROOK_CHECK_CODE(full, kResourceExhausted);
-  CHECK(absl::StrContains(full.message(), "buffer full"));
-  CHECK(p->stats().records_put == 2);
-  BROOK_CHECK_OK(p->Flush());
-  BROOK_CHECK_OK(p->Put("k", data, hash_key));  // room again
-  BROOK_CHECK_OK(p->Close());
-  CHECK(ReadAll(stream.get()).size() == 3);
-}
-
-TEST_CASE("AsyncProducer: put_timeout waits for room, then fails",
-          "[produce]") {
-  // The stream holds the first append until `release`: "first" stays in the
-  // buffer, which holds one record, while a second put waits for room.
-  Rig rig;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool entered = false, release = false;
-  rig.stream.set_fault([&](absl::string_view, absl::Span<const RoutedRecord>) {
-    std::unique_lock<std::mutex> lock(mu);
-    if (!entered) {
-      entered = true;
-      cv.notify_all();
-      cv.wait(lock, [&] { return release; });
-    }
-    return absl::OkStatus();
-  });
-  auto release_append = [&] {
-    std::lock_guard<std::mutex> lock(mu);
-    release = true;
-    cv.notify_all();
-  };
-  rig.options.linger = absl::Hours(1);
-  rig.options.max_buffered_records = 1;
-  rig.options.put_timeout = absl::Seconds(1);
-  std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, rig.options);
-  BROOK_REQUIRE_OK(p->Put("k", "first"));
-  absl::Status second;
-  std::atomic<bool> returned{false};
-  std::thread putter([&] {
-    second = p->Put("k", "second");
-    returned = true;
-  });
-  rig.obs.AwaitBlockedBy(putter.get_id(), 1);
-  {
-    // A put that found the buffer full makes the sending thread append what
-    // it holds at once: the clock has not moved, and linger is an hour.
-    std::unique_lock<std::mutex> lock(mu);
-    REQUIRE(
-        cv.wait_for(lock, std::chrono::seconds(60), [&] { return entered; }));
-  }
-  SECTION("the timeout runs out") {
-    rig.clock.Advance(absl::Milliseconds(999));
-    CHECK(!returned);
-    rig.clock.Advance(absl::Milliseconds(1));
-    putter.join();
-    BROOK_CHECK_CODE(second, kResourceExhausted);
-    CHECK(p->stats().records_put == 1);
-    release_append();
-    BROOK_CHECK_OK(p->Close());
-    CHECK(ReadAll(rig.target.get()).size() == 1);
-  }
-  SECTION("room appears") {
-    release_append();  // stores "first", which makes room
-    putter.join();
-    BROOK_CHECK_OK(second);
-    BROOK_CHECK_OK(p->Close());
-    CHECK(ReadAll(rig.target.get()).size() == 2);
-  }
-  SECTION("Close() ends the wait") {
-    absl::Status closed;
-    std::thread closer([&] { closed = p->Close(); });
-    putter.join();
-    BROOK_CHECK_CODE(second, kFailedPrecondition);
-    release_append();
-    closer.join();
-    BROOK_CHECK_OK(closed);
-    CHECK(ReadAll(rig.target.get()).size() == 1);
-  }
-}
-
-TEST_CASE("AsyncProducer: a full buffer is appended without waiting for linger",
-          "[produce]") {
-  // Many shards, none with a full batch: before, a full buffer sat out the
-  // whole linger while puts failed.
-  ManualClockEnv clock(kStart);
-  StreamOptions so;
-  so.shard_count = 8;
-  so.env = &clock;
-  std::unique_ptr<Stream> stream = *Stream::Create(so);
-  AsyncProducerOptions o;
-  o.linger = absl::Hours(1);
-  o.max_buffered_records = 16;
-  o.env = &clock;
-  std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
-  Outcomes outcomes;
-  int accepted = 0;
-  for (int i = 0; i < 16; ++i) {
-    BROOK_REQUIRE_OK(
-        p->Put(absl::StrCat("key-", i), "x", {}, outcomes.Slot(i)));
-    ++accepted;
-  }
-  BROOK_CHECK_CODE(p->Put("key-16", "x"), kResourceExhausted);
-  // The failed put woke the sending thread: all 16 are stored, the clock
-  // still where it was.
-  outcomes.WaitFor(16);
-  for (int i = 0; i < 16; ++i) BROOK_CHECK_OK(outcomes.at(i));
-  BROOK_CHECK_OK(p->Put("key-16", "x"));  // room again
-  BROOK_CHECK_OK(p->Close());
-  CHECK(ReadAll(stream.get()).size() == static_cast<size_t>(accepted) + 1);
 }
 
 TEST_CASE("AsyncProducer: retryable errors are retried with backoff",
