@@ -33,13 +33,13 @@ using testing::MakeProducer;
 using testing::Outcomes;
 using testing::ReadAll;
 using testing::Rig;
+using testing::StreamOn;
 
 TEST_CASE("AsyncProducer: a full buffer fails a put at once", "[produce]") {
   ManualClockEnv clock(kStart);
   StreamOptions so;
   so.max_record_bytes = 100;
-  so.env = &clock;
-  std::unique_ptr<Stream> stream = *Stream::Create(so);
+  std::unique_ptr<Stream> stream = StreamOn(&clock, so);
   AsyncProducerOptions o;
   o.linger = absl::Hours(1);
   o.env = &clock;
@@ -143,12 +143,11 @@ TEST_CASE("AsyncProducer: a full buffer is appended without waiting for linger",
   ManualClockEnv clock(kStart);
   StreamOptions so;
   so.shard_count = 8;
-  so.env = &clock;
-  std::unique_ptr<Stream> stream = *Stream::Create(so);
+  std::unique_ptr<Stream> stream = StreamOn(&clock, so);
   AsyncProducerOptions o;
+  o.env = &clock;
   o.linger = absl::Hours(1);
   o.max_buffered_records = 16;
-  o.env = &clock;
   std::unique_ptr<AsyncProducer> p = MakeProducer(stream.get(), o);
   Outcomes outcomes;
   int accepted = 0;

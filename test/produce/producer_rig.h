@@ -37,6 +37,15 @@ inline std::unique_ptr<AsyncProducer> MakeProducer(
   return std::move(*p);
 }
 
+// A memory stream with `so`'s options on `clock`.
+inline std::unique_ptr<Stream> StreamOn(ManualClockEnv* clock,
+                                        StreamOptions so) {
+  so.env = clock;
+  absl::StatusOr<std::unique_ptr<Stream>> s = Stream::Create(so);
+  BROOK_REQUIRE_OK(s);
+  return std::move(*s);
+}
+
 // A memory stream behind a FaultStream, a manual clock, an ObservingEnv over
 // it for the producer (its waits), and options that use it.
 struct Rig {
