@@ -99,8 +99,8 @@ class BROOK_EXPORT File {
 
   // Maps bytes [0, length) of the file, shared with the file (MAP_SHARED):
   // writes to a writable region reach the file. (The POSIX `Env` asks for
-  // huge pages, MADV_HUGEPAGE, on writable maps of 2 MiB or more.) REQUIRES: the file was opened
-  // writable if `writable`.
+  // huge pages, MADV_HUGEPAGE, on writable maps of 2 MiB or more.)
+  // REQUIRES: the file was opened writable if `writable`.
   virtual absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
                                                             bool writable) = 0;
 };

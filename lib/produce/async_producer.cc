@@ -175,7 +175,6 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
   }
   meta.buffered_bytes = static_cast<int64_t>(size + explicit_hash_key.size());
   if (!TryReserve(meta.buffered_bytes)) {
-    WantRoom();
     s = WaitForRoom(meta.buffered_bytes);
     if (!s.ok()) return s;
   }
@@ -223,27 +222,15 @@ absl::Status AsyncProducer::Impl::Put(absl::string_view partition_key,
        bytes >= wake_bytes_.load(std::memory_order_relaxed) ||
        AddSaturatedMillis(now, linger_millis_) <
            wake_deadline_.load(std::memory_order_relaxed))) {
-    WakeSender();
+    if (sender_waiting_.exchange(false)) {
+      // The sending thread checks the flag and waits under mu_: once this
+      // thread holds mu_, it is waiting (or saw the flag down). Signalled
+      // after the unlock, so that it does not wake only to block on mu_.
+      { internal::MutexLock lock(&mu_); }
+      wake_cv_.Signal();
+    }
   }
   return absl::OkStatus();
-}
-
-void AsyncProducer::Impl::WakeSender() {
-  if (sender_waiting_.exchange(false)) {
-    // The sending thread checks the flag and waits under mu_: once this
-    // thread holds mu_, it is waiting (or saw the flag down). Signalled
-    // after the unlock, so that it does not wake only to block on mu_.
-    { internal::MutexLock lock(&mu_); }
-    wake_cv_.Signal();
-  }
-}
-
-void AsyncProducer::Impl::WantRoom() {
-  // seq_cst, as sender_waiting_: the sending thread either sees the wish
-  // before it sleeps (it looks again after raising sender_waiting_) or is
-  // seen asleep here and woken.
-  room_wanted_.store(true);
-  if (sender_waiting_.load()) WakeSender();
 }
 
 bool AsyncProducer::Impl::TryReserve(int64_t bytes) {
@@ -282,8 +269,10 @@ absl::Status AsyncProducer::Impl::WaitForRoom(int64_t bytes) {
     }
     // Settle() releases room under mu_, so no release is missed here.
     if (TryReserve(bytes)) return absl::OkStatus();
-    // Still full after what the sending thread sent: it sends again, at
-    // once. (It waits under mu_, which this thread holds: signalled here.)
+    // Full: the sending thread sends what it holds at once, without waiting
+    // for linger. seq_cst, as sender_waiting_: it either sees the wish after
+    // raising sender_waiting_ (it looks again then) or is seen asleep here
+    // and woken (it waits under mu_, which this thread holds).
     room_wanted_.store(true);
     if (sender_waiting_.exchange(false)) wake_cv_.Signal();
     if (deadline == 0 || room_cv_.WaitUntil(&mu_, env_, deadline)) break;

@@ -101,13 +101,9 @@ class AsyncProducer::Impl {
   // Reserves room for one record of `bytes`; false if the buffer is full.
   bool TryReserve(int64_t bytes);
   void Unreserve(int64_t bytes);
-  // Waits up to put_timeout for room; OK once reserved.
+  // Waits up to put_timeout for room; OK once reserved. Each time it finds
+  // none it raises `room_wanted_` and wakes the sending thread.
   absl::Status WaitForRoom(int64_t bytes);
-  // Tells the sending thread that a put found the buffer full (it then sends
-  // what it holds without waiting for linger), waking it if it sleeps.
-  void WantRoom();
-  // Wakes the sending thread if it sleeps (clears `sender_waiting_`).
-  void WakeSender();
   // Copies the record's bytes, and moves `*done` (if not empty), into the
   // intake's chunk; sets `routed`'s views and `meta`'s chunk and done.
   // Inlined into Put() (once per put); the rare path is NextChunk().

@@ -111,8 +111,10 @@ AsyncProducer::Impl::Wake AsyncProducer::Impl::Wait() {
     // sees the wish or its record is seen here (seq_cst on both sides).
     wake_deadline_.store(deadline, std::memory_order_relaxed);
     sender_waiting_.store(true);
-    if (room_wanted_.load() || IntakesDue(w.flushing, now, &deadline)) {
+    const bool room = room_wanted_.exchange(false);
+    if (room || IntakesDue(w.flushing, now, &deadline)) {
       sender_waiting_.store(false);
+      w.flushing = w.flushing || room;
       return w;
     }
     wake_deadline_.store(deadline, std::memory_order_relaxed);
