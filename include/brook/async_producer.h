@@ -261,7 +261,8 @@ class BROOK_EXPORT AsyncProducer {
   // waits until each of them has completed (stored or failed; records in
   // backoff wait out their backoff). Records put meanwhile are not waited
   // for. Returns OK if all of them were stored, else kUnknown saying how many
-  // failed (each failure went to its callback).
+  // failed (each failure went to its callback). Once `Close()` has been
+  // called, waits until it has returned and returns what it returned.
   absl::Status Flush();
 
   // Stops accepting records, flushes, and waits up to `timeout` for every

@@ -420,6 +420,12 @@ AsyncProducer::Impl::EpochCount& AsyncProducer::Impl::CountOf(int64_t epoch) {
 
 absl::Status AsyncProducer::Impl::Flush() {
   internal::MutexLock lock(&mu_);
+  if (closing_.load()) {
+    // The sending thread drains no more once Close() has stopped it: the
+    // records are Close()'s to complete, and its outcome is theirs.
+    while (!closed_) done_cv_.Wait(&mu_);
+    return close_status_;
+  }
   const int64_t epoch = epoch_.fetch_add(1);
   auto failed_so_far = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     int64_t failed = 0;

@@ -310,6 +310,7 @@ TEST_CASE(
   std::future<absl::StatusOr<AsyncPutResult>> late = p->PutFuture("k", "late");
   BROOK_CHECK_CODE(late.get(), kFailedPrecondition);
   BROOK_CHECK_OK(p->Close());  // again: the same, at once
+  BROOK_CHECK_OK(p->Flush());  // Close()'s outcome, at once
   CHECK(p->stats().records_put == 150);
 }
 
@@ -332,6 +333,9 @@ TEST_CASE(
   closer.join();
   BROOK_CHECK_CODE(closed, kUnknown);
   BROOK_CHECK_CODE(out.at(0), kCancelled);
+  // After Close(), Flush() returns what Close() returned (it used to wait
+  // for a drain the stopped sending thread never made).
+  BROOK_CHECK_CODE(p->Flush(), kUnknown);
   CHECK(p->stats().records_failed == 1);
   CHECK(p->stats().records_buffered == 0);
   CHECK(ReadAll(rig.target.get()).empty());
