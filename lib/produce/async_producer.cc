@@ -478,11 +478,12 @@ absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
     while (buffered_records_.load() > 0) {
       if (done_cv_.WaitUntil(&mu_, env_, deadline)) break;
     }
-    if (buffered_records_.load() > 0) {
-      cancel_ = true;
-      ++wake_generation_;
-      wake_cv_.Signal();
-    }
+    if (buffered_records_.load() > 0) cancel_ = true;
+    // Woken to cancel, or to exit: the last reservation may have been a put
+    // that then saw closing_ and took it back, waking only this thread,
+    // while the sending thread slept waiting for that record.
+    ++wake_generation_;
+    wake_cv_.Signal();
   }
   if (thread_.joinable()) thread_.join();
   // A put that reserved room before Close() and published its record after
