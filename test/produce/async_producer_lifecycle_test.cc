@@ -31,7 +31,6 @@
 namespace brook {
 namespace {
 
-using testing::DriveUntil;
 using testing::MakeProducer;
 using testing::Outcomes;
 using testing::ReadAll;
@@ -70,6 +69,23 @@ class GateEnv : public EnvWrapper {
     return cv_.wait_for(lock, kHang, [&] { return waits_[id] >= n; });
   }
 
+  // True once `n` waits until `deadline` have begun and the latest of them
+  // is blocked (all of a producer's waits hold its one mutex); false after
+  // kHang.
+  bool AwaitWaitsUntil(int64_t deadline, int n) {
+    std::mutex* waiter_mu;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!cv_.wait_for(lock, kHang,
+                        [&] { return waits_until_[deadline].count >= n; })) {
+        return false;
+      }
+      waiter_mu = waits_until_[deadline].mu;
+    }
+    std::lock_guard<std::mutex> held(*waiter_mu);
+    return true;
+  }
+
   int64_t NowMillis() override {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -88,6 +104,9 @@ class GateEnv : public EnvWrapper {
     {
       std::lock_guard<std::mutex> l(mu_);
       ++waits_[std::this_thread::get_id()];
+      Waits& until = waits_until_[deadline_millis];
+      ++until.count;
+      until.mu = lock.mutex();
       cv_.notify_all();
     }
     return target()->WaitUntil(cv, lock, deadline_millis);
@@ -100,6 +119,11 @@ class GateEnv : public EnvWrapper {
   bool arrived_ = false;
   bool released_ = false;
   std::map<std::thread::id, int> waits_;
+  struct Waits {
+    int count = 0;
+    std::mutex* mu = nullptr;  // of the latest
+  };
+  std::map<int64_t, Waits> waits_until_;
 };
 
 TEST_CASE(
@@ -244,17 +268,27 @@ TEST_CASE(
     "[produce]") {
   Rig rig;
   rig.FailAlways(absl::UnavailableError("injected: shard busy"));
+  GateEnv gate(&rig.obs);
   AsyncProducerOptions o = rig.options;
-  o.min_backoff = absl::Seconds(10);
-  o.max_backoff = absl::Seconds(10);
-  o.record_ttl = absl::Seconds(3);
+  o.env = &gate;
+  // Backoff is jittered in [0, 1 h]: with this seed (and all but 1 in 3600)
+  // it outlasts the TTL.
+  o.min_backoff = absl::Hours(1);
+  o.max_backoff = absl::Hours(1);
+  o.seed = 7;
+  o.record_ttl = absl::Seconds(1);
   std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, o);
   Outcomes out;
   BROOK_REQUIRE_OK(p->Put("k", "v", {}, out.Slot(0)));
+  // The sending thread failed the append and waits for the TTL (it comes
+  // before the backoff ends); Close() wakes it, and it waits again.
+  const int64_t ttl_end = testing::kStart + 1000;
+  REQUIRE(gate.AwaitWaitsUntil(ttl_end, 1));
   absl::Status closed;
   std::thread closer([&] { closed = p->Close(); });
-  DriveUntil(&rig.obs, &rig.clock, absl::Seconds(1),
-             [&] { return out.has(0); });
+  REQUIRE(gate.AwaitWaits(closer.get_id(), 1));
+  REQUIRE(gate.AwaitWaitsUntil(ttl_end, 2));
+  rig.clock.Advance(absl::Seconds(1));
   closer.join();
   BROOK_CHECK_CODE(out.at(0), kDeadlineExceeded);
   BROOK_CHECK_CODE(closed, kUnknown);
