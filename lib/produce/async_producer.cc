@@ -466,7 +466,20 @@ absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
   {
     internal::MutexLock lock(&mu_);
     if (closing_.load()) {
-      while (!closed_) done_cv_.Wait(&mu_);
+      // Another Close() is under way, perhaps with a longer timeout: this
+      // one's still bounds the wait, then cancels what is left as if it
+      // were the first.
+      const int64_t deadline = internal::DeadlineAfter(env_, timeout);
+      while (!closed_) {
+        const int64_t until =
+            cancel_ ? std::numeric_limits<int64_t>::max() : deadline;
+        if (done_cv_.WaitUntil(&mu_, env_, until) && !closed_ && !cancel_ &&
+            buffered_records_.load() > 0) {
+          cancel_ = true;
+          ++wake_generation_;
+          wake_cv_.Signal();
+        }
+      }
       return close_status_;
     }
     closing_.store(true);

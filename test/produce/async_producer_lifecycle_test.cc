@@ -171,6 +171,50 @@ TEST_CASE(
   delete rig;
 }
 
+TEST_CASE(
+    "AsyncProducer lifecycle: a second Close() keeps its own timeout while "
+    "the first waits",
+    "[produce]") {
+  Rig rig;
+  rig.FailAlways(absl::UnavailableError("injected: shard busy"));
+  GateEnv gate(&rig.obs);
+  AsyncProducerOptions o = rig.options;
+  o.env = &gate;
+  o.record_ttl = absl::InfiniteDuration();
+  o.min_backoff = absl::Seconds(10);
+  o.max_backoff = absl::Seconds(10);
+  std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, o);
+  Outcomes out;
+  BROOK_REQUIRE_OK(p->Put("k", "v", {}, out.Slot(0)));
+  absl::Status first, second;
+  std::thread forever([&] { first = p->Close(); });
+  REQUIRE(gate.AwaitWaits(forever.get_id(), 1));
+  std::thread bounded([&] { second = p->Close(absl::Seconds(5)); });
+  const bool waits_by_clock = gate.AwaitWaits(bounded.get_id(), 1);
+  CHECK(waits_by_clock);
+  if (waits_by_clock) {
+    rig.obs.AwaitBlockedBy(bounded.get_id(), 1);
+    rig.clock.Advance(absl::Seconds(5));
+  } else {
+    // The second Close() waits for the first, whatever its timeout: let the
+    // record through so that both return.
+    // (A spin, on this failure path only: which wait is whose is unknown.)
+    rig.stream.set_fault(nullptr);
+    while (!out.has(0)) {
+      rig.clock.Advance(absl::Seconds(10));
+      std::this_thread::yield();
+    }
+  }
+  bounded.join();
+  forever.join();
+  if (!waits_by_clock) return;
+  BROOK_CHECK_CODE(second, kUnknown);
+  BROOK_CHECK_CODE(first, kUnknown);
+  BROOK_CHECK_CODE(out.at(0), kCancelled);
+  CHECK(p->stats().records_failed == 1);
+  CHECK(p->stats().records_buffered == 0);
+}
+
 TEST_CASE("AsyncProducer lifecycle: a callback may Put() and read stats()",
           "[produce]") {
   Rig rig;
