@@ -53,9 +53,11 @@
 // intakes at each switch.
 // Callbacks run on the producer's sending thread, one at a time, in the
 // order the records' outcomes became known; a callback must not block for
-// long and must not call `Flush()` or `Close()` (it may call `Put()` with
-// `put_timeout` zero). Lifetime: `stream` must outlive the producer; the
-// destructor calls `Close()` if it was not called.
+// long, must not call `Flush()` or `Close()` nor destroy the producer (each
+// waits for the sending thread, which runs the callback), and must not throw
+// (nothing catches it there: the process ends); it may call `Put()` with
+// `put_timeout` zero, and `stats()`. Lifetime: `stream` must outlive the
+// producer; the destructor calls `Close()` if it was not called.
 //
 // Example:
 //   brook::AsyncProducerOptions options;
@@ -268,9 +270,10 @@ class BROOK_EXPORT AsyncProducer {
   // Stops accepting records, flushes, and waits up to `timeout` for every
   // buffered record to complete; records still buffered then complete with
   // kCancelled (the callback of one whose `Put()` raced with `Close()` may
-  // then run on the thread calling `Close()`). Stops the sending thread. Returns OK if every record the
-  // producer accepted was stored, else kUnknown saying how many failed (each
-  // failure went to its callback). A second call returns the same at once;
+  // then run on the thread calling `Close()`). Stops the sending thread.
+  // Returns OK if every record the producer accepted was stored, else
+  // kUnknown saying how many failed (each failure went to its callback). A
+  // second call returns the same at once;
   // one made while the first still waits waits with it, up to its own
   // `timeout`, then cancels what is left (for both).
   absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());
