@@ -1,8 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
-// AsyncProducer: options, the put side (checks, copy into the intake, room
-// and back-pressure), Flush() and Close(). The sending thread is in
-// sender.cc; async_producer_impl.h says who owns what.
+// AsyncProducer: the put side (checks, copy into the intake, room and
+// back-pressure), Flush() and Close(). Options are checked and producers
+// made in async_producer_create.cc, the sending thread is in sender.cc;
+// async_producer_impl.h says who owns what.
 
 #include "brook/async_producer.h"
 
@@ -39,69 +40,6 @@ constexpr size_t kHashGroup = 32;
 // Empty chunks kept for reuse (8 MiB at most): a fresh chunk costs a page
 // fault per 4 KiB when first written.
 constexpr size_t kFreeChunks = 32;
-
-absl::Status OutOfRange(absl::string_view option, absl::string_view value,
-                        absl::string_view range) {
-  return absl::InvalidArgumentError(absl::StrCat("async producer option ",
-                                                 option, ": ", value,
-                                                 " is out of range ", range));
-}
-
-absl::Status CheckDuration(absl::string_view option, absl::Duration value,
-                           absl::Duration lo, absl::Duration hi) {
-  if (value >= lo && value <= hi) return absl::OkStatus();
-  return OutOfRange(option, absl::FormatDuration(value),
-                    absl::StrCat("[", absl::FormatDuration(lo), ", ",
-                                 absl::FormatDuration(hi), "]"));
-}
-
-absl::Status CheckInt(absl::string_view option, int64_t value, int64_t lo,
-                      int64_t hi) {
-  if (value >= lo && value <= hi) return absl::OkStatus();
-  return OutOfRange(option, absl::StrCat(value),
-                    absl::StrCat("[", lo, ", ", hi, "]"));
-}
-
-absl::Status CheckOptions(const AsyncProducerOptions& o,
-                          int64_t max_record_bytes) {
-  const absl::Duration hour = absl::Hours(1);
-  const absl::Duration ms = absl::Milliseconds(1);
-  absl::Status s =
-      CheckDuration("linger", o.linger, absl::ZeroDuration(), hour);
-  if (s.ok()) s = CheckInt("max_batch_records", o.max_batch_records, 1, 100000);
-  if (s.ok()) {
-    s = CheckInt("max_batch_bytes", o.max_batch_bytes, 1, int64_t{64} << 20);
-  }
-  if (s.ok()) {
-    s = CheckInt("max_buffered_records", o.max_buffered_records, 1,
-                 std::numeric_limits<int32_t>::max());
-  }
-  if (s.ok()) {
-    const int64_t lo = std::max(o.max_batch_bytes, max_record_bytes);
-    s = CheckInt("max_buffered_bytes", o.max_buffered_bytes, lo,
-                 std::numeric_limits<int64_t>::max());
-  }
-  if (s.ok() && o.put_timeout < absl::ZeroDuration()) {
-    s = OutOfRange("put_timeout", absl::FormatDuration(o.put_timeout),
-                   "[0, inf]");
-  }
-  if (s.ok()) {
-    s = CheckDuration("record_ttl", o.record_ttl, ms, absl::InfiniteDuration());
-  }
-  if (s.ok()) s = CheckDuration("min_backoff", o.min_backoff, ms, hour);
-  if (s.ok()) {
-    s = CheckDuration("max_backoff", o.max_backoff, o.min_backoff, hour);
-  }
-  if (s.ok()) {
-    s = CheckInt("aggregation_max_count", o.aggregation_max_count, 1,
-                 int64_t{4294967295});
-  }
-  if (s.ok()) {
-    s = CheckInt("aggregation_max_bytes", o.aggregation_max_bytes, 64,
-                 std::numeric_limits<int64_t>::max());
-  }
-  return s;
-}
 
 // Producer ids (never reused) name producers in the thread_local cache below,
 // which a destroyed producer's address could otherwise match.
@@ -470,11 +408,14 @@ absl::Status AsyncProducer::Impl::Close(absl::Duration timeout) {
       // one's still bounds the wait, then cancels what is left as if it
       // were the first.
       const int64_t deadline = internal::DeadlineAfter(env_, timeout);
+      bool waited_out = false;  // then no deadline: wait without spinning
       while (!closed_) {
-        const int64_t until =
-            cancel_ ? std::numeric_limits<int64_t>::max() : deadline;
-        if (done_cv_.WaitUntil(&mu_, env_, until) && !closed_ && !cancel_ &&
-            buffered_records_.load() > 0) {
+        const int64_t until = cancel_ || waited_out
+                                  ? std::numeric_limits<int64_t>::max()
+                                  : deadline;
+        if (!done_cv_.WaitUntil(&mu_, env_, until)) continue;
+        waited_out = true;
+        if (!closed_ && !cancel_ && buffered_records_.load() > 0) {
           cancel_ = true;
           ++wake_generation_;
           wake_cv_.Signal();
@@ -537,25 +478,6 @@ AsyncProducerStats AsyncProducer::Impl::stats() const {
 }
 
 // --- AsyncProducer ---
-
-absl::StatusOr<std::unique_ptr<AsyncProducer>> AsyncProducer::Create(
-    Stream* stream, const AsyncProducerOptions& options) {
-  if (stream == nullptr) {
-    return absl::InvalidArgumentError("async producer: stream is null");
-  }
-  const int64_t max_record_bytes = stream->options().max_record_bytes;
-  absl::Status s = CheckOptions(options, max_record_bytes);
-  if (!s.ok()) return s;
-  if (stream->closed()) {
-    return absl::FailedPreconditionError(
-        "async producer: the stream is closed");
-  }
-  Env* env = options.env != nullptr ? options.env : Env::Default();
-  auto impl = std::make_unique<Impl>(stream, options, env, max_record_bytes);
-  s = impl->Start();
-  if (!s.ok()) return s;
-  return std::unique_ptr<AsyncProducer>(new AsyncProducer(std::move(impl)));
-}
 
 AsyncProducer::AsyncProducer(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
