@@ -4,6 +4,7 @@
 
 #include "log_store.h"
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -17,11 +18,13 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include <fcntl.h>
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 #include <lmdb.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <unistd.h>
 
 namespace brook {
 namespace bench {
@@ -367,6 +370,63 @@ std::unique_ptr<LogStore> OpenLmdb(Sync sync, const std::string& dir,
   return std::make_unique<LmdbStore>(env, dbi, sync);
 }
 
+// `StoreKind::kWriteFloor`: the bytes the peers store, with nothing else.
+// Syncs with the peers' `SyncClock`, so a sync lands after the same batches
+// as theirs (the batch that brings the unsynced bytes to 1 MiB, and the end).
+class WriteFloorStore : public LogStore {
+ public:
+  WriteFloorStore(int fd, Sync sync) : fd_(fd), sync_(sync) {}
+  ~WriteFloorStore() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool Append(uint64_t first, int count, absl::string_view data) override {
+    const size_t record = kKeyBytes + data.size();
+    const size_t bytes = static_cast<size_t>(count) * record;
+    // Reused across batches, like the peers' WriteBatch: only the first
+    // batch touches new pages.
+    if (buffer_.size() < bytes) buffer_.resize(bytes);
+    char* p = buffer_.data();
+    for (int i = 0; i < count; ++i, p += record) {
+      EncodeKey(first + static_cast<uint64_t>(i), p);
+      std::memcpy(p + kKeyBytes, data.data(), data.size());
+    }
+    // One write(2) per batch; the loop only finishes a short write.
+    for (size_t done = 0; done < bytes;) {
+      const ssize_t n = ::write(fd_, buffer_.data() + done, bytes - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Fail("write floor write", std::strerror(errno));
+      done += static_cast<size_t>(n);
+    }
+    if (sync_.Add(static_cast<int64_t>(bytes)) && ::fdatasync(fd_) != 0) {
+      return Fail("write floor fdatasync", std::strerror(errno));
+    }
+    return true;
+  }
+
+  // Syncs the last partial MiB (as the peers' `Finish()` does) and closes
+  // the file, without a sync for kNone.
+  bool Finish() override {
+    if (sync_.pending()) {
+      sync_.Reset();
+      if (::fdatasync(fd_) != 0) {
+        return Fail("write floor fdatasync", std::strerror(errno));
+      }
+    }
+    const int fd = fd_;
+    fd_ = -1;
+    return ::close(fd) == 0 || Fail("write floor close", std::strerror(errno));
+  }
+
+  // Write-only: the floor is there to time appends.
+  int64_t Scan(int64_t* /*bytes*/) override { return -1; }
+
+ private:
+  int fd_;
+  SyncClock sync_;
+  std::vector<char> buffer_;
+};
+
 }  // namespace
 
 const char* StoreName(StoreKind kind) {
@@ -381,6 +441,8 @@ const char* StoreName(StoreKind kind) {
       return "lmdb";
     case StoreKind::kLevelDb:
       return "leveldb";
+    case StoreKind::kWriteFloor:
+      return "write_floor";
   }
   return "?";
 }
@@ -421,6 +483,16 @@ std::unique_ptr<LogStore> OpenLogStore(StoreKind kind, Sync sync,
       }
       return std::make_unique<LevelDbStore>(std::unique_ptr<leveldb::DB>(db),
                                             sync);
+    }
+    case StoreKind::kWriteFloor: {
+      const std::string path = dir + "/records";
+      const int fd =
+          ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd < 0) {
+        *error = absl::StrCat("open ", path, ": ", std::strerror(errno));
+        return nullptr;
+      }
+      return std::make_unique<WriteFloorStore>(fd, sync);
     }
   }
   *error = "unknown store";

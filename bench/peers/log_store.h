@@ -4,8 +4,9 @@
 // instead (RocksDB, LMDB, LevelDB, from Debian 12's packages), so that
 // bench/peers/peers_bench.cc runs the same workload through each: records
 // keyed by a counter written as 16 hex digits (brook stores the same 16
-// bytes as the partition key), appended in order, one write call per batch, and read back
-// in key order. Not thread-safe; one store per object.
+// bytes as the partition key), appended in order, one write call per batch,
+// and read back in key order. Beside them, `kWriteFloor`: no store at all,
+// only the bytes any store must write. Not thread-safe; one store per object.
 
 #ifndef BROOK_BENCH_PEERS_LOG_STORE_H_
 #define BROOK_BENCH_PEERS_LOG_STORE_H_
@@ -25,6 +26,12 @@ enum class StoreKind {
   kRocksDb = 2,
   kLmdb = 3,
   kLevelDb = 4,
+  // Not a store: each batch's records (16-byte key, then value) written to
+  // one file with one buffered write(2), synced by the same rule as the
+  // peers (fdatasync), and closed at `Finish()`. What any store that writes
+  // the records through write(2) must do at least: a floor for the peers'
+  // append cost. Append and Finish only; `Scan()` returns -1.
+  kWriteFloor = 5,
 };
 
 // What an append has to have done before it returns, the same for every
@@ -59,7 +66,8 @@ class LogStore {
 };
 
 // Opens (creating if missing) the store of `kind` in `dir` (ignored for
-// kBrookMemory). Options are each store's defaults except: no compression
+// kBrookMemory; kWriteFloor creates the file `records` there, emptied).
+// Options are each store's defaults except: no compression
 // (brook does not compress by default), LMDB's map size 16 GiB and MDB_NOSYNC
 // (the commit writes but does not sync; `Sync` decides when to sync), and
 // brook's `durability` as `sync` says. `brook_retention_bytes` (brook only;
