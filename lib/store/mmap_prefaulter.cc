@@ -3,7 +3,8 @@
 // MmapSegmentStore's pre-faulter (mmap_segment_store.h): a thread that
 // prepares each shard's next segment file (allocated, mapped, every page
 // faulted in) while the current one fills, into the shard's pool of ready
-// files, where dropped segment files also go for reuse.
+// files, where dropped segment files also go for reuse; and that, under
+// kNone, moves the bounds marker's head after a roll.
 
 #include <algorithm>
 #include <utility>
@@ -26,8 +27,16 @@ void MmapSegmentStore::Preparer::Run() {
       if (stop_) return;
       job = requests_.front();
       requests_.erase(requests_.begin());
+      busy_ = true;
     }
-    store_->PrepareSpare(job.shard, job.capacity);
+    if (job.head) {
+      store_->MoveHeadDeferred(job.shard);
+    } else {
+      store_->PrepareSpare(job.shard, job.capacity);
+    }
+    MutexLock lock(&mu_);
+    busy_ = false;
+    idle_.SignalAll();
   }
 }
 

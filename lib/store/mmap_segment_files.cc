@@ -36,7 +36,7 @@ std::string MovedBoundsName(const std::string& current, bool set_trim,
 
 absl::Status MmapSegmentStore::MoveBounds(ShardState& state, bool set_trim,
                                           uint64_t trim, bool set_head,
-                                          uint64_t head) {
+                                          uint64_t head, bool deferred) {
   const std::string dir = ShardDir(state.number);
   bool had;
   bool renames;
@@ -61,6 +61,19 @@ absl::Status MmapSegmentStore::MoveBounds(ShardState& state, bool set_trim,
     state.dir_unsynced = false;
   }
   MutexLock lock(&state.bounds_mu);
+  if (deferred) {
+    // The pending head names a segment created before the sync above; a
+    // newer one (pending since) waits for its own request. Discard() may
+    // have taken it back meanwhile; and a head the marker already passed
+    // (retention moved it to an empty marker) stays.
+    if (!state.has_pending_head) return absl::OkStatus();
+    if (state.pending_head == head) state.has_pending_head = false;
+    uint64_t old_trim, old_head;
+    if (ParseBoundsName(state.bounds_name, &old_trim, &old_head) &&
+        old_head >= head) {
+      return absl::OkStatus();
+    }
+  }
   const std::string name =
       MovedBoundsName(state.bounds_name, set_trim, trim, set_head, head, &had);
   if (had && name == state.bounds_name) return absl::OkStatus();
@@ -112,9 +125,33 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
     if (options_.durability == Durability::kNone) state.dir_unsynced = true;
   }
   // After the file exists: the marker's head is a lower bound, and a stale
-  // one is harmless.
-  MoveBounds(state, false, 0, true, base_position).IgnoreError();
+  // one is harmless. Under kNone the new name is not synced, and the marker
+  // may not name it until it is (MoveBounds()): a directory sync takes
+  // milliseconds, so the preparer's thread does both, off the append path.
+  if (options_.durability == Durability::kNone && preparer_ != nullptr) {
+    {
+      MutexLock lock(&state.bounds_mu);
+      state.has_pending_head = true;
+      state.pending_head = base_position;
+    }
+    preparer_->RequestHead(shard_number);
+  } else {
+    MoveBounds(state, false, 0, true, base_position).IgnoreError();
+  }
   return std::make_shared<Segment>(base_position, std::move(backing));
+}
+
+void MmapSegmentStore::MoveHeadDeferred(uint32_t shard_number) {
+  ShardState& state = State(shard_number);
+  uint64_t head;
+  {
+    MutexLock lock(&state.bounds_mu);
+    if (!state.has_pending_head) return;
+    head = state.pending_head;
+  }
+  // A failed directory sync is sticky (the store reports it); the marker
+  // stays where it was.
+  MoveBounds(state, false, 0, true, head, /*deferred=*/true).IgnoreError();
 }
 
 absl::StatusOr<std::unique_ptr<MmapBacking>> MmapSegmentStore::TakeReadyFile(
@@ -231,6 +268,11 @@ void MmapSegmentStore::Discard(std::shared_ptr<Segment> segment) {
   // it back before the file goes, or the next open would find the newest
   // segment missing. If that fails, the file stays as an empty segment (a
   // stray torn tail to recovery) instead.
+  {
+    // A move of the head to this segment still pending is dropped.
+    MutexLock lock(&state.bounds_mu);
+    state.has_pending_head = false;
+  }
   if (!marker &&
       !MoveBounds(state, false, 0, true, b.previous_latest_base).ok()) {
     marker = true;

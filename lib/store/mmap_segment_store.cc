@@ -422,10 +422,17 @@ std::vector<MmapSegmentStore::ShardState*> MmapSegmentStore::States() const {
   return out;
 }
 
+void MmapSegmentStore::WaitForPreparerForTesting() {
+  if (preparer_ != nullptr) preparer_->WaitIdle();
+}
+
 absl::Status MmapSegmentStore::Close() {
   preparer_.reset();
   syncer_.reset();
   if (options_.read_only) return absl::OkStatus();
+  // A clean close leaves each marker's head exact: the moves a roll left to
+  // the (now stopped) preparer are made here.
+  for (ShardState* shard : States()) MoveHeadDeferred(shard->number);
   absl::Status s = SyncAll();
   if (s.ok()) s = BackgroundError();  // e.g. from a directory sync
   for (ShardState* shard : States()) {

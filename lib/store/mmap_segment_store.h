@@ -172,6 +172,9 @@ class MmapSegmentStore final : public SegmentStore {
     return indexed_segments_.load(std::memory_order_relaxed);
   }
   // Segments opened by OpenSegment() so far (for tests).
+  // Returns once the preparer thread has done what it was asked before
+  // (spare files, and under kNone the bounds markers' moves after rolls).
+  void WaitForPreparerForTesting();
   int64_t OpenedSegmentsForTesting() const {
     return opened_segments_.load(std::memory_order_relaxed);
   }
@@ -286,9 +289,15 @@ class MmapSegmentStore final : public SegmentStore {
   absl::Status SyncDir(const std::string& dir);
 
   // Renames the shard's bounds marker to say `trim` (if `set_trim`) and
-  // `head` (if `set_head`), creating it if it has none yet.
+  // `head` (if `set_head`), creating it if it has none yet. `deferred`: the
+  // preparer's move to the shard's pending head `head` (MoveHeadDeferred()),
+  // dropped if Discard() cleared it meanwhile and never lowering the head.
   absl::Status MoveBounds(ShardState& state, bool set_trim, uint64_t trim,
-                          bool set_head, uint64_t head);
+                          bool set_head, uint64_t head, bool deferred = false);
+  // Under kNone, on the preparer's thread: syncs the shard's directory and
+  // moves the marker's head to the newest segment a roll left pending, so
+  // that a roll does not wait for a directory sync.
+  void MoveHeadDeferred(uint32_t shard_number);
   // Creates, maps and faults in a zero-filled spare segment file for the
   // shard's next roll, off the append path (the preparer's thread).
   void PrepareSpare(uint32_t shard_number, size_t capacity);

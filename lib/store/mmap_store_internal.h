@@ -201,6 +201,11 @@ struct MmapSegmentStore::ShardState {
   // until recovery or the first segment makes one.
   Mutex bounds_mu;
   std::string bounds_name ABSL_GUARDED_BY(bounds_mu);
+  // Under kNone, the newest segment's base that a roll left for the
+  // preparer to move the marker's head to (MoveHeadDeferred()); cleared by
+  // Discard(), which moves the head back itself.
+  bool has_pending_head ABSL_GUARDED_BY(bounds_mu) = false;
+  uint64_t pending_head ABSL_GUARDED_BY(bounds_mu) = 0;
 };
 
 // Group commit by time: syncs a shard once its oldest unsynced commit is
@@ -238,7 +243,8 @@ class MmapSegmentStore::Syncer {
   std::thread thread_;
 };
 
-// Prepares spare segment files on request, one at a time.
+// Prepares spare segment files on request, one at a time, and (under kNone)
+// moves the bounds marker's head after a roll (MoveHeadDeferred()).
 class MmapSegmentStore::Preparer {
  public:
   explicit Preparer(MmapSegmentStore* store)
@@ -253,14 +259,26 @@ class MmapSegmentStore::Preparer {
   }
   void Request(uint32_t shard_number, size_t capacity) {
     MutexLock lock(&mu_);
-    requests_.push_back({shard_number, capacity});
+    requests_.push_back({shard_number, capacity, false});
     wake_.Signal();
+  }
+  // Asks for the shard's pending head to be moved (ShardState::pending_head).
+  void RequestHead(uint32_t shard_number) {
+    MutexLock lock(&mu_);
+    requests_.push_back({shard_number, 0, true});
+    wake_.Signal();
+  }
+  // Returns once every request made before has been done.
+  void WaitIdle() {
+    MutexLock lock(&mu_);
+    while (!requests_.empty() || busy_) idle_.Wait(&mu_);
   }
 
  private:
   struct Job {
     uint32_t shard;
     size_t capacity;
+    bool head;  // MoveHeadDeferred(), not PrepareSpare()
   };
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return stop_ || !requests_.empty();
@@ -270,7 +288,9 @@ class MmapSegmentStore::Preparer {
   MmapSegmentStore* const store_;
   Mutex mu_;
   CondVar wake_;
+  CondVar idle_;  // WaitIdle()
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;  // doing a job taken off requests_
   std::vector<Job> requests_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
