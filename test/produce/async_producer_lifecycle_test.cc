@@ -126,6 +126,18 @@ class GateEnv : public EnvWrapper {
   std::map<int64_t, Waits> waits_until_;
 };
 
+// The rig's options, timed by `gate`, over a shard whose every append fails
+// with a retryable error, each retry after `backoff`.
+AsyncProducerOptions BusyShardOptions(Rig& rig, GateEnv& gate,
+                                      absl::Duration backoff) {
+  rig.FailAlways(absl::UnavailableError("injected: shard busy"));
+  AsyncProducerOptions o = rig.options;
+  o.env = &gate;
+  o.min_backoff = backoff;
+  o.max_backoff = backoff;
+  return o;
+}
+
 TEST_CASE(
     "AsyncProducer lifecycle: Close() returns when a racing put takes its "
     "reservation back",
@@ -176,13 +188,9 @@ TEST_CASE(
     "the first waits",
     "[produce]") {
   Rig rig;
-  rig.FailAlways(absl::UnavailableError("injected: shard busy"));
   GateEnv gate(&rig.obs);
-  AsyncProducerOptions o = rig.options;
-  o.env = &gate;
+  AsyncProducerOptions o = BusyShardOptions(rig, gate, absl::Seconds(10));
   o.record_ttl = absl::InfiniteDuration();
-  o.min_backoff = absl::Seconds(10);
-  o.max_backoff = absl::Seconds(10);
   std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, o);
   Outcomes out;
   BROOK_REQUIRE_OK(p->Put("k", "v", {}, out.Slot(0)));
@@ -311,14 +319,10 @@ TEST_CASE(
     "while Close() waits",
     "[produce]") {
   Rig rig;
-  rig.FailAlways(absl::UnavailableError("injected: shard busy"));
   GateEnv gate(&rig.obs);
-  AsyncProducerOptions o = rig.options;
-  o.env = &gate;
   // Backoff is jittered in [0, 1 h]: with this seed (and all but 1 in 3600)
   // it outlasts the TTL.
-  o.min_backoff = absl::Hours(1);
-  o.max_backoff = absl::Hours(1);
+  AsyncProducerOptions o = BusyShardOptions(rig, gate, absl::Hours(1));
   o.seed = 7;
   o.record_ttl = absl::Seconds(1);
   std::unique_ptr<AsyncProducer> p = MakeProducer(&rig.stream, o);
