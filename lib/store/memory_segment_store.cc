@@ -1,6 +1,8 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 
 #include <algorithm>
+#include <cstdint>
+#include <new>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -8,10 +10,47 @@
 
 #include "store/segment_store.h"
 #include "util/mutex.h"
+#include <sys/mman.h>
 
 namespace brook {
 namespace internal {
 namespace {
+
+constexpr size_t kHugePage = size_t{2} << 20;
+
+size_t HugeRounded(size_t bytes) {
+  return (bytes + kHugePage - 1) / kHugePage * kHugePage;
+}
+
+// Segment memory. A buffer of 2 MiB or more is anonymous memory aligned to
+// 2 MiB and marked for transparent huge pages: a fresh segment's first
+// touch then costs one fault per 2 MiB instead of one per 4 KiB (on some
+// hosts each of those is tens of microseconds), and the TLB covers it.
+// Throws std::bad_alloc as `new` does.
+char* AllocateBuffer(size_t bytes) {
+  if (bytes < kHugePage) return new char[bytes];
+  const size_t size = HugeRounded(bytes);
+  const size_t mapped = size + kHugePage;  // room to align the start
+  void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+  const uintptr_t aligned = (start + kHugePage - 1) & ~(kHugePage - 1);
+  if (aligned > start) ::munmap(p, aligned - start);
+  const size_t tail = mapped - (aligned - start) - size;
+  if (tail > 0) ::munmap(reinterpret_cast<char*>(aligned + size), tail);
+  char* const buffer = reinterpret_cast<char*>(aligned);
+  (void)::madvise(buffer, size, MADV_HUGEPAGE);  // advice: may be refused
+  return buffer;
+}
+
+void FreeBuffer(char* buffer, size_t bytes) {
+  if (bytes < kHugePage) {
+    delete[] buffer;
+  } else {
+    ::munmap(buffer, HugeRounded(bytes));
+  }
+}
 
 // Buffers of the standard size, kept for reuse. Shared by the store and every
 // buffer it handed out, so a buffer released after the store is gone is freed.
@@ -20,7 +59,7 @@ class BufferPool {
   BufferPool(size_t buffer_bytes, size_t max_pooled)
       : buffer_bytes_(buffer_bytes), max_pooled_(max_pooled) {}
   ~BufferPool() {
-    for (char* b : free_) delete[] b;
+    for (char* b : free_) FreeBuffer(b, buffer_bytes_);
   }
 
   size_t buffer_bytes() const { return buffer_bytes_; }
@@ -34,7 +73,7 @@ class BufferPool {
         return b;
       }
     }
-    return new char[buffer_bytes_];
+    return AllocateBuffer(buffer_bytes_);
   }
 
   void Give(char* buffer) {
@@ -45,7 +84,7 @@ class BufferPool {
         return;
       }
     }
-    delete[] buffer;
+    FreeBuffer(buffer, buffer_bytes_);
   }
 
  private:
@@ -61,12 +100,12 @@ class HeapBacking final : public SegmentBacking {
   HeapBacking(std::shared_ptr<BufferPool> pool, size_t capacity)
       : pool_(std::move(pool)),
         capacity_(capacity),
-        data_(pool_ ? pool_->Take() : new char[capacity]) {}
+        data_(pool_ ? pool_->Take() : AllocateBuffer(capacity)) {}
   ~HeapBacking() override {
     if (pool_) {
       pool_->Give(data_);
     } else {
-      delete[] data_;
+      FreeBuffer(data_, capacity_);
     }
   }
   char* data() override { return data_; }
