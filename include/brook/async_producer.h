@@ -273,9 +273,9 @@ class BROOK_EXPORT AsyncProducer {
   // then run on the thread calling `Close()`). Stops the sending thread.
   // Returns OK if every record the producer accepted was stored, else
   // kUnknown saying how many failed (each failure went to its callback). A
-  // second call returns the same at once;
-  // one made while the first still waits waits with it, up to its own
-  // `timeout`, then cancels what is left (for both).
+  // second call returns the same at once; one made while the first still
+  // waits waits with it, up to its own `timeout`, then cancels what is left
+  // (for both).
   absl::Status Close(absl::Duration timeout = absl::InfiniteDuration());
 
   // The counters now. A record counts as completed once its callback has
