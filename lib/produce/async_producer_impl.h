@@ -128,7 +128,8 @@ class AsyncProducer::Impl {
   void FreeDoneChunks() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   EpochCount& CountOf(int64_t epoch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  // --- sending thread (sender.cc; aggregates in aggregated_batch.cc) ---
+  // --- sending thread (sender.cc; the shard map and routing in
+  // shard_map.cc; aggregates in aggregated_batch.cc) ---
   void Run();
   // Waits for something to do.
   Wake Wait();

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -80,6 +81,15 @@ static_assert(std::is_trivially_copyable<RecordMeta>::value,
               "records are moved as plain bytes");
 static_assert(std::is_trivially_copyable<RoutedRecord>::value,
               "records are moved as plain bytes");
+
+// A time in milliseconds that never comes (no deadline).
+inline constexpr int64_t kNeverMillis = std::numeric_limits<int64_t>::max();
+
+// The time `b` milliseconds after `a`, or kNeverMillis if that overflows.
+// REQUIRES: b >= 0.
+inline int64_t AddSaturatedMillis(int64_t a, int64_t b) {
+  return a > kNeverMillis - b ? kNeverMillis : a + b;
+}
 
 // Partition key plus data: what a batch's byte limit counts.
 inline int64_t BatchBytes(const RoutedRecord& r) {

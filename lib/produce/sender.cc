@@ -2,10 +2,11 @@
 //
 // AsyncProducer's sending thread: takes the intakes' per-shard slots into
 // the shard queues, appends full or lingered batches, retries with backoff,
-// follows reshards and completes records (batches of aggregates are filled
-// in aggregated_batch.cc). It works on state only this thread touches,
-// without `mu_`, which it takes only to wait, to count what it took and
-// completed, and to publish the shard map to the putters.
+// follows reshards and completes records (the shard map and routing are in
+// shard_map.cc, batches of aggregates are filled in aggregated_batch.cc). It
+// works on state only this thread touches, without `mu_`, which it takes
+// only to wait, to count what it took and completed, and to publish the
+// shard map to the putters.
 
 #include <algorithm>
 #include <array>
@@ -17,7 +18,6 @@
 
 #include "absl/strings/str_cat.h"
 
-#include "brook/partitioner.h"
 #include "brook/shard.h"
 #include "brook/stream.h"
 
@@ -28,11 +28,8 @@ namespace brook {
 using internal::BatchBytes;
 namespace {
 
-constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-
-int64_t AddSaturated(int64_t a, int64_t b) {
-  return a > kNever - b ? kNever : a + b;
-}
+constexpr int64_t kNever = internal::kNeverMillis;
+using internal::AddSaturatedMillis;
 
 bool Retryable(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsResourceExhausted(s) ||
@@ -146,7 +143,7 @@ bool AsyncProducer::Impl::IntakesDue(bool flushing, int64_t now,
   for (internal::Intake* in : sender_intakes_) {
     internal::IntakeLockHolder lock(&in->mu);
     if (in->count == 0) continue;
-    const int64_t due = AddSaturated(in->oldest_millis, linger_millis_);
+    const int64_t due = AddSaturatedMillis(in->oldest_millis, linger_millis_);
     if (flushing || now >= due || in->MostForOneShard() >= full ||
         in->bytes >= full_bytes) {
       return true;
@@ -235,36 +232,6 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
   return taken;
 }
 
-void AsyncProducer::Impl::Route(std::vector<PendingRecord>* intake) {
-  // Records no open shard owned when they were slotted (hashed): looked up
-  // once more, and failed if still so.
-  for (PendingRecord& r : *intake) RouteOne(std::move(r));
-  intake->clear();
-}
-
-internal::ShardQueue* AsyncProducer::Impl::QueueFor(HashKey key) {
-  // The open shards tile the key space, sorted by their first key.
-  auto it = std::upper_bound(
-      queues_.begin(), queues_.end(), key,
-      [](HashKey k, const std::unique_ptr<internal::ShardQueue>& q) {
-        return k < q->range.starting_hash_key;
-      });
-  if (it == queues_.begin()) return nullptr;
-  internal::ShardQueue* q = std::prev(it)->get();
-  return q->range.Contains(key) ? q : nullptr;
-}
-
-void AsyncProducer::Impl::RouteOne(PendingRecord&& r) {
-  internal::ShardQueue* q = QueueFor(r.routed.hash_key);
-  if (q == nullptr) {
-    Complete(r.meta, absl::UnavailableError(absl::StrCat(
-                         "async producer: no open shard owns hash key ",
-                         HashKeyToString(r.routed.hash_key))));
-    return;
-  }
-  q->records.push_back(r);
-}
-
 bool AsyncProducer::Impl::SendDue(const Wake& wake) {
   const int64_t now = env_->NowMillis();
   for (size_t i = 0; i < queues_.size(); ++i) {
@@ -282,7 +249,8 @@ bool AsyncProducer::Impl::SendQueue(internal::ShardQueue* q, const Wake& wake,
     const bool due =
         wake.flushing || q->records.size() >= full ||
         q->records.bytes() >= options_.max_batch_bytes ||
-        now >= AddSaturated(q->records.front_meta().put_millis, linger_millis_);
+        now >= AddSaturatedMillis(q->records.front_meta().put_millis,
+                                  linger_millis_);
     if (!due) return true;
     const size_t n =
         options_.aggregation_enabled ? FillAggregatedBatch(q) : FillBatch(q);
@@ -382,7 +350,8 @@ size_t AsyncProducer::Impl::FillBatch(internal::ShardQueue* q) {
 void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
   bool expired = false;
   while (!q->records.empty() &&
-         now >= AddSaturated(q->records.front_meta().put_millis, ttl_millis_)) {
+         now >= AddSaturatedMillis(q->records.front_meta().put_millis,
+                                   ttl_millis_)) {
     PendingRecord r = q->records.pop_front();
     const std::string why =
         r.meta.attempts == 0 || q->last_error.ok()
@@ -398,74 +367,6 @@ void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
   if (expired) Settle();
 }
 
-std::vector<ShardDescription> AsyncProducer::Impl::OpenShards() const {
-  std::vector<ShardDescription> open;
-  // ListShards() describes shard after shard, so a reshard racing with it
-  // can show a parent closed and not yet its children, or both open: read
-  // again until the open shards tile the key space (a reshard is short).
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    open.clear();
-    for (ShardDescription& d : stream_->ListShards()) {
-      if (d.is_open()) open.push_back(std::move(d));
-    }
-    std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-      return a.hash_key_range.starting_hash_key <
-             b.hash_key_range.starting_hash_key;
-    });
-    bool tiled =
-        !open.empty() && open.front().hash_key_range.starting_hash_key == 0 &&
-        open.back().hash_key_range.ending_hash_key == absl::Uint128Max();
-    for (size_t i = 1; tiled && i < open.size(); ++i) {
-      tiled = open[i - 1].hash_key_range.ending_hash_key + 1 ==
-              open[i].hash_key_range.starting_hash_key;
-    }
-    if (tiled) break;
-    std::this_thread::yield();
-  }
-  return open;
-}
-
-void AsyncProducer::Impl::RefreshShardMap() {
-  ++refreshes_;
-  std::vector<std::unique_ptr<internal::ShardQueue>> old = std::move(queues_);
-  queues_.clear();
-  for (const ShardDescription& d : OpenShards()) {
-    std::unique_ptr<internal::ShardQueue> q;
-    for (auto& o : old) {
-      if (o != nullptr && o->shard_id == d.shard_id) q = std::move(o);
-    }
-    if (q == nullptr) {
-      absl::StatusOr<Shard*> shard = stream_->GetShard(d.shard_id);
-      if (!shard.ok()) continue;
-      q = std::make_unique<internal::ShardQueue>();
-      q->shard_id = d.shard_id;
-      q->shard = *shard;
-      q->range = d.hash_key_range;
-    }
-    queues_.push_back(std::move(q));  // sorted, as OpenShards() is
-  }
-  // The putters route by the new map from their next group on; slots they
-  // routed by the old one are routed again when taken (RouteIntake()).
-  sender_ranges_.clear();
-  for (const auto& q : queues_) sender_ranges_.push_back(q->range);
-  {
-    internal::MutexLock lock(&mu_);
-    route_ranges_ = sender_ranges_;
-    route_version_.fetch_add(1);
-  }
-  // Records of closed shards go, in order, to the shards that own their keys
-  // now: those are new, so the moved records come before any routed later.
-  for (auto& o : old) {
-    if (o == nullptr) continue;
-    while (!o->records.empty()) {
-      PendingRecord r = o->records.pop_front();
-      internal::ShardQueue* to = QueueFor(r.routed.hash_key);
-      if (to != nullptr && to->last_error.ok()) to->last_error = o->last_error;
-      RouteOne(std::move(r));
-    }
-  }
-}
-
 int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
   int64_t deadline = kNever;
   const size_t max_records = static_cast<size_t>(FullBatchRecords());
@@ -475,9 +376,9 @@ int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
     int64_t t = wake.flushing || q->records.size() >= max_records ||
                         q->records.bytes() >= options_.max_batch_bytes
                     ? 0
-                    : AddSaturated(front.put_millis, linger_millis_);
+                    : AddSaturatedMillis(front.put_millis, linger_millis_);
     t = std::max(t, q->backoff_until_millis);
-    t = std::min(t, AddSaturated(front.put_millis, ttl_millis_));
+    t = std::min(t, AddSaturatedMillis(front.put_millis, ttl_millis_));
     deadline = std::min(deadline, t);
   }
   return deadline;
