@@ -17,7 +17,13 @@
 // and appends each batch to its shard (`Shard::Append()`, all or none). When
 // an append says the shard was closed by a reshard (kAborted), it reads the
 // shard map anew and moves that shard's waiting records, in order, to the
-// shards that own their keys now.
+// shards that own their keys now. A map read while a reshard is under way
+// may leave part of the key space to no open shard (a parent listed closed
+// before its children are listed), and a few quick reads again may not
+// mend it: a record whose hash key falls there is kept, as the KPL keeps a
+// record it cannot route yet, and routed again by a fresh read of the map
+// after a backoff (see `min_backoff`), until its `record_ttl` runs out;
+// records of the keys that open shards own go on meanwhile.
 //
 // Sequence numbers: a batch is stored with
 // `Shard::AppendWithSequenceNumbers()`, so each record gets the number its
@@ -34,11 +40,13 @@
 // Order: records that one thread puts with the same partition key (or the
 // same explicit hash key) are stored in the order that thread put them,
 // through retries and reshards: a shard's records are appended by one batch
-// at a time, a failed batch is retried before anything put after it, and
+// at a time, a failed batch is retried before anything put after it,
 // records moved by a reshard go ahead of records routed to the new shard
-// after the move. Across threads, as across Kinesis clients, no order is
-// promised. A record that fails for good (its TTL ran out, or a
-// non-retryable error) does not hold back the records after it.
+// after the move, and a record kept because no open shard owned its key
+// keeps every later record of that key waiting behind it. Across threads,
+// as across Kinesis clients, no order is promised. A record that fails for
+// good (its TTL ran out, or a non-retryable error) does not hold back the
+// records after it.
 //
 // Thread safety: every method may be called from many threads at once.
 // Each thread that puts gets an intake of its own (kept until the producer is
@@ -138,6 +146,10 @@ struct AsyncProducerOptions {
   // closed by a reshard; routed again at once, without backoff),
   // kResourceExhausted (throttled, or the stream or disk full),
   // kUnavailable. Every other code fails the batch's records at once.
+  // Records whose hash key no open shard owns (see the top of this file)
+  // wait the same backoffs, the n-th after the n-th read of the shard map
+  // that still left them without a shard; on a closed stream they fail with
+  // kFailedPrecondition at the end of their backoff.
   // 1 ms <= min_backoff <= max_backoff <= 1 hour.
   // Defaults: 100 ms and 5 s.
   absl::Duration min_backoff = absl::Milliseconds(100);
@@ -216,7 +228,8 @@ class BROOK_EXPORT AsyncProducer {
   //   kInvalidArgument     the record is invalid for the stream (also
   //                        returned by `Put()` at once when it can tell);
   //   kDeadlineExceeded    `record_ttl` ran out; the message says the last
-  //                        error;
+  //                        error (for a record no open shard owned, "no
+  //                        open shard owns hash key ...");
   //   kFailedPrecondition  the stream was closed or is read-only;
   //   kCancelled           `Close()` gave up on it (its timeout ran out);
   //   other codes          a non-retryable append error (e.g. a failed

@@ -18,8 +18,9 @@
 // the completions, free chunks and wake (after its unlock) `Put()` callers
 // waiting for room and `Flush()`/`Close()` callers waiting for completions.
 //
-// Ownership: the shard map and the queues belong to the sending thread alone
-// (no lock); an intake's records under its `mu`; everything under
+// Ownership: the shard map, the queues and the parked records (those no open
+// shard owns, shard_map.cc) belong to the sending thread alone (no lock); an
+// intake's records under its `mu`; everything under
 // ABSL_GUARDED_BY(mu_) is shared. Lock order: an intake's `mu` before `mu_`
 // (a put takes `mu_` for a new chunk while it holds its intake's); the
 // sending thread never holds both. No callback, stream call or Env wait other
@@ -143,13 +144,26 @@ class AsyncProducer::Impl {
   // True if some intake holds records due now (or that fill a batch);
   // lowers `*deadline` to the earliest linger deadline among them.
   bool IntakesDue(bool flushing, int64_t now, int64_t* deadline);
-  // Hashes and routes `intake` into the shard queues, in order.
+  // Routes `intake` (hashed) into the shard queues, in order; parks the
+  // records no open shard owns.
   void Route(std::vector<PendingRecord>* intake);
+  // Appends `r` to the queue of the open shard that owns its hash key, or
+  // parks it (Park()) if none does.
   void RouteOne(PendingRecord&& r);
   // The queue of the open shard that owns `key`, or null.
   internal::ShardQueue* QueueFor(HashKey key);
-  // Appends what is due in every queue; returns false if the shard map
-  // changed (the caller runs it again).
+  // Keeps `r`, whose key no open shard of the map owns, at the end of
+  // `parked_` until a refresh of the map routes it; the first record parked
+  // schedules a refresh after a backoff.
+  void Park(const PendingRecord& r);
+  // Fails the parked records whose TTL has run out; at their refresh time,
+  // fails them all with kFailedPrecondition if the stream is closed, else
+  // refreshes the shard map (which routes them again) and, if some are
+  // still parked, schedules the next refresh after a longer backoff. May
+  // replace `queues_`.
+  void ServeParked(int64_t now);
+  // Appends what is due in every queue (serving the parked records first);
+  // returns false if the shard map changed (the caller runs it again).
   bool SendDue(const Wake& wake);
   // Appends batches of `q` while it has due records; false if the map
   // changed.
@@ -167,9 +181,17 @@ class AsyncProducer::Impl {
   int64_t FullBatchRecords() const;
   // Fails the front records of `q` whose TTL has run out.
   void ExpireFront(internal::ShardQueue* q, int64_t now);
-  // The open shards, sorted by hash key, read until they tile the key space.
-  std::vector<ShardDescription> OpenShards() const;
-  // Reads the open shards anew and moves the records of closed ones.
+  // The kDeadlineExceeded a record gets when its TTL runs out after
+  // `attempts` appends, naming `last_error` (if not OK).
+  absl::Status TtlRanOut(int attempts, const absl::Status& last_error) const;
+  // The shards to route by, sorted by first hash key, no two overlapping:
+  // the open shards ListShards() lists, read a few times while they do not
+  // tile the key space, then (if they still do not) with the shards of
+  // `previous` that the last read does not list at all (shard_map.cc).
+  std::vector<ShardDescription> OpenShards(
+      const std::vector<std::unique_ptr<internal::ShardQueue>>& previous) const;
+  // Reads the shard map anew, then routes again, in order, the records of
+  // the shards that left it and the parked records.
   void RefreshShardMap();
   // The earliest time a queue has something to do (INT64_MAX for never).
   int64_t NextDeadline(const Wake& wake) const;
@@ -195,7 +217,7 @@ class AsyncProducer::Impl {
   // Counts the records completed since the last call, frees their chunks and
   // wakes waiters.
   void Settle();
-  // Completes every buffered record with kCancelled.
+  // Completes every buffered record (parked ones too) with kCancelled.
   void CancelAll(std::vector<PendingRecord>* intake);
 
   Stream* const stream_;
@@ -252,6 +274,13 @@ class AsyncProducer::Impl {
   std::vector<std::pair<int64_t, int64_t>> epoch_runs_;  // Drain()'s
   std::vector<std::unique_ptr<internal::ShardQueue>> queues_;  // by range
   std::vector<HashKeyRange> sender_ranges_;  // route_ranges_, without mu_
+  // Records whose hash key no open shard of the map owned when they were
+  // routed (a map read while a reshard was under way, say), in the order
+  // routed; each refresh of the map routes them again (shard_map.cc).
+  std::vector<PendingRecord> parked_;
+  int parked_backoffs_ = 0;  // backoffs since the first was parked
+  int64_t parked_retry_millis_ = internal::kNeverMillis;   // next refresh
+  int64_t parked_expiry_millis_ = internal::kNeverMillis;  // earliest TTL
   // Drain()'s: what it swaps out of an intake under its lock (emptied after).
   std::vector<internal::IntakeSlot> spare_slots_;
   internal::RecordList spare_tail_;

@@ -233,7 +233,8 @@ struct Intake {
   // Put, not hashed nor routed yet (fewer than a hash group).
   RecordList records ABSL_GUARDED_BY(mu);
   // slots[i]: routed to the i-th open shard of `ranges`; the last slot holds
-  // records that no open shard owned (the sending thread fails them).
+  // records that no open shard owned (the sending thread parks them until a
+  // shard map owns their keys; shard_map.cc).
   std::vector<IntakeSlot> slots ABSL_GUARDED_BY(mu);
   std::vector<HashKeyRange> ranges ABSL_GUARDED_BY(mu);
   std::vector<HashKey> starts ABSL_GUARDED_BY(mu);  // of `ranges`

@@ -2,11 +2,11 @@
 //
 // AsyncProducer's sending thread: takes the intakes' per-shard slots into
 // the shard queues, appends full or lingered batches, retries with backoff,
-// follows reshards and completes records (the shard map and routing are in
-// shard_map.cc, batches of aggregates are filled in aggregated_batch.cc). It
-// works on state only this thread touches, without `mu_`, which it takes
-// only to wait, to count what it took and completed, and to publish the
-// shard map to the putters.
+// follows reshards and completes records (the shard map, routing and parked
+// records are in shard_map.cc, batches of aggregates are filled in
+// aggregated_batch.cc). It works on state only this thread touches, without
+// `mu_`, which it takes only to wait, to count what it took and completed,
+// and to publish the shard map to the putters.
 
 #include <algorithm>
 #include <array>
@@ -234,6 +234,9 @@ int64_t AsyncProducer::Impl::Drain(std::vector<PendingRecord>* intake) {
 
 bool AsyncProducer::Impl::SendDue(const Wake& wake) {
   const int64_t now = env_->NowMillis();
+  // Before the queues: a refresh of the map for the parked records replaces
+  // them.
+  if (!parked_.empty()) ServeParked(now);
   for (size_t i = 0; i < queues_.size(); ++i) {
     if (!SendQueue(queues_[i].get(), wake, now)) return false;
   }
@@ -353,18 +356,25 @@ void AsyncProducer::Impl::ExpireFront(internal::ShardQueue* q, int64_t now) {
          now >= AddSaturatedMillis(q->records.front_meta().put_millis,
                                    ttl_millis_)) {
     PendingRecord r = q->records.pop_front();
-    const std::string why =
-        r.meta.attempts == 0 || q->last_error.ok()
-            ? std::string("before the record was appended")
-            : absl::StrCat("after ", r.meta.attempts,
-                           " attempts; last error: ", q->last_error.ToString());
     Complete(r.meta,
-             absl::DeadlineExceededError(absl::StrCat(
-                 "async producer: record_ttl of ",
-                 absl::FormatDuration(options_.record_ttl), " ran out ", why)));
+             TtlRanOut(r.meta.attempts, r.meta.attempts == 0 ? absl::OkStatus()
+                                                             : q->last_error));
     expired = true;
   }
   if (expired) Settle();
+}
+
+absl::Status AsyncProducer::Impl::TtlRanOut(
+    int attempts, const absl::Status& last_error) const {
+  std::string why = attempts == 0 || last_error.ok()
+                        ? std::string("before the record was appended")
+                        : absl::StrCat("after ", attempts, " attempts");
+  if (!last_error.ok()) {
+    absl::StrAppend(&why, "; last error: ", last_error.ToString());
+  }
+  return absl::DeadlineExceededError(absl::StrCat(
+      "async producer: record_ttl of ",
+      absl::FormatDuration(options_.record_ttl), " ran out ", why));
 }
 
 int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
@@ -380,6 +390,10 @@ int64_t AsyncProducer::Impl::NextDeadline(const Wake& wake) const {
     t = std::max(t, q->backoff_until_millis);
     t = std::min(t, AddSaturatedMillis(front.put_millis, ttl_millis_));
     deadline = std::min(deadline, t);
+  }
+  if (!parked_.empty()) {
+    deadline =
+        std::min({deadline, parked_retry_millis_, parked_expiry_millis_});
   }
   return deadline;
 }
@@ -460,6 +474,10 @@ void AsyncProducer::Impl::CancelAll(std::vector<PendingRecord>* intake) {
   }
   for (PendingRecord& r : *intake) Complete(r.meta, cancelled);
   intake->clear();
+  for (PendingRecord& r : parked_) Complete(r.meta, cancelled);
+  parked_.clear();
+  parked_backoffs_ = 0;
+  parked_retry_millis_ = parked_expiry_millis_ = kNever;
 }
 
 }  // namespace brook

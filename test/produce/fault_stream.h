@@ -1,8 +1,9 @@
 // Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
 //
 // Test helpers for the async producer: a `Stream` that forwards to a real one
-// but whose shards' appends can be made to fail (a fault injected per call),
-// and a reader of every record of a stream.
+// but whose shards' appends can be made to fail (a fault injected per call)
+// and whose `ListShards()` can be made to show another list, and a reader of
+// every record of a stream.
 
 #ifndef BROOK_TEST_PRODUCE_FAULT_STREAM_H_
 #define BROOK_TEST_PRODUCE_FAULT_STREAM_H_
@@ -46,16 +47,24 @@ class FaultShard final : public Shard {
 };
 
 // Forwards to `target`; each `Shard::Append()` first asks `fault` (if set),
-// which returns the error to fail it with, or OK to let it through.
+// which returns the error to fail it with, or OK to let it through; each
+// `ListShards()` returns what `list_fault` (if set) makes of the target's
+// list (it runs on the caller's thread, without the stream's lock).
 class FaultStream final : public Stream {
  public:
   using Fault = std::function<absl::Status(absl::string_view shard_id,
                                            absl::Span<const RoutedRecord>)>;
+  using ListFault = std::function<std::vector<ShardDescription>(
+      std::vector<ShardDescription>)>;
   explicit FaultStream(Stream* target) : target_(target) {}
 
   void set_fault(Fault fault) {
     std::lock_guard<std::mutex> lock(mu_);
     fault_ = std::move(fault);
+  }
+  void set_list_fault(ListFault fault) {
+    std::lock_guard<std::mutex> lock(mu_);
+    list_fault_ = std::move(fault);
   }
   // Append() calls made, failed ones included.
   int appends() {
@@ -71,7 +80,13 @@ class FaultStream final : public Stream {
 
   StreamOptions options() const override { return target_->options(); }
   std::vector<ShardDescription> ListShards() const override {
-    return target_->ListShards();
+    ListFault fault;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fault = list_fault_;
+    }
+    std::vector<ShardDescription> listed = target_->ListShards();
+    return fault ? fault(std::move(listed)) : listed;
   }
   StreamDescription DescribeStream() const override {
     return target_->DescribeStream();
@@ -146,6 +161,7 @@ class FaultStream final : public Stream {
   Stream* const target_;
   mutable std::mutex mu_;
   Fault fault_;
+  ListFault list_fault_;
   int appends_ = 0;
   mutable std::map<std::string, std::unique_ptr<FaultShard>> shards_;
 };
