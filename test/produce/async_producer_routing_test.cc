@@ -358,6 +358,9 @@ TEST_CASE(
   CHECK(p->stats().records_failed == 1);
   CHECK(p->stats().records_buffered == 0);
   CHECK(ReadAll(half.target.get()).size() == 1);
+  // Meanwhile the sending thread slept between reads of the map (one per
+  // backoff of up to 10 s, and the clock moved 5 s), it did not spin.
+  CHECK(p->stats().shard_map_refreshes < 10);
 }
 
 TEST_CASE(
