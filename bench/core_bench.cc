@@ -19,72 +19,21 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include "core_bench_util.h"
 #include "store/batch_format.h"
 #include "util/md5.h"
-#include <time.h>
 
 namespace brook {
 namespace {
 
-constexpr int kBatch = 500;                 // records per append / PutRecords
-constexpr size_t kRing = size_t{64} << 20;  // bytes kept, for both sides
-
-std::unique_ptr<Stream> BenchStream(int shards,
-                                    StreamOptions options = StreamOptions()) {
-  options.shard_count = shards;
-  options.segment_bytes = 4 << 20;
-  options.retention_bytes = kRing;
-  options.on_full = RetentionFullPolicy::kDropOldest;
-  return *Stream::Create(options);
-}
-
-// Fills each shard's ring once, so that the timed appends recycle dropped
-// segments, as a stream at its retention bound does, instead of faulting in
-// fresh pages (which a slow writer would pay for its whole run).
-void WarmUp(Stream* stream, benchmark::State& state) {
-  const std::string data(1000, 'w');
-  std::vector<RoutedRecord> batch(kBatch, RoutedRecord{"k", data, 0, true});
-  for (const ShardDescription& d : stream->ListShards()) {
-    Shard* shard = *stream->GetShard(d.shard_id);
-    for (RoutedRecord& r : batch)
-      r.hash_key = d.hash_key_range.starting_hash_key;
-    for (size_t bytes = 0; bytes < kRing + (kRing >> 2);
-         bytes += kBatch * data.size()) {
-      if (!shard->Append(batch).ok()) state.SkipWithError("warm-up failed");
-    }
-  }
-}
-
-// CPU seconds used by the whole process so far (every thread's).
-double ProcessCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) +
-         1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// Sets `items_per_cpu_second`: items over the CPU time of every thread of the
-// process since `cpu_start`, the like-for-like rate of work done on several
-// threads (the producer's putters and its sending thread) and on one. Call
-// from one thread only (counters are summed over threads).
-void SetItemsPerCpuSecond(benchmark::State& state, int64_t items,
-                          double cpu_start) {
-  const double cpu = ProcessCpuSeconds() - cpu_start;
-  state.counters["items_per_cpu_second"] =
-      cpu > 0 ? static_cast<double>(items) / cpu : 0.0;
-}
-
-// Partition keys of 16 to 36 bytes, as the design's MD5 figure assumes.
-std::vector<std::string> Keys(size_t n) {
-  std::mt19937 rng(42);
-  std::vector<std::string> keys;
-  for (size_t i = 0; i < n; ++i) {
-    std::string k = "user-" + std::to_string(rng());
-    k.resize(16 + rng() % 21, 'k');
-    keys.push_back(k);
-  }
-  return keys;
-}
+using core_bench::BenchStream;
+using core_bench::kBatch;
+using core_bench::Keys;
+using core_bench::kRing;
+using core_bench::ProcessCpuSeconds;
+using core_bench::RoutedKeys;
+using core_bench::SetItemsPerCpuSecond;
+using core_bench::WarmUp;
 
 // memcpy of the same record bytes into a preallocated (prefaulted) ring of the
 // size the stream keeps.
@@ -163,12 +112,6 @@ void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size,
   state.SetItemsProcessed(state.iterations() * kBatch);
   state.SetBytesProcessed(state.iterations() * kBatch *
                           static_cast<int64_t>(size));
-}
-
-// The keys of BM_PutRecords_Routed: 4096 of them, cycled.
-const std::vector<std::string>& RoutedKeys() {
-  static const std::vector<std::string> keys = Keys(4096);
-  return keys;
 }
 
 // PutRecords of records whose 16-36 byte partition keys must be MD5-hashed and

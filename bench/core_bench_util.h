@@ -1,0 +1,97 @@
+// Copyright 2026 The brook Authors. Licensed under the Apache License, 2.0.
+//
+// What the benchmarks of brook_core_bench share: the stream they write to,
+// its warm-up, the partition keys, and the CPU-time counter.
+
+#ifndef BROOK_BENCH_CORE_BENCH_UTIL_H_
+#define BROOK_BENCH_CORE_BENCH_UTIL_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include "brook/options.h"
+#include "brook/record.h"
+#include "brook/shard.h"
+#include "brook/stream.h"
+
+#include <time.h>
+
+namespace brook {
+namespace core_bench {
+
+constexpr int kBatch = 500;                 // records per append / PutRecords
+constexpr size_t kRing = size_t{64} << 20;  // bytes kept, for both sides
+
+inline std::unique_ptr<Stream> BenchStream(
+    int shards, StreamOptions options = StreamOptions()) {
+  options.shard_count = shards;
+  options.segment_bytes = 4 << 20;
+  options.retention_bytes = kRing;
+  options.on_full = RetentionFullPolicy::kDropOldest;
+  return *Stream::Create(options);
+}
+
+// Fills each shard's ring once, so that the timed appends recycle dropped
+// segments, as a stream at its retention bound does, instead of faulting in
+// fresh pages (which a slow writer would pay for its whole run).
+inline void WarmUp(Stream* stream, benchmark::State& state) {
+  const std::string data(1000, 'w');
+  std::vector<RoutedRecord> batch(kBatch, RoutedRecord{"k", data, 0, true});
+  for (const ShardDescription& d : stream->ListShards()) {
+    Shard* shard = *stream->GetShard(d.shard_id);
+    for (RoutedRecord& r : batch)
+      r.hash_key = d.hash_key_range.starting_hash_key;
+    for (size_t bytes = 0; bytes < kRing + (kRing >> 2);
+         bytes += kBatch * data.size()) {
+      if (!shard->Append(batch).ok()) state.SkipWithError("warm-up failed");
+    }
+  }
+}
+
+// CPU seconds used by the whole process so far (every thread's).
+inline double ProcessCpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) +
+         1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// Sets `items_per_cpu_second`: items over the CPU time of every thread of the
+// process since `cpu_start`, the like-for-like rate of work done on several
+// threads (the producer's putters and its sending thread) and on one. Call
+// from one thread only (counters are summed over threads).
+inline void SetItemsPerCpuSecond(benchmark::State& state, int64_t items,
+                                 double cpu_start) {
+  const double cpu = ProcessCpuSeconds() - cpu_start;
+  state.counters["items_per_cpu_second"] =
+      cpu > 0 ? static_cast<double>(items) / cpu : 0.0;
+}
+
+// Partition keys of 16 to 36 bytes, as the design's MD5 figure assumes.
+inline std::vector<std::string> Keys(size_t n) {
+  std::mt19937 rng(42);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < n; ++i) {
+    std::string k = "user-" + std::to_string(rng());
+    k.resize(16 + rng() % 21, 'k');
+    keys.push_back(k);
+  }
+  return keys;
+}
+
+// The keys of BM_PutRecords_Routed: 4096 of them, cycled.
+inline const std::vector<std::string>& RoutedKeys() {
+  static const std::vector<std::string> keys = Keys(4096);
+  return keys;
+}
+
+}  // namespace core_bench
+}  // namespace brook
+
+#endif  // BROOK_BENCH_CORE_BENCH_UTIL_H_
