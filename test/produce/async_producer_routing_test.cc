@@ -46,23 +46,11 @@ using testing::kStart;
 using testing::MakeProducer;
 using testing::MemoryStream;
 using testing::ObservingEnv;
+using testing::OpenShardsOf;
 using testing::Outcomes;
 using testing::ReadAll;
 using testing::Rig;
 using testing::StoredRecord;
-
-// The open shards of `stream`, by first hash key.
-std::vector<ShardDescription> OpenShardsOf(Stream* stream) {
-  std::vector<ShardDescription> open;
-  for (const ShardDescription& d : stream->ListShards()) {
-    if (d.is_open()) open.push_back(d);
-  }
-  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.hash_key_range.starting_hash_key <
-           b.hash_key_range.starting_hash_key;
-  });
-  return open;
-}
 
 // The open shard of `stream` that owns `partition_key`'s hash key.
 std::string OwnerOf(Stream* stream, absl::string_view partition_key) {

@@ -27,6 +27,7 @@
 #include "brook/stream.h"
 
 #include "produce/fault_stream.h"
+#include "produce/producer_rig.h"
 #include "testing/barrier.h"
 #include "testing/status_testing.h"
 
@@ -52,14 +53,7 @@ std::map<std::string, std::vector<std::string>> PerKey(Stream* stream) {
 
 // One random reshard of `stream`.
 void RandomReshard(Stream* stream, std::mt19937_64& rng) {
-  std::vector<ShardDescription> open;
-  for (const ShardDescription& d : stream->ListShards()) {
-    if (d.is_open()) open.push_back(d);
-  }
-  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.hash_key_range.starting_hash_key <
-           b.hash_key_range.starting_hash_key;
-  });
+  const std::vector<ShardDescription> open = testing::OpenShardsOf(stream);
   switch (rng() % 3) {
     case 0: {  // split the widest kind of shard at its middle
       if (open.size() >= 12) break;

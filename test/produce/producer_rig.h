@@ -7,9 +7,11 @@
 #ifndef BROOK_TEST_PRODUCE_PRODUCER_RIG_H_
 #define BROOK_TEST_PRODUCE_PRODUCER_RIG_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +20,7 @@
 
 #include "brook/async_producer.h"
 #include "brook/env.h"
+#include "brook/shard.h"
 #include "brook/stream.h"
 
 #include "produce/fault_stream.h"
@@ -75,6 +78,19 @@ inline void DriveUntil(ObservingEnv* obs, ManualClockEnv* clock,
     waits = obs->AwaitBlocked(waits) + 1;
     clock->Advance(step);
   }
+}
+
+// The open shards of `stream`, by first hash key.
+inline std::vector<ShardDescription> OpenShardsOf(Stream* stream) {
+  std::vector<ShardDescription> open;
+  for (const ShardDescription& d : stream->ListShards()) {
+    if (d.is_open()) open.push_back(d);
+  }
+  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
+    return a.hash_key_range.starting_hash_key <
+           b.hash_key_range.starting_hash_key;
+  });
+  return open;
 }
 
 }  // namespace testing
