@@ -52,11 +52,7 @@ struct ThreadIntake {
 };
 thread_local ThreadIntake this_thread_intake;
 
-int64_t AddSaturatedMillis(int64_t a, int64_t b) {
-  return a > std::numeric_limits<int64_t>::max() - b
-             ? std::numeric_limits<int64_t>::max()
-             : a + b;
-}
+using internal::AddSaturatedMillis;
 
 int64_t CeilMillis(absl::Duration d) {
   if (d == absl::InfiniteDuration()) {
