@@ -11,7 +11,10 @@
 //     variable releases it, so the waiter is then registered with the clock
 //     (or already returning), and moving a `ManualClockEnv` below reaches it.
 //     The mutexes of waits must outlive the `AwaitBlocked()` calls (a
-//     stream's own mutexes live as long as the stream).
+//     stream's own mutexes live as long as the stream). A wait that never
+//     comes (the thread expected to wait exited, or is stuck elsewhere) ends
+//     the test binary after `kHangGuard` of real time, with a message naming
+//     it, rather than hanging CI until its own timeout.
 // Put it above a `FaultInjectionEnv` or `ManualClockEnv`; clock and waits are
 // forwarded to the target.
 //
@@ -20,8 +23,11 @@
 #ifndef BROOK_TEST_TESTING_OBSERVING_ENV_H_
 #define BROOK_TEST_TESTING_OBSERVING_ENV_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,6 +45,10 @@ namespace testing {
 
 class ObservingEnv : public EnvWrapper {
  public:
+  // How long (real time) `AwaitBlocked()` waits for a wait that should come
+  // at once before it ends the test binary.
+  static constexpr std::chrono::seconds kHangGuard{120};
+
   explicit ObservingEnv(Env* target) : EnvWrapper(target) {}
 
   // Syncs attempted so far, failed ones included.
@@ -67,7 +77,10 @@ class ObservingEnv : public EnvWrapper {
     int64_t waits;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      waits_cv_.wait(lock, [&] { return waits_ >= n; });
+      if (!waits_cv_.wait_for(lock, kHangGuard, [&] { return waits_ >= n; })) {
+        HangGuardExpired(
+            absl::StrCat("AwaitBlocked(", n, "): ", waits_, " waits started"));
+      }
       waiter_mu = last_mu_;
       waits = waits_;
     }
@@ -79,7 +92,11 @@ class ObservingEnv : public EnvWrapper {
     std::mutex* waiter_mu;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      waits_cv_.wait(lock, [&] { return waits_by_[id].count >= n; });
+      if (!waits_cv_.wait_for(lock, kHangGuard,
+                              [&] { return waits_by_[id].count >= n; })) {
+        HangGuardExpired(absl::StrCat("AwaitBlockedBy(thread, ", n, "): ",
+                                      waits_by_[id].count, " waits started"));
+      }
       waiter_mu = waits_by_[id].mu;
     }
     std::lock_guard<std::mutex> held(*waiter_mu);
@@ -119,6 +136,14 @@ class ObservingEnv : public EnvWrapper {
                                                  FileOpenMode mode) override;
 
  private:
+  // A wait a test counted on never came: says which, and ends the binary (a
+  // hang would only end at CI's timeout, naming nothing).
+  [[noreturn]] static void HangGuardExpired(const std::string& what) {
+    std::fprintf(stderr, "ObservingEnv: %s after %lld s: giving up\n",
+                 what.c_str(), static_cast<long long>(kHangGuard.count()));
+    std::abort();
+  }
+
   std::mutex mu_;
   std::condition_variable waits_cv_;
   int64_t syncs_ = 0;
