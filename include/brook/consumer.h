@@ -33,6 +33,12 @@
 //     }
 //     *it = r->next_shard_iterator();
 //   }
+//
+// A reader that is done with each record once it has seen it can have them
+// handed over instead of collected, which is faster:
+//   absl::StatusOr<brook::ScanRecordsResult> s = consumer.ScanRecords(
+//       *it, brook::GetRecordsOptions(),
+//       [&](const brook::Record& rec) { Process(rec.data); });
 
 #ifndef BROOK_CONSUMER_H_
 #define BROOK_CONSUMER_H_
@@ -48,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -224,6 +231,19 @@ class BROOK_EXPORT GetRecordsResult {
   std::vector<std::shared_ptr<const void>> pins_;  // storage records point into
 };
 
+// The outcome of `Consumer::ScanRecords()`: what a `GetRecordsResult` says
+// beside its records (which went to the visitor instead). A plain value.
+struct ScanRecordsResult {
+  // Records handed to the visitor (user records, with
+  // `GetRecordsOptions::deaggregate`).
+  int64_t records = 0;
+  // As `GetRecordsResult`'s accessors of the same names.
+  ShardIterator next_shard_iterator;
+  absl::Duration behind_latest = absl::ZeroDuration();
+  std::vector<ChildShard> child_shards;
+  uint64_t skipped_records = 0;
+};
+
 // Ends `Consumer::WaitForRecords()` calls early, from another thread: a
 // reader thread blocked at a shard's tip is woken at once when its owner stops
 // (e.g. a consumer group worker's `Shutdown()`), whatever the stream's clock
@@ -288,6 +308,24 @@ class BROOK_EXPORT Consumer {
       const ShardIterator& iterator,
       const GetRecordsOptions& options = GetRecordsOptions()) const;
 
+  // Reads as `GetRecords()` does (the same records, iterator, options,
+  // limits, throttling, metrics and errors) but hands each record to
+  // `visit`, in order, as it is read, instead of collecting them in a result:
+  // for a reader that is done with each record once it has looked at it (a
+  // scan, a count, a copy elsewhere). Over brook's own streams that saves
+  // building a vector of `Record`s: a scan of 100-byte records runs 1.6-1.8
+  // times as fast (bench/README.md); over other streams it reads with
+  // `GetRecords()` and visits the result.
+  // The record passed to `visit`, and the bytes it views, are valid only
+  // during that call: copy what must outlive it. `visit` runs on the calling
+  // thread with no lock of the stream held, and may call the stream.
+  // On an error, `visit` may already have seen records read before the fault
+  // was found (damage further on, say); the iterator does not move, as after
+  // a failed `GetRecords()`, so reading from it again sees them again.
+  absl::StatusOr<ScanRecordsResult> ScanRecords(
+      const ShardIterator& iterator, const GetRecordsOptions& options,
+      absl::FunctionRef<void(const Record&)> visit) const;
+
   // Blocks until the shard holds a record at `iterator`, the shard is closed,
   // or `timeout` passes on the clock of the stream's `Env` (real time with the
   // default Env; with a `ManualClockEnv`, when the test moves the clock that
@@ -308,6 +346,10 @@ class BROOK_EXPORT Consumer {
                       WaitInterrupt* interrupt) const;
 
  private:
+  // kInvalidArgument, naming `call`, for an invalid iterator or another
+  // stream's.
+  absl::Status CheckIterator(const ShardIterator& iterator,
+                             absl::string_view call) const;
   // GetRecordsOptions::deaggregate. Adds to `size_counts` (kHistogramBuckets
   // entries, metrics.h) the sizes of the aggregates it expanded; returns
   // their user records in all.

@@ -445,6 +445,13 @@ class BROOK_EXPORT Stream {
   virtual absl::StatusOr<GetRecordsResult> DoGetRecords(
       const ShardIterator& iterator,
       const GetRecordsOptions& options) const = 0;
+  // `Consumer::ScanRecords()`, checked as for `DoGetRecords()`; with
+  // `GetRecordsOptions::deaggregate` the consumer expands what `visit` is
+  // given. The default reads with `DoGetRecords()` and visits its records:
+  // override it to visit records without collecting them.
+  virtual absl::StatusOr<ScanRecordsResult> DoScanRecords(
+      const ShardIterator& iterator, const GetRecordsOptions& options,
+      absl::FunctionRef<void(const Record&)> visit) const;
   virtual bool DoWaitForRecords(const ShardIterator& iterator,
                                 absl::Duration timeout) const = 0;
   // `Consumer::WaitForRecords()` with a `WaitInterrupt` (not null): as

@@ -11,6 +11,7 @@
 #include "brook/metrics.h"
 #include "brook/stream.h"
 
+#include "stream/scan_result.h"
 #include "stream/shard_metrics.h"
 
 namespace brook {
@@ -61,17 +62,26 @@ absl::StatusOr<ShardIterator> Consumer::GetShardIterator(
   return stream_->DoGetShardIterator(shard_id, start);
 }
 
-absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
-    const ShardIterator& iterator, const GetRecordsOptions& options) const {
+absl::Status Consumer::CheckIterator(const ShardIterator& iterator,
+                                     absl::string_view call) const {
   if (!iterator.valid()) {
     return absl::InvalidArgumentError(
-        "GetRecords: invalid shard iterator (default-made, or past the end of "
-        "a closed shard)");
+        absl::StrCat(call,
+                     ": invalid shard iterator (default-made, or past the end "
+                     "of a closed shard)"));
   }
   if (iterator.stream_ != stream_) {
     return absl::InvalidArgumentError(
-        absl::StrCat("GetRecords: the iterator for ", iterator.shard_id(),
+        absl::StrCat(call, ": the iterator for ", iterator.shard_id(),
                      " belongs to another stream"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<GetRecordsResult> Consumer::GetRecords(
+    const ShardIterator& iterator, const GetRecordsOptions& options) const {
+  if (absl::Status s = CheckIterator(iterator, "GetRecords"); !s.ok()) {
+    return s;
   }
   absl::StatusOr<GetRecordsResult> result =
       stream_->DoGetRecords(iterator, options);
@@ -108,6 +118,60 @@ int64_t Consumer::ExpandAggregates(GetRecordsResult* result,
   }
   records.swap(expanded);
   return user_records;
+}
+
+absl::StatusOr<ScanRecordsResult> Consumer::ScanRecords(
+    const ShardIterator& iterator, const GetRecordsOptions& options,
+    absl::FunctionRef<void(const Record&)> visit) const {
+  if (absl::Status s = CheckIterator(iterator, "ScanRecords"); !s.ok()) {
+    return s;
+  }
+  if (!options.deaggregate) {
+    return stream_->DoScanRecords(iterator, options, visit);
+  }
+  // As ExpandAggregates(), a stored record at a time.
+  int64_t counts[kHistogramBuckets] = {};
+  int64_t user_records = 0;
+  int64_t visited = 0;
+  std::vector<Record> users;
+  absl::StatusOr<ScanRecordsResult> result =
+      stream_->DoScanRecords(iterator, options, [&](const Record& r) {
+        if (!IsAggregatedRecord(r.data)) {
+          ++visited;
+          visit(r);
+          return;
+        }
+        users.clear();
+        if (!Deaggregate(r, &users).ok()) {
+          Record damaged = r;
+          damaged.damaged_aggregate = true;
+          ++visited;
+          visit(damaged);
+          return;
+        }
+        ++counts[internal::HistogramBucket(users.size())];
+        user_records += static_cast<int64_t>(users.size());
+        for (const Record& u : users) {
+          ++visited;
+          visit(u);
+        }
+      });
+  if (!result.ok()) return result;
+  result->records = visited;
+  if (user_records > 0) {
+    stream_->DoCountAggregates(iterator, counts, user_records);
+  }
+  return result;
+}
+
+absl::StatusOr<ScanRecordsResult> Stream::DoScanRecords(
+    const ShardIterator& iterator, const GetRecordsOptions& options,
+    absl::FunctionRef<void(const Record&)> visit) const {
+  absl::StatusOr<GetRecordsResult> read = DoGetRecords(iterator, options);
+  if (!read.ok()) return read.status();
+  for (const Record& r : read->records()) visit(r);
+  return internal::ScanResultOf(*read,
+                                static_cast<int64_t>(read->records().size()));
 }
 
 bool Consumer::WaitForRecords(const ShardIterator& iterator,

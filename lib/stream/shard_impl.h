@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
@@ -148,8 +149,13 @@ class ShardImpl final : public Shard {
 
   absl::StatusOr<ShardIterator> NewIterator(
       const StartingPosition& start) const;
-  absl::StatusOr<GetRecordsResult> Read(const ShardIterator& iterator,
-                                        const GetRecordsOptions& options) const;
+  // GetRecords. With `visit` not null, ScanRecords: each record goes to
+  // `*visit` as it is read, and the result holds no records (nor pins their
+  // storage); `*visited` (not null then) counts them.
+  absl::StatusOr<GetRecordsResult> Read(
+      const ShardIterator& iterator, const GetRecordsOptions& options,
+      const absl::FunctionRef<void(const Record&)>* visit = nullptr,
+      int64_t* visited = nullptr) const;
   bool WaitForRecords(const ShardIterator& iterator, absl::Duration timeout,
                       WaitInterrupt* interrupt = nullptr) const;
   // Waits until the record at `position` is published, or the stream's
@@ -284,6 +290,7 @@ class ShardImpl final : public Shard {
   // segment's frames and each frame's records.
   struct ReadSnapshot;
   struct ReadCursor;
+  struct RecordSink;
   // `cap`: no record at or past it is read (GetRecordsOptions::durable_only).
   bool SnapshotForRead(const ShardIterator& iterator, int64_t now_millis,
                        int limit, uint64_t cap, ReadSnapshot* snap) const;
@@ -296,11 +303,11 @@ class ShardImpl final : public Shard {
   absl::Status ReadSegment(const ShardIterator& iterator,
                            const GetRecordsOptions& options,
                            const ReadSnapshot& snap, size_t k, ReadCursor* c,
-                           std::vector<Record>* out) const;
+                           RecordSink* out) const;
   absl::Status ReadFrame(const ShardIterator& iterator,
                          const GetRecordsOptions& options, const Segment& seg,
                          size_t off, const BatchHeader& h, bool first_frame,
-                         ReadCursor* c, std::vector<Record>* out) const;
+                         ReadCursor* c, RecordSink* out) const;
   int64_t TrimBeforeLocked(int64_t cutoff_millis)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   // Counts a successful append of `records`, `bytes` of keys and data, in

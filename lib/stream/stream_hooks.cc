@@ -10,6 +10,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "stream/scan_result.h"
 #include "stream/sequence.h"
 #include "stream/stream_impl.h"
 
@@ -179,6 +180,16 @@ absl::StatusOr<ShardIterator> StreamImpl::DoGetShardIterator(
 absl::StatusOr<GetRecordsResult> StreamImpl::DoGetRecords(
     const ShardIterator& iterator, const GetRecordsOptions& options) const {
   return ShardOf(iterator).Read(iterator, options);
+}
+
+absl::StatusOr<ScanRecordsResult> StreamImpl::DoScanRecords(
+    const ShardIterator& iterator, const GetRecordsOptions& options,
+    absl::FunctionRef<void(const Record&)> visit) const {
+  int64_t visited = 0;
+  absl::StatusOr<GetRecordsResult> read =
+      ShardOf(iterator).Read(iterator, options, &visit, &visited);
+  if (!read.ok()) return read.status();
+  return ScanResultOf(*read, visited);
 }
 
 bool StreamImpl::DoWaitForRecords(const ShardIterator& iterator,

@@ -228,6 +228,9 @@ class StreamImpl final : public Stream {
   absl::StatusOr<GetRecordsResult> DoGetRecords(
       const ShardIterator& iterator,
       const GetRecordsOptions& options) const override;
+  absl::StatusOr<ScanRecordsResult> DoScanRecords(
+      const ShardIterator& iterator, const GetRecordsOptions& options,
+      absl::FunctionRef<void(const Record&)> visit) const override;
   bool DoWaitForRecordsInterruptibly(const ShardIterator& iterator,
                                      absl::Duration timeout,
                                      WaitInterrupt* interrupt) const override;

@@ -277,6 +277,20 @@ TEST_CASE("Consumer: reads through the interface of any Stream",
   CHECK(rest->behind_latest() == absl::ZeroDuration());
   CHECK_FALSE(consumer.WaitForRecords(rest->next_shard_iterator(),
                                       absl::ZeroDuration()));
+  // ScanRecords works over any stream too (Stream's default DoScanRecords()
+  // reads with DoGetRecords()).
+  std::vector<std::string> scanned;
+  absl::StatusOr<ScanRecordsResult> scan = consumer.ScanRecords(
+      *it, three, [&](const Record& r) { scanned.emplace_back(r.data); });
+  BROOK_REQUIRE_OK(scan);
+  CHECK(scanned == std::vector<std::string>{"r0", "r1", "r2"});
+  CHECK(scan->records == 3);
+  CHECK(scan->behind_latest == absl::Seconds(1));
+  scanned.clear();
+  BROOK_REQUIRE_OK(consumer.ScanRecords(
+      scan->next_shard_iterator, GetRecordsOptions(),
+      [&](const Record& r) { scanned.emplace_back(r.data); }));
+  CHECK(scanned == std::vector<std::string>{"r3", "r4"});
   stream.kept.clear();  // the results hold their own storage
   CHECK(rest->records()[0].data == "r3");
 
@@ -292,6 +306,9 @@ TEST_CASE("Consumer: reads through the interface of any Stream",
   CHECK_FALSE(consumer.WaitForRecords(*foreign, absl::ZeroDuration()));
   BROOK_CHECK_CODE(Consumer(other->get()).GetRecords(*it), kInvalidArgument);
   BROOK_CHECK_CODE(consumer.GetRecords(ShardIterator()), kInvalidArgument);
+  BROOK_CHECK_CODE(
+      consumer.ScanRecords(*foreign, three, [](const Record&) { FAIL(); }),
+      kInvalidArgument);
 }
 
 }  // namespace
