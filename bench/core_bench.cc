@@ -204,9 +204,8 @@ BENCHMARK(BM_Producer_Async)
     ->Threads(2)
     ->UseRealTime();
 
-// A consumer reading a filled shard from TRIM_HORIZON, 10000 records a call.
-void BM_Scan_Memory(benchmark::State& state) {
-  const size_t size = static_cast<size_t>(state.range(0));
+// A memory stream with one shard holding kRing bytes of `size`-byte records.
+std::unique_ptr<Stream> FilledShard(size_t size, benchmark::State& state) {
   StreamOptions options;
   options.segment_bytes = 4 << 20;
   std::unique_ptr<Stream> stream = *Stream::Create(options);
@@ -216,26 +215,56 @@ void BM_Scan_Memory(benchmark::State& state) {
   for (size_t bytes = 0; bytes < kRing; bytes += kBatch * (size + 25)) {
     if (!shard->Append(batch).ok()) state.SkipWithError("append failed");
   }
+  return stream;
+}
+
+// A consumer reading a filled shard from TRIM_HORIZON, 10000 records a call:
+//   visit:0  GetRecords (the records collected in a result);
+//   visit:1  ScanRecords (each handed to a visitor that sums key and data
+//            lengths).
+void BM_Scan_Memory(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const bool visit = state.range(1) != 0;
+  std::unique_ptr<Stream> stream = FilledShard(size, state);
   Consumer consumer(stream.get());
-  const ShardIterator horizon =
-      *consumer.GetShardIterator(shard->id(), StartingPosition::TrimHorizon());
+  const ShardIterator horizon = *consumer.GetShardIterator(
+      "shardId-000000000000", StartingPosition::TrimHorizon());
   ShardIterator it = horizon;
   int64_t records = 0;
+  uint64_t sum = 0;
+  const auto add = [&sum](const Record& r) {
+    sum += r.partition_key.size() + r.data.size();
+  };
   for (auto _ : state) {
-    absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
-    if (!r.ok()) state.SkipWithError("read failed");
-    if (r->records().empty()) {
+    int64_t n = 0;
+    ShardIterator next;
+    if (visit) {
+      absl::StatusOr<ScanRecordsResult> r =
+          consumer.ScanRecords(it, GetRecordsOptions(), add);
+      if (!r.ok()) state.SkipWithError("read failed");
+      n = r->records;
+      next = r->next_shard_iterator;
+    } else {
+      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(it);
+      if (!r.ok()) state.SkipWithError("read failed");
+      n = static_cast<int64_t>(r->records().size());
+      if (n > 0) benchmark::DoNotOptimize(r->records().back().data.data());
+      next = r->next_shard_iterator();
+    }
+    if (n == 0) {
       it = horizon;
       continue;
     }
-    records += static_cast<int64_t>(r->records().size());
-    benchmark::DoNotOptimize(r->records().back().data.data());
-    it = r->next_shard_iterator();
+    records += n;
+    it = next;
   }
+  benchmark::DoNotOptimize(sum);
   state.SetItemsProcessed(records);
   state.SetBytesProcessed(records * static_cast<int64_t>(size));
 }
-BENCHMARK(BM_Scan_Memory)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+BENCHMARK(BM_Scan_Memory)
+    ->ArgsProduct({{100, 1024}, {0, 1}})
+    ->ArgNames({"record_bytes", "visit"});
 
 // The floor for BM_Scan_Memory: a plain loop over the same stored bytes
 // (frames of kBatch records, 64 MiB, encoded as the stream stores them)

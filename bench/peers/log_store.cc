@@ -108,6 +108,32 @@ class BrookStore : public LogStore {
     ShardIterator at = *it;
     int64_t records = 0;
     int64_t sum = 0;
+    const auto add = [&sum](const Record& rec) {
+      sum += static_cast<int64_t>(rec.partition_key.size() + rec.data.size());
+    };
+    for (;;) {
+      absl::StatusOr<ScanRecordsResult> r =
+          consumer.ScanRecords(at, GetRecordsOptions(), add);
+      if (!r.ok()) {
+        Fail("brook scan", r.status().ToString());
+        return -1;
+      }
+      if (r->records == 0) break;
+      records += r->records;
+      at = r->next_shard_iterator;
+    }
+    *bytes += sum;
+    return records;
+  }
+
+  int64_t ScanCollected(int64_t* bytes) override {
+    Consumer consumer(stream_.get());
+    absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
+        shard_->id(), StartingPosition::TrimHorizon());
+    if (!it.ok()) return -1;
+    ShardIterator at = *it;
+    int64_t records = 0;
+    int64_t sum = 0;
     for (;;) {
       absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(at);
       if (!r.ok()) {

@@ -58,6 +58,10 @@ class LogStore {
   // Reads every record in key order and returns how many, adding the key and
   // value bytes to `*bytes`; -1 on error.
   virtual int64_t Scan(int64_t* bytes) = 0;
+  // As Scan(), the way a reader that keeps the records reads: brook through
+  // `Consumer::GetRecords` (Scan() uses `Consumer::ScanRecords`); the
+  // others as Scan().
+  virtual int64_t ScanCollected(int64_t* bytes) { return Scan(bytes); }
 
   // Compacts the store as one that has run a while holds its data (RocksDB
   // and LevelDB: everything into sorted tables, nothing left in the
