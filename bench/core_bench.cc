@@ -274,20 +274,10 @@ void BM_Baseline_FrameWalk(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const std::string data(size, 'd');
   const RoutedRecord record{"k", data, 1, true};
-  const size_t frame_bytes = internal::kBatchHeaderBytes +
-                             kBatch * internal::EncodedRecordBytes(record);
+  const size_t frame_bytes = core_bench::FrameBytesOf(record);
   const size_t frames = kRing / frame_bytes;
   std::vector<char> bytes(frames * frame_bytes);
-  for (size_t f = 0; f < frames; ++f) {
-    char* frame = bytes.data() + f * frame_bytes;
-    internal::BatchHeader h;
-    h.frame_bytes = static_cast<uint32_t>(frame_bytes);
-    h.first_position = f * kBatch;
-    h.record_count = kBatch;
-    internal::EncodeBatchHeader(frame, h);
-    char* p = frame + internal::kBatchHeaderBytes;
-    for (int i = 0; i < kBatch; ++i) p += internal::EncodeRecord(p, record);
-  }
+  core_bench::EncodeFrames(record, frames, bytes.data());
   size_t off = 0;
   int64_t records = 0;
   uint64_t sum = 0;

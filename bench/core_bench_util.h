@@ -20,6 +20,7 @@
 #include "brook/shard.h"
 #include "brook/stream.h"
 
+#include "store/batch_format.h"
 #include <time.h>
 
 namespace brook {
@@ -27,6 +28,28 @@ namespace core_bench {
 
 constexpr int kBatch = 500;                 // records per append / PutRecords
 constexpr size_t kRing = size_t{64} << 20;  // bytes kept, for both sides
+
+// Bytes of a frame of kBatch copies of `record`, as a stream stores it.
+inline size_t FrameBytesOf(const RoutedRecord& record) {
+  return internal::kBatchHeaderBytes +
+         kBatch * internal::EncodedRecordBytes(record);
+}
+
+// Writes `frames` frames of kBatch copies of `record` at `dst`, numbered from
+// position 0, as a stream stores them (the scan floors' input).
+inline void EncodeFrames(const RoutedRecord& record, size_t frames, char* dst) {
+  const size_t frame_bytes = FrameBytesOf(record);
+  for (size_t f = 0; f < frames; ++f) {
+    char* frame = dst + f * frame_bytes;
+    internal::BatchHeader h;
+    h.frame_bytes = static_cast<uint32_t>(frame_bytes);
+    h.first_position = f * kBatch;
+    h.record_count = kBatch;
+    internal::EncodeBatchHeader(frame, h);
+    char* p = frame + internal::kBatchHeaderBytes;
+    for (int i = 0; i < kBatch; ++i) p += internal::EncodeRecord(p, record);
+  }
+}
 
 inline std::unique_ptr<Stream> BenchStream(
     int shards, StreamOptions options = StreamOptions()) {

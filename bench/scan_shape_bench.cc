@@ -35,8 +35,7 @@ class StoredFrames {
   explicit StoredFrames(size_t size) {
     const std::string data(size, 'd');
     const RoutedRecord record{"k", data, 1, true};
-    frame_bytes_ = internal::kBatchHeaderBytes +
-                   kBatch * internal::EncodedRecordBytes(record);
+    frame_bytes_ = core_bench::FrameBytesOf(record);
     frames_ = kRing / frame_bytes_;
     bytes_ = frames_ * frame_bytes_;
     constexpr size_t kHuge = size_t{2} << 20;
@@ -48,16 +47,7 @@ class StoredFrames {
     base_ = reinterpret_cast<char*>(
         (reinterpret_cast<uintptr_t>(map_) + kHuge - 1) & ~(kHuge - 1));
     ::madvise(base_, bytes_, MADV_HUGEPAGE);
-    for (size_t f = 0; f < frames_; ++f) {
-      char* frame = base_ + f * frame_bytes_;
-      internal::BatchHeader h;
-      h.frame_bytes = static_cast<uint32_t>(frame_bytes_);
-      h.first_position = f * kBatch;
-      h.record_count = kBatch;
-      internal::EncodeBatchHeader(frame, h);
-      char* p = frame + internal::kBatchHeaderBytes;
-      for (int i = 0; i < kBatch; ++i) p += internal::EncodeRecord(p, record);
-    }
+    core_bench::EncodeFrames(record, frames_, base_);
   }
   StoredFrames(const StoredFrames&) = delete;
   StoredFrames& operator=(const StoredFrames&) = delete;

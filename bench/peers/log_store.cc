@@ -100,7 +100,17 @@ class BrookStore : public LogStore {
     return s.ok() || Fail("brook sync", s.ToString());
   }
 
-  int64_t Scan(int64_t* bytes) override {
+  int64_t Scan(int64_t* bytes) override { return ReadAll(false, bytes); }
+  int64_t ScanCollected(int64_t* bytes) override {
+    return ReadAll(true, bytes);
+  }
+
+  bool durable_ = false;
+
+ private:
+  // Reads the shard from TRIM_HORIZON to its tip, 10,000 records a call,
+  // through GetRecords (`collect`) or ScanRecords; as Scan().
+  int64_t ReadAll(bool collect, int64_t* bytes) {
     Consumer consumer(stream_.get());
     absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
         shard_->id(), StartingPosition::TrimHorizon());
@@ -112,48 +122,36 @@ class BrookStore : public LogStore {
       sum += static_cast<int64_t>(rec.partition_key.size() + rec.data.size());
     };
     for (;;) {
-      absl::StatusOr<ScanRecordsResult> r =
-          consumer.ScanRecords(at, GetRecordsOptions(), add);
-      if (!r.ok()) {
-        Fail("brook scan", r.status().ToString());
+      absl::Status status;
+      int64_t n = 0;
+      if (collect) {
+        absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(at);
+        status = r.status();
+        if (r.ok()) {
+          for (const Record& rec : r->records()) add(rec);
+          n = static_cast<int64_t>(r->records().size());
+          at = r->next_shard_iterator();
+        }
+      } else {
+        absl::StatusOr<ScanRecordsResult> r =
+            consumer.ScanRecords(at, GetRecordsOptions(), add);
+        status = r.status();
+        if (r.ok()) {
+          n = r->records;
+          at = r->next_shard_iterator;
+        }
+      }
+      if (!status.ok()) {
+        Fail("brook scan", status.ToString());
         return -1;
       }
-      if (r->records == 0) break;
-      records += r->records;
-      at = r->next_shard_iterator;
+      if (n == 0) break;
+      records += n;
     }
     *bytes += sum;
     return records;
   }
 
-  int64_t ScanCollected(int64_t* bytes) override {
-    Consumer consumer(stream_.get());
-    absl::StatusOr<ShardIterator> it = consumer.GetShardIterator(
-        shard_->id(), StartingPosition::TrimHorizon());
-    if (!it.ok()) return -1;
-    ShardIterator at = *it;
-    int64_t records = 0;
-    int64_t sum = 0;
-    for (;;) {
-      absl::StatusOr<GetRecordsResult> r = consumer.GetRecords(at);
-      if (!r.ok()) {
-        Fail("brook scan", r.status().ToString());
-        return -1;
-      }
-      if (r->records().empty()) break;
-      for (const Record& rec : r->records()) {
-        sum += static_cast<int64_t>(rec.partition_key.size() + rec.data.size());
-      }
-      records += static_cast<int64_t>(r->records().size());
-      at = r->next_shard_iterator();
-    }
-    *bytes += sum;
-    return records;
-  }
-
-  bool durable_ = false;
-
- private:
   std::unique_ptr<Stream> stream_;
   Shard* shard_;
   std::vector<char> keys_;
