@@ -185,7 +185,9 @@ TEST_CASE(
   const testing::StreamKind kind = GENERATE(BROOK_STREAM_KINDS);
   INFO(testing::StreamKindName(kind));
   testing::TestStreams streams(kind);
-  std::unique_ptr<Stream> stream = streams.New(1);
+  // A manual clock: both reads must see the same lag (behind_latest).
+  ManualClockEnv clock(1'700'000'000'000);
+  std::unique_ptr<Stream> stream = streams.New(1, &clock);
   Producer producer(stream.get());
   for (int i = 0; i < 10; ++i) {
     BROOK_REQUIRE_OK(producer.PutRecord("k", absl::StrCat("r", i)));
@@ -245,7 +247,9 @@ TEST_CASE("Consumer::ScanRecords: de-aggregates as GetRecords does",
   const testing::StreamKind kind = GENERATE(BROOK_STREAM_KINDS);
   INFO(testing::StreamKindName(kind));
   testing::TestStreams streams(kind);
-  std::unique_ptr<Stream> stream = streams.New(1);
+  // A manual clock: both reads must see the same lag (behind_latest).
+  ManualClockEnv clock(1'700'000'000'000);
+  std::unique_ptr<Stream> stream = streams.New(1, &clock);
   Producer producer(stream.get());
   AggregateBuilder builder;
   for (int i = 0; i < 4; ++i) {
