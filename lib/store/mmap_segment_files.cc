@@ -50,15 +50,19 @@ absl::Status MmapSegmentStore::MoveBounds(ShardState& state, bool set_trim,
   // names, which kNone creates without a directory sync: sync those names
   // before the rename, or the next open reads the vanished segments as lost
   // records. A failure is sticky, as any sync's; the marker stays.
+  // (The count is read before the sync starts: a file created meanwhile is
+  // left for the next sync, and its own head move waits for it.)
+  uint64_t created = 0;
   bool unsynced = false;
   if (renames) {
     MutexLock lock(&state.mu);
-    unsynced = state.dir_unsynced;
+    created = state.dir_created;
+    unsynced = state.dir_synced < created;
   }
   if (unsynced) {
     BROOK_RETURN_IF_ERROR(SyncDir(dir));
     MutexLock lock(&state.mu);
-    state.dir_unsynced = false;
+    state.dir_synced = std::max(state.dir_synced, created);
   }
   MutexLock lock(&state.bounds_mu);
   if (deferred) {
@@ -122,7 +126,7 @@ absl::StatusOr<std::shared_ptr<Segment>> MmapSegmentStore::CreateSegment(
   {
     MutexLock lock(&state.mu);
     state.latest_base = base_position;
-    if (options_.durability == Durability::kNone) state.dir_unsynced = true;
+    if (options_.durability == Durability::kNone) ++state.dir_created;
   }
   // After the file exists: the marker's head is a lower bound, and a stale
   // one is harmless. Under kNone the new name is not synced, and the marker

@@ -188,8 +188,13 @@ struct MmapSegmentStore::ShardState {
   int64_t unsynced_bytes ABSL_GUARDED_BY(mu) = 0;
   int64_t unsynced_since_millis ABSL_GUARDED_BY(mu) = 0;
   uint64_t latest_base ABSL_GUARDED_BY(mu) = 0;
-  // A segment file was created since the shard's directory was last synced.
-  bool dir_unsynced ABSL_GUARDED_BY(mu) = false;
+  // Segment files created without a directory sync (kNone), counted; and
+  // how many of them a completed directory sync covered (the count read
+  // before it started). The names are synced when dir_synced == dir_created.
+  // Counted, not a flag, so a sync that was already under way when a file
+  // was created never marks that file's name synced.
+  uint64_t dir_created ABSL_GUARDED_BY(mu) = 0;
+  uint64_t dir_synced ABSL_GUARDED_BY(mu) = 0;
   // Files of discarded segments whose removal failed; no segment is created
   // while one is left (it would sit inside the log at the next open).
   std::vector<std::string> stray_paths ABSL_GUARDED_BY(mu);

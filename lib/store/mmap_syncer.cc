@@ -62,6 +62,7 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
   };
   std::vector<Job> jobs;
   uint64_t target;
+  uint64_t dir_target;
   bool sync_dir;
   {
     MutexLock lock(&state.mu);
@@ -71,8 +72,8 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
       return absl::OkStatus();
     }
     target = state.committed_position;
-    sync_dir = state.dir_unsynced;
-    state.dir_unsynced = false;
+    dir_target = state.dir_created;
+    sync_dir = state.dir_synced < dir_target;
     for (const std::weak_ptr<Segment>& weak : state.dirty) {
       std::shared_ptr<Segment> seg = weak.lock();
       if (seg == nullptr) continue;
@@ -83,12 +84,9 @@ absl::Status MmapSegmentStore::SyncShardState(ShardState& state,
     }
   }
   if (sync_dir) {
-    absl::Status s = SyncDir(ShardDir(state.number));
-    if (!s.ok()) {
-      MutexLock lock(&state.mu);
-      state.dir_unsynced = true;
-      return s;
-    }
+    BROOK_RETURN_IF_ERROR(SyncDir(ShardDir(state.number)));
+    MutexLock lock(&state.mu);
+    state.dir_synced = std::max(state.dir_synced, dir_target);
   }
   // Oldest first, so a durable frame is never preceded by a lost one.
   for (const Job& job : jobs) {
