@@ -178,21 +178,29 @@ TEST_CASE(
   CHECK_FALSE(at.valid());
 }
 
+// A one-shard stream of `kind` on a manual clock: both reads of a
+// comparison must see the same lag (behind_latest).
+struct OneShardStream {
+  explicit OneShardStream(testing::StreamKind kind)
+      : streams(kind), stream(streams.New(1, &clock)) {}
+  testing::TestStreams streams;
+  ManualClockEnv clock{1'700'000'000'000};
+  std::unique_ptr<Stream> stream;
+};
+
 TEST_CASE(
     "Consumer::ScanRecords: refuses what GetRecords refuses, and a "
     "visitor may call the stream",
     "[stream][consumer]") {
   const testing::StreamKind kind = GENERATE(BROOK_STREAM_KINDS);
   INFO(testing::StreamKindName(kind));
-  testing::TestStreams streams(kind);
-  // A manual clock: both reads must see the same lag (behind_latest).
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = streams.New(1, &clock);
-  Producer producer(stream.get());
+  OneShardStream one(kind);
+  Stream* const stream = one.stream.get();
+  Producer producer(stream);
   for (int i = 0; i < 10; ++i) {
     BROOK_REQUIRE_OK(producer.PutRecord("k", absl::StrCat("r", i)));
   }
-  const Consumer consumer(stream.get());
+  const Consumer consumer(stream);
   int calls = 0;
   const auto count = [&calls](const Record&) { ++calls; };
   const absl::StatusOr<ScanRecordsResult> invalid =
@@ -246,11 +254,9 @@ TEST_CASE("Consumer::ScanRecords: de-aggregates as GetRecords does",
           "[stream][consumer][kpl]") {
   const testing::StreamKind kind = GENERATE(BROOK_STREAM_KINDS);
   INFO(testing::StreamKindName(kind));
-  testing::TestStreams streams(kind);
-  // A manual clock: both reads must see the same lag (behind_latest).
-  ManualClockEnv clock(1'700'000'000'000);
-  std::unique_ptr<Stream> stream = streams.New(1, &clock);
-  Producer producer(stream.get());
+  OneShardStream one(kind);
+  Stream* const stream = one.stream.get();
+  Producer producer(stream);
   AggregateBuilder builder;
   for (int i = 0; i < 4; ++i) {
     REQUIRE(*builder.Add(absl::StrCat("user-", i), i == 2 ? "77" : "",
@@ -266,7 +272,7 @@ TEST_CASE("Consumer::ScanRecords: de-aggregates as GetRecords does",
       producer.PutRecord(a.partition_key, damaged, a.explicit_hash_key));
   BROOK_REQUIRE_OK(producer.PutRecord("plain", "p1"));
 
-  const Consumer consumer(stream.get());
+  const Consumer consumer(stream);
   const ShardIterator at = *consumer.GetShardIterator(
       "shardId-000000000000", StartingPosition::TrimHorizon());
   GetRecordsOptions expand;
