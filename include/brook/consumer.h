@@ -355,6 +355,12 @@ class BROOK_EXPORT Consumer {
   // their user records in all.
   static int64_t ExpandAggregates(GetRecordsResult* result,
                                   int64_t* size_counts);
+  // Appends `record` to `out` as de-aggregation gives it: its user records
+  // if it is an aggregate (counting its size in `size_counts`), itself
+  // flagged `damaged_aggregate` if it cannot be decoded, else itself.
+  // Returns the user records appended from an aggregate (0 otherwise).
+  static int64_t ExpandRecord(const Record& record, std::vector<Record>* out,
+                              int64_t* size_counts);
 
   Stream* stream_;
 };

@@ -105,19 +105,25 @@ int64_t Consumer::ExpandAggregates(GetRecordsResult* result,
   expanded.reserve(records.size());
   int64_t user_records = 0;
   for (; i < records.size(); ++i) {
-    const bool aggregated = IsAggregatedRecord(records[i].data);
-    const size_t before = expanded.size();
-    if (!Deaggregate(records[i], &expanded).ok()) {
-      expanded.push_back(records[i]);
-      expanded.back().damaged_aggregate = true;
-    } else if (aggregated) {
-      const size_t users = expanded.size() - before;
-      ++size_counts[internal::HistogramBucket(users)];
-      user_records += static_cast<int64_t>(users);
-    }
+    user_records += ExpandRecord(records[i], &expanded, size_counts);
   }
   records.swap(expanded);
   return user_records;
+}
+
+int64_t Consumer::ExpandRecord(const Record& record, std::vector<Record>* out,
+                               int64_t* size_counts) {
+  const bool aggregated = IsAggregatedRecord(record.data);
+  const size_t before = out->size();
+  if (!Deaggregate(record, out).ok()) {
+    out->push_back(record);
+    out->back().damaged_aggregate = true;
+    return 0;
+  }
+  if (!aggregated) return 0;
+  const size_t users = out->size() - before;
+  ++size_counts[internal::HistogramBucket(users)];
+  return static_cast<int64_t>(users);
 }
 
 absl::StatusOr<ScanRecordsResult> Consumer::ScanRecords(
@@ -142,15 +148,7 @@ absl::StatusOr<ScanRecordsResult> Consumer::ScanRecords(
           return;
         }
         users.clear();
-        if (!Deaggregate(r, &users).ok()) {
-          Record damaged = r;
-          damaged.damaged_aggregate = true;
-          ++visited;
-          visit(damaged);
-          return;
-        }
-        ++counts[internal::HistogramBucket(users.size())];
-        user_records += static_cast<int64_t>(users.size());
+        user_records += ExpandRecord(r, &users, counts);
         for (const Record& u : users) {
           ++visited;
           visit(u);
