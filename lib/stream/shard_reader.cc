@@ -523,6 +523,18 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
     }
   }
   const size_t limit = static_cast<size_t>(options.limit);
+  // Each record's header is a load the next record's address depends on, so
+  // a scan of records not in cache waits a memory latency per record unless
+  // the bytes are asked for well ahead: 32 records' worth of this frame's
+  // average record (1 KiB to 64 KiB), enough to keep the memory busy at
+  // 100 B and at 1 KiB records alike (bench/README.md, "Issue 13: the
+  // reader's prefetch distance"). A prefetch past the mapped bytes is
+  // harmless: it never faults.
+  constexpr size_t kPrefetchRecords = 32;
+  const size_t ahead = std::clamp<size_t>(
+      kPrefetchRecords *
+          (records_bytes / std::max<uint32_t>(h.record_count, 1)),
+      size_t{1} << 10, size_t{64} << 10);
   while (!reader.done()) {
     if (out->size() >= limit ||
         (c->bytes >= options.max_bytes && out->size() > 0)) {
@@ -533,7 +545,7 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
           (static_cast<uint64_t>(off) << 32) | (off + reader.offset()));
       return absl::OkStatus();
     }
-    __builtin_prefetch(reader.next_bytes() + 1024);
+    __builtin_prefetch(reader.next_bytes() + ahead);
     const uint64_t position = reader.position();
     if (out->visit != nullptr) {
       // Decoded where the visitor reads it at once, not into a vector it
