@@ -48,9 +48,10 @@ class HoldingEnv : public EnvWrapper {
     std::lock_guard<std::mutex> lock(mu_);
     hold_ = true;
   }
-  bool held() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return held_;
+  // Waits (real time, bounded) until a directory sync is held.
+  bool AwaitHeld() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kHangGuard, [&] { return held_; });
   }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -119,10 +120,11 @@ TEST_CASE(
   };
   append();
   env.HoldNextSyncDir();
-  // Roll until the preparer, moving the marker to a new segment, is held in
-  // its directory sync (each roll asks it to; it may be a few appends late).
-  for (int b = 0; b < 200 && !env.held(); ++b) append();
-  REQUIRE(env.held());
+  // Roll (a segment holds about six batches), which asks the preparer to
+  // move the marker to the new segment; wait until it is held in that
+  // move's directory sync (on a loaded machine it may be scheduled late).
+  for (int b = 0; b < 8; ++b) append();
+  REQUIRE(env.AwaitHeld());
   const int renames = env.marker_renames();
   // Three segments' worth while it is held: the first roll may take a
   // spare the preparer made before, the later ones create fresh files whose
