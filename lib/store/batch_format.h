@@ -47,6 +47,7 @@
 #ifndef BROOK_LIB_STORE_BATCH_FORMAT_H_
 #define BROOK_LIB_STORE_BATCH_FORMAT_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -348,9 +349,18 @@ inline size_t PartitionKeyBytesAt(const char* record) {
   return DecodeFixed<uint16_t>(record + 4);
 }
 
-// Decodes the record at `src` into `out`'s key, data and hash fields and
-// returns its encoded size, or 0 if it does not fit in `available` bytes.
-inline size_t DecodeRecord(const char* src, size_t available, Record* out) {
+// The stored fields of one record, as views into its frame.
+struct StoredRecord {
+  bool has_explicit_hash_key;
+  HashKey hash_key;
+  absl::string_view partition_key;
+  absl::string_view data;
+};
+
+// Decodes the record at `src` into `out` and returns its encoded size, or 0
+// if it does not fit in `available` bytes.
+inline size_t DecodeRecord(const char* src, size_t available,
+                           StoredRecord* out) {
   if (available < kRecordHeaderBytes) return 0;
   const uint32_t data_bytes = DecodeFixed<uint32_t>(src);
   const uint16_t key_bytes = DecodeFixed<uint16_t>(src + 4);
@@ -363,6 +373,34 @@ inline size_t DecodeRecord(const char* src, size_t available, Record* out) {
   out->data =
       absl::string_view(src + kRecordHeaderBytes + key_bytes, data_bytes);
   return total;
+}
+
+// As above, into `out`'s key, data and hash fields.
+inline size_t DecodeRecord(const char* src, size_t available, Record* out) {
+  StoredRecord r;
+  const size_t n = DecodeRecord(src, available, &r);
+  if (n == 0) return 0;
+  out->has_explicit_hash_key = r.has_explicit_hash_key;
+  out->hash_key = r.hash_key;
+  out->partition_key = r.partition_key;
+  out->data = r.data;
+  return n;
+}
+
+// How far ahead of the next record a scan of a frame's `records_bytes` of
+// `record_count` records asks for bytes (__builtin_prefetch). Each record's
+// header is a load the next record's address depends on, so a scan of
+// records not in cache waits a memory latency per record unless the bytes
+// are asked for well ahead: 32 records' worth of the frame's average record
+// (1 KiB to 64 KiB), enough to keep the memory busy at 100 B and at 1 KiB
+// records alike (bench/README.md, "Issue 13: the reader's prefetch
+// distance"). A prefetch past the mapped bytes is harmless: it never faults.
+inline size_t ScanPrefetchDistance(size_t records_bytes,
+                                   uint32_t record_count) {
+  constexpr size_t kRecords = 32;
+  return std::clamp<size_t>(
+      kRecords * (records_bytes / std::max<uint32_t>(record_count, 1)),
+      size_t{1} << 10, size_t{64} << 10);
 }
 
 // Walks the records of one frame, as views into it, in position order.
@@ -412,7 +450,8 @@ class BatchReader {
   // Decodes the next record's key, data and hash key into `out` and moves
   // past it. Returns false, and stays, if the record overruns the frame.
   // REQUIRES: !done().
-  bool Next(Record* out) {
+  template <typename Out>  // Record or StoredRecord
+  bool Next(Out* out) {
     const size_t n = DecodeRecord(at(offset_), frame_bytes_ - offset_, out);
     if (n == 0) return false;
     offset_ += n;

@@ -523,21 +523,19 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
     }
   }
   const size_t limit = static_cast<size_t>(options.limit);
-  // Each record's header is a load the next record's address depends on, so
-  // a scan of records not in cache waits a memory latency per record unless
-  // the bytes are asked for well ahead: 32 records' worth of this frame's
-  // average record (1 KiB to 64 KiB), enough to keep the memory busy at
-  // 100 B and at 1 KiB records alike (bench/README.md, "Issue 13: the
-  // reader's prefetch distance"). A prefetch past the mapped bytes is
-  // harmless: it never faults.
-  constexpr size_t kPrefetchRecords = 32;
-  const size_t ahead = std::clamp<size_t>(
-      kPrefetchRecords *
-          (records_bytes / std::max<uint32_t>(h.record_count, 1)),
-      size_t{1} << 10, size_t{64} << 10);
+  const size_t ahead = ScanPrefetchDistance(records_bytes, h.record_count);
+  // The count and bytes so far stay in locals across the loop: behind `out`
+  // and `c` they would be stored and loaded again around every call of the
+  // (opaque) visitor.
+  size_t count = out->size();
+  int64_t bytes = c->bytes;
+  const auto settle = [&] {
+    c->bytes = bytes;
+    if (out->visit != nullptr) out->visited = static_cast<int64_t>(count);
+  };
   while (!reader.done()) {
-    if (out->size() >= limit ||
-        (c->bytes >= options.max_bytes && out->size() > 0)) {
+    if (count >= limit || (bytes >= options.max_bytes && count > 0)) {
+      settle();
       c->stopped = true;
       c->next_arrival = h.arrival_millis;
       c->next = ReadBuilder::MakeIterator(
@@ -549,33 +547,38 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
     const uint64_t position = reader.position();
     if (out->visit != nullptr) {
       // Decoded where the visitor reads it at once, not into a vector it
-      // would read back (bench/scan_shape_bench.cc).
-      // Every field given (`Record r;` would be cleared by a `rep stos`
-      // first, as it escapes to the visitor).
-      Record r{MakeSequenceNumber(position, number_),
-               /*subsequence_number=*/0,
-               h.arrival_millis,
-               /*damaged_aggregate=*/false,
-               /*has_explicit_hash_key=*/false,
-               /*hash_key=*/0,
-               /*partition_key=*/{},
-               /*data=*/{}};
-      if (!reader.Next(&r)) {
+      // would read back (bench/scan_shape_bench.cc), every field given at
+      // once (`Record r;` would be cleared by a `rep stos` first, as it
+      // escapes to the visitor, and then written again).
+      StoredRecord stored;
+      if (!reader.Next(&stored)) {
+        settle();
         return Corrupt(id_, seg, off + reader.offset(), "bad record length");
       }
-      c->bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
-      ++out->visited;
+      const Record r{MakeSequenceNumber(position, number_),
+                     /*subsequence_number=*/0,
+                     h.arrival_millis,
+                     /*damaged_aggregate=*/false,
+                     stored.has_explicit_hash_key,
+                     stored.hash_key,
+                     stored.partition_key,
+                     stored.data};
+      bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+      ++count;
       (*out->visit)(r);
       continue;
     }
     Record& r = out->out->emplace_back();
     if (!reader.Next(&r)) {
+      settle();
       return Corrupt(id_, seg, off + reader.offset(), "bad record length");
     }
     r.sequence_number = MakeSequenceNumber(position, number_);
     r.approximate_arrival_timestamp_millis = h.arrival_millis;
-    c->bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+    bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
+    ++count;
   }
+  settle();
   c->position = h.end_position();
   return absl::OkStatus();
 }
