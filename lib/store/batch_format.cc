@@ -15,8 +15,10 @@ namespace brook {
 namespace internal {
 
 uint32_t ComputeFrameCrc(const char* frame, size_t frame_bytes) {
-  return Crc32c(frame + batch_field::kCrcStart,
-                frame_bytes - batch_field::kCrcStart);
+  // Checked where the frame is stored, mostly not in cache (recovery, a
+  // follower); CommitFrame() computes it on bytes just written.
+  return Crc32cExtendFromMemory(0, frame + batch_field::kCrcStart,
+                                frame_bytes - batch_field::kCrcStart);
 }
 
 size_t BatchWriter::FinishCompressed() {

@@ -91,6 +91,16 @@ uint32_t Crc32cExtend(uint32_t crc, const char* data, size_t n) {
   return Chosen()(crc, data, n);
 }
 
+uint32_t Crc32cExtendFromMemory(uint32_t crc, const char* data, size_t n) {
+  constexpr size_t kPage = 4096;
+  // Shorter inputs never reach the hardware version's three-block loop.
+  constexpr size_t kLong = 3 * kPage;
+  const size_t head = static_cast<size_t>(
+      (kPage - reinterpret_cast<uintptr_t>(data) % kPage) % kPage);
+  if (head == 0 || n < head + kLong) return Crc32cExtend(crc, data, n);
+  return Crc32cExtend(Crc32cExtend(crc, data, head), data + head, n - head);
+}
+
 const char* Crc32cImplementation() {
   return Chosen() == &Crc32cExtendHardware ? "sse4.2" : "portable";
 }

@@ -27,6 +27,17 @@ inline uint32_t Crc32c(const char* data, size_t n) {
   return Crc32cExtend(0, data, n);
 }
 
+// Crc32cExtendFromMemory()
+//
+// Crc32cExtend() for bytes that are likely not in cache (a frame checked in
+// a mapped segment file, as recovery does): the same value, computed in two
+// parts split at the first 4 KiB boundary of a long input. The hardware
+// version reads three interleaved 4 KiB blocks at a time; started on a page
+// boundary, none of them crosses one mid-block, where the CPU's prefetcher
+// stops. For bytes just written (in cache) the split only costs: use
+// Crc32cExtend() there.
+uint32_t Crc32cExtendFromMemory(uint32_t crc, const char* data, size_t n);
+
 // The implementations behind Crc32cExtend(), for tests and benchmarks.
 // Crc32cExtendHardware() may only be called when Crc32cHardwareAvailable().
 uint32_t Crc32cExtendPortable(uint32_t crc, const char* data, size_t n);

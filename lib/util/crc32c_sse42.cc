@@ -4,7 +4,6 @@
 // -msse4.2 (lib/CMakeLists.txt): crc32c.cc calls it only on CPUs that have
 // the instruction.
 
-#include <cstdint>
 #include <cstring>
 
 #include "util/crc32c.h"
@@ -60,24 +59,6 @@ inline uint64_t Load64(const char* p) {
 
 uint32_t Crc32cExtendHardware(uint32_t crc, const char* data, size_t n) {
   uint64_t c0 = ~crc;
-  // The three streams below each read a 4 KiB block; started on a page
-  // boundary, none crosses one mid-block, where the hardware prefetcher
-  // stops (it does not cross pages). So a long input first runs up to the
-  // next boundary on one stream: a frame's CRC in recovery then reads its
-  // bytes from memory as fast as a whole file's does (about 10% faster on a
-  // 512 KiB frame here; bench/README.md, "Issue 13: recovery").
-  const size_t head = static_cast<size_t>(
-      (kBlock - reinterpret_cast<uintptr_t>(data) % kBlock) % kBlock);
-  if (head != 0 && n >= head + 3 * kBlock) {
-    uint32_t c = static_cast<uint32_t>(c0);
-    size_t k = head;
-    for (; k % 8 != 0; --k, ++data) {
-      c = _mm_crc32_u8(c, static_cast<uint8_t>(*data));
-    }
-    c0 = c;
-    for (; k > 0; k -= 8, data += 8) c0 = _mm_crc32_u64(c0, Load64(data));
-    n -= head;
-  }
   while (n >= 3 * kBlock) {
     uint64_t c1 = 0, c2 = 0;
     for (size_t i = 0; i < kBlock; i += 8) {

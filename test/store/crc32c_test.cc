@@ -79,8 +79,8 @@ TEST_CASE("Crc32c: matches the bitwise definition at every length and split",
 
 TEST_CASE("Crc32c: matches the bitwise definition from every start in a page",
           "[store][crc]") {
-  // The hardware version runs a long input's head up to a 4 KiB boundary on
-  // its own: every head length, with and without a tail of odd length.
+  // Crc32cExtendFromMemory() runs a long input's head up to a 4 KiB boundary
+  // on its own: every head length, with and without a tail of odd length.
   std::mt19937 rng(11);
   std::string data(4 * 4096 + 3 * 4096 * 2 + 100, '\0');
   for (char& c : data) c = static_cast<char>(rng());
@@ -94,6 +94,8 @@ TEST_CASE("Crc32c: matches the bitwise definition from every start in a page",
                        size_t{3 * 4096} + start + 13, size_t{6 * 4096 + 99}}) {
         INFO(name << ", start " << start << ", length " << n);
         CHECK(extend(0, page + start, n) == SlowCrc32c(page + start, n));
+        CHECK(Crc32cExtendFromMemory(0, page + start, n) ==
+              SlowCrc32c(page + start, n));
         const uint32_t half = extend(0x12345678u, page + start, n / 2);
         CHECK(extend(0x12345678u, page + start, n) ==
               extend(half, page + start + n / 2, n - n / 2));
