@@ -545,38 +545,30 @@ absl::Status ShardImpl::ReadFrame(const ShardIterator& iterator,
     }
     __builtin_prefetch(reader.next_bytes() + ahead);
     const uint64_t position = reader.position();
-    if (out->visit != nullptr) {
-      // Decoded where the visitor reads it at once, not into a vector it
-      // would read back (bench/scan_shape_bench.cc), every field given at
-      // once (`Record r;` would be cleared by a `rep stos` first, as it
-      // escapes to the visitor, and then written again).
-      StoredRecord stored;
-      if (!reader.Next(&stored)) {
-        settle();
-        return Corrupt(id_, seg, off + reader.offset(), "bad record length");
-      }
-      const Record r{MakeSequenceNumber(position, number_),
-                     /*subsequence_number=*/0,
-                     h.arrival_millis,
-                     /*damaged_aggregate=*/false,
-                     stored.has_explicit_hash_key,
-                     stored.hash_key,
-                     stored.partition_key,
-                     stored.data};
-      bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
-      ++count;
-      (*out->visit)(r);
-      continue;
-    }
-    Record& r = out->out->emplace_back();
-    if (!reader.Next(&r)) {
+    // Every field given at once: `Record r;` (or emplace_back()) would be
+    // cleared by a `rep stos` first and then written again.
+    StoredRecord stored;
+    if (!reader.Next(&stored)) {
       settle();
       return Corrupt(id_, seg, off + reader.offset(), "bad record length");
     }
-    r.sequence_number = MakeSequenceNumber(position, number_);
-    r.approximate_arrival_timestamp_millis = h.arrival_millis;
+    const Record r{MakeSequenceNumber(position, number_),
+                   /*subsequence_number=*/0,
+                   h.arrival_millis,
+                   /*damaged_aggregate=*/false,
+                   stored.has_explicit_hash_key,
+                   stored.hash_key,
+                   stored.partition_key,
+                   stored.data};
     bytes += static_cast<int64_t>(r.partition_key.size() + r.data.size());
     ++count;
+    if (out->visit != nullptr) {
+      // Handed on at once, not into a vector the caller would read back
+      // (bench/scan_shape_bench.cc).
+      (*out->visit)(r);
+    } else {
+      out->out->push_back(r);
+    }
   }
   settle();
   c->position = h.end_position();
