@@ -99,10 +99,7 @@ class BROOK_EXPORT File {
 
   // Maps bytes [0, length) of the file, shared with the file (MAP_SHARED):
   // writes to a writable region reach the file. (The POSIX `Env` asks for
-  // huge pages, MADV_HUGEPAGE, on writable maps of 2 MiB or more where a
-  // first write to a new 4 KiB page is slow, over 3 us, as on some virtual
-  // machines: measured once per process, in about 1-4 ms, at the first such
-  // map. BROOK_FILE_HUGE_PAGES=1 or 0 in the environment decides instead.)
+  // huge pages, MADV_HUGEPAGE, on writable maps of 2 MiB or more.)
   // REQUIRES: the file was opened writable if `writable`.
   virtual absl::StatusOr<std::unique_ptr<MappedRegion>> Map(size_t length,
                                                             bool writable) = 0;

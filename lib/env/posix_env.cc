@@ -13,7 +13,6 @@
 
 #include "brook/env.h"
 
-#include "env/huge_pages.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -181,8 +180,7 @@ class PosixFile final : public File {
       return PosixError(absl::StrCat(path_, ": mmap ", length, " bytes"),
                         errno);
     }
-    // Where a first write to a small page is slow (env/huge_pages.h), asks
-    // for the file's new pages in 2 MiB folios, mapped by one page-table
+    // Asks for the file's new pages in 2 MiB folios, mapped by one page-table
     // entry each (Linux 6.16+ on ext4; XFS): a fault on a missing page then
     // reads ahead a whole aligned 2 MiB. That spares a writer one fault per
     // 4 KiB page and, on a VM whose hypervisor tracks guest page tables in
@@ -191,7 +189,7 @@ class PosixFile final : public File {
     // segments"). Only a hint: pages already cached keep their size, and
     // kernels without file-backed huge pages ignore it or say EINVAL.
     constexpr size_t kHugePage = size_t{2} << 20;
-    if (writable && length >= kHugePage && internal::FileHugePages()) {
+    if (writable && length >= kHugePage) {
       (void)::madvise(p, length, MADV_HUGEPAGE);
     }
     return std::unique_ptr<MappedRegion>(

@@ -18,7 +18,6 @@
 #include "brook/producer.h"
 #include "brook/stream.h"
 
-#include "env/huge_pages.h"
 #include "testing/observing_env.h"
 #include "testing/status_testing.h"
 
@@ -175,39 +174,6 @@ TEST_CASE("Consumer: WaitForRecords times out on the stream's Env clock",
     waiter.join();
     CHECK(got);
   }
-}
-
-TEST_CASE(
-    "File huge pages: BROOK_FILE_HUGE_PAGES decides, else a slow first write "
-    "to a small page does",
-    "[env]") {
-  int probes = 0;
-  const auto costs = [&probes](double nanos) {
-    return [&probes, nanos] {
-      ++probes;
-      return nanos;
-    };
-  };
-  // Set: no measurement.
-  CHECK(internal::ChooseFileHugePages("1", costs(100)));
-  CHECK_FALSE(internal::ChooseFileHugePages("0", costs(9000)));
-  CHECK(probes == 0);
-  // Unset or anything else: measured. The Intel guest's 1.2-1.5 us a page
-  // keeps small pages; the AMD guest's 5-7 us asks for huge ones.
-  CHECK_FALSE(internal::ChooseFileHugePages(nullptr, costs(1400)));
-  CHECK(internal::ChooseFileHugePages(nullptr, costs(6800)));
-  CHECK(internal::ChooseFileHugePages("yes", costs(6800)));
-  CHECK_FALSE(internal::ChooseFileHugePages("", costs(1400)));
-  CHECK(probes == 4);
-  // Not measured (no memory): huge pages, as before there was a measurement.
-  CHECK(internal::ChooseFileHugePages(nullptr, costs(-1)));
-
-  // The measurement itself: a first write to a page costs something, and
-  // less than a second (a hang or a garbage reading would not).
-  const double nanos = internal::SmallPageFirstWriteNanos();
-  INFO("first write to a 4 KiB page: " << nanos << " ns");
-  CHECK(nanos > 0);
-  CHECK(nanos < 1e9);
 }
 
 }  // namespace
