@@ -70,6 +70,7 @@
 
 #include "../bench_dir.h"
 #include "log_store.h"
+#include "store/batch_format.h"
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -266,14 +267,14 @@ void Append(benchmark::State& state, StoreKind peer, Sync sync, size_t size,
 
 // The machine's floor for a scan of records not in cache: one load at each
 // record's start in a buffer of `stride`-byte records (as brook's: each a
-// 24-byte header, a 16-byte key and the data), the loads asked for 32
-// records ahead, as brook's reader does. Nothing is decoded. Returns the
-// seconds taken.
+// 24-byte header, a 16-byte key and the data), the loads asked for as far
+// ahead as brook's reader asks (ScanPrefetchDistance()). Nothing is decoded.
+// Returns the seconds taken.
 double TouchHeaders(const std::vector<char>& bytes, size_t stride,
                     int64_t* sum) {
   const double start = Now();
   const char* p = bytes.data();
-  const size_t ahead = 32 * stride;
+  const size_t ahead = internal::ScanPrefetchDistance(stride, 1);
   int64_t s = 0;
   for (size_t i = 0; i < bytes.size(); i += stride) {
     __builtin_prefetch(p + i + ahead);

@@ -50,8 +50,7 @@ class HoldingEnv : public EnvWrapper {
   }
   // Waits (real time, bounded) until a directory sync is held.
   bool AwaitHeld() {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kHangGuard, [&] { return held_; });
+    return Await([&] { return held_; });
   }
   void Release() {
     std::lock_guard<std::mutex> lock(mu_);
@@ -64,8 +63,7 @@ class HoldingEnv : public EnvWrapper {
   }
   // Waits (real time, bounded) until `n` renames to a bounds marker.
   bool AwaitMarkerRenames(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kHangGuard, [&] { return marker_renames_ >= n; });
+    return Await([&] { return marker_renames_ >= n; });
   }
 
   absl::Status SyncDir(absl::string_view path) override {
@@ -91,6 +89,13 @@ class HoldingEnv : public EnvWrapper {
   }
 
  private:
+  // Waits until `done()` (read under mu_) or the hang guard; its result.
+  template <typename Done>
+  bool Await(Done done) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, kHangGuard, done);
+  }
+
   std::mutex mu_;
   std::condition_variable cv_;
   bool hold_ = false;
