@@ -3,6 +3,7 @@
 // Core data path benchmarks, each beside its baseline in the same binary so
 // that ratios hold on a noisy machine. See bench/README.md.
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
@@ -56,6 +57,45 @@ void BM_Baseline_Memcpy(benchmark::State& state) {
                           static_cast<int64_t>(size));
 }
 BENCHMARK(BM_Baseline_Memcpy)->Arg(100)->Arg(1024)->ArgName("record_bytes");
+
+// The floor under BM_Append_Memory: the same batch of records encoded as
+// brook stores them (a 24-byte header and the key before each record's data,
+// a frame header per batch) by a plain loop into a ring of the same size,
+// with no checks, lock, index or publication. Its ratio to
+// BM_Baseline_Memcpy is what the stored format alone allows; the append's
+// ratio to it is what the append adds.
+void BM_Baseline_AppendFloor(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  std::vector<char> ring(kRing, 1);
+  const std::string data(size, 'd');
+  const std::vector<RoutedRecord> batch(kBatch,
+                                        RoutedRecord{"k", data, 12345, true});
+  const size_t frame_bytes = core_bench::FrameBytesOf(batch[0]);
+  size_t offset = 0;
+  uint64_t position = 0;
+  for (auto _ : state) {
+    if (offset + frame_bytes > ring.size()) offset = 0;
+    char* frame = ring.data() + offset;
+    char* p = frame + internal::kBatchHeaderBytes;
+    for (const RoutedRecord& r : batch) p += internal::EncodeRecord(p, r);
+    internal::BatchHeader h;
+    h.first_position = position;
+    h.record_count = kBatch;
+    h.frame_bytes = static_cast<uint32_t>(p - frame);
+    internal::EncodeBatchHeader(frame, h);
+    offset += h.frame_bytes;
+    position += kBatch;
+    benchmark::DoNotOptimize(ring.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Baseline_AppendFloor)
+    ->Arg(100)
+    ->Arg(1024)
+    ->ArgName("record_bytes");
 
 // Pre-routed batches (explicit hash keys) appended to one in-memory shard. The
 // stream keeps 64 MiB and recycles dropped segments, as a stream at its
@@ -132,6 +172,81 @@ void BM_PutRecords_RepeatedKeys(benchmark::State& state) {
                    keys, true);
 }
 BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
+
+// The floor under BM_PutRecords_RepeatedKeys: a plain loop that does the
+// bytes any put must, and nothing else. The same batches of the same 10,000
+// keys, each block of 64 keys hashed by Md5Many() (brook's fastest MD5), each
+// record routed by its hash's top two bits to one of 4 rings that together
+// keep kRing bytes, encoded there as brook stores it (one frame header per
+// ring per batch), and given a result entry. No checks, no status, no
+// grouping pass, no lock, no index.
+void BM_Baseline_PutFloor(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  static const std::vector<std::string> keys = Keys(10000);
+  const std::string data(size, 'd');
+  constexpr int kShards = 4;
+  constexpr size_t kShardRing = kRing / kShards;
+  std::vector<char> rings(kRing, 1);
+  size_t offsets[kShards] = {};
+  uint64_t positions[kShards] = {};
+  const absl::string_view shard_ids[kShards] = {"0", "1", "2", "3"};
+  const size_t batch_count = 2 * (keys.size() + kBatch - 1) / kBatch;
+  std::vector<std::vector<absl::string_view>> batches(batch_count);
+  std::mt19937 rng(7);
+  for (std::vector<absl::string_view>& batch : batches) {
+    for (int i = 0; i < kBatch; ++i) batch.push_back(keys[rng() % keys.size()]);
+  }
+  std::vector<PutRecordsResultEntry> results(kBatch);
+  constexpr size_t kBlock = 64;
+  std::array<uint8_t, 16> digests[kBlock];
+  const size_t most = internal::kBatchHeaderBytes +
+                      kBatch * (internal::kRecordHeaderBytes + 36 + size);
+  size_t b = 0;
+  const double cpu_start = ProcessCpuSeconds();
+  for (auto _ : state) {
+    const std::vector<absl::string_view>& batch = batches[b];
+    b = (b + 1) % batches.size();
+    char* frame[kShards];
+    char* p[kShards];
+    for (int s = 0; s < kShards; ++s) {
+      if (offsets[s] + most > kShardRing) offsets[s] = 0;
+      frame[s] = rings.data() + s * kShardRing + offsets[s];
+      p[s] = frame[s] + internal::kBatchHeaderBytes;
+    }
+    uint32_t counts[kShards] = {};
+    for (size_t block = 0; block < batch.size(); block += kBlock) {
+      const size_t m = std::min(kBlock, batch.size() - block);
+      internal::Md5Many(batch.data() + block, m, digests);
+      for (size_t k = 0; k < m; ++k) {
+        RoutedRecord r{batch[block + k], data,
+                       internal::DigestToUint128(digests[k]), false};
+        const int s = static_cast<int>(absl::Uint128High64(r.hash_key) >> 62);
+        p[s] += internal::EncodeRecord(p[s], r);
+        PutRecordsResultEntry& out = results[block + k];
+        out.shard_id = shard_ids[s];
+        out.sequence_number =
+            SequenceNumber::FromValue(positions[s] + counts[s]++);
+      }
+    }
+    for (int s = 0; s < kShards; ++s) {
+      if (counts[s] == 0) continue;
+      internal::BatchHeader h;
+      h.first_position = positions[s];
+      h.record_count = counts[s];
+      h.frame_bytes = static_cast<uint32_t>(p[s] - frame[s]);
+      internal::EncodeBatchHeader(frame[s], h);
+      offsets[s] += h.frame_bytes;
+      positions[s] += counts[s];
+    }
+    benchmark::DoNotOptimize(results.data());
+    benchmark::ClobberMemory();
+  }
+  SetItemsPerCpuSecond(state, state.iterations() * kBatch, cpu_start);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  state.SetBytesProcessed(state.iterations() * kBatch *
+                          static_cast<int64_t>(size));
+}
+BENCHMARK(BM_Baseline_PutFloor)->Arg(100)->ArgName("record_bytes");
 
 // BM_PutRecords_Routed with the metrics (include/brook/metrics.h) off (0),
 // counters and latency only (1), and as by default, with the hot-key summary
