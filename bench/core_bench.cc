@@ -173,16 +173,19 @@ void BM_PutRecords_RepeatedKeys(benchmark::State& state) {
 }
 BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
 
-// The floor under BM_PutRecords_RepeatedKeys: a plain loop that does the
-// bytes any put must, and nothing else. The same batches of the same 10,000
-// keys, each block of 64 keys hashed by Md5Many() (brook's fastest MD5), each
-// record routed by its hash's top two bits to one of 4 rings that together
-// keep kRing bytes, encoded there as brook stores it (one frame header per
-// ring per batch), and given a result entry. No checks, no status, no
-// grouping pass, no lock, no index.
+// The floor under BM_PutRecords_Routed (repeat:0) and
+// BM_PutRecords_RepeatedKeys (repeat:1): a plain loop that does the bytes any
+// put must, and nothing else. The same batches of the same keys (4,096
+// cycled, or 10,000 drawn at random), each block of 64 keys hashed by
+// Md5Many() (brook's fastest MD5), each record routed by its hash's top two
+// bits to one of 4 rings that together keep kRing bytes, encoded there as
+// brook stores it (one frame header per ring per batch), and given a result
+// entry. No checks, no status, no grouping pass, no lock, no index.
 void BM_Baseline_PutFloor(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
-  static const std::vector<std::string> keys = Keys(10000);
+  const bool repeat = state.range(1) != 0;
+  static const std::vector<std::string> repeated_keys = Keys(10000);
+  const std::vector<std::string>& keys = repeat ? repeated_keys : RoutedKeys();
   const std::string data(size, 'd');
   constexpr int kShards = 4;
   constexpr size_t kShardRing = kRing / kShards;
@@ -190,11 +193,17 @@ void BM_Baseline_PutFloor(benchmark::State& state) {
   size_t offsets[kShards] = {};
   uint64_t positions[kShards] = {};
   const absl::string_view shard_ids[kShards] = {"0", "1", "2", "3"};
-  const size_t batch_count = 2 * (keys.size() + kBatch - 1) / kBatch;
+  // As PutRoutedBatches() draws them.
+  const size_t batch_count =
+      repeat ? 2 * (keys.size() + kBatch - 1) / kBatch : 8;
   std::vector<std::vector<absl::string_view>> batches(batch_count);
   std::mt19937 rng(7);
-  for (std::vector<absl::string_view>& batch : batches) {
-    for (int i = 0; i < kBatch; ++i) batch.push_back(keys[rng() % keys.size()]);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (int i = 0; i < kBatch; ++i) {
+      const size_t k =
+          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
+      batches[b].push_back(keys[k]);
+    }
   }
   std::vector<PutRecordsResultEntry> results(kBatch);
   constexpr size_t kBlock = 64;
@@ -246,7 +255,9 @@ void BM_Baseline_PutFloor(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kBatch *
                           static_cast<int64_t>(size));
 }
-BENCHMARK(BM_Baseline_PutFloor)->Arg(100)->ArgName("record_bytes");
+BENCHMARK(BM_Baseline_PutFloor)
+    ->ArgsProduct({{100}, {0, 1}})
+    ->ArgNames({"record_bytes", "repeat"});
 
 // BM_PutRecords_Routed with the metrics (include/brook/metrics.h) off (0),
 // counters and latency only (1), and as by default, with the hot-key summary
