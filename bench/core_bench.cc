@@ -29,9 +29,11 @@ namespace {
 
 using core_bench::BenchStream;
 using core_bench::kBatch;
+using core_bench::KeyBatches;
 using core_bench::Keys;
 using core_bench::kRing;
 using core_bench::ProcessCpuSeconds;
+using core_bench::RepeatedKeys;
 using core_bench::RoutedKeys;
 using core_bench::SetItemsPerCpuSecond;
 using core_bench::WarmUp;
@@ -128,18 +130,11 @@ void PutRoutedBatches(benchmark::State& state, Stream* stream, size_t size,
   WarmUp(stream, state);
   Producer producer(stream);
   const std::string data(size, 'd');
-  // Cycled keys: 8 batches, as before repeated keys were measured; random
-  // ones: enough batches to draw each key about twice.
-  const size_t batch_count =
-      repeat ? 2 * (keys.size() + kBatch - 1) / kBatch : 8;
-  std::vector<std::vector<PutRecordsEntry>> batches(batch_count);
-  std::mt19937 rng(7);
-  for (size_t b = 0; b < batches.size(); ++b) {
-    for (int i = 0; i < kBatch; ++i) {
-      const size_t k =
-          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
-      batches[b].push_back({keys[k], data});
-    }
+  std::vector<std::vector<PutRecordsEntry>> batches;
+  for (const std::vector<absl::string_view>& keys_of :
+       KeyBatches(keys, repeat)) {
+    std::vector<PutRecordsEntry>& batch = batches.emplace_back();
+    for (absl::string_view key : keys_of) batch.push_back({key, data});
   }
   size_t b = 0;
   const double cpu_start = ProcessCpuSeconds();
@@ -167,9 +162,8 @@ BENCHMARK(BM_PutRecords_Routed)->Arg(100)->Arg(1024)->ArgName("record_bytes");
 // the same 16-36 byte range), as a stream keyed by device repeats them.
 void BM_PutRecords_RepeatedKeys(benchmark::State& state) {
   std::unique_ptr<Stream> stream = BenchStream(4);
-  static const std::vector<std::string> keys = Keys(10000);
   PutRoutedBatches(state, stream.get(), static_cast<size_t>(state.range(0)),
-                   keys, true);
+                   RepeatedKeys(), true);
 }
 BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
 
@@ -184,8 +178,8 @@ BENCHMARK(BM_PutRecords_RepeatedKeys)->Arg(100)->ArgName("record_bytes");
 void BM_Baseline_PutFloor(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const bool repeat = state.range(1) != 0;
-  static const std::vector<std::string> repeated_keys = Keys(10000);
-  const std::vector<std::string>& keys = repeat ? repeated_keys : RoutedKeys();
+  const std::vector<std::vector<absl::string_view>> batches =
+      KeyBatches(repeat ? RepeatedKeys() : RoutedKeys(), repeat);
   const std::string data(size, 'd');
   constexpr int kShards = 4;
   constexpr size_t kShardRing = kRing / kShards;
@@ -193,18 +187,6 @@ void BM_Baseline_PutFloor(benchmark::State& state) {
   size_t offsets[kShards] = {};
   uint64_t positions[kShards] = {};
   const absl::string_view shard_ids[kShards] = {"0", "1", "2", "3"};
-  // As PutRoutedBatches() draws them.
-  const size_t batch_count =
-      repeat ? 2 * (keys.size() + kBatch - 1) / kBatch : 8;
-  std::vector<std::vector<absl::string_view>> batches(batch_count);
-  std::mt19937 rng(7);
-  for (size_t b = 0; b < batches.size(); ++b) {
-    for (int i = 0; i < kBatch; ++i) {
-      const size_t k =
-          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
-      batches[b].push_back(keys[k]);
-    }
-  }
   std::vector<PutRecordsResultEntry> results(kBatch);
   constexpr size_t kBlock = 64;
   std::array<uint8_t, 16> digests[kBlock];

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include <benchmark/benchmark.h>
 
 #include "brook/options.h"
@@ -112,6 +113,31 @@ inline std::vector<std::string> Keys(size_t n) {
 inline const std::vector<std::string>& RoutedKeys() {
   static const std::vector<std::string> keys = Keys(4096);
   return keys;
+}
+
+// The keys of BM_PutRecords_RepeatedKeys: 10,000 (device ids), drawn at
+// random.
+inline const std::vector<std::string>& RepeatedKeys() {
+  static const std::vector<std::string> keys = Keys(10000);
+  return keys;
+}
+
+// The keys of the put benchmarks' batches of kBatch records: `keys` in
+// order, 8 batches (`repeat` false), or drawn at random, enough batches to
+// draw each key about twice (`repeat` true). Views into `keys`.
+inline std::vector<std::vector<absl::string_view>> KeyBatches(
+    const std::vector<std::string>& keys, bool repeat) {
+  const size_t count = repeat ? 2 * (keys.size() + kBatch - 1) / kBatch : 8;
+  std::vector<std::vector<absl::string_view>> batches(count);
+  std::mt19937 rng(7);
+  for (size_t b = 0; b < batches.size(); ++b) {
+    for (int i = 0; i < kBatch; ++i) {
+      const size_t k =
+          repeat ? rng() % keys.size() : (b * kBatch + i) % keys.size();
+      batches[b].push_back(keys[k]);
+    }
+  }
+  return batches;
 }
 
 }  // namespace core_bench

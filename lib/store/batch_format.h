@@ -393,8 +393,9 @@ inline size_t DecodeRecord(const char* src, size_t available, Record* out) {
 // records not in cache waits a memory latency per record unless the bytes
 // are asked for well ahead: 32 records' worth of the frame's average record
 // (1 KiB to 64 KiB), enough to keep the memory busy at 100 B and at 1 KiB
-// records alike (bench/README.md, "Issue 13: the reader's prefetch
-// distance"). A prefetch past the mapped bytes is harmless: it never faults.
+// records alike (bench/README.md, "Scans of records not in cache" and "The
+// reader's prefetch distance on the AMD guest"). A prefetch past the mapped
+// bytes is harmless: it never faults.
 inline size_t ScanPrefetchDistance(size_t records_bytes,
                                    uint32_t record_count) {
   constexpr size_t kRecords = 32;
